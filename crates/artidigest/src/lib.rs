@@ -31,9 +31,11 @@
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.
 #![forbid(unsafe_code)]
 
+pub mod checksums;
 mod digest;
 mod hasher;
 
+pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;

@@ -1,0 +1,3 @@
+//! artidigest's integration tests: one binary, one module per area.
+
+mod checksums;
