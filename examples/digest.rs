@@ -22,7 +22,9 @@ fn main() -> anyhow::Result<()> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "-a" | "--algorithms" => {
-                let list = args.next().context("-a needs a list such as sha256,sha512")?;
+                let list = args
+                    .next()
+                    .context("-a needs a list such as sha256,sha512")?;
                 algorithms = list
                     .split(',')
                     .map(str::parse)

@@ -7,3 +7,4 @@
 )]
 
 mod checksums;
+mod digest;
