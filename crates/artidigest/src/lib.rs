@@ -31,11 +31,13 @@
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.
 #![forbid(unsafe_code)]
 
+pub mod checksums;
 mod digest;
 mod gzip;
 mod hasher;
 mod repack;
 
+pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::gzip::{
     DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
