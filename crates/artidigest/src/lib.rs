@@ -33,12 +33,23 @@
 
 pub mod checksums;
 mod digest;
+mod gzip;
 mod hasher;
+mod repack;
 
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
+pub use crate::gzip::{
+    DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
+    inflate_gzip, is_gzip,
+};
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
+};
+pub use crate::repack::{
+    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH, MtimePolicy,
+    OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackLimits, RepackOptions,
+    RepackReport, Repacked, read_dir_entries, repack_dir, repack_entries, write_atomic,
 };
