@@ -1,14 +1,60 @@
 //! `relver` keeps a release's versions in lockstep.
 //!
-//! Its job: read every file that records the release version (Cargo manifests and lock files,
+//! It reads every file that records the release version (Cargo manifests and lock files,
 //! `pyproject.toml`, `uv.lock`, `__init__.py`, `package.json`, Helm `Chart.yaml`, OpenAPI
-//! documents, changelogs) with real parsers, check that they agree with a strictly validated
-//! SemVer tag, find the changelog section for that tag, and bump them all at once while keeping
+//! documents, changelogs) with real parsers, checks that they agree with a strictly validated
+//! SemVer tag, finds the changelog section for that tag, and bumps them all at once while keeping
 //! every other byte of each file.
 //!
 //! Boundaries: `relver` reads files and git objects only; it does no network I/O and depends on
-//! no other relkit crate. Its `Version` and `Tag` types are the release identity shared by the
+//! no other relkit crate. Its [`Version`] and [`Tag`] types are the release identity shared by the
 //! whole workspace.
 //!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! # Tags
+//!
+//! ```
+//! use relver::{parse_tag, TagPolicy, TagRejection};
+//! let policy = TagPolicy::default().with_prefix("clients/go/v");
+//! let tag = parse_tag("clients/go/v1.4.0", &policy)?;
+//! assert_eq!(tag.release().map(|t| t.version().to_string()).as_deref(), Some("1.4.0"));
+//! let err = parse_tag("v1.04.0", &policy).unwrap_err();
+//! assert!(matches!(err.reason(), TagRejection::LeadingZero { .. }));
+//! # Ok::<(), relver::TagError>(())
+//! ```
+//!
+//! # Checking a tree
+//!
+//! See [`check`]; configuration is [`Config`] (`relver.toml`).
+//!
+//! # Features
+//!
+//! None. Git access uses the `git` command-line tool.
 #![forbid(unsafe_code)]
+
+mod changelog;
+mod check;
+mod config;
+mod field;
+mod finding;
+mod input;
+mod json;
+mod parse_error;
+mod python;
+mod source;
+mod tag;
+mod toml_src;
+mod tree;
+mod version;
+mod yaml;
+
+pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
+pub use check::{CheckedField, Report, check};
+pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
+pub use field::{FieldProblem, Format, FormatError, VersionField};
+pub use finding::{Finding, FindingCode, Severity};
+pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
+pub use parse_error::{ParseError, ParseErrorKind};
+pub use source::SourceError;
+pub use tag::{FloatingTag, Tag, TagClass, TagError, TagPolicy, TagRejection, parse_tag};
+pub use tree::{DirTree, Tree};
+pub use version::{MAX_VERSION_LEN, Version, VersionError, VersionErrorKind};

@@ -1,0 +1,121 @@
+//! Where files are read from: a directory on disk, or (see [`GitTree`](crate::GitTree)) a commit.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
+
+/// A read-only view of a project tree. Paths are relative and `/`-separated.
+pub trait Tree {
+    /// The text of the file at `path`, `Ok(None)` when it does not exist.
+    fn read_text(&self, path: &str) -> Result<Option<String>, ReadError>;
+
+    /// Every file path in the tree (for discovery), relative and `/`-separated.
+    fn list_files(&self) -> Result<Vec<String>, ReadError>;
+}
+
+/// A directory on disk.
+#[derive(Debug, Clone)]
+pub struct DirTree {
+    root: PathBuf,
+    max_file_size: u64,
+}
+
+impl DirTree {
+    /// A tree rooted at `root`, with the default 10 MiB file size cap.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+
+    /// Change the file size cap.
+    #[must_use]
+    pub const fn with_max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The root directory.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The on-disk path of a relative path, refusing absolute paths and `..`.
+    pub(crate) fn resolve(&self, rel: &str) -> Result<PathBuf, ReadError> {
+        if !is_safe_relative(rel) {
+            return Err(ReadError::Io {
+                path: PathBuf::from(rel),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "path escapes the tree",
+                ),
+            });
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+/// A relative path with no `..`, no root and no prefix.
+pub(crate) fn is_safe_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// Directories discovery never descends into.
+pub(crate) const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "target",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "dist",
+    "build",
+    ".tox",
+];
+
+impl Tree for DirTree {
+    fn read_text(&self, path: &str) -> Result<Option<String>, ReadError> {
+        read_text_file(&self.resolve(path)?, self.max_file_size)
+    }
+
+    fn list_files(&self) -> Result<Vec<String>, ReadError> {
+        let mut out = Vec::new();
+        let mut stack = vec![(self.root.clone(), String::new(), 0usize)];
+        while let Some((dir, rel, depth)) = stack.pop() {
+            let rd = std::fs::read_dir(&dir).map_err(|source| ReadError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            for entry in rd {
+                let entry = entry.map_err(|source| ReadError::Io {
+                    path: dir.clone(),
+                    source,
+                })?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ft = entry.file_type().map_err(|source| ReadError::Io {
+                    path: entry.path(),
+                    source,
+                })?;
+                let child = if rel.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                if ft.is_dir() {
+                    if depth < 32 && !SKIP_DIRS.contains(&name.as_str()) {
+                        stack.push((entry.path(), child, depth + 1));
+                    }
+                } else if ft.is_file() {
+                    out.push(child);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
