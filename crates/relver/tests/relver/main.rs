@@ -1,0 +1,11 @@
+//! Integration tests for `relver`: real fixtures, mutations, bad input, properties, git, bump.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod bad_input;
+mod fixtures;
+mod support;
