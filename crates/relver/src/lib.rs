@@ -31,6 +31,7 @@
 //! None. Git access uses the `git` command-line tool.
 #![forbid(unsafe_code)]
 
+mod bump;
 mod changelog;
 mod check;
 mod config;
@@ -47,6 +48,7 @@ mod tree;
 mod version;
 mod yaml;
 
+pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
 pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
 pub use check::{CheckedField, Report, check};
 pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};

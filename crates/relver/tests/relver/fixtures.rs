@@ -7,7 +7,7 @@ use relver::{
 
 use crate::support::{copy_tree, replace_once, shared};
 
-pub fn ordvec_config() -> Config {
+pub(crate) fn ordvec_config() -> Config {
     let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
     let mut c = Config::new(vec![
         cargo("Cargo.toml"),
@@ -44,7 +44,7 @@ pub fn ordvec_config() -> Config {
     c
 }
 
-pub fn securescan_config() -> Config {
+pub(crate) fn securescan_config() -> Config {
     Config::new(vec![
         SourceSpec::new("backend/pyproject.toml", SourceKind::Pyproject),
         SourceSpec::new("CHANGELOG.md", SourceKind::Changelog),

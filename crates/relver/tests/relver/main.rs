@@ -8,4 +8,5 @@
 
 mod bad_input;
 mod fixtures;
+mod props;
 mod support;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
-pub fn shared() -> Option<PathBuf> {
+pub(crate) fn shared() -> Option<PathBuf> {
     let p = std::env::var_os("RELKIT_SHARED").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
         PathBuf::from,
@@ -21,7 +21,7 @@ pub fn shared() -> Option<PathBuf> {
 }
 
 /// Copy a directory tree.
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -35,7 +35,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Replace exactly one occurrence of `from` in a file.
-pub fn replace_once(path: &Path, from: &str, to: &str) {
+pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
     let t = std::fs::read_to_string(path).unwrap();
     assert_eq!(t.matches(from).count(), 1, "{from:?} in {}", path.display());
     std::fs::write(path, t.replacen(from, to, 1)).unwrap();
