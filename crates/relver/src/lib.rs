@@ -28,15 +28,18 @@
 //!
 //! # Features
 //!
-//! None. Git access uses the `git` command-line tool.
+//! None. Git access ([`GitRepo`]) runs the `git` command-line tool; nothing else leaves the
+//! process, and there is no network I/O.
 #![forbid(unsafe_code)]
 
 mod bump;
 mod changelog;
 mod check;
 mod config;
+mod conventional;
 mod field;
 mod finding;
+mod git;
 mod input;
 mod json;
 mod parse_error;
@@ -52,8 +55,13 @@ pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
 pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
 pub use check::{CheckedField, Report, check};
 pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
+pub use conventional::{Bump, commit_bump, next_version};
 pub use field::{FieldProblem, Format, FormatError, VersionField};
 pub use finding::{Finding, FindingCode, Severity};
+pub use git::{
+    Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
+    check_tag_absent,
+};
 pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use source::SourceError;

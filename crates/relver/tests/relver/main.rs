@@ -8,5 +8,6 @@
 
 mod bad_input;
 mod fixtures;
+mod git;
 mod props;
 mod support;
