@@ -37,6 +37,7 @@ mod changelog;
 mod check;
 mod config;
 mod conventional;
+mod discover;
 mod field;
 mod finding;
 mod git;
@@ -56,6 +57,7 @@ pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
 pub use check::{CheckedField, Report, check};
 pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
 pub use conventional::{Bump, commit_bump, next_version};
+pub use discover::{Discovery, discover};
 pub use field::{FieldProblem, Format, FormatError, VersionField};
 pub use finding::{Finding, FindingCode, Severity};
 pub use git::{

@@ -7,6 +7,7 @@
 )]
 
 mod bad_input;
+mod discovery;
 mod fixtures;
 mod git;
 mod props;
