@@ -218,23 +218,19 @@ fn changelog_edits(
         .links()
         .iter()
         .find(|l| l.label.eq_ignore_ascii_case("unreleased"))
-    {
-        if let (Some(base), Some((prefix, _))) =
+        && let (Some(base), Some((prefix, _))) =
             (compare_base(&link.url), link.url.rsplit_once("/compare/"))
-        {
-            let tag_prefix = match latest.map(|s| &s.heading) {
-                Some(Heading::Version { text: v, .. }) => {
-                    base.strip_suffix(v.as_str()).unwrap_or("v")
-                }
-                _ => base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
-            };
-            let new_tag = format!("{tag_prefix}{to}");
-            let label = &text[link.span.start + 1..link.span.start + 1 + link.label.len()];
-            edits.push(mk(
+    {
+        let tag_prefix = match latest.map(|s| &s.heading) {
+            Some(Heading::Version { text: v, .. }) => base.strip_suffix(v.as_str()).unwrap_or("v"),
+            _ => base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
+        };
+        let new_tag = format!("{tag_prefix}{to}");
+        let label = &text[link.span.start + 1..link.span.start + 1 + link.label.len()];
+        edits.push(mk(
                 link.span.clone(),
                 format!("[{label}]: {prefix}/compare/{new_tag}...HEAD\n[{to}]: {prefix}/compare/{base}...{new_tag}"),
             ));
-        }
     }
     Ok(edits)
 }

@@ -4,7 +4,6 @@
 use std::ops::Range;
 
 use crate::finding::{Finding, FindingCode, Severity};
-use crate::input::LineIndex;
 use crate::version::Version;
 
 /// What a level-2 heading names.
@@ -201,28 +200,25 @@ impl Changelog {
     /// Parse a changelog text.
     #[must_use]
     pub fn parse(text: &str) -> Self {
-        let lines = LineIndex::new(text);
-        let _ = &lines;
         let mut sections: Vec<Section> = Vec::new();
         let mut links = Vec::new();
         let mut in_fence = false;
         let mut offset = 0;
-        let mut line_no = 0;
         // Start of the current section body and where it ends (next heading of level <= 2).
         let mut open: Option<usize> = None;
         let mut last_content_end = 0;
         let close = |sections: &mut Vec<Section>, open: &mut Option<usize>, end: usize| {
-            if let Some(idx) = open.take() {
-                if let Some(s) = sections.get_mut(idx) {
-                    let start = s.body_span.start;
-                    s.body_span = trim_blank_lines(text, start..end.max(start));
-                }
+            if let Some(idx) = open.take()
+                && let Some(s) = sections.get_mut(idx)
+            {
+                let start = s.body_span.start;
+                s.body_span = trim_blank_lines(text, start..end.max(start));
             }
         };
-        for raw in text.split_inclusive('\n') {
+        for (idx, raw) in text.split_inclusive('\n').enumerate() {
+            let line_no = idx + 1;
             let start = offset;
             offset += raw.len();
-            line_no += 1;
             let line = raw.trim_end_matches(['\n', '\r']);
             if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
                 in_fence = !in_fence;
@@ -374,20 +370,20 @@ impl Changelog {
             } else {
                 seen.push((v, s.line));
             }
-            if let Some(p) = prev {
-                if v >= p {
-                    out.push(
-                        Finding::new(
-                            FindingCode::ChangelogOrder,
-                            Severity::Error,
-                            "sections are not in descending version order",
-                        )
-                        .with_path(path)
-                        .at(s.line, 1)
-                        .values(Some(v.to_string()), Some(format!("a version below {p}")))
-                        .with_hint("newest release first"),
-                    );
-                }
+            if let Some(p) = prev
+                && v >= p
+            {
+                out.push(
+                    Finding::new(
+                        FindingCode::ChangelogOrder,
+                        Severity::Error,
+                        "sections are not in descending version order",
+                    )
+                    .with_path(path)
+                    .at(s.line, 1)
+                    .values(Some(v.to_string()), Some(format!("a version below {p}")))
+                    .with_hint("newest release first"),
+                );
             }
             prev = Some(v);
             if !s.date_valid && (policy.require_date || s.date.is_some()) {
@@ -404,21 +400,22 @@ impl Changelog {
                 );
             }
         }
-        if policy.unreleased_empty_when_dated {
-            if let (Some(u), Some(latest)) = (self.unreleased(), self.latest()) {
-                if latest.date_valid && !self.is_empty_section(u) && u.line < latest.line {
-                    out.push(
-                        Finding::new(
-                            FindingCode::ChangelogUnreleasedNotEmpty,
-                            Severity::Warning,
-                            "Unreleased holds changes although the latest release is dated",
-                        )
-                        .with_path(path)
-                        .at(u.line, 1)
-                        .with_hint("move the entries into the release section or release them"),
-                    );
-                }
-            }
+        if policy.unreleased_empty_when_dated
+            && let (Some(u), Some(latest)) = (self.unreleased(), self.latest())
+            && latest.date_valid
+            && !self.is_empty_section(u)
+            && u.line < latest.line
+        {
+            out.push(
+                Finding::new(
+                    FindingCode::ChangelogUnreleasedNotEmpty,
+                    Severity::Warning,
+                    "Unreleased holds changes although the latest release is dated",
+                )
+                .with_path(path)
+                .at(u.line, 1)
+                .with_hint("move the entries into the release section or release them"),
+            );
         }
         if policy.require_links {
             out.extend(self.lint_links(path));
@@ -456,25 +453,23 @@ impl Changelog {
             self.links
                 .iter()
                 .find(|l| l.label.eq_ignore_ascii_case("unreleased")),
-        ) {
-            if let Some(Heading::Version { text, .. }) = Some(&latest.heading) {
-                let base = compare_base(&link.url);
-                let ok = base.is_some_and(|b| {
-                    b == text.as_str() || b.strip_prefix('v') == Some(text.as_str())
-                });
-                if !ok {
-                    out.push(
-                        Finding::new(
-                            FindingCode::ChangelogUnreleasedBase,
-                            Severity::Warning,
-                            "the Unreleased compare link does not start from the latest release",
-                        )
-                        .with_path(path)
-                        .at(link.line, 1)
-                        .values(base.map(str::to_owned), Some(format!("v{text}")))
-                        .with_hint(format!("compare from v{text}...HEAD")),
-                    );
-                }
+        ) && let Some(Heading::Version { text, .. }) = Some(&latest.heading)
+        {
+            let base = compare_base(&link.url);
+            let ok = base
+                .is_some_and(|b| b == text.as_str() || b.strip_prefix('v') == Some(text.as_str()));
+            if !ok {
+                out.push(
+                    Finding::new(
+                        FindingCode::ChangelogUnreleasedBase,
+                        Severity::Warning,
+                        "the Unreleased compare link does not start from the latest release",
+                    )
+                    .with_path(path)
+                    .at(link.line, 1)
+                    .values(base.map(str::to_owned), Some(format!("v{text}")))
+                    .with_hint(format!("compare from v{text}...HEAD")),
+                );
             }
         }
         out

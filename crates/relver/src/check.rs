@@ -177,25 +177,25 @@ pub(crate) fn collect(
         }
         match extract(tree, spec, &text) {
             Ok(ex) => {
-                if let Some(n) = ex.expected_count {
-                    if ex.fields.len() != n && !(n == 1 && ex.fields.is_empty()) {
-                        let lines: Vec<String> =
-                            ex.fields.iter().map(|f| f.line.to_string()).collect();
-                        report.push(
-                            Finding::new(
-                                FindingCode::MatchCount,
-                                Severity::Error,
-                                format!(
-                                    "expected exactly {n} matches, found {} (lines {})",
-                                    ex.fields.len(),
-                                    lines.join(", ")
-                                ),
-                            )
-                            .with_path(&spec.path)
-                            .values(Some(ex.fields.len().to_string()), Some(n.to_string()))
-                            .with_hint("keep exactly one literal assignment, or set `count`"),
-                        );
-                    }
+                if let Some(n) = ex.expected_count
+                    && ex.fields.len() != n
+                    && !(n == 1 && ex.fields.is_empty())
+                {
+                    let lines: Vec<String> = ex.fields.iter().map(|f| f.line.to_string()).collect();
+                    report.push(
+                        Finding::new(
+                            FindingCode::MatchCount,
+                            Severity::Error,
+                            format!(
+                                "expected exactly {n} matches, found {} (lines {})",
+                                ex.fields.len(),
+                                lines.join(", ")
+                            ),
+                        )
+                        .with_path(&spec.path)
+                        .values(Some(ex.fields.len().to_string()), Some(n.to_string()))
+                        .with_hint("keep exactly one literal assignment, or set `count`"),
+                    );
                 }
                 let missing_packages: Vec<&String> = spec
                     .packages
@@ -221,17 +221,17 @@ pub(crate) fn collect(
                         );
                     }
                 }
-                if ex.fields.is_empty() {
-                    if let Some(sev) = missing_severity(spec.role) {
-                        let key = spec.key.as_ref().map(|k| k.parts().join("."));
-                        let mut f =
-                            Finding::new(FindingCode::SourceMissing, sev, "no version field found")
-                                .with_path(&spec.path);
-                        if let Some(k) = key {
-                            f = f.with_key(k);
-                        }
-                        report.push(f.with_hint("check the source's kind and key"));
+                if ex.fields.is_empty()
+                    && let Some(sev) = missing_severity(spec.role)
+                {
+                    let key = spec.key.as_ref().map(|k| k.parts().join("."));
+                    let mut f =
+                        Finding::new(FindingCode::SourceMissing, sev, "no version field found")
+                            .with_path(&spec.path);
+                    if let Some(k) = key {
+                        f = f.with_key(k);
                     }
+                    report.push(f.with_hint("check the source's kind and key"));
                 }
                 report
                     .fields

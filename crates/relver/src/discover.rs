@@ -38,12 +38,11 @@ fn candidate(
     let spec = |k| SourceSpec::new(path, k);
     let specs = match name {
         "Cargo.toml" => {
-            if let Some(text) = tree.read_text(path)? {
-                if let Ok(m) = toml_src::cargo_manifest(path, &text) {
-                    if let Some(n) = m.package_name {
-                        lock_members.push(n);
-                    }
-                }
+            if let Some(text) = tree.read_text(path)?
+                && let Ok(m) = toml_src::cargo_manifest(path, &text)
+                && let Some(n) = m.package_name
+            {
+                lock_members.push(n);
             }
             vec![spec(SourceKind::Cargo)]
         }

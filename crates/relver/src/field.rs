@@ -79,7 +79,7 @@ impl fmt::Display for FieldProblem {
 
 /// How a version is written inside a value: a template with exactly one `{version}`
 /// (`{version}`, `v{version}`, `release-{version}`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Format {
     prefix: String,
     suffix: String,
@@ -90,15 +90,6 @@ pub struct Format {
 #[error("format {template:?} must contain exactly one {{version}}")]
 pub struct FormatError {
     template: String,
-}
-
-impl Default for Format {
-    fn default() -> Self {
-        Self {
-            prefix: String::new(),
-            suffix: String::new(),
-        }
-    }
 }
 
 impl std::str::FromStr for Format {

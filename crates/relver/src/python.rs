@@ -28,10 +28,11 @@ pub(crate) fn dunder_version(path: &str, text: &str) -> Vec<VersionField> {
         }
         // Opening a triple-quoted string that does not close on this line?
         for q in ["\"\"\"", "'''"] {
-            if let Some(i) = line.find(q) {
-                if !line[i + 3..].contains(q) && !line[..i].contains('#') {
-                    in_triple = Some(q);
-                }
+            if let Some(i) = line.find(q)
+                && !line[i + 3..].contains(q)
+                && !line[..i].contains('#')
+            {
+                in_triple = Some(q);
             }
         }
         let Some(rest) = line.strip_prefix("__version__") else {
