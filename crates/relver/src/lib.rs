@@ -68,5 +68,5 @@ pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use source::SourceError;
 pub use tag::{FloatingTag, Tag, TagClass, TagError, TagPolicy, TagRejection, parse_tag};
-pub use tree::{DirTree, Tree};
+pub use tree::{DirTree, MemTree, Tree};
 pub use version::{MAX_VERSION_LEN, Version, VersionError, VersionErrorKind};

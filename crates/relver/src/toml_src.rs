@@ -51,7 +51,18 @@ fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
                 line_start = false;
                 continue;
             }
-            b'[' | b'{' if !(line_start && b[i] == b'[') => {
+            b'=' | b'.' if line_start && depth == 0 => {
+                // An assignment without a key. Invalid TOML, and input that makes the
+                // toml_edit parser panic: refused here.
+                return Err(ParseError::at(
+                    ParseErrorKind::Toml,
+                    path,
+                    text,
+                    i,
+                    "expected a key before `=` or `.`",
+                ));
+            }
+            b'[' | b'{' if !(line_start && depth == 0 && b[i] == b'[') => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(ParseError::at(
@@ -68,7 +79,7 @@ fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
             b' ' | b'\t' | b'\r' => {}
             _ => line_start = false,
         }
-        if b[i] == b'[' && line_start {
+        if b[i] == b'[' && line_start && depth == 0 {
             // A table header: skip to the end of the line.
             while i < b.len() && b[i] != b'\n' {
                 i += 1;
@@ -83,7 +94,18 @@ fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
 impl<'a> TomlFile<'a> {
     pub(crate) fn parse(path: &'a str, text: &'a str) -> Result<Self, ParseError> {
         check_depth(path, text)?;
-        let doc = Document::parse(text).map_err(|e| {
+        // Second guard: a parser panic on some other input becomes a parse error, never a
+        // panic of the caller.
+        let parsed = std::panic::catch_unwind(|| Document::parse(text)).map_err(|_| {
+            ParseError::at(
+                ParseErrorKind::Toml,
+                path,
+                text,
+                0,
+                "the TOML parser failed on this input",
+            )
+        })?;
+        let doc = parsed.map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
             ParseError::at(
                 ParseErrorKind::Toml,

@@ -119,3 +119,47 @@ impl Tree for DirTree {
         Ok(out)
     }
 }
+
+/// An in-memory tree (for tests, fuzzing, and checking files that are not on disk).
+///
+/// ```
+/// use relver::{check, Config, MemTree, SourceKind, SourceSpec};
+/// let tree = MemTree::new().with_file("package.json", "{\"version\": \"1.0.0\"}");
+/// let config = Config::new(vec![SourceSpec::new("package.json", SourceKind::PackageJson)]);
+/// assert!(check(&tree, &config, Some(&"v1.0.0".parse()?)).ok);
+/// # Ok::<(), relver::TagError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemTree {
+    files: std::collections::BTreeMap<String, String>,
+}
+
+impl MemTree {
+    /// An empty tree.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add (or replace) a file.
+    #[must_use]
+    pub fn with_file(mut self, path: impl Into<String>, text: impl Into<String>) -> Self {
+        self.insert(path, text);
+        self
+    }
+
+    /// Add (or replace) a file.
+    pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
+        self.files.insert(path.into(), text.into());
+    }
+}
+
+impl Tree for MemTree {
+    fn read_text(&self, path: &str) -> Result<Option<String>, ReadError> {
+        Ok(self.files.get(path).cloned())
+    }
+
+    fn list_files(&self) -> Result<Vec<String>, ReadError> {
+        Ok(self.files.keys().cloned().collect())
+    }
+}

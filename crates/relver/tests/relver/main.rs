@@ -11,6 +11,7 @@
 mod bad_input;
 mod discovery;
 mod fixtures;
+mod fuzzed;
 mod git;
 mod props;
 mod support;
