@@ -439,3 +439,49 @@ fn majority(fields: &[CheckedField]) -> Option<Version> {
         .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
         .map(|(v, _)| v.clone())
 }
+
+/// The whole release gate for a tag given as text: the strict tag guard (with the
+/// configuration's prefixes), then [`check`]. A rejected tag is an error finding and no file is
+/// read (fail closed); a floating tag (`v1`) is an info finding and nothing else is checked.
+///
+/// ```
+/// use relver::{check_release, Config, FindingCode, MemTree};
+/// let report = check_release(&MemTree::new(), &Config::default(), "v1.2.3-rc.1");
+/// assert!(!report.ok);
+/// assert_eq!(report.findings[0].code, FindingCode::TagRejected);
+/// assert!(check_release(&MemTree::new(), &Config::default(), "v1").ok);
+/// ```
+#[must_use]
+pub fn check_release(tree: &dyn Tree, config: &Config, tag: &str) -> Report {
+    let empty = |finding: Finding| {
+        let mut r = Report {
+            schema: 1,
+            ok: true,
+            tag: None,
+            expected: None,
+            fields: Vec::new(),
+            findings: Vec::new(),
+        };
+        r.push(finding);
+        r
+    };
+    match crate::tag::parse_tag(tag, &config.tag_policy()) {
+        Ok(crate::tag::TagClass::Release(t)) => check(tree, config, Some(&t)),
+        Ok(other) => empty(
+            Finding::new(
+                FindingCode::TagRejected,
+                Severity::Info,
+                format!("{tag} is not a release tag ({other:?}): nothing to check"),
+            )
+            .values(Some(tag.to_owned()), None),
+        ),
+        Err(e) => empty(
+            Finding::new(FindingCode::TagRejected, Severity::Error, e.to_string())
+                .values(
+                    Some(e.input().to_owned()),
+                    Some(format!("one of {:?} then MAJOR.MINOR.PATCH", config.tag_prefixes)),
+                )
+                .with_hint("release tags are strict SemVer: no pre-release, build metadata or leading zeros"),
+        ),
+    }
+}

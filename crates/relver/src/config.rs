@@ -199,7 +199,7 @@ impl SourceSpec {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Config {
@@ -219,6 +219,13 @@ pub struct Config {
 
 fn default_prefixes() -> Vec<String> {
     vec!["v".to_owned()]
+}
+
+impl Default for Config {
+    /// No sources, tag prefix `v`, default changelog policy.
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
 }
 
 /// The file name of the stand-alone configuration.

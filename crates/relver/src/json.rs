@@ -198,6 +198,7 @@ impl Parser<'_> {
 
     fn object(&mut self, depth: usize) -> Result<JsonKind, ParseError> {
         let mut members = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         self.ws();
         if self.s.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -208,7 +209,12 @@ impl Parser<'_> {
             if self.s.get(self.pos) != Some(&b'"') {
                 return Err(self.err(self.pos, "expected a string key"));
             }
+            let key_at = self.pos;
             let (key, _) = self.string()?;
+            // Duplicate keys make the document ambiguous (which version counts?): refused.
+            if !seen.insert(key.clone()) {
+                return Err(self.err(key_at, "duplicate key"));
+            }
             self.ws();
             if self.s.get(self.pos) != Some(&b':') {
                 return Err(self.err(self.pos, "expected ':'"));
@@ -306,6 +312,12 @@ mod tests {
         assert!(parse("p.json", "{\"a\":1} x").is_err());
         assert!(parse("p.json", "\"a\\q\"").is_err());
         assert!(parse("p.json", "01").is_err());
+        let e = parse(
+            "p.json",
+            "{\"version\": \"1.0.0\",\n \"version\": \"2.0.0\"}",
+        )
+        .unwrap_err();
+        assert_eq!((e.line(), e.column(), e.message()), (2, 2, "duplicate key"));
     }
 
     #[test]

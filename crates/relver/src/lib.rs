@@ -54,7 +54,7 @@ mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
 pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
-pub use check::{CheckedField, Report, check};
+pub use check::{CheckedField, Report, check, check_release};
 pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
 pub use conventional::{Bump, commit_bump, next_version};
 pub use discover::{Discovery, discover};

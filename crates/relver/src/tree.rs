@@ -17,14 +17,18 @@ pub trait Tree {
 #[derive(Debug, Clone)]
 pub struct DirTree {
     root: PathBuf,
+    canonical_root: Option<PathBuf>,
     max_file_size: u64,
 }
 
 impl DirTree {
     /// A tree rooted at `root`, with the default 10 MiB file size cap.
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        let canonical_root = std::fs::canonicalize(&root).ok();
         Self {
-            root: root.into(),
+            root,
+            canonical_root,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -79,8 +83,26 @@ pub(crate) const SKIP_DIRS: &[&str] = &[
 ];
 
 impl Tree for DirTree {
+    /// Reads the file; a symbolic link that leads outside the root is refused.
     fn read_text(&self, path: &str) -> Result<Option<String>, ReadError> {
-        read_text_file(&self.resolve(path)?, self.max_file_size)
+        let p = self.resolve(path)?;
+        let real = match std::fs::canonicalize(&p) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ReadError::Io { path: p, source }),
+        };
+        if let Some(root) = &self.canonical_root
+            && !real.starts_with(root)
+        {
+            return Err(ReadError::Io {
+                path: p,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "symbolic link leads outside the tree",
+                ),
+            });
+        }
+        read_text_file(&real, self.max_file_size)
     }
 
     fn list_files(&self) -> Result<Vec<String>, ReadError> {

@@ -96,3 +96,38 @@ fn ten_thousand_digit_version() {
     assert!(f.message.contains("too long"), "{}", f.message);
     assert!("v1".repeat(5000).parse::<Tag>().is_err());
 }
+
+#[test]
+fn paths_and_links_outside_the_tree_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("package.json"),
+        "{\"version\": \"1.0.0\"}",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(
+            outside.path().join("package.json"),
+            dir.path().join("package.json"),
+        )
+        .unwrap();
+        let r = run_in(dir.path(), "package.json");
+        let f = r.errors().next().unwrap();
+        assert_eq!(f.code, FindingCode::SourceUnreadable);
+        assert!(
+            relver::Tree::read_text(&DirTree::new(dir.path()), "package.json")
+                .unwrap_err()
+                .to_string()
+                .contains("package.json")
+        );
+    }
+    assert!(relver::Tree::read_text(&DirTree::new(dir.path()), "../x").is_err());
+    assert!(relver::Tree::read_text(&DirTree::new(dir.path()), "/etc/passwd").is_err());
+}
+
+fn run_in(dir: &std::path::Path, file: &str) -> relver::Report {
+    let config = Config::new(vec![SourceSpec::new(file, SourceKind::PackageJson)]);
+    check(&DirTree::new(dir), &config, None)
+}
