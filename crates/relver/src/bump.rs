@@ -287,11 +287,16 @@ pub fn plan_bump(
             continue;
         }
         let Some(span) = f.version_span.clone() else {
-            if f.note
-                .as_deref()
-                .is_some_and(|n| n.starts_with("version.workspace"))
-            {
-                continue; // edited through the workspace root's own field
+            if let Some(root) = &f.inherited_from {
+                // Edited through the workspace root's own field, which must be a source too.
+                let covered = report.fields.iter().any(|r| {
+                    r.field.path == *root
+                        && r.field.key == "workspace.package.version"
+                        && matches!(r.role, Role::Member | Role::Optional)
+                });
+                if covered {
+                    continue;
+                }
             }
             return Err(BumpError::NotEditable {
                 path: f.path.clone(),
@@ -669,6 +674,38 @@ mod tests {
             ),
             Err(BumpError::DateRequired { .. })
         ));
+    }
+
+    #[test]
+    fn inherited_versions_are_bumped_through_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("a/Cargo.toml"),
+            "[package]\nname = \"a\"\nversion.workspace = true\n",
+        )
+        .unwrap();
+        let tree = DirTree::new(dir.path());
+        let member_only = Config::new(vec![SourceSpec::new("a/Cargo.toml", SourceKind::Cargo)]);
+        let to = Version::new(1, 0, 1);
+        let err = plan_bump(&tree, &member_only, &to, &BumpOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, BumpError::NotEditable { line: 3, .. }),
+            "{err:?}"
+        );
+        let both = Config::new(vec![
+            SourceSpec::new("a/Cargo.toml", SourceKind::Cargo),
+            SourceSpec::new("Cargo.toml", SourceKind::Cargo),
+        ]);
+        let plan = plan_bump(&tree, &both, &to, &BumpOptions::default()).unwrap();
+        assert_eq!(plan.files.len(), 1);
+        plan.apply(&tree).unwrap();
+        assert!(check(&tree, &both, Some(&crate::tag::Tag::new("v", to).unwrap())).ok);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct VersionField {
     /// Extra facts about the field (`inherited from Cargo.toml`, `requirement =`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For `version.workspace = true`: the workspace root manifest whose
+    /// `workspace.package.version` this field shows (and where a bump edits it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
 }
 
 /// Why a field does not hold a usable version.
@@ -171,6 +175,7 @@ pub(crate) fn make_field(
         version_span: None,
         problem: None,
         note: None,
+        inherited_from: None,
     };
     let (mut off, mut vtext) = match format.locate(&rv.value) {
         Some(x) => x,

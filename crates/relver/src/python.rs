@@ -82,6 +82,7 @@ pub(crate) fn dunder_version(path: &str, text: &str) -> Vec<VersionField> {
                     version_span: None,
                     problem: Some(FieldProblem::NotLiteral),
                     note: None,
+                    inherited_from: None,
                 });
             }
         }

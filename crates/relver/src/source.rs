@@ -92,6 +92,7 @@ fn json_fields(
                     version_span: None,
                     problem: Some(crate::field::FieldProblem::NotLiteral),
                     note: None,
+                    inherited_from: None,
                 });
             }
         }
@@ -224,6 +225,7 @@ pub(crate) fn extract(
                             root.path, root.line, root.key
                         ));
                         inh.raw.clone_from(&root.raw);
+                        inh.inherited_from = Some(root.path.clone());
                         // Edits go to the root's field; the member itself has nothing to edit.
                         inh.version_span = None;
                         inh.problem = root.problem.clone();

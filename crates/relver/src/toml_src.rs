@@ -176,6 +176,7 @@ impl<'a> TomlFile<'a> {
             version_span: None,
             problem: Some(problem),
             note: None,
+            inherited_from: None,
         }
     }
 
