@@ -1,35 +1,4 @@
-//! `relver` keeps a release's versions in lockstep.
-//!
-//! It reads every file that records the release version (Cargo manifests and lock files,
-//! `pyproject.toml`, `uv.lock`, `__init__.py`, `package.json`, Helm `Chart.yaml`, OpenAPI
-//! documents, changelogs) with real parsers, checks that they agree with a strictly validated
-//! SemVer tag, finds the changelog section for that tag, and bumps them all at once while keeping
-//! every other byte of each file.
-//!
-//! Boundaries: `relver` reads files and git objects only; it does no network I/O and depends on
-//! no other relkit crate. Its [`Version`] and [`Tag`] types are the release identity shared by the
-//! whole workspace.
-//!
-//! # Tags
-//!
-//! ```
-//! use relver::{parse_tag, TagPolicy, TagRejection};
-//! let policy = TagPolicy::default().with_prefix("clients/go/v");
-//! let tag = parse_tag("clients/go/v1.4.0", &policy)?;
-//! assert_eq!(tag.release().map(|t| t.version().to_string()).as_deref(), Some("1.4.0"));
-//! let err = parse_tag("v1.04.0", &policy).unwrap_err();
-//! assert!(matches!(err.reason(), TagRejection::LeadingZero { .. }));
-//! # Ok::<(), relver::TagError>(())
-//! ```
-//!
-//! # Checking a tree
-//!
-//! See [`check`]; configuration is [`Config`] (`relver.toml`).
-//!
-//! # Features
-//!
-//! None. Git access ([`GitRepo`]) runs the `git` command-line tool; nothing else leaves the
-//! process, and there is no network I/O.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod bump;

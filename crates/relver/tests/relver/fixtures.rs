@@ -481,3 +481,75 @@ fn every_other_ecosystem() {
             && f.path.as_deref() == Some("nope/package.json"))
     );
 }
+
+#[test]
+fn securescan_changelog_quirks_and_byte_exact_notes() {
+    let Some(shared) = shared() else { return };
+    let text =
+        std::fs::read_to_string(shared.join("fixtures/relver/securescan-v0.11.12/CHANGELOG.md"))
+            .unwrap();
+    let log = relver::Changelog::parse(&text);
+    let v = relver::Version::new(0, 11, 12);
+    // Lines 14..=41 of the file, byte for byte.
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let expected = lines[13..41].concat();
+    assert_eq!(log.extract(&v).unwrap(), expected.trim_end());
+    assert!(log.extract(&v).unwrap().ends_with("same-target options."));
+    // Unreleased only holds an HTML comment: empty.
+    assert!(log.is_empty_section(log.unreleased().unwrap()));
+    let mut policy = relver::ChangelogPolicy::default();
+    policy.require_links = true;
+    let findings = log.lint("CHANGELOG.md", &policy);
+    let base: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::ChangelogUnreleasedBase)
+        .collect();
+    assert_eq!(base.len(), 1);
+    assert_eq!(
+        (
+            base[0].line,
+            base[0].found.as_deref(),
+            base[0].expected.as_deref()
+        ),
+        (Some(1332), Some("v0.11.0"), Some("v0.11.12"))
+    );
+    let missing: Vec<Option<usize>> = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::ChangelogLinkMissing)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(
+        missing.len(),
+        12,
+        "0.11.1 ..= 0.11.12 have no link definitions"
+    );
+    assert_eq!(missing[0], Some(12));
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Warning),
+        "{findings:#?}"
+    );
+    // The ordvec changelog mixes heading styles; all its sections are found and dated.
+    let text =
+        std::fs::read_to_string(shared.join("fixtures/relver/ordvec-v0.5.0/CHANGELOG.md")).unwrap();
+    let log = relver::Changelog::parse(&text);
+    let found: Vec<(String, usize, bool)> = log
+        .sections()
+        .iter()
+        .filter_map(|s| s.version().map(|v| (v.to_string(), s.line, s.bracketed)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("0.5.0".to_owned(), 12, false),
+            ("0.4.0".to_owned(), 177, false),
+            ("0.3.0".to_owned(), 219, false),
+            ("0.2.0".to_owned(), 258, true),
+            ("0.1.0".to_owned(), 330, true)
+        ]
+    );
+    assert!(
+        log.lint("CHANGELOG.md", &relver::ChangelogPolicy::default())
+            .is_empty()
+    );
+    assert!(log.is_empty_section(log.unreleased().unwrap()));
+}
