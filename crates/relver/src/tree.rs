@@ -86,23 +86,44 @@ impl Tree for DirTree {
     /// Reads the file; a symbolic link that leads outside the root is refused.
     fn read_text(&self, path: &str) -> Result<Option<String>, ReadError> {
         let p = self.resolve(path)?;
-        let real = match std::fs::canonicalize(&p) {
-            Ok(r) => r,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(ReadError::Io { path: p, source }),
-        };
-        if let Some(root) = &self.canonical_root
-            && !real.starts_with(root)
-        {
-            return Err(ReadError::Io {
-                path: p,
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "symbolic link leads outside the tree",
-                ),
-            });
+        // Walk the components inside the root: only when one of them is a symbolic link is the
+        // real path resolved and required to stay under the (canonical) root.
+        let mut cur = self.root.clone();
+        let mut linked = false;
+        for comp in Path::new(path).components() {
+            cur.push(comp);
+            match std::fs::symlink_metadata(&cur) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    linked = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => return Err(ReadError::Io { path: p, source }),
+            }
         }
-        read_text_file(&real, self.max_file_size)
+        if linked {
+            let real = match std::fs::canonicalize(&p) {
+                Ok(r) => r,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => return Err(ReadError::Io { path: p, source }),
+            };
+            if !self
+                .canonical_root
+                .as_ref()
+                .is_some_and(|root| real.starts_with(root))
+            {
+                return Err(ReadError::Io {
+                    path: p,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "symbolic link leads outside the tree",
+                    ),
+                });
+            }
+            return read_text_file(&real, self.max_file_size);
+        }
+        read_text_file(&p, self.max_file_size)
     }
 
     fn list_files(&self) -> Result<Vec<String>, ReadError> {

@@ -131,3 +131,31 @@ fn run_in(dir: &std::path::Path, file: &str) -> relver::Report {
     let config = Config::new(vec![SourceSpec::new(file, SourceKind::PackageJson)]);
     check(&DirTree::new(dir), &config, None)
 }
+
+#[cfg(unix)]
+#[test]
+fn links_inside_the_tree_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("real")).unwrap();
+    std::fs::write(
+        dir.path().join("real/package.json"),
+        "{\"version\": \"1.0.0\"}",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("alias")).unwrap();
+    let r = run_in(dir.path(), "alias/package.json");
+    assert!(r.ok, "{r}");
+    assert_eq!(r.fields.len(), 1);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("package.json"),
+        "{\"version\": \"1.0.0\"}",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
+    let r = run_in(dir.path(), "escape/package.json");
+    assert_eq!(
+        r.errors().next().unwrap().code,
+        FindingCode::SourceUnreadable
+    );
+}
