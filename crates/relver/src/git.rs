@@ -366,6 +366,8 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
     releases.retain(|t| t.prefix() == main_prefix);
     let mut tags = Vec::new();
     let mut prev: Option<&Tag> = None;
+    // Versions that a tag's tree carries although they are neither that tag's nor the previous.
+    let mut carried: Vec<(String, Tag)> = Vec::new();
     for t in &releases {
         let tree = repo.tree_at(&format!("refs/tags/{t}"))?;
         let report = check(&tree, config, Some(t));
@@ -379,6 +381,12 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
                     *m.entry(v).or_default() += 1;
                     m
                 });
+            if let Some((top, _)) = members.iter().max_by_key(|(_, n)| **n)
+                && *top != t.version().to_string()
+                && prev.is_none_or(|p| *top != p.version().to_string())
+            {
+                carried.push((top.clone(), t.clone()));
+            }
             if let Some(p) = prev {
                 let pv = p.version().to_string();
                 let lagging = members.get(&pv).copied().unwrap_or(0);
@@ -396,6 +404,20 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
         prev = Some(t);
     }
     let tagged: Vec<String> = releases.iter().map(|t| t.version().to_string()).collect();
+    for (v, t) in carried {
+        if !tagged.contains(&v) {
+            findings.push(
+                Finding::new(
+                    FindingCode::VersionNeverTagged,
+                    Severity::Warning,
+                    format!("the tree of {t} carries version {v}, which was never tagged"),
+                )
+                .with_path(format!("refs/tags/{t}"))
+                .values(Some(v.clone()), Some(format!("{main_prefix}{v}")))
+                .with_hint("a release was skipped or the tag is missing"),
+            );
+        }
+    }
     let head_tree = repo.tree_at(head)?;
     for spec in config
         .sources
