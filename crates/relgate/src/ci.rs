@@ -142,6 +142,20 @@ pub struct CiEvidence {
     pub runs: Vec<WorkflowRun>,
 }
 
+impl CiEvidence {
+    /// Evidence for `commit` on `branch` whose head is `head`, with no tag and no runs yet.
+    pub fn new(branch: &str, head: &str, commit: &str) -> Self {
+        CiEvidence {
+            branch: branch.to_owned(),
+            head: head.to_owned(),
+            tag: None,
+            tag_commit: None,
+            commit: commit.to_owned(),
+            runs: Vec::new(),
+        }
+    }
+}
+
 /// Judges CI evidence: the commit is the branch head, the tag (if it exists) points at it,
 /// and each required workflow has a completed, successful push run for exactly that commit.
 /// Returns one `ci-not-green` finding per unmet condition.

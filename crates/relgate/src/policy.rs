@@ -343,7 +343,7 @@ struct RawPolicy {
     #[serde(default)]
     artifacts: Vec<Spanned<ArtifactRule>>,
     #[serde(default)]
-    checksums: Option<ChecksumRules>,
+    checksums: Option<Spanned<ChecksumRules>>,
     #[serde(default)]
     signing: Option<SigningIdentity>,
     #[serde(default)]
@@ -470,11 +470,58 @@ impl Locator<'_> {
     }
 }
 
-/// The key a serde message names (`unknown field `x``, `missing field `x``).
-fn key_in_message(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message.get(start..)?.find('`')?;
-    message.get(start..start + len).map(str::to_owned)
+/// The dotted key a parse error is about: the field a serde message names (`unknown field
+/// `x``), else the key written on the error's line, prefixed by the table it is in.
+fn key_at(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> Option<String> {
+    let whole = span
+        .as_ref()
+        .is_none_or(|s| s.start == 0 && (s.end == 0 || s.end >= text.trim_end().len()));
+    let offset = span.map_or(0, |s| s.start).min(text.len());
+    let line_start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(offset..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| offset + i);
+    let line = text.get(line_start..line_end).unwrap_or("").trim();
+    let header = |l: &str| {
+        let l = l.trim();
+        (l.starts_with('[') && l.ends_with(']'))
+            .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+    };
+    // The table the error's line is in: the nearest header above it.
+    let table = text
+        .get(..line_start)
+        .unwrap_or("")
+        .lines()
+        .rev()
+        .find_map(header);
+    let named = if message.starts_with("unknown field") || message.starts_with("missing field") {
+        let start = message.find('`')? + 1;
+        let len = message.get(start..)?.find('`')?;
+        message.get(start..start + len).map(str::to_owned)
+    } else {
+        None
+    };
+    let key = match named {
+        Some(k) => k,
+        None if header(line).is_some() => return None,
+        None => line.split_once('=')?.0.trim().trim_matches('"').to_owned(),
+    };
+    // A missing field of the table on this very line, or an unknown table header.
+    let table = if whole {
+        None
+    } else if header(line).is_some() {
+        header(line).filter(|_| message.starts_with("missing"))
+    } else {
+        table
+    };
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
+    })
 }
 
 fn is_kebab(s: &str) -> bool {
@@ -519,8 +566,9 @@ impl Policy {
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             let message = e.message().trim().to_owned();
-            let key = key_in_message(&message);
-            let hint = match key.as_deref() {
+            let key = key_at(text, e.span(), &message);
+            let leaf = key.as_deref().map(|k| k.rsplit('.').next().unwrap_or(k));
+            let hint = match leaf {
                 Some("url" | "endpoint" | "base-url" | "index-url" | "registry-url") => {
                     "; registry endpoints never go in the policy: set them in the registries configuration or the environment"
                 }
@@ -574,6 +622,17 @@ impl Policy {
                 ));
             }
         }
+        if let Some(c) = &raw.checksums {
+            for g in &c.get_ref().unlisted_allowed {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(invalid(
+                        c.span().start,
+                        "checksums.unlisted-allowed",
+                        format!("bad glob {g:?}: {e}"),
+                    ));
+                }
+            }
+        }
         if let Some(r) = &raw.release {
             for g in &r.get_ref().required_assets {
                 if let Err(e) = globset::Glob::new(g) {
@@ -591,7 +650,7 @@ impl Policy {
             tag: raw.tag.map(Spanned::into_inner),
             versions: raw.versions.map(Spanned::into_inner),
             artifacts: raw.artifacts.into_iter().map(Spanned::into_inner).collect(),
-            checksums: raw.checksums,
+            checksums: raw.checksums.map(Spanned::into_inner),
             signing: raw.signing,
             provenance: raw.provenance,
             registries: raw.registries,

@@ -123,6 +123,11 @@ fn finding_line(f: &Finding) -> String {
     f.to_string()
 }
 
+/// Indents every line after the first by `indent` spaces, so multi-line text stays aligned.
+fn hang(text: &str, indent: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(indent)))
+}
+
 /// Aligned text; ANSI colour only when `color` is true (see [`stdout_wants_color`]).
 pub fn render_terminal(report: &Report, color: bool) -> String {
     let mut out = String::new();
@@ -153,22 +158,22 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             g.duration_ms
         );
         if let Some(d) = &g.detail {
-            let _ = write!(out, "  {d}");
+            let _ = write!(out, "  {}", hang(d, width + 20));
         }
         out.push('\n');
         if g.status == GateStatus::Fail || g.waived() {
             for f in &g.findings {
-                let _ = writeln!(out, "      {}", finding_line(&f.finding));
+                let _ = writeln!(out, "      {}", hang(&finding_line(&f.finding), 8));
                 if let Some(h) = &f.finding.hint {
-                    let _ = writeln!(out, "        hint: {h}");
+                    let _ = writeln!(out, "        hint: {}", hang(h, 14));
                 }
                 if let Some(w) = &f.waived {
-                    let _ = writeln!(out, "        waived: {w}");
+                    let _ = writeln!(out, "        waived: {}", hang(w, 16));
                 }
             }
         }
         for n in &g.notes {
-            let _ = writeln!(out, "      note: {}", finding_line(n));
+            let _ = writeln!(out, "      note: {}", hang(&finding_line(n), 12));
         }
     }
     let verdict = match report.decision.status {
@@ -203,6 +208,9 @@ pub fn render_json(report: &Report) -> String {
 
 fn md_cell(s: &str) -> String {
     s.replace('\\', "\\\\")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")
 }
@@ -373,6 +381,18 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
+/// A finding as plain lines: the finding, its hint, its waiver.
+fn plain_finding(f: &ReportedFinding) -> String {
+    let mut s = finding_line(&f.finding);
+    if let Some(h) = &f.finding.hint {
+        let _ = write!(s, "\nhint: {h}");
+    }
+    if let Some(w) = &f.waived {
+        let _ = write!(s, "\nwaived: {w}");
+    }
+    s
+}
+
 fn secs(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
@@ -436,7 +456,7 @@ pub fn render_junit(report: &Report) -> String {
                 .findings
                 .iter()
                 .map(|f| {
-                    let text = xml_escape(&md_finding(f));
+                    let text = xml_escape(&plain_finding(f));
                     let message = xml_escape(&finding_line(&f.finding));
                     let code = f.finding.code;
                     if f.waived.is_some() || !f.finding.severity.blocks() {
