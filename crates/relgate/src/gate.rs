@@ -6,7 +6,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::cancel::CancelToken;
 use crate::finding::Finding;
@@ -203,7 +203,11 @@ pub struct GateContext {
     pub commit: Option<String>,
     /// Cancelled when the run is abandoned; long gates should watch it.
     pub cancel: CancelToken,
+    board: Arc<Mutex<BTreeMap<String, Evidence>>>,
 }
+
+/// The evidence of one gate, keyed by name.
+pub type Evidence = BTreeMap<String, serde_json::Value>;
 
 impl GateContext {
     /// A context for `policy` over `release_dir`.
@@ -214,7 +218,23 @@ impl GateContext {
             tag: None,
             commit: None,
             cancel: CancelToken::new(),
+            board: Arc::default(),
         }
+    }
+
+    /// The evidence gate `gate` left in this run, once it has finished. A gate that runs
+    /// `after` another reads its results here instead of redoing its work (digests computed
+    /// once, a served file downloaded once).
+    pub fn evidence_of(&self, gate: &str) -> Option<Evidence> {
+        self.board.lock().map_or_else(
+            |p| p.into_inner().get(gate).cloned(),
+            |b| b.get(gate).cloned(),
+        )
+    }
+
+    pub(crate) fn publish_evidence(&self, gate: &str, evidence: &Evidence) {
+        let mut board = self.board.lock().unwrap_or_else(|p| p.into_inner());
+        board.insert(gate.to_owned(), evidence.clone());
     }
 }
 

@@ -76,7 +76,7 @@
 //!
 //! # Features
 //!
-//! - `github` (off by default): [`GithubCi`](crate::GithubCi), the CI evidence provider over
+//! - `github` (off by default): `GithubCi`, the CI evidence provider over
 //!   the GitHub REST API (reqwest with rustls). It moves onto `regclient`'s HTTP core when that
 //!   lands, so that `regclient` stays the only crate speaking HTTP.
 #![forbid(unsafe_code)]
@@ -107,7 +107,9 @@ pub use crate::checksum_gate::ChecksumFileGate;
 pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
-pub use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase};
+pub use crate::gate::{
+    BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
+};
 #[cfg(feature = "github")]
 pub use crate::github::GithubCi;
 pub use crate::plan::{GateOptions, Plan, PlanError};
@@ -124,6 +126,6 @@ pub use crate::report::{
     Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
     Timings,
 };
-pub use crate::run::{RunContext, plan_for, run};
+pub use crate::run::{RunContext, plan_for, run, run_file};
 pub use crate::runner::{RunOptions, run_plan};
 pub use crate::waiver::Waiver;

@@ -268,6 +268,18 @@ pub struct Timings {
     pub max_parallel: usize,
 }
 
+impl Timings {
+    /// How much the gates overlapped: `serial_ms / wall_ms` (1.0 means no overlap; 0.0
+    /// when nothing was timed).
+    pub fn overlap(&self) -> f64 {
+        if self.wall_ms == 0 {
+            0.0
+        } else {
+            self.serial_ms as f64 / self.wall_ms as f64
+        }
+    }
+}
+
 /// The structured result of a run: what every gate found, and the decision.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

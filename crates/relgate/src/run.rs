@@ -190,3 +190,15 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     ctx.cancel = context.cancel.clone();
     run_plan(&plan, ctx, &policy.waivers, &context.options).await
 }
+
+/// Loads the policy at `path` and runs it; a policy that cannot be loaded gives a
+/// could-not-run report (exit code 2) naming the file, line and key.
+pub async fn run_file(path: &std::path::Path, context: RunContext) -> Report {
+    match Policy::load(path) {
+        Ok(policy) => run(&policy, context).await,
+        Err(e) => {
+            let name = path.display().to_string();
+            Report::could_not_run(&name, e)
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The DAG runner: concurrent, bounded, timed, panic-proof, cancellable, fail closed.
 
 use std::any::Any;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -64,6 +64,30 @@ struct AbortOnDrop<T>(JoinHandle<T>);
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Finished gates: their reports, how many remain per phase, which block per phase.
+struct Board {
+    reports: Vec<Option<GateReport>>,
+    unfinished: BTreeMap<Phase, usize>,
+    blocking: BTreeMap<Phase, Vec<String>>,
+    ctx: Arc<GateContext>,
+}
+
+impl Board {
+    fn set(&mut self, i: usize, report: GateReport) {
+        if let Some(n) = self.unfinished.get_mut(&report.phase) {
+            *n = n.saturating_sub(1);
+        }
+        if report.blocks() {
+            self.blocking
+                .entry(report.phase)
+                .or_default()
+                .push(report.id.clone());
+        }
+        self.ctx.publish_evidence(&report.id, &report.evidence);
+        self.reports[i] = Some(report);
     }
 }
 
@@ -130,7 +154,16 @@ pub async fn run_plan(
     let ctx = Arc::new(ctx);
     let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let run_start = Instant::now();
-    let mut reports: Vec<Option<GateReport>> = vec![None; plan.nodes.len()];
+    let mut board = Board {
+        reports: vec![None; plan.nodes.len()],
+        unfinished: BTreeMap::new(),
+        blocking: BTreeMap::new(),
+        ctx: Arc::clone(&ctx),
+    };
+    for &i in &order {
+        *board.unfinished.entry(plan.nodes[i].phase).or_insert(0) += 1;
+    }
+    let mut pending: Vec<usize> = order.clone();
     let mut started: BTreeSet<usize> = BTreeSet::new();
     let mut tasks: JoinSet<Finished> = JoinSet::new();
     let running = Arc::new(AtomicUsize::new(0));
@@ -142,31 +175,27 @@ pub async fn run_plan(
         let mut progressed = true;
         while progressed && !cancelled {
             progressed = false;
-            for &i in &order {
-                if started.contains(&i) {
-                    continue;
-                }
+            let mut still_pending = Vec::with_capacity(pending.len());
+            for &i in &pending {
                 let node = &plan.nodes[i];
-                let preds: Vec<usize> = deps[i]
-                    .iter()
-                    .copied()
-                    .chain(
-                        order
-                            .iter()
-                            .copied()
-                            .filter(|&j| plan.nodes[j].phase < node.phase),
-                    )
-                    .collect();
-                if preds.iter().any(|&j| reports[j].is_none()) {
+                let earlier_done = board.unfinished.range(..node.phase).all(|(_, &n)| n == 0);
+                if !earlier_done || deps[i].iter().any(|&j| board.reports[j].is_none()) {
+                    still_pending.push(i);
                     continue;
                 }
                 started.insert(i);
                 progressed = true;
-                let blockers: Vec<String> = preds
+                let blockers: Vec<String> = deps[i]
                     .iter()
-                    .filter_map(|&j| reports[j].as_ref())
+                    .filter_map(|&j| board.reports[j].as_ref())
                     .filter(|r| r.blocks())
                     .map(|r| r.id.clone())
+                    .chain(
+                        board
+                            .blocking
+                            .range(..node.phase)
+                            .flat_map(|(_, ids)| ids.iter().cloned()),
+                    )
                     .collect::<BTreeSet<_>>()
                     .into_iter()
                     .collect();
@@ -182,22 +211,25 @@ pub async fn run_plan(
                         waivers,
                     );
                     r.caused_by = blockers;
-                    reports[i] = Some(r);
+                    board.set(i, r);
                     continue;
                 }
                 let Some(gate) = node.gate.clone() else {
-                    reports[i] = Some(finish(
-                        &node.id,
-                        node.phase,
-                        GateStatus::Unknown,
-                        GateResult::error(format!(
-                            "the policy requires gate {:?} but no implementation provides it",
-                            node.id
-                        )),
-                        Duration::ZERO,
-                        Duration::ZERO,
-                        waivers,
-                    ));
+                    board.set(
+                        i,
+                        finish(
+                            &node.id,
+                            node.phase,
+                            GateStatus::Unknown,
+                            GateResult::error(format!(
+                                "the policy requires gate {:?} but no implementation provides it",
+                                node.id
+                            )),
+                            Duration::ZERO,
+                            Duration::ZERO,
+                            waivers,
+                        ),
+                    );
                     continue;
                 };
                 let timeout = node.options.timeout.unwrap_or(options.default_timeout);
@@ -245,6 +277,7 @@ pub async fn run_plan(
                     }
                 });
             }
+            pending = still_pending;
         }
         if tasks.is_empty() {
             break;
@@ -255,9 +288,10 @@ pub async fn run_plan(
                 // stays without a report and is marked below (fail closed).
                 if let Some(Ok(f)) = joined {
                     let node = &plan.nodes[f.index];
-                    reports[f.index] = Some(finish(
-                        &node.id, node.phase, f.status, f.result, f.started, f.duration, waivers,
-                    ));
+                    board.set(
+                        f.index,
+                        finish(&node.id, node.phase, f.status, f.result, f.started, f.duration, waivers),
+                    );
                 }
             }
             () = ctx.cancel.cancelled(), if !cancelled => {
@@ -268,17 +302,20 @@ pub async fn run_plan(
         // A lost wrapper task leaves its gate unreported; catch it once nothing runs.
         if tasks.is_empty() && !cancelled {
             for &i in &order {
-                if started.contains(&i) && reports[i].is_none() {
+                if started.contains(&i) && board.reports[i].is_none() {
                     let node = &plan.nodes[i];
-                    reports[i] = Some(finish(
-                        &node.id,
-                        node.phase,
-                        GateStatus::Error,
-                        GateResult::error("the gate task was lost"),
-                        Duration::ZERO,
-                        Duration::ZERO,
-                        waivers,
-                    ));
+                    board.set(
+                        i,
+                        finish(
+                            &node.id,
+                            node.phase,
+                            GateStatus::Error,
+                            GateResult::error("the gate task was lost"),
+                            Duration::ZERO,
+                            Duration::ZERO,
+                            waivers,
+                        ),
+                    );
                 }
             }
         }
@@ -286,7 +323,7 @@ pub async fn run_plan(
 
     // Cancelled: running gates become errors, unstarted ones skips.
     for &i in &order {
-        if reports[i].is_none() {
+        if board.reports[i].is_none() {
             let node = &plan.nodes[i];
             let (status, result) = if started.contains(&i) {
                 (
@@ -296,19 +333,25 @@ pub async fn run_plan(
             } else {
                 (GateStatus::Skipped, GateResult::skipped("cancelled"))
             };
-            reports[i] = Some(finish(
-                &node.id,
-                node.phase,
-                status,
-                result,
-                Duration::ZERO,
-                Duration::ZERO,
-                waivers,
-            ));
+            board.set(
+                i,
+                finish(
+                    &node.id,
+                    node.phase,
+                    status,
+                    result,
+                    Duration::ZERO,
+                    Duration::ZERO,
+                    waivers,
+                ),
+            );
         }
     }
 
-    let gates: Vec<GateReport> = order.iter().filter_map(|&i| reports[i].take()).collect();
+    let gates: Vec<GateReport> = order
+        .iter()
+        .filter_map(|&i| board.reports[i].take())
+        .collect();
     let timings = Timings {
         wall_ms: millis(run_start.elapsed()),
         serial_ms: gates.iter().map(|g| g.duration_ms).sum(),

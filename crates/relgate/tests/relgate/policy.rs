@@ -301,3 +301,22 @@ fn unreadable_and_oversized_files_are_io_errors() {
     std::fs::write(&big, vec![b'#'; (relgate::MAX_POLICY_BYTES + 1) as usize]).unwrap();
     assert_eq!(Policy::load(&big).unwrap_err().kind(), &PolicyErrorKind::Io);
 }
+
+#[tokio::test]
+async fn a_broken_policy_file_gives_a_could_not_run_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("release.toml");
+    std::fs::write(
+        &path,
+        "[project]\nname = \"x\"\n[gates.a]\nafter = [\"b\"]\n",
+    )
+    .unwrap();
+    let r = relgate::run_file(&path, relgate::RunContext::new(dir.path())).await;
+    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.errors[0].code, Code::PolicyInvalid);
+    let found = r.errors[0].found.as_deref().unwrap();
+    assert!(
+        found.contains("release.toml:4:") && found.contains("gates.a.after"),
+        "{found}"
+    );
+}

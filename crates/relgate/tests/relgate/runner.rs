@@ -466,3 +466,80 @@ async fn dropping_the_run_aborts_running_gates() {
     }
     panic!("the gate kept running after the run was dropped");
 }
+
+/// Reads the evidence of the gate it runs after.
+struct Reader;
+impl relgate::Gate for Reader {
+    fn id(&self) -> &str {
+        "reader"
+    }
+    fn phase(&self) -> Phase {
+        Phase::Postpublish
+    }
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> relgate::BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            match ctx
+                .evidence_of("writer")
+                .and_then(|e| e.get("digest").cloned())
+            {
+                Some(d) if d == "sha256:abc" => GateResult::pass(),
+                other => GateResult::error(format!("no evidence from writer: {other:?}")),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_gate_reads_the_evidence_of_the_gates_it_runs_after() {
+    let mut plan = Plan::new();
+    plan.add(
+        gate(
+            "writer",
+            Phase::Prepublish,
+            Script::Result(
+                GateResult::pass().with_evidence("digest", serde_json::json!("sha256:abc")),
+            ),
+        ),
+        GateOptions::default(),
+    );
+    plan.add(Arc::new(Reader), GateOptions::default());
+    let r = run_plan(&plan, ctx(), &[], &opts()).await;
+    assert_eq!(
+        r.gate("reader").unwrap().status,
+        GateStatus::Pass,
+        "{:?}",
+        r.gate("reader")
+    );
+}
+
+/// 500 gates with room for 8 at a time: all run, never more than 8 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_gates_run_bounded() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut plan = Plan::new();
+    for n in 0..500 {
+        let phase = if n < 250 {
+            Phase::Prepublish
+        } else {
+            Phase::Postpublish
+        };
+        let after: Vec<String> = if n % 10 == 5 {
+            vec![format!("g{}", n - 1)]
+        } else {
+            Vec::new()
+        };
+        plan.add(
+            gate(&format!("g{n}"), phase, Script::Log(log.clone())),
+            GateOptions::after(after),
+        );
+    }
+    let r = run_plan(&plan, ctx(), &[], &opts().concurrency(8)).await;
+    assert_eq!(r.decision.status, RunStatus::Allowed);
+    assert_eq!(r.gates.len(), 500);
+    assert!(
+        r.timings.max_parallel <= 8 && r.timings.max_parallel >= 2,
+        "{:?}",
+        r.timings
+    );
+    assert_eq!(log.lock().unwrap().len(), 1000);
+}
