@@ -137,7 +137,13 @@ pub async fn run_plan(
     let mut phases: Vec<Phase> = order.iter().map(|&i| plan.nodes[i].phase).collect();
     phases.dedup();
 
-    let id_index = |id: &str| plan.nodes.iter().position(|n| n.id == id);
+    let index: std::collections::HashMap<&str, usize> = plan
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let id_index = |id: &str| index.get(id).copied();
     let deps: Vec<Vec<usize>> = plan
         .nodes
         .iter()
@@ -171,6 +177,10 @@ pub async fn run_plan(
     let mut cancelled = false;
 
     loop {
+        if !cancelled && ctx.cancel.is_cancelled() {
+            cancelled = true;
+            tasks.abort_all();
+        }
         // Start (or skip) everything whose predecessors are done.
         let mut progressed = true;
         while progressed && !cancelled {
@@ -423,10 +433,15 @@ fn finish(
         ),
         (_, Outcome::Pass) => (Vec::new(), None),
     };
-    let status = match (status, findings.is_empty()) {
-        (GateStatus::Fail, true) => GateStatus::Pass,
-        (s, _) => s,
-    };
+    let mut notes = result.notes;
+    // A "failure" whose findings are all non-blocking (warnings, notes) is a pass with notes.
+    let (status, findings) =
+        if status == GateStatus::Fail && !findings.iter().any(|f| f.severity.blocks()) {
+            notes.extend(findings);
+            (GateStatus::Pass, Vec::new())
+        } else {
+            (status, findings)
+        };
     let findings = findings
         .into_iter()
         .map(|finding| ReportedFinding {
@@ -441,7 +456,7 @@ fn finish(
         detail,
         caused_by: Vec::new(),
         findings,
-        notes: result.notes,
+        notes,
         evidence: result.evidence,
         started_ms: millis(started),
         duration_ms: millis(duration),

@@ -543,3 +543,31 @@ async fn many_gates_run_bounded() {
     );
     assert_eq!(log.lock().unwrap().len(), 1000);
 }
+
+#[tokio::test]
+async fn a_run_cancelled_before_it_starts_runs_nothing() {
+    let mut plan = Plan::new();
+    plan.add(
+        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
+        GateOptions::default(),
+    );
+    let c = ctx();
+    c.cancel.cancel();
+    let r = run_plan(&plan, c, &[], &opts()).await;
+    assert_eq!(r.gate("a").unwrap().status, GateStatus::Skipped);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+}
+
+#[tokio::test]
+async fn warnings_alone_do_not_fail_a_gate() {
+    let warning =
+        Finding::new(Code::ChecksumUnlisted, "notes.txt").severity(relgate::Severity::Warning);
+    let plan = one(Script::Result(GateResult::new(relgate::Outcome::fail(
+        vec![warning.clone()],
+    ))));
+    let r = run_plan(&plan, ctx(), &[], &opts()).await;
+    let g = r.gate("g").unwrap();
+    assert_eq!(g.status, GateStatus::Pass);
+    assert_eq!(g.notes, [warning]);
+    assert_eq!(r.decision.status, RunStatus::Allowed);
+}
