@@ -81,6 +81,7 @@
 //!   lands, so that `regclient` stays the only crate speaking HTTP.
 #![forbid(unsafe_code)]
 
+mod artifacts;
 mod assets;
 mod cancel;
 mod catalog;
@@ -100,6 +101,7 @@ mod run;
 mod runner;
 mod waiver;
 
+pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
 pub use crate::assets::RequiredAssetsGate;
 pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};

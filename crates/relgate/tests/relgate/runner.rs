@@ -360,7 +360,7 @@ async fn independent_gates_run_concurrently() {
         for id in ["left", "right"] {
             plan.add(
                 gate(id, Phase::Prepublish, Script::Barrier(barrier.clone())),
-                GateOptions::default().timeout(Duration::from_millis(300)),
+                GateOptions::default().timeout(Duration::from_secs(1)),
             );
         }
         plan
