@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use crate::cancel::CancelToken;
+use crate::event::{Event, Observer};
 use crate::finding::Finding;
 use crate::policy::Policy;
 
@@ -191,7 +192,7 @@ impl GateResult {
 /// What every gate may read: the policy, the release folder, the tag and commit under
 /// release, and the run's cancellation token.
 #[non_exhaustive]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GateContext {
     /// The policy being enforced.
     pub policy: Arc<Policy>,
@@ -204,10 +205,24 @@ pub struct GateContext {
     /// Cancelled when the run is abandoned; long gates should watch it.
     pub cancel: CancelToken,
     board: Arc<Mutex<BTreeMap<String, Evidence>>>,
+    observer: Option<Observer>,
 }
 
 /// The evidence of one gate, keyed by name.
 pub type Evidence = BTreeMap<String, serde_json::Value>;
+
+impl fmt::Debug for GateContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GateContext")
+            .field("project", &self.policy.project.name)
+            .field("release_dir", &self.release_dir)
+            .field("tag", &self.tag)
+            .field("commit", &self.commit)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
 
 impl GateContext {
     /// A context for `policy` over `release_dir`.
@@ -219,7 +234,31 @@ impl GateContext {
             commit: None,
             cancel: CancelToken::new(),
             board: Arc::default(),
+            observer: None,
         }
+    }
+
+    /// Sends run events (gate started/finished, progress) to `observer`.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Hands `event` to the observer, if any.
+    pub fn emit(&self, event: &Event<'_>) {
+        if let Some(o) = &self.observer {
+            o(event);
+        }
+    }
+
+    /// Reports progress of gate `gate` on `what` (`done` of `total` units).
+    pub fn progress(&self, gate: &str, what: &str, done: u64, total: Option<u64>) {
+        self.emit(&Event::Progress {
+            gate,
+            what,
+            done,
+            total,
+        });
     }
 
     /// The evidence gate `gate` left in this run, once it has finished. A gate that runs

@@ -88,6 +88,7 @@ mod catalog;
 mod checksum_gate;
 mod ci;
 mod endpoints;
+mod event;
 mod finding;
 mod folder;
 mod gate;
@@ -108,6 +109,7 @@ pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
 pub use crate::checksum_gate::ChecksumFileGate;
 pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
 pub use crate::endpoints::{Endpoints, EndpointsError};
+pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
 pub use crate::gate::{
     BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,

@@ -9,6 +9,7 @@ use crate::cancel::CancelToken;
 use crate::catalog::standard_gate;
 use crate::checksum_gate::ChecksumFileGate;
 use crate::ci::{CiGreenGate, CiProvider};
+use crate::event::Observer;
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::plan::{GateOptions, Plan};
 use crate::policy::Policy;
@@ -32,6 +33,7 @@ pub struct RunContext {
     pub cancel: CancelToken,
     gates: Vec<Arc<dyn Gate>>,
     ci: Option<Arc<dyn CiProvider>>,
+    observer: Option<Observer>,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -61,6 +63,7 @@ impl RunContext {
             cancel: CancelToken::new(),
             gates: Vec::new(),
             ci: None,
+            observer: None,
         }
     }
 
@@ -92,6 +95,13 @@ impl RunContext {
     /// a built-in gate of the same id.
     pub fn gate(mut self, gate: Arc<dyn Gate>) -> Self {
         self.gates.push(gate);
+        self
+    }
+
+    /// Sends run events (gate started/finished, progress) to `observer`, for example to
+    /// draw progress bars. The library itself never prints.
+    pub fn on_event(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -188,6 +198,9 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     ctx.tag = context.tag.clone();
     ctx.commit = context.commit.clone();
     ctx.cancel = context.cancel.clone();
+    if let Some(o) = &context.observer {
+        ctx = ctx.with_observer(Arc::clone(o));
+    }
     run_plan(&plan, ctx, &policy.waivers, &context.options).await
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::event::Event;
 use crate::finding::{Code, Finding};
 use crate::gate::{GateContext, GateResult, Outcome, Phase};
 use crate::plan::Plan;
@@ -87,6 +88,11 @@ impl Board {
                 .push(report.id.clone());
         }
         self.ctx.publish_evidence(&report.id, &report.evidence);
+        self.ctx.emit(&Event::GateFinished {
+            gate: &report.id,
+            status: report.status,
+            duration_ms: report.duration_ms,
+        });
         self.reports[i] = Some(report);
     }
 }
@@ -253,6 +259,10 @@ pub async fn run_plan(
                     peak.fetch_max(now, Ordering::SeqCst);
                     let began = Instant::now();
                     let started = began.duration_since(run_start);
+                    ctx.emit(&Event::GateStarted {
+                        gate: gate.id(),
+                        phase: gate.phase(),
+                    });
                     let mut inner = AbortOnDrop(tokio::spawn(async move { gate.run(&ctx).await }));
                     let (status, result) = match tokio::time::timeout(timeout, &mut inner.0).await {
                         Err(_) => (

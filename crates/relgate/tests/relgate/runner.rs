@@ -571,3 +571,29 @@ async fn warnings_alone_do_not_fail_a_gate() {
     assert_eq!(g.notes, [warning]);
     assert_eq!(r.decision.status, RunStatus::Allowed);
 }
+
+#[tokio::test]
+async fn observers_see_every_gate_start_and_finish() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let observer: relgate::Observer = Arc::new(move |e: &relgate::Event<'_>| {
+        let line = match e {
+            relgate::Event::GateStarted { gate, .. } => format!("start {gate}"),
+            relgate::Event::GateFinished { gate, status, .. } => format!("{status} {gate}"),
+            other => format!("{other:?}"),
+        };
+        sink.lock().unwrap().push(line);
+    });
+    let mut plan = Plan::new();
+    plan.add(
+        gate("a", Phase::Preflight, failing(Code::CiNotGreen)),
+        GateOptions::default(),
+    );
+    plan.add(
+        gate("b", Phase::Preflight, Script::Result(GateResult::pass())),
+        GateOptions::after(["a"]),
+    );
+    let r = run_plan(&plan, ctx().with_observer(observer), &[], &opts()).await;
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(*seen.lock().unwrap(), ["start a", "fail a", "skipped b"]);
+}
