@@ -10,6 +10,7 @@ mod support;
 
 mod ci;
 mod codes;
+mod dag;
 mod gates;
 #[cfg(feature = "github")]
 mod github;
