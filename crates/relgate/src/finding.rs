@@ -201,7 +201,7 @@ impl FromStr for Code {
 }
 
 macro_rules! serde_as_str {
-    ($t:ty, $what:literal) => {
+    ($t:ty) => {
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -215,8 +215,8 @@ macro_rules! serde_as_str {
         }
     };
 }
-serde_as_str!(Code, "code");
-serde_as_str!(Severity, "severity");
+serde_as_str!(Code);
+serde_as_str!(Severity);
 
 /// One thing a gate found: under a stable code, about a subject, with what was expected and
 /// what was found, and a hint at the fix.

@@ -128,7 +128,7 @@ pub use crate::render::{
 };
 pub use crate::report::{
     Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
-    Timings,
+    Timings, UnknownName,
 };
 pub use crate::run::{RunContext, plan_for, run, run_file};
 pub use crate::runner::{RunOptions, run_plan};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::str::FromStr;
 
 use crate::finding::{Code, Finding};
 use crate::gate::Phase;
@@ -441,5 +442,92 @@ impl Report {
             gates,
             timings,
         }
+    }
+}
+
+/// A name that is not one of a report enum's kebab-case values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}")]
+pub struct UnknownName {
+    /// Which enum (`gate status`, `run status`, `action`).
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+}
+
+macro_rules! from_str_via_all {
+    ($t:ty, $what:literal, [$($v:expr),+ $(,)?]) => {
+        impl $t {
+            /// Every value.
+            pub const ALL: &'static [$t] = &[$($v),+];
+        }
+        impl FromStr for $t {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| UnknownName {
+                    what: $what,
+                    name: s.to_owned(),
+                })
+            }
+        }
+    };
+}
+
+from_str_via_all!(
+    GateStatus,
+    "gate status",
+    [
+        GateStatus::Pass,
+        GateStatus::Fail,
+        GateStatus::Error,
+        GateStatus::Timeout,
+        GateStatus::Unknown,
+        GateStatus::Skipped,
+    ]
+);
+from_str_via_all!(
+    RunStatus,
+    "run status",
+    [
+        RunStatus::Allowed,
+        RunStatus::Blocked,
+        RunStatus::CouldNotRun,
+    ]
+);
+from_str_via_all!(
+    Action,
+    "action",
+    [
+        Action::CreateTag,
+        Action::Publish,
+        Action::Undraft,
+        Action::Announce,
+        Action::DoNotTag,
+        Action::DoNotPublish,
+        Action::KeepDraft,
+        Action::DoNotAnnounce,
+        Action::ChangeNothing,
+    ]
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for v in GateStatus::ALL {
+            assert_eq!(v.as_str().parse::<GateStatus>().unwrap(), *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        for v in RunStatus::ALL {
+            assert_eq!(v.as_str().parse::<RunStatus>().unwrap(), *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        for v in Action::ALL {
+            assert_eq!(v.to_string().parse::<Action>().unwrap(), *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        assert!("green".parse::<RunStatus>().is_err());
     }
 }
