@@ -761,6 +761,19 @@ impl Policy {
                     String::from("a waiver must name a `gate`, a `code`, or both"),
                 ));
             }
+            if let Some(g) = &w.gate
+                && !gates.contains_key(g.get_ref())
+                && !implied.contains(&g.get_ref().as_str())
+            {
+                return Err(invalid(
+                    g.span().start,
+                    &format!("{key}.gate"),
+                    format!(
+                        "the waiver names gate {:?}, which is not a gate of this policy",
+                        g.get_ref()
+                    ),
+                ));
+            }
             waivers.push(Waiver::new(
                 w.gate.as_ref().map(|g| g.get_ref().as_str()),
                 code,

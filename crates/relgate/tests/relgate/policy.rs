@@ -224,7 +224,7 @@ fn waivers_need_a_reason_and_a_known_code() {
         PolicyErrorKind::Invalid,
     );
     assert_error(
-        "[project]\nname = \"x\"\n[[waivers]]\ngate = \"a\"\nreason = \"ok\"\n[[waivers]]\ngate = \"ci-green\"\nreason = \"  \"\n",
+        "[project]\nname = \"x\"\n[[waivers]]\ncode = \"gate-error\"\nreason = \"ok\"\n[[waivers]]\ngate = \"ci-green\"\nreason = \"  \"\n",
         8,
         "waivers[1].reason",
         &["empty"],
@@ -244,6 +244,23 @@ fn waivers_need_a_reason_and_a_known_code() {
         &["must name a `gate`, a `code`"],
         PolicyErrorKind::Invalid,
     );
+}
+
+#[test]
+fn a_waiver_for_a_gate_the_policy_does_not_have_is_a_typo() {
+    assert_error(
+        "[project]\nname = \"x\"\n[ci]\nworkflows = []\n[[waivers]]\ngate = \"ci-gren\"\nreason = \"r\"\n",
+        6,
+        "waivers[0].gate",
+        &["not a gate of this policy"],
+        PolicyErrorKind::Invalid,
+    );
+    // The implied gate and an explicit one are fine.
+    Policy::from_toml_str(
+        "[project]\nname = \"x\"\n[ci]\nworkflows = []\n[gates.extra]\n[[waivers]]\ngate = \"ci-green\"\nreason = \"r\"\n[[waivers]]\ngate = \"extra\"\nreason = \"r\"\n",
+        "release.toml",
+    )
+    .unwrap();
 }
 
 #[test]
