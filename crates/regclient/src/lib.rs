@@ -1,13 +1,28 @@
 //! `regclient` reads back what package and OCI registries actually serve.
 //!
-//! Its job: for a package and version, ask a Python package index, a crates registry, an npm
-//! registry or an OCI registry (container images, Helm charts, cosign signatures) what it
-//! publishes, download the files as streams, hash them on the way with `artidigest`, and compare
-//! them with the local artifacts.
+//! For a package and version it asks a Python package index, a crates registry, an npm
+//! registry or an OCI registry what it publishes ([`PublishedVersion`]: state, files, sizes,
+//! every claimed digest, URLs), downloads files as streams hashed on the way with `artidigest`
+//! ([`fetch_verified`]), and compares them with local artifacts ([`compare_local`]).
 //!
 //! Boundaries: `regclient` is the only relkit crate that speaks HTTP. Every registry endpoint is
-//! configuration given by the caller (a builder argument, a policy file, an environment
-//! variable); no host name is built in. It uses rustls only.
-//!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! configuration given by the caller (a builder argument, a config file, an environment
+//! variable); no host name is built in. TLS is rustls only.
 #![forbid(unsafe_code)]
+
+mod cache;
+pub mod crates;
+mod http;
+mod model;
+mod readback;
+mod secret;
+
+pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
+pub use crate::model::{
+    PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
+};
+pub use crate::readback::{
+    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
+    fetch_all, fetch_verified,
+};
+pub use crate::secret::{Credential, Secret};
