@@ -14,6 +14,7 @@ mod cache;
 pub mod crates;
 mod http;
 mod model;
+pub mod npm;
 mod readback;
 mod secret;
 

@@ -90,8 +90,11 @@ pub trait Progress: Sync {
 /// Options for [`fetch_verified`].
 #[derive(Default, Clone, Copy)]
 pub struct FetchOptions<'a> {
-    /// Sent to the file's own origin only.
+    /// Sent with the download (and never across a redirect to another host).
     pub credential: Option<&'a Credential>,
+    /// When set, `credential` is sent only if the file's URL has this URL's origin
+    /// (scheme, host, port): a registry's token must not reach a CDN listed in its metadata.
+    pub credential_origin: Option<&'a str>,
     /// Progress reporting.
     pub progress: Option<&'a dyn Progress>,
 }
@@ -161,10 +164,15 @@ pub fn fetch_verified(
         name: file.name.clone(),
         source,
     })?;
+    let credential = options.credential.filter(|_| {
+        options
+            .credential_origin
+            .is_none_or(|o| url::Url::parse(o).is_ok_and(|o| o.origin() == url.origin()))
+    });
     let algs = algorithms_for(&file.digests);
     let deadline = http.deadline_from_now();
     let req = Request {
-        credential: options.credential,
+        credential,
         limit: Some(file.size.unwrap_or_else(|| http.download_cap())),
         deadline: Some(deadline),
         timeout: Some(deadline.saturating_duration_since(std::time::Instant::now())),

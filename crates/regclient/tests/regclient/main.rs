@@ -12,3 +12,4 @@ mod support;
 
 mod crates_index;
 mod faults;
+mod npm;
