@@ -847,6 +847,18 @@ pub(crate) fn join(base: &Url, path: &str) -> Result<Url, HttpError> {
         })
 }
 
+/// Characters escaped in one URL path segment (RFC 3986 unreserved characters stay).
+pub(crate) const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One path segment, escaped.
+pub(crate) fn segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
 /// Parses a caller-supplied base URL (http or https only).
 pub(crate) fn parse_base(s: &str) -> Result<Url, HttpError> {
     let u = Url::parse(s).map_err(|e| HttpError::InvalidUrl {

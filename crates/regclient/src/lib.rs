@@ -15,8 +15,10 @@ pub mod crates;
 mod http;
 mod model;
 pub mod npm;
+pub mod pypi;
 mod readback;
 mod secret;
+mod views;
 
 pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
 pub use crate::model::{
@@ -27,3 +29,4 @@ pub use crate::readback::{
     fetch_all, fetch_verified,
 };
 pub use crate::secret::{Credential, Secret};
+pub use crate::views::{ViewDifference, compare_views};

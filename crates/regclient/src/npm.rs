@@ -316,11 +316,7 @@ impl NpmRegistry {
 
     /// The version document `GET /<name>/<version>` (`None` on 404).
     pub fn version_document(&self, name: &str, version: &str) -> Result<Option<NpmVersion>, Error> {
-        let path = format!(
-            "{}/{}",
-            encode_name(name)?,
-            percent_encoding::utf8_percent_encode(version, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = format!("{}/{}", encode_name(name)?, crate::http::segment(version));
         let url = join(&self.base, &path).map_err(Self::err(name, version))?;
         let req = Request {
             accept: Some("application/json"),

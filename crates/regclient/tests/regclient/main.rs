@@ -13,3 +13,4 @@ mod support;
 mod crates_index;
 mod faults;
 mod npm;
+mod pypi;
