@@ -66,14 +66,14 @@ pub fn compare_views(a: &PublishedVersion, b: &PublishedVersion) -> Vec<ViewDiff
             });
             continue;
         };
-        if let (Some(sa), Some(sb)) = (fa.size, fb.size) {
-            if sa != sb {
-                out.push(ViewDifference::Size {
-                    file: fa.name.clone(),
-                    a: sa,
-                    b: sb,
-                });
-            }
+        if let (Some(sa), Some(sb)) = (fa.size, fb.size)
+            && sa != sb
+        {
+            out.push(ViewDifference::Size {
+                file: fa.name.clone(),
+                a: sa,
+                b: sb,
+            });
         }
         let mut common = false;
         for da in &fa.digests {
