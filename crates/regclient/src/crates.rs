@@ -380,6 +380,7 @@ impl SparseIndex {
                 size: None,
                 digests: vec![e.cksum],
                 yanked: e.yanked,
+                media_type: None,
             }],
         })
     }

@@ -15,6 +15,7 @@ pub mod crates;
 mod http;
 mod model;
 pub mod npm;
+pub mod oci;
 pub mod pypi;
 mod readback;
 mod secret;

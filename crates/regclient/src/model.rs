@@ -195,6 +195,9 @@ pub struct PublishedFile {
     pub digests: Vec<Digest>,
     /// Whether this file is yanked (PEP 691 yanks per file).
     pub yanked: bool,
+    /// The media type it is served as, sent as `Accept` when downloading (OCI manifests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
 }
 
 impl PublishedFile {

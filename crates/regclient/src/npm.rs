@@ -395,6 +395,7 @@ impl NpmRegistry {
                 size: None,
                 digests,
                 yanked: false,
+                media_type: None,
             }],
         })
     }

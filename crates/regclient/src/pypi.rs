@@ -305,6 +305,7 @@ impl PypiIndex {
                 url: url.to_string(),
                 size: f.size,
                 yanked: f.yanked,
+                media_type: None,
             });
         }
         Ok(PublishedVersion {
@@ -412,6 +413,7 @@ impl PypiIndex {
                 url: file_url.to_string(),
                 size: f.size,
                 yanked,
+                media_type: None,
             });
         }
         let listed = doc.versions.is_some_and(|v| v.iter().any(|x| x == version));

@@ -173,6 +173,7 @@ pub fn fetch_verified(
     let deadline = http.deadline_from_now();
     let req = Request {
         credential,
+        accept: file.media_type.as_deref(),
         limit: Some(file.size.unwrap_or_else(|| http.download_cap())),
         deadline: Some(deadline),
         timeout: Some(deadline.saturating_duration_since(std::time::Instant::now())),
@@ -452,6 +453,7 @@ mod tests {
             size: Some(size),
             digests: vec![digest],
             yanked: false,
+            media_type: None,
         };
         let files = vec![
             pf("a.tgz", d(b"alpha"), 5),

@@ -21,6 +21,7 @@ fn file(url: String, body: &[u8]) -> PublishedFile {
         size: Some(body.len() as u64),
         digests: vec![sha256(body)],
         yanked: false,
+        media_type: None,
     }
 }
 

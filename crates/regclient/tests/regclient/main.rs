@@ -13,4 +13,5 @@ mod support;
 mod crates_index;
 mod faults;
 mod npm;
+mod oci;
 mod pypi;
