@@ -10,6 +10,7 @@
 
 mod support;
 
+mod config;
 mod crates_index;
 mod faults;
 mod npm;
