@@ -134,6 +134,7 @@ impl Drop for TestServer {
 }
 
 fn serve(conn: TcpStream, handler: &Handler, log: &Mutex<Vec<Req>>) {
+    let _ = conn.set_nodelay(true);
     let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut w = conn;
