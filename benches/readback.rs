@@ -143,7 +143,7 @@ fn readback_throughput(c: &mut Criterion) {
     let mut g = c.benchmark_group("readback");
     g.throughput(Throughput::Bytes((N * size) as u64));
     g.sample_size(10);
-    g.bench_function("fetch_all 8x16MiB sha256+sha512, 4 concurrent", |b| {
+    g.bench_function("fetch_all 8x16MiB sha256, 4 concurrent", |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();
             let r = fetch_all(&http, &published, dir.path(), FetchOptions::default());

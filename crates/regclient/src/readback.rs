@@ -115,7 +115,7 @@ pub struct FetchedFile {
     pub name: String,
     /// Where it now is.
     pub path: PathBuf,
-    /// The digests computed while downloading (sha256, sha512 and every claimed algorithm).
+    /// The digests computed while downloading (sha256 and every claimed algorithm).
     pub computed: DigestSet,
 }
 
@@ -134,11 +134,10 @@ pub(crate) fn check_plain_name(name: &str) -> Result<(), ReadbackError> {
     }
 }
 
-/// Algorithms to compute for `file`: every claimed one, plus sha256 and sha512 for reports.
+/// Algorithms to compute for `file`: every claimed one, plus sha256 for reports.
 fn algorithms_for(digests: &[Digest]) -> Vec<Algorithm> {
     let mut algs: Vec<Algorithm> = digests.iter().map(Digest::algorithm).collect();
     algs.push(Algorithm::Sha256);
-    algs.push(Algorithm::Sha512);
     algs.sort();
     algs.dedup();
     algs

@@ -104,3 +104,69 @@ pub fn compare_views(a: &PublishedVersion, b: &PublishedVersion) -> Vec<ViewDiff
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PublishedFile, RegistryKind, VersionState};
+    use artidigest::{Algorithm, digest_bytes};
+
+    fn d(b: &[u8], a: Algorithm) -> Digest {
+        *digest_bytes(b, &[a]).get(a).unwrap()
+    }
+
+    fn view(files: Vec<(&str, Option<u64>, Vec<Digest>)>) -> PublishedVersion {
+        PublishedVersion {
+            kind: RegistryKind::Pypi,
+            registry: "http://127.0.0.1:1/".into(),
+            package: "p".into(),
+            version: "1".into(),
+            state: VersionState::Present,
+            files: files
+                .into_iter()
+                .map(|(n, size, digests)| PublishedFile {
+                    name: n.into(),
+                    url: format!("http://127.0.0.1:1/{n}"),
+                    size,
+                    digests,
+                    yanked: false,
+                    media_type: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn views_agree_or_say_where_they_differ() {
+        let a = view(vec![
+            (
+                "w.whl",
+                Some(3),
+                vec![d(b"w", Algorithm::Sha256), d(b"w", Algorithm::Md5)],
+            ),
+            ("s.tar.gz", Some(5), vec![d(b"s", Algorithm::Sha256)]),
+            ("only-a", None, vec![d(b"a", Algorithm::Sha256)]),
+        ]);
+        let b = view(vec![
+            ("w.whl", None, vec![d(b"w", Algorithm::Sha256)]),
+            ("s.tar.gz", Some(6), vec![d(b"S", Algorithm::Sha256)]),
+            ("only-b", None, vec![d(b"b", Algorithm::Sha512)]),
+        ]);
+        let diff = compare_views(&a, &b);
+        assert_eq!(diff.len(), 4, "{diff:?}");
+        assert!(
+            matches!(&diff[0], ViewDifference::Size { file, a: 5, b: 6 } if file == "s.tar.gz")
+        );
+        assert!(matches!(&diff[1], ViewDifference::Digest { file, .. } if file == "s.tar.gz"));
+        assert!(matches!(&diff[2], ViewDifference::OnlyIn { view: "a", file } if file == "only-a"));
+        assert!(matches!(&diff[3], ViewDifference::OnlyIn { view: "b", file } if file == "only-b"));
+        assert!(compare_views(&a, &a).is_empty());
+        let mut c = a.clone();
+        c.files[0].digests = vec![d(b"w", Algorithm::Sha512)];
+        assert!(
+            compare_views(&a, &c).contains(&ViewDifference::NoCommonDigest {
+                file: "w.whl".into()
+            })
+        );
+    }
+}
