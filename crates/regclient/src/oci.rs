@@ -121,6 +121,20 @@ pub enum Error {
         /// Its real subject.
         found: Option<Digest>,
     },
+    /// The reference did not appear before the deadline.
+    #[error("{repository}:{reference}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
+    NotVisible {
+        /// The repository.
+        repository: String,
+        /// Tag or digest.
+        reference: String,
+        /// How long it waited.
+        waited: std::time::Duration,
+        /// Polls made.
+        polls: u32,
+        /// What the registry said last.
+        diagnosis: String,
+    },
     /// Downloading a blob failed.
     #[error("blob download failed")]
     Readback(#[from] ReadbackError),
@@ -800,6 +814,39 @@ impl OciRegistry {
             state: VersionState::Present,
             files,
         })
+    }
+
+    /// Polls until `reference` resolves (a release waits for its image), or fails with
+    /// [`Error::NotVisible`] saying what the registry answered last.
+    pub fn wait_for(
+        &self,
+        repo: &str,
+        reference: &str,
+        poll: crate::crates::PollOptions,
+    ) -> Result<FetchedManifest, Error> {
+        let start = std::time::Instant::now();
+        let deadline = start + poll.timeout;
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            let diagnosis = match self.manifest(repo, reference) {
+                Ok(Some(m)) => return Ok(m),
+                Ok(None) => format!("{repo}:{reference} is not in the registry (404)"),
+                Err(Error::Http { source, .. }) => format!("last poll failed: {source}"),
+                Err(e) => return Err(e),
+            };
+            let now = std::time::Instant::now();
+            if now + poll.interval >= deadline {
+                return Err(Error::NotVisible {
+                    repository: repo.to_owned(),
+                    reference: reference.to_owned(),
+                    waited: now - start,
+                    polls,
+                    diagnosis,
+                });
+            }
+            std::thread::sleep(poll.interval);
+        }
     }
 
     /// Downloads the blob a descriptor names into `dir/name`, verified against the

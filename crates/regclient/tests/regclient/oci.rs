@@ -513,3 +513,182 @@ fn wrong_docker_content_digest_is_refused() {
     );
     let _ = HttpError::status;
 }
+
+/// A loopback proxy in front of an upstream server: every request is forwarded, and `fault`
+/// decides, from the request, its sequence number and the upstream's answer, what to return.
+fn proxy(
+    upstream: String,
+    fault: impl Fn(&Req, usize, Reply) -> Reply + Send + Sync + 'static,
+) -> TestServer {
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    TestServer::start(move |req| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let a = agent();
+        let url = format!("{upstream}{}", req.path.trim_start_matches('/'));
+        let mut b = if req.method == "HEAD" {
+            a.head(&url)
+        } else {
+            a.get(&url)
+        };
+        if let Some(acc) = req.header("accept") {
+            b = b.header("Accept", acc);
+        }
+        let resp = b.call().unwrap();
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = ["content-type", "docker-content-digest"]
+            .iter()
+            .filter_map(|h| {
+                resp.headers()
+                    .get(*h)
+                    .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
+            })
+            .collect();
+        let body = if req.method == "HEAD" {
+            Vec::new()
+        } else {
+            resp.into_body().read_to_vec().unwrap()
+        };
+        fault(
+            req,
+            i,
+            Reply::Full {
+                status,
+                headers,
+                body,
+            },
+        )
+    })
+}
+
+#[test]
+fn faults_injected_in_front_of_docker_registry() {
+    let Some(bin) = require_server("docker-registry", registry_bin()) else {
+        return;
+    };
+    let r = start_registry(&bin);
+    let repo = "team/app";
+    let img = image(&r.base, repo, "amd64");
+    push_manifest(
+        &r.base,
+        repo,
+        Some("1.0.0"),
+        &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}),
+    );
+    let big = vec![42u8; 300_000];
+    let blob = push_blob(&r.base, repo, &big);
+    let p = proxy(r.base.clone(), |req, i, fwd| {
+        if i == 0 {
+            return Reply::status(503, "warming up");
+        }
+        if i == 1 {
+            return Reply::status(429, "slow down").with_header("Retry-After", "1");
+        }
+        if req.path.contains("/blobs/")
+            && req.method == "GET"
+            && let Reply::Full { body, .. } = fwd
+        {
+            return Reply::Truncate {
+                declared: body.len() as u64,
+                body: body[..body.len() / 2].to_vec(),
+            };
+        }
+        fwd
+    });
+    let reg = OciRegistry::new(client(), &p.url("/")).unwrap();
+    let t = std::time::Instant::now();
+    // 503 then 429 (Retry-After: 1) are retried; the third attempt gets the real answer.
+    let m = reg.manifest(repo, "1.0.0").unwrap().unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(950));
+    assert_eq!(m.platforms().len(), 0);
+    assert_eq!(m.manifest.manifests[0].digest, digest_of(&img));
+
+    // A truncated blob body: typed error, nothing left behind.
+    let dir = tempfile::tempdir().unwrap();
+    let d: oci::Descriptor =
+        serde_json::from_value(desc("application/octet-stream", &blob)).unwrap();
+    match reg
+        .fetch_blob(repo, &d, dir.path(), "blob.bin")
+        .unwrap_err()
+    {
+        Error::Readback(regclient::ReadbackError::Http {
+            source: HttpError::Truncated { expected, .. },
+            ..
+        }) => assert_eq!(expected, 300_000),
+        e => panic!("{e:?}"),
+    }
+    assert!(dir_names(dir.path()).is_empty());
+
+    // Waiting for a tag that is pushed while polling.
+    let poll = regclient::crates::PollOptions {
+        interval: Duration::from_millis(100),
+        timeout: Duration::from_millis(350),
+    };
+    let err = reg.wait_for(repo, "late", poll).unwrap_err();
+    assert!(
+        matches!(&err, Error::NotVisible { diagnosis, .. } if diagnosis.contains("404")),
+        "{err:?}"
+    );
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            push_manifest(&r.base, repo, Some("late"), &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}));
+        });
+        let poll = regclient::crates::PollOptions {
+            interval: Duration::from_millis(100),
+            timeout: Duration::from_secs(10),
+        };
+        assert_eq!(
+            reg.wait_for(repo, "late", poll)
+                .unwrap()
+                .manifest
+                .manifests
+                .len(),
+            1
+        );
+    });
+}
+
+#[test]
+fn lying_docker_content_digest_over_real_registry_bytes() {
+    let Some(bin) = require_server("docker-registry", registry_bin()) else {
+        return;
+    };
+    let r = start_registry(&bin);
+    let img = image(&r.base, "team/app", "arm64");
+    push_manifest(
+        &r.base,
+        "team/app",
+        Some("2.0.0"),
+        &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img]}),
+    );
+    let lie = sha256(b"a different manifest");
+    let p = proxy(r.base.clone(), move |_, _, fwd| match fwd {
+        Reply::Full {
+            status,
+            mut headers,
+            body,
+        } => {
+            for h in headers
+                .iter_mut()
+                .filter(|(k, _)| k == "docker-content-digest")
+            {
+                h.1 = lie.to_string();
+            }
+            Reply::Full {
+                status,
+                headers,
+                body,
+            }
+        }
+        other => other,
+    });
+    let reg = OciRegistry::new(client(), &p.url("/")).unwrap();
+    match reg.resolve("team/app", "2.0.0").unwrap_err() {
+        Error::DigestMismatch {
+            what: "Docker-Content-Digest",
+            expected,
+            ..
+        } => assert_eq!(expected, lie),
+        e => panic!("{e:?}"),
+    }
+}
