@@ -43,7 +43,9 @@ fn parse_args() -> anyhow::Result<Args> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--config" => args.config = Some(it.next().context("--config needs a file")?.into()),
-            "--compare" => args.compare = Some(it.next().context("--compare needs a folder")?.into()),
+            "--compare" => {
+                args.compare = Some(it.next().context("--compare needs a folder")?.into())
+            }
             "--out" => args.out = Some(it.next().context("--out needs a folder")?.into()),
             "--json" => args.json = true,
             "-h" | "--help" => bail!(
@@ -68,8 +70,10 @@ struct Bars {
 impl Progress for Bars {
     fn start(&self, name: &str, size: Option<u64>) {
         let bar = self.multi.add(ProgressBar::new(size.unwrap_or(0)));
-        let style = ProgressStyle::with_template("{msg:40} {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template(
+            "{msg:40} {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(name.to_owned());
         if let Ok(mut m) = self.bars.lock() {
@@ -201,7 +205,10 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
         for r in &reports {
-            println!("{} — {} ({})", r.spec, r.published.state, r.published.registry);
+            println!(
+                "{} — {} ({})",
+                r.spec, r.published.state, r.published.registry
+            );
             for d in &r.downloads {
                 match (&d.sha256, &d.error) {
                     (Some(h), _) => println!("  ok      {}  sha256:{h}", d.name),
@@ -213,7 +220,14 @@ fn run(args: &Args) -> anyhow::Result<bool> {
                 println!("  compare {}: {:?}", c.name, c.comparison);
             }
         }
-        println!("{}", if all_ok { "readback: OK" } else { "readback: FAILED" });
+        println!(
+            "{}",
+            if all_ok {
+                "readback: OK"
+            } else {
+                "readback: FAILED"
+            }
+        );
     }
     Ok(all_ok)
 }
