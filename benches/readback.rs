@@ -152,6 +152,15 @@ fn readback_throughput(c: &mut Criterion) {
         });
     });
     g.finish();
+    // Peak resident set of the whole bench process so far (files are streamed, never held).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        eprintln!(
+            "bench process peak RSS ({line}); includes the {} MiB the in-process server holds",
+            (N * size) >> 20
+        );
+    }
 }
 
 fn exists_with_etags(c: &mut Criterion) {
