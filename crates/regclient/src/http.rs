@@ -209,7 +209,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Backoff before attempt `attempt + 1` (attempt counted from 1): half fixed, half random.
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
             .base_delay
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
@@ -424,6 +424,10 @@ impl HttpClient {
     /// A builder with the defaults.
     pub fn builder() -> HttpClientBuilder {
         HttpClientBuilder::default()
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.cfg.retry
     }
 
     pub(crate) fn download_cap(&self) -> u64 {

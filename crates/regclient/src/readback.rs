@@ -178,46 +178,28 @@ pub fn fetch_verified(
         timeout: Some(deadline.saturating_duration_since(std::time::Instant::now())),
         ..Request::default()
     };
-    let http_err = |source| ReadbackError::Http {
-        name: file.name.clone(),
-        source,
-    };
-    let mut resp = http.send(&url, &req).map_err(http_err)?;
-    let shown = resp.body.url().to_owned();
     let io_err = |path: &Path, source| ReadbackError::Io {
         path: path.to_owned(),
         source,
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".regclient-")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .map_err(|e| io_err(dir, e))?;
-    if let Some(p) = options.progress {
-        p.start(&file.name, file.size);
-    }
-    let mut hasher = MultiHasher::new(&algs);
-    let mut buf = vec![0u8; artidigest::BUFFER_SIZE];
-    let result = loop {
-        let n = match resp.body.read(&mut buf) {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => break Err(http_err(HttpError::from_body_io(&shown, e))),
-        };
-        hasher.update(&buf[..n]);
-        if let Err(e) = tmp.as_file_mut().write_all(&buf[..n]) {
-            break Err(io_err(tmp.path(), e));
-        }
-        if let Some(p) = options.progress {
-            p.advance(&file.name, n as u64);
+    // A body that breaks mid-stream (reset, truncation) is fetched again from the start into
+    // a fresh temporary file, within the retry policy and the deadline.
+    let policy = http.retry_policy();
+    let mut attempt = 0u32;
+    let (mut tmp, hasher, shown) = loop {
+        attempt += 1;
+        let pause = policy.backoff(attempt);
+        match download_once(http, file, &url, &req, dir, &algs, options) {
+            Ok(done) => break done,
+            Err(ReadbackError::Http {
+                source: HttpError::Truncated { .. } | HttpError::Body { .. },
+                ..
+            }) if attempt < policy.max_attempts && std::time::Instant::now() + pause < deadline => {
+                std::thread::sleep(pause);
+            }
+            Err(e) => return Err(e),
         }
     };
-    if let Some(p) = options.progress {
-        p.finish(&file.name);
-    }
-    result?;
-    drop(resp);
     let computed = hasher.finish();
     if let Some(expected) = file.size
         && computed.size() != expected
@@ -252,6 +234,58 @@ pub fn fetch_verified(
         path: target,
         computed,
     })
+}
+
+/// One GET of `file` streamed through the hasher into a fresh temporary file in `dir`.
+fn download_once(
+    http: &HttpClient,
+    file: &PublishedFile,
+    url: &url::Url,
+    req: &Request<'_>,
+    dir: &Path,
+    algs: &[Algorithm],
+    options: FetchOptions<'_>,
+) -> Result<(tempfile::NamedTempFile, MultiHasher, String), ReadbackError> {
+    let http_err = |source| ReadbackError::Http {
+        name: file.name.clone(),
+        source,
+    };
+    let io_err = |path: &Path, source| ReadbackError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut resp = http.send(url, req).map_err(http_err)?;
+    let shown = resp.body.url().to_owned();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".regclient-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(|e| io_err(dir, e))?;
+    if let Some(p) = options.progress {
+        p.start(&file.name, file.size);
+    }
+    let mut hasher = MultiHasher::new(algs);
+    let mut buf = vec![0u8; artidigest::BUFFER_SIZE];
+    let result = loop {
+        let n = match resp.body.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(http_err(HttpError::from_body_io(&shown, e))),
+        };
+        hasher.update(&buf[..n]);
+        if let Err(e) = tmp.as_file_mut().write_all(&buf[..n]) {
+            break Err(io_err(tmp.path(), e));
+        }
+        if let Some(p) = options.progress {
+            p.advance(&file.name, n as u64);
+        }
+    };
+    if let Some(p) = options.progress {
+        p.finish(&file.name);
+    }
+    result?;
+    Ok((tmp, hasher, shown))
 }
 
 /// Downloads every file with [`fetch_verified`], at most the client's concurrency at once.

@@ -165,6 +165,28 @@ fn truncated_body_leaves_no_partial_file() {
 }
 
 #[test]
+fn a_body_cut_once_is_fetched_again() {
+    let body = vec![9u8; 50_000];
+    let b2 = body.clone();
+    let n = Arc::new(AtomicU32::new(0));
+    let n2 = Arc::clone(&n);
+    let server = TestServer::start(move |_| {
+        if n2.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::Truncate {
+                declared: b2.len() as u64,
+                body: b2[..10_000].to_vec(),
+            }
+        } else {
+            Reply::ok(b2.clone())
+        }
+    });
+    let (r, dir) = fetch(&server, &body, None);
+    assert_eq!(std::fs::read(r.unwrap().path).unwrap(), body);
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(dir_names(dir.path()), vec!["artifact.bin"]);
+}
+
+#[test]
 fn slow_body_past_the_deadline_stops_in_time() {
     let body = vec![1u8; 64 * 1024];
     let b2 = body.clone();
