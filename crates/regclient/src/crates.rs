@@ -236,6 +236,14 @@ impl Default for PollOptions {
     }
 }
 
+/// The diagnosis after a failed poll: the last real answer, if any, comes first.
+pub(crate) fn poll_failure(last_answer: Option<&str>, e: &dyn std::fmt::Display) -> String {
+    match last_answer {
+        Some(a) => format!("{a} (the last poll failed: {e})"),
+        None => format!("last poll failed: {e}"),
+    }
+}
+
 impl SparseIndex {
     /// A client for the sparse index at `base` (e.g. `http://127.0.0.1:PORT/index/`).
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
@@ -403,8 +411,10 @@ impl SparseIndex {
         let start = Instant::now();
         let deadline = start + poll.timeout;
         let mut polls = 0u32;
+        let mut last_answer: Option<String> = None;
         loop {
             polls += 1;
+            let mut failed = false;
             let diagnosis = match self.entries_until(name, Some(deadline)) {
                 Ok((entries, revalidated)) => {
                     if entries.iter().any(|e| e.vers == version) {
@@ -431,9 +441,15 @@ impl SparseIndex {
                         )
                     }
                 }
-                Err(Error::Http { source, .. }) => format!("last poll failed: {source}"),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
                 Err(e) => return Err(e),
             };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
             let now = Instant::now();
             if now + poll.interval >= deadline {
                 return Err(Error::NotVisible {

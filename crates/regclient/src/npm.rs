@@ -443,8 +443,10 @@ impl NpmRegistry {
         let start = Instant::now();
         let deadline = start + poll.timeout;
         let mut polls = 0;
+        let mut last_answer: Option<String> = None;
         loop {
             polls += 1;
+            let mut failed = false;
             let diagnosis = match self.packument_until(name, true, Some(deadline)) {
                 Ok((Some(p), revalidated)) => {
                     if let Some(v) = p.versions.get(version) {
@@ -462,9 +464,15 @@ impl NpmRegistry {
                     )
                 }
                 Ok((None, _)) => "the registry does not know the package (404)".to_owned(),
-                Err(Error::Http { source, .. }) => format!("last poll failed: {source}"),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
                 Err(e) => return Err(e),
             };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
             let now = Instant::now();
             if now + poll.interval >= deadline {
                 return Err(Error::NotVisible {

@@ -827,14 +827,22 @@ impl OciRegistry {
         let start = std::time::Instant::now();
         let deadline = start + poll.timeout;
         let mut polls = 0;
+        let mut last_answer: Option<String> = None;
         loop {
             polls += 1;
+            let mut failed = false;
             let diagnosis = match self.manifest(repo, reference) {
                 Ok(Some(m)) => return Ok(m),
                 Ok(None) => format!("{repo}:{reference} is not in the registry (404)"),
-                Err(Error::Http { source, .. }) => format!("last poll failed: {source}"),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
                 Err(e) => return Err(e),
             };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
             let now = std::time::Instant::now();
             if now + poll.interval >= deadline {
                 return Err(Error::NotVisible {

@@ -508,8 +508,10 @@ impl PypiIndex {
         let start = Instant::now();
         let deadline = start + poll.timeout;
         let mut polls = 0;
+        let mut last_answer: Option<String> = None;
         loop {
             polls += 1;
+            let mut failed = false;
             let diagnosis = match self.simple_version_until(project, version, Some(deadline)) {
                 Ok((v, _)) if !v.files.is_empty() => return Ok(v),
                 Ok((_, revalidated)) => format!(
@@ -520,9 +522,15 @@ impl PypiIndex {
                         ""
                     }
                 ),
-                Err(Error::Http { source, .. }) => format!("last poll failed: {source}"),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
                 Err(e) => return Err(e),
             };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
             let now = Instant::now();
             if now + poll.interval >= deadline {
                 return Err(Error::NotVisible {

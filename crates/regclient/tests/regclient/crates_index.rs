@@ -125,7 +125,7 @@ fn waiting_sees_a_late_version_and_diagnoses_a_missing_one() {
     let idx = SparseIndex::new(client(), &server.url("/index/")).unwrap();
     let poll = PollOptions {
         interval: Duration::from_millis(50),
-        timeout: Duration::from_millis(400),
+        timeout: Duration::from_secs(1),
     };
     let err = idx
         .wait_for_version("demo-crate", "0.3.0", poll)

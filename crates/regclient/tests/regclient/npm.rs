@@ -239,7 +239,7 @@ fn verdaccio_packuments_readback_deprecate_unpublish() {
     let (d3, _) = package(work.path(), "relkit-plain", "0.1.0");
     let poll = PollOptions {
         interval: Duration::from_millis(100),
-        timeout: Duration::from_millis(500),
+        timeout: Duration::from_secs(2),
     };
     let err = reg
         .wait_for_version("relkit-plain", "0.1.0", poll)

@@ -621,7 +621,7 @@ fn faults_injected_in_front_of_docker_registry() {
     // Waiting for a tag that is pushed while polling.
     let poll = regclient::crates::PollOptions {
         interval: Duration::from_millis(100),
-        timeout: Duration::from_millis(350),
+        timeout: Duration::from_millis(1500),
     };
     let err = reg.wait_for(repo, "late", poll).unwrap_err();
     assert!(

@@ -264,7 +264,7 @@ fn devpi_simple_api_readback_and_view_comparison() {
     // Waiting for a version that is uploaded while polling.
     let poll = PollOptions {
         interval: Duration::from_millis(100),
-        timeout: Duration::from_millis(400),
+        timeout: Duration::from_secs(2),
     };
     let err = idx.wait_for_version("demo-pkg", "1.2.0", poll).unwrap_err();
     assert!(err.to_string().contains("lists no file for 1.2.0"), "{err}");
