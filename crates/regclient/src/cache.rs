@@ -18,6 +18,8 @@ pub(crate) enum Fetched {
         body: Arc<Vec<u8>>,
         revalidated: bool,
         url: String,
+        /// The index's change serial (`X-PyPI-Last-Serial`, `X-Devpi-Serial`), if sent.
+        serial: Option<String>,
     },
     /// The server answered one of the "not there" statuses.
     Missing {
@@ -60,6 +62,10 @@ impl EtagCache {
         };
         let (resp, bytes) = http.get_bytes(url, &req)?;
         let shown = crate::secret::redact_url(&resp.url);
+        let serial = resp
+            .header("x-pypi-last-serial")
+            .or_else(|| resp.header("x-devpi-serial"))
+            .map(str::to_owned);
         if missing.contains(&resp.status) {
             return Ok(Fetched::Missing {
                 status: resp.status,
@@ -71,6 +77,7 @@ impl EtagCache {
                     body,
                     revalidated: true,
                     url: shown,
+                    serial,
                 });
             }
             return Err(HttpError::Status {
@@ -90,6 +97,7 @@ impl EtagCache {
             body,
             revalidated: false,
             url: shown,
+            serial,
         })
     }
 }

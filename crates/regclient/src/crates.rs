@@ -337,6 +337,7 @@ impl SparseIndex {
                 body,
                 revalidated,
                 url,
+                ..
             } => Ok((parse_index(&url, name, &body)?, revalidated)),
         }
     }

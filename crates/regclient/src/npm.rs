@@ -298,6 +298,7 @@ impl NpmRegistry {
                 body,
                 revalidated,
                 url,
+                ..
             } => {
                 let p: Packument =
                     parse_json(&url, &body, "an npm packument").map_err(Self::err(name, ""))?;

@@ -171,6 +171,9 @@ struct SimpleFile {
     size: Option<u64>,
 }
 
+/// Whether a project page was a 304 revalidation, and the index serial it carried.
+type PageState = (bool, Option<String>);
+
 /// A PEP 740 provenance object: attestation bundles handed on byte for byte.
 #[derive(Debug, serde::Deserialize)]
 pub struct Provenance {
@@ -336,7 +339,7 @@ impl PypiIndex {
         project: &str,
         version: &str,
         deadline: Option<Instant>,
-    ) -> Result<(PublishedVersion, bool), Error> {
+    ) -> Result<(PublishedVersion, Option<PageState>), Error> {
         let base = self
             .simple_base
             .as_ref()
@@ -359,14 +362,15 @@ impl PypiIndex {
             Fetched::Missing { .. } => {
                 return Ok((
                     PublishedVersion::absent(RegistryKind::Pypi, &registry, project, version),
-                    false,
+                    None,
                 ));
             }
             Fetched::Found {
                 body,
                 revalidated,
                 url,
-            } => (body, revalidated, url),
+                serial,
+            } => (body, Some((revalidated, serial)), url),
         };
         let doc: SimpleDoc = parse_json(&shown, &body, "a PEP 691 project page")
             .map_err(Self::err(project, version))?;
@@ -514,8 +518,12 @@ impl PypiIndex {
             let mut failed = false;
             let diagnosis = match self.simple_version_until(project, version, Some(deadline)) {
                 Ok((v, _)) if !v.files.is_empty() => return Ok(v),
-                Ok((_, revalidated)) => format!(
-                    "the project page lists no file for {version}{}",
+                Ok((_, None)) => "the index does not know the project (404)".to_owned(),
+                Ok((_, Some((revalidated, serial)))) => format!(
+                    "the project page lists no file for {version}{}{}",
+                    serial
+                        .map(|s| format!(" (index serial {s})"))
+                        .unwrap_or_default(),
                     if revalidated {
                         "; unchanged since the previous poll (304)"
                     } else {

@@ -268,6 +268,10 @@ fn devpi_simple_api_readback_and_view_comparison() {
     };
     let err = idx.wait_for_version("demo-pkg", "1.2.0", poll).unwrap_err();
     assert!(err.to_string().contains("lists no file for 1.2.0"), "{err}");
+    assert!(
+        err.to_string().contains("index serial"),
+        "devpi's X-Devpi-Serial not reported: {err}"
+    );
     std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(Duration::from_millis(200));
