@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use artidigest::{Algorithm, digest_bytes};
+use artidigest::Algorithm;
 use criterion::{Criterion, Throughput, criterion_main};
 use regclient::crates::SparseIndex;
 use regclient::{FetchOptions, HttpClient, PublishedFile, fetch_all};
@@ -108,42 +108,142 @@ fn client() -> HttpClient {
         .build()
 }
 
-fn readback_throughput(c: &mut Criterion) {
-    const N: usize = 8;
-    // `cargo test --benches` runs each bench once without `--bench`: keep that smoke run small.
-    let full = std::env::args().any(|a| a == "--bench");
-    let size: usize = if full { 16 * 1024 * 1024 } else { 256 * 1024 };
-    let files: Files = Arc::default();
-    let mut published = Vec::new();
-    let addr = serve(Arc::clone(&files), Arc::default());
-    for i in 0..N {
-        let body: Vec<u8> = (0..size)
-            .map(|j| {
-                (j as u32)
-                    .wrapping_mul(2_654_435_761)
-                    .wrapping_add(i as u32) as u8
+/// One pseudo-random 1 MiB block; file `i` is its index (8 bytes, little endian) followed by
+/// the block repeated, so files differ and the server holds 1 MiB whatever the total.
+fn block() -> Arc<Vec<u8>> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    Arc::new(
+        (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
             })
-            .collect();
-        let d = digest_bytes(&body, &[Algorithm::Sha256]);
-        let name = format!("file-{i}.bin");
-        published.push(PublishedFile {
-            name: name.clone(),
-            url: format!("http://{addr}/{name}"),
-            size: Some(size as u64),
-            digests: vec![*d.get(Algorithm::Sha256).unwrap()],
-            yanked: false,
-            media_type: None,
-        });
-        files
-            .lock()
-            .unwrap()
-            .insert(format!("/{name}"), (Arc::new(body), format!("\"{i}\"")));
+            .collect(),
+    )
+}
+
+fn for_each_chunk(block: &[u8], i: u64, size: u64, mut f: impl FnMut(&[u8]) -> bool) {
+    let head = i.to_le_bytes();
+    if !f(&head[..size.min(8) as usize]) {
+        return;
     }
+    let mut left = size.saturating_sub(8);
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        if !f(&block[..n]) {
+            return;
+        }
+        left -= n as u64;
+    }
+}
+
+/// Serves `/file-<i>.bin` of `size` bytes, generated on the fly.
+fn serve_generated(block: Arc<Vec<u8>>, size: u64) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let block = Arc::clone(&block);
+            std::thread::spawn(move || {
+                let _ = conn.set_nodelay(true);
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut w = conn;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h.trim_end().is_empty() {
+                            break;
+                        }
+                    }
+                    let i: u64 = path
+                        .trim_start_matches("/file-")
+                        .trim_end_matches(".bin")
+                        .parse()
+                        .unwrap_or(0);
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
+                    if w.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    let mut ok = true;
+                    for_each_chunk(&block, i, size, |c| {
+                        ok = w.write_all(c).is_ok();
+                        ok
+                    });
+                    if !ok {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Peak resident set of this process, from `/proc/self/status`.
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_owned())
+}
+
+fn readback_throughput(c: &mut Criterion) {
+    // `cargo test --benches` runs each bench once without `--bench`: keep that smoke run small.
+    // The full run defaults to 8 x 16 MiB; RELKIT_BENCH_FILES / RELKIT_BENCH_FILE_MIB scale it
+    // (200 x 10 is the 2 GB case).
+    let full = std::env::args().any(|a| a == "--bench");
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let n = if full {
+        env("RELKIT_BENCH_FILES", 8)
+    } else {
+        8
+    };
+    let size: u64 = if full {
+        env("RELKIT_BENCH_FILE_MIB", 16) << 20
+    } else {
+        256 * 1024
+    };
+    let block = block();
+    let addr = serve_generated(Arc::clone(&block), size);
+    let published: Vec<PublishedFile> = (0..n)
+        .map(|i| {
+            let mut h = artidigest::MultiHasher::new(&[Algorithm::Sha256]);
+            for_each_chunk(&block, i, size, |c| {
+                h.update(c);
+                true
+            });
+            let name = format!("file-{i}.bin");
+            PublishedFile {
+                url: format!("http://{addr}/{name}"),
+                name,
+                size: Some(size),
+                digests: vec![*h.finish().get(Algorithm::Sha256).unwrap()],
+                yanked: false,
+                media_type: None,
+            }
+        })
+        .collect();
     let http = client();
+    let rss_before = peak_rss();
     let mut g = c.benchmark_group("readback");
-    g.throughput(Throughput::Bytes((N * size) as u64));
+    g.throughput(Throughput::Bytes(n * size));
     g.sample_size(10);
-    g.bench_function("fetch_all 8x16MiB sha256, 4 concurrent", |b| {
+    let label = format!("fetch_all {n}x{}MiB sha256, 4 concurrent", size >> 20);
+    g.bench_function(label.as_str(), |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();
             let r = fetch_all(&http, &published, dir.path(), FetchOptions::default());
@@ -152,15 +252,12 @@ fn readback_throughput(c: &mut Criterion) {
         });
     });
     g.finish();
-    // Peak resident set of the whole bench process so far (files are streamed, never held).
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
-        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
-    {
-        eprintln!(
-            "bench process peak RSS ({line}); includes the {} MiB the in-process server holds",
-            (N * size) >> 20
-        );
-    }
+    eprintln!(
+        "readback peak RSS: {} before, {} after {} MiB per iteration (server holds 1 MiB)",
+        rss_before.unwrap_or_default(),
+        peak_rss().unwrap_or_default(),
+        (n * size) >> 20
+    );
 }
 
 fn exists_with_etags(c: &mut Criterion) {
