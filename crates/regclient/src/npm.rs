@@ -415,12 +415,43 @@ impl NpmRegistry {
         let enc = percent_encoding::utf8_percent_encode(&spec, ATTEST_SET).to_string();
         let url = join(&self.base, &format!("-/npm/v1/attestations/{enc}"))
             .map_err(Self::err(name, version))?;
+        self.fetch_attestations(name, version, &url)
+    }
+
+    /// The attestations a version's `dist.attestations.url` points to (falling back to the
+    /// standard endpoint when the version has no pointer). The token goes only to this
+    /// registry's origin.
+    pub fn attestations_for(&self, v: &NpmVersion) -> Result<Vec<NpmAttestation>, Error> {
+        match &v.dist.attestations {
+            None => self.attestations(&v.name, &v.version),
+            Some(a) => {
+                let url = Url::parse(&a.url)
+                    .or_else(|_| self.base.join(&a.url))
+                    .map_err(|e| Error::Document {
+                        url: redact_url(&self.base),
+                        package: v.name.clone(),
+                        version: v.version.clone(),
+                        reason: format!("dist.attestations.url: {e}"),
+                    })?;
+                self.fetch_attestations(&v.name, &v.version, &url)
+            }
+        }
+    }
+
+    fn fetch_attestations(
+        &self,
+        name: &str,
+        version: &str,
+        url: &Url,
+    ) -> Result<Vec<NpmAttestation>, Error> {
+        let same_origin = url.origin() == self.base.origin();
         let req = Request {
             accept: Some("application/json"),
-            credential: self.token.as_ref(),
+            credential: self.token.as_ref().filter(|_| same_origin),
             pass_statuses: &[404],
             ..Request::default()
         };
+        let url = url.clone();
         let (resp, body) = self
             .http
             .get_bytes(&url, &req)

@@ -278,4 +278,32 @@ fn attestations_endpoint_hands_bundles_on_verbatim() {
     assert_eq!(a[1].predicate_type, "https://slsa.dev/provenance/v1");
     assert_eq!(a[0].bundle.get(), bundle);
     assert!(reg.attestations("@scope/pkg", "2.0.0").unwrap().is_empty());
+
+    // A version's own `dist.attestations.url` is followed; the token stays on this origin.
+    let other = TestServer::start(|_| Reply::ok(&br#"{"attestations":[]}"#[..]));
+    let reg = reg.with_token(regclient::Secret::new("npm-token-0042"));
+    let v: regclient::npm::NpmVersion = serde_json::from_value(serde_json::json!({
+        "name": "@scope/pkg", "version": "1.0.0",
+        "dist": {"tarball": server.url("/t.tgz"), "attestations": {"url": server.url("/-/npm/v1/attestations/@scope%2Fpkg@1.0.0")}}
+    }))
+    .unwrap();
+    assert_eq!(reg.attestations_for(&v).unwrap().len(), 2);
+    assert!(
+        server
+            .requests()
+            .last()
+            .unwrap()
+            .header("authorization")
+            .is_some()
+    );
+    let elsewhere: regclient::npm::NpmVersion = serde_json::from_value(serde_json::json!({
+        "name": "@scope/pkg", "version": "1.0.0",
+        "dist": {"tarball": "t", "attestations": {"url": other.url("/att")}}
+    }))
+    .unwrap();
+    assert!(reg.attestations_for(&elsewhere).unwrap().is_empty());
+    assert!(
+        other.requests()[0].header("authorization").is_none(),
+        "token sent to another origin"
+    );
 }
