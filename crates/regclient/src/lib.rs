@@ -1,13 +1,121 @@
 //! `regclient` reads back what package and OCI registries actually serve.
 //!
-//! Its job: for a package and version, ask a Python package index, a crates registry, an npm
-//! registry or an OCI registry (container images, Helm charts, cosign signatures) what it
-//! publishes, download the files as streams, hash them on the way with `artidigest`, and compare
-//! them with the local artifacts.
+//! For a package version it asks a Python index, a crates registry, an npm registry or an OCI
+//! registry what it publishes — a [`PublishedVersion`]: state (present, yanked, deprecated,
+//! deleted, absent) and files with size, every claimed digest and URL — downloads files as
+//! streams hashed on the way with `artidigest` and kept only when every digest matches
+//! ([`fetch_verified`]), and compares them with local artifacts ([`compare_local`]) or with
+//! another view of the same registry ([`compare_views`]).
 //!
-//! Boundaries: `regclient` is the only relkit crate that speaks HTTP. Every registry endpoint is
-//! configuration given by the caller (a builder argument, a policy file, an environment
-//! variable); no host name is built in. It uses rustls only.
+//! Boundaries: `regclient` is the only relkit crate that speaks HTTP. Every endpoint is
+//! configuration given by the caller (builder argument, [`RegistriesConfig`] file, environment
+//! variable); no host name is built in. TLS is rustls only.
 //!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! # Clients
+//!
+//! - [`crates::SparseIndex`]: sparse index paths, JSON lines, `dl` templates, visibility polls.
+//! - [`npm::NpmRegistry`]: packuments (full/abbreviated), version documents, SRI, deprecation,
+//!   unpublish, attestations.
+//! - [`pypi::PypiIndex`]: JSON API, PEP 691 simple JSON, PEP 740 provenance.
+//! - [`oci::OciRegistry`]: tags, manifests, indexes and platforms, Helm charts, referrers
+//!   (API and fallback tag), cosign artifacts, token authentication.
+//!
+//! All go through one [`HttpClient`]: per-request timeout and overall deadline, retries with
+//! exponential backoff and jitter (connection errors, 429 with `Retry-After`, 5xx), bounded
+//! redirects that never carry credentials to another host, body size caps, bounded
+//! concurrency, a descriptive User-Agent. Secrets ([`Secret`]) print as `<redacted>`.
+//!
+//! # Package specs and index paths
+//!
+//! ```
+//! use regclient::{PackageSpec, RegistryKind};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let spec: PackageSpec = "npm:@scope/tool@1.2.3".parse()?;
+//! assert_eq!(spec.kind, RegistryKind::Npm);
+//! assert_eq!(spec.name, "@scope/tool");
+//! assert_eq!(spec.to_string(), "npm:@scope/tool@1.2.3");
+//!
+//! assert_eq!(regclient::crates::index_path("Serde")?, "se/rd/serde");
+//! assert_eq!(regclient::npm::encode_name("@scope/tool")?, "@scope%2ftool");
+//! assert_eq!(regclient::pypi::normalize("Demo_Pkg.Tools")?, "demo-pkg-tools");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Comparing served claims with local files
+//!
+//! ```
+//! use artidigest::{Algorithm, digest_bytes};
+//! use regclient::{FileComparison, PublishedFile, compare_local};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dist = tempfile::tempdir()?;
+//! std::fs::write(dist.path().join("demo-1.0.0.tgz"), b"release bytes")?;
+//! let claimed = digest_bytes(b"release bytes", &[Algorithm::Sha512]);
+//! let served = PublishedFile {
+//!     name: "demo-1.0.0.tgz".into(),
+//!     url: "http://127.0.0.1:4873/demo/-/demo-1.0.0.tgz".into(),
+//!     size: Some(13),
+//!     digests: claimed.iter().copied().collect(),
+//!     yanked: false,
+//!     media_type: None,
+//! };
+//! let report = compare_local(&[served], dist.path())?;
+//! assert!(matches!(report[0].comparison, FileComparison::Match { .. }));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Configuration
+//!
+//! ```
+//! use regclient::RegistriesConfig;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cfg: RegistriesConfig = r#"
+//!     [http]
+//!     deadline_secs = 60
+//!     [crates]
+//!     index = "http://127.0.0.1:8081/index/"
+//!     [npm]
+//!     registry = "http://127.0.0.1:4873/"
+//! "#.parse()?;
+//! let registries = cfg.build()?;
+//! assert!(registries.crates.is_some() && registries.pypi.is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Features
+//!
+//! None: the HTTP stack (`ureq` with rustls and ring) is always on, since speaking HTTP is
+//! this crate's purpose.
 #![forbid(unsafe_code)]
+
+mod cache;
+mod config;
+pub mod crates;
+mod http;
+mod model;
+pub mod npm;
+pub mod oci;
+pub mod pypi;
+mod readback;
+mod secret;
+mod views;
+
+pub use crate::config::{
+    ConfigError, CratesSettings, HttpSettings, LookupError, NpmSettings, OciSettings, PypiSettings,
+    Registries, RegistriesConfig,
+};
+pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
+pub use crate::model::{
+    PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
+};
+pub use crate::readback::{
+    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
+    fetch_all, fetch_verified,
+};
+pub use crate::secret::{Credential, Secret};
+pub use crate::views::{ViewDifference, compare_views};

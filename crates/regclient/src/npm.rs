@@ -1,0 +1,587 @@
+//! npm registries: full and abbreviated packuments, version documents, scoped names,
+//! `dist.integrity` (SRI) and `dist.shasum`, deprecation and unpublish signals, and the
+//! attestations endpoint.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use artidigest::{Algorithm, Digest};
+use serde_json::value::RawValue;
+use url::Url;
+
+use crate::cache::{EtagCache, Fetched};
+use crate::crates::PollOptions;
+use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
+use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::secret::{Credential, Secret, redact_url};
+
+/// `Accept` for abbreviated ("corgi") packuments.
+pub const ABBREVIATED: &str =
+    "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+
+/// Why an npm registry operation failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Not a valid npm package name.
+    #[error("invalid npm package name {name:?}")]
+    InvalidName {
+        /// The name.
+        name: String,
+    },
+    /// The request failed.
+    #[error("npm {package}@{version}: request failed")]
+    Http {
+        /// The package.
+        package: String,
+        /// The version (may be empty).
+        version: String,
+        /// The cause.
+        #[source]
+        source: HttpError,
+    },
+    /// A document is not what the protocol says.
+    #[error("{url}: {package}@{version}: {reason}")]
+    Document {
+        /// The document's URL.
+        url: String,
+        /// The package.
+        package: String,
+        /// The version.
+        version: String,
+        /// Why.
+        reason: String,
+    },
+    /// The version did not appear before the deadline.
+    #[error("npm {package}@{version}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
+    NotVisible {
+        /// The package.
+        package: String,
+        /// The version.
+        version: String,
+        /// How long it waited.
+        waited: Duration,
+        /// Polls made.
+        polls: u32,
+        /// What the registry said last.
+        diagnosis: String,
+    },
+}
+
+/// `dist` of a version.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Dist {
+    /// Tarball URL.
+    pub tarball: String,
+    /// SHA-1 hex of the tarball.
+    #[serde(default)]
+    pub shasum: Option<String>,
+    /// SRI string (usually sha512).
+    #[serde(default)]
+    pub integrity: Option<String>,
+    /// Attestations pointer, when the registry has them.
+    #[serde(default)]
+    pub attestations: Option<DistAttestations>,
+}
+
+/// `dist.attestations`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DistAttestations {
+    /// The attestations URL.
+    pub url: String,
+}
+
+/// One version in a packument, or a version document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct NpmVersion {
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Distribution data.
+    pub dist: Dist,
+    /// Deprecation message (npm writes a string; an empty one means "not deprecated").
+    #[serde(default)]
+    pub deprecated: Option<serde_json::Value>,
+}
+
+impl NpmVersion {
+    /// The deprecation message, if deprecated.
+    pub fn deprecation(&self) -> Option<String> {
+        match &self.deprecated {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(serde_json::Value::Bool(true)) => Some("deprecated".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Every digest `dist` claims: the SRI tokens and the sha1 `shasum`.
+    pub fn digests(&self) -> Result<Vec<Digest>, String> {
+        let mut out = Vec::new();
+        if let Some(i) = &self.dist.integrity {
+            out.extend(Digest::parse_sri_list(i).map_err(|e| format!("dist.integrity: {e}"))?);
+        }
+        if let Some(s) = &self.dist.shasum {
+            let d =
+                Digest::from_hex(Algorithm::Sha1, s).map_err(|e| format!("dist.shasum: {e}"))?;
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A packument (full or abbreviated).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Packument {
+    /// Package name.
+    pub name: String,
+    /// Dist tags (`latest` …).
+    #[serde(default, rename = "dist-tags")]
+    pub dist_tags: BTreeMap<String, String>,
+    /// Versions served.
+    #[serde(default)]
+    pub versions: BTreeMap<String, NpmVersion>,
+    /// Publication times (full packuments only); a version listed here but not in
+    /// `versions` was unpublished; `unpublished` marks a fully unpublished package.
+    #[serde(default)]
+    pub time: BTreeMap<String, serde_json::Value>,
+}
+
+impl Packument {
+    /// Versions the registry says were published and then removed.
+    pub fn unpublished_versions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .time
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "created" | "modified" | "unpublished"))
+            .filter(|k| !self.versions.contains_key(*k))
+            .cloned()
+            .collect();
+        if let Some(list) = self
+            .time
+            .get("unpublished")
+            .and_then(|u| u.get("versions"))
+            .and_then(|v| v.as_array())
+        {
+            out.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// One attestation from the attestations endpoint; the bundle is handed on untouched.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NpmAttestation {
+    /// `predicateType` (publish attestation or SLSA provenance).
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    /// The sigstore bundle, byte for byte as served.
+    pub bundle: Box<RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct AttestationsDoc {
+    attestations: Vec<NpmAttestation>,
+}
+
+/// Checks an npm name (`name` or `@scope/name`) and returns its URL path segment
+/// (`@scope%2fname`).
+pub fn encode_name(name: &str) -> Result<String, Error> {
+    let bad = || Error::InvalidName {
+        name: name.to_owned(),
+    };
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.len() <= 214
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
+    };
+    match name.strip_prefix('@') {
+        Some(rest) => {
+            let (scope, pkg) = rest.split_once('/').ok_or_else(bad)?;
+            if !ok_part(scope) || !ok_part(pkg) {
+                return Err(bad());
+            }
+            Ok(format!("@{scope}%2f{pkg}"))
+        }
+        None if ok_part(name) => Ok(name.to_owned()),
+        None => Err(bad()),
+    }
+}
+
+/// A client for one npm registry, at a base URL given by the caller.
+#[derive(Debug)]
+pub struct NpmRegistry {
+    http: HttpClient,
+    base: Url,
+    token: Option<Credential>,
+    cache: EtagCache,
+}
+
+impl NpmRegistry {
+    /// A client for the registry at `base`.
+    pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
+        Ok(NpmRegistry {
+            http,
+            base: parse_base(base)?,
+            token: None,
+            cache: EtagCache::default(),
+        })
+    }
+
+    /// Sends `token` as a bearer token (to this registry's origin only).
+    pub fn with_token(mut self, token: Secret) -> Self {
+        self.token = Some(Credential::Bearer(token));
+        self
+    }
+
+    /// The credential for downloads from this registry (sent to its own origin only).
+    pub fn credential(&self) -> Option<&Credential> {
+        self.token.as_ref()
+    }
+
+    /// The registry's base URL.
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn err(package: &str, version: &str) -> impl Fn(HttpError) -> Error {
+        let (p, v) = (package.to_owned(), version.to_owned());
+        move |source| Error::Http {
+            package: p.clone(),
+            version: v.clone(),
+            source,
+        }
+    }
+
+    /// The packument of `name` (`None` when the registry does not know it), and whether it
+    /// was a 304 revalidation. `abbreviated` asks for the install-v1 form.
+    pub fn packument(
+        &self,
+        name: &str,
+        abbreviated: bool,
+    ) -> Result<(Option<Packument>, bool), Error> {
+        self.packument_until(name, abbreviated, None)
+    }
+
+    fn packument_until(
+        &self,
+        name: &str,
+        abbreviated: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(Option<Packument>, bool), Error> {
+        let url = join(&self.base, &encode_name(name)?).map_err(Self::err(name, ""))?;
+        let accept = if abbreviated {
+            ABBREVIATED
+        } else {
+            "application/json"
+        };
+        match self
+            .cache
+            .get(
+                &self.http,
+                &url,
+                Some(accept),
+                self.token.as_ref(),
+                &[404],
+                deadline,
+            )
+            .map_err(Self::err(name, ""))?
+        {
+            Fetched::Missing { .. } => Ok((None, false)),
+            Fetched::Found {
+                body,
+                revalidated,
+                url,
+                ..
+            } => {
+                let p: Packument =
+                    parse_json(&url, &body, "an npm packument").map_err(Self::err(name, ""))?;
+                if p.name != name {
+                    return Err(Error::Document {
+                        url,
+                        package: name.to_owned(),
+                        version: String::new(),
+                        reason: format!("packument names {:?}", p.name),
+                    });
+                }
+                Ok((Some(p), revalidated))
+            }
+        }
+    }
+
+    /// The version document `GET /<name>/<version>` (`None` on 404).
+    pub fn version_document(&self, name: &str, version: &str) -> Result<Option<NpmVersion>, Error> {
+        let path = format!("{}/{}", encode_name(name)?, crate::http::segment(version));
+        let url = join(&self.base, &path).map_err(Self::err(name, version))?;
+        let req = Request {
+            accept: Some("application/json"),
+            credential: self.token.as_ref(),
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let (resp, body) = self
+            .http
+            .get_bytes(&url, &req)
+            .map_err(Self::err(name, version))?;
+        if resp.status == 404 {
+            return Ok(None);
+        }
+        let shown = redact_url(&resp.url);
+        let v: NpmVersion = parse_json(&shown, &body, "an npm version document")
+            .map_err(Self::err(name, version))?;
+        if v.name != name || v.version != version {
+            return Err(Error::Document {
+                url: shown,
+                package: name.to_owned(),
+                version: version.to_owned(),
+                reason: format!("document is for {}@{}", v.name, v.version),
+            });
+        }
+        Ok(Some(v))
+    }
+
+    /// What the registry publishes for `name@version`: present / deprecated / deleted
+    /// (unpublished) / absent, and the tarball with every claimed digest.
+    pub fn version(&self, name: &str, version: &str) -> Result<PublishedVersion, Error> {
+        let (p, _) = self.packument(name, true)?;
+        let registry = redact_url(&self.base);
+        if let Some(v) = p.as_ref().and_then(|p| p.versions.get(version)) {
+            return self.to_published(name, v);
+        }
+        // Not served: the full packument's `time` tells "unpublished" from "never published".
+        let (full, _) = self.packument(name, false)?;
+        let state = match full {
+            Some(f) if f.unpublished_versions().iter().any(|v| v == version) => {
+                VersionState::Deleted
+            }
+            _ => VersionState::Absent,
+        };
+        let mut out = PublishedVersion::absent(RegistryKind::Npm, &registry, name, version);
+        out.state = state;
+        Ok(out)
+    }
+
+    fn to_published(&self, name: &str, v: &NpmVersion) -> Result<PublishedVersion, Error> {
+        let registry = redact_url(&self.base);
+        let doc_err = |reason: String| Error::Document {
+            url: registry.clone(),
+            package: name.to_owned(),
+            version: v.version.clone(),
+            reason,
+        };
+        let digests = v.digests().map_err(doc_err)?;
+        let tarball = Url::parse(&v.dist.tarball)
+            .or_else(|_| self.base.join(&v.dist.tarball))
+            .map_err(|e| doc_err(format!("dist.tarball: {e}")))?;
+        let file_name = file_name_from_url(&tarball)
+            .ok_or_else(|| doc_err("dist.tarball has no file name".to_owned()))?;
+        Ok(PublishedVersion {
+            kind: RegistryKind::Npm,
+            registry: registry.clone(),
+            package: name.to_owned(),
+            version: v.version.clone(),
+            state: match v.deprecation() {
+                Some(message) => VersionState::Deprecated { message },
+                None => VersionState::Present,
+            },
+            files: vec![PublishedFile {
+                name: file_name,
+                url: tarball.to_string(),
+                size: None,
+                digests,
+                yanked: false,
+                media_type: None,
+            }],
+        })
+    }
+
+    /// Whether `name@version` was ever accepted (served, deprecated, or unpublished): such a
+    /// version can never be published again.
+    pub fn exists(&self, name: &str, version: &str) -> Result<bool, Error> {
+        Ok(self.version(name, version)?.state.is_taken())
+    }
+
+    /// The attestations of `name@version` (`GET /-/npm/v1/attestations/<name>@<version>`);
+    /// empty when the registry has none (404). Bundles are handed on byte for byte.
+    pub fn attestations(&self, name: &str, version: &str) -> Result<Vec<NpmAttestation>, Error> {
+        encode_name(name)?;
+        let spec = format!("{name}@{version}");
+        let enc = percent_encoding::utf8_percent_encode(&spec, ATTEST_SET).to_string();
+        let url = join(&self.base, &format!("-/npm/v1/attestations/{enc}"))
+            .map_err(Self::err(name, version))?;
+        self.fetch_attestations(name, version, &url)
+    }
+
+    /// The attestations a version's `dist.attestations.url` points to (falling back to the
+    /// standard endpoint when the version has no pointer). The token goes only to this
+    /// registry's origin.
+    pub fn attestations_for(&self, v: &NpmVersion) -> Result<Vec<NpmAttestation>, Error> {
+        match &v.dist.attestations {
+            None => self.attestations(&v.name, &v.version),
+            Some(a) => {
+                let url = Url::parse(&a.url)
+                    .or_else(|_| self.base.join(&a.url))
+                    .map_err(|e| Error::Document {
+                        url: redact_url(&self.base),
+                        package: v.name.clone(),
+                        version: v.version.clone(),
+                        reason: format!("dist.attestations.url: {e}"),
+                    })?;
+                self.fetch_attestations(&v.name, &v.version, &url)
+            }
+        }
+    }
+
+    fn fetch_attestations(
+        &self,
+        name: &str,
+        version: &str,
+        url: &Url,
+    ) -> Result<Vec<NpmAttestation>, Error> {
+        let same_origin = url.origin() == self.base.origin();
+        let req = Request {
+            accept: Some("application/json"),
+            credential: self.token.as_ref().filter(|_| same_origin),
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let url = url.clone();
+        let (resp, body) = self
+            .http
+            .get_bytes(&url, &req)
+            .map_err(Self::err(name, version))?;
+        if resp.status == 404 {
+            return Ok(Vec::new());
+        }
+        let shown = redact_url(&resp.url);
+        let doc: AttestationsDoc = parse_json(&shown, &body, "an npm attestations document")
+            .map_err(Self::err(name, version))?;
+        Ok(doc.attestations)
+    }
+
+    /// Polls the abbreviated packument (conditionally, by ETag) until `version` is served.
+    pub fn wait_for_version(
+        &self,
+        name: &str,
+        version: &str,
+        poll: PollOptions,
+    ) -> Result<PublishedVersion, Error> {
+        let start = Instant::now();
+        let deadline = start + poll.timeout;
+        let mut polls = 0;
+        let mut last_answer: Option<String> = None;
+        loop {
+            polls += 1;
+            let mut failed = false;
+            let diagnosis = match self.packument_until(name, true, Some(deadline)) {
+                Ok((Some(p), revalidated)) => {
+                    if let Some(v) = p.versions.get(version) {
+                        return self.to_published(name, v);
+                    }
+                    format!(
+                        "the packument lists {} version(s) (latest: {}) but not {version}{}",
+                        p.versions.len(),
+                        p.dist_tags.get("latest").map_or("none", String::as_str),
+                        if revalidated {
+                            "; unchanged since the previous poll (304)"
+                        } else {
+                            ""
+                        }
+                    )
+                }
+                Ok((None, _)) => "the registry does not know the package (404)".to_owned(),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
+                Err(e) => return Err(e),
+            };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
+            let now = Instant::now();
+            if now + poll.interval >= deadline {
+                return Err(Error::NotVisible {
+                    package: name.to_owned(),
+                    version: version.to_owned(),
+                    waited: now - start,
+                    polls,
+                    diagnosis,
+                });
+            }
+            std::thread::sleep(poll.interval);
+        }
+    }
+}
+
+/// `/` and `@` of a scoped spec are escaped in the attestations path, as npm does.
+const ATTEST_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
+
+/// The last path segment of a URL, percent-decoded: the name a file is saved under.
+pub(crate) fn file_name_from_url(url: &Url) -> Option<String> {
+    let last = url.path_segments()?.next_back()?.to_owned();
+    let decoded = percent_encoding::percent_decode_str(&last)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    if decoded.is_empty() {
+        None
+    } else {
+        Some(decoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_encode_like_npm() {
+        assert_eq!(encode_name("@scope/pkg").unwrap(), "@scope%2fpkg");
+        assert_eq!(encode_name("left-pad").unwrap(), "left-pad");
+        for bad in ["", "@scope", "@/x", "a/b", "../x", "@s/../x", "a b"] {
+            assert!(encode_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unpublish_signals_are_read_from_time() {
+        let p: Packument = serde_json::from_str(
+            r#"{"name":"x","versions":{"1.0.0":{"name":"x","version":"1.0.0","dist":{"tarball":"http://127.0.0.1:1/x/-/x-1.0.0.tgz"}}},
+                "time":{"created":"t","modified":"t","1.0.0":"t","1.1.0":"t"}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.unpublished_versions(), vec!["1.1.0"]);
+        let gone: Packument = serde_json::from_str(
+            r#"{"name":"x","time":{"created":"t","unpublished":{"time":"t","versions":["2.0.0"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(gone.unpublished_versions(), vec!["2.0.0"]);
+    }
+
+    #[test]
+    fn dist_digests_are_all_collected() {
+        let v: NpmVersion = serde_json::from_str(
+            r#"{"name":"x","version":"1.0.0","deprecated":"","dist":{"tarball":"t",
+                "shasum":"a9993e364706816aba3e25717850c26c9cd0d89d",
+                "integrity":"sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw=="}}"#,
+        )
+        .unwrap();
+        assert!(v.deprecation().is_none());
+        let d = v.digests().unwrap();
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].algorithm(), Algorithm::Sha512);
+        assert_eq!(d[1].algorithm(), Algorithm::Sha1);
+    }
+}

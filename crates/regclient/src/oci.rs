@@ -1,0 +1,1051 @@
+//! OCI distribution registries: tags to digests, image manifests and indexes with platforms,
+//! Helm chart artifacts, the referrers API with the `sha256-<hex>` fallback tag scheme, cosign
+//! signatures (legacy tags and sigstore bundles), and token authentication.
+//!
+//! The distribution API is spoken directly so that every body is bounded and every digest is
+//! verified here: the computed digest of each manifest against `Docker-Content-Digest`, the
+//! requested digest and the descriptor's digest and size.
+
+// Errors carry the expected and actual digests by value (the point of them); the error path
+// is cold, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::sync::Mutex;
+
+use artidigest::{Algorithm, Digest, digest_bytes};
+use url::Url;
+
+use crate::http::{HttpClient, HttpError, Method, Request, join, parse_base, parse_json};
+use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::readback::{FetchOptions, FetchedFile, ReadbackError, fetch_verified};
+use crate::secret::{Credential, Secret, redact_url};
+
+/// Manifests larger than this are refused (the distribution spec's own bound is 4 MiB).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
+/// OCI image index.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// OCI image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// Docker manifest list.
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// Docker image manifest v2.
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Helm chart config.
+pub const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
+/// Helm chart content layer.
+pub const HELM_CHART: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+/// cosign simple signing payload (legacy `.sig` tags).
+pub const COSIGN_SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// DSSE envelope (cosign legacy `.att` tags).
+pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// sigstore bundle v0.3 (cosign's new bundle format, as `artifactType`).
+pub const SIGSTORE_BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// Why an OCI operation failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A repository name or reference that the distribution spec does not allow.
+    #[error("invalid OCI {what} {input:?}")]
+    Invalid {
+        /// `repository` or `reference`.
+        what: &'static str,
+        /// The input.
+        input: String,
+    },
+    /// The request failed.
+    #[error("{repository}@{reference}: request failed")]
+    Http {
+        /// The repository.
+        repository: String,
+        /// Tag or digest.
+        reference: String,
+        /// The cause.
+        #[source]
+        source: HttpError,
+    },
+    /// Token authentication failed.
+    #[error("{url}: token authentication failed: {reason}")]
+    Auth {
+        /// The URL challenged.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A digest check failed (`what` names the claim: `Docker-Content-Digest`, the
+    /// requested digest, or a descriptor).
+    #[error("{url}: {what} says {expected}, but the bytes hash to {actual}")]
+    DigestMismatch {
+        /// The URL.
+        url: String,
+        /// Which claim.
+        what: &'static str,
+        /// The claim.
+        expected: Digest,
+        /// The computed digest.
+        actual: Digest,
+    },
+    /// A descriptor's size differs from the served size.
+    #[error("{url}: descriptor says {expected} bytes, served {actual}")]
+    SizeMismatch {
+        /// The URL.
+        url: String,
+        /// Descriptor size.
+        expected: u64,
+        /// Served size.
+        actual: u64,
+    },
+    /// A manifest is malformed.
+    #[error("{url}: {reason}")]
+    Manifest {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A fallback-tag index lists a manifest whose `subject` is not the subject asked for.
+    #[error("{repository}: referrers index for {subject} lists {referrer}, whose subject is {}", .found.map_or("missing".to_owned(), |d| d.to_string()))]
+    ForeignReferrer {
+        /// The repository.
+        repository: String,
+        /// The subject asked for.
+        subject: Digest,
+        /// The listed manifest.
+        referrer: Digest,
+        /// Its real subject.
+        found: Option<Digest>,
+    },
+    /// The reference did not appear before the deadline.
+    #[error("{repository}:{reference}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
+    NotVisible {
+        /// The repository.
+        repository: String,
+        /// Tag or digest.
+        reference: String,
+        /// How long it waited.
+        waited: std::time::Duration,
+        /// Polls made.
+        polls: u32,
+        /// What the registry said last.
+        diagnosis: String,
+    },
+    /// Downloading a blob failed.
+    #[error("blob download failed")]
+    Readback(#[from] ReadbackError),
+}
+
+/// A platform of an index entry.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+pub struct Platform {
+    /// e.g. `linux`.
+    pub os: String,
+    /// e.g. `amd64`.
+    pub architecture: String,
+    /// e.g. `v8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = crate::model::SpecError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut it = s.split('/');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => {
+                Ok(Platform {
+                    os: os.to_owned(),
+                    architecture: arch.to_owned(),
+                    variant: variant.filter(|v| !v.is_empty()).map(str::to_owned),
+                })
+            }
+            _ => Err(crate::model::SpecError {
+                input: s.to_owned(),
+                reason: "expected OS/ARCH[/VARIANT]",
+            }),
+        }
+    }
+}
+
+fn oci_digest<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Digest::from_oci(&s).map_err(serde::de::Error::custom)
+}
+
+/// An OCI content descriptor.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    /// Media type of the content.
+    pub media_type: String,
+    /// Its digest.
+    #[serde(deserialize_with = "oci_digest")]
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Platform (index entries).
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// Artifact type (referrers index entries).
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An image manifest or index (the fields relkit reads).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// `schemaVersion` (2).
+    pub schema_version: u32,
+    /// Media type (may be absent in old manifests; then the `Content-Type` counts).
+    #[serde(default)]
+    pub media_type: Option<String>,
+    /// Artifact type.
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+    /// Config descriptor (manifests).
+    #[serde(default)]
+    pub config: Option<Descriptor>,
+    /// Layers (manifests).
+    #[serde(default)]
+    pub layers: Vec<Descriptor>,
+    /// Entries (indexes).
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    /// The manifest this one refers to.
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// What an artifact is, decided by media types alone.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// A multi-platform index.
+    Index,
+    /// A container image.
+    Image,
+    /// A Helm chart.
+    HelmChart,
+    /// A cosign signature (simple signing payload).
+    CosignSignature,
+    /// An in-toto attestation in a DSSE envelope.
+    Attestation,
+    /// An SBOM (SPDX or CycloneDX).
+    Sbom,
+    /// A sigstore bundle (v0.3).
+    SigstoreBundle,
+    /// Anything else: the media or artifact type that decided it.
+    Other(String),
+}
+
+fn is_sbom(mt: &str) -> bool {
+    mt.contains("spdx") || mt.contains("cyclonedx") || mt.contains("syft")
+}
+
+/// A manifest as fetched and verified.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    /// Its digest (computed, and equal to every claim).
+    pub digest: Digest,
+    /// Its size.
+    pub size: u64,
+    /// The media type (from the body, else `Content-Type`).
+    pub media_type: String,
+    /// The parsed manifest.
+    pub manifest: Manifest,
+    /// The bytes as served.
+    pub raw: Vec<u8>,
+}
+
+impl FetchedManifest {
+    /// Whether this is an index (OCI index or Docker manifest list).
+    pub fn is_index(&self) -> bool {
+        self.media_type == OCI_INDEX || self.media_type == DOCKER_LIST
+    }
+
+    /// The platforms of an index's entries (empty for a single manifest).
+    pub fn platforms(&self) -> Vec<Platform> {
+        let mut p: Vec<Platform> = self
+            .manifest
+            .manifests
+            .iter()
+            .filter_map(|d| d.platform.clone())
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    }
+
+    /// Classifies the artifact by `artifactType`, config and layer media types.
+    pub fn kind(&self) -> ArtifactKind {
+        if self.is_index() {
+            return ArtifactKind::Index;
+        }
+        let m = &self.manifest;
+        let config_type = m
+            .config
+            .as_ref()
+            .map(|c| c.media_type.as_str())
+            .unwrap_or("");
+        let artifact_type = m.artifact_type.as_deref().unwrap_or("");
+        let layer = |pred: &dyn Fn(&str) -> bool| {
+            !m.layers.is_empty() && m.layers.iter().all(|l| pred(&l.media_type))
+        };
+        if artifact_type.starts_with("application/vnd.dev.sigstore.bundle") {
+            ArtifactKind::SigstoreBundle
+        } else if config_type == HELM_CONFIG || layer(&|t| t == HELM_CHART) {
+            ArtifactKind::HelmChart
+        } else if layer(&|t| t == COSIGN_SIMPLESIGNING) {
+            ArtifactKind::CosignSignature
+        } else if layer(&|t| t == DSSE_ENVELOPE) || artifact_type.contains("in-toto") {
+            ArtifactKind::Attestation
+        } else if layer(&is_sbom) || is_sbom(artifact_type) {
+            ArtifactKind::Sbom
+        } else if config_type == "application/vnd.oci.image.config.v1+json"
+            || config_type == "application/vnd.docker.container.image.v1+json"
+        {
+            ArtifactKind::Image
+        } else if !artifact_type.is_empty() {
+            ArtifactKind::Other(artifact_type.to_owned())
+        } else {
+            ArtifactKind::Other(config_type.to_owned())
+        }
+    }
+}
+
+/// How the referrers were found.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferrersSource {
+    /// `GET /v2/<name>/referrers/<digest>`.
+    Api,
+    /// The `sha256-<hex>` tag (registries without the referrers API).
+    FallbackTag,
+}
+
+/// The referrers of a subject.
+#[derive(Debug, Clone)]
+pub struct Referrers {
+    /// Where they came from.
+    pub source: ReferrersSource,
+    /// The descriptors (filtered by artifact type when one was asked for).
+    pub descriptors: Vec<Descriptor>,
+}
+
+/// cosign artifacts attached to one image digest.
+#[derive(Debug, Clone, Default)]
+pub struct CosignArtifacts {
+    /// The legacy `sha256-<hex>.sig` manifest, with its classification.
+    pub signature: Option<(FetchedManifest, ArtifactKind)>,
+    /// The legacy `.att` manifest.
+    pub attestation: Option<(FetchedManifest, ArtifactKind)>,
+    /// The legacy `.sbom` manifest.
+    pub sbom: Option<(FetchedManifest, ArtifactKind)>,
+    /// Referrers classified as sigstore bundles (cosign's v0.3 bundle format).
+    pub bundles: Vec<Descriptor>,
+}
+
+/// Checks a repository name against the distribution spec's grammar.
+pub fn check_repository(name: &str) -> Result<(), Error> {
+    let comp_ok = |c: &str| {
+        !c.is_empty()
+            && c.starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            && c.ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            && c.chars().all(|ch| {
+                ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-')
+            })
+    };
+    if name.len() > 255 || !name.split('/').all(comp_ok) {
+        return Err(Error::Invalid {
+            what: "repository",
+            input: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a tag (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`) or parses a digest reference.
+fn check_reference(reference: &str) -> Result<Option<Digest>, Error> {
+    if reference.contains(':') {
+        return Digest::from_oci(reference)
+            .map(Some)
+            .map_err(|_| Error::Invalid {
+                what: "reference",
+                input: reference.to_owned(),
+            });
+    }
+    let ok = !reference.is_empty()
+        && reference.len() <= 128
+        && reference.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(None)
+    } else {
+        Err(Error::Invalid {
+            what: "reference",
+            input: reference.to_owned(),
+        })
+    }
+}
+
+/// The fallback tag of a subject: `sha256-<hex>`.
+pub fn fallback_tag(subject: &Digest) -> String {
+    format!("{}-{}", subject.algorithm(), subject.to_hex())
+}
+
+/// Parses `Bearer realm="…",service="…",scope="…"`.
+fn parse_challenge(h: &str) -> Option<BTreeMap<String, String>> {
+    let rest = h
+        .trim()
+        .strip_prefix("Bearer ")
+        .or_else(|| h.trim().strip_prefix("bearer "))?;
+    let mut out = BTreeMap::new();
+    let mut s = rest.trim();
+    while !s.is_empty() {
+        let (k, after) = s.split_once('=')?;
+        let after = after.trim_start();
+        let (v, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (&q[..end], &q[end + 1..])
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        out.insert(k.trim().to_ascii_lowercase(), v.to_owned());
+        s = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    Some(out)
+}
+
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+/// Status, the headers relkit reads, body, and the (redacted) final URL.
+type Authed = (u16, Vec<(String, String)>, Vec<u8>, String);
+
+/// A client for one OCI registry at a base URL given by the caller (`http(s)://host[:port]`).
+#[derive(Debug)]
+pub struct OciRegistry {
+    http: HttpClient,
+    base: Url,
+    /// Basic credentials for the token endpoint, or a static bearer token.
+    credential: Option<Credential>,
+    tokens: Mutex<HashMap<String, Credential>>,
+}
+
+impl OciRegistry {
+    /// A client for the registry at `base` (anonymous until credentials are given).
+    pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
+        Ok(OciRegistry {
+            http,
+            base: parse_base(base)?,
+            credential: None,
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// User and password (or personal access token) for the registry's token endpoint.
+    pub fn with_basic(mut self, user: &str, password: Secret) -> Self {
+        self.credential = Some(Credential::Basic {
+            user: user.to_owned(),
+            password,
+        });
+        self
+    }
+
+    /// A ready bearer token, sent directly.
+    pub fn with_bearer(mut self, token: Secret) -> Self {
+        self.credential = Some(Credential::Bearer(token));
+        self
+    }
+
+    fn http_err(repo: &str, reference: &str) -> impl Fn(HttpError) -> Error {
+        let (r, f) = (repo.to_owned(), reference.to_owned());
+        move |source| Error::Http {
+            repository: r.clone(),
+            reference: f.clone(),
+            source,
+        }
+    }
+
+    fn url(&self, repo: &str, tail: &str) -> Result<Url, Error> {
+        join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Self::http_err(repo, tail))
+    }
+
+    fn current_credential(&self, repo: &str) -> Option<Credential> {
+        if let Some(t) = self.tokens.lock().ok().and_then(|m| m.get(repo).cloned()) {
+            return Some(t);
+        }
+        match &self.credential {
+            Some(c @ Credential::Bearer(_)) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sends a GET/HEAD with token authentication: on a 401 Bearer challenge, fetches a
+    /// token (anonymously, or with the Basic credentials) and tries once more.
+    fn send_authed(
+        &self,
+        (repo, reference): (&str, &str),
+        url: &Url,
+        method: Method,
+        accept: Option<&str>,
+        pass: &[u16],
+        limit: u64,
+    ) -> Result<Authed, Error> {
+        let mut pass_all: Vec<u16> = pass.to_vec();
+        pass_all.push(401);
+        for round in 0..2 {
+            let cred = self.current_credential(repo);
+            let req = Request {
+                method: Some(method),
+                accept,
+                credential: cred.as_ref(),
+                pass_statuses: &pass_all,
+                limit: Some(limit),
+                ..Request::default()
+            };
+            let mut resp = self
+                .http
+                .send(url, &req)
+                .map_err(Self::http_err(repo, reference))?;
+            let shown = redact_url(&resp.url);
+            if resp.status == 401 && round == 0 {
+                let challenge = resp.header("www-authenticate").unwrap_or("").to_owned();
+                drop(resp);
+                self.fetch_token(repo, url, &challenge)?;
+                continue;
+            }
+            if resp.status == 401 {
+                return Err(Error::Auth {
+                    url: shown,
+                    reason: "the registry refused the token".to_owned(),
+                });
+            }
+            let headers = [
+                "docker-content-digest",
+                "content-type",
+                "oci-filters-applied",
+            ]
+            .iter()
+            .filter_map(|h| resp.header(h).map(|v| ((*h).to_owned(), v.to_owned())))
+            .collect();
+            let body = if method == Method::Head {
+                Vec::new()
+            } else {
+                resp.body
+                    .read_all()
+                    .map_err(Self::http_err(repo, reference))?
+            };
+            return Ok((resp.status, headers, body, shown));
+        }
+        Err(Error::Auth {
+            url: redact_url(url),
+            reason: "no token after the challenge".to_owned(),
+        })
+    }
+
+    fn fetch_token(&self, repo: &str, url: &Url, challenge: &str) -> Result<(), Error> {
+        let auth_err = |reason: String| Error::Auth {
+            url: redact_url(url),
+            reason,
+        };
+        let params = parse_challenge(challenge)
+            .ok_or_else(|| auth_err(format!("unsupported challenge {challenge:?}")))?;
+        let realm = params
+            .get("realm")
+            .ok_or_else(|| auth_err("challenge without realm".to_owned()))?;
+        let mut token_url = Url::parse(realm).map_err(|e| auth_err(format!("realm: {e}")))?;
+        {
+            let mut q = token_url.query_pairs_mut();
+            if let Some(s) = params.get("service") {
+                q.append_pair("service", s);
+            }
+            let scope = params
+                .get("scope")
+                .cloned()
+                .unwrap_or_else(|| format!("repository:{repo}:pull"));
+            q.append_pair("scope", &scope);
+        }
+        // Basic credentials go to the realm only if it is this registry's origin or https.
+        let cred = match &self.credential {
+            Some(c @ Credential::Basic { .. })
+                if token_url.origin() == self.base.origin() || token_url.scheme() == "https" =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        let req = Request {
+            accept: Some("application/json"),
+            credential: cred,
+            limit: Some(1024 * 1024),
+            ..Request::default()
+        };
+        let (resp, body) = self
+            .http
+            .get_bytes(&token_url, &req)
+            .map_err(Self::http_err(repo, "token"))?;
+        let shown = redact_url(&resp.url);
+        let t: TokenResponse = parse_json(&shown, &body, "a registry token response")
+            .map_err(Self::http_err(repo, "token"))?;
+        let token = t
+            .token
+            .or(t.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| auth_err("token response without a token".to_owned()))?;
+        if let Ok(mut m) = self.tokens.lock() {
+            m.insert(repo.to_owned(), Credential::Bearer(Secret::new(token)));
+        }
+        Ok(())
+    }
+
+    /// Fetches a manifest or index by tag or digest (`None` on 404), verifying its digest
+    /// against `Docker-Content-Digest` and, for digest references, against the reference.
+    pub fn manifest(&self, repo: &str, reference: &str) -> Result<Option<FetchedManifest>, Error> {
+        check_repository(repo)?;
+        let wanted = check_reference(reference)?;
+        let url = self.url(repo, &format!("manifests/{reference}"))?;
+        let (status, headers, body, shown) = self.send_authed(
+            (repo, reference),
+            &url,
+            Method::Get,
+            Some(ACCEPT_MANIFESTS),
+            &[404],
+            MAX_MANIFEST_BYTES,
+        )?;
+        if status == 404 {
+            return Ok(None);
+        }
+        let header = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.as_str())
+        };
+        let alg = wanted.map_or(Algorithm::Sha256, |d| d.algorithm());
+        let computed = *digest_bytes(&body, &[alg])
+            .get(alg)
+            .ok_or_else(|| Error::Manifest {
+                url: shown.clone(),
+                reason: "digest not computed".to_owned(),
+            })?;
+        if let Some(w) = wanted
+            && w != computed
+        {
+            return Err(Error::DigestMismatch {
+                url: shown,
+                what: "the requested digest",
+                expected: w,
+                actual: computed,
+            });
+        }
+        if let Some(h) = header("docker-content-digest") {
+            let claimed = Digest::from_oci(h.trim()).map_err(|e| Error::Manifest {
+                url: shown.clone(),
+                reason: format!("Docker-Content-Digest {h:?}: {e}"),
+            })?;
+            let actual = if claimed.algorithm() == alg {
+                computed
+            } else {
+                *digest_bytes(&body, &[claimed.algorithm()])
+                    .get(claimed.algorithm())
+                    .unwrap_or(&computed)
+            };
+            if claimed != actual {
+                return Err(Error::DigestMismatch {
+                    url: shown,
+                    what: "Docker-Content-Digest",
+                    expected: claimed,
+                    actual,
+                });
+            }
+        }
+        let manifest: Manifest = serde_json::from_slice(&body).map_err(|e| Error::Manifest {
+            url: shown.clone(),
+            reason: format!("not a manifest: {e}"),
+        })?;
+        if manifest.schema_version != 2 {
+            return Err(Error::Manifest {
+                url: shown,
+                reason: format!(
+                    "schemaVersion {} (only 2 is supported)",
+                    manifest.schema_version
+                ),
+            });
+        }
+        let content_type =
+            header("content-type").map(|c| c.split(';').next().unwrap_or(c).trim().to_owned());
+        let media_type = manifest
+            .media_type
+            .clone()
+            .or(content_type)
+            .unwrap_or_default();
+        Ok(Some(FetchedManifest {
+            digest: computed,
+            size: body.len() as u64,
+            media_type,
+            manifest,
+            raw: body,
+        }))
+    }
+
+    /// Fetches the manifest a descriptor points to and checks its digest and size.
+    pub fn manifest_for(&self, repo: &str, d: &Descriptor) -> Result<FetchedManifest, Error> {
+        let reference = d.digest.to_oci();
+        let m = self
+            .manifest(repo, &reference)?
+            .ok_or_else(|| Error::Manifest {
+                url: redact_url(&self.base),
+                reason: format!("{repo}@{reference}: listed but not served (404)"),
+            })?;
+        if m.size != d.size {
+            return Err(Error::SizeMismatch {
+                url: format!("{}v2/{repo}/manifests/{reference}", redact_url(&self.base)),
+                expected: d.size,
+                actual: m.size,
+            });
+        }
+        Ok(m)
+    }
+
+    /// Resolves a tag to its manifest digest (`None` when the tag does not exist).
+    pub fn resolve(&self, repo: &str, tag: &str) -> Result<Option<Digest>, Error> {
+        Ok(self.manifest(repo, tag)?.map(|m| m.digest))
+    }
+
+    /// The platforms of the index behind `reference` (empty for a single-platform image).
+    pub fn platforms(&self, repo: &str, reference: &str) -> Result<Vec<Platform>, Error> {
+        Ok(self
+            .manifest(repo, reference)?
+            .map(|m| m.platforms())
+            .unwrap_or_default())
+    }
+
+    /// Whether the tag or digest exists (tags are mutable, but a published tag answers the
+    /// immutability question of a release that must not be pushed twice).
+    pub fn exists(&self, repo: &str, reference: &str) -> Result<bool, Error> {
+        Ok(self.manifest(repo, reference)?.is_some())
+    }
+
+    /// The model view: the manifest, and for a Helm chart its chart layer, as files.
+    pub fn version(&self, repo: &str, reference: &str) -> Result<PublishedVersion, Error> {
+        let registry = redact_url(&self.base);
+        let Some(m) = self.manifest(repo, reference)? else {
+            return Ok(PublishedVersion::absent(
+                RegistryKind::Oci,
+                &registry,
+                repo,
+                reference,
+            ));
+        };
+        let last = repo.rsplit('/').next().unwrap_or(repo);
+        let mut files = vec![PublishedFile {
+            name: format!("{last}-{}.manifest.json", m.digest.to_hex()),
+            url: self
+                .url(repo, &format!("manifests/{}", m.digest))?
+                .to_string(),
+            size: Some(m.size),
+            digests: vec![m.digest],
+            yanked: false,
+            media_type: Some(m.media_type.clone()),
+        }];
+        if m.kind() == ArtifactKind::HelmChart {
+            for l in m
+                .manifest
+                .layers
+                .iter()
+                .filter(|l| l.media_type == HELM_CHART)
+            {
+                let version = m
+                    .manifest
+                    .annotations
+                    .get("org.opencontainers.image.version")
+                    .cloned()
+                    .unwrap_or_else(|| reference.to_owned());
+                files.push(PublishedFile {
+                    name: format!("{last}-{version}.tgz"),
+                    url: self.url(repo, &format!("blobs/{}", l.digest))?.to_string(),
+                    size: Some(l.size),
+                    digests: vec![l.digest],
+                    yanked: false,
+                    media_type: Some(l.media_type.clone()),
+                });
+            }
+        }
+        Ok(PublishedVersion {
+            kind: RegistryKind::Oci,
+            registry,
+            package: repo.to_owned(),
+            version: reference.to_owned(),
+            state: VersionState::Present,
+            files,
+        })
+    }
+
+    /// Polls until `reference` resolves (a release waits for its image), or fails with
+    /// [`Error::NotVisible`] saying what the registry answered last.
+    pub fn wait_for(
+        &self,
+        repo: &str,
+        reference: &str,
+        poll: crate::crates::PollOptions,
+    ) -> Result<FetchedManifest, Error> {
+        let start = std::time::Instant::now();
+        let deadline = start + poll.timeout;
+        let mut polls = 0;
+        let mut last_answer: Option<String> = None;
+        loop {
+            polls += 1;
+            let mut failed = false;
+            let diagnosis = match self.manifest(repo, reference) {
+                Ok(Some(m)) => return Ok(m),
+                Ok(None) => format!("{repo}:{reference} is not in the registry (404)"),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
+                Err(e) => return Err(e),
+            };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
+            let now = std::time::Instant::now();
+            if now + poll.interval >= deadline {
+                return Err(Error::NotVisible {
+                    repository: repo.to_owned(),
+                    reference: reference.to_owned(),
+                    waited: now - start,
+                    polls,
+                    diagnosis,
+                });
+            }
+            std::thread::sleep(poll.interval);
+        }
+    }
+
+    /// Downloads the blob a descriptor names into `dir/name`, verified against the
+    /// descriptor's digest and size (via [`fetch_verified`]).
+    pub fn fetch_blob(
+        &self,
+        repo: &str,
+        d: &Descriptor,
+        dir: &Path,
+        name: &str,
+    ) -> Result<FetchedFile, Error> {
+        check_repository(repo)?;
+        let url = self.url(repo, &format!("blobs/{}", d.digest))?;
+        // A HEAD first runs the token dance (and finds a missing blob without a body).
+        let (status, _, _, shown) = self.send_authed(
+            (repo, &d.digest.to_oci()),
+            &url,
+            Method::Head,
+            None,
+            &[404],
+            0,
+        )?;
+        if status == 404 {
+            return Err(Error::Manifest {
+                url: shown,
+                reason: "blob not found".to_owned(),
+            });
+        }
+        let cred = self.current_credential(repo);
+        let file = PublishedFile {
+            name: name.to_owned(),
+            url: url.to_string(),
+            size: Some(d.size),
+            digests: vec![d.digest],
+            yanked: false,
+            media_type: Some(d.media_type.clone()),
+        };
+        let opts = FetchOptions {
+            credential: cred.as_ref(),
+            credential_origin: Some(self.base.as_str()),
+            ..FetchOptions::default()
+        };
+        Ok(fetch_verified(&self.http, &file, dir, opts)?)
+    }
+
+    /// The referrers of `subject`: through the referrers API, or — when the registry answers
+    /// 404 (no API), 400/405 or keeps rate-limiting — through the `sha256-<hex>` fallback tag,
+    /// whose every entry is fetched and must have `subject` as its subject.
+    pub fn referrers(
+        &self,
+        repo: &str,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Referrers, Error> {
+        check_repository(repo)?;
+        let mut tail = format!("referrers/{subject}");
+        if let Some(t) = artifact_type {
+            tail.push_str("?artifactType=");
+            tail.push_str(&crate::http::segment(t));
+        }
+        let url = self.url(repo, &tail)?;
+        let reference = subject.to_oci();
+        let api = self.send_authed(
+            (repo, &reference),
+            &url,
+            Method::Get,
+            Some(OCI_INDEX),
+            &[404, 400, 405],
+            MAX_MANIFEST_BYTES,
+        );
+        let filter = |mut ds: Vec<Descriptor>| {
+            if let Some(t) = artifact_type {
+                ds.retain(|d| d.artifact_type.as_deref() == Some(t));
+            }
+            ds
+        };
+        match api {
+            Ok((200, _, body, shown)) => {
+                let index: Manifest = parse_json(&shown, &body, "a referrers index")
+                    .map_err(Self::http_err(repo, &reference))?;
+                if index.media_type.as_deref().is_some_and(|m| m != OCI_INDEX) {
+                    return Err(Error::Manifest {
+                        url: shown,
+                        reason: format!("referrers response has media type {:?}", index.media_type),
+                    });
+                }
+                // Filtering is re-applied here: a registry may ignore `artifactType`.
+                Ok(Referrers {
+                    source: ReferrersSource::Api,
+                    descriptors: filter(index.manifests),
+                })
+            }
+            Ok(_)
+            | Err(Error::Http {
+                source: HttpError::RateLimited { .. },
+                ..
+            }) => {
+                let descriptors = match self.manifest(repo, &fallback_tag(subject))? {
+                    None => Vec::new(),
+                    Some(index) => {
+                        for d in &index.manifest.manifests {
+                            let m = self.manifest_for(repo, d)?;
+                            let found = m.manifest.subject.as_ref().map(|s| s.digest);
+                            if found != Some(*subject) {
+                                return Err(Error::ForeignReferrer {
+                                    repository: repo.to_owned(),
+                                    subject: *subject,
+                                    referrer: d.digest,
+                                    found,
+                                });
+                            }
+                        }
+                        index.manifest.manifests
+                    }
+                };
+                Ok(Referrers {
+                    source: ReferrersSource::FallbackTag,
+                    descriptors: filter(descriptors),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// cosign's artifacts for an image digest: the legacy `.sig`, `.att`, `.sbom` tags
+    /// (each classified by its media types) and sigstore bundles among the referrers.
+    pub fn cosign(&self, repo: &str, subject: &Digest) -> Result<CosignArtifacts, Error> {
+        let tag = fallback_tag(subject);
+        let get = |suffix: &str| -> Result<Option<(FetchedManifest, ArtifactKind)>, Error> {
+            Ok(self.manifest(repo, &format!("{tag}.{suffix}"))?.map(|m| {
+                let k = m.kind();
+                (m, k)
+            }))
+        };
+        let mut out = CosignArtifacts {
+            signature: get("sig")?,
+            attestation: get("att")?,
+            sbom: get("sbom")?,
+            bundles: Vec::new(),
+        };
+        let refs = self.referrers(repo, subject, None)?;
+        out.bundles = refs
+            .descriptors
+            .into_iter()
+            .filter(|d| {
+                d.artifact_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("application/vnd.dev.sigstore.bundle"))
+            })
+            .collect();
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let c = parse_challenge(
+            r#"Bearer realm="http://127.0.0.1:1/token",service="reg",scope="repository:a/b:pull""#,
+        )
+        .unwrap();
+        assert_eq!(c["realm"], "http://127.0.0.1:1/token");
+        assert_eq!(c["scope"], "repository:a/b:pull");
+        assert!(parse_challenge("Basic realm=x").is_none());
+    }
+
+    #[test]
+    fn names_and_references_follow_the_spec() {
+        check_repository("team/app").unwrap();
+        check_repository("a.b/c_d/e-f").unwrap();
+        for bad in ["", "Team/app", "a//b", "../x", "a/-b"] {
+            assert!(check_repository(bad).is_err(), "{bad}");
+        }
+        assert!(check_reference("v1.2.3").unwrap().is_none());
+        assert!(
+            check_reference(&format!("sha256:{}", "a".repeat(64)))
+                .unwrap()
+                .is_some()
+        );
+        assert!(check_reference("../x").is_err());
+        assert!(check_reference("sha256:zz").is_err());
+    }
+
+    #[test]
+    fn platforms_round_trip() {
+        for s in ["linux/amd64", "linux/arm64/v8"] {
+            assert_eq!(s.parse::<Platform>().unwrap().to_string(), s);
+        }
+        assert!("linux".parse::<Platform>().is_err());
+    }
+}

@@ -1,0 +1,586 @@
+//! Python package indexes: the project/version JSON API, the PEP 691 simple JSON API and the
+//! PEP 740 provenance (integrity) API. Each endpoint is configured separately.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use artidigest::{Algorithm, Digest};
+use serde_json::value::RawValue;
+use url::Url;
+
+use crate::cache::{EtagCache, Fetched};
+use crate::crates::PollOptions;
+use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
+use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::secret::{Credential, Secret, redact_url};
+
+/// `Accept` for PEP 691 JSON.
+pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
+/// `Accept` for the PEP 740 integrity API.
+pub const INTEGRITY_JSON: &str = "application/vnd.pypi.integrity.v1+json";
+
+/// Why a Python index operation failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The endpoint needed for this call was not configured.
+    #[error("no {endpoint} endpoint configured")]
+    NotConfigured {
+        /// Which one (`json`, `simple`, `integrity`).
+        endpoint: &'static str,
+    },
+    /// Not a valid project name.
+    #[error("invalid project name {name:?}")]
+    InvalidName {
+        /// The name.
+        name: String,
+    },
+    /// The request failed.
+    #[error("{package}=={version}: request failed")]
+    Http {
+        /// The project.
+        package: String,
+        /// The version (may be empty).
+        version: String,
+        /// The cause.
+        #[source]
+        source: HttpError,
+    },
+    /// A document is not what the protocol says.
+    #[error("{url}: {package}=={version}: {reason}")]
+    Document {
+        /// Its URL.
+        url: String,
+        /// The project.
+        package: String,
+        /// The version.
+        version: String,
+        /// Why.
+        reason: String,
+    },
+    /// The version did not appear before the deadline.
+    #[error("{package}=={version}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
+    NotVisible {
+        /// The project.
+        package: String,
+        /// The version.
+        version: String,
+        /// How long it waited.
+        waited: Duration,
+        /// Polls made.
+        polls: u32,
+        /// What the index said last.
+        diagnosis: String,
+    },
+}
+
+/// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize(name: &str) -> Result<String, Error> {
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !valid {
+        return Err(Error::InvalidName {
+            name: name.to_owned(),
+        });
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep {
+                out.push('-');
+                sep = false;
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    Ok(out)
+}
+
+/// The version part of a distribution file name (wheel or sdist), if recognisable.
+pub fn version_of_filename(filename: &str) -> Option<String> {
+    if let Some(stem) = filename.strip_suffix(".whl") {
+        return stem.split('-').nth(1).map(str::to_owned);
+    }
+    let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+        .iter()
+        .find_map(|ext| filename.strip_suffix(ext))?;
+    stem.rsplit_once('-').map(|(_, v)| v.to_owned())
+}
+
+#[derive(serde::Deserialize)]
+struct JsonDoc {
+    info: JsonInfo,
+    #[serde(default)]
+    urls: Vec<JsonFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct JsonInfo {
+    name: String,
+    version: String,
+    #[serde(default)]
+    yanked: bool,
+    #[serde(default)]
+    yanked_reason: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    digests: BTreeMap<String, String>,
+    #[serde(default)]
+    yanked: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct SimpleDoc {
+    meta: SimpleMeta,
+    name: String,
+    #[serde(default)]
+    files: Vec<SimpleFile>,
+    #[serde(default)]
+    versions: Option<Vec<String>>,
+}
+
+#[derive(serde::Deserialize)]
+struct SimpleMeta {
+    #[serde(rename = "api-version")]
+    api_version: String,
+}
+
+#[derive(serde::Deserialize)]
+struct SimpleFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: BTreeMap<String, String>,
+    #[serde(default)]
+    yanked: Option<serde_json::Value>,
+    #[serde(default)]
+    size: Option<u64>,
+}
+
+/// Whether a project page was a 304 revalidation, and the index serial it carried.
+type PageState = (bool, Option<String>);
+
+/// A PEP 740 provenance object: attestation bundles handed on byte for byte.
+#[derive(Debug, serde::Deserialize)]
+pub struct Provenance {
+    /// Provenance format version (1).
+    pub version: u32,
+    /// Each bundle: `{"publisher": …, "attestations": [...]}`, as served.
+    pub attestation_bundles: Vec<Box<RawValue>>,
+}
+
+/// A client for a Python package index. Configure the endpoints it offers.
+#[derive(Debug)]
+pub struct PypiIndex {
+    http: HttpClient,
+    json_base: Option<Url>,
+    simple_base: Option<Url>,
+    integrity_base: Option<Url>,
+    token: Option<Credential>,
+    cache: EtagCache,
+}
+
+fn digests_from_map(map: &BTreeMap<String, String>) -> Result<Vec<Digest>, String> {
+    let mut out = Vec::new();
+    for (alg, hex) in map {
+        // Unknown algorithms are skipped, as PEP 691 allows; known ones must parse.
+        let Ok(a) = alg.parse::<Algorithm>() else {
+            continue;
+        };
+        out.push(Digest::from_hex(a, hex).map_err(|e| format!("hash {alg}: {e}"))?);
+    }
+    Ok(out)
+}
+
+impl PypiIndex {
+    /// A client with no endpoint yet.
+    pub fn new(http: HttpClient) -> Self {
+        PypiIndex {
+            http,
+            json_base: None,
+            simple_base: None,
+            integrity_base: None,
+            token: None,
+            cache: EtagCache::default(),
+        }
+    }
+
+    /// The JSON API root: `<base>/<project>/json` and `<base>/<project>/<version>/json`.
+    pub fn json_api(mut self, base: &str) -> Result<Self, HttpError> {
+        self.json_base = Some(parse_base(base)?);
+        Ok(self)
+    }
+
+    /// The simple API root: `<base>/<normalized>/` (PEP 503/691).
+    pub fn simple(mut self, base: &str) -> Result<Self, HttpError> {
+        self.simple_base = Some(parse_base(base)?);
+        Ok(self)
+    }
+
+    /// The integrity API root: `<base>/<project>/<version>/<filename>/provenance` (PEP 740).
+    pub fn integrity(mut self, base: &str) -> Result<Self, HttpError> {
+        self.integrity_base = Some(parse_base(base)?);
+        Ok(self)
+    }
+
+    /// A bearer token for a private index.
+    pub fn with_token(mut self, token: Secret) -> Self {
+        self.token = Some(Credential::Bearer(token));
+        self
+    }
+
+    fn err(package: &str, version: &str) -> impl Fn(HttpError) -> Error {
+        let (p, v) = (package.to_owned(), version.to_owned());
+        move |source| Error::Http {
+            package: p.clone(),
+            version: v.clone(),
+            source,
+        }
+    }
+
+    /// The version as the JSON API describes it (`<base>/<project>/<version>/json`).
+    pub fn json_version(&self, project: &str, version: &str) -> Result<PublishedVersion, Error> {
+        let base = self
+            .json_base
+            .as_ref()
+            .ok_or(Error::NotConfigured { endpoint: "json" })?;
+        let norm = normalize(project)?;
+        let enc = crate::http::segment(version);
+        let url = join(base, &format!("{norm}/{enc}/json")).map_err(Self::err(project, version))?;
+        let req = Request {
+            accept: Some("application/json"),
+            credential: self.token.as_ref(),
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let (resp, body) = self
+            .http
+            .get_bytes(&url, &req)
+            .map_err(Self::err(project, version))?;
+        let registry = redact_url(base);
+        if resp.status == 404 {
+            return Ok(PublishedVersion::absent(
+                RegistryKind::Pypi,
+                &registry,
+                project,
+                version,
+            ));
+        }
+        let shown = redact_url(&resp.url);
+        let doc: JsonDoc = parse_json(&shown, &body, "a PyPI JSON API document")
+            .map_err(Self::err(project, version))?;
+        let doc_err = |reason: String| Error::Document {
+            url: shown.clone(),
+            package: project.to_owned(),
+            version: version.to_owned(),
+            reason,
+        };
+        if normalize(&doc.info.name)? != norm || doc.info.version != version {
+            return Err(doc_err(format!(
+                "document is for {}=={}",
+                doc.info.name, doc.info.version
+            )));
+        }
+        let mut files = Vec::new();
+        for f in doc.urls {
+            let url = resp
+                .url
+                .join(&f.url)
+                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
+            files.push(PublishedFile {
+                digests: digests_from_map(&f.digests)
+                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
+                name: f.filename,
+                url: url.to_string(),
+                size: f.size,
+                yanked: f.yanked,
+                media_type: None,
+            });
+        }
+        Ok(PublishedVersion {
+            kind: RegistryKind::Pypi,
+            registry,
+            package: doc.info.name,
+            version: doc.info.version,
+            state: if doc.info.yanked {
+                VersionState::Yanked {
+                    reason: doc.info.yanked_reason.filter(|r| !r.is_empty()),
+                }
+            } else {
+                VersionState::Present
+            },
+            files,
+        })
+    }
+
+    /// The version as the PEP 691 simple JSON API describes it: the project page's files
+    /// whose file name carries `version`. A version is yanked when all its files are.
+    pub fn simple_version(&self, project: &str, version: &str) -> Result<PublishedVersion, Error> {
+        self.simple_version_until(project, version, None)
+            .map(|(v, _)| v)
+    }
+
+    fn simple_version_until(
+        &self,
+        project: &str,
+        version: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(PublishedVersion, Option<PageState>), Error> {
+        let base = self
+            .simple_base
+            .as_ref()
+            .ok_or(Error::NotConfigured { endpoint: "simple" })?;
+        let norm = normalize(project)?;
+        let url = join(base, &format!("{norm}/")).map_err(Self::err(project, version))?;
+        let registry = redact_url(base);
+        let (body, revalidated, shown) = match self
+            .cache
+            .get(
+                &self.http,
+                &url,
+                Some(SIMPLE_JSON),
+                self.token.as_ref(),
+                &[404],
+                deadline,
+            )
+            .map_err(Self::err(project, version))?
+        {
+            Fetched::Missing { .. } => {
+                return Ok((
+                    PublishedVersion::absent(RegistryKind::Pypi, &registry, project, version),
+                    None,
+                ));
+            }
+            Fetched::Found {
+                body,
+                revalidated,
+                url,
+                serial,
+            } => (body, Some((revalidated, serial)), url),
+        };
+        let doc: SimpleDoc = parse_json(&shown, &body, "a PEP 691 project page")
+            .map_err(Self::err(project, version))?;
+        let doc_err = |reason: String| Error::Document {
+            url: shown.clone(),
+            package: project.to_owned(),
+            version: version.to_owned(),
+            reason,
+        };
+        if !doc.meta.api_version.starts_with("1.") {
+            return Err(doc_err(format!(
+                "unsupported api-version {}",
+                doc.meta.api_version
+            )));
+        }
+        if normalize(&doc.name)? != norm {
+            return Err(doc_err(format!("page is for {}", doc.name)));
+        }
+        let mut files = Vec::new();
+        let mut all_yanked = true;
+        let mut reason = None;
+        for f in doc.files {
+            if version_of_filename(&f.filename).as_deref() != Some(version) {
+                continue;
+            }
+            let yanked = match &f.yanked {
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(serde_json::Value::String(s)) => {
+                    if !s.is_empty() {
+                        reason = Some(s.clone());
+                    }
+                    true
+                }
+                _ => false,
+            };
+            all_yanked &= yanked;
+            let file_url = url
+                .join(&f.url)
+                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
+            files.push(PublishedFile {
+                digests: digests_from_map(&f.hashes)
+                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
+                name: f.filename,
+                url: file_url.to_string(),
+                size: f.size,
+                yanked,
+                media_type: None,
+            });
+        }
+        let listed = doc.versions.is_some_and(|v| v.iter().any(|x| x == version));
+        let state = if files.is_empty() && !listed {
+            VersionState::Absent
+        } else if !files.is_empty() && all_yanked {
+            VersionState::Yanked { reason }
+        } else {
+            VersionState::Present
+        };
+        Ok((
+            PublishedVersion {
+                kind: RegistryKind::Pypi,
+                registry,
+                package: doc.name,
+                version: version.to_owned(),
+                state,
+                files,
+            },
+            revalidated,
+        ))
+    }
+
+    /// The version through the JSON API when configured, else through the simple API.
+    pub fn version(&self, project: &str, version: &str) -> Result<PublishedVersion, Error> {
+        if self.json_base.is_some() {
+            self.json_version(project, version)
+        } else {
+            self.simple_version(project, version)
+        }
+    }
+
+    /// Whether `project==version` was ever accepted (so the number is spent).
+    pub fn exists(&self, project: &str, version: &str) -> Result<bool, Error> {
+        Ok(self.version(project, version)?.state.is_taken())
+    }
+
+    /// The PEP 740 provenance of one file (`None` when the index has none: 404).
+    pub fn provenance(
+        &self,
+        project: &str,
+        version: &str,
+        filename: &str,
+    ) -> Result<Option<Provenance>, Error> {
+        let base = self.integrity_base.as_ref().ok_or(Error::NotConfigured {
+            endpoint: "integrity",
+        })?;
+        let norm = normalize(project)?;
+        crate::readback::check_plain_name(filename).map_err(|_| Error::InvalidName {
+            name: filename.to_owned(),
+        })?;
+        let enc = crate::http::segment;
+        let url = join(
+            base,
+            &format!("{norm}/{}/{}/provenance", enc(version), enc(filename)),
+        )
+        .map_err(Self::err(project, version))?;
+        let req = Request {
+            accept: Some(INTEGRITY_JSON),
+            credential: self.token.as_ref(),
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let (resp, body) = self
+            .http
+            .get_bytes(&url, &req)
+            .map_err(Self::err(project, version))?;
+        if resp.status == 404 {
+            return Ok(None);
+        }
+        let shown = redact_url(&resp.url);
+        let p: Provenance = parse_json(&shown, &body, "a PEP 740 provenance object")
+            .map_err(Self::err(project, version))?;
+        if p.version != 1 {
+            return Err(Error::Document {
+                url: shown,
+                package: project.to_owned(),
+                version: version.to_owned(),
+                reason: format!("unsupported provenance version {}", p.version),
+            });
+        }
+        Ok(Some(p))
+    }
+
+    /// Polls the simple page (conditionally, by ETag) until `version` has files.
+    pub fn wait_for_version(
+        &self,
+        project: &str,
+        version: &str,
+        poll: PollOptions,
+    ) -> Result<PublishedVersion, Error> {
+        let start = Instant::now();
+        let deadline = start + poll.timeout;
+        let mut polls = 0;
+        let mut last_answer: Option<String> = None;
+        loop {
+            polls += 1;
+            let mut failed = false;
+            let diagnosis = match self.simple_version_until(project, version, Some(deadline)) {
+                Ok((v, _)) if !v.files.is_empty() => return Ok(v),
+                Ok((_, None)) => "the index does not know the project (404)".to_owned(),
+                Ok((_, Some((revalidated, serial)))) => format!(
+                    "the project page lists no file for {version}{}{}",
+                    serial
+                        .map(|s| format!(" (index serial {s})"))
+                        .unwrap_or_default(),
+                    if revalidated {
+                        "; unchanged since the previous poll (304)"
+                    } else {
+                        ""
+                    }
+                ),
+                Err(Error::Http { source, .. }) => {
+                    failed = true;
+                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+                }
+                Err(e) => return Err(e),
+            };
+            if !failed {
+                last_answer = Some(diagnosis.clone());
+            }
+            let now = Instant::now();
+            if now + poll.interval >= deadline {
+                return Err(Error::NotVisible {
+                    package: project.to_owned(),
+                    version: version.to_owned(),
+                    waited: now - start,
+                    polls,
+                    diagnosis,
+                });
+            }
+            std::thread::sleep(poll.interval);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_normalize_per_pep_503() {
+        assert_eq!(normalize("Friendly-Bard").unwrap(), "friendly-bard");
+        assert_eq!(normalize("FRIENDLY__bard").unwrap(), "friendly-bard");
+        assert_eq!(normalize("friendly.-_bard").unwrap(), "friendly-bard");
+        assert!(normalize("../x").is_err());
+        assert!(normalize("-x").is_err());
+    }
+
+    #[test]
+    fn versions_come_from_file_names() {
+        assert_eq!(
+            version_of_filename("demo_pkg-1.2.3-py3-none-any.whl").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            version_of_filename("demo_pkg-1.2.3.tar.gz").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            version_of_filename("demo-pkg-1.2.3.tar.gz").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(version_of_filename("README"), None);
+    }
+}

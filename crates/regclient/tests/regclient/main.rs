@@ -1,0 +1,18 @@
+//! Integration tests for regclient against loopback servers (in-process and real registries).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    unreachable_pub,
+    dead_code
+)] // test code: failing loudly is the point
+
+mod support;
+
+mod config;
+mod crates_index;
+mod faults;
+mod npm;
+mod oci;
+mod pypi;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the real registry servers that the regclient tests start on 127.0.0.1.
+# Idempotent: every step is skipped when its result is already there, so a second run takes
+# well under a second.
+#
+# Environment (the tests read the same variables; defaults in brackets):
+#   RELKIT_CACHE              [$HOME/.cache/relkit]
+#   RELKIT_DOCKER_REGISTRY    the `docker-registry` binary (CNCF distribution 2.8.x)
+#                             [/usr/bin/docker-registry]
+#   RELKIT_VERDACCIO          the verdaccio 5.33.0 launcher
+#                             [$RELKIT_CACHE/verdaccio/node_modules/.bin/verdaccio]
+#   RELKIT_DEVPI_VENV         the venv holding devpi-server 6.20.3 (bin/devpi-server, bin/devpi-init)
+#                             [$RELKIT_CACHE/devpi]
+#
+# Only ordinary package clients are used: apt-get, npm and pip.
+set -euo pipefail
+
+CACHE="${RELKIT_CACHE:-$HOME/.cache/relkit}"
+VERDACCIO_DIR="$CACHE/verdaccio"
+DEVPI_VENV="${RELKIT_DEVPI_VENV:-$CACHE/devpi}"
+mkdir -p "$CACHE"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# OCI: Debian's docker-registry (distribution 2.8.2).
+if ! command -v "${RELKIT_DOCKER_REGISTRY:-docker-registry}" >/dev/null 2>&1; then
+    echo "install-test-servers: installing docker-registry with apt-get"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry
+    # The package enables a system service on some setups; the tests start their own instances.
+    as_root systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+
+# npm: verdaccio 5.33.0 (version 6 needs Node 22). node-fetch is pinned to 2.7.0 through an npm
+# override, without which the install fails on Node 20.
+if [ ! -x "$VERDACCIO_DIR/node_modules/.bin/verdaccio" ]; then
+    echo "install-test-servers: installing verdaccio 5.33.0 into $VERDACCIO_DIR"
+    mkdir -p "$VERDACCIO_DIR"
+    cat > "$VERDACCIO_DIR/package.json" <<'JSON'
+{
+  "name": "relkit-test-verdaccio",
+  "private": true,
+  "dependencies": { "verdaccio": "5.33.0" },
+  "overrides": { "node-fetch": "2.7.0" }
+}
+JSON
+    (cd "$VERDACCIO_DIR" && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# PyPI: devpi-server 6.20.3 in its own venv (PEP 691 JSON, --offline-mode).
+if [ ! -x "$DEVPI_VENV/bin/devpi-server" ] || ! "$DEVPI_VENV/bin/devpi-server" --version 2>/dev/null | grep -q '^6\.20\.3'; then
+    echo "install-test-servers: installing devpi-server 6.20.3 into $DEVPI_VENV"
+    python3 -m venv "$DEVPI_VENV"
+    "$DEVPI_VENV/bin/pip" install --quiet --disable-pip-version-check 'devpi-server==6.20.3'
+fi
+
+echo "install-test-servers: docker-registry: $(command -v "${RELKIT_DOCKER_REGISTRY:-docker-registry}")"
+echo "install-test-servers: verdaccio:       $VERDACCIO_DIR/node_modules/.bin/verdaccio"
+echo "install-test-servers: devpi-server:    $DEVPI_VENV/bin/devpi-server"
