@@ -31,12 +31,26 @@
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.
 #![forbid(unsafe_code)]
 
+mod archive;
 mod digest;
+mod gz;
 mod hasher;
+mod tar;
+mod zip;
 
+pub use crate::archive::{
+    ArchiveError, ArchiveErrorKind, ArchiveSummary, Entry, EntryKind, Format, FormatDetail,
+    HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat, ZipDetail,
+    ZipLocalHeader, list_archive, visit_archive,
+};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
+pub use crate::gz::{
+    GzipHeader, GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread,
+};
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
 };
+pub use crate::tar::visit_tar;
+pub use crate::zip::visit_zip;
