@@ -670,7 +670,7 @@ pub struct ArchiveSummary {
     /// Bytes of the archive itself that were consumed.
     pub compressed_size: u64,
     /// The gzip member header, for tar.gz.
-    pub gzip: Option<crate::gz::GzipHeader>,
+    pub gzip: Option<crate::gzip::GzipHeader>,
     /// PAX global header records (`g` entries), for tar.
     pub pax_global: Vec<PaxRecord>,
     /// The zip archive comment.

@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
 use crate::archive::{ArchiveError, ArchiveErrorKind, ArchiveSummary, Entry, Limits};
+use crate::gzip::GzipHeader;
 use crate::tar::visit_tar_stream;
 
 /// Size of the buffers handed from the inflate thread to the parsing thread.
@@ -17,31 +18,6 @@ const DEPTH: usize = 4;
 /// Read-ahead buffer for the compressed input.
 const INPUT_BUFFER: usize = 128 * 1024;
 
-/// The header of a gzip member (RFC 1952), as stored.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GzipHeader {
-    /// The FLG byte.
-    pub flags: u8,
-    /// MTIME: seconds since the epoch, 0 when not recorded.
-    pub mtime: u32,
-    /// XFL: 2 = slowest compression, 4 = fastest.
-    pub xfl: u8,
-    /// OS: 0 FAT, 3 Unix, 255 unknown, …
-    pub os: u8,
-    /// FEXTRA field, when present.
-    pub extra: Option<Vec<u8>>,
-    /// FNAME (Latin-1 in the spec; decoded lossily as UTF-8), when present.
-    pub name: Option<String>,
-    /// FCOMMENT, when present.
-    pub comment: Option<String>,
-    /// The header carries a CRC-16 (FHCRC).
-    pub header_crc: bool,
-    /// Header length in bytes.
-    pub len: u64,
-}
-
-const FTEXT: u8 = 1;
 const FHCRC: u8 = 2;
 const FEXTRA: u8 = 4;
 const FNAME: u8 = 8;
@@ -125,14 +101,12 @@ pub fn read_gzip_header<R: BufRead>(
     let mut crc = Crc::new();
     crc.update(&fixed);
     let mut len = 10u64;
-    let mut header = GzipHeader {
-        flags,
-        mtime: u32::from_le_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
-        xfl: fixed[8],
-        os: fixed[9],
-        header_crc: flags & FHCRC != 0,
-        ..GzipHeader::default()
-    };
+    let mut header = GzipHeader::deterministic(6);
+    header.method = fixed[2];
+    header.flags = flags;
+    header.mtime = u32::from_le_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+    header.xfl = fixed[8];
+    header.os = fixed[9];
     if flags & FEXTRA != 0 {
         let mut xlen = [0u8; 2];
         read_exact_gz(r, &mut xlen, len)?;
@@ -149,19 +123,20 @@ pub fn read_gzip_header<R: BufRead>(
         crc.update(&name);
         crc.update(&[0]);
         len += name.len() as u64 + 1;
-        header.name = Some(String::from_utf8_lossy(&name).into_owned());
+        header.name = Some(name);
     }
     if flags & FCOMMENT != 0 {
         let comment = read_cstr(r, limits.max_pax_size, len)?;
         crc.update(&comment);
         crc.update(&[0]);
         len += comment.len() as u64 + 1;
-        header.comment = Some(String::from_utf8_lossy(&comment).into_owned());
+        header.comment = Some(comment);
     }
     if flags & FHCRC != 0 {
         let mut hcrc = [0u8; 2];
         read_exact_gz(r, &mut hcrc, len)?;
         len += 2;
+        header.header_crc = Some(u16::from_le_bytes(hcrc));
         let expected = u16::from_le_bytes(hcrc) as u32;
         let actual = crc.sum() & 0xffff;
         if expected != actual {
@@ -173,8 +148,7 @@ pub fn read_gzip_header<R: BufRead>(
             .into());
         }
     }
-    let _ = FTEXT;
-    header.len = len;
+    header.len = len as usize;
     Ok(header)
 }
 
@@ -236,7 +210,7 @@ impl<R: BufRead> GzipReader<R> {
 
     /// Compressed bytes consumed so far (header, deflate data and, at the end, the trailer).
     pub fn compressed_size(&self) -> u64 {
-        self.header.len + self.inflate.total_in() + if self.done { 8 } else { 0 }
+        self.header.len as u64 + self.inflate.total_in() + if self.done { 8 } else { 0 }
     }
 
     /// Uncompressed bytes produced so far.

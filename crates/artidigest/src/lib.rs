@@ -32,9 +32,12 @@
 #![forbid(unsafe_code)]
 
 mod archive;
+pub mod checksums;
 mod digest;
 mod gz;
+mod gzip;
 mod hasher;
+mod repack;
 mod tar;
 mod zip;
 
@@ -43,14 +46,22 @@ pub use crate::archive::{
     HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat, ZipDetail,
     ZipLocalHeader, list_archive, visit_archive,
 };
+pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
-pub use crate::gz::{
-    GzipHeader, GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread,
+pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
+pub use crate::gzip::{
+    DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
+    inflate_gzip, is_gzip,
 };
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
+};
+pub use crate::repack::{
+    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH, MtimePolicy,
+    OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackLimits, RepackOptions,
+    RepackReport, Repacked, read_dir_entries, repack_dir, repack_entries, write_atomic,
 };
 pub use crate::tar::visit_tar;
 pub use crate::zip::visit_zip;

@@ -1,0 +1,201 @@
+//! Checksum files against coreutils itself, and folder verification outcomes.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use artidigest::checksums::{ParseOptions, Status, Style, VerifyOptions};
+use artidigest::{Algorithm, ChecksumFile, verify_folder};
+
+fn write(dir: &Path, name: &str, data: &[u8]) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, data).unwrap();
+}
+
+fn coreutils(bin: &str) -> bool {
+    Command::new(bin).arg("--version").output().is_ok()
+}
+
+/// Names that exercise every escaping rule coreutils has.
+const AWKWARD: [&str; 4] = ["plain.whl", "with space.tar.gz", "back\\slash", "new\nline"];
+
+#[test]
+fn parses_what_sha256sum_and_sha512sum_write() {
+    assert!(
+        coreutils("sha256sum"),
+        "coreutils sha256sum is part of every CI machine"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (i, n) in AWKWARD.iter().enumerate() {
+        write(dir.path(), n, format!("content {i}").as_bytes());
+    }
+    for (bin, extra, alg, style) in [
+        ("sha256sum", None, Algorithm::Sha256, Style::Text),
+        (
+            "sha256sum",
+            Some("--binary"),
+            Algorithm::Sha256,
+            Style::Binary,
+        ),
+        ("sha256sum", Some("--tag"), Algorithm::Sha256, Style::Bsd),
+        ("sha512sum", None, Algorithm::Sha512, Style::Text),
+        ("sha512sum", Some("--tag"), Algorithm::Sha512, Style::Bsd),
+    ] {
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(dir.path());
+        if let Some(e) = extra {
+            cmd.arg(e);
+        }
+        let out = cmd.args(AWKWARD).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let parsed = ChecksumFile::parse(&text).unwrap();
+        assert_eq!(parsed.entries.len(), AWKWARD.len(), "{bin} {extra:?}");
+        for (e, n) in parsed.entries.iter().zip(AWKWARD) {
+            assert_eq!(e.name, n);
+            assert_eq!(e.digest.algorithm(), alg);
+            assert_eq!(e.style, style);
+        }
+        // Written back byte for byte.
+        assert_eq!(parsed.to_string(), text, "{bin} {extra:?}");
+        let v = verify_folder(dir.path(), &parsed, None, VerifyOptions::default()).unwrap();
+        assert!(v.ok, "{v}");
+        assert_eq!(v.matched().count(), AWKWARD.len());
+    }
+}
+
+#[test]
+fn sha256sum_accepts_what_we_write() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, n) in AWKWARD.iter().enumerate() {
+        write(dir.path(), n, format!("payload {i}").as_bytes());
+    }
+    for style in [Style::Text, Style::Binary, Style::Bsd] {
+        let sums =
+            ChecksumFile::for_folder(dir.path(), Algorithm::Sha256, style, Some("SUMS")).unwrap();
+        fs::write(dir.path().join("SUMS"), sums.to_string()).unwrap();
+        let out = Command::new("sha256sum")
+            .current_dir(dir.path())
+            .args(["--strict", "-c", "SUMS"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{style:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn folder_outcomes_matched_mismatched_missing_unlisted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.whl", b"wheel");
+    write(dir.path(), "b.tar.gz", b"sdist");
+    write(dir.path(), "extra.txt", b"not listed");
+    let sums = ChecksumFile::for_folder(dir.path(), Algorithm::Sha256, Style::Text, None).unwrap();
+    let mut text = sums.to_string();
+    text.push_str(&format!("{}  gone.zip\n", "ab".repeat(32)));
+    fs::write(dir.path().join("SHA256SUMS"), &text).unwrap();
+    write(dir.path(), "b.tar.gz", b"tampered");
+    fs::remove_file(dir.path().join("extra.txt")).unwrap();
+    write(dir.path(), "new.txt", b"appeared");
+    let sums = ChecksumFile::parse(&text).unwrap();
+
+    let v = verify_folder(
+        dir.path(),
+        &sums,
+        Some("SHA256SUMS"),
+        VerifyOptions::default(),
+    )
+    .unwrap();
+    assert!(!v.ok);
+    let by_name = |n: &str| &v.entries.iter().find(|e| e.name == n).unwrap().status;
+    assert_eq!(by_name("a.whl"), &Status::Matched);
+    match by_name("b.tar.gz") {
+        Status::Mismatched { expected, actual } => {
+            assert_eq!(
+                actual.to_hex(),
+                artidigest::digest_bytes(b"tampered", &[Algorithm::Sha256])
+                    .get(Algorithm::Sha256)
+                    .unwrap()
+                    .to_hex()
+            );
+            assert_eq!(
+                expected.to_hex(),
+                artidigest::digest_bytes(b"sdist", &[Algorithm::Sha256])
+                    .get(Algorithm::Sha256)
+                    .unwrap()
+                    .to_hex()
+            );
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+    assert_eq!(by_name("extra.txt"), &Status::Missing);
+    assert_eq!(by_name("gone.zip"), &Status::Missing);
+    assert_eq!(v.unlisted, ["new.txt"]);
+    let report = v.to_string();
+    assert!(report.contains("b.tar.gz: FAILED"), "{report}");
+    assert!(report.contains("new.txt: UNLISTED"), "{report}");
+}
+
+#[test]
+fn ignore_missing_like_coreutils() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a", b"1");
+    let mut text = ChecksumFile::for_folder(dir.path(), Algorithm::Sha256, Style::Text, None)
+        .unwrap()
+        .to_string();
+    text.push_str(&format!("{}  missing\n", "00".repeat(32)));
+    let sums = ChecksumFile::parse(&text).unwrap();
+    let opts = VerifyOptions::default().ignore_missing(true);
+    assert!(verify_folder(dir.path(), &sums, None, opts).unwrap().ok);
+    assert!(
+        !verify_folder(dir.path(), &sums, None, VerifyOptions::default())
+            .unwrap()
+            .ok
+    );
+    // Nothing verified at all is a failure even when ignoring missing files.
+    fs::remove_file(dir.path().join("a")).unwrap();
+    assert!(!verify_folder(dir.path(), &sums, None, opts).unwrap().ok);
+    // Unlisted files fail only when asked.
+    write(dir.path(), "a", b"1");
+    write(dir.path(), "b", b"2");
+    let strict = VerifyOptions::default()
+        .ignore_missing(true)
+        .fail_on_unlisted(true);
+    assert!(!verify_folder(dir.path(), &sums, None, strict).unwrap().ok);
+}
+
+#[test]
+fn symlink_out_of_the_folder_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret", b"secret");
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("link")).unwrap();
+    let d = artidigest::digest_bytes(b"secret", &[Algorithm::Sha256]);
+    let text = format!("{}  link\n", d.get(Algorithm::Sha256).unwrap().to_hex());
+    let sums = ChecksumFile::parse(&text).unwrap();
+    let v = verify_folder(dir.path(), &sums, None, VerifyOptions::default()).unwrap();
+    assert_eq!(v.entries[0].status, Status::NotAFile);
+    assert!(!v.ok);
+}
+
+#[test]
+fn lenient_mode_reports_malformed_lines_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a", b"1");
+    let good = ChecksumFile::for_folder(dir.path(), Algorithm::Sha256, Style::Text, None).unwrap();
+    let text = format!("{good}not a checksum line\n");
+    let sums = ChecksumFile::parse_with(&text, ParseOptions::lenient()).unwrap();
+    assert_eq!(sums.malformed, [2]);
+    let v = verify_folder(dir.path(), &sums, None, VerifyOptions::default()).unwrap();
+    assert!(
+        !v.ok,
+        "a malformed line fails the run, as sha256sum -c --strict does"
+    );
+}

@@ -1,0 +1,11 @@
+//! artidigest's integration tests: one binary, one module per area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test by panicking"
+)]
+
+mod checksums;
+mod digest;
+mod real_archives;
