@@ -89,6 +89,10 @@ fn malformed(what: impl Into<String>) -> ArchiveErrorKind {
 fn tar_err(e: io::Error) -> ArchiveError {
     let typed = ArchiveError::from_io(e);
     match typed.kind() {
+        // The `tar` crate reports running out of input while skipping padding this way.
+        ArchiveErrorKind::Io(inner) if inner.to_string().contains("unexpected EOF") => {
+            ArchiveError::new(ArchiveErrorKind::TruncatedTar)
+        }
         ArchiveErrorKind::Io(inner) if inner.kind() == io::ErrorKind::Other => {
             ArchiveError::new(malformed(inner.to_string()))
         }

@@ -113,13 +113,13 @@ fn find_directory<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Director
     let mut offset = le32(&tail, p + 16) as u64;
     let mut end = eocd_pos;
     if entries == 0xffff || size == 0xffff_ffff || offset == 0xffff_ffff {
-        if eocd_pos < 20 {
-            return Err(malformed("zip64 values without a zip64 locator"));
-        }
+        // Without a zip64 locator the values are taken literally.
         let mut loc = [0u8; 20];
-        r.seek(SeekFrom::Start(eocd_pos - 20)).map_err(io_err)?;
-        r.read_exact(&mut loc).map_err(io_err)?;
-        if le32(&loc, 0) == ZIP64_LOCATOR_SIG {
+        if eocd_pos >= 20 {
+            r.seek(SeekFrom::Start(eocd_pos - 20)).map_err(io_err)?;
+            r.read_exact(&mut loc).map_err(io_err)?;
+        }
+        if eocd_pos >= 20 && le32(&loc, 0) == ZIP64_LOCATOR_SIG {
             let z64 = le64(&loc, 8);
             if z64 + 56 > eocd_pos - 20 {
                 return Err(malformed("zip64 end record out of range"));

@@ -8,4 +8,6 @@
 
 mod checksums;
 mod digest;
+mod hostile;
+mod kit;
 mod real_archives;
