@@ -33,10 +33,13 @@
 
 mod archive;
 pub mod checksums;
+mod cratefile;
 mod digest;
 mod gz;
 mod gzip;
 mod hasher;
+mod profile;
+mod record;
 mod repack;
 mod tar;
 mod zip;
@@ -47,6 +50,9 @@ pub use crate::archive::{
     ZipLocalHeader, list_archive, visit_archive,
 };
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
+pub use crate::cratefile::{
+    CrateError, CrateInfo, MAX_VCS_INFO_SIZE, VcsInfo, check_crate, check_crate_named,
+};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
 pub use crate::gzip::{
@@ -57,6 +63,11 @@ pub use crate::gzip::{
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
+};
+pub use crate::profile::{ContentProfile, ProfileFinding, UnknownProfile, check_profile};
+pub use crate::record::{
+    MAX_RECORD_SIZE, RecordCheck, RecordError, RecordErrorKind, RecordProblem, RecordRow,
+    WheelCheck, WheelError, parse_record, verify_record, verify_wheel,
 };
 pub use crate::repack::{
     ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH, MtimePolicy,

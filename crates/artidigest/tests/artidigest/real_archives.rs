@@ -4,7 +4,10 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use artidigest::{Algorithm, Format, Limits, list_archive};
+use artidigest::{
+    Algorithm, ContentProfile, Format, Limits, check_crate_named, check_profile, list_archive,
+    verify_wheel,
+};
 
 fn shared_dir() -> PathBuf {
     match std::env::var_os("RELKIT_SHARED") {
@@ -52,7 +55,7 @@ pub(crate) fn cargo_cache_crates() -> Vec<PathBuf> {
 }
 
 #[test]
-fn every_cached_crate_lists() {
+fn every_cached_crate_passes_crate_validation() {
     let crates = cargo_cache_crates();
     if crates.is_empty() {
         require(
@@ -61,18 +64,24 @@ fn every_cached_crate_lists() {
         );
         return;
     }
+    let mut with_vcs = 0;
     for path in &crates {
+        let name = path.file_name().unwrap().to_str().unwrap();
         let file = BufReader::new(File::open(path).unwrap());
-        let listing = list_archive(
-            file,
-            Format::TarGz,
-            &Limits::default(),
-            &[Algorithm::Sha256],
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!listing.entries.is_empty(), "{}", path.display());
+        let info = check_crate_named(file, name, &Limits::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!info.listing.entries.is_empty(), "{name}");
+        let findings = check_profile(&info.listing, ContentProfile::Crate);
+        assert!(findings.is_empty(), "{name}: {findings:?}");
+        if let Some(vcs) = &info.vcs {
+            assert_eq!(vcs.sha1.len(), 40, "{name}");
+            with_vcs += 1;
+        }
     }
-    eprintln!("listed {} cached crates", crates.len());
+    eprintln!(
+        "validated {} cached crates ({with_vcs} with .cargo_vcs_info.json)",
+        crates.len()
+    );
 }
 
 #[test]
@@ -98,5 +107,29 @@ fn shared_vectors_list_with_manifest_counts() {
             f["entries"].as_u64().unwrap(),
             "{name}: entry count"
         );
+        let profile = ContentProfile::detect(name, &listing).unwrap();
+        let expected_profile = match f["kind"].as_str().unwrap() {
+            "wheel" => ContentProfile::Wheel,
+            "sdist" => ContentProfile::Sdist,
+            "npm-tarball" => ContentProfile::Npm,
+            other => panic!("unknown kind {other}"),
+        };
+        assert_eq!(profile, expected_profile, "{name}");
+        let findings = check_profile(&listing, profile);
+        assert!(findings.is_empty(), "{name}: {findings:?}");
+        if profile == ContentProfile::Wheel {
+            let check = verify_wheel(
+                BufReader::new(File::open(dir.join(name)).unwrap()),
+                &Limits::default(),
+            )
+            .unwrap();
+            assert_eq!(
+                check.record.is_ok(),
+                f["record_ok"].as_bool().unwrap(),
+                "{name}: {:?}",
+                check.record.problems
+            );
+            assert_eq!(check.record.files, listing.entries.len(), "{name}");
+        }
     }
 }
