@@ -1122,5 +1122,11 @@ mod tests {
             Some(Format::Zip)
         );
         assert!("rar".parse::<Format>().is_err());
+        assert_eq!(Format::sniff(b"PK\x03\x04rest"), Some(Format::Zip));
+        assert_eq!(Format::sniff(&[0x1f, 0x8b, 8, 0]), Some(Format::TarGz));
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(Format::sniff(&tar), Some(Format::Tar));
+        assert_eq!(Format::sniff(b"plain text"), None);
     }
 }

@@ -26,6 +26,56 @@
 //! # }
 //! ```
 //!
+//! # Archives
+//!
+//! Archives are analysed in memory and never extracted. [`list_archive`] reads a tar, tar.gz or
+//! zip once, checks every entry against [`Limits`] (entry count, sizes, compression ratio, path
+//! length, PAX size) and the structural rules (no `..` or absolute paths, no link escaping the
+//! root, no duplicate names, zip local headers equal to the central directory, no overlapping zip
+//! entries, PAX sizes equal to header sizes, no truncation or trailing data), and returns every
+//! entry with its digests. [`visit_archive`] streams entries to a callback instead; tar.gz is
+//! inflated on a second thread ([`visit_tar_gz`]). Nested archives are reported as files and
+//! never opened.
+//!
+//! ```
+//! use std::io::{Cursor, Write};
+//! use artidigest::{Algorithm, ArchiveErrorKind, ContentProfile, Format, Limits};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A small npm-style tarball.
+//! let mut tar = tar::Builder::new(Vec::new());
+//! let mut header = tar::Header::new_ustar();
+//! header.set_size(2);
+//! header.set_mode(0o644);
+//! header.set_cksum();
+//! tar.append_data(&mut header, "package/package.json", &b"{}"[..])?;
+//! let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+//! gz.write_all(&tar.into_inner()?)?;
+//! let bytes = gz.finish()?;
+//!
+//! let listing = artidigest::list_archive(
+//!     Cursor::new(&bytes),
+//!     Format::TarGz,
+//!     &Limits::default(),
+//!     &[Algorithm::Sha256],
+//! )?;
+//! assert_eq!(listing.entries[0].entry.path, "package/package.json");
+//! assert!(artidigest::check_profile(&listing, ContentProfile::Npm).is_empty());
+//!
+//! // Caps are configurable; hitting one is a typed error naming the entry.
+//! let mut strict = Limits::default();
+//! strict.max_path_len = 10;
+//! let err = artidigest::list_archive(Cursor::new(&bytes), Format::TarGz, &strict, &[])
+//!     .unwrap_err();
+//! assert!(matches!(err.kind(), ArchiveErrorKind::PathTooLong { limit: 10, actual: 20 }));
+//! assert_eq!(err.index(), Some(0));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Wheels are checked against their `RECORD` with [`verify_wheel`], `.crate`s with
+//! [`check_crate`], and every kind's expected layout with [`check_profile`].
+//!
 //! # Features
 //!
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.

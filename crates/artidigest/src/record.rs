@@ -377,6 +377,12 @@ fn is_signature(path: &str, record_path: &str) -> bool {
 pub fn verify_record(listing: &Listing, record_path: &str, rows: &[RecordRow]) -> RecordCheck {
     let mut problems = Vec::new();
     let by_path: HashMap<&str, &RecordRow> = rows.iter().map(|r| (r.path.as_str(), r)).collect();
+    let files_by_path: HashMap<&str, &crate::archive::HashedEntry> = listing
+        .entries
+        .iter()
+        .filter(|e| e.entry.kind != EntryKind::Dir)
+        .map(|e| (e.entry.path.as_str(), e))
+        .collect();
     let mut files = 0;
     for e in &listing.entries {
         if e.entry.kind == EntryKind::Dir {
@@ -399,11 +405,7 @@ pub fn verify_record(listing: &Listing, record_path: &str, rows: &[RecordRow]) -
             }
             continue;
         }
-        let Some(entry) = listing
-            .entries
-            .iter()
-            .find(|e| e.entry.path == row.path && e.entry.kind != EntryKind::Dir)
-        else {
+        let Some(entry) = files_by_path.get(row.path.as_str()) else {
             problems.push(RecordProblem::Missing { line, path });
             continue;
         };
