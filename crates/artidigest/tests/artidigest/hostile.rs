@@ -660,6 +660,10 @@ fn duplicate_names_are_refused() {
         "{err}"
     );
     assert_eq!((err.index(), err.name()), (Some(1), Some("./pkg//a")));
+    assert_eq!(
+        err.to_string(),
+        "entry 1 (\"./pkg//a\"): duplicate of entry 0"
+    );
     let z = zip(&[ZipEntry::stored("a", b"1"), ZipEntry::stored("a", b"2")]);
     let (err, calls) = zip_err(&z, &Limits::default());
     assert!(
