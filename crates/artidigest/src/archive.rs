@@ -912,7 +912,7 @@ impl<R: Read> Read for SizedReader<R> {
             return Ok(0);
         }
         // Allow one byte past the declared size so that an overlong stream is detected.
-        let room = (self.declared - self.read).saturating_add(1);
+        let room = self.declared.saturating_sub(self.read).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         self.read += n as u64;

@@ -179,6 +179,9 @@ pub struct GzipReader<R> {
     limits: Limits,
     out_total: u64,
     done: bool,
+    /// A trailer error found while producing the member's last bytes: those bytes are returned
+    /// first and the error on the next call, so every reader sees the same data before it.
+    pending: Option<ArchiveError>,
 }
 
 impl<R: Read> GzipReader<BufReader<R>> {
@@ -200,6 +203,7 @@ impl<R: BufRead> GzipReader<R> {
             limits: *limits,
             out_total: 0,
             done: false,
+            pending: None,
         })
     }
 
@@ -278,6 +282,9 @@ impl<R: BufRead> GzipReader<R> {
     }
 
     fn inflate_some(&mut self, out: &mut [u8]) -> Result<usize, ArchiveError> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         if self.done || out.is_empty() {
             return Ok(0);
         }
@@ -303,7 +310,13 @@ impl<R: BufRead> GzipReader<R> {
             self.out_total += produced as u64;
             self.check_caps()?;
             if status == Status::StreamEnd {
-                self.finish_member()?;
+                if let Err(e) = self.finish_member() {
+                    self.done = true;
+                    if produced == 0 {
+                        return Err(e);
+                    }
+                    self.pending = Some(e);
+                }
                 return Ok(produced);
             }
             if produced > 0 {

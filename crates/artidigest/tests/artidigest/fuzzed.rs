@@ -91,3 +91,22 @@ fn seed_corpora_are_accepted_by_their_reader() {
     }
     assert!(seen >= 4, "seed corpora missing ({seen} files)");
 }
+
+/// A gzip member whose CRC is wrong, holding a tar whose third header is corrupt: both readers
+/// must see all the data first and so report the same (tar) error. Found by `targz_read`.
+#[test]
+fn pipelined_and_single_thread_report_the_same_first_error() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzzed");
+    let data = std::fs::read(dir.join("targz_read-pipelined-vs-single-disagree")).unwrap();
+    let sink = |_: &artidigest::Entry, c: &mut dyn std::io::Read| {
+        std::io::copy(c, &mut std::io::sink()).map(|_| ())
+    };
+    let piped = artidigest::visit_tar_gz(&data[..], &limits(), sink).unwrap_err();
+    let single = visit_tar_gz_single_thread(&data[..], &limits(), sink).unwrap_err();
+    assert_eq!(piped.to_string(), single.to_string());
+    assert_eq!(piped.index(), Some(2));
+    assert!(
+        matches!(piped.kind(), artidigest::ArchiveErrorKind::Malformed { .. }),
+        "{piped}"
+    );
+}
