@@ -1,12 +1,76 @@
-//! `attest` verifies signatures and provenance offline.
+//! `attest` verifies Sigstore bundles, DSSE envelopes, in-toto/SLSA provenance and PEP 740
+//! attestations offline, against a trust root the caller supplies.
 //!
-//! Its job: verify Sigstore bundles (keyless certificates with an identity policy over every
-//! Fulcio extension, or managed keys), DSSE envelopes, in-toto statements with SLSA provenance,
-//! and PEP 740 attestations, against a trust root the caller supplies.
+//! Every verification runs one pipeline with no skippable step: the certificate chains to a
+//! Fulcio CA valid at the *proven* signing time (a verified SET's integrated time or RFC 3161
+//! timestamps), carries the code-signing EKU and a valid SCT; each transparency-log entry's
+//! SET, RFC 6962 inclusion proof and signed checkpoint verify, and its canonicalised body
+//! repeats the bundle's signature, certificate and digest; the message digest equals the
+//! artifact's; the signature (or DSSE PAE signature) verifies; then the identity policy is
+//! applied to the SAN, issuer and every Fulcio extension.
 //!
-//! Boundaries: `attest` does no network I/O and has no HTTP client or async runtime in its
-//! dependency graph; nothing is fetched, and "now" is injectable. It uses `artidigest` for
-//! digests and `relver` tags to derive release identities.
+//! Boundaries: no network I/O, no HTTP client or async runtime in the dependency graph;
+//! "now" is injectable and used only for trust-root validity. Digests are
+//! [`artidigest::Digest`]s.
 //!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! ```no_run
+//! use attest::{Artifact, Bundle, IdentityPolicy, Policy, TrustedRoot, Verifier};
+//!
+//! # fn main() -> Result<(), attest::Error> {
+//! let verifier = Verifier::new(TrustedRoot::from_file("trusted_root.json")?);
+//! let bundle = Bundle::from_file("pkg-1.2.3.tar.gz.sigstore.json")?;
+//! let artifact = std::fs::read("pkg-1.2.3.tar.gz").map_err(|e| attest::Error::new(attest::ErrorKind::Io, e.to_string()))?;
+//! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
+//! let report = verifier.verify(&bundle, &Artifact::Bytes(&artifact), &policy)?;
+//! println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Error kinds have stable codes:
+//!
+//! ```
+//! assert_eq!(attest::ErrorKind::TlogBodyMismatch.code(), "tlog-body-mismatch");
+//! assert_eq!("set-invalid".parse::<attest::ErrorKind>(), Ok(attest::ErrorKind::SetInvalid));
+//! ```
+//!
+//! # Features
+//!
+//! - `test-stack` (off by default): a throwaway Sigstore stack (Fulcio-like CA, Rekor-like log,
+//!   CT log, TSA) that signs bundles offline for tests and demos. Its keys are generated at
+//!   run time and trusted by nothing real.
 #![forbid(unsafe_code)]
+
+mod bundle;
+mod cert;
+mod checkpoint;
+mod crypto;
+mod dsse;
+mod encoding;
+mod error;
+mod extensions;
+mod intoto;
+mod limits;
+mod policy;
+mod rfc3161;
+mod sct;
+mod tlog;
+mod trust_root;
+mod verify;
+
+pub use crate::bundle::{
+    Bundle, BundleVersion, Content, InclusionProof, SignerMaterial, TlogEntry,
+};
+pub use crate::checkpoint::{Checkpoint, NoteSignature, key_hint};
+pub use crate::crypto::PublicKey;
+pub use crate::dsse::{DsseSignature, Envelope, pae};
+pub use crate::error::{Error, ErrorKind, UnknownCode};
+pub use crate::extensions::{ExtensionValues, FulcioExtension};
+pub use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement, Subject};
+pub use crate::limits::Limits;
+pub use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, SanMatcher};
+pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info};
+pub use crate::sct::SctEvidence;
+pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
+pub use crate::trust_root::{Authority, LogKey, TrustedRoot, ValidFor};
+pub use crate::verify::{Artifact, Policy, SignerEvidence, TlogEvidence, Verification, Verifier};
