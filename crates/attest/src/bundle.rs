@@ -402,21 +402,14 @@ impl Bundle {
                         ));
                     }
                 }
-                _ => match &e.inclusion_proof {
-                    None => {
+                _ => {
+                    if e.inclusion_proof.is_none() {
                         return Err(err(
                             ErrorKind::InclusionProofInvalid,
                             format!("tlogEntries[{i}]: a v0.2+ bundle needs an inclusion proof"),
                         ));
                     }
-                    Some(p) if p.checkpoint.is_none() => {
-                        return Err(err(
-                            ErrorKind::CheckpointInvalid,
-                            format!("tlogEntries[{i}]: a v0.2+ inclusion proof needs a checkpoint"),
-                        ));
-                    }
-                    Some(_) => {}
-                },
+                }
             }
         }
 
@@ -449,6 +442,17 @@ impl Bundle {
                 ));
             }
             timestamps.push(bytes);
+        }
+
+        if timestamps.is_empty()
+            && tlog_entries
+                .iter()
+                .all(|e| e.signed_entry_timestamp.is_none())
+        {
+            return Err(err(
+                ErrorKind::NoVerifiedTime,
+                "bundle has neither an inclusion promise (SET) nor an RFC 3161 timestamp: no time source",
+            ));
         }
 
         let content = match (raw.message_signature, raw.dsse_envelope) {

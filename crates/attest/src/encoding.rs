@@ -7,8 +7,17 @@ use crate::error::{Error, ErrorKind, err};
 
 /// Decode standard base64 (with padding), naming `field` in the error.
 pub(crate) fn b64(kind: ErrorKind, field: &str, text: &str) -> Result<Vec<u8>, Error> {
+    // Line breaks (RFC 2045 wrapping, as `base64` tools emit) are tolerated, as the reference
+    // clients do; any other non-alphabet byte is an error.
+    let cleaned: String;
+    let text = if text.contains(['\n', '\r']) {
+        cleaned = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+        cleaned.as_str()
+    } else {
+        text
+    };
     STANDARD
-        .decode(text.trim())
+        .decode(text)
         .map_err(|e| err(kind, format!("{field}: invalid base64")).with_source(e))
 }
 

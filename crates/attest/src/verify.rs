@@ -515,6 +515,7 @@ impl Verifier {
         let mut scts = Vec::new();
         let signer = match (&leaf, policy) {
             (Some(leaf), Policy::Identity(id)) => {
+                let ca = self.chain(leaf, bundle, &times, now)?;
                 for t in &times {
                     if !leaf.valid_at(*t) {
                         return Err(err(
@@ -528,7 +529,6 @@ impl Verifier {
                         ));
                     }
                 }
-                let ca = self.chain(leaf, bundle, &times, now)?;
                 if leaf.is_ca() || !leaf.has_code_signing_eku() {
                     return Err(err(
                         ErrorKind::CertificateUsage,
@@ -611,6 +611,19 @@ impl Verifier {
             }
             if ca.valid_for.start > now {
                 last_err = Some(err(ErrorKind::CaNotValidAtTime, "the CA is not valid yet"));
+                continue;
+            }
+            if !ca.valid_for.contains(leaf.not_before)
+                || ca.chain.iter().any(|c| !c.valid_at(leaf.not_before))
+            {
+                last_err = Some(err(
+                    ErrorKind::CaNotValidAtTime,
+                    format!(
+                        "the certificate was issued ({}) outside the CA's validity (validFor {} or its certificates)",
+                        crate::encoding::format_rfc3339(leaf.not_before),
+                        TrustedRoot::describe_validity(&ca.valid_for)
+                    ),
+                ));
                 continue;
             }
             if let Some(t) = times
