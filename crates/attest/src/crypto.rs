@@ -206,14 +206,6 @@ impl PublicKey {
         }
     }
 
-    /// The hash this key's ECDSA scheme uses by default (P-256 -> SHA-256, P-384 -> SHA-384).
-    pub(crate) fn default_hash(&self) -> Hash {
-        match self.inner {
-            KeyInner::P384(_) => Hash::Sha384,
-            _ => Hash::Sha256,
-        }
-    }
-
     /// Verify `sig` over `msg`, hashing with `hash` for ECDSA (Ed25519 signs the message).
     pub(crate) fn verify(&self, hash: Hash, msg: &[u8], sig: &[u8]) -> bool {
         match &self.inner {

@@ -51,7 +51,9 @@ mod error;
 mod extensions;
 mod intoto;
 mod limits;
+mod pep740;
 mod policy;
+mod provenance;
 mod rfc3161;
 mod sct;
 mod tlog;
@@ -68,7 +70,15 @@ pub use crate::error::{Error, ErrorKind, UnknownCode};
 pub use crate::extensions::{ExtensionValues, FulcioExtension};
 pub use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement, Subject};
 pub use crate::limits::Limits;
+pub use crate::pep740::{
+    GITLAB_ISSUER, Publisher, attestation_to_bundle, normalize_distribution_filename,
+    verify_pep740, verify_pypi_provenance,
+};
 pub use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, SanMatcher};
+pub use crate::provenance::{
+    ProvenanceFacts, ProvenanceItem, ProvenancePolicy, ProvenanceVerification, RefPolicy,
+    parse_intoto_jsonl, provenance_facts, verify_provenance,
+};
 pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info};
 pub use crate::sct::SctEvidence;
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};

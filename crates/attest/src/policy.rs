@@ -224,7 +224,7 @@ impl IdentityPolicy {
         issuer: Option<&str>,
         exts: &ExtensionValues,
     ) -> Result<(), Error> {
-        if !sans.iter().any(|s| self.san.matches(s)) {
+        if !matches!(self.san, SanMatcher::Any) && !sans.iter().any(|s| self.san.matches(s)) {
             return Err(err(
                 ErrorKind::IdentityMismatch,
                 format!(

@@ -356,7 +356,7 @@ mod tests {
                     );
                 }
                 assert_ne!(
-                    root_from_inclusion_proof(i as u64, n as u64 + 1, leaves[i], &p),
+                    root_from_inclusion_proof(i as u64, n as u64, leaf_hash(b"other"), &p),
                     Some(root)
                 );
             }

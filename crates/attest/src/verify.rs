@@ -42,7 +42,8 @@ impl Artifact<'_> {
         Ok(Artifact::Digests(set.iter().copied().collect()))
     }
 
-    fn digests(&self) -> Vec<Digest> {
+    /// The artifact's digests (SHA-256 and SHA-512 when the bytes are at hand).
+    pub fn digests(&self) -> Vec<Digest> {
         match self {
             Artifact::Bytes(b) => digest_bytes(b, &[Algorithm::Sha256, Algorithm::Sha512])
                 .iter()

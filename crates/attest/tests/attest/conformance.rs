@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use artidigest::{Algorithm, Digest};
 use attest::{
-    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, PublicKey, TrustedRoot,
-    Verifier,
+    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, ProvenancePolicy,
+    PublicKey, Publisher, RefPolicy, TrustedRoot, Verifier, verify_pep740, verify_provenance,
 };
 use serde_json::Value;
 
@@ -269,6 +269,91 @@ const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
         "pep740/email-identity-wheel-digest-mismatch",
         ErrorKind::ArtifactMismatch,
     ),
+    // slsa/generic-generator-v2.1.0
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-tag",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v13.0.30-wrong-exact-tag-prefix",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-versioned-tag-v15",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-source-suffix",
+        ErrorKind::SourceMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-source-prefix",
+        ErrorKind::SourceMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-untrusted-builder-id",
+        ErrorKind::BuilderUntrusted,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-wrong-branch",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-tag-expected",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-trigger-forbidden",
+        ErrorKind::TriggerNotAllowed,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-artifact-mismatch",
+        ErrorKind::ArtifactMismatch,
+    ),
+    // slsa/bcr: the certificate <-> provenance consistency attack
+    (
+        "bcr/module-bazel-wrong-signer",
+        ErrorKind::ProvenanceCertificateMismatch,
+    ),
+    ("bcr/module-bazel-no-builder-id", ErrorKind::PolicyInvalid),
+    // slsa/bundle-level
+    (
+        "bundle-level/mismatch-tlog-entry",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    ("bundle-level/invalid-set", ErrorKind::SetInvalid),
+    // The envelope's signature text differs from the valid one only in base64 padding bits
+    // (decoded bytes identical); its SET is the broken piece, as the manifest notes.
+    ("bundle-level/invalid-dsse-signature", ErrorKind::SetInvalid),
+    // slsa/legacy-dsse: no transparency evidence, refused offline with its own kind
+    (
+        "legacy-dsse/multi-subject-first",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/multi-subject-second",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/workflow-inputs",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/annotated-tag",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/untrusted-builder",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/no-tlog-upload",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/expired-cert",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
 ];
 
 fn load(dir: &Path, rel: &str) -> Vec<u8> {
@@ -342,9 +427,99 @@ fn run_sigstore_bundle(dir: &Path, case: &Value, mode: Mode) -> Result<(), attes
     Ok(())
 }
 
+fn verifier(dir: &Path, case: &Value) -> Result<Verifier, attest::Error> {
+    Ok(Verifier::new(TrustedRoot::from_json(&load(
+        dir,
+        case["files"]["trusted_root"].as_str().unwrap(),
+    ))?))
+}
+
+fn run_bundle_dsse(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let bundle = Bundle::from_json(&load(dir, case["files"]["provenance"].as_str().unwrap()))?;
+    let mut bytes = Vec::new();
+    let artifact = artifact_for(dir, case, mode, &mut bytes);
+    let policy = Policy::Identity(identity_policy(case)?);
+    let v = verifier(dir, case)?.verify(&bundle, &artifact, &policy)?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn run_pep740(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let p = &case["policy"];
+    let publisher = if p["publisher"].is_object() {
+        Publisher::from_json(&p["publisher"])?
+    } else {
+        Publisher::Identity(identity_policy(case)?)
+    };
+    let (file, is_attestation) = match case["files"]["attestation"].as_str() {
+        Some(f) => (f, true),
+        None => (case["files"]["bundle"].as_str().unwrap(), false),
+    };
+    let mut bytes = Vec::new();
+    let artifact = artifact_for(dir, case, mode, &mut bytes);
+    let v = verify_pep740(
+        &verifier(dir, case)?,
+        &load(dir, file),
+        is_attestation,
+        &artifact,
+        case["distribution_filename"].as_str().unwrap(),
+        &publisher,
+    )?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn run_slsa(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let p = &case["policy"];
+    let mut policy = ProvenancePolicy::new("", p["source_uri"].as_str().unwrap_or_default());
+    policy.builder_id = p["builder_id"].as_str().map(str::to_owned);
+    policy.source_ref = if let Some(t) = p["tag"].as_str() {
+        Some(RefPolicy::Tag(t.to_owned()))
+    } else if let Some(t) = p["versioned_tag"].as_str() {
+        Some(RefPolicy::VersionedTag(t.to_owned()))
+    } else {
+        p["branch"]
+            .as_str()
+            .map(|b| RefPolicy::Branch(b.to_owned()))
+    };
+    if let Some(f) = p["forbidden_triggers"].as_array() {
+        policy.forbidden_triggers = f.iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+    }
+    if let Some(i) = p["inputs"].as_object() {
+        policy.inputs = i
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect();
+    }
+    let artifacts: Vec<Vec<Digest>> = match (
+        mode,
+        case["files"]["artifact"].as_str(),
+        case["artifact_sha256"].as_str(),
+    ) {
+        (Mode::Artifact, Some(f), _) => {
+            vec![Artifact::from_reader(std::fs::File::open(dir.join(f)).unwrap())?.digests()]
+        }
+        (_, _, Some(sha)) => vec![vec![Digest::from_hex(Algorithm::Sha256, sha).unwrap()]],
+        _ => Vec::new(),
+    };
+    let v = verify_provenance(
+        &verifier(dir, case)?,
+        &load(dir, case["files"]["provenance"].as_str().unwrap()),
+        &artifacts,
+        &policy,
+    )?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
 fn run_case(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
     match case["kind"].as_str().unwrap() {
         "sigstore-bundle" => run_sigstore_bundle(dir, case, mode),
+        "sigstore-bundle-dsse" => run_bundle_dsse(dir, case, mode),
+        "pep740-bundle" | "pep740-attestation" => run_pep740(dir, case, mode),
+        "slsa-provenance-sigstore-bundle" | "slsa-provenance-legacy-dsse" => {
+            run_slsa(dir, case, mode)
+        }
         other => Err(attest::Error::new(
             ErrorKind::Io,
             format!("kind {other} not run yet"),
