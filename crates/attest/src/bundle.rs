@@ -362,14 +362,13 @@ impl Bundle {
                 ));
             }
         };
-        if version >= BundleVersion::V0_3 {
-            if let SignerMaterial::Certificate { chain, .. } = &signer {
-                if !chain.is_empty() {
-                    return Err(malformed(
-                        "a v0.3 bundle must carry a single certificate, not a chain",
-                    ));
-                }
-            }
+        if version >= BundleVersion::V0_3
+            && let SignerMaterial::Certificate { chain, .. } = &signer
+            && !chain.is_empty()
+        {
+            return Err(malformed(
+                "a v0.3 bundle must carry a single certificate, not a chain",
+            ));
         }
 
         if vm.tlog_entries.len() > limits.max_tlog_entries {
@@ -543,7 +542,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
     };
     let signed_entry_timestamp = match e.inclusion_promise.and_then(|p| p.signed_entry_timestamp) {
         Some(s) => Some(b64(
-            ErrorKind::BundleMalformed,
+            ErrorKind::SetInvalid,
             &f("inclusionPromise.signedEntryTimestamp"),
             &s,
         )?),
@@ -569,7 +568,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
                 .enumerate()
                 .map(|(j, h)| {
                     b64(
-                        ErrorKind::BundleMalformed,
+                        ErrorKind::InclusionProofInvalid,
                         &f(&format!("inclusionProof.hashes[{j}]")),
                         h,
                     )
@@ -588,7 +587,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
             Some(InclusionProof {
                 log_index: json_u64(p.log_index.as_ref(), &f("inclusionProof.logIndex"))?,
                 root_hash: b64(
-                    ErrorKind::BundleMalformed,
+                    ErrorKind::InclusionProofInvalid,
                     &f("inclusionProof.rootHash"),
                     p.root_hash.as_deref().ok_or_else(|| {
                         malformed(format!("{} is missing", f("inclusionProof.rootHash")))

@@ -1,19 +1,7 @@
 //! Small decoding helpers: base64, PEM, RFC 3339 and ASN.1 times.
 
 use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-
-/// Standard alphabet, padding required, non-zero trailing bits tolerated (as Go's and Python's
-/// decoders do). Signatures are checked over decoded bytes, so this adds no malleability to
-/// anything signed.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
-);
+use base64::engine::general_purpose::STANDARD;
 
 use crate::error::{Error, ErrorKind, err};
 
@@ -28,7 +16,8 @@ pub(crate) fn b64(kind: ErrorKind, field: &str, text: &str) -> Result<Vec<u8>, E
     } else {
         text
     };
-    LENIENT
+    // Canonical encodings only: a flipped padding bit is an error, not a no-op.
+    STANDARD
         .decode(text)
         .map_err(|e| err(kind, format!("{field}: invalid base64")).with_source(e))
 }

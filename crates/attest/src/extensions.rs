@@ -166,29 +166,28 @@ pub(crate) fn cross_check(values: &ExtensionValues) -> Result<(), Error> {
         (F::GithubWorkflowRefV1, F::SourceRepositoryRef),
     ];
     for (legacy, v2) in pairs {
-        if let (Some(a), Some(b)) = (values.get(&legacy), values.get(&v2)) {
-            if a != b {
-                return Err(err(
-                    ErrorKind::ExtensionConflict,
-                    format!("{legacy} is {a:?} but {v2} is {b:?}"),
-                ));
-            }
+        if let (Some(a), Some(b)) = (values.get(&legacy), values.get(&v2))
+            && a != b
+        {
+            return Err(err(
+                ErrorKind::ExtensionConflict,
+                format!("{legacy} is {a:?} but {v2} is {b:?}"),
+            ));
         }
     }
     if let (Some(repo), Some(uri)) = (
         values.get(&F::GithubWorkflowRepositoryV1),
         values.get(&F::SourceRepositoryUri),
-    ) {
-        if !uri.ends_with(&format!("/{repo}")) {
-            return Err(err(
-                ErrorKind::ExtensionConflict,
-                format!(
-                    "{} is {repo:?} but {} is {uri:?}",
-                    F::GithubWorkflowRepositoryV1,
-                    F::SourceRepositoryUri
-                ),
-            ));
-        }
+    ) && !uri.ends_with(&format!("/{repo}"))
+    {
+        return Err(err(
+            ErrorKind::ExtensionConflict,
+            format!(
+                "{} is {repo:?} but {} is {uri:?}",
+                F::GithubWorkflowRepositoryV1,
+                F::SourceRepositoryUri
+            ),
+        ));
     }
     Ok(())
 }

@@ -49,6 +49,7 @@ mod dsse;
 mod encoding;
 mod error;
 mod extensions;
+mod inspect;
 mod intoto;
 mod limits;
 mod pep740;
@@ -56,6 +57,8 @@ mod policy;
 mod provenance;
 mod rfc3161;
 mod sct;
+#[cfg(feature = "test-stack")]
+mod test_stack;
 mod tlog;
 mod trust_root;
 mod verify;
@@ -68,6 +71,7 @@ pub use crate::crypto::PublicKey;
 pub use crate::dsse::{DsseSignature, Envelope, pae};
 pub use crate::error::{Error, ErrorKind, UnknownCode};
 pub use crate::extensions::{ExtensionValues, FulcioExtension};
+pub use crate::inspect::{InspectedEntry, Inspection, inspect_bundle};
 pub use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement, Subject};
 pub use crate::limits::Limits;
 pub use crate::pep740::{
@@ -81,6 +85,8 @@ pub use crate::provenance::{
 };
 pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info};
 pub use crate::sct::SctEvidence;
+#[cfg(feature = "test-stack")]
+pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
 pub use crate::trust_root::{Authority, LogKey, TrustedRoot, ValidFor};
 pub use crate::verify::{Artifact, Policy, SignerEvidence, TlogEvidence, Verification, Verifier};

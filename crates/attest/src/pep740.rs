@@ -353,13 +353,13 @@ pub fn verify_pypi_provenance(
     let mut out = Vec::new();
     for (i, b) in bundles.iter().enumerate() {
         let publisher = Publisher::from_json(b.get("publisher").unwrap_or(&Value::Null))?;
-        if let Some(exp) = expected_publisher {
-            if exp.key().is_none() || exp.key() != publisher.key() {
-                return Err(err(
-                    ErrorKind::PublisherMismatch,
-                    format!("attestation_bundles[{i}]: publisher is not the expected one"),
-                ));
-            }
+        if let Some(exp) = expected_publisher
+            && (exp.key().is_none() || exp.key() != publisher.key())
+        {
+            return Err(err(
+                ErrorKind::PublisherMismatch,
+                format!("attestation_bundles[{i}]: publisher is not the expected one"),
+            ));
         }
         let atts = b
             .get("attestations")

@@ -272,13 +272,13 @@ impl IdentityPolicy {
                     format!("build trigger {trigger:?} is denied by policy"),
                 ));
             }
-            if let Some(allowed) = &self.allowed_triggers {
-                if !allowed.iter().any(|a| a == trigger) {
-                    return Err(err(
-                        ErrorKind::TriggerNotAllowed,
-                        format!("build trigger {trigger:?} is not among the allowed {allowed:?}"),
-                    ));
-                }
+            if let Some(allowed) = &self.allowed_triggers
+                && !allowed.iter().any(|a| a == trigger)
+            {
+                return Err(err(
+                    ErrorKind::TriggerNotAllowed,
+                    format!("build trigger {trigger:?} is not among the allowed {allowed:?}"),
+                ));
             }
         }
         if self.require_github_hosted {

@@ -205,12 +205,12 @@ pub fn provenance_facts(st: &Statement) -> Result<ProvenanceFacts, Error> {
             f.source_ref = ext.and_then(|w| s(w, &["ref"]));
             let dep = p.pointer("/buildDefinition/resolvedDependencies/0");
             if let Some(d) = dep {
-                if f.source_repository.is_none() {
-                    if let Some(uri) = s(d, &["uri"]) {
-                        let (repo, r) = split_git_uri(&uri);
-                        f.source_repository = Some(repo);
-                        f.source_ref = f.source_ref.clone().or(r);
-                    }
+                if f.source_repository.is_none()
+                    && let Some(uri) = s(d, &["uri"])
+                {
+                    let (repo, r) = split_git_uri(&uri);
+                    f.source_repository = Some(repo);
+                    f.source_ref = f.source_ref.clone().or(r);
                 }
                 f.source_digest =
                     s(d, &["digest", "gitCommit"]).or_else(|| s(d, &["digest", "sha1"]));
@@ -256,7 +256,7 @@ pub(crate) fn check_consistency(
     exts: &ExtensionValues,
     f: &ProvenanceFacts,
 ) -> Result<(), Error> {
-    if !sans.iter().any(|s| *s == f.builder_id) {
+    if !sans.contains(&f.builder_id) {
         return Err(cert_mismatch(
             "signer vs builder id",
             &sans.join(", "),

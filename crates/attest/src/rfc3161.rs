@@ -111,6 +111,26 @@ pub struct TimestampEvidence {
     pub time: i64,
 }
 
+/// Decode a timestamp's generation time without verifying it (inspect mode).
+pub(crate) fn decode_time(bytes: &[u8]) -> Result<i64, Error> {
+    let token = token_bytes(bytes)?;
+    let ci = ContentInfo::from_der(&token)
+        .map_err(|e| bad("timestamp token is not a CMS ContentInfo").with_source(e))?;
+    let sd: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| bad("timestamp SignedData is malformed").with_source(e))?;
+    let econtent = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or_else(|| bad("timestamp has no TSTInfo"))?;
+    let tst = econtent
+        .decode_as::<OctetString>()
+        .map_err(|e| bad("TSTInfo is not in an OCTET STRING").with_source(e))?;
+    Ok(parse_tst_info(tst.as_bytes())?.gen_time)
+}
+
 /// Verify one timestamp over `signature` against the trusted TSAs.
 pub(crate) fn verify_timestamp(
     bytes: &[u8],

@@ -322,9 +322,12 @@ const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
         ErrorKind::TlogBodyMismatch,
     ),
     ("bundle-level/invalid-set", ErrorKind::SetInvalid),
-    // The envelope's signature text differs from the valid one only in base64 padding bits
-    // (decoded bytes identical); its SET is the broken piece, as the manifest notes.
-    ("bundle-level/invalid-dsse-signature", ErrorKind::SetInvalid),
+    // Both files carry a non-canonical base64 value (non-zero padding bits) in the broken field;
+    // attest decodes base64 strictly, so the field is refused with that field's kind.
+    (
+        "bundle-level/invalid-dsse-signature",
+        ErrorKind::DsseInvalid,
+    ),
     // slsa/legacy-dsse: no transparency evidence, refused offline with its own kind
     (
         "legacy-dsse/multi-subject-first",

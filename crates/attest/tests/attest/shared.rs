@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// The shared folder, or `None` (after printing a loud SKIPPED line) when absent outside CI.
-pub fn shared_dir(what: &str) -> Option<PathBuf> {
+pub(crate) fn shared_dir(what: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("RELKIT_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
