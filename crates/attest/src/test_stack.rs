@@ -244,7 +244,7 @@ impl TestStack {
         let log_key = key(&seed, "rekor");
         let tsa_key = key(&seed, "tsa");
         let not_before = TEST_STACK_EPOCH;
-        let not_after = not_before + 40 * 365 * 86_400;
+        let not_after = not_before + 25 * 365 * 86_400;
         let ca_name =
             Name::from_str("CN=relkit-test-fulcio,O=relkit-test").map_err(stack_err("name"))?;
         let ca_tbs = TbsCertificate {

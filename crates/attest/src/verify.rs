@@ -402,6 +402,16 @@ impl Verifier {
             }
             match &entry.inclusion_proof {
                 Some(p) => {
+                    // Without a SET nothing else binds the entry's index: it must be the proof's.
+                    if entry.signed_entry_timestamp.is_none() && entry.log_index != p.log_index {
+                        return Err(err(
+                            ErrorKind::InclusionProofInvalid,
+                            format!(
+                                "tlogEntries[{i}]: logIndex {} differs from the inclusion proof's {}",
+                                entry.log_index, p.log_index
+                            ),
+                        ));
+                    }
                     let leaf_hash = tlog::leaf_hash(&entry.body);
                     let root = tlog::root_from_inclusion_proof(p.log_index, p.tree_size, leaf_hash, &p.hashes)
                         .ok_or_else(|| err(ErrorKind::InclusionProofInvalid, format!("tlogEntries[{i}]: inclusion proof is malformed for index {} in size {}", p.log_index, p.tree_size)))?;

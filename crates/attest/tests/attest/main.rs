@@ -8,4 +8,5 @@
 )]
 
 mod conformance;
+mod mutation;
 mod shared;
