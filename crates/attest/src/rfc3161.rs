@@ -75,13 +75,17 @@ pub fn parse_tst_info(bytes: &[u8]) -> Result<TstInfo, Error> {
 /// Extract the `ContentInfo` token from a `TimeStampResp` (status granted) or a bare token.
 fn token_bytes(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let e = |x: der::Error| bad("timestamp is not valid DER").with_source(x);
+    // A bare token is a ContentInfo (SEQUENCE starting with an OID); a response starts with
+    // the PKIStatusInfo SEQUENCE.
+    let mut peek = SliceReader::new(bytes).map_err(e)?;
+    let outer = der::Header::decode(&mut peek).map_err(e)?;
+    outer.tag.assert_eq(Tag::Sequence).map_err(e)?;
+    if peek.peek_header().map_err(e)?.tag == Tag::ObjectIdentifier {
+        return Ok(bytes.to_vec());
+    }
     let mut r = SliceReader::new(bytes).map_err(e)?;
-    let token = r
+    let (status, token) = r
         .sequence(|r| {
-            let first = r.peek_header()?;
-            if first.tag == Tag::ObjectIdentifier {
-                return Ok(None);
-            }
             let status: u8 = r.sequence(|s| {
                 let st: u8 = s.decode()?;
                 while !s.is_finished() {
@@ -90,13 +94,12 @@ fn token_bytes(bytes: &[u8]) -> Result<Vec<u8>, Error> {
                 Ok(st)
             })?;
             let token = r.tlv_bytes()?.to_vec();
-            Ok(Some((status, token)))
+            Ok((status, token))
         })
         .map_err(e)?;
-    match token {
-        None => Ok(bytes.to_vec()),
-        Some((0 | 1, t)) => Ok(t),
-        Some((s, _)) => Err(bad(format!(
+    match status {
+        0 | 1 => Ok(token),
+        s => Err(bad(format!(
             "timestamp response status is {s}, not granted"
         ))),
     }

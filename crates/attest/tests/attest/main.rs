@@ -8,5 +8,6 @@
 )]
 
 mod conformance;
+mod e2e;
 mod mutation;
 mod shared;
