@@ -177,3 +177,10 @@ impl Cert {
             .map(String::as_str)
     }
 }
+
+/// The identity claims of a DER certificate, decoded without verifying anything: its SANs and
+/// every Fulcio extension (legacy and v2 cross-checked).
+pub fn certificate_claims(der_bytes: &[u8]) -> Result<(Vec<String>, ExtensionValues), Error> {
+    let c = Cert::from_der(der_bytes)?;
+    Ok((c.sans()?, c.fulcio_extensions()?))
+}

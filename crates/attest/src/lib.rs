@@ -66,6 +66,7 @@ mod verify;
 pub use crate::bundle::{
     Bundle, BundleVersion, Content, InclusionProof, SignerMaterial, TlogEntry,
 };
+pub use crate::cert::certificate_claims;
 pub use crate::checkpoint::{Checkpoint, NoteSignature, key_hint};
 pub use crate::crypto::PublicKey;
 pub use crate::dsse::{DsseSignature, Envelope, pae};

@@ -152,6 +152,13 @@ pub struct Verification {
     pub statement: Option<Statement>,
 }
 
+impl Verification {
+    /// The report as pretty-printed JSON (for `relgate` and the examples).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
 /// Verifies bundles against one (pre-parsed) trust root.
 #[derive(Clone, Debug)]
 pub struct Verifier {
