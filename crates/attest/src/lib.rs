@@ -84,7 +84,7 @@ pub use crate::provenance::{
     ProvenanceFacts, ProvenanceItem, ProvenancePolicy, ProvenanceVerification, RefPolicy,
     parse_intoto_jsonl, provenance_facts, verify_provenance,
 };
-pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info};
+pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info, timestamp_time};
 pub use crate::sct::SctEvidence;
 #[cfg(feature = "test-stack")]
 pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};

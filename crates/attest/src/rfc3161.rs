@@ -114,7 +114,12 @@ pub struct TimestampEvidence {
     pub time: i64,
 }
 
-/// Decode a timestamp's generation time without verifying it (inspect mode).
+/// Decode an RFC 3161 timestamp (response or bare token) and return its generation time
+/// (unix seconds) **without verifying** it (inspect mode, fuzzing).
+pub fn timestamp_time(bytes: &[u8]) -> Result<i64, Error> {
+    decode_time(bytes)
+}
+
 pub(crate) fn decode_time(bytes: &[u8]) -> Result<i64, Error> {
     let token = token_bytes(bytes)?;
     let ci = ContentInfo::from_der(&token)
