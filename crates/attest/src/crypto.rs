@@ -5,6 +5,9 @@ use const_oid::db::rfc5912::{
     ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, SECP_256_R_1,
     SECP_384_R_1,
 };
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
 use der::Decode;
 use ecdsa::signature::hazmat::PrehashVerifier;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
@@ -71,15 +74,40 @@ enum KeyInner {
     Rsa(Box<rsa::RsaPublicKey>),
 }
 
-/// A verification key: ECDSA P-256, ECDSA P-384 or Ed25519, parsed from a DER
-/// `SubjectPublicKeyInfo` or PEM. RSA keys are refused with [`ErrorKind::KeyUnsupported`].
+enum FastTable {
+    P256(crate::fastverify::Comb<p256::NistP256>),
+    P384(crate::fastverify::Comb<p384::NistP384>),
+}
+
+/// Per-key state shared by clones: a use counter and, from the second use on, the key's comb
+/// table (a trust-root key verifies many signatures; a fresh leaf key verifies one).
+#[derive(Default)]
+struct FastState {
+    uses: AtomicU32,
+    table: OnceLock<FastTable>,
+}
+
+impl std::fmt::Debug for FastState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.table.get().is_some() {
+            "FastState(table)"
+        } else {
+            "FastState"
+        })
+    }
+}
+
+/// A verification key: ECDSA P-256, ECDSA P-384, Ed25519 or RSA (PKCS#1 v1.5, >= 2048 bits),
+/// parsed from a DER `SubjectPublicKeyInfo` or PEM.
 #[derive(Clone, Debug)]
 pub struct PublicKey {
     inner: KeyInner,
     spki_der: Vec<u8>,
+    fast: Arc<FastState>,
 }
 
 impl PartialEq for PublicKey {
+    // Keys are equal when their SPKI bytes are; the cached table is not part of the value.
     fn eq(&self, other: &Self) -> bool {
         self.spki_der == other.spki_der
     }
@@ -152,6 +180,7 @@ impl PublicKey {
         Ok(PublicKey {
             inner,
             spki_der: der_bytes.to_vec(),
+            fast: Arc::new(FastState::default()),
         })
     }
 
@@ -224,15 +253,59 @@ impl PublicKey {
         }
     }
 
+    fn table(&self) -> Option<&FastTable> {
+        if let Some(t) = self.fast.table.get() {
+            return Some(t);
+        }
+        if self.fast.uses.fetch_add(1, Ordering::Relaxed) < 1 {
+            return None;
+        }
+        match &self.inner {
+            KeyInner::P256(k) => Some(self.fast.table.get_or_init(|| {
+                FastTable::P256(crate::fastverify::Comb::new(k.as_affine().into()))
+            })),
+            KeyInner::P384(k) => Some(self.fast.table.get_or_init(|| {
+                FastTable::P384(crate::fastverify::Comb::new(k.as_affine().into()))
+            })),
+            _ => None,
+        }
+    }
+
     /// Verify an ECDSA DER signature over a precomputed digest. Ed25519 cannot (returns false).
     pub(crate) fn verify_prehash(&self, digest: &[u8], sig: &[u8]) -> bool {
         match &self.inner {
-            KeyInner::P256(k) => p256::ecdsa::DerSignature::from_bytes(sig)
-                .map(|s| k.verify_prehash(digest, &s).is_ok())
-                .unwrap_or(false),
-            KeyInner::P384(k) => p384::ecdsa::DerSignature::from_bytes(sig)
-                .map(|s| k.verify_prehash(digest, &s).is_ok())
-                .unwrap_or(false),
+            KeyInner::P256(k) => {
+                let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else {
+                    return false;
+                };
+                if let Some(FastTable::P256(q)) = self.table() {
+                    let (r, s) = sig.split_scalars();
+                    return crate::fastverify::verify(
+                        crate::fastverify::p256_generator(),
+                        q,
+                        digest,
+                        r,
+                        s,
+                    );
+                }
+                k.verify_prehash(digest, &sig).is_ok()
+            }
+            KeyInner::P384(k) => {
+                let Ok(sig) = p384::ecdsa::Signature::from_der(sig) else {
+                    return false;
+                };
+                if let Some(FastTable::P384(q)) = self.table() {
+                    let (r, s) = sig.split_scalars();
+                    return crate::fastverify::verify(
+                        crate::fastverify::p384_generator(),
+                        q,
+                        digest,
+                        r,
+                        s,
+                    );
+                }
+                k.verify_prehash(digest, &sig).is_ok()
+            }
             KeyInner::Rsa(k) if digest.len() == 32 => k
                 .verify(rsa::Pkcs1v15Sign::new::<Sha256>(), digest, sig)
                 .is_ok(),

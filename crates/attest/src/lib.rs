@@ -49,6 +49,7 @@ mod dsse;
 mod encoding;
 mod error;
 mod extensions;
+mod fastverify;
 mod inspect;
 mod intoto;
 mod limits;

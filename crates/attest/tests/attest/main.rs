@@ -10,4 +10,5 @@
 mod conformance;
 mod e2e;
 mod mutation;
+mod oracle;
 mod shared;
