@@ -6,8 +6,10 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::panic,
     clippy::print_stdout,
-    reason = "bench code"
+    missing_docs,
+    reason = "bench code; criterion's macros generate undocumented items"
 )]
 
 use std::hint::black_box;

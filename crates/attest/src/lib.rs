@@ -13,19 +13,48 @@
 //! "now" is injectable and used only for trust-root validity. Digests are
 //! [`artidigest::Digest`]s.
 //!
+//! # Verify a release signature
+//!
 //! ```no_run
 //! use attest::{Artifact, Bundle, IdentityPolicy, Policy, TrustedRoot, Verifier};
 //!
 //! # fn main() -> Result<(), attest::Error> {
 //! let verifier = Verifier::new(TrustedRoot::from_file("trusted_root.json")?);
 //! let bundle = Bundle::from_file("pkg-1.2.3.tar.gz.sigstore.json")?;
-//! let artifact = std::fs::read("pkg-1.2.3.tar.gz").map_err(|e| attest::Error::new(attest::ErrorKind::Io, e.to_string()))?;
+//! let file = std::fs::File::open("pkg-1.2.3.tar.gz")
+//!     .map_err(|e| attest::Error::new(attest::ErrorKind::Io, e.to_string()))?;
+//! // `v1.2.3` is the text of a `relver::Tag` the caller already validated.
 //! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
-//! let report = verifier.verify(&bundle, &Artifact::Bytes(&artifact), &policy)?;
-//! println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+//! let report = verifier.verify(&bundle, &Artifact::from_reader(file)?, &policy)?;
+//! println!("{}", report.to_json_pretty());
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # End to end, offline, with the test stack (feature `test-stack`)
+//!
+//! ```
+//! use attest::{Artifact, Bundle, ErrorKind, IdentityPolicy, Policy, TestIdentity, TestStack};
+//!
+//! # fn main() -> Result<(), attest::Error> {
+//! let mut stack = TestStack::new([7; 32])?;
+//! let signer = TestIdentity::github("owner/repo", "release.yml", "refs/tags/v1.2.3", "push", 1_750_000_000);
+//! let bundle = Bundle::from_json(stack.sign_blob(b"release bytes", &signer)?.as_bytes())?;
+//! let verifier = stack.verifier()?;
+//! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
+//! let report = verifier.verify(&bundle, &Artifact::Bytes(b"release bytes"), &policy)?;
+//! assert_eq!(report.tlog_entries.len(), 1);
+//! // Other bytes, or a manual run, are refused with typed reasons.
+//! let err = verifier.verify(&bundle, &Artifact::Bytes(b"other"), &policy).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::ArtifactMismatch);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Other entry points: [`verify_provenance`] (SLSA `.intoto.jsonl`), [`verify_pep740`] and
+//! [`verify_pypi_provenance`] (PEP 740), [`inspect_bundle`] (decode claims, unverified),
+//! [`Checkpoint`], [`Statement`], [`Envelope`], [`certificate_claims`]. See `docs/attest.md`
+//! for the pipeline, the error codes and the known divergences.
 //!
 //! Error kinds have stable codes:
 //!
