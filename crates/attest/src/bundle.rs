@@ -34,6 +34,36 @@ impl BundleVersion {
     }
 }
 
+impl BundleVersion {
+    /// The canonical media type of this version (v0.3 uses the new spelling).
+    pub fn media_type(self) -> &'static str {
+        match self {
+            BundleVersion::V0_1 => "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            BundleVersion::V0_2 => "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            BundleVersion::V0_3 => "application/vnd.dev.sigstore.bundle.v0.3+json",
+        }
+    }
+}
+
+impl std::fmt::Display for BundleVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.media_type())
+    }
+}
+
+impl std::str::FromStr for BundleVersion {
+    type Err = Error;
+    /// Accepts every media-type spelling of a supported version.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        BundleVersion::from_media_type(s).ok_or_else(|| {
+            err(
+                ErrorKind::BundleVersionUnsupported,
+                format!("unsupported bundle mediaType {s:?}"),
+            )
+        })
+    }
+}
+
 /// What the bundle says signed: a certificate (with optional chain) or a managed key.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -616,4 +646,104 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         inclusion_proof,
         body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal(extra_material: &str, content: &str, mt: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{mt}","verificationMaterial":{{{extra_material}"tlogEntries":[{{"logIndex":"1","logId":{{"keyId":"AA=="}},"kindVersion":{{"kind":"hashedrekord","version":"0.0.1"}},"integratedTime":"5","inclusionPromise":{{"signedEntryTimestamp":"AA=="}},"inclusionProof":{{"logIndex":"1","rootHash":"AA==","treeSize":"2","hashes":[],"checkpoint":{{"envelope":"x"}}}},"canonicalizedBody":"e30="}}]}},{content}}}"#
+        )
+    }
+
+    const SIG: &str = r#""messageSignature":{"signature":"AA=="}"#;
+
+    #[test]
+    fn versions_round_trip_and_unknown_ones_are_refused() {
+        for v in [
+            BundleVersion::V0_1,
+            BundleVersion::V0_2,
+            BundleVersion::V0_3,
+        ] {
+            assert_eq!(v.to_string().parse::<BundleVersion>().unwrap(), v);
+        }
+        assert_eq!(
+            "application/vnd.dev.sigstore.bundle+json;version=0.3"
+                .parse::<BundleVersion>()
+                .unwrap(),
+            BundleVersion::V0_3
+        );
+        assert_eq!(
+            "x".parse::<BundleVersion>().unwrap_err().kind(),
+            ErrorKind::BundleVersionUnsupported
+        );
+    }
+
+    #[test]
+    fn structure_errors_are_typed() {
+        let cert = r#""certificate":{"rawBytes":"MAA="},"#;
+        let ok = minimal(cert, SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
+        Bundle::from_json(ok.as_bytes()).unwrap();
+        let both = minimal(
+            cert,
+            &format!(
+                r#"{SIG},"dsseEnvelope":{{"payload":"","payloadType":"t","signatures":[{{"sig":"AA=="}}]}}"#
+            ),
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(both.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let chain_v3 = minimal(
+            r#""x509CertificateChain":{"certificates":[{"rawBytes":"MAA="},{"rawBytes":"MAA="}]},"#,
+            SIG,
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(chain_v3.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let no_cert = minimal("", SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
+        assert_eq!(
+            Bundle::from_json(no_cert.as_bytes()).unwrap_err().kind(),
+            ErrorKind::CertificateMissing
+        );
+        let key_and_cert = minimal(
+            r#""certificate":{"rawBytes":"MAA="},"publicKey":{"hint":"h"},"#,
+            SIG,
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(key_and_cert.as_bytes())
+                .unwrap_err()
+                .kind(),
+            ErrorKind::BundleMalformed
+        );
+        let limits = Limits {
+            max_bundle_bytes: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            Bundle::from_json_with_limits(ok.as_bytes(), &limits)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::LimitExceeded
+        );
+        let neg = ok.replace(r#""logIndex":"1","logId""#, r#""logIndex":"-1","logId""#);
+        assert_eq!(
+            Bundle::from_json(neg.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let bad_set = ok.replace(
+            r#""signedEntryTimestamp":"AA==""#,
+            r#""signedEntryTimestamp":"AB==""#,
+        );
+        assert_eq!(
+            Bundle::from_json(bad_set.as_bytes()).unwrap_err().kind(),
+            ErrorKind::SetInvalid
+        );
+    }
 }

@@ -408,3 +408,81 @@ pub(crate) fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, Error> {
     }
     Ok(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MT: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+    const KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==";
+
+    fn root(valid_for: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{MT}","tlogs":[{{"baseUrl":"https://log.test.invalid","hashAlgorithm":"SHA2_256","publicKey":{{"rawBytes":"{KEY}","keyDetails":"PKIX_ECDSA_P256_SHA_256"{valid_for}}},"logId":{{"keyId":"AA=="}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn validity_windows_are_closed_at_the_start() {
+        let ok = TrustedRoot::from_json(
+            root(
+                r#","validFor":{"start":"2021-01-12T11:53:27Z","end":"2022-12-31T23:59:59.999Z"}"#,
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let v = ok.tlogs()[0].valid_for();
+        assert!(
+            v.contains(v.start)
+                && v.contains(1_672_531_199)
+                && !v.contains(1_672_531_200)
+                && !v.contains(v.start - 1)
+        );
+        assert_eq!(ok.tlogs()[0].host(), "log.test.invalid");
+        for bad in [
+            r#","validFor":{"end":"2022-12-31T23:59:59Z"}"#,
+            "",
+            r#","validFor":{"start":"yesterday"}"#,
+            r#","validFor":{"start":"2022-01-01T00:00:00Z","end":"2021-01-01T00:00:00Z"}"#,
+        ] {
+            assert_eq!(
+                TrustedRoot::from_json(root(bad).as_bytes())
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::TrustRootMalformed,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn media_type_json_and_limits() {
+        assert_eq!(
+            TrustedRoot::from_json(b"{").unwrap_err().kind(),
+            ErrorKind::TrustRootMalformed
+        );
+        assert_eq!(
+            TrustedRoot::from_json(br#"{"mediaType":"x"}"#)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::TrustRootMalformed
+        );
+        let limits = Limits {
+            max_trust_root_bytes: 8,
+            ..Limits::default()
+        };
+        assert_eq!(
+            TrustedRoot::from_json_with_limits(b"{\"mediaType\":1}", &limits)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::LimitExceeded
+        );
+        let mut a = TrustedRoot::from_json(
+            root(r#","validFor":{"start":"2021-01-12T11:53:27Z"}"#).as_bytes(),
+        )
+        .unwrap();
+        let b = a.clone();
+        a.merge(b);
+        assert_eq!(a.tlogs().len(), 2);
+    }
+}
