@@ -5,8 +5,7 @@ use const_oid::db::rfc5912::{
     ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, SECP_256_R_1,
     SECP_384_R_1,
 };
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use der::Decode;
 use ecdsa::signature::hazmat::PrehashVerifier;
@@ -74,26 +73,17 @@ enum KeyInner {
     Rsa(Box<rsa::RsaPublicKey>),
 }
 
-enum FastTable {
-    P256(crate::fastverify::Comb<p256::NistP256>),
-    P384(crate::fastverify::Comb<p384::NistP384>),
-}
-
-/// Per-key state shared by clones: a use counter and, from the second use on, the key's comb
-/// table (a trust-root key verifies many signatures; a fresh leaf key verifies one).
+/// Per-key comb tables, shared by clones (a trust-root key verifies many signatures; a fresh
+/// leaf key verifies one and never gets a table).
 #[derive(Default)]
 struct FastState {
-    uses: AtomicU32,
-    table: OnceLock<FastTable>,
+    p256: crate::fastverify::Tables<p256::NistP256>,
+    p384: crate::fastverify::Tables<p384::NistP384>,
 }
 
 impl std::fmt::Debug for FastState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.table.get().is_some() {
-            "FastState(table)"
-        } else {
-            "FastState"
-        })
+        f.write_str("FastState")
     }
 }
 
@@ -253,24 +243,6 @@ impl PublicKey {
         }
     }
 
-    fn table(&self) -> Option<&FastTable> {
-        if let Some(t) = self.fast.table.get() {
-            return Some(t);
-        }
-        if self.fast.uses.fetch_add(1, Ordering::Relaxed) < 1 {
-            return None;
-        }
-        match &self.inner {
-            KeyInner::P256(k) => Some(self.fast.table.get_or_init(|| {
-                FastTable::P256(crate::fastverify::Comb::new(k.as_affine().into()))
-            })),
-            KeyInner::P384(k) => Some(self.fast.table.get_or_init(|| {
-                FastTable::P384(crate::fastverify::Comb::new(k.as_affine().into()))
-            })),
-            _ => None,
-        }
-    }
-
     /// Verify an ECDSA DER signature over a precomputed digest. Ed25519 cannot (returns false).
     pub(crate) fn verify_prehash(&self, digest: &[u8], sig: &[u8]) -> bool {
         match &self.inner {
@@ -278,15 +250,15 @@ impl PublicKey {
                 let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else {
                     return false;
                 };
-                if let Some(FastTable::P256(q)) = self.table() {
-                    let (r, s) = sig.split_scalars();
-                    return crate::fastverify::verify(
-                        crate::fastverify::p256_generator(),
-                        q,
-                        digest,
-                        r,
-                        s,
-                    );
+                let (r, s) = sig.split_scalars();
+                if let Some(ok) = crate::fastverify::verify_p256(
+                    &self.fast.p256,
+                    k.as_affine().into(),
+                    digest,
+                    r,
+                    s,
+                ) {
+                    return ok;
                 }
                 k.verify_prehash(digest, &sig).is_ok()
             }
@@ -294,15 +266,15 @@ impl PublicKey {
                 let Ok(sig) = p384::ecdsa::Signature::from_der(sig) else {
                     return false;
                 };
-                if let Some(FastTable::P384(q)) = self.table() {
-                    let (r, s) = sig.split_scalars();
-                    return crate::fastverify::verify(
-                        crate::fastverify::p384_generator(),
-                        q,
-                        digest,
-                        r,
-                        s,
-                    );
+                let (r, s) = sig.split_scalars();
+                if let Some(ok) = crate::fastverify::verify_p384(
+                    &self.fast.p384,
+                    k.as_affine().into(),
+                    digest,
+                    r,
+                    s,
+                ) {
+                    return ok;
                 }
                 k.verify_prehash(digest, &sig).is_ok()
             }
