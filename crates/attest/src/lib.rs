@@ -1,12 +1,123 @@
-//! `attest` verifies signatures and provenance offline.
+//! `attest` verifies Sigstore bundles, DSSE envelopes, in-toto/SLSA provenance and PEP 740
+//! attestations offline, against a trust root the caller supplies.
 //!
-//! Its job: verify Sigstore bundles (keyless certificates with an identity policy over every
-//! Fulcio extension, or managed keys), DSSE envelopes, in-toto statements with SLSA provenance,
-//! and PEP 740 attestations, against a trust root the caller supplies.
+//! Every verification runs one pipeline with no skippable step: the certificate chains to a
+//! Fulcio CA valid at the *proven* signing time (a verified SET's integrated time or RFC 3161
+//! timestamps), carries the code-signing EKU and a valid SCT; each transparency-log entry's
+//! SET, RFC 6962 inclusion proof and signed checkpoint verify, and its canonicalised body
+//! repeats the bundle's signature, certificate and digest; the message digest equals the
+//! artifact's; the signature (or DSSE PAE signature) verifies; then the identity policy is
+//! applied to the SAN, issuer and every Fulcio extension.
 //!
-//! Boundaries: `attest` does no network I/O and has no HTTP client or async runtime in its
-//! dependency graph; nothing is fetched, and "now" is injectable. It uses `artidigest` for
-//! digests and `relver` tags to derive release identities.
+//! Boundaries: no network I/O, no HTTP client or async runtime in the dependency graph;
+//! "now" is injectable and used only for trust-root validity. Digests are
+//! [`artidigest::Digest`]s.
 //!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! # Verify a release signature
+//!
+//! ```no_run
+//! use attest::{Artifact, Bundle, IdentityPolicy, Policy, TrustedRoot, Verifier};
+//!
+//! # fn main() -> Result<(), attest::Error> {
+//! let verifier = Verifier::new(TrustedRoot::from_file("trusted_root.json")?);
+//! let bundle = Bundle::from_file("pkg-1.2.3.tar.gz.sigstore.json")?;
+//! let file = std::fs::File::open("pkg-1.2.3.tar.gz")
+//!     .map_err(|e| attest::Error::new(attest::ErrorKind::Io, e.to_string()))?;
+//! // `v1.2.3` is the text of a `relver::Tag` the caller already validated.
+//! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
+//! let report = verifier.verify(&bundle, &Artifact::from_reader(file)?, &policy)?;
+//! println!("{}", report.to_json_pretty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # End to end, offline, with the test stack (feature `test-stack`)
+//!
+//! ```
+//! use attest::{Artifact, Bundle, ErrorKind, IdentityPolicy, Policy, TestIdentity, TestStack};
+//!
+//! # fn main() -> Result<(), attest::Error> {
+//! let mut stack = TestStack::new([7; 32])?;
+//! let signer = TestIdentity::github("owner/repo", "release.yml", "refs/tags/v1.2.3", "push", 1_750_000_000);
+//! let bundle = Bundle::from_json(stack.sign_blob(b"release bytes", &signer)?.as_bytes())?;
+//! let verifier = stack.verifier()?;
+//! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
+//! let report = verifier.verify(&bundle, &Artifact::Bytes(b"release bytes"), &policy)?;
+//! assert_eq!(report.tlog_entries.len(), 1);
+//! // Other bytes, or a manual run, are refused with typed reasons.
+//! let err = verifier.verify(&bundle, &Artifact::Bytes(b"other"), &policy).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::ArtifactMismatch);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Other entry points: [`verify_provenance`] (SLSA `.intoto.jsonl`), [`verify_pep740`] and
+//! [`verify_pypi_provenance`] (PEP 740), [`inspect_bundle`] (decode claims, unverified),
+//! [`Checkpoint`], [`Statement`], [`Envelope`], [`certificate_claims`]. See `docs/attest.md`
+//! for the pipeline, the error codes and the known divergences.
+//!
+//! Error kinds have stable codes:
+//!
+//! ```
+//! assert_eq!(attest::ErrorKind::TlogBodyMismatch.code(), "tlog-body-mismatch");
+//! assert_eq!("set-invalid".parse::<attest::ErrorKind>(), Ok(attest::ErrorKind::SetInvalid));
+//! ```
+//!
+//! # Features
+//!
+//! - `test-stack` (off by default): a throwaway Sigstore stack (Fulcio-like CA, Rekor-like log,
+//!   CT log, TSA) that signs bundles offline for tests and demos. Its keys are generated at
+//!   run time and trusted by nothing real.
 #![forbid(unsafe_code)]
+
+mod bundle;
+mod cert;
+mod checkpoint;
+mod crypto;
+mod dsse;
+mod encoding;
+mod error;
+mod extensions;
+mod fastverify;
+mod inspect;
+mod intoto;
+mod limits;
+mod pep740;
+mod policy;
+mod provenance;
+mod rfc3161;
+mod sct;
+#[cfg(feature = "test-stack")]
+mod test_stack;
+mod tlog;
+mod trust_root;
+mod verify;
+
+pub use crate::bundle::{
+    Bundle, BundleVersion, Content, InclusionProof, SignerMaterial, TlogEntry,
+};
+pub use crate::cert::certificate_claims;
+pub use crate::checkpoint::{Checkpoint, NoteSignature, key_hint};
+pub use crate::crypto::PublicKey;
+pub use crate::dsse::{DsseSignature, Envelope, pae};
+pub use crate::error::{Error, ErrorKind, UnknownCode};
+pub use crate::extensions::{ExtensionValues, FulcioExtension};
+pub use crate::inspect::{InspectedEntry, Inspection, inspect_bundle};
+pub use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement, Subject};
+pub use crate::limits::Limits;
+pub use crate::pep740::{
+    GITLAB_ISSUER, Publisher, attestation_to_bundle, normalize_distribution_filename,
+    verify_pep740, verify_pypi_provenance,
+};
+pub use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, SanMatcher};
+pub use crate::provenance::{
+    ProvenanceFacts, ProvenanceItem, ProvenancePolicy, ProvenanceVerification, RefPolicy,
+    parse_intoto_jsonl, provenance_facts, verify_provenance,
+};
+pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info, timestamp_time};
+pub use crate::sct::SctEvidence;
+#[cfg(feature = "test-stack")]
+pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
+pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
+pub use crate::trust_root::{Authority, LogKey, TrustedRoot, ValidFor};
+pub use crate::verify::{Artifact, Policy, SignerEvidence, TlogEvidence, Verification, Verifier};

@@ -1,0 +1,749 @@
+//! The Sigstore bundle (v0.1, v0.2, v0.3 in both media-type spellings).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::dsse::Envelope;
+use crate::encoding::b64;
+use crate::error::{Error, ErrorKind, err};
+use crate::limits::Limits;
+
+/// The bundle format version.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum BundleVersion {
+    /// `application/vnd.dev.sigstore.bundle+json;version=0.1`
+    V0_1,
+    /// `application/vnd.dev.sigstore.bundle+json;version=0.2`
+    V0_2,
+    /// `application/vnd.dev.sigstore.bundle+json;version=0.3` or `...bundle.v0.3+json`
+    V0_3,
+}
+
+impl BundleVersion {
+    /// The version named by a bundle media type.
+    pub fn from_media_type(mt: &str) -> Option<Self> {
+        match mt {
+            "application/vnd.dev.sigstore.bundle+json;version=0.1" => Some(BundleVersion::V0_1),
+            "application/vnd.dev.sigstore.bundle+json;version=0.2" => Some(BundleVersion::V0_2),
+            "application/vnd.dev.sigstore.bundle+json;version=0.3"
+            | "application/vnd.dev.sigstore.bundle.v0.3+json" => Some(BundleVersion::V0_3),
+            _ => None,
+        }
+    }
+}
+
+impl BundleVersion {
+    /// The canonical media type of this version (v0.3 uses the new spelling).
+    pub fn media_type(self) -> &'static str {
+        match self {
+            BundleVersion::V0_1 => "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            BundleVersion::V0_2 => "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            BundleVersion::V0_3 => "application/vnd.dev.sigstore.bundle.v0.3+json",
+        }
+    }
+}
+
+impl std::fmt::Display for BundleVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.media_type())
+    }
+}
+
+impl std::str::FromStr for BundleVersion {
+    type Err = Error;
+    /// Accepts every media-type spelling of a supported version.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        BundleVersion::from_media_type(s).ok_or_else(|| {
+            err(
+                ErrorKind::BundleVersionUnsupported,
+                format!("unsupported bundle mediaType {s:?}"),
+            )
+        })
+    }
+}
+
+/// What the bundle says signed: a certificate (with optional chain) or a managed key.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignerMaterial {
+    /// A leaf certificate (DER) and any further chain certificates the bundle carries.
+    Certificate {
+        /// The signing (leaf) certificate, DER.
+        leaf: Vec<u8>,
+        /// Further chain certificates, DER, leaf-most first.
+        chain: Vec<Vec<u8>>,
+    },
+    /// A managed key, identified only by a hint; the caller supplies the key.
+    PublicKey {
+        /// The bundle's key hint, if any.
+        hint: Option<String>,
+    },
+}
+
+/// The signed content.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// A signature over an artifact (hashedrekord).
+    MessageSignature {
+        /// The message digest the bundle claims (algorithm name, bytes), if present.
+        digest: Option<(String, Vec<u8>)>,
+        /// The signature bytes.
+        signature: Vec<u8>,
+    },
+    /// A DSSE envelope.
+    Dsse(Envelope),
+}
+
+/// An RFC 6962 inclusion proof with its checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InclusionProof {
+    /// The leaf index within the tree (shard) the proof is for.
+    pub log_index: u64,
+    /// The claimed root hash.
+    pub root_hash: Vec<u8>,
+    /// The tree size.
+    pub tree_size: u64,
+    /// The audit path.
+    pub hashes: Vec<Vec<u8>>,
+    /// The signed-note checkpoint text, if present.
+    pub checkpoint: Option<String>,
+}
+
+/// One transparency-log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlogEntry {
+    /// The global log index.
+    pub log_index: u64,
+    /// The log id (key id).
+    pub log_id: Vec<u8>,
+    /// The entry kind (`hashedrekord`, `dsse`, `intoto`).
+    pub kind: String,
+    /// The entry kind version (`0.0.1`, `0.0.2`).
+    pub version: String,
+    /// The integrated time (0 for Rekor v2 entries, which have none).
+    pub integrated_time: i64,
+    /// The signed entry timestamp, if present.
+    pub signed_entry_timestamp: Option<Vec<u8>>,
+    /// The inclusion proof, if present.
+    pub inclusion_proof: Option<InclusionProof>,
+    /// The canonicalised body bytes.
+    pub body: Vec<u8>,
+}
+
+/// A parsed Sigstore bundle. Parsing checks structure, encodings and limits; nothing is
+/// verified until [`Verifier::verify`](crate::Verifier::verify).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// The media type as written.
+    pub media_type: String,
+    /// The format version.
+    pub version: BundleVersion,
+    /// Certificate or key material.
+    pub signer: SignerMaterial,
+    /// Transparency-log entries.
+    pub tlog_entries: Vec<TlogEntry>,
+    /// RFC 3161 timestamp responses/tokens (DER).
+    pub timestamps: Vec<Vec<u8>>,
+    /// The signed content.
+    pub content: Content,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBundle {
+    media_type: Option<String>,
+    verification_material: Option<RawMaterial>,
+    message_signature: Option<RawMessageSignature>,
+    dsse_envelope: Option<crate::dsse::RawEnvelope>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMaterial {
+    x509_certificate_chain: Option<RawChain>,
+    certificate: Option<RawCert>,
+    public_key: Option<RawKeyHint>,
+    #[serde(default)]
+    tlog_entries: Vec<RawTlogEntry>,
+    timestamp_verification_data: Option<RawTsData>,
+}
+
+#[derive(Deserialize)]
+struct RawChain {
+    #[serde(default)]
+    certificates: Vec<RawCert>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCert {
+    raw_bytes: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawKeyHint {
+    hint: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTsData {
+    #[serde(default)]
+    rfc3161_timestamps: Vec<RawTs>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTs {
+    signed_timestamp: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTlogEntry {
+    log_index: Option<serde_json::Value>,
+    log_id: Option<RawLogId>,
+    kind_version: Option<RawKindVersion>,
+    integrated_time: Option<serde_json::Value>,
+    inclusion_promise: Option<RawPromise>,
+    inclusion_proof: Option<RawProof>,
+    canonicalized_body: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLogId {
+    key_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawKindVersion {
+    kind: Option<String>,
+    version: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPromise {
+    signed_entry_timestamp: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawProof {
+    log_index: Option<serde_json::Value>,
+    root_hash: Option<String>,
+    tree_size: Option<serde_json::Value>,
+    #[serde(default)]
+    hashes: Vec<String>,
+    checkpoint: Option<RawCheckpoint>,
+}
+
+#[derive(Deserialize)]
+struct RawCheckpoint {
+    envelope: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMessageSignature {
+    message_digest: Option<RawDigest>,
+    signature: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawDigest {
+    algorithm: Option<String>,
+    digest: Option<String>,
+}
+
+fn malformed(detail: impl Into<String>) -> Error {
+    err(ErrorKind::BundleMalformed, detail)
+}
+
+/// Protobuf-JSON int64: a decimal string or a JSON number; negative values are refused.
+pub(crate) fn json_u64(v: Option<&serde_json::Value>, field: &str) -> Result<u64, Error> {
+    match v {
+        Some(serde_json::Value::String(s)) => s
+            .parse::<u64>()
+            .map_err(|_| malformed(format!("{field}: {s:?} is not a non-negative integer"))),
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| malformed(format!("{field}: {n} is not a non-negative integer"))),
+        None => Err(malformed(format!("{field} is missing"))),
+        Some(other) => Err(malformed(format!("{field}: {other} is not an integer"))),
+    }
+}
+
+impl Bundle {
+    /// Parse a bundle from JSON bytes with default [`Limits`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        Self::from_json_with_limits(bytes, &Limits::default())
+    }
+
+    /// Read and parse a bundle file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let bytes = crate::trust_root::read_capped(path, Limits::default().max_bundle_bytes)?;
+        Self::from_json(&bytes)
+            .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.detail())))
+    }
+
+    /// Parse a bundle from JSON bytes.
+    pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
+        if bytes.len() > limits.max_bundle_bytes {
+            return Err(err(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "bundle is {} bytes; limit {}",
+                    bytes.len(),
+                    limits.max_bundle_bytes
+                ),
+            ));
+        }
+        let raw: RawBundle = serde_json::from_slice(bytes)
+            .map_err(|e| malformed(format!("bundle is not valid JSON: {e}")).with_source(e))?;
+        Self::from_raw(raw, limits)
+    }
+
+    fn from_raw(raw: RawBundle, limits: &Limits) -> Result<Self, Error> {
+        let media_type = raw
+            .media_type
+            .ok_or_else(|| malformed("mediaType is missing"))?;
+        let version = BundleVersion::from_media_type(&media_type).ok_or_else(|| {
+            err(
+                ErrorKind::BundleVersionUnsupported,
+                format!("unsupported bundle mediaType {media_type:?}"),
+            )
+        })?;
+        let vm = raw
+            .verification_material
+            .ok_or_else(|| malformed("verificationMaterial is missing"))?;
+
+        let signer = match (vm.x509_certificate_chain, vm.certificate, vm.public_key) {
+            (Some(chain), None, None) => {
+                if chain.certificates.is_empty() {
+                    return Err(err(
+                        ErrorKind::CertificateMissing,
+                        "x509CertificateChain is empty",
+                    ));
+                }
+                if chain.certificates.len() > limits.max_chain_len {
+                    return Err(err(
+                        ErrorKind::LimitExceeded,
+                        format!(
+                            "certificate chain has {} certificates; limit {}",
+                            chain.certificates.len(),
+                            limits.max_chain_len
+                        ),
+                    ));
+                }
+                let mut ders = Vec::new();
+                for (i, c) in chain.certificates.iter().enumerate() {
+                    let field = format!("x509CertificateChain.certificates[{i}].rawBytes");
+                    let text = c.raw_bytes.as_deref().ok_or_else(|| {
+                        err(ErrorKind::CertificateMissing, format!("{field} is missing"))
+                    })?;
+                    let der_bytes = b64(ErrorKind::BundleMalformed, &field, text)?;
+                    if der_bytes.is_empty() {
+                        return Err(err(
+                            ErrorKind::CertificateMissing,
+                            format!("{field} is empty"),
+                        ));
+                    }
+                    ders.push(der_bytes);
+                }
+                let leaf = ders.remove(0);
+                SignerMaterial::Certificate { leaf, chain: ders }
+            }
+            (None, Some(c), None) => {
+                let text = c.raw_bytes.as_deref().ok_or_else(|| {
+                    err(
+                        ErrorKind::CertificateMissing,
+                        "certificate.rawBytes is missing",
+                    )
+                })?;
+                let leaf = b64(ErrorKind::BundleMalformed, "certificate.rawBytes", text)?;
+                if leaf.is_empty() {
+                    return Err(err(
+                        ErrorKind::CertificateMissing,
+                        "certificate.rawBytes is empty",
+                    ));
+                }
+                SignerMaterial::Certificate {
+                    leaf,
+                    chain: Vec::new(),
+                }
+            }
+            (None, None, Some(k)) => SignerMaterial::PublicKey { hint: k.hint },
+            (None, None, None) => {
+                return Err(err(
+                    ErrorKind::CertificateMissing,
+                    "verificationMaterial has no certificate or public key",
+                ));
+            }
+            _ => {
+                return Err(malformed(
+                    "verificationMaterial holds more than one of certificate, chain and public key",
+                ));
+            }
+        };
+        if version >= BundleVersion::V0_3
+            && let SignerMaterial::Certificate { chain, .. } = &signer
+            && !chain.is_empty()
+        {
+            return Err(malformed(
+                "a v0.3 bundle must carry a single certificate, not a chain",
+            ));
+        }
+
+        if vm.tlog_entries.len() > limits.max_tlog_entries {
+            return Err(err(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "{} tlog entries; limit {}",
+                    vm.tlog_entries.len(),
+                    limits.max_tlog_entries
+                ),
+            ));
+        }
+        let mut tlog_entries = Vec::new();
+        for (i, e) in vm.tlog_entries.into_iter().enumerate() {
+            tlog_entries.push(parse_entry(e, i, limits)?);
+        }
+        if tlog_entries.is_empty() {
+            return Err(err(
+                ErrorKind::TlogEntryMissing,
+                "bundle has no transparency log entry",
+            ));
+        }
+        for (i, e) in tlog_entries.iter().enumerate() {
+            match version {
+                BundleVersion::V0_1 => {
+                    if e.signed_entry_timestamp.is_none() {
+                        return Err(err(
+                            ErrorKind::SetInvalid,
+                            format!("tlogEntries[{i}]: a v0.1 bundle needs an inclusion promise"),
+                        ));
+                    }
+                }
+                _ => {
+                    if e.inclusion_proof.is_none() {
+                        return Err(err(
+                            ErrorKind::InclusionProofInvalid,
+                            format!("tlogEntries[{i}]: a v0.2+ bundle needs an inclusion proof"),
+                        ));
+                    }
+                }
+            }
+        }
+
+        let raw_ts = vm
+            .timestamp_verification_data
+            .map(|t| t.rfc3161_timestamps)
+            .unwrap_or_default();
+        if raw_ts.len() > limits.max_timestamps {
+            return Err(err(
+                ErrorKind::TimestampTooMany,
+                format!(
+                    "{} RFC 3161 timestamps; limit {}",
+                    raw_ts.len(),
+                    limits.max_timestamps
+                ),
+            ));
+        }
+        let mut timestamps = Vec::new();
+        for (i, t) in raw_ts.iter().enumerate() {
+            let field = format!("rfc3161Timestamps[{i}].signedTimestamp");
+            let text = t
+                .signed_timestamp
+                .as_deref()
+                .ok_or_else(|| malformed(format!("{field} is missing")))?;
+            let bytes = b64(ErrorKind::BundleMalformed, &field, text)?;
+            if timestamps.contains(&bytes) {
+                return Err(err(
+                    ErrorKind::TimestampDuplicate,
+                    format!("{field} repeats an earlier timestamp"),
+                ));
+            }
+            timestamps.push(bytes);
+        }
+
+        if timestamps.is_empty()
+            && tlog_entries
+                .iter()
+                .all(|e| e.signed_entry_timestamp.is_none())
+        {
+            return Err(err(
+                ErrorKind::NoVerifiedTime,
+                "bundle has neither an inclusion promise (SET) nor an RFC 3161 timestamp: no time source",
+            ));
+        }
+
+        let content = match (raw.message_signature, raw.dsse_envelope) {
+            (Some(ms), None) => {
+                let signature = b64(
+                    ErrorKind::BundleMalformed,
+                    "messageSignature.signature",
+                    ms.signature
+                        .as_deref()
+                        .ok_or_else(|| malformed("messageSignature.signature is missing"))?,
+                )?;
+                let digest = match ms.message_digest {
+                    Some(d) => {
+                        let alg = d.algorithm.unwrap_or_default();
+                        let bytes = b64(
+                            ErrorKind::BundleMalformed,
+                            "messageSignature.messageDigest.digest",
+                            d.digest
+                                .as_deref()
+                                .ok_or_else(|| malformed("messageDigest.digest is missing"))?,
+                        )?;
+                        Some((alg, bytes))
+                    }
+                    None => None,
+                };
+                Content::MessageSignature { digest, signature }
+            }
+            (None, Some(env)) => Content::Dsse(Envelope::from_raw(env, limits)?),
+            (None, None) => {
+                return Err(malformed(
+                    "bundle has neither messageSignature nor dsseEnvelope",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(malformed(
+                    "bundle has both messageSignature and dsseEnvelope",
+                ));
+            }
+        };
+
+        Ok(Bundle {
+            media_type,
+            version,
+            signer,
+            tlog_entries,
+            timestamps,
+            content,
+        })
+    }
+
+    /// The signature bytes RFC 3161 timestamps must cover (message signature or DSSE signature).
+    pub(crate) fn signature_bytes(&self) -> &[u8] {
+        match &self.content {
+            Content::MessageSignature { signature, .. } => signature,
+            Content::Dsse(env) => env
+                .signatures
+                .first()
+                .map(|s| s.sig.as_slice())
+                .unwrap_or(&[]),
+        }
+    }
+}
+
+fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, Error> {
+    let f = |n: &str| format!("tlogEntries[{i}].{n}");
+    let log_index = json_u64(e.log_index.as_ref(), &f("logIndex"))?;
+    let log_id = b64(
+        ErrorKind::BundleMalformed,
+        &f("logId.keyId"),
+        e.log_id
+            .and_then(|l| l.key_id)
+            .as_deref()
+            .ok_or_else(|| malformed(format!("{} is missing", f("logId.keyId"))))?,
+    )?;
+    let kv = e
+        .kind_version
+        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion"))))?;
+    let kind = kv
+        .kind
+        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.kind"))))?;
+    let version = kv
+        .version
+        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.version"))))?;
+    let integrated_time = match e.integrated_time.as_ref() {
+        None => 0,
+        Some(v) => i64::try_from(json_u64(Some(v), &f("integratedTime"))?)
+            .map_err(|_| malformed(format!("{} is out of range", f("integratedTime"))))?,
+    };
+    let signed_entry_timestamp = match e.inclusion_promise.and_then(|p| p.signed_entry_timestamp) {
+        Some(s) => Some(b64(
+            ErrorKind::SetInvalid,
+            &f("inclusionPromise.signedEntryTimestamp"),
+            &s,
+        )?),
+        None => None,
+    };
+    let inclusion_proof = match e.inclusion_proof {
+        None => None,
+        Some(p) => {
+            if p.hashes.len() > limits.max_proof_hashes {
+                return Err(err(
+                    ErrorKind::LimitExceeded,
+                    format!(
+                        "{} has {} hashes; limit {}",
+                        f("inclusionProof"),
+                        p.hashes.len(),
+                        limits.max_proof_hashes
+                    ),
+                ));
+            }
+            let hashes = p
+                .hashes
+                .iter()
+                .enumerate()
+                .map(|(j, h)| {
+                    b64(
+                        ErrorKind::InclusionProofInvalid,
+                        &f(&format!("inclusionProof.hashes[{j}]")),
+                        h,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let checkpoint = p.checkpoint.and_then(|c| c.envelope);
+            if checkpoint
+                .as_ref()
+                .is_some_and(|c| c.len() > limits.max_checkpoint_bytes)
+            {
+                return Err(err(
+                    ErrorKind::LimitExceeded,
+                    format!("{} is too large", f("inclusionProof.checkpoint")),
+                ));
+            }
+            Some(InclusionProof {
+                log_index: json_u64(p.log_index.as_ref(), &f("inclusionProof.logIndex"))?,
+                root_hash: b64(
+                    ErrorKind::InclusionProofInvalid,
+                    &f("inclusionProof.rootHash"),
+                    p.root_hash.as_deref().ok_or_else(|| {
+                        malformed(format!("{} is missing", f("inclusionProof.rootHash")))
+                    })?,
+                )?,
+                tree_size: json_u64(p.tree_size.as_ref(), &f("inclusionProof.treeSize"))?,
+                hashes,
+                checkpoint,
+            })
+        }
+    };
+    let body = b64(
+        ErrorKind::BundleMalformed,
+        &f("canonicalizedBody"),
+        e.canonicalized_body
+            .as_deref()
+            .ok_or_else(|| malformed(format!("{} is missing", f("canonicalizedBody"))))?,
+    )?;
+    Ok(TlogEntry {
+        log_index,
+        log_id,
+        kind,
+        version,
+        integrated_time,
+        signed_entry_timestamp,
+        inclusion_proof,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal(extra_material: &str, content: &str, mt: &str) -> String {
+        format!(
+            r#"{{"mediaType":"{mt}","verificationMaterial":{{{extra_material}"tlogEntries":[{{"logIndex":"1","logId":{{"keyId":"AA=="}},"kindVersion":{{"kind":"hashedrekord","version":"0.0.1"}},"integratedTime":"5","inclusionPromise":{{"signedEntryTimestamp":"AA=="}},"inclusionProof":{{"logIndex":"1","rootHash":"AA==","treeSize":"2","hashes":[],"checkpoint":{{"envelope":"x"}}}},"canonicalizedBody":"e30="}}]}},{content}}}"#
+        )
+    }
+
+    const SIG: &str = r#""messageSignature":{"signature":"AA=="}"#;
+
+    #[test]
+    fn versions_round_trip_and_unknown_ones_are_refused() {
+        for v in [
+            BundleVersion::V0_1,
+            BundleVersion::V0_2,
+            BundleVersion::V0_3,
+        ] {
+            assert_eq!(v.to_string().parse::<BundleVersion>().unwrap(), v);
+        }
+        assert_eq!(
+            "application/vnd.dev.sigstore.bundle+json;version=0.3"
+                .parse::<BundleVersion>()
+                .unwrap(),
+            BundleVersion::V0_3
+        );
+        assert_eq!(
+            "x".parse::<BundleVersion>().unwrap_err().kind(),
+            ErrorKind::BundleVersionUnsupported
+        );
+    }
+
+    #[test]
+    fn structure_errors_are_typed() {
+        let cert = r#""certificate":{"rawBytes":"MAA="},"#;
+        let ok = minimal(cert, SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
+        Bundle::from_json(ok.as_bytes()).unwrap();
+        let both = minimal(
+            cert,
+            &format!(
+                r#"{SIG},"dsseEnvelope":{{"payload":"","payloadType":"t","signatures":[{{"sig":"AA=="}}]}}"#
+            ),
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(both.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let chain_v3 = minimal(
+            r#""x509CertificateChain":{"certificates":[{"rawBytes":"MAA="},{"rawBytes":"MAA="}]},"#,
+            SIG,
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(chain_v3.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let no_cert = minimal("", SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
+        assert_eq!(
+            Bundle::from_json(no_cert.as_bytes()).unwrap_err().kind(),
+            ErrorKind::CertificateMissing
+        );
+        let key_and_cert = minimal(
+            r#""certificate":{"rawBytes":"MAA="},"publicKey":{"hint":"h"},"#,
+            SIG,
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+        );
+        assert_eq!(
+            Bundle::from_json(key_and_cert.as_bytes())
+                .unwrap_err()
+                .kind(),
+            ErrorKind::BundleMalformed
+        );
+        let limits = Limits {
+            max_bundle_bytes: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            Bundle::from_json_with_limits(ok.as_bytes(), &limits)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::LimitExceeded
+        );
+        let neg = ok.replace(r#""logIndex":"1","logId""#, r#""logIndex":"-1","logId""#);
+        assert_eq!(
+            Bundle::from_json(neg.as_bytes()).unwrap_err().kind(),
+            ErrorKind::BundleMalformed
+        );
+        let bad_set = ok.replace(
+            r#""signedEntryTimestamp":"AA==""#,
+            r#""signedEntryTimestamp":"AB==""#,
+        );
+        assert_eq!(
+            Bundle::from_json(bad_set.as_bytes()).unwrap_err().kind(),
+            ErrorKind::SetInvalid
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Fulcio certificate extensions (OIDs under 1.3.6.1.4.1.57264.1): legacy .1-.6 and v2 .8-.22.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use const_oid::ObjectIdentifier;
+use der::Decode;
+use der::asn1::Utf8StringRef;
+
+use crate::error::{Error, ErrorKind, err};
+
+macro_rules! fulcio {
+    ($( $(#[$doc:meta])* $variant:ident = $arc:literal, $name:literal, $legacy:literal; )*) => {
+        /// A Fulcio certificate extension, named as in the Fulcio OID registry.
+        #[non_exhaustive]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FulcioExtension {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl FulcioExtension {
+            /// Every extension known to `attest`.
+            pub const ALL: &'static [FulcioExtension] = &[$(FulcioExtension::$variant,)*];
+
+            /// The last arc of the OID (`1.3.6.1.4.1.57264.1.<arc>`).
+            pub fn arc(self) -> u32 {
+                match self { $( FulcioExtension::$variant => $arc, )* }
+            }
+
+            /// The stable snake_case name (`source_repository_uri`, `gh_workflow_ref_v1`, ...).
+            pub fn name(self) -> &'static str {
+                match self { $( FulcioExtension::$variant => $name, )* }
+            }
+
+            /// Whether this is a legacy (.1-.6) extension whose value is raw bytes, not DER.
+            pub fn is_legacy(self) -> bool {
+                match self { $( FulcioExtension::$variant => $legacy, )* }
+            }
+        }
+    };
+}
+
+fulcio! {
+    /// .1 OIDC issuer (legacy, raw bytes).
+    IssuerV1 = 1, "issuer_v1", true;
+    /// .2 GitHub workflow trigger (legacy).
+    GithubWorkflowTriggerV1 = 2, "gh_workflow_trigger_v1", true;
+    /// .3 GitHub workflow SHA (legacy).
+    GithubWorkflowShaV1 = 3, "gh_workflow_sha_v1", true;
+    /// .4 GitHub workflow name (legacy).
+    GithubWorkflowNameV1 = 4, "gh_workflow_name_v1", true;
+    /// .5 GitHub workflow repository `owner/repo` (legacy).
+    GithubWorkflowRepositoryV1 = 5, "gh_workflow_repository_v1", true;
+    /// .6 GitHub workflow ref (legacy).
+    GithubWorkflowRefV1 = 6, "gh_workflow_ref_v1", true;
+    /// .8 OIDC issuer.
+    Issuer = 8, "issuer", false;
+    /// .9 Build signer URI.
+    BuildSignerUri = 9, "build_signer_uri", false;
+    /// .10 Build signer digest.
+    BuildSignerDigest = 10, "build_signer_digest", false;
+    /// .11 Runner environment (`github-hosted`, `self-hosted`).
+    RunnerEnvironment = 11, "runner_environment", false;
+    /// .12 Source repository URI.
+    SourceRepositoryUri = 12, "source_repository_uri", false;
+    /// .13 Source repository digest (commit).
+    SourceRepositoryDigest = 13, "source_repository_digest", false;
+    /// .14 Source repository ref.
+    SourceRepositoryRef = 14, "source_repository_ref", false;
+    /// .15 Source repository identifier.
+    SourceRepositoryIdentifier = 15, "source_repository_identifier", false;
+    /// .16 Source repository owner URI.
+    SourceRepositoryOwnerUri = 16, "source_repository_owner_uri", false;
+    /// .17 Source repository owner identifier.
+    SourceRepositoryOwnerIdentifier = 17, "source_repository_owner_identifier", false;
+    /// .18 Build config URI.
+    BuildConfigUri = 18, "build_config_uri", false;
+    /// .19 Build config digest.
+    BuildConfigDigest = 19, "build_config_digest", false;
+    /// .20 Build trigger (`push`, `release`, `workflow_dispatch`, ...).
+    BuildTrigger = 20, "build_trigger", false;
+    /// .21 Run invocation URI.
+    RunInvocationUri = 21, "run_invocation_uri", false;
+    /// .22 Source repository visibility at signing.
+    SourceRepositoryVisibilityAtSigning = 22, "source_repository_visibility_at_signing", false;
+}
+
+const FULCIO_ARC_PREFIX: &str = "1.3.6.1.4.1.57264.1.";
+
+impl FulcioExtension {
+    /// The full OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        // The prefix and arc are constants, so this never fails; fall back to the arc root.
+        ObjectIdentifier::new(&format!("{FULCIO_ARC_PREFIX}{}", self.arc()))
+            .unwrap_or(ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1"))
+    }
+
+    /// The extension with this OID, if known.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        let s = oid.to_string();
+        let arc: u32 = s.strip_prefix(FULCIO_ARC_PREFIX)?.parse().ok()?;
+        FulcioExtension::ALL
+            .iter()
+            .copied()
+            .find(|e| e.arc() == arc)
+    }
+}
+
+impl fmt::Display for FulcioExtension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FulcioExtension {
+    type Err = Error;
+    /// Accepts the snake_case name or the dotted OID.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        FulcioExtension::ALL
+            .iter()
+            .copied()
+            .find(|e| e.name() == s || e.oid().to_string() == s)
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::PolicyInvalid,
+                    format!("unknown Fulcio extension {s:?}"),
+                )
+            })
+    }
+}
+
+/// The Fulcio extension values of one certificate, by extension.
+pub type ExtensionValues = BTreeMap<FulcioExtension, String>;
+
+/// Decode one extension value: legacy values are raw UTF-8, v2 values a DER UTF8String.
+pub(crate) fn decode_value(ext: FulcioExtension, raw: &[u8]) -> Result<String, Error> {
+    if ext.is_legacy() {
+        String::from_utf8(raw.to_vec()).map_err(|_| {
+            err(
+                ErrorKind::ExtensionConflict,
+                format!("extension {ext} is not UTF-8"),
+            )
+        })
+    } else {
+        Utf8StringRef::from_der(raw)
+            .map(|s| s.as_str().to_owned())
+            .map_err(|e| {
+                err(
+                    ErrorKind::ExtensionConflict,
+                    format!("extension {ext} is not a DER UTF8String"),
+                )
+                .with_source(e)
+            })
+    }
+}
+
+/// Check that legacy and v2 values agree where both are present.
+pub(crate) fn cross_check(values: &ExtensionValues) -> Result<(), Error> {
+    use FulcioExtension as F;
+    let pairs = [
+        (F::IssuerV1, F::Issuer),
+        (F::GithubWorkflowTriggerV1, F::BuildTrigger),
+        (F::GithubWorkflowShaV1, F::SourceRepositoryDigest),
+        (F::GithubWorkflowRefV1, F::SourceRepositoryRef),
+    ];
+    for (legacy, v2) in pairs {
+        if let (Some(a), Some(b)) = (values.get(&legacy), values.get(&v2))
+            && a != b
+        {
+            return Err(err(
+                ErrorKind::ExtensionConflict,
+                format!("{legacy} is {a:?} but {v2} is {b:?}"),
+            ));
+        }
+    }
+    if let (Some(repo), Some(uri)) = (
+        values.get(&F::GithubWorkflowRepositoryV1),
+        values.get(&F::SourceRepositoryUri),
+    ) && !uri.ends_with(&format!("/{repo}"))
+    {
+        return Err(err(
+            ErrorKind::ExtensionConflict,
+            format!(
+                "{} is {repo:?} but {} is {uri:?}",
+                F::GithubWorkflowRepositoryV1,
+                F::SourceRepositoryUri
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_oids_round_trip() {
+        for e in FulcioExtension::ALL {
+            assert_eq!(FulcioExtension::from_oid(&e.oid()), Some(*e));
+            assert_eq!(e.name().parse::<FulcioExtension>().unwrap(), *e);
+            assert_eq!(e.oid().to_string().parse::<FulcioExtension>().unwrap(), *e);
+        }
+        assert_eq!(
+            FulcioExtension::BuildTrigger.oid().to_string(),
+            "1.3.6.1.4.1.57264.1.20"
+        );
+        assert!("1.3.6.1.4.1.57264.1.7".parse::<FulcioExtension>().is_err());
+    }
+
+    #[test]
+    fn cross_check_rejects_disagreement() {
+        let mut v = ExtensionValues::new();
+        v.insert(FulcioExtension::GithubWorkflowTriggerV1, "push".into());
+        v.insert(FulcioExtension::BuildTrigger, "push".into());
+        v.insert(FulcioExtension::GithubWorkflowRepositoryV1, "o/r".into());
+        v.insert(
+            FulcioExtension::SourceRepositoryUri,
+            "https://github.com/o/r".into(),
+        );
+        cross_check(&v).unwrap();
+        v.insert(FulcioExtension::BuildTrigger, "workflow_dispatch".into());
+        assert_eq!(
+            cross_check(&v).unwrap_err().kind(),
+            ErrorKind::ExtensionConflict
+        );
+        v.insert(FulcioExtension::BuildTrigger, "push".into());
+        v.insert(
+            FulcioExtension::SourceRepositoryUri,
+            "https://github.com/o/other".into(),
+        );
+        assert_eq!(
+            cross_check(&v).unwrap_err().kind(),
+            ErrorKind::ExtensionConflict
+        );
+    }
+
+    #[test]
+    fn v2_values_must_be_der() {
+        assert_eq!(
+            decode_value(FulcioExtension::BuildTrigger, b"\x0c\x04push").unwrap(),
+            "push"
+        );
+        assert!(decode_value(FulcioExtension::BuildTrigger, b"push").is_err());
+        assert_eq!(
+            decode_value(FulcioExtension::GithubWorkflowTriggerV1, b"push").unwrap(),
+            "push"
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! PEP 740 attestation objects, PyPI provenance documents and Trusted Publishers.
+
+use serde_json::Value;
+
+use crate::bundle::Bundle;
+use crate::encoding::b64;
+use crate::error::{Error, ErrorKind, err};
+use crate::extensions::FulcioExtension;
+use crate::intoto::INTOTO_PAYLOAD_TYPE;
+use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
+use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
+
+/// The GitLab OIDC issuer.
+pub const GITLAB_ISSUER: &str = "https://gitlab.com";
+
+/// A Trusted Publisher: who may publish a distribution.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub enum Publisher {
+    /// GitHub Actions: `owner/repo` and a workflow file name (`release.yml`).
+    GitHub {
+        /// `owner/repo`.
+        repository: String,
+        /// Workflow file name under `.github/workflows/`.
+        workflow: String,
+    },
+    /// GitLab CI/CD: `namespace/project` and the CI file path (`.gitlab-ci.yml`).
+    GitLab {
+        /// `namespace/project`.
+        repository: String,
+        /// The CI configuration file path.
+        workflow_filepath: String,
+    },
+    /// Any other identity, checked by an identity policy.
+    Identity(IdentityPolicy),
+}
+
+impl Publisher {
+    /// Read a publisher object of a PyPI provenance document (`kind`, `repository`, `workflow`
+    /// or `workflow_filepath`).
+    pub fn from_json(v: &Value) -> Result<Self, Error> {
+        let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        match get("kind").as_deref() {
+            Some("GitHub") => Ok(Publisher::GitHub {
+                repository: get("repository").ok_or_else(|| {
+                    err(
+                        ErrorKind::PolicyInvalid,
+                        "GitHub publisher without repository",
+                    )
+                })?,
+                workflow: get("workflow").ok_or_else(|| {
+                    err(
+                        ErrorKind::PolicyInvalid,
+                        "GitHub publisher without workflow",
+                    )
+                })?,
+            }),
+            Some("GitLab") => Ok(Publisher::GitLab {
+                repository: get("repository").ok_or_else(|| {
+                    err(
+                        ErrorKind::PolicyInvalid,
+                        "GitLab publisher without repository",
+                    )
+                })?,
+                workflow_filepath: get("workflow_filepath").ok_or_else(|| {
+                    err(
+                        ErrorKind::PolicyInvalid,
+                        "GitLab publisher without workflow_filepath",
+                    )
+                })?,
+            }),
+            other => Err(err(
+                ErrorKind::PolicyInvalid,
+                format!("unsupported publisher kind {other:?}"),
+            )),
+        }
+    }
+
+    fn key(&self) -> Option<(&str, &str, &str)> {
+        match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+            } => Some(("GitHub", repository, workflow)),
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+            } => Some(("GitLab", repository, workflow_filepath)),
+            Publisher::Identity(_) => None,
+        }
+    }
+
+    fn identity_policy(&self) -> IdentityPolicy {
+        match self {
+            Publisher::GitHub { repository, .. } => {
+                IdentityPolicy::any_identity(GITHUB_ACTIONS_ISSUER).with_extension(
+                    FulcioExtension::SourceRepositoryUri,
+                    format!("https://github.com/{repository}"),
+                )
+            }
+            Publisher::GitLab { repository, .. } => IdentityPolicy::any_identity(GITLAB_ISSUER)
+                .with_extension(
+                    FulcioExtension::SourceRepositoryUri,
+                    format!("https://gitlab.com/{repository}"),
+                ),
+            Publisher::Identity(p) => p.clone(),
+        }
+    }
+
+    fn check_build_config(&self, v: &Verification) -> Result<(), Error> {
+        let prefix = match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+            } => format!("https://github.com/{repository}/.github/workflows/{workflow}@"),
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+            } => format!("https://gitlab.com/{repository}//{workflow_filepath}@"),
+            Publisher::Identity(_) => return Ok(()),
+        };
+        let SignerEvidence::Certificate { extensions, .. } = &v.signer else {
+            return Err(err(
+                ErrorKind::KeyNotExpected,
+                "PEP 740 attestations are signed keylessly",
+            ));
+        };
+        let cfg = extensions
+            .get(FulcioExtension::BuildConfigUri.name())
+            .map(String::as_str)
+            .unwrap_or_default();
+        if !cfg.starts_with(&prefix) {
+            return Err(err(
+                ErrorKind::PublisherMismatch,
+                format!("Build Config URI {cfg:?} is not the publisher's workflow {prefix:?}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Convert a PEP 740 attestation object to a v0.3 bundle.
+pub fn attestation_to_bundle(bytes: &[u8], verifier: &Verifier) -> Result<Bundle, Error> {
+    let limits = verifier.limits();
+    if bytes.len() > limits.max_bundle_bytes {
+        return Err(err(
+            ErrorKind::LimitExceeded,
+            format!("attestation is {} bytes", bytes.len()),
+        ));
+    }
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| err(ErrorKind::BundleMalformed, "attestation is not JSON").with_source(e))?;
+    attestation_value_to_bundle(&v, verifier)
+}
+
+fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle, Error> {
+    if v.get("version").and_then(Value::as_u64) != Some(1) {
+        return Err(err(
+            ErrorKind::BundleVersionUnsupported,
+            "PEP 740 attestation version is not 1",
+        ));
+    }
+    let vm = v.get("verification_material").ok_or_else(|| {
+        err(
+            ErrorKind::BundleMalformed,
+            "attestation has no verification_material",
+        )
+    })?;
+    let cert = vm
+        .get("certificate")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            err(
+                ErrorKind::CertificateMissing,
+                "attestation has no certificate",
+            )
+        })?;
+    let entries = vm
+        .get("transparency_entries")
+        .cloned()
+        .unwrap_or(Value::Array(Vec::new()));
+    let env = v
+        .get("envelope")
+        .ok_or_else(|| err(ErrorKind::BundleMalformed, "attestation has no envelope"))?;
+    let statement = env
+        .get("statement")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(ErrorKind::DsseInvalid, "envelope has no statement"))?;
+    let signature = env
+        .get("signature")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(ErrorKind::DsseInvalid, "envelope has no signature"))?;
+    // Validate encodings before re-wrapping.
+    b64(ErrorKind::DsseInvalid, "envelope.statement", statement)?;
+    b64(ErrorKind::DsseInvalid, "envelope.signature", signature)?;
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": cert},
+            "tlogEntries": entries,
+        },
+        "dsseEnvelope": {
+            "payload": statement,
+            "payloadType": INTOTO_PAYLOAD_TYPE,
+            "signatures": [{"sig": signature}],
+        },
+    });
+    let bytes = serde_json::to_vec(&bundle).map_err(|e| {
+        err(ErrorKind::BundleMalformed, "cannot re-wrap attestation").with_source(e)
+    })?;
+    Bundle::from_json_with_limits(&bytes, verifier.limits())
+}
+
+/// The name/version key of a distribution file name, normalised per the wheel and sdist
+/// file-name rules (name lower-cased with runs of `-_.` as `_`).
+pub fn normalize_distribution_filename(filename: &str) -> Option<String> {
+    let norm_name = |n: &str| {
+        let mut out = String::new();
+        let mut sep = false;
+        for c in n.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                sep = true;
+            } else {
+                if sep && !out.is_empty() {
+                    out.push('_');
+                }
+                sep = false;
+                out.push(c.to_ascii_lowercase());
+            }
+        }
+        out
+    };
+    if let Some(stem) = filename.strip_suffix(".whl") {
+        let parts: Vec<&str> = stem.split('-').collect();
+        if !(5..=6).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        let rest: Vec<String> = parts[1..].iter().map(|p| p.to_ascii_lowercase()).collect();
+        return Some(format!("{}-{}.whl", norm_name(parts[0]), rest.join("-")));
+    }
+    for ext in [".tar.gz", ".zip"] {
+        if let Some(stem) = filename.strip_suffix(ext) {
+            let (name, version) = stem.rsplit_once('-')?;
+            if name.is_empty() || version.is_empty() {
+                return None;
+            }
+            return Some(format!(
+                "{}-{}{ext}",
+                norm_name(name),
+                version.to_ascii_lowercase()
+            ));
+        }
+    }
+    None
+}
+
+/// Verify a PEP 740 attestation (a bundle, or an attestation object when `is_attestation`)
+/// over a distribution file: the signature and log evidence verify, the publisher matches the
+/// certificate, the statement has exactly one subject naming `filename` (normalised) with the
+/// distribution's digest, and the predicate is the PEP 740 publish or SLSA v1 predicate.
+pub fn verify_pep740(
+    verifier: &Verifier,
+    attestation: &[u8],
+    is_attestation: bool,
+    distribution: &Artifact<'_>,
+    filename: &str,
+    publisher: &Publisher,
+) -> Result<Verification, Error> {
+    let bundle = if is_attestation {
+        attestation_to_bundle(attestation, verifier)?
+    } else {
+        Bundle::from_json_with_limits(attestation, verifier.limits())?
+    };
+    let v = verifier.verify(
+        &bundle,
+        distribution,
+        &Policy::Identity(publisher.identity_policy()),
+    )?;
+    publisher.check_build_config(&v)?;
+    let st = v.statement.as_ref().ok_or_else(|| {
+        err(
+            ErrorKind::StatementMalformed,
+            "attestation holds no statement",
+        )
+    })?;
+    if !(st.predicate_type.ends_with("/attestations/publish/v1")
+        || st.predicate_type == "https://slsa.dev/provenance/v1")
+    {
+        return Err(err(
+            ErrorKind::StatementMalformed,
+            format!(
+                "predicate type {:?} is not a PEP 740 predicate",
+                st.predicate_type
+            ),
+        ));
+    }
+    if st.subjects.len() != 1 {
+        return Err(err(
+            ErrorKind::DistributionMismatch,
+            format!(
+                "statement has {} subjects; PEP 740 needs exactly one",
+                st.subjects.len()
+            ),
+        ));
+    }
+    let want = normalize_distribution_filename(filename).ok_or_else(|| {
+        err(
+            ErrorKind::DistributionMismatch,
+            format!("{filename:?} is not a distribution file name"),
+        )
+    })?;
+    let have = normalize_distribution_filename(&st.subjects[0].name);
+    if have.as_deref() != Some(want.as_str()) {
+        return Err(err(
+            ErrorKind::DistributionMismatch,
+            format!(
+                "subject {:?} does not name the distribution {filename:?}",
+                st.subjects[0].name
+            ),
+        ));
+    }
+    Ok(v)
+}
+
+/// Verify every attestation of a PyPI provenance document (`attestation_bundles`, each with its
+/// publisher) over one distribution file. At least one attestation must be present; all must
+/// verify.
+pub fn verify_pypi_provenance(
+    verifier: &Verifier,
+    provenance: &[u8],
+    distribution: &Artifact<'_>,
+    filename: &str,
+    expected_publisher: Option<&Publisher>,
+) -> Result<Vec<Verification>, Error> {
+    if provenance.len() > verifier.limits().max_bundle_bytes {
+        return Err(err(
+            ErrorKind::LimitExceeded,
+            "provenance document too large",
+        ));
+    }
+    let doc: Value = serde_json::from_slice(provenance)
+        .map_err(|e| err(ErrorKind::BundleMalformed, "provenance is not JSON").with_source(e))?;
+    if doc.get("version").and_then(Value::as_u64) != Some(1) {
+        return Err(err(
+            ErrorKind::BundleVersionUnsupported,
+            "provenance version is not 1",
+        ));
+    }
+    let bundles = doc
+        .get("attestation_bundles")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err(ErrorKind::BundleMalformed, "no attestation_bundles"))?;
+    let mut out = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        let publisher = Publisher::from_json(b.get("publisher").unwrap_or(&Value::Null))?;
+        if let Some(exp) = expected_publisher
+            && (exp.key().is_none() || exp.key() != publisher.key())
+        {
+            return Err(err(
+                ErrorKind::PublisherMismatch,
+                format!("attestation_bundles[{i}]: publisher is not the expected one"),
+            ));
+        }
+        let atts = b
+            .get("attestations")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::BundleMalformed,
+                    format!("attestation_bundles[{i}] has no attestations"),
+                )
+            })?;
+        if atts.len() > verifier.limits().max_jsonl_lines {
+            return Err(err(ErrorKind::LimitExceeded, "too many attestations"));
+        }
+        for a in atts {
+            let bytes = serde_json::to_vec(a)
+                .map_err(|e| err(ErrorKind::BundleMalformed, "bad attestation").with_source(e))?;
+            out.push(verify_pep740(
+                verifier,
+                &bytes,
+                true,
+                distribution,
+                filename,
+                &publisher,
+            )?);
+        }
+    }
+    if out.is_empty() {
+        return Err(err(
+            ErrorKind::BundleMalformed,
+            "provenance holds no attestation",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_names_normalise() {
+        assert_eq!(
+            normalize_distribution_filename("rfc8785-0.1.2-py3-none-any.whl").as_deref(),
+            Some("rfc8785-0.1.2-py3-none-any.whl")
+        );
+        assert_eq!(
+            normalize_distribution_filename("Pypi.Attestation-Models-0.0.4a2.tar.gz"),
+            normalize_distribution_filename("pypi_attestation_models-0.0.4a2.tar.gz")
+        );
+        assert_ne!(
+            normalize_distribution_filename("wrong_name-0.1.2-py3-none-any.whl"),
+            normalize_distribution_filename("rfc8785-0.1.2-py3-none-any.whl")
+        );
+        assert_eq!(normalize_distribution_filename("x.txt"), None);
+    }
+}

@@ -1,0 +1,621 @@
+//! Every case of `vectors/sigstore/manifest.json` and `vectors/slsa/manifest.json`, in artifact
+//! and digest modes, with each reject mapped to the expected typed error kind.
+
+use std::path::{Path, PathBuf};
+
+use artidigest::{Algorithm, Digest};
+use attest::{
+    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, ProvenancePolicy,
+    PublicKey, Publisher, RefPolicy, TrustedRoot, Verifier, verify_pep740, verify_provenance,
+};
+use serde_json::Value;
+
+use crate::shared::shared_dir;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Artifact,
+    Digest,
+}
+
+/// Expected error kind per rejected case (the manifest's `reason`, as a typed kind).
+const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
+    // sigstore/conformance
+    (
+        "conformance/bundle-empty-certificate-chain",
+        ErrorKind::CertificateMissing,
+    ),
+    (
+        "conformance/bundle-from-wrong-instance",
+        ErrorKind::TlogUnknown,
+    ),
+    (
+        "conformance/bundle-invalid-base64-signature",
+        ErrorKind::BundleMalformed,
+    ),
+    (
+        "conformance/bundle-malformed-json",
+        ErrorKind::BundleMalformed,
+    ),
+    (
+        "conformance/bundle-negative-log-index",
+        ErrorKind::BundleMalformed,
+    ),
+    (
+        "conformance/bundle-unknown-version",
+        ErrorKind::BundleVersionUnsupported,
+    ),
+    (
+        "conformance/bundle-with-root-cert",
+        ErrorKind::ChainUntrusted,
+    ),
+    (
+        "conformance/checkpoint-bad-keyhint",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/checkpoint-wrong-roothash",
+        ErrorKind::CheckpointInvalid,
+    ),
+    ("conformance/dsse-invalid-sig", ErrorKind::DsseInvalid),
+    (
+        "conformance/dsse-mismatch-envelope",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    ("conformance/dsse-mismatch-sig", ErrorKind::TlogBodyMismatch),
+    (
+        "conformance/inclusion-proof-corrupted-hash",
+        ErrorKind::InclusionProofInvalid,
+    ),
+    (
+        "conformance/incorrect-public-key",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/integrated-time-in-future",
+        ErrorKind::CertificateNotValidAtTime,
+    ),
+    (
+        "conformance/intoto-expired-certificate",
+        ErrorKind::CaNotValidAtTime,
+    ),
+    (
+        "conformance/intoto-log-entry-mismatch",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/intoto-missing-inclusion-proof",
+        ErrorKind::InclusionProofInvalid,
+    ),
+    (
+        "conformance/intoto-set-outside-signing-cert-validity",
+        ErrorKind::CertificateNotValidAtTime,
+    ),
+    (
+        "conformance/intoto-tsa-timestamp-outside-cert-validity",
+        ErrorKind::CertificateNotValidAtTime,
+    ),
+    (
+        "conformance/invalid-checkpoint-signature",
+        ErrorKind::CheckpointInvalid,
+    ),
+    ("conformance/invalid-ct-key", ErrorKind::SctInvalid),
+    (
+        "conformance/invalid-inclusion-proof",
+        ErrorKind::InclusionProofInvalid,
+    ),
+    ("conformance/managed-key-no-key", ErrorKind::KeyNotExpected),
+    // The supplied key.pub is itself corrupt ("...wrongkey=="): refused before any signature check.
+    (
+        "conformance/managed-key-wrong-key",
+        ErrorKind::KeyUnsupported,
+    ),
+    (
+        "conformance/message-digest-mismatch",
+        ErrorKind::ArtifactMismatch,
+    ),
+    (
+        "conformance/rekor2-checkpoint-missing-log-signature",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/rekor2-checkpoint-missing-origin",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/rekor2-checkpoint-missing-root-hash",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/rekor2-checkpoint-missing-size",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/rekor2-checkpoint-no-matching-signature",
+        ErrorKind::CheckpointInvalid,
+    ),
+    (
+        "conformance/rekor2-dsse-invalid-sig",
+        ErrorKind::DsseInvalid,
+    ),
+    (
+        "conformance/rekor2-dsse-mismatch-envelope",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/rekor2-dsse-mismatch-sig",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/rekor2-no-inclusion-proof",
+        ErrorKind::InclusionProofInvalid,
+    ),
+    ("conformance/rekor2-no-timestamp", ErrorKind::NoVerifiedTime),
+    (
+        "conformance/rekor2-timestamp-outside-trust-root-tsa-validity",
+        ErrorKind::TimestampInvalid,
+    ),
+    (
+        "conformance/rekor2-timestamp-outside-tsa-cert-validity",
+        ErrorKind::TimestampInvalid,
+    ),
+    (
+        "conformance/rekor2-timestamp-payload-mismatch",
+        ErrorKind::TimestampInvalid,
+    ),
+    (
+        "conformance/rekor2-timestamp-untrusted-tsa-with-embedded-cert",
+        ErrorKind::TimestampInvalid,
+    ),
+    (
+        "conformance/rekor2-timestamp-untrusted-tsa-without-embedded-cert",
+        ErrorKind::TimestampInvalid,
+    ),
+    (
+        "conformance/rekor2-timestamp-with-incorrect-time",
+        ErrorKind::CertificateNotValidAtTime,
+    ),
+    ("conformance/set-invalid-signature", ErrorKind::SetInvalid),
+    (
+        "conformance/signature-mismatch",
+        ErrorKind::SignatureInvalid,
+    ),
+    (
+        "conformance/trust-root-tlog-missing-validity-start",
+        ErrorKind::TrustRootMalformed,
+    ),
+    (
+        "conformance/wrong-hashedrekord-artifact",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/wrong-hashedrekord-cert-and-sig",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "conformance/wrong-hashedrekord-entry",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    ("conformance/wrong-material", ErrorKind::ArtifactMismatch),
+    // sigstore/sigstore-python
+    (
+        "sigstore-python/github-release-wheel-policy-wrong-tag",
+        ErrorKind::IdentityMismatch,
+    ),
+    (
+        "sigstore-python/github-release-wheel-policy-wrong-issuer",
+        ErrorKind::IssuerMismatch,
+    ),
+    (
+        "sigstore-python/github-release-wheel-policy-wrong-repository",
+        ErrorKind::ExtensionMismatch,
+    ),
+    (
+        "sigstore-python/github-release-wheel-policy-trigger-not-allowed",
+        ErrorKind::TriggerNotAllowed,
+    ),
+    (
+        "sigstore-python/github-release-wheel-policy-wrong-workflow-digest",
+        ErrorKind::ExtensionMismatch,
+    ),
+    (
+        "sigstore-python/github-release-wheel-policy-identity-prefix-only",
+        ErrorKind::IdentityMismatch,
+    ),
+    (
+        "sigstore-python/github-release-wheel-wrong-trust-root",
+        ErrorKind::TlogUnknown,
+    ),
+    (
+        "sigstore-python/cve-2022-36056-inconsistent-log-entry",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    (
+        "sigstore-python/no-checkpoint",
+        ErrorKind::CheckpointInvalid,
+    ),
+    ("sigstore-python/no-log-entry", ErrorKind::TlogEntryMissing),
+    (
+        "sigstore-python/invalid-version",
+        ErrorKind::BundleVersionUnsupported,
+    ),
+    ("sigstore-python/no-cert-v1", ErrorKind::CertificateMissing),
+    (
+        "sigstore-python/v0.3-no-signed-time",
+        ErrorKind::NoVerifiedTime,
+    ),
+    (
+        "sigstore-python/tsa-duplicate-timestamp",
+        ErrorKind::TimestampDuplicate,
+    ),
+    (
+        "sigstore-python/tsa-too-many-timestamps",
+        ErrorKind::TimestampTooMany,
+    ),
+    // sigstore/pep740
+    (
+        "pep740/github-publisher-wrong-workflow",
+        ErrorKind::PublisherMismatch,
+    ),
+    (
+        "pep740/gitlab-publisher-wrong-workflow",
+        ErrorKind::PublisherMismatch,
+    ),
+    (
+        "pep740/email-identity-wheel-wrong-filename",
+        ErrorKind::DistributionMismatch,
+    ),
+    (
+        "pep740/email-identity-wheel-digest-mismatch",
+        ErrorKind::ArtifactMismatch,
+    ),
+    // slsa/generic-generator-v2.1.0
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-tag",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v13.0.30-wrong-exact-tag-prefix",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-versioned-tag-v15",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-source-suffix",
+        ErrorKind::SourceMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-wrong-source-prefix",
+        ErrorKind::SourceMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-untrusted-builder-id",
+        ErrorKind::BuilderUntrusted,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-wrong-branch",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-tag-expected",
+        ErrorKind::RefMismatch,
+    ),
+    (
+        "generic-generator-v2.1.0/workflow_dispatch-trigger-forbidden",
+        ErrorKind::TriggerNotAllowed,
+    ),
+    (
+        "generic-generator-v2.1.0/push-v14-artifact-mismatch",
+        ErrorKind::ArtifactMismatch,
+    ),
+    // slsa/bcr: the certificate <-> provenance consistency attack
+    (
+        "bcr/module-bazel-wrong-signer",
+        ErrorKind::ProvenanceCertificateMismatch,
+    ),
+    ("bcr/module-bazel-no-builder-id", ErrorKind::PolicyInvalid),
+    // slsa/bundle-level
+    (
+        "bundle-level/mismatch-tlog-entry",
+        ErrorKind::TlogBodyMismatch,
+    ),
+    ("bundle-level/invalid-set", ErrorKind::SetInvalid),
+    // Both files carry a non-canonical base64 value (non-zero padding bits) in the broken field;
+    // attest decodes base64 strictly, so the field is refused with that field's kind.
+    (
+        "bundle-level/invalid-dsse-signature",
+        ErrorKind::DsseInvalid,
+    ),
+    // slsa/legacy-dsse: no transparency evidence, refused offline with its own kind
+    (
+        "legacy-dsse/multi-subject-first",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/multi-subject-second",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/workflow-inputs",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/annotated-tag",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/untrusted-builder",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/no-tlog-upload",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+    (
+        "legacy-dsse/expired-cert",
+        ErrorKind::LegacyDsseNeedsOnlineLog,
+    ),
+];
+
+fn load(dir: &Path, rel: &str) -> Vec<u8> {
+    std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(rel).display()))
+}
+
+fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Error> {
+    let p = &case["policy"];
+    let facts = &case["facts"];
+    // A null policy upstream (sigstore-python tests): pin what the facts say the certificate holds.
+    let fact_issuer = facts["fulcio_extensions"]["issuer"]
+        .as_str()
+        .or(facts["fulcio_extensions"]["issuer_v1"].as_str());
+    let issuer = p["issuer"].as_str().or(fact_issuer).unwrap_or_default();
+    let identity = match (p["identity"].as_str(), p["issuer"].as_str()) {
+        (Some(id), _) => Some(id),
+        (None, None) => facts["san"][0].as_str(),
+        (None, Some(_)) => None,
+    };
+    let mut policy = match identity {
+        Some(id) => IdentityPolicy::exact(id, issuer),
+        None => IdentityPolicy::any_identity(issuer),
+    };
+    if let Some(exts) = p["extensions"].as_object() {
+        for (k, v) in exts {
+            policy = policy.with_extension(k.parse::<FulcioExtension>()?, v.as_str().unwrap());
+        }
+    }
+    if let Some(a) = p["allowed_build_triggers"].as_array() {
+        policy = policy.allow_triggers(a.iter().map(|t| t.as_str().unwrap().to_owned()));
+    }
+    if let Some(d) = p["forbidden_build_triggers"].as_array() {
+        for t in d {
+            policy = policy.deny_trigger(t.as_str().unwrap());
+        }
+    }
+    Ok(policy)
+}
+
+fn artifact_for<'a>(dir: &Path, case: &Value, mode: Mode, bytes: &'a mut Vec<u8>) -> Artifact<'a> {
+    let sha = case["artifact_sha256"]
+        .as_str()
+        .or(case["subject_sha256_for_digest_mode"].as_str());
+    let file = case["files"]["artifact"]
+        .as_str()
+        .or(case["files"]["distribution"].as_str());
+    match (mode, file) {
+        (Mode::Artifact, Some(f)) => {
+            *bytes = load(dir, f);
+            Artifact::Bytes(bytes)
+        }
+        _ => Artifact::digest(
+            Digest::from_hex(Algorithm::Sha256, sha.expect("digest for digest mode")).unwrap(),
+        ),
+    }
+}
+
+fn run_sigstore_bundle(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let root = TrustedRoot::from_json(&load(dir, case["files"]["trusted_root"].as_str().unwrap()))?;
+    let bundle = Bundle::from_json(&load(dir, case["files"]["bundle"].as_str().unwrap()))?;
+    let p = &case["policy"];
+    let policy = match p["public_key"].as_str() {
+        Some(k) => Policy::Key(PublicKey::from_pem(&load(dir, k))?),
+        None => Policy::Identity(identity_policy(case)?),
+    };
+    let mut bytes = Vec::new();
+    let artifact = artifact_for(dir, case, mode, &mut bytes);
+    let v = Verifier::new(root).verify(&bundle, &artifact, &policy)?;
+    // The report must serialise.
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn verifier(dir: &Path, case: &Value) -> Result<Verifier, attest::Error> {
+    Ok(Verifier::new(TrustedRoot::from_json(&load(
+        dir,
+        case["files"]["trusted_root"].as_str().unwrap(),
+    ))?))
+}
+
+fn run_bundle_dsse(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let bundle = Bundle::from_json(&load(dir, case["files"]["provenance"].as_str().unwrap()))?;
+    let mut bytes = Vec::new();
+    let artifact = artifact_for(dir, case, mode, &mut bytes);
+    let policy = Policy::Identity(identity_policy(case)?);
+    let v = verifier(dir, case)?.verify(&bundle, &artifact, &policy)?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn run_pep740(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let p = &case["policy"];
+    let publisher = if p["publisher"].is_object() {
+        Publisher::from_json(&p["publisher"])?
+    } else {
+        Publisher::Identity(identity_policy(case)?)
+    };
+    let (file, is_attestation) = match case["files"]["attestation"].as_str() {
+        Some(f) => (f, true),
+        None => (case["files"]["bundle"].as_str().unwrap(), false),
+    };
+    let mut bytes = Vec::new();
+    let artifact = artifact_for(dir, case, mode, &mut bytes);
+    let v = verify_pep740(
+        &verifier(dir, case)?,
+        &load(dir, file),
+        is_attestation,
+        &artifact,
+        case["distribution_filename"].as_str().unwrap(),
+        &publisher,
+    )?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn run_slsa(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    let p = &case["policy"];
+    let mut policy = ProvenancePolicy::new("", p["source_uri"].as_str().unwrap_or_default());
+    policy.builder_id = p["builder_id"].as_str().map(str::to_owned);
+    policy.source_ref = if let Some(t) = p["tag"].as_str() {
+        Some(RefPolicy::Tag(t.to_owned()))
+    } else if let Some(t) = p["versioned_tag"].as_str() {
+        Some(RefPolicy::VersionedTag(t.to_owned()))
+    } else {
+        p["branch"]
+            .as_str()
+            .map(|b| RefPolicy::Branch(b.to_owned()))
+    };
+    if let Some(f) = p["forbidden_triggers"].as_array() {
+        policy.forbidden_triggers = f.iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+    }
+    if let Some(i) = p["inputs"].as_object() {
+        policy.inputs = i
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect();
+    }
+    let artifacts: Vec<Vec<Digest>> = match (
+        mode,
+        case["files"]["artifact"].as_str(),
+        case["artifact_sha256"].as_str(),
+    ) {
+        (Mode::Artifact, Some(f), _) => {
+            vec![Artifact::from_reader(std::fs::File::open(dir.join(f)).unwrap())?.digests()]
+        }
+        (_, _, Some(sha)) => vec![vec![Digest::from_hex(Algorithm::Sha256, sha).unwrap()]],
+        _ => Vec::new(),
+    };
+    let v = verify_provenance(
+        &verifier(dir, case)?,
+        &load(dir, case["files"]["provenance"].as_str().unwrap()),
+        &artifacts,
+        &policy,
+    )?;
+    serde_json::to_string(&v).unwrap();
+    Ok(())
+}
+
+fn run_case(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
+    match case["kind"].as_str().unwrap() {
+        "sigstore-bundle" => run_sigstore_bundle(dir, case, mode),
+        "sigstore-bundle-dsse" => run_bundle_dsse(dir, case, mode),
+        "pep740-bundle" | "pep740-attestation" => run_pep740(dir, case, mode),
+        "slsa-provenance-sigstore-bundle" | "slsa-provenance-legacy-dsse" => {
+            run_slsa(dir, case, mode)
+        }
+        other => Err(attest::Error::new(
+            ErrorKind::Io,
+            format!("kind {other} not run yet"),
+        )),
+    }
+}
+
+fn run_manifest(folder: &str) -> (usize, usize, Vec<String>) {
+    let Some(shared) = shared_dir("conformance") else {
+        return (0, 0, Vec::new());
+    };
+    let dir: PathBuf = shared.join("vectors").join(folder);
+    let manifest: Value = serde_json::from_slice(&load(&dir, "manifest.json")).unwrap();
+    let cases = manifest["cases"].as_array().unwrap();
+    let mut pass = 0;
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let expected = case["expected"].as_str().unwrap();
+        let mut ok = true;
+        for mode in [Mode::Artifact, Mode::Digest] {
+            let got = run_case(&dir, case, mode);
+            let line = match (&got, expected) {
+                (Ok(()), "verify") => None,
+                (Err(e), "reject") => {
+                    let want = EXPECTED_KINDS
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, k)| *k);
+                    match want {
+                        Some(k) if k == e.kind() => None,
+                        Some(k) => Some(format!(
+                            "{name} [{mode:?}]: rejected as {} ({}), expected {}",
+                            e.code(),
+                            e.detail(),
+                            k.code()
+                        )),
+                        None => Some(format!(
+                            "{name} [{mode:?}]: rejected as {} ({}), no expected kind in table; reason: {}",
+                            e.code(),
+                            e.detail(),
+                            case["reason"].as_str().unwrap_or("")
+                        )),
+                    }
+                }
+                (Ok(()), _) => Some(format!(
+                    "{name} [{mode:?}]: ACCEPTED, must reject: {}",
+                    case["reason"].as_str().unwrap_or("")
+                )),
+                (Err(e), _) => Some(format!(
+                    "{name} [{mode:?}]: REJECTED {} ({}), must verify",
+                    e.code(),
+                    e.detail()
+                )),
+            };
+            if let Some(l) = line {
+                ok = false;
+                failures.push(l);
+            }
+        }
+        if ok {
+            pass += 1;
+        }
+    }
+    println!(
+        "{folder}: {pass} of {} cases pass in both modes",
+        cases.len()
+    );
+    (pass, cases.len(), failures)
+}
+
+#[test]
+fn sigstore_vectors() {
+    let (pass, total, failures) = run_manifest("sigstore");
+    for f in &failures {
+        println!("{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{pass} of {total}; {} failures",
+        failures.len()
+    );
+}
+
+#[test]
+fn slsa_vectors() {
+    let (pass, total, failures) = run_manifest("slsa");
+    for f in &failures {
+        println!("{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{pass} of {total}; {} failures",
+        failures.len()
+    );
+}

@@ -1,0 +1,336 @@
+//! End to end with the test stack: sign, verify, report, policy refusals, provenance.
+
+use artidigest::{Algorithm, Digest, digest_bytes};
+use attest::{
+    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, ProvenancePolicy,
+    PublicKey, RefPolicy, SignerEvidence, TestIdentity, TestStack, TrustedRoot, Verifier,
+    inspect_bundle, verify_provenance,
+};
+
+const T: i64 = 1_750_000_000;
+
+fn release_id(trigger: &str) -> TestIdentity {
+    TestIdentity::github("owner/repo", "release.yml", "refs/tags/v1.2.3", trigger, T)
+}
+
+fn release_policy() -> Policy {
+    Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap())
+}
+
+#[test]
+fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
+    let mut stack = TestStack::new([1; 32]).unwrap();
+    let artifact = b"demo-1.2.3.tar.gz bytes";
+    let bundle = Bundle::from_json(
+        stack
+            .sign_blob(artifact, &release_id("push"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let verifier = stack.verifier().unwrap();
+    let sha = *digest_bytes(artifact, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap();
+    for a in [
+        Artifact::Bytes(artifact),
+        Artifact::digest(sha),
+        Artifact::from_reader(&artifact[..]).unwrap(),
+        Artifact::digest(sha.to_string().parse::<Digest>().unwrap()),
+    ] {
+        let v = verifier.verify(&bundle, &a, &release_policy()).unwrap();
+        assert_eq!(v.artifact_digest, sha.to_string());
+        assert_eq!(v.tlog_entries.len(), 1);
+        assert_eq!(v.tlog_entries[0].integrated_time, Some(T));
+        assert!(v.tlog_entries[0].root_hash.is_some());
+        assert_eq!(v.timestamps.len(), 1, "{:?}", v.ignored_timestamps);
+        assert_eq!(v.scts.len(), 1);
+        assert_eq!(v.verified_times, vec![T, T]);
+        let SignerEvidence::Certificate {
+            sans, extensions, ..
+        } = &v.signer
+        else {
+            panic!("keyless")
+        };
+        assert_eq!(
+            sans[0],
+            "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.2.3"
+        );
+        assert_eq!(extensions["build_trigger"], "push");
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["signer"]["kind"], "certificate");
+        assert_eq!(
+            json["tlog_entries"][0]["log_url"],
+            "https://rekor.test.invalid"
+        );
+    }
+    let other = Artifact::Bytes(b"other bytes");
+    assert_eq!(
+        verifier
+            .verify(&bundle, &other, &release_policy())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::ArtifactMismatch
+    );
+}
+
+#[test]
+fn release_policy_refuses_manual_runs_and_other_tags() {
+    let mut stack = TestStack::new([2; 32]).unwrap();
+    let verifier = stack.verifier().unwrap();
+    let artifact = b"x";
+    let dispatch_tag = Bundle::from_json(
+        stack
+            .sign_blob(artifact, &release_id("workflow_dispatch"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let e = verifier
+        .verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TriggerNotAllowed);
+    let branch = TestIdentity::github(
+        "owner/repo",
+        "release.yml",
+        "refs/heads/main",
+        "workflow_dispatch",
+        T,
+    );
+    let b = Bundle::from_json(stack.sign_blob(artifact, &branch).unwrap().as_bytes()).unwrap();
+    assert_eq!(
+        verifier
+            .verify(&b, &Artifact::Bytes(artifact), &release_policy())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::IdentityMismatch
+    );
+    // AdvisoryHub-style regex identity, pinned repository, github-hosted runner.
+    let good = Bundle::from_json(
+        stack
+            .sign_blob(artifact, &release_id("push"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let regex = IdentityPolicy::regex(
+        r"https://github\.com/owner/repo/\.github/workflows/release\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
+        attest::GITHUB_ACTIONS_ISSUER,
+    )
+    .unwrap()
+    .with_extension(FulcioExtension::SourceRepositoryUri, "https://github.com/owner/repo")
+    .deny_trigger("workflow_dispatch")
+    .require_github_hosted();
+    verifier
+        .verify(&good, &Artifact::Bytes(artifact), &Policy::Identity(regex))
+        .unwrap();
+}
+
+#[test]
+fn keys_and_certificates_are_not_interchangeable() {
+    let mut stack = TestStack::new([3; 32]).unwrap();
+    let verifier = stack.verifier().unwrap();
+    let b = Bundle::from_json(
+        stack
+            .sign_blob(b"x", &release_id("push"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let root: serde_json::Value =
+        serde_json::from_str(&stack.trusted_root_json().unwrap()).unwrap();
+    let der = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        root["tlogs"][0]["publicKey"]["rawBytes"].as_str().unwrap(),
+    )
+    .unwrap();
+    let key = PublicKey::from_spki_der(&der).unwrap();
+    assert_eq!(
+        verifier
+            .verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::CertificateNotExpected
+    );
+}
+
+#[test]
+fn several_roots_and_injected_now() {
+    let mut a = TestStack::new([4; 32]).unwrap();
+    let mut b = TestStack::new([5; 32]).unwrap();
+    let bundle =
+        Bundle::from_json(b.sign_blob(b"x", &release_id("push")).unwrap().as_bytes()).unwrap();
+    let only_a = a.verifier().unwrap();
+    assert_eq!(
+        only_a
+            .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::TlogUnknown
+    );
+    let mut merged = TrustedRoot::from_json(a.trusted_root_json().unwrap().as_bytes()).unwrap();
+    merged.merge(TrustedRoot::from_json(b.trusted_root_json().unwrap().as_bytes()).unwrap());
+    let v = Verifier::new(merged);
+    v.verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
+        .unwrap();
+    // "Now" before the signature: the proven time lies in the future.
+    let early = v.clone().with_now(T - 86_400);
+    assert!(
+        early
+            .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
+            .is_err()
+    );
+    // Much later: certificates long expired, still valid at the proven time.
+    v.with_now(T + 10 * 365 * 86_400)
+        .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
+        .unwrap();
+    let _ = a.sign_blob(b"y", &release_id("push")).unwrap();
+}
+
+fn slsa_v1(artifacts: &[(&str, &[u8])], repo: &str, git_ref: &str, trigger: &str) -> Vec<u8> {
+    let subjects: Vec<serde_json::Value> = artifacts
+        .iter()
+        .map(|(n, b)| {
+            let d = digest_bytes(b, &[Algorithm::Sha256]);
+            serde_json::json!({"name": n, "digest": {"sha256": d.get(Algorithm::Sha256).unwrap().to_hex()}})
+        })
+        .collect();
+    let sha = hex::encode(
+        &<sha2::Sha256 as sha2::Digest>::digest(format!("owner/repo@{git_ref}").as_bytes())[..20],
+    );
+    serde_json::to_vec(&serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": subjects,
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{repo}"), "path": ".github/workflows/release.yml"}},
+                "internalParameters": {"github": {"event_name": trigger}},
+                "resolvedDependencies": [{"uri": format!("git+https://github.com/{repo}@{git_ref}"), "digest": {"gitCommit": sha}}],
+            },
+            "runDetails": {"builder": {"id": "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.2.3"}},
+        },
+    }))
+    .unwrap()
+}
+
+#[test]
+fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
+    let mut stack = TestStack::new([6; 32]).unwrap();
+    let verifier = stack.verifier().unwrap();
+    let wheel: &[u8] = b"wheel bytes";
+    let sdist: &[u8] = b"sdist bytes";
+    let st = slsa_v1(
+        &[("demo.whl", wheel), ("demo.tar.gz", sdist)],
+        "owner/repo",
+        "refs/tags/v1.2.3",
+        "push",
+    );
+    let line1 = stack.sign_statement(&st, &release_id("push")).unwrap();
+    let st2 = slsa_v1(
+        &[("demo.zip", b"zip")],
+        "owner/repo",
+        "refs/tags/v1.2.3",
+        "push",
+    );
+    let line2 = stack.sign_statement(&st2, &release_id("push")).unwrap();
+    let jsonl = format!("{line1}\n{line2}\n");
+    let arts = |list: &[&[u8]]| -> Vec<Vec<Digest>> {
+        list.iter().map(|b| Artifact::Bytes(b).digests()).collect()
+    };
+    let mut policy = ProvenancePolicy::new(
+        "https://github.com/owner/repo/.github/workflows/release.yml",
+        "github.com/owner/repo",
+    );
+    policy.source_ref = Some(RefPolicy::Tag("v1.2.3".into()));
+    policy.forbidden_triggers = vec!["workflow_dispatch".into()];
+    let r = verify_provenance(
+        &verifier,
+        jsonl.as_bytes(),
+        &arts(&[wheel, sdist, b"zip"]),
+        &policy,
+    )
+    .unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        r[0].covered_subjects,
+        vec!["demo.whl".to_owned(), "demo.tar.gz".to_owned()]
+    );
+    assert_eq!(
+        verify_provenance(
+            &verifier,
+            jsonl.as_bytes(),
+            &arts(&[wheel, b"not built"]),
+            &policy
+        )
+        .unwrap_err()
+        .kind(),
+        ErrorKind::ArtifactMismatch
+    );
+    // The predicate claims another repository than the certificate: refused.
+    let lie = slsa_v1(
+        &[("demo.whl", wheel)],
+        "other/repo",
+        "refs/tags/v1.2.3",
+        "push",
+    );
+    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
+    let mut p2 = policy.clone();
+    p2.source_uri = "github.com/other/repo".into();
+    assert_eq!(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::ProvenanceCertificateMismatch
+    );
+    // Trigger lie: certificate push, predicate workflow_dispatch.
+    let lie = slsa_v1(
+        &[("demo.whl", wheel)],
+        "owner/repo",
+        "refs/tags/v1.2.3",
+        "workflow_dispatch",
+    );
+    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
+    assert_eq!(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::ProvenanceCertificateMismatch
+    );
+    // A legacy DSSE line (no log evidence) is refused with its own error.
+    let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
+    let mixed = format!("{line1}\n{legacy}\n");
+    assert_eq!(
+        verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::LegacyDsseNeedsOnlineLog
+    );
+}
+
+#[test]
+fn inspect_is_labelled_unverified() {
+    let mut stack = TestStack::new([8; 32]).unwrap();
+    let json = stack.sign_blob(b"x", &release_id("push")).unwrap();
+    let i = inspect_bundle(json.as_bytes()).unwrap();
+    assert!(i.unverified);
+    assert_eq!(
+        i.sans,
+        vec![
+            "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.2.3"
+                .to_owned()
+        ]
+    );
+    assert_eq!(
+        i.extensions["build_trigger (1.3.6.1.4.1.57264.1.20)"],
+        "push"
+    );
+    assert_eq!(i.timestamp_times, vec![T]);
+    assert_eq!(
+        i.tlog_entries[0].checkpoint_origin.as_deref(),
+        Some("rekor.test.invalid - 1")
+    );
+    let v = serde_json::to_value(&i).unwrap();
+    assert_eq!(v["unverified"], true);
+}

@@ -1,0 +1,14 @@
+//! attest integration tests: conformance over the shared vectors, mutations, end-to-end.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "test code"
+)]
+
+mod conformance;
+mod e2e;
+mod mutation;
+mod oracle;
+mod shared;
