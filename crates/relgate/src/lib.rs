@@ -139,7 +139,7 @@ pub use crate::report::{
     Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
     Timings, UnknownName,
 };
-pub use crate::run::{RunContext, plan_for, run, run_file};
+pub use crate::run::{RunContext, plan_for, run, run_blocking, run_file};
 pub use crate::runner::{RunOptions, run_plan};
 pub use crate::tag_gate::TagStrictSemverGate;
 pub use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};

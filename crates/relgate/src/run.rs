@@ -232,3 +232,32 @@ pub async fn run_file(path: &std::path::Path, context: RunContext) -> Report {
         }
     }
 }
+
+/// [`run`] on a fresh single-threaded runtime, for callers without an async runtime (command
+/// line tools, build scripts). Must not be called from inside a runtime. A runtime that cannot
+/// be built gives a could-not-run report.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let policy = relgate::Policy::from_toml_str(
+///     "[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.whl\"]\n",
+///     "release.toml",
+/// )?;
+/// let report = relgate::run_blocking(&policy, relgate::RunContext::new(dir.path()));
+/// assert_eq!(report.root_cause_codes(), [relgate::Code::AssetMissing]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(run(policy, context)),
+        Err(e) => Report::could_not_run(
+            &policy.project.name,
+            format!("cannot start the async runtime: {e}"),
+        ),
+    }
+}
