@@ -191,3 +191,47 @@ pub(crate) fn severity(s: relver::Severity) -> crate::finding::Severity {
         _ => crate::finding::Severity::Info,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_with_prefixes_and_suffixes_classify_tags() {
+        let release = |p: &str, t: &str| {
+            classify(p, t)
+                .ok()
+                .and_then(|c| c.release().map(|t| t.version().to_string()))
+        };
+        assert_eq!(release("v{version}", "v1.2.3").as_deref(), Some("1.2.3"));
+        assert_eq!(release("{version}", "1.2.3").as_deref(), Some("1.2.3"));
+        assert_eq!(
+            release("clients/go/v{version}", "clients/go/v0.9.1").as_deref(),
+            Some("0.9.1")
+        );
+        assert_eq!(
+            release("release-{version}-final", "release-2.0.0-final").as_deref(),
+            Some("2.0.0")
+        );
+        assert!(classify("release-{version}-final", "release-2.0.0").is_err());
+        assert!(classify("v{version}", "v1.2.3-rc.1").is_err());
+        assert!(classify("{version}", "v1.2.3").is_err());
+    }
+
+    #[test]
+    fn relver_findings_keep_their_place() {
+        let f = relver::Finding::new(
+            relver::FindingCode::VersionMismatch,
+            relver::Severity::Error,
+            "differs",
+        )
+        .with_path("a/Cargo.toml")
+        .with_key("package.version")
+        .at(3, 11);
+        assert_eq!(place(&f), "a/Cargo.toml:3:11 package.version");
+        assert_eq!(
+            severity(relver::Severity::Warning),
+            crate::finding::Severity::Warning
+        );
+    }
+}
