@@ -6,11 +6,18 @@
 //! code always makes the same bytes: the workspace test `demo_release` regenerates it and
 //! compares it with the committed copy, and `cargo run --example make_demo_release` rewrites it.
 //!
+//! The demo also carries its release policy, `release.toml` (checked by `relgate`: strict tag,
+//! lockstep versions via `source/relver.toml`, changelog section, required assets, checksum
+//! file), and [`Tamper`] breaks a copy of it in one known way for tests and for
+//! `verify_release --tamper KIND`.
+//!
 //! [`DemoRelease`] can also make variants (another version, tampered bytes) for tests.
 
+use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use artidigest::checksums::Style;
 use artidigest::{Algorithm, ChecksumFile, digest_bytes};
@@ -83,12 +90,73 @@ impl DemoRelease {
         self.name.replace('-', "_")
     }
 
-    /// Writes `source/` and `dist/` (with `dist/SHA256SUMS`) under `dir`.
+    /// The release tag (`v1.2.3`).
+    pub fn tag(&self) -> String {
+        format!("v{}", self.version)
+    }
+
+    /// The demo's release policy (`release.toml`), read by `relgate`. Relative paths resolve
+    /// against the folder it sits in; the release folder (artifacts) is `dist/`.
+    pub fn policy(&self) -> String {
+        format!(
+            r#"# The release policy of the demo release, checked by `cargo run --example verify_release`.
+# The release folder is dist/; the version files and changelog are in source/.
+
+[project]
+name = "{n}"
+
+[tag]
+pattern = "v{{version}}"
+
+[versions]
+tree = "source"
+config = "source/relver.toml"
+
+[[artifacts]]
+glob = "*.whl"
+kind = "wheel"
+
+[[artifacts]]
+glob = "*.tar.gz"
+kind = "sdist"
+
+[[artifacts]]
+glob = "*.crate"
+kind = "crate"
+
+[[artifacts]]
+glob = "*.tgz"
+kind = "npm-tarball"
+
+[release]
+required-assets = ["*.whl", "*.tar.gz", "*.crate", "*.tgz", "SHA256SUMS"]
+
+[checksums]
+file = "SHA256SUMS"
+
+[gates.changelog-section]
+
+[gates.checksum-file]
+after = ["required-assets-present"]
+"#,
+            n = self.name
+        )
+    }
+
+    fn relver_config(&self) -> String {
+        let py = self.python_name();
+        format!(
+            "# The version sources of the demo release, checked by relver (and relgate's versions-lockstep).\ntag-prefixes = [\"v\"]\n\n[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n\n[[source]]\npath = \"pyproject.toml\"\nkind = \"pyproject\"\n\n[[source]]\npath = \"{py}/__init__.py\"\nkind = \"python-version\"\n\n[[source]]\npath = \"package.json\"\nkind = \"package-json\"\n\n[[source]]\npath = \"CHANGELOG.md\"\nkind = \"changelog\"\n"
+        )
+    }
+
+    /// Writes `release.toml`, `source/` and `dist/` (with `dist/SHA256SUMS`) under `dir`.
     pub fn write(&self, dir: &Path) -> Result<DemoFiles, DemoError> {
         let mut files = DemoFiles {
             artifacts: Vec::new(),
             sources: Vec::new(),
         };
+        write_file(&dir.join("release.toml"), self.policy().as_bytes())?;
         for (rel, text) in self.source_files() {
             write_file(&dir.join("source").join(&rel), text.as_bytes())?;
             files.sources.push(format!("source/{rel}"));
@@ -131,6 +199,7 @@ impl DemoRelease {
                     "{{\n  \"name\": \"{n}\",\n  \"version\": \"{v}\",\n  \"description\": \"relkit's demo release\",\n  \"main\": \"index.js\",\n  \"license\": \"MIT\"\n}}\n"
                 ),
             ),
+            (String::from("relver.toml"), self.relver_config()),
             (
                 String::from("CHANGELOG.md"),
                 format!(
@@ -251,6 +320,156 @@ impl DemoRelease {
         ));
         Ok(out)
     }
+}
+
+/// One known way to break the demo release, and the failure it must cause.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    /// One version file (`source/package.json`) bumped to the next patch version.
+    Version,
+    /// The release's section removed from `source/CHANGELOG.md`.
+    Changelog,
+    /// One byte of an artifact (the wheel) flipped after the checksum file was written.
+    Checksum,
+    /// An artifact (the `.crate`) deleted from the release folder.
+    Asset,
+    /// The release run under a non-strict tag (`vX.Y.Z-rc.1`).
+    Tag,
+}
+
+/// A tamper kind name that is not one of [`Tamper::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown tamper kind {0:?} (expected version, changelog, checksum, asset or tag)")]
+pub struct UnknownTamper(pub String);
+
+impl Tamper {
+    /// Every kind.
+    pub const ALL: [Tamper; 5] = [
+        Tamper::Version,
+        Tamper::Changelog,
+        Tamper::Checksum,
+        Tamper::Asset,
+        Tamper::Tag,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tamper::Version => "version",
+            Tamper::Changelog => "changelog",
+            Tamper::Checksum => "checksum",
+            Tamper::Asset => "asset",
+            Tamper::Tag => "tag",
+        }
+    }
+
+    /// Breaks the demo release written by `demo` in `dir` (a copy, never the committed one) and
+    /// returns the tag to run it under and a sentence saying what was broken.
+    pub fn apply(self, demo: &DemoRelease, dir: &Path) -> Result<(String, String), DemoError> {
+        let read = |p: &Path| {
+            fs::read(p).map_err(|source| DemoError::Io {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        let v = &demo.version;
+        let next = bump_patch(v);
+        let tag = demo.tag();
+        Ok(match self {
+            Tamper::Version => {
+                let p = dir.join("source/package.json");
+                let text = String::from_utf8_lossy(&read(&p)?).replace(
+                    &format!("\"version\": \"{v}\""),
+                    &format!("\"version\": \"{next}\""),
+                );
+                write_file(&p, text.as_bytes())?;
+                (tag, format!("source/package.json bumped to {next}"))
+            }
+            Tamper::Changelog => {
+                let p = dir.join("source/CHANGELOG.md");
+                let text = String::from_utf8_lossy(&read(&p)?).into_owned();
+                let head = format!("## [{v}]");
+                let kept: String = match (text.find(&head), text.find("## [1.2.2]")) {
+                    (Some(a), Some(b)) if a < b => format!("{}{}", &text[..a], &text[b..]),
+                    _ => text.replace(&head, "## [0.0.0]"),
+                };
+                write_file(&p, kept.as_bytes())?;
+                (
+                    tag,
+                    format!("the [{v}] section removed from source/CHANGELOG.md"),
+                )
+            }
+            Tamper::Checksum => {
+                let name = format!("{}-{v}-py3-none-any.whl", demo.python_name());
+                let p = dir.join("dist").join(&name);
+                let mut bytes = read(&p)?;
+                let mid = bytes.len() / 2;
+                if let Some(b) = bytes.get_mut(mid) {
+                    *b ^= 0x01;
+                }
+                write_file(&p, &bytes)?;
+                (tag, format!("one byte of dist/{name} flipped"))
+            }
+            Tamper::Asset => {
+                let name = format!("{}-{v}.crate", demo.name);
+                let p = dir.join("dist").join(&name);
+                fs::remove_file(&p).map_err(|source| DemoError::Io { path: p, source })?;
+                (tag, format!("dist/{name} deleted"))
+            }
+            Tamper::Tag => (
+                format!("{tag}-rc.1"),
+                format!("released under the pre-release tag {tag}-rc.1"),
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Tamper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Tamper {
+    type Err = UnknownTamper;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Tamper::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| UnknownTamper(s.to_owned()))
+    }
+}
+
+/// `X.Y.(Z+1)` for `X.Y.Z`; anything else gets `.1` appended.
+fn bump_patch(v: &str) -> String {
+    match v.rsplit_once('.') {
+        Some((head, z)) => match z.parse::<u64>() {
+            Ok(n) => format!("{head}.{}", n.saturating_add(1)),
+            Err(_) => format!("{v}.1"),
+        },
+        None => format!("{v}.1"),
+    }
+}
+
+/// Copies the folder `from` (regular files and folders only) into `to`.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), DemoError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DemoError::Io { path, source }
+    };
+    fs::create_dir_all(to).map_err(io_err(to))?;
+    for entry in fs::read_dir(from).map_err(io_err(from))? {
+        let entry = entry.map_err(io_err(from))?;
+        let ty = entry.file_type().map_err(io_err(&entry.path()))?;
+        let target = to.join(entry.file_name());
+        if ty.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if ty.is_file() {
+            fs::copy(entry.path(), &target).map_err(io_err(&target))?;
+        }
+    }
+    Ok(())
 }
 
 fn files(list: Vec<(String, Vec<u8>)>) -> Vec<RepackEntry> {

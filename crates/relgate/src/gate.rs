@@ -202,6 +202,9 @@ pub struct GateContext {
     pub tag: Option<String>,
     /// The commit under release (40 hex), when known.
     pub commit: Option<String>,
+    /// The source tree (version files, changelog), overriding the policy's `[versions]`
+    /// `tree`/`git` when set.
+    pub source_dir: Option<PathBuf>,
     /// Cancelled when the run is abandoned; long gates should watch it.
     pub cancel: CancelToken,
     board: Arc<Mutex<BTreeMap<String, Evidence>>>,
@@ -218,6 +221,7 @@ impl fmt::Debug for GateContext {
             .field("release_dir", &self.release_dir)
             .field("tag", &self.tag)
             .field("commit", &self.commit)
+            .field("source_dir", &self.source_dir)
             .field("cancelled", &self.cancel.is_cancelled())
             .field("observed", &self.observer.is_some())
             .finish()
@@ -232,6 +236,7 @@ impl GateContext {
             release_dir: release_dir.into(),
             tag: None,
             commit: None,
+            source_dir: None,
             cancel: CancelToken::new(),
             board: Arc::default(),
             observer: None,

@@ -11,7 +11,9 @@
 //! implements blocks the release, unless the policy waives it with a written reason.
 //!
 //! Boundaries: `relgate` may depend on every other relkit crate and prints nothing; reports
-//! are rendered to strings ([`Format`]). The gates of `relver`, `attest` and `regclient` plug in
+//! are rendered to strings ([`Format`]). The gates over `relver` (tag guard, lockstep versions,
+//! changelog section, tag not existing, coupled tags) are built in ([`BUILTIN_GATES`]) and wired
+//! by [`run`] for every policy that requires them. The gates of `attest` and `regclient` plug in
 //! as ordinary [`Gate`]s through [`RunContext::gate`]; until they do, a policy requiring them
 //! is blocked with `gate-unknown`.
 //!
@@ -83,6 +85,7 @@
 
 mod artifacts;
 mod assets;
+mod builtin;
 mod cancel;
 mod catalog;
 mod checksum_gate;
@@ -92,18 +95,23 @@ mod event;
 mod finding;
 mod folder;
 mod gate;
+mod git_gates;
 #[cfg(feature = "github")]
 mod github;
 mod plan;
 mod policy;
+mod release_source;
 mod render;
 mod report;
 mod run;
 mod runner;
+mod tag_gate;
+mod versions_gate;
 mod waiver;
 
 pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
 pub use crate::assets::RequiredAssetsGate;
+pub use crate::builtin::{BUILTIN_GATES, builtin_gate};
 pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
 pub use crate::checksum_gate::ChecksumFileGate;
@@ -114,6 +122,7 @@ pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
 pub use crate::gate::{
     BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
 };
+pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 #[cfg(feature = "github")]
 pub use crate::github::GithubCi;
 pub use crate::plan::{GateOptions, Plan, PlanError};
@@ -130,6 +139,8 @@ pub use crate::report::{
     Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
     Timings, UnknownName,
 };
-pub use crate::run::{RunContext, plan_for, run, run_file};
+pub use crate::run::{RunContext, plan_for, run, run_blocking, run_file};
 pub use crate::runner::{RunOptions, run_plan};
+pub use crate::tag_gate::TagStrictSemverGate;
+pub use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};
 pub use crate::waiver::Waiver;

@@ -57,18 +57,80 @@ impl TagRules {
     }
 }
 
-/// Where the version sources are described: `relver`'s configuration, by path or inline.
-/// Kept opaque here; the versions gate validates it.
+/// Where the version sources are described (`relver`'s configuration, by path, inline, or the
+/// `relver.toml` of the source tree) and where the source tree is (a folder, or a git
+/// repository read at the release commit without a checkout).
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct VersionSources {
     /// A `relver` configuration file, relative to the policy file.
     #[serde(default)]
     pub config: Option<PathBuf>,
-    /// The same configuration inline.
+    /// The same configuration inline (the `relver.toml` schema: `tag-prefixes`, `[[source]]`, ...).
     #[serde(default)]
-    pub inline: Option<serde_json::Value>,
+    pub inline: Option<toml::Table>,
+    /// The source tree as a folder, relative to the policy file (default: the policy's folder).
+    #[serde(default)]
+    pub tree: Option<PathBuf>,
+    /// The source tree as a git repository, relative to the policy file; files are read from the
+    /// release commit (the run's commit, else the tag when it exists, else `HEAD`).
+    #[serde(default)]
+    pub git: Option<PathBuf>,
+    /// The validated `relver` configuration, once known (inline at parse time, a `config` file
+    /// when the policy is [loaded](Policy::load)); `None` means "read it from the tree".
+    #[serde(skip)]
+    pub resolved: Option<relver::Config>,
+}
+
+impl VersionSources {
+    /// The `relver` configuration for `tree`: the resolved one, else the file named by `config`
+    /// (relative to `base_dir`), else the tree's own `relver.toml` or
+    /// `[workspace.metadata.relver]`.
+    pub fn config_for(
+        &self,
+        base_dir: &Path,
+        tree: &dyn relver::Tree,
+    ) -> Result<relver::Config, String> {
+        if let Some(c) = &self.resolved {
+            return Ok(c.clone());
+        }
+        if let Some(path) = &self.config {
+            return load_relver_config(&base_dir.join(path)).map_err(|e| e.to_string());
+        }
+        match relver::Config::load(tree) {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(String::from(
+                "no version sources: the policy's [versions] names no `config` or `inline`, and the source tree has no relver.toml",
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Reads and validates a `relver` configuration file; errors name its line and column.
+fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyError> {
+    let io = |message: String| PolicyError {
+        kind: PolicyErrorKind::Io,
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: None,
+        message,
+    };
+    let text = match relver::read_text_file(path, MAX_POLICY_BYTES) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(io(String::from("the version configuration does not exist"))),
+        Err(e) => return Err(io(format!("cannot read: {e}"))),
+    };
+    relver::Config::from_toml(&path.display().to_string(), &text).map_err(|e| PolicyError {
+        kind: PolicyErrorKind::Invalid,
+        file: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        key: None,
+        message: e.message().to_owned(),
+    })
 }
 
 /// What kind of artifact a glob selects.
@@ -554,6 +616,11 @@ impl Policy {
         let text = std::fs::read_to_string(path).map_err(|e| io(format!("cannot read: {e}")))?;
         let mut policy = Self::from_toml_str(&text, path)?;
         policy.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if let Some(v) = &mut policy.versions
+            && let Some(config) = &v.config
+        {
+            v.resolved = Some(load_relver_config(&policy.base_dir.join(config))?);
+        }
         Ok(policy)
     }
 
@@ -601,16 +668,39 @@ impl Policy {
                 ),
             ));
         }
+        let mut resolved_versions = None;
         if let Some(v) = &raw.versions {
             let inner = v.get_ref();
-            if inner.config.is_some() == inner.inline.is_some() {
+            if inner.config.is_some() && inner.inline.is_some() {
                 return Err(invalid(
                     v.span().start,
                     "versions",
                     String::from(
-                        "give the version sources either as `config` (a path) or `inline`, exactly one",
+                        "give the version sources as `config` (a path) or `inline`, not both",
                     ),
                 ));
+            }
+            if inner.tree.is_some() && inner.git.is_some() {
+                return Err(invalid(
+                    v.span().start,
+                    "versions",
+                    String::from(
+                        "the source tree is a folder (`tree`) or a repository (`git`), not both",
+                    ),
+                ));
+            }
+            if let Some(table) = &inner.inline {
+                let text = toml::to_string(table)
+                    .map_err(|e| invalid(v.span().start, "versions.inline", e.to_string()))?;
+                let config = relver::Config::from_toml("versions.inline", &text).map_err(|e| {
+                    let line_text = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+                    invalid(
+                        v.span().start,
+                        "versions.inline",
+                        format!("{} (at `{}`)", e.message(), line_text.trim()),
+                    )
+                })?;
+                resolved_versions = Some(config);
             }
         }
         for a in &raw.artifacts {
@@ -648,7 +738,10 @@ impl Policy {
         let mut policy = Policy {
             project: raw.project,
             tag: raw.tag.map(Spanned::into_inner),
-            versions: raw.versions.map(Spanned::into_inner),
+            versions: raw.versions.map(|v| VersionSources {
+                resolved: resolved_versions,
+                ..v.into_inner()
+            }),
             artifacts: raw.artifacts.into_iter().map(Spanned::into_inner).collect(),
             checksums: raw.checksums.map(Spanned::into_inner),
             signing: raw.signing,
@@ -811,6 +904,9 @@ impl Policy {
         }
         if self.versions.is_some() {
             v.push("versions-lockstep");
+        }
+        if self.tag.as_ref().is_some_and(|t| !t.coupled.is_empty()) {
+            v.push("coupled-tags");
         }
         if self.ci.is_some() {
             v.push("ci-green");

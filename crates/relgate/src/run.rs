@@ -4,10 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::assets::RequiredAssetsGate;
+use crate::builtin::{AFTER_TAG_GUARD, builtin_gate};
 use crate::cancel::CancelToken;
 use crate::catalog::standard_gate;
-use crate::checksum_gate::ChecksumFileGate;
 use crate::ci::{CiGreenGate, CiProvider};
 use crate::event::Observer;
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
@@ -27,6 +26,8 @@ pub struct RunContext {
     pub tag: Option<String>,
     /// The commit under release.
     pub commit: Option<String>,
+    /// The source tree, overriding the policy's `[versions]` `tree`/`git`.
+    pub source_dir: Option<PathBuf>,
     /// How to run.
     pub options: RunOptions,
     /// Cancels the run.
@@ -59,6 +60,7 @@ impl RunContext {
             release_dir: release_dir.into(),
             tag: None,
             commit: None,
+            source_dir: None,
             options: RunOptions::default(),
             cancel: CancelToken::new(),
             gates: Vec::new(),
@@ -76,6 +78,13 @@ impl RunContext {
     /// Sets the commit.
     pub fn commit(mut self, commit: impl Into<String>) -> Self {
         self.commit = Some(commit.into());
+        self
+    }
+
+    /// Reads version files and the changelog from this folder (a git work tree or a plain
+    /// folder) instead of the policy's `[versions]` `tree`/`git`.
+    pub fn source_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.source_dir = Some(dir.into());
         self
     }
 
@@ -135,15 +144,22 @@ impl Gate for Unavailable {
 /// context, else the built-in one, else unknown (fail closed).
 pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let mut plan = Plan::new();
-    for (id, rule) in policy.required_gates() {
-        let mut options = GateOptions::after(rule.after.iter().cloned());
+    let required = policy.required_gates();
+    let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
+    for (id, rule) in required {
+        let mut after = rule.after.clone();
+        if guarded
+            && AFTER_TAG_GUARD.contains(&id.as_str())
+            && !after.iter().any(|a| a == "tag-strict-semver")
+        {
+            after.push(String::from("tag-strict-semver"));
+        }
+        let mut options = GateOptions::after(after);
         if let Some(t) = rule.timeout_secs {
             options = options.timeout(Duration::from_secs(t));
         }
         let provided = context.gates.iter().find(|g| g.id() == id).cloned();
         let gate: Option<Arc<dyn Gate>> = provided.or_else(|| match id.as_str() {
-            RequiredAssetsGate::ID => Some(Arc::new(RequiredAssetsGate)),
-            ChecksumFileGate::ID => Some(Arc::new(ChecksumFileGate)),
             CiGreenGate::ID => Some(match &context.ci {
                 Some(p) => Arc::new(CiGreenGate::new(Arc::clone(p))),
                 None => Arc::new(Unavailable {
@@ -152,7 +168,7 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
                     cause: String::from("no CI evidence provider was configured for this run"),
                 }),
             }),
-            _ => None,
+            other => builtin_gate(other),
         });
         match gate {
             Some(g) => {
@@ -197,6 +213,7 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     let mut ctx = GateContext::new(Arc::new(policy.clone()), context.release_dir.clone());
     ctx.tag = context.tag.clone();
     ctx.commit = context.commit.clone();
+    ctx.source_dir = context.source_dir.clone();
     ctx.cancel = context.cancel.clone();
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
@@ -213,5 +230,34 @@ pub async fn run_file(path: &std::path::Path, context: RunContext) -> Report {
             let name = path.display().to_string();
             Report::could_not_run(&name, e)
         }
+    }
+}
+
+/// [`run`] on a fresh single-threaded runtime, for callers without an async runtime (command
+/// line tools, build scripts). Must not be called from inside a runtime. A runtime that cannot
+/// be built gives a could-not-run report.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let policy = relgate::Policy::from_toml_str(
+///     "[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.whl\"]\n",
+///     "release.toml",
+/// )?;
+/// let report = relgate::run_blocking(&policy, relgate::RunContext::new(dir.path()));
+/// assert_eq!(report.root_cause_codes(), [relgate::Code::AssetMissing]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(run(policy, context)),
+        Err(e) => Report::could_not_run(
+            &policy.project.name,
+            format!("cannot start the async runtime: {e}"),
+        ),
     }
 }

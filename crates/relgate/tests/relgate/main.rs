@@ -15,5 +15,6 @@ mod gates;
 #[cfg(feature = "github")]
 mod github;
 mod policy;
+mod relver_gates;
 mod reports;
 mod runner;

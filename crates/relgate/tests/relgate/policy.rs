@@ -94,6 +94,7 @@ fn a_full_policy_parses_with_every_section() {
         [
             "tag-strict-semver",
             "versions-lockstep",
+            "coupled-tags",
             "ci-green",
             "required-assets-present",
             "checksum-file",
@@ -121,6 +122,11 @@ fn every_toml_example_in_docs_policy_md_parses() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("release.toml");
     std::fs::write(&path, FULL).unwrap();
+    std::fs::write(
+        dir.path().join("relver.toml"),
+        "[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n",
+    )
+    .unwrap();
     assert_eq!(Policy::load(&path).unwrap().base_dir, dir.path());
 }
 
@@ -304,9 +310,70 @@ fn gate_rules_are_checked() {
         "[project]\nname = \"x\"\n[versions]\nconfig = \"a.toml\"\ninline = { files = [] }\n",
         3,
         "versions",
-        &["exactly one"],
+        &["not both"],
         PolicyErrorKind::Invalid,
     );
+    assert_error(
+        "[project]\nname = \"x\"\n[versions]\ntree = \"src\"\ngit = \".\"\n",
+        3,
+        "versions",
+        &["not both"],
+        PolicyErrorKind::Invalid,
+    );
+    // Inline relver configuration is validated when the policy is parsed.
+    assert_error(
+        "[project]\nname = \"x\"\n[versions]\ninline = { files = [] }\n",
+        3,
+        "versions.inline",
+        &["unknown field", "files"],
+        PolicyErrorKind::Invalid,
+    );
+    assert_error(
+        "[project]\nname = \"x\"\n\n[versions.inline]\n[[versions.inline.source]]\npath = \"Cargo.toml\"\nkind = \"no-such-kind\"\n",
+        4,
+        "versions.inline",
+        &["no-such-kind"],
+        PolicyErrorKind::Invalid,
+    );
+    let p = Policy::from_toml_str(
+        "[project]\nname = \"x\"\n[versions.inline]\ntag-prefixes = [\"v\"]\n[[versions.inline.source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n",
+        "ok.toml",
+    )
+    .unwrap();
+    let resolved = p.versions.unwrap().resolved.unwrap();
+    assert_eq!(resolved.sources[0].path, "Cargo.toml");
+}
+
+#[test]
+fn a_config_file_is_loaded_with_the_policy_and_its_errors_name_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("release.toml");
+    std::fs::write(
+        &policy,
+        "[project]\nname = \"x\"\n[versions]\nconfig = \"relver.toml\"\n",
+    )
+    .unwrap();
+    let err = Policy::load(&policy).unwrap_err();
+    assert_eq!(err.kind(), &PolicyErrorKind::Io, "{err}");
+    assert!(err.file().ends_with("relver.toml"), "{err}");
+    std::fs::write(
+        dir.path().join("relver.toml"),
+        "[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let err = Policy::load(&policy).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.line()),
+        (&PolicyErrorKind::Invalid, 4),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("relver.toml"),
+        "[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n",
+    )
+    .unwrap();
+    let p = Policy::load(&policy).unwrap();
+    assert_eq!(p.versions.unwrap().resolved.unwrap().sources.len(), 1);
 }
 
 #[test]

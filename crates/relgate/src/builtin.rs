@@ -1,0 +1,52 @@
+//! Every gate `relgate` implements, by id.
+
+use std::sync::Arc;
+
+use crate::assets::RequiredAssetsGate;
+use crate::checksum_gate::ChecksumFileGate;
+use crate::gate::Gate;
+use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
+use crate::tag_gate::TagStrictSemverGate;
+use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};
+
+/// The ids of the gates [`builtin_gate`] provides (besides `ci-green`, which needs a
+/// [`CiProvider`](crate::CiProvider) from the run context).
+pub const BUILTIN_GATES: &[&str] = &[
+    TagStrictSemverGate::ID,
+    VersionsLockstepGate::ID,
+    ChangelogSectionGate::ID,
+    TagNotExistingGate::ID,
+    CoupledTagsGate::ID,
+    RequiredAssetsGate::ID,
+    ChecksumFileGate::ID,
+];
+
+/// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
+/// these for every gate a policy requires, so callers never register them by hand; a required
+/// gate with no implementation still blocks as `gate-unknown`.
+///
+/// ```
+/// assert!(relgate::builtin_gate("versions-lockstep").is_some());
+/// assert!(relgate::builtin_gate("registry-readback").is_none());
+/// ```
+pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
+    Some(match id {
+        TagStrictSemverGate::ID => Arc::new(TagStrictSemverGate),
+        VersionsLockstepGate::ID => Arc::new(VersionsLockstepGate),
+        ChangelogSectionGate::ID => Arc::new(ChangelogSectionGate),
+        TagNotExistingGate::ID => Arc::new(TagNotExistingGate),
+        CoupledTagsGate::ID => Arc::new(CoupledTagsGate),
+        RequiredAssetsGate::ID => Arc::new(RequiredAssetsGate),
+        ChecksumFileGate::ID => Arc::new(ChecksumFileGate),
+        _ => return None,
+    })
+}
+
+/// The gates that read the release tag: they run after `tag-strict-semver` when the policy
+/// requires it, so a bad tag is reported once, as the root cause.
+pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
+    VersionsLockstepGate::ID,
+    ChangelogSectionGate::ID,
+    TagNotExistingGate::ID,
+    CoupledTagsGate::ID,
+];

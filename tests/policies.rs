@@ -1,0 +1,210 @@
+//! The runbook policies in examples/policies/ parse and require the gates their runbooks list;
+//! gates nobody implements yet block as gate-unknown (fail closed).
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code")]
+
+use std::path::{Path, PathBuf};
+
+use relgate::{GateStatus, Phase, Policy, RunContext, RunOptions, standard_gate};
+
+const PROJECTS: [&str; 5] = [
+    "sketchlog",
+    "advisoryhub",
+    "securescan",
+    "gateway",
+    "ordvec",
+];
+
+fn policy_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/policies")
+        .join(format!("{name}.toml"))
+}
+
+fn load(name: &str) -> Policy {
+    Policy::load(&policy_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn required(name: &str) -> Vec<String> {
+    let mut ids: Vec<String> = load(name)
+        .required_gates()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn each_runbook_policy_requires_the_gates_of_its_runbook() {
+    let expect: [(&str, &[&str]); 5] = [
+        (
+            "sketchlog",
+            &[
+                "tag-strict-semver",
+                "versions-lockstep",
+                "coupled-tags",
+                "tag-not-existing",
+                "changelog-section",
+                "version-unpublished",
+                "ci-green",
+                "required-assets-present",
+                "checksum-file",
+                "archive-safety",
+                "container-scan",
+                "signatures-valid",
+                "provenance-valid",
+                "registry-readback",
+                "registry-visible",
+                "oci-platforms",
+                "consumer-verify",
+                "clean-env-smoke",
+            ],
+        ),
+        (
+            "advisoryhub",
+            &[
+                "tag-strict-semver",
+                "versions-lockstep",
+                "required-assets-present",
+                "checksum-file",
+                "signatures-valid",
+                "provenance-valid",
+                "registry-readback",
+                "registry-visible",
+                "oci-platforms",
+                "oci-tags",
+                "consumer-verify",
+            ],
+        ),
+        (
+            "securescan",
+            &[
+                "tag-strict-semver",
+                "versions-lockstep",
+                "changelog-section",
+                "required-assets-present",
+                "signatures-valid",
+                "registry-readback",
+                "oci-platforms",
+                "no-latest-tag",
+                "consumer-verify",
+            ],
+        ),
+        (
+            "gateway",
+            &[
+                "tag-strict-semver",
+                "versions-lockstep",
+                "changelog-section",
+                "tag-not-existing",
+                "ci-green",
+                "conventional-version",
+                "conventional-commits",
+                "contract-artifacts-current",
+                "provenance-valid",
+                "registry-readback",
+                "oci-platforms",
+                "oci-tags",
+                "forge-release-exists",
+            ],
+        ),
+        (
+            "ordvec",
+            &[
+                "tag-strict-semver",
+                "versions-lockstep",
+                "changelog-section",
+                "ci-green",
+                "required-assets-present",
+                "rebuild-identity",
+                "signatures-valid",
+                "provenance-valid",
+                "registry-readback",
+                "manifest-crate-publish",
+                "pep740-attestations",
+            ],
+        ),
+    ];
+    for (name, ids) in expect {
+        assert_eq!(required(name), sorted(ids), "{name}");
+    }
+}
+
+#[test]
+fn runbook_specifics_are_in_the_policies() {
+    let sketchlog = load("sketchlog");
+    assert_eq!(
+        sketchlog.tag.as_ref().unwrap().coupled,
+        ["clients/go/v{version}"]
+    );
+    let securescan = load("securescan");
+    let s = securescan.signing.as_ref().unwrap();
+    assert!(!s.trigger_allowed("workflow_dispatch"));
+    assert_eq!(
+        s.identity_for("v0.11.12"),
+        "https://github.com/example/securescan/.github/workflows/release.yml@refs/tags/v0.11.12"
+    );
+    let ordvec = load("ordvec");
+    assert_eq!(ordvec.ci.as_ref().unwrap().workflows.len(), 6);
+    assert_eq!(
+        ordvec.gates["manifest-crate-publish"].after,
+        ["registry-readback"]
+    );
+    let lock = ordvec.versions.as_ref().unwrap().resolved.as_ref().unwrap();
+    assert!(lock.sources.iter().any(|s| s.path == "fuzz/Cargo.lock"));
+    let gateway = load("gateway");
+    let platforms: Vec<&Vec<String>> = gateway.registries.values().map(|r| &r.platforms).collect();
+    assert!(platforms.contains(&&vec![String::from("linux/amd64")]));
+    assert!(platforms.contains(&&vec![
+        String::from("linux/amd64"),
+        String::from("linux/arm64")
+    ]));
+    let advisoryhub = load("advisoryhub");
+    let cfg = advisoryhub
+        .versions
+        .as_ref()
+        .unwrap()
+        .resolved
+        .as_ref()
+        .unwrap();
+    assert_eq!(cfg.sources.len(), 4);
+}
+
+/// A gate id outside the standard catalogue must say its phase (so a typo of a standard id
+/// cannot slip in), and every gate nobody implements blocks as unknown, never passes.
+#[test]
+fn unimplemented_gates_block_as_unknown() {
+    for name in PROJECTS {
+        let policy = load(name);
+        for (id, rule) in policy.required_gates() {
+            assert!(
+                standard_gate(&id).is_some() || rule.phase.is_some(),
+                "{name}: gate {id} is neither standard nor given a phase"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let report = relgate::run_blocking(
+            &policy,
+            RunContext::new(dir.path())
+                .tag("v1.0.0")
+                .source_dir(dir.path())
+                .options(RunOptions::default().phases([Phase::Postpublish, Phase::Consume])),
+        );
+        for g in &report.gates {
+            let implemented = relgate::builtin_gate(&g.id).is_some();
+            if !implemented {
+                // Unknown itself, or skipped because a gate it runs after did not pass.
+                let blocked = g.status == GateStatus::Unknown
+                    || (g.status == GateStatus::Skipped && !g.caused_by.is_empty());
+                assert!(blocked, "{name}: {} is {:?}", g.id, g.status);
+            }
+        }
+        assert_ne!(report.exit_code(), 0, "{name}");
+    }
+}
