@@ -49,7 +49,8 @@ pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
 };
 pub use crate::repack::{
-    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH, MtimePolicy,
-    OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackLimits, RepackOptions,
-    RepackReport, Repacked, read_dir_entries, repack_dir, repack_entries, write_atomic,
+    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_LEGACY_MTIME, CARGO_MTIME, CompressionInfo,
+    DEFAULT_EPOCH, MtimePolicy, OptionParseError, Profile, RepackEntry, RepackError, RepackKind,
+    RepackLimits, RepackOptions, RepackReport, Repacked, read_dir_entries, repack_dir,
+    repack_entries, write_atomic,
 };

@@ -26,6 +26,10 @@ pub const CARGO_MTIME: u64 = 1_153_704_088;
 /// `.cargo_vcs_info.json`): 1, because some tools mishandle 0.
 pub const CARGO_GENERATED_MTIME: u64 = 1;
 
+/// The fixed mtime of files copied from disk by `cargo package` releases that used an older
+/// `tar` crate (123456789, 1973-11-29); the cargo profile keeps it when the input has it.
+pub const CARGO_LEGACY_MTIME: u64 = 123_456_789;
+
 /// The default fixed mtime of the deterministic profile: 1980-01-01T00:00:00Z, the earliest time a
 /// zip entry can carry, so tar and zip output agree.
 pub const DEFAULT_EPOCH: u64 = 315_532_800;
@@ -764,7 +768,10 @@ fn normalize(
             path: path.clone(),
             kind,
             executable,
-            mtime: opts.mtime.apply(entry.mtime),
+            mtime: match opts.profile {
+                Profile::Deterministic => opts.mtime.apply(entry.mtime),
+                Profile::Cargo => entry.mtime,
+            },
         });
     }
     match opts.profile {
@@ -1039,6 +1046,26 @@ fn append_ustar<W: Write>(
     builder.append(&h, data)
 }
 
+/// The mtime cargo gives a generated file: 0 and 1 (older releases) are kept when the input
+/// has them, anything else becomes today's [`CARGO_MTIME`].
+fn cargo_generated_mtime(input: u64) -> u64 {
+    if input == 0 || input == CARGO_GENERATED_MTIME {
+        input
+    } else {
+        CARGO_MTIME
+    }
+}
+
+/// The mtime cargo gives a file copied from disk: 0 and [`CARGO_LEGACY_MTIME`] (older releases)
+/// are kept when the input has them, anything else becomes [`CARGO_MTIME`].
+fn cargo_disk_mtime(input: u64) -> u64 {
+    if input == 0 || input == CARGO_LEGACY_MTIME {
+        input
+    } else {
+        CARGO_MTIME
+    }
+}
+
 /// Files named by `cargo package` itself rather than copied from disk.
 fn cargo_generated(path: &str) -> bool {
     let mut parts = path.splitn(2, '/');
@@ -1073,15 +1100,16 @@ fn append_cargo<W: Write>(
     stats.files += 1;
     stats.content_bytes += data.len() as u64;
     // The same header calls cargo makes: `set_metadata_in_mode(.., Deterministic)` for files on
-    // disk, and a bare GNU header with mode 0644 and mtime 1 for the files it generates.
+    // disk, and a bare GNU header (no uid/gid/device fields) with mode 0644 for generated files.
+
     let mut h = tar::Header::new_gnu();
     if cargo_generated(&entry.path) {
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_size(data.len() as u64);
-        h.set_mtime(CARGO_GENERATED_MTIME);
+        h.set_mtime(cargo_generated_mtime(entry.mtime));
     } else {
-        h.set_mtime(CARGO_MTIME);
+        h.set_mtime(cargo_disk_mtime(entry.mtime));
         h.set_uid(0);
         h.set_gid(0);
         h.set_mode(if entry.executable { 0o755 } else { 0o644 });
