@@ -12,6 +12,8 @@
 //! | [`relgate`] | gates composed into a fail-closed release decision |
 #![forbid(unsafe_code)]
 
+pub mod demo;
+
 pub use artidigest;
 pub use attest;
 pub use regclient;

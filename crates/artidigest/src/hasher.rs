@@ -316,6 +316,15 @@ mod tests {
         assert_eq!(hr.finish().1, b);
     }
 
+    #[cfg(feature = "tokio")]
+    #[tokio::test]
+    async fn async_reader_matches_sync_reader() {
+        let data: Vec<u8> = (0..(BUFFER_SIZE + 5)).map(|i| (i % 251) as u8).collect();
+        let algs = [Algorithm::Sha512, Algorithm::Blake2b256];
+        let a = digest_async_reader(&data[..], &algs).await.unwrap();
+        assert_eq!(a, digest_bytes(&data, &algs));
+    }
+
     #[test]
     fn verify_refuses_missing_algorithm() {
         let set = digest_bytes(b"x", &[Algorithm::Sha256]);

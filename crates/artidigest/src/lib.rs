@@ -26,19 +26,85 @@
 //! # }
 //! ```
 //!
+//! # Archives
+//!
+//! Archives are analysed in memory and never extracted. [`list_archive`] reads a tar, tar.gz or
+//! zip once, checks every entry against [`Limits`] (entry count, sizes, compression ratio, path
+//! length, PAX size) and the structural rules (no `..` or absolute paths, no link escaping the
+//! root, no duplicate names, zip local headers equal to the central directory, no overlapping zip
+//! entries, PAX sizes equal to header sizes, no truncation or trailing data), and returns every
+//! entry with its digests. [`visit_archive`] streams entries to a callback instead; tar.gz is
+//! inflated on a second thread ([`visit_tar_gz`]). Nested archives are reported as files and
+//! never opened.
+//!
+//! ```
+//! use std::io::{Cursor, Write};
+//! use artidigest::{Algorithm, ArchiveErrorKind, ContentProfile, Format, Limits};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A small npm-style tarball.
+//! let mut tar = tar::Builder::new(Vec::new());
+//! let mut header = tar::Header::new_ustar();
+//! header.set_size(2);
+//! header.set_mode(0o644);
+//! header.set_cksum();
+//! tar.append_data(&mut header, "package/package.json", &b"{}"[..])?;
+//! let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+//! gz.write_all(&tar.into_inner()?)?;
+//! let bytes = gz.finish()?;
+//!
+//! let listing = artidigest::list_archive(
+//!     Cursor::new(&bytes),
+//!     Format::TarGz,
+//!     &Limits::default(),
+//!     &[Algorithm::Sha256],
+//! )?;
+//! assert_eq!(listing.entries[0].entry.path, "package/package.json");
+//! assert!(artidigest::check_profile(&listing, ContentProfile::Npm).is_empty());
+//!
+//! // Caps are configurable; hitting one is a typed error naming the entry.
+//! let mut strict = Limits::default();
+//! strict.max_path_len = 10;
+//! let err = artidigest::list_archive(Cursor::new(&bytes), Format::TarGz, &strict, &[])
+//!     .unwrap_err();
+//! assert!(matches!(err.kind(), ArchiveErrorKind::PathTooLong { limit: 10, actual: 20 }));
+//! assert_eq!(err.index(), Some(0));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Wheels are checked against their `RECORD` with [`verify_wheel`], `.crate`s with
+//! [`check_crate`], and every kind's expected layout with [`check_profile`].
+//!
 //! # Features
 //!
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.
 #![forbid(unsafe_code)]
 
+mod archive;
 pub mod checksums;
+mod cratefile;
 mod digest;
+mod gz;
 mod gzip;
 mod hasher;
+mod profile;
+mod record;
 mod repack;
+mod tar;
+mod zip;
 
+pub use crate::archive::{
+    ArchiveError, ArchiveErrorKind, ArchiveSummary, Entry, EntryKind, Format, FormatDetail,
+    HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat, ZipDetail,
+    ZipLocalHeader, list_archive, visit_archive,
+};
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
+pub use crate::cratefile::{
+    CrateError, CrateInfo, MAX_VCS_INFO_SIZE, VcsInfo, check_crate, check_crate_named,
+};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
+pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
 pub use crate::gzip::{
     DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
     inflate_gzip, is_gzip,
@@ -48,9 +114,16 @@ pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
     BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
 };
+pub use crate::profile::{ContentProfile, ProfileFinding, UnknownProfile, check_profile};
+pub use crate::record::{
+    MAX_RECORD_SIZE, RecordCheck, RecordError, RecordErrorKind, RecordProblem, RecordRow,
+    WheelCheck, WheelError, parse_record, verify_record, verify_wheel,
+};
 pub use crate::repack::{
     ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_LEGACY_MTIME, CARGO_MTIME, CompressionInfo,
     DEFAULT_EPOCH, MtimePolicy, OptionParseError, Profile, RepackEntry, RepackError, RepackKind,
     RepackLimits, RepackOptions, RepackReport, Repacked, read_dir_entries, repack_dir,
     repack_entries, write_atomic,
 };
+pub use crate::tar::visit_tar;
+pub use crate::zip::visit_zip;

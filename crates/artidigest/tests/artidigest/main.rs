@@ -7,4 +7,9 @@
 )]
 
 mod checksums;
+mod content;
 mod digest;
+mod fuzzed;
+mod hostile;
+mod kit;
+mod real_archives;

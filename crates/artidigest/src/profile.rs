@@ -1,0 +1,346 @@
+//! Content profiles: the top-level layout each kind of release archive must have (wheel,
+//! sdist, `.crate`, npm tarball, Helm chart), checked on a [`Listing`] with typed findings.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::archive::{EntryKind, Format, Listing};
+
+/// A kind of release archive and the layout it must have.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum ContentProfile {
+    /// A Python wheel: zip with exactly one `<name>-<version>.dist-info/` holding `METADATA`,
+    /// `WHEEL` and `RECORD`; files and directories only.
+    Wheel,
+    /// A Python sdist: tar.gz with one root `<name>-<version>/` holding `PKG-INFO`.
+    Sdist,
+    /// A cargo `.crate`: tar.gz with one root `<name>-<version>/` holding `Cargo.toml` and
+    /// `Cargo.toml.orig`; files and directories only.
+    Crate,
+    /// An npm tarball: tar.gz whose entries are all under `package/`, with
+    /// `package/package.json`.
+    Npm,
+    /// A Helm chart: tar.gz with one root `<chart>/` holding `Chart.yaml`.
+    Helm,
+}
+
+impl ContentProfile {
+    /// Every profile.
+    pub const ALL: [ContentProfile; 5] = [
+        ContentProfile::Wheel,
+        ContentProfile::Sdist,
+        ContentProfile::Crate,
+        ContentProfile::Npm,
+        ContentProfile::Helm,
+    ];
+
+    /// The short name (`wheel`, `sdist`, `crate`, `npm`, `helm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentProfile::Wheel => "wheel",
+            ContentProfile::Sdist => "sdist",
+            ContentProfile::Crate => "crate",
+            ContentProfile::Npm => "npm",
+            ContentProfile::Helm => "helm",
+        }
+    }
+
+    /// The container format the profile requires.
+    pub fn format(self) -> Format {
+        match self {
+            ContentProfile::Wheel => Format::Zip,
+            _ => Format::TarGz,
+        }
+    }
+
+    /// The profile a file name implies, where it is unambiguous (`.whl`, `.crate`, `.tar.gz`
+    /// sdists); `.tgz` may be npm or Helm: see [`ContentProfile::detect`].
+    pub fn from_file_name(name: &str) -> Option<ContentProfile> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".whl") {
+            Some(ContentProfile::Wheel)
+        } else if lower.ends_with(".crate") {
+            Some(ContentProfile::Crate)
+        } else if lower.ends_with(".tar.gz") {
+            Some(ContentProfile::Sdist)
+        } else {
+            None
+        }
+    }
+
+    /// Guesses the profile from the file name, then from the content (`package/package.json`
+    /// means npm, `<root>/Chart.yaml` means Helm).
+    pub fn detect(file_name: &str, listing: &Listing) -> Option<ContentProfile> {
+        if let Some(p) = ContentProfile::from_file_name(file_name) {
+            return Some(p);
+        }
+        if listing.get("package/package.json").is_some() {
+            return Some(ContentProfile::Npm);
+        }
+        let roots = roots(listing);
+        if roots.len() == 1
+            && roots
+                .iter()
+                .any(|r| listing.get(&format!("{r}/Chart.yaml")).is_some())
+        {
+            return Some(ContentProfile::Helm);
+        }
+        None
+    }
+}
+
+impl fmt::Display for ContentProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// [`ContentProfile::from_str`] was given an unknown name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown content profile {0:?} (expected wheel, sdist, crate, npm or helm)")]
+pub struct UnknownProfile(pub String);
+
+impl FromStr for ContentProfile {
+    type Err = UnknownProfile;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ContentProfile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| UnknownProfile(s.to_owned()))
+    }
+}
+
+impl From<ContentProfile> for String {
+    fn from(p: ContentProfile) -> String {
+        p.name().to_owned()
+    }
+}
+
+impl TryFrom<String> for ContentProfile {
+    type Error = UnknownProfile;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// One way an archive departs from its profile.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum ProfileFinding {
+    /// The container format is not the profile's.
+    #[error("a {profile} must be {expected}, this is {found}")]
+    WrongFormat {
+        /// The profile.
+        profile: ContentProfile,
+        /// Its format.
+        expected: Format,
+        /// The archive's format.
+        found: Format,
+    },
+    /// Not exactly one top-level directory.
+    #[error("expected one top-level directory, found {roots:?}")]
+    NotSingleRoot {
+        /// The top-level names found.
+        roots: Vec<String>,
+    },
+    /// An entry outside the required root.
+    #[error("entry {index} {path:?} is outside {root}/")]
+    OutsideRoot {
+        /// Entry index.
+        index: usize,
+        /// Its path.
+        path: String,
+        /// The required root.
+        root: String,
+    },
+    /// A required file is missing.
+    #[error("{path} is missing")]
+    MissingFile {
+        /// The required path.
+        path: String,
+    },
+    /// Not exactly one `*.dist-info` directory in a wheel.
+    #[error("expected one top-level *.dist-info directory, found {found:?}")]
+    DistInfo {
+        /// The `*.dist-info` directories found.
+        found: Vec<String>,
+    },
+    /// A link or special entry where the profile allows only files and directories.
+    #[error("entry {index} {path:?} is a {kind}; a {profile} holds only files and directories")]
+    NotAFile {
+        /// Entry index.
+        index: usize,
+        /// Its path.
+        path: String,
+        /// What it is.
+        kind: EntryKind,
+        /// The profile.
+        profile: ContentProfile,
+    },
+}
+
+impl ProfileFinding {
+    /// A stable kebab-case code (`wrong-format`, `not-single-root`, `outside-root`,
+    /// `missing-file`, `dist-info`, `not-a-file`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProfileFinding::WrongFormat { .. } => "wrong-format",
+            ProfileFinding::NotSingleRoot { .. } => "not-single-root",
+            ProfileFinding::OutsideRoot { .. } => "outside-root",
+            ProfileFinding::MissingFile { .. } => "missing-file",
+            ProfileFinding::DistInfo { .. } => "dist-info",
+            ProfileFinding::NotAFile { .. } => "not-a-file",
+        }
+    }
+}
+
+/// The distinct first path components of the entries (the archive root `.` aside).
+fn roots(listing: &Listing) -> BTreeSet<String> {
+    listing
+        .entries
+        .iter()
+        .filter(|e| e.entry.path != ".")
+        .map(|e| {
+            e.entry
+                .path
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn require_file(listing: &Listing, path: String, out: &mut Vec<ProfileFinding>) {
+    let found = listing
+        .get(&path)
+        .is_some_and(|e| e.entry.kind == EntryKind::File);
+    if !found {
+        out.push(ProfileFinding::MissingFile { path });
+    }
+}
+
+fn only_files(listing: &Listing, profile: ContentProfile, out: &mut Vec<ProfileFinding>) {
+    for e in &listing.entries {
+        if !matches!(e.entry.kind, EntryKind::File | EntryKind::Dir) {
+            out.push(ProfileFinding::NotAFile {
+                index: e.entry.index,
+                path: e.entry.path.clone(),
+                kind: e.entry.kind,
+                profile,
+            });
+        }
+    }
+}
+
+/// Checks a listing against a profile; an empty result means the layout conforms.
+///
+/// ```
+/// use artidigest::{ContentProfile, Format, Limits, list_archive, check_profile};
+/// use std::io::Write;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut b = tar::Builder::new(Vec::new());
+/// let mut h = tar::Header::new_ustar();
+/// h.set_size(2);
+/// h.set_cksum();
+/// b.append_data(&mut h, "package/package.json", &b"{}"[..])?;
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+/// gz.write_all(&b.into_inner()?)?;
+/// let listing = list_archive(std::io::Cursor::new(gz.finish()?), Format::TarGz, &Limits::default(), &[])?;
+/// assert!(check_profile(&listing, ContentProfile::Npm).is_empty());
+/// let findings = check_profile(&listing, ContentProfile::Helm);
+/// assert_eq!(findings[0].code(), "missing-file");
+/// # Ok(())
+/// # }
+/// ```
+pub fn check_profile(listing: &Listing, profile: ContentProfile) -> Vec<ProfileFinding> {
+    let mut out = Vec::new();
+    if listing.format != profile.format()
+        && !(profile.format() == Format::TarGz && listing.format == Format::Tar)
+    {
+        out.push(ProfileFinding::WrongFormat {
+            profile,
+            expected: profile.format(),
+            found: listing.format,
+        });
+    }
+    let roots = roots(listing);
+    match profile {
+        ContentProfile::Wheel => {
+            only_files(listing, profile, &mut out);
+            let dist_infos: Vec<String> = roots
+                .iter()
+                .filter(|r| r.ends_with(".dist-info"))
+                .cloned()
+                .collect();
+            if dist_infos.len() != 1 {
+                out.push(ProfileFinding::DistInfo { found: dist_infos });
+            } else {
+                for f in ["METADATA", "WHEEL", "RECORD"] {
+                    require_file(listing, format!("{}/{f}", dist_infos[0]), &mut out);
+                }
+            }
+        }
+        ContentProfile::Npm => {
+            for e in &listing.entries {
+                if !e.entry.path.starts_with("package/") && e.entry.path != "package" {
+                    out.push(ProfileFinding::OutsideRoot {
+                        index: e.entry.index,
+                        path: e.entry.path.clone(),
+                        root: "package".into(),
+                    });
+                }
+            }
+            require_file(listing, "package/package.json".into(), &mut out);
+        }
+        ContentProfile::Sdist | ContentProfile::Crate | ContentProfile::Helm => {
+            if profile == ContentProfile::Crate {
+                only_files(listing, profile, &mut out);
+            }
+            if roots.len() != 1 {
+                out.push(ProfileFinding::NotSingleRoot {
+                    roots: roots.into_iter().collect(),
+                });
+            } else if let Some(root) = roots.into_iter().next() {
+                let required: &[&str] = match profile {
+                    ContentProfile::Sdist => &["PKG-INFO"],
+                    ContentProfile::Crate => &["Cargo.toml", "Cargo.toml.orig"],
+                    _ => &["Chart.yaml"],
+                };
+                for f in required {
+                    require_file(listing, format!("{root}/{f}"), &mut out);
+                }
+                // A lone file at the top level is not a root directory.
+                if listing
+                    .get(&root)
+                    .is_some_and(|e| e.entry.kind != EntryKind::Dir)
+                    || listing.entries.iter().all(|e| e.entry.path == root)
+                {
+                    out.push(ProfileFinding::NotSingleRoot { roots: vec![root] });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in ContentProfile::ALL {
+            assert_eq!(p.to_string().parse::<ContentProfile>().unwrap(), p);
+        }
+        assert!("rpm".parse::<ContentProfile>().is_err());
+        assert_eq!(
+            ContentProfile::from_file_name("six-1.16.0-py2.py3-none-any.whl"),
+            Some(ContentProfile::Wheel)
+        );
+    }
+}

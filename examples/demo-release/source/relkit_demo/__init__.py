@@ -1,0 +1,3 @@
+"""relkit's demo package."""
+
+__version__ = "1.2.3"

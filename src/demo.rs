@@ -1,0 +1,280 @@
+//! The demo release that ships in `examples/demo-release/`, and the code that makes it.
+//!
+//! The demo is a small project, `relkit-demo` 1.2.3, released as a Python wheel and sdist, a
+//! Rust `.crate` and an npm tarball, with a `SHA256SUMS` file, plus the tree its version files
+//! come from. Every archive is written by `artidigest`'s deterministic repacker, so the same
+//! code always makes the same bytes: the workspace test `demo_release` regenerates it and
+//! compares it with the committed copy, and `cargo run --example make_demo_release` rewrites it.
+//!
+//! [`DemoRelease`] can also make variants (another version, tampered bytes) for tests.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use artidigest::checksums::Style;
+use artidigest::{Algorithm, ChecksumFile, digest_bytes};
+use artidigest::{ArchiveFormat, RepackEntry, RepackError, RepackOptions, repack_entries};
+
+/// The folder of the demo release in this repository.
+pub fn demo_release_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-release")
+}
+
+/// A demo release to generate.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DemoRelease {
+    /// Project name as Cargo and npm spell it (`relkit-demo`).
+    pub name: String,
+    /// The release version (`1.2.3`).
+    pub version: String,
+    /// The release date written into the changelog (`2026-11-20`).
+    pub date: String,
+}
+
+impl Default for DemoRelease {
+    fn default() -> Self {
+        DemoRelease {
+            name: String::from("relkit-demo"),
+            version: String::from("1.2.3"),
+            date: String::from("2026-11-20"),
+        }
+    }
+}
+
+/// Why the demo release could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// A file could not be written.
+    #[error("cannot write {}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// An archive could not be built.
+    #[error("cannot build {name}")]
+    Repack {
+        /// The artifact.
+        name: String,
+        /// The cause.
+        #[source]
+        source: RepackError,
+    },
+}
+
+/// What [`DemoRelease::write`] produced: the artifact files, relative to the release folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DemoFiles {
+    /// `dist/…` artifacts, in checksum-file order.
+    pub artifacts: Vec<String>,
+    /// `source/…` files.
+    pub sources: Vec<String>,
+}
+
+impl DemoRelease {
+    /// The Python distribution name (`relkit_demo`).
+    pub fn python_name(&self) -> String {
+        self.name.replace('-', "_")
+    }
+
+    /// Writes `source/` and `dist/` (with `dist/SHA256SUMS`) under `dir`.
+    pub fn write(&self, dir: &Path) -> Result<DemoFiles, DemoError> {
+        let mut files = DemoFiles {
+            artifacts: Vec::new(),
+            sources: Vec::new(),
+        };
+        for (rel, text) in self.source_files() {
+            write_file(&dir.join("source").join(&rel), text.as_bytes())?;
+            files.sources.push(format!("source/{rel}"));
+        }
+        let dist = dir.join("dist");
+        let mut sums = Vec::new();
+        for (name, bytes) in self.artifacts()? {
+            write_file(&dist.join(&name), &bytes)?;
+            let set = digest_bytes(&bytes, &[Algorithm::Sha256]);
+            if let Some(d) = set.get(Algorithm::Sha256) {
+                sums.push((name.clone(), *d));
+            }
+            files.artifacts.push(format!("dist/{name}"));
+        }
+        let sums = ChecksumFile::from_entries(sums, Style::Text);
+        write_file(&dist.join("SHA256SUMS"), sums.to_string().as_bytes())?;
+        Ok(files)
+    }
+
+    /// The version-bearing files of the project's tree at the release tag.
+    pub fn source_files(&self) -> Vec<(String, String)> {
+        let (n, v, py, date) = (&self.name, &self.version, self.python_name(), &self.date);
+        vec![
+            (
+                String::from("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"{n}\"\nversion = \"{v}\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"relkit's demo release\"\n"
+                ),
+            ),
+            (
+                String::from("pyproject.toml"),
+                format!(
+                    "[build-system]\nrequires = [\"flit_core>=3.9\"]\nbuild-backend = \"flit_core.buildapi\"\n\n[project]\nname = \"{py}\"\nversion = \"{v}\"\ndescription = \"relkit's demo release\"\nrequires-python = \">=3.9\"\n"
+                ),
+            ),
+            (format!("{py}/__init__.py"), self.init_py()),
+            (
+                String::from("package.json"),
+                format!(
+                    "{{\n  \"name\": \"{n}\",\n  \"version\": \"{v}\",\n  \"description\": \"relkit's demo release\",\n  \"main\": \"index.js\",\n  \"license\": \"MIT\"\n}}\n"
+                ),
+            ),
+            (
+                String::from("CHANGELOG.md"),
+                format!(
+                    "# Changelog\n\n## [Unreleased]\n\n## [{v}] - {date}\n\n### Added\n\n- The demo release that relkit verifies.\n\n## [1.2.2] - 2026-10-01\n\n### Fixed\n\n- An earlier release.\n\n[Unreleased]: https://example.invalid/compare/v{v}...HEAD\n[{v}]: https://example.invalid/compare/v1.2.2...v{v}\n[1.2.2]: https://example.invalid/releases/v1.2.2\n"
+                ),
+            ),
+        ]
+    }
+
+    fn init_py(&self) -> String {
+        format!(
+            "\"\"\"relkit's demo package.\"\"\"\n\n__version__ = \"{}\"\n",
+            self.version
+        )
+    }
+
+    /// The release artifacts: name and bytes, in a fixed order.
+    pub fn artifacts(&self) -> Result<Vec<(String, Vec<u8>)>, DemoError> {
+        let (n, v, py) = (&self.name, &self.version, self.python_name());
+        let mut out = Vec::new();
+
+        // The wheel, with an honest RECORD.
+        let dist_info = format!("{py}-{v}.dist-info");
+        let mut wheel_files = vec![
+            (format!("{py}/__init__.py"), self.init_py().into_bytes()),
+            (
+                format!("{dist_info}/METADATA"),
+                format!("Metadata-Version: 2.1\nName: {py}\nVersion: {v}\nSummary: relkit's demo release\n").into_bytes(),
+            ),
+            (
+                format!("{dist_info}/WHEEL"),
+                b"Wheel-Version: 1.0\nGenerator: relkit-demo\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+            ),
+        ];
+        let mut record = String::new();
+        for (path, bytes) in &wheel_files {
+            let set = digest_bytes(bytes, &[Algorithm::Sha256]);
+            if let Some(d) = set.get(Algorithm::Sha256) {
+                record.push_str(&format!("{path},{},{}\n", d.to_record(), bytes.len()));
+            }
+        }
+        record.push_str(&format!("{dist_info}/RECORD,,\n"));
+        wheel_files.push((format!("{dist_info}/RECORD"), record.into_bytes()));
+        let wheel = format!("{py}-{v}-py3-none-any.whl");
+        out.push((
+            wheel.clone(),
+            pack(
+                &wheel,
+                files(wheel_files),
+                RepackOptions::new(ArchiveFormat::Zip),
+            )?,
+        ));
+
+        // The sdist.
+        let root = format!("{py}-{v}");
+        let sources = self.source_files();
+        let pick = |name: &str| {
+            sources
+                .iter()
+                .find(|(p, _)| p == name)
+                .map(|(_, t)| t.clone().into_bytes())
+                .unwrap_or_default()
+        };
+        let sdist_files = vec![
+            (
+                format!("{root}/PKG-INFO"),
+                format!("Metadata-Version: 2.1\nName: {py}\nVersion: {v}\nSummary: relkit's demo release\n").into_bytes(),
+            ),
+            (format!("{root}/pyproject.toml"), pick("pyproject.toml")),
+            (format!("{root}/{py}/__init__.py"), self.init_py().into_bytes()),
+        ];
+        let sdist = format!("{root}.tar.gz");
+        out.push((
+            sdist.clone(),
+            pack(
+                &sdist,
+                files(sdist_files),
+                RepackOptions::new(ArchiveFormat::TarGz),
+            )?,
+        ));
+
+        // The crate, following `cargo package`'s conventions.
+        let croot = format!("{n}-{v}");
+        let crate_files = vec![
+            (
+                format!("{croot}/.cargo_vcs_info.json"),
+                b"{\n  \"git\": {\n    \"sha1\": \"4b825dc642cb6eb9a060e54bf8d69288fbee4904\"\n  },\n  \"path_in_vcs\": \"\"\n}".to_vec(),
+            ),
+            (format!("{croot}/Cargo.toml"), pick("Cargo.toml")),
+            (format!("{croot}/Cargo.toml.orig"), pick("Cargo.toml")),
+            (
+                format!("{croot}/src/lib.rs"),
+                b"//! relkit's demo crate.\n\n/// The answer.\npub fn answer() -> u32 {\n    42\n}\n".to_vec(),
+            ),
+        ];
+        let krate = format!("{croot}.crate");
+        out.push((
+            krate.clone(),
+            pack(&krate, files(crate_files), RepackOptions::cargo())?,
+        ));
+
+        // The npm tarball.
+        let npm_files = vec![
+            (String::from("package/package.json"), pick("package.json")),
+            (
+                String::from("package/index.js"),
+                b"module.exports = function answer() { return 42; };\n".to_vec(),
+            ),
+        ];
+        let npm = format!("{n}-{v}.tgz");
+        out.push((
+            npm.clone(),
+            pack(
+                &npm,
+                files(npm_files),
+                RepackOptions::new(ArchiveFormat::TarGz),
+            )?,
+        ));
+        Ok(out)
+    }
+}
+
+fn files(list: Vec<(String, Vec<u8>)>) -> Vec<RepackEntry> {
+    list.into_iter()
+        .map(|(p, b)| RepackEntry::file(p, b))
+        .collect()
+}
+
+fn pack(name: &str, entries: Vec<RepackEntry>, opts: RepackOptions) -> Result<Vec<u8>, DemoError> {
+    repack_entries(entries, &opts)
+        .map(|r| r.bytes)
+        .map_err(|source| DemoError::Repack {
+            name: name.to_owned(),
+            source,
+        })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
+    let io_err = |source| DemoError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io_err)?;
+    }
+    fs::write(path, bytes).map_err(io_err)
+}
