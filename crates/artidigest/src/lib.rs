@@ -120,9 +120,9 @@ pub use crate::record::{
     WheelCheck, WheelError, parse_record, verify_record, verify_wheel,
 };
 pub use crate::repack::{
-    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_LEGACY_MTIME, CARGO_MTIME, CompressionInfo,
-    DEFAULT_EPOCH, MtimePolicy, OptionParseError, Profile, RepackEntry, RepackError, RepackKind,
-    RepackLimits, RepackOptions, RepackReport, Repacked, read_dir_entries, repack_dir,
+    CARGO_GENERATED_MTIME, CARGO_LEGACY_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH,
+    MtimePolicy, OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackOptions,
+    RepackReport, Repacked, read_archive_entries, read_dir_entries, repack_bytes, repack_dir,
     repack_entries, write_atomic,
 };
 pub use crate::tar::visit_tar;

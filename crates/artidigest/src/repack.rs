@@ -9,12 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::archive::{ArchiveError, Entry, EntryKind, Format, Limits};
 use crate::gzip::{DEFLATE_BACKEND, GzipHeader};
 use crate::{Algorithm, Digest, digest_bytes};
 
@@ -127,63 +128,6 @@ impl RepackEntry {
         self.uname = uname.to_owned();
         self.gname = gname.to_owned();
         self
-    }
-}
-
-/// The archive format to write.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub enum ArchiveFormat {
-    /// An uncompressed POSIX tar (ustar, with PAX records only where needed).
-    Tar,
-    /// A gzip-compressed tar.
-    TarGz,
-    /// A zip archive with deflate-compressed entries.
-    Zip,
-}
-
-impl ArchiveFormat {
-    /// The usual file extension: `tar`, `tar.gz`, `zip`.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ArchiveFormat::Tar => "tar",
-            ArchiveFormat::TarGz => "tar.gz",
-            ArchiveFormat::Zip => "zip",
-        }
-    }
-}
-
-impl fmt::Display for ArchiveFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.extension())
-    }
-}
-
-impl FromStr for ArchiveFormat {
-    type Err = OptionParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "tar" => Ok(ArchiveFormat::Tar),
-            "tar.gz" | "tgz" | "crate" => Ok(ArchiveFormat::TarGz),
-            "zip" | "whl" => Ok(ArchiveFormat::Zip),
-            _ => Err(OptionParseError::new("archive format", s)),
-        }
-    }
-}
-
-impl From<ArchiveFormat> for String {
-    fn from(f: ArchiveFormat) -> String {
-        f.to_string()
-    }
-}
-
-impl TryFrom<String> for ArchiveFormat {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 
@@ -334,37 +278,12 @@ impl OptionParseError {
     }
 }
 
-/// Caps that bound the memory a repack may use. Every cap is configurable.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepackLimits {
-    /// Most entries in one archive or folder.
-    pub max_entries: usize,
-    /// Largest content of one entry, in bytes.
-    pub max_entry_bytes: u64,
-    /// Largest total content, in bytes.
-    pub max_total_bytes: u64,
-    /// Longest path, in bytes.
-    pub max_path_len: usize,
-}
-
-impl Default for RepackLimits {
-    fn default() -> Self {
-        RepackLimits {
-            max_entries: 100_000,
-            max_entry_bytes: 512 << 20,
-            max_total_bytes: 1 << 30,
-            max_path_len: 4096,
-        }
-    }
-}
-
 /// Options for a repack: format, profile, mtime policy, compression level and caps.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepackOptions {
     /// The output format.
-    pub format: ArchiveFormat,
+    pub format: Format,
     /// The conventions to follow.
     pub profile: Profile,
     /// How mtimes are set (ignored by [`Profile::Cargo`], which fixes them).
@@ -375,31 +294,31 @@ pub struct RepackOptions {
     /// with `<top folder>.crate` when left `None`.
     pub gzip_name: Option<String>,
     /// Caps on entries and sizes.
-    pub limits: RepackLimits,
+    pub limits: Limits,
 }
 
 impl RepackOptions {
     /// The deterministic profile for `format`: mtime fixed at [`DEFAULT_EPOCH`], level 9.
-    pub fn new(format: ArchiveFormat) -> Self {
+    pub fn new(format: Format) -> Self {
         RepackOptions {
             format,
             profile: Profile::Deterministic,
             mtime: MtimePolicy::Fixed(DEFAULT_EPOCH),
             level: 9,
             gzip_name: None,
-            limits: RepackLimits::default(),
+            limits: Limits::default(),
         }
     }
 
     /// The `cargo package` profile (tar.gz, level 9, fixed mtimes).
     pub fn cargo() -> Self {
         RepackOptions {
-            format: ArchiveFormat::TarGz,
+            format: Format::TarGz,
             profile: Profile::Cargo,
             mtime: MtimePolicy::Fixed(CARGO_MTIME),
             level: 9,
             gzip_name: None,
-            limits: RepackLimits::default(),
+            limits: Limits::default(),
         }
     }
 
@@ -422,7 +341,7 @@ impl RepackOptions {
     }
 
     /// The same options with other caps.
-    pub fn with_limits(mut self, limits: RepackLimits) -> Self {
+    pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -445,7 +364,7 @@ pub struct CompressionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepackReport {
     /// The output format.
-    pub format: ArchiveFormat,
+    pub format: Format,
     /// The profile followed.
     pub profile: Profile,
     /// The mtime policy applied.
@@ -546,7 +465,7 @@ pub enum RepackError {
         /// The profile.
         profile: Profile,
         /// The output format.
-        format: ArchiveFormat,
+        format: Format,
     },
     /// A folder holds something other than a file, directory or symlink (device, FIFO, socket).
     #[error("{path}: special files (devices, FIFOs, sockets) are refused")]
@@ -554,7 +473,7 @@ pub enum RepackError {
         /// The file.
         path: PathBuf,
     },
-    /// More entries than [`RepackLimits::max_entries`].
+    /// More entries than [`Limits::max_entries`].
     #[error("more than {limit} entries")]
     TooManyEntries {
         /// The cap.
@@ -568,9 +487,20 @@ pub enum RepackError {
         /// The cap.
         limit: u64,
     },
-    /// The input archive could not be read.
+    /// The input archive could not be read (or was refused as hostile).
     #[error("cannot read the input archive")]
-    Read(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Read(#[source] ArchiveError),
+    /// The input is not a tar, tar.gz or zip archive.
+    #[error("the input is not a tar, tar.gz or zip archive")]
+    UnknownFormat,
+    /// The input archive holds an entry repacking cannot represent (device, FIFO, sparse file).
+    #[error("entry {path:?}: a {kind} entry cannot be repacked")]
+    UnsupportedEntry {
+        /// The entry's path.
+        path: String,
+        /// Its kind.
+        kind: EntryKind,
+    },
     /// Reading a folder failed.
     #[error("{path}: {source}")]
     Io {
@@ -584,7 +514,7 @@ pub enum RepackError {
     #[error("cannot write the {format} output")]
     Write {
         /// The format being written.
-        format: ArchiveFormat,
+        format: Format,
         /// The cause.
         #[source]
         source: io::Error,
@@ -624,7 +554,7 @@ enum NormalKind {
 }
 
 /// Validates a relative archive path and returns it without `./` prefixes or a trailing `/`.
-pub(crate) fn normalize_path(path: &str, limits: &RepackLimits) -> Result<String, RepackError> {
+pub(crate) fn normalize_path(path: &str, limits: &Limits) -> Result<String, RepackError> {
     let bad = |reason| RepackError::InvalidPath {
         path: path.to_owned(),
         reason,
@@ -707,17 +637,17 @@ fn normalize(
         let path = normalize_path(&entry.path, limits)?;
         if let RepackKind::File(data) = &entry.kind {
             let len = data.len() as u64;
-            if len > limits.max_entry_bytes {
+            if len > limits.max_entry_size {
                 return Err(RepackError::TooLarge {
                     path,
-                    limit: limits.max_entry_bytes,
+                    limit: limits.max_entry_size,
                 });
             }
             total = total.saturating_add(len);
-            if total > limits.max_total_bytes {
+            if total > limits.max_total_size {
                 return Err(RepackError::TooLarge {
                     path,
-                    limit: limits.max_total_bytes,
+                    limit: limits.max_total_size,
                 });
             }
         }
@@ -747,10 +677,10 @@ fn normalize(
                     Some(RepackKind::File(data)) => {
                         hardlinks += 1;
                         total = total.saturating_add(data.len() as u64);
-                        if total > limits.max_total_bytes {
+                        if total > limits.max_total_size {
                             return Err(RepackError::TooLarge {
                                 path: path.clone(),
-                                limit: limits.max_total_bytes,
+                                limit: limits.max_total_size,
                             });
                         }
                         NormalKind::File(data.clone())
@@ -795,7 +725,7 @@ pub fn repack_entries(
         ..Stats::default()
     };
     let (bytes, compression) = match (opts.format, opts.profile) {
-        (ArchiveFormat::Zip, Profile::Cargo) => {
+        (Format::Zip, Profile::Cargo) => {
             return Err(RepackError::Unsupported {
                 path: String::new(),
                 what: "zip archive",
@@ -803,7 +733,7 @@ pub fn repack_entries(
                 format: opts.format,
             });
         }
-        (ArchiveFormat::Zip, Profile::Deterministic) => {
+        (Format::Zip, Profile::Deterministic) => {
             let bytes =
                 write_zip(&normal, opts, &mut stats).map_err(|source| RepackError::Write {
                     format: opts.format,
@@ -816,11 +746,11 @@ pub fn repack_entries(
             };
             (bytes, Some(info))
         }
-        (ArchiveFormat::Tar, _) => {
+        (Format::Tar, _) => {
             let bytes = write_tar(Vec::new(), &normal, opts, &mut stats)?;
             (bytes, None)
         }
-        (ArchiveFormat::TarGz, _) => {
+        (Format::TarGz, _) => {
             let name = gzip_name(&normal, opts);
             let mut builder = flate2::GzBuilder::new().mtime(0).operating_system(255);
             if let Some(name) = &name {
@@ -1189,12 +1119,78 @@ fn write_zip(entries: &[Normal], opts: &RepackOptions, stats: &mut Stats) -> io:
     Ok(cursor.into_inner())
 }
 
+/// Reads every entry of an archive through the hostile-safe readers ([`crate::visit_archive`])
+/// into repack entries, holding contents in memory within `limits`.
+pub fn read_archive_entries<R: Read + Seek + Send>(
+    reader: R,
+    format: Format,
+    limits: &Limits,
+) -> Result<Vec<RepackEntry>, RepackError> {
+    let mut out = Vec::new();
+    let mut unsupported = None;
+    crate::archive::visit_archive(reader, format, limits, |entry: &Entry, content| {
+        let kind = match entry.kind {
+            EntryKind::File => {
+                let mut data = Vec::with_capacity(entry.size.min(1 << 20) as usize);
+                content.read_to_end(&mut data)?;
+                RepackKind::File(data)
+            }
+            EntryKind::Dir => RepackKind::Directory,
+            EntryKind::Symlink => {
+                RepackKind::Symlink(entry.link_target.clone().unwrap_or_default())
+            }
+            EntryKind::Hardlink => {
+                RepackKind::Hardlink(entry.link_target.clone().unwrap_or_default())
+            }
+            other => {
+                unsupported.get_or_insert((entry.path.clone(), other));
+                return Ok(());
+            }
+        };
+        if entry.path == "." {
+            // The archive root itself (`./`): implied by every path, never written.
+            return Ok(());
+        }
+        let mode = match (entry.mode, &kind) {
+            (0, RepackKind::Directory) => 0o755,
+            (0, _) => 0o644,
+            (m, _) => m,
+        };
+        out.push(RepackEntry {
+            path: entry.path.clone(),
+            kind,
+            mode,
+            mtime: u64::try_from(entry.mtime).unwrap_or(0),
+            uid: entry.uid,
+            gid: entry.gid,
+            uname: entry.uname.clone(),
+            gname: entry.gname.clone(),
+        });
+        Ok(())
+    })
+    .map_err(RepackError::Read)?;
+    if let Some((path, kind)) = unsupported {
+        return Err(RepackError::UnsupportedEntry { path, kind });
+    }
+    Ok(out)
+}
+
+/// Repacks an archive held in memory; `format` is sniffed from the bytes when `None`.
+pub fn repack_bytes(
+    input: &[u8],
+    format: Option<Format>,
+    opts: &RepackOptions,
+) -> Result<Repacked, RepackError> {
+    let format = format
+        .or_else(|| Format::sniff(input))
+        .ok_or(RepackError::UnknownFormat)?;
+    let entries = read_archive_entries(io::Cursor::new(input), format, &opts.limits)?;
+    repack_entries(entries, opts)
+}
+
 /// Reads a folder into entries without following any symlink: links become symlink entries
 /// (refused when they point outside the folder), devices, FIFOs and sockets are refused.
-pub fn read_dir_entries(
-    root: &Path,
-    limits: &RepackLimits,
-) -> Result<Vec<RepackEntry>, RepackError> {
+pub fn read_dir_entries(root: &Path, limits: &Limits) -> Result<Vec<RepackEntry>, RepackError> {
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -1243,7 +1239,7 @@ pub fn read_dir_entries(
                 stack.push((path.clone(), rel_path.clone()));
                 RepackEntry::directory(rel_path.clone())
             } else if ft.is_file() {
-                let cap = limits.max_entry_bytes.min(limits.max_total_bytes - total);
+                let cap = limits.max_entry_size.min(limits.max_total_size - total);
                 let file = fs::File::open(&path).map_err(io_err(&path))?;
                 let mut data = Vec::new();
                 file.take(cap + 1)
@@ -1347,7 +1343,8 @@ mod tests {
 
     #[test]
     fn paths_are_validated() {
-        let l = RepackLimits::default();
+        let l = Limits::default();
+        assert_eq!(l.max_path_len, 1024);
         assert_eq!(normalize_path("./a/b/", &l).unwrap(), "a/b");
         for bad in [
             "",
@@ -1424,14 +1421,10 @@ mod tests {
         ] {
             assert_eq!(p.to_string().parse::<MtimePolicy>().unwrap(), p);
         }
-        for f in [ArchiveFormat::Tar, ArchiveFormat::TarGz, ArchiveFormat::Zip] {
-            assert_eq!(f.to_string().parse::<ArchiveFormat>().unwrap(), f);
-        }
         for p in [Profile::Deterministic, Profile::Cargo] {
             assert_eq!(p.to_string().parse::<Profile>().unwrap(), p);
         }
         assert!("clamp:x".parse::<MtimePolicy>().is_err());
-        assert!("7z".parse::<ArchiveFormat>().is_err());
         assert_eq!(MtimePolicy::Clamp(10).apply(5), 5);
         assert_eq!(MtimePolicy::Clamp(10).apply(50), 10);
         assert_eq!(MtimePolicy::Fixed(10).apply(5), 10);
@@ -1439,7 +1432,7 @@ mod tests {
 
     #[test]
     fn tar_headers_are_normalised() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::Tar)).unwrap();
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         let mut seen = Vec::new();
         for e in ar.entries().unwrap() {
@@ -1482,7 +1475,7 @@ mod tests {
             RepackEntry::file(link_target.clone(), "y"),
             RepackEntry::symlink("l", link_target.clone()),
         ];
-        let out = repack_entries(entries, &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(entries, &RepackOptions::new(Format::Tar)).unwrap();
         assert_eq!(out.report.pax_headers, 3);
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         let mut names = Vec::new();
@@ -1503,7 +1496,7 @@ mod tests {
 
     #[test]
     fn zip_output_is_normalised() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Zip)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::Zip)).unwrap();
         let mut z = zip::ZipArchive::new(io::Cursor::new(out.bytes.clone())).unwrap();
         let names: Vec<_> = z.file_names().map(str::to_owned).collect();
         assert_eq!(names.len(), 4);
@@ -1512,13 +1505,13 @@ mod tests {
         assert_eq!(f.last_modified().unwrap().year(), 1980);
         assert_eq!(f.compression(), zip::CompressionMethod::Deflated);
         drop(f);
-        let second = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Zip)).unwrap();
+        let second = repack_entries(sample(), &RepackOptions::new(Format::Zip)).unwrap();
         assert_eq!(out.bytes, second.bytes);
     }
 
     #[test]
     fn bad_entries_are_refused() {
-        let opts = RepackOptions::new(ArchiveFormat::TarGz);
+        let opts = RepackOptions::new(Format::TarGz);
         let dup = vec![RepackEntry::file("a", "1"), RepackEntry::file("./a", "2")];
         assert!(matches!(
             repack_entries(dup, &opts),
@@ -1535,18 +1528,18 @@ mod tests {
             Err(RepackError::BadLinkTarget { reason, .. }) if reason.contains("no entry")
         ));
         let big = vec![RepackEntry::file("a", vec![0u8; 11])];
-        let small = opts.clone().with_limits(RepackLimits {
-            max_entry_bytes: 10,
-            ..RepackLimits::default()
+        let small = opts.clone().with_limits(Limits {
+            max_entry_size: 10,
+            ..Limits::default()
         });
         assert!(matches!(
             repack_entries(big, &small),
             Err(RepackError::TooLarge { limit: 10, .. })
         ));
         let many = vec![RepackEntry::file("a", ""), RepackEntry::file("b", "")];
-        let one = opts.clone().with_limits(RepackLimits {
+        let one = opts.clone().with_limits(Limits {
             max_entries: 1,
-            ..RepackLimits::default()
+            ..Limits::default()
         });
         assert!(matches!(
             repack_entries(many, &one),
@@ -1565,7 +1558,7 @@ mod tests {
             RepackEntry::hardlink("b", "a"),
             RepackEntry::file("a", "data"),
         ];
-        let out = repack_entries(entries, &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(entries, &RepackOptions::new(Format::Tar)).unwrap();
         assert_eq!(out.report.hardlinks_copied, 1);
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         for e in ar.entries().unwrap() {
@@ -1580,10 +1573,14 @@ mod tests {
     #[test]
     fn cargo_profile_sorts_by_component_and_marks_generated_files() {
         let entries = vec![
-            RepackEntry::file("c-1.0.0/a/b", "1"),
-            RepackEntry::file("c-1.0.0/a-b", "2"),
+            RepackEntry::file("c-1.0.0/a/b", "1").with_mtime(5),
+            RepackEntry::file("c-1.0.0/a-b", "2").with_mtime(1_700_000_000),
             RepackEntry::file("c-1.0.0/Cargo.toml", "[package]\n"),
-            RepackEntry::file("c-1.0.0/run.sh", "#!").with_mode(0o755),
+            RepackEntry::file("c-1.0.0/Cargo.lock", "").with_mtime(1),
+            RepackEntry::file("c-1.0.0/.cargo_vcs_info.json", "{}").with_mtime(99),
+            RepackEntry::file("c-1.0.0/run.sh", "#!")
+                .with_mode(0o755)
+                .with_mtime(CARGO_LEGACY_MTIME),
             RepackEntry::directory("c-1.0.0/a"),
         ];
         let out = repack_entries(entries, &RepackOptions::cargo()).unwrap();
@@ -1607,17 +1604,23 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("c-1.0.0/Cargo.toml".to_owned(), 1, 0o644),
+                (
+                    "c-1.0.0/.cargo_vcs_info.json".to_owned(),
+                    CARGO_MTIME,
+                    0o644
+                ),
+                ("c-1.0.0/Cargo.lock".to_owned(), 1, 0o644),
+                ("c-1.0.0/Cargo.toml".to_owned(), 0, 0o644),
                 ("c-1.0.0/a/b".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/a-b".to_owned(), CARGO_MTIME, 0o644),
-                ("c-1.0.0/run.sh".to_owned(), CARGO_MTIME, 0o755),
+                ("c-1.0.0/run.sh".to_owned(), CARGO_LEGACY_MTIME, 0o755),
             ]
         );
     }
 
     #[test]
     fn reports_serialise() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::TarGz)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::TarGz)).unwrap();
         let json = serde_json::to_string(&out.report).unwrap();
         assert!(json.contains("\"format\":\"tar.gz\""));
         assert!(json.contains("\"backend\":\"flate2/zlib-rs\""));

@@ -13,3 +13,4 @@ mod fuzzed;
 mod hostile;
 mod kit;
 mod real_archives;
+mod repack;
