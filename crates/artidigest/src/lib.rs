@@ -84,6 +84,7 @@
 mod archive;
 pub mod checksums;
 mod cratefile;
+mod diff;
 mod digest;
 mod gz;
 mod gzip;
@@ -102,6 +103,10 @@ pub use crate::archive::{
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::cratefile::{
     CrateError, CrateInfo, MAX_VCS_INFO_SIZE, VcsInfo, check_crate, check_crate_named,
+};
+pub use crate::diff::{
+    ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference, Layer, diff_artifacts,
+    diff_files,
 };
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
