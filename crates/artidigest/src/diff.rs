@@ -1027,7 +1027,7 @@ fn metadata(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<Differ
 /// Why a path might be present on one side only.
 fn classify_extra(path: &str) -> (&'static str, &'static str, &'static str) {
     let comps: Vec<&str> = path.split('/').collect();
-    let has = |n: &str| comps.iter().any(|c| *c == n);
+    let has = |n: &str| comps.contains(&n);
     if has("build") || has("dist") {
         (
             "build-output",

@@ -8,6 +8,7 @@
 
 mod checksums;
 mod content;
+mod diff;
 mod digest;
 mod fuzzed;
 mod hostile;
