@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use artidigest::checksums::Style;
 use artidigest::{Algorithm, ChecksumFile, digest_bytes};
-use artidigest::{ArchiveFormat, RepackEntry, RepackError, RepackOptions, repack_entries};
+use artidigest::{Format, RepackEntry, RepackError, RepackOptions, repack_entries};
 
 /// The folder of the demo release in this repository.
 pub fn demo_release_dir() -> PathBuf {
@@ -177,11 +177,7 @@ impl DemoRelease {
         let wheel = format!("{py}-{v}-py3-none-any.whl");
         out.push((
             wheel.clone(),
-            pack(
-                &wheel,
-                files(wheel_files),
-                RepackOptions::new(ArchiveFormat::Zip),
-            )?,
+            pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?,
         ));
 
         // The sdist.
@@ -208,7 +204,7 @@ impl DemoRelease {
             pack(
                 &sdist,
                 files(sdist_files),
-                RepackOptions::new(ArchiveFormat::TarGz),
+                RepackOptions::new(Format::TarGz),
             )?,
         ));
 
@@ -243,11 +239,7 @@ impl DemoRelease {
         let npm = format!("{n}-{v}.tgz");
         out.push((
             npm.clone(),
-            pack(
-                &npm,
-                files(npm_files),
-                RepackOptions::new(ArchiveFormat::TarGz),
-            )?,
+            pack(&npm, files(npm_files), RepackOptions::new(Format::TarGz))?,
         ));
         Ok(out)
     }

@@ -228,6 +228,12 @@ impl DiffReport {
         self.differences.iter().filter(move |d| d.code == code)
     }
 
+    /// The report as pretty-printed JSON (the serde form of this type).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    }
+
     /// The codes found, in report order.
     pub fn codes(&self) -> Vec<DiffCode> {
         self.differences.iter().map(|d| d.code).collect()

@@ -23,8 +23,9 @@ use crate::{Algorithm, Digest, digest_bytes};
 /// `DETERMINISTIC_TIMESTAMP`).
 pub const CARGO_MTIME: u64 = 1_153_704_088;
 
-/// The mtime `cargo package` gives the files it generates (`Cargo.toml`, `Cargo.lock`,
-/// `.cargo_vcs_info.json`): 1, because some tools mishandle 0.
+/// The mtime cargo releases of about 2021–2024 gave the files they generate (`Cargo.toml`,
+/// `Cargo.lock`, `.cargo_vcs_info.json`); current cargo gives them [`CARGO_MTIME`] too. The
+/// cargo profile keeps 1 when the input has it, so such `.crate`s repack to their own tar.
 pub const CARGO_GENERATED_MTIME: u64 = 1;
 
 /// The fixed mtime of files copied from disk by `cargo package` releases that used an older
@@ -220,7 +221,8 @@ pub enum Profile {
     /// gzip MTIME 0 / OS 255 / no name.
     Deterministic,
     /// `cargo package`'s: GNU headers written the way cargo writes them, paths sorted by
-    /// component, regular files only, mtime 1153704088 (1 for the files cargo generates), mode
+    /// component, regular files only, mtime 1153704088 for every file (an input
+    /// that carries an older cargo release's fixed values keeps them, see `docs/repack.md`), mode
     /// 0644 or 0755 from the owner's executable bit, gzip level 9 with the `.crate` file name in
     /// the gzip header.
     Cargo,
@@ -976,20 +978,21 @@ fn append_ustar<W: Write>(
     builder.append(&h, data)
 }
 
-/// The mtime cargo gives a generated file: 0 and 1 (older releases) are kept when the input
-/// has them, anything else becomes today's [`CARGO_MTIME`].
+/// The mtime cargo gives a generated file: 1 (cargo releases of 2021–2024) is kept when the
+/// input has it, anything else becomes today's [`CARGO_MTIME`].
 fn cargo_generated_mtime(input: u64) -> u64 {
-    if input == 0 || input == CARGO_GENERATED_MTIME {
+    if input == CARGO_GENERATED_MTIME {
         input
     } else {
         CARGO_MTIME
     }
 }
 
-/// The mtime cargo gives a file copied from disk: 0 and [`CARGO_LEGACY_MTIME`] (older releases)
-/// are kept when the input has them, anything else becomes [`CARGO_MTIME`].
+/// The mtime cargo gives a file copied from disk: [`CARGO_LEGACY_MTIME`] (older releases) is
+/// kept when the input has it, anything else (0 included: it is also "not set") becomes
+/// [`CARGO_MTIME`].
 fn cargo_disk_mtime(input: u64) -> u64 {
-    if input == 0 || input == CARGO_LEGACY_MTIME {
+    if input == CARGO_LEGACY_MTIME {
         input
     } else {
         CARGO_MTIME
@@ -1610,7 +1613,7 @@ mod tests {
                     0o644
                 ),
                 ("c-1.0.0/Cargo.lock".to_owned(), 1, 0o644),
-                ("c-1.0.0/Cargo.toml".to_owned(), 0, 0o644),
+                ("c-1.0.0/Cargo.toml".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/a/b".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/a-b".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/run.sh".to_owned(), CARGO_LEGACY_MTIME, 0o755),
