@@ -447,6 +447,14 @@ pub enum RepackError {
         /// The path.
         path: String,
     },
+    /// An entry lies below another entry that is not a directory (a file or a symlink).
+    #[error("entry {path:?} lies below {parent:?}, which is not a directory")]
+    ParentNotDirectory {
+        /// The entry.
+        path: String,
+        /// Its parent entry.
+        parent: String,
+    },
     /// A link target is absolute, leaves the archive root or (for hard links) names no file.
     #[error("entry {path:?}: link target {target:?} {reason}")]
     BadLinkTarget {
@@ -658,38 +666,59 @@ fn normalize(
         }
         by_path.insert(path, entry);
     }
-    let mut out = Vec::with_capacity(by_path.len());
-    let mut hardlinks = 0;
+    // Every parent of an entry must be a directory when the archive lists it: a path through a
+    // symlink or a file would extract outside the tree or fail (readers refuse it too).
+    for path in by_path.keys() {
+        for (i, _) in path.match_indices('/') {
+            let parent = &path[..i];
+            if let Some(p) = by_path.get(parent)
+                && p.kind != RepackKind::Directory
+            {
+                return Err(RepackError::ParentNotDirectory {
+                    path: path.clone(),
+                    parent: parent.to_owned(),
+                });
+            }
+        }
+    }
+    // Hard links first (they copy their target's content), so that files can then be moved.
+    let mut link_data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &by_path {
-        let kind = match &entry.kind {
-            RepackKind::File(data) => NormalKind::File(data.clone()),
+        if let RepackKind::Hardlink(target) = &entry.kind {
+            let bad = |reason| RepackError::BadLinkTarget {
+                path: path.clone(),
+                target: target.clone(),
+                reason,
+            };
+            let key = normalize_path(target, limits).map_err(|_| bad("is not a valid path"))?;
+            match by_path.get(&key).map(|e| &e.kind) {
+                Some(RepackKind::File(data)) => {
+                    total = total.saturating_add(data.len() as u64);
+                    if total > limits.max_total_size {
+                        return Err(RepackError::TooLarge {
+                            path: path.clone(),
+                            limit: limits.max_total_size,
+                        });
+                    }
+                    link_data.insert(path.clone(), data.clone());
+                }
+                Some(_) => return Err(bad("is not a regular file")),
+                None => return Err(bad("names no entry of the archive")),
+            }
+        }
+    }
+    let hardlinks = link_data.len();
+    let mut out = Vec::with_capacity(by_path.len());
+    for (path, entry) in by_path {
+        let kind = match entry.kind {
+            RepackKind::File(data) => NormalKind::File(data),
             RepackKind::Directory => NormalKind::Directory,
             RepackKind::Symlink(target) => {
-                check_symlink(path, target)?;
-                NormalKind::Symlink(target.clone())
+                check_symlink(&path, &target)?;
+                NormalKind::Symlink(target)
             }
-            RepackKind::Hardlink(target) => {
-                let bad = |reason| RepackError::BadLinkTarget {
-                    path: path.clone(),
-                    target: target.clone(),
-                    reason,
-                };
-                let key = normalize_path(target, limits).map_err(|_| bad("is not a valid path"))?;
-                match by_path.get(&key).map(|e| &e.kind) {
-                    Some(RepackKind::File(data)) => {
-                        hardlinks += 1;
-                        total = total.saturating_add(data.len() as u64);
-                        if total > limits.max_total_size {
-                            return Err(RepackError::TooLarge {
-                                path: path.clone(),
-                                limit: limits.max_total_size,
-                            });
-                        }
-                        NormalKind::File(data.clone())
-                    }
-                    Some(_) => return Err(bad("is not a regular file")),
-                    None => return Err(bad("names no entry of the archive")),
-                }
+            RepackKind::Hardlink(_) => {
+                NormalKind::File(link_data.remove(&path).unwrap_or_default())
             }
         };
         let executable = match opts.profile {
@@ -697,7 +726,7 @@ fn normalize(
             Profile::Cargo => entry.mode & 0o100 != 0,
         };
         out.push(Normal {
-            path: path.clone(),
+            path,
             kind,
             executable,
             mtime: match opts.profile {
@@ -1547,6 +1576,14 @@ mod tests {
         assert!(matches!(
             repack_entries(many, &one),
             Err(RepackError::TooManyEntries { limit: 1 })
+        ));
+        let through = vec![
+            RepackEntry::symlink("a", "b"),
+            RepackEntry::file("a/x", "1"),
+        ];
+        assert!(matches!(
+            repack_entries(through, &opts),
+            Err(RepackError::ParentNotDirectory { parent, .. }) if parent == "a"
         ));
         let link = vec![RepackEntry::symlink("c-1/l", "x")];
         assert!(matches!(
