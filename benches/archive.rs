@@ -161,6 +161,21 @@ fn tar_gz_hash(c: &mut Criterion) {
 
 criterion_group!(benches, tar_gz_hash);
 
+/// utime + stime from a `/proc/.../stat` file, in seconds (Linux; 0 elsewhere).
+fn cpu_seconds(path: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(path) else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    ticks / 100.0
+}
+
 fn main() {
     if let Some(path) = std::env::var_os("RELKIT_ARCHIVE_WRITE") {
         let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -199,6 +214,18 @@ fn main() {
         }
         .unwrap();
         let secs = start.elapsed().as_secs_f64();
+        // CPU seconds of the whole process and of this (parsing + hashing) thread: on a busy
+        // machine wall time understates what two free cores give, CPU time does not.
+        let (process_cpu, this_thread_cpu) = (
+            cpu_seconds("/proc/self/stat"),
+            cpu_seconds("/proc/thread-self/stat"),
+        );
+        let inflate_cpu = process_cpu - this_thread_cpu;
+        println!(
+            "cpu: parse+hash thread {this_thread_cpu:.2} s, other threads (inflate) {inflate_cpu:.2} s; \
+             two free cores would give {:.0} MB/s",
+            total as f64 / this_thread_cpu.max(inflate_cpu).max(0.01) / 1e6
+        );
         println!(
             "{}: hashed {entries} entries, {total} content bytes ({} compressed) in {secs:.2} s: {:.0} MB/s",
             if single { "one thread" } else { "pipelined" },

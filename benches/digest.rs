@@ -8,7 +8,10 @@
     clippy::expect_used,
     reason = "a bench that cannot set up its input has nothing to measure"
 )]
-#![allow(missing_docs, reason = "criterion_group! generates an undocumented function")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
 
 use std::hint::black_box;
 

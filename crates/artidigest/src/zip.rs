@@ -706,6 +706,31 @@ where
         }
         entries.push(entry);
     }
+    // Symlinks are admitted once their target (their content) is read, below; an entry below
+    // a symlink of the archive is refused now, wherever it sits in the directory.
+    let symlinks: std::collections::HashSet<&str> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Symlink)
+        .map(|e| e.path.as_str())
+        .collect();
+    if !symlinks.is_empty() {
+        for e in &entries {
+            let through = e
+                .path
+                .match_indices('/')
+                .map(|(i, _)| &e.path[..i])
+                .find(|prefix| symlinks.contains(prefix));
+            if let Some(link) = through {
+                return Err(ArchiveError::at(
+                    ArchiveErrorKind::PathThroughSymlink {
+                        symlink: link.to_owned(),
+                    },
+                    e.index,
+                    &e.raw_path,
+                ));
+            }
+        }
+    }
     reader.seek(SeekFrom::Start(0)).map_err(io_err)?;
     let mut archive = ::zip::ZipArchive::new(reader)
         .map_err(|e| malformed(format!("zip reader refused the archive: {e}")))?;

@@ -1,13 +1,135 @@
 //! `relgate` turns a release policy into a fail-closed release decision.
 //!
-//! Its job: compose the checks of `relver`, `artidigest`, `attest` and `regclient` into gates
-//! ordered as a graph (preflight, prepublish, postpublish, consume), run them, and report one
-//! decision with structured findings for people (terminal, Markdown) and machines (JSON, JUnit,
-//! GitHub annotations). An errored, unknown or skipped gate counts as a failure unless the policy
-//! waives it with a written reason.
+//! A policy file (`release.toml`, see `docs/policy.md`) names the checks a release must
+//! pass. Each check is a [`Gate`] in a phase ([`Phase::Preflight`], [`Phase::Prepublish`],
+//! [`Phase::Postpublish`], [`Phase::Consume`]); gates form a graph through `after` edges and
+//! run concurrently where independent. The run ends in one [`Report`]: every gate's
+//! [`Finding`]s under stable [`Code`]s, and a [`Decision`] naming the release [`Action`]
+//! allowed now ("publish", "keep the release a draft", ...).
 //!
-//! Boundaries: `relgate` may depend on every other relkit crate; it talks to the network only
-//! through `regclient`, and prints nothing unless asked.
+//! **Fail closed**: a gate that errors, panics, times out, is skipped or that nobody
+//! implements blocks the release, unless the policy waives it with a written reason.
 //!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+//! Boundaries: `relgate` may depend on every other relkit crate and prints nothing; reports
+//! are rendered to strings ([`Format`]). The gates of `relver`, `attest` and `regclient` plug in
+//! as ordinary [`Gate`]s through [`RunContext::gate`]; until they do, a policy requiring them
+//! is blocked with `gate-unknown`.
+//!
+//! # Run a policy
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use relgate::{Format, Policy, RunContext, RunStatus};
+//!
+//! use artidigest::{Algorithm, digest_bytes};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("app-1.0.0.tar.gz"), b"sdist")?;
+//! let set = digest_bytes(b"sdist", &[Algorithm::Sha256]);
+//! let sha256 = set.get(Algorithm::Sha256).ok_or("not computed")?;
+//! std::fs::write(
+//!     dir.path().join("checksums.txt"),
+//!     format!("{}  app-1.0.0.tar.gz\n", sha256.to_hex()),
+//! )?;
+//! let policy = Policy::from_toml_str(r#"
+//!     [project]
+//!     name = "app"
+//!     [release]
+//!     required-assets = ["*.tar.gz", "checksums.txt"]
+//!     [checksums]
+//!     file = "checksums.txt"
+//!     [gates.checksum-file]
+//!     after = ["required-assets-present"]
+//! "#, "release.toml")?;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let report = rt.block_on(relgate::run(&policy, RunContext::new(dir.path()).tag("v1.0.0")));
+//! assert_eq!(report.decision.status, RunStatus::Allowed);
+//! assert_eq!(report.exit_code(), 0);
+//! let text = Format::Terminal.render(&report, false);
+//! assert!(text.contains("PASS"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Write a gate
+//!
+//! ```
+//! use relgate::{BoxFuture, Code, Finding, Gate, GateContext, GateResult, Phase};
+//!
+//! struct NoLatestTag;
+//! impl Gate for NoLatestTag {
+//!     fn id(&self) -> &str { "no-latest-tag" }
+//!     fn phase(&self) -> Phase { Phase::Preflight }
+//!     fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+//!         Box::pin(async move {
+//!             match ctx.tag.as_deref() {
+//!                 Some("latest") => GateResult::from_findings(vec![
+//!                     Finding::new(Code::TagNotStrictSemver, "latest").expected("vX.Y.Z"),
+//!                 ]),
+//!                 _ => GateResult::pass(),
+//!             }
+//!         })
+//!     }
+//! }
+//! ```
+//!
+//! # Features
+//!
+//! - `github` (off by default): `GithubCi`, the CI evidence provider over
+//!   the GitHub REST API (reqwest with rustls). It moves onto `regclient`'s HTTP core when that
+//!   lands, so that `regclient` stays the only crate speaking HTTP.
 #![forbid(unsafe_code)]
+
+mod artifacts;
+mod assets;
+mod cancel;
+mod catalog;
+mod checksum_gate;
+mod ci;
+mod endpoints;
+mod event;
+mod finding;
+mod folder;
+mod gate;
+#[cfg(feature = "github")]
+mod github;
+mod plan;
+mod policy;
+mod render;
+mod report;
+mod run;
+mod runner;
+mod waiver;
+
+pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
+pub use crate::assets::RequiredAssetsGate;
+pub use crate::cancel::CancelToken;
+pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
+pub use crate::checksum_gate::ChecksumFileGate;
+pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
+pub use crate::endpoints::{Endpoints, EndpointsError};
+pub use crate::event::{Event, Observer};
+pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
+pub use crate::gate::{
+    BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
+};
+#[cfg(feature = "github")]
+pub use crate::github::GithubCi;
+pub use crate::plan::{GateOptions, Plan, PlanError};
+pub use crate::policy::{
+    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
+    PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
+    ReleaseRules, SigningIdentity, TagRules, VersionSources,
+};
+pub use crate::render::{
+    Format, UnknownFormat, render_github, render_json, render_junit, render_markdown,
+    render_terminal, stdout_wants_color,
+};
+pub use crate::report::{
+    Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
+    Timings, UnknownName,
+};
+pub use crate::run::{RunContext, plan_for, run, run_file};
+pub use crate::runner::{RunOptions, run_plan};
+pub use crate::waiver::Waiver;

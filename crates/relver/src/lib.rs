@@ -1,14 +1,41 @@
-//! `relver` keeps a release's versions in lockstep.
-//!
-//! Its job: read every file that records the release version (Cargo manifests and lock files,
-//! `pyproject.toml`, `uv.lock`, `__init__.py`, `package.json`, Helm `Chart.yaml`, OpenAPI
-//! documents, changelogs) with real parsers, check that they agree with a strictly validated
-//! SemVer tag, find the changelog section for that tag, and bump them all at once while keeping
-//! every other byte of each file.
-//!
-//! Boundaries: `relver` reads files and git objects only; it does no network I/O and depends on
-//! no other relkit crate. Its `Version` and `Tag` types are the release identity shared by the
-//! whole workspace.
-//!
-//! The implementation lands with its own issue; until then this crate holds only this page.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod bump;
+mod changelog;
+mod check;
+mod config;
+mod conventional;
+mod discover;
+mod field;
+mod finding;
+mod git;
+mod input;
+mod json;
+mod parse_error;
+mod python;
+mod source;
+mod tag;
+mod toml_src;
+mod tree;
+mod version;
+mod yaml;
+
+pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
+pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
+pub use check::{CheckedField, Report, check, check_release};
+pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
+pub use conventional::{Bump, commit_bump, next_version};
+pub use discover::{Discovery, discover};
+pub use field::{FieldProblem, Format, FormatError, VersionField};
+pub use finding::{Finding, FindingCode, Severity};
+pub use git::{
+    Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
+    check_tag_absent,
+};
+pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
+pub use parse_error::{ParseError, ParseErrorKind};
+pub use source::SourceError;
+pub use tag::{FloatingTag, Tag, TagClass, TagError, TagPolicy, TagRejection, parse_tag};
+pub use tree::{DirTree, MemTree, Tree};
+pub use version::{MAX_VERSION_LEN, Version, VersionError, VersionErrorKind};

@@ -414,6 +414,18 @@ fn symlink_to_etc_passwd_is_refused() {
         matches!(err.kind(), ArchiveErrorKind::LinkEscapes { .. }),
         "{err}"
     );
+    // In a zip, wherever the symlink sits in the directory.
+    let mut link = ZipEntry::stored("pkg/etc", b"sub");
+    link.unix_mode = 0o120_777;
+    let (err, calls) = zip_err(
+        &zip(&[ZipEntry::stored("pkg/etc/passwd", b"x"), link]),
+        &Limits::default(),
+    );
+    assert!(
+        matches!(err.kind(), ArchiveErrorKind::PathThroughSymlink { symlink } if symlink == "pkg/etc"),
+        "{err}"
+    );
+    assert_eq!((err.index(), calls), (Some(0), 0));
     // An entry written through a symlink of the same archive.
     let bytes = Tar::new()
         .symlink("pkg/etc", "sub")

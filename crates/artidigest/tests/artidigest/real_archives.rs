@@ -54,6 +54,24 @@ pub(crate) fn cargo_cache_crates() -> Vec<PathBuf> {
     out
 }
 
+/// Validates one cached `.crate`; returns 1 when it has a `.cargo_vcs_info.json`.
+fn validate_crate(path: &Path) -> usize {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let file = BufReader::new(File::open(path).unwrap());
+    let info = check_crate_named(file, name, &Limits::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(!info.listing.entries.is_empty(), "{name}");
+    let findings = check_profile(&info.listing, ContentProfile::Crate);
+    assert!(findings.is_empty(), "{name}: {findings:?}");
+    match &info.vcs {
+        Some(vcs) => {
+            assert_eq!(vcs.sha1.len(), 40, "{name}");
+            1
+        }
+        None => 0,
+    }
+}
+
 #[test]
 fn every_cached_crate_passes_crate_validation() {
     let crates = cargo_cache_crates();
@@ -64,20 +82,16 @@ fn every_cached_crate_passes_crate_validation() {
         );
         return;
     }
-    let mut with_vcs = 0;
-    for path in &crates {
-        let name = path.file_name().unwrap().to_str().unwrap();
-        let file = BufReader::new(File::open(path).unwrap());
-        let info = check_crate_named(file, name, &Limits::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!info.listing.entries.is_empty(), "{name}");
-        let findings = check_profile(&info.listing, ContentProfile::Crate);
-        assert!(findings.is_empty(), "{name}: {findings:?}");
-        if let Some(vcs) = &info.vcs {
-            assert_eq!(vcs.sha1.len(), 40, "{name}");
-            with_vcs += 1;
-        }
-    }
+    // Two workers: the cache holds a few hundred crates and this runs unoptimised.
+    let with_vcs: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = crates
+            .chunks(crates.len().div_ceil(2))
+            .map(|chunk| {
+                scope.spawn(move || chunk.iter().map(|p| validate_crate(p)).sum::<usize>())
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
     eprintln!(
         "validated {} cached crates ({with_vcs} with .cargo_vcs_info.json)",
         crates.len()

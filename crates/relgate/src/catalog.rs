@@ -1,0 +1,199 @@
+//! The standard gates: ids, phases, who implements them, and the codes they report.
+
+use crate::finding::Code;
+use crate::gate::Phase;
+
+/// A standard gate: its id, phase, the crate that implements it, and its codes.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateInfo {
+    /// The stable id.
+    pub id: &'static str,
+    /// Its phase.
+    pub phase: Phase,
+    /// Where the implementation lives (`relgate`, or the sibling crate it wraps).
+    pub implemented_by: &'static str,
+    /// Whether `relgate` ships an implementation today.
+    pub built_in: bool,
+    /// What it checks.
+    pub description: &'static str,
+    /// The codes it reports (besides the `gate-*` codes any gate can end with).
+    pub codes: &'static [Code],
+}
+
+const fn info(
+    id: &'static str,
+    phase: Phase,
+    implemented_by: &'static str,
+    built_in: bool,
+    description: &'static str,
+    codes: &'static [Code],
+) -> GateInfo {
+    GateInfo {
+        id,
+        phase,
+        implemented_by,
+        built_in,
+        description,
+        codes,
+    }
+}
+
+/// Every standard gate, in phase order.
+pub const STANDARD_GATES: &[GateInfo] = &[
+    info(
+        "tag-strict-semver",
+        Phase::Preflight,
+        "relver",
+        false,
+        "The tag fits the policy's pattern and is strict SemVer.",
+        &[Code::TagNotStrictSemver],
+    ),
+    info(
+        "versions-lockstep",
+        Phase::Preflight,
+        "relver",
+        false,
+        "Every version source equals the tag's version.",
+        &[Code::VersionMismatch],
+    ),
+    info(
+        "changelog-section",
+        Phase::Preflight,
+        "relver",
+        false,
+        "The changelog has a section for the version.",
+        &[Code::ChangelogSectionMissing],
+    ),
+    info(
+        "tag-not-existing",
+        Phase::Preflight,
+        "relver",
+        false,
+        "The release tag does not exist yet.",
+        &[Code::TagAlreadyExists],
+    ),
+    info(
+        "coupled-tags",
+        Phase::Preflight,
+        "relver",
+        false,
+        "Coupled tags exist and point at the release commit.",
+        &[Code::CoupledTagMismatch],
+    ),
+    info(
+        "version-unpublished",
+        Phase::Preflight,
+        "regclient",
+        false,
+        "No registry holds the version yet (else: recovery mode or a patch bump).",
+        &[Code::VersionAlreadyPublished],
+    ),
+    info(
+        "ci-green",
+        Phase::Preflight,
+        "relgate",
+        true,
+        "The commit is the branch head and the named workflows passed on push for it.",
+        &[Code::CiNotGreen],
+    ),
+    info(
+        "required-assets-present",
+        Phase::Prepublish,
+        "relgate",
+        true,
+        "Every required asset glob matches a file in the release folder.",
+        &[Code::AssetMissing],
+    ),
+    info(
+        "checksum-file",
+        Phase::Prepublish,
+        "relgate",
+        true,
+        "The release folder verifies against its checksum file.",
+        &[
+            Code::DigestMismatch,
+            Code::ChecksumMissing,
+            Code::ChecksumUnlisted,
+            Code::ChecksumFileInvalid,
+        ],
+    ),
+    info(
+        "archive-safety",
+        Phase::Prepublish,
+        "artidigest",
+        false,
+        "Archives are safe to unpack and their own manifests match their contents.",
+        &[Code::ArchiveUnsafe, Code::RecordMismatch],
+    ),
+    info(
+        "rebuild-identity",
+        Phase::Prepublish,
+        "artidigest",
+        false,
+        "A rebuild from the tagged source is byte-identical.",
+        &[Code::NotReproducible],
+    ),
+    info(
+        "signatures-valid",
+        Phase::Prepublish,
+        "attest",
+        false,
+        "Every artifact's signature verifies with the tag-derived identity.",
+        &[
+            Code::SignatureInvalid,
+            Code::SignatureMissing,
+            Code::IdentityMismatch,
+            Code::TriggerDenied,
+        ],
+    ),
+    info(
+        "provenance-valid",
+        Phase::Prepublish,
+        "attest",
+        false,
+        "Provenance verifies and covers every artifact.",
+        &[Code::ProvenanceInvalid, Code::SubjectNotCovered],
+    ),
+    info(
+        "registry-readback",
+        Phase::Postpublish,
+        "regclient",
+        false,
+        "Every registry serves the local bytes (recovery mode when the version already exists).",
+        &[Code::RegistryBytesDiffer, Code::DigestMismatch],
+    ),
+    info(
+        "registry-visible",
+        Phase::Postpublish,
+        "regclient",
+        false,
+        "The version is visible on every registry within its deadline.",
+        &[Code::NotVisible],
+    ),
+    info(
+        "oci-platforms",
+        Phase::Postpublish,
+        "regclient",
+        false,
+        "Image indexes carry every required platform and signature.",
+        &[Code::PlatformMissing, Code::SignatureMissing],
+    ),
+    info(
+        "consumer-verify",
+        Phase::Consume,
+        "attest + regclient",
+        false,
+        "What a downstream user verifies from public data alone.",
+        &[
+            Code::SignatureInvalid,
+            Code::RegistryBytesDiffer,
+            Code::SubjectNotCovered,
+        ],
+    ),
+];
+
+/// The standard gate `id`, if it is one.
+pub fn standard_gate(id: &str) -> Option<&'static GateInfo> {
+    STANDARD_GATES.iter().find(|g| g.id == id)
+}

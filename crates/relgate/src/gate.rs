@@ -1,0 +1,312 @@
+//! The `Gate` trait, phases and outcomes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+use crate::cancel::CancelToken;
+use crate::event::{Event, Observer};
+use crate::finding::Finding;
+use crate::policy::Policy;
+
+/// A boxed, sendable future, the return type of [`Gate::run`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// When in the release a gate runs. Phases run in this order; every gate of a phase runs after
+/// every gate of the phases before it.
+#[non_exhaustive]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Before tagging: tag, versions, changelog, CI evidence.
+    Preflight,
+    /// Before publishing: assets, checksums, byte identity, signatures, provenance.
+    Prepublish,
+    /// After publishing: registry readback, visibility, platforms, signatures.
+    Postpublish,
+    /// What a downstream user can verify from public data alone.
+    Consume,
+}
+
+impl Phase {
+    /// Every phase, in run order.
+    pub const ALL: [Phase; 4] = [
+        Phase::Preflight,
+        Phase::Prepublish,
+        Phase::Postpublish,
+        Phase::Consume,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Preflight => "preflight",
+            Phase::Prepublish => "prepublish",
+            Phase::Postpublish => "postpublish",
+            Phase::Consume => "consume",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A phase name that is not one of the four.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown phase {0:?} (expected preflight, prepublish, postpublish or consume)")]
+pub struct UnknownPhase(pub String);
+
+impl FromStr for Phase {
+    type Err = UnknownPhase;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Phase::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| UnknownPhase(s.to_owned()))
+    }
+}
+
+/// What a gate concluded.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Everything the gate checks holds.
+    Pass,
+    /// The gate found problems.
+    Fail {
+        /// What it found (at least one).
+        findings: Vec<Finding>,
+    },
+    /// The gate did not check anything. Counts as a failure unless waived.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The gate could not reach a verdict. Counts as a failure unless waived.
+    Error {
+        /// What went wrong.
+        cause: String,
+    },
+}
+
+impl Outcome {
+    /// A failure with these findings.
+    pub fn fail(findings: Vec<Finding>) -> Self {
+        Outcome::Fail { findings }
+    }
+
+    /// `Pass` when `findings` holds nothing that blocks, else `Fail` with all of them.
+    /// Non-blocking findings on a pass are kept as evidence by [`GateResult::from_findings`].
+    pub fn from_findings(findings: &[Finding]) -> Self {
+        if findings.iter().any(|f| f.severity.blocks()) {
+            Outcome::Fail {
+                findings: findings.to_vec(),
+            }
+        } else {
+            Outcome::Pass
+        }
+    }
+
+    /// The short kebab-case name (`pass`, `fail`, `skipped`, `error`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail { .. } => "fail",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::Error { .. } => "error",
+        }
+    }
+}
+
+/// What a gate returns: its outcome plus the evidence it looked at (digests, run ids, URLs),
+/// as JSON values keyed by name so reports can carry it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateResult {
+    /// The verdict.
+    pub outcome: Outcome,
+    /// Non-blocking findings (warnings, notes) the gate reports even when it passes.
+    pub notes: Vec<Finding>,
+    /// Evidence, keyed by name.
+    pub evidence: BTreeMap<String, serde_json::Value>,
+}
+
+impl GateResult {
+    /// A result with this outcome and no evidence.
+    pub fn new(outcome: Outcome) -> Self {
+        GateResult {
+            outcome,
+            notes: Vec::new(),
+            evidence: BTreeMap::new(),
+        }
+    }
+
+    /// A pass.
+    pub fn pass() -> Self {
+        Self::new(Outcome::Pass)
+    }
+
+    /// An error with this cause.
+    pub fn error(cause: impl Into<String>) -> Self {
+        Self::new(Outcome::Error {
+            cause: cause.into(),
+        })
+    }
+
+    /// A skip with this reason.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Self::new(Outcome::Skipped {
+            reason: reason.into(),
+        })
+    }
+
+    /// Fails if any finding blocks (keeping all findings), else passes and keeps the
+    /// non-blocking ones as notes.
+    pub fn from_findings(findings: Vec<Finding>) -> Self {
+        match Outcome::from_findings(&findings) {
+            Outcome::Pass => GateResult {
+                notes: findings,
+                ..Self::pass()
+            },
+            other => Self::new(other),
+        }
+    }
+
+    /// Adds one piece of evidence.
+    pub fn with_evidence(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.evidence.insert(key.into(), value);
+        self
+    }
+}
+
+/// What every gate may read: the policy, the release folder, the tag and commit under
+/// release, and the run's cancellation token.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct GateContext {
+    /// The policy being enforced.
+    pub policy: Arc<Policy>,
+    /// The folder holding the release assets.
+    pub release_dir: PathBuf,
+    /// The tag under release (`v1.2.3`), when known.
+    pub tag: Option<String>,
+    /// The commit under release (40 hex), when known.
+    pub commit: Option<String>,
+    /// Cancelled when the run is abandoned; long gates should watch it.
+    pub cancel: CancelToken,
+    board: Arc<Mutex<BTreeMap<String, Evidence>>>,
+    observer: Option<Observer>,
+}
+
+/// The evidence of one gate, keyed by name.
+pub type Evidence = BTreeMap<String, serde_json::Value>;
+
+impl fmt::Debug for GateContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GateContext")
+            .field("project", &self.policy.project.name)
+            .field("release_dir", &self.release_dir)
+            .field("tag", &self.tag)
+            .field("commit", &self.commit)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
+
+impl GateContext {
+    /// A context for `policy` over `release_dir`.
+    pub fn new(policy: Arc<Policy>, release_dir: impl Into<PathBuf>) -> Self {
+        GateContext {
+            policy,
+            release_dir: release_dir.into(),
+            tag: None,
+            commit: None,
+            cancel: CancelToken::new(),
+            board: Arc::default(),
+            observer: None,
+        }
+    }
+
+    /// Sends run events (gate started/finished, progress) to `observer`.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Hands `event` to the observer, if any.
+    pub fn emit(&self, event: &Event<'_>) {
+        if let Some(o) = &self.observer {
+            o(event);
+        }
+    }
+
+    /// Reports progress of gate `gate` on `what` (`done` of `total` units).
+    pub fn progress(&self, gate: &str, what: &str, done: u64, total: Option<u64>) {
+        self.emit(&Event::Progress {
+            gate,
+            what,
+            done,
+            total,
+        });
+    }
+
+    /// The evidence gate `gate` left in this run, once it has finished. A gate that runs
+    /// `after` another reads its results here instead of redoing its work (digests computed
+    /// once, a served file downloaded once).
+    pub fn evidence_of(&self, gate: &str) -> Option<Evidence> {
+        self.board.lock().map_or_else(
+            |p| p.into_inner().get(gate).cloned(),
+            |b| b.get(gate).cloned(),
+        )
+    }
+
+    pub(crate) fn publish_evidence(&self, gate: &str, evidence: &Evidence) {
+        let mut board = self.board.lock().unwrap_or_else(|p| p.into_inner());
+        board.insert(gate.to_owned(), evidence.clone());
+    }
+}
+
+/// A release check.
+///
+/// A gate has a stable id (kebab-case, used in the policy's `[gates.<id>]` tables, waivers
+/// and reports), a phase, and an async `run` that returns a [`GateResult`]. It must not
+/// print; it reports through findings and evidence. The runner catches panics and timeouts,
+/// so a gate may simply return errors as [`Outcome::Error`].
+///
+/// ```
+/// use relgate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+///
+/// struct AlwaysPass;
+/// impl Gate for AlwaysPass {
+///     fn id(&self) -> &str { "always-pass" }
+///     fn phase(&self) -> Phase { Phase::Preflight }
+///     fn run<'a>(&'a self, _ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+///         Box::pin(async { GateResult::pass() })
+///     }
+/// }
+/// ```
+pub trait Gate: Send + Sync {
+    /// The stable kebab-case id.
+    fn id(&self) -> &str;
+    /// The phase it belongs to.
+    fn phase(&self) -> Phase;
+    /// Runs the check.
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult>;
+}
+
+impl fmt::Debug for dyn Gate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Gate({} in {})", self.id(), self.phase())
+    }
+}

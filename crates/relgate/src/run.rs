@@ -1,0 +1,217 @@
+//! The embeddable entry point: a policy and a context in, a report out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::assets::RequiredAssetsGate;
+use crate::cancel::CancelToken;
+use crate::catalog::standard_gate;
+use crate::checksum_gate::ChecksumFileGate;
+use crate::ci::{CiGreenGate, CiProvider};
+use crate::event::Observer;
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::plan::{GateOptions, Plan};
+use crate::policy::Policy;
+use crate::report::Report;
+use crate::runner::{RunOptions, run_plan};
+
+/// Everything a run needs besides the policy: the release folder, the tag and commit, run
+/// options, a cancellation token, gate implementations and evidence providers.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct RunContext {
+    /// The folder holding the release assets.
+    pub release_dir: PathBuf,
+    /// The tag under release.
+    pub tag: Option<String>,
+    /// The commit under release.
+    pub commit: Option<String>,
+    /// How to run.
+    pub options: RunOptions,
+    /// Cancels the run.
+    pub cancel: CancelToken,
+    gates: Vec<Arc<dyn Gate>>,
+    ci: Option<Arc<dyn CiProvider>>,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("release_dir", &self.release_dir)
+            .field("tag", &self.tag)
+            .field("commit", &self.commit)
+            .field("options", &self.options)
+            .field(
+                "gates",
+                &self.gates.iter().map(|g| g.id()).collect::<Vec<_>>(),
+            )
+            .field("ci", &self.ci.is_some())
+            .finish()
+    }
+}
+
+impl RunContext {
+    /// A context over `release_dir` with default options.
+    pub fn new(release_dir: impl Into<PathBuf>) -> Self {
+        RunContext {
+            release_dir: release_dir.into(),
+            tag: None,
+            commit: None,
+            options: RunOptions::default(),
+            cancel: CancelToken::new(),
+            gates: Vec::new(),
+            ci: None,
+            observer: None,
+        }
+    }
+
+    /// Sets the tag.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    /// Sets the commit.
+    pub fn commit(mut self, commit: impl Into<String>) -> Self {
+        self.commit = Some(commit.into());
+        self
+    }
+
+    /// Sets the run options.
+    pub fn options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Uses this cancellation token.
+    pub fn cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// Provides a gate implementation. It runs when the policy requires its id; it replaces
+    /// a built-in gate of the same id.
+    pub fn gate(mut self, gate: Arc<dyn Gate>) -> Self {
+        self.gates.push(gate);
+        self
+    }
+
+    /// Sends run events (gate started/finished, progress) to `observer`, for example to
+    /// draw progress bars. The library itself never prints.
+    pub fn on_event(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Provides the CI evidence source for the `ci-green` gate.
+    pub fn ci_provider(mut self, provider: Arc<dyn CiProvider>) -> Self {
+        self.ci = Some(provider);
+        self
+    }
+}
+
+/// A required gate that is known but cannot run here (its evidence source is missing).
+struct Unavailable {
+    id: String,
+    phase: Phase,
+    cause: String,
+}
+
+impl Gate for Unavailable {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn phase(&self) -> Phase {
+        self.phase
+    }
+    fn run<'a>(&'a self, _ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move { GateResult::error(self.cause.clone()) })
+    }
+}
+
+/// Builds the plan a policy requires: every required gate, its implementation from the
+/// context, else the built-in one, else unknown (fail closed).
+pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
+    let mut plan = Plan::new();
+    for (id, rule) in policy.required_gates() {
+        let mut options = GateOptions::after(rule.after.iter().cloned());
+        if let Some(t) = rule.timeout_secs {
+            options = options.timeout(Duration::from_secs(t));
+        }
+        let provided = context.gates.iter().find(|g| g.id() == id).cloned();
+        let gate: Option<Arc<dyn Gate>> = provided.or_else(|| match id.as_str() {
+            RequiredAssetsGate::ID => Some(Arc::new(RequiredAssetsGate)),
+            ChecksumFileGate::ID => Some(Arc::new(ChecksumFileGate)),
+            CiGreenGate::ID => Some(match &context.ci {
+                Some(p) => Arc::new(CiGreenGate::new(Arc::clone(p))),
+                None => Arc::new(Unavailable {
+                    id: id.clone(),
+                    phase: Phase::Preflight,
+                    cause: String::from("no CI evidence provider was configured for this run"),
+                }),
+            }),
+            _ => None,
+        });
+        match gate {
+            Some(g) => {
+                plan.add(g, options);
+            }
+            None => {
+                let phase = rule
+                    .phase
+                    .or_else(|| standard_gate(&id).map(|g| g.phase))
+                    .unwrap_or(Phase::Preflight);
+                plan.add_unknown(&id, phase, options);
+            }
+        }
+    }
+    plan
+}
+
+/// Runs every gate `policy` requires and returns the decision with the full report.
+///
+/// Nothing is printed. The run is fail closed: errors, timeouts, panics, unknown and
+/// skipped gates block unless waived with a reason. Cancel through
+/// [`RunContext::cancel`], or drop the future: every gate task is aborted either way.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("app.whl"), b"wheel bytes")?;
+/// let policy = relgate::Policy::from_toml_str(
+///     "[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.whl\", \"*.tar.gz\"]\n",
+///     "release.toml",
+/// )?;
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let report = rt.block_on(relgate::run(&policy, relgate::RunContext::new(dir.path())));
+/// assert_eq!(report.exit_code(), 1);
+/// assert_eq!(report.root_cause_codes(), [relgate::Code::AssetMissing]);
+/// assert_eq!(report.decision.action, relgate::Action::DoNotPublish);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn run(policy: &Policy, context: RunContext) -> Report {
+    let plan = plan_for(policy, &context);
+    let mut ctx = GateContext::new(Arc::new(policy.clone()), context.release_dir.clone());
+    ctx.tag = context.tag.clone();
+    ctx.commit = context.commit.clone();
+    ctx.cancel = context.cancel.clone();
+    if let Some(o) = &context.observer {
+        ctx = ctx.with_observer(Arc::clone(o));
+    }
+    run_plan(&plan, ctx, &policy.waivers, &context.options).await
+}
+
+/// Loads the policy at `path` and runs it; a policy that cannot be loaded gives a
+/// could-not-run report (exit code 2) naming the file, line and key.
+pub async fn run_file(path: &std::path::Path, context: RunContext) -> Report {
+    match Policy::load(path) {
+        Ok(policy) => run(&policy, context).await,
+        Err(e) => {
+            let name = path.display().to_string();
+            Report::could_not_run(&name, e)
+        }
+    }
+}

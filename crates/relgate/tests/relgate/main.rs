@@ -1,0 +1,19 @@
+//! relgate integration tests: codes, runner, policy, gates, CI evidence, reports.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
+
+mod support;
+
+mod ci;
+mod codes;
+mod dag;
+mod gates;
+#[cfg(feature = "github")]
+mod github;
+mod policy;
+mod reports;
+mod runner;

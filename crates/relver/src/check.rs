@@ -1,0 +1,487 @@
+//! The read-only lockstep check and its report.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::changelog::Changelog;
+use crate::config::{Config, Role, SourceKind, SourceSpec};
+use crate::field::{FieldProblem, VersionField};
+use crate::finding::{Finding, FindingCode, Severity};
+use crate::source::{SourceError, extract};
+use crate::tag::Tag;
+use crate::tree::Tree;
+use crate::version::Version;
+
+/// A field with the source that declared it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct CheckedField {
+    /// The source kind.
+    pub kind: SourceKind,
+    /// The source role.
+    pub role: Role,
+    /// The field.
+    #[serde(flatten)]
+    pub field: VersionField,
+}
+
+/// The result of [`check`]: every field read and every finding, not just the first.
+///
+/// Serialises to the JSON documented in `docs/relver.md` (schema version 1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// Schema version of the JSON form.
+    pub schema: u32,
+    /// True when there is no error finding.
+    pub ok: bool,
+    /// The tag checked against, if any.
+    pub tag: Option<Tag>,
+    /// The version every member must have: the tag's, or the members' most common one.
+    pub expected: Option<Version>,
+    /// Every field read.
+    pub fields: Vec<CheckedField>,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Findings of at least `severity`.
+    pub fn findings_at_least(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity >= severity)
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings_at_least(Severity::Error)
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    pub(crate) fn push(&mut self, f: Finding) {
+        if f.severity == Severity::Error {
+            self.ok = false;
+        }
+        self.findings.push(f);
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.tag, &self.expected) {
+            (Some(t), _) => writeln!(f, "relver check against tag {t}")?,
+            (None, Some(v)) => writeln!(f, "relver check: members should agree on {v}")?,
+            (None, None) => writeln!(f, "relver check: no version found")?,
+        }
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        let errors = self.errors().count();
+        let warnings = self
+            .findings
+            .iter()
+            .filter(|x| x.severity == Severity::Warning)
+            .count();
+        write!(
+            f,
+            "{} fields in {} files: {errors} errors, {warnings} warnings: {}",
+            self.fields.len(),
+            self.fields
+                .iter()
+                .map(|x| x.field.path.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            if self.ok { "ok" } else { "FAILED" }
+        )
+    }
+}
+
+/// A source whose file is not there, or cannot be read: severity by role.
+const fn missing_severity(role: Role) -> Option<Severity> {
+    match role {
+        Role::Member => Some(Severity::Error),
+        Role::Derived => Some(Severity::Info),
+        Role::Optional | Role::Independent => None,
+    }
+}
+
+fn source_error_finding(spec: &SourceSpec, e: &SourceError) -> Finding {
+    let sev = if spec.role == Role::Derived {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let mut f =
+        Finding::new(FindingCode::SourceUnreadable, sev, e.to_string()).with_path(&spec.path);
+    match e {
+        SourceError::Parse(p) => f = f.at(p.line(), p.column()),
+        SourceError::Read(
+            crate::input::ReadError::Binary { line, column, .. }
+            | crate::input::ReadError::NotUtf8 { line, column, .. },
+        ) => {
+            f = f.at(*line, *column);
+        }
+        SourceError::Read(_) => {}
+    }
+    f.with_hint("fix the file so it parses, or change the source's role")
+}
+
+fn field_finding(
+    code: FindingCode,
+    sev: Severity,
+    fld: &VersionField,
+    msg: impl Into<String>,
+) -> Finding {
+    Finding::new(code, sev, msg)
+        .with_path(&fld.path)
+        .with_key(&fld.key)
+        .at(fld.line, fld.column)
+}
+
+/// Read every declared source from `tree`, without writing anything.
+pub(crate) fn collect(
+    tree: &dyn Tree,
+    config: &Config,
+    report: &mut Report,
+) -> Vec<(usize, Option<String>)> {
+    let mut changelogs = Vec::new();
+    for (idx, spec) in config.sources.iter().enumerate() {
+        if spec.role == Role::Independent {
+            continue;
+        }
+        let text = match tree.read_text(&spec.path) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                if let Some(sev) = missing_severity(spec.role) {
+                    report.push(
+                        Finding::new(FindingCode::SourceMissing, sev, "file not found")
+                            .with_path(&spec.path)
+                            .with_hint(
+                                "create the file, fix the path, or make the source optional",
+                            ),
+                    );
+                }
+                continue;
+            }
+            Err(e) => {
+                report.push(source_error_finding(spec, &SourceError::Read(e)));
+                continue;
+            }
+        };
+        if spec.kind == SourceKind::Changelog {
+            changelogs.push((idx, Some(text)));
+            continue;
+        }
+        match extract(tree, spec, &text) {
+            Ok(ex) => {
+                if let Some(n) = ex.expected_count
+                    && ex.fields.len() != n
+                    && !(n == 1 && ex.fields.is_empty())
+                {
+                    let lines: Vec<String> = ex.fields.iter().map(|f| f.line.to_string()).collect();
+                    report.push(
+                        Finding::new(
+                            FindingCode::MatchCount,
+                            Severity::Error,
+                            format!(
+                                "expected exactly {n} matches, found {} (lines {})",
+                                ex.fields.len(),
+                                lines.join(", ")
+                            ),
+                        )
+                        .with_path(&spec.path)
+                        .values(Some(ex.fields.len().to_string()), Some(n.to_string()))
+                        .with_hint("keep exactly one literal assignment, or set `count`"),
+                    );
+                }
+                let missing_packages: Vec<&String> = spec
+                    .packages
+                    .iter()
+                    .flatten()
+                    .filter(|p| {
+                        !ex.fields
+                            .iter()
+                            .any(|f| f.key == format!("package[name={p}].version"))
+                    })
+                    .collect();
+                for p in missing_packages {
+                    if let Some(sev) = missing_severity(spec.role) {
+                        report.push(
+                            Finding::new(
+                                FindingCode::SourceMissing,
+                                sev,
+                                format!("no workspace entry for package {p:?}"),
+                            )
+                            .with_path(&spec.path)
+                            .with_key(format!("package[name={p}].version"))
+                            .with_hint("regenerate the lock file (cargo update -w)"),
+                        );
+                    }
+                }
+                if ex.fields.is_empty()
+                    && let Some(sev) = missing_severity(spec.role)
+                {
+                    let key = spec.key.as_ref().map(|k| k.parts().join("."));
+                    let mut f =
+                        Finding::new(FindingCode::SourceMissing, sev, "no version field found")
+                            .with_path(&spec.path);
+                    if let Some(k) = key {
+                        f = f.with_key(k);
+                    }
+                    report.push(f.with_hint("check the source's kind and key"));
+                }
+                report
+                    .fields
+                    .extend(ex.fields.into_iter().map(|field| CheckedField {
+                        kind: spec.kind,
+                        role: spec.role,
+                        field,
+                    }));
+            }
+            Err(e) => report.push(source_error_finding(spec, &e)),
+        }
+    }
+    changelogs
+}
+
+/// Check that every member source equals the tag's version (or, without a tag, that all members
+/// agree), and that each changelog has a section for it. Read-only.
+///
+/// ```
+/// use relver::{check, Config, DirTree, SourceKind, SourceSpec, Tag};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("package.json"), "{\n  \"version\": \"1.2.3\"\n}\n")?;
+/// std::fs::write(dir.path().join("CHANGELOG.md"), "## 1.2.3 - 2024-01-01\n- x\n")?;
+/// let config = Config::new(vec![
+///     SourceSpec::new("package.json", SourceKind::PackageJson),
+///     SourceSpec::new("CHANGELOG.md", SourceKind::Changelog),
+/// ]);
+/// let tag: Tag = "v1.2.3".parse()?;
+/// let report = check(&DirTree::new(dir.path()), &config, Some(&tag));
+/// assert!(report.ok, "{report}");
+/// let report = check(&DirTree::new(dir.path()), &config, Some(&"v1.2.4".parse()?));
+/// assert_eq!(report.errors().count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
+    let mut report = Report {
+        schema: 1,
+        ok: true,
+        tag: tag.cloned(),
+        expected: None,
+        fields: Vec::new(),
+        findings: Vec::new(),
+    };
+    let changelogs = collect(tree, config, &mut report);
+    let expected = match tag {
+        Some(t) => Some(t.version().clone()),
+        None => majority(&report.fields),
+    };
+    report.expected.clone_from(&expected);
+    let mut new_findings = Vec::new();
+    for cf in &report.fields {
+        let fld = &cf.field;
+        let member = matches!(cf.role, Role::Member | Role::Optional);
+        if let Some(problem) = &fld.problem {
+            let code = if *problem == FieldProblem::Dynamic {
+                FindingCode::VersionDynamic
+            } else {
+                FindingCode::VersionInvalid
+            };
+            let sev = if member {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            let hint = match problem {
+                FieldProblem::Dynamic => {
+                    "declare a static version, or mark the source derived".to_owned()
+                }
+                FieldProblem::FormatMismatch { format } => format!("write the value as {format}"),
+                _ => "write the version as a plain MAJOR.MINOR.PATCH string".to_owned(),
+            };
+            new_findings.push(
+                field_finding(code, sev, fld, problem.to_string())
+                    .values(
+                        Some(fld.raw.clone()),
+                        expected.as_ref().map(ToString::to_string),
+                    )
+                    .with_hint(hint),
+            );
+            continue;
+        }
+        let (Some(found), Some(exp)) = (&fld.version, &expected) else {
+            continue;
+        };
+        if found == exp {
+            continue;
+        }
+        let (code, sev, msg) = if member {
+            let code = if tag.is_some() {
+                FindingCode::VersionMismatch
+            } else {
+                FindingCode::VersionsDisagree
+            };
+            (
+                code,
+                Severity::Error,
+                "version differs from the release version",
+            )
+        } else {
+            (
+                FindingCode::DerivedDiffers,
+                Severity::Info,
+                "derived version differs (set at package time)",
+            )
+        };
+        new_findings.push(
+            field_finding(code, sev, fld, msg)
+                .values(Some(found.to_string()), Some(exp.to_string()))
+                .with_hint(format!("set {} in {} to {exp}", fld.key, fld.path)),
+        );
+    }
+    for f in new_findings {
+        report.push(f);
+    }
+    for (idx, text) in changelogs {
+        let (Some(spec), Some(text)) = (config.sources.get(idx), text) else {
+            continue;
+        };
+        check_changelog(&mut report, spec, config, &text, expected.as_ref());
+    }
+    report
+}
+
+fn check_changelog(
+    report: &mut Report,
+    spec: &SourceSpec,
+    config: &Config,
+    text: &str,
+    expected: Option<&Version>,
+) {
+    let log = Changelog::parse(text);
+    let member = matches!(spec.role, Role::Member | Role::Optional);
+    if spec.lint {
+        for f in log.lint(&spec.path, &config.changelog) {
+            report.push(f);
+        }
+    }
+    let Some(exp) = expected else { return };
+    match log.section(exp) {
+        Some(s) => {
+            if !spec.lint && !s.date_valid && (s.date.is_some() || config.changelog.require_date) {
+                let sev = if s.date.is_some() && member {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                report.push(
+                    Finding::new(
+                        FindingCode::ChangelogDate,
+                        sev,
+                        format!("section {exp} has no valid YYYY-MM-DD date"),
+                    )
+                    .with_path(&spec.path)
+                    .at(s.line, 1)
+                    .values(s.date.clone(), Some("YYYY-MM-DD".into()))
+                    .with_hint(format!("write the heading as `## {exp} - YYYY-MM-DD`")),
+                );
+            }
+        }
+        None => {
+            let latest = log.latest();
+            let line = latest
+                .map(|s| s.line)
+                .or_else(|| log.unreleased().map(|u| u.line))
+                .unwrap_or(1);
+            let sev = if member {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            report.push(
+                Finding::new(
+                    FindingCode::ChangelogSectionMissing,
+                    sev,
+                    format!("no section for {exp}"),
+                )
+                .with_path(&spec.path)
+                .with_key(format!("## {exp}"))
+                .at(line, 1)
+                .values(
+                    latest.and_then(|s| s.version()).map(ToString::to_string),
+                    Some(exp.to_string()),
+                )
+                .with_hint(format!("add `## {exp} - YYYY-MM-DD` above line {line}")),
+            );
+        }
+    }
+}
+
+/// The most common member version (ties: the one seen first).
+fn majority(fields: &[CheckedField]) -> Option<Version> {
+    let mut counts: BTreeMap<&Version, (usize, usize)> = BTreeMap::new();
+    for (i, cf) in fields.iter().enumerate() {
+        if !matches!(cf.role, Role::Member | Role::Optional) {
+            continue;
+        }
+        if let Some(v) = &cf.field.version {
+            let e = counts.entry(v).or_insert((0, i));
+            e.0 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(v, _)| v.clone())
+}
+
+/// The whole release gate for a tag given as text: the strict tag guard (with the
+/// configuration's prefixes), then [`check`]. A rejected tag is an error finding and no file is
+/// read (fail closed); a floating tag (`v1`) is an info finding and nothing else is checked.
+///
+/// ```
+/// use relver::{check_release, Config, FindingCode, MemTree};
+/// let report = check_release(&MemTree::new(), &Config::default(), "v1.2.3-rc.1");
+/// assert!(!report.ok);
+/// assert_eq!(report.findings[0].code, FindingCode::TagRejected);
+/// assert!(check_release(&MemTree::new(), &Config::default(), "v1").ok);
+/// ```
+#[must_use]
+pub fn check_release(tree: &dyn Tree, config: &Config, tag: &str) -> Report {
+    let empty = |finding: Finding| {
+        let mut r = Report {
+            schema: 1,
+            ok: true,
+            tag: None,
+            expected: None,
+            fields: Vec::new(),
+            findings: Vec::new(),
+        };
+        r.push(finding);
+        r
+    };
+    match crate::tag::parse_tag(tag, &config.tag_policy()) {
+        Ok(crate::tag::TagClass::Release(t)) => check(tree, config, Some(&t)),
+        Ok(other) => empty(
+            Finding::new(
+                FindingCode::TagRejected,
+                Severity::Info,
+                format!("{tag} is not a release tag ({other:?}): nothing to check"),
+            )
+            .values(Some(tag.to_owned()), None),
+        ),
+        Err(e) => empty(
+            Finding::new(FindingCode::TagRejected, Severity::Error, e.to_string())
+                .values(
+                    Some(e.input().to_owned()),
+                    Some(format!("one of {:?} then MAJOR.MINOR.PATCH", config.tag_prefixes)),
+                )
+                .with_hint("release tags are strict SemVer: no pre-release, build metadata or leading zeros"),
+        ),
+    }
+}

@@ -1,0 +1,422 @@
+//! `relver.toml` (or `[workspace.metadata.relver]` in `Cargo.toml`): the sources and their roles.
+
+use crate::changelog::ChangelogPolicy;
+use crate::parse_error::{ParseError, ParseErrorKind};
+use crate::tag::TagPolicy;
+use crate::tree::{Tree, is_safe_relative};
+
+/// What kind of file a source is, which decides the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// `Cargo.toml`: `package.version` (or inherited `workspace.package.version`),
+    /// `workspace.package.version`, and version requirements of path dependencies.
+    Cargo,
+    /// `Cargo.lock`: `[[package]]` entries without `source` (filtered by `packages`).
+    CargoLock,
+    /// `pyproject.toml`: `[project].version`, `[tool.poetry].version`, `dynamic`.
+    Pyproject,
+    /// `uv.lock`: the root package (by `package` name, else the virtual/editable one).
+    UvLock,
+    /// A Python module with exactly one `__version__ = "…"`.
+    PythonVersion,
+    /// `package.json`: `version`.
+    PackageJson,
+    /// `package-lock.json`: `version` and `packages[""].version`.
+    PackageLock,
+    /// A YAML scalar at `key` (one or two levels: `appVersion`, `info.version`).
+    Yaml,
+    /// A JSON value at `key`.
+    Json,
+    /// A TOML value at `key`.
+    Toml,
+    /// An OpenAPI document (YAML or JSON text): `info.version`.
+    Openapi,
+    /// A changelog: the section for the release version must exist.
+    Changelog,
+    /// A regular expression whose first capture group (or group `version`) is the version;
+    /// it must match exactly `count` times.
+    Regex,
+}
+
+/// How a source takes part in the check.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Role {
+    /// Must exist and equal the release version.
+    #[default]
+    Member,
+    /// Set at package time (a placeholder CI overrides): reported, never counted as drift.
+    Derived,
+    /// Versioned on its own: never read nor checked.
+    Independent,
+    /// Checked when the file exists; a missing file is fine.
+    Optional,
+}
+
+/// A key path: `"info.version"` or `["packages", "", "version"]` (for keys with dots or empty
+/// keys).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(untagged)]
+pub enum KeyPath {
+    /// Dot-separated keys.
+    Dotted(String),
+    /// Explicit keys.
+    Parts(Vec<String>),
+}
+
+impl KeyPath {
+    /// The keys.
+    #[must_use]
+    pub fn parts(&self) -> Vec<String> {
+        match self {
+            Self::Dotted(s) => s.split('.').map(str::to_owned).collect(),
+            Self::Parts(p) => p.clone(),
+        }
+    }
+}
+
+/// One declared version source.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SourceSpec {
+    /// File path relative to the project root, `/`-separated.
+    pub path: String,
+    /// The kind of file.
+    pub kind: SourceKind,
+    /// The role (default `member`).
+    #[serde(default)]
+    pub role: Role,
+    /// Key path for `yaml`, `json`, `toml` (and to override `openapi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyPath>,
+    /// Value format with one `{version}` (`v{version}`); default `{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// `cargo-lock`: the package names to check (default: every entry without `source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<String>>,
+    /// `uv-lock`: the root package name (normalised before matching).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// `regex`: the pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// `regex` (and `python-version`): the exact number of matches (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    /// `cargo`: also check version requirements of path dependencies (default true).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub path_dependencies: bool,
+    /// `changelog`: run the full changelog lint (default false: only the section must exist
+    /// with a valid date).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub lint: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+const fn is_true(b: &bool) -> bool {
+    *b
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+const fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl SourceSpec {
+    /// A member source of `kind` at `path`.
+    #[must_use]
+    pub fn new(path: impl Into<String>, kind: SourceKind) -> Self {
+        Self {
+            path: path.into(),
+            kind,
+            role: Role::Member,
+            key: None,
+            format: None,
+            packages: None,
+            package: None,
+            pattern: None,
+            count: None,
+            path_dependencies: true,
+            lint: false,
+        }
+    }
+
+    /// Set the role.
+    #[must_use]
+    pub const fn with_role(mut self, role: Role) -> Self {
+        self.role = role;
+        self
+    }
+
+    /// Set the key path (dotted).
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(KeyPath::Dotted(key.into()));
+        self
+    }
+
+    /// Set the format (`v{version}`).
+    #[must_use]
+    pub fn with_format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+
+    /// Set the `cargo-lock` package filter.
+    #[must_use]
+    pub fn with_packages<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        packages: I,
+    ) -> Self {
+        self.packages = Some(packages.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Set the regex pattern and match count.
+    #[must_use]
+    pub fn with_pattern(mut self, pattern: impl Into<String>, count: usize) -> Self {
+        self.pattern = Some(pattern.into());
+        self.count = Some(count);
+        self
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// Allowed release tag prefixes (default `["v"]`).
+    #[serde(default = "default_prefixes")]
+    pub tag_prefixes: Vec<String>,
+    /// Prefixes of coupled tags that must point at the same commit (`clients/go/v`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupled_prefixes: Vec<String>,
+    /// Changelog lint options.
+    #[serde(default)]
+    pub changelog: ChangelogPolicy,
+    /// The sources.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceSpec>,
+}
+
+fn default_prefixes() -> Vec<String> {
+    vec!["v".to_owned()]
+}
+
+impl Default for Config {
+    /// No sources, tag prefix `v`, default changelog policy.
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+/// The file name of the stand-alone configuration.
+pub const CONFIG_FILE: &str = "relver.toml";
+
+#[derive(serde::Deserialize)]
+struct CargoWrapper {
+    workspace: Option<WsWrapper>,
+}
+
+#[derive(serde::Deserialize)]
+struct WsWrapper {
+    metadata: Option<MetaWrapper>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetaWrapper {
+    relver: Option<Config>,
+}
+
+fn de_error(path: &str, text: &str, e: &toml_edit::de::Error) -> ParseError {
+    let at = e.span().map_or(0, |s| s.start);
+    ParseError::at(
+        ParseErrorKind::Config,
+        path,
+        text,
+        at,
+        e.message().trim().to_owned(),
+    )
+}
+
+impl Config {
+    /// A configuration with these sources and the default tag policy.
+    #[must_use]
+    pub fn new(sources: Vec<SourceSpec>) -> Self {
+        Self {
+            tag_prefixes: default_prefixes(),
+            coupled_prefixes: Vec::new(),
+            changelog: ChangelogPolicy::default(),
+            sources,
+        }
+    }
+
+    /// Parse a `relver.toml` text; `path` names it in errors.
+    pub fn from_toml(path: &str, text: &str) -> Result<Self, ParseError> {
+        let cfg: Self = toml_edit::de::from_str(text).map_err(|e| de_error(path, text, &e))?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    /// Parse the `[workspace.metadata.relver]` table of a `Cargo.toml` text; `Ok(None)` when
+    /// there is none.
+    pub fn from_cargo_manifest(path: &str, text: &str) -> Result<Option<Self>, ParseError> {
+        let w: CargoWrapper =
+            toml_edit::de::from_str(text).map_err(|e| de_error(path, text, &e))?;
+        let cfg = w.workspace.and_then(|w| w.metadata).and_then(|m| m.relver);
+        if let Some(c) = &cfg {
+            c.validate(path)?;
+        }
+        Ok(cfg)
+    }
+
+    /// Load `relver.toml` from the tree, else `[workspace.metadata.relver]` from `Cargo.toml`.
+    /// `Ok(None)` when neither exists.
+    pub fn load(tree: &dyn Tree) -> Result<Option<Self>, ConfigError> {
+        if let Some(text) = tree.read_text(CONFIG_FILE)? {
+            return Ok(Some(Self::from_toml(CONFIG_FILE, &text)?));
+        }
+        if let Some(text) = tree.read_text("Cargo.toml")? {
+            return Ok(Self::from_cargo_manifest("Cargo.toml", &text)?);
+        }
+        Ok(None)
+    }
+
+    /// The tag policy from `tag-prefixes`.
+    #[must_use]
+    pub fn tag_policy(&self) -> TagPolicy {
+        TagPolicy::new(self.tag_prefixes.iter().cloned())
+    }
+
+    /// Render as `relver.toml` text.
+    pub fn to_toml(&self) -> Result<String, toml_edit::ser::Error> {
+        toml_edit::ser::to_string_pretty(self)
+    }
+
+    fn validate(&self, path: &str) -> Result<(), ParseError> {
+        for (i, s) in self.sources.iter().enumerate() {
+            let bad = |msg: String| {
+                ParseError::new(
+                    ParseErrorKind::Config,
+                    path,
+                    1,
+                    1,
+                    format!("source {} ({}): {msg}", i + 1, s.path),
+                )
+            };
+            if !is_safe_relative(&s.path) {
+                return Err(bad(
+                    "path must be relative and stay inside the project".into()
+                ));
+            }
+            if let Some(f) = &s.format {
+                f.parse::<crate::field::Format>()
+                    .map_err(|e| bad(e.to_string()))?;
+            }
+            match s.kind {
+                SourceKind::Yaml | SourceKind::Json | SourceKind::Toml if s.key.is_none() => {
+                    return Err(bad("`key` is required".into()));
+                }
+                SourceKind::Regex => {
+                    let p = s
+                        .pattern
+                        .as_deref()
+                        .ok_or_else(|| bad("`pattern` is required".into()))?;
+                    let re = regex::Regex::new(p).map_err(|e| bad(format!("bad pattern: {e}")))?;
+                    if re.captures_len() < 2 {
+                        return Err(bad(
+                            "the pattern needs a capture group for the version".into()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loading a configuration failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] crate::input::ReadError),
+    /// The file is not a valid configuration.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_validates() {
+        let t = "tag-prefixes = [\"v\", \"clients/go/v\"]\n[[source]]\npath = \"Chart.yaml\"\nkind = \"yaml\"\nkey = \"appVersion\"\nformat = \"v{version}\"\nrole = \"derived\"\n\n[[source]]\npath = \"package-lock.json\"\nkind = \"json\"\nkey = [\"packages\", \"\", \"version\"]\n";
+        let c = Config::from_toml("relver.toml", t).unwrap();
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.sources[0].role, Role::Derived);
+        assert_eq!(
+            c.sources[1].key.as_ref().unwrap().parts(),
+            ["packages", "", "version"]
+        );
+        assert_eq!(c.tag_policy().prefixes().len(), 2);
+        let again = Config::from_toml("r", &c.to_toml().unwrap()).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = Config::from_toml("relver.toml", "[[source]]\npath = \"x\"\nkind = \"nope\"\n")
+            .unwrap_err();
+        assert_eq!((e.kind(), e.line()), (ParseErrorKind::Config, 3));
+        let e = Config::from_toml(
+            "relver.toml",
+            "[[source]]\npath = \"../x\"\nkind = \"cargo\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message().contains("inside the project"));
+        assert!(Config::from_toml("r", "[[source]]\npath = \"x\"\nkind = \"yaml\"\n").is_err());
+        assert!(
+            Config::from_toml(
+                "r",
+                "[[source]]\npath = \"x\"\nkind = \"regex\"\npattern = \"v1\"\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn workspace_metadata() {
+        let t = "[workspace]\nmembers = []\n[workspace.metadata.relver]\n[[workspace.metadata.relver.source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n";
+        let c = Config::from_cargo_manifest("Cargo.toml", t)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.sources[0].kind, SourceKind::Cargo);
+        assert!(
+            Config::from_cargo_manifest("Cargo.toml", "[package]\nname='x'\n")
+                .unwrap()
+                .is_none()
+        );
+    }
+}

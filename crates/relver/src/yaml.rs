@@ -1,0 +1,303 @@
+//! A deliberately small YAML reader for the only places versions live in YAML files: scalar
+//! values of top-level mapping keys (`Chart.yaml` `version`, `appVersion`) and of keys one level
+//! down (`info.version` in OpenAPI). It reports exact spans so values can be edited in place.
+//!
+//! It understands block mappings, comments, document markers, plain, single- and double-quoted
+//! scalars; it refuses tabs in indentation, unterminated quotes, duplicate keys, and lines that
+//! are not `key: value` at the levels it reads. Deeper structure (lists, nested mappings under
+//! other keys, block scalars) is skipped without interpretation.
+
+use std::ops::Range;
+
+use crate::parse_error::{ParseError, ParseErrorKind};
+
+/// A scalar found at a key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct YamlScalar {
+    /// Span of the scalar token (quotes included).
+    pub(crate) span: Range<usize>,
+    /// The decoded value.
+    pub(crate) value: String,
+    /// Where the decoded value sits verbatim in the text (no escapes).
+    pub(crate) literal_start: Option<usize>,
+}
+
+struct Line<'a> {
+    start: usize,
+    indent: usize,
+    body: &'a str,
+}
+
+fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |raw| {
+        let start = offset;
+        offset += raw.len();
+        let l = raw.trim_end_matches(['\n', '\r']);
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        Line {
+            start,
+            indent,
+            body: &l[indent..],
+        }
+    })
+}
+
+/// Parse a `key: value` line body. Returns the key and the value's span relative to the body
+/// (`None` when the value is empty, i.e. a nested block follows).
+fn key_value(body: &str) -> Option<(String, Option<Range<usize>>)> {
+    let (key, after) = if let Some(q) = body.strip_prefix('"') {
+        let end = q.find('"')?;
+        (q[..end].to_owned(), 1 + end + 1)
+    } else if let Some(q) = body.strip_prefix('\'') {
+        let end = q.find('\'')?;
+        (q[..end].to_owned(), 1 + end + 1)
+    } else {
+        // Plain key: up to ": " or a trailing ":".
+        let mut idx = None;
+        for (i, _) in body.match_indices(':') {
+            let next = body[i + 1..].chars().next();
+            if next.is_none() || next == Some(' ') || next == Some('\t') {
+                idx = Some(i);
+                break;
+            }
+        }
+        let i = idx?;
+        (body[..i].trim_end().to_owned(), i)
+    };
+    let rest = body.get(after..)?;
+    let rest = rest.strip_prefix(':')?;
+    let lead = rest.len() - rest.trim_start().len();
+    let val_start = after + 1 + lead;
+    let v = &body[val_start..];
+    if v.is_empty() || v.starts_with('#') {
+        return Some((key, None));
+    }
+    Some((key, Some(val_start..body.len())))
+}
+
+/// Decode a scalar token starting at `body[range.start]`; returns (token span relative to body,
+/// value, literal offset relative to body).
+fn scalar(
+    body: &str,
+    range: Range<usize>,
+) -> Result<(Range<usize>, String, Option<usize>), &'static str> {
+    let s = &body[range.clone()];
+    let base = range.start;
+    if let Some(q) = s.strip_prefix('\'') {
+        let mut out = String::new();
+        let mut i = 0;
+        let b = q.as_bytes();
+        let mut literal = true;
+        while i < b.len() {
+            if b[i] == b'\'' {
+                if b.get(i + 1) == Some(&b'\'') {
+                    out.push('\'');
+                    literal = false;
+                    i += 2;
+                    continue;
+                }
+                check_trailing(&q[i + 1..])?;
+                return Ok((base..base + i + 2, out, literal.then_some(base + 1)));
+            }
+            let ch = q[i..].chars().next().ok_or("bad character")?;
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+        Err("unterminated single-quoted scalar")
+    } else if let Some(q) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut literal = true;
+        let mut chars = q.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    check_trailing(&q[i + 1..])?;
+                    return Ok((base..base + i + 2, out, literal.then_some(base + 1)));
+                }
+                '\\' => {
+                    literal = false;
+                    match chars.next().map(|(_, c)| c) {
+                        Some('"') => out.push('"'),
+                        Some('\\') => out.push('\\'),
+                        Some('n') => out.push('\n'),
+                        Some('t') => out.push('\t'),
+                        Some('/') => out.push('/'),
+                        _ => return Err("unsupported escape in double-quoted scalar"),
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        Err("unterminated double-quoted scalar")
+    } else {
+        if s.starts_with(['|', '>', '[', '{', '&', '*', '!']) {
+            return Err("not a plain scalar");
+        }
+        // Plain scalar: ends at " #" comment.
+        let end = s.find(" #").unwrap_or(s.len());
+        let v = s[..end].trim_end();
+        Ok((base..base + v.len(), v.to_owned(), Some(base)))
+    }
+}
+
+fn check_trailing(rest: &str) -> Result<(), &'static str> {
+    let r = rest.trim_start();
+    if r.is_empty() || r.starts_with('#') {
+        Ok(())
+    } else {
+        Err("unexpected text after a quoted scalar")
+    }
+}
+
+/// Find the scalar at `keys` (one or two levels). `Ok(None)` when the key is absent.
+pub(crate) fn lookup(
+    path: &str,
+    text: &str,
+    keys: &[String],
+) -> Result<Option<YamlScalar>, ParseError> {
+    let err = |at: usize, msg: &str| ParseError::at(ParseErrorKind::Yaml, path, text, at, msg);
+    if keys.is_empty() || keys.len() > 2 {
+        return Err(ParseError::new(
+            ParseErrorKind::Shape,
+            path,
+            1,
+            1,
+            "YAML key paths have one or two keys",
+        ));
+    }
+    let mut seen_top: Vec<String> = Vec::new();
+    let mut seen_child: Vec<String> = Vec::new();
+    let mut in_parent = false;
+    let mut child_indent: Option<usize> = None;
+    let mut documents = 0;
+    let mut found: Option<YamlScalar> = None;
+    for line in lines(text) {
+        let body = line.body;
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if line.indent == 0 && (body == "---" || body.starts_with("--- ")) {
+            documents += 1;
+            if documents > 1 {
+                return Err(err(line.start, "more than one YAML document"));
+            }
+            continue;
+        }
+        if body.starts_with('\t') {
+            return Err(err(line.start + line.indent, "tab in indentation"));
+        }
+        if line.indent == 0 {
+            in_parent = false;
+            if body == "..." {
+                continue;
+            }
+            let Some((key, val)) = key_value(body) else {
+                return Err(err(line.start, "expected `key: value` at the top level"));
+            };
+            if seen_top.contains(&key) {
+                return Err(err(line.start, &format!("duplicate key {key:?}")));
+            }
+            seen_top.push(key.clone());
+            if key == keys[0] {
+                if keys.len() == 1 {
+                    let Some(vr) = val else {
+                        return Err(err(line.start, &format!("{key:?} has no scalar value")));
+                    };
+                    let (span, value, lit) =
+                        scalar(body, vr).map_err(|m| err(line.start + line.indent, m))?;
+                    found = Some(YamlScalar {
+                        span: line.start + span.start..line.start + span.end,
+                        value,
+                        literal_start: lit.map(|l| line.start + l),
+                    });
+                } else if val.is_none() {
+                    in_parent = true;
+                    child_indent = None;
+                }
+            } else if let Some(vr) = val {
+                // Validate quoting of every top-level scalar so malformed files are refused.
+                let v = &body[vr.clone()];
+                if v.starts_with(['"', '\'']) {
+                    scalar(body, vr).map_err(|m| err(line.start, m))?;
+                }
+            }
+            continue;
+        }
+        if in_parent {
+            let ci = *child_indent.get_or_insert(line.indent);
+            if line.indent < ci {
+                return Err(err(line.start, "inconsistent indentation"));
+            }
+            if line.indent > ci || body.starts_with("- ") || body == "-" {
+                continue;
+            }
+            let Some((key, val)) = key_value(body) else {
+                return Err(err(line.start + line.indent, "expected `key: value`"));
+            };
+            if seen_child.contains(&key) {
+                return Err(err(line.start, &format!("duplicate key {key:?}")));
+            }
+            seen_child.push(key.clone());
+            if key == keys[1] {
+                let Some(vr) = val else {
+                    return Err(err(line.start, &format!("{key:?} has no scalar value")));
+                };
+                let (span, value, lit) =
+                    scalar(body, vr).map_err(|m| err(line.start + line.indent, m))?;
+                let base = line.start + line.indent;
+                found = Some(YamlScalar {
+                    span: base + span.start..base + span.end,
+                    value,
+                    literal_start: lit.map(|l| base + l),
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> Vec<String> {
+        s.split('.').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn chart_values_quoted_or_not() {
+        let t = "apiVersion: v2\nname: app\nversion: 1.2.3 # chart\nappVersion: \"v1.2.3\"\n";
+        let v = lookup("Chart.yaml", t, &k("version")).unwrap().unwrap();
+        assert_eq!((v.value.as_str(), &t[v.span.clone()]), ("1.2.3", "1.2.3"));
+        let a = lookup("Chart.yaml", t, &k("appVersion")).unwrap().unwrap();
+        assert_eq!(a.value, "v1.2.3");
+        assert_eq!(&t[a.span.clone()], "\"v1.2.3\"");
+        assert_eq!(a.literal_start, Some(a.span.start + 1));
+        let t2 = "appVersion: 'v1.2.3'\n";
+        assert_eq!(
+            lookup("c", t2, &k("appVersion")).unwrap().unwrap().value,
+            "v1.2.3"
+        );
+        assert!(lookup("c", t, &k("missing")).unwrap().is_none());
+    }
+
+    #[test]
+    fn nested_info_version() {
+        let t = "openapi: 3.1.0\ninfo:\n  title: API\n  description: |\n    version: 9.9.9\n  version: 2.0.0\npaths: {}\n";
+        let v = lookup("o.yaml", t, &k("info.version")).unwrap().unwrap();
+        assert_eq!(v.value, "2.0.0");
+        assert_eq!(&t[v.span.clone()], "2.0.0");
+    }
+
+    #[test]
+    fn malformed_yaml_is_refused_with_position() {
+        let e = lookup("c", "a: 1\nversion: \"1.2.3\n", &k("version")).unwrap_err();
+        assert_eq!((e.kind(), e.line()), (ParseErrorKind::Yaml, 2));
+        let e = lookup("c", "version: 1\nversion: 2\n", &k("version")).unwrap_err();
+        assert_eq!(e.line(), 2);
+        let e = lookup("c", "just text\n", &k("version")).unwrap_err();
+        assert_eq!(e.line(), 1);
+        assert!(lookup("c", "info:\n\tversion: 1\n", &k("info.version")).is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! Discovery on the real fixtures: the proposal checks clean, non-members are not members, and
+//! a new crate joining the repo is noticed.
+
+use relver::{DirTree, FindingCode, Role, Tag, check, discover};
+
+use crate::fixtures::ordvec_config;
+use crate::support::{copy_tree, shared};
+
+#[test]
+fn proposes_a_clean_config_for_ordvec() {
+    let Some(shared) = shared() else { return };
+    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let d = discover(&tree, None).unwrap();
+    let role = |p: &str| {
+        d.proposed
+            .sources
+            .iter()
+            .find(|s| s.path == p)
+            .map(|s| s.role)
+    };
+    assert_eq!(
+        role("benchmarks/beir-bench/Cargo.toml"),
+        Some(Role::Independent)
+    );
+    assert_eq!(role("fuzz/Cargo.toml"), Some(Role::Independent));
+    assert_eq!(role("ordvec-manifest/Cargo.toml"), Some(Role::Member));
+    assert_eq!(
+        role("ordvec-python/python/ordvec/__init__.py"),
+        Some(Role::Member)
+    );
+    assert_eq!(role("CHANGELOG.md"), Some(Role::Member));
+    let lock = d
+        .proposed
+        .sources
+        .iter()
+        .find(|s| s.path == "fuzz/Cargo.lock")
+        .unwrap();
+    assert_eq!(lock.packages.as_deref(), Some(&["ordvec".to_owned()][..]));
+    // The proposal round-trips through relver.toml and checks clean at the tag.
+    let text = d.proposed.to_toml().unwrap();
+    let cfg = relver::Config::from_toml("relver.toml", &text).unwrap();
+    let tag: Tag = "v0.5.0".parse().unwrap();
+    let r = check(&tree, &cfg, Some(&tag));
+    assert!(r.ok, "{r}\n{text}");
+    assert_eq!(r.fields.len(), 16);
+    // The hand-written config covers everything.
+    let d = discover(&tree, Some(&ordvec_config())).unwrap();
+    assert!(d.uncovered.is_empty(), "{:#?}", d.uncovered);
+}
+
+#[test]
+fn a_new_crate_is_noticed() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&shared.join("fixtures/relver/ordvec-v0.5.0"), dir.path());
+    std::fs::create_dir_all(dir.path().join("ordvec-cli")).unwrap();
+    std::fs::write(
+        dir.path().join("ordvec-cli/Cargo.toml"),
+        "[package]\nname = \"ordvec-cli\"\nversion = \"0.5.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nversion: 0.5.0\nappVersion: v0.5.0\n",
+    )
+    .unwrap();
+    let d = discover(&DirTree::new(dir.path()), Some(&ordvec_config())).unwrap();
+    let un: Vec<(String, String, Option<usize>)> = d
+        .uncovered
+        .iter()
+        .map(|f| {
+            (
+                f.path.clone().unwrap(),
+                f.key.clone().unwrap_or_default(),
+                f.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        un,
+        [
+            ("Chart.yaml".into(), "version".into(), Some(2)),
+            ("Chart.yaml".into(), "appVersion".into(), Some(3)),
+            (
+                "ordvec-cli/Cargo.toml".into(),
+                "package.version".into(),
+                Some(3)
+            ),
+        ]
+    );
+    assert!(d.uncovered.iter().all(|f| f.code == FindingCode::Uncovered));
+    let app = d
+        .proposed
+        .sources
+        .iter()
+        .find(|s| s.key.as_ref().is_some_and(|k| k.parts() == ["appVersion"]))
+        .unwrap();
+    assert_eq!(app.format.as_deref(), Some("v{version}"));
+}
+
+#[test]
+fn securescan_frontend_is_not_proposed_as_member() {
+    let Some(shared) = shared() else { return };
+    let tree = DirTree::new(shared.join("fixtures/relver/securescan-v0.11.12"));
+    let d = discover(&tree, None).unwrap();
+    let role = |p: &str| {
+        d.proposed
+            .sources
+            .iter()
+            .find(|s| s.path == p)
+            .map(|s| s.role)
+    };
+    assert_eq!(role("frontend/package.json"), Some(Role::Independent));
+    assert_eq!(role("backend/pyproject.toml"), Some(Role::Member));
+    assert!(check(&tree, &d.proposed, Some(&"v0.11.12".parse().unwrap())).ok);
+}

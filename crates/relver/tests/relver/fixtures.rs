@@ -1,0 +1,555 @@
+//! Acceptance: the two real projects in `shared/fixtures/relver` check clean at their tags, and
+//! mutated copies fail at exactly the right file, line and values.
+
+use relver::{
+    Config, DirTree, FindingCode, Report, Role, Severity, SourceKind, SourceSpec, Tag, check,
+};
+
+use crate::support::{copy_tree, replace_once, shared};
+
+pub(crate) fn ordvec_config() -> Config {
+    let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
+    let mut c = Config::new(vec![
+        cargo("Cargo.toml"),
+        cargo("ordvec-manifest/Cargo.toml"),
+        cargo("ordvec-python/Cargo.toml"),
+        cargo("ordvec-manifest-python/Cargo.toml"),
+        cargo("ordvec-ffi/Cargo.toml"),
+        SourceSpec::new("ordvec-python/pyproject.toml", SourceKind::Pyproject),
+        SourceSpec::new(
+            "ordvec-manifest-python/pyproject.toml",
+            SourceKind::Pyproject,
+        ),
+        SourceSpec::new(
+            "ordvec-python/python/ordvec/__init__.py",
+            SourceKind::PythonVersion,
+        ),
+        SourceSpec::new(
+            "ordvec-manifest-python/python/ordvec_manifest/__init__.py",
+            SourceKind::PythonVersion,
+        ),
+        SourceSpec::new("Cargo.lock", SourceKind::CargoLock).with_packages([
+            "ordvec",
+            "ordvec-ffi",
+            "ordvec-manifest",
+            "ordvec-manifest-python",
+            "ordvec-python",
+        ]),
+        SourceSpec::new("fuzz/Cargo.lock", SourceKind::CargoLock).with_packages(["ordvec"]),
+        SourceSpec::new("CHANGELOG.md", SourceKind::Changelog),
+        cargo("benchmarks/beir-bench/Cargo.toml").with_role(Role::Independent),
+        cargo("fuzz/Cargo.toml").with_role(Role::Independent),
+    ]);
+    c.changelog.require_links = false;
+    c
+}
+
+pub(crate) fn securescan_config() -> Config {
+    Config::new(vec![
+        SourceSpec::new("backend/pyproject.toml", SourceKind::Pyproject),
+        SourceSpec::new("CHANGELOG.md", SourceKind::Changelog),
+        SourceSpec::new("frontend/package.json", SourceKind::PackageJson)
+            .with_role(Role::Independent),
+    ])
+}
+
+fn errors(
+    r: &Report,
+) -> Vec<(
+    FindingCode,
+    String,
+    Option<usize>,
+    Option<String>,
+    Option<String>,
+)> {
+    r.errors()
+        .map(|f| {
+            (
+                f.code,
+                f.path.clone().unwrap_or_default(),
+                f.line,
+                f.found.clone(),
+                f.expected.clone(),
+            )
+        })
+        .collect()
+}
+
+fn tag(s: &str) -> Tag {
+    s.parse().unwrap()
+}
+
+#[test]
+fn ordvec_checks_clean_at_v0_5_0() {
+    let Some(shared) = shared() else { return };
+    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.0")));
+    assert!(r.ok, "{r}");
+    assert!(r.findings.is_empty(), "{r}");
+    // 5 manifests + the manifest crate's dependency, 2 pyprojects, 2 __init__.py, 5 + 1 lock entries.
+    assert_eq!(
+        r.fields.len(),
+        16,
+        "{:#?}",
+        r.fields
+            .iter()
+            .map(|f| (&f.field.path, &f.field.key))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        r.fields
+            .iter()
+            .all(|f| f.field.version.as_ref().map(ToString::to_string).as_deref() == Some("0.5.0"))
+    );
+    assert!(
+        !r.fields
+            .iter()
+            .any(|f| f.field.path.contains("beir-bench") || f.field.path == "fuzz/Cargo.toml")
+    );
+    let dep = r
+        .fields
+        .iter()
+        .find(|f| f.field.key == "dependencies.ordvec.version")
+        .unwrap();
+    assert_eq!(
+        (dep.field.path.as_str(), dep.field.line),
+        ("ordvec-manifest/Cargo.toml", 32)
+    );
+    // Without a tag the members agree on 0.5.0.
+    let r = check(&tree, &ordvec_config(), None);
+    assert!(r.ok, "{r}");
+    assert_eq!(r.expected.unwrap().to_string(), "0.5.0");
+}
+
+#[test]
+fn securescan_checks_clean_at_v0_11_12() {
+    let Some(shared) = shared() else { return };
+    let tree = DirTree::new(shared.join("fixtures/relver/securescan-v0.11.12"));
+    let r = check(&tree, &securescan_config(), Some(&tag("v0.11.12")));
+    assert!(r.ok, "{r}");
+    assert!(r.findings.is_empty(), "{r}");
+    assert_eq!(r.fields.len(), 1);
+    assert_eq!(r.fields[0].field.line, 3);
+    // The frontend package.json would be flagged if it were a member: it is not, so 0 findings.
+    let mut member_frontend = securescan_config();
+    member_frontend.sources[2].role = Role::Member;
+    let r = check(&tree, &member_frontend, Some(&tag("v0.11.12")));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionMismatch,
+            "frontend/package.json".into(),
+            Some(3),
+            Some("0.1.0".into()),
+            Some("0.11.12".into())
+        )]
+    );
+}
+
+#[test]
+fn wrong_tag_reports_every_member() {
+    let Some(shared) = shared() else { return };
+    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.1")));
+    let mismatches = r
+        .errors()
+        .filter(|f| f.code == FindingCode::VersionMismatch)
+        .count();
+    assert_eq!(mismatches, 16);
+    assert!(
+        r.errors()
+            .any(|f| f.code == FindingCode::ChangelogSectionMissing)
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["tag"], "v0.5.1");
+    assert_eq!(json["findings"][0]["code"], "version-mismatch");
+    assert_eq!(json["findings"][0]["expected"], "0.5.1");
+}
+
+fn mutated(name: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    let shared = shared()?;
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
+    let root = dir.path().to_owned();
+    Some((dir, root))
+}
+
+#[test]
+fn one_file_bumped_is_found_exactly() {
+    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
+        return;
+    };
+    replace_once(
+        &root.join("ordvec-ffi/Cargo.toml"),
+        "version = \"0.5.0\"",
+        "version = \"0.5.1\"",
+    );
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionMismatch,
+            "ordvec-ffi/Cargo.toml".into(),
+            Some(3),
+            Some("0.5.1".into()),
+            Some("0.5.0".into())
+        )]
+    );
+    let f = r.errors().next().unwrap();
+    assert_eq!(f.key.as_deref(), Some("package.version"));
+    assert!(f.hint.as_deref().unwrap().contains("0.5.0"));
+    // Without a tag: the majority wins and the odd one out is named.
+    let r = check(&DirTree::new(&root), &ordvec_config(), None);
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionsDisagree,
+            "ordvec-ffi/Cargo.toml".into(),
+            Some(3),
+            Some("0.5.1".into()),
+            Some("0.5.0".into())
+        )]
+    );
+    assert!(r.to_string().contains("ordvec-ffi/Cargo.toml:3"));
+}
+
+#[test]
+fn dependency_requirement_left_behind() {
+    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
+        return;
+    };
+    replace_once(
+        &root.join("ordvec-manifest/Cargo.toml"),
+        "ordvec = { version = \"0.5.0\"",
+        "ordvec = { version = \"=0.4.0\"",
+    );
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionMismatch,
+            "ordvec-manifest/Cargo.toml".into(),
+            Some(32),
+            Some("0.4.0".into()),
+            Some("0.5.0".into())
+        )]
+    );
+}
+
+#[test]
+fn fuzz_lock_left_behind() {
+    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
+        return;
+    };
+    replace_once(
+        &root.join("fuzz/Cargo.lock"),
+        "name = \"ordvec\"\nversion = \"0.5.0\"",
+        "name = \"ordvec\"\nversion = \"0.4.0\"",
+    );
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionMismatch,
+            "fuzz/Cargo.lock".into(),
+            Some(234),
+            Some("0.4.0".into()),
+            Some("0.5.0".into())
+        )]
+    );
+    assert_eq!(
+        r.errors().next().unwrap().key.as_deref(),
+        Some("package[name=ordvec].version")
+    );
+}
+
+#[test]
+fn changelog_section_removed() {
+    let Some((_d, root)) = mutated("securescan-v0.11.12") else {
+        return;
+    };
+    let p = root.join("CHANGELOG.md");
+    let t = std::fs::read_to_string(&p).unwrap();
+    let start = t.find("## [0.11.12]").unwrap();
+    let end = t.find("## [0.11.11]").unwrap();
+    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
+    let r = check(
+        &DirTree::new(&root),
+        &securescan_config(),
+        Some(&tag("v0.11.12")),
+    );
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::ChangelogSectionMissing,
+            "CHANGELOG.md".into(),
+            Some(12),
+            Some("0.11.11".into()),
+            Some("0.11.12".into())
+        )]
+    );
+    // ordvec's unbracketed heading style, same rule.
+    let Some((_d2, root)) = mutated("ordvec-v0.5.0") else {
+        return;
+    };
+    let p = root.join("CHANGELOG.md");
+    let t = std::fs::read_to_string(&p).unwrap();
+    let start = t.find("## 0.5.0 - 2026-06-19").unwrap();
+    let end = t.find("## 0.4.0").unwrap();
+    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::ChangelogSectionMissing,
+            "CHANGELOG.md".into(),
+            Some(12),
+            Some("0.4.0".into()),
+            Some("0.5.0".into())
+        )]
+    );
+}
+
+#[test]
+fn chart_app_version_quoted_or_not_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = "apiVersion: v2\nname: advisoryhub\nversion: 1.4.0\nappVersion: \"v1.4.0\"\n";
+    std::fs::write(dir.path().join("Chart.yaml"), chart).unwrap();
+    let config = Config::new(vec![
+        SourceSpec::new("Chart.yaml", SourceKind::Yaml).with_key("version"),
+        SourceSpec::new("Chart.yaml", SourceKind::Yaml)
+            .with_key("appVersion")
+            .with_format("v{version}"),
+    ]);
+    let t = tag("v1.4.0");
+    assert!(check(&DirTree::new(dir.path()), &config, Some(&t)).ok);
+    // appVersion unquoted: still the same value, must pass.
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        chart.replace("\"v1.4.0\"", "v1.4.0"),
+    )
+    .unwrap();
+    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    assert!(r.ok, "{r}");
+    // appVersion stuck at an old value: exact line and values.
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        chart.replace("\"v1.4.0\"", "0.1.0"),
+    )
+    .unwrap();
+    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionInvalid,
+            "Chart.yaml".into(),
+            Some(4),
+            Some("0.1.0".into()),
+            Some("1.4.0".into())
+        )]
+    );
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        chart.replace("\"v1.4.0\"", "v0.1.0"),
+    )
+    .unwrap();
+    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionMismatch,
+            "Chart.yaml".into(),
+            Some(4),
+            Some("0.1.0".into()),
+            Some("1.4.0".into())
+        )]
+    );
+    // A derived placeholder is reported, not drift.
+    let mut derived = config.clone();
+    derived.sources[1].role = Role::Derived;
+    let r = check(&DirTree::new(dir.path()), &derived, Some(&t));
+    assert!(r.ok);
+    assert_eq!(r.findings[0].code, FindingCode::DerivedDiffers);
+    assert_eq!(r.findings[0].severity, Severity::Info);
+}
+
+#[test]
+fn every_other_ecosystem() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |p: &str, t: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    };
+    w(
+        "pyproject.toml",
+        "[project]\nname = \"Advisory_Hub\"\nversion = \"2.0.0\"\n",
+    );
+    w(
+        "uv.lock",
+        "version = 1\n\n[[package]]\nname = \"advisory-hub\"\nversion = \"2.0.0\"\nsource = { virtual = \".\" }\n",
+    );
+    w(
+        "package-lock.json",
+        "{\n  \"name\": \"x\",\n  \"version\": \"2.0.0\",\n  \"packages\": {\n    \"\": {\n      \"version\": \"2.0.0\"\n    }\n  }\n}\n",
+    );
+    w(
+        "openapi.yaml",
+        "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"x\", \"version\": \"2.0.0\"}}\n",
+    );
+    w(
+        "api/openapi.yaml",
+        "openapi: 3.1.0\ninfo:\n  title: x\n  version: '2.0.0'\n",
+    );
+    w(
+        "Dockerfile",
+        "FROM x\nLABEL org.opencontainers.image.version=\"2.0.0\"\n",
+    );
+    w(
+        "ws/Cargo.toml",
+        "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"2.0.0\"\n[workspace.dependencies]\na = { path = \"a\", version = \"2.0.0\" }\n",
+    );
+    w(
+        "ws/a/Cargo.toml",
+        "[package]\nname = \"a\"\nversion.workspace = true\n",
+    );
+    w(
+        "dyn/pyproject.toml",
+        "[project]\nname = \"d\"\ndynamic = [\"version\"]\n",
+    );
+    let config = Config::new(vec![
+        SourceSpec::new("pyproject.toml", SourceKind::Pyproject),
+        SourceSpec::new("uv.lock", SourceKind::UvLock),
+        SourceSpec::new("package-lock.json", SourceKind::PackageLock),
+        SourceSpec::new("openapi.yaml", SourceKind::Openapi),
+        SourceSpec::new("api/openapi.yaml", SourceKind::Openapi),
+        SourceSpec::new("Dockerfile", SourceKind::Regex)
+            .with_pattern(r#"image\.version="([^"]+)""#, 1),
+        SourceSpec::new("ws/Cargo.toml", SourceKind::Cargo),
+        SourceSpec::new("ws/a/Cargo.toml", SourceKind::Cargo),
+        SourceSpec::new("missing.json", SourceKind::PackageJson).with_role(Role::Optional),
+    ]);
+    let t = tag("v2.0.0");
+    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    assert!(r.ok, "{r}");
+    assert_eq!(r.fields.len(), 10, "{r:#?}");
+    let inh = r
+        .fields
+        .iter()
+        .find(|f| f.field.path == "ws/a/Cargo.toml")
+        .unwrap();
+    assert!(
+        inh.field
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("ws/Cargo.toml:4")
+    );
+    // dynamic versions are reported, never silently passed
+    let mut with_dyn = config.clone();
+    with_dyn
+        .sources
+        .push(SourceSpec::new("dyn/pyproject.toml", SourceKind::Pyproject));
+    let r = check(&DirTree::new(dir.path()), &with_dyn, Some(&t));
+    assert_eq!(
+        errors(&r),
+        [(
+            FindingCode::VersionDynamic,
+            "dyn/pyproject.toml".into(),
+            Some(3),
+            Some("\"version\"".into()),
+            Some("2.0.0".into())
+        )]
+    );
+    // the regex count is exact
+    w(
+        "Dockerfile",
+        "LABEL org.opencontainers.image.version=\"2.0.0\"\nLABEL org.opencontainers.image.version=\"2.0.0\"\n",
+    );
+    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    assert_eq!(errors(&r)[0].0, FindingCode::MatchCount);
+    // a missing member is an error
+    let mut missing = config;
+    missing.sources.push(SourceSpec::new(
+        "nope/package.json",
+        SourceKind::PackageJson,
+    ));
+    let r = check(&DirTree::new(dir.path()), &missing, Some(&t));
+    assert!(
+        r.errors().any(|f| f.code == FindingCode::SourceMissing
+            && f.path.as_deref() == Some("nope/package.json"))
+    );
+}
+
+#[test]
+fn securescan_changelog_quirks_and_byte_exact_notes() {
+    let Some(shared) = shared() else { return };
+    let text =
+        std::fs::read_to_string(shared.join("fixtures/relver/securescan-v0.11.12/CHANGELOG.md"))
+            .unwrap();
+    let log = relver::Changelog::parse(&text);
+    let v = relver::Version::new(0, 11, 12);
+    // Lines 14..=41 of the file, byte for byte.
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let expected = lines[13..41].concat();
+    assert_eq!(log.extract(&v).unwrap(), expected.trim_end());
+    assert!(log.extract(&v).unwrap().ends_with("same-target options."));
+    // Unreleased only holds an HTML comment: empty.
+    assert!(log.is_empty_section(log.unreleased().unwrap()));
+    let mut policy = relver::ChangelogPolicy::default();
+    policy.require_links = true;
+    let findings = log.lint("CHANGELOG.md", &policy);
+    let base: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::ChangelogUnreleasedBase)
+        .collect();
+    assert_eq!(base.len(), 1);
+    assert_eq!(
+        (
+            base[0].line,
+            base[0].found.as_deref(),
+            base[0].expected.as_deref()
+        ),
+        (Some(1332), Some("v0.11.0"), Some("v0.11.12"))
+    );
+    let missing: Vec<Option<usize>> = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::ChangelogLinkMissing)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(
+        missing.len(),
+        12,
+        "0.11.1 ..= 0.11.12 have no link definitions"
+    );
+    assert_eq!(missing[0], Some(12));
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Warning),
+        "{findings:#?}"
+    );
+    // The ordvec changelog mixes heading styles; all its sections are found and dated.
+    let text =
+        std::fs::read_to_string(shared.join("fixtures/relver/ordvec-v0.5.0/CHANGELOG.md")).unwrap();
+    let log = relver::Changelog::parse(&text);
+    let found: Vec<(String, usize, bool)> = log
+        .sections()
+        .iter()
+        .filter_map(|s| s.version().map(|v| (v.to_string(), s.line, s.bracketed)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("0.5.0".to_owned(), 12, false),
+            ("0.4.0".to_owned(), 177, false),
+            ("0.3.0".to_owned(), 219, false),
+            ("0.2.0".to_owned(), 258, true),
+            ("0.1.0".to_owned(), 330, true)
+        ]
+    );
+    assert!(
+        log.lint("CHANGELOG.md", &relver::ChangelogPolicy::default())
+            .is_empty()
+    );
+    assert!(log.is_empty_section(log.unreleased().unwrap()));
+}

@@ -1,0 +1,245 @@
+//! Git: tag against tree from objects, annotated tags, coupled tags, the history audit.
+
+use std::path::Path;
+use std::process::Command;
+
+use relver::{
+    Config, FindingCode, GitRepo, SourceKind, SourceSpec, Tag, Tree, audit_history, check_at_tag,
+    check_coupled_tags, check_tag_absent, next_version,
+};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=relver test",
+            "-c",
+            "user.email=relver@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "tag.gpgSign=false",
+            "-c",
+            "commit.gpgSign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "relver test")
+        .env("GIT_AUTHOR_EMAIL", "relver@example.invalid")
+        .env("GIT_COMMITTER_NAME", "relver test")
+        .env("GIT_COMMITTER_EMAIL", "relver@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, version: &str, changelog_versions: &[&str]) {
+        std::fs::write(
+            self.path().join("pyproject.toml"),
+            format!("[project]\nname = \"p\"\nversion = \"{version}\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            self.path().join("package.json"),
+            format!("{{\n  \"version\": \"{version}\"\n}}\n"),
+        )
+        .unwrap();
+        let mut log = String::from("# Changelog\n\n## [Unreleased]\n");
+        for v in changelog_versions {
+            log.push_str(&format!("\n## [{v}] - 2024-01-01\n\n- Change.\n"));
+        }
+        std::fs::write(self.path().join("CHANGELOG.md"), log).unwrap();
+    }
+
+    fn commit(&self, msg: &str) -> String {
+        git(self.path(), &["add", "-A"]);
+        git(self.path(), &["commit", "-q", "--allow-empty", "-m", msg]);
+        git(self.path(), &["rev-parse", "HEAD"])
+    }
+
+    fn tag(&self, name: &str, annotated: bool) {
+        if annotated {
+            git(self.path(), &["tag", "-a", "-m", name, name]);
+        } else {
+            git(self.path(), &["tag", name]);
+        }
+    }
+}
+
+fn config() -> Config {
+    Config::new(vec![
+        SourceSpec::new("pyproject.toml", SourceKind::Pyproject),
+        SourceSpec::new("package.json", SourceKind::PackageJson),
+        SourceSpec::new("CHANGELOG.md", SourceKind::Changelog),
+    ])
+}
+
+fn tag(s: &str) -> Tag {
+    s.parse().unwrap()
+}
+
+#[test]
+fn tag_against_tree_without_checkout() {
+    let r = Repo::new();
+    r.write("1.0.0", &["1.0.0"]);
+    r.commit("feat: first");
+    r.tag("v1.0.0", true);
+    // The work tree moves on; the tag's tree is still read from objects.
+    r.write("1.1.0", &["1.1.0", "1.0.0"]);
+    r.commit("feat: second");
+    std::fs::write(r.path().join("package.json"), "garbage").unwrap();
+    let repo = GitRepo::open(r.path());
+    let report = check_at_tag(&repo, &config(), &tag("v1.0.0")).unwrap();
+    assert!(report.ok, "{report}");
+    assert_eq!(report.fields.len(), 2);
+    // The same tree checked against the wrong tag fails.
+    let tree = repo.tree_at("refs/tags/v1.0.0").unwrap();
+    assert_eq!(
+        tree.read_text("package.json").unwrap().unwrap(),
+        "{\n  \"version\": \"1.0.0\"\n}\n"
+    );
+    assert!(tree.read_text("missing").unwrap().is_none());
+    let head = repo.tree_at("HEAD").unwrap();
+    assert!(relver::check(&head, &config(), Some(&tag("v1.1.0"))).ok);
+    assert!(repo.tree_at("v9.9.9").is_err());
+    // Conventional commits since the tag.
+    let msgs = repo.messages(Some("v1.0.0"), "HEAD").unwrap();
+    assert_eq!(msgs, ["feat: second"]);
+    assert_eq!(
+        next_version(&relver::Version::new(1, 0, 0), &msgs)
+            .unwrap()
+            .to_string(),
+        "1.1.0"
+    );
+}
+
+#[test]
+fn tag_absent_and_coupled_tags() {
+    let r = Repo::new();
+    r.write("1.0.0", &["1.0.0"]);
+    let c1 = r.commit("feat: first");
+    let repo = GitRepo::open(r.path());
+    assert!(check_tag_absent(&repo, &tag("v1.0.0")).unwrap().is_none());
+    r.tag("v1.0.0", true);
+    let f = check_tag_absent(&repo, &tag("v1.0.0")).unwrap().unwrap();
+    assert_eq!(f.code, FindingCode::TagExists);
+    assert_eq!(f.found.as_deref(), Some(c1.as_str()));
+    let prefixes = vec!["clients/go/v".to_owned()];
+    let missing = check_coupled_tags(&repo, &tag("v1.0.0"), &prefixes).unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].code, FindingCode::CoupledTagMismatch);
+    assert_eq!(missing[0].found, None);
+    // Lightweight coupled tag on the same commit: fine (annotated main tag is peeled).
+    r.tag("clients/go/v1.0.0", false);
+    assert!(
+        check_coupled_tags(&repo, &tag("v1.0.0"), &prefixes)
+            .unwrap()
+            .is_empty()
+    );
+    // A coupled tag on another commit is named with both commits.
+    r.write("1.0.1", &["1.0.1", "1.0.0"]);
+    let c2 = r.commit("fix: x");
+    r.tag("v1.0.1", false);
+    git(r.path(), &["tag", "clients/go/v1.0.1", &c1]);
+    let f = check_coupled_tags(&repo, &tag("v1.0.1"), &prefixes).unwrap();
+    assert_eq!(
+        (f[0].found.as_deref(), f[0].expected.as_deref()),
+        (Some(c1.as_str()), Some(c2.as_str()))
+    );
+    let f = check_coupled_tags(&repo, &tag("v2.0.0"), &prefixes).unwrap();
+    assert_eq!(f[0].code, FindingCode::TagMissing);
+}
+
+#[test]
+fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
+    let r = Repo::new();
+    r.write("1.0.0", &["1.0.0"]);
+    r.commit("feat: one");
+    r.tag("v1.0.0", true);
+    // The bump ran after tagging: v1.1.0's tree still says 1.0.0 (changelog updated though).
+    r.write("1.0.0", &["1.1.0", "1.0.0"]);
+    r.commit("feat: two");
+    r.tag("v1.1.0", true);
+    r.write("1.1.0", &["1.1.0", "1.0.0"]);
+    r.commit("chore: bump");
+    // Changelog never updated for two tags.
+    r.write("1.2.0", &["1.1.0", "1.0.0"]);
+    r.commit("feat: three");
+    r.tag("v1.2.0", false);
+    r.write("1.3.0", &["1.1.0", "1.0.0"]);
+    r.commit("feat: four");
+    r.tag("v1.3.0", true);
+    // A tree that carries a version no tag has (1.3.5), tagged as v1.4.0.
+    r.write("1.3.5", &["1.4.0", "1.1.0", "1.0.0"]);
+    r.commit("feat: five");
+    r.tag("v1.4.0", true);
+    // Sections for versions never tagged.
+    r.write("1.4.0", &["1.4.0", "1.3.1", "1.1.0", "1.0.0"]);
+    r.commit("docs: changelog");
+    r.tag("v1", false);
+    r.tag("v1.2.3-rc.1", false);
+    let repo = GitRepo::open(r.path());
+    let audit = audit_history(&repo, &config(), "HEAD").unwrap();
+    assert!(!audit.ok());
+    let names: Vec<String> = audit.tags.iter().map(|(t, _)| t.to_string()).collect();
+    assert_eq!(names, ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0"]);
+    let oks: Vec<bool> = audit.tags.iter().map(|(_, r)| r.ok).collect();
+    assert_eq!(oks, [true, false, false, false, false]);
+    let carried: Vec<(Option<&str>, Option<&str>)> = audit
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::VersionNeverTagged && f.line.is_none())
+        .map(|f| (f.path.as_deref(), f.found.as_deref()))
+        .collect();
+    assert_eq!(carried, [(Some("refs/tags/v1.4.0"), Some("1.3.5"))]);
+    let bump_after: Vec<(&str, Option<&str>)> = audit
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::BumpAfterTag)
+        .map(|f| (f.path.as_deref().unwrap(), f.found.as_deref()))
+        .collect();
+    assert_eq!(bump_after, [("refs/tags/v1.1.0", Some("1.0.0"))]);
+    for t in [2, 3] {
+        let codes: Vec<FindingCode> = audit.tags[t].1.errors().map(|f| f.code).collect();
+        assert_eq!(codes, [FindingCode::ChangelogSectionMissing]);
+    }
+    let never: Vec<(Option<usize>, Option<&str>)> = audit
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::VersionNeverTagged && f.line.is_some())
+        .map(|f| (f.line, f.expected.as_deref()))
+        .collect();
+    assert_eq!(never, [(Some(9), Some("v1.3.1"))]);
+    assert!(
+        audit
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::TagRejected
+                && f.path.as_deref() == Some("refs/tags/v1.2.3-rc.1"))
+    );
+}

@@ -1,0 +1,42 @@
+//! Helpers: locating shared fixtures and copying them to temp dirs.
+
+use std::path::{Path, PathBuf};
+
+/// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
+pub(crate) fn shared() -> Option<PathBuf> {
+    let p = std::env::var_os("RELKIT_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        PathBuf::from,
+    );
+    if p.join("fixtures/relver").is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "shared fixtures not found at {} (CI=true)",
+        p.display()
+    );
+    println!("SKIPPED: shared fixtures not found at {}", p.display());
+    None
+}
+
+/// Copy a directory tree.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// Replace exactly one occurrence of `from` in a file.
+pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
+    let t = std::fs::read_to_string(path).unwrap();
+    assert_eq!(t.matches(from).count(), 1, "{from:?} in {}", path.display());
+    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
+}
