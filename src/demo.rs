@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use artidigest::checksums::Style;
 use artidigest::{Algorithm, ChecksumFile, digest_bytes};
-use artidigest::{ArchiveFormat, RepackEntry, RepackError, RepackOptions, repack_entries};
+use artidigest::{Format, RepackEntry, RepackError, RepackOptions, repack_entries};
 
 /// The folder of the demo release in this repository.
 pub fn demo_release_dir() -> PathBuf {
@@ -246,11 +246,7 @@ after = ["required-assets-present"]
         let wheel = format!("{py}-{v}-py3-none-any.whl");
         out.push((
             wheel.clone(),
-            pack(
-                &wheel,
-                files(wheel_files),
-                RepackOptions::new(ArchiveFormat::Zip),
-            )?,
+            pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?,
         ));
 
         // The sdist.
@@ -277,7 +273,7 @@ after = ["required-assets-present"]
             pack(
                 &sdist,
                 files(sdist_files),
-                RepackOptions::new(ArchiveFormat::TarGz),
+                RepackOptions::new(Format::TarGz),
             )?,
         ));
 
@@ -312,11 +308,7 @@ after = ["required-assets-present"]
         let npm = format!("{n}-{v}.tgz");
         out.push((
             npm.clone(),
-            pack(
-                &npm,
-                files(npm_files),
-                RepackOptions::new(ArchiveFormat::TarGz),
-            )?,
+            pack(&npm, files(npm_files), RepackOptions::new(Format::TarGz))?,
         ));
         Ok(out)
     }

@@ -76,6 +76,61 @@
 //! Wheels are checked against their `RECORD` with [`verify_wheel`], `.crate`s with
 //! [`check_crate`], and every kind's expected layout with [`check_profile`].
 //!
+//! # Deterministic repacking
+//!
+//! [`repack_entries`], [`repack_bytes`] and [`repack_dir`] write tar, tar.gz or zip whose bytes
+//! depend only on paths, kinds, contents and executable bits (see `docs/repack.md`);
+//! [`RepackOptions::cargo`] follows `cargo package`'s conventions.
+//!
+//! ```
+//! use artidigest::{Format, MtimePolicy, RepackEntry, RepackOptions, repack_bytes, repack_entries};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let opts = RepackOptions::new(Format::TarGz).with_mtime(MtimePolicy::Fixed(0));
+//! let a = repack_entries(
+//!     vec![
+//!         RepackEntry::file("pkg/b.txt", "b").with_owner(1000, 1000, "alice", "staff"),
+//!         RepackEntry::file("pkg/a.sh", "#!/bin/sh\n").with_mode(0o775).with_mtime(1_700_000_000),
+//!     ],
+//!     &opts,
+//! )?;
+//! // Another order, other owners and mtimes: the same bytes.
+//! let b = repack_entries(
+//!     vec![
+//!         RepackEntry::file("pkg/a.sh", "#!/bin/sh\n").with_mode(0o700),
+//!         RepackEntry::file("pkg/b.txt", "b").with_mtime(42),
+//!     ],
+//!     &opts,
+//! )?;
+//! assert_eq!(a.bytes, b.bytes);
+//! // Repacking the output again changes nothing; the report names backend and level.
+//! assert_eq!(repack_bytes(&a.bytes, None, &opts)?.bytes, a.bytes);
+//! let compression = a.report.compression.as_ref().ok_or("no compression info")?;
+//! assert_eq!((compression.backend.as_str(), compression.level), ("flate2/zlib-rs", 9));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Why two artifacts differ
+//!
+//! [`diff_artifacts`] compares two tar, tar.gz or zip artifacts layer by layer (gzip container,
+//! archive structure, entry metadata, entry content) and names a likely cause and a fix for each
+//! difference; [`DiffReport`] serialises to JSON and renders for humans with `Display`.
+//!
+//! ```
+//! use artidigest::{DiffCode, DiffOptions, Format, RepackEntry, RepackOptions, diff_artifacts, repack_entries};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let files = || vec![RepackEntry::file("pkg/a.txt", "same\n")];
+//! let left = repack_entries(files(), &RepackOptions::new(Format::TarGz).with_level(1))?;
+//! let right = repack_entries(files(), &RepackOptions::new(Format::TarGz).with_level(9))?;
+//! let report = diff_artifacts(("left.tar.gz", &left.bytes), ("right.tar.gz", &right.bytes), &DiffOptions::default())?;
+//! assert_eq!(report.codes(), [DiffCode::GzipXfl, DiffCode::DeflateStream]);
+//! assert!(report.to_string().contains("same tar, different deflate stream"));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Features
 //!
 //! - `tokio` (off by default): [`digest_async_reader`] over `tokio::io::AsyncRead`.
@@ -84,6 +139,7 @@
 mod archive;
 pub mod checksums;
 mod cratefile;
+mod diff;
 mod digest;
 mod gz;
 mod gzip;
@@ -103,6 +159,10 @@ pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::cratefile::{
     CrateError, CrateInfo, MAX_VCS_INFO_SIZE, VcsInfo, check_crate, check_crate_named,
 };
+pub use crate::diff::{
+    ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference, Layer, diff_artifacts,
+    diff_files,
+};
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
 pub use crate::gzip::{
@@ -120,9 +180,10 @@ pub use crate::record::{
     WheelCheck, WheelError, parse_record, verify_record, verify_wheel,
 };
 pub use crate::repack::{
-    ArchiveFormat, CARGO_GENERATED_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH, MtimePolicy,
-    OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackLimits, RepackOptions,
-    RepackReport, Repacked, read_dir_entries, repack_dir, repack_entries, write_atomic,
+    CARGO_GENERATED_MTIME, CARGO_LEGACY_MTIME, CARGO_MTIME, CompressionInfo, DEFAULT_EPOCH,
+    MtimePolicy, OptionParseError, Profile, RepackEntry, RepackError, RepackKind, RepackOptions,
+    RepackReport, Repacked, read_archive_entries, read_dir_entries, repack_bytes, repack_dir,
+    repack_entries, write_atomic,
 };
 pub use crate::tar::visit_tar;
 pub use crate::zip::visit_zip;

@@ -9,12 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::archive::{ArchiveError, Entry, EntryKind, Format, Limits};
 use crate::gzip::{DEFLATE_BACKEND, GzipHeader};
 use crate::{Algorithm, Digest, digest_bytes};
 
@@ -22,9 +23,14 @@ use crate::{Algorithm, Digest, digest_bytes};
 /// `DETERMINISTIC_TIMESTAMP`).
 pub const CARGO_MTIME: u64 = 1_153_704_088;
 
-/// The mtime `cargo package` gives the files it generates (`Cargo.toml`, `Cargo.lock`,
-/// `.cargo_vcs_info.json`): 1, because some tools mishandle 0.
+/// The mtime cargo releases of about 2021–2024 gave the files they generate (`Cargo.toml`,
+/// `Cargo.lock`, `.cargo_vcs_info.json`); current cargo gives them [`CARGO_MTIME`] too. The
+/// cargo profile keeps 1 when the input has it, so such `.crate`s repack to their own tar.
 pub const CARGO_GENERATED_MTIME: u64 = 1;
+
+/// The fixed mtime of files copied from disk by `cargo package` releases that used an older
+/// `tar` crate (123456789, 1973-11-29); the cargo profile keeps it when the input has it.
+pub const CARGO_LEGACY_MTIME: u64 = 123_456_789;
 
 /// The default fixed mtime of the deterministic profile: 1980-01-01T00:00:00Z, the earliest time a
 /// zip entry can carry, so tar and zip output agree.
@@ -126,63 +132,6 @@ impl RepackEntry {
     }
 }
 
-/// The archive format to write.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub enum ArchiveFormat {
-    /// An uncompressed POSIX tar (ustar, with PAX records only where needed).
-    Tar,
-    /// A gzip-compressed tar.
-    TarGz,
-    /// A zip archive with deflate-compressed entries.
-    Zip,
-}
-
-impl ArchiveFormat {
-    /// The usual file extension: `tar`, `tar.gz`, `zip`.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ArchiveFormat::Tar => "tar",
-            ArchiveFormat::TarGz => "tar.gz",
-            ArchiveFormat::Zip => "zip",
-        }
-    }
-}
-
-impl fmt::Display for ArchiveFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.extension())
-    }
-}
-
-impl FromStr for ArchiveFormat {
-    type Err = OptionParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "tar" => Ok(ArchiveFormat::Tar),
-            "tar.gz" | "tgz" | "crate" => Ok(ArchiveFormat::TarGz),
-            "zip" | "whl" => Ok(ArchiveFormat::Zip),
-            _ => Err(OptionParseError::new("archive format", s)),
-        }
-    }
-}
-
-impl From<ArchiveFormat> for String {
-    fn from(f: ArchiveFormat) -> String {
-        f.to_string()
-    }
-}
-
-impl TryFrom<String> for ArchiveFormat {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
 /// How repacking sets each entry's mtime.
 ///
 /// SOURCE_DATE_EPOCH semantics: [`MtimePolicy::Clamp`] is `tar --clamp-mtime` (files newer than
@@ -272,7 +221,8 @@ pub enum Profile {
     /// gzip MTIME 0 / OS 255 / no name.
     Deterministic,
     /// `cargo package`'s: GNU headers written the way cargo writes them, paths sorted by
-    /// component, regular files only, mtime 1153704088 (1 for the files cargo generates), mode
+    /// component, regular files only, mtime 1153704088 for every file (an input
+    /// that carries an older cargo release's fixed values keeps them, see `docs/repack.md`), mode
     /// 0644 or 0755 from the owner's executable bit, gzip level 9 with the `.crate` file name in
     /// the gzip header.
     Cargo,
@@ -330,37 +280,12 @@ impl OptionParseError {
     }
 }
 
-/// Caps that bound the memory a repack may use. Every cap is configurable.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepackLimits {
-    /// Most entries in one archive or folder.
-    pub max_entries: usize,
-    /// Largest content of one entry, in bytes.
-    pub max_entry_bytes: u64,
-    /// Largest total content, in bytes.
-    pub max_total_bytes: u64,
-    /// Longest path, in bytes.
-    pub max_path_len: usize,
-}
-
-impl Default for RepackLimits {
-    fn default() -> Self {
-        RepackLimits {
-            max_entries: 100_000,
-            max_entry_bytes: 512 << 20,
-            max_total_bytes: 1 << 30,
-            max_path_len: 4096,
-        }
-    }
-}
-
 /// Options for a repack: format, profile, mtime policy, compression level and caps.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepackOptions {
     /// The output format.
-    pub format: ArchiveFormat,
+    pub format: Format,
     /// The conventions to follow.
     pub profile: Profile,
     /// How mtimes are set (ignored by [`Profile::Cargo`], which fixes them).
@@ -371,31 +296,31 @@ pub struct RepackOptions {
     /// with `<top folder>.crate` when left `None`.
     pub gzip_name: Option<String>,
     /// Caps on entries and sizes.
-    pub limits: RepackLimits,
+    pub limits: Limits,
 }
 
 impl RepackOptions {
     /// The deterministic profile for `format`: mtime fixed at [`DEFAULT_EPOCH`], level 9.
-    pub fn new(format: ArchiveFormat) -> Self {
+    pub fn new(format: Format) -> Self {
         RepackOptions {
             format,
             profile: Profile::Deterministic,
             mtime: MtimePolicy::Fixed(DEFAULT_EPOCH),
             level: 9,
             gzip_name: None,
-            limits: RepackLimits::default(),
+            limits: Limits::default(),
         }
     }
 
     /// The `cargo package` profile (tar.gz, level 9, fixed mtimes).
     pub fn cargo() -> Self {
         RepackOptions {
-            format: ArchiveFormat::TarGz,
+            format: Format::TarGz,
             profile: Profile::Cargo,
             mtime: MtimePolicy::Fixed(CARGO_MTIME),
             level: 9,
             gzip_name: None,
-            limits: RepackLimits::default(),
+            limits: Limits::default(),
         }
     }
 
@@ -418,7 +343,7 @@ impl RepackOptions {
     }
 
     /// The same options with other caps.
-    pub fn with_limits(mut self, limits: RepackLimits) -> Self {
+    pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -441,7 +366,7 @@ pub struct CompressionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepackReport {
     /// The output format.
-    pub format: ArchiveFormat,
+    pub format: Format,
     /// The profile followed.
     pub profile: Profile,
     /// The mtime policy applied.
@@ -522,6 +447,14 @@ pub enum RepackError {
         /// The path.
         path: String,
     },
+    /// An entry lies below another entry that is not a directory (a file or a symlink).
+    #[error("entry {path:?} lies below {parent:?}, which is not a directory")]
+    ParentNotDirectory {
+        /// The entry.
+        path: String,
+        /// Its parent entry.
+        parent: String,
+    },
     /// A link target is absolute, leaves the archive root or (for hard links) names no file.
     #[error("entry {path:?}: link target {target:?} {reason}")]
     BadLinkTarget {
@@ -542,7 +475,7 @@ pub enum RepackError {
         /// The profile.
         profile: Profile,
         /// The output format.
-        format: ArchiveFormat,
+        format: Format,
     },
     /// A folder holds something other than a file, directory or symlink (device, FIFO, socket).
     #[error("{path}: special files (devices, FIFOs, sockets) are refused")]
@@ -550,7 +483,7 @@ pub enum RepackError {
         /// The file.
         path: PathBuf,
     },
-    /// More entries than [`RepackLimits::max_entries`].
+    /// More entries than [`Limits::max_entries`].
     #[error("more than {limit} entries")]
     TooManyEntries {
         /// The cap.
@@ -564,9 +497,20 @@ pub enum RepackError {
         /// The cap.
         limit: u64,
     },
-    /// The input archive could not be read.
+    /// The input archive could not be read (or was refused as hostile).
     #[error("cannot read the input archive")]
-    Read(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Read(#[source] ArchiveError),
+    /// The input is not a tar, tar.gz or zip archive.
+    #[error("the input is not a tar, tar.gz or zip archive")]
+    UnknownFormat,
+    /// The input archive holds an entry repacking cannot represent (device, FIFO, sparse file).
+    #[error("entry {path:?}: a {kind} entry cannot be repacked")]
+    UnsupportedEntry {
+        /// The entry's path.
+        path: String,
+        /// Its kind.
+        kind: EntryKind,
+    },
     /// Reading a folder failed.
     #[error("{path}: {source}")]
     Io {
@@ -580,7 +524,7 @@ pub enum RepackError {
     #[error("cannot write the {format} output")]
     Write {
         /// The format being written.
-        format: ArchiveFormat,
+        format: Format,
         /// The cause.
         #[source]
         source: io::Error,
@@ -620,7 +564,7 @@ enum NormalKind {
 }
 
 /// Validates a relative archive path and returns it without `./` prefixes or a trailing `/`.
-pub(crate) fn normalize_path(path: &str, limits: &RepackLimits) -> Result<String, RepackError> {
+pub(crate) fn normalize_path(path: &str, limits: &Limits) -> Result<String, RepackError> {
     let bad = |reason| RepackError::InvalidPath {
         path: path.to_owned(),
         reason,
@@ -703,17 +647,17 @@ fn normalize(
         let path = normalize_path(&entry.path, limits)?;
         if let RepackKind::File(data) = &entry.kind {
             let len = data.len() as u64;
-            if len > limits.max_entry_bytes {
+            if len > limits.max_entry_size {
                 return Err(RepackError::TooLarge {
                     path,
-                    limit: limits.max_entry_bytes,
+                    limit: limits.max_entry_size,
                 });
             }
             total = total.saturating_add(len);
-            if total > limits.max_total_bytes {
+            if total > limits.max_total_size {
                 return Err(RepackError::TooLarge {
                     path,
-                    limit: limits.max_total_bytes,
+                    limit: limits.max_total_size,
                 });
             }
         }
@@ -722,38 +666,59 @@ fn normalize(
         }
         by_path.insert(path, entry);
     }
-    let mut out = Vec::with_capacity(by_path.len());
-    let mut hardlinks = 0;
+    // Every parent of an entry must be a directory when the archive lists it: a path through a
+    // symlink or a file would extract outside the tree or fail (readers refuse it too).
+    for path in by_path.keys() {
+        for (i, _) in path.match_indices('/') {
+            let parent = &path[..i];
+            if let Some(p) = by_path.get(parent)
+                && p.kind != RepackKind::Directory
+            {
+                return Err(RepackError::ParentNotDirectory {
+                    path: path.clone(),
+                    parent: parent.to_owned(),
+                });
+            }
+        }
+    }
+    // Hard links first (they copy their target's content), so that files can then be moved.
+    let mut link_data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &by_path {
-        let kind = match &entry.kind {
-            RepackKind::File(data) => NormalKind::File(data.clone()),
+        if let RepackKind::Hardlink(target) = &entry.kind {
+            let bad = |reason| RepackError::BadLinkTarget {
+                path: path.clone(),
+                target: target.clone(),
+                reason,
+            };
+            let key = normalize_path(target, limits).map_err(|_| bad("is not a valid path"))?;
+            match by_path.get(&key).map(|e| &e.kind) {
+                Some(RepackKind::File(data)) => {
+                    total = total.saturating_add(data.len() as u64);
+                    if total > limits.max_total_size {
+                        return Err(RepackError::TooLarge {
+                            path: path.clone(),
+                            limit: limits.max_total_size,
+                        });
+                    }
+                    link_data.insert(path.clone(), data.clone());
+                }
+                Some(_) => return Err(bad("is not a regular file")),
+                None => return Err(bad("names no entry of the archive")),
+            }
+        }
+    }
+    let hardlinks = link_data.len();
+    let mut out = Vec::with_capacity(by_path.len());
+    for (path, entry) in by_path {
+        let kind = match entry.kind {
+            RepackKind::File(data) => NormalKind::File(data),
             RepackKind::Directory => NormalKind::Directory,
             RepackKind::Symlink(target) => {
-                check_symlink(path, target)?;
-                NormalKind::Symlink(target.clone())
+                check_symlink(&path, &target)?;
+                NormalKind::Symlink(target)
             }
-            RepackKind::Hardlink(target) => {
-                let bad = |reason| RepackError::BadLinkTarget {
-                    path: path.clone(),
-                    target: target.clone(),
-                    reason,
-                };
-                let key = normalize_path(target, limits).map_err(|_| bad("is not a valid path"))?;
-                match by_path.get(&key).map(|e| &e.kind) {
-                    Some(RepackKind::File(data)) => {
-                        hardlinks += 1;
-                        total = total.saturating_add(data.len() as u64);
-                        if total > limits.max_total_bytes {
-                            return Err(RepackError::TooLarge {
-                                path: path.clone(),
-                                limit: limits.max_total_bytes,
-                            });
-                        }
-                        NormalKind::File(data.clone())
-                    }
-                    Some(_) => return Err(bad("is not a regular file")),
-                    None => return Err(bad("names no entry of the archive")),
-                }
+            RepackKind::Hardlink(_) => {
+                NormalKind::File(link_data.remove(&path).unwrap_or_default())
             }
         };
         let executable = match opts.profile {
@@ -761,10 +726,13 @@ fn normalize(
             Profile::Cargo => entry.mode & 0o100 != 0,
         };
         out.push(Normal {
-            path: path.clone(),
+            path,
             kind,
             executable,
-            mtime: opts.mtime.apply(entry.mtime),
+            mtime: match opts.profile {
+                Profile::Deterministic => opts.mtime.apply(entry.mtime),
+                Profile::Cargo => entry.mtime,
+            },
         });
     }
     match opts.profile {
@@ -788,7 +756,7 @@ pub fn repack_entries(
         ..Stats::default()
     };
     let (bytes, compression) = match (opts.format, opts.profile) {
-        (ArchiveFormat::Zip, Profile::Cargo) => {
+        (Format::Zip, Profile::Cargo) => {
             return Err(RepackError::Unsupported {
                 path: String::new(),
                 what: "zip archive",
@@ -796,7 +764,7 @@ pub fn repack_entries(
                 format: opts.format,
             });
         }
-        (ArchiveFormat::Zip, Profile::Deterministic) => {
+        (Format::Zip, Profile::Deterministic) => {
             let bytes =
                 write_zip(&normal, opts, &mut stats).map_err(|source| RepackError::Write {
                     format: opts.format,
@@ -809,11 +777,11 @@ pub fn repack_entries(
             };
             (bytes, Some(info))
         }
-        (ArchiveFormat::Tar, _) => {
+        (Format::Tar, _) => {
             let bytes = write_tar(Vec::new(), &normal, opts, &mut stats)?;
             (bytes, None)
         }
-        (ArchiveFormat::TarGz, _) => {
+        (Format::TarGz, _) => {
             let name = gzip_name(&normal, opts);
             let mut builder = flate2::GzBuilder::new().mtime(0).operating_system(255);
             if let Some(name) = &name {
@@ -1039,6 +1007,27 @@ fn append_ustar<W: Write>(
     builder.append(&h, data)
 }
 
+/// The mtime cargo gives a generated file: 1 (cargo releases of 2021–2024) is kept when the
+/// input has it, anything else becomes today's [`CARGO_MTIME`].
+fn cargo_generated_mtime(input: u64) -> u64 {
+    if input == CARGO_GENERATED_MTIME {
+        input
+    } else {
+        CARGO_MTIME
+    }
+}
+
+/// The mtime cargo gives a file copied from disk: [`CARGO_LEGACY_MTIME`] (older releases) is
+/// kept when the input has it, anything else (0 included: it is also "not set") becomes
+/// [`CARGO_MTIME`].
+fn cargo_disk_mtime(input: u64) -> u64 {
+    if input == CARGO_LEGACY_MTIME {
+        input
+    } else {
+        CARGO_MTIME
+    }
+}
+
 /// Files named by `cargo package` itself rather than copied from disk.
 fn cargo_generated(path: &str) -> bool {
     let mut parts = path.splitn(2, '/');
@@ -1073,15 +1062,16 @@ fn append_cargo<W: Write>(
     stats.files += 1;
     stats.content_bytes += data.len() as u64;
     // The same header calls cargo makes: `set_metadata_in_mode(.., Deterministic)` for files on
-    // disk, and a bare GNU header with mode 0644 and mtime 1 for the files it generates.
+    // disk, and a bare GNU header (no uid/gid/device fields) with mode 0644 for generated files.
+
     let mut h = tar::Header::new_gnu();
     if cargo_generated(&entry.path) {
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_size(data.len() as u64);
-        h.set_mtime(CARGO_GENERATED_MTIME);
+        h.set_mtime(cargo_generated_mtime(entry.mtime));
     } else {
-        h.set_mtime(CARGO_MTIME);
+        h.set_mtime(cargo_disk_mtime(entry.mtime));
         h.set_uid(0);
         h.set_gid(0);
         h.set_mode(if entry.executable { 0o755 } else { 0o644 });
@@ -1161,12 +1151,78 @@ fn write_zip(entries: &[Normal], opts: &RepackOptions, stats: &mut Stats) -> io:
     Ok(cursor.into_inner())
 }
 
+/// Reads every entry of an archive through the hostile-safe readers ([`crate::visit_archive`])
+/// into repack entries, holding contents in memory within `limits`.
+pub fn read_archive_entries<R: Read + Seek + Send>(
+    reader: R,
+    format: Format,
+    limits: &Limits,
+) -> Result<Vec<RepackEntry>, RepackError> {
+    let mut out = Vec::new();
+    let mut unsupported = None;
+    crate::archive::visit_archive(reader, format, limits, |entry: &Entry, content| {
+        let kind = match entry.kind {
+            EntryKind::File => {
+                let mut data = Vec::with_capacity(entry.size.min(1 << 20) as usize);
+                content.read_to_end(&mut data)?;
+                RepackKind::File(data)
+            }
+            EntryKind::Dir => RepackKind::Directory,
+            EntryKind::Symlink => {
+                RepackKind::Symlink(entry.link_target.clone().unwrap_or_default())
+            }
+            EntryKind::Hardlink => {
+                RepackKind::Hardlink(entry.link_target.clone().unwrap_or_default())
+            }
+            other => {
+                unsupported.get_or_insert((entry.path.clone(), other));
+                return Ok(());
+            }
+        };
+        if entry.path == "." {
+            // The archive root itself (`./`): implied by every path, never written.
+            return Ok(());
+        }
+        let mode = match (entry.mode, &kind) {
+            (0, RepackKind::Directory) => 0o755,
+            (0, _) => 0o644,
+            (m, _) => m,
+        };
+        out.push(RepackEntry {
+            path: entry.path.clone(),
+            kind,
+            mode,
+            mtime: u64::try_from(entry.mtime).unwrap_or(0),
+            uid: entry.uid,
+            gid: entry.gid,
+            uname: entry.uname.clone(),
+            gname: entry.gname.clone(),
+        });
+        Ok(())
+    })
+    .map_err(RepackError::Read)?;
+    if let Some((path, kind)) = unsupported {
+        return Err(RepackError::UnsupportedEntry { path, kind });
+    }
+    Ok(out)
+}
+
+/// Repacks an archive held in memory; `format` is sniffed from the bytes when `None`.
+pub fn repack_bytes(
+    input: &[u8],
+    format: Option<Format>,
+    opts: &RepackOptions,
+) -> Result<Repacked, RepackError> {
+    let format = format
+        .or_else(|| Format::sniff(input))
+        .ok_or(RepackError::UnknownFormat)?;
+    let entries = read_archive_entries(io::Cursor::new(input), format, &opts.limits)?;
+    repack_entries(entries, opts)
+}
+
 /// Reads a folder into entries without following any symlink: links become symlink entries
 /// (refused when they point outside the folder), devices, FIFOs and sockets are refused.
-pub fn read_dir_entries(
-    root: &Path,
-    limits: &RepackLimits,
-) -> Result<Vec<RepackEntry>, RepackError> {
+pub fn read_dir_entries(root: &Path, limits: &Limits) -> Result<Vec<RepackEntry>, RepackError> {
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -1215,7 +1271,7 @@ pub fn read_dir_entries(
                 stack.push((path.clone(), rel_path.clone()));
                 RepackEntry::directory(rel_path.clone())
             } else if ft.is_file() {
-                let cap = limits.max_entry_bytes.min(limits.max_total_bytes - total);
+                let cap = limits.max_entry_size.min(limits.max_total_size - total);
                 let file = fs::File::open(&path).map_err(io_err(&path))?;
                 let mut data = Vec::new();
                 file.take(cap + 1)
@@ -1319,7 +1375,8 @@ mod tests {
 
     #[test]
     fn paths_are_validated() {
-        let l = RepackLimits::default();
+        let l = Limits::default();
+        assert_eq!(l.max_path_len, 1024);
         assert_eq!(normalize_path("./a/b/", &l).unwrap(), "a/b");
         for bad in [
             "",
@@ -1396,14 +1453,10 @@ mod tests {
         ] {
             assert_eq!(p.to_string().parse::<MtimePolicy>().unwrap(), p);
         }
-        for f in [ArchiveFormat::Tar, ArchiveFormat::TarGz, ArchiveFormat::Zip] {
-            assert_eq!(f.to_string().parse::<ArchiveFormat>().unwrap(), f);
-        }
         for p in [Profile::Deterministic, Profile::Cargo] {
             assert_eq!(p.to_string().parse::<Profile>().unwrap(), p);
         }
         assert!("clamp:x".parse::<MtimePolicy>().is_err());
-        assert!("7z".parse::<ArchiveFormat>().is_err());
         assert_eq!(MtimePolicy::Clamp(10).apply(5), 5);
         assert_eq!(MtimePolicy::Clamp(10).apply(50), 10);
         assert_eq!(MtimePolicy::Fixed(10).apply(5), 10);
@@ -1411,7 +1464,7 @@ mod tests {
 
     #[test]
     fn tar_headers_are_normalised() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::Tar)).unwrap();
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         let mut seen = Vec::new();
         for e in ar.entries().unwrap() {
@@ -1454,7 +1507,7 @@ mod tests {
             RepackEntry::file(link_target.clone(), "y"),
             RepackEntry::symlink("l", link_target.clone()),
         ];
-        let out = repack_entries(entries, &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(entries, &RepackOptions::new(Format::Tar)).unwrap();
         assert_eq!(out.report.pax_headers, 3);
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         let mut names = Vec::new();
@@ -1475,7 +1528,7 @@ mod tests {
 
     #[test]
     fn zip_output_is_normalised() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Zip)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::Zip)).unwrap();
         let mut z = zip::ZipArchive::new(io::Cursor::new(out.bytes.clone())).unwrap();
         let names: Vec<_> = z.file_names().map(str::to_owned).collect();
         assert_eq!(names.len(), 4);
@@ -1484,13 +1537,13 @@ mod tests {
         assert_eq!(f.last_modified().unwrap().year(), 1980);
         assert_eq!(f.compression(), zip::CompressionMethod::Deflated);
         drop(f);
-        let second = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::Zip)).unwrap();
+        let second = repack_entries(sample(), &RepackOptions::new(Format::Zip)).unwrap();
         assert_eq!(out.bytes, second.bytes);
     }
 
     #[test]
     fn bad_entries_are_refused() {
-        let opts = RepackOptions::new(ArchiveFormat::TarGz);
+        let opts = RepackOptions::new(Format::TarGz);
         let dup = vec![RepackEntry::file("a", "1"), RepackEntry::file("./a", "2")];
         assert!(matches!(
             repack_entries(dup, &opts),
@@ -1507,22 +1560,30 @@ mod tests {
             Err(RepackError::BadLinkTarget { reason, .. }) if reason.contains("no entry")
         ));
         let big = vec![RepackEntry::file("a", vec![0u8; 11])];
-        let small = opts.clone().with_limits(RepackLimits {
-            max_entry_bytes: 10,
-            ..RepackLimits::default()
+        let small = opts.clone().with_limits(Limits {
+            max_entry_size: 10,
+            ..Limits::default()
         });
         assert!(matches!(
             repack_entries(big, &small),
             Err(RepackError::TooLarge { limit: 10, .. })
         ));
         let many = vec![RepackEntry::file("a", ""), RepackEntry::file("b", "")];
-        let one = opts.clone().with_limits(RepackLimits {
+        let one = opts.clone().with_limits(Limits {
             max_entries: 1,
-            ..RepackLimits::default()
+            ..Limits::default()
         });
         assert!(matches!(
             repack_entries(many, &one),
             Err(RepackError::TooManyEntries { limit: 1 })
+        ));
+        let through = vec![
+            RepackEntry::symlink("a", "b"),
+            RepackEntry::file("a/x", "1"),
+        ];
+        assert!(matches!(
+            repack_entries(through, &opts),
+            Err(RepackError::ParentNotDirectory { parent, .. }) if parent == "a"
         ));
         let link = vec![RepackEntry::symlink("c-1/l", "x")];
         assert!(matches!(
@@ -1537,7 +1598,7 @@ mod tests {
             RepackEntry::hardlink("b", "a"),
             RepackEntry::file("a", "data"),
         ];
-        let out = repack_entries(entries, &RepackOptions::new(ArchiveFormat::Tar)).unwrap();
+        let out = repack_entries(entries, &RepackOptions::new(Format::Tar)).unwrap();
         assert_eq!(out.report.hardlinks_copied, 1);
         let mut ar = tar::Archive::new(out.bytes.as_slice());
         for e in ar.entries().unwrap() {
@@ -1552,10 +1613,14 @@ mod tests {
     #[test]
     fn cargo_profile_sorts_by_component_and_marks_generated_files() {
         let entries = vec![
-            RepackEntry::file("c-1.0.0/a/b", "1"),
-            RepackEntry::file("c-1.0.0/a-b", "2"),
+            RepackEntry::file("c-1.0.0/a/b", "1").with_mtime(5),
+            RepackEntry::file("c-1.0.0/a-b", "2").with_mtime(1_700_000_000),
             RepackEntry::file("c-1.0.0/Cargo.toml", "[package]\n"),
-            RepackEntry::file("c-1.0.0/run.sh", "#!").with_mode(0o755),
+            RepackEntry::file("c-1.0.0/Cargo.lock", "").with_mtime(1),
+            RepackEntry::file("c-1.0.0/.cargo_vcs_info.json", "{}").with_mtime(99),
+            RepackEntry::file("c-1.0.0/run.sh", "#!")
+                .with_mode(0o755)
+                .with_mtime(CARGO_LEGACY_MTIME),
             RepackEntry::directory("c-1.0.0/a"),
         ];
         let out = repack_entries(entries, &RepackOptions::cargo()).unwrap();
@@ -1579,17 +1644,23 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("c-1.0.0/Cargo.toml".to_owned(), 1, 0o644),
+                (
+                    "c-1.0.0/.cargo_vcs_info.json".to_owned(),
+                    CARGO_MTIME,
+                    0o644
+                ),
+                ("c-1.0.0/Cargo.lock".to_owned(), 1, 0o644),
+                ("c-1.0.0/Cargo.toml".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/a/b".to_owned(), CARGO_MTIME, 0o644),
                 ("c-1.0.0/a-b".to_owned(), CARGO_MTIME, 0o644),
-                ("c-1.0.0/run.sh".to_owned(), CARGO_MTIME, 0o755),
+                ("c-1.0.0/run.sh".to_owned(), CARGO_LEGACY_MTIME, 0o755),
             ]
         );
     }
 
     #[test]
     fn reports_serialise() {
-        let out = repack_entries(sample(), &RepackOptions::new(ArchiveFormat::TarGz)).unwrap();
+        let out = repack_entries(sample(), &RepackOptions::new(Format::TarGz)).unwrap();
         let json = serde_json::to_string(&out.report).unwrap();
         assert!(json.contains("\"format\":\"tar.gz\""));
         assert!(json.contains("\"backend\":\"flate2/zlib-rs\""));

@@ -8,8 +8,10 @@
 
 mod checksums;
 mod content;
+mod diff;
 mod digest;
 mod fuzzed;
 mod hostile;
 mod kit;
 mod real_archives;
+mod repack;
