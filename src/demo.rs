@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use artidigest::checksums::Style;
-use artidigest::{Algorithm, ChecksumFile, digest_bytes};
+use artidigest::{Algorithm, ChecksumFile, digest_bytes, inflate_gzip};
 use artidigest::{Format, RepackEntry, RepackError, RepackOptions, repack_entries};
 
 /// The folder of the demo release in this repository.
@@ -138,6 +138,8 @@ file = "SHA256SUMS"
 
 [gates.checksum-file]
 after = ["required-assets-present"]
+
+[gates.archive-safety]
 "#,
             n = self.name
         )
@@ -216,12 +218,10 @@ after = ["required-assets-present"]
         )
     }
 
-    /// The release artifacts: name and bytes, in a fixed order.
-    pub fn artifacts(&self) -> Result<Vec<(String, Vec<u8>)>, DemoError> {
-        let (n, v, py) = (&self.name, &self.version, self.python_name());
-        let mut out = Vec::new();
-
-        // The wheel, with an honest RECORD.
+    /// The wheel's file name and bytes; with `wrong_record`, RECORD lists a wrong sha256 for
+    /// the package's `__init__.py` (size still right).
+    fn wheel(&self, wrong_record: bool) -> Result<(String, Vec<u8>), DemoError> {
+        let (v, py) = (&self.version, self.python_name());
         let dist_info = format!("{py}-{v}.dist-info");
         let mut wheel_files = vec![
             (format!("{py}/__init__.py"), self.init_py().into_bytes()),
@@ -235,8 +235,13 @@ after = ["required-assets-present"]
             ),
         ];
         let mut record = String::new();
-        for (path, bytes) in &wheel_files {
-            let set = digest_bytes(bytes, &[Algorithm::Sha256]);
+        for (i, (path, bytes)) in wheel_files.iter().enumerate() {
+            let hashed: &[u8] = if wrong_record && i == 0 {
+                b"not the file"
+            } else {
+                bytes
+            };
+            let set = digest_bytes(hashed, &[Algorithm::Sha256]);
             if let Some(d) = set.get(Algorithm::Sha256) {
                 record.push_str(&format!("{path},{},{}\n", d.to_record(), bytes.len()));
             }
@@ -244,10 +249,21 @@ after = ["required-assets-present"]
         record.push_str(&format!("{dist_info}/RECORD,,\n"));
         wheel_files.push((format!("{dist_info}/RECORD"), record.into_bytes()));
         let wheel = format!("{py}-{v}-py3-none-any.whl");
-        out.push((
-            wheel.clone(),
-            pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?,
-        ));
+        let bytes = pack(
+            &wheel,
+            files(wheel_files),
+            RepackOptions::new(Format::Zip),
+        )?;
+        Ok((wheel, bytes))
+    }
+
+    /// The release artifacts: name and bytes, in a fixed order.
+    pub fn artifacts(&self) -> Result<Vec<(String, Vec<u8>)>, DemoError> {
+        let (n, v, py) = (&self.name, &self.version, self.python_name());
+        let mut out = Vec::new();
+
+        // The wheel, with an honest RECORD.
+        out.push(self.wheel(false)?);
 
         // The sdist.
         let root = format!("{py}-{v}");
@@ -328,21 +344,30 @@ pub enum Tamper {
     Asset,
     /// The release run under a non-strict tag (`vX.Y.Z-rc.1`).
     Tag,
+    /// The wheel rebuilt with a RECORD listing a wrong sha256 for one file (`SHA256SUMS`
+    /// updated, so only the RECORD is wrong).
+    Record,
+    /// The sdist rebuilt with a `../evil` entry first (`SHA256SUMS` updated).
+    Traversal,
 }
 
 /// A tamper kind name that is not one of [`Tamper::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown tamper kind {0:?} (expected version, changelog, checksum, asset or tag)")]
+#[error(
+    "unknown tamper kind {0:?} (expected version, changelog, checksum, asset, tag, record or traversal)"
+)]
 pub struct UnknownTamper(pub String);
 
 impl Tamper {
     /// Every kind.
-    pub const ALL: [Tamper; 5] = [
+    pub const ALL: [Tamper; 7] = [
         Tamper::Version,
         Tamper::Changelog,
         Tamper::Checksum,
         Tamper::Asset,
         Tamper::Tag,
+        Tamper::Record,
+        Tamper::Traversal,
     ];
 
     /// The kebab-case name.
@@ -353,6 +378,8 @@ impl Tamper {
             Tamper::Checksum => "checksum",
             Tamper::Asset => "asset",
             Tamper::Tag => "tag",
+            Tamper::Record => "record",
+            Tamper::Traversal => "traversal",
         }
     }
 
@@ -413,6 +440,34 @@ impl Tamper {
                 format!("{tag}-rc.1"),
                 format!("released under the pre-release tag {tag}-rc.1"),
             ),
+            Tamper::Record => {
+                let (name, bytes) = demo.wheel(true)?;
+                write_file(&dir.join("dist").join(&name), &bytes)?;
+                resum(&dir.join("dist"))?;
+                (
+                    tag,
+                    format!("dist/{name} rebuilt with a wrong RECORD digest, SHA256SUMS updated"),
+                )
+            }
+            Tamper::Traversal => {
+                let name = format!("{}-{v}.tar.gz", demo.python_name());
+                let p = dir.join("dist").join(&name);
+                let honest = read(&p)?;
+                let (_, tar) = inflate_gzip(&honest, 64 << 20).map_err(|e| DemoError::Io {
+                    path: p.clone(),
+                    source: io::Error::other(e.to_string()),
+                })?;
+                let mut evil = ustar_file_header("../evil", 5);
+                evil.extend_from_slice(b"evil\n");
+                evil.resize(1024, 0);
+                evil.extend_from_slice(&tar);
+                write_file(&p, &gzip_stored(&evil))?;
+                resum(&dir.join("dist"))?;
+                (
+                    tag,
+                    format!("dist/{name} rebuilt with a ../evil entry, SHA256SUMS updated"),
+                )
+            }
         })
     }
 }
@@ -431,6 +486,86 @@ impl FromStr for Tamper {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownTamper(s.to_owned()))
     }
+}
+
+/// Rewrites `dist/SHA256SUMS` with the current digests of the files it lists.
+fn resum(dist: &Path) -> Result<(), DemoError> {
+    let sums_path = dist.join("SHA256SUMS");
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DemoError::Io { path, source }
+    };
+    let text = fs::read_to_string(&sums_path).map_err(io_err(&sums_path))?;
+    let mut sums = Vec::new();
+    for line in text.lines() {
+        let Some((_, name)) = line.split_once("  ") else {
+            continue;
+        };
+        let p = dist.join(name);
+        let bytes = fs::read(&p).map_err(io_err(&p))?;
+        if let Some(d) = digest_bytes(&bytes, &[Algorithm::Sha256]).get(Algorithm::Sha256) {
+            sums.push((name.to_owned(), *d));
+        }
+    }
+    let sums = ChecksumFile::from_entries(sums, Style::Text);
+    write_file(&sums_path, sums.to_string().as_bytes())
+}
+
+/// A ustar header for a regular file `name` of `size` bytes (written by hand: the repack
+/// writer rightly refuses a `..` path).
+fn ustar_file_header(name: &str, size: u64) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    let mut put = |at: usize, field: &[u8]| {
+        if let Some(dst) = h.get_mut(at..at + field.len()) {
+            dst.copy_from_slice(field);
+        }
+    };
+    put(0, name.as_bytes());
+    put(100, b"0000644\0");
+    put(108, b"0000000\0");
+    put(116, b"0000000\0");
+    put(124, format!("{size:011o}\0").as_bytes());
+    put(136, b"00000000000\0");
+    put(148, b"        ");
+    put(156, b"0");
+    put(257, b"ustar\0");
+    put(263, b"00");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    let field = format!("{sum:06o}\0 ");
+    if let Some(dst) = h.get_mut(148..156) {
+        dst.copy_from_slice(field.as_bytes());
+    }
+    h
+}
+
+/// `data` as a gzip member of stored (uncompressed) deflate blocks.
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut chunks = data.chunks(0xffff).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        out.push(u8::from(chunks.peek().is_none()));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
 }
 
 /// `X.Y.(Z+1)` for `X.Y.Z`; anything else gets `.1` appended.

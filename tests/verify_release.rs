@@ -28,6 +28,7 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("changelog-section", GateStatus::Pass),
             ("required-assets-present", GateStatus::Pass),
             ("checksum-file", GateStatus::Pass),
+            ("archive-safety", GateStatus::Pass),
         ]
     );
     // Every version file of the demo was read (4 sources, package.json and friends).
@@ -52,6 +53,8 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             Tamper::Checksum => Code::DigestMismatch,
             Tamper::Asset => Code::AssetMissing,
             Tamper::Tag => Code::TagNotStrictSemver,
+            Tamper::Record => Code::RecordMismatch,
+            Tamper::Traversal => Code::ArchiveUnsafe,
             _ => unreachable!("a new tamper kind needs its expected code here"),
         };
         assert_eq!(report.root_cause_codes(), [expected], "{kind}: {what}");

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::archive_gate::ArchiveSafetyGate;
 use crate::assets::RequiredAssetsGate;
 use crate::checksum_gate::ChecksumFileGate;
 use crate::gate::Gate;
@@ -19,6 +20,7 @@ pub const BUILTIN_GATES: &[&str] = &[
     CoupledTagsGate::ID,
     RequiredAssetsGate::ID,
     ChecksumFileGate::ID,
+    ArchiveSafetyGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -38,6 +40,7 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         CoupledTagsGate::ID => Arc::new(CoupledTagsGate),
         RequiredAssetsGate::ID => Arc::new(RequiredAssetsGate),
         ChecksumFileGate::ID => Arc::new(ChecksumFileGate),
+        ArchiveSafetyGate::ID => Arc::new(ArchiveSafetyGate),
         _ => return None,
     })
 }
@@ -50,3 +53,7 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
     TagNotExistingGate::ID,
     CoupledTagsGate::ID,
 ];
+
+/// The gates that read artifacts the checksum file covers: they run after `checksum-file`
+/// when the policy requires it, so a replaced file is reported once, as a digest mismatch.
+pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID];

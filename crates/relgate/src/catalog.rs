@@ -122,7 +122,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         "archive-safety",
         Phase::Prepublish,
         "artidigest",
-        false,
+        true,
         "Archives are safe to unpack and their own manifests match their contents.",
         &[Code::ArchiveUnsafe, Code::RecordMismatch],
     ),

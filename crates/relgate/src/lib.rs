@@ -83,6 +83,7 @@
 //!   lands, so that `regclient` stays the only crate speaking HTTP.
 #![forbid(unsafe_code)]
 
+mod archive_gate;
 mod artifacts;
 mod assets;
 mod builtin;
@@ -109,6 +110,7 @@ mod tag_gate;
 mod versions_gate;
 mod waiver;
 
+pub use crate::archive_gate::ArchiveSafetyGate;
 pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
 pub use crate::assets::RequiredAssetsGate;
 pub use crate::builtin::{BUILTIN_GATES, builtin_gate};

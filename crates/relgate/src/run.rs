@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builtin::{AFTER_TAG_GUARD, builtin_gate};
+use crate::builtin::{AFTER_CHECKSUMS, AFTER_TAG_GUARD, builtin_gate};
 use crate::cancel::CancelToken;
 use crate::catalog::standard_gate;
 use crate::ci::{CiGreenGate, CiProvider};
@@ -146,6 +146,7 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let mut plan = Plan::new();
     let required = policy.required_gates();
     let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
+    let summed = required.iter().any(|(id, _)| id == "checksum-file");
     for (id, rule) in required {
         let mut after = rule.after.clone();
         if guarded
@@ -153,6 +154,12 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
             && !after.iter().any(|a| a == "tag-strict-semver")
         {
             after.push(String::from("tag-strict-semver"));
+        }
+        if summed
+            && AFTER_CHECKSUMS.contains(&id.as_str())
+            && !after.iter().any(|a| a == "checksum-file")
+        {
+            after.push(String::from("checksum-file"));
         }
         let mut options = GateOptions::after(after);
         if let Some(t) = rule.timeout_secs {

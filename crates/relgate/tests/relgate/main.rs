@@ -8,6 +8,7 @@
 
 mod support;
 
+mod archive_gate;
 mod ci;
 mod codes;
 mod dag;

@@ -1,0 +1,379 @@
+//! The `archive-safety` gate on real archives built in temp folders.
+
+use std::path::Path;
+
+use artidigest::{
+    Algorithm, ArchiveFormat, RepackEntry, RepackOptions, digest_bytes, repack_entries,
+};
+use relgate::{Code, GateStatus, Policy, RunContext};
+
+fn sha256(bytes: &[u8]) -> artidigest::Digest {
+    *digest_bytes(bytes, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap()
+}
+
+fn pack(entries: Vec<RepackEntry>, format: ArchiveFormat) -> Vec<u8> {
+    repack_entries(entries, &RepackOptions::new(format))
+        .unwrap()
+        .bytes
+}
+
+fn files(list: &[(&str, &[u8])]) -> Vec<RepackEntry> {
+    list.iter()
+        .map(|(p, b)| RepackEntry::file(*p, b.to_vec()))
+        .collect()
+}
+
+/// A wheel whose RECORD is written by `record` from the (path, bytes) of its files.
+fn wheel_with(record: impl Fn(&[(&str, &[u8])]) -> String) -> Vec<u8> {
+    let list: &[(&str, &[u8])] = &[
+        ("demo/__init__.py", b"x = 1\n"),
+        ("demo-1.0.0.dist-info/METADATA", b"Name: demo\n"),
+        ("demo-1.0.0.dist-info/WHEEL", b"Wheel-Version: 1.0\n"),
+    ];
+    let mut entries = files(list);
+    entries.push(RepackEntry::file(
+        "demo-1.0.0.dist-info/RECORD",
+        record(list).into_bytes(),
+    ));
+    pack(entries, ArchiveFormat::Zip)
+}
+
+fn honest_record(list: &[(&str, &[u8])]) -> String {
+    let mut r: String = list
+        .iter()
+        .map(|(p, b)| format!("{p},{},{}\n", sha256(b).to_record(), b.len()))
+        .collect();
+    r.push_str("demo-1.0.0.dist-info/RECORD,,\n");
+    r
+}
+
+fn sdist(extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut list: Vec<(&str, &[u8])> = vec![("demo-1.0.0/setup.py", b"print(1)\n")];
+    list.extend_from_slice(extra);
+    pack(files(&list), ArchiveFormat::TarGz)
+}
+
+fn krate(orig: bool) -> Vec<u8> {
+    let mut list: Vec<(&str, &[u8])> = vec![
+        ("demo-1.0.0/Cargo.toml", b"[package]\nname = \"demo\"\n"),
+        ("demo-1.0.0/src/lib.rs", b"\n"),
+    ];
+    if orig {
+        list.push((
+            "demo-1.0.0/Cargo.toml.orig",
+            b"[package]\nname = \"demo\"\n",
+        ));
+    }
+    repack_entries(files(&list), &RepackOptions::cargo())
+        .unwrap()
+        .bytes
+}
+
+fn npm() -> Vec<u8> {
+    pack(
+        files(&[("package/package.json", b"{}"), ("package/index.js", b"\n")]),
+        ArchiveFormat::TarGz,
+    )
+}
+
+/// A folder holding an honest wheel, sdist, .crate and npm tarball.
+fn release() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+    w("demo-1.0.0-py3-none-any.whl", wheel_with(honest_record));
+    w(
+        "demo-1.0.0.tar.gz",
+        sdist(&[("demo-1.0.0/PKG-INFO", b"Name: demo\n")]),
+    );
+    w("demo-1.0.0.crate", krate(true));
+    w("demo-1.0.0.tgz", npm());
+    w("notes.md", b"not an archive".to_vec());
+    dir
+}
+
+const POLICY: &str = r#"
+[project]
+name = "demo"
+[[artifacts]]
+glob = "*.whl"
+kind = "wheel"
+[[artifacts]]
+glob = "*.tar.gz"
+kind = "sdist"
+[[artifacts]]
+glob = "*.crate"
+kind = "crate"
+[[artifacts]]
+glob = "*.tgz"
+kind = "npm-tarball"
+[[artifacts]]
+glob = "*"
+kind = "binary"
+[gates.archive-safety]
+"#;
+
+async fn check(dir: &Path, toml: &str) -> relgate::Report {
+    let policy = Policy::from_toml_str(toml, "release.toml").unwrap();
+    relgate::run(&policy, RunContext::new(dir).tag("v1.0.0")).await
+}
+
+fn findings(r: &relgate::Report) -> Vec<(Code, String, Option<String>, Option<String>)> {
+    r.gate("archive-safety")
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.finding.code,
+                f.finding.subject.clone(),
+                f.finding.expected.clone(),
+                f.finding.found.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn honest_archives_pass_and_each_is_named_in_the_evidence() {
+    let dir = release();
+    let r = check(dir.path(), POLICY).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{:#?}", g);
+    let checked = g.evidence["archives"].as_array().unwrap();
+    assert_eq!(checked.len(), 4, "{checked:?}");
+    assert!(checked.iter().all(|c| c["file"] != "notes.md"));
+}
+
+#[tokio::test]
+async fn by_file_name_when_the_policy_declares_no_artifacts() {
+    let dir = release();
+    let r = check(
+        dir.path(),
+        "[project]\nname = \"demo\"\n[gates.archive-safety]\n",
+    )
+    .await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{:#?}", g);
+    // .tgz is ambiguous by name (npm or Helm), so three archives.
+    assert_eq!(g.evidence["archives"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_wrong_record_digest_names_the_line_and_both_digests() {
+    let dir = release();
+    let bad = wheel_with(|list| {
+        honest_record(list).replacen(
+            &sha256(list[0].1).to_record(),
+            &sha256(b"other").to_record(),
+            1,
+        )
+    });
+    std::fs::write(dir.path().join("demo-1.0.0-py3-none-any.whl"), bad).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    assert_eq!(
+        findings(&r),
+        [(
+            Code::RecordMismatch,
+            "demo-1.0.0-py3-none-any.whl!demo-1.0.0.dist-info/RECORD:1 demo/__init__.py".to_owned(),
+            Some(sha256(b"other").to_string()),
+            Some(sha256(b"x = 1\n").to_string()),
+        )]
+    );
+    assert_eq!(r.root_cause_codes(), [Code::RecordMismatch]);
+}
+
+#[tokio::test]
+async fn unlisted_files_wrong_sizes_and_a_hashed_record_row_are_found() {
+    let dir = release();
+    let bad = wheel_with(|list| {
+        let mut r = String::new();
+        // __init__.py left out; METADATA with a wrong size; RECORD's own row hashed.
+        r.push_str(&format!(
+            "{},{},999\n",
+            list[1].0,
+            sha256(list[1].1).to_record()
+        ));
+        r.push_str(&format!(
+            "{},{},{}\n",
+            list[2].0,
+            sha256(list[2].1).to_record(),
+            list[2].1.len()
+        ));
+        r.push_str(&format!(
+            "demo-1.0.0.dist-info/RECORD,{},1\n",
+            sha256(b"").to_record()
+        ));
+        r
+    });
+    std::fs::write(dir.path().join("demo-1.0.0-py3-none-any.whl"), bad).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let f = findings(&r);
+    assert_eq!(f.len(), 3, "{f:#?}");
+    assert!(f.iter().all(|x| x.0 == Code::RecordMismatch));
+    assert!(f.iter().any(|x| x.1.ends_with("!demo/__init__.py")));
+    assert!(
+        f.iter()
+            .any(|x| x.1.ends_with("RECORD:1 demo-1.0.0.dist-info/METADATA")
+                && x.2.as_deref() == Some("999 bytes")
+                && x.3.as_deref() == Some("11 bytes"))
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.3.as_deref().is_some_and(|s| s.contains("empty hash")))
+    );
+}
+
+/// A ustar header for a regular file, written by hand (the repack writer refuses `..`).
+fn ustar_header(name: &str, size: u64) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    let mut put = |at: usize, field: &[u8]| h[at..at + field.len()].copy_from_slice(field);
+    put(0, name.as_bytes());
+    put(100, b"0000644\0");
+    put(108, b"0000000\0");
+    put(116, b"0000000\0");
+    put(124, format!("{size:011o}\0").as_bytes());
+    put(136, b"00000000000\0");
+    put(148, b"        ");
+    put(156, b"0");
+    put(257, b"ustar\0");
+    put(263, b"00");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// `data` as one gzip member of stored deflate blocks.
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let chunks: Vec<&[u8]> = data.chunks(0xffff).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        out.push(u8::from(i + 1 == chunks.len()));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+#[tokio::test]
+async fn a_traversal_entry_is_archive_unsafe_and_named() {
+    let dir = release();
+    let mut tar = ustar_header("demo-1.0.0/PKG-INFO", 5);
+    tar.extend_from_slice(b"Name\n");
+    tar.resize(1024, 0);
+    tar.extend(ustar_header("../evil", 5));
+    tar.extend_from_slice(b"evil\n");
+    tar.resize(2048 + 1024, 0);
+    std::fs::write(dir.path().join("demo-1.0.0.tar.gz"), gzip_stored(&tar)).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let f = findings(&r);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, Code::ArchiveUnsafe);
+    assert_eq!(f[0].1, "demo-1.0.0.tar.gz!../evil");
+    assert!(f[0].3.as_deref().unwrap().contains("../evil"));
+    assert!(!dir.path().join("../evil").exists());
+}
+
+#[tokio::test]
+async fn profile_violations_carry_the_profile_code() {
+    let dir = release();
+    // An sdist without PKG-INFO, a .crate without Cargo.toml.orig.
+    std::fs::write(dir.path().join("demo-1.0.0.tar.gz"), sdist(&[])).unwrap();
+    std::fs::write(dir.path().join("demo-1.0.0.crate"), krate(false)).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let f = findings(&r);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(f.iter().all(|x| x.0 == Code::ArchiveUnsafe));
+    let crate_f = f.iter().find(|x| x.1 == "demo-1.0.0.crate").unwrap();
+    assert!(crate_f.3.as_deref().unwrap().contains("Cargo.toml.orig"));
+    let sdist_f = f.iter().find(|x| x.1 == "demo-1.0.0.tar.gz").unwrap();
+    assert!(sdist_f.3.as_deref().unwrap().starts_with("missing-file"));
+    assert!(sdist_f.3.as_deref().unwrap().contains("PKG-INFO"));
+}
+
+#[tokio::test]
+async fn a_symlink_in_a_wheel_breaks_its_profile() {
+    let dir = release();
+    let list: &[(&str, &[u8])] = &[
+        ("demo/__init__.py", b"x = 1\n"),
+        ("demo-1.0.0.dist-info/METADATA", b"Name: demo\n"),
+        ("demo-1.0.0.dist-info/WHEEL", b"Wheel-Version: 1.0\n"),
+    ];
+    let mut entries = files(list);
+    entries.push(RepackEntry::symlink("demo/link", "__init__.py"));
+    let mut record = honest_record(list);
+    record.push_str("demo/link,,\n");
+    entries.push(RepackEntry::file(
+        "demo-1.0.0.dist-info/RECORD",
+        record.into_bytes(),
+    ));
+    std::fs::write(
+        dir.path().join("demo-1.0.0-py3-none-any.whl"),
+        pack(entries, ArchiveFormat::Zip),
+    )
+    .unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{g:#?}");
+    assert!(
+        findings(&r)
+            .iter()
+            .all(|x| x.0 == Code::ArchiveUnsafe || x.0 == Code::RecordMismatch)
+    );
+    assert!(findings(&r).iter().any(|x| x.0 == Code::ArchiveUnsafe
+        && x.3.as_deref().is_some_and(|f| f.starts_with("not-a-file"))));
+}
+
+#[tokio::test]
+async fn garbage_is_never_a_pass() {
+    let dir = release();
+    std::fs::write(dir.path().join("demo-1.0.0-py3-none-any.whl"), b"not a zip").unwrap();
+    std::fs::write(dir.path().join("demo-1.0.0.tgz"), b"\x1f\x8b truncated").unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert!(
+        matches!(g.status, GateStatus::Fail | GateStatus::Error),
+        "{g:#?}"
+    );
+}
+
+#[tokio::test]
+async fn it_runs_after_the_checksum_file_gate() {
+    let dir = release();
+    let mut sums = String::new();
+    for name in [
+        "demo-1.0.0-py3-none-any.whl",
+        "demo-1.0.0.tar.gz",
+        "demo-1.0.0.crate",
+        "demo-1.0.0.tgz",
+        "notes.md",
+    ] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        sums.push_str(&format!("{}  {name}\n", sha256(&bytes).to_hex()));
+    }
+    std::fs::write(dir.path().join("SHA256SUMS"), sums).unwrap();
+    // The sdist replaced (with an unsafe one) after SHA256SUMS was written.
+    std::fs::write(dir.path().join("demo-1.0.0.tar.gz"), sdist(&[])).unwrap();
+    let toml = format!("{POLICY}[checksums]\nfile = \"SHA256SUMS\"\n[gates.checksum-file]\n");
+    let r = check(dir.path(), &toml).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Skipped, "{g:#?}");
+    assert_eq!(g.caused_by, ["checksum-file"]);
+    assert_eq!(r.root_cause_codes(), [Code::DigestMismatch]);
+}
