@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::assets::RequiredAssetsGate;
+use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 use crate::checksum_gate::ChecksumFileGate;
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
@@ -19,6 +20,8 @@ pub const BUILTIN_GATES: &[&str] = &[
     CoupledTagsGate::ID,
     RequiredAssetsGate::ID,
     ChecksumFileGate::ID,
+    SignaturesValidGate::ID,
+    ProvenanceValidGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -38,6 +41,8 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         CoupledTagsGate::ID => Arc::new(CoupledTagsGate),
         RequiredAssetsGate::ID => Arc::new(RequiredAssetsGate),
         ChecksumFileGate::ID => Arc::new(ChecksumFileGate),
+        SignaturesValidGate::ID => Arc::new(SignaturesValidGate),
+        ProvenanceValidGate::ID => Arc::new(ProvenanceValidGate),
         _ => return None,
     })
 }

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod attest_gates;
 mod ci;
 mod codes;
 mod dag;
