@@ -28,6 +28,8 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("changelog-section", GateStatus::Pass),
             ("required-assets-present", GateStatus::Pass),
             ("checksum-file", GateStatus::Pass),
+            ("signatures-valid", GateStatus::Pass),
+            ("provenance-valid", GateStatus::Pass),
         ]
     );
     // Every version file of the demo was read (4 sources, package.json and friends).
@@ -52,6 +54,10 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             Tamper::Checksum => Code::DigestMismatch,
             Tamper::Asset => Code::AssetMissing,
             Tamper::Tag => Code::TagNotStrictSemver,
+            Tamper::Signature => Code::SignatureInvalid,
+            Tamper::Identity => Code::IdentityMismatch,
+            Tamper::Trigger => Code::TriggerDenied,
+            Tamper::Provenance => Code::SubjectNotCovered,
             _ => unreachable!("a new tamper kind needs its expected code here"),
         };
         assert_eq!(report.root_cause_codes(), [expected], "{kind}: {what}");
