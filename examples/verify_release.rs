@@ -10,7 +10,8 @@
 //!
 //! Options: `--policy FILE`, `--release DIR`, `--source DIR` (version files and changelog),
 //! `--tag TAG`, `--commit SHA`, `--phase PHASE` (repeatable), `--json`, `--markdown`,
-//! `--tamper KIND` (version, changelog, checksum, asset, tag, record, traversal).
+//! `--tamper KIND` (version, changelog, checksum, asset, tag, record, traversal, signature,
+//! identity, trigger, provenance).
 //!
 //! A folder given without a policy is checked with its own `release.toml` when it has one,
 //! else with a built-in policy: its checksum file is present and verifies every file.

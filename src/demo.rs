@@ -28,6 +28,12 @@ pub fn demo_release_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-release")
 }
 
+/// The seed of the demo's test-stack keys (throwaway; trusted by nothing real).
+pub const DEMO_STACK_SEED: [u8; 32] = [0x5e; 32];
+
+/// The demo's fixed signing time (unix seconds, 2025-06-15).
+pub const DEMO_SIGNED_AT: i64 = 1_750_000_000;
+
 /// A demo release to generate.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -72,6 +78,20 @@ pub enum DemoError {
         #[source]
         source: RepackError,
     },
+    /// A bundle, the provenance or the trust root could not be made.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// Signing with attest's test stack failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot sign {what} with the test stack")]
+pub struct SignError {
+    /// What was being signed.
+    pub what: String,
+    /// The cause.
+    #[source]
+    pub source: attest::Error,
 }
 
 /// What [`DemoRelease::write`] produced: the artifact files, relative to the release folder.
@@ -133,6 +153,20 @@ required-assets = ["*.whl", "*.tar.gz", "*.crate", "*.tgz", "SHA256SUMS"]
 
 [checksums]
 file = "SHA256SUMS"
+# Bundles, provenance and the trust root are verified by the signature gates, not listed.
+unlisted-allowed = ["*.sigstore.json", "*.intoto.jsonl", "trusted_root.json"]
+
+[signing]
+server = "https://github.com"
+repository = "relkit/{n}"
+workflow = ".github/workflows/release.yml"
+issuer = "{issuer}"
+denied-triggers = ["workflow_dispatch"]
+trusted-root = "trusted_root.json"
+
+[provenance]
+glob = "*.intoto.jsonl"
+predicate-type = "https://slsa.dev/provenance/v1"
 
 [gates.changelog-section]
 
@@ -140,8 +174,14 @@ file = "SHA256SUMS"
 after = ["required-assets-present"]
 
 [gates.archive-safety]
+[gates.signatures-valid]
+after = ["tag-strict-semver", "checksum-file"]
+
+[gates.provenance-valid]
+after = ["tag-strict-semver", "checksum-file"]
 "#,
-            n = self.name
+            n = self.name,
+            issuer = attest::GITHUB_ACTIONS_ISSUER
         )
     }
 
@@ -175,7 +215,101 @@ after = ["required-assets-present"]
         }
         let sums = ChecksumFile::from_entries(sums, Style::Text);
         write_file(&dist.join("SHA256SUMS"), sums.to_string().as_bytes())?;
+        self.sign(
+            &dist,
+            &self.signer("release.yml", &self.tag(), "push"),
+            None,
+        )?;
         Ok(files)
+    }
+
+    /// The GitHub repository the demo claims to be released from (`relkit/relkit-demo`).
+    pub fn repository(&self) -> String {
+        format!("relkit/{}", self.name)
+    }
+
+    /// A test-stack signing identity of the demo's repository: workflow file, tag, trigger,
+    /// at the fixed signing time [`DEMO_SIGNED_AT`].
+    pub fn signer(&self, workflow: &str, tag: &str, trigger: &str) -> attest::TestIdentity {
+        attest::TestIdentity::github(
+            &self.repository(),
+            workflow,
+            &format!("refs/tags/{tag}"),
+            trigger,
+            DEMO_SIGNED_AT,
+        )
+    }
+
+    /// Signs the artifacts in `dist` (those [`DemoRelease::artifacts`] names) with attest's
+    /// test stack seeded by [`DEMO_STACK_SEED`]: one `<artifact>.sigstore.json` each signed
+    /// as `signer`, `<name>.intoto.jsonl` (SLSA v1, signed by the release identity) whose
+    /// subjects are every artifact but `leave_out`, and `trusted_root.json`. Keys derive from
+    /// the seed and ECDSA signatures are deterministic (RFC 6979), so the bytes are stable.
+    pub fn sign(
+        &self,
+        dist: &Path,
+        signer: &attest::TestIdentity,
+        leave_out: Option<&str>,
+    ) -> Result<(), DemoError> {
+        let fail = |what: &str| {
+            let what = what.to_owned();
+            move |source| DemoError::from(SignError { what, source })
+        };
+        let mut stack = attest::TestStack::new(DEMO_STACK_SEED).map_err(fail("the stack"))?;
+        let mut subjects = Vec::new();
+        for (name, _) in self.artifacts()? {
+            let p = dist.join(&name);
+            let bytes = fs::read(&p).map_err(|source| DemoError::Io { path: p, source })?;
+            let bundle = stack.sign_blob(&bytes, signer).map_err(fail(&name))?;
+            write_file(
+                &dist.join(format!("{name}.sigstore.json")),
+                bundle.as_bytes(),
+            )?;
+            if leave_out != Some(name.as_str()) {
+                let d = digest_bytes(&bytes, &[Algorithm::Sha256]);
+                if let Some(d) = d.get(Algorithm::Sha256) {
+                    subjects
+                        .push(serde_json::json!({"name": name, "digest": {"sha256": d.to_hex()}}));
+                }
+            }
+        }
+        let statement = self.provenance_statement(subjects);
+        let release = self.signer("release.yml", &self.tag(), "push");
+        let line = stack
+            .sign_statement(statement.as_bytes(), &release)
+            .map_err(fail("the provenance"))?;
+        write_file(
+            &dist.join(format!("{}.intoto.jsonl", self.name)),
+            format!("{line}\n").as_bytes(),
+        )?;
+        let root = stack.trusted_root_json().map_err(fail("the trust root"))?;
+        write_file(&dist.join("trusted_root.json"), root.as_bytes())
+    }
+
+    /// A SLSA v1 statement for the release run of the demo's tag, consistent with the
+    /// certificate the test stack issues for it.
+    fn provenance_statement(&self, subjects: Vec<serde_json::Value>) -> String {
+        let repo = self.repository();
+        let git_ref = format!("refs/tags/{}", self.tag());
+        let sha = digest_bytes(format!("{repo}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
+            .get(Algorithm::Sha256)
+            .map(|d| d.to_hex()[..40].to_owned())
+            .unwrap_or_default();
+        serde_json::json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": subjects,
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "predicate": {
+                "buildDefinition": {
+                    "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                    "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{repo}"), "path": ".github/workflows/release.yml"}},
+                    "internalParameters": {"github": {"event_name": "push"}},
+                    "resolvedDependencies": [{"uri": format!("git+https://github.com/{repo}@{git_ref}"), "digest": {"gitCommit": sha}}],
+                },
+                "runDetails": {"builder": {"id": format!("https://github.com/{repo}/.github/workflows/release.yml@{git_ref}")}},
+            },
+        })
+        .to_string()
     }
 
     /// The version-bearing files of the project's tree at the release tag.
@@ -249,11 +383,7 @@ after = ["required-assets-present"]
         record.push_str(&format!("{dist_info}/RECORD,,\n"));
         wheel_files.push((format!("{dist_info}/RECORD"), record.into_bytes()));
         let wheel = format!("{py}-{v}-py3-none-any.whl");
-        let bytes = pack(
-            &wheel,
-            files(wheel_files),
-            RepackOptions::new(Format::Zip),
-        )?;
+        let bytes = pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?;
         Ok((wheel, bytes))
     }
 
@@ -349,18 +479,26 @@ pub enum Tamper {
     Record,
     /// The sdist rebuilt with a `../evil` entry first (`SHA256SUMS` updated).
     Traversal,
+    /// One byte of a bundle's signature (the sdist's) flipped.
+    Signature,
+    /// The artifacts signed by another workflow (`nightly.yml`).
+    Identity,
+    /// The artifacts signed from a `workflow_dispatch` run.
+    Trigger,
+    /// The provenance leaves one artifact (the npm tarball) out of its subjects.
+    Provenance,
 }
 
 /// A tamper kind name that is not one of [`Tamper::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown tamper kind {0:?} (expected version, changelog, checksum, asset, tag, record or traversal)"
+    "unknown tamper kind {0:?} (expected version, changelog, checksum, asset, tag, record, traversal, signature, identity, trigger or provenance)"
 )]
 pub struct UnknownTamper(pub String);
 
 impl Tamper {
     /// Every kind.
-    pub const ALL: [Tamper; 7] = [
+    pub const ALL: [Tamper; 11] = [
         Tamper::Version,
         Tamper::Changelog,
         Tamper::Checksum,
@@ -368,6 +506,10 @@ impl Tamper {
         Tamper::Tag,
         Tamper::Record,
         Tamper::Traversal,
+        Tamper::Signature,
+        Tamper::Identity,
+        Tamper::Trigger,
+        Tamper::Provenance,
     ];
 
     /// The kebab-case name.
@@ -380,6 +522,10 @@ impl Tamper {
             Tamper::Tag => "tag",
             Tamper::Record => "record",
             Tamper::Traversal => "traversal",
+            Tamper::Signature => "signature",
+            Tamper::Identity => "identity",
+            Tamper::Trigger => "trigger",
+            Tamper::Provenance => "provenance",
         }
     }
 
@@ -444,6 +590,12 @@ impl Tamper {
                 let (name, bytes) = demo.wheel(true)?;
                 write_file(&dir.join("dist").join(&name), &bytes)?;
                 resum(&dir.join("dist"))?;
+                // Signed by the real release workflow: the build itself was bad.
+                demo.sign(
+                    &dir.join("dist"),
+                    &demo.signer("release.yml", &tag, "push"),
+                    None,
+                )?;
                 (
                     tag,
                     format!("dist/{name} rebuilt with a wrong RECORD digest, SHA256SUMS updated"),
@@ -463,9 +615,47 @@ impl Tamper {
                 evil.extend_from_slice(&tar);
                 write_file(&p, &gzip_stored(&evil))?;
                 resum(&dir.join("dist"))?;
+                demo.sign(
+                    &dir.join("dist"),
+                    &demo.signer("release.yml", &tag, "push"),
+                    None,
+                )?;
                 (
                     tag,
                     format!("dist/{name} rebuilt with a ../evil entry, SHA256SUMS updated"),
+                )
+            }
+            Tamper::Signature => {
+                let name = format!("{}-{v}.tar.gz.sigstore.json", demo.python_name());
+                let p = dir.join("dist").join(&name);
+                let text = String::from_utf8_lossy(&read(&p)?).into_owned();
+                let flipped = flip_signature(&text).unwrap_or(text);
+                write_file(&p, flipped.as_bytes())?;
+                (
+                    tag,
+                    format!("one byte of the signature in dist/{name} flipped"),
+                )
+            }
+            Tamper::Identity => {
+                let signer = demo.signer("nightly.yml", &tag, "push");
+                demo.sign(&dir.join("dist"), &signer, None)?;
+                (tag, format!("the artifacts signed by {}", signer.san))
+            }
+            Tamper::Trigger => {
+                let signer = demo.signer("release.yml", &tag, "workflow_dispatch");
+                demo.sign(&dir.join("dist"), &signer, None)?;
+                (
+                    tag,
+                    String::from("the artifacts signed from a workflow_dispatch run"),
+                )
+            }
+            Tamper::Provenance => {
+                let name = format!("{}-{v}.tgz", demo.name);
+                let signer = demo.signer("release.yml", &tag, "push");
+                demo.sign(&dir.join("dist"), &signer, Some(&name))?;
+                (
+                    tag,
+                    format!("dist/{name} left out of the provenance subjects"),
                 )
             }
         })
@@ -566,6 +756,18 @@ fn gzip_stored(data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&(!crc).to_le_bytes());
     out.extend_from_slice(&(data.len() as u32).to_le_bytes());
     out
+}
+
+/// The bundle JSON `text` with the last byte of its message signature flipped.
+fn flip_signature(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let sig = v.get("messageSignature")?.get("signature")?.as_str()?;
+    let mut raw = b64.decode(sig).ok()?;
+    let last = raw.last_mut()?;
+    *last ^= 0x01;
+    Some(text.replace(sig, &b64.encode(&raw)))
 }
 
 /// `X.Y.(Z+1)` for `X.Y.Z`; anything else gets `.1` appended.

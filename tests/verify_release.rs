@@ -28,6 +28,8 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("changelog-section", GateStatus::Pass),
             ("required-assets-present", GateStatus::Pass),
             ("checksum-file", GateStatus::Pass),
+            ("signatures-valid", GateStatus::Pass),
+            ("provenance-valid", GateStatus::Pass),
             ("archive-safety", GateStatus::Pass),
         ]
     );
@@ -55,6 +57,10 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             Tamper::Tag => Code::TagNotStrictSemver,
             Tamper::Record => Code::RecordMismatch,
             Tamper::Traversal => Code::ArchiveUnsafe,
+            Tamper::Signature => Code::SignatureInvalid,
+            Tamper::Identity => Code::IdentityMismatch,
+            Tamper::Trigger => Code::TriggerDenied,
+            Tamper::Provenance => Code::SubjectNotCovered,
             _ => unreachable!("a new tamper kind needs its expected code here"),
         };
         assert_eq!(report.root_cause_codes(), [expected], "{kind}: {what}");

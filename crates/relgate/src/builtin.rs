@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::archive_gate::ArchiveSafetyGate;
 use crate::assets::RequiredAssetsGate;
+use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 use crate::checksum_gate::ChecksumFileGate;
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
@@ -21,6 +22,8 @@ pub const BUILTIN_GATES: &[&str] = &[
     RequiredAssetsGate::ID,
     ChecksumFileGate::ID,
     ArchiveSafetyGate::ID,
+    SignaturesValidGate::ID,
+    ProvenanceValidGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -41,6 +44,8 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         RequiredAssetsGate::ID => Arc::new(RequiredAssetsGate),
         ChecksumFileGate::ID => Arc::new(ChecksumFileGate),
         ArchiveSafetyGate::ID => Arc::new(ArchiveSafetyGate),
+        SignaturesValidGate::ID => Arc::new(SignaturesValidGate),
+        ProvenanceValidGate::ID => Arc::new(ProvenanceValidGate),
         _ => return None,
     })
 }

@@ -86,6 +86,7 @@
 mod archive_gate;
 mod artifacts;
 mod assets;
+mod attest_gate;
 mod builtin;
 mod cancel;
 mod catalog;
@@ -113,6 +114,7 @@ mod waiver;
 pub use crate::archive_gate::ArchiveSafetyGate;
 pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
 pub use crate::assets::RequiredAssetsGate;
+pub use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 pub use crate::builtin::{BUILTIN_GATES, builtin_gate};
 pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};

@@ -216,6 +216,20 @@ pub struct SigningIdentity {
     /// Triggers refused (`workflow_dispatch`).
     #[serde(default)]
     pub denied_triggers: Vec<String>,
+    /// The Sigstore trust root (`trusted_root.json`), relative to the release folder.
+    #[serde(default = "default_trusted_root")]
+    pub trusted_root: String,
+    /// What follows an artifact's name to name its bundle (`.sigstore.json`).
+    #[serde(default = "default_bundle_suffix")]
+    pub bundle_suffix: String,
+}
+
+fn default_trusted_root() -> String {
+    String::from("trusted_root.json")
+}
+
+fn default_bundle_suffix() -> String {
+    String::from(".sigstore.json")
 }
 
 fn default_ref() -> String {

@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use artidigest::{
-    Algorithm, ArchiveFormat, RepackEntry, RepackOptions, digest_bytes, repack_entries,
-};
+use artidigest::{Algorithm, Format, RepackEntry, RepackOptions, digest_bytes, repack_entries};
 use relgate::{Code, GateStatus, Policy, RunContext};
 
 fn sha256(bytes: &[u8]) -> artidigest::Digest {
@@ -13,7 +11,7 @@ fn sha256(bytes: &[u8]) -> artidigest::Digest {
         .unwrap()
 }
 
-fn pack(entries: Vec<RepackEntry>, format: ArchiveFormat) -> Vec<u8> {
+fn pack(entries: Vec<RepackEntry>, format: Format) -> Vec<u8> {
     repack_entries(entries, &RepackOptions::new(format))
         .unwrap()
         .bytes
@@ -37,7 +35,7 @@ fn wheel_with(record: impl Fn(&[(&str, &[u8])]) -> String) -> Vec<u8> {
         "demo-1.0.0.dist-info/RECORD",
         record(list).into_bytes(),
     ));
-    pack(entries, ArchiveFormat::Zip)
+    pack(entries, Format::Zip)
 }
 
 fn honest_record(list: &[(&str, &[u8])]) -> String {
@@ -52,7 +50,7 @@ fn honest_record(list: &[(&str, &[u8])]) -> String {
 fn sdist(extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut list: Vec<(&str, &[u8])> = vec![("demo-1.0.0/setup.py", b"print(1)\n")];
     list.extend_from_slice(extra);
-    pack(files(&list), ArchiveFormat::TarGz)
+    pack(files(&list), Format::TarGz)
 }
 
 fn krate(orig: bool) -> Vec<u8> {
@@ -74,7 +72,7 @@ fn krate(orig: bool) -> Vec<u8> {
 fn npm() -> Vec<u8> {
     pack(
         files(&[("package/package.json", b"{}"), ("package/index.js", b"\n")]),
-        ArchiveFormat::TarGz,
+        Format::TarGz,
     )
 }
 
@@ -325,7 +323,7 @@ async fn a_symlink_in_a_wheel_breaks_its_profile() {
     ));
     std::fs::write(
         dir.path().join("demo-1.0.0-py3-none-any.whl"),
-        pack(entries, ArchiveFormat::Zip),
+        pack(entries, Format::Zip),
     )
     .unwrap();
     let r = check(dir.path(), POLICY).await;

@@ -9,6 +9,7 @@
 mod support;
 
 mod archive_gate;
+mod attest_gates;
 mod ci;
 mod codes;
 mod dag;

@@ -1,0 +1,336 @@
+//! The `signatures-valid` and `provenance-valid` gates, over `attest`'s offline Sigstore
+//! verification.
+
+use std::path::Path;
+
+use attest::{
+    Artifact, Bundle, ErrorKind, IdentityPolicy, Policy as AttestPolicy, ProvenancePolicy,
+    RefPolicy, TrustedRoot, Verifier,
+};
+
+use crate::artifacts::{LocalArtifact, local_artifacts};
+use crate::finding::{Code, Finding};
+use crate::folder::{glob_matcher, list_files};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::policy::{Policy, ProvenanceRules, SigningIdentity};
+
+/// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
+/// policy's trust root with the identity `[signing]` derives from the tag:
+/// `signature-missing`, `signature-invalid`, `identity-mismatch`, `trigger-denied`.
+/// A missing or unreadable trust root, or no tag, is an error, never a pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignaturesValidGate;
+
+impl SignaturesValidGate {
+    /// The gate id.
+    pub const ID: &'static str = "signatures-valid";
+}
+
+/// Every artifact of the covered kinds is a subject of a provenance statement that verifies
+/// offline, whose builder, source repository and ref match the policy and whose certificate
+/// agrees with its predicate: `subject-not-covered`, `provenance-invalid`, `trigger-denied`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProvenanceValidGate;
+
+impl ProvenanceValidGate {
+    /// The gate id.
+    pub const ID: &'static str = "provenance-valid";
+}
+
+impl Gate for SignaturesValidGate {
+    fn id(&self) -> &str {
+        Self::ID
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Prepublish
+    }
+
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            let policy = ctx.policy.clone();
+            let Some(rules) = policy.signing.clone() else {
+                return GateResult::skipped("the policy has no [signing] section");
+            };
+            let Some(tag) = ctx.tag.clone() else {
+                return GateResult::error("no release tag: the signing identity depends on it");
+            };
+            let dir = ctx.release_dir.clone();
+            match tokio::task::spawn_blocking(move || check_signatures(&policy, &dir, &rules, &tag))
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => GateResult::error(format!("the signature check did not finish: {e}")),
+            }
+        })
+    }
+}
+
+impl Gate for ProvenanceValidGate {
+    fn id(&self) -> &str {
+        Self::ID
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Prepublish
+    }
+
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            let policy = ctx.policy.clone();
+            let Some(rules) = policy.provenance.clone() else {
+                return GateResult::skipped("the policy has no [provenance] section");
+            };
+            let Some(signing) = policy.signing.clone() else {
+                return GateResult::error(
+                    "[provenance] needs [signing] for the trust root and the source repository",
+                );
+            };
+            let Some(tag) = ctx.tag.clone() else {
+                return GateResult::error("no release tag: the provenance ref depends on it");
+            };
+            let dir = ctx.release_dir.clone();
+            match tokio::task::spawn_blocking(move || {
+                check_provenance(&policy, &dir, &rules, &signing, &tag)
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(e) => GateResult::error(format!("the provenance check did not finish: {e}")),
+            }
+        })
+    }
+}
+
+fn verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, GateResult> {
+    let path = dir.join(&rules.trusted_root);
+    TrustedRoot::from_file(&path)
+        .map(Verifier::new)
+        .map_err(|e| {
+            GateResult::error(format!(
+                "cannot load the trust root {}: {e}",
+                path.display()
+            ))
+        })
+}
+
+fn artifacts(policy: &Policy, dir: &Path) -> Result<Vec<LocalArtifact>, GateResult> {
+    match local_artifacts(policy, dir) {
+        Ok(a) if a.is_empty() => Err(GateResult::error(
+            "no artifact in the release folder matches the policy's [[artifacts]] globs",
+        )),
+        Ok(a) => Ok(a),
+        Err(e) => Err(GateResult::error(e.to_string())),
+    }
+}
+
+fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, String> {
+    let file = std::fs::File::open(dir.join(&a.path)).map_err(|e| format!("cannot read: {e}"))?;
+    Artifact::from_reader(file).map_err(|e| e.to_string())
+}
+
+fn check_signatures(policy: &Policy, dir: &Path, rules: &SigningIdentity, tag: &str) -> GateResult {
+    let verifier = match verifier(dir, rules) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let arts = match artifacts(policy, dir) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let identity = rules.identity_for(tag);
+    let mut id_policy = IdentityPolicy::exact(identity.clone(), rules.issuer.clone());
+    if !rules.allowed_triggers.is_empty() {
+        id_policy = id_policy.allow_triggers(rules.allowed_triggers.iter().cloned());
+    }
+    for t in &rules.denied_triggers {
+        id_policy = id_policy.deny_trigger(t.clone());
+    }
+    let id_policy = AttestPolicy::Identity(id_policy);
+    let mut findings = Vec::new();
+    let mut verified = Vec::new();
+    for a in &arts {
+        let bundle_name = format!("{}{}", a.path, rules.bundle_suffix);
+        let bundle_path = dir.join(&bundle_name);
+        if !bundle_path.is_file() {
+            findings.push(
+                Finding::new(Code::SignatureMissing, a.path.clone())
+                    .expected(format!("a Sigstore bundle {bundle_name}"))
+                    .found("no such file"),
+            );
+            continue;
+        }
+        let bundle = match Bundle::from_file(&bundle_path) {
+            Ok(b) => b,
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::SignatureInvalid, a.path.clone())
+                        .expected(format!("a valid Sigstore bundle {bundle_name}"))
+                        .found(e.to_string()),
+                );
+                continue;
+            }
+        };
+        let artifact = match read_artifact(dir, a) {
+            Ok(x) => x,
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::SignatureInvalid, a.path.clone())
+                        .expected("a readable artifact")
+                        .found(e),
+                );
+                continue;
+            }
+        };
+        match verifier.verify(&bundle, &artifact, &id_policy) {
+            Ok(_) => verified.push(a.path.clone()),
+            Err(e) => {
+                let (code, expected) = match e.kind() {
+                    ErrorKind::IdentityMismatch
+                    | ErrorKind::IssuerMismatch
+                    | ErrorKind::ExtensionMismatch => (
+                        Code::IdentityMismatch,
+                        format!("signed by {identity} (issuer {})", rules.issuer),
+                    ),
+                    ErrorKind::TriggerNotAllowed => (
+                        Code::TriggerDenied,
+                        format!(
+                            "a trigger not in {:?} (allowed: {:?})",
+                            rules.denied_triggers, rules.allowed_triggers
+                        ),
+                    ),
+                    _ => (
+                        Code::SignatureInvalid,
+                        format!("{bundle_name} verifies against {}", rules.trusted_root),
+                    ),
+                };
+                findings.push(
+                    Finding::new(code, a.path.clone())
+                        .expected(expected)
+                        .found(format!("{}: {}", e.kind().code(), e.detail())),
+                );
+            }
+        }
+    }
+    GateResult::from_findings(findings)
+        .with_evidence("identity", serde_json::Value::String(identity))
+        .with_evidence("verified", serde_json::json!(verified))
+}
+
+fn check_provenance(
+    policy: &Policy,
+    dir: &Path,
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+) -> GateResult {
+    let verifier = match verifier(dir, signing) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let arts: Vec<LocalArtifact> = match artifacts(policy, dir) {
+        Ok(a) => a
+            .into_iter()
+            .filter(|a| rules.cover.is_empty() || rules.cover.contains(&a.kind))
+            .collect(),
+        Err(r) => return r,
+    };
+    let matcher = match glob_matcher(&rules.glob) {
+        Ok(m) => m,
+        Err(e) => return GateResult::error(format!("bad provenance glob {:?}: {e}", rules.glob)),
+    };
+    let files: Vec<String> = match list_files(dir) {
+        Ok(f) => f.into_iter().filter(|f| matcher.is_match(f)).collect(),
+        Err(e) => return GateResult::error(format!("cannot list {}: {e}", dir.display())),
+    };
+    if files.is_empty() {
+        return GateResult::from_findings(vec![
+            Finding::new(Code::ProvenanceInvalid, rules.glob.clone())
+                .expected(format!("a provenance file matching {:?}", rules.glob))
+                .found("none in the release folder"),
+        ]);
+    }
+    let server = signing.server.trim_end_matches('/');
+    let source_uri = format!("{server}/{}", signing.repository);
+    let builder = rules
+        .builder_id
+        .as_ref()
+        .map(|b| b.replace("{tag}", tag))
+        .unwrap_or_else(|| signing.identity_for(tag));
+    let mut pp = ProvenancePolicy::new(builder.clone(), source_uri.clone());
+    pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
+    pp.forbidden_triggers = signing.denied_triggers.clone();
+
+    let mut contents = Vec::new();
+    let mut findings = Vec::new();
+    for f in &files {
+        match std::fs::read(dir.join(f)) {
+            Ok(b) => contents.push((f.clone(), b)),
+            Err(e) => findings.push(
+                Finding::new(Code::ProvenanceInvalid, f.clone())
+                    .expected("a readable provenance file")
+                    .found(e.to_string()),
+            ),
+        }
+    }
+    let mut covered = Vec::new();
+    for a in &arts {
+        let digests = match read_artifact(dir, a) {
+            Ok(x) => x.digests(),
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, a.path.clone())
+                        .expected("a readable artifact")
+                        .found(e),
+                );
+                continue;
+            }
+        };
+        // The artifact is covered when one provenance file verifies with it as a subject; the
+        // most telling failure (not a mere "not a subject") is reported otherwise.
+        let mut worst: Option<attest::Error> = None;
+        let mut ok = false;
+        for (_, bytes) in &contents {
+            match attest::verify_provenance(&verifier, bytes, std::slice::from_ref(&digests), &pp) {
+                Ok(_) => {
+                    ok = true;
+                    break;
+                }
+                Err(e) => {
+                    let replace = match &worst {
+                        None => true,
+                        Some(w) => w.kind() == ErrorKind::ArtifactMismatch,
+                    };
+                    if replace {
+                        worst = Some(e);
+                    }
+                }
+            }
+        }
+        if ok {
+            covered.push(a.path.clone());
+            continue;
+        }
+        let Some(e) = worst else { continue };
+        let finding = match e.kind() {
+            ErrorKind::ArtifactMismatch => Finding::new(Code::SubjectNotCovered, a.path.clone())
+                .expected(format!("a subject of {}", files.join(", ")))
+                .found(format!("not among the subjects ({})", e.detail())),
+            ErrorKind::TriggerNotAllowed => Finding::new(Code::TriggerDenied, a.path.clone())
+                .expected(format!(
+                    "a build trigger not in {:?}",
+                    signing.denied_triggers
+                ))
+                .found(e.detail().to_owned()),
+            _ => Finding::new(Code::ProvenanceInvalid, a.path.clone())
+                .expected(format!(
+                    "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"
+                ))
+                .found(format!("{}: {}", e.kind().code(), e.detail())),
+        };
+        findings.push(finding);
+    }
+    GateResult::from_findings(findings)
+        .with_evidence("builder", serde_json::Value::String(builder))
+        .with_evidence("covered", serde_json::json!(covered))
+}

@@ -1,0 +1,242 @@
+//! `signatures-valid` and `provenance-valid` on release folders signed by attest's test stack.
+
+use std::path::Path;
+
+use artidigest::{Algorithm, digest_bytes};
+use attest::{GITHUB_ACTIONS_ISSUER, TestIdentity, TestStack};
+use relgate::{Code, GateStatus, Policy, RunContext};
+
+const REPO: &str = "relkit/relkit-demo";
+const TAG: &str = "v1.2.3";
+const SIGNED_AT: i64 = 1_750_000_000;
+const FILES: &[(&str, &[u8])] = &[
+    ("demo-1.2.3.tar.gz", b"sdist bytes"),
+    ("demo-1.2.3-py3-none-any.whl", b"wheel bytes"),
+];
+
+fn policy() -> Policy {
+    Policy::from_toml_str(
+        &format!(
+            r#"
+[project]
+name = "demo"
+[[artifacts]]
+glob = "*.tar.gz"
+kind = "sdist"
+[[artifacts]]
+glob = "*.whl"
+kind = "wheel"
+[signing]
+server = "https://github.com"
+repository = "{REPO}"
+workflow = ".github/workflows/release.yml"
+issuer = "{GITHUB_ACTIONS_ISSUER}"
+denied-triggers = ["workflow_dispatch"]
+[provenance]
+glob = "*.intoto.jsonl"
+predicate-type = "https://slsa.dev/provenance/v1"
+cover = ["sdist", "wheel"]
+"#
+        ),
+        "release.toml",
+    )
+    .unwrap()
+}
+
+fn id(workflow: &str, git_ref: &str, trigger: &str) -> TestIdentity {
+    TestIdentity::github(REPO, workflow, git_ref, trigger, SIGNED_AT)
+}
+
+fn good() -> TestIdentity {
+    id("release.yml", "refs/tags/v1.2.3", "push")
+}
+
+fn slsa(files: &[(&str, &[u8])], git_ref: &str, trigger: &str) -> Vec<u8> {
+    let subjects: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(n, b)| {
+            let d = digest_bytes(b, &[Algorithm::Sha256]);
+            serde_json::json!({"name": n, "digest": {"sha256": d.get(Algorithm::Sha256).unwrap().to_hex()}})
+        })
+        .collect();
+    let sha = digest_bytes(format!("{REPO}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap()
+        .to_hex()[..40]
+        .to_owned();
+    serde_json::to_vec(&serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": subjects,
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{REPO}"), "path": ".github/workflows/release.yml"}},
+                "internalParameters": {"github": {"event_name": trigger}},
+                "resolvedDependencies": [{"uri": format!("git+https://github.com/{REPO}@{git_ref}"), "digest": {"gitCommit": sha}}],
+            },
+            "runDetails": {"builder": {"id": format!("https://github.com/{REPO}/.github/workflows/release.yml@{git_ref}")}},
+        },
+    }))
+    .unwrap()
+}
+
+/// A release folder: artifacts, one bundle each signed by `signer`, a provenance file whose
+/// statement covers `covered`, and the stack's trusted root.
+fn release(signer: &TestIdentity, covered: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stack = TestStack::new([42; 32]).unwrap();
+    for (name, bytes) in FILES {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let bundle = stack.sign_blob(bytes, signer).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.sigstore.json")), bundle).unwrap();
+    }
+    let st = slsa(covered, "refs/tags/v1.2.3", "push");
+    let line = stack.sign_statement(&st, &good()).unwrap();
+    std::fs::write(dir.path().join("demo.intoto.jsonl"), format!("{line}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("trusted_root.json"),
+        stack.trusted_root_json().unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+async fn gate(dir: &Path, gate: &str) -> (GateStatus, Vec<(Code, String)>) {
+    let report = relgate::run(&policy(), RunContext::new(dir).tag(TAG)).await;
+    let g = report.gate(gate).unwrap();
+    (
+        g.status,
+        g.findings
+            .iter()
+            .map(|f| (f.finding.code, f.finding.subject.clone()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_signed_release_with_full_provenance_passes_both_gates() {
+    let dir = release(&good(), FILES);
+    assert_eq!(
+        gate(dir.path(), "signatures-valid").await,
+        (GateStatus::Pass, vec![])
+    );
+    assert_eq!(
+        gate(dir.path(), "provenance-valid").await,
+        (GateStatus::Pass, vec![])
+    );
+}
+
+#[tokio::test]
+async fn a_flipped_signature_byte_is_signature_invalid() {
+    let dir = release(&good(), FILES);
+    let p = dir.path().join("demo-1.2.3.tar.gz.sigstore.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let sig = v["messageSignature"]["signature"]
+        .as_str()
+        .map(str::to_owned);
+    let sig = sig.unwrap_or_else(|| {
+        v["content"]["messageSignature"]["signature"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    use base64::Engine as _;
+    let mut raw = base64::engine::general_purpose::STANDARD
+        .decode(&sig)
+        .unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        &sig,
+        &base64::engine::general_purpose::STANDARD.encode(&raw),
+    );
+    v = serde_json::from_str(&text).unwrap();
+    std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (status, findings) = gate(dir.path(), "signatures-valid").await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(
+        findings,
+        vec![(Code::SignatureInvalid, "demo-1.2.3.tar.gz".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn another_workflow_or_ref_is_identity_mismatch() {
+    for signer in [
+        id("nightly.yml", "refs/tags/v1.2.3", "push"),
+        id("release.yml", "refs/heads/main", "push"),
+    ] {
+        let dir = release(&signer, FILES);
+        let (status, findings) = gate(dir.path(), "signatures-valid").await;
+        assert_eq!(status, GateStatus::Fail);
+        let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+        assert_eq!(codes, vec![Code::IdentityMismatch; 2], "{}", signer.san);
+    }
+}
+
+#[tokio::test]
+async fn a_workflow_dispatch_signature_is_trigger_denied() {
+    let dir = release(
+        &id("release.yml", "refs/tags/v1.2.3", "workflow_dispatch"),
+        FILES,
+    );
+    let (status, findings) = gate(dir.path(), "signatures-valid").await;
+    assert_eq!(status, GateStatus::Fail);
+    let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+    assert_eq!(codes, vec![Code::TriggerDenied; 2]);
+}
+
+#[tokio::test]
+async fn a_missing_bundle_is_signature_missing() {
+    let dir = release(&good(), FILES);
+    std::fs::remove_file(dir.path().join("demo-1.2.3-py3-none-any.whl.sigstore.json")).unwrap();
+    let (status, findings) = gate(dir.path(), "signatures-valid").await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(
+        findings,
+        vec![(
+            Code::SignatureMissing,
+            "demo-1.2.3-py3-none-any.whl".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_trust_root_is_an_error_never_a_pass() {
+    let dir = release(&good(), FILES);
+    std::fs::remove_file(dir.path().join("trusted_root.json")).unwrap();
+    for g in ["signatures-valid", "provenance-valid"] {
+        let (status, _) = gate(dir.path(), g).await;
+        assert_eq!(status, GateStatus::Error, "{g}");
+    }
+}
+
+#[tokio::test]
+async fn an_artifact_outside_the_subjects_is_subject_not_covered() {
+    let dir = release(&good(), &FILES[..1]);
+    let (status, findings) = gate(dir.path(), "provenance-valid").await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(
+        findings,
+        vec![(
+            Code::SubjectNotCovered,
+            "demo-1.2.3-py3-none-any.whl".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn provenance_from_another_ref_is_provenance_invalid() {
+    let dir = release(&good(), FILES);
+    let mut stack = TestStack::new([42; 32]).unwrap();
+    let st = slsa(FILES, "refs/heads/main", "push");
+    let line = stack
+        .sign_statement(&st, &id("release.yml", "refs/heads/main", "push"))
+        .unwrap();
+    std::fs::write(dir.path().join("demo.intoto.jsonl"), format!("{line}\n")).unwrap();
+    let (status, findings) = gate(dir.path(), "provenance-valid").await;
+    assert_eq!(status, GateStatus::Fail);
+    let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+    assert_eq!(codes, vec![Code::ProvenanceInvalid; 2]);
+}
