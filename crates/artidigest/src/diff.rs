@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{ArchiveError, EntryKind, Format, HashedEntry, Limits, Listing, list_archive};
 use crate::gzip::{GzipError, GzipHeader, GzipInfo, inflate_gzip};
-use crate::repack::serde_digest;
 use crate::{Algorithm, Digest};
 
 /// Options for [`diff_artifacts`].
@@ -202,7 +201,6 @@ pub struct ArtifactSide {
     /// Size in bytes.
     pub size: u64,
     /// sha256 of the whole artifact.
-    #[serde(with = "serde_digest")]
     pub sha256: Digest,
     /// Number of entries.
     pub entries: usize,

@@ -390,7 +390,6 @@ pub struct RepackReport {
     /// Size of the output.
     pub output_bytes: u64,
     /// sha256 of the output.
-    #[serde(with = "serde_digest")]
     pub sha256: Digest,
     /// Compression backend, level and gzip header (`None` for plain tar).
     pub compression: Option<CompressionInfo>,
@@ -529,22 +528,6 @@ pub enum RepackError {
         #[source]
         source: io::Error,
     },
-}
-
-pub(crate) mod serde_digest {
-    //! `Digest` as its OCI string in serde formats.
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::Digest;
-
-    pub(crate) fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(d)
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// An entry after validation and normalisation, ready to write.
