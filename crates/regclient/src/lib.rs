@@ -17,6 +17,8 @@
 //! - [`npm::NpmRegistry`]: packuments (full/abbreviated), version documents, SRI, deprecation,
 //!   unpublish, attestations.
 //! - [`pypi::PypiIndex`]: JSON API, PEP 691 simple JSON, PEP 740 provenance.
+//! - [`goproxy::GoProxy`]: Go module proxies (`@v/list`, `.info`, `.mod`, `.zip`) and the
+//!   `h1:` hashes `go.sum` records.
 //! - [`oci::OciRegistry`]: tags, manifests, indexes and platforms, Helm charts, referrers
 //!   (API and fallback tag), cosign artifacts, token authentication.
 //!
@@ -96,6 +98,7 @@
 mod cache;
 mod config;
 pub mod crates;
+pub mod goproxy;
 mod http;
 mod model;
 pub mod npm;
