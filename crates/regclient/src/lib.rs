@@ -98,6 +98,7 @@
 mod cache;
 mod config;
 pub mod crates;
+mod document;
 pub mod goproxy;
 mod http;
 mod model;
@@ -112,6 +113,7 @@ pub use crate::config::{
     ConfigError, CratesSettings, HttpSettings, LookupError, NpmSettings, OciSettings, PypiSettings,
     Registries, RegistriesConfig,
 };
+pub use crate::document::{Document, DocumentRequest};
 pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
 pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,

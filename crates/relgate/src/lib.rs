@@ -76,11 +76,10 @@
 //! }
 //! ```
 //!
-//! # Features
+//! # CI evidence over HTTP
 //!
-//! - `github` (off by default): `GithubCi`, the CI evidence provider over
-//!   the GitHub REST API (reqwest with rustls). It moves onto `regclient`'s HTTP core when that
-//!   lands, so that `regclient` stays the only crate speaking HTTP.
+//! `GithubCi`, the CI evidence provider over the GitHub REST API, uses `regclient`'s HTTP
+//! core: `regclient` stays the only crate that speaks HTTP.
 #![forbid(unsafe_code)]
 
 mod archive_gate;
@@ -98,7 +97,6 @@ mod finding;
 mod folder;
 mod gate;
 mod git_gates;
-#[cfg(feature = "github")]
 mod github;
 mod plan;
 mod policy;
@@ -127,7 +125,6 @@ pub use crate::gate::{
     BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
 };
 pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
-#[cfg(feature = "github")]
 pub use crate::github::GithubCi;
 pub use crate::plan::{GateOptions, Plan, PlanError};
 pub use crate::policy::{

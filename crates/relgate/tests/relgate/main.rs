@@ -14,7 +14,6 @@ mod ci;
 mod codes;
 mod dag;
 mod gates;
-#[cfg(feature = "github")]
 mod github;
 mod policy;
 mod relver_gates;
