@@ -107,6 +107,8 @@ pub mod oci;
 pub mod pypi;
 mod readback;
 mod secret;
+#[cfg(feature = "test-registry")]
+pub mod testing;
 mod views;
 
 pub use crate::config::{
