@@ -143,6 +143,9 @@ codes! {
     /// A registry serves other bytes than the local artifact.
     RegistryBytesDiffer = "registry-bytes-differ", Error,
         "A registry serves different bytes than the local, attested artifact.";
+    /// A registry does not serve a local artifact, or the version at all.
+    RegistryFileMissing = "registry-file-missing", Error,
+        "A registry does not serve the release version, or one of the local artifacts it should hold.";
     /// The version is already published on a registry.
     VersionAlreadyPublished = "version-already-published", Error,
         "The version is already published on a registry; versions are immutable, bump the patch version.";

@@ -100,6 +100,8 @@ mod git_gates;
 mod github;
 mod plan;
 mod policy;
+mod registry_client;
+mod registry_gates;
 mod release_source;
 mod render;
 mod report;
@@ -131,6 +133,10 @@ pub use crate::policy::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
     PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
     ReleaseRules, SigningIdentity, TagRules, VersionSources,
+};
+pub use crate::registry_gates::{
+    ConsumerVerifyGate, DEFAULT_VISIBLE_WITHIN_SECS, OciPlatformsGate, RegistryReadbackGate,
+    RegistryVisibleGate, VersionUnpublishedGate,
 };
 pub use crate::render::{
     Format, UnknownFormat, render_github, render_json, render_junit, render_markdown,
