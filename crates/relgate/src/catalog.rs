@@ -184,6 +184,14 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PlatformMissing, Code::SignatureMissing],
     ),
     info(
+        "forge-release-exists",
+        Phase::Postpublish,
+        "relgate",
+        true,
+        "The forge has a release for the tag carrying every required asset.",
+        &[Code::ReleaseMissing, Code::AssetMissing],
+    ),
+    info(
         "consumer-verify",
         Phase::Consume,
         "attest + regclient",

@@ -160,7 +160,10 @@ codes! {
         "A required signature, bundle or attestation is absent.";
     /// A required release asset is absent.
     AssetMissing = "asset-missing", Error,
-        "A required release asset is absent from the release folder.";
+        "A required release asset is absent from the release folder or the forge release.";
+    /// The forge has no release for the tag.
+    ReleaseMissing = "release-missing", Error,
+        "The forge has no release for the tag.";
     /// CI has not passed for the exact commit.
     CiNotGreen = "ci-not-green", Error,
         "The tag is not at the branch head, or a required workflow has no completed, successful push run for the commit.";

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use regclient::{Credential, DocumentRequest, HttpClient, HttpError, Secret};
 
-use crate::ci::{CiError, CiProvider, WorkflowRun};
+use crate::ci::{CiError, CiProvider, ForgeRelease, WorkflowRun};
 use crate::gate::BoxFuture;
 
 /// Pages of workflow runs followed at most (100 runs per page).
@@ -75,6 +75,22 @@ struct RawRun {
     #[serde(default)]
     conclusion: Option<String>,
     head_sha: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RawRelease {
+    tag_name: String,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default)]
+    prerelease: bool,
+    #[serde(default)]
+    assets: Vec<RawAsset>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawAsset {
+    name: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -368,6 +384,45 @@ impl CiProvider for GithubCi {
             Err(CiError::Decode {
                 url,
                 message: format!("more than {MAX_PAGES} pages of workflow runs"),
+            })
+        })
+    }
+
+    fn release<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<ForgeRelease>, CiError>> {
+        Box::pin(async move {
+            // Drafts are visible here to a token that may push; `/releases/tags/` answers
+            // 404 for a draft, so the list is searched (newest first, bounded pages).
+            let mut url = self.repo_url("releases?per_page=100");
+            let base_origin = origin(&self.base).map(str::to_owned);
+            for _ in 0..MAX_PAGES {
+                let Some((body, link)) = self.get(&url).await? else {
+                    return Ok(None);
+                };
+                let page: Vec<RawRelease> = Self::decode(&url, &body)?;
+                if let Some(r) = page.into_iter().find(|r| r.tag_name == tag) {
+                    return Ok(Some(ForgeRelease::new(
+                        &r.tag_name,
+                        r.draft,
+                        r.prerelease,
+                        r.assets.into_iter().map(|a| a.name).collect(),
+                    )));
+                }
+                match link.as_deref().and_then(next_link) {
+                    Some(next) if origin(&next).map(str::to_owned) == base_origin => url = next,
+                    Some(next) => {
+                        return Err(CiError::Decode {
+                            url,
+                            message: format!(
+                                "refusing to follow a next page on another origin: {next}"
+                            ),
+                        });
+                    }
+                    None => return Ok(None),
+                }
+            }
+            Err(CiError::Decode {
+                url,
+                message: format!("more than {MAX_PAGES} pages of releases"),
             })
         })
     }

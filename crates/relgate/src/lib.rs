@@ -95,6 +95,7 @@ mod endpoints;
 mod event;
 mod finding;
 mod folder;
+mod forge_gate;
 mod gate;
 mod git_gates;
 mod github;
@@ -119,10 +120,13 @@ pub use crate::builtin::{BUILTIN_GATES, builtin_gate};
 pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
 pub use crate::checksum_gate::ChecksumFileGate;
-pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
+pub use crate::ci::{
+    CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,
+};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
+pub use crate::forge_gate::ForgeReleaseExistsGate;
 pub use crate::gate::{
     BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
 };

@@ -9,6 +9,7 @@ use crate::cancel::CancelToken;
 use crate::catalog::standard_gate;
 use crate::ci::{CiGreenGate, CiProvider};
 use crate::event::Observer;
+use crate::forge_gate::ForgeReleaseExistsGate;
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::plan::{GateOptions, Plan};
 use crate::policy::Policy;
@@ -180,6 +181,14 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
                     id: id.clone(),
                     phase: Phase::Preflight,
                     cause: String::from("no CI evidence provider was configured for this run"),
+                }),
+            }),
+            ForgeReleaseExistsGate::ID => Some(match &context.ci {
+                Some(p) => Arc::new(ForgeReleaseExistsGate::new(Arc::clone(p))),
+                None => Arc::new(Unavailable {
+                    id: id.clone(),
+                    phase: Phase::Postpublish,
+                    cause: String::from("no forge provider was configured for this run"),
                 }),
             }),
             other => builtin_gate(other),
