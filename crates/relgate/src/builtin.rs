@@ -8,6 +8,7 @@ use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 use crate::checksum_gate::ChecksumFileGate;
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
+use crate::oci_tags_gate::OciTagsGate;
 use crate::registry_gates::{
     ConsumerVerifyGate, OciPlatformsGate, RegistryReadbackGate, RegistryVisibleGate,
     VersionUnpublishedGate,
@@ -33,6 +34,7 @@ pub const BUILTIN_GATES: &[&str] = &[
     RegistryVisibleGate::ID,
     OciPlatformsGate::ID,
     ConsumerVerifyGate::ID,
+    OciTagsGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -61,6 +63,7 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         RegistryVisibleGate::ID => Arc::new(RegistryVisibleGate),
         OciPlatformsGate::ID => Arc::new(OciPlatformsGate),
         ConsumerVerifyGate::ID => Arc::new(ConsumerVerifyGate),
+        OciTagsGate::ID => Arc::new(OciTagsGate),
         _ => return None,
     })
 }

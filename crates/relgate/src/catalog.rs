@@ -184,6 +184,14 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PlatformMissing, Code::SignatureMissing],
     ),
     info(
+        "oci-tags",
+        Phase::Postpublish,
+        "regclient",
+        true,
+        "Promised image tags point at the release digest; forbidden tags (latest) do not exist.",
+        &[Code::OciTagMissing, Code::OciTagForbidden],
+    ),
+    info(
         "forge-release-exists",
         Phase::Postpublish,
         "relgate",

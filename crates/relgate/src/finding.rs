@@ -152,6 +152,12 @@ codes! {
     /// A published version is not visible within the deadline.
     NotVisible = "not-visible", Error,
         "A published version did not become visible on the registry within the deadline.";
+    /// A promised OCI tag is absent or points elsewhere.
+    OciTagMissing = "oci-tag-missing", Error,
+        "A tag the release promises (such as X.Y) is absent or does not point at the release digest.";
+    /// A forbidden OCI tag exists.
+    OciTagForbidden = "oci-tag-forbidden", Error,
+        "A tag the policy forbids (such as latest) exists on the registry.";
     /// An OCI index lacks a required platform.
     PlatformMissing = "platform-missing", Error,
         "An image index lacks a platform the policy requires.";

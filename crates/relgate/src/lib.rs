@@ -99,6 +99,7 @@ mod forge_gate;
 mod gate;
 mod git_gates;
 mod github;
+mod oci_tags_gate;
 mod plan;
 mod policy;
 mod registry_client;
@@ -132,6 +133,7 @@ pub use crate::gate::{
 };
 pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 pub use crate::github::GithubCi;
+pub use crate::oci_tags_gate::OciTagsGate;
 pub use crate::plan::{GateOptions, Plan, PlanError};
 pub use crate::policy::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,

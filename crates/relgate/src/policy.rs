@@ -310,6 +310,13 @@ pub struct RegistryRule {
     /// Whether a signature must be served alongside.
     #[serde(default)]
     pub signed: bool,
+    /// OCI: further tags that must point at the release digest (templates: `{version}`,
+    /// `{major}`, `{minor}`, `{patch}`; e.g. `"{major}.{minor}"`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// OCI: tags that must not exist (`latest`).
+    #[serde(default)]
+    pub forbidden_tags: Vec<String>,
     /// Seconds within which the version must become visible.
     #[serde(default)]
     pub visible_within_secs: Option<u64>,

@@ -15,6 +15,7 @@ mod codes;
 mod dag;
 mod gates;
 mod github;
+mod oci_tags;
 mod policy;
 mod relver_gates;
 mod reports;
