@@ -9,6 +9,7 @@ use crate::checksum_gate::ChecksumFileGate;
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 use crate::oci_tags_gate::OciTagsGate;
+use crate::publish_order_gate::PublishOrderGate;
 use crate::registry_gates::{
     ConsumerVerifyGate, OciPlatformsGate, RegistryReadbackGate, RegistryVisibleGate,
     VersionUnpublishedGate,
@@ -35,6 +36,7 @@ pub const BUILTIN_GATES: &[&str] = &[
     OciPlatformsGate::ID,
     ConsumerVerifyGate::ID,
     OciTagsGate::ID,
+    PublishOrderGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -64,6 +66,7 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         OciPlatformsGate::ID => Arc::new(OciPlatformsGate),
         ConsumerVerifyGate::ID => Arc::new(ConsumerVerifyGate),
         OciTagsGate::ID => Arc::new(OciTagsGate),
+        PublishOrderGate::ID => Arc::new(PublishOrderGate),
         _ => return None,
     })
 }

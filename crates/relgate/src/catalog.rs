@@ -184,6 +184,14 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PlatformMissing, Code::SignatureMissing],
     ),
     info(
+        "publish-order",
+        Phase::Postpublish,
+        "regclient",
+        true,
+        "A registry holds the version only after the registries it comes after serve it.",
+        &[Code::PublishOrderViolated],
+    ),
+    info(
         "oci-tags",
         Phase::Postpublish,
         "regclient",

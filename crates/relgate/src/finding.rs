@@ -152,6 +152,9 @@ codes! {
     /// A published version is not visible within the deadline.
     NotVisible = "not-visible", Error,
         "A published version did not become visible on the registry within the deadline.";
+    /// A registry holds the version before one it must come after.
+    PublishOrderViolated = "publish-order-violated", Error,
+        "A registry holds the version while a registry it must be published after does not serve it.";
     /// A promised OCI tag is absent or points elsewhere.
     OciTagMissing = "oci-tag-missing", Error,
         "A tag the release promises (such as X.Y) is absent or does not point at the release digest.";

@@ -102,6 +102,7 @@ mod github;
 mod oci_tags_gate;
 mod plan;
 mod policy;
+mod publish_order_gate;
 mod registry_client;
 mod registry_gates;
 mod release_source;
@@ -140,6 +141,7 @@ pub use crate::policy::{
     PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
     ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
+pub use crate::publish_order_gate::PublishOrderGate;
 pub use crate::registry_gates::{
     ConsumerVerifyGate, DEFAULT_VISIBLE_WITHIN_SECS, OciPlatformsGate, RegistryReadbackGate,
     RegistryVisibleGate, VersionUnpublishedGate,

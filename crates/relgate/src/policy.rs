@@ -317,6 +317,10 @@ pub struct RegistryRule {
     /// OCI: tags that must not exist (`latest`).
     #[serde(default)]
     pub forbidden_tags: Vec<String>,
+    /// Registries (by name) that must serve the version before this one may hold it (the
+    /// manifest crate publishes only after the core crate is served and verified).
+    #[serde(default)]
+    pub after: Vec<String>,
     /// Seconds within which the version must become visible.
     #[serde(default)]
     pub visible_within_secs: Option<u64>,

@@ -84,13 +84,13 @@ impl ConsumerVerifyGate {
 }
 
 /// Targets, version and the HTTP client every registry gate starts from.
-struct Setup {
-    targets: Vec<Target>,
-    version: String,
-    http: regclient::HttpClient,
+pub(crate) struct Setup {
+    pub(crate) targets: Vec<Target>,
+    pub(crate) version: String,
+    pub(crate) http: regclient::HttpClient,
 }
 
-fn setup(ctx: &GateContext) -> Result<Setup, GateResult> {
+pub(crate) fn setup(ctx: &GateContext) -> Result<Setup, GateResult> {
     let targets = targets(ctx)?;
     let version = release_version(ctx)?;
     Ok(Setup {
@@ -101,7 +101,7 @@ fn setup(ctx: &GateContext) -> Result<Setup, GateResult> {
 }
 
 /// Looks the version up on every target, concurrently (bounded).
-async fn lookups(
+pub(crate) async fn lookups(
     ctx: &GateContext,
     s: &Setup,
     only: impl Fn(&Target) -> bool,
@@ -137,7 +137,7 @@ fn version_evidence(t: &Target, v: &PublishedVersion) -> Value {
     })
 }
 
-fn gate_error(subject: String, cause: String) -> Finding {
+pub(crate) fn gate_error(subject: String, cause: String) -> Finding {
     Finding::new(Code::GateError, subject)
         .expected("an answer from the registry")
         .found(cause)
