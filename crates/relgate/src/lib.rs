@@ -83,6 +83,7 @@
 #![forbid(unsafe_code)]
 
 mod archive_gate;
+mod artifact_names;
 mod artifacts;
 mod assets;
 mod attest_gate;

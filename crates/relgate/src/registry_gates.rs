@@ -12,6 +12,7 @@ use artidigest::{Algorithm, Digest, digest_reader};
 use regclient::{PublishedFile, PublishedVersion, ReadbackError};
 use serde_json::{Value, json};
 
+use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
 use crate::attest_gate::{check_provenance, check_signatures};
 use crate::finding::{Code, Finding, Severity};
@@ -281,7 +282,14 @@ impl Gate for RegistryReadbackGate {
                 };
                 versions.push(version_evidence(&t, &pv));
                 let kinds = t.kinds();
-                let mine: Vec<_> = locals.iter().filter(|a| kinds.contains(&a.kind)).collect();
+                // The local files of this registry's package (by each ecosystem's file names).
+                let mine: Vec<_> = locals
+                    .iter()
+                    .filter(|a| {
+                        let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+                        kinds.contains(&a.kind) && belongs_to(a.kind, name, &t.rule.package, v)
+                    })
+                    .collect();
                 if !pv.state.is_served() {
                     findings.push(
                         Finding::new(Code::RegistryFileMissing, subject)
