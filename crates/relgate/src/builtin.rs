@@ -6,8 +6,10 @@ use crate::archive_gate::ArchiveSafetyGate;
 use crate::assets::RequiredAssetsGate;
 use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 use crate::checksum_gate::ChecksumFileGate;
+use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
+use crate::rebuild_gate::RebuildIdentityGate;
 use crate::tag_gate::TagStrictSemverGate;
 use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};
 
@@ -24,6 +26,9 @@ pub const BUILTIN_GATES: &[&str] = &[
     ArchiveSafetyGate::ID,
     SignaturesValidGate::ID,
     ProvenanceValidGate::ID,
+    RebuildIdentityGate::ID,
+    ConventionalCommitsGate::ID,
+    ConventionalVersionGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -46,6 +51,9 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         ArchiveSafetyGate::ID => Arc::new(ArchiveSafetyGate),
         SignaturesValidGate::ID => Arc::new(SignaturesValidGate),
         ProvenanceValidGate::ID => Arc::new(ProvenanceValidGate),
+        RebuildIdentityGate::ID => Arc::new(RebuildIdentityGate::new()),
+        ConventionalCommitsGate::ID => Arc::new(ConventionalCommitsGate),
+        ConventionalVersionGate::ID => Arc::new(ConventionalVersionGate),
         _ => return None,
     })
 }
@@ -57,8 +65,10 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
     ChangelogSectionGate::ID,
     TagNotExistingGate::ID,
     CoupledTagsGate::ID,
+    ConventionalCommitsGate::ID,
+    ConventionalVersionGate::ID,
 ];
 
 /// The gates that read artifacts the checksum file covers: they run after `checksum-file`
 /// when the policy requires it, so a replaced file is reported once, as a digest mismatch.
-pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID];
+pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID, RebuildIdentityGate::ID];

@@ -92,6 +92,8 @@ mod cancel;
 mod catalog;
 mod checksum_gate;
 mod ci;
+mod command_gate;
+mod conventional_gate;
 mod endpoints;
 mod event;
 mod finding;
@@ -102,6 +104,8 @@ mod git_gates;
 mod github;
 mod plan;
 mod policy;
+mod process;
+mod rebuild_gate;
 mod release_source;
 mod render;
 mod report;
@@ -120,6 +124,8 @@ pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
 pub use crate::checksum_gate::ChecksumFileGate;
 pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
+pub use crate::command_gate::{CommandGate, policy_gates};
+pub use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
@@ -130,10 +136,14 @@ pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 #[cfg(feature = "github")]
 pub use crate::github::GithubCi;
 pub use crate::plan::{GateOptions, Plan, PlanError};
+pub use crate::policy::RebuildRules;
 pub use crate::policy::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
     PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
     ReleaseRules, SigningIdentity, TagRules, VersionSources,
+};
+pub use crate::rebuild_gate::{
+    CommandRebuilder, RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder,
 };
 pub use crate::render::{
     Format, UnknownFormat, render_github, render_json, render_junit, render_markdown,

@@ -12,11 +12,15 @@ mod archive_gate;
 mod attest_gates;
 mod ci;
 mod codes;
+mod command_gates;
+mod conventional;
+mod crashes;
 mod dag;
 mod gates;
 #[cfg(feature = "github")]
 mod github;
 mod policy;
+mod rebuild;
 mod relver_gates;
 mod reports;
 mod runner;
