@@ -494,3 +494,29 @@ async fn an_output_folder_that_escapes_the_source_is_refused() {
     .unwrap_err();
     assert_eq!(e.key(), Some("rebuild.command"), "{e}");
 }
+
+#[test]
+fn the_example_policies_load_and_ordvec_rebuilds_with_its_runbook_command() {
+    for name in [
+        "sketchlog",
+        "advisoryhub",
+        "securescan",
+        "gateway",
+        "ordvec",
+    ] {
+        let path = crate::support::repo_root()
+            .join("examples/policies")
+            .join(format!("{name}.toml"));
+        let p = Policy::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        if name == "ordvec" {
+            let r = p.rebuild.as_ref().unwrap();
+            assert_eq!(r.command[..3], ["cargo", "package", "--locked"]);
+            assert_eq!(r.artifacts, ["*.crate"]);
+            assert!(
+                p.required_gates().iter().any(
+                    |(id, rule)| id == "rebuild-identity" && rule.after == ["provenance-valid"]
+                )
+            );
+        }
+    }
+}
