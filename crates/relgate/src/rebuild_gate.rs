@@ -12,7 +12,9 @@ use std::time::Duration;
 use artidigest::{Algorithm, DiffOptions, DiffReport, Digest, diff_artifacts, digest_reader};
 
 use crate::artifacts::local_artifacts;
-use crate::command_gate::{exit_finding, release_env, spawn_cause, timeout_finding};
+use crate::command_gate::{
+    DEFAULT_COMMAND_TIMEOUT, exit_finding, kill_after, release_env, spawn_cause, timeout_finding,
+};
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
@@ -20,7 +22,7 @@ use crate::policy::{ArtifactKind, RebuildRules};
 use crate::process::{self, RunError, Spec, TAIL_LINES, display_argv, tail_lines};
 use crate::release_source::Inputs;
 
-/// Default build timeout.
+/// Default build timeout of a [`CommandRebuilder`] made by hand.
 pub(crate) const DEFAULT_REBUILD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Largest artifact read whole to explain a difference (bigger ones only report digests).
 const MAX_EXPLAINED_BYTES: u64 = 512 << 20;
@@ -83,10 +85,10 @@ impl RebuildOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
     /// The build command could not be started.
-    #[error("cannot start `{command}`")]
+    #[error("cannot start `{}`", command.join(" "))]
     Spawn {
         /// The command line.
-        command: String,
+        command: Vec<String>,
         /// The folder it was to run in.
         cwd: PathBuf,
         /// The cause.
@@ -242,7 +244,7 @@ impl Rebuilder for CommandRebuilder {
                 Ok(e) => e,
                 Err(RunError::Spawn(source)) => {
                     return Err(RebuildError::Spawn {
-                        command: display_argv(&self.argv),
+                        command: self.argv.clone(),
                         cwd: req.source_dir.clone(),
                         source,
                     });
@@ -348,7 +350,18 @@ impl Gate for RebuildIdentityGate {
                     source.display()
                 ));
             }
+            // Without `[rebuild] timeout-secs` the build stops just before the gate's own
+            // timeout, so the report names the build rather than a bare gate timeout.
+            let gate_limit = ctx
+                .policy
+                .gates
+                .get(Self::ID)
+                .and_then(|g| g.timeout_secs)
+                .map_or(DEFAULT_COMMAND_TIMEOUT, Duration::from_secs);
             let command = CommandRebuilder::from_rules(&rules).map(|mut c| {
+                if rules.timeout_secs.is_none() {
+                    c.timeout = kill_after(gate_limit);
+                }
                 c.env.extend(release_env(ctx, Self::ID, &source));
                 c
             });
@@ -460,7 +473,7 @@ fn rebuild_failed(e: RebuildError, evidence: serde_json::Value) -> GateResult {
             command,
             cwd,
             source,
-        } => GateResult::error(spawn_cause(command, cwd, source)),
+        } => GateResult::error(spawn_cause(&display_argv(command), cwd, source)),
         other => GateResult::error(format!("the rebuild failed: {other}")),
     };
     result.with_evidence("rebuild", evidence)

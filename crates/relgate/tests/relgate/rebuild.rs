@@ -442,6 +442,17 @@ async fn a_hanging_build_is_killed_at_its_timeout() {
 }
 
 #[tokio::test]
+async fn without_its_own_timeout_the_build_stops_just_before_the_gate_does() {
+    let release = release_with(&[("epoch.txt", b"x")]);
+    let src = tempfile::tempdir().unwrap();
+    let policy = sh_policy("sleep 60", "[gates.rebuild-identity]\ntimeout-secs = 2\n");
+    let report = run_with(&policy, release.path(), src.path(), None).await;
+    // The build is named (command-failed), not a bare gate timeout.
+    let found = only_finding(&report, Code::CommandFailed);
+    assert!(found.contains("still running after 1.8 s"), "{found}");
+}
+
+#[tokio::test]
 async fn a_build_program_that_does_not_exist_is_an_error() {
     let release = release_with(&[("epoch.txt", b"x")]);
     let src = tempfile::tempdir().unwrap();
