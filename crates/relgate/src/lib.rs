@@ -17,6 +17,13 @@
 //! as ordinary [`Gate`]s through [`RunContext::gate`]; until they do, a policy requiring them
 //! is blocked with `gate-unknown`.
 //!
+//! Byte identity is [`RebuildIdentityGate`]: the policy's `[rebuild] command` (a
+//! [`CommandRebuilder`]) or an in-process [`Rebuilder`] registered with
+//! [`RebuildIdentityGate::with_rebuilder`], compared artifact by artifact with `artidigest`'s
+//! explanation of every difference. Steps only the project's tooling can check are
+//! [`CommandGate`]s (`[gates.<id>] command = [...]`, built by [`policy_gates`]); commit history
+//! is checked by [`ConventionalCommitsGate`] and [`ConventionalVersionGate`].
+//!
 //! # Run a policy
 //!
 //! ```
