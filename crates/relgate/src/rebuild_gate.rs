@@ -375,6 +375,28 @@ impl Gate for RebuildIdentityGate {
                     );
                 }
             };
+            // Know what to compare before spending a build on it.
+            let artifacts = {
+                let (policy, rules, release) = (
+                    Arc::clone(&ctx.policy),
+                    rules.clone(),
+                    ctx.release_dir.clone(),
+                );
+                match tokio::task::spawn_blocking(move || {
+                    artifacts_to_compare(&policy, &rules, &release)
+                })
+                .await
+                {
+                    Ok(Ok(a)) if !a.is_empty() => a,
+                    Ok(Ok(_)) => {
+                        return GateResult::error(
+                            "no release artifact to compare: no file matches the [rebuild] artifacts globs or a buildable [[artifacts]] kind",
+                        );
+                    }
+                    Ok(Err(e)) => return GateResult::error(e),
+                    Err(e) => return GateResult::error(format!("cannot list the artifacts: {e}")),
+                }
+            };
             let out = match ScratchDir::new() {
                 Ok(d) => d,
                 Err(e) => {
@@ -418,18 +440,11 @@ impl Gate for RebuildIdentityGate {
             if !output.log.is_empty() {
                 evidence["log_tail"] = serde_json::json!(output.log);
             }
-            let policy = Arc::clone(&ctx.policy);
             let release = ctx.release_dir.clone();
             let out_path = out.path().to_path_buf();
             let source_dir = source.clone();
             let compared = tokio::task::spawn_blocking(move || {
-                compare(
-                    &artifacts_to_compare(&policy, &rules, &release),
-                    &release,
-                    &out_path,
-                    &source_dir,
-                    &output.dir,
-                )
+                compare(&artifacts, &release, &out_path, &source_dir, &output.dir)
             })
             .await;
             drop(out);
@@ -623,18 +638,12 @@ fn explain(report: &DiffReport) -> String {
 
 /// Compares every release artifact with its rebuilt twin.
 fn compare(
-    artifacts: &Result<Vec<String>, String>,
+    artifacts: &[String],
     release: &Path,
     out_dir: &Path,
     source: &Path,
     built: &Path,
 ) -> Result<(Vec<Finding>, serde_json::Value), String> {
-    let artifacts = artifacts.as_ref().map_err(Clone::clone)?;
-    if artifacts.is_empty() {
-        return Err(String::from(
-            "no release artifact to compare: no file matches the [rebuild] artifacts globs or a buildable [[artifacts]] kind",
-        ));
-    }
     // The output must be the scratch folder or inside it, or a folder the rebuilder chose
     // inside the source tree (checked by the rebuilder); it must exist.
     let built = built.canonicalize().map_err(|e| {

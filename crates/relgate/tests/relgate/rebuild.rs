@@ -301,13 +301,16 @@ async fn no_rebuilder_and_no_artifacts_are_errors_not_passes() {
     );
 
     let empty = tempfile::tempdir().unwrap();
-    let report = run_with(POLICY, empty.path(), src.path(), Some(fixed(vec![]))).await;
+    let never = fixed(vec![]);
+    let report = run_with(POLICY, empty.path(), src.path(), Some(never.clone())).await;
     let g = gate(&report);
     assert_eq!(g.status, GateStatus::Error);
     assert!(
         g.detail.as_deref().unwrap().contains("no release artifact"),
         "{g:#?}"
     );
+    // Nothing to compare: no build is spent on it.
+    assert!(never.seen.lock().unwrap().is_none());
 }
 
 // ------------------------------------------------------------------ the command rebuilder
@@ -456,7 +459,7 @@ async fn without_its_own_timeout_the_build_stops_just_before_the_gate_does() {
 async fn a_build_program_that_does_not_exist_is_an_error() {
     let release = release_with(&[("epoch.txt", b"x")]);
     let src = tempfile::tempdir().unwrap();
-    let policy = "[project]\nname = \"r\"\n[rebuild]\ncommand = [\"relgate-no-such-build-tool\", \"--locked\"]\n";
+    let policy = "[project]\nname = \"r\"\n[[artifacts]]\nglob = \"*.txt\"\nkind = \"binary\"\n[rebuild]\ncommand = [\"relgate-no-such-build-tool\", \"--locked\"]\n";
     let report = run_with(policy, release.path(), src.path(), None).await;
     let g = gate(&report);
     assert_eq!(g.status, GateStatus::Error, "{g:#?}");
