@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod demo_registry;
 
 pub use artidigest;
 pub use attest;

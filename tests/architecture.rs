@@ -87,3 +87,15 @@ fn nothing_links_openssl() {
         }
     }
 }
+
+#[test]
+fn one_http_stack_regclients() {
+    // relgate reaches HTTP only through regclient (ureq + rustls): no second client library.
+    for package in ["relkit", "regclient", "relgate"] {
+        let deps = normal_deps(package, &[]);
+        for second in ["reqwest", "hyper", "h2", "isahc", "curl"] {
+            assert!(!deps.contains(second), "{package} depends on {second}");
+        }
+    }
+    assert!(normal_deps("relgate", &[]).contains("regclient"));
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::crates::SparseIndex;
+use crate::goproxy::GoProxy;
 use crate::http::{HttpClient, HttpError, RetryPolicy};
 use crate::model::{PackageSpec, PublishedVersion, RegistryKind};
 use crate::npm::NpmRegistry;
@@ -114,6 +115,14 @@ pub struct OciSettings {
     pub password_env: Option<String>,
 }
 
+/// `[goproxy]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoProxySettings {
+    /// Proxy root, as in `GOPROXY` (module paths hang off it).
+    pub url: String,
+}
+
 /// A registries file:
 ///
 /// ```toml
@@ -129,6 +138,8 @@ pub struct OciSettings {
 /// token_env = "NPM_TOKEN"
 /// [oci]
 /// registry = "http://127.0.0.1:5000/"
+/// [goproxy]
+/// url = "http://127.0.0.1:8082/"
 /// ```
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +155,8 @@ pub struct RegistriesConfig {
     pub npm: Option<NpmSettings>,
     /// The OCI registry.
     pub oci: Option<OciSettings>,
+    /// The Go module proxy.
+    pub goproxy: Option<GoProxySettings>,
 }
 
 impl std::str::FromStr for RegistriesConfig {
@@ -171,7 +184,7 @@ impl RegistriesConfig {
 
     /// Reads endpoints from the environment: `RELKIT_PYPI_JSON_API`, `RELKIT_PYPI_SIMPLE`,
     /// `RELKIT_PYPI_INTEGRITY`, `RELKIT_CRATES_INDEX`, `RELKIT_NPM_REGISTRY`,
-    /// `RELKIT_OCI_REGISTRY` (tokens: `RELKIT_PYPI_TOKEN`, `RELKIT_CRATES_TOKEN`,
+    /// `RELKIT_OCI_REGISTRY`, `RELKIT_GOPROXY` (tokens: `RELKIT_PYPI_TOKEN`, `RELKIT_CRATES_TOKEN`,
     /// `RELKIT_NPM_TOKEN`, `RELKIT_OCI_USERNAME` + `RELKIT_OCI_PASSWORD`).
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -198,6 +211,7 @@ impl RegistriesConfig {
                 username: var("RELKIT_OCI_USERNAME"),
                 password_env: Some("RELKIT_OCI_PASSWORD".to_owned()).filter(|k| var(k).is_some()),
             }),
+            goproxy: var("RELKIT_GOPROXY").map(|url| GoProxySettings { url }),
         }
     }
 
@@ -299,12 +313,17 @@ impl RegistriesConfig {
                 Some(r)
             }
         };
+        let goproxy = match &self.goproxy {
+            None => None,
+            Some(g) => Some(GoProxy::new(http.clone(), &g.url).map_err(ep("goproxy.url"))?),
+        };
         Ok(Registries {
             http,
             pypi,
             crates,
             npm,
             oci,
+            goproxy,
         })
     }
 }
@@ -328,6 +347,9 @@ pub enum LookupError {
     /// OCI registry.
     #[error(transparent)]
     Oci(Box<crate::oci::Error>),
+    /// Go module proxy.
+    #[error(transparent)]
+    GoProxy(#[from] crate::goproxy::Error),
 }
 
 impl From<crate::oci::Error> for LookupError {
@@ -349,6 +371,8 @@ pub struct Registries {
     pub npm: Option<NpmRegistry>,
     /// OCI registry.
     pub oci: Option<OciRegistry>,
+    /// Go module proxy.
+    pub goproxy: Option<GoProxy>,
 }
 
 impl Registries {
@@ -373,6 +397,11 @@ impl Registries {
                 .version(&spec.name, &spec.version)?,
             RegistryKind::Oci => self
                 .oci
+                .as_ref()
+                .ok_or_else(nc)?
+                .version(&spec.name, &spec.version)?,
+            RegistryKind::GoProxy => self
+                .goproxy
                 .as_ref()
                 .ok_or_else(nc)?
                 .version(&spec.name, &spec.version)?,

@@ -17,6 +17,8 @@
 //! - [`npm::NpmRegistry`]: packuments (full/abbreviated), version documents, SRI, deprecation,
 //!   unpublish, attestations.
 //! - [`pypi::PypiIndex`]: JSON API, PEP 691 simple JSON, PEP 740 provenance.
+//! - [`goproxy::GoProxy`]: Go module proxies (`@v/list`, `.info`, `.mod`, `.zip`) and the
+//!   `h1:` hashes `go.sum` records.
 //! - [`oci::OciRegistry`]: tags, manifests, indexes and platforms, Helm charts, referrers
 //!   (API and fallback tag), cosign artifacts, token authentication.
 //!
@@ -96,6 +98,8 @@
 mod cache;
 mod config;
 pub mod crates;
+mod document;
+pub mod goproxy;
 mod http;
 mod model;
 pub mod npm;
@@ -103,12 +107,15 @@ pub mod oci;
 pub mod pypi;
 mod readback;
 mod secret;
+#[cfg(feature = "test-registry")]
+pub mod testing;
 mod views;
 
 pub use crate::config::{
     ConfigError, CratesSettings, HttpSettings, LookupError, NpmSettings, OciSettings, PypiSettings,
     Registries, RegistriesConfig,
 };
+pub use crate::document::{Document, DocumentRequest};
 pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
 pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,

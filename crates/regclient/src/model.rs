@@ -18,6 +18,9 @@ pub enum RegistryKind {
     Npm,
     /// An OCI distribution registry (images, Helm charts, signatures).
     Oci,
+    /// A Go module proxy (the GOPROXY protocol).
+    #[serde(rename = "goproxy")]
+    GoProxy,
 }
 
 impl RegistryKind {
@@ -28,6 +31,7 @@ impl RegistryKind {
             RegistryKind::Crates => "crates",
             RegistryKind::Npm => "npm",
             RegistryKind::Oci => "oci",
+            RegistryKind::GoProxy => "goproxy",
         }
     }
 }
@@ -56,10 +60,11 @@ impl FromStr for RegistryKind {
             "crates" => RegistryKind::Crates,
             "npm" => RegistryKind::Npm,
             "oci" => RegistryKind::Oci,
+            "goproxy" => RegistryKind::GoProxy,
             _ => {
                 return Err(SpecError {
                     input: s.to_owned(),
-                    reason: "unknown registry kind (pypi, crates, npm, oci)",
+                    reason: "unknown registry kind (pypi, crates, npm, oci, goproxy)",
                 });
             }
         })

@@ -129,7 +129,12 @@ fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, Str
     Artifact::from_reader(file).map_err(|e| e.to_string())
 }
 
-fn check_signatures(policy: &Policy, dir: &Path, rules: &SigningIdentity, tag: &str) -> GateResult {
+pub(crate) fn check_signatures(
+    policy: &Policy,
+    dir: &Path,
+    rules: &SigningIdentity,
+    tag: &str,
+) -> GateResult {
     let verifier = match verifier(dir, rules) {
         Ok(v) => v,
         Err(r) => return r,
@@ -217,7 +222,7 @@ fn check_signatures(policy: &Policy, dir: &Path, rules: &SigningIdentity, tag: &
         .with_evidence("verified", serde_json::json!(verified))
 }
 
-fn check_provenance(
+pub(crate) fn check_provenance(
     policy: &Policy,
     dir: &Path,
     rules: &ProvenanceRules,

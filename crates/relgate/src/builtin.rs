@@ -10,6 +10,10 @@ use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate}
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 use crate::rebuild_gate::RebuildIdentityGate;
+use crate::registry_gates::{
+    ConsumerVerifyGate, OciPlatformsGate, RegistryReadbackGate, RegistryVisibleGate,
+    VersionUnpublishedGate,
+};
 use crate::tag_gate::TagStrictSemverGate;
 use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};
 
@@ -29,6 +33,11 @@ pub const BUILTIN_GATES: &[&str] = &[
     RebuildIdentityGate::ID,
     ConventionalCommitsGate::ID,
     ConventionalVersionGate::ID,
+    VersionUnpublishedGate::ID,
+    RegistryReadbackGate::ID,
+    RegistryVisibleGate::ID,
+    OciPlatformsGate::ID,
+    ConsumerVerifyGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -37,7 +46,8 @@ pub const BUILTIN_GATES: &[&str] = &[
 ///
 /// ```
 /// assert!(relgate::builtin_gate("versions-lockstep").is_some());
-/// assert!(relgate::builtin_gate("registry-readback").is_none());
+/// assert!(relgate::builtin_gate("registry-readback").is_some());
+/// assert!(relgate::builtin_gate("no-such-gate").is_none());
 /// ```
 pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
     Some(match id {
@@ -54,6 +64,11 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         RebuildIdentityGate::ID => Arc::new(RebuildIdentityGate::new()),
         ConventionalCommitsGate::ID => Arc::new(ConventionalCommitsGate),
         ConventionalVersionGate::ID => Arc::new(ConventionalVersionGate),
+        VersionUnpublishedGate::ID => Arc::new(VersionUnpublishedGate),
+        RegistryReadbackGate::ID => Arc::new(RegistryReadbackGate),
+        RegistryVisibleGate::ID => Arc::new(RegistryVisibleGate),
+        OciPlatformsGate::ID => Arc::new(OciPlatformsGate),
+        ConsumerVerifyGate::ID => Arc::new(ConsumerVerifyGate),
         _ => return None,
     })
 }
@@ -72,3 +87,7 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
 /// The gates that read artifacts the checksum file covers: they run after `checksum-file`
 /// when the policy requires it, so a replaced file is reported once, as a digest mismatch.
 pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID, RebuildIdentityGate::ID];
+
+/// The registry gates that read what another registry gate established: the readback runs
+/// once the version is visible, so a slow index is reported once, as `not-visible`.
+pub(crate) const AFTER_VISIBLE: &[&str] = &[RegistryReadbackGate::ID, OciPlatformsGate::ID];

@@ -111,6 +111,12 @@ pub enum CiError {
         /// What was wrong.
         message: String,
     },
+    /// The provider cannot answer this question.
+    #[error("the CI provider does not support {what}")]
+    Unsupported {
+        /// What was asked.
+        what: String,
+    },
 }
 
 /// A source of CI evidence (a forge's API). Implementations do the I/O; [`CiGreenGate`]
@@ -122,6 +128,41 @@ pub trait CiProvider: Send + Sync {
     fn tag_commit<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<String>, CiError>>;
     /// Every push-triggered workflow run for commit `sha`.
     fn push_runs<'a>(&'a self, sha: &'a str) -> BoxFuture<'a, Result<Vec<WorkflowRun>, CiError>>;
+    /// The forge's release for `tag`, or `None` if there is none. Providers that cannot tell
+    /// answer [`CiError::Unsupported`] (the default), which fails the asking gate closed.
+    fn release<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<ForgeRelease>, CiError>> {
+        Box::pin(async move {
+            Err(CiError::Unsupported {
+                what: format!("looking up the release for {tag}"),
+            })
+        })
+    }
+}
+
+/// A release on the forge, as its API describes it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ForgeRelease {
+    /// The tag it is for.
+    pub tag: String,
+    /// Whether it is still a draft.
+    pub draft: bool,
+    /// Whether it is marked as a pre-release.
+    pub prerelease: bool,
+    /// The names of its attached assets.
+    pub assets: Vec<String>,
+}
+
+impl ForgeRelease {
+    /// A release for `tag` with these assets.
+    pub fn new(tag: &str, draft: bool, prerelease: bool, assets: Vec<String>) -> Self {
+        ForgeRelease {
+            tag: tag.to_owned(),
+            draft,
+            prerelease,
+            assets,
+        }
+    }
 }
 
 /// The evidence CI judgement rests on.

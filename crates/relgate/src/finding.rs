@@ -143,6 +143,9 @@ codes! {
     /// A registry serves other bytes than the local artifact.
     RegistryBytesDiffer = "registry-bytes-differ", Error,
         "A registry serves different bytes than the local, attested artifact.";
+    /// A registry does not serve a local artifact, or the version at all.
+    RegistryFileMissing = "registry-file-missing", Error,
+        "A registry does not serve the release version, or one of the local artifacts it should hold.";
     /// The version is already published on a registry.
     VersionAlreadyPublished = "version-already-published", Error,
         "The version is already published on a registry; versions are immutable, bump the patch version.";
@@ -157,7 +160,10 @@ codes! {
         "A required signature, bundle or attestation is absent.";
     /// A required release asset is absent.
     AssetMissing = "asset-missing", Error,
-        "A required release asset is absent from the release folder.";
+        "A required release asset is absent from the release folder or the forge release.";
+    /// The forge has no release for the tag.
+    ReleaseMissing = "release-missing", Error,
+        "The forge has no release for the tag.";
     /// CI has not passed for the exact commit.
     CiNotGreen = "ci-not-green", Error,
         "The tag is not at the branch head, or a required workflow has no completed, successful push run for the commit.";

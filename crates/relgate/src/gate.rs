@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use crate::cancel::CancelToken;
+use crate::endpoints::Endpoints;
 use crate::event::{Event, Observer};
 use crate::finding::Finding;
 use crate::policy::Policy;
@@ -207,6 +208,10 @@ pub struct GateContext {
     pub source_dir: Option<PathBuf>,
     /// Cancelled when the run is abandoned; long gates should watch it.
     pub cancel: CancelToken,
+    /// Base URLs of the policy's registries, by registry name.
+    pub endpoints: Endpoints,
+    /// Registry requests and downloads a gate keeps in flight at once (at least 1).
+    pub registry_concurrency: usize,
     board: Arc<Mutex<BTreeMap<String, Evidence>>>,
     observer: Option<Observer>,
 }
@@ -223,6 +228,7 @@ impl fmt::Debug for GateContext {
             .field("commit", &self.commit)
             .field("source_dir", &self.source_dir)
             .field("cancelled", &self.cancel.is_cancelled())
+            .field("endpoints", &self.endpoints)
             .field("observed", &self.observer.is_some())
             .finish()
     }
@@ -238,9 +244,17 @@ impl GateContext {
             commit: None,
             source_dir: None,
             cancel: CancelToken::new(),
+            endpoints: Endpoints::new(),
+            registry_concurrency: 8,
             board: Arc::default(),
             observer: None,
         }
+    }
+
+    /// Uses these registry endpoints.
+    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = endpoints;
+        self
     }
 
     /// Sends run events (gate started/finished, progress) to `observer`.

@@ -1,12 +1,12 @@
-//! `GithubCi`: CI evidence from the GitHub REST API (feature `github`).
-//!
-//! HTTP is `regclient`'s job in relkit; this provider moves onto `regclient`'s HTTP core when
-//! that lands. Until then it uses reqwest with rustls, behind a non-default feature.
+//! `GithubCi`: CI evidence from the GitHub REST API, over `regclient`'s HTTP core (the one
+//! HTTP stack in relkit: timeouts, retries, redirect and credential rules, body caps).
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::ci::{CiError, CiProvider, WorkflowRun};
+use regclient::{Credential, DocumentRequest, HttpClient, HttpError, Secret};
+
+use crate::ci::{CiError, CiProvider, ForgeRelease, WorkflowRun};
 use crate::gate::BoxFuture;
 
 /// Pages of workflow runs followed at most (100 runs per page).
@@ -24,10 +24,10 @@ const MAX_BODY: usize = 8 << 20;
 /// from the caller or `GITHUB_TOKEN` and is never shown by `Debug` or in errors.
 #[derive(Clone)]
 pub struct GithubCi {
-    client: reqwest::Client,
+    client: HttpClient,
     base: String,
     repository: String,
-    token: Option<String>,
+    token: Option<Credential>,
 }
 
 impl fmt::Debug for GithubCi {
@@ -75,6 +75,22 @@ struct RawRun {
     #[serde(default)]
     conclusion: Option<String>,
     head_sha: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RawRelease {
+    tag_name: String,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default)]
+    prerelease: bool,
+    #[serde(default)]
+    assets: Vec<RawAsset>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawAsset {
+    name: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -142,14 +158,11 @@ impl GithubCi {
                 message: format!("repository {repository:?} is not `owner/name`"),
             });
         }
-        let client = reqwest::Client::builder()
+        let client = HttpClient::builder()
             .user_agent(concat!("relgate/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| CiError::Transport {
-                url: base.clone(),
-                message: e.to_string(),
-            })?;
+            .request_timeout(Duration::from_secs(60))
+            .max_metadata_bytes(MAX_BODY as u64)
+            .build();
         Ok(GithubCi {
             client,
             base,
@@ -173,13 +186,13 @@ impl GithubCi {
             })?,
         };
         let mut ci = Self::new(&base, &repo)?;
-        ci.token = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty());
+        ci.token = Secret::from_env("GITHUB_TOKEN").map(Credential::Bearer);
         Ok(ci)
     }
 
     /// Sends this token (as `Authorization: Bearer`).
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        self.token = Some(Credential::Bearer(Secret::new(token.into())));
         self
     }
 
@@ -189,56 +202,69 @@ impl GithubCi {
 
     /// GET `url`; `Ok(None)` on 404; the body and `Link` header on 2xx.
     async fn get(&self, url: &str) -> Result<Option<(Vec<u8>, Option<String>)>, CiError> {
-        let mut req = self
-            .client
-            .get(url)
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2022-11-28");
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        let transport = |e: reqwest::Error| CiError::Transport {
+        let (client, token, target) = (self.client.clone(), self.token.clone(), url.to_owned());
+        // regclient's client blocks: run it off the async workers.
+        let answer = tokio::task::spawn_blocking(move || {
+            client.get_document(
+                &target,
+                DocumentRequest {
+                    accept: Some("application/vnd.github+json"),
+                    credential: token.as_ref(),
+                    pass_statuses: &[401, 403, 404, 409, 422, 429],
+                    limit: Some(MAX_BODY as u64),
+                    keep_headers: &["link", "x-ratelimit-remaining", "x-ratelimit-reset"],
+                },
+            )
+        })
+        .await
+        .map_err(|e| CiError::Transport {
             url: url.to_owned(),
-            // Without the URL (reqwest's text may repeat it) and never with the token.
-            message: e.without_url().to_string(),
-        };
-        let mut resp = req.send().await.map_err(transport)?;
-        let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let link = header("link");
-        let remaining = header("x-ratelimit-remaining");
-        let reset = header("x-ratelimit-reset").and_then(|r| r.parse().ok());
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(CiError::Decode {
+            message: format!("the request task failed: {e}"),
+        })?;
+        let doc = answer.map_err(|e| match e {
+            HttpError::TooLarge { .. } => CiError::Decode {
+                url: url.to_owned(),
+                message: format!("response larger than {MAX_BODY} bytes"),
+            },
+            // Other statuses (5xx after the retries) are answers, not transport failures.
+            e => match e.status() {
+                Some(status) => CiError::Status {
                     url: url.to_owned(),
-                    message: format!("response larger than {MAX_BODY} bytes"),
-                });
+                    status,
+                    message: e.to_string(),
+                },
+                None => CiError::Transport {
+                    url: url.to_owned(),
+                    // regclient's errors never carry the token.
+                    message: e.to_string(),
+                },
+            },
+        })?;
+        let reset = doc.header("x-ratelimit-reset").and_then(|r| r.parse().ok());
+        match doc.status {
+            200..=299 => {
+                let link = doc.header("link").map(str::to_owned);
+                Ok(Some((doc.body, link)))
             }
-            body.extend_from_slice(&chunk);
-        }
-        match status {
-            200..=299 => Ok(Some((body, link))),
             404 => Ok(None),
             429 => Err(CiError::RateLimited {
                 url: url.to_owned(),
                 reset,
             }),
-            403 if remaining.as_deref() == Some("0") => Err(CiError::RateLimited {
+            403 if doc.header("x-ratelimit-remaining") == Some("0") => Err(CiError::RateLimited {
                 url: url.to_owned(),
                 reset,
             }),
-            _ => {
-                let message = serde_json::from_slice::<ErrorBody>(&body)
+            status => {
+                let message = serde_json::from_slice::<ErrorBody>(&doc.body)
                     .ok()
                     .and_then(|b| b.message)
-                    .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
+                    .unwrap_or_else(|| {
+                        String::from_utf8_lossy(&doc.body)
+                            .chars()
+                            .take(200)
+                            .collect()
+                    });
                 Err(CiError::Status {
                     url: url.to_owned(),
                     status,
@@ -358,6 +384,45 @@ impl CiProvider for GithubCi {
             Err(CiError::Decode {
                 url,
                 message: format!("more than {MAX_PAGES} pages of workflow runs"),
+            })
+        })
+    }
+
+    fn release<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<ForgeRelease>, CiError>> {
+        Box::pin(async move {
+            // Drafts are visible here to a token that may push; `/releases/tags/` answers
+            // 404 for a draft, so the list is searched (newest first, bounded pages).
+            let mut url = self.repo_url("releases?per_page=100");
+            let base_origin = origin(&self.base).map(str::to_owned);
+            for _ in 0..MAX_PAGES {
+                let Some((body, link)) = self.get(&url).await? else {
+                    return Ok(None);
+                };
+                let page: Vec<RawRelease> = Self::decode(&url, &body)?;
+                if let Some(r) = page.into_iter().find(|r| r.tag_name == tag) {
+                    return Ok(Some(ForgeRelease::new(
+                        &r.tag_name,
+                        r.draft,
+                        r.prerelease,
+                        r.assets.into_iter().map(|a| a.name).collect(),
+                    )));
+                }
+                match link.as_deref().and_then(next_link) {
+                    Some(next) if origin(&next).map(str::to_owned) == base_origin => url = next,
+                    Some(next) => {
+                        return Err(CiError::Decode {
+                            url,
+                            message: format!(
+                                "refusing to follow a next page on another origin: {next}"
+                            ),
+                        });
+                    }
+                    None => return Ok(None),
+                }
+            }
+            Err(CiError::Decode {
+                url,
+                message: format!("more than {MAX_PAGES} pages of releases"),
             })
         })
     }

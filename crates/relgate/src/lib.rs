@@ -83,11 +83,10 @@
 //! }
 //! ```
 //!
-//! # Features
+//! # CI evidence over HTTP
 //!
-//! - `github` (off by default): `GithubCi`, the CI evidence provider over
-//!   the GitHub REST API (reqwest with rustls). It moves onto `regclient`'s HTTP core when that
-//!   lands, so that `regclient` stays the only crate speaking HTTP.
+//! `GithubCi`, the CI evidence provider over the GitHub REST API, uses `regclient`'s HTTP
+//! core: `regclient` stays the only crate that speaks HTTP.
 #![forbid(unsafe_code)]
 
 mod archive_gate;
@@ -105,14 +104,16 @@ mod endpoints;
 mod event;
 mod finding;
 mod folder;
+mod forge_gate;
 mod gate;
 mod git_gates;
-#[cfg(feature = "github")]
 mod github;
 mod plan;
 mod policy;
 mod process;
 mod rebuild_gate;
+mod registry_client;
+mod registry_gates;
 mod release_source;
 mod render;
 mod report;
@@ -130,17 +131,19 @@ pub use crate::builtin::{BUILTIN_GATES, builtin_gate};
 pub use crate::cancel::CancelToken;
 pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
 pub use crate::checksum_gate::ChecksumFileGate;
-pub use crate::ci::{CiError, CiEvidence, CiGreenGate, CiProvider, WorkflowRun, judge_ci};
+pub use crate::ci::{
+    CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,
+};
 pub use crate::command_gate::{CommandGate, policy_gates};
 pub use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
+pub use crate::forge_gate::ForgeReleaseExistsGate;
 pub use crate::gate::{
     BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
 };
 pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
-#[cfg(feature = "github")]
 pub use crate::github::GithubCi;
 pub use crate::plan::{GateOptions, Plan, PlanError};
 pub use crate::policy::RebuildRules;
@@ -151,6 +154,10 @@ pub use crate::policy::{
 };
 pub use crate::rebuild_gate::{
     CommandRebuilder, RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder,
+};
+pub use crate::registry_gates::{
+    ConsumerVerifyGate, DEFAULT_VISIBLE_WITHIN_SECS, OciPlatformsGate, RegistryReadbackGate,
+    RegistryVisibleGate, VersionUnpublishedGate,
 };
 pub use crate::render::{
     Format, UnknownFormat, render_github, render_json, render_junit, render_markdown,

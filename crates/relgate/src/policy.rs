@@ -313,6 +313,11 @@ pub struct RegistryRule {
     /// Seconds within which the version must become visible.
     #[serde(default)]
     pub visible_within_secs: Option<u64>,
+    /// Recovery mode: the registry may already hold the version (an earlier, interrupted
+    /// release run uploaded it). `version-unpublished` then passes with a note instead of
+    /// demanding a patch bump, and the served bytes are verified instead of uploading.
+    #[serde(default)]
+    pub recovery: bool,
 }
 
 /// The release (on the forge) and its folder.

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builtin::{AFTER_CHECKSUMS, AFTER_TAG_GUARD, builtin_gate};
+use crate::builtin::{AFTER_CHECKSUMS, AFTER_TAG_GUARD, AFTER_VISIBLE, builtin_gate};
 use crate::cancel::CancelToken;
 use crate::catalog::standard_gate;
 use crate::ci::{CiGreenGate, CiProvider};
 use crate::event::Observer;
+use crate::forge_gate::ForgeReleaseExistsGate;
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::plan::{GateOptions, Plan};
 use crate::policy::Policy;
@@ -147,6 +148,7 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let required = policy.required_gates();
     let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
     let summed = required.iter().any(|(id, _)| id == "checksum-file");
+    let polled = required.iter().any(|(id, _)| id == "registry-visible");
     for (id, rule) in required {
         let mut after = rule.after.clone();
         if guarded
@@ -161,6 +163,12 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
         {
             after.push(String::from("checksum-file"));
         }
+        if polled
+            && AFTER_VISIBLE.contains(&id.as_str())
+            && !after.iter().any(|a| a == "registry-visible")
+        {
+            after.push(String::from("registry-visible"));
+        }
         let mut options = GateOptions::after(after);
         if let Some(t) = rule.timeout_secs {
             options = options.timeout(Duration::from_secs(t));
@@ -173,6 +181,14 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
                     id: id.clone(),
                     phase: Phase::Preflight,
                     cause: String::from("no CI evidence provider was configured for this run"),
+                }),
+            }),
+            ForgeReleaseExistsGate::ID => Some(match &context.ci {
+                Some(p) => Arc::new(ForgeReleaseExistsGate::new(Arc::clone(p))),
+                None => Arc::new(Unavailable {
+                    id: id.clone(),
+                    phase: Phase::Postpublish,
+                    cause: String::from("no forge provider was configured for this run"),
                 }),
             }),
             other => builtin_gate(other),
@@ -222,6 +238,8 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     ctx.commit = context.commit.clone();
     ctx.source_dir = context.source_dir.clone();
     ctx.cancel = context.cancel.clone();
+    ctx.endpoints = context.options.endpoints.clone();
+    ctx.registry_concurrency = context.options.registry_concurrency.max(1);
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::endpoints::Endpoints;
 use crate::event::Event;
 use crate::finding::{Code, Finding};
 use crate::gate::{GateContext, GateResult, Outcome, Phase};
@@ -27,6 +28,11 @@ pub struct RunOptions {
     /// The phases to run; empty means all. Gates of other phases are left out, and `after`
     /// edges to them count as satisfied (they ran in an earlier job).
     pub phases: Vec<Phase>,
+    /// Base URLs of the policy's registries (never in the policy itself).
+    pub endpoints: Endpoints,
+    /// Registry requests and downloads in flight at once, across every file and registry
+    /// of a gate (at least 1).
+    pub registry_concurrency: usize,
 }
 
 impl Default for RunOptions {
@@ -35,6 +41,8 @@ impl Default for RunOptions {
             concurrency: 8,
             default_timeout: Duration::from_secs(300),
             phases: Vec::new(),
+            endpoints: Endpoints::new(),
+            registry_concurrency: 8,
         }
     }
 }
@@ -49,6 +57,18 @@ impl RunOptions {
     /// Sets the default timeout.
     pub fn default_timeout(mut self, t: Duration) -> Self {
         self.default_timeout = t;
+        self
+    }
+
+    /// Uses these registry endpoints.
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// Sets how many registry requests and downloads a gate keeps in flight at once.
+    pub fn registry_concurrency(mut self, n: usize) -> Self {
+        self.registry_concurrency = n;
         self
     }
 

@@ -13,6 +13,7 @@ mod support;
 mod config;
 mod crates_index;
 mod faults;
+mod goproxy;
 mod npm;
 mod oci;
 mod pypi;

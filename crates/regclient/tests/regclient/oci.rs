@@ -3,8 +3,6 @@
 //! faithful server for the referrers API and bearer-token authentication.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,71 +13,17 @@ use regclient::oci::{
 use regclient::{HttpError, Secret};
 use serde_json::{Value, json};
 
+use regclient::testing::{TestRegistry, docker_registry_bin};
+
 use crate::support::*;
 
-fn registry_bin() -> PathBuf {
-    std::env::var_os("RELKIT_DOCKER_REGISTRY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/docker-registry"))
+fn start_registry() -> Option<TestRegistry> {
+    let bin = require_server("docker-registry", docker_registry_bin())?;
+    Some(TestRegistry::start(&bin).unwrap())
 }
 
-struct Registry {
-    _child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-fn start_registry(bin: &std::path::Path) -> Registry {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(bin)
-        .arg("serve")
-        .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(child);
-    let base = format!("http://127.0.0.1:{port}/");
-    wait_until_up(&format!("{base}v2/"), Duration::from_secs(20), &mut child);
-    Registry {
-        _child: child,
-        base,
-        _dir: dir,
-    }
-}
-
-fn push_blob(base: &str, repo: &str, bytes: &[u8]) -> Value {
-    let a = agent();
-    let resp = a
-        .post(&format!("{base}v2/{repo}/blobs/uploads/"))
-        .send_empty()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 202);
-    let loc = resp
-        .headers()
-        .get("location")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let d = sha256(bytes);
-    let sep = if loc.contains('?') { '&' } else { '?' };
-    let put = a
-        .put(&format!("{loc}{sep}digest={d}"))
-        .header("Content-Type", "application/octet-stream")
-        .send(bytes)
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 201, "blob upload");
+fn push_blob(r: &TestRegistry, repo: &str, bytes: &[u8]) -> Value {
+    let d = r.push_blob(repo, bytes).unwrap();
     json!({"digest": d.to_string(), "size": bytes.len()})
 }
 
@@ -88,38 +32,21 @@ fn desc(media_type: &str, blob: &Value) -> Value {
 }
 
 /// Pushes a manifest; returns its descriptor.
-fn push_manifest(base: &str, repo: &str, reference: Option<&str>, manifest: &Value) -> Value {
-    let bytes = serde_json::to_vec(manifest).unwrap();
-    let d = sha256(&bytes);
-    let mt = manifest["mediaType"].as_str().unwrap();
-    let r = reference
-        .map(str::to_owned)
-        .unwrap_or_else(|| d.to_string());
-    let resp = agent()
-        .put(&format!("{base}v2/{repo}/manifests/{r}"))
-        .header("Content-Type", mt)
-        .send(&bytes[..])
-        .unwrap();
-    assert_eq!(
-        resp.status().as_u16(),
-        201,
-        "manifest push {r}: {}",
-        resp.into_body().read_to_string().unwrap()
-    );
-    json!({"mediaType": mt, "digest": d.to_string(), "size": bytes.len()})
+fn push_manifest(r: &TestRegistry, repo: &str, reference: Option<&str>, manifest: &Value) -> Value {
+    r.push_manifest(repo, reference, manifest).unwrap()
 }
 
-fn image(base: &str, repo: &str, arch: &str) -> Value {
-    let config = push_blob(base, repo, format!("{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}").as_bytes());
-    let layer = push_blob(base, repo, format!("layer for {arch}").as_bytes());
+fn image(r: &TestRegistry, repo: &str, arch: &str) -> Value {
+    let config = push_blob(r, repo, format!("{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}").as_bytes());
+    let layer = push_blob(r, repo, format!("layer for {arch}").as_bytes());
     let m = json!({"schemaVersion": 2, "mediaType": oci::OCI_MANIFEST,
         "config": desc("application/vnd.oci.image.config.v1+json", &config),
         "layers": [desc("application/vnd.oci.image.layer.v1.tar+gzip", &layer)]});
-    push_manifest(base, repo, None, &m)
+    push_manifest(r, repo, None, &m)
 }
 
 fn artifact(
-    base: &str,
+    r: &TestRegistry,
     repo: &str,
     subject: Option<&Value>,
     artifact_type: Option<&str>,
@@ -127,8 +54,8 @@ fn artifact(
     content: &[u8],
     tag: Option<&str>,
 ) -> Value {
-    let empty = push_blob(base, repo, b"{}");
-    let layer = push_blob(base, repo, content);
+    let empty = push_blob(r, repo, b"{}");
+    let layer = push_blob(r, repo, content);
     let mut m = json!({"schemaVersion": 2, "mediaType": oci::OCI_MANIFEST,
         "config": desc("application/vnd.oci.empty.v1+json", &empty),
         "layers": [desc(layer_type, &layer)]});
@@ -138,7 +65,7 @@ fn artifact(
     if let Some(t) = artifact_type {
         m["artifactType"] = json!(t);
     }
-    let mut d = push_manifest(base, repo, tag, &m);
+    let mut d = push_manifest(r, repo, tag, &m);
     if let Some(t) = artifact_type {
         d["artifactType"] = json!(t);
     }
@@ -151,20 +78,20 @@ fn digest_of(d: &Value) -> Digest {
 
 #[test]
 fn docker_registry_images_charts_cosign_and_fallback_referrers() {
-    let Some(bin) = require_server("docker-registry", registry_bin()) else {
+    let Some(r) = start_registry() else {
         return;
     };
-    let r = start_registry(&bin);
-    let base = r.base.as_str();
+    let r = &r;
+    let base = r.base();
     let repo = "team/app";
-    let amd = image(base, repo, "amd64");
-    let arm = image(base, repo, "arm64");
+    let amd = image(r, repo, "amd64");
+    let arm = image(r, repo, "arm64");
     let mut e1 = amd.clone();
     e1["platform"] = json!({"os": "linux", "architecture": "amd64"});
     let mut e2 = arm.clone();
     e2["platform"] = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
     let index = push_manifest(
-        base,
+        r,
         repo,
         Some("1.2.3"),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [e1, e2]}),
@@ -196,13 +123,13 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
     let chart_repo = "team/charts/demo";
     let chart_bytes = b"\x1f\x8b pretend chart tarball demo-0.1.0".repeat(40);
     let cfg = push_blob(
-        base,
+        r,
         chart_repo,
         br#"{"name":"demo","version":"0.1.0","apiVersion":"v2"}"#,
     );
-    let layer = push_blob(base, chart_repo, &chart_bytes);
+    let layer = push_blob(r, chart_repo, &chart_bytes);
     push_manifest(
-        base,
+        r,
         chart_repo,
         Some("0.1.0"),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_MANIFEST,
@@ -236,7 +163,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
     let sub = digest_of(&amd);
     let tag = fallback_tag(&sub);
     artifact(
-        base,
+        r,
         repo,
         None,
         None,
@@ -245,7 +172,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
         Some(&format!("{tag}.sig")),
     );
     artifact(
-        base,
+        r,
         repo,
         None,
         None,
@@ -254,7 +181,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
         Some(&format!("{tag}.att")),
     );
     artifact(
-        base,
+        r,
         repo,
         None,
         None,
@@ -270,7 +197,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
 
     // A sigstore v0.3 bundle referrer, listed in the fallback tag index as clients push it.
     let bundle = artifact(
-        base,
+        r,
         repo,
         Some(&amd),
         Some(oci::SIGSTORE_BUNDLE_V03),
@@ -279,7 +206,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
         None,
     );
     push_manifest(
-        base,
+        r,
         repo,
         Some(&tag),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [bundle.clone()]}),
@@ -307,7 +234,7 @@ fn docker_registry_images_charts_cosign_and_fallback_referrers() {
     // A fallback index for the arm64 image that lists the amd64 image's referrer is refused.
     let arm_sub = digest_of(&arm);
     push_manifest(
-        base,
+        r,
         repo,
         Some(&fallback_tag(&arm_sub)),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [bundle]}),
@@ -562,21 +489,21 @@ fn proxy(
 
 #[test]
 fn faults_injected_in_front_of_docker_registry() {
-    let Some(bin) = require_server("docker-registry", registry_bin()) else {
+    let Some(r) = start_registry() else {
         return;
     };
-    let r = start_registry(&bin);
+    let r = &r;
     let repo = "team/app";
-    let img = image(&r.base, repo, "amd64");
+    let img = image(r, repo, "amd64");
     push_manifest(
-        &r.base,
+        r,
         repo,
         Some("1.0.0"),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}),
     );
     let big = vec![42u8; 300_000];
-    let blob = push_blob(&r.base, repo, &big);
-    let p = proxy(r.base.clone(), |req, i, fwd| {
+    let blob = push_blob(r, repo, &big);
+    let p = proxy(r.base().to_owned(), |req, i, fwd| {
         if i == 0 {
             return Reply::status(503, "warming up");
         }
@@ -631,7 +558,7 @@ fn faults_injected_in_front_of_docker_registry() {
     std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(Duration::from_millis(200));
-            push_manifest(&r.base, repo, Some("late"), &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}));
+            push_manifest(r, repo, Some("late"), &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}));
         });
         let poll = regclient::crates::PollOptions {
             interval: Duration::from_millis(100),
@@ -650,19 +577,19 @@ fn faults_injected_in_front_of_docker_registry() {
 
 #[test]
 fn lying_docker_content_digest_over_real_registry_bytes() {
-    let Some(bin) = require_server("docker-registry", registry_bin()) else {
+    let Some(r) = start_registry() else {
         return;
     };
-    let r = start_registry(&bin);
-    let img = image(&r.base, "team/app", "arm64");
+    let r = &r;
+    let img = image(r, "team/app", "arm64");
     push_manifest(
-        &r.base,
+        r,
         "team/app",
         Some("2.0.0"),
         &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img]}),
     );
     let lie = sha256(b"a different manifest");
-    let p = proxy(r.base.clone(), move |_, _, fwd| match fwd {
+    let p = proxy(r.base().to_owned(), move |_, _, fwd| match fwd {
         Reply::Full {
             status,
             mut headers,

@@ -243,7 +243,7 @@ async fn bsd_style_files_verify_too() {
 async fn policy_gates_nobody_implements_are_unknown_and_block() {
     let dir = release();
     let p = Policy::from_toml_str(
-        "[project]\nname = \"d\"\n[gates.version-unpublished]\n[gates.sbom-fresh]\nphase = \"prepublish\"\n[gates.my-own-check]\nphase = \"consume\"\n",
+        "[project]\nname = \"d\"\n[gates.my-preflight-check]\nphase = \"preflight\"\n[gates.sbom-fresh]\nphase = \"prepublish\"\n[gates.my-own-check]\nphase = \"consume\"\n",
         "release.toml",
     )
     .unwrap();
@@ -257,7 +257,7 @@ async fn policy_gates_nobody_implements_are_unknown_and_block() {
         unknown,
         [
             (
-                "version-unpublished",
+                "my-preflight-check",
                 GateStatus::Unknown,
                 relgate::Phase::Preflight
             ),
@@ -274,13 +274,13 @@ async fn policy_gates_nobody_implements_are_unknown_and_block() {
 
     // A gate supplied by the embedder plugs in by id.
     let ctx = RunContext::new(dir.path()).gate(crate::support::gate(
-        "version-unpublished",
+        "my-preflight-check",
         relgate::Phase::Preflight,
         crate::support::Script::Result(relgate::GateResult::pass()),
     ));
     let r = relgate::run(&p, ctx).await;
     assert_eq!(
-        r.gate("version-unpublished").unwrap().status,
+        r.gate("my-preflight-check").unwrap().status,
         GateStatus::Pass
     );
     assert_eq!(r.gate("sbom-fresh").unwrap().status, GateStatus::Unknown);

@@ -168,6 +168,20 @@ fn happy(base: &str, path: &str) -> Reply {
         }
         // GitHub answers a query without matches with an empty list, not a 404.
         p if p.starts_with("/repos/o/r/actions/runs?") => ok(runs_page(&[])),
+        // Releases, newest first, two pages; the draft for v1.0.0 is on the second.
+        "/repos/o/r/releases?per_page=100" => (
+            200,
+            vec![(
+                "link".into(),
+                format!("<{base}/repos/o/r/releases?per_page=100&page=2>; rel=\"next\""),
+            )],
+            r#"[{"id":3,"tag_name":"v1.1.0-rc.1","draft":false,"prerelease":true,"assets":[]}]"#
+                .to_owned(),
+        ),
+        "/repos/o/r/releases?per_page=100&page=2" => ok(
+            r#"[{"id":2,"tag_name":"v1.0.0","name":"v1.0.0","draft":true,"prerelease":false,"assets":[{"id":7,"name":"app-1.0.0.tar.gz","size":10},{"id":8,"name":"SHA256SUMS","size":90}]},{"id":1,"tag_name":"v0.9.0","draft":false,"prerelease":false,"assets":[]}]"#
+                .to_owned(),
+        ),
         _ => not_found(),
     }
 }
@@ -378,4 +392,48 @@ async fn malformed_answers_are_decode_errors() {
         ci.branch_head("main").await,
         Err(CiError::Decode { .. })
     ));
+}
+
+#[tokio::test]
+async fn forge_release_is_found_across_pages_with_its_assets() {
+    let server = serve(Arc::new(happy)).await;
+    let ci = GithubCi::new(&server.base, "o/r")
+        .unwrap()
+        .with_token("t0ken");
+    let r = ci.release("v1.0.0").await.unwrap().unwrap();
+    assert!(r.draft && !r.prerelease);
+    assert_eq!(r.assets, ["app-1.0.0.tar.gz", "SHA256SUMS"]);
+    assert_eq!(ci.release("v2.0.0").await.unwrap(), None);
+
+    // The gate: present with every required asset passes; a missing glob is asset-missing;
+    // no release at all is release-missing.
+    let gate = |assets: &str| {
+        Policy::from_toml_str(
+            &format!(
+                "[project]\nname = \"p\"\n[release]\nrequired-assets = [{assets}]\n[gates.forge-release-exists]\n"
+            ),
+            "release.toml",
+        )
+        .unwrap()
+    };
+    let run = |policy: Policy, tag: &'static str| {
+        let ci = GithubCi::new(&server.base, "o/r").unwrap();
+        async move {
+            let ctx = RunContext::new(std::env::temp_dir())
+                .tag(tag)
+                .options(relgate::RunOptions::default().phases([relgate::Phase::Postpublish]))
+                .ci_provider(Arc::new(ci));
+            relgate::run(&policy, ctx).await
+        }
+    };
+    let r = run(gate("\"*.tar.gz\", \"SHA256SUMS\""), "v1.0.0").await;
+    assert_eq!(
+        r.gate("forge-release-exists").unwrap().status,
+        GateStatus::Pass,
+        "{r:#?}"
+    );
+    let r = run(gate("\"*.tar.gz\", \"*.whl\""), "v1.0.0").await;
+    assert_eq!(r.root_cause_codes(), [Code::AssetMissing]);
+    let r = run(gate("\"*.tar.gz\""), "v2.0.0").await;
+    assert_eq!(r.root_cause_codes(), [Code::ReleaseMissing]);
 }

@@ -17,7 +17,6 @@ mod conventional;
 mod crashes;
 mod dag;
 mod gates;
-#[cfg(feature = "github")]
 mod github;
 mod policy;
 mod rebuild;
