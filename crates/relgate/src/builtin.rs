@@ -6,10 +6,12 @@ use crate::archive_gate::ArchiveSafetyGate;
 use crate::assets::RequiredAssetsGate;
 use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
 use crate::checksum_gate::ChecksumFileGate;
+use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 use crate::oci_tags_gate::OciTagsGate;
 use crate::publish_order_gate::PublishOrderGate;
+use crate::rebuild_gate::RebuildIdentityGate;
 use crate::registry_gates::{
     ConsumerVerifyGate, OciPlatformsGate, RegistryReadbackGate, RegistryVisibleGate,
     VersionUnpublishedGate,
@@ -30,6 +32,9 @@ pub const BUILTIN_GATES: &[&str] = &[
     ArchiveSafetyGate::ID,
     SignaturesValidGate::ID,
     ProvenanceValidGate::ID,
+    RebuildIdentityGate::ID,
+    ConventionalCommitsGate::ID,
+    ConventionalVersionGate::ID,
     VersionUnpublishedGate::ID,
     RegistryReadbackGate::ID,
     RegistryVisibleGate::ID,
@@ -60,6 +65,9 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         ArchiveSafetyGate::ID => Arc::new(ArchiveSafetyGate),
         SignaturesValidGate::ID => Arc::new(SignaturesValidGate),
         ProvenanceValidGate::ID => Arc::new(ProvenanceValidGate),
+        RebuildIdentityGate::ID => Arc::new(RebuildIdentityGate::new()),
+        ConventionalCommitsGate::ID => Arc::new(ConventionalCommitsGate),
+        ConventionalVersionGate::ID => Arc::new(ConventionalVersionGate),
         VersionUnpublishedGate::ID => Arc::new(VersionUnpublishedGate),
         RegistryReadbackGate::ID => Arc::new(RegistryReadbackGate),
         RegistryVisibleGate::ID => Arc::new(RegistryVisibleGate),
@@ -78,11 +86,13 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
     ChangelogSectionGate::ID,
     TagNotExistingGate::ID,
     CoupledTagsGate::ID,
+    ConventionalCommitsGate::ID,
+    ConventionalVersionGate::ID,
 ];
 
 /// The gates that read artifacts the checksum file covers: they run after `checksum-file`
 /// when the policy requires it, so a replaced file is reported once, as a digest mismatch.
-pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID];
+pub(crate) const AFTER_CHECKSUMS: &[&str] = &[ArchiveSafetyGate::ID, RebuildIdentityGate::ID];
 
 /// The registry gates that read what another registry gate established: the readback runs
 /// once the version is visible, so a slow index is reported once, as `not-visible`.

@@ -98,6 +98,22 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::CiNotGreen],
     ),
     info(
+        "conventional-commits",
+        Phase::Preflight,
+        "relgate over relver",
+        true,
+        "Every commit since the previous release tag is a Conventional Commit.",
+        &[Code::CommitNotConventional],
+    ),
+    info(
+        "conventional-version",
+        Phase::Preflight,
+        "relgate over relver",
+        true,
+        "The release version is the bump the Conventional Commits since the previous tag imply.",
+        &[Code::VersionBumpMismatch],
+    ),
+    info(
         "required-assets-present",
         Phase::Prepublish,
         "relgate",
@@ -129,10 +145,10 @@ pub const STANDARD_GATES: &[GateInfo] = &[
     info(
         "rebuild-identity",
         Phase::Prepublish,
-        "artidigest",
-        false,
+        "relgate over artidigest",
+        true,
         "A rebuild from the tagged source is byte-identical.",
-        &[Code::NotReproducible],
+        &[Code::NotReproducible, Code::CommandFailed],
     ),
     info(
         "signatures-valid",

@@ -191,6 +191,15 @@ codes! {
     /// The policy itself is invalid.
     PolicyInvalid = "policy-invalid", Error,
         "The release policy is invalid (syntax, unknown key, cycle, waiver without a reason).";
+    /// A gate's command exited unsuccessfully or ran past its timeout.
+    CommandFailed = "command-failed", Error,
+        "A policy command (smoke test, scan, rebuild) exited with a non-zero status or was killed at its timeout.";
+    /// A commit since the previous release is not a Conventional Commit.
+    CommitNotConventional = "commit-not-conventional", Error,
+        "A commit since the previous release tag is not in the Conventional Commits shape.";
+    /// The tag's version is not the one the commits since the previous release imply.
+    VersionBumpMismatch = "version-bump-mismatch", Error,
+        "The release version is not the bump (major, minor, patch) the Conventional Commits since the previous tag imply.";
 }
 
 impl fmt::Display for Code {

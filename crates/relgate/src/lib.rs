@@ -17,6 +17,13 @@
 //! as ordinary [`Gate`]s through [`RunContext::gate`]; until they do, a policy requiring them
 //! is blocked with `gate-unknown`.
 //!
+//! Byte identity is [`RebuildIdentityGate`]: the policy's `[rebuild] command` (a
+//! [`CommandRebuilder`]) or an in-process [`Rebuilder`] registered with
+//! [`RebuildIdentityGate::with_rebuilder`], compared artifact by artifact with `artidigest`'s
+//! explanation of every difference. Steps only the project's tooling can check are
+//! [`CommandGate`]s (`[gates.<id>] command = [...]`, built by [`policy_gates`]); commit history
+//! is checked by [`ConventionalCommitsGate`] and [`ConventionalVersionGate`].
+//!
 //! # Run a policy
 //!
 //! ```
@@ -92,6 +99,8 @@ mod cancel;
 mod catalog;
 mod checksum_gate;
 mod ci;
+mod command_gate;
+mod conventional_gate;
 mod endpoints;
 mod event;
 mod finding;
@@ -103,7 +112,9 @@ mod github;
 mod oci_tags_gate;
 mod plan;
 mod policy;
+mod process;
 mod publish_order_gate;
+mod rebuild_gate;
 mod registry_client;
 mod registry_gates;
 mod release_source;
@@ -126,6 +137,8 @@ pub use crate::checksum_gate::ChecksumFileGate;
 pub use crate::ci::{
     CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,
 };
+pub use crate::command_gate::{CommandGate, policy_gates};
+pub use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
@@ -137,12 +150,16 @@ pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 pub use crate::github::GithubCi;
 pub use crate::oci_tags_gate::OciTagsGate;
 pub use crate::plan::{GateOptions, Plan, PlanError};
+pub use crate::policy::RebuildRules;
 pub use crate::policy::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
     PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
     ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::publish_order_gate::PublishOrderGate;
+pub use crate::rebuild_gate::{
+    CommandRebuilder, RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder,
+};
 pub use crate::registry_gates::{
     ConsumerVerifyGate, DEFAULT_VISIBLE_WITHIN_SECS, OciPlatformsGate, RegistryReadbackGate,
     RegistryVisibleGate, VersionUnpublishedGate,

@@ -360,6 +360,33 @@ fn default_branch() -> String {
     String::from("main")
 }
 
+/// How the `rebuild-identity` gate rebuilds the release from its source (`[rebuild]`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RebuildRules {
+    /// The build command, as argv (no shell), run in the source tree with `SOURCE_DATE_EPOCH`
+    /// and `RELKIT_REBUILD_OUT` set. May be empty only when the caller supplies an in-process
+    /// [`Rebuilder`](crate::Rebuilder).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Where the command leaves the artifacts, relative to the source tree (default: the
+    /// folder named by `RELKIT_REBUILD_OUT`). Must stay inside the source tree.
+    #[serde(default)]
+    pub output: Option<PathBuf>,
+    /// `SOURCE_DATE_EPOCH` for the build (default: the release commit's committer time).
+    #[serde(default)]
+    pub source_date_epoch: Option<u64>,
+    /// Seconds the build may take before it is killed (default 600).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Globs (over the release folder) of the artifacts to compare (default: every
+    /// `[[artifacts]]` file of a buildable kind: wheel, sdist, crate, npm tarball, Helm
+    /// chart, Go module, binary).
+    #[serde(default)]
+    pub artifacts: Vec<String>,
+}
+
 /// Placement of one gate: ordering, timeout, phase (for gates the runner does not know).
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -370,6 +397,11 @@ pub struct GateRule {
     pub timeout_secs: Option<u64>,
     /// Phase, for gates not in the standard catalogue.
     pub phase: Option<Phase>,
+    /// A command (argv, no shell) that implements this gate: exit 0 passes, anything else
+    /// fails with `command-failed` (see [`CommandGate`](crate::CommandGate)).
+    pub command: Option<Vec<String>>,
+    /// The command's working folder, relative to the source tree (default: the source tree).
+    pub cwd: Option<PathBuf>,
 }
 
 /// A parsed, validated `release.toml`.
@@ -415,6 +447,8 @@ pub struct Policy {
     pub release: ReleaseRules,
     /// CI evidence; the `ci-green` gate is required when present.
     pub ci: Option<CiRules>,
+    /// How to rebuild the release; the `rebuild-identity` gate is required when present.
+    pub rebuild: Option<RebuildRules>,
     /// Gate placement, by gate id; every gate named here is required.
     pub gates: BTreeMap<String, GateRule>,
     /// Waivers, each with its reason.
@@ -447,6 +481,8 @@ struct RawPolicy {
     #[serde(default)]
     ci: Option<CiRules>,
     #[serde(default)]
+    rebuild: Option<Spanned<RebuildRules>>,
+    #[serde(default)]
     gates: BTreeMap<Spanned<String>, RawGate>,
     #[serde(default)]
     waivers: Vec<Spanned<RawWaiver>>,
@@ -461,6 +497,10 @@ struct RawGate {
     timeout_secs: Option<Spanned<u64>>,
     #[serde(default)]
     phase: Option<Spanned<String>>,
+    #[serde(default)]
+    command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    cwd: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Deserialize)]
@@ -616,6 +656,55 @@ fn key_at(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> Op
     })
 }
 
+/// A command line: at least the program, no empty program, no NUL bytes.
+fn check_argv(argv: &[String]) -> Result<(), String> {
+    match argv.first() {
+        None => Err(String::from(
+            "a command needs at least the program (argv[0]); it runs without a shell",
+        )),
+        Some(p) if p.trim().is_empty() => Err(String::from("the program (argv[0]) is empty")),
+        Some(_) if argv.iter().any(|a| a.contains('\0')) => {
+            Err(String::from("a command argument contains a NUL byte"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A relative path that stays below its base: no root, no `..`.
+fn check_relative(path: &Path) -> Result<(), String> {
+    use std::path::Component;
+    if path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} must be a relative path inside the source tree (no root, no `..`)",
+            path.display()
+        ))
+    }
+}
+
+fn validate_rebuild(r: &RebuildRules) -> Result<(), (&'static str, String)> {
+    if !r.command.is_empty() {
+        check_argv(&r.command).map_err(|m| ("rebuild.command", m))?;
+    }
+    if let Some(o) = &r.output {
+        check_relative(o).map_err(|m| ("rebuild.output", m))?;
+    }
+    if r.timeout_secs == Some(0) {
+        return Err((
+            "rebuild.timeout-secs",
+            String::from("a timeout of 0 seconds would fail every run"),
+        ));
+    }
+    for g in &r.artifacts {
+        globset::Glob::new(g).map_err(|e| ("rebuild.artifacts", format!("bad glob {g:?}: {e}")))?;
+    }
+    Ok(())
+}
+
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
@@ -765,6 +854,10 @@ impl Policy {
             }
         }
 
+        if let Some(r) = &raw.rebuild {
+            validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
+        }
+
         let mut policy = Policy {
             project: raw.project,
             tag: raw.tag.map(Spanned::into_inner),
@@ -779,6 +872,7 @@ impl Policy {
             registries: raw.registries,
             release: raw.release.map(Spanned::into_inner).unwrap_or_default(),
             ci: raw.ci,
+            rebuild: raw.rebuild.map(Spanned::into_inner),
             gates: BTreeMap::new(),
             waivers: Vec::new(),
             base_dir: PathBuf::new(),
@@ -838,12 +932,42 @@ impl Policy {
                 }
                 t => t.as_ref().map(|t| *t.get_ref()),
             };
+            let command = match &g.command {
+                None => None,
+                Some(c) => {
+                    check_argv(c.get_ref()).map_err(|m| {
+                        invalid(
+                            c.span().start,
+                            &format!("gates.{}.command", id.get_ref()),
+                            m,
+                        )
+                    })?;
+                    Some(c.get_ref().clone())
+                }
+            };
+            let cwd = match &g.cwd {
+                None => None,
+                Some(c) => {
+                    let key = format!("gates.{}.cwd", id.get_ref());
+                    if command.is_none() {
+                        return Err(invalid(
+                            c.span().start,
+                            &key,
+                            String::from("`cwd` only applies to a gate with a `command`"),
+                        ));
+                    }
+                    check_relative(c.get_ref()).map_err(|m| invalid(c.span().start, &key, m))?;
+                    Some(c.get_ref().clone())
+                }
+            };
             gates.insert(
                 id.get_ref().clone(),
                 GateRule {
                     after,
                     timeout_secs,
                     phase,
+                    command,
+                    cwd,
                 },
             );
         }
@@ -955,6 +1079,9 @@ impl Policy {
         }
         if !self.registries.is_empty() {
             v.push("registry-readback");
+        }
+        if self.rebuild.is_some() {
+            v.push("rebuild-identity");
         }
         v
     }

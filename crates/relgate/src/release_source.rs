@@ -61,7 +61,7 @@ impl Inputs {
     }
 
     /// The folder holding the sources (or the git work tree) and whether it is read from git.
-    fn source_root(&self) -> (PathBuf, bool) {
+    pub(crate) fn source_root(&self) -> (PathBuf, bool) {
         if let Some(d) = &self.source_dir {
             return (d.clone(), false);
         }

@@ -173,7 +173,15 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
         if let Some(t) = rule.timeout_secs {
             options = options.timeout(Duration::from_secs(t));
         }
-        let provided = context.gates.iter().find(|g| g.id() == id).cloned();
+        // A gate the caller registers wins; then a `[gates.X] command` from the policy.
+        let provided = context
+            .gates
+            .iter()
+            .find(|g| g.id() == id)
+            .cloned()
+            .or_else(|| {
+                crate::CommandGate::from_rule(&id, &rule).map(|g| Arc::new(g) as Arc<dyn Gate>)
+            });
         let gate: Option<Arc<dyn Gate>> = provided.or_else(|| match id.as_str() {
             CiGreenGate::ID => Some(match &context.ci {
                 Some(p) => Arc::new(CiGreenGate::new(Arc::clone(p))),

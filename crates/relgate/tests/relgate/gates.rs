@@ -243,7 +243,7 @@ async fn bsd_style_files_verify_too() {
 async fn policy_gates_nobody_implements_are_unknown_and_block() {
     let dir = release();
     let p = Policy::from_toml_str(
-        "[project]\nname = \"d\"\n[gates.my-preflight-check]\nphase = \"preflight\"\n[gates.rebuild-identity]\n[gates.my-own-check]\nphase = \"consume\"\n",
+        "[project]\nname = \"d\"\n[gates.my-preflight-check]\nphase = \"preflight\"\n[gates.sbom-fresh]\nphase = \"prepublish\"\n[gates.my-own-check]\nphase = \"consume\"\n",
         "release.toml",
     )
     .unwrap();
@@ -262,7 +262,7 @@ async fn policy_gates_nobody_implements_are_unknown_and_block() {
                 relgate::Phase::Preflight
             ),
             (
-                "rebuild-identity",
+                "sbom-fresh",
                 GateStatus::Skipped,
                 relgate::Phase::Prepublish
             ),
@@ -283,10 +283,7 @@ async fn policy_gates_nobody_implements_are_unknown_and_block() {
         r.gate("my-preflight-check").unwrap().status,
         GateStatus::Pass
     );
-    assert_eq!(
-        r.gate("rebuild-identity").unwrap().status,
-        GateStatus::Unknown
-    );
+    assert_eq!(r.gate("sbom-fresh").unwrap().status, GateStatus::Unknown);
 }
 
 #[tokio::test]

@@ -1,0 +1,311 @@
+//! Running an external command for a gate: argv only (no shell), bounded output, a deadline,
+//! and a clean kill (the whole process group on Unix) on timeout or when the gate is dropped.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Bytes of each of stdout and stderr kept (the tail).
+pub(crate) const TAIL_BYTES: usize = 16 * 1024;
+/// Lines of output quoted in a finding.
+pub(crate) const TAIL_LINES: usize = 12;
+/// How long the output pipes are drained after the command ended.
+const DRAIN: Duration = Duration::from_secs(1);
+
+/// A command to run.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
+    pub(crate) argv: Vec<String>,
+    pub(crate) cwd: PathBuf,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) timeout: Duration,
+}
+
+/// How a command ended (it ran).
+#[derive(Debug, Clone)]
+pub(crate) struct Ended {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) elapsed: Duration,
+}
+
+/// Why a command did not end by itself.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// It could not be started.
+    Spawn(std::io::Error),
+    /// It ran past its deadline and was killed.
+    TimedOut { stderr: String },
+    /// The gate was dropped (run cancelled or timed out) and the command was killed.
+    Stopped,
+    /// Waiting for it failed.
+    Wait(std::io::Error),
+}
+
+/// `argv` for people: words with spaces or quotes are single-quoted.
+pub(crate) fn display_argv(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Characters of output quoted in a finding, at most.
+pub(crate) const TAIL_CHARS: usize = 2000;
+
+/// The last `n` non-empty lines of `text`, at most [`TAIL_CHARS`] characters of them.
+pub(crate) fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = lines[lines.len().saturating_sub(n)..].join("\n");
+    let count = tail.chars().count();
+    if count <= TAIL_CHARS {
+        return tail;
+    }
+    let cut: String = tail.chars().skip(count - TAIL_CHARS).collect();
+    format!("…{cut}")
+}
+
+/// Sets a flag when dropped: the blocking side kills the command when it sees it.
+pub(crate) struct StopOnDrop(pub(crate) Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs `spec` on a blocking thread; dropping the returned future kills the command.
+pub(crate) async fn run_async(spec: Spec) -> Result<Ended, RunError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let _guard = StopOnDrop(Arc::clone(&stop));
+    match tokio::task::spawn_blocking(move || run(&spec, &stop)).await {
+        Ok(r) => r,
+        Err(e) => Err(RunError::Wait(std::io::Error::other(e.to_string()))),
+    }
+}
+
+/// Runs `spec` to its end, its deadline, or until `stop` is set.
+pub(crate) fn run(spec: &Spec, stop: &AtomicBool) -> Result<Ended, RunError> {
+    let Some((program, args)) = spec.argv.split_first() else {
+        return Err(RunError::Spawn(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "empty command",
+        )));
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &spec.env {
+        cmd.env(k, v);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so a kill reaches the children it started too.
+        cmd.process_group(0);
+    }
+    let began = Instant::now();
+    let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let mut pause = Duration::from_millis(2);
+    let outcome = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => {}
+            Err(e) => {
+                kill(&mut child);
+                break Err(RunError::Wait(e));
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            kill(&mut child);
+            break Err(RunError::Stopped);
+        }
+        if began.elapsed() >= spec.timeout {
+            kill(&mut child);
+            break Err(RunError::TimedOut {
+                stderr: String::new(),
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let stdout = collect(&out);
+    let stderr = collect(&err);
+    match outcome {
+        Ok(status) => Ok(Ended {
+            status,
+            stdout,
+            stderr,
+            elapsed: began.elapsed(),
+        }),
+        Err(RunError::TimedOut { .. }) => Err(RunError::TimedOut { stderr }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Kills the command's process group (Unix) and the command, and reaps it.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // The group id is the child's pid (process_group(0)); `kill` is POSIX.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Reads a pipe on its own thread, keeping the last [`TAIL_BYTES`].
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    if let Some(mut pipe) = pipe {
+        std::thread::spawn(move || {
+            let mut kept: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        kept.extend_from_slice(&buf[..n]);
+                        if kept.len() > 2 * TAIL_BYTES {
+                            kept.drain(..kept.len() - TAIL_BYTES);
+                        }
+                    }
+                }
+            }
+            if kept.len() > TAIL_BYTES {
+                kept.drain(..kept.len() - TAIL_BYTES);
+            }
+            let _ = tx.send(kept);
+        });
+    } else {
+        let _ = tx.send(Vec::new());
+    }
+    rx
+}
+
+/// The output a drain thread kept; a pipe still held open by a stray process after
+/// [`DRAIN`] gives up rather than waiting for it.
+fn collect(rx: &mpsc::Receiver<Vec<u8>>) -> String {
+    match rx.recv_timeout(DRAIN) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::from("(output not collected: a process it started kept the pipe open)"),
+    }
+}
+
+/// `base/rel`, checked to stay inside `base` once symlinks are resolved; `rel` must be
+/// relative without `..`. Returns the canonical path.
+pub(crate) fn inside(base: &Path, rel: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    if !rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "{} is not a relative path inside {}",
+            rel.display(),
+            base.display()
+        ));
+    }
+    let base_c = base
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", base.display()))?;
+    let full = base.join(rel);
+    let full_c = full
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", full.display()))?;
+    if full_c.starts_with(&base_c) {
+        Ok(full_c)
+    } else {
+        Err(format!(
+            "{} resolves to {}, outside {} (a symlink escapes)",
+            full.display(),
+            full_c.display(),
+            base_c.display()
+        ))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn spec(script: &str, timeout_ms: u64) -> Spec {
+        Spec {
+            argv: vec!["sh".into(), "-c".into(), script.into()],
+            cwd: std::env::temp_dir(),
+            env: vec![("RELGATE_T".into(), "hello".into())],
+            timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    #[test]
+    fn output_is_captured_and_bounded() {
+        let stop = AtomicBool::new(false);
+        let e = run(
+            &spec(
+                "echo $RELGATE_T; head -c 100000 /dev/zero | tr '\\0' x >&2; echo >&2; echo last >&2; exit 3",
+                10_000,
+            ),
+            &stop,
+        )
+        .unwrap();
+        assert_eq!(e.status.code(), Some(3));
+        assert_eq!(e.stdout.trim(), "hello");
+        assert!(e.stderr.len() <= TAIL_BYTES, "{}", e.stderr.len());
+        assert!(e.stderr.trim_end().ends_with("last"));
+        assert_eq!(tail_lines(&e.stderr, 1), "last");
+        assert_eq!(tail_lines(&e.stderr, 2).chars().count(), TAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn a_deadline_kills_the_whole_group_promptly() {
+        let stop = AtomicBool::new(false);
+        let t = Instant::now();
+        // The grandchild `sleep` holds stdout; killing only `sh` would leave it running.
+        let r = run(&spec("echo started >&2; sleep 30 & wait", 200), &stop);
+        assert!(matches!(r, Err(RunError::TimedOut { ref stderr }) if stderr.contains("started")));
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn argv_is_displayed_quoted() {
+        let argv: Vec<String> = ["sh", "-c", "echo 'a b'"].map(String::from).into();
+        assert_eq!(display_argv(&argv), r#"sh -c 'echo '\''a b'\'''"#);
+    }
+
+    #[test]
+    fn inside_refuses_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        std::os::unix::fs::symlink("/", dir.path().join("up")).unwrap();
+        assert!(inside(dir.path(), Path::new("out")).is_ok());
+        assert!(inside(dir.path(), Path::new("../x")).is_err());
+        assert!(inside(dir.path(), Path::new("/tmp")).is_err());
+        let e = inside(dir.path(), Path::new("up/tmp")).unwrap_err();
+        assert!(e.contains("symlink escapes"), "{e}");
+    }
+}
