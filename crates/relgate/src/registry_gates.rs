@@ -236,6 +236,16 @@ enum Compared {
     LocalUnreadable(String),
 }
 
+/// A private temporary folder for downloads, in the run's scratch folder when one is set.
+fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    match &ctx.scratch_dir {
+        Some(dir) => b.tempdir_in(dir),
+        None => b.tempdir(),
+    }
+}
+
 fn sha256_of(path: &Path) -> Result<Digest, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let set = digest_reader(std::io::BufReader::new(f), &[Algorithm::Sha256])
@@ -315,10 +325,7 @@ impl Gate for RegistryReadbackGate {
                     }
                 }
             }
-            let scratch = match tempfile::Builder::new()
-                .prefix(".relgate-readback-")
-                .tempdir()
-            {
+            let scratch = match scratch_dir(ctx, ".relgate-readback-") {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
                     return GateResult::error(format!("cannot create a download folder: {e}"));
@@ -653,10 +660,7 @@ impl Gate for ConsumerVerifyGate {
                 Ok(r) => r,
                 Err(r) => return r,
             };
-            let scratch = match tempfile::Builder::new()
-                .prefix(".relgate-consumer-")
-                .tempdir()
-            {
+            let scratch = match scratch_dir(ctx, ".relgate-consumer-") {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
                     return GateResult::error(format!("cannot create a download folder: {e}"));

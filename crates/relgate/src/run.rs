@@ -147,7 +147,11 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let required = policy.required_gates();
     let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
     let summed = required.iter().any(|(id, _)| id == "checksum-file");
-    let polled = required.iter().any(|(id, _)| id == "registry-visible");
+    // The readback waits for visibility, unless the policy orders them the other way round.
+    let polled: Option<Vec<String>> = required
+        .iter()
+        .find(|(id, _)| id == "registry-visible")
+        .map(|(_, r)| r.after.clone());
     for (id, rule) in required {
         let mut after = rule.after.clone();
         if guarded
@@ -162,7 +166,7 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
         {
             after.push(String::from("checksum-file"));
         }
-        if polled
+        if polled.as_ref().is_some_and(|v| !v.contains(&id))
             && AFTER_VISIBLE.contains(&id.as_str())
             && !after.iter().any(|a| a == "registry-visible")
         {
@@ -231,6 +235,7 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     ctx.cancel = context.cancel.clone();
     ctx.endpoints = context.options.endpoints.clone();
     ctx.registry_concurrency = context.options.registry_concurrency.max(1);
+    ctx.scratch_dir = context.options.scratch_dir.clone();
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
     }
