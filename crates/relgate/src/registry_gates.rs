@@ -461,6 +461,7 @@ impl Gate for RegistryVisibleGate {
                 .iter()
                 .map(|t| {
                     let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
+                    let cancel = ctx.cancel.clone();
                     Box::new(move || {
                         let within = Duration::from_secs(
                             t.rule
@@ -468,7 +469,7 @@ impl Gate for RegistryVisibleGate {
                                 .unwrap_or(DEFAULT_VISIBLE_WITHIN_SECS),
                         );
                         let c = Client::new(&t, &http).map_err(WaitError::Failed)?;
-                        c.wait(&t.rule.package, &version, poll_options(within))
+                        c.wait(&t.rule.package, &version, poll_options(within), &cancel)
                     }) as Job<Result<PublishedVersion, WaitError>>
                 })
                 .collect();

@@ -275,7 +275,13 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(run(policy, context)),
+        Ok(rt) => {
+            let report = rt.block_on(run(policy, context));
+            // Blocking registry requests of a cancelled or timed-out gate end at their own
+            // deadline; the caller does not wait for them.
+            rt.shutdown_background();
+            report
+        }
         Err(e) => Report::could_not_run(
             &policy.project.name,
             format!("cannot start the async runtime: {e}"),

@@ -17,6 +17,7 @@ mod gates;
 #[cfg(feature = "github")]
 mod github;
 mod policy;
+mod registry;
 mod relver_gates;
 mod reports;
 mod runner;
