@@ -19,6 +19,7 @@
 //! preflight + prepublish while the registries do not hold the version, then the upload step
 //! is simulated (the demo's dist is placed into the loopback registries), then postpublish +
 //! consume read back what they serve. Downloads show progress bars when stderr is a terminal.
+//! With `--json` the demo prints one JSON array holding each stage's report, in order.
 //!
 //! A folder given without a policy is checked with its own `release.toml` when it has one,
 //! else with a built-in policy: its checksum file is present and verifies every file.
@@ -199,6 +200,16 @@ fn run() -> anyhow::Result<u8> {
             for (name, url) in &run.endpoints {
                 println!("loopback registry {name}: {url}");
             }
+        }
+        if format == Format::Json {
+            // One JSON document: the stages' reports in release order.
+            let docs: Vec<String> = run
+                .stages
+                .iter()
+                .map(|(_, r)| format.render(r, false))
+                .collect();
+            println!("[{}]", docs.join(",\n"));
+            return Ok(u8::try_from(run.exit_code()).unwrap_or(2));
         }
         for (i, (label, report)) in run.stages.iter().enumerate() {
             if i == 1 && format == Format::Terminal {

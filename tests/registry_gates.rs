@@ -444,6 +444,158 @@ fn consumer_verify_rejects_served_bytes_that_break_the_registrys_claim() {
     assert_eq!(codes(g), [Code::DigestMismatch], "{g:#?}");
 }
 
+// ------------------------------------------------------------------ the loopback protocols
+
+/// One raw request to the loopback registries: status, headers (lower-cased names), body.
+fn raw(
+    addr: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let hs = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, hs, body.to_owned())
+}
+
+fn header<'h>(hs: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    hs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_loopback_registries_speak_their_protocols() {
+    let regs = uploaded();
+    let url = regs.pypi_url();
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // PEP 691: JSON when asked for, with an ETag that revalidates to 304.
+    let json = [("Accept", "application/vnd.pypi.simple.v1+json")];
+    let (st, hs, body) = raw(&addr, "GET", "/pypi/simple/relkit-demo/", &json);
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.pypi.simple.v1+json")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["meta"]["api-version"], "1.1");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    let etag = header(&hs, "etag").unwrap().to_owned();
+    let (st, _, body) = raw(
+        &addr,
+        "GET",
+        "/pypi/simple/relkit-demo/",
+        &[json[0], ("If-None-Match", &etag)],
+    );
+    assert_eq!((st, body.as_str()), (304, ""));
+    // PEP 503: a non-normalized name redirects; HTML by default.
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/simple/Relkit_Demo/", &[]);
+    assert_eq!(st, 301);
+    assert!(
+        header(&hs, "location")
+            .unwrap()
+            .ends_with("/pypi/simple/relkit-demo/")
+    );
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/simple/relkit-demo/", &[]);
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.pypi.simple.v1+html")
+    );
+    // JSON API: 404 with its error body for an unknown version.
+    let (st, _, body) = raw(&addr, "GET", "/pypi/pypi/relkit-demo/9.9.9/json", &[]);
+    assert_eq!((st, body.as_str()), (404, r#"{"message":"Not Found"}"#));
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/pypi/relkit-demo/1.2.3/json", &[]);
+    assert_eq!(st, 200);
+    assert!(header(&hs, "x-pypi-last-serial").is_some());
+
+    // crates: config.json, index lines with cksum, the download.
+    let (st, _, body) = raw(&addr, "GET", "/crates/index/config.json", &[]);
+    assert_eq!(st, 200);
+    assert!(body.contains("\"dl\""));
+    let (st, _, body) = raw(&addr, "GET", "/crates/index/re/lk/relkit-demo", &[]);
+    assert_eq!(st, 200);
+    let line: serde_json::Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    let local = std::fs::read(dist().join(CRATE)).unwrap();
+    let sha = artidigest::digest_bytes(&local, &[artidigest::Algorithm::Sha256]);
+    assert_eq!(
+        line["cksum"],
+        sha.get(artidigest::Algorithm::Sha256).unwrap().to_hex()
+    );
+    let (st, hs, _) = raw(
+        &addr,
+        "HEAD",
+        "/crates/api/v1/crates/relkit-demo/1.2.3/download",
+        &[],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-length"),
+        Some(local.len().to_string().as_str())
+    );
+    let (st, _, _) = raw(&addr, "GET", "/crates/index/no/ne/nonexistent", &[]);
+    assert_eq!(st, 404);
+
+    // npm: abbreviated and full packuments, integrity and shasum.
+    let (st, hs, body) = raw(
+        &addr,
+        "GET",
+        "/npm/relkit-demo",
+        &[("Accept", "application/vnd.npm.install-v1+json")],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.npm.install-v1+json")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let dist_doc = &doc["versions"]["1.2.3"]["dist"];
+    assert!(
+        dist_doc["integrity"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha512-")
+    );
+    assert_eq!(dist_doc["shasum"].as_str().unwrap().len(), 40);
+    assert!(doc.get("time").is_none());
+    let (_, _, body) = raw(&addr, "GET", "/npm/relkit-demo", &[]);
+    let full: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(full["time"]["1.2.3"].is_string());
+    let (st, _, body) = raw(&addr, "GET", "/npm/nope", &[]);
+    assert_eq!((st, body.as_str()), (404, r#"{"error":"Not found"}"#));
+
+    // Only GET and HEAD.
+    let (st, hs, _) = raw(&addr, "POST", "/npm/relkit-demo", &[]);
+    assert_eq!(st, 405);
+    assert_eq!(header(&hs, "allow"), Some("GET, HEAD"));
+}
+
 // ------------------------------------------------------------------ scale
 
 fn vm_hwm_kib() -> Option<u64> {
@@ -514,6 +666,11 @@ fn readback_of_twenty_registries_is_bounded_in_concurrency_and_memory() {
             b.saturating_sub(a) < 100 * 1024,
             "peak RSS grew by {} KiB",
             b - a
+        );
+        eprintln!(
+            "readback of {} files from {REGISTRIES} registries: at most {max} downloads in flight (limit {LIMIT}), peak RSS +{} KiB",
+            REGISTRIES * FILES,
+            b.saturating_sub(a)
         );
     }
     // Nothing is left behind in the scratch folder.

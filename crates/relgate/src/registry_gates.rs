@@ -749,27 +749,27 @@ impl Gate for ConsumerVerifyGate {
             });
             let release_dir = ctx.release_dir.clone();
             let policy = Arc::clone(&ctx.policy);
-            let checked = tokio::task::spawn_blocking(move || {
-                let mut out = Vec::new();
-                for (t, _, view) in views {
-                    if let Err(e) = publish_public_files(&policy, &release_dir, &view) {
-                        out.push((t.name.clone(), GateResult::error(e)));
-                        continue;
-                    }
-                    let mut r = check_signatures(&policy, &view, &signing, &tag);
-                    if let (Some(rules), Outcome::Pass) = (&policy.provenance, &r.outcome) {
-                        r = check_provenance(&policy, &view, rules, &signing, &tag);
-                    }
-                    out.push((t.name.clone(), r));
-                }
-                out
-            })
-            .await;
-            let checked = match checked {
+            // One verification per registry, on the blocking pool, bounded like the downloads.
+            let jobs: Vec<Job<(String, GateResult)>> = views
+                .into_iter()
+                .map(|(t, _, view)| {
+                    let (policy, release_dir) = (Arc::clone(&policy), release_dir.clone());
+                    let (signing, tag) = (signing.clone(), tag.clone());
+                    Box::new(move || {
+                        if let Err(e) = publish_public_files(&policy, &release_dir, &view) {
+                            return (t.name, GateResult::error(e));
+                        }
+                        let mut r = check_signatures(&policy, &view, &signing, &tag);
+                        if let (Some(rules), Outcome::Pass) = (&policy.provenance, &r.outcome) {
+                            r = check_provenance(&policy, &view, rules, &signing, &tag);
+                        }
+                        (t.name, r)
+                    }) as Job<(String, GateResult)>
+                })
+                .collect();
+            let checked = match run_blocking_all(ctx, jobs).await {
                 Ok(c) => c,
-                Err(e) => {
-                    return GateResult::error(format!("the consumer check did not finish: {e}"));
-                }
+                Err(e) => return GateResult::error(e),
             };
             let mut evidence = BTreeMap::new();
             for (registry, r) in checked {
