@@ -10,8 +10,16 @@
 //!
 //! Options: `--policy FILE`, `--release DIR`, `--source DIR` (version files and changelog),
 //! `--tag TAG`, `--commit SHA`, `--phase PHASE` (repeatable), `--json`, `--markdown`,
+//! `--registries FILE` (registry endpoints; `RELGATE_REGISTRY_<NAME>_URL` also works),
 //! `--tamper KIND` (version, changelog, checksum, asset, tag, record, traversal, signature,
-//! identity, trigger, provenance).
+//! identity, trigger, provenance, published, registry-bytes, not-visible).
+//!
+//! The demo release (no arguments, or `--tamper`) runs every phase in release order against
+//! loopback registries started in-process (a Python index, a crates sparse index, npm):
+//! preflight + prepublish while the registries do not hold the version, then the upload step
+//! is simulated (the demo's dist is placed into the loopback registries), then postpublish +
+//! consume read back what they serve. Downloads show progress bars when stderr is a terminal.
+//! With `--json` the demo prints one JSON array holding each stage's report, in order.
 //!
 //! A folder given without a policy is checked with its own `release.toml` when it has one,
 //! else with a built-in policy: its checksum file is present and verifies every file.
@@ -22,9 +30,18 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
 use anyhow::{Context, bail};
-use relgate::{Format, Phase, Policy, RunContext, RunOptions, stdout_wants_color};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use relgate::{
+    Endpoints, Event, Format, Observer, Phase, Policy, Report, RunContext, RunOptions,
+    stdout_wants_color,
+};
 use relkit::demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
+use relkit::demo_registry::run_demo;
 
 /// Names a checksum file goes by, in the order they are looked for.
 const CHECKSUM_FILES: [&str; 4] = ["SHA256SUMS", "SHA512SUMS", "checksums.txt", "CHECKSUMS"];
@@ -39,6 +56,7 @@ struct Args {
     phases: Vec<Phase>,
     format: Option<Format>,
     tamper: Option<Tamper>,
+    registries: Option<PathBuf>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -54,11 +72,12 @@ fn parse_args() -> anyhow::Result<Args> {
             "--commit" => a.commit = Some(value("--commit")?),
             "--phase" => a.phases.push(value("--phase")?.parse()?),
             "--tamper" => a.tamper = Some(value("--tamper")?.parse()?),
+            "--registries" => a.registries = Some(value("--registries")?.into()),
             "--json" => a.format = Some(Format::Json),
             "--markdown" => a.format = Some(Format::Markdown),
             "-h" | "--help" => {
                 println!(
-                    "verify_release [--policy FILE] [--release DIR] [--source DIR] [--tag TAG] [--commit SHA] [--phase PHASE]... [--json|--markdown] [--tamper KIND] [PATH]"
+                    "verify_release [--policy FILE] [--release DIR] [--source DIR] [--tag TAG] [--commit SHA] [--phase PHASE]... [--registries FILE] [--json|--markdown] [--tamper KIND] [PATH]"
                 );
                 std::process::exit(0);
             }
@@ -139,7 +158,94 @@ fn run() -> anyhow::Result<u8> {
         (policy, release)
     };
 
-    let mut ctx = RunContext::new(&release);
+    let format = args.format.unwrap_or(Format::Terminal);
+    let color = format == Format::Terminal && stdout_wants_color();
+    let mut options = RunOptions::default();
+    // Readback downloads are fsynced before they are compared; on a busy disk that costs
+    // seconds, so the demo downloads into memory-backed storage when the machine has it.
+    if let Some(dir) = std::env::var_os("RELGATE_SCRATCH_DIR")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|d| d.is_dir()))
+    {
+        options = options.scratch_dir(dir);
+    }
+    if !args.phases.is_empty() {
+        options = options.phases(args.phases.clone());
+    }
+    let bars = (format == Format::Terminal && std::io::stderr().is_terminal()).then(Bars::new);
+    let observer = bars.as_ref().map(Bars::observer);
+    let show = |label: Option<&str>, report: &Report| {
+        if format == Format::Terminal {
+            println!(
+                "policy: {}   release folder: {}   tag: {}{}",
+                policy.project.name,
+                release.display(),
+                tag.as_deref().unwrap_or("(none)"),
+                label.map(|l| format!("   [{l}]")).unwrap_or_default()
+            );
+        }
+        println!("{}", format.render(report, color));
+    };
+
+    // The demo release: every phase in release order, against loopback registries.
+    let demo_run = args.tamper.is_some() || (args.release.is_none() && args.policy.is_none());
+    if demo_run && !policy.registries.is_empty() {
+        let started = std::time::Instant::now();
+        let t = tag.clone().unwrap_or_else(|| demo.tag());
+        let run = run_demo(&policy, &release, &t, args.tamper, options, observer)?;
+        if let Some(b) = &bars {
+            b.clear();
+        }
+        if format == Format::Terminal {
+            for (name, url) in &run.endpoints {
+                println!("loopback registry {name}: {url}");
+            }
+        }
+        if format == Format::Json {
+            // One JSON document: the stages' reports in release order.
+            let docs: Vec<String> = run
+                .stages
+                .iter()
+                .map(|(_, r)| format.render(r, false))
+                .collect();
+            println!("[{}]", docs.join(",\n"));
+            return Ok(u8::try_from(run.exit_code()).unwrap_or(2));
+        }
+        for (i, (label, report)) in run.stages.iter().enumerate() {
+            if i == 1 && format == Format::Terminal {
+                println!(
+                    "upload step (simulated: the demo's dist placed into the loopback registries): {}",
+                    run.uploaded.join(", ")
+                );
+            }
+            show(Some(label), report);
+        }
+        if format == Format::Terminal {
+            let serial: u64 = run.stages.iter().map(|(_, r)| r.timings.serial_ms).sum();
+            let wall: u64 = run.stages.iter().map(|(_, r)| r.timings.wall_ms).sum();
+            println!(
+                "all stages: gates {serial} ms serial, {wall} ms concurrent; whole demo run {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        return Ok(u8::try_from(run.exit_code()).unwrap_or(2));
+    }
+
+    // A real release: endpoints from --registries and the environment.
+    let mut endpoints = Endpoints::new();
+    if let Some(file) = &args.registries {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        endpoints.merge(Endpoints::from_toml_str(
+            &text,
+            &file.display().to_string(),
+        )?);
+    }
+    endpoints.merge(Endpoints::from_vars(
+        policy.registries.keys().map(String::as_str),
+        std::env::vars(),
+    )?);
+    let mut ctx = RunContext::new(&release).options(options.endpoints(endpoints));
     if let Some(t) = &tag {
         ctx = ctx.tag(t.clone());
     }
@@ -149,20 +255,66 @@ fn run() -> anyhow::Result<u8> {
     if let Some(s) = &args.source {
         ctx = ctx.source_dir(s.clone());
     }
-    if !args.phases.is_empty() {
-        ctx = ctx.options(RunOptions::default().phases(args.phases.clone()));
+    if let Some(o) = observer {
+        ctx = ctx.on_event(o);
     }
     let report = relgate::run_blocking(&policy, ctx);
-    let format = args.format.unwrap_or(Format::Terminal);
-    let color = format == Format::Terminal && stdout_wants_color();
-    if format == Format::Terminal {
-        println!(
-            "policy: {}   release folder: {}   tag: {}",
-            policy.project.name,
-            release.display(),
-            tag.as_deref().unwrap_or("(none)")
-        );
+    if let Some(b) = &bars {
+        b.clear();
     }
-    println!("{}", format.render(&report, color));
+    show(None, &report);
     Ok(u8::try_from(report.exit_code()).unwrap_or(2))
+}
+
+/// Progress bars for downloads, driven by the run's `Progress` events (stderr only).
+struct Bars {
+    multi: MultiProgress,
+    bars: Arc<Mutex<HashMap<String, ProgressBar>>>,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        Bars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            bars: Arc::default(),
+        }
+    }
+
+    fn observer(&self) -> Observer {
+        let multi = self.multi.clone();
+        let bars = Arc::clone(&self.bars);
+        let style = ProgressStyle::with_template("{prefix:>18} {wide_msg} {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        Arc::new(move |e: &Event<'_>| {
+            if let Event::Progress {
+                gate,
+                what,
+                done,
+                total,
+            } = e
+            {
+                let mut map = bars.lock().unwrap_or_else(|p| p.into_inner());
+                let key = format!("{gate} {what}");
+                let bar = map.entry(key).or_insert_with(|| {
+                    let b = multi.add(ProgressBar::new(total.unwrap_or(0)));
+                    b.set_style(style.clone());
+                    b.set_prefix((*gate).to_owned());
+                    b.set_message((*what).to_owned());
+                    b
+                });
+                if let Some(t) = total {
+                    bar.set_length(*t);
+                }
+                bar.set_position(*done);
+            }
+        })
+    }
+
+    fn clear(&self) {
+        let map = self.bars.lock().unwrap_or_else(|p| p.into_inner());
+        for b in map.values() {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
+    }
 }

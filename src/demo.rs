@@ -9,7 +9,8 @@
 //! The demo also carries its release policy, `release.toml` (checked by `relgate`: strict tag,
 //! lockstep versions via `source/relver.toml`, changelog section, required assets, checksum
 //! file), and [`Tamper`] breaks a copy of it in one known way for tests and for
-//! `verify_release --tamper KIND`.
+//! `verify_release --tamper KIND`. Its registries (a Python index, a crates index, npm) are
+//! served from loopback by [`crate::demo_registry`].
 //!
 //! [`DemoRelease`] can also make variants (another version, tampered bytes) for tests.
 
@@ -168,6 +169,26 @@ trusted-root = "trusted_root.json"
 glob = "*.intoto.jsonl"
 predicate-type = "https://slsa.dev/provenance/v1"
 
+# Where the release is published. Endpoints are NOT here: they come from the registries
+# configuration or RELGATE_REGISTRY_<NAME>_URL (verify_release starts loopback registries).
+[registries.python-index]
+kind = "pypi"
+package = "{n}"
+artifacts = ["wheel", "sdist"]
+visible-within-secs = 2
+
+[registries.crates-index]
+kind = "cargo"
+package = "{n}"
+artifacts = ["crate"]
+visible-within-secs = 2
+
+[registries.npm-registry]
+kind = "npm"
+package = "{n}"
+artifacts = ["npm-tarball"]
+visible-within-secs = 2
+
 [gates.changelog-section]
 
 [gates.checksum-file]
@@ -179,6 +200,12 @@ after = ["tag-strict-semver", "checksum-file"]
 
 [gates.provenance-valid]
 after = ["tag-strict-semver", "checksum-file"]
+
+[gates.version-unpublished]
+after = ["tag-strict-semver"]
+
+[gates.registry-visible]
+[gates.consumer-verify]
 "#,
             n = self.name,
             issuer = attest::GITHUB_ACTIONS_ISSUER
@@ -487,18 +514,24 @@ pub enum Tamper {
     Trigger,
     /// The provenance leaves one artifact (the npm tarball) out of its subjects.
     Provenance,
+    /// A registry (the Python index) already holds the version before the release starts.
+    Published,
+    /// After the upload, a registry (the crates index) serves other bytes for the `.crate`.
+    RegistryBytes,
+    /// The upload to one registry (npm) never happens, so the version never shows up there.
+    NotVisible,
 }
 
 /// A tamper kind name that is not one of [`Tamper::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown tamper kind {0:?} (expected version, changelog, checksum, asset, tag, record, traversal, signature, identity, trigger or provenance)"
+    "unknown tamper kind {0:?} (expected version, changelog, checksum, asset, tag, record, traversal, signature, identity, trigger, provenance, published, registry-bytes or not-visible)"
 )]
 pub struct UnknownTamper(pub String);
 
 impl Tamper {
     /// Every kind.
-    pub const ALL: [Tamper; 11] = [
+    pub const ALL: [Tamper; 14] = [
         Tamper::Version,
         Tamper::Changelog,
         Tamper::Checksum,
@@ -510,6 +543,9 @@ impl Tamper {
         Tamper::Identity,
         Tamper::Trigger,
         Tamper::Provenance,
+        Tamper::Published,
+        Tamper::RegistryBytes,
+        Tamper::NotVisible,
     ];
 
     /// The kebab-case name.
@@ -526,11 +562,24 @@ impl Tamper {
             Tamper::Identity => "identity",
             Tamper::Trigger => "trigger",
             Tamper::Provenance => "provenance",
+            Tamper::Published => "published",
+            Tamper::RegistryBytes => "registry-bytes",
+            Tamper::NotVisible => "not-visible",
         }
     }
 
+    /// Whether this kind breaks the registries (see [`crate::demo_registry`]) rather than the
+    /// release folder.
+    pub fn on_registry(self) -> bool {
+        matches!(
+            self,
+            Tamper::Published | Tamper::RegistryBytes | Tamper::NotVisible
+        )
+    }
+
     /// Breaks the demo release written by `demo` in `dir` (a copy, never the committed one) and
-    /// returns the tag to run it under and a sentence saying what was broken.
+    /// returns the tag to run it under and a sentence saying what was broken. Registry kinds
+    /// leave the folder alone: [`crate::demo_registry::run_demo`] breaks the registries.
     pub fn apply(self, demo: &DemoRelease, dir: &Path) -> Result<(String, String), DemoError> {
         let read = |p: &Path| {
             fs::read(p).map_err(|source| DemoError::Io {
@@ -658,6 +707,24 @@ impl Tamper {
                     format!("dist/{name} left out of the provenance subjects"),
                 )
             }
+            Tamper::Published => (
+                tag,
+                format!("the python-index registry already holds {} {v}", demo.name),
+            ),
+            Tamper::RegistryBytes => (
+                tag,
+                format!(
+                    "after the upload the crates-index registry serves other bytes for {}-{v}.crate",
+                    demo.name
+                ),
+            ),
+            Tamper::NotVisible => (
+                tag,
+                format!(
+                    "{} {v} never uploaded to the npm-registry registry",
+                    demo.name
+                ),
+            ),
         })
     }
 }

@@ -401,7 +401,7 @@ fn sketchlog_files(v: &str) -> Vec<(String, String)> {
     ]
 }
 
-/// Needs a registry client, which this replica does not have.
+/// Needs registry endpoints, which this replica does not have.
 const SKETCHLOG_NOT_YET: &[&str] = &["version-unpublished"];
 
 #[test]
@@ -420,10 +420,18 @@ fn sketchlog_preflight_passes_and_a_go_tag_elsewhere_fails() {
             "ci-green",
         ],
     );
-    // The version-unpublished gate is still unknown (fail closed) — waived here, not passed.
-    assert_eq!(
-        report.gate("version-unpublished").unwrap().status,
-        GateStatus::Unknown
+    // Without registry endpoints version-unpublished cannot run (fail closed, naming the
+    // variable to set) — waived here, not passed.
+    let g = report.gate("version-unpublished").unwrap();
+    assert_eq!(g.status, GateStatus::Error);
+    assert!(
+        g.findings[0]
+            .finding
+            .found
+            .as_deref()
+            .unwrap_or_default()
+            .contains("RELGATE_REGISTRY_PYTHON_URL"),
+        "{g:?}"
     );
     let fields = report.gate("versions-lockstep").unwrap().evidence["fields"]
         .as_array()

@@ -2,22 +2,44 @@
 //! with exactly the expected root-cause code and nothing else (what `verify_release` shows).
 #![allow(clippy::unwrap_used, reason = "test code")]
 
-use relgate::{Action, Code, GateStatus, Policy, Report, RunContext, RunStatus};
+use relgate::{Action, Code, GateStatus, Policy, Report, RunOptions, RunStatus};
 use relkit::demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
+use relkit::demo_registry::{DemoRun, run_demo};
 
-fn run(root: &std::path::Path, tag: &str) -> Report {
+/// Every phase in release order against loopback registries, as `verify_release` does.
+fn run_all(root: &std::path::Path, tag: &str, tamper: Option<Tamper>) -> DemoRun {
     let policy = Policy::load(&root.join("release.toml")).unwrap();
-    relgate::run_blocking(&policy, RunContext::new(root.join("dist")).tag(tag))
+    run_demo(
+        &policy,
+        &root.join("dist"),
+        tag,
+        tamper,
+        RunOptions::default(),
+        None,
+    )
+    .unwrap()
+}
+
+/// The report that decided.
+fn run(root: &std::path::Path, tag: &str) -> Report {
+    run_all(root, tag, None).stages.pop().unwrap().1
 }
 
 #[test]
 fn the_demo_release_passes_every_gate_of_its_policy() {
-    let report = run(&demo_release_dir(), &DemoRelease::default().tag());
-    assert_eq!(report.decision.status, RunStatus::Allowed, "{report:#?}");
-    assert_eq!(report.exit_code(), 0);
-    let ids: Vec<(&str, GateStatus)> = report
+    let run = run_all(&demo_release_dir(), &DemoRelease::default().tag(), None);
+    assert_eq!(run.stages.len(), 2, "{run:#?}");
+    assert_eq!(run.exit_code(), 0);
+    let before = &run.stages[0].1;
+    let after = &run.stages[1].1;
+    for r in [before, after] {
+        assert_eq!(r.decision.status, RunStatus::Allowed, "{r:#?}");
+    }
+    assert_eq!(after.decision.action, Action::Announce);
+    let ids: Vec<(&str, GateStatus)> = before
         .gates
         .iter()
+        .chain(&after.gates)
         .map(|g| (g.id.as_str(), g.status))
         .collect();
     assert_eq!(
@@ -26,19 +48,52 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("tag-strict-semver", GateStatus::Pass),
             ("versions-lockstep", GateStatus::Pass),
             ("changelog-section", GateStatus::Pass),
+            ("version-unpublished", GateStatus::Pass),
             ("required-assets-present", GateStatus::Pass),
             ("checksum-file", GateStatus::Pass),
             ("signatures-valid", GateStatus::Pass),
             ("provenance-valid", GateStatus::Pass),
             ("archive-safety", GateStatus::Pass),
+            ("registry-visible", GateStatus::Pass),
+            ("registry-readback", GateStatus::Pass),
+            ("consumer-verify", GateStatus::Pass),
         ]
     );
     // Every version file of the demo was read (4 sources, package.json and friends).
-    let fields = report.gate("versions-lockstep").unwrap().evidence["fields"]
+    let fields = before.gate("versions-lockstep").unwrap().evidence["fields"]
         .as_array()
         .unwrap()
         .len();
     assert_eq!(fields, 4);
+    // Every artifact was uploaded, downloaded and found equal on its registry.
+    assert_eq!(run.uploaded.len(), 4, "{:?}", run.uploaded);
+    let files = after.gate("registry-readback").unwrap().evidence["files"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut seen: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            assert_eq!(f["outcome"], "same", "{f}");
+            (
+                f["registry"].as_str().unwrap().to_owned(),
+                f["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("crates-index".into(), "relkit-demo-1.2.3.crate".into()),
+            ("npm-registry".into(), "relkit-demo-1.2.3.tgz".into()),
+            (
+                "python-index".into(),
+                "relkit_demo-1.2.3-py3-none-any.whl".into()
+            ),
+            ("python-index".into(), "relkit_demo-1.2.3.tar.gz".into()),
+        ]
+    );
 }
 
 #[test]
@@ -48,7 +103,8 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(&demo_release_dir(), dir.path()).unwrap();
         let (tag, what) = kind.apply(&demo, dir.path()).unwrap();
-        let report = run(dir.path(), &tag);
+        let mut demo_run = run_all(dir.path(), &tag, Some(kind));
+        let report = demo_run.stages.pop().unwrap().1;
         let expected = match kind {
             Tamper::Version => Code::VersionMismatch,
             Tamper::Changelog => Code::ChangelogSectionMissing,
@@ -61,6 +117,9 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             Tamper::Identity => Code::IdentityMismatch,
             Tamper::Trigger => Code::TriggerDenied,
             Tamper::Provenance => Code::SubjectNotCovered,
+            Tamper::Published => Code::VersionAlreadyPublished,
+            Tamper::RegistryBytes => Code::RegistryBytesDiffer,
+            Tamper::NotVisible => Code::NotVisible,
             _ => unreachable!("a new tamper kind needs its expected code here"),
         };
         assert_eq!(report.root_cause_codes(), [expected], "{kind}: {what}");
@@ -72,12 +131,20 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             .map(|g| g.id.clone())
             .collect();
         assert_eq!(blocking.len(), 1, "{kind}: {blocking:?}");
-        let preflight = matches!(kind, Tamper::Version | Tamper::Changelog | Tamper::Tag);
+        let preflight = matches!(
+            kind,
+            Tamper::Version | Tamper::Changelog | Tamper::Tag | Tamper::Published
+        );
+        let postpublish = matches!(kind, Tamper::RegistryBytes | Tamper::NotVisible);
         let action = if preflight {
             Action::DoNotTag
+        } else if postpublish {
+            Action::KeepDraft
         } else {
             Action::DoNotPublish
         };
+        // Nothing is uploaded unless preflight and prepublish allowed it.
+        assert_eq!(demo_run.stages.is_empty(), !postpublish, "{kind}");
         assert_eq!(report.decision.action, action, "{kind}");
     }
 }
@@ -104,4 +171,29 @@ fn tamper_kinds_round_trip_by_name() {
         assert_eq!(k.to_string().parse::<Tamper>().unwrap(), k);
     }
     assert!("bytes".parse::<Tamper>().is_err());
+}
+
+#[test]
+fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    let p = dir.path().join("release.toml");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "[registries.python-index]\n",
+        "[registries.python-index]\nrecovery = true\n",
+    );
+    std::fs::write(&p, text).unwrap();
+    let tag = DemoRelease::default().tag();
+    let run = run_all(dir.path(), &tag, Some(Tamper::Published));
+    assert_eq!(run.exit_code(), 0, "{run:#?}");
+    let g = run.stages[0].1.gate("version-unpublished").unwrap();
+    assert_eq!(g.status, GateStatus::Pass);
+    let note = &g.notes[0];
+    assert_eq!(note.code, Code::VersionAlreadyPublished);
+    assert!(
+        note.hint.as_deref().unwrap().starts_with(
+            "recovery mode: python-index already holds relkit-demo 1.2.3; the served bytes will be verified"
+        ),
+        "{note:?}"
+    );
 }

@@ -212,6 +212,8 @@ pub struct GateContext {
     pub endpoints: Endpoints,
     /// Registry requests and downloads a gate keeps in flight at once (at least 1).
     pub registry_concurrency: usize,
+    /// Where registry gates download to (the system temporary folder when `None`).
+    pub scratch_dir: Option<PathBuf>,
     board: Arc<Mutex<BTreeMap<String, Evidence>>>,
     observer: Option<Observer>,
 }
@@ -246,6 +248,7 @@ impl GateContext {
             cancel: CancelToken::new(),
             endpoints: Endpoints::new(),
             registry_concurrency: 8,
+            scratch_dir: None,
             board: Arc::default(),
             observer: None,
         }

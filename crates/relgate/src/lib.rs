@@ -13,9 +13,11 @@
 //! Boundaries: `relgate` may depend on every other relkit crate and prints nothing; reports
 //! are rendered to strings ([`Format`]). The gates over `relver` (tag guard, lockstep versions,
 //! changelog section, tag not existing, coupled tags) are built in ([`BUILTIN_GATES`]) and wired
-//! by [`run`] for every policy that requires them. The gates of `attest` and `regclient` plug in
-//! as ordinary [`Gate`]s through [`RunContext::gate`]; until they do, a policy requiring them
-//! is blocked with `gate-unknown`.
+//! by [`run`] for every policy that requires them, as are the gates over `artidigest`, `attest`
+//! and `regclient` (registry readback, visibility, OCI platforms, consumer verification; their
+//! endpoints come from [`Endpoints`] in [`RunOptions`], never from the policy). Other gates plug
+//! in as ordinary [`Gate`]s through [`RunContext::gate`]; a required gate nobody provides is
+//! blocked with `gate-unknown`.
 //!
 //! Byte identity is [`RebuildIdentityGate`]: the policy's `[rebuild] command` (a
 //! [`CommandRebuilder`]) or an in-process [`Rebuilder`] registered with

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use regclient::crates::{PollOptions, SparseIndex};
 use regclient::npm::NpmRegistry;
@@ -14,6 +14,7 @@ use regclient::{
     FetchOptions, FetchedFile, HttpClient, Progress, PublishedFile, PublishedVersion, ReadbackError,
 };
 
+use crate::cancel::CancelToken;
 use crate::endpoints::Endpoints;
 use crate::gate::{GateContext, GateResult};
 use crate::policy::{ArtifactKind, RegistryKind, RegistryRule};
@@ -96,10 +97,12 @@ pub(crate) fn release_version(ctx: &GateContext) -> Result<String, GateResult> {
     }
 }
 
-/// The HTTP client of a registry gate.
+/// The HTTP client of a registry gate: metadata requests time out after 30 s (a registry
+/// that accepts and never answers does not hold a gate for `regclient`'s default minute).
 pub(crate) fn http_client(ctx: &GateContext) -> HttpClient {
     HttpClient::builder()
         .max_concurrency(ctx.registry_concurrency.max(1))
+        .request_timeout(Duration::from_secs(30))
         .build()
 }
 
@@ -177,8 +180,42 @@ impl Client {
         }
     }
 
-    /// Polls until the version is served, within `poll.timeout`.
+    /// Polls until the version is served, within `poll.timeout`, in slices of about a second
+    /// so that a cancelled run stops polling (the ETag cache of the client carries across
+    /// slices, so polls stay conditional).
     pub(crate) fn wait(
+        &self,
+        package: &str,
+        version: &str,
+        poll: PollOptions,
+        cancel: &CancelToken,
+    ) -> Result<PublishedVersion, WaitError> {
+        let start = Instant::now();
+        let slice = (poll.interval * 2).max(Duration::from_secs(1));
+        loop {
+            let left = poll.timeout.saturating_sub(start.elapsed());
+            let this = PollOptions {
+                interval: poll.interval,
+                timeout: left.min(slice),
+            };
+            match self.wait_once(package, version, this) {
+                Err(WaitError::NotVisible(last)) => {
+                    if cancel.is_cancelled() {
+                        return Err(WaitError::Failed(String::from("the run was cancelled")));
+                    }
+                    if start.elapsed() + poll.interval >= poll.timeout {
+                        return Err(WaitError::NotVisible(format!(
+                            "not served after {:.1} s; last poll: {last}",
+                            start.elapsed().as_secs_f64()
+                        )));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn wait_once(
         &self,
         package: &str,
         version: &str,

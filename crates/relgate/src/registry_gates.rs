@@ -237,6 +237,16 @@ enum Compared {
     LocalUnreadable(String),
 }
 
+/// A private temporary folder for downloads, in the run's scratch folder when one is set.
+fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    match &ctx.scratch_dir {
+        Some(dir) => b.tempdir_in(dir),
+        None => b.tempdir(),
+    }
+}
+
 fn sha256_of(path: &Path) -> Result<Digest, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let set = digest_reader(std::io::BufReader::new(f), &[Algorithm::Sha256])
@@ -323,10 +333,7 @@ impl Gate for RegistryReadbackGate {
                     }
                 }
             }
-            let scratch = match tempfile::Builder::new()
-                .prefix(".relgate-readback-")
-                .tempdir()
-            {
+            let scratch = match scratch_dir(ctx, ".relgate-readback-") {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
                     return GateResult::error(format!("cannot create a download folder: {e}"));
@@ -462,6 +469,7 @@ impl Gate for RegistryVisibleGate {
                 .iter()
                 .map(|t| {
                     let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
+                    let cancel = ctx.cancel.clone();
                     Box::new(move || {
                         let within = Duration::from_secs(
                             t.rule
@@ -469,7 +477,7 @@ impl Gate for RegistryVisibleGate {
                                 .unwrap_or(DEFAULT_VISIBLE_WITHIN_SECS),
                         );
                         let c = Client::new(&t, &http).map_err(WaitError::Failed)?;
-                        c.wait(&t.rule.package, &version, poll_options(within))
+                        c.wait(&t.rule.package, &version, poll_options(within), &cancel)
                     }) as Job<Result<PublishedVersion, WaitError>>
                 })
                 .collect();
@@ -661,10 +669,7 @@ impl Gate for ConsumerVerifyGate {
                 Ok(r) => r,
                 Err(r) => return r,
             };
-            let scratch = match tempfile::Builder::new()
-                .prefix(".relgate-consumer-")
-                .tempdir()
-            {
+            let scratch = match scratch_dir(ctx, ".relgate-consumer-") {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
                     return GateResult::error(format!("cannot create a download folder: {e}"));
@@ -740,29 +745,39 @@ impl Gate for ConsumerVerifyGate {
                     });
                 }
             }
+            // A registry none of whose files arrived has nothing left to verify: its
+            // failures are reported above.
+            let mut k = 0;
+            views.retain(|(_, pv, _)| {
+                let got = fetched
+                    .get(k..k + pv.files.len())
+                    .is_some_and(|done| done.iter().any(Result::is_ok));
+                k += pv.files.len();
+                got
+            });
             let release_dir = ctx.release_dir.clone();
             let policy = Arc::clone(&ctx.policy);
-            let checked = tokio::task::spawn_blocking(move || {
-                let mut out = Vec::new();
-                for (t, _, view) in views {
-                    if let Err(e) = publish_public_files(&policy, &release_dir, &view) {
-                        out.push((t.name.clone(), GateResult::error(e)));
-                        continue;
-                    }
-                    let mut r = check_signatures(&policy, &view, &signing, &tag);
-                    if let (Some(rules), Outcome::Pass) = (&policy.provenance, &r.outcome) {
-                        r = check_provenance(&policy, &view, rules, &signing, &tag);
-                    }
-                    out.push((t.name.clone(), r));
-                }
-                out
-            })
-            .await;
-            let checked = match checked {
+            // One verification per registry, on the blocking pool, bounded like the downloads.
+            let jobs: Vec<Job<(String, GateResult)>> = views
+                .into_iter()
+                .map(|(t, _, view)| {
+                    let (policy, release_dir) = (Arc::clone(&policy), release_dir.clone());
+                    let (signing, tag) = (signing.clone(), tag.clone());
+                    Box::new(move || {
+                        if let Err(e) = publish_public_files(&policy, &release_dir, &view) {
+                            return (t.name, GateResult::error(e));
+                        }
+                        let mut r = check_signatures(&policy, &view, &signing, &tag);
+                        if let (Some(rules), Outcome::Pass) = (&policy.provenance, &r.outcome) {
+                            r = check_provenance(&policy, &view, rules, &signing, &tag);
+                        }
+                        (t.name, r)
+                    }) as Job<(String, GateResult)>
+                })
+                .collect();
+            let checked = match run_blocking_all(ctx, jobs).await {
                 Ok(c) => c,
-                Err(e) => {
-                    return GateResult::error(format!("the consumer check did not finish: {e}"));
-                }
+                Err(e) => return GateResult::error(e),
             };
             let mut evidence = BTreeMap::new();
             for (registry, r) in checked {

@@ -148,7 +148,11 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let required = policy.required_gates();
     let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
     let summed = required.iter().any(|(id, _)| id == "checksum-file");
-    let polled = required.iter().any(|(id, _)| id == "registry-visible");
+    // The readback waits for visibility, unless the policy orders them the other way round.
+    let polled: Option<Vec<String>> = required
+        .iter()
+        .find(|(id, _)| id == "registry-visible")
+        .map(|(_, r)| r.after.clone());
     for (id, rule) in required {
         let mut after = rule.after.clone();
         if guarded
@@ -163,7 +167,7 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
         {
             after.push(String::from("checksum-file"));
         }
-        if polled
+        if polled.as_ref().is_some_and(|v| !v.contains(&id))
             && AFTER_VISIBLE.contains(&id.as_str())
             && !after.iter().any(|a| a == "registry-visible")
         {
@@ -248,6 +252,7 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     ctx.cancel = context.cancel.clone();
     ctx.endpoints = context.options.endpoints.clone();
     ctx.registry_concurrency = context.options.registry_concurrency.max(1);
+    ctx.scratch_dir = context.options.scratch_dir.clone();
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
     }
@@ -287,7 +292,13 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(run(policy, context)),
+        Ok(rt) => {
+            let report = rt.block_on(run(policy, context));
+            // Blocking registry requests of a cancelled or timed-out gate end at their own
+            // deadline; the caller does not wait for them.
+            rt.shutdown_background();
+            report
+        }
         Err(e) => Report::could_not_run(
             &policy.project.name,
             format!("cannot start the async runtime: {e}"),

@@ -33,6 +33,9 @@ pub struct RunOptions {
     /// Registry requests and downloads in flight at once, across every file and registry
     /// of a gate (at least 1).
     pub registry_concurrency: usize,
+    /// Where registry gates download to (each in its own temporary folder, removed after);
+    /// the system temporary folder when `None`.
+    pub scratch_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -43,6 +46,7 @@ impl Default for RunOptions {
             phases: Vec::new(),
             endpoints: Endpoints::new(),
             registry_concurrency: 8,
+            scratch_dir: None,
         }
     }
 }
@@ -69,6 +73,12 @@ impl RunOptions {
     /// Sets how many registry requests and downloads a gate keeps in flight at once.
     pub fn registry_concurrency(mut self, n: usize) -> Self {
         self.registry_concurrency = n;
+        self
+    }
+
+    /// Downloads into temporary folders under `dir` instead of the system temporary folder.
+    pub fn scratch_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.scratch_dir = Some(dir.into());
         self
     }
 

@@ -21,6 +21,7 @@ mod github;
 mod oci_tags;
 mod policy;
 mod rebuild;
+mod registry;
 mod relver_gates;
 mod reports;
 mod runner;

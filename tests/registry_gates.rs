@@ -1,0 +1,952 @@
+//! relgate's registry gates against the loopback registries of `relkit::demo_registry` (a
+//! Python index, a crates sparse index, npm): each gate passes on an honest registry and fails
+//! with exactly its code for each kind of breakage; readback is bounded in concurrency and
+//! memory over 20 registries' worth of files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use relgate::{
+    Code, Endpoints, Event, GateReport, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+};
+use relkit::demo::{DemoRelease, demo_release_dir};
+use relkit::demo_registry::{DemoKind, DemoRegistries, endpoints_for, upload};
+
+const VERSION: &str = "1.2.3";
+const WHEEL: &str = "relkit_demo-1.2.3-py3-none-any.whl";
+const SDIST: &str = "relkit_demo-1.2.3.tar.gz";
+const CRATE: &str = "relkit-demo-1.2.3.crate";
+const TGZ: &str = "relkit-demo-1.2.3.tgz";
+
+fn demo_policy() -> Policy {
+    Policy::load(&demo_release_dir().join("release.toml")).unwrap()
+}
+
+fn dist() -> std::path::PathBuf {
+    demo_release_dir().join("dist")
+}
+
+/// Runs only `gate` (with the demo policy's registries) in `phase`.
+fn run_gate(policy: &Policy, regs: &DemoRegistries, phase: Phase, gate: &str) -> Report {
+    run_gate_with(policy, endpoints_for(policy, regs), phase, gate, None)
+}
+
+fn run_gate_with(
+    policy: &Policy,
+    endpoints: Endpoints,
+    phase: Phase,
+    gate: &str,
+    observer: Option<relgate::Observer>,
+) -> Report {
+    // Keep the registries and signing of the demo policy, require only `gate`.
+    let mut p = policy.clone();
+    p.tag = None;
+    p.versions = None;
+    p.checksums = None;
+    p.provenance = if gate == "consumer-verify" {
+        policy.provenance.clone()
+    } else {
+        None
+    };
+    p.signing = if gate == "consumer-verify" {
+        policy.signing.clone()
+    } else {
+        None
+    };
+    p.release.required_assets.clear();
+    p.gates.retain(|id, _| id == gate);
+    for rule in p.gates.values_mut() {
+        rule.after.clear();
+    }
+    if !p.gates.contains_key(gate) {
+        let mut q = Policy::from_toml_str(
+            &format!("[project]\nname = \"x\"\n[gates.{gate}]\n"),
+            "x.toml",
+        )
+        .unwrap();
+        p.gates.append(&mut q.gates);
+    }
+    let mut ctx = RunContext::new(dist())
+        .tag(DemoRelease::default().tag())
+        .options(RunOptions::default().endpoints(endpoints).phases([phase]));
+    if let Some(o) = observer {
+        ctx = ctx.on_event(o);
+    }
+    relgate::run_blocking(&p, ctx)
+}
+
+fn gate<'r>(r: &'r Report, id: &str) -> &'r GateReport {
+    r.gate(id)
+        .unwrap_or_else(|| panic!("no gate {id} in {r:#?}"))
+}
+
+fn codes(g: &GateReport) -> Vec<Code> {
+    g.findings.iter().map(|f| f.finding.code).collect()
+}
+
+fn uploaded() -> DemoRegistries {
+    let regs = DemoRegistries::start().unwrap();
+    upload(&regs, &demo_policy(), &dist(), VERSION, &[]).unwrap();
+    regs
+}
+
+// ------------------------------------------------------------------ version-unpublished
+
+#[test]
+fn version_unpublished_passes_on_registries_without_the_version() {
+    let regs = DemoRegistries::start().unwrap();
+    // Another version is there: only the release version counts.
+    regs.publish(
+        DemoKind::Npm,
+        "relkit-demo",
+        "1.2.2",
+        "relkit-demo-1.2.2.tgz",
+        b"old".to_vec(),
+    );
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Preflight,
+        "version-unpublished",
+    );
+    let g = gate(&r, "version-unpublished");
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    let states: Vec<&str> = g.evidence["registries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["absent", "absent", "absent"]);
+}
+
+#[test]
+fn version_unpublished_demands_a_patch_bump_when_a_registry_holds_the_version() {
+    let regs = DemoRegistries::start().unwrap();
+    regs.publish(
+        DemoKind::Crates,
+        "relkit-demo",
+        VERSION,
+        CRATE,
+        b"crate".to_vec(),
+    );
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Preflight,
+        "version-unpublished",
+    );
+    let g = gate(&r, "version-unpublished");
+    assert_eq!(codes(g), [Code::VersionAlreadyPublished]);
+    let f = &g.findings[0].finding;
+    assert_eq!(f.subject, "crates-index: relkit-demo 1.2.3");
+    assert!(
+        f.hint
+            .as_deref()
+            .unwrap()
+            .contains("bump the patch version (to 1.2.4)"),
+        "{f:?}"
+    );
+    assert_eq!(r.root_cause_codes(), [Code::VersionAlreadyPublished]);
+}
+
+#[test]
+fn version_unpublished_in_recovery_mode_passes_with_a_note() {
+    let regs = DemoRegistries::start().unwrap();
+    regs.publish(DemoKind::Npm, "relkit-demo", VERSION, TGZ, b"tgz".to_vec());
+    let mut p = demo_policy();
+    p.registries.get_mut("npm-registry").unwrap().recovery = true;
+    let r = run_gate(&p, &regs, Phase::Preflight, "version-unpublished");
+    let g = gate(&r, "version-unpublished");
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert_eq!(g.notes.len(), 1);
+    assert!(g.notes[0].hint.as_deref().unwrap().starts_with(
+        "recovery mode: npm-registry already holds relkit-demo 1.2.3; the served bytes will be verified instead of uploading"
+    ));
+}
+
+#[test]
+fn a_registry_without_an_endpoint_fails_closed_naming_the_variable() {
+    let regs = DemoRegistries::start().unwrap();
+    let mut e = endpoints_for(&demo_policy(), &regs);
+    let mut partial = Endpoints::new();
+    for n in ["python-index", "npm-registry"] {
+        partial.insert(n, e.get(n).unwrap()).unwrap();
+    }
+    e = partial;
+    let r = run_gate_with(
+        &demo_policy(),
+        e,
+        Phase::Preflight,
+        "version-unpublished",
+        None,
+    );
+    let g = gate(&r, "version-unpublished");
+    assert_eq!(g.status, GateStatus::Error);
+    let found = g.findings[0].finding.found.clone().unwrap_or_default();
+    assert!(
+        found.contains("\"crates-index\"") && found.contains("RELGATE_REGISTRY_CRATES_INDEX_URL"),
+        "{found}"
+    );
+}
+
+#[test]
+fn an_unreachable_registry_is_an_error_not_a_pass() {
+    let regs = DemoRegistries::start().unwrap();
+    let mut e = endpoints_for(&demo_policy(), &regs);
+    // A port nothing listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/npm/", dead.local_addr().unwrap());
+    drop(dead);
+    e.insert("npm-registry", &url).unwrap();
+    let r = run_gate_with(
+        &demo_policy(),
+        e,
+        Phase::Preflight,
+        "version-unpublished",
+        None,
+    );
+    let g = gate(&r, "version-unpublished");
+    assert_eq!(codes(g), [Code::GateError]);
+    assert!(g.findings[0].finding.subject.starts_with("npm-registry"));
+}
+
+// ------------------------------------------------------------------ registry-readback
+
+#[test]
+fn readback_passes_when_every_registry_serves_the_local_bytes_and_reports_progress() {
+    let regs = uploaded();
+    type Seen = Arc<Mutex<Vec<(String, u64, Option<u64>)>>>;
+    let events: Seen = Arc::default();
+    let sink = Arc::clone(&events);
+    let observer: relgate::Observer = Arc::new(move |e: &Event<'_>| {
+        if let Event::Progress {
+            what, done, total, ..
+        } = e
+        {
+            sink.lock()
+                .unwrap()
+                .push(((*what).to_owned(), *done, *total));
+        }
+    });
+    let p = demo_policy();
+    let r = run_gate_with(
+        &p,
+        endpoints_for(&p, &regs),
+        Phase::Postpublish,
+        "registry-readback",
+        Some(observer),
+    );
+    let g = gate(&r, "registry-readback");
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    let files = g.evidence["files"].as_array().unwrap();
+    assert_eq!(files.len(), 4);
+    for f in files {
+        let name = f["name"].as_str().unwrap();
+        let local = std::fs::read(dist().join(name)).unwrap();
+        assert_eq!(f["size"], local.len() as u64, "{f}");
+        assert_eq!(f["outcome"], "same");
+    }
+    // Each download ended with all its bytes reported.
+    let events = events.lock().unwrap();
+    for (registry, name) in [
+        ("python-index", WHEEL),
+        ("python-index", SDIST),
+        ("crates-index", CRATE),
+        ("npm-registry", TGZ),
+    ] {
+        let what = format!("{registry}/{name}");
+        let size = std::fs::metadata(dist().join(name)).unwrap().len();
+        let last = events
+            .iter()
+            .rev()
+            .find(|(w, _, _)| *w == what)
+            .unwrap_or_else(|| panic!("no progress for {what}"));
+        assert_eq!((last.1, last.2), (size, Some(size)), "{what}");
+    }
+}
+
+#[test]
+fn readback_reports_other_bytes_served_consistently() {
+    let regs = uploaded();
+    assert_eq!(regs.replace_bytes(TGZ, b"not the release"), 1);
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Postpublish,
+        "registry-readback",
+    );
+    let g = gate(&r, "registry-readback");
+    assert_eq!(codes(g), [Code::RegistryBytesDiffer]);
+    let f = &g.findings[0].finding;
+    assert_eq!(f.subject, format!("{TGZ} on npm-registry"));
+    assert!(f.expected.as_deref().unwrap().starts_with("local sha256:"));
+    assert!(f.found.as_deref().unwrap().starts_with("served sha256:"));
+}
+
+#[test]
+fn readback_reports_served_bytes_that_differ_from_the_registrys_claim() {
+    let regs = uploaded();
+    let mut other = std::fs::read(dist().join(WHEEL)).unwrap();
+    other[10] ^= 1;
+    assert_eq!(regs.corrupt(WHEEL, &other), 1);
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Postpublish,
+        "registry-readback",
+    );
+    let g = gate(&r, "registry-readback");
+    assert_eq!(codes(g), [Code::DigestMismatch], "{g:#?}");
+    assert_eq!(
+        g.findings[0].finding.subject,
+        format!("{WHEEL} on python-index")
+    );
+}
+
+#[test]
+fn readback_reports_a_missing_version_and_a_missing_file() {
+    let regs = DemoRegistries::start().unwrap();
+    let p = demo_policy();
+    // Only the wheel reached the Python index; the crates index got nothing.
+    regs.publish(
+        DemoKind::Pypi,
+        "relkit-demo",
+        VERSION,
+        WHEEL,
+        std::fs::read(dist().join(WHEEL)).unwrap(),
+    );
+    regs.publish(
+        DemoKind::Npm,
+        "relkit-demo",
+        VERSION,
+        TGZ,
+        std::fs::read(dist().join(TGZ)).unwrap(),
+    );
+    let r = run_gate(&p, &regs, Phase::Postpublish, "registry-readback");
+    let g = gate(&r, "registry-readback");
+    assert_eq!(
+        codes(g),
+        [Code::RegistryFileMissing, Code::RegistryFileMissing],
+        "{g:#?}"
+    );
+    let subjects: Vec<&str> = g
+        .findings
+        .iter()
+        .map(|f| f.finding.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "crates-index: relkit-demo 1.2.3",
+            &format!("{SDIST} on python-index")
+        ]
+    );
+}
+
+// ------------------------------------------------------------------ registry-visible
+
+#[test]
+fn visible_passes_at_once_when_served() {
+    let regs = uploaded();
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Postpublish,
+        "registry-visible",
+    );
+    assert_eq!(gate(&r, "registry-visible").status, GateStatus::Pass);
+}
+
+#[test]
+fn not_visible_after_the_deadline_with_the_diagnosis_and_conditional_polls() {
+    let regs = DemoRegistries::start().unwrap();
+    let mut p = demo_policy();
+    for r in p.registries.values_mut() {
+        r.visible_within_secs = Some(1);
+    }
+    // The Python index knows the project, but not this version; the others nothing.
+    regs.publish(
+        DemoKind::Pypi,
+        "relkit-demo",
+        "1.2.2",
+        "relkit_demo-1.2.2.tar.gz",
+        b"old".to_vec(),
+    );
+    let started = std::time::Instant::now();
+    let r = run_gate(&p, &regs, Phase::Postpublish, "registry-visible");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "polls ran past the deadline"
+    );
+    let g = gate(&r, "registry-visible");
+    assert_eq!(codes(g), [Code::NotVisible; 3], "{g:#?}");
+    let py = g
+        .findings
+        .iter()
+        .find(|f| f.finding.subject.starts_with("python-index"))
+        .unwrap();
+    assert!(
+        py.finding
+            .found
+            .as_deref()
+            .unwrap()
+            .contains("lists no file for 1.2.3"),
+        "{py:?}"
+    );
+    assert!(
+        regs.stats().not_modified() > 0,
+        "polls must be conditional (ETag / 304)"
+    );
+}
+
+// ------------------------------------------------------------------ consumer-verify
+
+#[test]
+fn consumer_verify_passes_on_the_served_bytes() {
+    let regs = uploaded();
+    let r = run_gate(&demo_policy(), &regs, Phase::Consume, "consumer-verify");
+    let g = gate(&r, "consumer-verify");
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert_eq!(g.evidence["registries"].as_object().unwrap().len(), 3);
+}
+
+#[test]
+fn consumer_verify_rejects_served_bytes_the_signatures_do_not_cover() {
+    let regs = uploaded();
+    let mut other = std::fs::read(dist().join(CRATE)).unwrap();
+    other.extend_from_slice(b"\0appended");
+    regs.replace_bytes(CRATE, &other);
+    let r = run_gate(&demo_policy(), &regs, Phase::Consume, "consumer-verify");
+    let g = gate(&r, "consumer-verify");
+    assert_eq!(codes(g), [Code::SignatureInvalid], "{g:#?}");
+    assert!(
+        g.findings[0]
+            .finding
+            .subject
+            .contains("(as served by crates-index)")
+    );
+}
+
+#[test]
+fn consumer_verify_rejects_served_bytes_that_break_the_registrys_claim() {
+    let regs = uploaded();
+    regs.corrupt(TGZ, b"truncated");
+    let r = run_gate(&demo_policy(), &regs, Phase::Consume, "consumer-verify");
+    let g = gate(&r, "consumer-verify");
+    assert_eq!(codes(g), [Code::DigestMismatch], "{g:#?}");
+}
+
+// ------------------------------------------------------------------ the loopback protocols
+
+/// One raw request to the loopback registries: status, headers (lower-cased names), body.
+fn raw(
+    addr: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let hs = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, hs, body.to_owned())
+}
+
+fn header<'h>(hs: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    hs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_loopback_registries_speak_their_protocols() {
+    let regs = uploaded();
+    let url = regs.pypi_url();
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // PEP 691: JSON when asked for, with an ETag that revalidates to 304.
+    let json = [("Accept", "application/vnd.pypi.simple.v1+json")];
+    let (st, hs, body) = raw(&addr, "GET", "/pypi/simple/relkit-demo/", &json);
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.pypi.simple.v1+json")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["meta"]["api-version"], "1.1");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    let etag = header(&hs, "etag").unwrap().to_owned();
+    let (st, _, body) = raw(
+        &addr,
+        "GET",
+        "/pypi/simple/relkit-demo/",
+        &[json[0], ("If-None-Match", &etag)],
+    );
+    assert_eq!((st, body.as_str()), (304, ""));
+    // PEP 503: a non-normalized name redirects; HTML by default.
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/simple/Relkit_Demo/", &[]);
+    assert_eq!(st, 301);
+    assert!(
+        header(&hs, "location")
+            .unwrap()
+            .ends_with("/pypi/simple/relkit-demo/")
+    );
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/simple/relkit-demo/", &[]);
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.pypi.simple.v1+html")
+    );
+    // JSON API: 404 with its error body for an unknown version.
+    let (st, _, body) = raw(&addr, "GET", "/pypi/pypi/relkit-demo/9.9.9/json", &[]);
+    assert_eq!((st, body.as_str()), (404, r#"{"message":"Not Found"}"#));
+    let (st, hs, _) = raw(&addr, "GET", "/pypi/pypi/relkit-demo/1.2.3/json", &[]);
+    assert_eq!(st, 200);
+    assert!(header(&hs, "x-pypi-last-serial").is_some());
+
+    // crates: config.json, index lines with cksum, the download.
+    let (st, _, body) = raw(&addr, "GET", "/crates/index/config.json", &[]);
+    assert_eq!(st, 200);
+    assert!(body.contains("\"dl\""));
+    let (st, _, body) = raw(&addr, "GET", "/crates/index/re/lk/relkit-demo", &[]);
+    assert_eq!(st, 200);
+    let line: serde_json::Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    let local = std::fs::read(dist().join(CRATE)).unwrap();
+    let sha = artidigest::digest_bytes(&local, &[artidigest::Algorithm::Sha256]);
+    assert_eq!(
+        line["cksum"],
+        sha.get(artidigest::Algorithm::Sha256).unwrap().to_hex()
+    );
+    let (st, hs, _) = raw(
+        &addr,
+        "HEAD",
+        "/crates/api/v1/crates/relkit-demo/1.2.3/download",
+        &[],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-length"),
+        Some(local.len().to_string().as_str())
+    );
+    let (st, _, _) = raw(&addr, "GET", "/crates/index/no/ne/nonexistent", &[]);
+    assert_eq!(st, 404);
+
+    // npm: abbreviated and full packuments, integrity and shasum.
+    let (st, hs, body) = raw(
+        &addr,
+        "GET",
+        "/npm/relkit-demo",
+        &[("Accept", "application/vnd.npm.install-v1+json")],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-type"),
+        Some("application/vnd.npm.install-v1+json")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let dist_doc = &doc["versions"]["1.2.3"]["dist"];
+    assert!(
+        dist_doc["integrity"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha512-")
+    );
+    assert_eq!(dist_doc["shasum"].as_str().unwrap().len(), 40);
+    assert!(doc.get("time").is_none());
+    let (_, _, body) = raw(&addr, "GET", "/npm/relkit-demo", &[]);
+    let full: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(full["time"]["1.2.3"].is_string());
+    let (st, _, body) = raw(&addr, "GET", "/npm/nope", &[]);
+    assert_eq!((st, body.as_str()), (404, r#"{"error":"Not found"}"#));
+
+    // Only GET and HEAD.
+    let (st, hs, _) = raw(&addr, "POST", "/npm/relkit-demo", &[]);
+    assert_eq!(st, 405);
+    assert_eq!(header(&hs, "allow"), Some("GET, HEAD"));
+}
+
+// ------------------------------------------------------------------ scale
+
+fn vm_hwm_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// 20 registries each serving the release's 25 wheels: 500 downloads, at most the configured
+/// number in flight, with bounded memory.
+#[test]
+fn readback_of_twenty_registries_is_bounded_in_concurrency_and_memory() {
+    const REGISTRIES: usize = 20;
+    const FILES: usize = 25;
+    const LIMIT: usize = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = String::from(
+        "[project]\nname = \"bulk\"\n[[artifacts]]\nglob = \"*.whl\"\nkind = \"wheel\"\n",
+    );
+    for i in 0..REGISTRIES {
+        policy.push_str(&format!("[registries.index-{i:02}]\nkind = \"pypi\"\npackage = \"bulk-{i:02}\"\nartifacts = [\"wheel\"]\n"));
+    }
+    let policy = Policy::from_toml_str(&policy, "release.toml").unwrap();
+    let regs = DemoRegistries::start().unwrap();
+    for f in 0..FILES {
+        let name = format!("bulk-1.0.0-{f}-py3-none-any.whl");
+        let bytes: Vec<u8> = (0..64 * 1024)
+            .map(|b| ((b * 31 + f * 7) % 251) as u8)
+            .collect();
+        std::fs::write(dir.path().join(&name), &bytes).unwrap();
+        for i in 0..REGISTRIES {
+            regs.publish(
+                DemoKind::Pypi,
+                &format!("bulk-{i:02}"),
+                "1.0.0",
+                &name,
+                bytes.clone(),
+            );
+        }
+    }
+    regs.slow_downloads(Duration::from_millis(5));
+    let before = vm_hwm_kib();
+    let scratch = tempfile::tempdir_in(if Path::new("/dev/shm").is_dir() {
+        "/dev/shm"
+    } else {
+        "/tmp"
+    })
+    .unwrap();
+    let ctx = RunContext::new(dir.path()).tag("v1.0.0").options(
+        RunOptions::default()
+            .endpoints(endpoints_for(&policy, &regs))
+            .registry_concurrency(LIMIT)
+            .scratch_dir(scratch.path())
+            .phases([Phase::Postpublish]),
+    );
+    let r = relgate::run_blocking(&policy, ctx);
+    let g = gate(&r, "registry-readback");
+    assert_eq!(g.status, GateStatus::Pass, "{:#?}", g.findings.first());
+    assert_eq!(
+        g.evidence["files"].as_array().unwrap().len(),
+        REGISTRIES * FILES
+    );
+    let max = regs.stats().max_in_flight();
+    assert!(max <= LIMIT, "{max} downloads in flight, limit {LIMIT}");
+    assert!(max >= 2, "downloads did not overlap ({max})");
+    if let (Some(a), Some(b)) = (before, vm_hwm_kib()) {
+        assert!(
+            b.saturating_sub(a) < 100 * 1024,
+            "peak RSS grew by {} KiB",
+            b - a
+        );
+        eprintln!(
+            "readback of {} files from {REGISTRIES} registries: at most {max} downloads in flight (limit {LIMIT}), peak RSS +{} KiB",
+            REGISTRIES * FILES,
+            b.saturating_sub(a)
+        );
+    }
+    // Nothing is left behind in the scratch folder.
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+}
+
+// ------------------------------------------------------------------ oci-platforms (real registry)
+
+mod oci {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use relgate::{Code, Endpoints, GateStatus, Phase, Policy, RunContext, RunOptions};
+    use serde_json::{Value, json};
+
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    /// The Debian `docker-registry` (distribution 2.8), or: fail under `CI=true`, skip loudly.
+    fn registry_bin() -> Option<PathBuf> {
+        let path = std::env::var_os("RELKIT_DOCKER_REGISTRY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/usr/bin/docker-registry"));
+        if path.exists() {
+            return Some(path);
+        }
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "docker-registry not found at {} (CI=true requires it)",
+            path.display()
+        );
+        eprintln!("SKIPPED: docker-registry not found at {}", path.display());
+        None
+    }
+
+    struct Registry {
+        child: std::process::Child,
+        addr: String,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Registry {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start(bin: &std::path::Path) -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(bin)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut r = Registry {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let start = std::time::Instant::now();
+        while request(&r.addr, "GET", "/v2/", None, &[]).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "docker-registry did not come up"
+            );
+            if let Ok(Some(s)) = r.child.try_wait() {
+                panic!("docker-registry exited with {s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        r
+    }
+
+    /// One HTTP/1.1 request; returns the status and the `Location` header.
+    fn request(
+        addr: &str,
+        method: &str,
+        target: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<(u16, Option<String>)> {
+        let mut s = TcpStream::connect(addr)?;
+        let mut head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(ct) = content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes())?;
+        s.write_all(body)?;
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp)?;
+        let text = String::from_utf8_lossy(&resp);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let location = text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.trim().to_owned())
+        });
+        Ok((status, location))
+    }
+
+    fn sha256(b: &[u8]) -> String {
+        artidigest::digest_bytes(b, &[artidigest::Algorithm::Sha256])
+            .get(artidigest::Algorithm::Sha256)
+            .unwrap()
+            .to_string()
+    }
+
+    fn blob(addr: &str, repo: &str, bytes: &[u8]) -> Value {
+        let (status, loc) = request(
+            addr,
+            "POST",
+            &format!("/v2/{repo}/blobs/uploads/"),
+            None,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(status, 202);
+        let loc = loc.unwrap();
+        let path = loc
+            .split_once(addr)
+            .map_or(loc.clone(), |(_, p)| p.to_owned());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let d = sha256(bytes);
+        let (status, _) = request(
+            addr,
+            "PUT",
+            &format!("{path}{sep}digest={d}"),
+            Some("application/octet-stream"),
+            bytes,
+        )
+        .unwrap();
+        assert_eq!(status, 201, "blob upload");
+        json!({"digest": d, "size": bytes.len()})
+    }
+
+    fn manifest(addr: &str, repo: &str, reference: Option<&str>, m: &Value) -> Value {
+        let bytes = serde_json::to_vec(m).unwrap();
+        let d = sha256(&bytes);
+        let mt = m["mediaType"].as_str().unwrap();
+        let r = reference.map_or_else(|| d.clone(), str::to_owned);
+        let (status, _) = request(
+            addr,
+            "PUT",
+            &format!("/v2/{repo}/manifests/{r}"),
+            Some(mt),
+            &bytes,
+        )
+        .unwrap();
+        assert_eq!(status, 201, "manifest {r}");
+        json!({"mediaType": mt, "digest": d, "size": bytes.len()})
+    }
+
+    fn image(addr: &str, repo: &str, arch: &str) -> Value {
+        let config = blob(addr, repo, format!("{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}").as_bytes());
+        let layer = blob(addr, repo, format!("layer for {arch}").as_bytes());
+        manifest(
+            addr,
+            repo,
+            None,
+            &json!({"schemaVersion": 2, "mediaType": MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"]},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer["digest"], "size": layer["size"]}]}),
+        )
+    }
+
+    /// Pushes `team/app:1.2.3` as an index of `archs`; signs it with a cosign `.sig` tag.
+    fn push_release(addr: &str, archs: &[&str], signed: bool) {
+        let repo = "team/app";
+        let manifests: Vec<Value> = archs
+            .iter()
+            .map(|a| {
+                let mut d = image(addr, repo, a);
+                d["platform"] = json!({"os": "linux", "architecture": a});
+                d
+            })
+            .collect();
+        let index = manifest(
+            addr,
+            repo,
+            Some("1.2.3"),
+            &json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": manifests}),
+        );
+        if signed {
+            let empty = blob(addr, repo, b"{}");
+            let sig = blob(addr, repo, b"cosign signature payload");
+            let hex = index["digest"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("sha256:")
+                .to_owned();
+            manifest(
+                addr,
+                repo,
+                Some(&format!("sha256-{hex}.sig")),
+                &json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": empty["digest"], "size": empty["size"]},
+                "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": sig["digest"], "size": sig["size"],
+                    "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQ=="}}]}),
+            );
+        }
+    }
+
+    fn check(addr: &str) -> relgate::Report {
+        let policy = Policy::from_toml_str(
+            "[project]\nname = \"app\"\n[registries.images]\nkind = \"oci\"\npackage = \"team/app\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\nsigned = true\n[gates.oci-platforms]\n",
+            "release.toml",
+        )
+        .unwrap();
+        let mut e = Endpoints::new();
+        e.insert("images", &format!("http://{addr}/")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        relgate::run_blocking(
+            &policy,
+            RunContext::new(dir.path()).tag("v1.2.3").options(
+                RunOptions::default()
+                    .endpoints(e)
+                    .phases([Phase::Postpublish]),
+            ),
+        )
+    }
+
+    #[test]
+    fn oci_platforms_and_signature_on_a_real_registry() {
+        let Some(bin) = registry_bin() else { return };
+        // Both platforms, signed: pass.
+        let ok = start(&bin);
+        push_release(&ok.addr, &["amd64", "arm64"], true);
+        let r = check(&ok.addr);
+        let g = r.gate("oci-platforms").unwrap();
+        assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+        assert_eq!(g.evidence["images"][0]["signature"], "sig-tag");
+
+        // arm64 missing: exactly platform-missing.
+        let partial = start(&bin);
+        push_release(&partial.addr, &["amd64"], true);
+        let r = check(&partial.addr);
+        let g = r.gate("oci-platforms").unwrap();
+        let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
+        assert_eq!(codes, [Code::PlatformMissing]);
+        assert!(g.findings[0].finding.subject.ends_with("linux/arm64"));
+
+        // Not signed: exactly signature-missing.
+        let unsigned = start(&bin);
+        push_release(&unsigned.addr, &["amd64", "arm64"], false);
+        let r = check(&unsigned.addr);
+        let g = r.gate("oci-platforms").unwrap();
+        let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
+        assert_eq!(codes, [Code::SignatureMissing], "{g:#?}");
+    }
+}
