@@ -910,7 +910,6 @@ pub fn run_demo_on(
 ) -> Result<DemoRun, DemoRunError> {
     use crate::demo::Tamper;
     use relgate::Phase;
-    let regs = regs;
     let endpoints = endpoints_for(policy, regs);
     let version = policy
         .tag
