@@ -72,6 +72,7 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
     ChangelogSectionGate::ID,
     TagNotExistingGate::ID,
     CoupledTagsGate::ID,
+    VersionUnpublishedGate::ID,
 ];
 
 /// The gates that read artifacts the checksum file covers: they run after `checksum-file`
