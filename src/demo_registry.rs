@@ -228,6 +228,15 @@ impl DemoRegistries {
         files.push(file);
     }
 
+    /// Whether `package` `version` has any file on `kind`.
+    pub fn holds(&self, kind: DemoKind, package: &str, version: &str) -> bool {
+        self.lock()
+            .packages
+            .get(&(kind, package.to_owned()))
+            .and_then(|v| v.get(version))
+            .is_some_and(|f| !f.is_empty())
+    }
+
     /// Replaces the bytes of `file_name` everywhere it is published, metadata included (the
     /// registry consistently serves other bytes than the release's). Returns how many files
     /// were replaced.
@@ -880,13 +889,28 @@ pub fn run_demo(
     options: relgate::RunOptions,
     observer: Option<relgate::Observer>,
 ) -> Result<DemoRun, DemoRunError> {
-    use crate::demo::Tamper;
-    use relgate::Phase;
     let regs = DemoRegistries::start().map_err(|source| DemoRunError::Io {
         what: String::from("cannot start the loopback registries"),
         source,
     })?;
-    let endpoints = endpoints_for(policy, &regs);
+    run_demo_on(&regs, policy, release_dir, tag, tamper, options, observer)
+}
+
+/// [`run_demo`] on registries the caller started (and may have filled beforehand). The upload
+/// step skips a registry in recovery mode (`recovery = true`) that already holds the version:
+/// what it serves is verified instead.
+pub fn run_demo_on(
+    regs: &DemoRegistries,
+    policy: &relgate::Policy,
+    release_dir: &std::path::Path,
+    tag: &str,
+    tamper: Option<crate::demo::Tamper>,
+    options: relgate::RunOptions,
+    observer: Option<relgate::Observer>,
+) -> Result<DemoRun, DemoRunError> {
+    use crate::demo::Tamper;
+    use relgate::Phase;
+    let endpoints = endpoints_for(policy, regs);
     let version = policy
         .tag
         .as_ref()
@@ -909,7 +933,7 @@ pub fn run_demo(
             .filter(|(_, r)| r.kind != relgate::RegistryKind::Pypi)
             .map(|(n, _)| n.as_str())
             .collect();
-        upload(&regs, policy, release_dir, &version, &others)?;
+        upload(regs, policy, release_dir, &version, &others)?;
     }
     let wanted = |p: Phase| options.phases.is_empty() || options.phases.contains(&p);
     let stage =
@@ -941,16 +965,18 @@ pub fn run_demo(
     if after.is_empty() {
         return Ok(run);
     }
-    let skip: Vec<&str> = match tamper {
-        Some(Tamper::NotVisible) => policy
-            .registries
-            .iter()
-            .filter(|(_, r)| r.kind == relgate::RegistryKind::Npm)
-            .map(|(n, _)| n.as_str())
-            .collect(),
-        _ => Vec::new(),
-    };
-    run.uploaded = upload(&regs, policy, release_dir, &version, &skip)?;
+    let skip: Vec<&str> = policy
+        .registries
+        .iter()
+        .filter(|(_, r)| {
+            let recovered = r.recovery
+                && demo_kind(r.kind).is_some_and(|k| regs.holds(k, &r.package, &version));
+            let hidden = tamper == Some(Tamper::NotVisible) && r.kind == relgate::RegistryKind::Npm;
+            recovered || hidden
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    run.uploaded = upload(regs, policy, release_dir, &version, &skip)?;
     if tamper == Some(Tamper::RegistryBytes) {
         let locals = relgate::local_artifacts(policy, release_dir)?;
         if let Some(c) = locals

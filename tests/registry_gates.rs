@@ -292,6 +292,31 @@ fn readback_reports_other_bytes_served_consistently() {
 }
 
 #[test]
+fn readback_reports_a_served_file_that_is_not_part_of_the_release() {
+    let regs = uploaded();
+    let extra = "relkit_demo-1.2.3-cp312-cp312-manylinux_2_17_x86_64.whl";
+    regs.publish(
+        DemoKind::Pypi,
+        "relkit-demo",
+        VERSION,
+        extra,
+        b"someone else's wheel".to_vec(),
+    );
+    let r = run_gate(
+        &demo_policy(),
+        &regs,
+        Phase::Postpublish,
+        "registry-readback",
+    );
+    let g = gate(&r, "registry-readback");
+    assert_eq!(codes(g), [Code::RegistryBytesDiffer], "{g:#?}");
+    assert_eq!(
+        g.findings[0].finding.subject,
+        format!("{extra} on python-index")
+    );
+}
+
+#[test]
 fn readback_reports_served_bytes_that_differ_from_the_registrys_claim() {
     let regs = uploaded();
     let mut other = std::fs::read(dist().join(WHEEL)).unwrap();

@@ -197,3 +197,61 @@ fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
         "{note:?}"
     );
 }
+
+/// Recovery mode verifies what the registry already serves instead of uploading: an earlier,
+/// broken upload is caught by the readback, not papered over by a new upload.
+#[test]
+fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
+    use relkit::demo_registry::{DemoKind, DemoRegistries, run_demo_on};
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    let p = dir.path().join("release.toml");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "[registries.python-index]\n",
+        "[registries.python-index]\nrecovery = true\n",
+    );
+    std::fs::write(&p, text).unwrap();
+    let policy = Policy::load(&p).unwrap();
+    let regs = DemoRegistries::start().unwrap();
+    let wheel = "relkit_demo-1.2.3-py3-none-any.whl";
+    regs.publish(
+        DemoKind::Pypi,
+        "relkit-demo",
+        "1.2.3",
+        wheel,
+        b"an earlier run's wheel".to_vec(),
+    );
+    let run = run_demo_on(
+        &regs,
+        &policy,
+        &dir.path().join("dist"),
+        &DemoRelease::default().tag(),
+        None,
+        RunOptions::default(),
+        None,
+    )
+    .unwrap();
+    // Preflight passed (recovery), nothing was uploaded to the Python index.
+    assert_eq!(run.stages.len(), 2, "{run:#?}");
+    assert!(
+        run.uploaded.iter().all(|u| !u.starts_with("python-index")),
+        "{:?}",
+        run.uploaded
+    );
+    let report = run.last().unwrap();
+    assert_eq!(
+        report.root_cause_codes(),
+        [Code::RegistryBytesDiffer, Code::RegistryFileMissing]
+    );
+    let g = report.gate("registry-readback").unwrap();
+    let subjects: Vec<&str> = g
+        .findings
+        .iter()
+        .map(|f| f.finding.subject.as_str())
+        .collect();
+    // The wheel differs; the sdist the earlier run never uploaded is missing.
+    assert!(
+        subjects.contains(&format!("{wheel} on python-index").as_str()),
+        "{subjects:?}"
+    );
+}

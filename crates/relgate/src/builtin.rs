@@ -88,6 +88,7 @@ pub(crate) const AFTER_TAG_GUARD: &[&str] = &[
     CoupledTagsGate::ID,
     ConventionalCommitsGate::ID,
     ConventionalVersionGate::ID,
+    VersionUnpublishedGate::ID,
 ];
 
 /// The gates that read artifacts the checksum file covers: they run after `checksum-file`

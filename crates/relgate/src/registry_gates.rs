@@ -309,6 +309,34 @@ impl Gate for RegistryReadbackGate {
                     );
                     continue;
                 }
+                // A file the registry serves for the version that is not part of the release
+                // (an index accepts new files for an existing version) is not the release's.
+                if matches!(
+                    t.rule.kind,
+                    RegistryKind::Pypi | RegistryKind::Cargo | RegistryKind::Npm
+                ) {
+                    for f in &pv.files {
+                        let ours = mine
+                            .iter()
+                            .any(|a| a.path.rsplit('/').next() == Some(f.name.as_str()));
+                        if !ours {
+                            findings.push(
+                                Finding::new(
+                                    Code::RegistryBytesDiffer,
+                                    format!("{} on {}", f.name, t.name),
+                                )
+                                .expected(format!(
+                                    "only the release's files for {} {v}",
+                                    t.rule.package
+                                ))
+                                .found("served, but not among the release's artifacts")
+                                .hint(
+                                    "find out who uploaded it; yank the version if it is not yours",
+                                ),
+                            );
+                        }
+                    }
+                }
                 for a in mine {
                     let name = a.path.rsplit('/').next().unwrap_or(&a.path);
                     match pv.file(name) {

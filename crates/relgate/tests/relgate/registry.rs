@@ -105,3 +105,115 @@ fn a_cancelled_run_stops_a_visibility_poll() {
     assert_ne!(r.gate("registry-visible").unwrap().status, GateStatus::Pass);
     drop(silent);
 }
+
+/// A crates sparse index on loopback, answering like a static-file registry: `config.json`,
+/// the crate's index file (one JSON line with `cksum`), the download; 404 otherwise.
+struct SparseIndex {
+    addr: std::net::SocketAddr,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl SparseIndex {
+    /// Serves crate `demo` 1.0.0: its index line claims the sha256 of `claimed`, the
+    /// download serves `served`.
+    fn start(claimed: &'static [u8], served: &'static [u8]) -> SparseIndex {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cksum = artidigest::digest_bytes(claimed, &[artidigest::Algorithm::Sha256])
+            .get(artidigest::Algorithm::Sha256)
+            .unwrap()
+            .to_hex();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut s) = conn else { return };
+                let mut line = String::new();
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                if r.read_line(&mut line).is_err() {
+                    continue;
+                }
+                // Drain the headers.
+                let mut h = String::new();
+                while r.read_line(&mut h).is_ok_and(|n| n > 2) {
+                    h.clear();
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                let (status, ctype, body): (u16, &str, Vec<u8>) = match path.as_str() {
+                    "/index/config.json" => (
+                        200,
+                        "application/json",
+                        format!("{{\"dl\":\"http://{addr}/dl\"}}").into_bytes(),
+                    ),
+                    "/index/de/mo/demo" => (
+                        200,
+                        "text/plain",
+                        format!("{{\"name\":\"demo\",\"vers\":\"1.0.0\",\"deps\":[],\"cksum\":\"{cksum}\",\"features\":{{}},\"yanked\":false}}\n").into_bytes(),
+                    ),
+                    "/dl/demo/1.0.0/download" => (200, "application/gzip", served.to_vec()),
+                    _ => (404, "text/plain", b"not found\n".to_vec()),
+                };
+                let reason = if status == 200 { "OK" } else { "Not Found" };
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(&body);
+            }
+        });
+        SparseIndex {
+            addr,
+            _thread: thread,
+        }
+    }
+}
+
+fn readback(index: &SparseIndex, local: &[u8], tag: &str) -> relgate::Report {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("demo-1.0.0.crate"), local).unwrap();
+    let p = Policy::from_toml_str(
+        "[project]\nname = \"demo\"\n[[artifacts]]\nglob = \"*.crate\"\nkind = \"crate\"\n[registries.crates]\nkind = \"cargo\"\npackage = \"demo\"\n",
+        "release.toml",
+    )
+    .unwrap();
+    let mut e = Endpoints::new();
+    e.insert("crates", &format!("http://{}/index/", index.addr))
+        .unwrap();
+    relgate::run_blocking(
+        &p,
+        RunContext::new(dir.path()).tag(tag).options(
+            RunOptions::default()
+                .endpoints(e)
+                .phases([Phase::Postpublish]),
+        ),
+    )
+}
+
+fn readback_codes(r: &relgate::Report) -> Vec<Code> {
+    r.gate("registry-readback")
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.finding.code)
+        .collect()
+}
+
+#[test]
+fn readback_against_a_sparse_index_passes_and_fails_with_each_code() {
+    const CRATE: &[u8] = b"the released .crate bytes";
+    const OTHER: &[u8] = b"other bytes on the registry";
+    // Served bytes equal the claim and the local file.
+    let r = readback(&SparseIndex::start(CRATE, CRATE), CRATE, "v1.0.0");
+    let g = r.gate("registry-readback").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert_eq!(g.evidence["files"][0]["outcome"], "same");
+    // The registry consistently serves other bytes.
+    let r = readback(&SparseIndex::start(OTHER, OTHER), CRATE, "v1.0.0");
+    assert_eq!(readback_codes(&r), [Code::RegistryBytesDiffer]);
+    // The served bytes are not what the index claims.
+    let r = readback(&SparseIndex::start(CRATE, OTHER), CRATE, "v1.0.0");
+    assert_eq!(readback_codes(&r), [Code::DigestMismatch]);
+    // The release's version is not on the registry (only 1.0.0 is).
+    let r = readback(&SparseIndex::start(CRATE, CRATE), CRATE, "v2.0.0");
+    assert_eq!(readback_codes(&r), [Code::RegistryFileMissing]);
+}
