@@ -382,6 +382,7 @@ fn serve(
                 &mut stream,
                 &Response::new(400, "text/plain", b"bad request\n".to_vec()),
                 false,
+                || {},
             );
         }
     };
@@ -390,7 +391,7 @@ fn serve(
     if req.method != "GET" && !head {
         let r = Response::new(405, "text/plain", b"method not allowed\n".to_vec())
             .header("Allow", "GET, HEAD");
-        return write_response(&mut stream, &r, false);
+        return write_response(&mut stream, &r, false, || {});
     }
     let base = format!("http://{addr}");
     let (resp, download) = {
@@ -416,11 +417,19 @@ fn serve(
         if delay > 0 {
             std::thread::sleep(Duration::from_millis(delay));
         }
-        let r = write_response(&mut stream, &resp, head);
-        stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        // The download stops counting before its last byte leaves: once the client holds the
+        // whole body (and starts its next download), this one is no longer in flight.
+        let mut counted = true;
+        let r = write_response(&mut stream, &resp, head, || {
+            stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+            counted = false;
+        });
+        if counted {
+            stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
         r
     } else {
-        write_response(&mut stream, &resp, head)
+        write_response(&mut stream, &resp, head, || {})
     }
 }
 
@@ -431,7 +440,13 @@ fn etag_of(resp: &Response) -> Option<&str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn write_response(stream: &mut TcpStream, resp: &Response, head: bool) -> io::Result<()> {
+/// Writes `resp`; `before_last_byte` runs just before the final byte is written.
+fn write_response(
+    stream: &mut TcpStream,
+    resp: &Response,
+    head: bool,
+    before_last_byte: impl FnOnce(),
+) -> io::Result<()> {
     let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nConnection: close\r\n",
         resp.status,
@@ -445,10 +460,15 @@ fn write_response(stream: &mut TcpStream, resp: &Response, head: bool) -> io::Re
         out.push_str(&format!("{n}: {v}\r\n"));
     }
     out.push_str("\r\n");
-    stream.write_all(out.as_bytes())?;
+    let mut bytes = out.into_bytes();
     if !head && resp.status != 304 {
-        stream.write_all(&resp.body)?;
+        bytes.extend_from_slice(&resp.body);
     }
+    let (first, last) = bytes.split_at(bytes.len().saturating_sub(1));
+    stream.write_all(first)?;
+    stream.flush()?;
+    before_last_byte();
+    stream.write_all(last)?;
     stream.flush()
 }
 

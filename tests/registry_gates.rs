@@ -629,8 +629,8 @@ fn vm_hwm_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// 20 registries each serving the release's 25 wheels: 500 downloads, at most the configured
-/// number in flight, with bounded memory.
+/// A release of 500 artifacts over 20 registries (25 wheels each): 500 downloads, at most the
+/// configured number in flight, with bounded memory.
 #[test]
 fn readback_of_twenty_registries_is_bounded_in_concurrency_and_memory() {
     const REGISTRIES: usize = 20;
@@ -645,19 +645,20 @@ fn readback_of_twenty_registries_is_bounded_in_concurrency_and_memory() {
     }
     let policy = Policy::from_toml_str(&policy, "release.toml").unwrap();
     let regs = DemoRegistries::start().unwrap();
-    for f in 0..FILES {
-        let name = format!("bulk-1.0.0-{f}-py3-none-any.whl");
-        let bytes: Vec<u8> = (0..64 * 1024)
-            .map(|b| ((b * 31 + f * 7) % 251) as u8)
-            .collect();
-        std::fs::write(dir.path().join(&name), &bytes).unwrap();
-        for i in 0..REGISTRIES {
+    // 500 distinct artifacts: each registry's package has its own 25 wheels.
+    for i in 0..REGISTRIES {
+        for f in 0..FILES {
+            let name = format!("bulk_{i:02}-1.0.0-{f}-py3-none-any.whl");
+            let bytes: Vec<u8> = (0..64 * 1024)
+                .map(|b| ((b * 31 + f * 7 + i * 13) % 251) as u8)
+                .collect();
+            std::fs::write(dir.path().join(&name), &bytes).unwrap();
             regs.publish(
                 DemoKind::Pypi,
                 &format!("bulk-{i:02}"),
                 "1.0.0",
                 &name,
-                bytes.clone(),
+                bytes,
             );
         }
     }
