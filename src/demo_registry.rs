@@ -38,6 +38,8 @@ pub enum DemoKind {
     Crates,
     /// The npm registry.
     Npm,
+    /// A Go module proxy (GOPROXY protocol: `<module>/@v/list`, `.info`, `.mod`, `.zip`).
+    GoProxy,
 }
 
 /// One published file.
@@ -177,12 +179,18 @@ impl DemoRegistries {
         format!("http://{}/npm/", self.addr)
     }
 
+    /// The Go module proxy root (as in `GOPROXY`).
+    pub fn goproxy_url(&self) -> String {
+        format!("http://{}/go/", self.addr)
+    }
+
     /// The base URL of `kind`.
     pub fn url(&self, kind: DemoKind) -> String {
         match kind {
             DemoKind::Pypi => self.pypi_url(),
             DemoKind::Crates => self.crates_url(),
             DemoKind::Npm => self.npm_url(),
+            DemoKind::GoProxy => self.goproxy_url(),
         }
     }
 
@@ -498,6 +506,9 @@ fn route(s: &State, req: &Request, base: &str) -> (Response, bool) {
     if let Some(rest) = path.strip_prefix("/npm/") {
         return npm(s, req, rest, base);
     }
+    if let Some(rest) = path.strip_prefix("/go/") {
+        return goproxy(s, rest);
+    }
     (
         Response::new(404, "text/plain", b"404 Not Found\n".to_vec()),
         false,
@@ -791,12 +802,64 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
     }
 }
 
+/// The GOPROXY protocol over published modules: `<escaped module>/@v/list`, and
+/// `@v/<version>.info` / `.mod` / `.zip` for a published version (files published as
+/// `<version>.mod` and `<version>.zip`); 404 otherwise, as the protocol's "not found".
+fn goproxy(s: &State, rest: &str) -> (Response, bool) {
+    let not_found = || {
+        (
+            Response::new(404, "text/plain", b"not found\n".to_vec()),
+            false,
+        )
+    };
+    let Some((module, file)) = rest.split_once("/@v/") else {
+        return not_found();
+    };
+    let Some((_, versions)) = find(s, DemoKind::GoProxy, |n| {
+        regclient::goproxy::escape_path(n).is_ok_and(|e| e == module)
+    }) else {
+        return not_found();
+    };
+    if file == "list" {
+        let list: String = versions.keys().map(|v| format!("{v}\n")).collect();
+        return (
+            with_etag(Response::new(
+                200,
+                "text/plain; charset=utf-8",
+                list.into_bytes(),
+            )),
+            false,
+        );
+    }
+    for (v, files) in versions {
+        let Ok(escaped) = regclient::goproxy::escape_version(v) else {
+            continue;
+        };
+        if file == format!("{escaped}.info") {
+            let info = serde_json::json!({"Version": v, "Time": "2026-11-01T00:00:00Z"});
+            return (with_etag(Response::json("application/json", &info)), false);
+        }
+        for (ext, content_type) in [
+            ("mod", "text/plain; charset=utf-8"),
+            ("zip", "application/zip"),
+        ] {
+            if file == format!("{escaped}.{ext}")
+                && let Some(f) = files.iter().find(|f| f.name == format!("{v}.{ext}"))
+            {
+                return file_response(f, content_type);
+            }
+        }
+    }
+    not_found()
+}
+
 /// The demo registry serving a policy registry of `kind`, if the loopback server speaks it.
 fn demo_kind(kind: relgate::RegistryKind) -> Option<DemoKind> {
     match kind {
         relgate::RegistryKind::Pypi => Some(DemoKind::Pypi),
         relgate::RegistryKind::Cargo => Some(DemoKind::Crates),
         relgate::RegistryKind::Npm => Some(DemoKind::Npm),
+        relgate::RegistryKind::GoProxy => Some(DemoKind::GoProxy),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use regclient::crates::{PollOptions, SparseIndex};
+use regclient::goproxy::GoProxy;
 use regclient::npm::NpmRegistry;
 use regclient::oci::OciRegistry;
 use regclient::pypi::PypiIndex;
@@ -45,6 +46,7 @@ impl Target {
             RegistryKind::Pypi => vec![ArtifactKind::Wheel, ArtifactKind::Sdist],
             RegistryKind::Cargo => vec![ArtifactKind::Crate],
             RegistryKind::Npm => vec![ArtifactKind::NpmTarball],
+            RegistryKind::GoProxy => vec![ArtifactKind::GoModule],
             _ => Vec::new(),
         }
     }
@@ -118,6 +120,8 @@ pub(crate) enum Client {
     Npm(NpmRegistry),
     /// An OCI distribution registry.
     Oci(OciRegistry),
+    /// A Go module proxy (the endpoint is the `GOPROXY` root); versions are `v`-prefixed there.
+    Go(GoProxy),
 }
 
 /// Why a visibility poll ended without the version.
@@ -161,12 +165,7 @@ impl Client {
             }
             RegistryKind::Npm => Client::Npm(NpmRegistry::new(http.clone(), &base).map_err(bad)?),
             RegistryKind::Oci => Client::Oci(OciRegistry::new(http.clone(), &base).map_err(bad)?),
-            other => {
-                return Err(format!(
-                    "registry {}: kind {other:?} has no readback client",
-                    target.name
-                ));
-            }
+            RegistryKind::GoProxy => Client::Go(GoProxy::new(http.clone(), &base).map_err(bad)?),
         })
     }
 
@@ -177,6 +176,9 @@ impl Client {
             Client::Crates(c) => c.version(package, version).map_err(|e| chain(&e)),
             Client::Npm(c) => c.version(package, version).map_err(|e| chain(&e)),
             Client::Oci(c) => c.version(package, version).map_err(|e| chain(&e)),
+            Client::Go(c) => c
+                .version(package, &go_version(version))
+                .map_err(|e| chain(&e)),
         }
     }
 
@@ -246,7 +248,40 @@ impl Client {
                 Err(e @ regclient::oci::Error::NotVisible { .. }) => Err(NotVisible(e.to_string())),
                 Err(e) => Err(Failed(chain(&e))),
             },
+            Client::Go(c) => wait_for_module(c, package, &go_version(version), poll),
         }
+    }
+}
+
+/// The proxy's spelling of a release version: `v` + SemVer.
+pub(crate) fn go_version(version: &str) -> String {
+    format!("v{}", version.trim_start_matches('v'))
+}
+
+/// Polls a module proxy (a proxy caches forever, so a module shows up once and stays) until
+/// `version` answers, within `poll.timeout`.
+fn wait_for_module(
+    c: &GoProxy,
+    module: &str,
+    version: &str,
+    poll: PollOptions,
+) -> Result<PublishedVersion, WaitError> {
+    let deadline = std::time::Instant::now() + poll.timeout;
+    let mut polls = 0u32;
+    loop {
+        polls += 1;
+        let v = c
+            .version(module, version)
+            .map_err(|e| WaitError::Failed(chain(&e)))?;
+        if v.state.is_served() {
+            return Ok(v);
+        }
+        if std::time::Instant::now() + poll.interval >= deadline {
+            return Err(WaitError::NotVisible(format!(
+                "go module {module}@{version}: the proxy answered 404/410 for .info in all {polls} polls"
+            )));
+        }
+        std::thread::sleep(poll.interval);
     }
 }
 
