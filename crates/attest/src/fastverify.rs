@@ -7,8 +7,8 @@
 //! the 0.13 curve crates expose neither projective coordinates nor batch inversion for their
 //! field types, and one inversion per table point costs more than it saves.) A key met once (the
 //! leaf certificate's) gets no table of its own, but its `u1·G` half still uses the generator's
-//! table. P-384 scalars are inverted with a variable-time binary inversion (P-256's crate
-//! already has one). The arithmetic is the curve crates' own (complete formulas); the equation
+//! table. P-384 scalars are inverted with crypto-bigint's binary inversion (P-256's crate
+//! has a fast one). The arithmetic is the curve crates' own (complete formulas); the equation
 //! and the checks are exactly `ecdsa::hazmat::verify_prehashed`'s, and a test compares both on
 //! random and corrupted signatures. Verification handles only public data, so variable time is
 //! fine.
@@ -155,8 +155,9 @@ where
     *r == <C::Scalar as Reduce<C::Uint>>::reduce_bytes(&x)
 }
 
-/// `s⁻¹` for P-384 by a variable-time binary inversion (the curve crate's is constant-time and
-/// six times slower); checked by one multiplication, with the crate's inversion as fallback.
+/// `s⁻¹` for P-384 by crypto-bigint's binary inversion (GMP's `mpn_sec_invert` algorithm; the
+/// curve crate's Fermat-style inversion is 2.5 times slower); checked by one multiplication,
+/// with the crate's inversion as fallback.
 fn invert_p384(s: &NonZeroScalar<p384::NistP384>) -> p384::Scalar {
     use ecdsa::elliptic_curve::Curve as _;
     use ecdsa::elliptic_curve::bigint::U384;
