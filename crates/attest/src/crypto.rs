@@ -8,7 +8,6 @@ use const_oid::db::rfc5912::{
 use std::sync::Arc;
 
 use der::Decode;
-use ecdsa::signature::hazmat::PrehashVerifier;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use spki::SubjectPublicKeyInfoRef;
 
@@ -251,32 +250,14 @@ impl PublicKey {
                     return false;
                 };
                 let (r, s) = sig.split_scalars();
-                if let Some(ok) = crate::fastverify::verify_p256(
-                    &self.fast.p256,
-                    k.as_affine().into(),
-                    digest,
-                    r,
-                    s,
-                ) {
-                    return ok;
-                }
-                k.verify_prehash(digest, &sig).is_ok()
+                crate::fastverify::verify_p256(&self.fast.p256, k.as_affine().into(), digest, r, s)
             }
             KeyInner::P384(k) => {
                 let Ok(sig) = p384::ecdsa::Signature::from_der(sig) else {
                     return false;
                 };
                 let (r, s) = sig.split_scalars();
-                if let Some(ok) = crate::fastverify::verify_p384(
-                    &self.fast.p384,
-                    k.as_affine().into(),
-                    digest,
-                    r,
-                    s,
-                ) {
-                    return ok;
-                }
-                k.verify_prehash(digest, &sig).is_ok()
+                crate::fastverify::verify_p384(&self.fast.p384, k.as_affine().into(), digest, r, s)
             }
             KeyInner::Rsa(k) if digest.len() == 32 => k
                 .verify(rsa::Pkcs1v15Sign::new::<Sha256>(), digest, sig)

@@ -120,6 +120,8 @@ kinds! {
     PublisherMismatch => "publisher-mismatch",
     /// A PEP 740 statement subject does not name the distribution file.
     DistributionMismatch => "distribution-mismatch",
+    /// A PyPI provenance document, or one of its attestation bundles, holds no attestation.
+    ProvenanceEmpty => "provenance-empty",
     /// Reading an input failed.
     Io => "io",
 }

@@ -3,10 +3,15 @@
 //! The keys of a trust root (Fulcio CA, log, CT log, TSA) verify many signatures. For them, and
 //! for each curve's generator, a comb table (`rows[i][j] = j·2^(w·i)·P`, window `w` = 4 bits,
 //! or 8 bits once a point has been used many times) turns `u·P` into one table addition per
-//! window, with no doublings. The arithmetic is the curve crates' own
-//! (complete projective formulas); the equation and the checks are exactly
-//! `ecdsa::hazmat::verify_prehashed`'s, and a test compares both on random and corrupted
-//! signatures. Verification handles only public data, so variable time is fine.
+//! window, with no doublings. (Affine tables with mixed additions would be cheaper still, but
+//! the 0.13 curve crates expose neither projective coordinates nor batch inversion for their
+//! field types, and one inversion per table point costs more than it saves.) A key met once (the
+//! leaf certificate's) gets no table of its own, but its `u1·G` half still uses the generator's
+//! table. P-384 scalars are inverted with crypto-bigint's binary inversion (P-256's crate
+//! has a fast one). The arithmetic is the curve crates' own (complete formulas); the equation
+//! and the checks are exactly `ecdsa::hazmat::verify_prehashed`'s, and a test compares both on
+//! random and corrupted signatures. Verification handles only public data, so variable time is
+//! fine.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -25,27 +30,31 @@ pub(crate) const WIDE_AFTER: u32 = 64;
 /// A comb table for one point.
 pub(crate) struct Comb<C: CurveArithmetic> {
     wide: bool,
-    rows: Vec<Vec<C::ProjectivePoint>>,
+    /// `windows` rows of `2^bits` points, row-major.
+    points: Vec<C::ProjectivePoint>,
 }
 
-impl<C: CurveArithmetic> Comb<C> {
+impl<C> Comb<C>
+where
+    C: CurveArithmetic,
+{
     /// A table with 4-bit (`wide == false`) or 8-bit windows.
     pub(crate) fn new(p: C::ProjectivePoint, wide: bool) -> Self {
         let bits = if wide { 8 } else { 4 };
+        let per_row = 1usize << bits;
         let windows = FieldBytes::<C>::default().len() * 8 / bits;
-        let mut rows = Vec::with_capacity(windows);
+        let mut points = Vec::with_capacity(windows * per_row);
         let mut base = p;
         for _ in 0..windows {
-            let mut row = Vec::with_capacity(1 << bits);
-            row.push(C::ProjectivePoint::identity());
-            for j in 1..(1usize << bits) {
-                let next = row[j - 1] + base;
-                row.push(next);
+            let start = points.len();
+            points.push(C::ProjectivePoint::identity());
+            for j in 1..per_row {
+                let next = points[start + j - 1] + base;
+                points.push(next);
             }
-            base = row[(1 << bits) - 1] + base;
-            rows.push(row);
+            base = points[start + per_row - 1] + base;
         }
-        Comb { wide, rows }
+        Comb { wide, points }
     }
 
     fn mul(&self, k: &C::Scalar) -> C::ProjectivePoint {
@@ -53,10 +62,17 @@ impl<C: CurveArithmetic> Comb<C> {
         let mut acc = C::ProjectivePoint::identity();
         for (i, byte) in repr.as_ref().iter().rev().enumerate() {
             if self.wide {
-                acc += self.rows[i][usize::from(*byte)];
+                if *byte != 0 {
+                    acc += self.points[(i << 8) | usize::from(*byte)];
+                }
             } else {
-                acc += self.rows[2 * i][usize::from(byte & 15)];
-                acc += self.rows[2 * i + 1][usize::from(byte >> 4)];
+                let (lo, hi) = (usize::from(byte & 15), usize::from(byte >> 4));
+                if lo != 0 {
+                    acc += self.points[(2 * i) << 4 | lo];
+                }
+                if hi != 0 {
+                    acc += self.points[(2 * i + 1) << 4 | hi];
+                }
             }
         }
         acc
@@ -72,7 +88,10 @@ pub(crate) struct Tables<C: CurveArithmetic> {
     wide: OnceLock<Comb<C>>,
 }
 
-impl<C: CurveArithmetic> Tables<C> {
+impl<C> Tables<C>
+where
+    C: CurveArithmetic,
+{
     pub(crate) const fn new() -> Self {
         Tables {
             uses: AtomicU32::new(0),
@@ -102,13 +121,22 @@ impl<C: CurveArithmetic> Tables<C> {
     }
 }
 
-/// `ecdsa::hazmat::verify_prehashed` with `u1·G + u2·Q` computed from comb tables.
+/// The public key side of a verification: a comb table, or a bare point (first use).
+pub(crate) enum Q<'a, C: CurveArithmetic> {
+    /// A trust-root key seen before.
+    Table(&'a Comb<C>),
+    /// A key without a table (e.g. the leaf certificate's): the crate's scalar multiplication.
+    Point(C::ProjectivePoint),
+}
+
+/// `ecdsa::hazmat::verify_prehashed` with `u1·G` from the generator's comb table and `u2·Q`
+/// from `q`'s table or a plain multiplication; `s_inv` is `s⁻¹`.
 pub(crate) fn verify<C>(
     g: &Comb<C>,
-    q: &Comb<C>,
+    q: &Q<'_, C>,
     digest: &[u8],
     r: NonZeroScalar<C>,
-    s: NonZeroScalar<C>,
+    s_inv: C::Scalar,
 ) -> bool
 where
     C: PrimeCurve + CurveArithmetic,
@@ -117,26 +145,50 @@ where
         return false;
     };
     let z = <C::Scalar as Reduce<C::Uint>>::reduce_bytes(&z);
-    let s_inv = *s.invert_vartime();
     let u1 = z * s_inv;
     let u2 = *r * s_inv;
-    let x = (g.mul(&u1) + q.mul(&u2)).to_affine().x();
+    let u2q = match q {
+        Q::Table(t) => t.mul(&u2),
+        Q::Point(p) => *p * u2,
+    };
+    let x = (g.mul(&u1) + u2q).to_affine().x();
     *r == <C::Scalar as Reduce<C::Uint>>::reduce_bytes(&x)
 }
 
-/// Verify with `q`'s tables and the generator's once `q` has a table; `None` means "use the
-/// plain path" (first use of a key).
+/// `s⁻¹` for P-384 by crypto-bigint's binary inversion (GMP's `mpn_sec_invert` algorithm; the
+/// curve crate's Fermat-style inversion is 2.5 times slower); checked by one multiplication,
+/// with the crate's inversion as fallback.
+fn invert_p384(s: &NonZeroScalar<p384::NistP384>) -> p384::Scalar {
+    use ecdsa::elliptic_curve::Curve as _;
+    use ecdsa::elliptic_curve::bigint::U384;
+    let x = U384::from_be_slice(&s.to_repr());
+    let (inv, _) = x.inv_odd_mod(&p384::NistP384::ORDER);
+    let inv = <p384::Scalar as Reduce<U384>>::reduce(inv);
+    if inv * **s == p384::Scalar::ONE {
+        inv
+    } else {
+        *s.invert()
+    }
+}
+
+/// Verify a P-256 signature: `q`'s tables once it has been used before, else a plain
+/// multiplication for `u2·Q`; the generator always uses its table.
 pub(crate) fn verify_p256(
     q: &Tables<p256::NistP256>,
     qp: p256::ProjectivePoint,
     digest: &[u8],
     r: NonZeroScalar<p256::NistP256>,
     s: NonZeroScalar<p256::NistP256>,
-) -> Option<bool> {
+) -> bool {
     static G: Tables<p256::NistP256> = Tables::new();
-    let qt = q.get(|| qp, false)?;
-    let gt = G.get(|| p256::ProjectivePoint::GENERATOR, true)?;
-    Some(verify(gt, qt, digest, r, s))
+    let Some(gt) = G.get(|| p256::ProjectivePoint::GENERATOR, true) else {
+        return false;
+    };
+    let q = match q.get(|| qp, false) {
+        Some(t) => Q::Table(t),
+        None => Q::Point(qp),
+    };
+    verify(gt, &q, digest, r, *s.invert_vartime())
 }
 
 /// P-384 counterpart of [`verify_p256`].
@@ -146,11 +198,16 @@ pub(crate) fn verify_p384(
     digest: &[u8],
     r: NonZeroScalar<p384::NistP384>,
     s: NonZeroScalar<p384::NistP384>,
-) -> Option<bool> {
+) -> bool {
     static G: Tables<p384::NistP384> = Tables::new();
-    let qt = q.get(|| qp, false)?;
-    let gt = G.get(|| p384::ProjectivePoint::GENERATOR, true)?;
-    Some(verify(gt, qt, digest, r, s))
+    let Some(gt) = G.get(|| p384::ProjectivePoint::GENERATOR, true) else {
+        return false;
+    };
+    let q = match q.get(|| qp, false) {
+        Some(t) => Q::Table(t),
+        None => Q::Point(qp),
+    };
+    verify(gt, &q, digest, r, invert_p384(&s))
 }
 
 #[cfg(test)]
@@ -159,44 +216,68 @@ mod tests {
     use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
     use sha2::{Digest as _, Sha256, Sha384};
 
+    /// Every way of computing `u2·Q` (narrow table, wide table, plain point) with every
+    /// generator table agrees with the ecdsa crate, on good and corrupted signatures.
     #[test]
     fn comb_verification_matches_the_ecdsa_crate() {
         for seed in 1u8..=6 {
             let sk = p256::ecdsa::SigningKey::from_slice(&Sha256::digest([seed; 7])).unwrap();
             let vk = *sk.verifying_key();
-            let q = Comb::<p256::NistP256>::new(vk.as_affine().into(), seed % 2 == 0);
+            let qp: p256::ProjectivePoint = vk.as_affine().into();
+            let qt = Comb::<p256::NistP256>::new(qp, seed % 2 == 0);
             let g = Comb::<p256::NistP256>::new(p256::ProjectivePoint::GENERATOR, seed % 3 == 0);
-            for m in 0u8..6 {
-                let d = Sha256::digest([seed, m]);
-                let sig: p256::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
-                let (r, s) = sig.split_scalars();
-                assert!(verify(&g, &q, &d, r, s));
-                assert!(vk.verify_prehash(&d, &sig).is_ok());
-                let other = Sha256::digest([seed, m, 1]);
-                assert_eq!(
-                    verify(&g, &q, &other, r, s),
-                    vk.verify_prehash(&other, &sig).is_ok()
-                );
-                assert!(!verify(&g, &q, &other, r, s));
-                assert!(!verify(&g, &q, &d, s, r));
+            for q in [Q::Table(&qt), Q::Point(qp)] {
+                for m in 0u8..6 {
+                    let d = Sha256::digest([seed, m]);
+                    let sig: p256::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
+                    let (r, s) = sig.split_scalars();
+                    let si = *s.invert();
+                    assert!(verify(&g, &q, &d, r, si));
+                    assert!(vk.verify_prehash(&d, &sig).is_ok());
+                    let other = Sha256::digest([seed, m, 1]);
+                    assert_eq!(
+                        verify(&g, &q, &other, r, si),
+                        vk.verify_prehash(&other, &sig).is_ok()
+                    );
+                    assert!(!verify(&g, &q, &other, r, si));
+                    assert!(!verify(&g, &q, &d, s, *r.invert()));
+                }
             }
             let sk = p384::ecdsa::SigningKey::from_slice(&Sha384::digest([seed; 9])).unwrap();
             let vk = *sk.verifying_key();
-            let q = Comb::<p384::NistP384>::new(vk.as_affine().into(), seed % 2 == 1);
+            let qp: p384::ProjectivePoint = vk.as_affine().into();
+            let qt = Comb::<p384::NistP384>::new(qp, seed % 2 == 1);
             let g = Comb::<p384::NistP384>::new(p384::ProjectivePoint::GENERATOR, seed % 3 == 1);
-            for m in 0u8..4 {
-                let d = Sha384::digest([seed, m]);
-                let sig: p384::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
-                let (r, s) = sig.split_scalars();
-                assert!(verify(&g, &q, &d, r, s));
-                let short = Sha256::digest([seed, m]);
-                assert_eq!(
-                    verify(&g, &q, &short, r, s),
-                    vk.verify_prehash(&short, &sig).is_ok()
-                );
-                assert!(!verify(&g, &q, &Sha384::digest([m, seed, 0xff]), r, s));
+            for q in [Q::Table(&qt), Q::Point(qp)] {
+                for m in 0u8..4 {
+                    let d = Sha384::digest([seed, m]);
+                    let sig: p384::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
+                    let (r, s) = sig.split_scalars();
+                    let si = invert_p384(&s);
+                    assert!(verify(&g, &q, &d, r, si));
+                    let short = Sha256::digest([seed, m]);
+                    assert_eq!(
+                        verify(&g, &q, &short, r, si),
+                        vk.verify_prehash(&short, &sig).is_ok()
+                    );
+                    assert!(!verify(&g, &q, &Sha384::digest([m, seed, 0xff]), r, si));
+                }
             }
         }
+    }
+
+    #[test]
+    fn variable_time_p384_inversion_matches_the_crate() {
+        for seed in 0u8..40 {
+            let bytes = Sha384::digest([seed; 3]);
+            let k = Option::<NonZeroScalar<p384::NistP384>>::from(NonZeroScalar::from_repr(bytes))
+                .unwrap_or(NonZeroScalar::from_uint(3u64.into()).unwrap());
+            assert_eq!(invert_p384(&k), *k.invert());
+        }
+        let one = NonZeroScalar::<p384::NistP384>::from_uint(1u64.into()).unwrap();
+        assert_eq!(invert_p384(&one), p384::Scalar::ONE);
+        let minus_one = NonZeroScalar::<p384::NistP384>::new(-p384::Scalar::ONE).unwrap();
+        assert_eq!(invert_p384(&minus_one), -p384::Scalar::ONE);
     }
 
     #[test]
@@ -204,19 +285,18 @@ mod tests {
         let sk = p256::ecdsa::SigningKey::from_slice(&Sha256::digest(b"tables")).unwrap();
         let q: p256::ProjectivePoint = sk.verifying_key().as_affine().into();
         let t = Tables::<p256::NistP256>::new();
-        assert!(t.get(|| q, false).is_none(), "no table on first use");
         let d = Sha256::digest(b"m");
         let sig: p256::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
         let (r, s) = sig.split_scalars();
         let mut results = Vec::new();
-        for _ in 0..(WIDE_AFTER + 3) {
+        for i in 0..(WIDE_AFTER + 3) {
             results.push(verify_p256(&t, q, &d, r, s));
+            if i == 0 {
+                assert!(t.narrow.get().is_none(), "no table after the first use");
+            }
         }
-        assert!(results.iter().all(|x| *x == Some(true)));
+        assert!(results.iter().all(|x| *x));
         assert!(t.wide.get().is_some() && t.narrow.get().is_some());
-        assert_eq!(
-            verify_p256(&t, q, &Sha256::digest(b"other"), r, s),
-            Some(false)
-        );
+        assert!(!verify_p256(&t, q, &Sha256::digest(b"other"), r, s));
     }
 }

@@ -322,9 +322,12 @@ pub fn verify_pep740(
     Ok(v)
 }
 
-/// Verify every attestation of a PyPI provenance document (`attestation_bundles`, each with its
-/// publisher) over one distribution file. At least one attestation must be present; all must
-/// verify.
+/// Verify every attestation of a PyPI provenance document (the JSON of the PEP 740 provenance
+/// endpoint: `{"version": 1, "attestation_bundles": [{"publisher": {...}, "attestations":
+/// [...]}]}`) over one distribution file. Each bundle's publisher becomes the expected signer
+/// identity (repository extension and workflow); when `expected_publisher` is given, every
+/// bundle's publisher must be it. At least one attestation must be present, no bundle may be
+/// empty, and every attestation must verify.
 pub fn verify_pypi_provenance(
     verifier: &Verifier,
     provenance: &[u8],
@@ -370,6 +373,12 @@ pub fn verify_pypi_provenance(
                     format!("attestation_bundles[{i}] has no attestations"),
                 )
             })?;
+        if atts.is_empty() {
+            return Err(err(
+                ErrorKind::ProvenanceEmpty,
+                format!("attestation_bundles[{i}].attestations is empty"),
+            ));
+        }
         if atts.len() > verifier.limits().max_jsonl_lines {
             return Err(err(ErrorKind::LimitExceeded, "too many attestations"));
         }
@@ -388,8 +397,8 @@ pub fn verify_pypi_provenance(
     }
     if out.is_empty() {
         return Err(err(
-            ErrorKind::BundleMalformed,
-            "provenance holds no attestation",
+            ErrorKind::ProvenanceEmpty,
+            "provenance attestation_bundles is empty",
         ));
     }
     Ok(out)

@@ -54,6 +54,12 @@ impl Artifact<'_> {
     }
 
     fn sha256(&self) -> Result<Digest, Error> {
+        if let Artifact::Bytes(b) = self {
+            // Only SHA-256 is needed here: don't hash the bytes a second time for SHA-512.
+            if let Some(d) = digest_bytes(b, &[Algorithm::Sha256]).get(Algorithm::Sha256) {
+                return Ok(*d);
+            }
+        }
         self.digests()
             .into_iter()
             .find(|d| d.algorithm() == Algorithm::Sha256)

@@ -11,4 +11,5 @@ mod conformance;
 mod e2e;
 mod mutation;
 mod oracle;
+mod pep740;
 mod shared;
