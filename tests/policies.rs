@@ -92,7 +92,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "signatures-valid",
                 "registry-readback",
                 "oci-platforms",
-                "no-latest-tag",
+                "oci-tags",
                 "consumer-verify",
             ],
         ),
@@ -125,8 +125,9 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "rebuild-identity",
                 "signatures-valid",
                 "provenance-valid",
+                "version-unpublished",
                 "registry-readback",
-                "manifest-crate-publish",
+                "publish-order",
                 "pep740-attestations",
             ],
         ),
@@ -152,10 +153,11 @@ fn runbook_specifics_are_in_the_policies() {
     );
     let ordvec = load("ordvec");
     assert_eq!(ordvec.ci.as_ref().unwrap().workflows.len(), 6);
-    assert_eq!(
-        ordvec.gates["manifest-crate-publish"].after,
-        ["registry-readback"]
-    );
+    // The manifest crate only after the core crate; readback after the order check.
+    assert_eq!(ordvec.registries["manifest-crate"].after, ["core-crate"]);
+    assert_eq!(ordvec.gates["registry-readback"].after, ["publish-order"]);
+    assert!(ordvec.registries.values().all(|r| r.recovery));
+    assert_eq!(securescan.registries["image"].forbidden_tags, ["latest"]);
     let lock = ordvec.versions.as_ref().unwrap().resolved.as_ref().unwrap();
     assert!(lock.sources.iter().any(|s| s.path == "fuzz/Cargo.lock"));
     let gateway = load("gateway");

@@ -856,3 +856,335 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     let f = &r.gate("oci-platforms").unwrap().findings[0].finding;
     assert!(f.subject.ends_with("linux/arm64"), "{f:?}");
 }
+
+/// Pushes an image index for `platforms` under `tags` and a cosign signature for it.
+fn push_signed_image(oci: &TestRegistry, repo: &str, platforms: &[&str], tags: &[&str]) {
+    let digest = oci.push_index(repo, platforms, tags).unwrap();
+    let payload = format!(
+        "{{\"critical\":{{\"identity\":{{\"docker-reference\":\"{repo}\"}},\"image\":{{\"docker-manifest-digest\":\"{digest}\"}},\"type\":\"cosign container image signature\"}},\"optional\":null}}"
+    );
+    oci.push_cosign_signature(repo, &digest, payload.as_bytes())
+        .unwrap();
+}
+
+/// Pushes a Helm chart `version` and a cosign signature for it.
+fn push_signed_chart(oci: &TestRegistry, repo: &str, version: &str) {
+    let chart = oci.push_chart(repo, version, &blob(repo)).unwrap();
+    let digest = artidigest::Digest::from_oci(chart["digest"].as_str().unwrap()).unwrap();
+    oci.push_cosign_signature(repo, &digest, b"{\"critical\":{}}")
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- SketchLog, published
+
+const SKETCHLOG_PACKAGES: [(DemoKind, &str, &str, &str); 6] = [
+    (
+        DemoKind::Pypi,
+        "sketchlog",
+        "3.0.2",
+        "sketchlog-3.0.2-cp312-cp312-manylinux_2_17_x86_64.whl",
+    ),
+    (
+        DemoKind::Pypi,
+        "sketchlog",
+        "3.0.2",
+        "sketchlog-3.0.2.tar.gz",
+    ),
+    (
+        DemoKind::Npm,
+        "@sketchlog/client",
+        "3.0.2",
+        "sketchlog-client-3.0.2.tgz",
+    ),
+    (
+        DemoKind::Npm,
+        "@sketchlog/react",
+        "3.0.2",
+        "sketchlog-react-3.0.2.tgz",
+    ),
+    (
+        DemoKind::GoProxy,
+        "example.invalid/sketchlog/clients/go",
+        "v3.0.2",
+        "v3.0.2.zip",
+    ),
+    (
+        DemoKind::GoProxy,
+        "example.invalid/sketchlog/clients/go",
+        "v3.0.2",
+        "v3.0.2.mod",
+    ),
+];
+
+/// The local name of a served file (the release names the Go module zip after the module).
+fn sketchlog_local(name: &str) -> Option<String> {
+    match name {
+        "v3.0.2.zip" => Some(String::from("clients-go-v3.0.2.zip")),
+        "v3.0.2.mod" => None,
+        other => Some(other.to_owned()),
+    }
+}
+
+#[test]
+fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bump() {
+    let dir = replica(&sketchlog_files("3.0.2"));
+    git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    let policy = load("sketchlog", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    for (kind, package, version, name) in SKETCHLOG_PACKAGES {
+        if let Some(local) = sketchlog_local(name) {
+            std::fs::write(dir.path().join(local), blob(name)).unwrap();
+        }
+        lb.demo.publish(kind, package, version, name, blob(name));
+    }
+    push_signed_image(
+        lb.oci(),
+        "example/sketchlog",
+        &["linux/amd64", "linux/arm64"],
+        &["3.0.2"],
+    );
+    push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v3.0.2",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &r,
+        &["registry-visible", "registry-readback", "oci-platforms"],
+    );
+    let read: Vec<String> = r.gate("registry-readback").unwrap().evidence["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["registry"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for registry in ["python", "npm-client", "npm-react", "go"] {
+        assert!(read.iter().any(|r| r == registry), "{registry}: {read:?}");
+    }
+
+    // The Go proxy serves another module zip than the release's.
+    lb.demo
+        .replace_bytes("v3.0.2.zip", b"a module zip built elsewhere");
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v3.0.2",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
+
+    // Before tagging: an earlier attempt already got 3.0.2 onto npm. Registry versions are
+    // immutable, so the release must move to 3.0.3.
+    let fresh = replica(&sketchlog_files("3.0.2"));
+    git(fresh.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    let policy = load("sketchlog", fresh.path());
+    let lb = Loopback::for_policy(&policy).unwrap();
+    lb.demo.publish(
+        DemoKind::Npm,
+        "@sketchlog/react",
+        "3.0.2",
+        "sketchlog-react-3.0.2.tgz",
+        blob("react"),
+    );
+    let r = run_phases(
+        &policy,
+        fresh.path(),
+        "v3.0.2",
+        &[Phase::Preflight],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::VersionAlreadyPublished]);
+    let f = &r.gate("version-unpublished").unwrap().findings[0].finding;
+    assert!(
+        f.hint.as_deref().unwrap_or_default().contains("3.0.3"),
+        "{f:?}"
+    );
+}
+
+// ---------------------------------------------------------------- AdvisoryHub, published
+
+#[test]
+fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let policy = load("advisoryhub", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    push_signed_chart(lb.oci(), "example/charts/advisoryhub", "2.3.1");
+    // The image lands a moment after the release run starts: the run waits for it.
+    let r = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            push_signed_image(
+                lb.oci(),
+                "example/advisoryhub",
+                &["linux/amd64"],
+                &["2.3.1", "2.3"],
+            );
+        });
+        run_phases(
+            &policy,
+            dir.path(),
+            "v2.3.1",
+            &[Phase::Postpublish],
+            &lb,
+            &[],
+        )
+    });
+    assert_passes(&r, &["registry-visible", "oci-platforms", "oci-tags"]);
+
+    // `X.Y` was not moved to the new release.
+    let lb = Loopback::for_policy(&policy).unwrap();
+    push_signed_chart(lb.oci(), "example/charts/advisoryhub", "2.3.1");
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1"],
+    );
+    push_signed_image(lb.oci(), "example/advisoryhub", &["linux/arm64"], &["2.3"]);
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::OciTagMissing]);
+
+    // The chart never arrives: the release does not exist without it.
+    let mut quick = policy.clone();
+    for rule in quick.registries.values_mut() {
+        rule.visible_within_secs = Some(2);
+    }
+    let lb = Loopback::for_policy(&quick).unwrap();
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    let r = run_phases(
+        &quick,
+        dir.path(),
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::NotVisible]);
+}
+
+// ---------------------------------------------------------------- SecureScan, signed
+
+/// The SecureScan release folder: its wheel and sdist (real archives), each signed by the
+/// test stack as the release workflow run started by `trigger`, and the trust root.
+fn securescan_release(dir: &Path, trigger: &str) {
+    let mut demo = relkit::demo::DemoRelease::default();
+    demo.name = String::from("securescan");
+    demo.version = String::from("0.11.12");
+    let mut stack = attest::TestStack::new([0x5c; 32]).unwrap();
+    let signer = attest::TestIdentity::github(
+        "example/securescan",
+        "release.yml",
+        "refs/tags/v0.11.12",
+        trigger,
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    for (name, bytes) in demo.artifacts().unwrap() {
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") {
+            let bundle = stack.sign_blob(&bytes, &signer).unwrap();
+            std::fs::write(dir.join(format!("{name}.sigstore.json")), bundle).unwrap();
+            std::fs::write(dir.join(&name), bytes).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.join("trusted_root.json"),
+        stack.trusted_root_json().unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
+    let dir = replica(&securescan_files("0.11.12", "0.11.12"));
+    securescan_release(dir.path(), "push");
+    let policy = load("securescan", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(&r, &["required-assets-present", "signatures-valid"]);
+
+    // Published: the index serves the signed files, the image both architectures, signed.
+    for name in [
+        "securescan-0.11.12-py3-none-any.whl",
+        "securescan-0.11.12.tar.gz",
+    ] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        lb.demo
+            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+    }
+    push_signed_image(
+        lb.oci(),
+        "example/securescan",
+        &["linux/amd64", "linux/arm64"],
+        &["0.11.12"],
+    );
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_passes(&r, &["registry-readback", "oci-platforms", "oci-tags"]);
+
+    // Someone pushed `:latest`.
+    push_signed_image(
+        lb.oci(),
+        "example/securescan",
+        &["linux/amd64"],
+        &["latest"],
+    );
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::OciTagForbidden]);
+
+    // Signed from a manual workflow_dispatch run: its identity is not the tag's.
+    let manual = replica(&securescan_files("0.11.12", "0.11.12"));
+    securescan_release(manual.path(), "workflow_dispatch");
+    let r = run_phases(
+        &policy,
+        manual.path(),
+        "v0.11.12",
+        &[Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::TriggerDenied]);
+}

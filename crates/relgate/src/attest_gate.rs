@@ -12,7 +12,7 @@ use crate::artifacts::{LocalArtifact, local_artifacts};
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{Policy, ProvenanceRules, SigningIdentity};
+use crate::policy::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
 
 /// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
 /// policy's trust root with the identity `[signing]` derives from the tag:
@@ -114,12 +114,23 @@ fn verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, GateResult>
         })
 }
 
+/// The release's products: every artifact but the verification material itself (Sigstore
+/// bundles and provenance are checked, not signed again).
 fn artifacts(policy: &Policy, dir: &Path) -> Result<Vec<LocalArtifact>, GateResult> {
     match local_artifacts(policy, dir) {
-        Ok(a) if a.is_empty() => Err(GateResult::error(
-            "no artifact in the release folder matches the policy's [[artifacts]] globs",
-        )),
-        Ok(a) => Ok(a),
+        Ok(all) => {
+            let products: Vec<LocalArtifact> = all
+                .into_iter()
+                .filter(|a| !matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Provenance))
+                .collect();
+            if products.is_empty() {
+                Err(GateResult::error(
+                    "no artifact in the release folder matches the policy's [[artifacts]] globs",
+                ))
+            } else {
+                Ok(products)
+            }
+        }
         Err(e) => Err(GateResult::error(e.to_string())),
     }
 }

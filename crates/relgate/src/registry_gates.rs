@@ -17,7 +17,7 @@ use crate::artifacts::local_artifacts;
 use crate::attest_gate::{check_provenance, check_signatures};
 use crate::finding::{Code, Finding, Severity};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Outcome, Phase};
-use crate::policy::RegistryKind;
+use crate::policy::{ArtifactKind, RegistryKind};
 use crate::registry_client::{
     Client, Job, Target, WaitError, chain, fetch, http_client, poll_options, release_version,
     run_blocking_all, targets,
@@ -339,7 +339,19 @@ impl Gate for RegistryReadbackGate {
                 }
                 for a in mine {
                     let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-                    match pv.file(name) {
+                    // A proxy serves a module zip as `vX.Y.Z.zip`; the release may name its
+                    // copy `<anything>-vX.Y.Z.zip`.
+                    let served = pv.file(name).or_else(|| {
+                        (a.kind == ArtifactKind::GoModule)
+                            .then(|| {
+                                pv.files.iter().find(|f| {
+                                    f.name.ends_with(".zip")
+                                        && name.ends_with(&format!("-{}", f.name))
+                                })
+                            })
+                            .flatten()
+                    });
+                    match served {
                         Some(f) => downloads.push(Download {
                             target: t.clone(),
                             file: f.clone(),
