@@ -5,13 +5,15 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use artidigest::Algorithm;
-use criterion::{Criterion, Throughput, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_main};
 use regclient::crates::SparseIndex;
 use regclient::{FetchOptions, HttpClient, PublishedFile, fetch_all};
 
@@ -109,84 +111,195 @@ fn client() -> HttpClient {
 }
 
 /// One pseudo-random 1 MiB block; file `i` is its index (8 bytes, little endian) followed by
-/// the block repeated, so files differ and the server holds 1 MiB whatever the total.
-fn block() -> Arc<Vec<u8>> {
+/// the block repeated, so files differ while the server keeps one shared body on disk.
+fn block() -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    Arc::new(
-        (0..1 << 20)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect(),
+    (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// What the readback server serves: `/file-<i>.bin` is the 8-byte index `i` followed by the
+/// first `size - 8` bytes of `body` (the block repeated), a real file so that the server can
+/// hand it to the kernel (`std::io::copy` from a file to a socket is `sendfile` on Linux), as
+/// static file servers do.
+struct Corpus {
+    _dir: tempfile::TempDir,
+    body: PathBuf,
+    size: u64,
+}
+
+impl Corpus {
+    fn new(size: u64) -> Corpus {
+        let dir = tempfile::tempdir().unwrap();
+        let body = dir.path().join("body.bin");
+        let block = block();
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&body).unwrap());
+        let mut left = size.saturating_sub(8);
+        while left > 0 {
+            let n = left.min(block.len() as u64) as usize;
+            w.write_all(&block[..n]).unwrap();
+            left -= n as u64;
+        }
+        w.flush().unwrap();
+        Corpus {
+            _dir: dir,
+            body,
+            size,
+        }
+    }
+
+    fn head(&self, i: u64) -> Vec<u8> {
+        i.to_le_bytes()[..self.size.min(8) as usize].to_vec()
+    }
+
+    /// The sha256 of file `i`, computed here from the same bytes the server sends.
+    fn sha256(&self, i: u64) -> artidigest::Digest {
+        let mut h = artidigest::MultiHasher::new(&[Algorithm::Sha256]);
+        h.update(&self.head(i));
+        let body = std::fs::File::open(&self.body).unwrap();
+        let mut r = body.take(self.size.saturating_sub(8));
+        let mut buf = vec![0u8; artidigest::BUFFER_SIZE];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        *h.finish().get(Algorithm::Sha256).unwrap()
+    }
+}
+
+/// User and system CPU time of the server threads, in clock ticks, from
+/// `/proc/thread-self/stat`.
+static SERVER_USER: AtomicU64 = AtomicU64::new(0);
+static SERVER_SYS: AtomicU64 = AtomicU64::new(0);
+
+/// `utime` and `stime` (clock ticks) of `/proc/<what>/stat`.
+fn cpu_ticks(what: &str) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{what}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    (
+        f.get(11).copied().unwrap_or(0),
+        f.get(12).copied().unwrap_or(0),
     )
 }
 
-fn for_each_chunk(block: &[u8], i: u64, size: u64, mut f: impl FnMut(&[u8]) -> bool) {
-    let head = i.to_le_bytes();
-    if !f(&head[..size.min(8) as usize]) {
-        return;
-    }
-    let mut left = size.saturating_sub(8);
-    while left > 0 {
-        let n = left.min(block.len() as u64) as usize;
-        if !f(&block[..n]) {
-            return;
-        }
-        left -= n as u64;
-    }
-}
+/// Clock ticks per second of `/proc` times (USER_HZ, 100 on Linux).
+const TICKS: f64 = 100.0;
 
-/// Serves `/file-<i>.bin` of `size` bytes, generated on the fly.
-fn serve_generated(block: Arc<Vec<u8>>, size: u64) -> SocketAddr {
+/// Serves the corpus over HTTP/1.1 with keep-alive, one thread per connection (named
+/// `bench-server`, so profiles and CPU accounts tell it from the client).
+fn serve_corpus(corpus: &Corpus) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    let (body, size) = (corpus.body.clone(), corpus.size);
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
-            let block = Arc::clone(&block);
-            std::thread::spawn(move || {
-                let _ = conn.set_nodelay(true);
-                let mut r = BufReader::new(conn.try_clone().unwrap());
-                let mut w = conn;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    loop {
-                        let mut h = String::new();
-                        if r.read_line(&mut h).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if h.trim_end().is_empty() {
-                            break;
-                        }
-                    }
-                    let i: u64 = path
-                        .trim_start_matches("/file-")
-                        .trim_end_matches(".bin")
-                        .parse()
-                        .unwrap_or(0);
-                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
-                    if w.write_all(head.as_bytes()).is_err() {
-                        return;
-                    }
-                    let mut ok = true;
-                    for_each_chunk(&block, i, size, |c| {
-                        ok = w.write_all(c).is_ok();
-                        ok
-                    });
-                    if !ok {
-                        return;
-                    }
-                }
-            });
+            let body = body.clone();
+            std::thread::Builder::new()
+                .name("bench-server".into())
+                .spawn(move || serve_connection(conn, &body, size))
+                .unwrap();
         }
     });
     addr
+}
+
+fn serve_connection(conn: TcpStream, body: &Path, size: u64) {
+    let _ = conn.set_nodelay(true);
+    let mut r = BufReader::new(conn.try_clone().unwrap());
+    let mut w = conn;
+    let mut last = cpu_ticks("thread-self");
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+        let index: Option<u64> = path
+            .strip_prefix("/file-")
+            .and_then(|p| p.strip_suffix(".bin"))
+            .and_then(|p| p.parse().ok());
+        let mut h = String::new();
+        loop {
+            h.clear();
+            if r.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            if h.trim_end().is_empty() {
+                break;
+            }
+        }
+        let ok = match (method, index) {
+            ("GET" | "HEAD", Some(i)) => {
+                let head_bytes = i.to_le_bytes();
+                let mut head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+                if method == "GET" {
+                    head.extend_from_slice(&head_bytes[..size.min(8) as usize]);
+                }
+                w.write_all(&head).is_ok()
+                    && (method == "HEAD" || send_body(&w, body, size.saturating_sub(8)).is_ok())
+            }
+            (_, None) => w
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                .is_ok(),
+            _ => w
+                .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n")
+                .is_ok(),
+        };
+        let now = cpu_ticks("thread-self");
+        SERVER_USER.fetch_add(now.0 - last.0, Ordering::Relaxed);
+        SERVER_SYS.fetch_add(now.1 - last.1, Ordering::Relaxed);
+        last = now;
+        if !ok {
+            return;
+        }
+    }
+}
+
+/// Sends the first `len` bytes of the file at `path`: with `sendfile(2)` on Linux (the page
+/// cache goes to the socket without a copy through user space, as static file servers do;
+/// `std::io::copy` will not do that for a file into a socket), else through a large buffer.
+fn send_body(w: &TcpStream, path: &Path, len: u64) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
+    #[cfg(target_os = "linux")]
+    {
+        let mut offset = 0u64;
+        while offset < len {
+            let chunk = usize::try_from(len - offset)
+                .unwrap_or(usize::MAX)
+                .min(1 << 30);
+            if rustix::fs::sendfile(w, &file, Some(&mut offset), chunk)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut r = std::io::BufReader::with_capacity(1 << 20, file.take(len));
+        let mut w = w;
+        let n = std::io::copy(&mut r, &mut w)?;
+        if n == len {
+            Ok(())
+        } else {
+            Err(std::io::ErrorKind::UnexpectedEof.into())
+        }
+    }
 }
 
 /// Peak resident set of this process, from `/proc/self/status`.
@@ -196,68 +309,111 @@ fn peak_rss() -> Option<String> {
     Some(line.trim_start_matches("VmHWM:").trim().to_owned())
 }
 
+fn env_u64(k: &str, d: u64) -> u64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
 fn readback_throughput(c: &mut Criterion) {
     // `cargo test --benches` runs each bench once without `--bench`: keep that smoke run small.
     // The full run defaults to 8 x 16 MiB; RELKIT_BENCH_FILES / RELKIT_BENCH_FILE_MIB scale it
-    // (200 x 10 is the 2 GB case).
+    // (200 x 10 is the 2 GB case), RELKIT_BENCH_CONCURRENCY sets the bound (default 4)
+    // and RELKIT_BENCH_DIR the folder downloads are written to (default: the temp folder).
     let full = std::env::args().any(|a| a == "--bench");
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
     let n = if full {
-        env("RELKIT_BENCH_FILES", 8)
+        env_u64("RELKIT_BENCH_FILES", 8)
     } else {
         8
     };
     let size: u64 = if full {
-        env("RELKIT_BENCH_FILE_MIB", 16) << 20
+        env_u64("RELKIT_BENCH_FILE_MIB", 16) << 20
     } else {
         256 * 1024
     };
-    let block = block();
-    let addr = serve_generated(Arc::clone(&block), size);
+    let concurrency = env_u64("RELKIT_BENCH_CONCURRENCY", 4) as usize;
+    let out_root = std::env::var_os("RELKIT_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let corpus = Corpus::new(size);
+    let addr = serve_corpus(&corpus);
     let published: Vec<PublishedFile> = (0..n)
         .map(|i| {
-            let mut h = artidigest::MultiHasher::new(&[Algorithm::Sha256]);
-            for_each_chunk(&block, i, size, |c| {
-                h.update(c);
-                true
-            });
             let name = format!("file-{i}.bin");
             PublishedFile {
                 url: format!("http://{addr}/{name}"),
                 name,
                 size: Some(size),
-                digests: vec![*h.finish().get(Algorithm::Sha256).unwrap()],
+                digests: vec![corpus.sha256(i)],
                 yanked: false,
                 media_type: None,
             }
         })
         .collect();
-    let http = client();
+    let http = HttpClient::builder()
+        .proxy_from_env(false)
+        .max_concurrency(concurrency)
+        .build();
+    // Returns the folder, so that deleting the downloads is not part of the measurement.
+    let fetch = || {
+        let dir = tempfile::tempdir_in(&out_root).unwrap();
+        let r = fetch_all(&http, &published, dir.path(), FetchOptions::default());
+        assert!(
+            r.iter().all(Result::is_ok),
+            "{:?}",
+            r.iter().find(|r| r.is_err())
+        );
+        black_box(r);
+        dir
+    };
     let rss_before = peak_rss();
     let mut g = c.benchmark_group("readback");
-    g.throughput(Throughput::Bytes(n * size));
+    g.throughput(Throughput::BytesDecimal(n * size));
     g.sample_size(10);
-    let label = format!("fetch_all {n}x{}MiB sha256, 4 concurrent", size >> 20);
+    let label = format!(
+        "fetch_all {n}x{}MiB sha256, {concurrency} concurrent",
+        size >> 20
+    );
     g.bench_function(label.as_str(), |b| {
-        b.iter(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let r = fetch_all(&http, &published, dir.path(), FetchOptions::default());
-            assert!(r.iter().all(Result::is_ok));
-            black_box(r);
-        });
+        b.iter_batched(|| (), |()| fetch(), BatchSize::PerIteration);
     });
     g.finish();
     eprintln!(
-        "readback peak RSS: {} before, {} after {} MiB per iteration (server holds 1 MiB)",
+        "readback peak RSS: {} before, {} after {} MiB per iteration (server streams from one file)",
         rss_before.unwrap_or_default(),
         peak_rss().unwrap_or_default(),
         (n * size) >> 20
     );
+    // CPU accounting: wall-clock throughput depends on what else runs on the machine; CPU time
+    // per GB does much less. The client's share is the process's minus the server threads'.
+    let gb = (n * size) as f64 / 1e9;
+    for pass in 1..=env_u64("RELKIT_BENCH_CPU_PASSES", if full { 3 } else { 1 }) {
+        let (u0, s0) = cpu_ticks("self");
+        let (su0, ss0) = (
+            SERVER_USER.load(Ordering::Relaxed),
+            SERVER_SYS.load(Ordering::Relaxed),
+        );
+        let t = Instant::now();
+        let dir = fetch();
+        let wall = t.elapsed().as_secs_f64();
+        let (u1, s1) = cpu_ticks("self");
+        drop(dir);
+        let su = (SERVER_USER.load(Ordering::Relaxed) - su0) as f64 / TICKS;
+        let ss = (SERVER_SYS.load(Ordering::Relaxed) - ss0) as f64 / TICKS;
+        let user = (u1 - u0) as f64 / TICKS - su;
+        let sys = (s1 - s0) as f64 / TICKS - ss;
+        eprintln!(
+            "readback cpu pass {pass}: {:.0} MB/s wall; client {:.2} CPU-s/GB (user {:.2}, sys {:.2}); server {:.2} CPU-s/GB (user {:.2}, sys {:.2})",
+            gb * 1e3 / wall,
+            (user + sys) / gb,
+            user / gb,
+            sys / gb,
+            (su + ss) / gb,
+            su / gb,
+            ss / gb,
+        );
+    }
 }
 
 fn exists_with_etags(c: &mut Criterion) {

@@ -10,6 +10,7 @@ use url::Url;
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::poll::{Poll, poll_until, unchanged_suffix};
 use crate::secret::{Credential, redact_url};
 
 /// Why a crates registry operation failed.
@@ -218,31 +219,7 @@ pub struct SparseIndex {
     dl: OnceLock<String>,
 }
 
-/// How a visibility poll behaves.
-#[derive(Debug, Clone, Copy)]
-pub struct PollOptions {
-    /// Time between polls.
-    pub interval: Duration,
-    /// Give up after this long.
-    pub timeout: Duration,
-}
-
-impl Default for PollOptions {
-    fn default() -> Self {
-        PollOptions {
-            interval: Duration::from_secs(5),
-            timeout: Duration::from_secs(600),
-        }
-    }
-}
-
-/// The diagnosis after a failed poll: the last real answer, if any, comes first.
-pub(crate) fn poll_failure(last_answer: Option<&str>, e: &dyn std::fmt::Display) -> String {
-    match last_answer {
-        Some(a) => format!("{a} (the last poll failed: {e})"),
-        None => format!("last poll failed: {e}"),
-    }
-}
+pub use crate::poll::PollOptions;
 
 impl SparseIndex {
     /// A client for the sparse index at `base` (e.g. `http://127.0.0.1:PORT/index/`).
@@ -409,60 +386,39 @@ impl SparseIndex {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let start = Instant::now();
-        let deadline = start + poll.timeout;
-        let mut polls = 0u32;
-        let mut last_answer: Option<String> = None;
-        loop {
-            polls += 1;
-            let mut failed = false;
-            let diagnosis = match self.entries_until(name, Some(deadline)) {
+        let outcome = poll_until(poll, |deadline| {
+            Ok(match self.entries_until(name, Some(deadline)) {
+                Ok((entries, _)) if entries.iter().any(|e| e.vers == version) => {
+                    Poll::Found(self.to_published(name, version, &entries)?)
+                }
+                Ok((entries, _)) if entries.is_empty() => {
+                    Poll::Missing("the index does not list the crate at all (404)".to_owned())
+                }
                 Ok((entries, revalidated)) => {
-                    if entries.iter().any(|e| e.vers == version) {
-                        return self.to_published(name, version, &entries);
-                    }
-                    if entries.is_empty() {
-                        "the index does not list the crate at all (404)".to_owned()
-                    } else {
-                        let listed: Vec<&str> = entries
-                            .iter()
-                            .rev()
-                            .take(5)
-                            .map(|e| e.vers.as_str())
-                            .collect();
-                        format!(
-                            "the index lists {} version(s) (latest: {}) but not {version}{}",
-                            entries.len(),
-                            listed.join(", "),
-                            if revalidated {
-                                "; unchanged since the previous poll (304)"
-                            } else {
-                                ""
-                            }
-                        )
-                    }
+                    let listed: Vec<&str> = entries
+                        .iter()
+                        .rev()
+                        .take(5)
+                        .map(|e| e.vers.as_str())
+                        .collect();
+                    Poll::Missing(format!(
+                        "the index lists {} version(s) (latest: {}) but not {version}{}",
+                        entries.len(),
+                        listed.join(", "),
+                        unchanged_suffix(revalidated)
+                    ))
                 }
-                Err(Error::Http { source, .. }) => {
-                    failed = true;
-                    crate::crates::poll_failure(last_answer.as_deref(), &source)
-                }
+                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
                 Err(e) => return Err(e),
-            };
-            if !failed {
-                last_answer = Some(diagnosis.clone());
-            }
-            let now = Instant::now();
-            if now + poll.interval >= deadline {
-                return Err(Error::NotVisible {
-                    package: name.to_owned(),
-                    version: version.to_owned(),
-                    waited: now - start,
-                    polls,
-                    diagnosis,
-                });
-            }
-            std::thread::sleep(poll.interval);
-        }
+            })
+        })?;
+        outcome.map_err(|g| Error::NotVisible {
+            package: name.to_owned(),
+            version: version.to_owned(),
+            waited: g.waited,
+            polls: g.polls,
+            diagnosis: g.diagnosis,
+        })
     }
 }
 

@@ -104,6 +104,7 @@ mod http;
 mod model;
 pub mod npm;
 pub mod oci;
+mod poll;
 pub mod pypi;
 mod readback;
 mod secret;

@@ -10,9 +10,9 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::crates::PollOptions;
 use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
 use crate::secret::{Credential, Secret, redact_url};
 
 /// `Accept` for abbreviated ("corgi") packuments.
@@ -472,51 +472,31 @@ impl NpmRegistry {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let start = Instant::now();
-        let deadline = start + poll.timeout;
-        let mut polls = 0;
-        let mut last_answer: Option<String> = None;
-        loop {
-            polls += 1;
-            let mut failed = false;
-            let diagnosis = match self.packument_until(name, true, Some(deadline)) {
-                Ok((Some(p), revalidated)) => {
-                    if let Some(v) = p.versions.get(version) {
-                        return self.to_published(name, v);
-                    }
-                    format!(
+        let outcome = poll_until(poll, |deadline| {
+            Ok(match self.packument_until(name, true, Some(deadline)) {
+                Ok((Some(p), revalidated)) => match p.versions.get(version) {
+                    Some(v) => Poll::Found(self.to_published(name, v)?),
+                    None => Poll::Missing(format!(
                         "the packument lists {} version(s) (latest: {}) but not {version}{}",
                         p.versions.len(),
                         p.dist_tags.get("latest").map_or("none", String::as_str),
-                        if revalidated {
-                            "; unchanged since the previous poll (304)"
-                        } else {
-                            ""
-                        }
-                    )
+                        unchanged_suffix(revalidated)
+                    )),
+                },
+                Ok((None, _)) => {
+                    Poll::Missing("the registry does not know the package (404)".to_owned())
                 }
-                Ok((None, _)) => "the registry does not know the package (404)".to_owned(),
-                Err(Error::Http { source, .. }) => {
-                    failed = true;
-                    crate::crates::poll_failure(last_answer.as_deref(), &source)
-                }
+                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
                 Err(e) => return Err(e),
-            };
-            if !failed {
-                last_answer = Some(diagnosis.clone());
-            }
-            let now = Instant::now();
-            if now + poll.interval >= deadline {
-                return Err(Error::NotVisible {
-                    package: name.to_owned(),
-                    version: version.to_owned(),
-                    waited: now - start,
-                    polls,
-                    diagnosis,
-                });
-            }
-            std::thread::sleep(poll.interval);
-        }
+            })
+        })?;
+        outcome.map_err(|g| Error::NotVisible {
+            package: name.to_owned(),
+            version: version.to_owned(),
+            waited: g.waited,
+            polls: g.polls,
+            diagnosis: g.diagnosis,
+        })
     }
 }
 

@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::http::{HttpClient, HttpError, Method, Request, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::poll::Poll;
 use crate::readback::{FetchOptions, FetchedFile, ReadbackError, fetch_verified};
 use crate::secret::{Credential, Secret, redact_url};
 
@@ -822,39 +823,25 @@ impl OciRegistry {
         &self,
         repo: &str,
         reference: &str,
-        poll: crate::crates::PollOptions,
+        poll: crate::poll::PollOptions,
     ) -> Result<FetchedManifest, Error> {
-        let start = std::time::Instant::now();
-        let deadline = start + poll.timeout;
-        let mut polls = 0;
-        let mut last_answer: Option<String> = None;
-        loop {
-            polls += 1;
-            let mut failed = false;
-            let diagnosis = match self.manifest(repo, reference) {
-                Ok(Some(m)) => return Ok(m),
-                Ok(None) => format!("{repo}:{reference} is not in the registry (404)"),
-                Err(Error::Http { source, .. }) => {
-                    failed = true;
-                    crate::crates::poll_failure(last_answer.as_deref(), &source)
+        let outcome = crate::poll::poll_until(poll, |_| {
+            Ok(match self.manifest(repo, reference) {
+                Ok(Some(m)) => Poll::Found(m),
+                Ok(None) => {
+                    Poll::Missing(format!("{repo}:{reference} is not in the registry (404)"))
                 }
+                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
                 Err(e) => return Err(e),
-            };
-            if !failed {
-                last_answer = Some(diagnosis.clone());
-            }
-            let now = std::time::Instant::now();
-            if now + poll.interval >= deadline {
-                return Err(Error::NotVisible {
-                    repository: repo.to_owned(),
-                    reference: reference.to_owned(),
-                    waited: now - start,
-                    polls,
-                    diagnosis,
-                });
-            }
-            std::thread::sleep(poll.interval);
-        }
+            })
+        })?;
+        outcome.map_err(|g| Error::NotVisible {
+            repository: repo.to_owned(),
+            reference: reference.to_owned(),
+            waited: g.waited,
+            polls: g.polls,
+            diagnosis: g.diagnosis,
+        })
     }
 
     /// Downloads the blob a descriptor names into `dir/name`, verified against the

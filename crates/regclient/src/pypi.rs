@@ -9,9 +9,9 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::crates::PollOptions;
 use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
 use crate::secret::{Credential, Secret, redact_url};
 
 /// `Accept` for PEP 691 JSON.
@@ -509,48 +509,32 @@ impl PypiIndex {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let start = Instant::now();
-        let deadline = start + poll.timeout;
-        let mut polls = 0;
-        let mut last_answer: Option<String> = None;
-        loop {
-            polls += 1;
-            let mut failed = false;
-            let diagnosis = match self.simple_version_until(project, version, Some(deadline)) {
-                Ok((v, _)) if !v.files.is_empty() => return Ok(v),
-                Ok((_, None)) => "the index does not know the project (404)".to_owned(),
-                Ok((_, Some((revalidated, serial)))) => format!(
-                    "the project page lists no file for {version}{}{}",
-                    serial
-                        .map(|s| format!(" (index serial {s})"))
-                        .unwrap_or_default(),
-                    if revalidated {
-                        "; unchanged since the previous poll (304)"
-                    } else {
-                        ""
+        let outcome = poll_until(poll, |deadline| {
+            Ok(
+                match self.simple_version_until(project, version, Some(deadline)) {
+                    Ok((v, _)) if !v.files.is_empty() => Poll::Found(v),
+                    Ok((_, None)) => {
+                        Poll::Missing("the index does not know the project (404)".to_owned())
                     }
-                ),
-                Err(Error::Http { source, .. }) => {
-                    failed = true;
-                    crate::crates::poll_failure(last_answer.as_deref(), &source)
-                }
-                Err(e) => return Err(e),
-            };
-            if !failed {
-                last_answer = Some(diagnosis.clone());
-            }
-            let now = Instant::now();
-            if now + poll.interval >= deadline {
-                return Err(Error::NotVisible {
-                    package: project.to_owned(),
-                    version: version.to_owned(),
-                    waited: now - start,
-                    polls,
-                    diagnosis,
-                });
-            }
-            std::thread::sleep(poll.interval);
-        }
+                    Ok((_, Some((revalidated, serial)))) => Poll::Missing(format!(
+                        "the project page lists no file for {version}{}{}",
+                        serial
+                            .map(|s| format!(" (index serial {s})"))
+                            .unwrap_or_default(),
+                        unchanged_suffix(revalidated)
+                    )),
+                    Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
+                    Err(e) => return Err(e),
+                },
+            )
+        })?;
+        outcome.map_err(|g| Error::NotVisible {
+            package: project.to_owned(),
+            version: version.to_owned(),
+            waited: g.waited,
+            polls: g.polls,
+            diagnosis: g.diagnosis,
+        })
     }
 }
 

@@ -264,28 +264,118 @@ fn download_once(
     if let Some(p) = options.progress {
         p.start(&file.name, file.size);
     }
-    let mut hasher = MultiHasher::new(algs);
-    let mut buf = vec![0u8; artidigest::BUFFER_SIZE];
-    let result = loop {
-        let n = match resp.body.read(&mut buf) {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => break Err(http_err(HttpError::from_body_io(&shown, e))),
-        };
-        hasher.update(&buf[..n]);
-        if let Err(e) = tmp.as_file_mut().write_all(&buf[..n]) {
-            break Err(io_err(tmp.path(), e));
+    let tmp_path = tmp.path().to_owned();
+    let file_out = tmp.as_file_mut();
+    let read = |buf: &mut [u8]| loop {
+        match resp.body.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(http_err(HttpError::from_body_io(&shown, e))),
         }
+    };
+    let write = |chunk: &[u8]| {
+        file_out
+            .write_all(chunk)
+            .map_err(|e| io_err(&tmp_path, e))?;
         if let Some(p) = options.progress {
-            p.advance(&file.name, n as u64);
+            p.advance(&file.name, chunk.len() as u64);
         }
+        Ok(())
+    };
+    // Hashing beside the download pays for a thread and a hand-off per chunk; it is worth it
+    // from a few chunks on (or when the size is not stated).
+    let result = if file.size.is_none_or(|s| s >= PIPELINE_MIN_BYTES) {
+        hash_beside(algs, read, write, &tmp_path)
+    } else {
+        hash_inline(algs, read, write)
     };
     if let Some(p) = options.progress {
         p.finish(&file.name);
     }
-    result?;
+    let hasher = result?;
     Ok((tmp, hasher, shown))
+}
+
+/// Files from this size on are hashed on a second thread while they download.
+const PIPELINE_MIN_BYTES: u64 = 4 * artidigest::BUFFER_SIZE as u64;
+
+/// Chunks in flight between the downloading and the hashing thread.
+const PIPELINE_BUFFERS: usize = 3;
+
+/// Reads chunks with `read` until it returns 0, writes each with `write` and hashes it, all on
+/// this thread, with one reused buffer.
+fn hash_inline(
+    algs: &[Algorithm],
+    mut read: impl FnMut(&mut [u8]) -> Result<usize, ReadbackError>,
+    mut write: impl FnMut(&[u8]) -> Result<(), ReadbackError>,
+) -> Result<MultiHasher, ReadbackError> {
+    let mut hasher = MultiHasher::new(algs);
+    let mut buf = vec![0u8; artidigest::BUFFER_SIZE];
+    loop {
+        let n = read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher);
+        }
+        hasher.update(&buf[..n]);
+        write(&buf[..n])?;
+    }
+}
+
+/// Like [`hash_inline`], but the hashing runs on a second thread while this one reads the
+/// next chunk and writes the last: a download then costs the slower of the two, not their sum.
+/// [`PIPELINE_BUFFERS`] buffers go round between the threads; nothing is allocated per chunk.
+/// Falls back to [`hash_inline`] when no thread can be started.
+fn hash_beside(
+    algs: &[Algorithm],
+    mut read: impl FnMut(&mut [u8]) -> Result<usize, ReadbackError>,
+    mut write: impl FnMut(&[u8]) -> Result<(), ReadbackError>,
+    path: &Path,
+) -> Result<MultiHasher, ReadbackError> {
+    use std::sync::mpsc::sync_channel;
+    let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(PIPELINE_BUFFERS);
+    let (free_tx, free_rx) = sync_channel::<Vec<u8>>(PIPELINE_BUFFERS);
+    let stopped = || ReadbackError::Io {
+        path: path.to_owned(),
+        source: io::Error::other("the hashing thread stopped"),
+    };
+    std::thread::scope(|s| {
+        let hashing = std::thread::Builder::new()
+            .name("regclient-hash".to_owned())
+            .spawn_scoped(s, move || {
+                let mut hasher = MultiHasher::new(algs);
+                for (buf, n) in full_rx {
+                    hasher.update(&buf[..n]);
+                    // At most PIPELINE_BUFFERS buffers exist, so this never blocks.
+                    if free_tx.send(buf).is_err() {
+                        break;
+                    }
+                }
+                hasher
+            });
+        let Ok(hashing) = hashing else {
+            return hash_inline(algs, &mut read, &mut write);
+        };
+        let mut spare = (0..PIPELINE_BUFFERS).map(|_| vec![0u8; artidigest::BUFFER_SIZE]);
+        let streamed = loop {
+            let Some(mut buf) = spare.next().or_else(|| free_rx.recv().ok()) else {
+                break Err(stopped());
+            };
+            let n = match read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            };
+            if let Err(e) = write(&buf[..n]) {
+                break Err(e);
+            }
+            if full_tx.send((buf, n)).is_err() {
+                break Err(stopped());
+            }
+        };
+        drop(full_tx);
+        let hasher = hashing.join().map_err(|_| stopped())?;
+        streamed.map(|()| hasher)
+    })
 }
 
 /// Downloads every file with [`fetch_verified`], at most the client's concurrency at once.
@@ -467,6 +557,54 @@ mod tests {
             assert!(check_plain_name(n).is_err(), "{n}");
         }
         check_plain_name("demo-1.0.0-py3-none-any.whl").unwrap();
+    }
+
+    /// Hashing beside the download gives the same digests and bytes as hashing inline, and a
+    /// read error mid-stream is returned, not swallowed.
+    #[test]
+    fn hashing_beside_matches_inline_and_passes_errors_on() {
+        let data: Vec<u8> = (0..(3 * artidigest::BUFFER_SIZE + 17))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let algs = [Algorithm::Sha256, Algorithm::Sha512, Algorithm::Sha1];
+        let path = Path::new("x.part");
+        let run = |beside: bool, fail_at: Option<usize>| {
+            let mut src = io::Cursor::new(&data);
+            let mut out = Vec::new();
+            let mut reads = 0;
+            let read = |buf: &mut [u8]| {
+                reads += 1;
+                if Some(reads) == fail_at {
+                    return Err(ReadbackError::Io {
+                        path: path.to_owned(),
+                        source: io::Error::other("reset"),
+                    });
+                }
+                // Short reads, as sockets give.
+                let k = buf.len().min(100_000);
+                Ok(src.read(&mut buf[..k]).unwrap())
+            };
+            let write = |c: &[u8]| {
+                out.extend_from_slice(c);
+                Ok(())
+            };
+            let r = if beside {
+                hash_beside(&algs, read, write, path)
+            } else {
+                hash_inline(&algs, read, write)
+            };
+            r.map(|h| (h.finish(), out))
+        };
+        let (a, out_a) = run(true, None).unwrap();
+        let (b, out_b) = run(false, None).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, artidigest::digest_bytes(&data, &algs));
+        assert_eq!(out_a, data);
+        assert_eq!(out_b, data);
+        for at in [1, 2, 5] {
+            let e = run(true, Some(at)).unwrap_err();
+            assert!(e.to_string().contains("x.part"), "{e}");
+        }
     }
 
     #[test]

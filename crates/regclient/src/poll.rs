@@ -1,0 +1,145 @@
+//! Waiting for visibility: the one polling loop behind every registry's `wait_for_version`
+//! (and OCI's `wait_for`), with a deadline and a diagnosis of what the registry showed last.
+
+use std::time::{Duration, Instant};
+
+/// How a visibility poll behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct PollOptions {
+    /// Time between polls.
+    pub interval: Duration,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+impl Default for PollOptions {
+    fn default() -> Self {
+        PollOptions {
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What one poll found.
+pub(crate) enum Poll<T> {
+    /// The version is served.
+    Found(T),
+    /// The registry answered, without the version: what it showed instead.
+    Missing(String),
+    /// The request failed (connection, status): the cause, for the diagnosis.
+    Failed(String),
+}
+
+/// Why polling gave up: the deadline came before the version.
+pub(crate) struct GaveUp {
+    /// Time spent polling.
+    pub(crate) waited: Duration,
+    /// Polls made.
+    pub(crate) polls: u32,
+    /// The last real answer first, then the last failure if the last poll failed.
+    pub(crate) diagnosis: String,
+}
+
+/// The suffix a diagnosis gets when the last answer was a 304 (nothing changed).
+pub(crate) fn unchanged_suffix(revalidated: bool) -> &'static str {
+    if revalidated {
+        "; unchanged since the previous poll (304)"
+    } else {
+        ""
+    }
+}
+
+/// Calls `once(deadline)` every `poll.interval` until it finds the version, returns an error
+/// (passed through at once), or the next poll would start past `poll.timeout`.
+pub(crate) fn poll_until<T, E>(
+    poll: PollOptions,
+    mut once: impl FnMut(Instant) -> Result<Poll<T>, E>,
+) -> Result<Result<T, GaveUp>, E> {
+    let start = Instant::now();
+    let deadline = start + poll.timeout;
+    let mut polls = 0u32;
+    let mut last_answer: Option<String> = None;
+    loop {
+        polls += 1;
+        let diagnosis = match once(deadline)? {
+            Poll::Found(t) => return Ok(Ok(t)),
+            Poll::Missing(answer) => {
+                last_answer = Some(answer.clone());
+                answer
+            }
+            Poll::Failed(e) => match &last_answer {
+                Some(a) => format!("{a} (the last poll failed: {e})"),
+                None => format!("last poll failed: {e}"),
+            },
+        };
+        let now = Instant::now();
+        if now + poll.interval >= deadline {
+            return Ok(Err(GaveUp {
+                waited: now - start,
+                polls,
+                diagnosis,
+            }));
+        }
+        std::thread::sleep(poll.interval);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick() -> PollOptions {
+        PollOptions {
+            interval: Duration::from_millis(5),
+            timeout: Duration::from_millis(200),
+        }
+    }
+
+    #[test]
+    fn finds_after_some_polls() {
+        let mut n = 0;
+        let r: Result<Result<u32, GaveUp>, ()> = poll_until(quick(), |_| {
+            n += 1;
+            Ok(if n == 3 {
+                Poll::Found(n)
+            } else {
+                Poll::Missing(format!("poll {n}"))
+            })
+        });
+        assert!(matches!(r, Ok(Ok(3))));
+    }
+
+    #[test]
+    fn gives_up_with_the_last_answer_before_a_failure() {
+        let mut n = 0;
+        let r: Result<Result<(), GaveUp>, ()> = poll_until(quick(), |_| {
+            n += 1;
+            Ok(if n == 1 {
+                Poll::Missing("lists 1.0.0 but not 2.0.0".into())
+            } else {
+                Poll::Failed("HTTP 503".into())
+            })
+        });
+        let Ok(Err(g)) = r else {
+            panic!("expected a timeout")
+        };
+        assert!(g.polls >= 2, "{}", g.polls);
+        assert!(g.waited < Duration::from_millis(200) + Duration::from_millis(100));
+        assert_eq!(
+            g.diagnosis,
+            "lists 1.0.0 but not 2.0.0 (the last poll failed: HTTP 503)"
+        );
+    }
+
+    #[test]
+    fn errors_pass_through_at_once() {
+        let mut n = 0;
+        let r: Result<Result<(), GaveUp>, &str> = poll_until(quick(), |_| {
+            n += 1;
+            Err("bad document")
+        });
+        assert!(matches!(r, Err("bad document")));
+        assert_eq!(n, 1);
+    }
+}
