@@ -28,7 +28,13 @@ const ISSUER: &str = "https://token.actions.githubusercontent.com";
 fn shared() -> Option<PathBuf> {
     let dir = std::env::var_os("RELKIT_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+        .unwrap_or_else(|| {
+            PathBuf::from(
+                std::env::var("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+            )
+            .join("../shared")
+        });
     dir.join("vectors/sigstore")
         .is_dir()
         .then(|| dir.join("vectors/sigstore"))

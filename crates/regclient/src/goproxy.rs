@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
+use crate::poll::{Poll, PollOptions, poll_until};
 use crate::secret::redact_url;
 
 /// Why a Go module proxy operation failed.
@@ -58,6 +59,22 @@ pub enum Error {
         expected: String,
         /// The version named.
         found: String,
+    },
+    /// The version did not become visible before the deadline.
+    #[error(
+        "go module {module}@{version}: not served after {waited:?} ({polls} polls): {diagnosis}"
+    )]
+    NotVisible {
+        /// The module path.
+        module: String,
+        /// The version.
+        version: String,
+        /// How long it waited.
+        waited: std::time::Duration,
+        /// How many polls were made.
+        polls: u32,
+        /// What the proxy answered last.
+        diagnosis: String,
     },
     /// A module zip could not be read.
     #[error("module zip: {0}")]
@@ -329,6 +346,42 @@ impl GoProxy {
             version: version.to_owned(),
             state: VersionState::Present,
             files: vec![file("mod")?, file("zip")?],
+        })
+    }
+
+    /// Polls `.info` until the proxy serves `version`, or fails with [`Error::NotVisible`]
+    /// naming what it listed last.
+    pub fn wait_for_version(
+        &self,
+        module: &str,
+        version: &str,
+        poll: PollOptions,
+    ) -> Result<PublishedVersion, Error> {
+        let outcome = poll_until(poll, |_deadline| {
+            Ok(match self.version(module, version) {
+                Ok(v) if v.state.is_served() => Poll::Found(v),
+                Ok(_) => {
+                    let listed = self.list(module).unwrap_or_default();
+                    Poll::Missing(if listed.is_empty() {
+                        format!("the proxy knows no version of {module} (404/410)")
+                    } else {
+                        format!(
+                            "the proxy lists {} version(s) (latest: {}) but not {version}",
+                            listed.len(),
+                            listed.last().map_or("", String::as_str)
+                        )
+                    })
+                }
+                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
+                Err(e) => return Err(e),
+            })
+        })?;
+        outcome.map_err(|g| Error::NotVisible {
+            module: module.to_owned(),
+            version: version.to_owned(),
+            waited: g.waited,
+            polls: g.polls,
+            diagnosis: g.diagnosis,
         })
     }
 

@@ -248,7 +248,12 @@ impl Client {
                 Err(e @ regclient::oci::Error::NotVisible { .. }) => Err(NotVisible(e.to_string())),
                 Err(e) => Err(Failed(chain(&e))),
             },
-            Client::Go(c) => wait_for_module(c, package, &go_version(version), poll),
+            Client::Go(c) => c
+                .wait_for_version(package, &go_version(version), poll)
+                .map_err(|e| match e {
+                    regclient::goproxy::Error::NotVisible { .. } => NotVisible(e.to_string()),
+                    e => Failed(chain(&e)),
+                }),
         }
     }
 }
@@ -256,33 +261,6 @@ impl Client {
 /// The proxy's spelling of a release version: `v` + SemVer.
 pub(crate) fn go_version(version: &str) -> String {
     format!("v{}", version.trim_start_matches('v'))
-}
-
-/// Polls a module proxy (a proxy caches forever, so a module shows up once and stays) until
-/// `version` answers, within `poll.timeout`.
-fn wait_for_module(
-    c: &GoProxy,
-    module: &str,
-    version: &str,
-    poll: PollOptions,
-) -> Result<PublishedVersion, WaitError> {
-    let deadline = std::time::Instant::now() + poll.timeout;
-    let mut polls = 0u32;
-    loop {
-        polls += 1;
-        let v = c
-            .version(module, version)
-            .map_err(|e| WaitError::Failed(chain(&e)))?;
-        if v.state.is_served() {
-            return Ok(v);
-        }
-        if std::time::Instant::now() + poll.interval >= deadline {
-            return Err(WaitError::NotVisible(format!(
-                "go module {module}@{version}: the proxy answered 404/410 for .info in all {polls} polls"
-            )));
-        }
-        std::thread::sleep(poll.interval);
-    }
 }
 
 /// Forwards `regclient`'s download progress to the run's observer as `Progress` events.

@@ -14,7 +14,11 @@ use crate::real_archives::require;
 fn shared_dir() -> PathBuf {
     match std::env::var_os("RELKIT_SHARED") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        None => Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../../../shared"),
     }
 }
 

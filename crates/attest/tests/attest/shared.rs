@@ -6,7 +6,13 @@ use std::path::PathBuf;
 pub(crate) fn shared_dir(what: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("RELKIT_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+        .unwrap_or_else(|| {
+            PathBuf::from(
+                std::env::var("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+            )
+            .join("../../../shared")
+        });
     if dir.join("vectors").is_dir() {
         return Some(dir);
     }

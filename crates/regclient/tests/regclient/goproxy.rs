@@ -189,3 +189,32 @@ fn configured_from_a_file_and_by_spec() {
     assert_eq!(spec.to_string(), format!("goproxy:{MODULE}@v1.0.0"));
     assert!(regs.exists(&spec).unwrap());
 }
+
+#[test]
+fn waiting_sees_a_late_module_and_diagnoses_a_missing_one() {
+    let (server, files) = proxy();
+    let go = GoProxy::new(client(), &server.url("/")).unwrap();
+    let quick = regclient::crates::PollOptions {
+        interval: std::time::Duration::from_millis(20),
+        timeout: std::time::Duration::from_millis(300),
+    };
+    match go.wait_for_version(MODULE, "v1.1.0", quick) {
+        Err(Error::NotVisible {
+            diagnosis, polls, ..
+        }) => {
+            assert!(polls >= 2, "{polls}");
+            assert!(diagnosis.contains("latest: v1.0.0"), "{diagnosis}");
+        }
+        other => panic!("expected NotVisible, got {other:?}"),
+    }
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        files.lock().unwrap().insert(
+            "/example.com/!org/mod/@v/v1.1.0.info".into(),
+            br#"{"Version":"v1.1.0","Time":"2026-11-02T00:00:00Z"}"#.to_vec(),
+        );
+    });
+    let v = go.wait_for_version(MODULE, "v1.1.0", quick).unwrap();
+    late.join().unwrap();
+    assert_eq!(v.state, VersionState::Present);
+}

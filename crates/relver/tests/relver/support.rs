@@ -5,7 +5,13 @@ use std::path::{Path, PathBuf};
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
     let p = std::env::var_os("RELKIT_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        || {
+            Path::new(
+                &std::env::var("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+            )
+            .join("../../../shared")
+        },
         PathBuf::from,
     );
     if p.join("fixtures/relver").is_dir() {
