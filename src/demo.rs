@@ -201,6 +201,11 @@ after = ["tag-strict-semver", "checksum-file"]
 [gates.provenance-valid]
 after = ["tag-strict-semver", "checksum-file"]
 
+# Byte identity before publishing: the release is built again from source/ (in-process by
+# verify_release, the demo's build recipe) and every artifact must come out identical.
+[gates.rebuild-identity]
+after = ["checksum-file", "archive-safety"]
+
 [gates.version-unpublished]
 after = ["tag-strict-semver"]
 
@@ -518,6 +523,8 @@ pub enum Tamper {
     Published,
     /// After the upload, a registry (the crates index) serves other bytes for the `.crate`.
     RegistryBytes,
+    /// The rebuild ignores `SOURCE_DATE_EPOCH`: its sdist carries the build time as mtimes.
+    Rebuild,
     /// The upload to one registry (npm) never happens, so the version never shows up there.
     NotVisible,
 }
@@ -531,7 +538,7 @@ pub struct UnknownTamper(pub String);
 
 impl Tamper {
     /// Every kind.
-    pub const ALL: [Tamper; 14] = [
+    pub const ALL: [Tamper; 15] = [
         Tamper::Version,
         Tamper::Changelog,
         Tamper::Checksum,
@@ -546,6 +553,7 @@ impl Tamper {
         Tamper::Published,
         Tamper::RegistryBytes,
         Tamper::NotVisible,
+        Tamper::Rebuild,
     ];
 
     /// The kebab-case name.
@@ -565,6 +573,7 @@ impl Tamper {
             Tamper::Published => "published",
             Tamper::RegistryBytes => "registry-bytes",
             Tamper::NotVisible => "not-visible",
+            Tamper::Rebuild => "rebuild",
         }
     }
 
@@ -725,6 +734,12 @@ impl Tamper {
                     demo.name
                 ),
             ),
+            Tamper::Rebuild => (
+                tag,
+                String::from(
+                    "the rebuild ignores SOURCE_DATE_EPOCH: its sdist carries the build time as mtimes",
+                ),
+            ),
         })
     }
 }
@@ -742,6 +757,72 @@ impl FromStr for Tamper {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownTamper(s.to_owned()))
+    }
+}
+
+/// The demo's build recipe as the `rebuild-identity` gate's rebuilder, run in-process: it reads
+/// the package name and version from the source tree's `Cargo.toml` and builds that release's
+/// artifacts into the request's output folder. Its `SOURCE_DATE_EPOCH`-ignoring variant
+/// ([`Tamper::Rebuild`]) stamps the sdist's entries with the build time instead.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoRebuilder {
+    honour_epoch: bool,
+}
+
+impl DemoRebuilder {
+    /// A rebuilder; `honour_epoch = false` builds like a tool that ignores
+    /// `SOURCE_DATE_EPOCH`.
+    pub fn new(honour_epoch: bool) -> Self {
+        DemoRebuilder { honour_epoch }
+    }
+
+    fn build(&self, req: &relgate::RebuildRequest) -> Result<(), String> {
+        let manifest = req.source_dir.join("Cargo.toml");
+        let text =
+            fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let field = |key: &str| {
+            doc.get("package")
+                .and_then(|p| p.get(key))
+                .and_then(toml::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{}: no [package] {key}", manifest.display()))
+        };
+        let demo = DemoRelease {
+            name: field("name")?,
+            version: field("version")?,
+            ..DemoRelease::default()
+        };
+        for (name, bytes) in demo.artifacts().map_err(|e| e.to_string())? {
+            let bytes = if !self.honour_epoch && name.ends_with(".tar.gz") {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let opts = RepackOptions::new(Format::TarGz)
+                    .with_mtime(artidigest::MtimePolicy::Fixed(now));
+                artidigest::repack_bytes(&bytes, Some(Format::TarGz), &opts)
+                    .map_err(|e| format!("{name}: {e}"))?
+                    .bytes
+            } else {
+                bytes
+            };
+            write_file(&req.out_dir.join(&name), &bytes).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+impl relgate::Rebuilder for DemoRebuilder {
+    fn rebuild<'a>(
+        &'a self,
+        req: &'a relgate::RebuildRequest,
+    ) -> relgate::BoxFuture<'a, Result<relgate::RebuildOutput, relgate::RebuildError>> {
+        Box::pin(async move {
+            self.build(req).map_err(relgate::RebuildError::Other)?;
+            Ok(relgate::RebuildOutput::new(&req.out_dir))
+        })
     }
 }
 

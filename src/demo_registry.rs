@@ -1023,10 +1023,17 @@ pub fn run_demo_on(
         |phases: [Phase; 2]| -> Vec<Phase> { phases.into_iter().filter(|p| wanted(*p)).collect() };
     let mut base = options.clone().endpoints(endpoints);
     base.phases = Vec::new();
+    // The demo is rebuilt in-process by its own build recipe.
+    let rebuilder = std::sync::Arc::new(crate::demo::DemoRebuilder::new(
+        tamper != Some(Tamper::Rebuild),
+    ));
     let context = |phases: Vec<Phase>| {
         let mut c = relgate::RunContext::new(release_dir)
             .tag(tag)
-            .options(base.clone().phases(phases));
+            .options(base.clone().phases(phases))
+            .gate(std::sync::Arc::new(
+                relgate::RebuildIdentityGate::with_rebuilder(rebuilder.clone()),
+            ));
         if let Some(o) = &observer {
             c = c.on_event(std::sync::Arc::clone(o));
         }

@@ -54,6 +54,7 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("signatures-valid", GateStatus::Pass),
             ("provenance-valid", GateStatus::Pass),
             ("archive-safety", GateStatus::Pass),
+            ("rebuild-identity", GateStatus::Pass),
             ("registry-visible", GateStatus::Pass),
             ("registry-readback", GateStatus::Pass),
             ("consumer-verify", GateStatus::Pass),
@@ -120,6 +121,7 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
             Tamper::Published => Code::VersionAlreadyPublished,
             Tamper::RegistryBytes => Code::RegistryBytesDiffer,
             Tamper::NotVisible => Code::NotVisible,
+            Tamper::Rebuild => Code::NotReproducible,
             _ => unreachable!("a new tamper kind needs its expected code here"),
         };
         assert_eq!(report.root_cause_codes(), [expected], "{kind}: {what}");
@@ -253,5 +255,33 @@ fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
     assert!(
         subjects.contains(&format!("{wheel} on python-index").as_str()),
         "{subjects:?}"
+    );
+}
+
+#[test]
+fn a_rebuild_that_ignores_source_date_epoch_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    let (tag, _) = Tamper::Rebuild
+        .apply(&DemoRelease::default(), dir.path())
+        .unwrap();
+    let report = run_all(dir.path(), &tag, Some(Tamper::Rebuild))
+        .stages
+        .pop()
+        .unwrap()
+        .1;
+    let g = report.gate("rebuild-identity").unwrap();
+    assert_eq!(
+        g.findings.len(),
+        1,
+        "only the sdist differs: {:?}",
+        g.findings
+    );
+    let f = &g.findings[0].finding;
+    assert_eq!(f.code, Code::NotReproducible);
+    assert!(f.subject.ends_with(".tar.gz"), "{f:?}");
+    assert!(
+        f.found.as_deref().unwrap_or_default().contains("mtime"),
+        "the artidigest explanation names the cause: {f:?}"
     );
 }
