@@ -689,4 +689,44 @@ impl TestStack {
         });
         self.bundle(id, content, &sig, body, "dsse", &cert)
     }
+
+    /// A PEP 740 attestation object (`{"version": 1, "verification_material", "envelope"}`)
+    /// for distribution `filename` with `bytes`, signed as `id` over an in-toto statement with
+    /// the publish predicate `predicate_type`.
+    pub fn pep740_attestation(
+        &mut self,
+        filename: &str,
+        bytes: &[u8],
+        predicate_type: &str,
+        id: &TestIdentity,
+    ) -> Result<serde_json::Value, Error> {
+        let statement = serde_json::json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": filename, "digest": {"sha256": hex::encode(Sha256::digest(bytes))}}],
+            "predicateType": predicate_type,
+            "predicate": null,
+        });
+        let statement = serde_json::to_vec(&statement).map_err(|e| {
+            crate::error::err(
+                crate::ErrorKind::StatementMalformed,
+                format!("statement: {e}"),
+            )
+        })?;
+        let bundle: serde_json::Value = serde_json::from_str(&self.sign_statement(&statement, id)?)
+            .map_err(|e| {
+                crate::error::err(crate::ErrorKind::BundleMalformed, format!("bundle: {e}"))
+            })?;
+        let vm = &bundle["verificationMaterial"];
+        Ok(serde_json::json!({
+            "version": 1,
+            "verification_material": {
+                "certificate": vm["certificate"]["rawBytes"],
+                "transparency_entries": vm["tlogEntries"],
+            },
+            "envelope": {
+                "statement": bundle["dsseEnvelope"]["payload"],
+                "signature": bundle["dsseEnvelope"]["signatures"][0]["sig"],
+            },
+        }))
+    }
 }

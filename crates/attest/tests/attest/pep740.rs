@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, digest_bytes};
 use attest::{
     Artifact, ErrorKind, Publisher, TestIdentity, TestStack, Verifier, verify_pypi_provenance,
 };
@@ -52,18 +51,10 @@ fn github(repository: &str, workflow: &str) -> Value {
 
 /// A test-stack signed attestation over `subject_name` with `subject_bytes`' digest.
 fn signed(stack: &mut TestStack, subject_name: &str, subject_bytes: &[u8]) -> Value {
-    let sha = digest_bytes(subject_bytes, &[Algorithm::Sha256]);
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": subject_name, "digest": {"sha256": sha.get(Algorithm::Sha256).unwrap().to_hex()}}],
-        "predicateType": PUBLISH_PREDICATE,
-        "predicate": null,
-    });
     let id = TestIdentity::github("owner/demo", "release.yml", "refs/tags/v1.2.3", "push", T);
-    let bundle = stack
-        .sign_statement(&serde_json::to_vec(&statement).unwrap(), &id)
-        .unwrap();
-    attestation_object(&bundle)
+    stack
+        .pep740_attestation(subject_name, subject_bytes, PUBLISH_PREDICATE, &id)
+        .unwrap()
 }
 
 fn check(
