@@ -77,6 +77,8 @@ impl StoredFile {
 struct State {
     /// (kind, package as published) → version → files.
     packages: BTreeMap<(DemoKind, String), BTreeMap<String, Vec<StoredFile>>>,
+    /// PEP 740 provenance documents: (normalised project, version, file name) → JSON.
+    provenance: BTreeMap<(String, String, String), Arc<Vec<u8>>>,
     serial: u64,
 }
 
@@ -243,6 +245,23 @@ impl DemoRegistries {
             .get(&(kind, package.to_owned()))
             .and_then(|v| v.get(version))
             .is_some_and(|f| !f.is_empty())
+    }
+
+    /// Serves `document` (a PEP 740 provenance document) from the Python index's integrity API
+    /// for `file_name` of `project` `version`.
+    pub fn publish_provenance(
+        &self,
+        project: &str,
+        version: &str,
+        file_name: &str,
+        document: Vec<u8>,
+    ) {
+        let mut s = self.lock();
+        s.serial += 1;
+        s.provenance.insert(
+            (pep503(project), version.to_owned(), file_name.to_owned()),
+            Arc::new(document),
+        );
     }
 
     /// Replaces the bytes of `file_name` everywhere it is published, metadata included (the
@@ -547,6 +566,27 @@ fn pypi(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
     let serial = s.serial.to_string();
     let segs: Vec<&str> = rest.split('/').collect();
     match segs.as_slice() {
+        // PEP 740: the integrity API's provenance of one distribution file.
+        ["integrity", project, version, file, "provenance"] => {
+            match s
+                .provenance
+                .get(&(pep503(project), (*version).to_owned(), (*file).to_owned()))
+            {
+                Some(doc) => {
+                    let r = Response {
+                        status: 200,
+                        content_type: "application/vnd.pypi.integrity.v1+json",
+                        headers: Vec::new(),
+                        body: Arc::clone(doc),
+                    };
+                    (with_etag(r), false)
+                }
+                None => (
+                    not_found_json(serde_json::json!({"message": "Not Found"})),
+                    false,
+                ),
+            }
+        }
         ["pypi", project, version, "json"] => {
             let Some((name, versions)) = find(s, DemoKind::Pypi, |n| pep503(n) == pep503(project))
             else {

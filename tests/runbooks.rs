@@ -702,23 +702,62 @@ const ORDVEC_ARTIFACTS: [(DemoKind, &str, &str); 5] = [
     ),
 ];
 
-/// The PEP 740 check needs attestations the loopback Python index does not serve.
-const ORDVEC_NOT_HERE: &[(&str, &str)] = &[(
-    "pep740-attestations",
-    "the loopback Python index serves no PEP 740 integrity API; attest verifies such documents in its own tests",
-)];
+/// A PyPI provenance document for `file` with `bytes`, published by `repository`'s
+/// `release.yml` (attestation signed by the test stack as that workflow's tag run).
+fn pep740_document(
+    stack: &mut attest::TestStack,
+    repository: &str,
+    file: &str,
+    bytes: &[u8],
+) -> Vec<u8> {
+    let id = attest::TestIdentity::github(
+        repository,
+        "release.yml",
+        "refs/tags/v0.5.0",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    let attestation = stack
+        .pep740_attestation(
+            file,
+            bytes,
+            "https://registry.invalid/attestations/publish/v1",
+            &id,
+        )
+        .unwrap();
+    serde_json::to_vec(&serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "repository": repository, "workflow": "release.yml", "environment": "pypi"},
+            "attestations": [attestation],
+        }],
+    }))
+    .unwrap()
+}
 
+/// The ordvec release in a replica, published to loopback registries except the files in
+/// `skip`; each Python file with its PEP 740 provenance on the index.
 fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
     let dir = replica(&ordvec_files("0.5.0", "0.5.0"));
     git(dir.path(), &["tag", "v0.5.0", "HEAD"]);
     let policy = load("ordvec", dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
+    let mut stack = attest::TestStack::new([0x0d; 32]).unwrap();
     for (kind, package, name) in ORDVEC_ARTIFACTS {
         std::fs::write(dir.path().join(name), blob(name)).unwrap();
         if !skip.contains(&name) {
             lb.demo.publish(kind, package, "0.5.0", name, blob(name));
+            if kind == DemoKind::Pypi {
+                let doc = pep740_document(&mut stack, "example/ordvec", name, &blob(name));
+                lb.demo.publish_provenance(package, "0.5.0", name, doc);
+            }
         }
     }
+    std::fs::write(
+        dir.path().join("trusted_root.json"),
+        stack.trusted_root_json().unwrap(),
+    )
+    .unwrap();
     (dir, policy, lb)
 }
 
@@ -731,9 +770,20 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
-        ORDVEC_NOT_HERE,
+        &[],
     );
-    assert_passes(&r, &["publish-order", "registry-readback"]);
+    assert_passes(
+        &r,
+        &["publish-order", "registry-readback", "pep740-attestations"],
+    );
+    let attested = r.gate("pep740-attestations").unwrap().evidence["provenance"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        attested, 3,
+        "both wheels and the sdist carry verified provenance"
+    );
     let files = r.gate("registry-readback").unwrap().evidence["files"]
         .as_array()
         .unwrap()
@@ -742,6 +792,23 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         files, 5,
         "every artifact was read back from its own registry"
     );
+
+    // The index's provenance for the wheel was published from a fork's workflow.
+    let mut other = attest::TestStack::new([0x0d; 32]).unwrap();
+    let wheel = "ordvec-0.5.0-cp312-cp312-manylinux_2_17_x86_64.whl";
+    let forged = pep740_document(&mut other, "example/fork", wheel, &blob(wheel));
+    let (dir2, policy2, lb2) = ordvec_release(&[]);
+    lb2.demo
+        .publish_provenance("ordvec", "0.5.0", wheel, forged);
+    let r = run_phases(
+        &policy2,
+        dir2.path(),
+        "v0.5.0",
+        &[Phase::Postpublish],
+        &lb2,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::IdentityMismatch]);
 
     // The index serves other bytes for the sdist than the release built.
     lb.demo
@@ -752,7 +819,7 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
-        ORDVEC_NOT_HERE,
+        &[],
     );
     assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
     let f = &r.gate("registry-readback").unwrap().findings[0].finding;
@@ -766,7 +833,7 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
-        ORDVEC_NOT_HERE,
+        &[],
     );
     assert_eq!(r.root_cause_codes(), [Code::PublishOrderViolated]);
     assert_eq!(

@@ -135,7 +135,7 @@ fn artifacts(policy: &Policy, dir: &Path) -> Result<Vec<LocalArtifact>, GateResu
     }
 }
 
-fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, String> {
+pub(crate) fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, String> {
     let file = std::fs::File::open(dir.join(&a.path)).map_err(|e| format!("cannot read: {e}"))?;
     Artifact::from_reader(file).map_err(|e| e.to_string())
 }

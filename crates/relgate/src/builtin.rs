@@ -10,6 +10,7 @@ use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate}
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 use crate::oci_tags_gate::OciTagsGate;
+use crate::pep740_gate::Pep740AttestationsGate;
 use crate::publish_order_gate::PublishOrderGate;
 use crate::rebuild_gate::RebuildIdentityGate;
 use crate::registry_gates::{
@@ -42,6 +43,7 @@ pub const BUILTIN_GATES: &[&str] = &[
     ConsumerVerifyGate::ID,
     OciTagsGate::ID,
     PublishOrderGate::ID,
+    Pep740AttestationsGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -75,6 +77,7 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         ConsumerVerifyGate::ID => Arc::new(ConsumerVerifyGate),
         OciTagsGate::ID => Arc::new(OciTagsGate),
         PublishOrderGate::ID => Arc::new(PublishOrderGate),
+        Pep740AttestationsGate::ID => Arc::new(Pep740AttestationsGate),
         _ => return None,
     })
 }

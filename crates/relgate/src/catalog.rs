@@ -208,6 +208,18 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PublishOrderViolated],
     ),
     info(
+        "pep740-attestations",
+        Phase::Postpublish,
+        "attest + regclient",
+        true,
+        "The index's PEP 740 provenance of every wheel and sdist verifies for the local bytes and publisher.",
+        &[
+            Code::SignatureMissing,
+            Code::SignatureInvalid,
+            Code::IdentityMismatch,
+        ],
+    ),
+    info(
         "oci-tags",
         Phase::Postpublish,
         "regclient",

@@ -112,6 +112,7 @@ mod gate;
 mod git_gates;
 mod github;
 mod oci_tags_gate;
+mod pep740_gate;
 mod plan;
 mod policy;
 mod process;
@@ -151,6 +152,7 @@ pub use crate::gate::{
 pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 pub use crate::github::GithubCi;
 pub use crate::oci_tags_gate::OciTagsGate;
+pub use crate::pep740_gate::Pep740AttestationsGate;
 pub use crate::plan::{GateOptions, Plan, PlanError};
 pub use crate::policy::RebuildRules;
 pub use crate::policy::{

@@ -158,6 +158,7 @@ impl Client {
                 PypiIndex::new(http.clone())
                     .json_api(&format!("{base}pypi/"))
                     .and_then(|i| i.simple(&format!("{base}simple/")))
+                    .and_then(|i| i.integrity(&format!("{base}integrity/")))
                     .map_err(bad)?,
             ),
             RegistryKind::Cargo => {

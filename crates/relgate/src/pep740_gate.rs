@@ -1,0 +1,165 @@
+//! `pep740-attestations`: after upload, every wheel and sdist a Python index serves has PEP 740
+//! provenance from the index's integrity API that verifies for the local file, published by the
+//! policy's signing identity.
+
+use std::path::Path;
+
+use attest::{ErrorKind, Publisher, verify_pypi_provenance};
+use serde_json::{Value, json};
+
+use crate::artifact_names::belongs_to;
+use crate::artifacts::local_artifacts;
+use crate::attest_gate::read_artifact;
+use crate::finding::{Code, Finding};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::policy::{ArtifactKind, RegistryKind, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, http_client, release_version, targets};
+
+/// For every Python index of the policy and every local wheel or sdist of its package: the
+/// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
+/// against the release's trust root for the local bytes and file name, published by the
+/// `[signing]` repository and workflow (`identity-mismatch`, else `signature-invalid`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pep740AttestationsGate;
+
+impl Pep740AttestationsGate {
+    /// The gate id.
+    pub const ID: &'static str = "pep740-attestations";
+}
+
+/// The publisher a PyPI trusted-publishing upload from the policy's workflow records.
+fn expected_publisher(signing: &SigningIdentity) -> Publisher {
+    let workflow = signing
+        .workflow
+        .rsplit('/')
+        .next()
+        .unwrap_or(&signing.workflow)
+        .to_owned();
+    Publisher::GitHub {
+        repository: signing.repository.clone(),
+        workflow,
+    }
+}
+
+fn check(
+    targets: &[Target],
+    http: &regclient::HttpClient,
+    version: &str,
+    dir: &Path,
+    policy: &crate::Policy,
+    signing: &SigningIdentity,
+) -> Result<(Vec<Finding>, Vec<Value>), String> {
+    let root_path = dir.join(&signing.trusted_root);
+    let verifier = attest::TrustedRoot::from_file(&root_path)
+        .map(attest::Verifier::new)
+        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let publisher = expected_publisher(signing);
+    let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for t in targets {
+        let Client::Pypi(index) = Client::new(t, http)? else {
+            continue;
+        };
+        let mine = locals.iter().filter(|a| {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+            matches!(a.kind, ArtifactKind::Wheel | ArtifactKind::Sdist)
+                && belongs_to(a.kind, name, &t.rule.package, version)
+        });
+        for a in mine {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
+            let subject = format!("{name} on {}", t.name);
+            let doc = index
+                .provenance(&t.rule.package, version, &name)
+                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
+            let Some(doc) = doc else {
+                findings.push(
+                    Finding::new(Code::SignatureMissing, subject)
+                        .expected(String::from("PEP 740 provenance from the integrity API"))
+                        .found("none (404)")
+                        .hint("upload with trusted publishing and attestations enabled"),
+                );
+                continue;
+            };
+            let bytes = serde_json::to_vec(&json!({
+                "version": doc.version,
+                "attestation_bundles": doc.attestation_bundles,
+            }))
+            .map_err(|e| e.to_string())?;
+            let artifact = read_artifact(dir, a)?;
+            match verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(&publisher)) {
+                Ok(v) => evidence.push(json!({
+                    "registry": t.name,
+                    "file": name,
+                    "attestations": v.len(),
+                })),
+                Err(e) => {
+                    let code = match e.kind() {
+                        ErrorKind::PublisherMismatch
+                        | ErrorKind::IdentityMismatch
+                        | ErrorKind::ExtensionMismatch => Code::IdentityMismatch,
+                        _ => Code::SignatureInvalid,
+                    };
+                    findings.push(
+                        Finding::new(code, subject)
+                            .expected(format!(
+                                "provenance published by {}, for these bytes",
+                                signing.repository
+                            ))
+                            .found(format!("{}: {}", e.kind().code(), e.detail())),
+                    );
+                }
+            }
+        }
+    }
+    Ok((findings, evidence))
+}
+
+impl Gate for Pep740AttestationsGate {
+    fn id(&self) -> &str {
+        Self::ID
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Postpublish
+    }
+
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            let Some(signing) = ctx.policy.signing.clone() else {
+                return GateResult::error(
+                    "pep740-attestations needs [signing] for the trust root and the publisher",
+                );
+            };
+            let all = match targets(ctx) {
+                Ok(t) => t,
+                Err(r) => return r,
+            };
+            let version = match release_version(ctx) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let pypi: Vec<Target> = all
+                .into_iter()
+                .filter(|t| t.rule.kind == RegistryKind::Pypi)
+                .collect();
+            if pypi.is_empty() {
+                return GateResult::skipped("the policy names no Python index");
+            }
+            let (http, dir, policy) = (
+                http_client(ctx),
+                ctx.release_dir.clone(),
+                ctx.policy.clone(),
+            );
+            let job = tokio::task::spawn_blocking(move || {
+                check(&pypi, &http, &version, &dir, &policy, &signing)
+            });
+            match job.await {
+                Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
+                    .with_evidence("provenance", Value::from(evidence)),
+                Ok(Err(e)) => GateResult::error(e),
+                Err(e) => GateResult::error(format!("the check did not finish: {e}")),
+            }
+        })
+    }
+}
