@@ -5,22 +5,10 @@
 use crate::policy::ArtifactKind;
 
 /// PEP 503 normalisation (runs of `-`, `_`, `.` become one `-`, lower case), used to compare
-/// a project name with the name part of a wheel or sdist file name.
+/// a project name with the name part of a wheel or sdist file name; a name that is not a valid
+/// project name compares as itself, lower-cased (and so matches nothing valid).
 fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    regclient::pypi::normalize(name).unwrap_or_else(|_| name.to_ascii_lowercase())
 }
 
 /// Whether `file_name` (of an artifact of `kind`) is a file of registry package `package`
@@ -145,5 +133,6 @@ mod tests {
         assert!(belongs_to(GoModule, "v0.5.0.zip", "example.invalid/m", v));
         assert!(belongs_to(OciImage, "anything", "example/app", v));
         assert_eq!(pep503("Ordvec__Manifest.x"), "ordvec-manifest-x");
+        assert!(!belongs_to(Wheel, "-0.5.0-py3-none-any.whl", "ordvec", v));
     }
 }

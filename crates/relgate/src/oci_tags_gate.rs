@@ -7,7 +7,7 @@ use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::policy::RegistryKind;
 use crate::registry_client::{
-    Client, Job, Target, chain, http_client, release_version, run_blocking_all, targets,
+    Client, Job, Target, chain, http_client, run_blocking_all, targets_of_kind,
 };
 
 /// For every OCI registry: each `tags` template (`{version}`, `{major}`, `{minor}`, `{patch}`,
@@ -85,21 +85,11 @@ impl Gate for OciTagsGate {
 
     fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
-            let targets = match targets(ctx) {
-                Ok(t) => t,
-                Err(r) => return r,
-            };
-            let version = match release_version(ctx) {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
-            let oci: Vec<Target> = targets
-                .into_iter()
-                .filter(|t| t.rule.kind == RegistryKind::Oci)
-                .collect();
-            if oci.is_empty() {
-                return GateResult::skipped("the policy names no OCI registry");
-            }
+            let (oci, version) =
+                match targets_of_kind(ctx, RegistryKind::Oci, "the policy names no OCI registry") {
+                    Ok(t) => t,
+                    Err(r) => return r,
+                };
             let http = http_client(ctx);
             let jobs: Vec<Job<Result<TagView, String>>> = oci
                 .iter()

@@ -13,7 +13,7 @@ use crate::attest_gate::read_artifact;
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::policy::{ArtifactKind, RegistryKind, SigningIdentity};
-use crate::registry_client::{Client, Target, chain, http_client, release_version, targets};
+use crate::registry_client::{Client, Target, chain, http_client, targets_of_kind};
 
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
@@ -131,21 +131,14 @@ impl Gate for Pep740AttestationsGate {
                     "pep740-attestations needs [signing] for the trust root and the publisher",
                 );
             };
-            let all = match targets(ctx) {
+            let (pypi, version) = match targets_of_kind(
+                ctx,
+                RegistryKind::Pypi,
+                "the policy names no Python index",
+            ) {
                 Ok(t) => t,
                 Err(r) => return r,
             };
-            let version = match release_version(ctx) {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
-            let pypi: Vec<Target> = all
-                .into_iter()
-                .filter(|t| t.rule.kind == RegistryKind::Pypi)
-                .collect();
-            if pypi.is_empty() {
-                return GateResult::skipped("the policy names no Python index");
-            }
             let (http, dir, policy) = (
                 http_client(ctx),
                 ctx.release_dir.clone(),

@@ -99,6 +99,24 @@ pub(crate) fn release_version(ctx: &GateContext) -> Result<String, GateResult> {
     }
 }
 
+/// The policy's registries of `kind` with their endpoints, and the release version: the
+/// start of every gate about one kind of registry. No registry of that kind skips the gate
+/// (`none` says why); a missing endpoint or version ends it as the other helpers do.
+pub(crate) fn targets_of_kind(
+    ctx: &GateContext,
+    kind: RegistryKind,
+    none: &str,
+) -> Result<(Vec<Target>, String), GateResult> {
+    let chosen: Vec<Target> = targets(ctx)?
+        .into_iter()
+        .filter(|t| t.rule.kind == kind)
+        .collect();
+    if chosen.is_empty() {
+        return Err(GateResult::skipped(none));
+    }
+    Ok((chosen, release_version(ctx)?))
+}
+
 /// The HTTP client of a registry gate: metadata requests time out after 30 s (a registry
 /// that accepts and never answers does not hold a gate for `regclient`'s default minute).
 pub(crate) fn http_client(ctx: &GateContext) -> HttpClient {
