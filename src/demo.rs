@@ -283,65 +283,24 @@ after = ["tag-strict-semver"]
         signer: &attest::TestIdentity,
         leave_out: Option<&str>,
     ) -> Result<(), DemoError> {
-        let fail = |what: &str| {
-            let what = what.to_owned();
-            move |source| DemoError::from(SignError { what, source })
-        };
-        let mut stack = attest::TestStack::new(DEMO_STACK_SEED).map_err(fail("the stack"))?;
-        let mut subjects = Vec::new();
-        for (name, _) in self.artifacts()? {
-            let p = dist.join(&name);
-            let bytes = fs::read(&p).map_err(|source| DemoError::Io { path: p, source })?;
-            let bundle = stack.sign_blob(&bytes, signer).map_err(fail(&name))?;
-            write_file(
-                &dist.join(format!("{name}.sigstore.json")),
-                bundle.as_bytes(),
-            )?;
-            if leave_out != Some(name.as_str()) {
-                let d = digest_bytes(&bytes, &[Algorithm::Sha256]);
-                if let Some(d) = d.get(Algorithm::Sha256) {
-                    subjects
-                        .push(serde_json::json!({"name": name, "digest": {"sha256": d.to_hex()}}));
-                }
-            }
-        }
-        let statement = self.provenance_statement(subjects);
-        let release = self.signer("release.yml", &self.tag(), "push");
-        let line = stack
-            .sign_statement(statement.as_bytes(), &release)
-            .map_err(fail("the provenance"))?;
-        write_file(
-            &dist.join(format!("{}.intoto.jsonl", self.name)),
-            format!("{line}\n").as_bytes(),
-        )?;
-        let root = stack.trusted_root_json().map_err(fail("the trust root"))?;
-        write_file(&dist.join("trusted_root.json"), root.as_bytes())
-    }
-
-    /// A SLSA v1 statement for the release run of the demo's tag, consistent with the
-    /// certificate the test stack issues for it.
-    fn provenance_statement(&self, subjects: Vec<serde_json::Value>) -> String {
-        let repo = self.repository();
-        let git_ref = format!("refs/tags/{}", self.tag());
-        let sha = digest_bytes(format!("{repo}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
-            .get(Algorithm::Sha256)
-            .map(|d| d.to_hex()[..40].to_owned())
-            .unwrap_or_default();
-        serde_json::json!({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": subjects,
-            "predicateType": "https://slsa.dev/provenance/v1",
-            "predicate": {
-                "buildDefinition": {
-                    "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                    "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{repo}"), "path": ".github/workflows/release.yml"}},
-                    "internalParameters": {"github": {"event_name": "push"}},
-                    "resolvedDependencies": [{"uri": format!("git+https://github.com/{repo}@{git_ref}"), "digest": {"gitCommit": sha}}],
-                },
-                "runDetails": {"builder": {"id": format!("https://github.com/{repo}/.github/workflows/release.yml@{git_ref}")}},
+        let files: Vec<String> = self.artifacts()?.into_iter().map(|(n, _)| n).collect();
+        let covered: Vec<String> = files
+            .iter()
+            .filter(|n| leave_out != Some(n.as_str()))
+            .cloned()
+            .collect();
+        sign_folder(
+            dist,
+            &SigningPlan {
+                seed: DEMO_STACK_SEED,
+                files: &files,
+                signer,
+                repository: &self.repository(),
+                tag: &self.tag(),
+                covered: &covered,
+                provenance: &format!("{}.intoto.jsonl", self.name),
             },
-        })
-        .to_string()
+        )
     }
 
     /// The version-bearing files of the project's tree at the release tag.
@@ -758,6 +717,96 @@ impl FromStr for Tamper {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownTamper(s.to_owned()))
     }
+}
+
+/// What [`sign_folder`] signs, and as whom.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningPlan<'a> {
+    /// The test stack's seed (keys derive from it; the trust root too).
+    pub seed: [u8; 32],
+    /// Files of the folder that each get a `<file>.sigstore.json`.
+    pub files: &'a [String],
+    /// The identity the bundles are signed as.
+    pub signer: &'a attest::TestIdentity,
+    /// `owner/repo`: the provenance is signed as its `release.yml` run for `tag` (push).
+    pub repository: &'a str,
+    /// The release tag.
+    pub tag: &'a str,
+    /// Files the provenance names as subjects.
+    pub covered: &'a [String],
+    /// The provenance file name (`<name>.intoto.jsonl`).
+    pub provenance: &'a str,
+}
+
+/// Signs the release folder `dir` with attest's test stack: a `<file>.sigstore.json` bundle
+/// for each of `plan.files` signed as `plan.signer`, SLSA v1 provenance over `plan.covered`
+/// signed as the repository's `release.yml` run for the tag, and `trusted_root.json`. ECDSA
+/// signatures are deterministic (RFC 6979), so the same plan gives the same bytes.
+pub fn sign_folder(dir: &Path, plan: &SigningPlan<'_>) -> Result<(), DemoError> {
+    let fail = |what: &str| {
+        let what = what.to_owned();
+        move |source| DemoError::from(SignError { what, source })
+    };
+    let read = |name: &str| {
+        let p = dir.join(name);
+        fs::read(&p).map_err(|source| DemoError::Io { path: p, source })
+    };
+    let mut stack = attest::TestStack::new(plan.seed).map_err(fail("the stack"))?;
+    for name in plan.files {
+        let bundle = stack
+            .sign_blob(&read(name)?, plan.signer)
+            .map_err(fail(name))?;
+        write_file(
+            &dir.join(format!("{name}.sigstore.json")),
+            bundle.as_bytes(),
+        )?;
+    }
+    let mut subjects = Vec::new();
+    for name in plan.covered {
+        let d = digest_bytes(&read(name)?, &[Algorithm::Sha256]);
+        if let Some(d) = d.get(Algorithm::Sha256) {
+            subjects.push(serde_json::json!({"name": name, "digest": {"sha256": d.to_hex()}}));
+        }
+    }
+    let statement = slsa_statement(plan.repository, plan.tag, subjects);
+    let release = attest::TestIdentity::github(
+        plan.repository,
+        "release.yml",
+        &format!("refs/tags/{}", plan.tag),
+        "push",
+        DEMO_SIGNED_AT,
+    );
+    let line = stack
+        .sign_statement(statement.as_bytes(), &release)
+        .map_err(fail("the provenance"))?;
+    write_file(&dir.join(plan.provenance), format!("{line}\n").as_bytes())?;
+    let root = stack.trusted_root_json().map_err(fail("the trust root"))?;
+    write_file(&dir.join("trusted_root.json"), root.as_bytes())
+}
+
+/// A SLSA v1 statement for `repository`'s `release.yml` run of `tag`, consistent with the
+/// certificate the test stack issues for it.
+fn slsa_statement(repo: &str, tag: &str, subjects: Vec<serde_json::Value>) -> String {
+    let git_ref = format!("refs/tags/{tag}");
+    let sha = digest_bytes(format!("{repo}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .map(|d| d.to_hex()[..40].to_owned())
+        .unwrap_or_default();
+    serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": subjects,
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{repo}"), "path": ".github/workflows/release.yml"}},
+                "internalParameters": {"github": {"event_name": "push"}},
+                "resolvedDependencies": [{"uri": format!("git+https://github.com/{repo}@{git_ref}"), "digest": {"gitCommit": sha}}],
+            },
+            "runDetails": {"builder": {"id": format!("https://github.com/{repo}/.github/workflows/release.yml@{git_ref}")}},
+        },
+    })
+    .to_string()
 }
 
 /// The demo's build recipe as the `rebuild-identity` gate's rebuilder, run in-process: it reads
