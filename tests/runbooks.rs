@@ -1255,3 +1255,169 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
     );
     assert_eq!(r.root_cause_codes(), [Code::TriggerDenied]);
 }
+
+// ---------------------------------------------------------------- ordvec, every phase
+
+/// The ordvec replica as a buildable Cargo workspace: sources for every crate, the lock file
+/// cargo generates, offline builds (`.cargo/config.toml`) and the release files git-ignored.
+fn ordvec_buildable(dir: &Path) {
+    let mut files = ordvec_files("0.5.0", "0.5.0");
+    files.retain(|(p, _)| p != "Cargo.lock");
+    for (path, text) in files.into_iter().chain([
+        f("src/lib.rs", "//! ordvec.\n".into()),
+        f("ordvec-manifest/src/lib.rs", "//! The manifest crate.\n".into()),
+        f("ordvec-python/src/lib.rs", "//! Python bindings.\n".into()),
+        f("ordvec-ffi/src/lib.rs", "//! C ABI.\n".into()),
+        f("benchmarks/beir-bench/src/main.rs", "fn main() {}\n".into()),
+        f(".cargo/config.toml", "[net]\noffline = true\n".into()),
+        f(
+            ".gitignore",
+            "/target/\n*.crate\n*.whl\n*.tar.gz\n*.sigstore.json\n*.intoto.jsonl\ntrusted_root.json\n".into(),
+        ),
+    ]) {
+        let p = dir.join(&path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let cargo = |args: &[&str]| {
+        // The test harness's own CARGO_TARGET_DIR must not redirect the replica's build.
+        let out = Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "cargo {args:?}: {out:?}");
+    };
+    cargo(&["generate-lockfile", "--offline"]);
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "release 0.5.0"]);
+    git(dir, &["tag", "v0.5.0", "HEAD"]);
+    // The release build: the runbook's own packaging command, then the Python files.
+    cargo(&["package", "--locked", "--no-verify", "--workspace"]);
+    for name in ["ordvec-0.5.0.crate", "ordvec-manifest-0.5.0.crate"] {
+        std::fs::copy(dir.join("target/package").join(name), dir.join(name)).unwrap();
+    }
+    for (_, _, name) in &ORDVEC_ARTIFACTS[2..] {
+        std::fs::write(dir.join(name), blob(name)).unwrap();
+    }
+}
+
+#[test]
+fn ordvec_every_phase_from_tag_to_consumer() {
+    const SEED: [u8; 32] = [0x0e; 32];
+    let dir = tempfile::tempdir().unwrap();
+    ordvec_buildable(dir.path());
+    let names: Vec<String> = ORDVEC_ARTIFACTS
+        .iter()
+        .map(|(_, _, n)| (*n).to_owned())
+        .collect();
+    let signer = attest::TestIdentity::github(
+        "example/ordvec",
+        "release.yml",
+        "refs/tags/v0.5.0",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    // Provenance covers the crates and wheels (`cover = ["crate", "wheel"]`).
+    let covered: Vec<String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".tar.gz"))
+        .cloned()
+        .collect();
+    relkit::demo::sign_folder(
+        dir.path(),
+        &relkit::demo::SigningPlan {
+            seed: SEED,
+            files: &names,
+            signer: &signer,
+            repository: "example/ordvec",
+            tag: "v0.5.0",
+            covered: &covered,
+            provenance: "ordvec.intoto.jsonl",
+        },
+    )
+    .unwrap();
+    let mut policy = load("ordvec", dir.path());
+    // The runbook's command, kept in the replica's own target folder: this test process runs
+    // with the harness's CARGO_TARGET_DIR, which the build would otherwise inherit.
+    let rebuild = policy.rebuild.as_mut().unwrap();
+    rebuild
+        .command
+        .extend(["--target-dir".to_owned(), "target".to_owned()]);
+    let lb = Loopback::for_policy(&policy).unwrap();
+
+    // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
+    // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
+    let before = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &before,
+        &[
+            "versions-lockstep",
+            "ci-green",
+            "version-unpublished",
+            "required-assets-present",
+            "rebuild-identity",
+            "signatures-valid",
+            "provenance-valid",
+        ],
+    );
+
+    // The upload, then readback, order and PEP 740 provenance.
+    let mut stack = attest::TestStack::new(SEED).unwrap();
+    for (kind, package, name) in ORDVEC_ARTIFACTS {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        if kind == DemoKind::Pypi {
+            let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
+            lb.demo.publish_provenance(package, "0.5.0", name, doc);
+        }
+        lb.demo.publish(kind, package, "0.5.0", name, bytes);
+    }
+    let after = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &after,
+        &["publish-order", "registry-readback", "pep740-attestations"],
+    );
+
+    // The tag's source no longer builds the attested crate: a change landed after the build.
+    std::fs::write(dir.path().join("src/lib.rs"), "//! ordvec, changed.\n").unwrap();
+    git(
+        dir.path(),
+        &["commit", "-q", "-am", "change after the release build"],
+    );
+    git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
+    let lb = Loopback::for_policy(&policy).unwrap();
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::NotReproducible]);
+    let f = &r.gate("rebuild-identity").unwrap().findings[0].finding;
+    assert_eq!(f.subject, "ordvec-0.5.0.crate", "{f:?}");
+    assert!(
+        f.found
+            .as_deref()
+            .unwrap_or_default()
+            .contains("src/lib.rs"),
+        "the explanation names the changed file: {f:?}"
+    );
+}
