@@ -876,14 +876,13 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
         return;
     };
     let oci = lb.oci();
-    oci.push_index("example/gateway", &["linux/amd64"], &["1.8.0"])
-        .unwrap();
-    oci.push_index(
+    push_signed_image(oci, "example/gateway", &["linux/amd64"], &["1.8.0"]);
+    push_signed_image(
+        oci,
         "example/gateway-admin-ui",
         &["linux/amd64", "linux/arm64"],
         &["1.8.0"],
-    )
-    .unwrap();
+    );
     let r = run_phases(
         &policy,
         dir.path(),
@@ -907,10 +906,13 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     let lb2 = Loopback::for_policy(&policy).unwrap();
     let oci = lb2.oci();
-    oci.push_index("example/gateway", &["linux/amd64"], &["1.8.0"])
-        .unwrap();
-    oci.push_index("example/gateway-admin-ui", &["linux/amd64"], &["1.8.0"])
-        .unwrap();
+    push_signed_image(oci, "example/gateway", &["linux/amd64"], &["1.8.0"]);
+    push_signed_image(
+        oci,
+        "example/gateway-admin-ui",
+        &["linux/amd64"],
+        &["1.8.0"],
+    );
     let r = run_phases(
         &policy,
         dir.path(),
@@ -1419,5 +1421,128 @@ fn ordvec_every_phase_from_tag_to_consumer() {
             .unwrap_or_default()
             .contains("src/lib.rs"),
         "the explanation names the changed file: {f:?}"
+    );
+}
+
+/// Runs `policy` in release order around `publish`: preflight and prepublish against the
+/// registries as they are, then `publish` (the upload), then postpublish and consume. Both
+/// stages must allow the release; returns their reports.
+fn release_in_order(
+    policy: &Policy,
+    dir: &Path,
+    tag: &str,
+    lb: &Loopback,
+    waive: &[(&str, &str)],
+    publish: impl FnOnce(),
+) -> (Report, Report) {
+    let before = run_phases(
+        policy,
+        dir,
+        tag,
+        &[Phase::Preflight, Phase::Prepublish],
+        lb,
+        waive,
+    );
+    assert_eq!(before.decision.status, RunStatus::Allowed, "{before:#?}");
+    publish();
+    let after = run_phases(
+        policy,
+        dir,
+        tag,
+        &[Phase::Postpublish, Phase::Consume],
+        lb,
+        waive,
+    );
+    assert_eq!(after.decision.status, RunStatus::Allowed, "{after:#?}");
+    (before, after)
+}
+
+/// Signs `files` of the release folder as `repository`'s release run of `tag`, with SLSA
+/// provenance `provenance` over `covered`, and writes the trust root.
+fn sign_release(
+    dir: &Path,
+    repository: &str,
+    tag: &str,
+    files: &[&str],
+    covered: &[&str],
+    provenance: &str,
+) {
+    let signer = attest::TestIdentity::github(
+        repository,
+        "release.yml",
+        &format!("refs/tags/{tag}"),
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    relkit::demo::sign_folder(
+        dir,
+        &relkit::demo::SigningPlan {
+            seed: [0x0f; 32],
+            files: &own(files),
+            signer: &signer,
+            repository,
+            tag,
+            covered: &own(covered),
+            provenance,
+        },
+    )
+    .unwrap();
+}
+
+// ---------------------------------------------------------------- gateway, every phase
+
+#[test]
+fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
+    let dir = gateway_replica(
+        &gateway_files("1.8.0", "1.8.0"),
+        "feat(admin): filter routes",
+    );
+    let policy = load("gateway", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    // The images are attested by the release run (the provenance lives beside the release).
+    sign_release(
+        dir.path(),
+        "example/gateway",
+        "v1.8.0",
+        &[],
+        &[],
+        "gateway.intoto.jsonl",
+    );
+    let waive = [
+        (
+            "contract-artifacts-current",
+            "the runbook names no contract generator",
+        ),
+        (
+            "provenance-valid",
+            "the gateway's provenance covers images only; relgate checks provenance subjects against local files, not registry digests",
+        ),
+    ];
+    let (before, after) = release_in_order(&policy, dir.path(), "v1.8.0", &lb, &waive, || {
+        push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
+        push_signed_image(
+            lb.oci(),
+            "example/gateway-admin-ui",
+            &["linux/amd64", "linux/arm64"],
+            &["1.8.0"],
+        );
+        // The release run tags the commit and creates the (draft) forge release.
+        git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+    });
+    assert_passes(
+        &before,
+        &[
+            "conventional-commits",
+            "conventional-version",
+            "ci-green",
+            "tag-not-existing",
+        ],
+    );
+    assert_passes(
+        &after,
+        &["oci-platforms", "oci-tags", "forge-release-exists"],
     );
 }

@@ -1071,7 +1071,9 @@ impl Policy {
         if self.checksums.is_some() {
             v.push("checksum-file");
         }
-        if self.signing.is_some() {
+        // Files to sign are `[[artifacts]]`; a release of images alone (signed in the
+        // registry: `signed = true`) has none, and `[signing]` then serves provenance only.
+        if self.signing.is_some() && !self.artifacts.is_empty() {
             v.push("signatures-valid");
         }
         if self.provenance.is_some() {
