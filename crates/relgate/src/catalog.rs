@@ -154,7 +154,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         "signatures-valid",
         Phase::Prepublish,
         "attest",
-        false,
+        true,
         "Every artifact's signature verifies with the tag-derived identity.",
         &[
             Code::SignatureInvalid,
@@ -167,7 +167,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         "provenance-valid",
         Phase::Prepublish,
         "attest",
-        false,
+        true,
         "Provenance verifies and covers every artifact.",
         &[Code::ProvenanceInvalid, Code::SubjectNotCovered],
     ),
