@@ -655,11 +655,24 @@ fn run_phases(
     loopback: &Loopback,
     waive: &[(&str, &str)],
 ) -> Report {
+    run_phases_in(policy, dir, dir, tag, phases, loopback, waive)
+}
+
+/// [`run_phases`] with the release files in `release` (the repository is `dir`).
+fn run_phases_in(
+    policy: &Policy,
+    dir: &Path,
+    release: &Path,
+    tag: &str,
+    phases: &[Phase],
+    loopback: &Loopback,
+    waive: &[(&str, &str)],
+) -> Report {
     let mut policy = policy.clone();
     for (id, why) in waive {
         policy.waivers.push(Waiver::new(Some(id), None, *why));
     }
-    let mut ctx = RunContext::new(dir).tag(tag).options(
+    let mut ctx = RunContext::new(release).tag(tag).options(
         RunOptions::default()
             .phases(phases.iter().copied())
             .endpoints(loopback.endpoints(&policy)),
@@ -1545,4 +1558,118 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
         &after,
         &["oci-platforms", "oci-tags", "forge-release-exists"],
     );
+}
+
+// ---------------------------------------------------------------- AdvisoryHub, every phase
+
+/// `sha256sum`-style `checksums.txt` over every file of `dist`.
+fn write_checksums(dist: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(dist)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "checksums.txt")
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for n in names {
+        let bytes = std::fs::read(dist.join(&n)).unwrap();
+        let d = artidigest::digest_bytes(&bytes, &[artidigest::Algorithm::Sha256]);
+        let hex = d.get(artidigest::Algorithm::Sha256).unwrap().to_hex();
+        text.push_str(&format!("{hex}  {n}\n"));
+    }
+    std::fs::write(dist.join("checksums.txt"), text).unwrap();
+}
+
+#[test]
+fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let chart = "advisoryhub-2.3.1.tgz";
+    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
+    sign_release(
+        &dist,
+        "example/advisoryhub",
+        "v2.3.1",
+        &[chart, "advisoryhub-2.3.1.spdx.json"],
+        &[chart],
+        "advisoryhub.intoto.jsonl",
+    );
+    write_checksums(&dist);
+    let policy = load("advisoryhub", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    let before = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &before,
+        &[
+            "versions-lockstep",
+            "checksum-file",
+            "required-assets-present",
+            "signatures-valid",
+            "provenance-valid",
+        ],
+    );
+    // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    let pushed = lb
+        .oci()
+        .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+        .unwrap();
+    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+    lb.oci()
+        .push_cosign_signature("example/charts/advisoryhub", &digest, b"{\"critical\":{}}")
+        .unwrap();
+    let after = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &after,
+        &[
+            "registry-visible",
+            "registry-readback",
+            "oci-platforms",
+            "oci-tags",
+        ],
+    );
+    // The chart on the registry is not the attested one.
+    let lb2 = Loopback::for_policy(&policy).unwrap();
+    push_signed_image(
+        lb2.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    push_signed_chart(lb2.oci(), "example/charts/advisoryhub", "2.3.1");
+    let r = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb2,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
 }

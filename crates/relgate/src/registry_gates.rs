@@ -299,8 +299,8 @@ impl Gate for RegistryReadbackGate {
                         let name = a.path.rsplit('/').next().unwrap_or(&a.path);
                         // An OCI registry serves a chart as a named file; images, SBOMs and
                         // provenance it holds as manifests and referrers, not as local files.
-                        let by_name = t.rule.kind != RegistryKind::Oci
-                            || a.kind == ArtifactKind::HelmChart;
+                        let by_name =
+                            t.rule.kind != RegistryKind::Oci || a.kind == ArtifactKind::HelmChart;
                         by_name
                             && kinds.contains(&a.kind)
                             && belongs_to(a.kind, name, &t.rule.package, v)
