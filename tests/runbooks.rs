@@ -1209,11 +1209,20 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &policy,
         dir.path(),
         "v0.11.12",
-        &[Phase::Prepublish],
+        &[Phase::Preflight, Phase::Prepublish],
         &lb,
         &[],
     );
-    assert_passes(&r, &["required-assets-present", "signatures-valid"]);
+    assert_passes(
+        &r,
+        &[
+            "tag-strict-semver",
+            "versions-lockstep",
+            "changelog-section",
+            "required-assets-present",
+            "signatures-valid",
+        ],
+    );
 
     // Published: the index serves the signed files, the image both architectures, signed.
     for name in [
@@ -1234,11 +1243,19 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &policy,
         dir.path(),
         "v0.11.12",
-        &[Phase::Postpublish],
+        &[Phase::Postpublish, Phase::Consume],
         &lb,
         &[],
     );
-    assert_passes(&r, &["registry-readback", "oci-platforms", "oci-tags"]);
+    assert_passes(
+        &r,
+        &[
+            "registry-readback",
+            "oci-platforms",
+            "oci-tags",
+            "consumer-verify",
+        ],
+    );
 
     // Someone pushed `:latest`.
     push_signed_image(
