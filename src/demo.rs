@@ -346,36 +346,13 @@ after = ["tag-strict-semver"]
     /// The wheel's file name and bytes; with `wrong_record`, RECORD lists a wrong sha256 for
     /// the package's `__init__.py` (size still right).
     fn wheel(&self, wrong_record: bool) -> Result<(String, Vec<u8>), DemoError> {
-        let (v, py) = (&self.version, self.python_name());
-        let dist_info = format!("{py}-{v}.dist-info");
-        let mut wheel_files = vec![
-            (format!("{py}/__init__.py"), self.init_py().into_bytes()),
-            (
-                format!("{dist_info}/METADATA"),
-                format!("Metadata-Version: 2.1\nName: {py}\nVersion: {v}\nSummary: relkit's demo release\n").into_bytes(),
-            ),
-            (
-                format!("{dist_info}/WHEEL"),
-                b"Wheel-Version: 1.0\nGenerator: relkit-demo\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
-            ),
-        ];
-        let mut record = String::new();
-        for (i, (path, bytes)) in wheel_files.iter().enumerate() {
-            let hashed: &[u8] = if wrong_record && i == 0 {
-                b"not the file"
-            } else {
-                bytes
-            };
-            let set = digest_bytes(hashed, &[Algorithm::Sha256]);
-            if let Some(d) = set.get(Algorithm::Sha256) {
-                record.push_str(&format!("{path},{},{}\n", d.to_record(), bytes.len()));
-            }
-        }
-        record.push_str(&format!("{dist_info}/RECORD,,\n"));
-        wheel_files.push((format!("{dist_info}/RECORD"), record.into_bytes()));
-        let wheel = format!("{py}-{v}-py3-none-any.whl");
-        let bytes = pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?;
-        Ok((wheel, bytes))
+        python_wheel(
+            &self.python_name(),
+            &self.version,
+            "py3-none-any",
+            self.init_py().into_bytes(),
+            wrong_record,
+        )
     }
 
     /// The release artifacts: name and bytes, in a fixed order.
@@ -717,6 +694,72 @@ impl FromStr for Tamper {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownTamper(s.to_owned()))
     }
+}
+
+/// A wheel `{py}-{version}-{tag}.whl` holding `{py}/__init__.py` and its dist-info (METADATA,
+/// WHEEL with `tag`, an honest RECORD — or, with `wrong_record`, one whose first hash is of
+/// other bytes).
+pub fn python_wheel(
+    py: &str,
+    version: &str,
+    tag: &str,
+    init_py: Vec<u8>,
+    wrong_record: bool,
+) -> Result<(String, Vec<u8>), DemoError> {
+    let v = version;
+    let dist_info = format!("{py}-{v}.dist-info");
+    let pure = tag.ends_with("-none-any");
+    let mut wheel_files = vec![
+        (format!("{py}/__init__.py"), init_py),
+        (
+            format!("{dist_info}/METADATA"),
+            format!(
+                "Metadata-Version: 2.1\nName: {py}\nVersion: {v}\nSummary: relkit's demo release\n"
+            )
+            .into_bytes(),
+        ),
+        (
+            format!("{dist_info}/WHEEL"),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: relkit-demo\nRoot-Is-Purelib: {pure}\nTag: {tag}\n"
+            )
+            .into_bytes(),
+        ),
+    ];
+    let mut record = String::new();
+    for (i, (path, bytes)) in wheel_files.iter().enumerate() {
+        let hashed: &[u8] = if wrong_record && i == 0 {
+            b"not the file"
+        } else {
+            bytes
+        };
+        let set = digest_bytes(hashed, &[Algorithm::Sha256]);
+        if let Some(d) = set.get(Algorithm::Sha256) {
+            record.push_str(&format!("{path},{},{}\n", d.to_record(), bytes.len()));
+        }
+    }
+    record.push_str(&format!("{dist_info}/RECORD,,\n"));
+    wheel_files.push((format!("{dist_info}/RECORD"), record.into_bytes()));
+    let wheel = format!("{py}-{v}-{tag}.whl");
+    let bytes = pack(&wheel, files(wheel_files), RepackOptions::new(Format::Zip))?;
+    Ok((wheel, bytes))
+}
+
+/// A Go module zip as the go command lays it out: every file under `module@version/`.
+pub fn go_module_zip(
+    module: &str,
+    version: &str,
+    module_files: &[(&str, &[u8])],
+) -> Result<Vec<u8>, DemoError> {
+    let entries = module_files
+        .iter()
+        .map(|(p, b)| (format!("{module}@{version}/{p}"), b.to_vec()))
+        .collect();
+    pack(
+        &format!("{version}.zip"),
+        files(entries),
+        RepackOptions::new(Format::Zip),
+    )
 }
 
 /// What [`sign_folder`] signs, and as whom.

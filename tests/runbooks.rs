@@ -1690,3 +1690,178 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     );
     assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
 }
+
+// ---------------------------------------------------------------- SketchLog, every phase
+
+/// The platform wheels SketchLog's release requires.
+const SKETCHLOG_WHEEL_TAGS: [&str; 6] = [
+    "cp310-cp310-manylinux_2_17_x86_64",
+    "cp311-cp311-manylinux_2_17_x86_64",
+    "cp312-cp312-manylinux_2_17_x86_64",
+    "cp312-cp312-manylinux_2_17_aarch64",
+    "cp312-cp312-macosx_11_0_arm64",
+    "cp312-cp312-win_amd64",
+];
+
+/// SketchLog's release folder: six platform wheels, the sdist, both npm tarballs, the Go
+/// module zip (real archives), the SBOM, bundles, provenance, trust root and checksums.txt.
+/// Returns the files each registry serves: (kind, package, version, served name, local name).
+fn sketchlog_dist(dist: &Path) -> Vec<(DemoKind, String, String, String, String)> {
+    use relkit::demo::{DemoRelease, go_module_zip, python_wheel};
+    let mut served = Vec::new();
+    let mut products = Vec::new();
+    let mut put =
+        |kind, package: &str, version: &str, served_name: &str, local: &str, bytes: Vec<u8>| {
+            std::fs::write(dist.join(local), bytes).unwrap();
+            served.push((
+                kind,
+                package.to_owned(),
+                version.to_owned(),
+                served_name.to_owned(),
+                local.to_owned(),
+            ));
+            products.push(local.to_owned());
+        };
+    for tag in SKETCHLOG_WHEEL_TAGS {
+        let (name, bytes) = python_wheel(
+            "sketchlog",
+            "3.0.2",
+            tag,
+            b"__version__ = \"3.0.2\"\n".to_vec(),
+            false,
+        )
+        .unwrap();
+        put(DemoKind::Pypi, "sketchlog", "3.0.2", &name, &name, bytes);
+    }
+    let mut py = DemoRelease::default();
+    py.name = String::from("sketchlog");
+    py.version = String::from("3.0.2");
+    for (name, bytes) in py.artifacts().unwrap() {
+        if name.ends_with(".tar.gz") {
+            put(DemoKind::Pypi, "sketchlog", "3.0.2", &name, &name, bytes);
+        }
+    }
+    for (package, short) in [
+        ("@sketchlog/client", "sketchlog-client"),
+        ("@sketchlog/react", "sketchlog-react"),
+    ] {
+        let mut npm = DemoRelease::default();
+        npm.name = short.to_owned();
+        npm.version = String::from("3.0.2");
+        for (name, bytes) in npm.artifacts().unwrap() {
+            if name.ends_with(".tgz") {
+                put(DemoKind::Npm, package, "3.0.2", &name, &name, bytes);
+            }
+        }
+    }
+    let module = "example.invalid/sketchlog/clients/go";
+    let go_mod: &[u8] = b"module example.invalid/sketchlog/clients/go\n\ngo 1.22\n";
+    let zip = go_module_zip(
+        module,
+        "v3.0.2",
+        &[("go.mod", go_mod), ("client.go", b"package client\n")],
+    )
+    .unwrap();
+    put(
+        DemoKind::GoProxy,
+        module,
+        "v3.0.2",
+        "v3.0.2.zip",
+        "clients-go-v3.0.2.zip",
+        zip,
+    );
+    std::fs::write(dist.join("sketchlog-3.0.2.spdx.json"), blob("sbom")).unwrap();
+    products.push(String::from("sketchlog-3.0.2.spdx.json"));
+    let covered: Vec<&str> = products
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.ends_with(".spdx.json") && !n.ends_with(".zip"))
+        .collect();
+    let files: Vec<&str> = products.iter().map(String::as_str).collect();
+    sign_release(
+        dist,
+        "example/sketchlog",
+        "v3.0.2",
+        &files,
+        &covered,
+        "sketchlog.intoto.jsonl",
+    );
+    write_checksums(dist);
+    served
+}
+
+/// The project's own tools, which its runbook does not name.
+const SKETCHLOG_OWN_TOOLS: &[(&str, &str)] = &[
+    ("container-scan", "the runbook names no scanner"),
+    ("clean-env-smoke", "the runbook names no smoke-test script"),
+];
+
+#[test]
+fn sketchlog_every_phase_across_six_registries() {
+    let dir = replica(&sketchlog_files("3.0.2"));
+    git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let served = sketchlog_dist(&dist);
+    let policy = load("sketchlog", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    let before = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v3.0.2",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        SKETCHLOG_OWN_TOOLS,
+    );
+    assert_passes(
+        &before,
+        &[
+            "version-unpublished",
+            "coupled-tags",
+            "required-assets-present",
+            "checksum-file",
+            "archive-safety",
+            "signatures-valid",
+            "provenance-valid",
+        ],
+    );
+    for (kind, package, version, served_name, local) in &served {
+        let bytes = std::fs::read(dist.join(local)).unwrap();
+        lb.demo.publish(*kind, package, version, served_name, bytes);
+    }
+    lb.demo.publish(
+        DemoKind::GoProxy,
+        "example.invalid/sketchlog/clients/go",
+        "v3.0.2",
+        "v3.0.2.mod",
+        b"module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".to_vec(),
+    );
+    push_signed_image(
+        lb.oci(),
+        "example/sketchlog",
+        &["linux/amd64", "linux/arm64"],
+        &["3.0.2"],
+    );
+    push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
+    let after = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v3.0.2",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        SKETCHLOG_OWN_TOOLS,
+    );
+    assert_passes(
+        &after,
+        &[
+            "registry-visible",
+            "registry-readback",
+            "oci-platforms",
+            "consumer-verify",
+        ],
+    );
+}

@@ -765,15 +765,43 @@ impl Gate for ConsumerVerifyGate {
             }
             // Download what every registry serves, bounded across all of them.
             let mut jobs: Vec<Job<Result<(), (bool, String)>>> = Vec::new();
+            // A registry that claims no digest (a Go module proxy) serves files a consumer
+            // holds to the release's own: the module zip is checked against the local file it
+            // was published from, under that name (so its bundle applies); anything else it
+            // serves (`.mod`) is not a release artifact.
+            let locals = match local_artifacts(&ctx.policy, &ctx.release_dir) {
+                Ok(a) => a,
+                Err(e) => return GateResult::error(chain(&e)),
+            };
+            let claimless = |f: &PublishedFile| -> Option<PublishedFile> {
+                let local = locals.iter().find(|a| {
+                    let n = a.path.rsplit('/').next().unwrap_or(&a.path);
+                    n == f.name
+                        || (f.name.ends_with(".zip") && n.ends_with(&format!("-{}", f.name)))
+                })?;
+                let digest = sha256_of(&ctx.release_dir.join(&local.path)).ok()?;
+                let mut held = f.clone();
+                held.name = local
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&local.path)
+                    .to_owned();
+                held.digests.push(digest);
+                Some(held)
+            };
             for (t, pv, view) in &views {
                 for f in &pv.files {
-                    let (ctx, http, f, view, name) = (
-                        ctx.clone(),
-                        s.http.clone(),
-                        f.clone(),
-                        view.clone(),
-                        t.name.clone(),
-                    );
+                    let f = if f.digests.is_empty() {
+                        match claimless(f) {
+                            Some(held) => held,
+                            None => continue,
+                        }
+                    } else {
+                        f.clone()
+                    };
+                    let (ctx, http, f, view, name) =
+                        (ctx.clone(), s.http.clone(), f, view.clone(), t.name.clone());
                     jobs.push(Box::new(move || {
                         fetch(&ctx, ConsumerVerifyGate::ID, &http, &name, &f, &view, None)
                             .map(|_| ())
