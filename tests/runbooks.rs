@@ -1497,11 +1497,24 @@ fn sign_release(
     covered: &[&str],
     provenance: &str,
 ) {
+    sign_release_as(dir, repository, tag, "push", files, covered, provenance);
+}
+
+/// [`sign_release`] with the bundles signed from a run started by `trigger`.
+fn sign_release_as(
+    dir: &Path,
+    repository: &str,
+    tag: &str,
+    trigger: &str,
+    files: &[&str],
+    covered: &[&str],
+    provenance: &str,
+) {
     let signer = attest::TestIdentity::github(
         repository,
         "release.yml",
         &format!("refs/tags/{tag}"),
-        "push",
+        trigger,
         relkit::demo::DEMO_SIGNED_AT,
     );
     let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -1707,6 +1720,24 @@ const SKETCHLOG_WHEEL_TAGS: [&str; 6] = [
 /// module zip (real archives), the SBOM, bundles, provenance, trust root and checksums.txt.
 /// Returns the files each registry serves: (kind, package, version, served name, local name).
 fn sketchlog_dist(dist: &Path) -> Vec<(DemoKind, String, String, String, String)> {
+    sketchlog_dist_with(dist, &SketchlogBuild::default())
+}
+
+/// How [`sketchlog_dist_with`] builds the release (a tamper changes one of these).
+#[derive(Default)]
+struct SketchlogBuild {
+    /// The bundles' signing run was started by this trigger (default `push`).
+    trigger: Option<&'static str>,
+    /// A file the provenance leaves out of its subjects.
+    uncovered: Option<&'static str>,
+    /// The wheel with this tag gets a RECORD that lies about a file.
+    bad_record: Option<&'static str>,
+}
+
+fn sketchlog_dist_with(
+    dist: &Path,
+    build: &SketchlogBuild,
+) -> Vec<(DemoKind, String, String, String, String)> {
     use relkit::demo::{DemoRelease, go_module_zip, python_wheel};
     let mut served = Vec::new();
     let mut products = Vec::new();
@@ -1728,7 +1759,7 @@ fn sketchlog_dist(dist: &Path) -> Vec<(DemoKind, String, String, String, String)
             "3.0.2",
             tag,
             b"__version__ = \"3.0.2\"\n".to_vec(),
-            false,
+            build.bad_record == Some(tag),
         )
         .unwrap();
         put(DemoKind::Pypi, "sketchlog", "3.0.2", &name, &name, bytes);
@@ -1776,12 +1807,14 @@ fn sketchlog_dist(dist: &Path) -> Vec<(DemoKind, String, String, String, String)
         .iter()
         .map(String::as_str)
         .filter(|n| !n.ends_with(".spdx.json") && !n.ends_with(".zip"))
+        .filter(|n| Some(*n) != build.uncovered)
         .collect();
     let files: Vec<&str> = products.iter().map(String::as_str).collect();
-    sign_release(
+    sign_release_as(
         dist,
         "example/sketchlog",
         "v3.0.2",
+        build.trigger.unwrap_or("push"),
         &files,
         &covered,
         "sketchlog.intoto.jsonl",
@@ -1864,4 +1897,131 @@ fn sketchlog_every_phase_across_six_registries() {
             "consumer-verify",
         ],
     );
+}
+
+/// One way to break SketchLog's release, at the stage where it would happen.
+#[derive(Debug, Clone, Copy)]
+enum SketchlogTamper {
+    ChangelogSection,
+    WheelMissing,
+    ChecksumStale,
+    RecordLies,
+    ManualTrigger,
+    ProvenanceGap,
+    NeverVisible,
+    ArmImageMissing,
+    ChartUnsigned,
+}
+
+/// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
+fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
+    use SketchlogTamper as T;
+    let mut files = sketchlog_files("3.0.2");
+    if let T::ChangelogSection = tamper {
+        files.retain(|(p, _)| p != "CHANGELOG.md");
+        files.push(f(
+            "CHANGELOG.md",
+            "# Changelog\n\n## 3.0.1 - 2026-10-01\n\n- Older.\n".into(),
+        ));
+    }
+    let dir = replica(&files);
+    git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let build = SketchlogBuild {
+        trigger: matches!(tamper, T::ManualTrigger).then_some("workflow_dispatch"),
+        uncovered: matches!(tamper, T::ProvenanceGap)
+            .then_some("sketchlog-3.0.2-cp312-cp312-win_amd64.whl"),
+        bad_record: matches!(tamper, T::RecordLies).then_some("cp311-cp311-manylinux_2_17_x86_64"),
+    };
+    let served = sketchlog_dist_with(&dist, &build);
+    match tamper {
+        T::WheelMissing => {
+            for n in [
+                "sketchlog-3.0.2-cp312-cp312-win_amd64.whl",
+                "sketchlog-3.0.2-cp312-cp312-win_amd64.whl.sigstore.json",
+            ] {
+                std::fs::remove_file(dist.join(n)).unwrap();
+            }
+        }
+        T::ChecksumStale => {
+            let p = dist.join("sketchlog-3.0.2.tar.gz");
+            let mut bytes = std::fs::read(&p).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0xff;
+            std::fs::write(p, bytes).unwrap();
+        }
+        _ => {}
+    }
+    let mut policy = load("sketchlog", dir.path());
+    if let T::NeverVisible = tamper {
+        for r in policy.registries.values_mut() {
+            r.visible_within_secs = Some(2);
+        }
+    }
+    let lb = Loopback::for_policy(&policy)?;
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v3.0.2",
+        &stage,
+        &lb,
+        SKETCHLOG_OWN_TOOLS,
+    );
+    if before.decision.status != RunStatus::Allowed {
+        return Some(before);
+    }
+    for (kind, package, version, served_name, local) in &served {
+        if matches!(tamper, T::NeverVisible) && package == "@sketchlog/react" {
+            continue;
+        }
+        let bytes = std::fs::read(dist.join(local)).unwrap();
+        lb.demo.publish(*kind, package, version, served_name, bytes);
+    }
+    let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
+        &["linux/amd64"]
+    } else {
+        &["linux/amd64", "linux/arm64"]
+    };
+    push_signed_image(lb.oci(), "example/sketchlog", platforms, &["3.0.2"]);
+    if matches!(tamper, T::ChartUnsigned) {
+        lb.oci()
+            .push_chart("example/charts/sketchlog", "3.0.2", &blob("chart"))
+            .unwrap();
+    } else {
+        push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
+    }
+    let stage = [Phase::Postpublish, Phase::Consume];
+    Some(run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v3.0.2",
+        &stage,
+        &lb,
+        SKETCHLOG_OWN_TOOLS,
+    ))
+}
+
+#[test]
+fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
+    use SketchlogTamper as T;
+    for (tamper, code) in [
+        (T::ChangelogSection, Code::ChangelogSectionMissing),
+        (T::WheelMissing, Code::AssetMissing),
+        (T::ChecksumStale, Code::DigestMismatch),
+        (T::RecordLies, Code::RecordMismatch),
+        (T::ManualTrigger, Code::TriggerDenied),
+        (T::ProvenanceGap, Code::SubjectNotCovered),
+        (T::NeverVisible, Code::NotVisible),
+        (T::ArmImageMissing, Code::PlatformMissing),
+        (T::ChartUnsigned, Code::SignatureMissing),
+    ] {
+        let Some(report) = sketchlog_tampered(tamper) else {
+            return; // SKIPPED (said above): no docker-registry outside CI.
+        };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
 }
