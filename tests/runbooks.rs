@@ -2025,3 +2025,125 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
         assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
     }
 }
+
+// ---------------------------------------------------------------- AdvisoryHub, each check
+
+/// One way to break AdvisoryHub's release.
+#[derive(Debug, Clone, Copy)]
+enum AdvisoryhubTamper {
+    PrereleaseTag,
+    ChecksumStale,
+    SbomMissing,
+    SignedByFork,
+    ChartNotInProvenance,
+    ImageUnsigned,
+}
+
+fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
+    use AdvisoryhubTamper as T;
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let chart = "advisoryhub-2.3.1.tgz";
+    let sbom = "advisoryhub-2.3.1.spdx.json";
+    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join(sbom), blob("sbom")).unwrap();
+    let signer = attest::TestIdentity::github(
+        if matches!(tamper, T::SignedByFork) {
+            "example/fork"
+        } else {
+            "example/advisoryhub"
+        },
+        "release.yml",
+        "refs/tags/v2.3.1",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    let covered: Vec<String> = if matches!(tamper, T::ChartNotInProvenance) {
+        vec![sbom.to_owned()]
+    } else {
+        vec![chart.to_owned()]
+    };
+    relkit::demo::sign_folder(
+        &dist,
+        &relkit::demo::SigningPlan {
+            seed: [0x0f; 32],
+            files: &[chart.to_owned(), sbom.to_owned()],
+            signer: &signer,
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            covered: &covered,
+            provenance: "advisoryhub.intoto.jsonl",
+        },
+    )
+    .unwrap();
+    write_checksums(&dist);
+    match tamper {
+        T::ChecksumStale => std::fs::write(dist.join(chart), blob("another chart")).unwrap(),
+        T::SbomMissing => {
+            std::fs::remove_file(dist.join(sbom)).unwrap();
+            std::fs::remove_file(dist.join(format!("{sbom}.sigstore.json"))).unwrap();
+        }
+        _ => {}
+    }
+    let tag = if matches!(tamper, T::PrereleaseTag) {
+        "v2.3.1-rc.1"
+    } else {
+        "v2.3.1"
+    };
+    let policy = load("advisoryhub", dir.path());
+    let lb = Loopback::for_policy(&policy)?;
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases_in(&policy, dir.path(), &dist, tag, &stage, &lb, &[]);
+    if before.decision.status != RunStatus::Allowed {
+        return Some(before);
+    }
+    if matches!(tamper, T::ImageUnsigned) {
+        lb.oci()
+            .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
+            .unwrap();
+    } else {
+        push_signed_image(
+            lb.oci(),
+            "example/advisoryhub",
+            &["linux/amd64"],
+            &["2.3.1", "2.3"],
+        );
+    }
+    let pushed = lb
+        .oci()
+        .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+        .unwrap();
+    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+    lb.oci()
+        .push_cosign_signature("example/charts/advisoryhub", &digest, b"{}")
+        .unwrap();
+    let stage = [Phase::Postpublish, Phase::Consume];
+    Some(run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        tag,
+        &stage,
+        &lb,
+        &[],
+    ))
+}
+
+#[test]
+fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
+    use AdvisoryhubTamper as T;
+    for (tamper, code) in [
+        (T::PrereleaseTag, Code::TagNotStrictSemver),
+        (T::ChecksumStale, Code::DigestMismatch),
+        (T::SbomMissing, Code::AssetMissing),
+        (T::SignedByFork, Code::IdentityMismatch),
+        (T::ChartNotInProvenance, Code::SubjectNotCovered),
+        (T::ImageUnsigned, Code::SignatureMissing),
+    ] {
+        let Some(report) = advisoryhub_tampered(tamper) else {
+            return; // SKIPPED (said above): no docker-registry outside CI.
+        };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
+}
