@@ -1172,13 +1172,18 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
 /// The SecureScan release folder: its wheel and sdist (real archives), each signed by the
 /// test stack as the release workflow run started by `trigger`, and the trust root.
 fn securescan_release(dir: &Path, trigger: &str) {
+    securescan_release_from(dir, "release.yml", trigger);
+}
+
+/// [`securescan_release`] signed by `workflow`'s run.
+fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) {
     let mut demo = relkit::demo::DemoRelease::default();
     demo.name = String::from("securescan");
     demo.version = String::from("0.11.12");
     let mut stack = attest::TestStack::new([0x5c; 32]).unwrap();
     let signer = attest::TestIdentity::github(
         "example/securescan",
-        "release.yml",
+        workflow,
         "refs/tags/v0.11.12",
         trigger,
         relkit::demo::DEMO_SIGNED_AT,
@@ -2142,6 +2147,179 @@ fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
         (T::ImageUnsigned, Code::SignatureMissing),
     ] {
         let Some(report) = advisoryhub_tampered(tamper) else {
+            return; // SKIPPED (said above): no docker-registry outside CI.
+        };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
+}
+
+// ---------------------------------------------------------------- SecureScan, each check
+
+/// One way to break SecureScan's release.
+#[derive(Debug, Clone, Copy)]
+enum SecurescanTamper {
+    VersionBehind,
+    BundleMissing,
+    NightlyWorkflow,
+    IndexServesOtherSdist,
+    ArmImageMissing,
+}
+
+fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
+    use SecurescanTamper as T;
+    let pyproject = if matches!(tamper, T::VersionBehind) {
+        "0.11.11"
+    } else {
+        "0.11.12"
+    };
+    let dir = replica(&securescan_files(pyproject, "0.11.12"));
+    let workflow = if matches!(tamper, T::NightlyWorkflow) {
+        "nightly.yml"
+    } else {
+        "release.yml"
+    };
+    securescan_release_from(dir.path(), workflow, "push");
+    if matches!(tamper, T::BundleMissing) {
+        std::fs::remove_file(dir.path().join("securescan-0.11.12.tar.gz.sigstore.json")).unwrap();
+    }
+    let policy = load("securescan", dir.path());
+    let lb = Loopback::for_policy(&policy)?;
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases(&policy, dir.path(), "v0.11.12", &stage, &lb, &[]);
+    if before.decision.status != RunStatus::Allowed {
+        return Some(before);
+    }
+    for name in [
+        "securescan-0.11.12-py3-none-any.whl",
+        "securescan-0.11.12.tar.gz",
+    ] {
+        let mut bytes = std::fs::read(dir.path().join(name)).unwrap();
+        if matches!(tamper, T::IndexServesOtherSdist) && name.ends_with(".tar.gz") {
+            bytes = blob("an sdist built elsewhere");
+        }
+        lb.demo
+            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+    }
+    let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
+        &["linux/amd64"]
+    } else {
+        &["linux/amd64", "linux/arm64"]
+    };
+    push_signed_image(lb.oci(), "example/securescan", platforms, &["0.11.12"]);
+    let stage = [Phase::Postpublish, Phase::Consume];
+    Some(run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &stage,
+        &lb,
+        &[],
+    ))
+}
+
+#[test]
+fn securescan_each_check_of_its_runbook_fails_with_its_code() {
+    use SecurescanTamper as T;
+    for (tamper, code) in [
+        (T::VersionBehind, Code::VersionMismatch),
+        (T::BundleMissing, Code::AssetMissing),
+        (T::NightlyWorkflow, Code::IdentityMismatch),
+        (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),
+        (T::ArmImageMissing, Code::PlatformMissing),
+    ] {
+        let Some(report) = securescan_tampered(tamper) else {
+            return; // SKIPPED (said above): no docker-registry outside CI.
+        };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
+}
+
+// ---------------------------------------------------------------- gateway, each check
+
+/// One way to break the gateway's release.
+#[derive(Debug, Clone, Copy)]
+enum GatewayTamper {
+    TagAlreadyThere,
+    ChangelogNotRegenerated,
+    NoForgeRelease,
+}
+
+fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
+    use GatewayTamper as T;
+    let dir = gateway_replica(
+        &gateway_files("1.8.0", "1.8.0"),
+        "feat(admin): filter routes",
+    );
+    if matches!(tamper, T::ChangelogNotRegenerated) {
+        // git-cliff was not re-run: the changelog still ends at 1.7.3.
+        std::fs::write(
+            dir.path().join("CHANGELOG.md"),
+            "# Changelog\n\n## [1.7.3] - 2026-10-02\n\n### Fixes\n\n- A fix.\n",
+        )
+        .unwrap();
+        git(
+            dir.path(),
+            &["commit", "-q", "-am", "docs(changelog): trim"],
+        );
+    }
+    if matches!(tamper, T::TagAlreadyThere) {
+        git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+    }
+    sign_release(
+        dir.path(),
+        "example/gateway",
+        "v1.8.0",
+        &[],
+        &[],
+        "gateway.intoto.jsonl",
+    );
+    let policy = load("gateway", dir.path());
+    let lb = Loopback::for_policy(&policy)?;
+    let waive = [
+        (
+            "contract-artifacts-current",
+            "the runbook names no contract generator",
+        ),
+        (
+            "provenance-valid",
+            "the gateway's provenance covers images only; relgate checks provenance subjects against local files, not registry digests",
+        ),
+    ];
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases(&policy, dir.path(), "v1.8.0", &stage, &lb, &waive);
+    if before.decision.status != RunStatus::Allowed {
+        return Some(before);
+    }
+    push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
+    push_signed_image(
+        lb.oci(),
+        "example/gateway-admin-ui",
+        &["linux/amd64", "linux/arm64"],
+        &["1.8.0"],
+    );
+    if !matches!(tamper, T::NoForgeRelease) {
+        git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+    }
+    let stage = [Phase::Postpublish, Phase::Consume];
+    Some(run_phases(
+        &policy,
+        dir.path(),
+        "v1.8.0",
+        &stage,
+        &lb,
+        &waive,
+    ))
+}
+
+#[test]
+fn gateway_each_check_of_its_runbook_fails_with_its_code() {
+    use GatewayTamper as T;
+    for (tamper, code) in [
+        (T::TagAlreadyThere, Code::TagAlreadyExists),
+        (T::ChangelogNotRegenerated, Code::ChangelogSectionMissing),
+        (T::NoForgeRelease, Code::ReleaseMissing),
+    ] {
+        let Some(report) = gateway_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
         };
         assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
