@@ -1341,6 +1341,18 @@ fn ordvec_buildable(dir: &Path) {
     }
 }
 
+/// ordvec's policy for a buildable replica: the runbook's command, kept in the replica's own
+/// target folder (this test process runs with the harness's CARGO_TARGET_DIR, which the build
+/// would otherwise inherit).
+fn ordvec_rebuild_policy(dir: &Path) -> Policy {
+    let mut policy = load("ordvec", dir);
+    let rebuild = policy.rebuild.as_mut().unwrap();
+    rebuild
+        .command
+        .extend(["--target-dir".to_owned(), "target".to_owned()]);
+    policy
+}
+
 #[test]
 fn ordvec_every_phase_from_tag_to_consumer() {
     const SEED: [u8; 32] = [0x0e; 32];
@@ -1376,13 +1388,7 @@ fn ordvec_every_phase_from_tag_to_consumer() {
         },
     )
     .unwrap();
-    let mut policy = load("ordvec", dir.path());
-    // The runbook's command, kept in the replica's own target folder: this test process runs
-    // with the harness's CARGO_TARGET_DIR, which the build would otherwise inherit.
-    let rebuild = policy.rebuild.as_mut().unwrap();
-    rebuild
-        .command
-        .extend(["--target-dir".to_owned(), "target".to_owned()]);
+    let policy = ordvec_rebuild_policy(dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
 
     // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
@@ -2322,6 +2328,90 @@ fn gateway_each_check_of_its_runbook_fails_with_its_code() {
         let Some(report) = gateway_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
         };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
+}
+
+// ---------------------------------------------------------------- ordvec, each check
+
+/// One way to break ordvec's release.
+#[derive(Debug, Clone, Copy)]
+enum OrdvecTamper {
+    ChangelogSection,
+    ManifestCrateMissing,
+    WheelNotInProvenance,
+    SignedByNightly,
+}
+
+fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
+    use OrdvecTamper as T;
+    let dir = tempfile::tempdir().unwrap();
+    ordvec_buildable(dir.path());
+    if matches!(tamper, T::ChangelogSection) {
+        std::fs::write(
+            dir.path().join("CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n- Release.\n\n## [0.2.0] - 2026-01-10\n\n- Older.\n",
+        )
+        .unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "changelog"]);
+        git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
+    }
+    let names: Vec<String> = ORDVEC_ARTIFACTS
+        .iter()
+        .map(|(_, _, n)| (*n).to_owned())
+        .collect();
+    let workflow = if matches!(tamper, T::SignedByNightly) {
+        "nightly.yml"
+    } else {
+        "release.yml"
+    };
+    let signer = attest::TestIdentity::github(
+        "example/ordvec",
+        workflow,
+        "refs/tags/v0.5.0",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    let covered: Vec<String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".tar.gz"))
+        .filter(|n| {
+            !(matches!(tamper, T::WheelNotInProvenance) && n.starts_with("ordvec_manifest"))
+        })
+        .cloned()
+        .collect();
+    relkit::demo::sign_folder(
+        dir.path(),
+        &relkit::demo::SigningPlan {
+            seed: [0x0e; 32],
+            files: &names,
+            signer: &signer,
+            repository: "example/ordvec",
+            tag: "v0.5.0",
+            covered: &covered,
+            provenance: "ordvec.intoto.jsonl",
+        },
+    )
+    .unwrap();
+    if matches!(tamper, T::ManifestCrateMissing) {
+        std::fs::remove_file(dir.path().join("ordvec-manifest-0.5.0.crate")).unwrap();
+    }
+    let policy = ordvec_rebuild_policy(dir.path());
+    let lb = Loopback::for_policy(&policy).unwrap();
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    run_phases(&policy, dir.path(), "v0.5.0", &stage, &lb, &[])
+}
+
+#[test]
+fn ordvec_each_prepublish_check_fails_with_its_code() {
+    use OrdvecTamper as T;
+    for (tamper, code) in [
+        (T::ChangelogSection, Code::ChangelogSectionMissing),
+        (T::ManifestCrateMissing, Code::AssetMissing),
+        (T::WheelNotInProvenance, Code::SubjectNotCovered),
+        (T::SignedByNightly, Code::IdentityMismatch),
+    ] {
+        let report = ordvec_tampered(tamper);
         assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
     }
 }
