@@ -299,6 +299,7 @@ after = ["tag-strict-semver"]
                 tag: &self.tag(),
                 covered: &covered,
                 provenance: &format!("{}.intoto.jsonl", self.name),
+                registry_subjects: &[],
             },
         )
     }
@@ -779,6 +780,8 @@ pub struct SigningPlan<'a> {
     pub covered: &'a [String],
     /// The provenance file name (`<name>.intoto.jsonl`).
     pub provenance: &'a str,
+    /// Further subjects held by a registry, not the folder: (name, digest) of pushed images.
+    pub registry_subjects: &'a [(String, artidigest::Digest)],
 }
 
 /// Signs the release folder `dir` with attest's test stack: a `<file>.sigstore.json` bundle
@@ -810,6 +813,10 @@ pub fn sign_folder(dir: &Path, plan: &SigningPlan<'_>) -> Result<(), DemoError> 
         if let Some(d) = d.get(Algorithm::Sha256) {
             subjects.push(serde_json::json!({"name": name, "digest": {"sha256": d.to_hex()}}));
         }
+    }
+    for (name, d) in plan.registry_subjects {
+        subjects
+            .push(serde_json::json!({"name": name, "digest": {d.algorithm().name(): d.to_hex()}}));
     }
     let statement = slsa_statement(plan.repository, plan.tag, subjects);
     let release = attest::TestIdentity::github(

@@ -888,14 +888,7 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let oci = lb.oci();
-    push_signed_image(oci, "example/gateway", &["linux/amd64"], &["1.8.0"]);
-    push_signed_image(
-        oci,
-        "example/gateway-admin-ui",
-        &["linux/amd64", "linux/arm64"],
-        &["1.8.0"],
-    );
+    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
     let r = run_phases(
         &policy,
         dir.path(),
@@ -918,14 +911,7 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     let dir = replica(&gateway_files("1.8.0", "1.8.0"));
     git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     let lb2 = Loopback::for_policy(&policy).unwrap();
-    let oci = lb2.oci();
-    push_signed_image(oci, "example/gateway", &["linux/amd64"], &["1.8.0"]);
-    push_signed_image(
-        oci,
-        "example/gateway-admin-ui",
-        &["linux/amd64"],
-        &["1.8.0"],
-    );
+    gateway_images(&lb2, dir.path(), &["linux/amd64"]);
     let r = run_phases(
         &policy,
         dir.path(),
@@ -940,13 +926,19 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
 }
 
 /// Pushes an image index for `platforms` under `tags` and a cosign signature for it.
-fn push_signed_image(oci: &TestRegistry, repo: &str, platforms: &[&str], tags: &[&str]) {
+fn push_signed_image(
+    oci: &TestRegistry,
+    repo: &str,
+    platforms: &[&str],
+    tags: &[&str],
+) -> artidigest::Digest {
     let digest = oci.push_index(repo, platforms, tags).unwrap();
     let payload = format!(
         "{{\"critical\":{{\"identity\":{{\"docker-reference\":\"{repo}\"}},\"image\":{{\"docker-manifest-digest\":\"{digest}\"}},\"type\":\"cosign container image signature\"}},\"optional\":null}}"
     );
     oci.push_cosign_signature(repo, &digest, payload.as_bytes())
         .unwrap();
+    digest
 }
 
 /// Pushes a Helm chart `version` and a cosign signature for it.
@@ -1011,6 +1003,18 @@ fn sketchlog_local(name: &str) -> Option<String> {
 fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bump() {
     let dir = replica(&sketchlog_files("3.0.2"));
     git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    sign_release(
+        dir.path(),
+        Release {
+            repository: "example/sketchlog",
+            tag: "v3.0.2",
+            trigger: "push",
+        },
+        &[],
+        &[],
+        "sketchlog.intoto.jsonl",
+        &[image("example/sketchlog", &["linux/amd64", "linux/arm64"])],
+    );
     let policy = load("sketchlog", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
@@ -1097,6 +1101,19 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
 #[test]
 fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    // The release run attested the image it is about to push.
+    sign_release(
+        dir.path(),
+        Release {
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            trigger: "push",
+        },
+        &[],
+        &[],
+        "advisoryhub.intoto.jsonl",
+        &[image("example/advisoryhub", &["linux/amd64"])],
+    );
     let policy = load("advisoryhub", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
@@ -1385,6 +1402,7 @@ fn ordvec_every_phase_from_tag_to_consumer() {
             tag: "v0.5.0",
             covered: &covered,
             provenance: "ordvec.intoto.jsonl",
+            registry_subjects: &[],
         },
     )
     .unwrap();
@@ -1498,29 +1516,39 @@ fn release_in_order(
     (before, after)
 }
 
-/// Signs `files` of the release folder as `repository`'s release run of `tag`, with SLSA
-/// provenance `provenance` over `covered`, and writes the trust root.
-fn sign_release(
-    dir: &Path,
-    repository: &str,
-    tag: &str,
-    files: &[&str],
-    covered: &[&str],
-    provenance: &str,
-) {
-    sign_release_as(dir, repository, tag, "push", files, covered, provenance);
+/// The digest of the image index the release pushes for `repo` and `platforms` (known to the
+/// build before the push, named by its provenance).
+fn image(repo: &str, platforms: &[&str]) -> (String, artidigest::Digest) {
+    (
+        repo.to_owned(),
+        regclient::testing::index_digest(repo, platforms).unwrap(),
+    )
 }
 
-/// [`sign_release`] with the bundles signed from a run started by `trigger`.
-fn sign_release_as(
+/// Who signs a replica's release: `repository`'s `release.yml` run for `tag`, started by
+/// `trigger`.
+#[derive(Clone, Copy)]
+struct Release<'a> {
+    repository: &'a str,
+    tag: &'a str,
+    trigger: &'a str,
+}
+
+/// Signs `files` of the release folder as `release`'s run (bundles), with SLSA provenance
+/// `provenance` over `covered` and the pushed `images`, and writes the trust root.
+fn sign_release(
     dir: &Path,
-    repository: &str,
-    tag: &str,
-    trigger: &str,
+    release: Release<'_>,
     files: &[&str],
     covered: &[&str],
     provenance: &str,
+    images: &[(String, artidigest::Digest)],
 ) {
+    let Release {
+        repository,
+        tag,
+        trigger,
+    } = release;
     let signer = attest::TestIdentity::github(
         repository,
         "release.yml",
@@ -1539,12 +1567,56 @@ fn sign_release_as(
             tag,
             covered: &own(covered),
             provenance,
+            registry_subjects: images,
         },
     )
     .unwrap();
 }
 
 // ---------------------------------------------------------------- gateway, every phase
+
+/// Builds and pushes the gateway's two images (by digest, tagged 1.8.0; the admin UI for
+/// `admin_platforms`), signed, and writes their provenance (subjects: the pushed index digests)
+/// and the trust root into `dir`, as the tag's release run does.
+fn gateway_images(lb: &Loopback, dir: &Path, admin_platforms: &[&str]) {
+    let gateway = push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
+    let admin = push_signed_image(
+        lb.oci(),
+        "example/gateway-admin-ui",
+        admin_platforms,
+        &["1.8.0"],
+    );
+    let signer = attest::TestIdentity::github(
+        "example/gateway",
+        "release.yml",
+        "refs/tags/v1.8.0",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    relkit::demo::sign_folder(
+        dir,
+        &relkit::demo::SigningPlan {
+            seed: [0x0f; 32],
+            files: &[],
+            signer: &signer,
+            repository: "example/gateway",
+            tag: "v1.8.0",
+            covered: &[],
+            provenance: "gateway.intoto.jsonl",
+            registry_subjects: &[
+                (String::from("example/gateway"), gateway),
+                (String::from("example/gateway-admin-ui"), admin),
+            ],
+        },
+    )
+    .unwrap();
+}
+
+/// The contract generator is the project's own tool, which its runbook does not name.
+const GATEWAY_WAIVERS: &[(&str, &str)] = &[(
+    "contract-artifacts-current",
+    "the runbook names no contract generator",
+)];
 
 #[test]
 fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
@@ -1556,36 +1628,13 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    // The images are attested by the release run (the provenance lives beside the release).
-    sign_release(
-        dir.path(),
-        "example/gateway",
-        "v1.8.0",
-        &[],
-        &[],
-        "gateway.intoto.jsonl",
-    );
-    let waive = [
-        (
-            "contract-artifacts-current",
-            "the runbook names no contract generator",
-        ),
-        (
-            "provenance-valid",
-            "the gateway's provenance covers images only; relgate checks provenance subjects against local files, not registry digests",
-        ),
-    ];
-    let (before, after) = release_in_order(&policy, dir.path(), "v1.8.0", &lb, &waive, || {
-        push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
-        push_signed_image(
-            lb.oci(),
-            "example/gateway-admin-ui",
-            &["linux/amd64", "linux/arm64"],
-            &["1.8.0"],
-        );
-        // The release run tags the commit and creates the (draft) forge release.
-        git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
-    });
+    // The images are built, pushed by digest and attested by the release run.
+    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
+    let (before, after) =
+        release_in_order(&policy, dir.path(), "v1.8.0", &lb, GATEWAY_WAIVERS, || {
+            // The release run tags the commit and creates the (draft) forge release.
+            git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+        });
     assert_passes(
         &before,
         &[
@@ -1631,11 +1680,15 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
     sign_release(
         &dist,
-        "example/advisoryhub",
-        "v2.3.1",
+        Release {
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            trigger: "push",
+        },
         &[chart, "advisoryhub-2.3.1.spdx.json"],
         &[chart],
         "advisoryhub.intoto.jsonl",
+        &[image("example/advisoryhub", &["linux/amd64"])],
     );
     write_checksums(&dist);
     let policy = load("advisoryhub", dir.path());
@@ -1743,6 +1796,8 @@ struct SketchlogBuild {
     uncovered: Option<&'static str>,
     /// The wheel with this tag gets a RECORD that lies about a file.
     bad_record: Option<&'static str>,
+    /// The image was built for linux/amd64 only (and attested as such).
+    amd64_only: bool,
 }
 
 fn sketchlog_dist_with(
@@ -1821,14 +1876,24 @@ fn sketchlog_dist_with(
         .filter(|n| Some(*n) != build.uncovered)
         .collect();
     let files: Vec<&str> = products.iter().map(String::as_str).collect();
-    sign_release_as(
+    sign_release(
         dist,
-        "example/sketchlog",
-        "v3.0.2",
-        build.trigger.unwrap_or("push"),
+        Release {
+            repository: "example/sketchlog",
+            tag: "v3.0.2",
+            trigger: build.trigger.unwrap_or("push"),
+        },
         &files,
         &covered,
         "sketchlog.intoto.jsonl",
+        &[image(
+            "example/sketchlog",
+            if build.amd64_only {
+                &["linux/amd64"]
+            } else {
+                &["linux/amd64", "linux/arm64"]
+            },
+        )],
     );
     write_checksums(dist);
     served
@@ -1944,6 +2009,7 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         uncovered: matches!(tamper, T::ProvenanceGap)
             .then_some("sketchlog-3.0.2-cp312-cp312-win_amd64.whl"),
         bad_record: matches!(tamper, T::RecordLies).then_some("cp311-cp311-manylinux_2_17_x86_64"),
+        amd64_only: matches!(tamper, T::ArmImageMissing),
     };
     let served = sketchlog_dist_with(&dist, &build);
     match tamper {
@@ -2085,6 +2151,7 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
             tag: "v2.3.1",
             covered: &covered,
             provenance: "advisoryhub.intoto.jsonl",
+            registry_subjects: &[image("example/advisoryhub", &["linux/amd64"])],
         },
     )
     .unwrap();
@@ -2248,6 +2315,7 @@ enum GatewayTamper {
     TagAlreadyThere,
     ChangelogNotRegenerated,
     NoForgeRelease,
+    AdminUiRebuilt,
 }
 
 fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
@@ -2271,38 +2339,24 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
     if matches!(tamper, T::TagAlreadyThere) {
         git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     }
-    sign_release(
-        dir.path(),
-        "example/gateway",
-        "v1.8.0",
-        &[],
-        &[],
-        "gateway.intoto.jsonl",
-    );
     let policy = load("gateway", dir.path());
     let lb = Loopback::for_policy(&policy)?;
-    let waive = [
-        (
-            "contract-artifacts-current",
-            "the runbook names no contract generator",
-        ),
-        (
-            "provenance-valid",
-            "the gateway's provenance covers images only; relgate checks provenance subjects against local files, not registry digests",
-        ),
-    ];
+    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
+    let waive = GATEWAY_WAIVERS;
     let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases(&policy, dir.path(), "v1.8.0", &stage, &lb, &waive);
+    let before = run_phases(&policy, dir.path(), "v1.8.0", &stage, &lb, waive);
     if before.decision.status != RunStatus::Allowed {
         return Some(before);
     }
-    push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
-    push_signed_image(
-        lb.oci(),
-        "example/gateway-admin-ui",
-        &["linux/amd64", "linux/arm64"],
-        &["1.8.0"],
-    );
+    if matches!(tamper, T::AdminUiRebuilt) {
+        // 1.8.0 now names another build of the admin UI than the one attested.
+        push_signed_image(
+            lb.oci(),
+            "example/gateway-admin-ui",
+            &["linux/arm64", "linux/amd64"],
+            &["1.8.0"],
+        );
+    }
     if !matches!(tamper, T::NoForgeRelease) {
         git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     }
@@ -2313,7 +2367,7 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
         "v1.8.0",
         &stage,
         &lb,
-        &waive,
+        waive,
     ))
 }
 
@@ -2324,6 +2378,7 @@ fn gateway_each_check_of_its_runbook_fails_with_its_code() {
         (T::TagAlreadyThere, Code::TagAlreadyExists),
         (T::ChangelogNotRegenerated, Code::ChangelogSectionMissing),
         (T::NoForgeRelease, Code::ReleaseMissing),
+        (T::AdminUiRebuilt, Code::SubjectNotCovered),
     ] {
         let Some(report) = gateway_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
@@ -2390,6 +2445,7 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
             tag: "v0.5.0",
             covered: &covered,
             provenance: "ordvec.intoto.jsonl",
+            registry_subjects: &[],
         },
     )
     .unwrap();

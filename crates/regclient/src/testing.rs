@@ -219,26 +219,16 @@ impl TestRegistry {
     /// Pushes a small image for `os/arch` (config + one layer); returns its descriptor with
     /// the platform filled in, ready for an index.
     pub fn push_image(&self, repo: &str, platform: &str) -> Result<Value, TestRegistryError> {
-        let (os, arch) = platform.split_once('/').unwrap_or(("linux", platform));
-        let config = format!(
-            "{{\"architecture\":\"{arch}\",\"os\":\"{os}\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}"
-        );
-        let config_digest = self.push_blob(repo, config.as_bytes())?;
-        let layer = format!("layer of {repo} for {platform}");
-        let layer_digest = self.push_blob(repo, layer.as_bytes())?;
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": descriptor("application/vnd.oci.image.config.v1+json", &config_digest, config.len()),
-            "layers": [descriptor("application/vnd.oci.image.layer.v1.tar+gzip", &layer_digest, layer.len())],
-        });
-        let mut d = self.push_manifest(repo, None, &manifest)?;
-        d["platform"] = json!({"os": os, "architecture": arch});
+        let image = image_content(repo, platform)?;
+        self.push_blob(repo, image.config.as_bytes())?;
+        self.push_blob(repo, image.layer.as_bytes())?;
+        let mut d = self.push_manifest(repo, None, &image.manifest)?;
+        d["platform"] = image.platform;
         Ok(d)
     }
 
     /// Pushes an image index holding one image per platform (`linux/amd64`, …) and tags it
-    /// with every tag in `tags`; returns the index digest.
+    /// with every tag in `tags`; returns the index digest (the one [`index_digest`] predicts).
     pub fn push_index(
         &self,
         repo: &str,
@@ -311,4 +301,55 @@ impl TestRegistry {
             &manifest,
         )
     }
+}
+
+/// The bytes of the small image [`TestRegistry::push_image`] pushes for `platform`.
+struct ImageContent {
+    config: String,
+    layer: String,
+    manifest: Value,
+    platform: Value,
+}
+
+fn image_content(repo: &str, platform: &str) -> Result<ImageContent, TestRegistryError> {
+    let (os, arch) = platform.split_once('/').unwrap_or(("linux", platform));
+    let config = format!(
+        "{{\"architecture\":\"{arch}\",\"os\":\"{os}\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}"
+    );
+    let layer = format!("layer of {repo} for {platform}");
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": descriptor("application/vnd.oci.image.config.v1+json", &sha256(config.as_bytes())?, config.len()),
+        "layers": [descriptor("application/vnd.oci.image.layer.v1.tar+gzip", &sha256(layer.as_bytes())?, layer.len())],
+    });
+    Ok(ImageContent {
+        config,
+        layer,
+        manifest,
+        platform: json!({"os": os, "architecture": arch}),
+    })
+}
+
+/// The digest of the index [`TestRegistry::push_index`] pushes for `repo` and `platforms`,
+/// computed without a registry (the content is deterministic): what a build knows before it
+/// pushes, and what its provenance names.
+pub fn index_digest(repo: &str, platforms: &[&str]) -> Result<Digest, TestRegistryError> {
+    let mut manifests = Vec::new();
+    for p in platforms {
+        let image = image_content(repo, p)?;
+        let bytes = serde_json::to_vec(&image.manifest).map_err(|e| TestRegistryError::Push {
+            what: format!("manifest for {repo}"),
+            reason: e.to_string(),
+        })?;
+        let mut d = descriptor(OCI_MANIFEST, &sha256(&bytes)?, bytes.len());
+        d["platform"] = image.platform;
+        manifests.push(d);
+    }
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+    let bytes = serde_json::to_vec(&index).map_err(|e| TestRegistryError::Push {
+        what: format!("index for {repo}"),
+        reason: e.to_string(),
+    })?;
+    sha256(&bytes)
 }

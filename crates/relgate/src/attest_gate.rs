@@ -233,6 +233,85 @@ pub(crate) fn check_signatures(
         .with_evidence("verified", serde_json::json!(verified))
 }
 
+/// The provenance policy `[provenance]` and `[signing]` give for `tag`, with the builder id
+/// and source URI it expects.
+pub(crate) fn provenance_policy(
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+) -> (ProvenancePolicy, String, String) {
+    let server = signing.server.trim_end_matches('/');
+    let source_uri = format!("{server}/{}", signing.repository);
+    let builder = rules
+        .builder_id
+        .as_ref()
+        .map(|b| b.replace("{tag}", tag))
+        .unwrap_or_else(|| signing.identity_for(tag));
+    let mut pp = ProvenancePolicy::new(builder.clone(), source_uri.clone());
+    pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
+    pp.forbidden_triggers = signing.denied_triggers.clone();
+    (pp, builder, source_uri)
+}
+
+/// The kinds a registry holds rather than the release folder (their provenance subjects are
+/// registry digests, checked after publishing by `oci-platforms`).
+fn registry_held(kind: ArtifactKind) -> bool {
+    matches!(kind, ArtifactKind::OciImage | ArtifactKind::HelmChart)
+}
+
+/// The subject digests the statements of a provenance file claim (read, not verified).
+fn claimed_subjects(bytes: &[u8]) -> Vec<Vec<artidigest::Digest>> {
+    use base64::Engine as _;
+    let mut out = Vec::new();
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        let payload = v["dsseEnvelope"]["payload"]
+            .as_str()
+            .or_else(|| v["payload"].as_str())
+            .unwrap_or_default();
+        let Ok(json) = base64::engine::general_purpose::STANDARD.decode(payload) else {
+            continue;
+        };
+        if let Ok(st) = attest::Statement::from_json(&json) {
+            out.extend(st.subjects.into_iter().map(|s| s.digests));
+        }
+    }
+    out
+}
+
+/// Verifies the provenance files in `dir` (matching `[provenance] glob`) with `artifacts` as
+/// the digests they must cover: `Ok(())` when one file verifies, else the most telling error.
+pub(crate) fn provenance_covers(
+    dir: &Path,
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+    artifacts: &[Vec<artidigest::Digest>],
+) -> Result<(), String> {
+    let root_path = dir.join(&signing.trusted_root);
+    let verifier = TrustedRoot::from_file(&root_path)
+        .map(Verifier::new)
+        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let matcher = glob_matcher(&rules.glob).map_err(|e| e.to_string())?;
+    let files: Vec<String> = list_files(dir)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|f| matcher.is_match(f))
+        .collect();
+    let (pp, _, _) = provenance_policy(rules, signing, tag);
+    let mut last = format!("no provenance file matches {:?}", rules.glob);
+    for f in &files {
+        let bytes = std::fs::read(dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+        match attest::verify_provenance(&verifier, &bytes, artifacts, &pp) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = format!("{f}: {}: {}", e.kind().code(), e.detail()),
+        }
+    }
+    Err(last)
+}
+
 pub(crate) fn check_provenance(
     policy: &Policy,
     dir: &Path,
@@ -244,11 +323,15 @@ pub(crate) fn check_provenance(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let only_registry_held =
+        !rules.cover.is_empty() && rules.cover.iter().all(|k| registry_held(*k));
     let arts: Vec<LocalArtifact> = match artifacts(policy, dir) {
         Ok(a) => a
             .into_iter()
             .filter(|a| rules.cover.is_empty() || rules.cover.contains(&a.kind))
             .collect(),
+        // Images and charts only: the release folder may hold nothing but their provenance.
+        Err(_) if only_registry_held => Vec::new(),
         Err(r) => return r,
     };
     let matcher = match glob_matcher(&rules.glob) {
@@ -266,17 +349,40 @@ pub(crate) fn check_provenance(
                 .found("none in the release folder"),
         ]);
     }
-    let server = signing.server.trim_end_matches('/');
-    let source_uri = format!("{server}/{}", signing.repository);
-    let builder = rules
-        .builder_id
-        .as_ref()
-        .map(|b| b.replace("{tag}", tag))
-        .unwrap_or_else(|| signing.identity_for(tag));
-    let mut pp = ProvenancePolicy::new(builder.clone(), source_uri.clone());
-    pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
-    pp.forbidden_triggers = signing.denied_triggers.clone();
+    let (pp, builder, source_uri) = provenance_policy(rules, signing, tag);
 
+    if arts.is_empty() && only_registry_held {
+        // Only images and charts: the release folder holds their provenance, the registry
+        // holds them. Verify the provenance itself here (signature, identity, builder, source)
+        // over the subjects it claims; `oci-platforms` checks the pushed digests are among them.
+        let mut findings = Vec::new();
+        let mut subjects = 0;
+        for f in &files {
+            let claimed = match std::fs::read(dir.join(f)) {
+                Ok(b) => claimed_subjects(&b),
+                Err(e) => return GateResult::error(format!("{f}: {e}")),
+            };
+            subjects += claimed.len();
+            if claimed.is_empty() {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, f.clone())
+                        .expected("statements with subjects")
+                        .found("no subject"),
+                );
+            } else if let Err(e) = provenance_covers(dir, rules, signing, tag, &claimed) {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, f.clone())
+                        .expected(format!(
+                            "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"
+                        ))
+                        .found(e),
+                );
+            }
+        }
+        return GateResult::from_findings(findings)
+            .with_evidence("builder", serde_json::Value::String(builder))
+            .with_evidence("registry-subjects", serde_json::json!(subjects));
+    }
     let mut contents = Vec::new();
     let mut findings = Vec::new();
     for f in &files {

@@ -196,8 +196,12 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Postpublish,
         "regclient",
         true,
-        "Image indexes carry every required platform and signature.",
-        &[Code::PlatformMissing, Code::SignatureMissing],
+        "Image indexes carry every required platform and signature, and provenance names their digests.",
+        &[
+            Code::PlatformMissing,
+            Code::SignatureMissing,
+            Code::SubjectNotCovered,
+        ],
     ),
     info(
         "publish-order",

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
+use crate::attest_gate::provenance_covers;
 use crate::attest_gate::{check_provenance, check_signatures};
 use crate::finding::{Code, Finding, Severity};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Outcome, Phase};
@@ -649,6 +650,23 @@ impl Gate for OciPlatformsGate {
                                 .hint("build and push the image for every platform, then push the index again"),
                         );
                     }
+                }
+                // Provenance that covers images must name this pushed digest as a subject.
+                if let (Some(rules), Some(signing), Some(tag)) =
+                    (&ctx.policy.provenance, &ctx.policy.signing, &ctx.tag)
+                    && rules.cover.contains(&ArtifactKind::OciImage)
+                    && t.rule.artifacts.contains(&ArtifactKind::OciImage)
+                    && let Err(e) =
+                        provenance_covers(&ctx.release_dir, rules, signing, tag, &[vec![digest]])
+                {
+                    findings.push(
+                        Finding::new(Code::SubjectNotCovered, subject.clone())
+                            .expected(format!(
+                                "{digest} among the subjects of the release's provenance"
+                            ))
+                            .found(e)
+                            .hint("attest the digest that was pushed (not a rebuild of it)"),
+                    );
                 }
                 if t.rule.signed && view.signature.is_none() {
                     findings.push(

@@ -56,6 +56,11 @@ fn promised_tags_must_match_and_latest_must_not_exist() {
     let release = reg
         .push_index(repo, &["linux/amd64"], &["2.3.1", "2.3"])
         .unwrap();
+    // What the push produced is what a build can know beforehand.
+    assert_eq!(
+        release,
+        regclient::testing::index_digest(repo, &["linux/amd64"]).unwrap()
+    );
     let r = run(&reg);
     let g = r.gate("oci-tags").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{r:#?}");
