@@ -836,7 +836,7 @@ pub fn sign_folder(dir: &Path, plan: &SigningPlan<'_>) -> Result<(), DemoError> 
 
 /// A SLSA v1 statement for `repository`'s `release.yml` run of `tag`, consistent with the
 /// certificate the test stack issues for it.
-fn slsa_statement(repo: &str, tag: &str, subjects: Vec<serde_json::Value>) -> String {
+pub fn slsa_statement(repo: &str, tag: &str, subjects: Vec<serde_json::Value>) -> String {
     let git_ref = format!("refs/tags/{tag}");
     let sha = digest_bytes(format!("{repo}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
         .get(Algorithm::Sha256)

@@ -79,6 +79,8 @@ struct State {
     packages: BTreeMap<(DemoKind, String), BTreeMap<String, Vec<StoredFile>>>,
     /// PEP 740 provenance documents: (normalised project, version, file name) → JSON.
     provenance: BTreeMap<(String, String, String), Arc<Vec<u8>>>,
+    /// npm attestation documents by `name@version`.
+    npm_attestations: BTreeMap<String, Arc<Vec<u8>>>,
     serial: u64,
 }
 
@@ -262,6 +264,15 @@ impl DemoRegistries {
             (pep503(project), version.to_owned(), file_name.to_owned()),
             Arc::new(document),
         );
+    }
+
+    /// Serves `document` (`{"attestations": [{"predicateType", "bundle"}]}`) from the npm
+    /// registry's attestations endpoint for `name@version`.
+    pub fn publish_npm_attestations(&self, name: &str, version: &str, document: Vec<u8>) {
+        let mut s = self.lock();
+        s.serial += 1;
+        s.npm_attestations
+            .insert(format!("{name}@{version}"), Arc::new(document));
     }
 
     /// Replaces the bytes of `file_name` everywhere it is published, metadata included (the
@@ -768,6 +779,22 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
             false,
         )
     };
+    // The attestations endpoint: `-/npm/v1/attestations/<name>@<version>`, percent-encoded.
+    if let Some(spec) = rest.strip_prefix("-/npm/v1/attestations/") {
+        let spec = percent_encoding::percent_decode_str(spec).decode_utf8_lossy();
+        return match s.npm_attestations.get(spec.as_ref()) {
+            Some(doc) => {
+                let r = Response {
+                    status: 200,
+                    content_type: "application/json",
+                    headers: Vec::new(),
+                    body: Arc::clone(doc),
+                };
+                (with_etag(r), false)
+            }
+            None => not_found(),
+        };
+    }
     // `@scope%2fname` or `name`, then optional `/version` or `/-/file`.
     let decoded = rest.replace("%2f", "/").replace("%2F", "/");
     let (name, tail) = if decoded.starts_with('@') {

@@ -62,6 +62,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-readback",
                 "registry-visible",
                 "oci-platforms",
+                "npm-provenance",
                 "consumer-verify",
                 "clean-env-smoke",
             ],

@@ -1023,6 +1023,9 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
         if let Some(local) = sketchlog_local(name) {
             std::fs::write(dir.path().join(local), blob(name)).unwrap();
         }
+        if kind == DemoKind::Npm {
+            publish_npm_provenance(&lb, package, version, &blob(name));
+        }
         lb.demo.publish(kind, package, version, name, blob(name));
     }
     push_signed_image(
@@ -1042,7 +1045,12 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
     );
     assert_passes(
         &r,
-        &["registry-visible", "registry-readback", "oci-platforms"],
+        &[
+            "registry-visible",
+            "registry-readback",
+            "oci-platforms",
+            "npm-provenance",
+        ],
     );
     let read: Vec<String> = r.gate("registry-readback").unwrap().evidence["files"]
         .as_array()
@@ -1939,6 +1947,9 @@ fn sketchlog_every_phase_across_six_registries() {
     );
     for (kind, package, version, served_name, local) in &served {
         let bytes = std::fs::read(dist.join(local)).unwrap();
+        if *kind == DemoKind::Npm {
+            publish_npm_provenance(&lb, package, version, &bytes);
+        }
         lb.demo.publish(*kind, package, version, served_name, bytes);
     }
     lb.demo.publish(
@@ -1970,6 +1981,7 @@ fn sketchlog_every_phase_across_six_registries() {
             "registry-visible",
             "registry-readback",
             "oci-platforms",
+            "npm-provenance",
             "consumer-verify",
         ],
     );
@@ -1987,6 +1999,7 @@ enum SketchlogTamper {
     NeverVisible,
     ArmImageMissing,
     ChartUnsigned,
+    NpmProvenanceMissing,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -2055,6 +2068,11 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
             continue;
         }
         let bytes = std::fs::read(dist.join(local)).unwrap();
+        if *kind == DemoKind::Npm
+            && !(matches!(tamper, T::NpmProvenanceMissing) && package == "@sketchlog/client")
+        {
+            publish_npm_provenance(&lb, package, version, &bytes);
+        }
         lb.demo.publish(*kind, package, version, served_name, bytes);
     }
     let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
@@ -2095,6 +2113,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
         (T::NeverVisible, Code::NotVisible),
         (T::ArmImageMissing, Code::PlatformMissing),
         (T::ChartUnsigned, Code::SignatureMissing),
+        (T::NpmProvenanceMissing, Code::SignatureMissing),
     ] {
         let Some(report) = sketchlog_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
@@ -2470,4 +2489,39 @@ fn ordvec_each_prepublish_check_fails_with_its_code() {
         let report = ordvec_tampered(tamper);
         assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
     }
+}
+
+/// Serves SLSA provenance for `package@version` (the tarball `bytes`) from the npm registry's
+/// attestations endpoint, signed by SketchLog's release run with the release's stack.
+fn publish_npm_provenance(lb: &Loopback, package: &str, version: &str, bytes: &[u8]) {
+    let digests = artidigest::digest_bytes(
+        bytes,
+        &[artidigest::Algorithm::Sha256, artidigest::Algorithm::Sha512],
+    );
+    let hex = |a| digests.get(a).unwrap().to_hex();
+    let subject = serde_json::json!({
+        "name": format!("pkg:npm/{}@{version}", package.replace('@', "%40")),
+        "digest": {
+            "sha256": hex(artidigest::Algorithm::Sha256),
+            "sha512": hex(artidigest::Algorithm::Sha512),
+        },
+    });
+    let statement = relkit::demo::slsa_statement("example/sketchlog", "v3.0.2", vec![subject]);
+    let release = attest::TestIdentity::github(
+        "example/sketchlog",
+        "release.yml",
+        "refs/tags/v3.0.2",
+        "push",
+        relkit::demo::DEMO_SIGNED_AT,
+    );
+    let bundle = attest::TestStack::new([0x0f; 32])
+        .unwrap()
+        .sign_statement(statement.as_bytes(), &release)
+        .unwrap();
+    let doc = serde_json::json!({"attestations": [{
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "bundle": serde_json::from_str::<serde_json::Value>(&bundle).unwrap(),
+    }]});
+    lb.demo
+        .publish_npm_attestations(package, version, serde_json::to_vec(&doc).unwrap());
 }

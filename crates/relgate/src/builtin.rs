@@ -9,6 +9,7 @@ use crate::checksum_gate::ChecksumFileGate;
 use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 use crate::gate::Gate;
 use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
+use crate::npm_provenance_gate::NpmProvenanceGate;
 use crate::oci_tags_gate::OciTagsGate;
 use crate::pep740_gate::Pep740AttestationsGate;
 use crate::publish_order_gate::PublishOrderGate;
@@ -44,6 +45,7 @@ pub const BUILTIN_GATES: &[&str] = &[
     OciTagsGate::ID,
     PublishOrderGate::ID,
     Pep740AttestationsGate::ID,
+    NpmProvenanceGate::ID,
 ];
 
 /// The built-in implementation of gate `id`, if `relgate` has one. [`run`](crate::run) wires
@@ -78,6 +80,7 @@ pub fn builtin_gate(id: &str) -> Option<Arc<dyn Gate>> {
         OciTagsGate::ID => Arc::new(OciTagsGate),
         PublishOrderGate::ID => Arc::new(PublishOrderGate),
         Pep740AttestationsGate::ID => Arc::new(Pep740AttestationsGate),
+        NpmProvenanceGate::ID => Arc::new(NpmProvenanceGate),
         _ => return None,
     })
 }

@@ -212,6 +212,18 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PublishOrderViolated],
     ),
     info(
+        "npm-provenance",
+        Phase::Postpublish,
+        "attest + regclient",
+        true,
+        "The npm registry's SLSA provenance of every tarball verifies and names the local bytes.",
+        &[
+            Code::SignatureMissing,
+            Code::SubjectNotCovered,
+            Code::ProvenanceInvalid,
+        ],
+    ),
+    info(
         "pep740-attestations",
         Phase::Postpublish,
         "attest + regclient",

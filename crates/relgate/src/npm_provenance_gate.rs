@@ -1,0 +1,144 @@
+//! `npm-provenance`: after upload, every npm tarball of the release has SLSA provenance on the
+//! registry's attestations endpoint that verifies offline and names the local tarball's bytes.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::artifact_names::belongs_to;
+use crate::artifacts::local_artifacts;
+use crate::attest_gate::provenance_policy;
+use crate::finding::{Code, Finding};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::policy::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, http_client, targets_of_kind};
+
+/// The SLSA provenance predicate npm serves beside its publish attestation.
+const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
+
+/// For every npm registry of the policy and every local tarball of its package: the registry's
+/// attestations for the version include SLSA provenance (`signature-missing`) that verifies
+/// against the release's trust root with the policy's builder and source, and whose subjects
+/// cover the local tarball (`subject-not-covered`, else `provenance-invalid`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NpmProvenanceGate;
+
+impl NpmProvenanceGate {
+    /// The gate id.
+    pub const ID: &'static str = "npm-provenance";
+}
+
+fn check(
+    targets: &[Target],
+    http: &regclient::HttpClient,
+    version: &str,
+    dir: &Path,
+    policy: &crate::Policy,
+    (rules, signing, tag): (&ProvenanceRules, &SigningIdentity, &str),
+) -> Result<(Vec<Finding>, Vec<Value>), String> {
+    let root_path = dir.join(&signing.trusted_root);
+    let verifier = attest::TrustedRoot::from_file(&root_path)
+        .map(attest::Verifier::new)
+        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let (pp, _, _) = provenance_policy(rules, signing, tag);
+    let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for t in targets {
+        let Client::Npm(npm) = Client::new(t, http)? else {
+            continue;
+        };
+        let tarballs = locals.iter().filter(|a| {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+            a.kind == ArtifactKind::NpmTarball && belongs_to(a.kind, name, &t.rule.package, version)
+        });
+        for a in tarballs {
+            let subject = format!("{}@{version} on {}", t.rule.package, t.name);
+            let served = npm
+                .attestations(&t.rule.package, version)
+                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
+            let Some(slsa) = served.iter().find(|x| x.predicate_type == SLSA_V1) else {
+                findings.push(
+                    Finding::new(Code::SignatureMissing, subject)
+                        .expected(String::from("SLSA provenance on the attestations endpoint"))
+                        .found(format!("{} attestation(s), none SLSA v1", served.len()))
+                        .hint("publish with `npm publish --provenance` from the release workflow"),
+                );
+                continue;
+            };
+            let digests = crate::attest_gate::read_artifact(dir, a)?.digests();
+            match attest::verify_provenance(
+                &verifier,
+                slsa.bundle.get().as_bytes(),
+                std::slice::from_ref(&digests),
+                &pp,
+            ) {
+                Ok(_) => evidence.push(json!({"registry": t.name, "tarball": a.path})),
+                Err(e) => {
+                    let code = if e.kind() == attest::ErrorKind::ArtifactMismatch {
+                        Code::SubjectNotCovered
+                    } else {
+                        Code::ProvenanceInvalid
+                    };
+                    findings.push(
+                        Finding::new(code, subject)
+                            .expected(format!("provenance naming {}", a.path))
+                            .found(format!("{}: {}", e.kind().code(), e.detail())),
+                    );
+                }
+            }
+        }
+    }
+    Ok((findings, evidence))
+}
+
+impl Gate for NpmProvenanceGate {
+    fn id(&self) -> &str {
+        Self::ID
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Postpublish
+    }
+
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            let (Some(rules), Some(signing)) =
+                (ctx.policy.provenance.clone(), ctx.policy.signing.clone())
+            else {
+                return GateResult::error(
+                    "npm-provenance needs [provenance] and [signing] (builder, source, trust root)",
+                );
+            };
+            let Some(tag) = ctx.tag.clone() else {
+                return GateResult::error("no release tag: the provenance ref depends on it");
+            };
+            let (npm, version) =
+                match targets_of_kind(ctx, RegistryKind::Npm, "the policy names no npm registry") {
+                    Ok(t) => t,
+                    Err(r) => return r,
+                };
+            let (http, dir, policy) = (
+                http_client(ctx),
+                ctx.release_dir.clone(),
+                ctx.policy.clone(),
+            );
+            let job = tokio::task::spawn_blocking(move || {
+                check(
+                    &npm,
+                    &http,
+                    &version,
+                    &dir,
+                    &policy,
+                    (&rules, &signing, &tag),
+                )
+            });
+            match job.await {
+                Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
+                    .with_evidence("provenance", Value::from(evidence)),
+                Ok(Err(e)) => GateResult::error(e),
+                Err(e) => GateResult::error(format!("the check did not finish: {e}")),
+            }
+        })
+    }
+}
