@@ -679,10 +679,22 @@ fn run_phases_in(
     );
     if let Some(ci) = &policy.ci {
         let head = git(dir, &["rev-parse", "HEAD"]);
-        ctx = ctx.commit(head.clone()).ci_provider(Arc::new(ReplicaCi {
+        // CI passed for HEAD, unless the replica records (tag `ci-passed`) an earlier commit.
+        let green = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--verify", "--quiet", "ci-passed^{commit}"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map_or_else(
+                || head.clone(),
+                |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+            );
+        ctx = ctx.commit(head).ci_provider(Arc::new(ReplicaCi {
             repo: dir.to_path_buf(),
             workflows: ci.workflows.clone(),
-            green: head,
+            green,
         }));
     }
     relgate::run_blocking(&policy, ctx)
@@ -2000,6 +2012,7 @@ enum SketchlogTamper {
     ArmImageMissing,
     ChartUnsigned,
     NpmProvenanceMissing,
+    CiRed,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -2014,6 +2027,11 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         ));
     }
     let dir = replica(&files);
+    if let T::CiRed = tamper {
+        // CI passed on the previous commit; the release commit came after it.
+        git(dir.path(), &["tag", "ci-passed", "HEAD"]);
+        commit_change(dir.path(), "README.md", "docs\n");
+    }
     git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
@@ -2114,6 +2132,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
         (T::ArmImageMissing, Code::PlatformMissing),
         (T::ChartUnsigned, Code::SignatureMissing),
         (T::NpmProvenanceMissing, Code::SignatureMissing),
+        (T::CiRed, Code::CiNotGreen),
     ] {
         let Some(report) = sketchlog_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
@@ -2335,6 +2354,7 @@ enum GatewayTamper {
     ChangelogNotRegenerated,
     NoForgeRelease,
     AdminUiRebuilt,
+    CiRed,
 }
 
 fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
@@ -2343,6 +2363,13 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
         &gateway_files("1.8.0", "1.8.0"),
         "feat(admin): filter routes",
     );
+    if matches!(tamper, T::CiRed) {
+        // CI passed on the feature commit; a docs commit went on top without a green run.
+        git(dir.path(), &["tag", "ci-passed", "HEAD"]);
+        std::fs::write(dir.path().join("README.md"), "docs\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-q", "-m", "docs: readme"]);
+    }
     if matches!(tamper, T::ChangelogNotRegenerated) {
         // git-cliff was not re-run: the changelog still ends at 1.7.3.
         std::fs::write(
@@ -2398,6 +2425,7 @@ fn gateway_each_check_of_its_runbook_fails_with_its_code() {
         (T::ChangelogNotRegenerated, Code::ChangelogSectionMissing),
         (T::NoForgeRelease, Code::ReleaseMissing),
         (T::AdminUiRebuilt, Code::SubjectNotCovered),
+        (T::CiRed, Code::CiNotGreen),
     ] {
         let Some(report) = gateway_tampered(tamper) else {
             return; // SKIPPED (said above): no docker-registry outside CI.
