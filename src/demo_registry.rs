@@ -498,15 +498,27 @@ fn write_response(
         out.push_str(&format!("{n}: {v}\r\n"));
     }
     out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    if !head && resp.status != 304 {
-        bytes.extend_from_slice(&resp.body);
-    }
-    let (first, last) = bytes.split_at(bytes.len().saturating_sub(1));
-    stream.write_all(first)?;
+    let body: &[u8] = if !head && resp.status != 304 {
+        &resp.body
+    } else {
+        &[]
+    };
+    // Everything but the last byte of the response, then `before_last_byte`, then that byte
+    // (the head's last byte when there is no body). The body is never copied.
+    let head_bytes = out.as_bytes();
+    let (head_first, head_last, body_first, body_last) = match body.split_last() {
+        Some((last, rest)) => (head_bytes, &[][..], rest, std::slice::from_ref(last)),
+        None => {
+            let (first, last) = head_bytes.split_at(head_bytes.len().saturating_sub(1));
+            (first, last, &[][..], &[][..])
+        }
+    };
+    stream.write_all(head_first)?;
+    stream.write_all(body_first)?;
     stream.flush()?;
     before_last_byte();
-    stream.write_all(last)?;
+    stream.write_all(head_last)?;
+    stream.write_all(body_last)?;
     stream.flush()
 }
 

@@ -1503,6 +1503,28 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     );
 }
 
+/// Runs `policy` in release order as far as it allows: preflight and prepublish over the
+/// release files in `release`; when they allow, `publish` (the upload), then postpublish and
+/// consume. Returns the report that decided.
+fn as_far_as_allowed(
+    policy: &Policy,
+    dir: &Path,
+    release: &Path,
+    tag: &str,
+    lb: &Loopback,
+    waive: &[(&str, &str)],
+    publish: impl FnOnce(),
+) -> Report {
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases_in(policy, dir, release, tag, &stage, lb, waive);
+    if before.decision.status != RunStatus::Allowed {
+        return before;
+    }
+    publish();
+    let stage = [Phase::Postpublish, Phase::Consume];
+    run_phases_in(policy, dir, release, tag, &stage, lb, waive)
+}
+
 /// Runs `policy` in release order around `publish`: preflight and prepublish against the
 /// registries as they are, then `publish` (the upload), then postpublish and consume. Both
 /// stages must allow the release; returns their reports.
@@ -2068,53 +2090,41 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         }
     }
     let lb = Loopback::for_policy(&policy)?;
-    let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases_in(
+    Some(as_far_as_allowed(
         &policy,
         dir.path(),
         &dist,
         "v3.0.2",
-        &stage,
         &lb,
         SKETCHLOG_OWN_TOOLS,
-    );
-    if before.decision.status != RunStatus::Allowed {
-        return Some(before);
-    }
-    for (kind, package, version, served_name, local) in &served {
-        if matches!(tamper, T::NeverVisible) && package == "@sketchlog/react" {
-            continue;
-        }
-        let bytes = std::fs::read(dist.join(local)).unwrap();
-        if *kind == DemoKind::Npm
-            && !(matches!(tamper, T::NpmProvenanceMissing) && package == "@sketchlog/client")
-        {
-            publish_npm_provenance(&lb, package, version, &bytes);
-        }
-        lb.demo.publish(*kind, package, version, served_name, bytes);
-    }
-    let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
-        &["linux/amd64"]
-    } else {
-        &["linux/amd64", "linux/arm64"]
-    };
-    push_signed_image(lb.oci(), "example/sketchlog", platforms, &["3.0.2"]);
-    if matches!(tamper, T::ChartUnsigned) {
-        lb.oci()
-            .push_chart("example/charts/sketchlog", "3.0.2", &blob("chart"))
-            .unwrap();
-    } else {
-        push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
-    }
-    let stage = [Phase::Postpublish, Phase::Consume];
-    Some(run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &stage,
-        &lb,
-        SKETCHLOG_OWN_TOOLS,
+        || {
+            for (kind, package, version, served_name, local) in &served {
+                if matches!(tamper, T::NeverVisible) && package == "@sketchlog/react" {
+                    continue;
+                }
+                let bytes = std::fs::read(dist.join(local)).unwrap();
+                if *kind == DemoKind::Npm
+                    && !(matches!(tamper, T::NpmProvenanceMissing)
+                        && package == "@sketchlog/client")
+                {
+                    publish_npm_provenance(&lb, package, version, &bytes);
+                }
+                lb.demo.publish(*kind, package, version, served_name, bytes);
+            }
+            let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
+                &["linux/amd64"]
+            } else {
+                &["linux/amd64", "linux/arm64"]
+            };
+            push_signed_image(lb.oci(), "example/sketchlog", platforms, &["3.0.2"]);
+            if matches!(tamper, T::ChartUnsigned) {
+                lb.oci()
+                    .push_chart("example/charts/sketchlog", "3.0.2", &blob("chart"))
+                    .unwrap();
+            } else {
+                push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
+            }
+        },
     ))
 }
 
@@ -2209,40 +2219,35 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
     };
     let policy = load("advisoryhub", dir.path());
     let lb = Loopback::for_policy(&policy)?;
-    let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases_in(&policy, dir.path(), &dist, tag, &stage, &lb, &[]);
-    if before.decision.status != RunStatus::Allowed {
-        return Some(before);
-    }
-    if matches!(tamper, T::ImageUnsigned) {
-        lb.oci()
-            .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
-            .unwrap();
-    } else {
-        push_signed_image(
-            lb.oci(),
-            "example/advisoryhub",
-            &["linux/amd64"],
-            &["2.3.1", "2.3"],
-        );
-    }
-    let pushed = lb
-        .oci()
-        .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
-        .unwrap();
-    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
-    lb.oci()
-        .push_cosign_signature("example/charts/advisoryhub", &digest, b"{}")
-        .unwrap();
-    let stage = [Phase::Postpublish, Phase::Consume];
-    Some(run_phases_in(
+    Some(as_far_as_allowed(
         &policy,
         dir.path(),
         &dist,
         tag,
-        &stage,
         &lb,
         &[],
+        || {
+            if matches!(tamper, T::ImageUnsigned) {
+                lb.oci()
+                    .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
+                    .unwrap();
+            } else {
+                push_signed_image(
+                    lb.oci(),
+                    "example/advisoryhub",
+                    &["linux/amd64"],
+                    &["2.3.1", "2.3"],
+                );
+            }
+            let pushed = lb
+                .oci()
+                .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+                .unwrap();
+            let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+            lb.oci()
+                .push_cosign_signature("example/charts/advisoryhub", &digest, b"{}")
+                .unwrap();
+        },
     ))
 }
 
@@ -2295,36 +2300,32 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
     }
     let policy = load("securescan", dir.path());
     let lb = Loopback::for_policy(&policy)?;
-    let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases(&policy, dir.path(), "v0.11.12", &stage, &lb, &[]);
-    if before.decision.status != RunStatus::Allowed {
-        return Some(before);
-    }
-    for name in [
-        "securescan-0.11.12-py3-none-any.whl",
-        "securescan-0.11.12.tar.gz",
-    ] {
-        let mut bytes = std::fs::read(dir.path().join(name)).unwrap();
-        if matches!(tamper, T::IndexServesOtherSdist) && name.ends_with(".tar.gz") {
-            bytes = blob("an sdist built elsewhere");
-        }
-        lb.demo
-            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
-    }
-    let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
-        &["linux/amd64"]
-    } else {
-        &["linux/amd64", "linux/arm64"]
-    };
-    push_signed_image(lb.oci(), "example/securescan", platforms, &["0.11.12"]);
-    let stage = [Phase::Postpublish, Phase::Consume];
-    Some(run_phases(
+    Some(as_far_as_allowed(
         &policy,
         dir.path(),
+        dir.path(),
         "v0.11.12",
-        &stage,
         &lb,
         &[],
+        || {
+            for name in [
+                "securescan-0.11.12-py3-none-any.whl",
+                "securescan-0.11.12.tar.gz",
+            ] {
+                let mut bytes = std::fs::read(dir.path().join(name)).unwrap();
+                if matches!(tamper, T::IndexServesOtherSdist) && name.ends_with(".tar.gz") {
+                    bytes = blob("an sdist built elsewhere");
+                }
+                lb.demo
+                    .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+            }
+            let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
+                &["linux/amd64"]
+            } else {
+                &["linux/amd64", "linux/arm64"]
+            };
+            push_signed_image(lb.oci(), "example/securescan", platforms, &["0.11.12"]);
+        },
     ))
 }
 
@@ -2389,31 +2390,27 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
     let lb = Loopback::for_policy(&policy)?;
     gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
     let waive = GATEWAY_WAIVERS;
-    let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases(&policy, dir.path(), "v1.8.0", &stage, &lb, waive);
-    if before.decision.status != RunStatus::Allowed {
-        return Some(before);
-    }
-    if matches!(tamper, T::AdminUiRebuilt) {
-        // 1.8.0 now names another build of the admin UI than the one attested.
-        push_signed_image(
-            lb.oci(),
-            "example/gateway-admin-ui",
-            &["linux/arm64", "linux/amd64"],
-            &["1.8.0"],
-        );
-    }
-    if !matches!(tamper, T::NoForgeRelease) {
-        git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
-    }
-    let stage = [Phase::Postpublish, Phase::Consume];
-    Some(run_phases(
+    Some(as_far_as_allowed(
         &policy,
         dir.path(),
+        dir.path(),
         "v1.8.0",
-        &stage,
         &lb,
         waive,
+        || {
+            if matches!(tamper, T::AdminUiRebuilt) {
+                // 1.8.0 now names another build of the admin UI than the one attested.
+                push_signed_image(
+                    lb.oci(),
+                    "example/gateway-admin-ui",
+                    &["linux/arm64", "linux/amd64"],
+                    &["1.8.0"],
+                );
+            }
+            if !matches!(tamper, T::NoForgeRelease) {
+                git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+            }
+        },
     ))
 }
 

@@ -103,15 +103,15 @@ impl Gate for ProvenanceValidGate {
 }
 
 fn verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, GateResult> {
+    load_verifier(dir, rules).map_err(GateResult::error)
+}
+
+/// A verifier over the release's trust root (`[signing] trusted-root`, relative to `dir`).
+pub(crate) fn load_verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, String> {
     let path = dir.join(&rules.trusted_root);
     TrustedRoot::from_file(&path)
         .map(Verifier::new)
-        .map_err(|e| {
-            GateResult::error(format!(
-                "cannot load the trust root {}: {e}",
-                path.display()
-            ))
-        })
+        .map_err(|e| format!("cannot load the trust root {}: {e}", path.display()))
 }
 
 /// The release's products: every artifact but the verification material itself (Sigstore
@@ -290,10 +290,7 @@ pub(crate) fn provenance_covers(
     tag: &str,
     artifacts: &[Vec<artidigest::Digest>],
 ) -> Result<(), String> {
-    let root_path = dir.join(&signing.trusted_root);
-    let verifier = TrustedRoot::from_file(&root_path)
-        .map(Verifier::new)
-        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let verifier = load_verifier(dir, signing)?;
     let matcher = glob_matcher(&rules.glob).map_err(|e| e.to_string())?;
     let files: Vec<String> = list_files(dir)
         .map_err(|e| e.to_string())?

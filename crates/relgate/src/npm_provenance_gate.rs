@@ -7,11 +7,13 @@ use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
-use crate::attest_gate::provenance_policy;
+use crate::attest_gate::{load_verifier, provenance_policy};
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::policy::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
-use crate::registry_client::{Client, Target, chain, http_client, targets_of_kind};
+use crate::registry_client::{
+    Client, Target, chain, checked_blocking, http_client, targets_of_kind,
+};
 
 /// The SLSA provenance predicate npm serves beside its publish attestation.
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
@@ -36,10 +38,7 @@ fn check(
     policy: &crate::Policy,
     (rules, signing, tag): (&ProvenanceRules, &SigningIdentity, &str),
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let root_path = dir.join(&signing.trusted_root);
-    let verifier = attest::TrustedRoot::from_file(&root_path)
-        .map(attest::Verifier::new)
-        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let verifier = load_verifier(dir, signing)?;
     let (pp, _, _) = provenance_policy(rules, signing, tag);
     let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
     let mut findings = Vec::new();
@@ -123,7 +122,7 @@ impl Gate for NpmProvenanceGate {
                 ctx.release_dir.clone(),
                 ctx.policy.clone(),
             );
-            let job = tokio::task::spawn_blocking(move || {
+            checked_blocking("provenance", move || {
                 check(
                     &npm,
                     &http,
@@ -132,13 +131,8 @@ impl Gate for NpmProvenanceGate {
                     &policy,
                     (&rules, &signing, &tag),
                 )
-            });
-            match job.await {
-                Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
-                    .with_evidence("provenance", Value::from(evidence)),
-                Ok(Err(e)) => GateResult::error(e),
-                Err(e) => GateResult::error(format!("the check did not finish: {e}")),
-            }
+            })
+            .await
         })
     }
 }

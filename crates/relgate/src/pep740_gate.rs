@@ -9,11 +9,13 @@ use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
-use crate::attest_gate::read_artifact;
+use crate::attest_gate::{load_verifier, read_artifact};
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
 use crate::policy::{ArtifactKind, RegistryKind, SigningIdentity};
-use crate::registry_client::{Client, Target, chain, http_client, targets_of_kind};
+use crate::registry_client::{
+    Client, Target, chain, checked_blocking, http_client, targets_of_kind,
+};
 
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
@@ -49,10 +51,7 @@ fn check(
     policy: &crate::Policy,
     signing: &SigningIdentity,
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let root_path = dir.join(&signing.trusted_root);
-    let verifier = attest::TrustedRoot::from_file(&root_path)
-        .map(attest::Verifier::new)
-        .map_err(|e| format!("cannot load the trust root {}: {e}", root_path.display()))?;
+    let verifier = load_verifier(dir, signing)?;
     let publisher = expected_publisher(signing);
     let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
     let mut findings = Vec::new();
@@ -144,15 +143,10 @@ impl Gate for Pep740AttestationsGate {
                 ctx.release_dir.clone(),
                 ctx.policy.clone(),
             );
-            let job = tokio::task::spawn_blocking(move || {
+            checked_blocking("provenance", move || {
                 check(&pypi, &http, &version, &dir, &policy, &signing)
-            });
-            match job.await {
-                Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
-                    .with_evidence("provenance", Value::from(evidence)),
-                Ok(Err(e)) => GateResult::error(e),
-                Err(e) => GateResult::error(format!("the check did not finish: {e}")),
-            }
+            })
+            .await
         })
     }
 }

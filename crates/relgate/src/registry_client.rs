@@ -117,6 +117,22 @@ pub(crate) fn targets_of_kind(
     Ok((chosen, release_version(ctx)?))
 }
 
+/// Runs `check` (blocking: HTTP and verification) on the blocking pool and turns its findings
+/// into the gate's result, with its evidence under `key`; a failure to check is a gate error.
+pub(crate) async fn checked_blocking<F>(key: &str, check: F) -> GateResult
+where
+    F: FnOnce() -> Result<(Vec<crate::finding::Finding>, Vec<serde_json::Value>), String>
+        + Send
+        + 'static,
+{
+    match tokio::task::spawn_blocking(check).await {
+        Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
+            .with_evidence(key, serde_json::Value::from(evidence)),
+        Ok(Err(e)) => GateResult::error(e),
+        Err(e) => GateResult::error(format!("the check did not finish: {e}")),
+    }
+}
+
 /// The HTTP client of a registry gate: metadata requests time out after 30 s (a registry
 /// that accepts and never answers does not hold a gate for `regclient`'s default minute).
 pub(crate) fn http_client(ctx: &GateContext) -> HttpClient {
