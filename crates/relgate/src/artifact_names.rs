@@ -62,6 +62,12 @@ pub(crate) fn belongs_to(
     }
 }
 
+/// Whether the local file `local` is the one a registry serves as `served`: the same name, or
+/// a module zip a proxy serves as `vX.Y.Z.zip` that the release names `<anything>-vX.Y.Z.zip`.
+pub(crate) fn served_as(local: &str, served: &str) -> bool {
+    local == served || (served.ends_with(".zip") && local.ends_with(&format!("-{served}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +139,9 @@ mod tests {
         assert!(belongs_to(GoModule, "v0.5.0.zip", "example.invalid/m", v));
         assert!(belongs_to(OciImage, "anything", "example/app", v));
         assert_eq!(pep503("Ordvec__Manifest.x"), "ordvec-manifest-x");
+        assert!(served_as("clients-go-v3.0.2.zip", "v3.0.2.zip"));
+        assert!(served_as("v3.0.2.zip", "v3.0.2.zip"));
+        assert!(!served_as("clients-go-v3.0.2.zip", "v3.0.2.mod"));
         assert!(!belongs_to(Wheel, "-0.5.0-py3-none-any.whl", "ordvec", v));
     }
 }

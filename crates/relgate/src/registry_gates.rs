@@ -12,7 +12,7 @@ use artidigest::{Algorithm, Digest, digest_reader};
 use regclient::{PublishedFile, PublishedVersion, ReadbackError};
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
+use crate::artifact_names::{belongs_to, served_as};
 use crate::artifacts::local_artifacts;
 use crate::attest_gate::provenance_covers;
 use crate::attest_gate::{check_provenance, check_signatures};
@@ -350,12 +350,7 @@ impl Gate for RegistryReadbackGate {
                     // copy `<anything>-vX.Y.Z.zip`.
                     let served = pv.file(name).or_else(|| {
                         (a.kind == ArtifactKind::GoModule)
-                            .then(|| {
-                                pv.files.iter().find(|f| {
-                                    f.name.ends_with(".zip")
-                                        && name.ends_with(&format!("-{}", f.name))
-                                })
-                            })
+                            .then(|| pv.files.iter().find(|f| served_as(name, &f.name)))
                             .flatten()
                     });
                     match served {
@@ -794,8 +789,7 @@ impl Gate for ConsumerVerifyGate {
             let claimless = |f: &PublishedFile| -> Option<PublishedFile> {
                 let local = locals.iter().find(|a| {
                     let n = a.path.rsplit('/').next().unwrap_or(&a.path);
-                    n == f.name
-                        || (f.name.ends_with(".zip") && n.ends_with(&format!("-{}", f.name)))
+                    served_as(n, &f.name)
                 })?;
                 let digest = sha256_of(&ctx.release_dir.join(&local.path)).ok()?;
                 let mut held = f.clone();
