@@ -140,6 +140,7 @@ mod archive;
 pub mod checksums;
 mod cratefile;
 mod diff;
+mod folder;
 mod digest;
 mod gz;
 mod gzip;
@@ -164,6 +165,10 @@ pub use crate::diff::{
     diff_files,
 };
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
+pub use crate::folder::{
+    BoundedFile, FolderEntry, FolderError, NodeKind, WalkLimits, open_bounded, open_in, read_bounded,
+    walk_folder,
+};
 pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
 pub use crate::gzip::{
     DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
