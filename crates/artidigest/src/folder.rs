@@ -235,7 +235,9 @@ pub fn walk_folder(root: &Path, limits: &WalkLimits) -> Result<Vec<FolderEntry>,
                 });
             }
             let len = if kind == NodeKind::File {
-                item.metadata().map_err(|e| FolderError::io(&full, e))?.len()
+                item.metadata()
+                    .map_err(|e| FolderError::io(&full, e))?
+                    .len()
             } else {
                 0
             };
@@ -567,6 +569,10 @@ mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
+    #[allow(
+        clippy::unwrap_used,
+        reason = "a test helper: a missing mkfifo fails the test"
+    )]
     fn mkfifo(path: &Path) {
         let st = std::process::Command::new("mkfifo")
             .arg(path)
@@ -662,7 +668,14 @@ mod tests {
                 ..
             })
         ));
-        for bad in ["", "/etc/passwd", "../x", "dir/../dir/ok", "dir//ok", "./dir/ok"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "dir/../dir/ok",
+            "dir//ok",
+            "./dir/ok",
+        ] {
             assert!(
                 matches!(open_in(root, bad, 100), Err(FolderError::BadPath { .. })),
                 "{bad}"
@@ -674,7 +687,14 @@ mod tests {
     fn reads_are_bounded_by_bytes_read() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("ten"), b"0123456789").unwrap();
-        assert_eq!(open_in(d.path(), "ten", 10).unwrap().read_all().unwrap().len(), 10);
+        assert_eq!(
+            open_in(d.path(), "ten", 10)
+                .unwrap()
+                .read_all()
+                .unwrap()
+                .len(),
+            10
+        );
         assert!(matches!(
             open_in(d.path(), "ten", 9).unwrap().read_all(),
             Err(FolderError::TooLarge { limit: 9, .. })
@@ -696,6 +716,9 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(read_bounded(&d.path().join("ten"), 10).unwrap(), b"0123456789");
+        assert_eq!(
+            read_bounded(&d.path().join("ten"), 10).unwrap(),
+            b"0123456789"
+        );
     }
 }

@@ -140,8 +140,8 @@ mod archive;
 pub mod checksums;
 mod cratefile;
 mod diff;
-mod folder;
 mod digest;
+mod folder;
 mod gz;
 mod gzip;
 mod hasher;
@@ -166,8 +166,8 @@ pub use crate::diff::{
 };
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::folder::{
-    BoundedFile, FolderEntry, FolderError, NodeKind, WalkLimits, open_bounded, open_in, read_bounded,
-    walk_folder,
+    BoundedFile, FolderEntry, FolderError, NodeKind, WalkLimits, open_bounded, open_in,
+    read_bounded, walk_folder,
 };
 pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
 pub use crate::gzip::{
