@@ -111,6 +111,7 @@ mod forge_gate;
 mod gate;
 mod git_gates;
 mod github;
+mod ledger;
 mod npm_provenance_gate;
 mod oci_tags_gate;
 mod pep740_gate;
@@ -152,6 +153,7 @@ pub use crate::gate::{
 };
 pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
 pub use crate::github::GithubCi;
+pub use crate::ledger::{AllowedFile, Coverage, FileKind, Ledger, LedgerCheck, LedgerEntry};
 pub use crate::npm_provenance_gate::NpmProvenanceGate;
 pub use crate::oci_tags_gate::OciTagsGate;
 pub use crate::pep740_gate::Pep740AttestationsGate;
