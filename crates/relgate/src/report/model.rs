@@ -5,49 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::finding::{Code, Finding};
-use crate::gate::Phase;
+use crate::phase::{GateStatus, Phase};
 
 /// The JSON schema id of [`Report`]; bumped on any incompatible change.
 pub const REPORT_SCHEMA: &str = "relgate-report/1";
-
-/// How a gate ended.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GateStatus {
-    /// Passed.
-    Pass,
-    /// Failed with findings.
-    Fail,
-    /// Could not reach a verdict (including a panic).
-    Error,
-    /// Ran out of time.
-    Timeout,
-    /// Required by the policy but implemented by nobody.
-    Unknown,
-    /// Not run (by itself, because of an earlier gate, or cancelled).
-    Skipped,
-}
-
-impl GateStatus {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GateStatus::Pass => "pass",
-            GateStatus::Fail => "fail",
-            GateStatus::Error => "error",
-            GateStatus::Timeout => "timeout",
-            GateStatus::Unknown => "unknown",
-            GateStatus::Skipped => "skipped",
-        }
-    }
-}
-
-impl fmt::Display for GateStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A finding as reported: with the waiver reason when the policy waived it.
 #[non_exhaustive]

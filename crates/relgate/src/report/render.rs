@@ -7,8 +7,9 @@ use std::io::IsTerminal;
 use std::str::FromStr;
 
 use crate::finding::Finding;
-use crate::gate::Phase;
-use crate::report::{GateReport, GateStatus, Report, ReportedFinding, RunStatus};
+use crate::phase::GateStatus;
+use crate::phase::Phase;
+use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 
 /// A report format.
 #[non_exhaustive]
@@ -16,7 +17,7 @@ use crate::report::{GateReport, GateStatus, Report, ReportedFinding, RunStatus};
 pub enum Format {
     /// Aligned text for a terminal; colour on request.
     Terminal,
-    /// JSON under the [`REPORT_SCHEMA`](crate::REPORT_SCHEMA) schema.
+    /// JSON under the [`REPORT_SCHEMA`](crate::report::REPORT_SCHEMA) schema.
     Json,
     /// Markdown for a CI step summary.
     Markdown,

@@ -12,8 +12,8 @@ use artidigest::{
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::folder::list_files;
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{ArtifactKind, Policy};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::policy::model::{ArtifactKind, Policy};
 
 /// Every archive artifact of the release folder (wheel, sdist, `.crate`, npm tarball, Helm
 /// chart) is read once with `artidigest`'s hostile-safe reader — never extracted — and must
@@ -24,29 +24,11 @@ use crate::policy::{ArtifactKind, Policy};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ArchiveSafetyGate;
 
-impl ArchiveSafetyGate {
-    /// The gate id.
-    pub const ID: &'static str = "archive-safety";
-}
+impl BlockingGate for ArchiveSafetyGate {
+    const ID: &'static str = "archive-safety";
 
-impl Gate for ArchiveSafetyGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let policy = ctx.policy.clone();
-            let dir = ctx.release_dir.clone();
-            match tokio::task::spawn_blocking(move || check(&policy, &dir)).await {
-                Ok(r) => r,
-                Err(e) => GateResult::error(format!("the archive check did not finish: {e}")),
-            }
-        })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        check(&ctx.policy, &ctx.release_dir)
     }
 }
 

@@ -2,36 +2,18 @@
 
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BlockingGate, GateContext, GateResult};
 
 /// Every glob of `[release] required-assets` matches at least one regular file in the
 /// release folder; each that matches nothing is an `asset-missing` finding.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequiredAssetsGate;
 
-impl RequiredAssetsGate {
-    /// The gate id.
-    pub const ID: &'static str = "required-assets-present";
-}
+impl BlockingGate for RequiredAssetsGate {
+    const ID: &'static str = "required-assets-present";
 
-impl Gate for RequiredAssetsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let dir = ctx.release_dir.clone();
-            let globs = ctx.policy.release.required_assets.clone();
-            match tokio::task::spawn_blocking(move || check(&dir, &globs)).await {
-                Ok(r) => r,
-                Err(e) => GateResult::error(format!("the asset check did not finish: {e}")),
-            }
-        })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        check(&ctx.release_dir, &ctx.policy.release.required_assets)
     }
 }
 

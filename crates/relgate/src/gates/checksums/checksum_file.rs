@@ -8,7 +8,7 @@ use artidigest::{ChecksumFile, verify_folder};
 
 use crate::finding::{Code, Finding};
 use crate::folder::glob_matcher;
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::policy::ChecksumRules;
 
 /// Largest checksum file read, in bytes.
@@ -20,31 +20,14 @@ const MAX_CHECKSUM_FILE: u64 = 16 << 20;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ChecksumFileGate;
 
-impl ChecksumFileGate {
-    /// The gate id.
-    pub const ID: &'static str = "checksum-file";
-}
+impl BlockingGate for ChecksumFileGate {
+    const ID: &'static str = "checksum-file";
 
-impl Gate for ChecksumFileGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let Some(rules) = ctx.policy.checksums.clone() else {
-                return GateResult::skipped("the policy has no [checksums] section");
-            };
-            let dir = ctx.release_dir.clone();
-            match tokio::task::spawn_blocking(move || check(&dir, &rules)).await {
-                Ok(r) => r,
-                Err(e) => GateResult::error(format!("the checksum check did not finish: {e}")),
-            }
-        })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let Some(rules) = &ctx.policy.checksums else {
+            return GateResult::skipped("the policy has no [checksums] section");
+        };
+        check(&ctx.release_dir, rules)
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 
 /// One workflow run, as a CI provider reports it.
 #[non_exhaustive]
@@ -272,9 +272,6 @@ impl fmt::Debug for CiGreenGate {
 }
 
 impl CiGreenGate {
-    /// The gate id.
-    pub const ID: &'static str = "ci-green";
-
     /// A gate asking `provider`.
     pub fn new(provider: Arc<dyn CiProvider>) -> Self {
         CiGreenGate { provider }
@@ -319,16 +316,10 @@ impl CiGreenGate {
     }
 }
 
-impl Gate for CiGreenGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl StandardGate for CiGreenGate {
+    const ID: &'static str = "ci-green";
 
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let Some(rules) = ctx.policy.ci.clone() else {
                 return GateResult::skipped("the policy has no [ci] section");

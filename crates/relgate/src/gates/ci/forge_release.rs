@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use globset::Glob;
 
-use crate::ci::CiProvider;
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gates::ci::ci_green::CiProvider;
 
 /// The forge (through the run's [`CiProvider`]) has a release for the tag, and every
 /// `[release] required-assets` glob matches one of its attached assets: `release-missing`,
@@ -24,25 +24,16 @@ impl fmt::Debug for ForgeReleaseExistsGate {
 }
 
 impl ForgeReleaseExistsGate {
-    /// The gate id.
-    pub const ID: &'static str = "forge-release-exists";
-
     /// A gate asking `provider`.
     pub fn new(provider: Arc<dyn CiProvider>) -> Self {
         ForgeReleaseExistsGate { provider }
     }
 }
 
-impl Gate for ForgeReleaseExistsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl StandardGate for ForgeReleaseExistsGate {
+    const ID: &'static str = "forge-release-exists";
 
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let Some(tag) = ctx.tag.clone() else {
                 return GateResult::error("no tag was given, so there is no release to look up");

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use regclient::{Credential, DocumentRequest, HttpClient, HttpError, Secret};
 
-use crate::ci::{CiError, CiProvider, ForgeRelease, WorkflowRun};
 use crate::gate::BoxFuture;
+use crate::gates::ci::ci_green::{CiError, CiProvider, ForgeRelease, WorkflowRun};
 
 /// Pages of workflow runs followed at most (100 runs per page).
 const MAX_PAGES: usize = 20;

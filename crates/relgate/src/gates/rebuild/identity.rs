@@ -12,13 +12,13 @@ use std::time::Duration;
 use artidigest::{Algorithm, DiffOptions, DiffReport, Digest, diff_artifacts, digest_reader};
 
 use crate::artifacts::local_artifacts;
-use crate::command_gate::{
-    DEFAULT_COMMAND_TIMEOUT, exit_finding, kill_after, release_env, spawn_cause, timeout_finding,
-};
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{ArtifactKind, RebuildRules};
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gates::command::policy_command::{
+    DEFAULT_COMMAND_TIMEOUT, exit_finding, kill_after, release_env, spawn_cause, timeout_finding,
+};
+use crate::policy::model::{ArtifactKind, RebuildRules};
 use crate::process::{self, RunError, Spec, TAIL_LINES, display_argv, tail_lines};
 use crate::release_source::Inputs;
 
@@ -313,9 +313,6 @@ impl fmt::Debug for RebuildIdentityGate {
 }
 
 impl RebuildIdentityGate {
-    /// The gate id.
-    pub const ID: &'static str = "rebuild-identity";
-
     /// The gate building with the policy's `[rebuild] command`.
     pub fn new() -> Self {
         Self::default()
@@ -330,16 +327,10 @@ impl RebuildIdentityGate {
     }
 }
 
-impl Gate for RebuildIdentityGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl StandardGate for RebuildIdentityGate {
+    const ID: &'static str = "rebuild-identity";
 
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let rules = ctx.policy.rebuild.clone().unwrap_or_default();
             let inputs = Inputs::of(ctx);
@@ -565,7 +556,7 @@ fn buildable(kind: ArtifactKind) -> bool {
 /// The release files to compare: those matching `[rebuild] artifacts`, else the buildable
 /// `[[artifacts]]`.
 fn artifacts_to_compare(
-    policy: &crate::policy::Policy,
+    policy: &crate::policy::model::Policy,
     rules: &RebuildRules,
     release: &Path,
 ) -> Result<Vec<String>, String> {

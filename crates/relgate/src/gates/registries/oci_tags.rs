@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::RegistryKind;
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::policy::model::RegistryKind;
 use crate::registry_client::{
     Client, Job, Target, chain, http_client, run_blocking_all, targets_of_kind,
 };
@@ -16,11 +16,6 @@ use crate::registry_client::{
 /// version or a digest, never a moving tag).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OciTagsGate;
-
-impl OciTagsGate {
-    /// The gate id.
-    pub const ID: &'static str = "oci-tags";
-}
 
 /// `template` with `{version}`, `{major}`, `{minor}` and `{patch}` of `version` substituted.
 pub(crate) fn expand_tag(template: &str, version: &str) -> String {
@@ -74,16 +69,10 @@ fn view(t: &Target, http: &regclient::HttpClient, version: &str) -> Result<TagVi
     })
 }
 
-impl Gate for OciTagsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl StandardGate for OciTagsGate {
+    const ID: &'static str = "oci-tags";
 
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let (oci, version) =
                 match targets_of_kind(ctx, RegistryKind::Oci, "the policy names no OCI registry") {

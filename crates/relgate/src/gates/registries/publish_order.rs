@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gates::registries::common::{Setup, gate_error, lookups, setup};
 use crate::registry_client::targets;
-use crate::registry_gates::{Setup, gate_error, lookups, setup};
 
 /// For every registry rule with `after = ["other", …]`: when it holds the release version,
 /// each registry it comes after must hold it too (`publish-order-violated`: "the manifest
@@ -17,21 +17,10 @@ use crate::registry_gates::{Setup, gate_error, lookups, setup};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PublishOrderGate;
 
-impl PublishOrderGate {
-    /// The gate id.
-    pub const ID: &'static str = "publish-order";
-}
+impl StandardGate for PublishOrderGate {
+    const ID: &'static str = "publish-order";
 
-impl Gate for PublishOrderGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let all = match targets(ctx) {
                 Ok(t) => t,

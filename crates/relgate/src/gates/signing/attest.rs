@@ -11,8 +11,8 @@ use attest::{
 use crate::artifacts::{LocalArtifact, local_artifacts};
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
 
 /// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
 /// policy's trust root with the identity `[signing]` derives from the tag:
@@ -21,84 +21,44 @@ use crate::policy::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SignaturesValidGate;
 
-impl SignaturesValidGate {
-    /// The gate id.
-    pub const ID: &'static str = "signatures-valid";
-}
-
 /// Every artifact of the covered kinds is a subject of a provenance statement that verifies
 /// offline, whose builder, source repository and ref match the policy and whose certificate
 /// agrees with its predicate: `subject-not-covered`, `provenance-invalid`, `trigger-denied`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProvenanceValidGate;
 
-impl ProvenanceValidGate {
-    /// The gate id.
-    pub const ID: &'static str = "provenance-valid";
-}
+impl BlockingGate for SignaturesValidGate {
+    const ID: &'static str = "signatures-valid";
 
-impl Gate for SignaturesValidGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let policy = ctx.policy.clone();
-            let Some(rules) = policy.signing.clone() else {
-                return GateResult::skipped("the policy has no [signing] section");
-            };
-            let Some(tag) = ctx.tag.clone() else {
-                return GateResult::error("no release tag: the signing identity depends on it");
-            };
-            let dir = ctx.release_dir.clone();
-            match tokio::task::spawn_blocking(move || check_signatures(&policy, &dir, &rules, &tag))
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => GateResult::error(format!("the signature check did not finish: {e}")),
-            }
-        })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let policy = &ctx.policy;
+        let Some(rules) = &policy.signing else {
+            return GateResult::skipped("the policy has no [signing] section");
+        };
+        let Some(tag) = &ctx.tag else {
+            return GateResult::error("no release tag: the signing identity depends on it");
+        };
+        check_signatures(policy, &ctx.release_dir, rules, tag)
     }
 }
 
-impl Gate for ProvenanceValidGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl BlockingGate for ProvenanceValidGate {
+    const ID: &'static str = "provenance-valid";
 
-    fn phase(&self) -> Phase {
-        Phase::Prepublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let policy = ctx.policy.clone();
-            let Some(rules) = policy.provenance.clone() else {
-                return GateResult::skipped("the policy has no [provenance] section");
-            };
-            let Some(signing) = policy.signing.clone() else {
-                return GateResult::error(
-                    "[provenance] needs [signing] for the trust root and the source repository",
-                );
-            };
-            let Some(tag) = ctx.tag.clone() else {
-                return GateResult::error("no release tag: the provenance ref depends on it");
-            };
-            let dir = ctx.release_dir.clone();
-            match tokio::task::spawn_blocking(move || {
-                check_provenance(&policy, &dir, &rules, &signing, &tag)
-            })
-            .await
-            {
-                Ok(r) => r,
-                Err(e) => GateResult::error(format!("the provenance check did not finish: {e}")),
-            }
-        })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let policy = &ctx.policy;
+        let Some(rules) = &policy.provenance else {
+            return GateResult::skipped("the policy has no [provenance] section");
+        };
+        let Some(signing) = &policy.signing else {
+            return GateResult::error(
+                "[provenance] needs [signing] for the trust root and the source repository",
+            );
+        };
+        let Some(tag) = &ctx.tag else {
+            return GateResult::error("no release tag: the provenance ref depends on it");
+        };
+        check_provenance(policy, &ctx.release_dir, rules, signing, tag)
     }
 }
 

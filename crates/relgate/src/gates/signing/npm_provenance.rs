@@ -7,13 +7,11 @@ use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
-use crate::attest_gate::{load_verifier, provenance_policy};
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
-use crate::registry_client::{
-    Client, Target, chain, checked_blocking, http_client, targets_of_kind,
-};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gates::signing::attest::{load_verifier, provenance_policy};
+use crate::policy::model::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
 /// The SLSA provenance predicate npm serves beside its publish attestation.
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
@@ -25,17 +23,12 @@ const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NpmProvenanceGate;
 
-impl NpmProvenanceGate {
-    /// The gate id.
-    pub const ID: &'static str = "npm-provenance";
-}
-
 fn check(
     targets: &[Target],
     http: &regclient::HttpClient,
     version: &str,
     dir: &Path,
-    policy: &crate::Policy,
+    policy: &crate::policy::model::Policy,
     (rules, signing, tag): (&ProvenanceRules, &SigningIdentity, &str),
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
     let verifier = load_verifier(dir, signing)?;
@@ -65,7 +58,7 @@ fn check(
                 );
                 continue;
             };
-            let digests = crate::attest_gate::read_artifact(dir, a)?.digests();
+            let digests = crate::gates::signing::attest::read_artifact(dir, a)?.digests();
             match attest::verify_provenance(
                 &verifier,
                 slsa.bundle.get().as_bytes(),
@@ -91,48 +84,34 @@ fn check(
     Ok((findings, evidence))
 }
 
-impl Gate for NpmProvenanceGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl BlockingGate for NpmProvenanceGate {
+    const ID: &'static str = "npm-provenance";
 
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let (Some(rules), Some(signing)) =
-                (ctx.policy.provenance.clone(), ctx.policy.signing.clone())
-            else {
-                return GateResult::error(
-                    "npm-provenance needs [provenance] and [signing] (builder, source, trust root)",
-                );
-            };
-            let Some(tag) = ctx.tag.clone() else {
-                return GateResult::error("no release tag: the provenance ref depends on it");
-            };
-            let (npm, version) =
-                match targets_of_kind(ctx, RegistryKind::Npm, "the policy names no npm registry") {
-                    Ok(t) => t,
-                    Err(r) => return r,
-                };
-            let (http, dir, policy) = (
-                http_client(ctx),
-                ctx.release_dir.clone(),
-                ctx.policy.clone(),
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let (Some(rules), Some(signing)) = (&ctx.policy.provenance, &ctx.policy.signing) else {
+            return GateResult::error(
+                "npm-provenance needs [provenance] and [signing] (builder, source, trust root)",
             );
-            checked_blocking("provenance", move || {
-                check(
-                    &npm,
-                    &http,
-                    &version,
-                    &dir,
-                    &policy,
-                    (&rules, &signing, &tag),
-                )
-            })
-            .await
-        })
+        };
+        let Some(tag) = &ctx.tag else {
+            return GateResult::error("no release tag: the provenance ref depends on it");
+        };
+        let (npm, version) =
+            match targets_of_kind(ctx, RegistryKind::Npm, "the policy names no npm registry") {
+                Ok(t) => t,
+                Err(r) => return r,
+            };
+        let http = http_client(ctx);
+        checked(
+            "provenance",
+            check(
+                &npm,
+                &http,
+                &version,
+                &ctx.release_dir,
+                &ctx.policy,
+                (rules, signing, tag.as_str()),
+            ),
+        )
     }
 }

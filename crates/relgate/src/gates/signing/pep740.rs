@@ -9,13 +9,11 @@ use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
-use crate::attest_gate::{load_verifier, read_artifact};
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{ArtifactKind, RegistryKind, SigningIdentity};
-use crate::registry_client::{
-    Client, Target, chain, checked_blocking, http_client, targets_of_kind,
-};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gates::signing::attest::{load_verifier, read_artifact};
+use crate::policy::model::{ArtifactKind, RegistryKind, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
@@ -23,11 +21,6 @@ use crate::registry_client::{
 /// `[signing]` repository and workflow (`identity-mismatch`, else `signature-invalid`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pep740AttestationsGate;
-
-impl Pep740AttestationsGate {
-    /// The gate id.
-    pub const ID: &'static str = "pep740-attestations";
-}
 
 /// The publisher a PyPI trusted-publishing upload from the policy's workflow records.
 fn expected_publisher(signing: &SigningIdentity) -> Publisher {
@@ -48,7 +41,7 @@ fn check(
     http: &regclient::HttpClient,
     version: &str,
     dir: &Path,
-    policy: &crate::Policy,
+    policy: &crate::policy::model::Policy,
     signing: &SigningIdentity,
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
     let verifier = load_verifier(dir, signing)?;
@@ -114,39 +107,31 @@ fn check(
     Ok((findings, evidence))
 }
 
-impl Gate for Pep740AttestationsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl BlockingGate for Pep740AttestationsGate {
+    const ID: &'static str = "pep740-attestations";
 
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let Some(signing) = ctx.policy.signing.clone() else {
-                return GateResult::error(
-                    "pep740-attestations needs [signing] for the trust root and the publisher",
-                );
-            };
-            let (pypi, version) = match targets_of_kind(
-                ctx,
-                RegistryKind::Pypi,
-                "the policy names no Python index",
-            ) {
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let Some(signing) = &ctx.policy.signing else {
+            return GateResult::error(
+                "pep740-attestations needs [signing] for the trust root and the publisher",
+            );
+        };
+        let (pypi, version) =
+            match targets_of_kind(ctx, RegistryKind::Pypi, "the policy names no Python index") {
                 Ok(t) => t,
                 Err(r) => return r,
             };
-            let (http, dir, policy) = (
-                http_client(ctx),
-                ctx.release_dir.clone(),
-                ctx.policy.clone(),
-            );
-            checked_blocking("provenance", move || {
-                check(&pypi, &http, &version, &dir, &policy, &signing)
-            })
-            .await
-        })
+        let http = http_client(ctx);
+        checked(
+            "provenance",
+            check(
+                &pypi,
+                &http,
+                &version,
+                &ctx.release_dir,
+                &ctx.policy,
+                signing,
+            ),
+        )
     }
 }

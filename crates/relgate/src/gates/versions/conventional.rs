@@ -4,8 +4,8 @@
 use relver::{Bump, GitRepo, Version, commit_bump, next_version};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::release_source::{Inputs, blocking, classify};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::release_source::{Inputs, classify};
 
 /// Most non-conventional commits listed as findings (the rest are counted).
 const MAX_LISTED: usize = 50;
@@ -17,11 +17,6 @@ const MAX_LISTED: usize = 50;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConventionalCommitsGate;
 
-impl ConventionalCommitsGate {
-    /// The gate id.
-    pub const ID: &'static str = "conventional-commits";
-}
-
 /// The release version is the one the Conventional Commits since the previous release tag
 /// imply (`relver::next_version`: what `cog bump --auto` computes; below 1.0.0 a breaking
 /// change bumps the minor): `version-bump-mismatch` otherwise, naming the expected version
@@ -29,42 +24,19 @@ impl ConventionalCommitsGate {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConventionalVersionGate;
 
-impl ConventionalVersionGate {
-    /// The gate id.
-    pub const ID: &'static str = "conventional-version";
-}
+impl BlockingGate for ConventionalCommitsGate {
+    const ID: &'static str = "conventional-commits";
 
-impl Gate for ConventionalCommitsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("commit history check", move || {
-            commits_conventional(&inputs)
-        }))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        commits_conventional(&Inputs::of(ctx))
     }
 }
 
-impl Gate for ConventionalVersionGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
+impl BlockingGate for ConventionalVersionGate {
+    const ID: &'static str = "conventional-version";
 
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("version bump check", move || {
-            bump_matches(&inputs)
-        }))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        bump_matches(&Inputs::of(ctx))
     }
 }
 

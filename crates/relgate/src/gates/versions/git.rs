@@ -1,31 +1,19 @@
 //! The `tag-not-existing` and `coupled-tags` gates, read from the repository with `git`.
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::release_source::{Inputs, blocking};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::release_source::Inputs;
 
 /// The release tag does not exist yet in the source repository: `tag-already-exists`
 /// otherwise (release versions are immutable; bump the patch version).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TagNotExistingGate;
 
-impl TagNotExistingGate {
-    /// The gate id.
-    pub const ID: &'static str = "tag-not-existing";
-}
+impl BlockingGate for TagNotExistingGate {
+    const ID: &'static str = "tag-not-existing";
 
-impl Gate for TagNotExistingGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("tag lookup", move || tag_absent(&inputs)))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        tag_absent(&Inputs::of(ctx))
     }
 }
 
@@ -35,23 +23,11 @@ impl Gate for TagNotExistingGate {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CoupledTagsGate;
 
-impl CoupledTagsGate {
-    /// The gate id.
-    pub const ID: &'static str = "coupled-tags";
-}
+impl BlockingGate for CoupledTagsGate {
+    const ID: &'static str = "coupled-tags";
 
-impl Gate for CoupledTagsGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("coupled tag lookup", move || coupled(&inputs)))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        coupled(&Inputs::of(ctx))
     }
 }
 

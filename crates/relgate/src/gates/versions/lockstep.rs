@@ -3,8 +3,8 @@
 use relver::{FindingCode, SourceKind, SourceSpec};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::release_source::{Inputs, blocking, place, severity};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::release_source::{Inputs, place, severity};
 
 /// Every version source of the `relver` configuration (except changelogs, see
 /// [`ChangelogSectionGate`]) equals the tag's version; without a tag, the members agree.
@@ -13,23 +13,11 @@ use crate::release_source::{Inputs, blocking, place, severity};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VersionsLockstepGate;
 
-impl VersionsLockstepGate {
-    /// The gate id.
-    pub const ID: &'static str = "versions-lockstep";
-}
+impl BlockingGate for VersionsLockstepGate {
+    const ID: &'static str = "versions-lockstep";
 
-impl Gate for VersionsLockstepGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("version check", move || lockstep(&inputs)))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        lockstep(&Inputs::of(ctx))
     }
 }
 
@@ -39,23 +27,11 @@ impl Gate for VersionsLockstepGate {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ChangelogSectionGate;
 
-impl ChangelogSectionGate {
-    /// The gate id.
-    pub const ID: &'static str = "changelog-section";
-}
+impl BlockingGate for ChangelogSectionGate {
+    const ID: &'static str = "changelog-section";
 
-impl Gate for ChangelogSectionGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(blocking("changelog check", move || changelog(&inputs)))
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        changelog(&Inputs::of(ctx))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `tag-strict-semver` gate.
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::release_source::{Inputs, classify};
 
 /// The run's tag fits the policy's `[tag] pattern` and is strict SemVer (no pre-release, no
@@ -11,23 +11,11 @@ use crate::release_source::{Inputs, classify};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TagStrictSemverGate;
 
-impl TagStrictSemverGate {
-    /// The gate id.
-    pub const ID: &'static str = "tag-strict-semver";
-}
+impl BlockingGate for TagStrictSemverGate {
+    const ID: &'static str = "tag-strict-semver";
 
-impl Gate for TagStrictSemverGate {
-    fn id(&self) -> &str {
-        Self::ID
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        let inputs = Inputs::of(ctx);
-        Box::pin(async move { judge(&inputs) })
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        judge(&Inputs::of(ctx))
     }
 }
 
@@ -64,7 +52,7 @@ mod tests {
 
     use super::*;
     use crate::gate::Outcome;
-    use crate::policy::Policy;
+    use crate::policy::model::Policy;
 
     fn inputs(pattern: &str, tag: Option<&str>) -> Inputs {
         let policy = Policy::from_toml_str(

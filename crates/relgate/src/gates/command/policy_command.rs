@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::catalog::standard_gate;
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
-use crate::policy::{GateRule, Policy};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult};
+use crate::gates::catalog::standard_gate;
+use crate::phase::Phase;
+use crate::policy::model::{GateRule, Policy};
 use crate::process::{self, Ended, RunError, Spec, TAIL_LINES, display_argv, tail_lines};
 use crate::release_source::Inputs;
 
