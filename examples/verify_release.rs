@@ -38,7 +38,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use relgate::{
     Endpoints, Event, Format, Observer, Phase, Policy, Report, RunContext, RunOptions,
-    stdout_wants_color,
+    report::stdout_wants_color,
 };
 use relkit::demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
 use relkit::demo_registry::run_demo;

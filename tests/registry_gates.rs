@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use relgate::{
-    Code, Endpoints, Event, GateReport, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    Code, Endpoints, Event, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    report::GateReport,
 };
 use relkit::demo::{DemoRelease, demo_release_dir};
 use relkit::demo_registry::{DemoKind, DemoRegistries, endpoints_for, upload};

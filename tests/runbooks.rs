@@ -13,8 +13,10 @@ use std::sync::Arc;
 
 use regclient::testing::{TestRegistry, docker_registry_bin};
 use relgate::{
-    BoxFuture, CiError, CiProvider, Code, Endpoints, ForgeRelease, GateStatus, Phase, Policy,
-    RegistryKind, Report, RunContext, RunOptions, RunStatus, Severity, Waiver, WorkflowRun,
+    BoxFuture, Code, Endpoints, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    RunStatus, Severity,
+    gates::{CiError, CiProvider, ForgeRelease, WorkflowRun},
+    policy::{RegistryKind, Waiver},
 };
 use relkit::demo_registry::{DemoKind, DemoRegistries, endpoints_for};
 

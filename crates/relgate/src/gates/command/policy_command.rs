@@ -28,7 +28,7 @@ pub(crate) const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 /// started is a gate error. Output is kept bounded (the last 16 KiB of each stream).
 ///
 /// ```
-/// use relgate::{CommandGate, Gate, Phase};
+/// use relgate::{Gate, Phase, gates::CommandGate};
 ///
 /// let gate = CommandGate::new("clean-env-smoke", Phase::Consume, ["sh", "scripts/smoke.sh"]);
 /// assert_eq!(gate.id(), "clean-env-smoke");
@@ -101,7 +101,7 @@ impl CommandGate {
 ///     "[project]\nname = \"a\"\n[gates.smoke]\nphase = \"consume\"\ncommand = [\"sh\", \"smoke.sh\"]\n",
 ///     "release.toml",
 /// )?;
-/// let gates = relgate::policy_gates(&policy);
+/// let gates = relgate::gates::policy_gates(&policy);
 /// assert_eq!(gates.len(), 1);
 /// assert_eq!(gates[0].id(), "smoke");
 /// # Ok::<(), relgate::PolicyError>(())

@@ -136,7 +136,7 @@ pub enum RebuildError {
 /// [`CommandRebuilder`].
 ///
 /// ```
-/// use relgate::{BoxFuture, RebuildError, RebuildOutput, RebuildRequest, Rebuilder};
+/// use relgate::{BoxFuture, gates::{RebuildError, RebuildOutput, RebuildRequest, Rebuilder}};
 ///
 /// /// Writes the release's single artifact in-process.
 /// struct Demo;
@@ -150,7 +150,7 @@ pub enum RebuildError {
 ///         })
 ///     }
 /// }
-/// let gate = relgate::RebuildIdentityGate::with_rebuilder(std::sync::Arc::new(Demo));
+/// let gate = relgate::gates::RebuildIdentityGate::with_rebuilder(std::sync::Arc::new(Demo));
 /// ```
 pub trait Rebuilder: Send + Sync {
     /// Builds the release described by `request` and says where the artifacts are.
