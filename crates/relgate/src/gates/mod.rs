@@ -24,6 +24,7 @@ pub(crate) mod ci {
 }
 pub(crate) mod command {
     pub(crate) mod policy_command;
+    pub(crate) mod run;
 }
 pub(crate) mod rebuild {
     pub(crate) mod identity;

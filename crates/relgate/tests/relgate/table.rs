@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use relgate::gates::{
-    ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError,
-    CiGreenGate, CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
+    ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
+    CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
     CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
     OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
     RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
@@ -73,7 +73,12 @@ fn every_built_in_gate_type_has_its_row_and_every_row_a_type() {
     for g in &types {
         let row = standard_gate(g.id())
             .unwrap_or_else(|| panic!("gate type {:?} has no row in STANDARD_GATES", g));
-        assert_eq!(g.phase(), row.phase, "{}: phase differs from its row", g.id());
+        assert_eq!(
+            g.phase(),
+            row.phase,
+            "{}: phase differs from its row",
+            g.id()
+        );
         assert!(ids.insert(g.id()), "two gate types share id {}", g.id());
     }
     for row in STANDARD_GATES {
@@ -104,7 +109,12 @@ fn table_ids_are_unique_and_after_edges_name_earlier_rows() {
 fn built_in_gates_are_the_rows_built_from_nothing() {
     for row in STANDARD_GATES {
         let built = builtin_gate(row.id);
-        assert_eq!(built.is_some(), BUILTIN_GATES.contains(&row.id), "{}", row.id);
+        assert_eq!(
+            built.is_some(),
+            BUILTIN_GATES.contains(&row.id),
+            "{}",
+            row.id
+        );
         if let Some(g) = built {
             assert_eq!((g.id(), g.phase()), (row.id, row.phase));
         }
@@ -128,10 +138,7 @@ fn every_row_is_documented_and_snapshotted_with_its_codes() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/codes.tsv"),
     )
     .unwrap();
-    let snapshotted: BTreeSet<&str> = codes
-        .lines()
-        .filter_map(|l| l.split('\t').next())
-        .collect();
+    let snapshotted: BTreeSet<&str> = codes.lines().filter_map(|l| l.split('\t').next()).collect();
     let mut table = String::new();
     for row in STANDARD_GATES {
         assert!(
@@ -194,7 +201,11 @@ fn a_policy_requires_the_gates_its_sections_imply_in_section_order() {
         "release.toml",
     )
     .unwrap();
-    let ids: Vec<String> = policy.required_gates().into_iter().map(|(id, _)| id).collect();
+    let ids: Vec<String> = policy
+        .required_gates()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(
         ids,
         [

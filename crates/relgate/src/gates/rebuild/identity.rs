@@ -15,7 +15,7 @@ use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
-use crate::gates::command::policy_command::{
+use crate::gates::command::run::{
     DEFAULT_COMMAND_TIMEOUT, exit_finding, kill_after, release_env, spawn_cause, timeout_finding,
 };
 use crate::policy::model::{ArtifactKind, RebuildRules};
