@@ -27,6 +27,16 @@
 //! commit history is checked by [`gates::ConventionalCommitsGate`] and
 //! [`gates::ConventionalVersionGate`].
 //!
+//! # Where things are
+//!
+//! The root holds the entry points ([`run`], [`run_file`], [`run_blocking`], [`run_plan`],
+//! [`plan_for`]) and the types every caller or gate author meets ([`Policy`], [`Report`],
+//! [`Finding`], [`Code`], [`Gate`], [`GateContext`], [`Phase`], ...). The rest is grouped:
+//! [`gates`] (every gate type, the gate table [`gates::STANDARD_GATES`], CI evidence
+//! providers, rebuilders), [`policy`] (the policy file's sections and errors), [`report`]
+//! (reports and their renderings), [`plan`] (plans and their ordering) and [`artifacts`] (the
+//! release folder's artifacts by policy glob).
+//!
 //! # Run a policy
 //!
 //! ```
