@@ -28,6 +28,7 @@ pub(crate) mod command {
 }
 pub(crate) mod rebuild {
     pub(crate) mod identity;
+    pub(crate) mod rebuilder;
 }
 pub(crate) mod registries {
     pub(crate) mod common;
@@ -63,8 +64,9 @@ pub use crate::gates::ci::ci_green::{
 pub use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
 pub use crate::gates::ci::github::GithubCi;
 pub use crate::gates::command::policy_command::{CommandGate, policy_gates};
-pub use crate::gates::rebuild::identity::{
-    CommandRebuilder, RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder,
+pub use crate::gates::rebuild::identity::RebuildIdentityGate;
+pub use crate::gates::rebuild::rebuilder::{
+    CommandRebuilder, RebuildError, RebuildOutput, RebuildRequest, Rebuilder,
 };
 pub use crate::gates::registries::common::DEFAULT_VISIBLE_WITHIN_SECS;
 pub use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
