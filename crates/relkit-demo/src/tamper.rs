@@ -96,7 +96,7 @@ impl Tamper {
         }
     }
 
-    /// Whether this kind breaks the registries (see [`crate::registry`]) rather than the
+    /// Whether this kind breaks the registries (see [`DemoRegistries`](crate::DemoRegistries)) rather than the
     /// release folder.
     pub fn on_registry(self) -> bool {
         matches!(

@@ -5,7 +5,7 @@
 //! - [`git`]: git run with a fixed identity and no signing, for fixture repositories.
 //! - [`provenance`]: the SLSA v1 statement of a GitHub release run, as the test stack signs it.
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
-//! - [`bench`]: full run or smoke run, and input sizes from the environment.
+//! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
 //! - `oci` (feature `docker-registry`): a loopback `docker-registry`, or SKIPPED outside CI.
 //!
 //! It depends on `artidigest` only (plus `regclient` behind its feature), the lowest layer, so it
