@@ -9,7 +9,8 @@ use crate::release::{DemoRelease, write_file};
 /// The demo's build recipe as the `rebuild-identity` gate's rebuilder, run in-process: it reads
 /// the package name and version from the source tree's `Cargo.toml` and builds that release's
 /// artifacts into the request's output folder. Its `SOURCE_DATE_EPOCH`-ignoring variant
-/// ([`Tamper::Rebuild`](crate::Tamper::Rebuild)) stamps the sdist's entries with the build time instead.
+/// ([`Tamper::Rebuild`](crate::Tamper::Rebuild)) stamps the sdist's entries with the build
+/// time instead.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoRebuilder {
     honour_epoch: bool,

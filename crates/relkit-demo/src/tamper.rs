@@ -96,8 +96,8 @@ impl Tamper {
         }
     }
 
-    /// Whether this kind breaks the registries (see [`DemoRegistries`](crate::DemoRegistries)) rather than the
-    /// release folder.
+    /// Whether this kind breaks the registries (see [`DemoRegistries`](crate::DemoRegistries))
+    /// rather than the release folder.
     pub fn on_registry(self) -> bool {
         matches!(
             self,

@@ -1,4 +1,4 @@
-//! The three (four) protocols the loopback server speaks: a Python index, a crates sparse
+//! The protocols the loopback server speaks: a Python index, a crates sparse
 //! index, npm and a Go module proxy, each routed from a request path to a response.
 
 use super::*;
