@@ -38,7 +38,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use relgate::{
     Endpoints, Event, Format, Observer, Phase, Policy, Report, RunContext, RunOptions,
-    stdout_wants_color,
+    report::stdout_wants_color,
 };
 use relkit_demo::run_demo;
 use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};

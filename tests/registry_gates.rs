@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use relgate::{
-    Code, Endpoints, Event, GateReport, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    Code, Endpoints, Event, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    report::GateReport,
 };
 use relkit_demo::{DemoKind, DemoRegistries, endpoints_for, upload};
 use relkit_demo::{DemoRelease, demo_release_dir};

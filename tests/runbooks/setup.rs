@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use regclient::testing::TestRegistry;
 use relgate::{
-    BoxFuture, CiError, CiProvider, Code, Endpoints, ForgeRelease, GateStatus, Phase, Policy,
-    RegistryKind, Report, RunContext, RunOptions, RunStatus, Waiver, WorkflowRun,
+    BoxFuture, Code, Endpoints, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    RunStatus,
+    gates::{CiError, CiProvider, ForgeRelease, WorkflowRun},
+    policy::{RegistryKind, Waiver},
 };
 use relkit_demo::{DemoRegistries, endpoints_for};
 pub(crate) use relkit_testkit::git::git;

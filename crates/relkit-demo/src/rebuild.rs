@@ -23,7 +23,7 @@ impl DemoRebuilder {
         DemoRebuilder { honour_epoch }
     }
 
-    fn build(&self, req: &relgate::RebuildRequest) -> Result<(), String> {
+    fn build(&self, req: &relgate::gates::RebuildRequest) -> Result<(), String> {
         let manifest = req.source_dir.join("Cargo.toml");
         let text =
             fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
@@ -61,14 +61,16 @@ impl DemoRebuilder {
     }
 }
 
-impl relgate::Rebuilder for DemoRebuilder {
+impl relgate::gates::Rebuilder for DemoRebuilder {
     fn rebuild<'a>(
         &'a self,
-        req: &'a relgate::RebuildRequest,
-    ) -> relgate::BoxFuture<'a, Result<relgate::RebuildOutput, relgate::RebuildError>> {
+        req: &'a relgate::gates::RebuildRequest,
+    ) -> relgate::BoxFuture<'a, Result<relgate::gates::RebuildOutput, relgate::gates::RebuildError>>
+    {
         Box::pin(async move {
-            self.build(req).map_err(relgate::RebuildError::Other)?;
-            Ok(relgate::RebuildOutput::new(&req.out_dir))
+            self.build(req)
+                .map_err(relgate::gates::RebuildError::Other)?;
+            Ok(relgate::gates::RebuildOutput::new(&req.out_dir))
         })
     }
 }

@@ -6,12 +6,12 @@ use std::io;
 use crate::registry::{DemoKind, DemoRegistries};
 
 /// The demo registry serving a policy registry of `kind`, if the loopback server speaks it.
-fn demo_kind(kind: relgate::RegistryKind) -> Option<DemoKind> {
+fn demo_kind(kind: relgate::policy::RegistryKind) -> Option<DemoKind> {
     match kind {
-        relgate::RegistryKind::Pypi => Some(DemoKind::Pypi),
-        relgate::RegistryKind::Cargo => Some(DemoKind::Crates),
-        relgate::RegistryKind::Npm => Some(DemoKind::Npm),
-        relgate::RegistryKind::GoProxy => Some(DemoKind::GoProxy),
+        relgate::policy::RegistryKind::Pypi => Some(DemoKind::Pypi),
+        relgate::policy::RegistryKind::Cargo => Some(DemoKind::Crates),
+        relgate::policy::RegistryKind::Npm => Some(DemoKind::Npm),
+        relgate::policy::RegistryKind::GoProxy => Some(DemoKind::GoProxy),
         _ => None,
     }
 }
@@ -44,7 +44,7 @@ pub enum DemoRunError {
     },
     /// The release folder's artifacts could not be listed.
     #[error(transparent)]
-    Artifacts(#[from] relgate::ArtifactsError),
+    Artifacts(#[from] relgate::artifacts::ArtifactsError),
 }
 
 /// "Uploads" the release: every local artifact of the kinds each registry rule lists is
@@ -57,7 +57,7 @@ pub fn upload(
     version: &str,
     skip: &[&str],
 ) -> Result<Vec<String>, DemoRunError> {
-    let locals = relgate::local_artifacts(policy, release_dir)?;
+    let locals = relgate::artifacts::local_artifacts(policy, release_dir)?;
     let mut done = Vec::new();
     for (name, rule) in &policy.registries {
         let Some(kind) = demo_kind(rule.kind) else {
@@ -165,7 +165,7 @@ pub fn run_demo_on(
         let others: Vec<&str> = policy
             .registries
             .iter()
-            .filter(|(_, r)| r.kind != relgate::RegistryKind::Pypi)
+            .filter(|(_, r)| r.kind != relgate::policy::RegistryKind::Pypi)
             .map(|(n, _)| n.as_str())
             .collect();
         upload(regs, policy, release_dir, &version, &others)?;
@@ -182,7 +182,7 @@ pub fn run_demo_on(
             .tag(tag)
             .options(base.clone().phases(phases))
             .gate(std::sync::Arc::new(
-                relgate::RebuildIdentityGate::with_rebuilder(rebuilder.clone()),
+                relgate::gates::RebuildIdentityGate::with_rebuilder(rebuilder.clone()),
             ));
         if let Some(o) = &observer {
             c = c.on_event(std::sync::Arc::clone(o));
@@ -211,17 +211,18 @@ pub fn run_demo_on(
         .filter(|(_, r)| {
             let recovered = r.recovery
                 && demo_kind(r.kind).is_some_and(|k| regs.holds(k, &r.package, &version));
-            let hidden = tamper == Some(Tamper::NotVisible) && r.kind == relgate::RegistryKind::Npm;
+            let hidden =
+                tamper == Some(Tamper::NotVisible) && r.kind == relgate::policy::RegistryKind::Npm;
             recovered || hidden
         })
         .map(|(n, _)| n.as_str())
         .collect();
     run.uploaded = upload(regs, policy, release_dir, &version, &skip)?;
     if tamper == Some(Tamper::RegistryBytes) {
-        let locals = relgate::local_artifacts(policy, release_dir)?;
+        let locals = relgate::artifacts::local_artifacts(policy, release_dir)?;
         if let Some(c) = locals
             .iter()
-            .find(|a| a.kind == relgate::ArtifactKind::Crate)
+            .find(|a| a.kind == relgate::policy::ArtifactKind::Crate)
         {
             let name = c.path.rsplit('/').next().unwrap_or(&c.path);
             let mut bytes =

@@ -21,7 +21,7 @@ fn run(reg: &TestRegistry) -> relgate::Report {
     endpoints.insert("image", reg.base()).unwrap();
     let mut policy = policy();
     // Only the tag gate is under test here.
-    policy.waivers.push(relgate::Waiver::new(
+    policy.waivers.push(relgate::policy::Waiver::new(
         Some("registry-readback"),
         None,
         "images are compared by oci-platforms and oci-tags, not downloaded here",
