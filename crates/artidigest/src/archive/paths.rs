@@ -64,12 +64,9 @@ fn has_drive_letter(path: &[u8]) -> bool {
     path.len() >= 2 && path[1] == b':' && path[0].is_ascii_alphabetic()
 }
 
-/// The one path rule. Accepts a relative, `/`-separated path whose components are neither empty
-/// nor `.` nor `..`, optionally after leading `./` and before one trailing `/`; returns it
-/// without those (`.` for the archive root itself: `.`, `./`). Refuses, in this order: longer
-/// than `max_len` bytes, empty, NUL, backslash, absolute (`/…`, `C:…`), empty, `.` and `..`
-/// components.
-pub(crate) fn normalise(raw: &str, max_len: usize) -> Result<String, PathProblem> {
+/// The checks a path and a link target share, in this order: longer than `max_len` bytes,
+/// empty, NUL, backslash, absolute (`/…`, `C:…`).
+fn check_plain(raw: &str, max_len: usize) -> Result<(), PathProblem> {
     if raw.len() > max_len {
         return Err(PathProblem::TooLong {
             limit: max_len,
@@ -88,6 +85,15 @@ pub(crate) fn normalise(raw: &str, max_len: usize) -> Result<String, PathProblem
     if raw.starts_with('/') || has_drive_letter(raw.as_bytes()) {
         return Err(PathProblem::Absolute);
     }
+    Ok(())
+}
+
+/// The one path rule. Accepts a relative, `/`-separated path whose components are neither empty
+/// nor `.` nor `..`, optionally after leading `./` and before one trailing `/`; returns it
+/// without those (`.` for the archive root itself: `.`, `./`). Refuses what [`check_plain`]
+/// refuses, then a drive letter after the `./`, then empty, `.` and `..` components.
+pub(crate) fn normalise(raw: &str, max_len: usize) -> Result<String, PathProblem> {
+    check_plain(raw, max_len)?;
     let mut rest = raw;
     while let Some(r) = rest.strip_prefix("./") {
         rest = r;
@@ -135,24 +141,7 @@ pub(crate) fn check_link_target(
     target: &str,
     max_len: usize,
 ) -> Result<(), PathProblem> {
-    if target.len() > max_len {
-        return Err(PathProblem::TooLong {
-            limit: max_len,
-            actual: target.len(),
-        });
-    }
-    if target.is_empty() {
-        return Err(PathProblem::Empty);
-    }
-    if target.contains('\0') {
-        return Err(PathProblem::Nul);
-    }
-    if target.contains('\\') {
-        return Err(PathProblem::Backslash);
-    }
-    if target.starts_with('/') || has_drive_letter(target.as_bytes()) {
-        return Err(PathProblem::Absolute);
-    }
+    check_plain(target, max_len)?;
     // Depth of the link's folder below the root, then walk the target lexically.
     let mut depth: usize = if path == "." {
         0

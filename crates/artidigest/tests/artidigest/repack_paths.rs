@@ -110,10 +110,12 @@ proptest! {
                 if let Err(why) = readers_accept(&out.bytes, opts.format, &opts.limits) {
                     prop_assert!(false, "repack wrote what a reader refuses: {why}\n{entries:?}");
                 }
-                // What the readers accept repacks again, to the same bytes.
+                // What the readers accept repacks again; under the deterministic profile to
+                // the same bytes (the cargo profile drops directories, and with them the top
+                // folder its gzip name may come from).
                 let again = repack_bytes(&out.bytes, Some(opts.format), &opts);
                 prop_assert!(again.is_ok(), "{again:?}\n{entries:?}");
-                if let Ok(again) = again {
+                if let (Ok(again), Profile::Deterministic) = (again, opts.profile) {
                     prop_assert_eq!(again.bytes, out.bytes);
                 }
             }
