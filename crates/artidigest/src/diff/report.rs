@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::{ArchiveError, Format, GzipError, Limits};
 use crate::digest::Digest;
 
-/// Options for [`diff_artifacts`].
+/// Options for `diff_artifacts`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffOptions {
@@ -197,7 +197,7 @@ pub struct ArtifactSide {
     pub entries: usize,
 }
 
-/// The result of [`diff_artifacts`]: identical, or every difference layer by layer.
+/// The result of `diff_artifacts`: identical, or every difference layer by layer.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffReport {

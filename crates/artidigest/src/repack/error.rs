@@ -60,7 +60,7 @@ pub enum RepackError {
         /// The file.
         path: PathBuf,
     },
-    /// More entries than [`Limits::max_entries`].
+    /// More entries than [`Limits::max_entries`](crate::archive::Limits::max_entries).
     #[error("more than {limit} entries")]
     TooManyEntries {
         /// The cap.

@@ -12,7 +12,7 @@ use crate::repack::options::{MtimePolicy, Profile};
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompressionInfo {
-    /// The deflate implementation ([`DEFLATE_BACKEND`]).
+    /// The deflate implementation ([`DEFLATE_BACKEND`](crate::archive::DEFLATE_BACKEND)).
     pub backend: String,
     /// The deflate level.
     pub level: u32,
