@@ -2,8 +2,8 @@
 //! error, the path rules every reader and repacking share, the tar, tar.gz and zip readers, and
 //! the entry points that pick a reader by format.
 //!
-//! Layering (each module uses only those listed before it): `error`, `gzip::header` → `model` →
-//! `paths` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch`. Readers analyse
+//! Layering (each module uses only those listed before it): `gzip::header` → `model` → `error`
+//! → `paths` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch`. Readers analyse
 //! archives in memory and never extract: nothing here touches the filesystem.
 
 mod dispatch;
