@@ -4,8 +4,8 @@
 //! A `.tar.gz` is a deflate stream wrapped in a 10-byte (or longer) header and an 8-byte trailer.
 //! Two builds of the same tar commonly differ only here: the header's MTIME, OS byte, stored
 //! file name and XFL hint, or a different compressor producing another (equally valid) deflate
-//! stream. [`inflate_gzip`] takes a gzip file apart so that [`crate::diff`](crate::diff_artifacts)
-//! can name exactly which of those changed.
+//! stream. [`inflate_gzip`] takes a gzip file apart so that the artifact diff can name exactly
+//! which of those changed.
 
 use std::fmt;
 use std::io::Read;

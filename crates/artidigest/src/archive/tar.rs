@@ -11,10 +11,12 @@ use std::rc::Rc;
 
 use ::tar::{Archive, EntryType, Header};
 
-use crate::archive::{
-    ArchiveError, ArchiveErrorKind, ArchiveSummary, Entry, EntryKind, FormatDetail, Limits,
-    PaxRecord, SizedReader, TarDetail, TarHeaderFormat, Tracker, normalise_path, run_visitor,
+use crate::archive::error::{ArchiveError, ArchiveErrorKind};
+use crate::archive::model::{
+    ArchiveSummary, Entry, EntryKind, FormatDetail, Limits, PaxRecord, TarDetail, TarHeaderFormat,
 };
+use crate::archive::paths::normalise_path;
+use crate::archive::track::{SizedReader, Tracker, run_visitor};
 
 const BLOCK: u64 = 512;
 
