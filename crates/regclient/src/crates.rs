@@ -8,7 +8,7 @@ use artidigest::{Algorithm, Digest};
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, poll_until, unchanged_suffix};
 use crate::secret::{Credential, redact_url};
@@ -235,7 +235,9 @@ impl SparseIndex {
 
     /// Sends `token` as `Authorization` (alternative registries with `auth-required`).
     pub fn with_token(mut self, token: crate::Secret) -> Self {
-        self.token = Some(Credential::Raw(token));
+        let token = Credential::Raw(token);
+        self.http.remember(&token);
+        self.token = Some(token);
         self
     }
 
@@ -343,13 +345,13 @@ impl SparseIndex {
         };
         let dl = self.dl_template()?;
         let url = expand_dl(&dl, &e.name, &e.vers, &e.cksum);
-        let url = match Url::parse(&url) {
-            Ok(u) => u.to_string(),
+        let mut url = match Url::parse(&url) {
+            Ok(u) => u,
             // A relative `dl` is resolved against the index root.
-            Err(_) => join(&self.base, &url)
-                .map_err(Self::http_err(name, version))?
-                .to_string(),
+            Err(_) => join(&self.base, &url).map_err(Self::http_err(name, version))?,
         };
+        strip_userinfo(&mut url);
+        let url = url.to_string();
         Ok(PublishedVersion {
             kind: RegistryKind::Crates,
             registry,

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
 use crate::secret::{Credential, Secret, redact_url};
@@ -239,7 +239,9 @@ impl PypiIndex {
 
     /// A bearer token for a private index.
     pub fn with_token(mut self, token: Secret) -> Self {
-        self.token = Some(Credential::Bearer(token));
+        let token = Credential::Bearer(token);
+        self.http.remember(&token);
+        self.token = Some(token);
         self
     }
 
@@ -297,9 +299,7 @@ impl PypiIndex {
         }
         let mut files = Vec::new();
         for f in doc.urls {
-            let url = resp
-                .url
-                .join(&f.url)
+            let url = file_url(&resp.url, &f.url)
                 .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
             files.push(PublishedFile {
                 digests: digests_from_map(&f.digests)
@@ -407,9 +407,8 @@ impl PypiIndex {
                 _ => false,
             };
             all_yanked &= yanked;
-            let file_url = url
-                .join(&f.url)
-                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
+            let file_url =
+                file_url(&url, &f.url).map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
             files.push(PublishedFile {
                 digests: digests_from_map(&f.hashes)
                     .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
