@@ -11,7 +11,7 @@ use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, poll_until, unchanged_suffix};
-use crate::secret::{Credential, redact_url};
+use crate::secret::{BaseUrl, Credential, redact_url};
 
 /// Why a crates registry operation failed.
 #[non_exhaustive]
@@ -213,7 +213,7 @@ pub fn parse_index(url: &str, name: &str, text: &[u8]) -> Result<Vec<IndexEntry>
 #[derive(Debug)]
 pub struct SparseIndex {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     token: Option<Credential>,
     cache: EtagCache,
     dl: OnceLock<String>,
@@ -226,7 +226,7 @@ impl SparseIndex {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(SparseIndex {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             token: None,
             cache: EtagCache::default(),
             dl: OnceLock::new(),

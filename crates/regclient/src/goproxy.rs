@@ -17,7 +17,7 @@ use url::Url;
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until};
-use crate::secret::redact_url;
+use crate::secret::{BaseUrl, redact_url};
 
 /// Why a Go module proxy operation failed.
 #[non_exhaustive]
@@ -247,7 +247,7 @@ struct RawInfo {
 #[derive(Debug, Clone)]
 pub struct GoProxy {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
 }
 
 /// The proxy protocol's "not found" answers: 404 and 410.
@@ -258,7 +258,7 @@ impl GoProxy {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(GoProxy {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
         })
     }
 

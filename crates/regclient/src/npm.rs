@@ -13,7 +13,7 @@ use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 /// `Accept` for abbreviated ("corgi") packuments.
 pub const ABBREVIATED: &str =
@@ -218,7 +218,7 @@ pub fn encode_name(name: &str) -> Result<String, Error> {
 #[derive(Debug)]
 pub struct NpmRegistry {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     token: Option<Credential>,
     cache: EtagCache,
 }
@@ -228,7 +228,7 @@ impl NpmRegistry {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(NpmRegistry {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             token: None,
             cache: EtagCache::default(),
         })

@@ -6,13 +6,12 @@ use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest};
 use serde_json::value::RawValue;
-use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 /// `Accept` for PEP 691 JSON.
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
@@ -187,9 +186,9 @@ pub struct Provenance {
 #[derive(Debug)]
 pub struct PypiIndex {
     http: HttpClient,
-    json_base: Option<Url>,
-    simple_base: Option<Url>,
-    integrity_base: Option<Url>,
+    json_base: Option<BaseUrl>,
+    simple_base: Option<BaseUrl>,
+    integrity_base: Option<BaseUrl>,
     token: Option<Credential>,
     cache: EtagCache,
 }
@@ -221,19 +220,19 @@ impl PypiIndex {
 
     /// The JSON API root: `<base>/<project>/json` and `<base>/<project>/<version>/json`.
     pub fn json_api(mut self, base: &str) -> Result<Self, HttpError> {
-        self.json_base = Some(parse_base(base)?);
+        self.json_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 
     /// The simple API root: `<base>/<normalized>/` (PEP 503/691).
     pub fn simple(mut self, base: &str) -> Result<Self, HttpError> {
-        self.simple_base = Some(parse_base(base)?);
+        self.simple_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 
     /// The integrity API root: `<base>/<project>/<version>/<filename>/provenance` (PEP 740).
     pub fn integrity(mut self, base: &str) -> Result<Self, HttpError> {
-        self.integrity_base = Some(parse_base(base)?);
+        self.integrity_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 

@@ -240,6 +240,24 @@ pub(crate) fn redact_url_text(s: &str) -> String {
     }
 }
 
+/// A configured base URL, which may hold `user:pass@`: `Debug` shows it as [`redact_url`]
+/// does, so a client's `Debug` never prints the password.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(pub(crate) url::Url);
+
+impl std::ops::Deref for BaseUrl {
+    type Target = url::Url;
+    fn deref(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", redact_url(&self.0))
+    }
+}
+
 /// A URL for messages: user info dropped and the values of query parameters that look like
 /// credentials (pre-signed storage URLs carry signatures) replaced by `<redacted>`.
 pub(crate) fn redact_url(url: &url::Url) -> String {

@@ -20,7 +20,7 @@ use crate::http::{
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::Poll;
 use crate::readback::{FetchOptions, FetchedFile, fetch_verified};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 
@@ -63,7 +63,7 @@ type Authed = (u16, Vec<(String, String)>, Vec<u8>, String);
 #[derive(Debug)]
 pub struct OciRegistry {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     /// Basic credentials for the token endpoint, or a static bearer token.
     credential: Option<Credential>,
     tokens: Mutex<HashMap<String, Credential>>,
@@ -74,7 +74,7 @@ impl OciRegistry {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(OciRegistry {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             credential: None,
             tokens: Mutex::new(HashMap::new()),
         })

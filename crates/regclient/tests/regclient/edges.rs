@@ -113,6 +113,21 @@ fn an_endpoint_with_a_password_and_a_bad_port_never_prints_the_password() {
         assert!(!leaks(&text, PASSWORD), "{text}");
         assert!(text.contains("127.0.0.1"), "{text}");
     }
+    // A good endpoint with a password: the clients' Debug shows no password either.
+    let reg = format!(
+        "[npm]\nregistry = \"http://me:{PASSWORD}@127.0.0.1:9/\"\n\
+         [crates]\nindex = \"http://me:{PASSWORD}@127.0.0.1:9/index/\"\n\
+         [oci]\nregistry = \"http://me:{PASSWORD}@127.0.0.1:9\"\n\
+         [pypi]\nsimple = \"http://me:{PASSWORD}@127.0.0.1:9/simple/\"\n\
+         [goproxy]\nurl = \"http://me:{PASSWORD}@127.0.0.1:9/\"\n"
+    )
+    .parse::<RegistriesConfig>()
+    .unwrap()
+    .build()
+    .unwrap();
+    let shown = format!("{reg:?}");
+    assert!(!leaks(&shown, PASSWORD), "{shown}");
+    assert!(shown.contains("127.0.0.1:9"), "{shown}");
 }
 
 /// A 403 body with a credential straddling the 512-byte cut: the excerpt in the error shows
