@@ -23,6 +23,22 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 /// [`artidigest::BUFFER_SIZE`], the chunk readback hashes and writes at once.
 const INPUT_BUFFER: usize = artidigest::BUFFER_SIZE;
 
+/// The default cap on one downloaded file: 4 GiB. Release files (wheels, crates, npm
+/// tarballs, Helm charts, Go module zips) are far smaller; large container layers need
+/// [`HttpClientBuilder::max_download_bytes`] (or `max_download_bytes` in a registries file).
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The longest timeout or deadline a client takes (a week): longer ones are cut to it, and a
+/// registries file asking for more is refused, so that no deadline overflows the clock.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// `from + d`, or `from` + [`MAX_TIMEOUT`] when `d` would overflow the clock.
+pub(crate) fn later(from: Instant, d: Duration) -> Instant {
+    from.checked_add(d)
+        .or_else(|| from.checked_add(MAX_TIMEOUT))
+        .unwrap_or(from)
+}
+
 /// Builds an [`HttpClient`].
 #[derive(Debug, Clone)]
 pub struct HttpClientBuilder {
@@ -48,7 +64,7 @@ impl Default for HttpClientBuilder {
             retry: RetryPolicy::default(),
             max_redirects: 5,
             max_metadata_bytes: 64 * 1024 * 1024,
-            max_download_bytes: 8 * 1024 * 1024 * 1024,
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             max_concurrency: 8,
             proxy_from_env: true,
         }
@@ -61,19 +77,21 @@ impl HttpClientBuilder {
         self.user_agent = ua.into();
         self
     }
-    /// Time allowed for one request, body included (default 60 s).
+    /// Time allowed for one request, body included (default 60 s; at most a week, longer
+    /// values are cut to a week).
     pub fn request_timeout(mut self, t: Duration) -> Self {
-        self.request_timeout = t;
+        self.request_timeout = t.min(MAX_TIMEOUT);
         self
     }
-    /// Time allowed to connect (default 10 s).
+    /// Time allowed to connect (default 10 s; at most a week).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t;
+        self.connect_timeout = t.min(MAX_TIMEOUT);
         self
     }
-    /// Overall deadline of one operation, retries and body included (default 300 s).
+    /// Overall deadline of one operation, retries and body included (default 300 s; at most a
+    /// week).
     pub fn deadline(mut self, t: Duration) -> Self {
-        self.deadline = t;
+        self.deadline = t.min(MAX_TIMEOUT);
         self
     }
     /// The retry policy.
@@ -91,7 +109,11 @@ impl HttpClientBuilder {
         self.max_metadata_bytes = n;
         self
     }
-    /// Cap on a downloaded file whose size the registry does not state (default 8 GiB).
+    /// Cap on one downloaded file (default [`DEFAULT_MAX_DOWNLOAD_BYTES`], 4 GiB). A download
+    /// takes at most the smaller of this cap and the size the registry claims: a file claimed
+    /// larger than the cap is refused before any byte is fetched
+    /// ([`ReadbackError::TooLarge`](crate::ReadbackError::TooLarge)), and a file without a
+    /// claimed size stops at the cap ([`HttpError::TooLarge`]).
     pub fn max_download_bytes(mut self, n: u64) -> Self {
         self.max_download_bytes = n;
         self
@@ -131,6 +153,7 @@ impl HttpClientBuilder {
                 max: self.max_concurrency,
             }),
             cfg: Arc::new(self),
+            secrets: Arc::default(),
         }
     }
 }
@@ -141,6 +164,8 @@ pub struct HttpClient {
     agent: ureq::Agent,
     gate: Arc<Gate>,
     cfg: Arc<HttpClientBuilder>,
+    /// Every secret the clients sharing this one were given, scrubbed from every error text.
+    secrets: Arc<Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -200,9 +225,34 @@ impl HttpClient {
         self.cfg.max_concurrency
     }
 
+    /// Adds the secrets of `credential` to those scrubbed from every error text of this client
+    /// and its clones (each registry client calls it when given a credential).
+    pub(crate) fn remember(&self, credential: &Credential) {
+        if let Ok(mut known) = self.secrets.lock() {
+            for s in credential.secrets() {
+                if !known.contains(&s) {
+                    known.push(s);
+                }
+            }
+        }
+    }
+
+    /// The secrets to scrub from text about a request to `url`: every remembered one and the
+    /// URL's own password, as written and percent-decoded.
+    fn secrets_for(&self, url: &Url) -> Vec<String> {
+        let mut out = self.secrets.lock().map(|k| k.clone()).unwrap_or_default();
+        if let Some(p) = url.password() {
+            out.push(p.to_owned());
+            if let Ok(decoded) = percent_encoding::percent_decode_str(p).decode_utf8() {
+                out.push(decoded.into_owned());
+            }
+        }
+        out
+    }
+
     /// The deadline of an operation starting now.
     pub(crate) fn deadline_from_now(&self) -> Instant {
-        Instant::now() + self.cfg.deadline
+        later(Instant::now(), self.cfg.deadline)
     }
 
     /// Sends a request with retries and redirects; returns a response whose status is 2xx,
@@ -211,7 +261,10 @@ impl HttpClient {
         let started = Instant::now();
         let deadline = req.deadline.unwrap_or_else(|| self.deadline_from_now());
         let shown = redact_url(url);
-        let secrets = req.credential.map(Credential::secrets).unwrap_or_default();
+        if let Some(c) = req.credential {
+            self.remember(c);
+        }
+        let secrets = self.secrets_for(url);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -234,7 +287,7 @@ impl HttpClient {
                     Some(w) => w.max(backoff / 4),
                     None => backoff,
                 };
-                if delay <= self.cfg.retry.max_delay && Instant::now() + delay < deadline {
+                if delay <= self.cfg.retry.max_delay && later(Instant::now(), delay) < deadline {
                     drop(outcome);
                     std::thread::sleep(delay);
                     continue;
@@ -311,8 +364,11 @@ impl HttpClient {
         req: &Request<'_>,
         deadline: Instant,
     ) -> Result<Response, Attempt> {
-        let attempt_end =
-            (Instant::now() + req.timeout.unwrap_or(self.cfg.request_timeout)).min(deadline);
+        let attempt_end = later(
+            Instant::now(),
+            req.timeout.unwrap_or(self.cfg.request_timeout),
+        )
+        .min(deadline);
         let attempt_timeout = attempt_end.saturating_duration_since(Instant::now());
         let permit = self.gate.acquire(attempt_end).ok_or(Attempt::TimedOut)?;
         let mut url = first.clone();

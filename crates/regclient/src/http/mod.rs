@@ -9,8 +9,11 @@ mod response;
 mod retry;
 mod urls;
 
-pub use self::client::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder};
+pub use self::client::{
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder,
+};
+pub(crate) use self::client::{MAX_TIMEOUT, later};
 pub(crate) use self::client::{Method, Request};
 pub use self::error::HttpError;
 pub use self::retry::RetryPolicy;
-pub(crate) use self::urls::{join, parse_base, parse_json, segment};
+pub(crate) use self::urls::{file_url, join, parse_base, parse_json, segment, strip_userinfo};

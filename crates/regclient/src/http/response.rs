@@ -7,7 +7,7 @@ use url::Url;
 
 use super::error::HttpError;
 use super::gate::Permit;
-use crate::secret::scrub;
+use crate::secret::{scrub, truncate_on_char};
 
 /// A response: status, headers and a bounded body stream.
 pub(crate) struct Response {
@@ -31,22 +31,35 @@ impl Response {
         v.parse::<u64>().ok().map(Duration::from_secs)
     }
 
+    /// The start of the body for an error message: up to [`EXCERPT_BYTES`] bytes, control
+    /// characters blanked, scrubbed of `secrets`, URL user info and credential values. The
+    /// scrubbing reads [`EXCERPT_BYTES`] + [`SCRUB_MARGIN`] bytes and runs *before* the cut, so
+    /// a credential that straddles the cut is replaced whole, not shown in part.
     pub(super) fn excerpt(mut self, secrets: &[String]) -> String {
-        let mut buf = vec![0u8; 512];
+        let mut buf = vec![0u8; EXCERPT_BYTES + SCRUB_MARGIN];
         let mut n = 0;
-        while n < buf.len() {
-            match self.body.inner.read(&mut buf[n..]) {
+        while let Some(free) = buf.get_mut(n..).filter(|b| !b.is_empty()) {
+            match self.body.inner.read(free) {
                 Ok(0) | Err(_) => break,
                 Ok(k) => n += k,
             }
         }
-        let text: String = String::from_utf8_lossy(&buf[..n])
+        let text: String = String::from_utf8_lossy(buf.get(..n).unwrap_or_default())
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        scrub(text.trim(), secrets)
+        let mut shown = scrub(text.trim(), secrets);
+        truncate_on_char(&mut shown, EXCERPT_BYTES);
+        shown
     }
 }
+
+/// Bytes of a failed response's body shown in its error.
+pub(crate) const EXCERPT_BYTES: usize = 512;
+
+/// Bytes read past [`EXCERPT_BYTES`] so that a credential crossing the cut (up to this long)
+/// is scrubbed whole before the cut.
+const SCRUB_MARGIN: usize = 8 * 1024;
 
 /// A response body: capped, checked against `Content-Length`, and bound to the deadline.
 pub(crate) struct Body {

@@ -14,11 +14,13 @@ use super::manifest::{
 };
 use super::names::{check_reference, check_repository, fallback_tag};
 use super::{HELM_CHART, MAX_MANIFEST_BYTES, OCI_INDEX};
-use crate::http::{HttpClient, HttpError, Method, Request, join, parse_base, parse_json};
+use crate::http::{
+    HttpClient, HttpError, Method, Request, join, parse_base, parse_json, strip_userinfo,
+};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::Poll;
 use crate::readback::{FetchOptions, FetchedFile, fetch_verified};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 
@@ -61,7 +63,7 @@ type Authed = (u16, Vec<(String, String)>, Vec<u8>, String);
 #[derive(Debug)]
 pub struct OciRegistry {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     /// Basic credentials for the token endpoint, or a static bearer token.
     credential: Option<Credential>,
     tokens: Mutex<HashMap<String, Credential>>,
@@ -72,7 +74,7 @@ impl OciRegistry {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(OciRegistry {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             credential: None,
             tokens: Mutex::new(HashMap::new()),
         })
@@ -80,16 +82,20 @@ impl OciRegistry {
 
     /// User and password (or personal access token) for the registry's token endpoint.
     pub fn with_basic(mut self, user: &str, password: Secret) -> Self {
-        self.credential = Some(Credential::Basic {
+        let credential = Credential::Basic {
             user: user.to_owned(),
             password,
-        });
+        };
+        self.http.remember(&credential);
+        self.credential = Some(credential);
         self
     }
 
     /// A ready bearer token, sent directly.
     pub fn with_bearer(mut self, token: Secret) -> Self {
-        self.credential = Some(Credential::Bearer(token));
+        let credential = Credential::Bearer(token);
+        self.http.remember(&credential);
+        self.credential = Some(credential);
         self
     }
 
@@ -104,6 +110,14 @@ impl OciRegistry {
 
     fn url(&self, repo: &str, tail: &str) -> Result<Url, Error> {
         join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Self::http_err(repo, tail))
+    }
+
+    /// The URL of a file this registry serves, without user info (credentials travel as
+    /// headers, bound to this origin).
+    fn file_url(&self, repo: &str, tail: &str) -> Result<String, Error> {
+        let mut u = self.url(repo, tail)?;
+        strip_userinfo(&mut u);
+        Ok(u.to_string())
     }
 
     fn current_credential(&self, repo: &str) -> Option<Credential> {
@@ -229,7 +243,9 @@ impl OciRegistry {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| auth_err("token response without a token".to_owned()))?;
         if let Ok(mut m) = self.tokens.lock() {
-            m.insert(repo.to_owned(), Credential::Bearer(Secret::new(token)));
+            let token = Credential::Bearer(Secret::new(token));
+            self.http.remember(&token);
+            m.insert(repo.to_owned(), token);
         }
         Ok(())
     }
@@ -376,9 +392,7 @@ impl OciRegistry {
         let last = repo.rsplit('/').next().unwrap_or(repo);
         let mut files = vec![PublishedFile {
             name: format!("{last}-{}.manifest.json", m.digest.to_hex()),
-            url: self
-                .url(repo, &format!("manifests/{}", m.digest))?
-                .to_string(),
+            url: self.file_url(repo, &format!("manifests/{}", m.digest))?,
             size: Some(m.size),
             digests: vec![m.digest],
             yanked: false,
@@ -399,7 +413,7 @@ impl OciRegistry {
                     .unwrap_or_else(|| reference.to_owned());
                 files.push(PublishedFile {
                     name: format!("{last}-{version}.tgz"),
-                    url: self.url(repo, &format!("blobs/{}", l.digest))?.to_string(),
+                    url: self.file_url(repo, &format!("blobs/{}", l.digest))?,
                     size: Some(l.size),
                     digests: vec![l.digest],
                     yanked: false,
@@ -471,6 +485,8 @@ impl OciRegistry {
             });
         }
         let cred = self.current_credential(repo);
+        let mut url = url;
+        strip_userinfo(&mut url);
         let file = PublishedFile {
             name: name.to_owned(),
             url: url.to_string(),
