@@ -143,30 +143,19 @@ struct Scanned {
 
 /// The file's own statements that it is not released.
 fn unreleased_markers(spec: &SourceSpec, text: &str) -> Result<Vec<String>, SourceError> {
-    let mut out = Vec::new();
-    match spec.kind {
-        SourceKind::Cargo => {
-            if let Some(m) = toml_src::cargo_manifest(&spec.path, text)?.unpublished {
-                out.push(m.to_owned());
-            }
-        }
-        SourceKind::PackageJson => {
-            let root = json::parse(&spec.path, text)?;
-            if root
-                .get("private")
-                .is_some_and(|v| text.get(v.span.clone()) == Some("true"))
-            {
-                out.push("\"private\": true".to_owned());
-            }
-        }
-        SourceKind::Pyproject => {
-            if toml_src::pyproject_private(&spec.path, text)? {
-                out.push("classifier \"Private :: Do Not Upload\"".to_owned());
-            }
-        }
-        _ => {}
-    }
-    Ok(out)
+    let marker = match spec.kind {
+        SourceKind::Cargo => toml_src::cargo_manifest(&spec.path, text)?
+            .unpublished
+            .map(str::to_owned),
+        SourceKind::PackageJson => json::parse(&spec.path, text)?
+            .get("private")
+            .is_some_and(|v| text.get(v.span.clone()) == Some("true"))
+            .then(|| "\"private\": true".to_owned()),
+        SourceKind::Pyproject => toml_src::pyproject_private(&spec.path, text)?
+            .then(|| "classifier \"Private :: Do Not Upload\"".to_owned()),
+        _ => None,
+    };
+    Ok(marker.into_iter().collect())
 }
 
 fn scan(tree: &dyn Tree, spec: &SourceSpec, problems: &mut Vec<Finding>) -> Scanned {
