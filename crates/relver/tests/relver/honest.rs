@@ -10,7 +10,7 @@ use relver::{
     discover, discover_for,
 };
 
-use crate::support::{copy_tree, shared};
+use crate::support::{copy_tree, errors, shared, source};
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
@@ -18,31 +18,15 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-fn cargo(name: &str, version: &str, extra: &str) -> String {
-    format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
+/// Write several files: (relative path, text).
+fn files(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        write(dir, rel, text);
+    }
 }
 
-/// (code, path, line, found, expected) of every error.
-fn errors(
-    r: &Report,
-) -> Vec<(
-    FindingCode,
-    String,
-    Option<usize>,
-    Option<String>,
-    Option<String>,
-)> {
-    r.errors()
-        .map(|f| {
-            (
-                f.code,
-                f.path.clone().unwrap_or_default(),
-                f.line,
-                f.found.clone(),
-                f.expected.clone(),
-            )
-        })
-        .collect()
+fn cargo(name: &str, version: &str, extra: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
 }
 
 fn independent(r: &Report) -> Vec<(String, String)> {
@@ -61,16 +45,16 @@ fn run(dir: &Path, tag: &str) -> Report {
 #[test]
 fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "Cargo.toml", &cargo("app", "1.2.3", ""));
-    write(
+    files(
         dir.path(),
-        "package.json",
-        "{\n  \"version\": \"1.2.3\"\n}\n",
-    );
-    write(
-        dir.path(),
-        "py/pyproject.toml",
-        "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
+        &[
+            ("Cargo.toml", &cargo("app", "1.2.3", "")),
+            ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
+            (
+                "py/pyproject.toml",
+                "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
+            ),
+        ],
     );
     let r = run(dir.path(), "v1.2.3");
     assert!(!r.ok, "{r}");
@@ -96,15 +80,15 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     let paths: Vec<String> = errors(&r).into_iter().map(|e| e.1).collect();
     assert_eq!(paths, ["package.json", "py/pyproject.toml"], "{r}");
     // At the tag everything agrees.
-    write(
+    files(
         dir.path(),
-        "package.json",
-        "{\n  \"version\": \"1.2.3\"\n}\n",
-    );
-    write(
-        dir.path(),
-        "py/pyproject.toml",
-        "[project]\nname = \"app\"\nversion = \"1.2.3\"\n",
+        &[
+            ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
+            (
+                "py/pyproject.toml",
+                "[project]\nname = \"app\"\nversion = \"1.2.3\"\n",
+            ),
+        ],
     );
     let r = run(dir.path(), "v1.2.3");
     assert!(r.ok, "{r}");
@@ -115,38 +99,42 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
 fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "Cargo.toml", &cargo("app", "2.0.0", ""));
-    write(
+    files(
         d,
-        "tools/xtask/Cargo.toml",
-        &cargo("xtask", "0.3.0", "publish = false\n"),
+        &[
+            ("Cargo.toml", &cargo("app", "2.0.0", "")),
+            (
+                "tools/xtask/Cargo.toml",
+                &cargo("xtask", "0.3.0", "publish = false\n"),
+            ),
+            (
+                "tools/lint/Cargo.toml",
+                &cargo("lint", "0.9.0", "publish = []\n"),
+            ),
+            ("bench/Cargo.toml", &cargo("bench", "0.0.0", "")),
+        ],
     );
-    write(
-        d,
-        "tools/lint/Cargo.toml",
-        &cargo("lint", "0.9.0", "publish = []\n"),
-    );
-    write(d, "bench/Cargo.toml", &cargo("bench", "0.0.0", ""));
     // Not published, but carries the release version: a member (a Python binding crate).
-    write(
+    files(
         d,
-        "py/Cargo.toml",
-        &cargo("app-py", "2.0.0", "publish = false\n"),
-    );
-    write(
-        d,
-        "web/package.json",
-        "{\n  \"name\": \"web\",\n  \"version\": \"0.1.0\",\n  \"private\": true\n}\n",
-    );
-    write(
-        d,
-        "web/package-lock.json",
-        "{\n  \"version\": \"0.1.0\",\n  \"packages\": {\"\": {\"version\": \"0.1.0\"}}\n}\n",
-    );
-    write(
-        d,
-        "internal/pyproject.toml",
-        "[project]\nname = \"internal\"\nversion = \"0.4.0\"\nclassifiers = [\"Private :: Do Not Upload\"]\n",
+        &[
+            (
+                "py/Cargo.toml",
+                &cargo("app-py", "2.0.0", "publish = false\n"),
+            ),
+            (
+                "web/package.json",
+                "{\n  \"name\": \"web\",\n  \"version\": \"0.1.0\",\n  \"private\": true\n}\n",
+            ),
+            (
+                "web/package-lock.json",
+                "{\n  \"version\": \"0.1.0\",\n  \"packages\": {\"\": {\"version\": \"0.1.0\"}}\n}\n",
+            ),
+            (
+                "internal/pyproject.toml",
+                "[project]\nname = \"internal\"\nversion = \"0.4.0\"\nclassifiers = [\"Private :: Do Not Upload\"]\n",
+            ),
+        ],
     );
     let r = run(d, "v2.0.0");
     assert!(r.ok, "{r}");
@@ -194,12 +182,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     );
     // An unpublished crate at another version than the tag's stops being a member.
     let d2 = discover_for(&DirTree::new(d), None, Some(&relver::Version::new(1, 9, 0))).unwrap();
-    let py = d2
-        .proposed
-        .sources
-        .iter()
-        .find(|s| s.path == "py/Cargo.toml")
-        .unwrap();
+    let py = source(&d2.proposed, "py/Cargo.toml");
     assert_eq!(
         (py.role, py.reason.as_deref()),
         (Role::Independent, Some("publish = false"))
@@ -210,17 +193,20 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
 fn unparsable_candidates_are_errors_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "Cargo.toml", &cargo("app", "1.0.0", ""));
-    write(
+    files(
         d,
-        "crates/b/Cargo.toml",
-        "[package]\nname = \"b\"\nversion = \n",
-    );
-    write(d, "web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n");
-    write(
-        d,
-        "crates/c/Cargo.toml",
-        "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
+        &[
+            ("Cargo.toml", &cargo("app", "1.0.0", "")),
+            (
+                "crates/b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \n",
+            ),
+            ("web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n"),
+            (
+                "crates/c/Cargo.toml",
+                "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
+            ),
+        ],
     );
     let found = discover(&DirTree::new(d), None).unwrap();
     let problems: Vec<(String, Option<usize>, Option<usize>)> = found
@@ -268,35 +254,37 @@ fn unparsable_candidates_are_errors_with_positions() {
 fn a_docs_copy_is_never_the_project_changelog() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "Cargo.toml", &cargo("app", "1.1.0", ""));
-    write(
+    files(
         d,
-        "docs/src/reference/changelog.md",
-        "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
+        &[
+            ("Cargo.toml", &cargo("app", "1.1.0", "")),
+            (
+                "docs/src/reference/changelog.md",
+                "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
+            ),
+        ],
     );
     // Without a root changelog, the docs copy is still not the project's.
     let found = discover(&DirTree::new(d), None).unwrap();
-    let docs = found
-        .proposed
-        .sources
-        .iter()
-        .find(|s| s.path == "docs/src/reference/changelog.md")
-        .unwrap();
+    let docs = source(&found.proposed, "docs/src/reference/changelog.md");
     assert_eq!(docs.role, Role::Independent);
     assert_eq!(
         docs.reason.as_deref(),
         Some("a documentation copy, not the project changelog")
     );
     // With a root changelog (and a nested one), the root one is the project changelog.
-    write(
+    files(
         d,
-        "CHANGELOG.md",
-        "# Changelog\n\n## 1.1.0 - 2024-02-01\n- y\n",
-    );
-    write(
-        d,
-        "clients/go/CHANGELOG.md",
-        "# Changelog\n\n## 0.3.0 - 2024-02-01\n- z\n",
+        &[
+            (
+                "CHANGELOG.md",
+                "# Changelog\n\n## 1.1.0 - 2024-02-01\n- y\n",
+            ),
+            (
+                "clients/go/CHANGELOG.md",
+                "# Changelog\n\n## 0.3.0 - 2024-02-01\n- z\n",
+            ),
+        ],
     );
     let r = run(d, "v1.1.0");
     assert!(r.ok, "{r}");
@@ -467,7 +455,7 @@ fn securescan_discovery_on_the_real_layout() {
             .collect();
         assert_eq!(members, ["CHANGELOG.md", "backend/pyproject.toml"]);
         let role = |p: &str| {
-            let s = found.proposed.sources.iter().find(|s| s.path == p).unwrap();
+            let s = source(&found.proposed, p);
             (s.role, s.reason.clone())
         };
         assert_eq!(
@@ -538,14 +526,7 @@ fn ordvec_members_are_exactly_the_readme_list() {
                 "ordvec-python/python/ordvec/__init__.py",
             ]
         );
-        let packages = |p: &str| {
-            found
-                .proposed
-                .sources
-                .iter()
-                .find(|s| s.path == p)
-                .and_then(|s| s.packages.clone())
-        };
+        let packages = |p: &str| source(&found.proposed, p).packages.clone();
         assert_eq!(
             packages("Cargo.lock").unwrap(),
             [
