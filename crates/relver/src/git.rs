@@ -301,12 +301,22 @@ pub fn worktree_at_tag(dir: &Path, tag: &Tag) -> Option<Finding> {
     let inside = repo
         .run(&["rev-parse", "--is-inside-work-tree"])
         .map(|o| String::from_utf8_lossy(&o).trim() == "true");
-    if !matches!(inside, Ok(true)) {
-        return warn(
-            format!("cannot tell whether the files are those of {tag}: not a git working tree"),
-            None,
-            "check a checkout of the tag, or read the tag's objects (check_at_tag)",
-        );
+    match inside {
+        Ok(true) => {}
+        Ok(false) | Err(GitError::Failed { .. }) => {
+            return warn(
+                format!("cannot tell whether the files are those of {tag}: not a git working tree"),
+                None,
+                "check a checkout of the tag, or read the tag's objects (check_at_tag)",
+            );
+        }
+        Err(e) => {
+            return warn(
+                format!("cannot tell whether the files are those of {tag}: {e}"),
+                None,
+                "install git, or read the tag's objects (check_at_tag)",
+            );
+        }
     }
     let tag_commit = match repo.tag_commit(&tag.to_string()) {
         Ok(Some(c)) => c,
