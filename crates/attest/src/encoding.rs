@@ -81,6 +81,11 @@ fn unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 /// Parse an RFC 3339 UTC timestamp (`2022-04-13T20:06:15Z`, optional fraction, `Z` or
 /// `+00:00`) into `(seconds, has_fraction)`.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, bool)> {
+    // Every slice below is by byte offset; a non-ASCII character would not sit on a char
+    // boundary (issue 12: a trust root's `validFor.start` holding `é` panicked).
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     if b.len() < 20
         || b[4] != b'-'
@@ -125,7 +130,9 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, bool)> {
 
 /// Parse an ASN.1 GeneralizedTime body (`YYYYMMDDHHMMSS[.fff]Z`) into seconds (fraction dropped).
 pub(crate) fn parse_generalized_time(s: &str) -> Option<i64> {
-    if s.len() < 15 || !s.ends_with('Z') {
+    // Byte-offset slicing below: refuse non-ASCII first (issue 12: a genTime holding a
+    // non-ASCII character panicked before the timestamp signature was checked).
+    if !s.is_ascii() || s.len() < 15 || !s.ends_with('Z') {
         return None;
     }
     let core = &s[..14];
@@ -201,5 +208,28 @@ mod tests {
             Some(1_749_729_737)
         );
         assert_eq!(parse_generalized_time("20250612120217.Z"), None);
+    }
+
+    #[test]
+    fn non_ascii_times_are_refused_not_sliced() {
+        // Each multi-byte character sits where a byte-offset slice would cut it.
+        for s in [
+            "20é50612120217Z",
+            "2025é612120217Z",
+            "2025061212021éZ",
+            "20250612120217.éZ",
+            "é0250612120217Z",
+        ] {
+            assert_eq!(parse_generalized_time(s), None, "{s}");
+        }
+        for s in [
+            "20é2-04-13T20:06:15Z",
+            "2022-04-13T20:06:15.é",
+            "2022-04-13T20:06:15+é0:00",
+            "2022-04-13T20:06:1éZ",
+            "2022-04-13T20:06:15é",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
+        }
     }
 }

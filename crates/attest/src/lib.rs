@@ -119,5 +119,8 @@ pub use crate::sct::SctEvidence;
 #[cfg(feature = "test-stack")]
 pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
-pub use crate::trust_root::{Authority, LogKey, TrustedRoot, ValidFor};
+pub use crate::trust_root::{
+    Authority, LogKey, PUBLIC_GOOD_TRUSTED_ROOT_JSON, TrustedRoot, ValidFor,
+    refuse_trust_root_in_release,
+};
 pub use crate::verify::{Artifact, Policy, SignerEvidence, TlogEvidence, Verification, Verifier};

@@ -359,11 +359,11 @@ const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
     ),
 ];
 
-fn load(dir: &Path, rel: &str) -> Vec<u8> {
+pub(crate) fn load(dir: &Path, rel: &str) -> Vec<u8> {
     std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(rel).display()))
 }
 
-fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Error> {
+pub(crate) fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Error> {
     let p = &case["policy"];
     let facts = &case["facts"];
     // A null policy upstream (sigstore-python tests): pin what the facts say the certificate holds.

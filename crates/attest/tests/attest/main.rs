@@ -12,4 +12,7 @@ mod e2e;
 mod mutation;
 mod oracle;
 mod pep740;
+mod interop;
 mod shared;
+mod strict;
+mod trust;
