@@ -548,7 +548,11 @@ mod tests {
         let e = refuse_trust_root_in_release(&inner, &release).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::TrustRootInRelease);
         assert_eq!(e.code(), "trust-root-in-release");
-        assert!(e.detail().contains("sub/trusted_root.json"), "{}", e.detail());
+        assert!(
+            e.detail().contains("sub/trusted_root.json"),
+            "{}",
+            e.detail()
+        );
         // Reached through `..` from outside: still inside.
         let dotted = outside.join("../release/sub/trusted_root.json");
         assert_eq!(

@@ -88,13 +88,22 @@ fn sigstore_python_verifies_test_stack_bundles() {
     let dir = scratch("stack");
     let mut stack = TestStack::new([21; 32]).unwrap();
     trust_config(&stack.trusted_root_json().unwrap(), &dir.join("trust.json"));
-    let id = TestIdentity::github("owner/repo", "release.yml", "refs/tags/v1.0.0", "push", 1_750_000_000);
+    let id = TestIdentity::github(
+        "owner/repo",
+        "release.yml",
+        "refs/tags/v1.0.0",
+        "push",
+        1_750_000_000,
+    );
     let artifact = dir.join("artifact.tar.gz");
     std::fs::write(&artifact, b"release bytes").unwrap();
     let blob = dir.join("blob.sigstore.json");
     std::fs::write(&blob, stack.sign_blob(b"release bytes", &id).unwrap()).unwrap();
     let (ok, out) = verify(&sigstore, &dir.join("trust.json"), &blob, &artifact);
-    assert!(ok, "sigstore-python refuses a test-stack message signature:\n{out}");
+    assert!(
+        ok,
+        "sigstore-python refuses a test-stack message signature:\n{out}"
+    );
     let statement = json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": "artifact.tar.gz", "digest": {"sha256": hex_sha256(b"release bytes")}}],
@@ -110,7 +119,10 @@ fn sigstore_python_verifies_test_stack_bundles() {
     )
     .unwrap();
     let (ok, out) = verify(&sigstore, &dir.join("trust.json"), &dsse, &artifact);
-    assert!(ok, "sigstore-python refuses a test-stack DSSE bundle:\n{out}");
+    assert!(
+        ok,
+        "sigstore-python refuses a test-stack DSSE bundle:\n{out}"
+    );
     // The check can fail: other bytes are refused.
     let other = dir.join("other");
     std::fs::write(&other, b"other bytes").unwrap();
@@ -135,7 +147,12 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
         let Some(artifact) = name.strip_suffix(".sigstore.json") else {
             continue;
         };
-        let (ok, out) = verify(&sigstore, &dir.join("trust.json"), &path, &dist.join(artifact));
+        let (ok, out) = verify(
+            &sigstore,
+            &dir.join("trust.json"),
+            &path,
+            &dist.join(artifact),
+        );
         assert!(ok, "sigstore-python refuses demo bundle {name}:\n{out}");
         checked += 1;
     }

@@ -32,14 +32,17 @@ fn case(name: &str) -> Option<Case> {
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no case {name}"))
         .clone();
-    let bundle = serde_json::from_slice(&load(&dir, case["files"]["bundle"].as_str().unwrap()))
-        .unwrap();
+    let bundle =
+        serde_json::from_slice(&load(&dir, case["files"]["bundle"].as_str().unwrap())).unwrap();
     Some(Case { dir, case, bundle })
 }
 
 impl Case {
     fn verifier(&self) -> Verifier {
-        let root = load(&self.dir, self.case["files"]["trusted_root"].as_str().unwrap());
+        let root = load(
+            &self.dir,
+            self.case["files"]["trusted_root"].as_str().unwrap(),
+        );
         Verifier::new(TrustedRoot::from_json(&root).unwrap())
     }
 
@@ -106,7 +109,11 @@ fn der_seq(content: &[u8]) -> Vec<u8> {
     if n < 0x80 {
         out.push(u8::try_from(n).unwrap());
     } else {
-        let bytes: Vec<u8> = n.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | u8::try_from(bytes.len()).unwrap());
         out.extend_from_slice(&bytes);
     }
@@ -133,8 +140,11 @@ fn valid_timestamp(c: &Case) -> usize {
             set_timestamps(&mut b, &[one]);
             c.verifier()
                 .with_timestamp_threshold(2)
-                .verify(&Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap(),
-                    &Artifact::Bytes(&c.artifact()), &c.policy())
+                .verify(
+                    &Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap(),
+                    &Artifact::Bytes(&c.artifact()),
+                    &c.policy(),
+                )
                 .is_ok()
         })
         .expect("one timestamp of the case verifies")
@@ -152,13 +162,20 @@ fn a_bare_token_and_trailing_bytes_are_refused() {
     // The token alone, where the bundle format holds a TimeStampResp.
     let bare = bare_token(&resp);
     let (h, _) = tlv(&bare);
-    assert_eq!(bare.get(h), Some(&0x06), "a ContentInfo starts with its OID");
+    assert_eq!(
+        bare.get(h),
+        Some(&0x06),
+        "a ContentInfo starts with its OID"
+    );
     let mut b = c.bundle.clone();
-    set_timestamps(&mut b, &[bare.clone()]);
+    set_timestamps(&mut b, std::slice::from_ref(&bare));
     let e = c.verify(&b).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TimestampInvalid, "{}", e.detail());
     assert!(e.detail().contains("bare TimeStampToken"), "{}", e.detail());
-    assert_eq!(timestamp_time(&bare).unwrap_err().kind(), ErrorKind::TimestampInvalid);
+    assert_eq!(
+        timestamp_time(&bare).unwrap_err().kind(),
+        ErrorKind::TimestampInvalid
+    );
     // One byte after the response.
     let mut trailing = resp.clone();
     trailing.push(0);
@@ -185,7 +202,7 @@ fn a_timestamp_is_identified_by_its_tstinfo() {
     assert_ne!(rewrapped, resp);
     // Alone, the re-wrapped response is a valid timestamp ...
     let mut b = c.bundle.clone();
-    set_timestamps(&mut b, &[rewrapped.clone()]);
+    set_timestamps(&mut b, std::slice::from_ref(&rewrapped));
     c.verify_with(&c.verifier().with_timestamp_threshold(2), &b)
         .unwrap();
     // ... and next to the original it is the same timestamp again.
@@ -204,13 +221,22 @@ fn thresholds_count_authorities_not_timestamps() {
             .verify_with(&c.verifier().with_timestamp_threshold(3), &c.bundle)
             .unwrap_err();
         assert!(
-            matches!(e.kind(), ErrorKind::TimestampInvalid | ErrorKind::NoVerifiedTime),
+            matches!(
+                e.kind(),
+                ErrorKind::TimestampInvalid | ErrorKind::NoVerifiedTime
+            ),
             "{e}"
         );
     }
     // Test stack: two timestamps by one TSA, no SET: one authority, not two.
     let mut stack = TestStack::new([13; 32]).unwrap();
-    let id = TestIdentity::github("o/r", "release.yml", "refs/tags/v1.0.0", "push", 1_750_000_000);
+    let id = TestIdentity::github(
+        "o/r",
+        "release.yml",
+        "refs/tags/v1.0.0",
+        "push",
+        1_750_000_000,
+    );
     let mut b: Value = serde_json::from_str(&stack.sign_blob(b"bytes", &id).unwrap()).unwrap();
     b["verificationMaterial"]["tlogEntries"][0]
         .as_object_mut()
@@ -223,9 +249,8 @@ fn thresholds_count_authorities_not_timestamps() {
     let second = stack.timestamp(&sig, id.signed_at + 5).unwrap();
     set_timestamps(&mut b, &[first, second]);
     let bundle = Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap();
-    let policy = Policy::Identity(
-        IdentityPolicy::github_release("o/r", "release.yml", "v1.0.0").unwrap(),
-    );
+    let policy =
+        Policy::Identity(IdentityPolicy::github_release("o/r", "release.yml", "v1.0.0").unwrap());
     let verifier = stack.verifier().unwrap();
     let report = verifier
         .verify(&bundle, &Artifact::Bytes(b"bytes"), &policy)
@@ -257,7 +282,10 @@ fn the_lowest_accepted_bundle_version_is_an_option() {
     b["mediaType"] = json!("application/vnd.dev.sigstore.bundle+json;version=0.1");
     let vm = b["verificationMaterial"].as_object_mut().unwrap();
     let cert = vm.remove("certificate").unwrap();
-    vm.insert("x509CertificateChain".into(), json!({"certificates": [cert]}));
+    vm.insert(
+        "x509CertificateChain".into(),
+        json!({"certificates": [cert]}),
+    );
     b["verificationMaterial"]["tlogEntries"][0]
         .as_object_mut()
         .unwrap()
@@ -269,7 +297,12 @@ fn the_lowest_accepted_bundle_version_is_an_option() {
             &b,
         )
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::BundleVersionUnsupported, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::BundleVersionUnsupported,
+        "{}",
+        e.detail()
+    );
 }
 
 #[test]
@@ -278,7 +311,10 @@ fn the_certificate_form_follows_the_bundle_version() {
         let mut b = c.bundle.clone();
         let vm = b["verificationMaterial"].as_object_mut().unwrap();
         let cert = vm.remove("certificate").unwrap();
-        vm.insert("x509CertificateChain".into(), json!({"certificates": [cert]}));
+        vm.insert(
+            "x509CertificateChain".into(),
+            json!({"certificates": [cert]}),
+        );
         let e = c.verify(&b).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BundleMalformed, "{}", e.detail());
         assert!(e.detail().contains("v0.3"), "{}", e.detail());
@@ -330,14 +366,20 @@ fn a_non_ascii_gen_time_is_a_typed_error() {
     // Replace two digits of the year by `é` (two UTF-8 bytes): the DER lengths stay valid.
     resp[at + 3] = 0xc3;
     resp[at + 4] = 0xa9;
-    assert_eq!(timestamp_time(&resp).unwrap_err().kind(), ErrorKind::TimestampInvalid);
+    assert_eq!(
+        timestamp_time(&resp).unwrap_err().kind(),
+        ErrorKind::TimestampInvalid
+    );
     let mut b = c.bundle.clone();
     set_timestamps(&mut b, &[resp]);
     let bytes = serde_json::to_vec(&b).unwrap();
     let e = Bundle::from_json(&bytes).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TimestampInvalid, "{}", e.detail());
     assert!(e.detail().contains("genTime"), "{}", e.detail());
-    assert_eq!(inspect_bundle(&bytes).unwrap_err().kind(), ErrorKind::TimestampInvalid);
+    assert_eq!(
+        inspect_bundle(&bytes).unwrap_err().kind(),
+        ErrorKind::TimestampInvalid
+    );
 }
 
 /// Issue 12: a trusted root whose `validFor.start` holds a non-ASCII character.
@@ -346,7 +388,9 @@ fn a_non_ascii_valid_for_is_a_typed_error() {
     let Some(c) = case("conformance/happy-path-v0.3") else {
         return;
     };
-    let path: &Path = &c.dir.join(c.case["files"]["trusted_root"].as_str().unwrap());
+    let path: &Path = &c
+        .dir
+        .join(c.case["files"]["trusted_root"].as_str().unwrap());
     let mut root: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     root["tlogs"][0]["publicKey"]["validFor"]["start"] = json!("20é1-01-12T11:53:27Z");
     let e = TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap_err();

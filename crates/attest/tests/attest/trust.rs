@@ -39,11 +39,7 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
         "c4e92e9ecc828bef2aa7dba1de8ac983511f7532a0df11c770d39099a25cf201"
     );
     verifier
-        .verify(
-            &bundle,
-            &Artifact::digest(digest.parse().unwrap()),
-            &policy,
-        )
+        .verify(&bundle, &Artifact::digest(digest.parse().unwrap()), &policy)
         .unwrap();
     // Another identity is still refused: the default root does not loosen the policy.
     let other = Policy::Identity(IdentityPolicy::exact(
@@ -81,6 +77,10 @@ fn a_trust_root_shipped_in_the_release_is_refused_by_name() {
     std::fs::write(&root, attest::PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
     let e = refuse_trust_root_in_release(&root, &release).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TrustRootInRelease);
-    assert!(e.detail().contains(&root.display().to_string()), "{}", e.detail());
+    assert!(
+        e.detail().contains(&root.display().to_string()),
+        "{}",
+        e.detail()
+    );
     std::fs::remove_dir_all(&base).unwrap();
 }
