@@ -211,14 +211,12 @@ pub(crate) fn verify_timestamp(
             "timestamp message imprint does not match the bundle signature",
         ));
     }
-    let signers = sd.signer_infos.0.as_slice();
-    if signers.len() != 1 {
+    let [si] = sd.signer_infos.0.as_slice() else {
         return Err(bad(format!(
             "timestamp has {} signers, expected 1",
-            signers.len()
+            sd.signer_infos.0.len()
         )));
-    }
-    let si = &signers[0];
+    };
     let attrs = si
         .signed_attrs
         .as_ref()

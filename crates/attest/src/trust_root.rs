@@ -249,7 +249,9 @@ fn authority(raw: &RawAuthority, what: &str, limits: &Limits) -> Result<Authorit
     }
     // The chain must be internally consistent (each certificate signed by the next).
     for (i, pair) in chain.windows(2).enumerate() {
-        if !pair[0].is_signed_by(&pair[1]) {
+        if let [cert, issuer] = pair
+            && !cert.is_signed_by(issuer)
+        {
             return Err(malformed(format!(
                 "{what}: certificate {i} is not signed by certificate {}",
                 i + 1

@@ -338,7 +338,7 @@ impl Verifier {
                     .map_err(|_| err(ErrorKind::ArtifactMismatch, "bad digest"))?
             }
             Content::Dsse(env) => {
-                if env.signatures.len() != 1 {
+                let [dsse_sig] = env.signatures.as_slice() else {
                     return Err(err(
                         ErrorKind::DsseInvalid,
                         format!(
@@ -346,9 +346,9 @@ impl Verifier {
                             env.signatures.len()
                         ),
                     ));
-                }
+                };
                 let pae = env.pae();
-                if !signing_key.verify(Hash::Sha256, &pae, &env.signatures[0].sig) {
+                if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
                     return Err(if key_policy.is_some() {
                         err(
                             ErrorKind::WrongKey,
