@@ -1,9 +1,9 @@
-//! The verifier's trust root: the embedded public-good root by default, a root the verifier
-//! names, and the refusal of a root that lies inside the release folder.
+//! The verifier's trust root: the embedded public-good root by default and a root the verifier
+//! names. (The refusal of a root inside the release folder is tested next to
+//! `refuse_trust_root_in_release`, in `trust_root.rs`.)
 
 use attest::{
     Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, TrustedRoot, Verifier,
-    refuse_trust_root_in_release,
 };
 
 use crate::shared::shared_dir;
@@ -65,22 +65,4 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
             .kind(),
         ErrorKind::TlogUnknown
     );
-}
-
-/// A policy whose trust root lies in the release folder is refused, naming the trust root.
-#[test]
-fn a_trust_root_shipped_in_the_release_is_refused_by_name() {
-    let base = std::env::temp_dir().join(format!("attest-trust-{}", std::process::id()));
-    let release = base.join("release");
-    std::fs::create_dir_all(&release).unwrap();
-    let root = release.join("trusted_root.json");
-    std::fs::write(&root, attest::PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
-    let e = refuse_trust_root_in_release(&root, &release).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TrustRootInRelease);
-    assert!(
-        e.detail().contains(&root.display().to_string()),
-        "{}",
-        e.detail()
-    );
-    std::fs::remove_dir_all(&base).unwrap();
 }
