@@ -1,5 +1,5 @@
 //! Interoperability: sigstore-python verifies the test stack's bundles and the demo release's
-//! bundles offline, with a client trust configuration built from the test stack's root.
+//! bundles (and its provenance) offline, with a client trust configuration built from the test stack's root.
 //!
 //! sigstore-python is found at `$RELKIT_SIGSTORE_PYTHON`, else in the venv that
 //! `scripts/install-test-servers.sh` creates (`~/.cache/relkit/venv/bin/sigstore`). Under
@@ -157,6 +157,23 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
         checked += 1;
     }
     assert_eq!(checked, 4, "the demo release has four bundles");
+    // Each line of the provenance is a bundle too (DSSE over an in-toto statement): verified
+    // against the artifact its first subject names.
+    let mut lines = 0;
+    for (i, line) in std::fs::read_to_string(dist.join("relkit-demo.intoto.jsonl"))
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        let bundle = dir.join(format!("provenance-{i}.sigstore.json"));
+        std::fs::write(&bundle, line).unwrap();
+        let claims = inspect_bundle(line.as_bytes()).unwrap();
+        let subject = &claims.statement.unwrap().subjects[0].name;
+        let (ok, out) = verify(&sigstore, &dir.join("trust.json"), &bundle, &dist.join(subject));
+        assert!(ok, "sigstore-python refuses provenance line {i}:\n{out}");
+        lines += 1;
+    }
+    assert_eq!(lines, 1, "the demo provenance has one bundle");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
