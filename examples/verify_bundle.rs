@@ -69,11 +69,11 @@ fn run() -> Result<bool> {
         return Ok(true);
     }
     let root_path = a.trusted_root.as_deref().map(Path::new);
-    if let (Some(root), Some(release)) = (root_path, &a.release_dir) {
-        if let Err(e) = refuse_trust_root_in_release(root, Path::new(release)) {
-            println!("REJECTED [{}]: {}", e.code(), e.detail());
-            return Ok(false);
-        }
+    if let (Some(root), Some(release)) = (root_path, &a.release_dir)
+        && let Err(e) = refuse_trust_root_in_release(root, Path::new(release))
+    {
+        println!("REJECTED [{}]: {}", e.code(), e.detail());
+        return Ok(false);
     }
     let verifier = Verifier::new(TrustedRoot::verifier_root(root_path)?);
     let bundle = Bundle::from_json(&bundle_bytes)?;

@@ -169,7 +169,12 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
         std::fs::write(&bundle, line).unwrap();
         let claims = inspect_bundle(line.as_bytes()).unwrap();
         let subject = &claims.statement.unwrap().subjects[0].name;
-        let (ok, out) = verify(&sigstore, &dir.join("trust.json"), &bundle, &dist.join(subject));
+        let (ok, out) = verify(
+            &sigstore,
+            &dir.join("trust.json"),
+            &bundle,
+            &dist.join(subject),
+        );
         assert!(ok, "sigstore-python refuses provenance line {i}:\n{out}");
         lines += 1;
     }
