@@ -1,5 +1,8 @@
 //! `attest` verifies Sigstore bundles, DSSE envelopes, in-toto/SLSA provenance and PEP 740
-//! attestations offline, against a trust root the caller supplies.
+//! attestations offline, against the verifier's trust root: one the caller names, or the
+//! Sigstore public-good root shipped inside attest ([`TrustedRoot::public_good`],
+//! [`TrustedRoot::verifier_root`]). A root found inside the release being judged is refused
+//! ([`refuse_trust_root_in_release`]).
 //!
 //! Every verification runs one pipeline with no skippable step: the certificate chains to a
 //! Fulcio CA valid at the *proven* signing time (a verified SET's integrated time or RFC 3161
