@@ -24,10 +24,7 @@ use artidigest::{
     Algorithm, Format, Limits, MultiHasher, list_archive, visit_tar_gz, visit_tar_gz_single_thread,
 };
 use criterion::{Criterion, Throughput, criterion_group};
-
-fn full_run() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
+use relkit_testkit::bench::full_run;
 
 fn content_mib() -> u64 {
     std::env::var("RELKIT_ARCHIVE_BENCH_MIB")

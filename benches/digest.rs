@@ -18,19 +18,10 @@ use std::hint::black_box;
 use artidigest::checksums::{Style, VerifyOptions};
 use artidigest::{Algorithm, ChecksumFile, digest_bytes, digest_reader, verify_folder};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn full_run() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
+use relkit_testkit::bench::{full_run, input_size};
 
 fn buffer_len() -> usize {
-    if !full_run() {
-        return 64 * 1024;
-    }
-    std::env::var("RELKIT_BENCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1 << 30)
+    input_size("RELKIT_BENCH_BYTES", 1 << 30, 64 * 1024)
 }
 
 fn buffer(len: usize) -> Vec<u8> {

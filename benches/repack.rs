@@ -17,21 +17,11 @@ use std::hint::black_box;
 
 use artidigest::{Format, RepackEntry, RepackOptions, repack_bytes, repack_entries};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn full_run() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
+use relkit_testkit::bench::input_size;
 
 /// Text-like content (words from a small vocabulary), compressible about as well as source code.
 fn entries() -> (Vec<RepackEntry>, u64) {
-    let files = if full_run() {
-        std::env::var("RELKIT_BENCH_FILES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2_000)
-    } else {
-        20
-    };
+    let files = input_size("RELKIT_BENCH_FILES", 2_000, 20);
     let words = [
         "fn ", "let ", "match ", "self", "=> ", "Some(", "None", ");\n", "    ", "impl ", "pub ",
         "x", "y", "value", "entry", "{\n", "}\n", "// ", "the ", "error",

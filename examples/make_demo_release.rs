@@ -1,10 +1,10 @@
-//! Rewrites the demo release in `examples/demo-release/` from the code in `relkit::demo`.
+//! Rewrites the demo release in `examples/demo-release/` from the code in `relkit_demo`.
 //!
 //! `cargo run --example make_demo_release [DIR]`. The workspace test `demo_release` fails when
 //! the committed copy differs from what this writes.
 #![allow(clippy::print_stdout, reason = "an example binary prints what it did")]
 
-use relkit::demo::{DemoRelease, demo_release_dir};
+use relkit_demo::{DemoRelease, demo_release_dir};
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::args_os()

@@ -75,7 +75,7 @@ impl Progress for Bars {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_message(name.to_owned());
+        bar.set_message(shown(name));
         if let Ok(mut m) = self.bars.lock() {
             m.insert(name.to_owned(), bar);
         }
@@ -112,6 +112,20 @@ struct SpecReport {
     downloads: Vec<Download>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison: Option<Vec<FileReport>>,
+}
+
+/// `s` with control characters escaped (`\n`, `\u{1b}`): names and messages come from
+/// registries, and a raw escape sequence would rewrite the terminal.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -207,17 +221,19 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         for r in &reports {
             println!(
                 "{} — {} ({})",
-                r.spec, r.published.state, r.published.registry
+                shown(&r.spec),
+                shown(&r.published.state.to_string()),
+                shown(&r.published.registry)
             );
             for d in &r.downloads {
                 match (&d.sha256, &d.error) {
-                    (Some(h), _) => println!("  ok      {}  sha256:{h}", d.name),
-                    (_, Some(e)) => println!("  FAILED  {}  {e}", d.name),
+                    (Some(h), _) => println!("  ok      {}  sha256:{h}", shown(&d.name)),
+                    (_, Some(e)) => println!("  FAILED  {}  {}", shown(&d.name), shown(e)),
                     _ => {}
                 }
             }
             for c in r.comparison.iter().flatten() {
-                println!("  compare {}: {:?}", c.name, c.comparison);
+                println!("  compare {}: {:?}", shown(&c.name), c.comparison);
             }
         }
         println!(
@@ -236,7 +252,7 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("readback: {e}");
+            eprintln!("readback: {}", shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -244,7 +260,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("readback: {e:#}");
+            eprintln!("readback: {}", shown(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }

@@ -1,13 +1,18 @@
 //! Verify a Sigstore bundle offline: `cargo run --example verify_bundle -- --bundle F
-//! --artifact F --identity SAN --issuer URL --trusted-root F [--deny-trigger workflow_dispatch]
-//! [--identity-regex RE] [--key key.pub] [--inspect]`.
+//! --artifact F --identity SAN --issuer URL [--trusted-root F [--release-dir D]]
+//! [--deny-trigger workflow_dispatch] [--identity-regex RE] [--key key.pub] [--inspect]`.
+//!
+//! Without `--trusted-root` the Sigstore public-good root embedded in attest is used. With
+//! `--release-dir`, a trust root inside that folder is refused (`trust-root-in-release`).
 #![allow(clippy::print_stdout, reason = "an example prints its report")]
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use attest::{
     Artifact, Bundle, IdentityPolicy, Policy, PublicKey, TrustedRoot, Verifier, inspect_bundle,
+    refuse_trust_root_in_release,
 };
 
 #[derive(Default)]
@@ -18,6 +23,7 @@ struct Args {
     identity_regex: Option<String>,
     issuer: Option<String>,
     trusted_root: Option<String>,
+    release_dir: Option<String>,
     key: Option<String>,
     deny_triggers: Vec<String>,
     inspect: bool,
@@ -35,13 +41,15 @@ fn parse_args() -> Result<Args> {
             "--identity-regex" => a.identity_regex = Some(value()?),
             "--issuer" => a.issuer = Some(value()?),
             "--trusted-root" => a.trusted_root = Some(value()?),
+            "--release-dir" => a.release_dir = Some(value()?),
             "--key" => a.key = Some(value()?),
             "--deny-trigger" => a.deny_triggers.push(value()?),
             "--inspect" => a.inspect = true,
             "-h" | "--help" => {
                 println!(
                     "verify_bundle --bundle F --artifact F (--identity SAN | --identity-regex RE) --issuer URL \
-                     --trusted-root F [--deny-trigger T]... | --key key.pub | --inspect"
+                     [--trusted-root F [--release-dir D]] [--deny-trigger T]... | --key key.pub | --inspect\n\
+                     Without --trusted-root the embedded Sigstore public-good root is used."
                 );
                 std::process::exit(0);
             }
@@ -60,10 +68,14 @@ fn run() -> Result<bool> {
         println!("UNVERIFIED claims of {bundle_path}:\n{i:#?}");
         return Ok(true);
     }
-    let root_path = a
-        .trusted_root
-        .context("--trusted-root is required (nothing is fetched)")?;
-    let verifier = Verifier::new(TrustedRoot::from_file(&root_path)?);
+    let root_path = a.trusted_root.as_deref().map(Path::new);
+    if let (Some(root), Some(release)) = (root_path, &a.release_dir)
+        && let Err(e) = refuse_trust_root_in_release(root, Path::new(release))
+    {
+        println!("REJECTED [{}]: {}", e.code(), e.detail());
+        return Ok(false);
+    }
+    let verifier = Verifier::new(TrustedRoot::verifier_root(root_path)?);
     let bundle = Bundle::from_json(&bundle_bytes)?;
     let policy = match (a.key, a.identity, a.identity_regex) {
         (Some(k), _, _) => Policy::Key(PublicKey::from_pem(

@@ -38,10 +38,10 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use relgate::{
     Endpoints, Event, Format, Observer, Phase, Policy, Report, RunContext, RunOptions,
-    stdout_wants_color,
+    report::stdout_wants_color,
 };
-use relkit::demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
-use relkit::demo_registry::run_demo;
+use relkit_demo::run_demo;
+use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
 
 /// Names a checksum file goes by, in the order they are looked for.
 const CHECKSUM_FILES: [&str; 4] = ["SHA256SUMS", "SHA512SUMS", "checksums.txt", "CHECKSUMS"];

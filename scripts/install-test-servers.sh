@@ -59,3 +59,15 @@ fi
 echo "install-test-servers: docker-registry: $(command -v "${RELKIT_DOCKER_REGISTRY:-docker-registry}")"
 echo "install-test-servers: verdaccio:       $VERDACCIO_DIR/node_modules/.bin/verdaccio"
 echo "install-test-servers: devpi-server:    $DEVPI_VENV/bin/devpi-server"
+
+# ---------------------------------------------------------------------------------------------
+# sigstore-python (attest interop test, crates/attest/tests/attest/interop.rs): 4.5.1 in
+# ~/.cache/relkit/venv, reused when present. The test finds it there (or at
+# $RELKIT_SIGSTORE_PYTHON) and fails under CI=true without it.
+SIGSTORE_VENV="${RELKIT_SIGSTORE_VENV:-$HOME/.cache/relkit/venv}"
+if [ ! -x "$SIGSTORE_VENV/bin/sigstore" ] || ! "$SIGSTORE_VENV/bin/sigstore" --version 2>/dev/null | grep -q ' 4\.5\.1$'; then
+    echo "install-test-servers: installing sigstore-python 4.5.1 into $SIGSTORE_VENV"
+    python3 -m venv "$SIGSTORE_VENV"
+    "$SIGSTORE_VENV/bin/pip" install --quiet --disable-pip-version-check 'sigstore==4.5.1'
+fi
+echo "install-test-servers: sigstore-python: $SIGSTORE_VENV/bin/sigstore"

@@ -1,7 +1,9 @@
 //! `relkit` makes software releases verifiable.
 //!
 //! This package re-exports the relkit crates under one roof and owns the example binaries
-//! (`cargo run --example verify_release`), the benchmarks and the workspace-wide tests.
+//! (`cargo run --example verify_release`), the benchmarks and the workspace-wide tests. It is
+//! re-exports only: the demo release and attest's test signing stack live in the unpublished
+//! `relkit-demo` crate, which only the examples and tests build.
 //!
 //! | crate | job |
 //! |---|---|
@@ -11,9 +13,6 @@
 //! | [`attest`] | Sigstore bundles, DSSE, in-toto/SLSA provenance, PEP 740, offline |
 //! | [`relgate`] | gates composed into a fail-closed release decision |
 #![forbid(unsafe_code)]
-
-pub mod demo;
-pub mod demo_registry;
 
 pub use artidigest;
 pub use attest;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use relkit::demo::{DemoRelease, demo_release_dir};
+use relkit_demo::{DemoRelease, demo_release_dir};
 
 fn read_tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relgate::{GateStatus, Phase, Policy, RunContext, RunOptions, standard_gate};
+use relgate::{GateStatus, Phase, Policy, RunContext, RunOptions, gates::standard_gate};
 
 const PROJECTS: [&str; 5] = [
     "sketchlog",
@@ -211,7 +211,8 @@ fn unimplemented_gates_block_as_unknown() {
                 assert_eq!(g.status, GateStatus::Error, "{name}: {}", g.id);
                 continue;
             }
-            let implemented = relgate::builtin_gate(&g.id).is_some() || commands.contains(&g.id);
+            let implemented =
+                relgate::gates::builtin_gate(&g.id).is_some() || commands.contains(&g.id);
             if !implemented {
                 // Unknown itself, or skipped because a gate it runs after did not pass.
                 let blocked = g.status == GateStatus::Unknown

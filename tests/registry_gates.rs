@@ -1,4 +1,4 @@
-//! relgate's registry gates against the loopback registries of `relkit::demo_registry` (a
+//! relgate's registry gates against the loopback registries of `relkit_demo` (a
 //! Python index, a crates sparse index, npm): each gate passes on an honest registry and fails
 //! with exactly its code for each kind of breakage; readback is bounded in concurrency and
 //! memory over 20 registries' worth of files.
@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use relgate::{
-    Code, Endpoints, Event, GateReport, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    Code, Endpoints, Event, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    report::GateReport,
 };
-use relkit::demo::{DemoRelease, demo_release_dir};
-use relkit::demo_registry::{DemoKind, DemoRegistries, endpoints_for, upload};
+use relkit_demo::{DemoKind, DemoRegistries, endpoints_for, upload};
+use relkit_demo::{DemoRelease, demo_release_dir};
 
 const VERSION: &str = "1.2.3";
 const WHEEL: &str = "relkit_demo-1.2.3-py3-none-any.whl";

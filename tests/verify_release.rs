@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, reason = "test code")]
 
 use relgate::{Action, Code, GateStatus, Policy, Report, RunOptions, RunStatus};
-use relkit::demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
-use relkit::demo_registry::{DemoRun, run_demo};
+use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
+use relkit_demo::{DemoRun, run_demo};
 
 /// Every phase in release order against loopback registries, as `verify_release` does.
 fn run_all(root: &std::path::Path, tag: &str, tamper: Option<Tamper>) -> DemoRun {
@@ -204,7 +204,7 @@ fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
 /// broken upload is caught by the readback, not papered over by a new upload.
 #[test]
 fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
-    use relkit::demo_registry::{DemoKind, DemoRegistries, run_demo_on};
+    use relkit_demo::{DemoKind, DemoRegistries, run_demo_on};
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&demo_release_dir(), dir.path()).unwrap();
     let p = dir.path().join("release.toml");

@@ -11,6 +11,7 @@ use artidigest::{
     repack_entries,
 };
 use libfuzzer_sys::fuzz_target;
+use relkit_testkit::repack::decode_entries;
 
 fn limits() -> Limits {
     let mut l = Limits::default();
@@ -18,31 +19,6 @@ fn limits() -> Limits {
     l.max_total_size = 4 << 20;
     l.max_entry_size = 1 << 20;
     l
-}
-
-/// Entries from a byte string: [name_len, name.., kind, exec, content_len, content..]*.
-fn decode(mut data: &[u8]) -> Vec<RepackEntry> {
-    let mut out = Vec::new();
-    while data.len() >= 4 && out.len() < 32 {
-        let name_len = usize::from(data[0] % 12) + 1;
-        let Some(name) = data.get(1..1 + name_len) else { break };
-        let path: String = name.iter().map(|b| ['a', 'b', 'c', '/'][usize::from(b % 4)]).collect();
-        let rest = &data[1 + name_len..];
-        let (Some(&kind), Some(&exec), Some(&len)) = (rest.first(), rest.get(1), rest.get(2)) else {
-            break;
-        };
-        let len = usize::from(len).min(rest.len() - 3);
-        let content = rest[3..3 + len].to_vec();
-        let entry = match kind % 4 {
-            0 => RepackEntry::directory(path),
-            1 => RepackEntry::symlink(path, "a"),
-            2 => RepackEntry::hardlink(path, "a"),
-            _ => RepackEntry::file(path, content),
-        };
-        out.push(entry.with_mode(if exec % 2 == 1 { 0o755 } else { 0o644 }).with_mtime(u64::from(exec) * 1_000_003));
-        data = &rest[3 + len..];
-    }
-    out
 }
 
 /// What repacking must preserve. Hard links compare as copies of their target.
@@ -80,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(entries) => entries,
             Err(_) => return,
         },
-        None => decode(rest),
+        None => decode_entries(rest),
     };
     let Ok(once) = repack_entries(input.clone(), &opts) else { return };
     let twice = repack_bytes(&once.bytes, Some(format), &opts).expect("repacked output must repack");

@@ -3,7 +3,9 @@
 
 use std::io::Read;
 
-use crate::archive::{ArchiveError, EntryKind, Format, Limits, Listing, hashing_visitor};
+use crate::archive::{
+    ArchiveError, EntryKind, Format, Limits, Listing, hashing_visitor, visit_tar_gz,
+};
 use crate::digest::Algorithm;
 
 /// `.cargo_vcs_info.json` larger than this is refused before it is buffered.
@@ -143,7 +145,7 @@ pub fn check_crate<R: Read + Send>(reader: R, limits: &Limits) -> Result<CrateIn
     let algorithms = [Algorithm::Sha256];
     let summary = {
         let mut hash = hashing_visitor(&mut entries, &algorithms);
-        crate::gz::visit_tar_gz(reader, limits, |entry, content| {
+        visit_tar_gz(reader, limits, |entry, content| {
             let is_vcs = entry
                 .path
                 .split_once('/')

@@ -142,19 +142,17 @@ mod cratefile;
 mod diff;
 mod digest;
 mod folder;
-mod gz;
-mod gzip;
 mod hasher;
 mod profile;
 mod record;
 mod repack;
-mod tar;
-mod zip;
 
 pub use crate::archive::{
-    ArchiveError, ArchiveErrorKind, ArchiveSummary, Entry, EntryKind, Format, FormatDetail,
-    HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat, ZipDetail,
-    ZipLocalHeader, list_archive, visit_archive,
+    ArchiveError, ArchiveErrorKind, ArchiveSummary, DEFLATE_BACKEND, Entry, EntryKind, Format,
+    FormatDetail, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
+    GzipReader, HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat,
+    ZipDetail, ZipLocalHeader, inflate_gzip, is_gzip, list_archive, read_gzip_header,
+    visit_archive, visit_tar, visit_tar_gz, visit_tar_gz_single_thread, visit_zip,
 };
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::cratefile::{
@@ -168,11 +166,6 @@ pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErro
 pub use crate::folder::{
     BoundedFile, FolderEntry, FolderError, NodeKind, WalkLimits, open_bounded, open_in,
     read_bounded, walk_folder,
-};
-pub use crate::gz::{GzipReader, read_gzip_header, visit_tar_gz, visit_tar_gz_single_thread};
-pub use crate::gzip::{
-    DEFLATE_BACKEND, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
-    inflate_gzip, is_gzip,
 };
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
@@ -190,5 +183,3 @@ pub use crate::repack::{
     RepackReport, Repacked, read_archive_entries, read_dir_entries, repack_bytes, repack_dir,
     repack_entries, write_atomic,
 };
-pub use crate::tar::visit_tar;
-pub use crate::zip::visit_zip;

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{Read, Seek};
 
-use crate::archive::{ArchiveError, EntryKind, Format, Limits, Listing, hashing_visitor};
+use crate::archive::{
+    ArchiveError, EntryKind, Format, HashedEntry, Limits, Listing, hashing_visitor, visit_zip,
+};
 use crate::digest::{Algorithm, Digest, ParseError};
 
 /// RECORD files larger than this are refused before they are buffered.
@@ -377,7 +379,7 @@ fn is_signature(path: &str, record_path: &str) -> bool {
 pub fn verify_record(listing: &Listing, record_path: &str, rows: &[RecordRow]) -> RecordCheck {
     let mut problems = Vec::new();
     let by_path: HashMap<&str, &RecordRow> = rows.iter().map(|r| (r.path.as_str(), r)).collect();
-    let files_by_path: HashMap<&str, &crate::archive::HashedEntry> = listing
+    let files_by_path: HashMap<&str, &HashedEntry> = listing
         .entries
         .iter()
         .filter(|e| e.entry.kind != EntryKind::Dir)
@@ -532,7 +534,7 @@ pub fn verify_wheel<R: Read + Seek + Send>(
     let algorithms = [Algorithm::Sha256];
     let summary = {
         let mut hash = hashing_visitor(&mut entries, &algorithms);
-        crate::zip::visit_zip(reader, limits, |entry, content| {
+        visit_zip(reader, limits, |entry, content| {
             if entry.kind == EntryKind::File && is_record_path(&entry.path) {
                 if entry.size > MAX_RECORD_SIZE {
                     too_large = Some(entry.size);

@@ -261,6 +261,13 @@ struct RawDigest {
     digest: Option<String>,
 }
 
+/// Which field of `verificationMaterial` held the signing certificate.
+#[derive(Clone, Copy)]
+enum CertForm {
+    Chain,
+    Single,
+}
+
 fn malformed(detail: impl Into<String>) -> Error {
     err(ErrorKind::BundleMalformed, detail)
 }
@@ -324,6 +331,11 @@ impl Bundle {
             .verification_material
             .ok_or_else(|| malformed("verificationMaterial is missing"))?;
 
+        let cert_form = match (&vm.x509_certificate_chain, &vm.certificate) {
+            (Some(_), None) => Some(CertForm::Chain),
+            (None, Some(_)) => Some(CertForm::Single),
+            _ => None,
+        };
         let signer = match (vm.x509_certificate_chain, vm.certificate, vm.public_key) {
             (Some(chain), None, None) => {
                 if chain.certificates.is_empty() {
@@ -392,13 +404,23 @@ impl Bundle {
                 ));
             }
         };
-        if version >= BundleVersion::V0_3
-            && let SignerMaterial::Certificate { chain, .. } = &signer
-            && !chain.is_empty()
-        {
-            return Err(malformed(
-                "a v0.3 bundle must carry a single certificate, not a chain",
-            ));
+        // The certificate form follows the version (protobuf-specs `sigstore_bundle.proto`,
+        // `VerificationMaterial`): v0.1 and v0.2 carry `x509CertificateChain` (the `certificate`
+        // field does not exist before v0.3); v0.3 carries the leaf alone in `certificate`.
+        match (version >= BundleVersion::V0_3, cert_form) {
+            (true, Some(CertForm::Chain)) => {
+                return Err(malformed(
+                    "a v0.3 bundle must carry its signing certificate in `certificate`, not in \
+                     `x509CertificateChain`",
+                ));
+            }
+            (false, Some(CertForm::Single)) => {
+                return Err(malformed(format!(
+                    "a {version} bundle carries its certificate in `x509CertificateChain`; \
+                     `certificate` exists from v0.3 on"
+                )));
+            }
+            _ => {}
         }
 
         if vm.tlog_entries.len() > limits.max_tlog_entries {
@@ -457,6 +479,7 @@ impl Bundle {
             ));
         }
         let mut timestamps = Vec::new();
+        let mut tst_infos: Vec<Vec<u8>> = Vec::new();
         for (i, t) in raw_ts.iter().enumerate() {
             let field = format!("rfc3161Timestamps[{i}].signedTimestamp");
             let text = t
@@ -464,12 +487,18 @@ impl Bundle {
                 .as_deref()
                 .ok_or_else(|| malformed(format!("{field} is missing")))?;
             let bytes = b64(ErrorKind::BundleMalformed, &field, text)?;
-            if timestamps.contains(&bytes) {
+            // The format is checked here (a DER TimeStampResp, nothing after it), and a
+            // timestamp is identified by its TSTInfo: the same TSTInfo wrapped twice, or signed
+            // twice, is one time source, not two.
+            let tst = crate::rfc3161::tst_info_der(&bytes)
+                .map_err(|e| err(e.kind(), format!("{field}: {}", e.detail())))?;
+            if let Some(j) = tst_infos.iter().position(|x| *x == tst) {
                 return Err(err(
                     ErrorKind::TimestampDuplicate,
-                    format!("{field} repeats an earlier timestamp"),
+                    format!("{field} repeats the TSTInfo of rfc3161Timestamps[{j}]"),
                 ));
             }
+            tst_infos.push(tst);
             timestamps.push(bytes);
         }
 

@@ -51,8 +51,10 @@ impl Checkpoint {
         let split = text
             .find("\n\n")
             .ok_or_else(|| bad("checkpoint has no blank line before its signatures"))?;
-        let body = &text[..=split];
-        let sigs = &text[split + 2..];
+        // `split` is the byte offset of an ASCII newline: both ends are char boundaries.
+        let (Some(body), Some(sigs)) = (text.get(..=split), text.get(split + 2..)) else {
+            return Err(bad("checkpoint has no blank line before its signatures"));
+        };
         let mut lines = body.lines();
         let origin = lines.next().unwrap_or("").to_owned();
         if origin.is_empty() {
@@ -107,15 +109,16 @@ impl Checkpoint {
                 .rsplit_once(' ')
                 .ok_or_else(|| bad("checkpoint signature line has no signature"))?;
             let raw = b64(ErrorKind::CheckpointInvalid, "checkpoint signature", sig)?;
-            if raw.len() < 5 || name.is_empty() {
+            let Some((key_hint, signature)) = raw.split_first_chunk::<4>() else {
+                return Err(bad("checkpoint signature is too short"));
+            };
+            if signature.is_empty() || name.is_empty() {
                 return Err(bad("checkpoint signature is too short"));
             }
-            let mut key_hint = [0u8; 4];
-            key_hint.copy_from_slice(&raw[..4]);
             signatures.push(NoteSignature {
                 name: name.to_owned(),
-                key_hint,
-                signature: raw[4..].to_vec(),
+                key_hint: *key_hint,
+                signature: signature.to_vec(),
             });
         }
         if signatures.is_empty() {
@@ -170,7 +173,8 @@ pub fn key_hint(key: &PublicKey, name: &str) -> [u8; 4] {
         }
         None => key.key_id(),
     };
-    [h[0], h[1], h[2], h[3]]
+    let [a, b, c, d, ..] = h;
+    [a, b, c, d]
 }
 
 #[cfg(test)]

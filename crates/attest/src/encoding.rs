@@ -64,11 +64,14 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// The decimal number in `b[range]`: ASCII digits only, `None` when out of range or not digits.
+/// Byte-based, so a non-ASCII character (issue 12) is just a non-digit, never a panic.
+fn num(b: &[u8], range: std::ops::Range<usize>) -> Option<i64> {
+    let d = b.get(range)?;
+    if d.is_empty() || d.len() > 18 || !d.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.parse().ok()
+    Some(d.iter().fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0')))
 }
 
 fn unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
@@ -82,67 +85,63 @@ fn unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 /// `+00:00`) into `(seconds, has_fraction)`.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, bool)> {
     let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || (b[10] != b'T' && b[10] != b't')
-        || b[13] != b':'
-        || b[16] != b':'
+    let at = |i: usize| b.get(i).copied();
+    if at(4) != Some(b'-')
+        || at(7) != Some(b'-')
+        || !matches!(at(10), Some(b'T' | b't'))
+        || at(13) != Some(b':')
+        || at(16) != Some(b':')
     {
         return None;
     }
     let secs = unix(
-        num(&s[0..4])?,
-        num(&s[5..7])?,
-        num(&s[8..10])?,
-        num(&s[11..13])?,
-        num(&s[14..16])?,
-        num(&s[17..19])?,
+        num(b, 0..4)?,
+        num(b, 5..7)?,
+        num(b, 8..10)?,
+        num(b, 11..13)?,
+        num(b, 14..16)?,
+        num(b, 17..19)?,
     )?;
-    let mut rest = &s[19..];
+    let mut rest = b.get(19..)?;
     let mut frac = false;
-    if let Some(r) = rest.strip_prefix('.') {
-        let n = r.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(r) = rest.strip_prefix(b".") {
+        let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
             return None;
         }
-        frac = r[..n].bytes().any(|c| c != b'0');
-        rest = &r[n..];
+        let (digits, tail) = r.split_at_checked(n)?;
+        frac = digits.iter().any(|c| *c != b'0');
+        rest = tail;
     }
     let offset = match rest {
-        "Z" | "z" | "+00:00" | "-00:00" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || rb[3] != b':' || (rb[0] != b'+' && rb[0] != b'-') {
-                return None;
-            }
-            let off = num(&rest[1..3])? * 3600 + num(&rest[4..6])? * 60;
-            if rb[0] == b'+' { off } else { -off }
+        b"Z" | b"z" | b"+00:00" | b"-00:00" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let off = num(rest, 1..3)? * 3600 + num(rest, 4..6)? * 60;
+            if *sign == b'+' { off } else { -off }
         }
+        _ => return None,
     };
     Some((secs - offset, frac))
 }
 
 /// Parse an ASN.1 GeneralizedTime body (`YYYYMMDDHHMMSS[.fff]Z`) into seconds (fraction dropped).
 pub(crate) fn parse_generalized_time(s: &str) -> Option<i64> {
-    if s.len() < 15 || !s.ends_with('Z') {
-        return None;
-    }
-    let core = &s[..14];
-    let rest = &s[14..s.len() - 1];
+    let b = s.as_bytes();
+    let body = b.strip_suffix(b"Z")?;
+    let (core, rest) = body.split_at_checked(14)?;
     if !rest.is_empty() {
-        let r = rest.strip_prefix('.')?;
-        if r.is_empty() || !r.bytes().all(|c| c.is_ascii_digit()) {
+        let r = rest.strip_prefix(b".")?;
+        if r.is_empty() || !r.iter().all(u8::is_ascii_digit) {
             return None;
         }
     }
     unix(
-        num(&core[0..4])?,
-        num(&core[4..6])?,
-        num(&core[6..8])?,
-        num(&core[8..10])?,
-        num(&core[10..12])?,
-        num(&core[12..14])?,
+        num(core, 0..4)?,
+        num(core, 4..6)?,
+        num(core, 6..8)?,
+        num(core, 8..10)?,
+        num(core, 10..12)?,
+        num(core, 12..14)?,
     )
 }
 
@@ -201,5 +200,28 @@ mod tests {
             Some(1_749_729_737)
         );
         assert_eq!(parse_generalized_time("20250612120217.Z"), None);
+    }
+
+    #[test]
+    fn non_ascii_times_are_refused_not_sliced() {
+        // Each multi-byte character sits where a byte-offset slice would cut it.
+        for s in [
+            "20é50612120217Z",
+            "2025é612120217Z",
+            "2025061212021éZ",
+            "20250612120217.éZ",
+            "é0250612120217Z",
+        ] {
+            assert_eq!(parse_generalized_time(s), None, "{s}");
+        }
+        for s in [
+            "20é2-04-13T20:06:15Z",
+            "2022-04-13T20:06:15.é",
+            "2022-04-13T20:06:15+é0:00",
+            "2022-04-13T20:06:1éZ",
+            "2022-04-13T20:06:15é",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
+        }
     }
 }

@@ -38,6 +38,9 @@ kinds! {
     BundleVersionUnsupported => "bundle-version-unsupported",
     /// The trusted root is malformed (including a `validFor` without a start).
     TrustRootMalformed => "trust-root-malformed",
+    /// The trust root named for verification lies inside the release folder being judged:
+    /// whoever controls the release would choose the root that vouches for it.
+    TrustRootInRelease => "trust-root-in-release",
     /// A public key is malformed or of an unsupported type.
     KeyUnsupported => "key-unsupported",
     /// The bundle has no signing certificate (empty chain, missing material).

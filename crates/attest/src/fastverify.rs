@@ -34,6 +34,11 @@ pub(crate) struct Comb<C: CurveArithmetic> {
     points: Vec<C::ProjectivePoint>,
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indices come from the table's own layout: a row per scalar window, a column per \
+              window value (< 2^bits), for a scalar of the curve's field size; no input sizes them"
+)]
 impl<C> Comb<C>
 where
     C: CurveArithmetic,

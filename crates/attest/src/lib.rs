@@ -1,5 +1,8 @@
 //! `attest` verifies Sigstore bundles, DSSE envelopes, in-toto/SLSA provenance and PEP 740
-//! attestations offline, against a trust root the caller supplies.
+//! attestations offline, against the verifier's trust root: one the caller names, or the
+//! Sigstore public-good root shipped inside attest ([`TrustedRoot::public_good`],
+//! [`TrustedRoot::verifier_root`]). A root found inside the release being judged is refused
+//! ([`refuse_trust_root_in_release`]).
 //!
 //! Every verification runs one pipeline with no skippable step: the certificate chains to a
 //! Fulcio CA valid at the *proven* signing time (a verified SET's integrated time or RFC 3161
@@ -69,6 +72,18 @@
 //!   CT log, TSA) that signs bundles offline for tests and demos. Its keys are generated at
 //!   run time and trusted by nothing real.
 #![forbid(unsafe_code)]
+// Library code never panics on input (issue 12): no unwrap/expect/panic, no unchecked indexing
+// or string slicing. Each remaining use carries an `allow` with the reason input cannot reach it.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 mod bundle;
 mod cert;
@@ -88,6 +103,10 @@ mod provenance;
 mod rfc3161;
 mod sct;
 #[cfg(feature = "test-stack")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the test stack indexes its own fixed-size digests and trees, never verifier input"
+)]
 mod test_stack;
 mod tlog;
 mod trust_root;
@@ -119,5 +138,8 @@ pub use crate::sct::SctEvidence;
 #[cfg(feature = "test-stack")]
 pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
-pub use crate::trust_root::{Authority, LogKey, TrustedRoot, ValidFor};
+pub use crate::trust_root::{
+    Authority, LogKey, PUBLIC_GOOD_TRUSTED_ROOT_JSON, TrustedRoot, ValidFor,
+    refuse_trust_root_in_release,
+};
 pub use crate::verify::{Artifact, Policy, SignerEvidence, TlogEvidence, Verification, Verifier};

@@ -235,8 +235,9 @@ pub fn normalize_distribution_filename(filename: &str) -> Option<String> {
         if !(5..=6).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
             return None;
         }
-        let rest: Vec<String> = parts[1..].iter().map(|p| p.to_ascii_lowercase()).collect();
-        return Some(format!("{}-{}.whl", norm_name(parts[0]), rest.join("-")));
+        let (name, rest) = parts.split_first()?;
+        let rest: Vec<String> = rest.iter().map(|p| p.to_ascii_lowercase()).collect();
+        return Some(format!("{}-{}.whl", norm_name(name), rest.join("-")));
     }
     for ext in [".tar.gz", ".zip"] {
         if let Some(stem) = filename.strip_suffix(ext) {
@@ -294,7 +295,7 @@ pub fn verify_pep740(
             ),
         ));
     }
-    if st.subjects.len() != 1 {
+    let [subject] = st.subjects.as_slice() else {
         return Err(err(
             ErrorKind::DistributionMismatch,
             format!(
@@ -302,20 +303,20 @@ pub fn verify_pep740(
                 st.subjects.len()
             ),
         ));
-    }
+    };
     let want = normalize_distribution_filename(filename).ok_or_else(|| {
         err(
             ErrorKind::DistributionMismatch,
             format!("{filename:?} is not a distribution file name"),
         )
     })?;
-    let have = normalize_distribution_filename(&st.subjects[0].name);
+    let have = normalize_distribution_filename(&subject.name);
     if have.as_deref() != Some(want.as_str()) {
         return Err(err(
             ErrorKind::DistributionMismatch,
             format!(
                 "subject {:?} does not name the distribution {filename:?}",
-                st.subjects[0].name
+                subject.name
             ),
         ));
     }

@@ -410,7 +410,7 @@ pub fn verify_provenance(
         };
         let Some(first) = artifacts
             .iter()
-            .position(|a| !st.subjects_covering(a).is_empty())
+            .find(|a| !st.subjects_covering(a).is_empty())
         else {
             return Err(err(
                 ErrorKind::ArtifactMismatch,
@@ -420,7 +420,7 @@ pub fn verify_provenance(
         let id = IdentityPolicy::any_identity(GITHUB_ACTIONS_ISSUER);
         let v = verifier.verify(
             bundle,
-            &Artifact::Digests(artifacts[first].clone()),
+            &Artifact::Digests(first.clone()),
             &Policy::Identity(id),
         )?;
         let facts = provenance_facts(&st)?;
@@ -519,9 +519,9 @@ pub fn verify_provenance(
             }
         }
         let mut names = Vec::new();
-        for (i, a) in artifacts.iter().enumerate() {
+        for (a, is_covered) in artifacts.iter().zip(covered.iter_mut()) {
             for sub in st.subjects_covering(a) {
-                covered[i] = true;
+                *is_covered = true;
                 names.push(sub.name.clone());
             }
         }

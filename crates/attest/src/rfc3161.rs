@@ -61,7 +61,10 @@ pub fn parse_tst_info(bytes: &[u8]) -> Result<TstInfo, Error> {
     if any.tag() != Tag::GeneralizedTime {
         return Err(bad("TSTInfo genTime is not a GeneralizedTime"));
     }
-    let text = std::str::from_utf8(any.value()).map_err(|_| bad("genTime is not ASCII"))?;
+    let text = std::str::from_utf8(any.value())
+        .ok()
+        .filter(|t| t.is_ascii())
+        .ok_or_else(|| bad("genTime is not ASCII"))?;
     let gen_time = parse_generalized_time(text)
         .ok_or_else(|| bad(format!("genTime {text:?} is malformed")))?;
     Ok(TstInfo {
@@ -72,16 +75,25 @@ pub fn parse_tst_info(bytes: &[u8]) -> Result<TstInfo, Error> {
     })
 }
 
-/// Extract the `ContentInfo` token from a `TimeStampResp` (status granted) or a bare token.
+/// Extract the `TimeStampToken` (a CMS `ContentInfo`) from a DER `TimeStampResp` whose status
+/// is granted (0) or grantedWithMods (1).
+///
+/// The bundle format stores "the DER encoded TimeStampResponse" (protobuf-specs
+/// `sigstore_common.proto`, `RFC3161SignedTimestamp.signed_timestamp`): a bare token is refused,
+/// and so are bytes after the response (DER has one encoding; trailing bytes would let two
+/// different byte strings carry one timestamp).
 fn token_bytes(bytes: &[u8]) -> Result<Vec<u8>, Error> {
-    let e = |x: der::Error| bad("timestamp is not valid DER").with_source(x);
-    // A bare token is a ContentInfo (SEQUENCE starting with an OID); a response starts with
-    // the PKIStatusInfo SEQUENCE.
+    let e = |x: der::Error| bad("timestamp is not a DER TimeStampResp").with_source(x);
     let mut peek = SliceReader::new(bytes).map_err(e)?;
     let outer = der::Header::decode(&mut peek).map_err(e)?;
     outer.tag.assert_eq(Tag::Sequence).map_err(e)?;
+    // A bare token is a ContentInfo (SEQUENCE starting with an OID); a response starts with
+    // the PKIStatusInfo SEQUENCE.
     if peek.peek_header().map_err(e)?.tag == Tag::ObjectIdentifier {
-        return Ok(bytes.to_vec());
+        return Err(bad(
+            "signedTimestamp holds a bare TimeStampToken; the bundle format requires a DER \
+             TimeStampResp",
+        ));
     }
     let mut r = SliceReader::new(bytes).map_err(e)?;
     let (status, token) = r
@@ -93,16 +105,69 @@ fn token_bytes(bytes: &[u8]) -> Result<Vec<u8>, Error> {
                 }
                 Ok(st)
             })?;
-            let token = r.tlv_bytes()?.to_vec();
+            let token = if r.is_finished() {
+                None
+            } else {
+                Some(r.tlv_bytes()?.to_vec())
+            };
             Ok((status, token))
         })
         .map_err(e)?;
-    match status {
-        0 | 1 => Ok(token),
-        s => Err(bad(format!(
+    if !r.is_finished() {
+        return Err(bad("trailing bytes after the TimeStampResp"));
+    }
+    match (status, token) {
+        (0 | 1, Some(token)) => Ok(token),
+        (0 | 1, None) => Err(bad("granted TimeStampResp without a TimeStampToken")),
+        (s, _) => Err(bad(format!(
             "timestamp response status is {s}, not granted"
         ))),
     }
+}
+
+/// A decoded timestamp: its `SignedData` and the DER of its `TSTInfo`.
+struct Decoded {
+    signed_data: SignedData,
+    tst_der: Vec<u8>,
+}
+
+fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+    let token = token_bytes(bytes)?;
+    let ci = ContentInfo::from_der(&token)
+        .map_err(|e| bad("timestamp token is not a CMS ContentInfo").with_source(e))?;
+    if ci.content_type != ID_SIGNED_DATA {
+        return Err(bad("timestamp token is not SignedData"));
+    }
+    let signed_data: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| bad("timestamp SignedData is malformed").with_source(e))?;
+    if signed_data.encap_content_info.econtent_type != ID_CT_TSTINFO {
+        return Err(bad("timestamp content is not a TSTInfo"));
+    }
+    let econtent = signed_data
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or_else(|| bad("timestamp has no TSTInfo"))?;
+    let tst_der = econtent
+        .decode_as::<OctetString>()
+        .map_err(|e| bad("TSTInfo is not in an OCTET STRING").with_source(e))?
+        .as_bytes()
+        .to_vec();
+    Ok(Decoded {
+        signed_data,
+        tst_der,
+    })
+}
+
+/// The DER `TSTInfo` of a timestamp (checked to parse): what identifies a timestamp. Two
+/// responses that wrap one `TSTInfo` (re-encoded, re-wrapped, or signed twice) are one
+/// timestamp.
+pub(crate) fn tst_info_der(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let d = decode(bytes)?;
+    parse_tst_info(&d.tst_der)?;
+    Ok(d.tst_der)
 }
 
 /// Evidence of a verified RFC 3161 timestamp.
@@ -114,29 +179,14 @@ pub struct TimestampEvidence {
     pub time: i64,
 }
 
-/// Decode an RFC 3161 timestamp (response or bare token) and return its generation time
+/// Decode an RFC 3161 timestamp (a DER `TimeStampResp`) and return its generation time
 /// (unix seconds) **without verifying** it (inspect mode, fuzzing).
 pub fn timestamp_time(bytes: &[u8]) -> Result<i64, Error> {
     decode_time(bytes)
 }
 
 pub(crate) fn decode_time(bytes: &[u8]) -> Result<i64, Error> {
-    let token = token_bytes(bytes)?;
-    let ci = ContentInfo::from_der(&token)
-        .map_err(|e| bad("timestamp token is not a CMS ContentInfo").with_source(e))?;
-    let sd: SignedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| bad("timestamp SignedData is malformed").with_source(e))?;
-    let econtent = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| bad("timestamp has no TSTInfo"))?;
-    let tst = econtent
-        .decode_as::<OctetString>()
-        .map_err(|e| bad("TSTInfo is not in an OCTET STRING").with_source(e))?;
-    Ok(parse_tst_info(tst.as_bytes())?.gen_time)
+    Ok(parse_tst_info(&decode(bytes)?.tst_der)?.gen_time)
 }
 
 /// Verify one timestamp over `signature` against the trusted TSAs.
@@ -145,29 +195,10 @@ pub(crate) fn verify_timestamp(
     signature: &[u8],
     root: &TrustedRoot,
 ) -> Result<TimestampEvidence, Error> {
-    let token = token_bytes(bytes)?;
-    let ci = ContentInfo::from_der(&token)
-        .map_err(|e| bad("timestamp token is not a CMS ContentInfo").with_source(e))?;
-    if ci.content_type != ID_SIGNED_DATA {
-        return Err(bad("timestamp token is not SignedData"));
-    }
-    let sd: SignedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| bad("timestamp SignedData is malformed").with_source(e))?;
-    if sd.encap_content_info.econtent_type != ID_CT_TSTINFO {
-        return Err(bad("timestamp content is not a TSTInfo"));
-    }
-    let econtent = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| bad("timestamp has no TSTInfo"))?;
-    let tst_der = econtent
-        .decode_as::<OctetString>()
-        .map_err(|e| bad("TSTInfo is not in an OCTET STRING").with_source(e))?
-        .as_bytes()
-        .to_vec();
+    let Decoded {
+        signed_data: sd,
+        tst_der,
+    } = decode(bytes)?;
     let tst = parse_tst_info(&tst_der)?;
     let imprint_oid: ObjectIdentifier = tst
         .hash_algorithm
@@ -180,14 +211,12 @@ pub(crate) fn verify_timestamp(
             "timestamp message imprint does not match the bundle signature",
         ));
     }
-    let signers = sd.signer_infos.0.as_slice();
-    if signers.len() != 1 {
+    let [si] = sd.signer_infos.0.as_slice() else {
         return Err(bad(format!(
             "timestamp has {} signers, expected 1",
-            signers.len()
+            sd.signer_infos.0.len()
         )));
-    }
-    let si = &signers[0];
+    };
     let attrs = si
         .signed_attrs
         .as_ref()

@@ -15,8 +15,8 @@ use cms::signed_data::{
 };
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5280::{
-    ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME,
-    ID_KP_CODE_SIGNING, ID_KP_TIME_STAMPING,
+    ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE,
+    ID_CE_SUBJECT_ALT_NAME, ID_CE_SUBJECT_KEY_IDENTIFIER, ID_KP_CODE_SIGNING, ID_KP_TIME_STAMPING,
 };
 use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
 use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ID_SHA_256};
@@ -29,7 +29,9 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::attr::Attribute;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectAltName,
+};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
@@ -142,6 +144,116 @@ fn pem(label: &str, der_bytes: &[u8]) -> String {
     out
 }
 
+/// `TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken }` with
+/// status granted (0): what a TSA answers and what a bundle's `signedTimestamp` holds.
+pub(crate) fn time_stamp_resp(token: &[u8]) -> Vec<u8> {
+    let status: &[u8] = &[0x30, 0x03, 0x02, 0x01, 0x00];
+    let mut body = status.to_vec();
+    body.extend_from_slice(token);
+    let mut out = vec![0x30];
+    der_len(body.len(), &mut out);
+    out.extend_from_slice(&body);
+    out
+}
+
+fn der_len(n: usize, out: &mut Vec<u8>) {
+    if n < 0x80 {
+        out.push(n as u8);
+        return;
+    }
+    let bytes: Vec<u8> = n
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
+    out.push(0x80 | bytes.len() as u8);
+    out.extend_from_slice(&bytes);
+}
+
+/// RFC 7093 method 1: the leftmost 160 bits of SHA-256 over the subjectPublicKey bits.
+fn key_identifier(k: &SigningKey) -> Vec<u8> {
+    let point = k.verifying_key().to_encoded_point(false);
+    Sha256::digest(point.as_bytes())[..20].to_vec()
+}
+
+fn ski(k: &SigningKey) -> Result<Extension, Error> {
+    ext(
+        ID_CE_SUBJECT_KEY_IDENTIFIER,
+        false,
+        OctetString::new(key_identifier(k))
+            .map_err(stack_err("ski"))?
+            .to_der()
+            .map_err(stack_err("ski"))?,
+    )
+}
+
+fn aki(issuer: &SigningKey) -> Result<Extension, Error> {
+    ext(
+        ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        false,
+        AuthorityKeyIdentifier {
+            key_identifier: Some(
+                OctetString::new(key_identifier(issuer)).map_err(stack_err("aki"))?,
+            ),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        }
+        .to_der()
+        .map_err(stack_err("aki"))?,
+    )
+}
+
+/// A CA or TSA certificate of the stack: subject/issuer names, validity, `ca` = path length
+/// of a CA (None for an end entity); SKI always, AKI when issued by another key.
+struct CertSpec<'a> {
+    subject: &'a str,
+    issuer: &'a str,
+    serial: &'a [u8],
+    validity: (i64, i64),
+    ca: Option<u8>,
+    extensions: Vec<Extension>,
+}
+
+impl CertSpec<'_> {
+    fn issue(self, subject_key: &SigningKey, issuer_key: &SigningKey) -> Result<Vec<u8>, Error> {
+        let mut exts = vec![ski(subject_key)?];
+        if self.subject != self.issuer {
+            exts.push(aki(issuer_key)?);
+        }
+        if let Some(path_len) = self.ca {
+            exts.push(ext(
+                ID_CE_BASIC_CONSTRAINTS,
+                true,
+                BasicConstraints {
+                    ca: true,
+                    path_len_constraint: Some(path_len),
+                }
+                .to_der()
+                .map_err(stack_err("bc"))?,
+            )?);
+            exts.push(ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x01, 0x06])?);
+        }
+        exts.extend(self.extensions);
+        let tbs = TbsCertificate {
+            version: x509_cert::Version::V3,
+            serial_number: SerialNumber::new(self.serial).map_err(stack_err("serial"))?,
+            signature: ecdsa_alg(),
+            issuer: Name::from_str(self.issuer).map_err(stack_err("name"))?,
+            validity: Validity {
+                not_before: utc(self.validity.0)?,
+                not_after: utc(self.validity.1)?,
+            },
+            subject: Name::from_str(self.subject).map_err(stack_err("name"))?,
+            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(subject_key)?)
+                .map_err(stack_err("spki"))?,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(exts),
+        };
+        finish_cert(tbs, issuer_key)
+    }
+}
+
 /// Who the test CA certifies: SAN, issuer, Fulcio extensions and the signing time.
 #[derive(Clone, Debug)]
 pub struct TestIdentity {
@@ -228,7 +340,8 @@ pub struct TestStack {
     ct_key: SigningKey,
     log_key: SigningKey,
     tsa_key: SigningKey,
-    tsa_der: Vec<u8>,
+    /// TSA leaf, intermediate, root (DER).
+    tsa_chain: Vec<Vec<u8>>,
     leaves: Vec<[u8; 32]>,
     not_before: i64,
 }
@@ -243,71 +356,68 @@ impl TestStack {
         let ct_key = key(&seed, "ct");
         let log_key = key(&seed, "rekor");
         let tsa_key = key(&seed, "tsa");
+        let tsa_root_key = key(&seed, "tsa-root");
+        let tsa_intermediate_key = key(&seed, "tsa-intermediate");
         let not_before = TEST_STACK_EPOCH;
         let not_after = not_before + 25 * 365 * 86_400;
-        let ca_name =
-            Name::from_str("CN=relkit-test-fulcio,O=relkit-test").map_err(stack_err("name"))?;
-        let ca_tbs = TbsCertificate {
-            version: x509_cert::Version::V3,
-            serial_number: SerialNumber::new(&[1]).map_err(stack_err("serial"))?,
-            signature: ecdsa_alg(),
-            issuer: ca_name.clone(),
-            validity: Validity {
-                not_before: utc(not_before)?,
-                not_after: utc(not_after)?,
-            },
+        let validity = (not_before, not_after);
+        let ca_name = "CN=relkit-test-fulcio,O=relkit-test";
+        let ca_der = CertSpec {
             subject: ca_name,
-            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(&ca_key)?)
-                .map_err(stack_err("spki"))?,
-            issuer_unique_id: None,
-            subject_unique_id: None,
-            extensions: Some(vec![
+            issuer: ca_name,
+            serial: &[1],
+            validity,
+            ca: Some(1),
+            extensions: vec![],
+        }
+        .issue(&ca_key, &ca_key)?;
+        // The TSA chain as public timestamp authorities run it: root -> intermediate -> leaf,
+        // the leaf with a critical id-kp-timeStamping EKU (RFC 3161 section 2.3).
+        let tsa_root_name = "CN=relkit-test-tsa-root,O=relkit-test";
+        let tsa_intermediate_name = "CN=relkit-test-tsa-intermediate,O=relkit-test";
+        let tsa_root_der = CertSpec {
+            subject: tsa_root_name,
+            issuer: tsa_root_name,
+            serial: &[3],
+            validity,
+            ca: Some(1),
+            extensions: vec![],
+        }
+        .issue(&tsa_root_key, &tsa_root_key)?;
+        let tsa_intermediate_der = CertSpec {
+            subject: tsa_intermediate_name,
+            issuer: tsa_root_name,
+            serial: &[4],
+            validity,
+            ca: Some(0),
+            extensions: vec![],
+        }
+        .issue(&tsa_intermediate_key, &tsa_root_key)?;
+        let tsa_der = CertSpec {
+            subject: "CN=relkit-test-tsa,O=relkit-test",
+            issuer: tsa_intermediate_name,
+            serial: &[2],
+            validity,
+            ca: None,
+            extensions: vec![
+                ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x07, 0x80])?,
                 ext(
-                    ID_CE_BASIC_CONSTRAINTS,
+                    ID_CE_EXT_KEY_USAGE,
                     true,
-                    BasicConstraints {
-                        ca: true,
-                        path_len_constraint: Some(1),
-                    }
-                    .to_der()
-                    .map_err(stack_err("bc"))?,
+                    ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING])
+                        .to_der()
+                        .map_err(stack_err("eku"))?,
                 )?,
-                ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x01, 0x06])?,
-            ]),
-        };
-        let ca_der = finish_cert(ca_tbs, &ca_key)?;
-        let tsa_name =
-            Name::from_str("CN=relkit-test-tsa,O=relkit-test").map_err(stack_err("name"))?;
-        let tsa_tbs = TbsCertificate {
-            version: x509_cert::Version::V3,
-            serial_number: SerialNumber::new(&[2]).map_err(stack_err("serial"))?,
-            signature: ecdsa_alg(),
-            issuer: tsa_name.clone(),
-            validity: Validity {
-                not_before: utc(not_before)?,
-                not_after: utc(not_after)?,
-            },
-            subject: tsa_name,
-            subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der(&tsa_key)?)
-                .map_err(stack_err("spki"))?,
-            issuer_unique_id: None,
-            subject_unique_id: None,
-            extensions: Some(vec![ext(
-                ID_CE_EXT_KEY_USAGE,
-                true,
-                ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING])
-                    .to_der()
-                    .map_err(stack_err("eku"))?,
-            )?]),
-        };
-        let tsa_der = finish_cert(tsa_tbs, &tsa_key)?;
+            ],
+        }
+        .issue(&tsa_key, &tsa_intermediate_key)?;
         Ok(TestStack {
             ca_key,
             ca_der,
             ct_key,
             log_key,
             tsa_key,
-            tsa_der,
+            tsa_chain: vec![tsa_der, tsa_intermediate_der, tsa_root_der],
             leaves: Vec::new(),
             not_before,
         })
@@ -338,7 +448,7 @@ impl TestStack {
             "timestampAuthorities": [{
                 "subject": {"organization": "relkit-test", "commonName": "relkit-test-tsa"},
                 "uri": "https://tsa.test.invalid",
-                "certChain": {"certificates": [{"rawBytes": b64_encode(&self.tsa_der)}]},
+                "certChain": {"certificates": self.tsa_chain.iter().map(|c| serde_json::json!({"rawBytes": b64_encode(c)})).collect::<Vec<_>>()},
                 "validFor": vf,
             }],
         });
@@ -374,6 +484,8 @@ impl TestStack {
         };
         let mut exts = vec![
             ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x07, 0x80])?,
+            ski(&leaf_key)?,
+            aki(&self.ca_key)?,
             ext(
                 ID_CE_EXT_KEY_USAGE,
                 false,
@@ -462,7 +574,10 @@ impl TestStack {
         Ok((finish_cert(tbs, &self.ca_key)?, leaf_key))
     }
 
-    fn timestamp(&self, signature: &[u8], at: i64) -> Result<Vec<u8>, Error> {
+    /// An RFC 3161 timestamp by the stack's TSA over `signature` at `at` (unix seconds): a DER
+    /// `TimeStampResp` (status granted) whose token embeds the TSA leaf certificate, as a
+    /// bundle's `signedTimestamp` holds it.
+    pub fn timestamp(&self, signature: &[u8], at: i64) -> Result<Vec<u8>, Error> {
         let tst = TstInfoOut {
             version: 1,
             policy: TEST_POLICY,
@@ -503,7 +618,11 @@ impl TestStack {
         ])
         .map_err(stack_err("attrs"))?;
         let sig = sign(&self.tsa_key, &attrs.to_der().map_err(stack_err("attrs"))?);
-        let tsa_cert = Certificate::from_der(&self.tsa_der).map_err(stack_err("tsa"))?;
+        let tsa_leaf_der = self
+            .tsa_chain
+            .first()
+            .ok_or_else(|| err(ErrorKind::CertificateMissing, "test stack: no TSA"))?;
+        let tsa_cert = Certificate::from_der(tsa_leaf_der).map_err(stack_err("tsa"))?;
         let si = SignerInfo {
             version: CmsVersion::V1,
             sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -533,7 +652,12 @@ impl TestStack {
                         .map_err(stack_err("econtent"))?,
                 ),
             },
-            certificates: None,
+            certificates: Some(cms::signed_data::CertificateSet(
+                SetOfVec::try_from(vec![cms::cert::CertificateChoices::Certificate(
+                    tsa_cert.clone(),
+                )])
+                .map_err(stack_err("certs"))?,
+            )),
             crls: None,
             signer_infos: SignerInfos(SetOfVec::try_from(vec![si]).map_err(stack_err("signers"))?),
         };
@@ -541,7 +665,8 @@ impl TestStack {
             content_type: ID_SIGNED_DATA,
             content: Any::encode_from(&sd).map_err(stack_err("sd"))?,
         };
-        ci.to_der().map_err(stack_err("token"))
+        let token = ci.to_der().map_err(stack_err("token"))?;
+        Ok(time_stamp_resp(&token))
     }
 
     fn root_and_proof(&self, index: usize) -> ([u8; 32], Vec<[u8; 32]>) {

@@ -249,7 +249,9 @@ fn authority(raw: &RawAuthority, what: &str, limits: &Limits) -> Result<Authorit
     }
     // The chain must be internally consistent (each certificate signed by the next).
     for (i, pair) in chain.windows(2).enumerate() {
-        if !pair[0].is_signed_by(&pair[1]) {
+        if let [cert, issuer] = pair
+            && !cert.is_signed_by(issuer)
+        {
             return Err(malformed(format!(
                 "{what}: certificate {i} is not signed by certificate {}",
                 i + 1
@@ -342,6 +344,25 @@ impl TrustedRoot {
         })
     }
 
+    /// The Sigstore public-good `trusted_root.json` shipped inside attest as data
+    /// ([`PUBLIC_GOOD_TRUSTED_ROOT_JSON`]): the root a verifier uses when it names none.
+    /// Its source and date are in `docs/attest.md` ("The verifier's trust root").
+    pub fn public_good() -> Result<Self, Error> {
+        Self::from_json(PUBLIC_GOOD_TRUSTED_ROOT_JSON.as_bytes())
+    }
+
+    /// The verifier's trust root: the file the verifier names, or the embedded public-good
+    /// root when it names none ([`TrustedRoot::public_good`]). A named root is read from
+    /// `path` as given; resolve a relative path against the folder of the policy that names
+    /// it (not the release folder) before calling, and check it with
+    /// [`refuse_trust_root_in_release`] when a release folder is being judged.
+    pub fn verifier_root(named: Option<&Path>) -> Result<Self, Error> {
+        match named {
+            Some(path) => Self::from_file(path),
+            None => Self::public_good(),
+        }
+    }
+
     /// Read and parse a `trusted_root.json` file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
@@ -388,6 +409,42 @@ impl TrustedRoot {
             None => format!("{}..", format_rfc3339(v.start)),
         }
     }
+}
+
+/// The Sigstore public-good `trusted_root.json` as embedded in sigstore-python (see
+/// `docs/attest.md` for its source, date and how to refresh it).
+pub const PUBLIC_GOOD_TRUSTED_ROOT_JSON: &str =
+    include_str!("../data/public-good-trusted-root.json");
+
+/// Refuse a trust root that lies inside `release_dir` (kind `trust-root-in-release`): a root
+/// taken from the release folder is chosen by whoever controls the release it is meant to
+/// judge. Both paths are resolved through the file system (symbolic links, `..`), so a link
+/// inside the release pointing elsewhere is judged by where it leads, and a link outside
+/// pointing into the release is refused. A path that cannot be resolved is an `io` error.
+pub fn refuse_trust_root_in_release(trust_root: &Path, release_dir: &Path) -> Result<(), Error> {
+    let resolve = |p: &Path, what: &str| {
+        std::fs::canonicalize(p).map_err(|e| {
+            err(
+                ErrorKind::Io,
+                format!("{what} {}: cannot resolve", p.display()),
+            )
+            .with_source(e)
+        })
+    };
+    let root = resolve(trust_root, "trust root")?;
+    let release = resolve(release_dir, "release folder")?;
+    if root.starts_with(&release) {
+        return Err(err(
+            ErrorKind::TrustRootInRelease,
+            format!(
+                "trust root {} lies inside the release folder {}: the verifier's trust root \
+                 must come from outside the release it judges",
+                trust_root.display(),
+                release_dir.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Read at most `cap` bytes of a file; larger files are refused.
@@ -444,6 +501,10 @@ mod tests {
             "",
             r#","validFor":{"start":"yesterday"}"#,
             r#","validFor":{"start":"2022-01-01T00:00:00Z","end":"2021-01-01T00:00:00Z"}"#,
+            // Issue 12: a non-ASCII character where the parser slices by byte offset panicked.
+            r#","validFor":{"start":"20é1-01-12T11:53:27Z"}"#,
+            r#","validFor":{"start":"2021-01-12T11:53:27.éZ"}"#,
+            r#","validFor":{"start":"2021-01-12T11:53:27Z","end":"2022-12-31T23:59:5é"}"#,
         ] {
             assert_eq!(
                 TrustedRoot::from_json(root(bad).as_bytes())
@@ -453,6 +514,81 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn the_embedded_public_good_root_parses_and_is_the_default() {
+        let pg = TrustedRoot::public_good().unwrap();
+        assert!(
+            pg.tlogs()
+                .iter()
+                .any(|l| l.base_url() == "https://rekor.sigstore.dev")
+        );
+        assert_eq!(pg.certificate_authorities().len(), 2);
+        assert_eq!(pg.timestamp_authorities().len(), 1);
+        let default = TrustedRoot::verifier_root(None).unwrap();
+        assert_eq!(default.tlogs().len(), pg.tlogs().len());
+        assert_eq!(
+            TrustedRoot::verifier_root(Some(Path::new("/nonexistent/trusted_root.json")))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Io
+        );
+    }
+
+    #[test]
+    fn a_trust_root_inside_the_release_folder_is_refused() {
+        let base = std::env::temp_dir().join(format!("attest-trin-{}", std::process::id()));
+        let release = base.join("release");
+        let outside = base.join("verifier");
+        std::fs::create_dir_all(release.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let inner = release.join("sub/trusted_root.json");
+        let outer = outside.join("trusted_root.json");
+        std::fs::write(&inner, PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
+        std::fs::write(&outer, PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
+        let e = refuse_trust_root_in_release(&inner, &release).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TrustRootInRelease);
+        assert_eq!(e.code(), "trust-root-in-release");
+        assert!(
+            e.detail().contains("sub/trusted_root.json"),
+            "{}",
+            e.detail()
+        );
+        // Reached through `..` from outside: still inside.
+        let dotted = outside.join("../release/sub/trusted_root.json");
+        assert_eq!(
+            refuse_trust_root_in_release(&dotted, &release)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::TrustRootInRelease
+        );
+        refuse_trust_root_in_release(&outer, &release).unwrap();
+        // A sibling whose name merely starts with the release folder's name is outside.
+        let sibling = base.join("release-other");
+        std::fs::create_dir_all(&sibling).unwrap();
+        let sib_root = sibling.join("trusted_root.json");
+        std::fs::write(&sib_root, PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
+        refuse_trust_root_in_release(&sib_root, &release).unwrap();
+        #[cfg(unix)]
+        {
+            // A link outside that leads into the release is judged by its target.
+            let link = outside.join("link.json");
+            std::os::unix::fs::symlink(&inner, &link).unwrap();
+            assert_eq!(
+                refuse_trust_root_in_release(&link, &release)
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::TrustRootInRelease
+            );
+        }
+        assert_eq!(
+            refuse_trust_root_in_release(&base.join("missing.json"), &release)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Io
+        );
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -172,6 +172,7 @@ pub struct Verifier {
     limits: Limits,
     now: Option<i64>,
     timestamp_threshold: usize,
+    min_bundle_version: BundleVersion,
 }
 
 impl Verifier {
@@ -182,6 +183,7 @@ impl Verifier {
             limits: Limits::default(),
             now: None,
             timestamp_threshold: 1,
+            min_bundle_version: BundleVersion::V0_1,
         }
     }
 
@@ -199,7 +201,20 @@ impl Verifier {
         self
     }
 
-    /// Require at least `n` (>= 1) verified time sources.
+    /// Refuse bundles older than `v` (`bundle-version-unsupported`). The default, v0.1, accepts
+    /// every released version, because real v0.1 bundles were published (npm provenance and
+    /// the SLSA GitHub generator wrote them) and a verifier of old releases meets them; a
+    /// verifier whose ecosystem never produced v0.1 should raise it to v0.2, as the bundle
+    /// specification advises, so that a v0.3 bundle relabelled v0.1 with its inclusion proof
+    /// removed cannot verify on its SET alone.
+    pub fn with_min_bundle_version(mut self, v: BundleVersion) -> Self {
+        self.min_bundle_version = v;
+        self
+    }
+
+    /// Require verified time from at least `n` (>= 1) distinct authorities: each
+    /// transparency log whose SET verified counts once, and each timestamp authority with a
+    /// verified timestamp counts once, however many timestamps it signed.
     pub fn with_timestamp_threshold(mut self, n: usize) -> Self {
         self.timestamp_threshold = n.max(1);
         self
@@ -233,6 +248,15 @@ impl Verifier {
         policy: &Policy,
     ) -> Result<Verification, Error> {
         let now = self.now();
+        if bundle.version < self.min_bundle_version {
+            return Err(err(
+                ErrorKind::BundleVersionUnsupported,
+                format!(
+                    "bundle version {} is older than the lowest accepted, {}",
+                    bundle.version, self.min_bundle_version
+                ),
+            ));
+        }
         // 1. Signer material must be of the kind the policy expects.
         let (leaf, key_policy) = match (&bundle.signer, policy) {
             (SignerMaterial::Certificate { leaf, .. }, Policy::Identity(_)) => {
@@ -314,7 +338,7 @@ impl Verifier {
                     .map_err(|_| err(ErrorKind::ArtifactMismatch, "bad digest"))?
             }
             Content::Dsse(env) => {
-                if env.signatures.len() != 1 {
+                let [dsse_sig] = env.signatures.as_slice() else {
                     return Err(err(
                         ErrorKind::DsseInvalid,
                         format!(
@@ -322,9 +346,9 @@ impl Verifier {
                             env.signatures.len()
                         ),
                     ));
-                }
+                };
                 let pae = env.pae();
-                if !signing_key.verify(Hash::Sha256, &pae, &env.signatures[0].sig) {
+                if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
                     return Err(if key_policy.is_some() {
                         err(
                             ErrorKind::WrongKey,
@@ -415,13 +439,31 @@ impl Verifier {
             }
             match &entry.inclusion_proof {
                 Some(p) => {
-                    // Without a SET nothing else binds the entry's index: it must be the proof's.
-                    if entry.signed_entry_timestamp.is_none() && entry.log_index != p.log_index {
+                    // The entry's `logIndex` is the global index across a log's shards; the
+                    // proof's `logIndex` is the index in the tree the checkpoint signs
+                    // (protobuf-specs `sigstore_rekor.proto`). A Rekor v1 log is sharded by
+                    // tree, so the global index is at least the tree index (earlier shards
+                    // come first); a Rekor v2 log (hashedrekord/dsse 0.0.2) is one tree per
+                    // log key, so the two are equal. A SET, when present, binds it as well.
+                    let rekor_v2 = entry.version == "0.0.2"
+                        && matches!(entry.kind.as_str(), "hashedrekord" | "dsse");
+                    let consistent = if rekor_v2 {
+                        entry.log_index == p.log_index
+                    } else {
+                        entry.log_index >= p.log_index
+                    };
+                    if !consistent {
                         return Err(err(
                             ErrorKind::InclusionProofInvalid,
                             format!(
-                                "tlogEntries[{i}]: logIndex {} differs from the inclusion proof's {}",
-                                entry.log_index, p.log_index
+                                "tlogEntries[{i}]: logIndex {} cannot hold the inclusion proof's tree index {} ({})",
+                                entry.log_index,
+                                p.log_index,
+                                if rekor_v2 {
+                                    "a Rekor v2 log has one tree: they must be equal"
+                                } else {
+                                    "a global index is never below the tree index"
+                                }
                             ),
                         ));
                     }
@@ -508,7 +550,16 @@ impl Verifier {
                 Err(e) => ts_failures.push(format!("rfc3161Timestamps[{i}]: {}", e.detail())),
             }
         }
-        if times.len() < self.timestamp_threshold {
+        // Time sources count per authority: one per log with a verified SET, one per TSA.
+        let mut authorities: Vec<(&str, &str)> = tlog_evidence
+            .iter()
+            .filter(|e| e.integrated_time.is_some())
+            .map(|e| ("log", e.log_id.as_str()))
+            .collect();
+        authorities.extend(ts_evidence.iter().map(|e| ("tsa", e.tsa.as_str())));
+        authorities.sort_unstable();
+        authorities.dedup();
+        if authorities.len() < self.timestamp_threshold {
             let kind = if ts_failures.is_empty() {
                 ErrorKind::NoVerifiedTime
             } else {
@@ -517,8 +568,8 @@ impl Verifier {
             return Err(err(
                 kind,
                 format!(
-                    "{} verified time sources; at least {} needed (SET or RFC 3161 timestamp){}",
-                    times.len(),
+                    "verified time from {} authorities; at least {} needed (a log's SET or a TSA's RFC 3161 timestamp){}",
+                    authorities.len(),
                     self.timestamp_threshold,
                     if ts_failures.is_empty() {
                         String::new()

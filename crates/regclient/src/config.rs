@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::crates::SparseIndex;
 use crate::goproxy::GoProxy;
-use crate::http::{HttpClient, HttpError, RetryPolicy};
+use crate::http::{HttpClient, HttpError, MAX_TIMEOUT, RetryPolicy};
 use crate::model::{PackageSpec, PublishedVersion, RegistryKind};
 use crate::npm::NpmRegistry;
 use crate::oci::OciRegistry;
@@ -43,6 +43,19 @@ pub enum ConfigError {
         #[source]
         source: HttpError,
     },
+    /// A number in `[http]` is outside what a client takes (`timeout_secs` and
+    /// `deadline_secs` from 1 s to a week, `max_download_bytes` at least 1).
+    #[error("http.{field} = {value}: must be between {min} and {max}")]
+    OutOfRange {
+        /// The field, e.g. `deadline_secs`.
+        field: &'static str,
+        /// The value given.
+        value: u64,
+        /// The smallest value taken.
+        min: u64,
+        /// The largest value taken.
+        max: u64,
+    },
     /// A `*_env` variable names a variable that is not set.
     #[error("{field}: environment variable {var} is not set")]
     MissingSecret {
@@ -59,14 +72,44 @@ pub enum ConfigError {
 pub struct HttpSettings {
     /// User-Agent to send.
     pub user_agent: Option<String>,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout, seconds (at most 604800, a week).
     pub timeout_secs: Option<u64>,
-    /// Overall deadline per operation, seconds.
+    /// Overall deadline per operation, seconds (at most 604800, a week).
     pub deadline_secs: Option<u64>,
+    /// Largest file a download takes, bytes (default
+    /// [`DEFAULT_MAX_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_DOWNLOAD_BYTES), 4 GiB): a file
+    /// whose claimed size is larger is refused before any byte is fetched, and a file without
+    /// a claimed size stops at it.
+    pub max_download_bytes: Option<u64>,
     /// Requests in flight at once.
     pub max_concurrency: Option<usize>,
     /// Attempts per request (1 = no retry).
     pub attempts: Option<u32>,
+}
+
+impl HttpSettings {
+    /// Checks every number against the range a client takes.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let max_secs = MAX_TIMEOUT.as_secs();
+        let fields = [
+            ("timeout_secs", self.timeout_secs, 1, max_secs),
+            ("deadline_secs", self.deadline_secs, 1, max_secs),
+            ("max_download_bytes", self.max_download_bytes, 1, u64::MAX),
+        ];
+        for (field, value, min, max) in fields {
+            if let Some(value) = value
+                && !(min..=max).contains(&value)
+            {
+                return Err(ConfigError::OutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[pypi]`.
@@ -162,10 +205,12 @@ pub struct RegistriesConfig {
 impl std::str::FromStr for RegistriesConfig {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        toml::from_str(s).map_err(|e| ConfigError::Parse {
+        let cfg: RegistriesConfig = toml::from_str(s).map_err(|e| ConfigError::Parse {
             path: "<string>".to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        cfg.http.check()?;
+        Ok(cfg)
     }
 }
 
@@ -176,10 +221,12 @@ impl RegistriesConfig {
             path: path.display().to_string(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let cfg: RegistriesConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.display().to_string(),
             message: e.to_string(),
-        })
+        })?;
+        cfg.http.check()?;
+        Ok(cfg)
     }
 
     /// Reads endpoints from the environment: `RELKIT_PYPI_JSON_API`, `RELKIT_PYPI_SIMPLE`,
@@ -228,6 +275,9 @@ impl RegistriesConfig {
         if let Some(t) = h.deadline_secs {
             b = b.deadline(Duration::from_secs(t));
         }
+        if let Some(n) = h.max_download_bytes {
+            b = b.max_download_bytes(n);
+        }
         if let Some(n) = h.max_concurrency {
             b = b.max_concurrency(n);
         }
@@ -242,6 +292,7 @@ impl RegistriesConfig {
 
     /// Builds a client for every configured registry.
     pub fn build(&self) -> Result<Registries, ConfigError> {
+        self.http.check()?;
         let http = self.http_client();
         let secret =
             |field: &'static str, var: &Option<String>| -> Result<Option<Secret>, ConfigError> {

@@ -8,10 +8,10 @@ use artidigest::{Algorithm, Digest};
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, poll_until, unchanged_suffix};
-use crate::secret::{Credential, redact_url};
+use crate::secret::{BaseUrl, Credential, redact_url};
 
 /// Why a crates registry operation failed.
 #[non_exhaustive]
@@ -213,7 +213,7 @@ pub fn parse_index(url: &str, name: &str, text: &[u8]) -> Result<Vec<IndexEntry>
 #[derive(Debug)]
 pub struct SparseIndex {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     token: Option<Credential>,
     cache: EtagCache,
     dl: OnceLock<String>,
@@ -226,7 +226,7 @@ impl SparseIndex {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(SparseIndex {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             token: None,
             cache: EtagCache::default(),
             dl: OnceLock::new(),
@@ -235,7 +235,9 @@ impl SparseIndex {
 
     /// Sends `token` as `Authorization` (alternative registries with `auth-required`).
     pub fn with_token(mut self, token: crate::Secret) -> Self {
-        self.token = Some(Credential::Raw(token));
+        let token = Credential::Raw(token);
+        self.http.remember(&token);
+        self.token = Some(token);
         self
     }
 
@@ -343,13 +345,13 @@ impl SparseIndex {
         };
         let dl = self.dl_template()?;
         let url = expand_dl(&dl, &e.name, &e.vers, &e.cksum);
-        let url = match Url::parse(&url) {
-            Ok(u) => u.to_string(),
+        let mut url = match Url::parse(&url) {
+            Ok(u) => u,
             // A relative `dl` is resolved against the index root.
-            Err(_) => join(&self.base, &url)
-                .map_err(Self::http_err(name, version))?
-                .to_string(),
+            Err(_) => join(&self.base, &url).map_err(Self::http_err(name, version))?,
         };
+        strip_userinfo(&mut url);
+        let url = url.to_string();
         Ok(PublishedVersion {
             kind: RegistryKind::Crates,
             registry,

@@ -14,10 +14,10 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
-use crate::http::{HttpClient, HttpError, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until};
-use crate::secret::redact_url;
+use crate::secret::{BaseUrl, redact_url};
 
 /// Why a Go module proxy operation failed.
 #[non_exhaustive]
@@ -247,7 +247,7 @@ struct RawInfo {
 #[derive(Debug, Clone)]
 pub struct GoProxy {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
 }
 
 /// The proxy protocol's "not found" answers: 404 and 410.
@@ -258,7 +258,7 @@ impl GoProxy {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(GoProxy {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
         })
     }
 
@@ -330,9 +330,11 @@ impl GoProxy {
         let file = |ext: &str| -> Result<PublishedFile, Error> {
             Ok(PublishedFile {
                 name: format!("{version}.{ext}"),
-                url: self
-                    .url(module, version, &format!("{escaped}.{ext}"))?
-                    .to_string(),
+                url: {
+                    let mut u = self.url(module, version, &format!("{escaped}.{ext}"))?;
+                    strip_userinfo(&mut u);
+                    u.to_string()
+                },
                 size: None,
                 digests: Vec::new(),
                 yanked: false,

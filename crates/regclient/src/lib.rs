@@ -117,7 +117,10 @@ pub use crate::config::{
     Registries, RegistriesConfig,
 };
 pub use crate::document::{Document, DocumentRequest};
-pub use crate::http::{DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError, RetryPolicy};
+pub use crate::http::{
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, HttpError,
+    RetryPolicy,
+};
 pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
 };

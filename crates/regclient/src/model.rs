@@ -116,11 +116,13 @@ impl FromStr for PackageSpec {
             },
             _ => {
                 // `@scope/name@1.0.0`: the version separator is the last '@' after position 0.
-                let at = rest[1..]
+                // `split_at` on an ASCII '@' stays on a character boundary.
+                let at = rest
                     .rfind('@')
-                    .map(|i| i + 1)
+                    .filter(|&i| i > 0)
                     .ok_or_else(|| err("expected NAME@VERSION"))?;
-                (&rest[..at], &rest[at + 1..])
+                let (name, version) = rest.split_at(at);
+                (name, version.trim_start_matches('@'))
             }
         };
         if name.is_empty() || version.is_empty() || name.contains(char::is_whitespace) {
@@ -280,6 +282,31 @@ mod tests {
         assert!("npm:@scope/name".parse::<PackageSpec>().is_err());
         assert!("maven:x@1".parse::<PackageSpec>().is_err());
         assert!("pypi:x@1".parse::<PackageSpec>().is_err());
+    }
+
+    /// Empty and non-ASCII specs are typed errors, not panics (a slice at byte 1 of `é`).
+    #[test]
+    fn odd_specs_are_errors_not_panics() {
+        for s in [
+            "npm:",
+            "crates:",
+            "crates:é",
+            "npm:@",
+            "npm:@@",
+            "npm:é",
+            "goproxy:",
+            "pypi:",
+            "oci:",
+            "npm:a@",
+            ":",
+            "",
+        ] {
+            let e = s.parse::<PackageSpec>().unwrap_err();
+            assert_eq!(e.input, s);
+        }
+        // A name no registry allows still parses as a spec; the registry client refuses it.
+        let p: PackageSpec = "npm:é@1".parse().unwrap();
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("é", "1"));
     }
 
     #[test]

@@ -10,10 +10,10 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 /// `Accept` for abbreviated ("corgi") packuments.
 pub const ABBREVIATED: &str =
@@ -218,7 +218,7 @@ pub fn encode_name(name: &str) -> Result<String, Error> {
 #[derive(Debug)]
 pub struct NpmRegistry {
     http: HttpClient,
-    base: Url,
+    base: BaseUrl,
     token: Option<Credential>,
     cache: EtagCache,
 }
@@ -228,7 +228,7 @@ impl NpmRegistry {
     pub fn new(http: HttpClient, base: &str) -> Result<Self, HttpError> {
         Ok(NpmRegistry {
             http,
-            base: parse_base(base)?,
+            base: BaseUrl(parse_base(base)?),
             token: None,
             cache: EtagCache::default(),
         })
@@ -236,7 +236,9 @@ impl NpmRegistry {
 
     /// Sends `token` as a bearer token (to this registry's origin only).
     pub fn with_token(mut self, token: Secret) -> Self {
-        self.token = Some(Credential::Bearer(token));
+        let token = Credential::Bearer(token);
+        self.http.remember(&token);
+        self.token = Some(token);
         self
     }
 
@@ -376,8 +378,7 @@ impl NpmRegistry {
             reason,
         };
         let digests = v.digests().map_err(doc_err)?;
-        let tarball = Url::parse(&v.dist.tarball)
-            .or_else(|_| self.base.join(&v.dist.tarball))
+        let tarball = file_url(&self.base, &v.dist.tarball)
             .map_err(|e| doc_err(format!("dist.tarball: {e}")))?;
         let file_name = file_name_from_url(&tarball)
             .ok_or_else(|| doc_err("dist.tarball has no file name".to_owned()))?;

@@ -57,7 +57,7 @@ pub(crate) fn poll_until<T, E>(
     mut once: impl FnMut(Instant) -> Result<Poll<T>, E>,
 ) -> Result<Result<T, GaveUp>, E> {
     let start = Instant::now();
-    let deadline = start + poll.timeout;
+    let deadline = crate::http::later(start, poll.timeout);
     let mut polls = 0u32;
     let mut last_answer: Option<String> = None;
     loop {
@@ -74,7 +74,7 @@ pub(crate) fn poll_until<T, E>(
             },
         };
         let now = Instant::now();
-        if now + poll.interval >= deadline {
+        if crate::http::later(now, poll.interval) >= deadline {
             return Ok(Err(GaveUp {
                 waited: now - start,
                 polls,

@@ -6,13 +6,12 @@ use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest};
 use serde_json::value::RawValue;
-use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, Request, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
-use crate::secret::{Credential, Secret, redact_url};
+use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 /// `Accept` for PEP 691 JSON.
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
@@ -187,9 +186,9 @@ pub struct Provenance {
 #[derive(Debug)]
 pub struct PypiIndex {
     http: HttpClient,
-    json_base: Option<Url>,
-    simple_base: Option<Url>,
-    integrity_base: Option<Url>,
+    json_base: Option<BaseUrl>,
+    simple_base: Option<BaseUrl>,
+    integrity_base: Option<BaseUrl>,
     token: Option<Credential>,
     cache: EtagCache,
 }
@@ -221,25 +220,27 @@ impl PypiIndex {
 
     /// The JSON API root: `<base>/<project>/json` and `<base>/<project>/<version>/json`.
     pub fn json_api(mut self, base: &str) -> Result<Self, HttpError> {
-        self.json_base = Some(parse_base(base)?);
+        self.json_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 
     /// The simple API root: `<base>/<normalized>/` (PEP 503/691).
     pub fn simple(mut self, base: &str) -> Result<Self, HttpError> {
-        self.simple_base = Some(parse_base(base)?);
+        self.simple_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 
     /// The integrity API root: `<base>/<project>/<version>/<filename>/provenance` (PEP 740).
     pub fn integrity(mut self, base: &str) -> Result<Self, HttpError> {
-        self.integrity_base = Some(parse_base(base)?);
+        self.integrity_base = Some(BaseUrl(parse_base(base)?));
         Ok(self)
     }
 
     /// A bearer token for a private index.
     pub fn with_token(mut self, token: Secret) -> Self {
-        self.token = Some(Credential::Bearer(token));
+        let token = Credential::Bearer(token);
+        self.http.remember(&token);
+        self.token = Some(token);
         self
     }
 
@@ -297,9 +298,7 @@ impl PypiIndex {
         }
         let mut files = Vec::new();
         for f in doc.urls {
-            let url = resp
-                .url
-                .join(&f.url)
+            let url = file_url(&resp.url, &f.url)
                 .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
             files.push(PublishedFile {
                 digests: digests_from_map(&f.digests)
@@ -407,9 +406,8 @@ impl PypiIndex {
                 _ => false,
             };
             all_yanked &= yanked;
-            let file_url = url
-                .join(&f.url)
-                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
+            let file_url =
+                file_url(&url, &f.url).map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
             files.push(PublishedFile {
                 digests: digests_from_map(&f.hashes)
                     .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,

@@ -15,11 +15,31 @@ use crate::secret::Credential;
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum ReadbackError {
-    /// The file name is not a plain name (it would write outside the target folder).
+    /// The file name is not a plain name: empty, longer than 255 bytes, starting with `.`
+    /// (`..` included), or holding a path separator, `:` or a control character (a newline or
+    /// an escape would forge terminal output).
     #[error("refusing file name {name:?}: not a plain file name")]
     UnsafeName {
+        /// The name (printed escaped, as above).
+        name: String,
+    },
+    /// One listing names the same file twice: both would be written to one path.
+    #[error("refusing file name {name:?}: listed {count} times")]
+    DuplicateName {
         /// The name.
         name: String,
+        /// How often it is listed.
+        count: usize,
+    },
+    /// The registry claims a size larger than the client's download cap.
+    #[error("{name}: the registry claims {claimed} bytes, more than the {cap}-byte download cap")]
+    TooLarge {
+        /// The file.
+        name: String,
+        /// The claimed size.
+        claimed: u64,
+        /// The cap ([`crate::HttpClientBuilder::max_download_bytes`]).
+        cap: u64,
     },
     /// The registry claims no collision-resistant digest, so nothing could be verified.
     #[error("{name}: the registry claims no sha256-or-stronger digest; refusing to trust it")]
@@ -123,7 +143,8 @@ pub struct FetchedFile {
 pub(crate) fn check_plain_name(name: &str) -> Result<(), ReadbackError> {
     let bad = name.is_empty()
         || name.starts_with('.')
-        || name.contains(['/', '\\', '\0', ':'])
+        || name.contains(['/', '\\', ':'])
+        || name.contains(char::is_control)
         || name.len() > 255;
     if bad {
         Err(ReadbackError::UnsafeName {
@@ -168,12 +189,23 @@ pub fn fetch_verified(
             .credential_origin
             .is_none_or(|o| url::Url::parse(o).is_ok_and(|o| o.origin() == url.origin()))
     });
+    // The body may be as long as the claimed size and never longer than the cap.
+    let cap = http.download_cap();
+    if let Some(claimed) = file.size
+        && claimed > cap
+    {
+        return Err(ReadbackError::TooLarge {
+            name: file.name.clone(),
+            claimed,
+            cap,
+        });
+    }
     let algs = algorithms_for(&file.digests);
     let deadline = http.deadline_from_now();
     let req = Request {
         credential,
         accept: file.media_type.as_deref(),
-        limit: Some(file.size.unwrap_or_else(|| http.download_cap())),
+        limit: Some(file.size.map_or(cap, |claimed| claimed.min(cap))),
         deadline: Some(deadline),
         timeout: Some(deadline.saturating_duration_since(std::time::Instant::now())),
         ..Request::default()
@@ -194,7 +226,9 @@ pub fn fetch_verified(
             Err(ReadbackError::Http {
                 source: HttpError::Truncated { .. } | HttpError::Body { .. },
                 ..
-            }) if attempt < policy.max_attempts && std::time::Instant::now() + pause < deadline => {
+            }) if attempt < policy.max_attempts
+                && crate::http::later(std::time::Instant::now(), pause) < deadline =>
+            {
                 std::thread::sleep(pause);
             }
             Err(e) => return Err(e),
@@ -229,11 +263,31 @@ pub fn fetch_verified(
         .map_err(|e| io_err(tmp.path(), e))?;
     let target = dir.join(&file.name);
     tmp.persist(&target).map_err(|e| io_err(&target, e.error))?;
+    sync_dir(dir).map_err(|e| io_err(dir, e))?;
     Ok(FetchedFile {
         name: file.name.clone(),
         path: target,
         computed,
     })
+}
+
+/// Makes a rename in `dir` durable: without it a crash can lose a finished download.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir; // directories cannot be opened for syncing there
+    Ok(())
+}
+
+/// Names listed more than once in `files`, with their counts.
+fn duplicates(files: &[PublishedFile]) -> std::collections::BTreeMap<&str, usize> {
+    let mut seen = std::collections::BTreeMap::new();
+    for f in files {
+        *seen.entry(f.name.as_str()).or_insert(0usize) += 1;
+    }
+    seen.retain(|_, n| *n > 1);
+    seen
 }
 
 /// One GET of `file` streamed through the hasher into a fresh temporary file in `dir`.
@@ -379,13 +433,15 @@ fn hash_beside(
 }
 
 /// Downloads every file with [`fetch_verified`], at most the client's concurrency at once.
-/// Results come back in the order of `files`.
+/// Results come back in the order of `files`. A name listed more than once is downloaded
+/// for none of its entries: each gets [`ReadbackError::DuplicateName`].
 pub fn fetch_all(
     http: &HttpClient,
     files: &[PublishedFile],
     dir: &Path,
     options: FetchOptions<'_>,
 ) -> Vec<Result<FetchedFile, ReadbackError>> {
+    let twice = duplicates(files);
     let workers = http.max_concurrency().min(files.len()).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<FetchedFile, ReadbackError>>>> =
@@ -396,7 +452,13 @@ pub fn fetch_all(
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(f) = files.get(i) else { break };
-                    let r = fetch_verified(http, f, dir, options);
+                    let r = match twice.get(f.name.as_str()) {
+                        Some(&count) => Err(ReadbackError::DuplicateName {
+                            name: f.name.clone(),
+                            count,
+                        }),
+                        None => fetch_verified(http, f, dir, options),
+                    };
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(r);
                     }
@@ -483,6 +545,12 @@ pub fn compare_local(
         path: path.to_owned(),
         source,
     };
+    if let Some((name, &count)) = duplicates(files).first_key_value() {
+        return Err(ReadbackError::DuplicateName {
+            name: (*name).to_owned(),
+            count,
+        });
+    }
     let mut out = Vec::new();
     for f in files {
         check_plain_name(&f.name)?;
@@ -553,7 +621,21 @@ mod tests {
 
     #[test]
     fn names_that_escape_are_refused() {
-        for n in ["", "../x", "a/b", "a\\b", ".hidden", "c:evil"] {
+        for n in [
+            "",
+            "../x",
+            "..",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "c:evil",
+            "a\nb.whl",
+            "x\u{1b}[2J.tgz",
+            "nul\0",
+            "tab\t",
+            "del\u{7f}",
+            "c1\u{9b}31m",
+        ] {
             assert!(check_plain_name(n).is_err(), "{n}");
         }
         check_plain_name("demo-1.0.0-py3-none-any.whl").unwrap();

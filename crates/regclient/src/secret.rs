@@ -85,15 +85,177 @@ impl Credential {
     }
 }
 
-/// Replaces every occurrence of any of `secrets` in `text` with `<redacted>`.
+/// Scrubs text meant for people (error excerpts, messages) of credentials, before any
+/// truncation: every one of `secrets` (4 characters or more), the user info of every URL in it
+/// (`scheme://user:pass@host` keeps `scheme://<redacted>@host`), and the value after an
+/// `Authorization`, `token`, `password`, `secret` or `api_key` key (`key: value`,
+/// `"key":"value"`, `key=value`) or after a `Bearer`/`Basic` scheme word. Each becomes
+/// `<redacted>`.
 pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
     for s in secrets {
         if s.len() >= 4 {
-            out = out.replace(s.as_str(), "<redacted>");
+            out = out.replace(s.as_str(), REDACTED);
         }
     }
+    scrub_key_values(&scrub_userinfo(&out))
+}
+
+const REDACTED: &str = "<redacted>";
+
+/// Characters that end a URL authority or a credential value in free text.
+fn ends_value(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | ',' | ';' | '&' | '}' | ')' | '<' | '>' | '`'
+        )
+}
+
+/// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in `text`.
+fn scrub_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("://") {
+        let (head, tail) = rest.split_at(p + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| ends_value(c) || matches!(c, '/' | '?' | '#'))
+            .unwrap_or(tail.len());
+        let (authority, after) = tail.split_at(end);
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(REDACTED);
+                out.push_str(authority.get(at..).unwrap_or(""));
+            }
+            None => out.push_str(authority),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
     out
+}
+
+/// Keys whose value is a credential, and whether a `:`/`=` must follow them (scheme words
+/// are followed by a space and the credential).
+const CREDENTIAL_KEYS: [(&str, bool); 9] = [
+    ("authorization", true),
+    ("token", true),
+    ("password", true),
+    ("passwd", true),
+    ("secret", true),
+    ("api_key", true),
+    ("apikey", true),
+    ("bearer ", false),
+    ("basic ", false),
+];
+
+/// Replaces the value after each credential key or scheme word (ASCII case-insensitive).
+fn scrub_key_values(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // bytes of `text` already in `out`
+    let mut i = 0;
+    while i < lower.len() {
+        let hit = CREDENTIAL_KEYS
+            .iter()
+            .find(|(k, _)| lower.get(i..).is_some_and(|l| l.starts_with(k)));
+        let Some((key, needs_separator)) = hit else {
+            i += lower
+                .get(i..)
+                .and_then(|l| l.chars().next())
+                .map_or(1, char::len_utf8);
+            continue;
+        };
+        let mut j = i + key.len();
+        let skip = |j: &mut usize, pred: &dyn Fn(char) -> bool| {
+            while let Some(c) = text.get(*j..).and_then(|t| t.chars().next())
+                && pred(c)
+            {
+                *j += c.len_utf8();
+            }
+        };
+        if *needs_separator {
+            skip(&mut j, &|c| c == '"' || c == '\'' || c == ' ');
+            if !text.get(j..).is_some_and(|t| t.starts_with([':', '='])) {
+                i += key.len();
+                continue;
+            }
+            j += 1;
+            skip(&mut j, &|c| c == '"' || c == '\'' || c.is_whitespace());
+            // `Authorization: Bearer x` keeps the scheme word; its value goes below.
+            let scheme = ["bearer ", "basic ", "token "]
+                .iter()
+                .find(|w| lower.get(j..).is_some_and(|l| l.starts_with(**w)));
+            if let Some(w) = scheme {
+                j += w.len();
+                skip(&mut j, &|c| c == ' ');
+            }
+        } else {
+            skip(&mut j, &|c| c == ' ');
+        }
+        let value_len = text
+            .get(j..)
+            .map_or(0, |t| t.find(ends_value).unwrap_or(t.len()));
+        let value = text.get(j..j + value_len).unwrap_or("");
+        if value.is_empty() || value.starts_with(REDACTED) {
+            i = j.max(i + 1);
+            continue;
+        }
+        out.push_str(text.get(copied..j).unwrap_or(""));
+        out.push_str(REDACTED);
+        copied = j + value_len;
+        i = copied;
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    out
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary (after scrubbing, so that a
+/// credential split by the cut was already replaced whole).
+pub(crate) fn truncate_on_char(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+/// A URL given as text, for messages, when it may not parse: as [`redact_url`] when it does,
+/// else with everything before the last `@` of its authority replaced by `<redacted>`.
+pub(crate) fn redact_url_text(s: &str) -> String {
+    if let Ok(u) = url::Url::parse(s)
+        && u.has_host()
+    {
+        return redact_url(&u);
+    }
+    let start = s.find("://").map_or(0, |p| p + 3);
+    let (head, tail) = s.split_at(start);
+    let end = tail.find(['/', '?', '#']).unwrap_or(tail.len());
+    match tail.get(..end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!("{head}{REDACTED}{}", tail.get(at..).unwrap_or("")),
+        None => s.to_owned(),
+    }
+}
+
+/// A configured base URL, which may hold `user:pass@`: `Debug` shows it as [`redact_url`]
+/// does, so a client's `Debug` never prints the password.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(pub(crate) url::Url);
+
+impl std::ops::Deref for BaseUrl {
+    type Target = url::Url;
+    fn deref(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", redact_url(&self.0))
+    }
 }
 
 /// A URL for messages: user info dropped and the values of query parameters that look like
@@ -153,5 +315,52 @@ mod tests {
         let r = redact_url(&u);
         assert!(!r.contains("pw") && !r.contains("abc"), "{r}");
         assert!(r.contains("n=1"));
+    }
+
+    #[test]
+    fn text_loses_userinfo_and_credential_values() {
+        let secrets = vec!["configured-secret-1".to_owned()];
+        let cases = [
+            ("see http://me:pw-abc@127.0.0.1:1/x?a=1", "pw-abc"),
+            ("{\"token\": \"tok-abc-123\", \"n\": 1}", "tok-abc-123"),
+            ("Authorization: Bearer eyJabc.def", "eyJabc.def"),
+            ("authorization=Basic dXNlcjpwdw==", "dXNlcjpwdw=="),
+            ("x-auth-token=sekr3t&y=1", "sekr3t"),
+            ("header 'bearer abcdef0123'", "abcdef0123"),
+            ("PASSWORD='hunter2'", "hunter2"),
+            ("the configured-secret-1 leaked", "configured-secret-1"),
+        ];
+        for (text, secret) in cases {
+            let out = scrub(text, &secrets);
+            assert!(!out.contains(secret), "{text:?} -> {out:?}");
+            assert!(out.contains("<redacted>"), "{text:?} -> {out:?}");
+        }
+        // Words that merely mention a credential stay.
+        let plain = "token authentication failed for é user; see https://127.0.0.1/docs";
+        assert_eq!(scrub(plain, &secrets), plain);
+    }
+
+    #[test]
+    fn urls_as_text_lose_userinfo_even_when_they_do_not_parse() {
+        for bad in [
+            "http://me:hunter2pw@127.0.0.1:99999/x",
+            "me:hunter2pw@127.0.0.1/x",
+            "http://me:hunter2pw@[::1/",
+        ] {
+            let shown = redact_url_text(bad);
+            assert!(!shown.contains("hunter2pw"), "{shown}");
+            assert!(shown.contains("1"), "{shown}");
+        }
+        assert_eq!(
+            redact_url_text("http://127.0.0.1:99999/x"),
+            "http://127.0.0.1:99999/x"
+        );
+    }
+
+    #[test]
+    fn truncation_keeps_characters_whole() {
+        let mut s = "aé".repeat(10);
+        truncate_on_char(&mut s, 4);
+        assert_eq!(s, "aéa");
     }
 }

@@ -2,7 +2,7 @@
 //! of each ecosystem: a Python index serving `ordvec` does not serve `ordvec_manifest`'s wheel,
 //! and a crates registry's `ordvec` is not `ordvec-manifest`.
 
-use crate::policy::ArtifactKind;
+use crate::policy::model::ArtifactKind;
 
 /// PEP 503 normalisation (runs of `-`, `_`, `.` become one `-`, lower case), used to compare
 /// a project name with the name part of a wheel or sdist file name; a name that is not a valid

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::folder::{glob_matcher, list_files};
-use crate::policy::{ArtifactKind, Policy};
+use crate::policy::model::{ArtifactKind, Policy};
 
 /// One artifact in the release folder.
 #[non_exhaustive]

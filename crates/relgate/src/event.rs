@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::gate::Phase;
-use crate::report::GateStatus;
+use crate::phase::GateStatus;
+use crate::phase::Phase;
 
 /// Something that happened during a run, handed to the caller's observer.
 #[non_exhaustive]

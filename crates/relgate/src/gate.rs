@@ -1,80 +1,22 @@
-//! The `Gate` trait, phases and outcomes.
+//! The `Gate` trait, what a gate returns and what it may read; the traits the gates of the
+//! gate table implement.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use crate::cancel::CancelToken;
 use crate::endpoints::Endpoints;
 use crate::event::{Event, Observer};
 use crate::finding::Finding;
-use crate::policy::Policy;
+use crate::phase::Phase;
+use crate::policy::model::Policy;
 
 /// A boxed, sendable future, the return type of [`Gate::run`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// When in the release a gate runs. Phases run in this order; every gate of a phase runs after
-/// every gate of the phases before it.
-#[non_exhaustive]
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    /// Before tagging: tag, versions, changelog, CI evidence.
-    Preflight,
-    /// Before publishing: assets, checksums, byte identity, signatures, provenance.
-    Prepublish,
-    /// After publishing: registry readback, visibility, platforms, signatures.
-    Postpublish,
-    /// What a downstream user can verify from public data alone.
-    Consume,
-}
-
-impl Phase {
-    /// Every phase, in run order.
-    pub const ALL: [Phase; 4] = [
-        Phase::Preflight,
-        Phase::Prepublish,
-        Phase::Postpublish,
-        Phase::Consume,
-    ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Preflight => "preflight",
-            Phase::Prepublish => "prepublish",
-            Phase::Postpublish => "postpublish",
-            Phase::Consume => "consume",
-        }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A phase name that is not one of the four.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown phase {0:?} (expected preflight, prepublish, postpublish or consume)")]
-pub struct UnknownPhase(pub String);
-
-impl FromStr for Phase {
-    type Err = UnknownPhase;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Phase::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPhase(s.to_owned()))
-    }
-}
 
 /// What a gate concluded.
 #[non_exhaustive]
@@ -330,5 +272,45 @@ pub trait Gate: Send + Sync {
 impl fmt::Debug for dyn Gate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Gate({} in {})", self.id(), self.phase())
+    }
+}
+
+/// A gate of the gate table ([`STANDARD_GATES`](crate::gates::STANDARD_GATES)) whose check is
+/// async. Its id is `ID`; its phase, codes and default order come from the table row naming
+/// that id, and it is a [`Gate`] through that row (a type whose `ID` has no row does not
+/// build). Gates outside the table implement [`Gate`] directly.
+pub trait StandardGate: Send + Sync + 'static {
+    /// The stable kebab-case id, the key of the gate's table row.
+    const ID: &'static str;
+    /// Runs the check.
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult>;
+}
+
+/// A gate of the gate table whose check is blocking work (files, git, signatures): it runs
+/// on the blocking thread pool with its own copy of the context, and a check that dies there
+/// (a panic) ends the gate with an error. Like [`StandardGate`], its phase comes from the
+/// table.
+pub trait BlockingGate: Clone + Send + Sync + 'static {
+    /// The stable kebab-case id, the key of the gate's table row.
+    const ID: &'static str;
+    /// Runs the check, blocking.
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult;
+}
+
+impl<T: BlockingGate> StandardGate for T {
+    const ID: &'static str = <T as BlockingGate>::ID;
+
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        let gate = self.clone();
+        let ctx = ctx.clone();
+        Box::pin(async move {
+            match tokio::task::spawn_blocking(move || gate.run_blocking(&ctx)).await {
+                Ok(r) => r,
+                Err(e) => GateResult::error(format!(
+                    "the {} check did not finish: {e}",
+                    <T as BlockingGate>::ID
+                )),
+            }
+        })
     }
 }

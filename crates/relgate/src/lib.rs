@@ -12,19 +12,30 @@
 //!
 //! Boundaries: `relgate` may depend on every other relkit crate and prints nothing; reports
 //! are rendered to strings ([`Format`]). The gates over `relver` (tag guard, lockstep versions,
-//! changelog section, tag not existing, coupled tags) are built in ([`BUILTIN_GATES`]) and wired
+//! changelog section, tag not existing, coupled tags) are built in ([`gates::BUILTIN_GATES`]) and wired
 //! by [`run`] for every policy that requires them, as are the gates over `artidigest`, `attest`
 //! and `regclient` (registry readback, visibility, OCI platforms, consumer verification; their
 //! endpoints come from [`Endpoints`] in [`RunOptions`], never from the policy). Other gates plug
 //! in as ordinary [`Gate`]s through [`RunContext::gate`]; a required gate nobody provides is
 //! blocked with `gate-unknown`.
 //!
-//! Byte identity is [`RebuildIdentityGate`]: the policy's `[rebuild] command` (a
-//! [`CommandRebuilder`]) or an in-process [`Rebuilder`] registered with
-//! [`RebuildIdentityGate::with_rebuilder`], compared artifact by artifact with `artidigest`'s
+//! Byte identity is [`gates::RebuildIdentityGate`]: the policy's `[rebuild] command` (a
+//! [`gates::CommandRebuilder`]) or an in-process [`gates::Rebuilder`] registered with
+//! [`gates::RebuildIdentityGate::with_rebuilder`], compared artifact by artifact with `artidigest`'s
 //! explanation of every difference. Steps only the project's tooling can check are
-//! [`CommandGate`]s (`[gates.<id>] command = [...]`, built by [`policy_gates`]); commit history
-//! is checked by [`ConventionalCommitsGate`] and [`ConventionalVersionGate`].
+//! [`gates::CommandGate`]s (`[gates.<id>] command = [...]`, built by [`gates::policy_gates`]);
+//! commit history is checked by [`gates::ConventionalCommitsGate`] and
+//! [`gates::ConventionalVersionGate`].
+//!
+//! # Where things are
+//!
+//! The root holds the entry points ([`run`], [`run_file`], [`run_blocking`], [`run_plan`],
+//! [`plan_for`]) and the types every caller or gate author meets ([`Policy`], [`Report`],
+//! [`Finding`], [`Code`], [`Gate`], [`GateContext`], [`Phase`], ...). The rest is grouped:
+//! [`gates`] (every gate type, the gate table [`gates::STANDARD_GATES`], CI evidence
+//! providers, rebuilders), [`policy`] (the policy file's sections and errors), [`report`]
+//! (reports and their renderings), [`plan`] (plans and their ordering) and [`artifacts`] (the
+//! release folder's artifacts by policy glob).
 //!
 //! # Run a policy
 //!
@@ -91,97 +102,34 @@
 //! core: `regclient` stays the only crate that speaks HTTP.
 #![forbid(unsafe_code)]
 
-mod archive_gate;
 mod artifact_names;
-mod artifacts;
-mod assets;
-mod attest_gate;
-mod builtin;
+pub mod artifacts;
 mod cancel;
-mod catalog;
-mod checksum_gate;
-mod ci;
-mod command_gate;
-mod conventional_gate;
 mod endpoints;
 mod event;
 mod finding;
 mod folder;
-mod forge_gate;
 mod gate;
-mod git_gates;
-mod github;
-mod ledger;
-mod npm_provenance_gate;
-mod oci_tags_gate;
-mod pep740_gate;
-mod plan;
-mod policy;
+pub mod gates;
+pub mod ledger;
+mod phase;
+pub mod plan;
+pub mod policy;
 mod process;
-mod publish_order_gate;
-mod rebuild_gate;
 mod registry_client;
-mod registry_gates;
 mod release_source;
-mod render;
-mod report;
+pub mod report;
 mod run;
 mod runner;
-mod tag_gate;
-mod versions_gate;
 mod waiver;
 
-pub use crate::archive_gate::ArchiveSafetyGate;
-pub use crate::artifacts::{ArtifactsError, LocalArtifact, local_artifacts};
-pub use crate::assets::RequiredAssetsGate;
-pub use crate::attest_gate::{ProvenanceValidGate, SignaturesValidGate};
-pub use crate::builtin::{BUILTIN_GATES, builtin_gate};
 pub use crate::cancel::CancelToken;
-pub use crate::catalog::{GateInfo, STANDARD_GATES, standard_gate};
-pub use crate::checksum_gate::ChecksumFileGate;
-pub use crate::ci::{
-    CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,
-};
-pub use crate::command_gate::{CommandGate, policy_gates};
-pub use crate::conventional_gate::{ConventionalCommitsGate, ConventionalVersionGate};
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
-pub use crate::forge_gate::ForgeReleaseExistsGate;
-pub use crate::gate::{
-    BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome, Phase, UnknownPhase,
-};
-pub use crate::git_gates::{CoupledTagsGate, TagNotExistingGate};
-pub use crate::github::GithubCi;
-pub use crate::ledger::{AllowedFile, Coverage, FileKind, Ledger, LedgerCheck, LedgerEntry};
-pub use crate::npm_provenance_gate::NpmProvenanceGate;
-pub use crate::oci_tags_gate::OciTagsGate;
-pub use crate::pep740_gate::Pep740AttestationsGate;
-pub use crate::plan::{GateOptions, Plan, PlanError};
-pub use crate::policy::RebuildRules;
-pub use crate::policy::{
-    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
-    PolicyError, PolicyErrorKind, Project, ProvenanceRules, RegistryKind, RegistryRule,
-    ReleaseRules, SigningIdentity, TagRules, VersionSources,
-};
-pub use crate::publish_order_gate::PublishOrderGate;
-pub use crate::rebuild_gate::{
-    CommandRebuilder, RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder,
-};
-pub use crate::registry_gates::{
-    ConsumerVerifyGate, DEFAULT_VISIBLE_WITHIN_SECS, OciPlatformsGate, RegistryReadbackGate,
-    RegistryVisibleGate, VersionUnpublishedGate,
-};
-pub use crate::render::{
-    Format, UnknownFormat, render_github, render_json, render_junit, render_markdown,
-    render_terminal, stdout_wants_color,
-};
-pub use crate::report::{
-    Action, Decision, GateReport, GateStatus, REPORT_SCHEMA, Report, ReportedFinding, RunStatus,
-    Timings, UnknownName,
-};
+pub use crate::gate::{BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome};
+pub use crate::phase::{GateStatus, Phase, UnknownPhase};
+pub use crate::policy::{Policy, PolicyError};
+pub use crate::report::{Action, Decision, Format, Report, RunStatus};
 pub use crate::run::{RunContext, plan_for, run, run_blocking, run_file};
 pub use crate::runner::{RunOptions, run_plan};
-pub use crate::tag_gate::TagStrictSemverGate;
-pub use crate::versions_gate::{ChangelogSectionGate, VersionsLockstepGate};
-pub use crate::waiver::Waiver;

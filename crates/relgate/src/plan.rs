@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::gate::{Gate, Phase};
+use crate::gate::Gate;
+use crate::phase::Phase;
 
 /// How one gate is placed in a plan.
 #[non_exhaustive]

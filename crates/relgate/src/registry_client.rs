@@ -17,8 +17,9 @@ use regclient::{
 
 use crate::cancel::CancelToken;
 use crate::endpoints::Endpoints;
+use crate::finding::Finding;
 use crate::gate::{GateContext, GateResult};
-use crate::policy::{ArtifactKind, RegistryKind, RegistryRule};
+use crate::policy::model::{ArtifactKind, RegistryKind, RegistryRule};
 
 /// One registry of the policy with its endpoint.
 #[derive(Debug, Clone)]
@@ -117,19 +118,16 @@ pub(crate) fn targets_of_kind(
     Ok((chosen, release_version(ctx)?))
 }
 
-/// Runs `check` (blocking: HTTP and verification) on the blocking pool and turns its findings
-/// into the gate's result, with its evidence under `key`; a failure to check is a gate error.
-pub(crate) async fn checked_blocking<F>(key: &str, check: F) -> GateResult
-where
-    F: FnOnce() -> Result<(Vec<crate::finding::Finding>, Vec<serde_json::Value>), String>
-        + Send
-        + 'static,
-{
-    match tokio::task::spawn_blocking(check).await {
-        Ok(Ok((findings, evidence))) => GateResult::from_findings(findings)
+/// Turns a registry check's findings into the gate's result, with its evidence under `key`;
+/// a failure to check is a gate error.
+pub(crate) fn checked(
+    key: &str,
+    checked: Result<(Vec<Finding>, Vec<serde_json::Value>), String>,
+) -> GateResult {
+    match checked {
+        Ok((findings, evidence)) => GateResult::from_findings(findings)
             .with_evidence(key, serde_json::Value::from(evidence)),
-        Ok(Err(e)) => GateResult::error(e),
-        Err(e) => GateResult::error(format!("the check did not finish: {e}")),
+        Err(e) => GateResult::error(e),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use relver::{GitRepo, Tag, TagClass, TagPolicy, Tree};
 
 use crate::gate::GateContext;
-use crate::policy::{Policy, VersionSources};
+use crate::policy::model::{Policy, VersionSources};
 
 /// What the relver gates need from the context, owned so it can move to a blocking task.
 #[derive(Debug, Clone)]
@@ -154,17 +154,6 @@ pub(crate) fn classify(pattern: &str, tag: &str) -> Result<TagClass, String> {
             .ok_or_else(|| format!("tag {tag:?} does not end with {suffix:?}"))?
     };
     relver::parse_tag(core, &TagPolicy::new([prefix])).map_err(|e| e.to_string())
-}
-
-/// Runs blocking gate work off the async runtime; a task that dies becomes a gate error.
-pub(crate) async fn blocking<F>(what: &str, f: F) -> crate::gate::GateResult
-where
-    F: FnOnce() -> crate::gate::GateResult + Send + 'static,
-{
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r,
-        Err(e) => crate::gate::GateResult::error(format!("the {what} did not finish: {e}")),
-    }
 }
 
 /// `path:line:column key` for a relver finding.

@@ -4,16 +4,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builtin::{AFTER_CHECKSUMS, AFTER_TAG_GUARD, AFTER_VISIBLE, builtin_gate};
 use crate::cancel::CancelToken;
-use crate::catalog::standard_gate;
-use crate::ci::{CiGreenGate, CiProvider};
 use crate::event::Observer;
-use crate::forge_gate::ForgeReleaseExistsGate;
-use crate::gate::{BoxFuture, Gate, GateContext, GateResult, Phase};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult};
+use crate::gates::builtin::table_gate;
+use crate::gates::catalog::standard_gate;
+use crate::gates::ci::ci_green::CiProvider;
+use crate::gates::command::policy_command::CommandGate;
+use crate::phase::Phase;
 use crate::plan::{GateOptions, Plan};
-use crate::policy::Policy;
-use crate::report::Report;
+use crate::policy::model::{GateRule, Policy};
+use crate::report::model::Report;
 use crate::runner::{RunOptions, run_plan};
 
 /// Everything a run needs besides the policy: the release folder, the tag and commit, run
@@ -142,36 +143,23 @@ impl Gate for Unavailable {
 }
 
 /// Builds the plan a policy requires: every required gate, its implementation from the
-/// context, else the built-in one, else unknown (fail closed).
+/// context, else the policy's command, else the built-in one, else unknown (fail closed).
+/// A gate of the table also runs after the gates its row names, when the policy requires
+/// them too and does not order them the other way round.
 pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
     let mut plan = Plan::new();
     let required = policy.required_gates();
-    let guarded = required.iter().any(|(id, _)| id == "tag-strict-semver");
-    let summed = required.iter().any(|(id, _)| id == "checksum-file");
-    // The readback waits for visibility, unless the policy orders them the other way round.
-    let polled: Option<Vec<String>> = required
-        .iter()
-        .find(|(id, _)| id == "registry-visible")
-        .map(|(_, r)| r.after.clone());
-    for (id, rule) in required {
+    for (id, rule) in &required {
         let mut after = rule.after.clone();
-        if guarded
-            && AFTER_TAG_GUARD.contains(&id.as_str())
-            && !after.iter().any(|a| a == "tag-strict-semver")
-        {
-            after.push(String::from("tag-strict-semver"));
-        }
-        if summed
-            && AFTER_CHECKSUMS.contains(&id.as_str())
-            && !after.iter().any(|a| a == "checksum-file")
-        {
-            after.push(String::from("checksum-file"));
-        }
-        if polled.as_ref().is_some_and(|v| !v.contains(&id))
-            && AFTER_VISIBLE.contains(&id.as_str())
-            && !after.iter().any(|a| a == "registry-visible")
-        {
-            after.push(String::from("registry-visible"));
+        for first in standard_gate(id).map_or(&[][..], |g| g.after) {
+            let reversed =
+                |(other, r): &(String, GateRule)| other == first && r.after.iter().any(|a| a == id);
+            if required.iter().any(|(other, _)| other == first)
+                && !required.iter().any(reversed)
+                && !after.iter().any(|a| a == first)
+            {
+                after.push((*first).to_owned());
+            }
         }
         let mut options = GateOptions::after(after);
         if let Some(t) = rule.timeout_secs {
@@ -183,27 +171,17 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
             .iter()
             .find(|g| g.id() == id)
             .cloned()
-            .or_else(|| {
-                crate::CommandGate::from_rule(&id, &rule).map(|g| Arc::new(g) as Arc<dyn Gate>)
-            });
-        let gate: Option<Arc<dyn Gate>> = provided.or_else(|| match id.as_str() {
-            CiGreenGate::ID => Some(match &context.ci {
-                Some(p) => Arc::new(CiGreenGate::new(Arc::clone(p))),
-                None => Arc::new(Unavailable {
-                    id: id.clone(),
-                    phase: Phase::Preflight,
-                    cause: String::from("no CI evidence provider was configured for this run"),
-                }),
-            }),
-            ForgeReleaseExistsGate::ID => Some(match &context.ci {
-                Some(p) => Arc::new(ForgeReleaseExistsGate::new(Arc::clone(p))),
-                None => Arc::new(Unavailable {
-                    id: id.clone(),
-                    phase: Phase::Postpublish,
-                    cause: String::from("no forge provider was configured for this run"),
-                }),
-            }),
-            other => builtin_gate(other),
+            .or_else(|| CommandGate::from_rule(id, rule).map(|g| Arc::new(g) as Arc<dyn Gate>));
+        let gate = provided.or_else(|| {
+            table_gate(id, context.ci.as_ref()).map(|built| {
+                built.unwrap_or_else(|cause| {
+                    Arc::new(Unavailable {
+                        id: id.clone(),
+                        phase: standard_gate(id).map_or(Phase::Preflight, |g| g.phase),
+                        cause: cause.to_owned(),
+                    })
+                })
+            })
         });
         match gate {
             Some(g) => {
@@ -212,9 +190,9 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
             None => {
                 let phase = rule
                     .phase
-                    .or_else(|| standard_gate(&id).map(|g| g.phase))
+                    .or_else(|| standard_gate(id).map(|g| g.phase))
                     .unwrap_or(Phase::Preflight);
-                plan.add_unknown(&id, phase, options);
+                plan.add_unknown(id, phase, options);
             }
         }
     }

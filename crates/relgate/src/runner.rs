@@ -12,9 +12,11 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::endpoints::Endpoints;
 use crate::event::Event;
 use crate::finding::{Code, Finding};
-use crate::gate::{GateContext, GateResult, Outcome, Phase};
+use crate::gate::{GateContext, GateResult, Outcome};
+use crate::phase::GateStatus;
+use crate::phase::Phase;
 use crate::plan::Plan;
-use crate::report::{GateReport, GateStatus, Report, ReportedFinding, Timings};
+use crate::report::model::{GateReport, Report, ReportedFinding, Timings};
 use crate::waiver::{self, Waiver};
 
 /// How a plan is run.

@@ -9,7 +9,7 @@ use crate::field::{FieldProblem, VersionField};
 use crate::finding::{Finding, FindingCode, Severity};
 use crate::source::{SourceError, extract};
 use crate::tag::Tag;
-use crate::tree::Tree;
+use crate::tree::{Tree, TreeOrigin};
 use crate::version::Version;
 
 /// A field with the source that declared it.
@@ -25,6 +25,18 @@ pub struct CheckedField {
     pub field: VersionField,
 }
 
+/// A source the check did not compare with the release version, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct IndependentSource {
+    /// The file.
+    pub path: String,
+    /// The source kind.
+    pub kind: SourceKind,
+    /// Why it is independent (from the source's `reason`, or "declared independent").
+    pub reason: String,
+}
+
 /// The result of [`check`]: every field read and every finding, not just the first.
 ///
 /// Serialises to the JSON documented in `docs/relver.md` (schema version 1).
@@ -37,12 +49,16 @@ pub struct Report {
     pub ok: bool,
     /// The tag checked against, if any.
     pub tag: Option<Tag>,
+    /// The tree the files were read from: a working tree or a tag's git objects.
+    pub tree: TreeOrigin,
     /// The version every member must have: the tag's, or the members' most common one.
     pub expected: Option<Version>,
     /// Every field read.
     pub fields: Vec<CheckedField>,
     /// Every finding.
     pub findings: Vec<Finding>,
+    /// The sources not checked because they are independent, each with its reason.
+    pub independent: Vec<IndependentSource>,
 }
 
 impl Report {
@@ -61,6 +77,20 @@ impl Report {
         serde_json::to_string_pretty(self)
     }
 
+    /// An empty report (ok until an error is pushed).
+    pub(crate) fn new(tree: TreeOrigin, tag: Option<Tag>) -> Self {
+        Self {
+            schema: 1,
+            ok: true,
+            tag,
+            tree,
+            expected: None,
+            fields: Vec::new(),
+            findings: Vec::new(),
+            independent: Vec::new(),
+        }
+    }
+
     pub(crate) fn push(&mut self, f: Finding) {
         if f.severity == Severity::Error {
             self.ok = false;
@@ -72,12 +102,16 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.tag, &self.expected) {
-            (Some(t), _) => writeln!(f, "relver check against tag {t}")?,
-            (None, Some(v)) => writeln!(f, "relver check: members should agree on {v}")?,
-            (None, None) => writeln!(f, "relver check: no version found")?,
+            (Some(t), _) => write!(f, "relver check against tag {t}")?,
+            (None, Some(v)) => write!(f, "relver check: members should agree on {v}")?,
+            (None, None) => write!(f, "relver check: no version found")?,
         }
+        writeln!(f, ", reading {}", self.tree)?;
         for finding in &self.findings {
             writeln!(f, "{finding}")?;
+        }
+        for i in &self.independent {
+            writeln!(f, "independent {}: {}", i.path, i.reason)?;
         }
         let errors = self.errors().count();
         let warnings = self
@@ -268,14 +302,25 @@ pub(crate) fn collect(
 /// ```
 #[must_use]
 pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
-    let mut report = Report {
-        schema: 1,
-        ok: true,
-        tag: tag.cloned(),
-        expected: None,
-        fields: Vec::new(),
-        findings: Vec::new(),
-    };
+    let mut report = Report::new(tree.origin(), tag.cloned());
+    for s in config
+        .sources
+        .iter()
+        .filter(|s| s.role == Role::Independent)
+    {
+        // One line per file (a chart's two keys are one file).
+        if report.independent.iter().any(|i| i.path == s.path) {
+            continue;
+        }
+        report.independent.push(IndependentSource {
+            path: s.path.clone(),
+            kind: s.kind,
+            reason: s
+                .reason
+                .clone()
+                .unwrap_or_else(|| "declared independent".to_owned()),
+        });
+    }
     let changelogs = collect(tree, config, &mut report);
     let expected = match tag {
         Some(t) => Some(t.version().clone()),
@@ -440,48 +485,158 @@ fn majority(fields: &[CheckedField]) -> Option<Version> {
         .map(|(v, _)| v.clone())
 }
 
+/// Which tags besides strict release tags [`check_release_with`] accepts. The default accepts
+/// none: a floating (`v1`), partial (`v1.2`) or pre-release (`v1.2.3-rc.1`) tag fails.
+///
+/// ```
+/// use relver::TagOptions;
+/// let options = TagOptions::default().allow_prerelease(true);
+/// assert!(options.prerelease && !options.floating);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TagOptions {
+    /// Accept a floating or partial tag (`v1`, `v1.2`): nothing is checked, with a warning.
+    pub floating: bool,
+    /// Accept a pre-release tag (`v1.2.3-rc.1`): files must carry the pre-release version.
+    pub prerelease: bool,
+}
+
+impl TagOptions {
+    /// Accept floating and partial tags (nothing is checked for them).
+    #[must_use]
+    pub const fn allow_floating(mut self, yes: bool) -> Self {
+        self.floating = yes;
+        self
+    }
+
+    /// Accept pre-release tags (checked against the pre-release version).
+    #[must_use]
+    pub const fn allow_prerelease(mut self, yes: bool) -> Self {
+        self.prerelease = yes;
+        self
+    }
+}
+
+/// What a tag text means for a check.
+pub(crate) enum TagDecision {
+    /// Check the files against this tag; the finding says why a non-release tag was accepted.
+    Check(Tag, Option<Finding>),
+    /// Do not read any file: this report (failed for a refused tag, a warning for an allowed
+    /// floating tag) is the outcome.
+    Stop(Report),
+}
+
+/// Classify `tag` under the configuration's prefixes and `options`.
+pub(crate) fn decide_tag(
+    tree: TreeOrigin,
+    config: &Config,
+    tag: &str,
+    options: TagOptions,
+) -> TagDecision {
+    let stop = |finding: Finding| {
+        let mut r = Report::new(tree.clone(), None);
+        r.push(finding);
+        TagDecision::Stop(r)
+    };
+    let refused = |message: String, hint: &str| {
+        Finding::new(FindingCode::TagRejected, Severity::Error, message)
+            .values(
+                Some(tag.to_owned()),
+                Some(format!(
+                    "one of {:?} then MAJOR.MINOR.PATCH",
+                    config.tag_prefixes
+                )),
+            )
+            .with_hint(hint)
+    };
+    match crate::tag::parse_tag(tag, &config.tag_policy()) {
+        Ok(crate::tag::TagClass::Release(t)) => TagDecision::Check(t, None),
+        Ok(crate::tag::TagClass::Floating(fl)) if options.floating => stop(
+            Finding::new(
+                FindingCode::TagRejected,
+                Severity::Warning,
+                format!("{fl} is a floating tag, not a release: nothing checked (allowed)"),
+            )
+            .values(Some(tag.to_owned()), None),
+        ),
+        Ok(crate::tag::TagClass::Floating(fl)) => stop(refused(
+            format!("{fl} is a floating or partial tag, not a release tag"),
+            "check against the full release tag (v1.2.3), or allow floating tags explicitly",
+        )),
+        Err(e) => {
+            if options.prerelease
+                && matches!(e.reason(), crate::tag::TagRejection::PreRelease { .. })
+                && let Ok(t) = tag.parse::<Tag>()
+                && t.version().build().is_none()
+            {
+                let note = Finding::new(
+                    FindingCode::TagRejected,
+                    Severity::Info,
+                    format!(
+                        "{tag} is a pre-release tag: checked against {} (allowed)",
+                        t.version()
+                    ),
+                )
+                .values(Some(tag.to_owned()), None);
+                return TagDecision::Check(t, Some(note));
+            }
+            let hint = if matches!(e.reason(), crate::tag::TagRejection::PreRelease { .. }) {
+                "release tags are strict SemVer; allow pre-release tags explicitly to check one"
+            } else {
+                "release tags are strict SemVer: no pre-release, build metadata or leading zeros"
+            };
+            stop(refused(e.to_string(), hint))
+        }
+    }
+}
+
 /// The whole release gate for a tag given as text: the strict tag guard (with the
-/// configuration's prefixes), then [`check`]. A rejected tag is an error finding and no file is
-/// read (fail closed); a floating tag (`v1`) is an info finding and nothing else is checked.
+/// configuration's prefixes), then [`check`]. A tag that is not a release tag (floating `v1`,
+/// partial `v1.2`, pre-release `v1.2.3-rc.1`, anything malformed) is an error finding and no
+/// file is read (fail closed); [`check_release_with`] can allow floating and pre-release tags.
 ///
 /// ```
 /// use relver::{check_release, Config, FindingCode, MemTree};
 /// let report = check_release(&MemTree::new(), &Config::default(), "v1.2.3-rc.1");
 /// assert!(!report.ok);
 /// assert_eq!(report.findings[0].code, FindingCode::TagRejected);
-/// assert!(check_release(&MemTree::new(), &Config::default(), "v1").ok);
+/// assert!(!check_release(&MemTree::new(), &Config::default(), "v1").ok);
+/// assert!(!check_release(&MemTree::new(), &Config::default(), "v0.5").ok);
 /// ```
 #[must_use]
 pub fn check_release(tree: &dyn Tree, config: &Config, tag: &str) -> Report {
-    let empty = |finding: Finding| {
-        let mut r = Report {
-            schema: 1,
-            ok: true,
-            tag: None,
-            expected: None,
-            fields: Vec::new(),
-            findings: Vec::new(),
-        };
-        r.push(finding);
-        r
-    };
-    match crate::tag::parse_tag(tag, &config.tag_policy()) {
-        Ok(crate::tag::TagClass::Release(t)) => check(tree, config, Some(&t)),
-        Ok(other) => empty(
-            Finding::new(
-                FindingCode::TagRejected,
-                Severity::Info,
-                format!("{tag} is not a release tag ({other:?}): nothing to check"),
-            )
-            .values(Some(tag.to_owned()), None),
-        ),
-        Err(e) => empty(
-            Finding::new(FindingCode::TagRejected, Severity::Error, e.to_string())
-                .values(
-                    Some(e.input().to_owned()),
-                    Some(format!("one of {:?} then MAJOR.MINOR.PATCH", config.tag_prefixes)),
-                )
-                .with_hint("release tags are strict SemVer: no pre-release, build metadata or leading zeros"),
-        ),
+    check_release_with(tree, config, tag, TagOptions::default())
+}
+
+/// [`check_release`] with [`TagOptions`]: an allowed floating tag checks nothing (ok, with a
+/// warning); an allowed pre-release tag is checked like a release tag.
+///
+/// ```
+/// use relver::{check_release_with, Config, MemTree, SourceKind, SourceSpec, TagOptions};
+/// let tree = MemTree::new().with_file("package.json", "{\"version\": \"1.2.3-rc.1\"}");
+/// let config = Config::new(vec![SourceSpec::new("package.json", SourceKind::PackageJson)]);
+/// let pre = TagOptions::default().allow_prerelease(true);
+/// assert!(check_release_with(&tree, &config, "v1.2.3-rc.1", pre).ok);
+/// assert!(!check_release_with(&tree, &config, "v1.2.3-rc.2", pre).ok);
+/// let floating = TagOptions::default().allow_floating(true);
+/// assert!(check_release_with(&tree, &config, "v1", floating).ok);
+/// ```
+#[must_use]
+pub fn check_release_with(
+    tree: &dyn Tree,
+    config: &Config,
+    tag: &str,
+    options: TagOptions,
+) -> Report {
+    match decide_tag(tree.origin(), config, tag, options) {
+        TagDecision::Stop(r) => r,
+        TagDecision::Check(t, note) => {
+            let mut r = check(tree, config, Some(&t));
+            if let Some(n) = note {
+                r.push(n);
+            }
+            r
+        }
     }
 }

@@ -117,6 +117,10 @@ pub struct SourceSpec {
     /// with a valid date).
     #[serde(default, skip_serializing_if = "is_false")]
     pub lint: bool,
+    /// Why the source has its role (discovery writes it for `independent` sources: the file
+    /// says it is not released, or it is a documentation copy of the changelog). Reports show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 const fn yes() -> bool {
@@ -155,7 +159,15 @@ impl SourceSpec {
             count: None,
             path_dependencies: true,
             lint: false,
+            reason: None,
         }
+    }
+
+    /// Set the reason for the role.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
     }
 
     /// Set the role.

@@ -1,4 +1,12 @@
 //! Discovery: scan a tree, propose a `relver.toml`, and list version fields no rule covers.
+//!
+//! Roles are proposed from what each file says about itself, never from a vote: every version
+//! file is a member (checked against the tag), except a file that says it is not released
+//! (`publish = false` or `publish = []` in `Cargo.toml`, `"private": true` in `package.json`,
+//! the `Private :: Do Not Upload` classifier in `pyproject.toml`, version `0.0.0`) *and* does not
+//! carry the release version: that one is proposed `independent`, with the reason. A candidate
+//! that cannot be read or parsed stays a member, so the check reports it at its position.
+//! One changelog is the project's (the root one first); copies under `docs/` never are.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,52 +15,68 @@ use crate::config::{Config, Role, SourceKind, SourceSpec};
 use crate::field::VersionField;
 use crate::finding::{Finding, FindingCode, Severity};
 use crate::input::ReadError;
-use crate::source::extract;
-use crate::toml_src;
+use crate::source::{SourceError, extract};
 use crate::tree::Tree;
 use crate::version::Version;
+use crate::{json, toml_src};
 
 /// What [`discover`] found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Discovery {
-    /// A proposed configuration: every recognised source, members where the version agrees with
-    /// the majority, `independent` where it does not (review those).
+    /// A proposed configuration: every recognised source; `independent` (with a `reason`) only
+    /// where the file says it is not released and does not carry the release version, for
+    /// changelogs other than the project's, and for files with no version at all.
     pub proposed: Config,
     /// Every version field found, with its proposed source's role.
     pub fields: Vec<(Role, VersionField)>,
     /// Fields that the existing configuration does not cover (empty without one).
     pub uncovered: Vec<Finding>,
+    /// Candidates that could not be read or parsed (errors, with file, line and column). They
+    /// stay members of the proposal, so checking it reports them too.
+    pub problems: Vec<Finding>,
+    /// The version the not-released files were compared with: the one given, or the most
+    /// common version of the files that do not say they are unreleased.
+    pub reference: Option<Version>,
 }
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn candidate(
-    tree: &dyn Tree,
-    path: &str,
-    lock_members: &mut Vec<String>,
-) -> Result<Vec<SourceSpec>, ReadError> {
-    let name = file_name(path);
+/// Changelog file names, most preferred first.
+const CHANGELOG_NAMES: &[&str] = &["CHANGELOG.md", "CHANGES.md", "HISTORY.md"];
+
+/// Directories whose changelogs are documentation copies, never the project changelog.
+const DOCS_DIRS: &[&str] = &["docs", "doc", "website", "site"];
+
+fn changelog_rank(name: &str) -> Option<usize> {
+    CHANGELOG_NAMES
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(name))
+}
+
+fn under_docs(path: &str) -> bool {
+    let mut dirs: Vec<&str> = path.split('/').collect();
+    dirs.pop();
+    dirs.iter()
+        .any(|d| DOCS_DIRS.iter().any(|x| x.eq_ignore_ascii_case(d)))
+}
+
+/// The sources a file name proposes; content decides only for Python modules (a
+/// `__version__` line) and Helm charts (a `v` in `appVersion`).
+fn candidate(tree: &dyn Tree, path: &str) -> Vec<SourceSpec> {
     let spec = |k| SourceSpec::new(path, k);
-    let specs = match name {
-        "Cargo.toml" => {
-            if let Some(text) = tree.read_text(path)?
-                && let Ok(m) = toml_src::cargo_manifest(path, &text)
-                && let Some(n) = m.package_name
-            {
-                lock_members.push(n);
-            }
-            vec![spec(SourceKind::Cargo)]
-        }
+    match file_name(path) {
+        "Cargo.toml" => vec![spec(SourceKind::Cargo)],
         "Cargo.lock" => vec![spec(SourceKind::CargoLock)],
         "pyproject.toml" => vec![spec(SourceKind::Pyproject)],
         "uv.lock" => vec![spec(SourceKind::UvLock)],
         "__init__.py" | "_version.py" | "version.py" | "__about__.py" => {
-            let has = tree
-                .read_text(path)?
-                .is_some_and(|t| t.lines().any(|l| l.starts_with("__version__")));
+            // Unreadable: proposed anyway, so the check reports why.
+            let has = tree.read_text(path).map_or(true, |t| {
+                t.is_some_and(|t| t.lines().any(|l| l.starts_with("__version__")))
+            });
             if has {
                 vec![spec(SourceKind::PythonVersion)]
             } else {
@@ -62,13 +86,13 @@ fn candidate(
         "package.json" => vec![spec(SourceKind::PackageJson)],
         "package-lock.json" => vec![spec(SourceKind::PackageLock)],
         "Chart.yaml" => {
-            let app_v = tree.read_text(path)?.is_some_and(|t| {
+            let app_v = tree.read_text(path).ok().flatten().is_some_and(|t| {
                 t.lines().any(|l| {
-                    l.trim_start_matches("appVersion:")
-                        .trim()
-                        .trim_matches(['"', '\''])
-                        .starts_with('v')
-                        && l.starts_with("appVersion:")
+                    l.starts_with("appVersion:")
+                        && l.trim_start_matches("appVersion:")
+                            .trim()
+                            .trim_matches(['"', '\''])
+                            .starts_with('v')
                 })
             });
             let mut app = spec(SourceKind::Yaml).with_key("appVersion");
@@ -82,19 +106,123 @@ fn candidate(
         {
             vec![spec(SourceKind::Openapi)]
         }
-        n if ["CHANGELOG.md", "CHANGES.md", "HISTORY.md"]
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(n)) =>
-        {
-            vec![spec(SourceKind::Changelog)]
-        }
+        n if changelog_rank(n).is_some() => vec![spec(SourceKind::Changelog)],
         _ => Vec::new(),
+    }
+}
+
+/// A candidate that failed to read or parse: an error finding at its position.
+fn problem(path: &str, e: &SourceError) -> Finding {
+    let mut f = Finding::new(
+        FindingCode::SourceUnreadable,
+        Severity::Error,
+        e.to_string(),
+    )
+    .with_path(path)
+    .with_hint("fix the file so it parses, or declare the source's role in relver.toml");
+    match e {
+        SourceError::Parse(p) => f = f.at(p.line(), p.column()),
+        SourceError::Read(
+            ReadError::Binary { line, column, .. } | ReadError::NotUtf8 { line, column, .. },
+        ) => f = f.at(*line, *column),
+        SourceError::Read(_) => {}
+    }
+    f
+}
+
+/// What one candidate file yielded.
+struct Scanned {
+    fields: Vec<VersionField>,
+    /// Why the file says it is not released (empty: it does not).
+    unreleased: Vec<String>,
+    /// The Cargo package name.
+    package_name: Option<String>,
+    /// The file could not be read or parsed.
+    failed: bool,
+}
+
+/// The file's own statements that it is not released.
+fn unreleased_markers(spec: &SourceSpec, text: &str) -> Result<Vec<String>, SourceError> {
+    let marker = match spec.kind {
+        SourceKind::Cargo => toml_src::cargo_manifest(&spec.path, text)?
+            .unpublished
+            .map(str::to_owned),
+        SourceKind::PackageJson => json::parse(&spec.path, text)?
+            .get("private")
+            .is_some_and(|v| text.get(v.span.clone()) == Some("true"))
+            .then(|| "\"private\": true".to_owned()),
+        SourceKind::Pyproject => toml_src::pyproject_private(&spec.path, text)?
+            .then(|| "classifier \"Private :: Do Not Upload\"".to_owned()),
+        _ => None,
     };
-    Ok(specs)
+    Ok(marker.into_iter().collect())
+}
+
+fn scan(tree: &dyn Tree, spec: &SourceSpec, problems: &mut Vec<Finding>) -> Scanned {
+    let mut s = Scanned {
+        fields: Vec::new(),
+        unreleased: Vec::new(),
+        package_name: None,
+        failed: false,
+    };
+    if spec.kind == SourceKind::Changelog {
+        return s;
+    }
+    let text = match tree.read_text(&spec.path) {
+        Ok(Some(t)) => t,
+        Ok(None) => return s,
+        Err(e) => {
+            problems.push(problem(&spec.path, &SourceError::Read(e)));
+            s.failed = true;
+            return s;
+        }
+    };
+    let read = extract(tree, spec, &text).and_then(|ex| {
+        let markers = unreleased_markers(spec, &text)?;
+        Ok((ex.fields, markers))
+    });
+    match read {
+        Ok((fields, markers)) => {
+            s.fields = fields;
+            s.unreleased = markers;
+        }
+        Err(e) => {
+            problems.push(problem(&spec.path, &e));
+            s.failed = true;
+            return s;
+        }
+    }
+    if spec.kind == SourceKind::Cargo {
+        s.package_name = toml_src::cargo_manifest(&spec.path, &text)
+            .ok()
+            .and_then(|m| m.package_name);
+    }
+    // The file's own version (the first field: `package.version`, `version`,
+    // `project.version`) is 0.0.0: a placeholder, never a release.
+    let zero = Version::new(0, 0, 0);
+    if s.fields.iter().find_map(|f| f.version.as_ref()) == Some(&zero) {
+        s.unreleased.push("version 0.0.0".to_owned());
+    }
+    s
+}
+
+/// The sibling manifest whose markers a lock file shares (`package-lock.json` → `package.json`,
+/// `uv.lock` → `pyproject.toml`).
+fn manifest_of(spec: &SourceSpec) -> Option<String> {
+    let manifest = match spec.kind {
+        SourceKind::PackageLock => "package.json",
+        SourceKind::UvLock => "pyproject.toml",
+        _ => return None,
+    };
+    Some(match spec.path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{manifest}"),
+        None => manifest.to_owned(),
+    })
 }
 
 /// Scan `tree` for version sources, propose a configuration, and (when `existing` is given)
-/// list every version field it does not cover.
+/// list every version field it does not cover. Not-released files are compared with the most
+/// common version of the released ones; see [`discover_for`] to compare with a tag's version.
 ///
 /// ```
 /// use relver::{discover, DirTree, Role};
@@ -107,146 +235,133 @@ fn candidate(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn discover(tree: &dyn Tree, existing: Option<&Config>) -> Result<Discovery, ReadError> {
+    discover_for(tree, existing, None)
+}
+
+/// [`discover`], comparing not-released files with `release` (a tag's version) when given.
+///
+/// A file that does not say it is unreleased is a member whatever its version: checking the
+/// proposal against the tag reports it when it disagrees.
+///
+/// ```
+/// use relver::{check, discover_for, MemTree, Role, Tag};
+/// let tree = MemTree::new()
+///     .with_file("Cargo.toml", "[package]\nname = \"app\"\nversion = \"1.2.2\"\n")
+///     .with_file("web/package.json", "{\"version\": \"0.1.0\", \"private\": true}");
+/// let tag: Tag = "v1.2.3".parse()?;
+/// let d = discover_for(&tree, None, Some(tag.version()))?;
+/// let web = d.proposed.sources.iter().find(|s| s.path == "web/package.json").unwrap();
+/// assert_eq!((web.role, web.reason.as_deref()), (Role::Independent, Some("\"private\": true")));
+/// // The Cargo.toml that disagrees with the tag is a member, so the check fails.
+/// assert!(!check(&tree, &d.proposed, Some(&tag)).ok);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn discover_for(
+    tree: &dyn Tree,
+    existing: Option<&Config>,
+    release: Option<&Version>,
+) -> Result<Discovery, ReadError> {
     let mut specs = Vec::new();
-    let mut lock_members = Vec::new();
     for path in tree.list_files()? {
-        specs.extend(candidate(tree, &path, &mut lock_members)?);
+        specs.extend(candidate(tree, &path));
     }
-    for s in &mut specs {
-        if s.kind == SourceKind::CargoLock {
-            lock_members.sort();
-            lock_members.dedup();
-            s.packages = Some(lock_members.clone());
+    let mut problems = Vec::new();
+    let scanned: Vec<Scanned> = specs.iter().map(|s| scan(tree, s, &mut problems)).collect();
+    // A lock file shares its manifest's statements (`package-lock.json` of a private package).
+    let markers: BTreeMap<String, Vec<String>> = specs
+        .iter()
+        .zip(&scanned)
+        .filter(|(s, _)| matches!(s.kind, SourceKind::PackageJson | SourceKind::Pyproject))
+        .map(|(s, sc)| (s.path.clone(), sc.unreleased.clone()))
+        .collect();
+    let unreleased = |spec: &SourceSpec, sc: &Scanned| -> Vec<String> {
+        let mut m = sc.unreleased.clone();
+        if let Some(manifest) = manifest_of(spec)
+            && let Some(own) = markers.get(&manifest)
+        {
+            m.extend(own.iter().map(|r| format!("{r} in {manifest}")));
         }
-    }
-    // Read every candidate; the majority version decides members.
-    let mut per_spec: Vec<Vec<VersionField>> = Vec::new();
-    let mut counts: BTreeMap<Version, usize> = BTreeMap::new();
-    for s in &specs {
-        let fields = match tree.read_text(&s.path) {
-            Ok(Some(text)) => extract(tree, s, &text)
-                .map(|e| e.fields)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        for f in &fields {
-            if let Some(v) = &f.version {
-                *counts.entry(v.clone()).or_default() += 1;
+        m
+    };
+    // The reference: the release version, or the most common one of the released files.
+    let reference = release.cloned().or_else(|| {
+        let mut counts: BTreeMap<&Version, usize> = BTreeMap::new();
+        for (spec, sc) in specs.iter().zip(&scanned) {
+            if spec.kind == SourceKind::CargoLock || !unreleased(spec, sc).is_empty() {
+                continue;
+            }
+            for v in sc.fields.iter().filter_map(|f| f.version.as_ref()) {
+                *counts.entry(v).or_default() += 1;
             }
         }
-        per_spec.push(fields);
+        counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(v, _)| v.clone())
+    });
+    // Roles of everything but lock files and changelogs.
+    for (spec, sc) in specs.iter_mut().zip(&scanned) {
+        if matches!(spec.kind, SourceKind::CargoLock | SourceKind::Changelog) || sc.failed {
+            continue;
+        }
+        let why = unreleased(spec, sc);
+        let differs = sc
+            .fields
+            .iter()
+            .any(|f| f.version.is_some() && f.version != reference);
+        if sc.fields.is_empty() {
+            spec.role = Role::Independent;
+            spec.reason = Some("no version field".to_owned());
+        } else if !why.is_empty() && (differs || reference.is_none()) {
+            spec.role = Role::Independent;
+            spec.reason = Some(why.join(", "));
+        }
     }
-    let majority = counts
+    // Cargo lock files: the entries of the member crates.
+    let released_crates: BTreeSet<String> = specs
         .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(v, _)| v.clone());
-    let mut fields = Vec::new();
-    for (s, fs) in specs.iter_mut().zip(per_spec) {
-        if s.kind == SourceKind::CargoLock {
-            // Keep only lock entries at the release version.
-            let keep: Vec<String> = s
-                .packages
-                .iter()
-                .flatten()
-                .filter(|p| {
-                    fs.iter().any(|f| {
-                        f.key == format!("package[name={p}].version") && f.version == majority
-                    })
-                })
-                .cloned()
-                .collect();
-            s.packages = Some(keep);
+        .zip(&scanned)
+        .filter(|(s, _)| s.kind == SourceKind::Cargo && s.role == Role::Member)
+        .filter_map(|(_, sc)| sc.package_name.clone())
+        .collect();
+    for (spec, sc) in specs.iter_mut().zip(&scanned) {
+        if spec.kind != SourceKind::CargoLock || sc.failed {
+            continue;
         }
-        let agrees = s.kind == SourceKind::Changelog
-            || (!fs.is_empty()
-                && fs
+        let keep: Vec<String> = released_crates
+            .iter()
+            .filter(|p| {
+                sc.fields
                     .iter()
-                    .filter(|f| f.version.is_some())
-                    .all(|f| f.version == majority || s.kind == SourceKind::CargoLock));
-        s.role = if agrees {
-            Role::Member
+                    .any(|f| f.key == format!("package[name={p}].version"))
+            })
+            .cloned()
+            .collect();
+        if keep.is_empty() {
+            spec.role = Role::Independent;
+            spec.reason = Some("no entry for a released crate of this tree".to_owned());
         } else {
-            Role::Independent
-        };
-        if s.kind == SourceKind::CargoLock && s.packages.as_ref().is_some_and(Vec::is_empty) {
-            s.role = Role::Independent;
+            spec.packages = Some(keep);
         }
+    }
+    choose_changelog(&mut specs);
+    let mut fields = Vec::new();
+    for (s, sc) in specs.iter().zip(scanned) {
         let role = s.role;
-        let packages = s.packages.clone();
         fields.extend(
-            fs.into_iter()
+            sc.fields
+                .into_iter()
                 .filter(|f| {
-                    s.kind != SourceKind::CargoLock
-                        || packages
-                            .iter()
-                            .flatten()
-                            .any(|p| f.key == format!("package[name={p}].version"))
-                        || role == Role::Independent
+                    role == Role::Independent
+                        || s.packages.as_ref().is_none_or(|pk| {
+                            pk.iter()
+                                .any(|p| f.key == format!("package[name={p}].version"))
+                        })
                 })
                 .map(|f| (role, f)),
         );
     }
-    let mut uncovered = Vec::new();
-    if let Some(cfg) = existing {
-        let report = check(tree, cfg, None);
-        let covered: BTreeSet<(String, String)> = report
-            .fields
-            .iter()
-            .map(|f| (f.field.path.clone(), f.field.key.clone()))
-            .collect();
-        let declared: BTreeSet<&str> = cfg
-            .sources
-            .iter()
-            .filter(|s| s.role == Role::Independent)
-            .map(|s| s.path.as_str())
-            .collect();
-        let changelogs: BTreeSet<&str> = cfg
-            .sources
-            .iter()
-            .filter(|s| s.kind == SourceKind::Changelog)
-            .map(|s| s.path.as_str())
-            .collect();
-        for (_, f) in &fields {
-            if covered.contains(&(f.path.clone(), f.key.clone()))
-                || declared.contains(f.path.as_str())
-            {
-                continue;
-            }
-            uncovered.push(
-                Finding::new(
-                    FindingCode::Uncovered,
-                    Severity::Warning,
-                    "version field not covered by any source",
-                )
-                .with_path(&f.path)
-                .with_key(&f.key)
-                .at(f.line, f.column)
-                .values(
-                    f.version
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .or_else(|| f.value.clone()),
-                    None,
-                )
-                .with_hint(
-                    "add a [[source]] for it (member, derived, optional) or declare it independent",
-                ),
-            );
-        }
-        for s in specs.iter().filter(|s| s.kind == SourceKind::Changelog) {
-            if !changelogs.contains(s.path.as_str()) && !declared.contains(s.path.as_str()) {
-                uncovered.push(
-                    Finding::new(
-                        FindingCode::Uncovered,
-                        Severity::Warning,
-                        "changelog not covered by any source",
-                    )
-                    .with_path(&s.path)
-                    .with_hint("add a [[source]] with kind = \"changelog\""),
-                );
-            }
-        }
-    }
+    let uncovered = existing.map_or_else(Vec::new, |cfg| uncovered(tree, cfg, &specs, &fields));
     let mut proposed = Config::new(specs);
     if let Some(cfg) = existing {
         proposed.tag_prefixes.clone_from(&cfg.tag_prefixes);
@@ -255,5 +370,109 @@ pub fn discover(tree: &dyn Tree, existing: Option<&Config>) -> Result<Discovery,
         proposed,
         fields,
         uncovered,
+        problems,
+        reference,
     })
+}
+
+/// One project changelog: the preferred name at the shallowest depth outside documentation
+/// folders. Every other changelog is proposed `independent`, with the reason.
+fn choose_changelog(specs: &mut [SourceSpec]) {
+    let project = specs
+        .iter()
+        .filter(|s| s.kind == SourceKind::Changelog && !under_docs(&s.path))
+        .min_by_key(|s| {
+            (
+                s.path.matches('/').count(),
+                changelog_rank(file_name(&s.path)),
+                s.path.clone(),
+            )
+        })
+        .map(|s| s.path.clone());
+    for s in specs.iter_mut().filter(|s| s.kind == SourceKind::Changelog) {
+        if Some(&s.path) == project.as_ref() {
+            continue;
+        }
+        s.role = Role::Independent;
+        s.reason = Some(if under_docs(&s.path) {
+            "a documentation copy, not the project changelog".to_owned()
+        } else {
+            format!(
+                "not the project changelog ({} is)",
+                project.as_deref().unwrap_or("none")
+            )
+        });
+    }
+}
+
+/// Version fields and changelogs of the proposal's members that `cfg` does not cover.
+fn uncovered(
+    tree: &dyn Tree,
+    cfg: &Config,
+    specs: &[SourceSpec],
+    fields: &[(Role, VersionField)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let report = check(tree, cfg, None);
+    let covered: BTreeSet<(&str, &str)> = report
+        .fields
+        .iter()
+        .map(|f| (f.field.path.as_str(), f.field.key.as_str()))
+        .collect();
+    let declared: BTreeSet<&str> = cfg
+        .sources
+        .iter()
+        .filter(|s| s.role == Role::Independent)
+        .map(|s| s.path.as_str())
+        .collect();
+    let changelogs: BTreeSet<&str> = cfg
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Changelog)
+        .map(|s| s.path.as_str())
+        .collect();
+    for (_, f) in fields.iter().filter(|(r, _)| *r != Role::Independent) {
+        if covered.contains(&(f.path.as_str(), f.key.as_str()))
+            || declared.contains(f.path.as_str())
+        {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                FindingCode::Uncovered,
+                Severity::Warning,
+                "version field not covered by any source",
+            )
+            .with_path(&f.path)
+            .with_key(&f.key)
+            .at(f.line, f.column)
+            .values(
+                f.version
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .or_else(|| f.value.clone()),
+                None,
+            )
+            .with_hint(
+                "add a [[source]] for it (member, derived, optional) or declare it independent",
+            ),
+        );
+    }
+    for s in specs
+        .iter()
+        .filter(|s| s.kind == SourceKind::Changelog && s.role != Role::Independent)
+    {
+        if !changelogs.contains(s.path.as_str()) && !declared.contains(s.path.as_str()) {
+            out.push(
+                Finding::new(
+                    FindingCode::Uncovered,
+                    Severity::Warning,
+                    "changelog not covered by any source",
+                )
+                .with_path(&s.path)
+                .with_hint("add a [[source]] with kind = \"changelog\""),
+            );
+        }
+    }
+    out
 }

@@ -94,6 +94,9 @@ codes! {
     VersionNeverTagged => "version-never-tagged",
     /// A version-looking field that no configured source covers.
     Uncovered => "uncovered",
+    /// The working tree checked against a tag is not that tag's tree (another commit, changed
+    /// files, or no way to tell): its files may not be what the tag releases.
+    WorktreeNotAtTag => "worktree-not-at-tag",
 }
 
 impl fmt::Display for FindingCode {
@@ -237,7 +240,7 @@ mod tests {
              derived-differs versions-disagree tag-rejected changelog-section-missing changelog-date \
              changelog-duplicate changelog-order changelog-unreleased-not-empty changelog-link-missing \
              changelog-unreleased-base tag-exists tag-missing coupled-tag-mismatch bump-after-tag \
-             version-never-tagged uncovered"
+             version-never-tagged uncovered worktree-not-at-tag"
         );
         for c in FindingCode::ALL {
             assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{c}\""));

@@ -16,7 +16,7 @@ use crate::config::{Config, Role, SourceKind};
 use crate::finding::{Finding, FindingCode, Severity};
 use crate::input::{DEFAULT_MAX_FILE_SIZE, ReadError, bytes_to_text};
 use crate::tag::{Tag, TagClass, parse_tag};
-use crate::tree::Tree;
+use crate::tree::{Tree, TreeOrigin};
 
 /// A git command failed.
 #[derive(Debug, thiserror::Error)]
@@ -160,17 +160,23 @@ impl GitRepo {
                 return Err(GitError::Output(rec.into_owned()));
             };
             let mut parts = meta.split_whitespace();
-            let (_, ty, oid, size) = (parts.next(), parts.next(), parts.next(), parts.next());
+            let (mode, ty, oid, size) = (parts.next(), parts.next(), parts.next(), parts.next());
             if ty != Some("blob") {
                 continue;
             }
             let (Some(oid), Some(size)) = (oid, size.and_then(|s| s.parse::<u64>().ok())) else {
                 return Err(GitError::Output(rec.into_owned()));
             };
-            entries.insert(path.to_owned(), (oid.to_owned(), size));
+            let entry = GitEntry {
+                oid: oid.to_owned(),
+                size,
+                symlink: mode == Some("120000"),
+            };
+            entries.insert(path.to_owned(), entry);
         }
         Ok(GitTree {
             repo: self.clone(),
+            rev: rev.to_owned(),
             commit,
             entries,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
@@ -199,12 +205,22 @@ impl GitRepo {
     }
 }
 
+/// One blob of a commit's tree.
+#[derive(Debug, Clone)]
+struct GitEntry {
+    oid: String,
+    size: u64,
+    /// Mode 120000: the blob is a link target, not file content.
+    symlink: bool,
+}
+
 /// The files of one commit, read from git objects.
 #[derive(Debug, Clone)]
 pub struct GitTree {
     repo: GitRepo,
+    rev: String,
     commit: String,
-    entries: HashMap<String, (String, u64)>,
+    entries: HashMap<String, GitEntry>,
     max_file_size: u64,
 }
 
@@ -217,21 +233,28 @@ impl GitTree {
 }
 
 impl Tree for GitTree {
+    /// Reads the blob; a symbolic link (mode 120000) is refused, not read as content.
     fn read_text(&self, path: &str) -> Result<Option<String>, ReadError> {
-        let Some((oid, size)) = self.entries.get(path) else {
+        let Some(entry) = self.entries.get(path) else {
             return Ok(None);
         };
         let p = PathBuf::from(path);
-        if *size > self.max_file_size {
+        if entry.symlink {
+            return Err(ReadError::NotRegular {
+                path: p,
+                kind: "symbolic link",
+            });
+        }
+        if entry.size > self.max_file_size {
             return Err(ReadError::TooLarge {
                 path: p,
-                size: *size,
+                size: entry.size,
                 limit: self.max_file_size,
             });
         }
         let bytes = self
             .repo
-            .run(&["cat-file", "blob", oid])
+            .run(&["cat-file", "blob", &entry.oid])
             .map_err(|e| ReadError::Git {
                 path: p.clone(),
                 message: e.to_string(),
@@ -244,12 +267,118 @@ impl Tree for GitTree {
         v.sort();
         Ok(v)
     }
+
+    fn origin(&self) -> TreeOrigin {
+        TreeOrigin::GitObjects {
+            rev: self.rev.clone(),
+            commit: self.commit.clone(),
+        }
+    }
 }
 
 /// Check the tree *at* a tag (read from git objects) against the tag's version.
 pub fn check_at_tag(repo: &GitRepo, config: &Config, tag: &Tag) -> Result<Report, GitError> {
     let tree = repo.tree_at(&format!("refs/tags/{tag}"))?;
     Ok(check(&tree, config, Some(tag)))
+}
+
+/// Is the working tree at `dir` the tree of `tag`? `None` when it is (HEAD is the tag's commit
+/// and no file under `dir` differs from it); otherwise a `worktree-not-at-tag` warning saying
+/// why: another commit, changed or untracked files, no such tag, or not a git working tree (then
+/// nothing shows that the files are the tag's). Check the tag's objects with [`check_at_tag`]
+/// to read exactly what the tag holds.
+#[must_use]
+pub fn worktree_at_tag(dir: &Path, tag: &Tag) -> Option<Finding> {
+    let warn = |message: String, found: Option<String>, hint: &str| {
+        Some(
+            Finding::new(FindingCode::WorktreeNotAtTag, Severity::Warning, message)
+                .with_path(dir.display().to_string())
+                .values(found, Some(format!("the tree of {tag}")))
+                .with_hint(hint),
+        )
+    };
+    let repo = GitRepo::open(dir);
+    let inside = repo
+        .run(&["rev-parse", "--is-inside-work-tree"])
+        .map(|o| String::from_utf8_lossy(&o).trim() == "true");
+    match inside {
+        Ok(true) => {}
+        Ok(false) | Err(GitError::Failed { .. }) => {
+            return warn(
+                format!("cannot tell whether the files are those of {tag}: not a git working tree"),
+                None,
+                "check a checkout of the tag, or read the tag's objects (check_at_tag)",
+            );
+        }
+        Err(e) => {
+            return warn(
+                format!("cannot tell whether the files are those of {tag}: {e}"),
+                None,
+                "install git, or read the tag's objects (check_at_tag)",
+            );
+        }
+    }
+    let tag_commit = match repo.tag_commit(&tag.to_string()) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return warn(
+                format!("tag {tag} does not exist here: the working tree was checked, not a tag"),
+                None,
+                "create the tag on the release commit, or check without --tag",
+            );
+        }
+        Err(e) => return warn(format!("cannot resolve tag {tag}: {e}"), None, "check git"),
+    };
+    let head = match repo.resolve_commit("HEAD") {
+        Ok(Some(c)) => c,
+        Ok(None) => return warn("the working tree has no commit".to_owned(), None, "commit"),
+        Err(e) => return warn(format!("cannot resolve HEAD: {e}"), None, "check git"),
+    };
+    if head != tag_commit {
+        return warn(
+            format!(
+                "the working tree is at commit {}, not at {tag} (commit {})",
+                head.get(..12).unwrap_or(&head),
+                tag_commit.get(..12).unwrap_or(&tag_commit)
+            ),
+            Some(head),
+            "check out the tag, or read the tag's objects (check_at_tag)",
+        );
+    }
+    match repo.run(&["status", "--porcelain=v1", "-z", "--", "."]) {
+        Ok(out) => {
+            // "XY path", and for renames and copies one more record: the old path.
+            let mut changed: Vec<String> = Vec::new();
+            let mut records = out.split(|&b| b == 0).filter(|r| !r.is_empty());
+            while let Some(r) = records.next() {
+                if let Some(path) = r.get(3..) {
+                    changed.push(String::from_utf8_lossy(path).into_owned());
+                }
+                if matches!(r.first(), Some(b'R' | b'C')) {
+                    records.next();
+                }
+            }
+            if changed.is_empty() {
+                return None;
+            }
+            let shown: Vec<&str> = changed.iter().take(5).map(String::as_str).collect();
+            warn(
+                format!(
+                    "the working tree differs from {tag} in {} files ({}{})",
+                    changed.len(),
+                    shown.join(", "),
+                    if changed.len() > shown.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                ),
+                Some(format!("{} changed files", changed.len())),
+                "commit or stash the changes, or read the tag's objects (check_at_tag)",
+            )
+        }
+        Err(e) => warn(format!("cannot list changed files: {e}"), None, "check git"),
+    }
 }
 
 /// "The tag does not exist yet": a finding when it does.

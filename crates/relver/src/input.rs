@@ -49,6 +49,24 @@ pub enum ReadError {
         /// 1-based column (byte) of the first invalid byte.
         column: usize,
     },
+    /// The path is not a regular file (a FIFO, socket, device, directory or, read from git, a
+    /// symbolic link): refused before it is opened, so a FIFO cannot block the reader.
+    #[error("{path} is a {kind}, not a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead (`FIFO`, `socket`, `character device`, ...).
+        kind: &'static str,
+    },
+    /// The path leaves the tree it belongs to: absolute, with `..`, or through a symbolic link
+    /// whose target is outside the tree's root.
+    #[error("{path} leads outside the tree{}", target.as_ref().map(|t| format!(" (to {})", t.display())).unwrap_or_default())]
+    OutsideTree {
+        /// The file, as asked for.
+        path: PathBuf,
+        /// Where the links lead, when they were followed.
+        target: Option<PathBuf>,
+    },
     /// A git command failed while reading the file from a commit.
     #[error("cannot read {path} from git: {message}")]
     Git {
@@ -86,23 +104,69 @@ pub(crate) fn bytes_to_text(path: &Path, bytes: Vec<u8>) -> Result<String, ReadE
     })
 }
 
-/// Read a text file, refusing it before reading when it is larger than `limit` bytes (and never
-/// reading more than `limit + 1` bytes even if it grows meanwhile).
+/// What a non-regular file type is, in words.
+pub(crate) fn kind_of(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if ft.is_fifo() {
+            return "FIFO";
+        }
+        if ft.is_socket() {
+            return "socket";
+        }
+        if ft.is_char_device() {
+            return "character device";
+        }
+        if ft.is_block_device() {
+            return "block device";
+        }
+    }
+    if ft.is_dir() {
+        "directory"
+    } else if ft.is_symlink() {
+        "symbolic link"
+    } else if ft.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
+}
+
+/// Read a text file: regular files only, refused before opening when the file system says it
+/// is anything else (a FIFO would block `open`, a device never ends) or larger than `limit`
+/// bytes; then never more than `limit + 1` bytes are read, so a file that grows (or lied about
+/// its size) is bounded by the bytes actually read.
 ///
 /// Returns `Ok(None)` when the file does not exist.
+///
+/// ```
+/// use relver::{read_text_file, ReadError};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("VERSION"), "1.2.3\n")?;
+/// assert_eq!(read_text_file(&dir.path().join("VERSION"), 64)?.as_deref(), Some("1.2.3\n"));
+/// assert!(matches!(read_text_file(&dir.path().join("VERSION"), 3), Err(ReadError::TooLarge { .. })));
+/// assert!(matches!(read_text_file(dir.path(), 64), Err(ReadError::NotRegular { kind: "directory", .. })));
+/// assert_eq!(read_text_file(&dir.path().join("missing"), 64)?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_text_file(path: &Path, limit: u64) -> Result<Option<String>, ReadError> {
     let io = |source| ReadError::Io {
         path: path.to_owned(),
         source,
     };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let not_regular = |ft| ReadError::NotRegular {
+        path: path.to_owned(),
+        kind: kind_of(ft),
+    };
+    // Before opening: `open` on a FIFO blocks until a writer appears.
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(e)),
     };
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(io(std::io::Error::other("is a directory")));
+    if !meta.file_type().is_file() {
+        return Err(not_regular(meta.file_type()));
     }
     if meta.len() > limit {
         return Err(ReadError::TooLarge {
@@ -111,7 +175,18 @@ pub fn read_text_file(path: &Path, limit: u64) -> Result<Option<String>, ReadErr
             limit,
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    // The file opened may not be the one looked at (replaced in between): look again.
+    let opened = file.metadata().map_err(io)?;
+    if !opened.file_type().is_file() {
+        return Err(not_regular(opened.file_type()));
+    }
+    let capacity = opened.len().min(limit).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;

@@ -19,23 +19,27 @@ mod tag;
 mod toml_src;
 mod tree;
 mod version;
+mod worktree;
 mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
 pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
-pub use check::{CheckedField, Report, check, check_release};
+pub use check::{
+    CheckedField, IndependentSource, Report, TagOptions, check, check_release, check_release_with,
+};
 pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, SourceSpec};
 pub use conventional::{Bump, commit_bump, next_version};
-pub use discover::{Discovery, discover};
+pub use discover::{Discovery, discover, discover_for};
 pub use field::{FieldProblem, Format, FormatError, VersionField};
 pub use finding::{Finding, FindingCode, Severity};
 pub use git::{
     Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
-    check_tag_absent,
+    check_tag_absent, worktree_at_tag,
 };
 pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use source::SourceError;
 pub use tag::{FloatingTag, Tag, TagClass, TagError, TagPolicy, TagRejection, parse_tag};
-pub use tree::{DirTree, MemTree, Tree};
+pub use tree::{DirTree, MemTree, Tree, TreeOrigin};
 pub use version::{MAX_VERSION_LEN, Version, VersionError, VersionErrorKind};
+pub use worktree::{WorktreeCheck, check_worktree};

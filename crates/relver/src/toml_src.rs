@@ -223,6 +223,8 @@ pub(crate) struct CargoManifest {
     pub(crate) is_workspace_root: bool,
     /// The package name, if any.
     pub(crate) package_name: Option<String>,
+    /// The manifest says the package is never published: `publish = false` or `publish = []`.
+    pub(crate) unpublished: Option<&'static str>,
 }
 
 /// `Cargo.toml`: `package.version`, `workspace.package.version`, version requirements of
@@ -288,11 +290,17 @@ pub(crate) fn cargo_manifest(path: &str, text: &str) -> Result<CargoManifest, Pa
     let package_name = get(root, &["package", "name"])
         .and_then(Item::as_str)
         .map(str::to_owned);
+    let unpublished = match get(root, &["package", "publish"]).and_then(Item::as_value) {
+        Some(Value::Boolean(b)) if !*b.value() => Some("publish = false"),
+        Some(Value::Array(a)) if a.is_empty() => Some("publish = []"),
+        _ => None,
+    };
     Ok(CargoManifest {
         fields,
         inherits,
         is_workspace_root: get(root, &["workspace"]).is_some(),
         package_name,
+        unpublished,
     })
 }
 
@@ -381,6 +389,20 @@ pub(crate) fn pyproject(
         .and_then(Item::as_str)
         .map(str::to_owned);
     Ok((out, name))
+}
+
+/// `pyproject.toml` carries the classifier that package indexes refuse to upload
+/// (`Private :: Do Not Upload`).
+pub(crate) fn pyproject_private(path: &str, text: &str) -> Result<bool, ParseError> {
+    let f = TomlFile::parse(path, text)?;
+    Ok(get(f.root(), &["project", "classifiers"])
+        .and_then(Item::as_array)
+        .is_some_and(|a| {
+            a.iter().any(|c| {
+                c.as_str()
+                    .is_some_and(|c| c.trim() == "Private :: Do Not Upload")
+            })
+        }))
 }
 
 /// `uv.lock`: the root package, matched by normalised name, or else the one whose source is

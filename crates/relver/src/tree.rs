@@ -9,8 +9,53 @@ pub trait Tree {
     /// The text of the file at `path`, `Ok(None)` when it does not exist.
     fn read_text(&self, path: &str) -> Result<Option<String>, ReadError>;
 
-    /// Every file path in the tree (for discovery), relative and `/`-separated.
+    /// Every path in the tree that is not a directory (for discovery), relative and
+    /// `/`-separated: regular files, and also links and special files, so that a version file
+    /// that cannot be read is reported rather than skipped.
     fn list_files(&self) -> Result<Vec<String>, ReadError>;
+
+    /// Which tree this is: a working tree on disk, git objects at a revision, or memory.
+    /// Reports name it, so a reader knows what was checked.
+    fn origin(&self) -> TreeOrigin {
+        TreeOrigin::Unspecified
+    }
+}
+
+/// Where a [`Tree`]'s files come from; every [`Report`](crate::Report) names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TreeOrigin {
+    /// Files on disk, as they are now (which may not be what any tag holds).
+    WorkingTree {
+        /// The root directory.
+        root: PathBuf,
+    },
+    /// Files read from git objects at a revision, never from the working tree.
+    GitObjects {
+        /// The revision asked for (`refs/tags/v1.2.3`, a branch, a commit).
+        rev: String,
+        /// The commit it resolved to.
+        commit: String,
+    },
+    /// An in-memory tree.
+    Memory,
+    /// A tree that does not say.
+    Unspecified,
+}
+
+impl std::fmt::Display for TreeOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WorkingTree { root } => write!(f, "the working tree at {}", root.display()),
+            Self::GitObjects { rev, commit } => {
+                let short = commit.get(..12).unwrap_or(commit);
+                write!(f, "git objects of {rev} (commit {short})")
+            }
+            Self::Memory => f.write_str("an in-memory tree"),
+            Self::Unspecified => f.write_str("an unspecified tree"),
+        }
+    }
 }
 
 /// A directory on disk.
@@ -49,12 +94,9 @@ impl DirTree {
     /// The on-disk path of a relative path, refusing absolute paths and `..`.
     pub(crate) fn resolve(&self, rel: &str) -> Result<PathBuf, ReadError> {
         if !is_safe_relative(rel) {
-            return Err(ReadError::Io {
+            return Err(ReadError::OutsideTree {
                 path: PathBuf::from(rel),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "path escapes the tree",
-                ),
+                target: None,
             });
         }
         Ok(self.root.join(rel))
@@ -113,12 +155,9 @@ impl Tree for DirTree {
                 .as_ref()
                 .is_some_and(|root| real.starts_with(root))
             {
-                return Err(ReadError::Io {
+                return Err(ReadError::OutsideTree {
                     path: p,
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        "symbolic link leads outside the tree",
-                    ),
+                    target: Some(real),
                 });
             }
             return read_text_file(&real, self.max_file_size);
@@ -153,13 +192,20 @@ impl Tree for DirTree {
                     if depth < 32 && !SKIP_DIRS.contains(&name.as_str()) {
                         stack.push((entry.path(), child, depth + 1));
                     }
-                } else if ft.is_file() {
+                } else {
+                    // Files, and also links and special files: reading decides what they are.
                     out.push(child);
                 }
             }
         }
         out.sort();
         Ok(out)
+    }
+
+    fn origin(&self) -> TreeOrigin {
+        TreeOrigin::WorkingTree {
+            root: self.root.clone(),
+        }
     }
 }
 
@@ -204,5 +250,9 @@ impl Tree for MemTree {
 
     fn list_files(&self) -> Result<Vec<String>, ReadError> {
         Ok(self.files.keys().cloned().collect())
+    }
+
+    fn origin(&self) -> TreeOrigin {
+        TreeOrigin::Memory
     }
 }

@@ -661,7 +661,9 @@ fn size_caps_are_checked_before_reading_content() {
 fn duplicate_names_are_refused() {
     let bytes = Tar::new()
         .file("pkg/a", b"1")
-        .file("./pkg//a", b"2")
+        // `./pkg//a` was the duplicate here until empty components were refused (one path
+        // rule for readers and repack); `./pkg/a` still normalises to `pkg/a`.
+        .file("./pkg/a", b"2")
         .finish();
     let (err, _) = tar_err(&bytes, &Limits::default());
     assert!(
@@ -671,10 +673,10 @@ fn duplicate_names_are_refused() {
         ),
         "{err}"
     );
-    assert_eq!((err.index(), err.name()), (Some(1), Some("./pkg//a")));
+    assert_eq!((err.index(), err.name()), (Some(1), Some("./pkg/a")));
     assert_eq!(
         err.to_string(),
-        "entry 1 (\"./pkg//a\"): duplicate of entry 0"
+        "entry 1 (\"./pkg/a\"): duplicate of entry 0"
     );
     let z = zip(&[ZipEntry::stored("a", b"1"), ZipEntry::stored("a", b"2")]);
     let (err, calls) = zip_err(&z, &Limits::default());

@@ -15,3 +15,4 @@ mod hostile;
 mod kit;
 mod real_archives;
 mod repack;
+mod repack_paths;

@@ -401,42 +401,6 @@ fn cached_crates_repack_idempotently_and_reproduce_cargos_tar() {
     );
 }
 
-/// The `repack_idempotent` fuzz target's input decoding: `[selector] [name_len, name.., kind,
-/// exec, content_len, content..]*` (kept in step with `fuzz/fuzz_targets/repack_idempotent.rs`).
-fn decode_fuzz_entries(mut data: &[u8]) -> Vec<RepackEntry> {
-    let mut out = Vec::new();
-    while data.len() >= 4 && out.len() < 32 {
-        let name_len = usize::from(data[0] % 12) + 1;
-        let Some(name) = data.get(1..1 + name_len) else {
-            break;
-        };
-        let path: String = name
-            .iter()
-            .map(|b| ['a', 'b', 'c', '/'][usize::from(b % 4)])
-            .collect();
-        let rest = &data[1 + name_len..];
-        let (Some(&kind), Some(&exec), Some(&len)) = (rest.first(), rest.get(1), rest.get(2))
-        else {
-            break;
-        };
-        let len = usize::from(len).min(rest.len() - 3);
-        let content = rest[3..3 + len].to_vec();
-        let entry = match kind % 4 {
-            0 => RepackEntry::directory(path),
-            1 => RepackEntry::symlink(path, "a"),
-            2 => RepackEntry::hardlink(path, "a"),
-            _ => RepackEntry::file(path, content),
-        };
-        out.push(
-            entry
-                .with_mode(if exec % 2 == 1 { 0o755 } else { 0o644 })
-                .with_mtime(u64::from(exec) * 1_000_003),
-        );
-        data = &rest[3 + len..];
-    }
-    out
-}
-
 /// Fuzz findings of `repack_idempotent` (entries below a symlink were once accepted and then
 /// refused when the output was read back) replay here: each is refused up front now, and
 /// whatever is accepted repacks to the same bytes.
@@ -459,7 +423,7 @@ fn fuzzed_repack_inputs_replay() {
         let (selector, rest) = data.split_first().unwrap();
         let format = FORMATS[usize::from(selector % 3)];
         let opts = RepackOptions::new(format);
-        let entries = decode_fuzz_entries(rest);
+        let entries = relkit_testkit::repack::decode_entries(rest);
         match repack_entries(entries, &opts) {
             Err(RepackError::ParentNotDirectory { .. }) => {}
             Err(e) => panic!("{name}: unexpected error {e}"),

@@ -359,11 +359,11 @@ const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
     ),
 ];
 
-fn load(dir: &Path, rel: &str) -> Vec<u8> {
+pub(crate) fn load(dir: &Path, rel: &str) -> Vec<u8> {
     std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(rel).display()))
 }
 
-fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Error> {
+pub(crate) fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Error> {
     let p = &case["policy"];
     let facts = &case["facts"];
     // A null policy upstream (sigstore-python tests): pin what the facts say the certificate holds.
@@ -617,5 +617,49 @@ fn slsa_vectors() {
         failures.is_empty(),
         "{pass} of {total}; {} failures",
         failures.len()
+    );
+}
+
+/// The committed table is complete and exact: one entry per rejected case of the two
+/// manifests (68 sigstore + 22 slsa = 90), none for an accepted or unknown case, and the
+/// manifests hold 98 + 32 = 130 cases, each run in both modes by the tests above.
+#[test]
+fn the_reason_table_covers_every_rejected_case_once() {
+    let Some(shared) = shared_dir("reason table") else {
+        return;
+    };
+    let mut rejects = Vec::new();
+    let mut totals = Vec::new();
+    for folder in ["sigstore", "slsa"] {
+        let dir = shared.join("vectors").join(folder);
+        let manifest: Value = serde_json::from_slice(&load(&dir, "manifest.json")).unwrap();
+        let cases = manifest["cases"].as_array().unwrap();
+        let r: Vec<String> = cases
+            .iter()
+            .filter(|c| c["expected"] == "reject")
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
+        totals.push((folder, cases.len(), r.len()));
+        rejects.extend(r);
+    }
+    assert_eq!(totals, [("sigstore", 98, 68), ("slsa", 32, 22)]);
+    let mut names: Vec<&str> = EXPECTED_KINDS.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        before,
+        "a case is listed twice in EXPECTED_KINDS"
+    );
+    let mut want: Vec<&str> = rejects.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(
+        names, want,
+        "EXPECTED_KINDS must name exactly the rejected cases"
+    );
+    println!(
+        "reason table: {} rejected cases mapped; 130 cases x 2 modes = 260 runs",
+        names.len()
     );
 }

@@ -9,7 +9,10 @@
 
 mod conformance;
 mod e2e;
+mod interop;
 mod mutation;
 mod oracle;
 mod pep740;
 mod shared;
+mod strict;
+mod trust;

@@ -12,6 +12,7 @@ mod support;
 
 mod config;
 mod crates_index;
+mod edges;
 mod faults;
 mod goproxy;
 mod npm;

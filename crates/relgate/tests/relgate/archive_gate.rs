@@ -4,6 +4,7 @@ use std::path::Path;
 
 use artidigest::{Algorithm, Format, RepackEntry, RepackOptions, digest_bytes, repack_entries};
 use relgate::{Code, GateStatus, Policy, RunContext};
+use relkit_testkit::archive::{gzip_stored, ustar_header};
 
 fn sha256(bytes: &[u8]) -> artidigest::Digest {
     *digest_bytes(bytes, &[Algorithm::Sha256])
@@ -221,52 +222,6 @@ async fn unlisted_files_wrong_sizes_and_a_hashed_record_row_are_found() {
         f.iter()
             .any(|x| x.3.as_deref().is_some_and(|s| s.contains("empty hash")))
     );
-}
-
-/// A ustar header for a regular file, written by hand (the repack writer refuses `..`).
-fn ustar_header(name: &str, size: u64) -> Vec<u8> {
-    let mut h = vec![0u8; 512];
-    let mut put = |at: usize, field: &[u8]| h[at..at + field.len()].copy_from_slice(field);
-    put(0, name.as_bytes());
-    put(100, b"0000644\0");
-    put(108, b"0000000\0");
-    put(116, b"0000000\0");
-    put(124, format!("{size:011o}\0").as_bytes());
-    put(136, b"00000000000\0");
-    put(148, b"        ");
-    put(156, b"0");
-    put(257, b"ustar\0");
-    put(263, b"00");
-    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    h
-}
-
-/// `data` as one gzip member of stored deflate blocks.
-fn gzip_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let chunks: Vec<&[u8]> = data.chunks(0xffff).collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        out.push(u8::from(i + 1 == chunks.len()));
-        let len = chunk.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    out.extend_from_slice(&(!crc).to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
 }
 
 #[tokio::test]

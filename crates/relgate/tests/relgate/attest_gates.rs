@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, digest_bytes};
 use attest::{GITHUB_ACTIONS_ISSUER, TestIdentity, TestStack};
 use relgate::{Code, GateStatus, Policy, RunContext};
+use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
 const REPO: &str = "relkit/relkit-demo";
 const TAG: &str = "v1.2.3";
@@ -52,33 +52,8 @@ fn good() -> TestIdentity {
 }
 
 fn slsa(files: &[(&str, &[u8])], git_ref: &str, trigger: &str) -> Vec<u8> {
-    let subjects: Vec<serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| {
-            let d = digest_bytes(b, &[Algorithm::Sha256]);
-            serde_json::json!({"name": n, "digest": {"sha256": d.get(Algorithm::Sha256).unwrap().to_hex()}})
-        })
-        .collect();
-    let sha = digest_bytes(format!("{REPO}@{git_ref}").as_bytes(), &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .unwrap()
-        .to_hex()[..40]
-        .to_owned();
-    serde_json::to_vec(&serde_json::json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": subjects,
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{REPO}"), "path": ".github/workflows/release.yml"}},
-                "internalParameters": {"github": {"event_name": trigger}},
-                "resolvedDependencies": [{"uri": format!("git+https://github.com/{REPO}@{git_ref}"), "digest": {"gitCommit": sha}}],
-            },
-            "runDetails": {"builder": {"id": format!("https://github.com/{REPO}/.github/workflows/release.yml@{git_ref}")}},
-        },
-    }))
-    .unwrap()
+    let subjects = files.iter().map(|(n, b)| sha256_subject(n, b)).collect();
+    serde_json::to_vec(&slsa_statement(REPO, git_ref, trigger, subjects)).unwrap()
 }
 
 /// A release folder: artifacts, one bundle each signed by `signer`, a provenance file whose

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use relgate::{
-    BoxFuture, CiError, CiEvidence, CiProvider, Code, GateStatus, Policy, RunContext, RunStatus,
-    WorkflowRun, judge_ci,
+    BoxFuture, Code, GateStatus, Policy, RunContext, RunStatus,
+    gates::{CiError, CiEvidence, CiProvider, WorkflowRun, judge_ci},
 };
 
 const HEAD: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

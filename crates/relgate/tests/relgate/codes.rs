@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use relgate::{Code, STANDARD_GATES};
+use relgate::{Code, gates::STANDARD_GATES};
 
 use crate::support::{assert_snapshot, repo_root};
 

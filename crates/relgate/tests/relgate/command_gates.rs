@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use relgate::{
-    Code, CommandGate, GateReport, GateStatus, Phase, Policy, Report, RunContext, RunStatus,
+    Code, GateStatus, Phase, Policy, Report, RunContext, RunStatus, gates::CommandGate,
+    report::GateReport,
 };
 
 async fn run(policy: &str, source: &Path) -> Report {
@@ -14,7 +15,7 @@ async fn run(policy: &str, source: &Path) -> Report {
         .source_dir(source)
         .tag("v1.2.3")
         .commit("0123456789abcdef0123456789abcdef01234567");
-    for g in relgate::policy_gates(&policy) {
+    for g in relgate::gates::policy_gates(&policy) {
         ctx = ctx.gate(g);
     }
     relgate::run(&policy, ctx).await
@@ -180,7 +181,7 @@ async fn command_gates_take_their_phase_from_the_rule_or_the_catalogue() {
         "release.toml",
     )
     .unwrap();
-    let gates = relgate::policy_gates(&p);
+    let gates = relgate::gates::policy_gates(&p);
     let got: Vec<(&str, Phase)> = gates.iter().map(|g| (g.id(), g.phase())).collect();
     assert_eq!(
         got,

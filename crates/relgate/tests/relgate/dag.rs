@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use relgate::{GateOptions, GateResult, Phase, Plan, PlanError};
+use relgate::{
+    GateResult, Phase,
+    plan::{GateOptions, Plan, PlanError},
+};
 
 use crate::support::{Script, gate};
 

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use relgate::{CiError, CiProvider, Code, GateStatus, GithubCi, Policy, RunContext, RunStatus};
+use relgate::{
+    Code, GateStatus, Policy, RunContext, RunStatus,
+    gates::{CiError, CiProvider, GithubCi},
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -25,3 +25,4 @@ mod registry;
 mod relver_gates;
 mod reports;
 mod runner;
+mod table;

@@ -1,22 +1,9 @@
 //! `oci-tags` against a real docker-registry on loopback: promised tags at the release digest,
 //! forbidden tags absent.
 
-use regclient::testing::{TestRegistry, docker_registry_bin};
+use regclient::testing::TestRegistry;
 use relgate::{Code, Endpoints, GateStatus, Phase, Policy, RunContext, RunOptions};
-
-fn registry() -> Option<TestRegistry> {
-    let bin = docker_registry_bin();
-    if !bin.exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "docker-registry not found at {} (CI=true requires it; run scripts/install-test-servers.sh)",
-            bin.display()
-        );
-        eprintln!("SKIPPED: docker-registry not found at {}", bin.display());
-        return None;
-    }
-    Some(TestRegistry::start(&bin).unwrap())
-}
+use relkit_testkit::oci::docker_registry_or_skip as registry;
 
 fn policy() -> Policy {
     Policy::from_toml_str(
@@ -34,7 +21,7 @@ fn run(reg: &TestRegistry) -> relgate::Report {
     endpoints.insert("image", reg.base()).unwrap();
     let mut policy = policy();
     // Only the tag gate is under test here.
-    policy.waivers.push(relgate::Waiver::new(
+    policy.waivers.push(relgate::policy::Waiver::new(
         Some("registry-readback"),
         None,
         "images are compared by oci-platforms and oci-tags, not downloaded here",

@@ -1,6 +1,9 @@
 //! The policy file: a full example parses; malformed files name line, column and key.
 
-use relgate::{ArtifactKind, Code, Policy, PolicyErrorKind, RegistryKind};
+use relgate::{
+    Code, Policy,
+    policy::{ArtifactKind, PolicyErrorKind, RegistryKind},
+};
 
 const FULL: &str = r#"
 [project]
@@ -382,7 +385,11 @@ fn unreadable_and_oversized_files_are_io_errors() {
     let err = Policy::load(&dir.path().join("missing.toml")).unwrap_err();
     assert_eq!(err.kind(), &PolicyErrorKind::Io);
     let big = dir.path().join("big.toml");
-    std::fs::write(&big, vec![b'#'; (relgate::MAX_POLICY_BYTES + 1) as usize]).unwrap();
+    std::fs::write(
+        &big,
+        vec![b'#'; (relgate::policy::MAX_POLICY_BYTES + 1) as usize],
+    )
+    .unwrap();
     assert_eq!(Policy::load(&big).unwrap_err().kind(), &PolicyErrorKind::Io);
 }
 

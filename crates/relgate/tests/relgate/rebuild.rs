@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use artidigest::{Format, MtimePolicy, RepackEntry, RepackOptions, repack_entries};
 use relgate::{
-    BoxFuture, Code, GateReport, GateStatus, Policy, RebuildError, RebuildIdentityGate,
-    RebuildOutput, RebuildRequest, Rebuilder, Report, RunContext, RunStatus,
+    BoxFuture, Code, GateStatus, Policy, Report, RunContext, RunStatus,
+    gates::{RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder},
+    report::GateReport,
 };
 
 /// Writes fixed files into the output folder (or into `dir` when set), recording the request.

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use relgate::{
-    CancelToken, Code, Endpoints, GateStatus, Phase, Policy, RegistryKind, RunContext, RunOptions,
+    CancelToken, Code, Endpoints, GateStatus, Phase, Policy, RunContext, RunOptions,
+    policy::RegistryKind,
 };
 
 fn policy(extra: &str) -> Policy {

@@ -2,9 +2,9 @@
 //! tags, on folders and temporary git repositories.
 
 use std::path::Path;
-use std::process::Command;
 
 use relgate::{Code, GateStatus, Policy, Report, RunContext, RunStatus};
+use relkit_testkit::git::git;
 
 const POLICY: &str = r#"
 [project]
@@ -33,27 +33,6 @@ kind = "changelog"
 [gates.changelog-section]
 [gates.tag-not-existing]
 "#;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 fn write_tree(dir: &Path, cargo: &str, py: &str, changelog_version: &str) {
     std::fs::write(

@@ -3,8 +3,11 @@
 use std::time::Duration;
 
 use relgate::{
-    Code, Finding, Format, GateContext, GateOptions, GateResult, Phase, Plan, Policy, Report,
-    RunOptions, RunStatus, Severity, Waiver, run_plan,
+    Code, Finding, Format, GateContext, GateResult, Phase, Policy, Report, RunOptions, RunStatus,
+    Severity,
+    plan::{GateOptions, Plan},
+    policy::Waiver,
+    run_plan,
 };
 
 use crate::support::{Script, assert_snapshot, gate};

@@ -5,8 +5,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use relgate::{
-    Action, CancelToken, Code, Finding, GateContext, GateOptions, GateResult, GateStatus, Phase,
-    Plan, PlanError, RunOptions, RunStatus, Waiver, run_plan,
+    Action, CancelToken, Code, Finding, GateContext, GateResult, GateStatus, Phase, RunOptions,
+    RunStatus,
+    plan::{GateOptions, Plan, PlanError},
+    policy::Waiver,
+    run_plan,
 };
 
 use crate::support::{Script, gate, minimal_policy};

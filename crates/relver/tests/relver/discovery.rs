@@ -4,7 +4,7 @@
 use relver::{DirTree, FindingCode, Role, Tag, check, discover};
 
 use crate::fixtures::ordvec_config;
-use crate::support::{copy_tree, shared};
+use crate::support::{copy_tree, shared, source};
 
 #[test]
 fn proposes_a_clean_config_for_ordvec() {
@@ -29,12 +29,7 @@ fn proposes_a_clean_config_for_ordvec() {
         Some(Role::Member)
     );
     assert_eq!(role("CHANGELOG.md"), Some(Role::Member));
-    let lock = d
-        .proposed
-        .sources
-        .iter()
-        .find(|s| s.path == "fuzz/Cargo.lock")
-        .unwrap();
+    let lock = source(&d.proposed, "fuzz/Cargo.lock");
     assert_eq!(lock.packages.as_deref(), Some(&["ordvec".to_owned()][..]));
     // The proposal round-trips through relver.toml and checks clean at the tag.
     let text = d.proposed.to_toml().unwrap();

@@ -1,11 +1,9 @@
 //! Acceptance: the two real projects in `shared/fixtures/relver` check clean at their tags, and
 //! mutated copies fail at exactly the right file, line and values.
 
-use relver::{
-    Config, DirTree, FindingCode, Report, Role, Severity, SourceKind, SourceSpec, Tag, check,
-};
+use relver::{Config, DirTree, FindingCode, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
-use crate::support::{copy_tree, replace_once, shared};
+use crate::support::{copy_tree, errors, replace_once, shared};
 
 pub(crate) fn ordvec_config() -> Config {
     let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
@@ -51,28 +49,6 @@ pub(crate) fn securescan_config() -> Config {
         SourceSpec::new("frontend/package.json", SourceKind::PackageJson)
             .with_role(Role::Independent),
     ])
-}
-
-fn errors(
-    r: &Report,
-) -> Vec<(
-    FindingCode,
-    String,
-    Option<usize>,
-    Option<String>,
-    Option<String>,
-)> {
-    r.errors()
-        .map(|f| {
-            (
-                f.code,
-                f.path.clone().unwrap_or_default(),
-                f.line,
-                f.found.clone(),
-                f.expected.clone(),
-            )
-        })
-        .collect()
 }
 
 fn tag(s: &str) -> Tag {

@@ -4,8 +4,9 @@ use std::path::Path;
 use std::process::Command;
 
 use relver::{
-    Config, FindingCode, GitRepo, SourceKind, SourceSpec, Tag, Tree, audit_history, check_at_tag,
-    check_coupled_tags, check_tag_absent, next_version,
+    Config, FindingCode, GitRepo, ReadError, Severity, SourceKind, SourceSpec, Tag, TagOptions,
+    Tree, TreeOrigin, audit_history, check_at_tag, check_coupled_tags, check_tag_absent,
+    check_worktree, next_version, worktree_at_tag,
 };
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -242,4 +243,95 @@ fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
             .any(|f| f.code == FindingCode::TagRejected
                 && f.path.as_deref() == Some("refs/tags/v1.2.3-rc.1"))
     );
+}
+
+#[test]
+fn reports_say_which_tree_they_read_and_warn_when_the_worktree_is_not_the_tag() {
+    let r = Repo::new();
+    r.write("1.0.0", &["1.0.0"]);
+    let first = r.commit("feat: first");
+    r.tag("v1.0.0", true);
+    let repo = GitRepo::open(r.path());
+    let at_tag = check_at_tag(&repo, &config(), &tag("v1.0.0")).unwrap();
+    assert_eq!(
+        at_tag.tree,
+        TreeOrigin::GitObjects {
+            rev: "refs/tags/v1.0.0".into(),
+            commit: first.clone()
+        }
+    );
+    assert!(
+        at_tag.to_string().contains(&format!(
+            "reading git objects of refs/tags/v1.0.0 (commit {})",
+            &first[..12]
+        )),
+        "{at_tag}"
+    );
+    // The working tree at the tag, clean: no warning.
+    assert_eq!(worktree_at_tag(r.path(), &tag("v1.0.0")), None);
+    let run = check_worktree(r.path(), Some("v1.0.0"), TagOptions::default()).unwrap();
+    assert!(run.report.ok, "{}", run.report);
+    assert!(run.report.findings.is_empty(), "{}", run.report);
+    // A changed file: warned, with the file named.
+    std::fs::write(
+        r.path().join("package.json"),
+        "{\n  \"version\": \"1.0.0\" }\n",
+    )
+    .unwrap();
+    let w = worktree_at_tag(r.path(), &tag("v1.0.0")).unwrap();
+    assert_eq!(
+        (w.code, w.severity),
+        (FindingCode::WorktreeNotAtTag, Severity::Warning)
+    );
+    assert!(
+        w.message
+            .contains("differs from v1.0.0 in 1 files (package.json)"),
+        "{}",
+        w.message
+    );
+    // Another commit: warned, with both commits.
+    r.write("1.1.0", &["1.1.0", "1.0.0"]);
+    let second = r.commit("feat: second");
+    let w = worktree_at_tag(r.path(), &tag("v1.0.0")).unwrap();
+    assert!(
+        w.message
+            .contains(&format!("at commit {}, not at v1.0.0", &second[..12])),
+        "{}",
+        w.message
+    );
+    assert_eq!(w.found.as_deref(), Some(second.as_str()));
+    // The check of that working tree against the old tag fails and carries the warning.
+    let run = check_worktree(r.path(), Some("v1.0.0"), TagOptions::default()).unwrap();
+    assert!(!run.report.ok);
+    assert!(
+        run.report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::WorktreeNotAtTag)
+    );
+    // A tag that does not exist.
+    let w = worktree_at_tag(r.path(), &tag("v9.0.0")).unwrap();
+    assert!(
+        w.message.contains("tag v9.0.0 does not exist"),
+        "{}",
+        w.message
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_committed_symlink_is_not_read_as_content() {
+    let r = Repo::new();
+    std::fs::write(r.path().join("real.json"), "{\"version\": \"1.0.0\"}").unwrap();
+    std::os::unix::fs::symlink("real.json", r.path().join("package.json")).unwrap();
+    r.commit("link");
+    let tree = GitRepo::open(r.path()).tree_at("HEAD").unwrap();
+    match tree.read_text("package.json") {
+        Err(ReadError::NotRegular {
+            kind: "symbolic link",
+            path,
+        }) => assert_eq!(path, Path::new("package.json")),
+        other => panic!("{other:?}"),
+    }
+    assert!(tree.read_text("real.json").unwrap().is_some());
 }

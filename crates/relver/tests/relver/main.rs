@@ -9,9 +9,11 @@
 )]
 
 mod bad_input;
+mod bounded;
 mod discovery;
 mod fixtures;
 mod fuzzed;
 mod git;
+mod honest;
 mod props;
 mod support;

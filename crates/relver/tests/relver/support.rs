@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use relver::{Config, FindingCode, Report, SourceSpec};
+
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
     let p = std::env::var_os("RELKIT_SHARED").map_or_else(
@@ -45,4 +47,36 @@ pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
     let t = std::fs::read_to_string(path).unwrap();
     assert_eq!(t.matches(from).count(), 1, "{from:?} in {}", path.display());
     std::fs::write(path, t.replacen(from, to, 1)).unwrap();
+}
+
+/// (code, path, line, found, expected) of every error of a report.
+pub(crate) fn errors(
+    r: &Report,
+) -> Vec<(
+    FindingCode,
+    String,
+    Option<usize>,
+    Option<String>,
+    Option<String>,
+)> {
+    r.errors()
+        .map(|f| {
+            (
+                f.code,
+                f.path.clone().unwrap_or_default(),
+                f.line,
+                f.found.clone(),
+                f.expected.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The declared source for `path` (the first, for a file with two keys).
+pub(crate) fn source<'c>(config: &'c Config, path: &str) -> &'c SourceSpec {
+    config
+        .sources
+        .iter()
+        .find(|s| s.path == path)
+        .unwrap_or_else(|| panic!("no source {path}"))
 }

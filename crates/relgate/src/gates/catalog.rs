@@ -1,0 +1,486 @@
+//! The gate table: every standard gate's id, phase, codes, default order, the policy section
+//! that implies it and how it is built. The built-in gate lists, each gate's phase and the
+//! gates a policy implies are all read from it.
+
+use std::sync::Arc;
+
+use crate::finding::Code;
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, StandardGate};
+use crate::gates::archives::safety::ArchiveSafetyGate;
+use crate::gates::assets::required::RequiredAssetsGate;
+use crate::gates::checksums::checksum_file::ChecksumFileGate;
+use crate::gates::ci::ci_green::{CiGreenGate, CiProvider};
+use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
+use crate::gates::rebuild::identity::RebuildIdentityGate;
+use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
+use crate::gates::registries::oci_platforms::OciPlatformsGate;
+use crate::gates::registries::oci_tags::OciTagsGate;
+use crate::gates::registries::publish_order::PublishOrderGate;
+use crate::gates::registries::readback::RegistryReadbackGate;
+use crate::gates::registries::unpublished::VersionUnpublishedGate;
+use crate::gates::registries::visible::RegistryVisibleGate;
+use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
+use crate::gates::signing::npm_provenance::NpmProvenanceGate;
+use crate::gates::signing::pep740::Pep740AttestationsGate;
+use crate::gates::versions::conventional::{ConventionalCommitsGate, ConventionalVersionGate};
+use crate::gates::versions::git::{CoupledTagsGate, TagNotExistingGate};
+use crate::gates::versions::lockstep::{ChangelogSectionGate, VersionsLockstepGate};
+use crate::gates::versions::tag::TagStrictSemverGate;
+use crate::phase::Phase;
+
+/// A standard gate: its id, phase, the crate that implements it, its codes, the gates it runs
+/// after by default and the policy section that implies it.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy)]
+pub struct GateInfo {
+    /// The stable id.
+    pub id: &'static str,
+    /// Its phase.
+    pub phase: Phase,
+    /// Where the implementation lives (`relgate`, or the sibling crate it wraps).
+    pub implemented_by: &'static str,
+    /// Whether `relgate` ships an implementation today.
+    pub built_in: bool,
+    /// What it checks.
+    pub description: &'static str,
+    /// The codes it reports (besides the `gate-*` codes any gate can end with).
+    pub codes: &'static [Code],
+    /// The gates it runs after when the policy requires them too, unless the policy orders
+    /// them the other way round: a root cause (a bad tag, a replaced file, a slow index) is
+    /// then reported once, by the gate that finds it first.
+    pub after: &'static [&'static str],
+    /// The policy section whose presence requires this gate, if any (else the policy names
+    /// it under `[gates]`).
+    pub implied_by: Option<PolicySection>,
+    pub(crate) build: Build,
+}
+
+impl PartialEq for GateInfo {
+    /// Rows are equal when everything they declare is (how the gate is built is not compared).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.phase == other.phase
+            && self.implemented_by == other.implemented_by
+            && self.built_in == other.built_in
+            && self.description == other.description
+            && self.codes == other.codes
+            && self.after == other.after
+            && self.implied_by == other.implied_by
+    }
+}
+
+impl Eq for GateInfo {}
+
+/// A policy section that, when present, requires gates (see `docs/policy.md`). The gates a
+/// policy implies join the plan in the order of these sections.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicySection {
+    /// `[tag]`.
+    Tag,
+    /// `[versions]`.
+    Versions,
+    /// `[tag] coupled`, when it names any tag.
+    TagCoupled,
+    /// `[ci]`.
+    Ci,
+    /// `[release] required-assets`, when it names any glob.
+    RequiredAssets,
+    /// `[checksums]`.
+    Checksums,
+    /// `[signing]` with `[[artifacts]]` to sign (images alone are signed in the registry).
+    SigningArtifacts,
+    /// `[provenance]`.
+    Provenance,
+    /// `[registries]`, when it names any.
+    Registries,
+    /// `[rebuild]`.
+    Rebuild,
+}
+
+impl PolicySection {
+    /// Every section, in the order the gates they imply join the plan.
+    pub const ALL: [PolicySection; 10] = [
+        PolicySection::Tag,
+        PolicySection::Versions,
+        PolicySection::TagCoupled,
+        PolicySection::Ci,
+        PolicySection::RequiredAssets,
+        PolicySection::Checksums,
+        PolicySection::SigningArtifacts,
+        PolicySection::Provenance,
+        PolicySection::Registries,
+        PolicySection::Rebuild,
+    ];
+}
+
+/// How the run builds a gate of the table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Build {
+    /// From nothing.
+    Plain(fn() -> Arc<dyn Gate>),
+    /// From the run's CI and forge provider; `missing` is the error when the run has none.
+    WithCi {
+        new: fn(Arc<dyn CiProvider>) -> Arc<dyn Gate>,
+        missing: &'static str,
+    },
+}
+
+fn build_plain<G: StandardGate + Default>() -> Arc<dyn Gate> {
+    Arc::new(G::default())
+}
+
+/// A row for a gate built from nothing.
+const fn plain<G: StandardGate + Default>(
+    phase: Phase,
+    implemented_by: &'static str,
+    description: &'static str,
+    codes: &'static [Code],
+    after: &'static [&'static str],
+    implied_by: Option<PolicySection>,
+) -> GateInfo {
+    GateInfo {
+        id: G::ID,
+        phase,
+        implemented_by,
+        built_in: true,
+        description,
+        codes,
+        after,
+        implied_by,
+        build: Build::Plain(build_plain::<G>),
+    }
+}
+
+/// A gate that asks the run's [`CiProvider`].
+trait FromProvider: StandardGate {
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate>;
+}
+
+impl FromProvider for CiGreenGate {
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
+        Arc::new(CiGreenGate::new(provider))
+    }
+}
+
+impl FromProvider for ForgeReleaseExistsGate {
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
+        Arc::new(ForgeReleaseExistsGate::new(provider))
+    }
+}
+
+/// A row for a gate built from the run's CI and forge provider.
+const fn with_ci<G: FromProvider>(
+    phase: Phase,
+    implemented_by: &'static str,
+    description: &'static str,
+    codes: &'static [Code],
+    after: &'static [&'static str],
+    implied_by: Option<PolicySection>,
+    missing: &'static str,
+) -> GateInfo {
+    GateInfo {
+        id: G::ID,
+        phase,
+        implemented_by,
+        built_in: true,
+        description,
+        codes,
+        after,
+        implied_by,
+        build: Build::WithCi {
+            new: G::from_provider,
+            missing,
+        },
+    }
+}
+
+const MISSING_CI: &str = "no CI evidence provider was configured for this run";
+const MISSING_FORGE: &str = "no forge provider was configured for this run";
+
+/// The gate table: every standard gate, in phase order. Each row is the one place a gate's
+/// phase, codes, default order and implying policy section are declared; its id is the `ID` of
+/// the type the row builds.
+pub const STANDARD_GATES: &[GateInfo] = &[
+    plain::<TagStrictSemverGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "The tag fits the policy's pattern and is strict SemVer.",
+        &[Code::TagNotStrictSemver],
+        &[],
+        Some(PolicySection::Tag),
+    ),
+    plain::<VersionsLockstepGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "Every version source equals the tag's version.",
+        &[Code::VersionMismatch],
+        &[TagStrictSemverGate::ID],
+        Some(PolicySection::Versions),
+    ),
+    plain::<ChangelogSectionGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "The changelog has a section for the version.",
+        &[Code::ChangelogSectionMissing],
+        &[TagStrictSemverGate::ID],
+        None,
+    ),
+    plain::<TagNotExistingGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "The release tag does not exist yet.",
+        &[Code::TagAlreadyExists],
+        &[TagStrictSemverGate::ID],
+        None,
+    ),
+    plain::<CoupledTagsGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "Coupled tags exist and point at the release commit.",
+        &[Code::CoupledTagMismatch],
+        &[TagStrictSemverGate::ID],
+        Some(PolicySection::TagCoupled),
+    ),
+    plain::<VersionUnpublishedGate>(
+        Phase::Preflight,
+        "regclient",
+        "No registry holds the version yet (else: recovery mode or a patch bump).",
+        &[Code::VersionAlreadyPublished],
+        &[TagStrictSemverGate::ID],
+        None,
+    ),
+    with_ci::<CiGreenGate>(
+        Phase::Preflight,
+        "relgate",
+        "The commit is the branch head and the named workflows passed on push for it.",
+        &[Code::CiNotGreen],
+        &[],
+        Some(PolicySection::Ci),
+        MISSING_CI,
+    ),
+    plain::<ConventionalCommitsGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "Every commit since the previous release tag is a Conventional Commit.",
+        &[Code::CommitNotConventional],
+        &[TagStrictSemverGate::ID],
+        None,
+    ),
+    plain::<ConventionalVersionGate>(
+        Phase::Preflight,
+        "relgate over relver",
+        "The release version is the bump the Conventional Commits since the previous tag imply.",
+        &[Code::VersionBumpMismatch],
+        &[TagStrictSemverGate::ID],
+        None,
+    ),
+    plain::<RequiredAssetsGate>(
+        Phase::Prepublish,
+        "relgate",
+        "Every required asset glob matches a file in the release folder.",
+        &[Code::AssetMissing],
+        &[],
+        Some(PolicySection::RequiredAssets),
+    ),
+    plain::<ChecksumFileGate>(
+        Phase::Prepublish,
+        "relgate",
+        "The release folder verifies against its checksum file.",
+        &[
+            Code::DigestMismatch,
+            Code::ChecksumMissing,
+            Code::ChecksumUnlisted,
+            Code::ChecksumFileInvalid,
+        ],
+        &[],
+        Some(PolicySection::Checksums),
+    ),
+    plain::<ArchiveSafetyGate>(
+        Phase::Prepublish,
+        "artidigest",
+        "Archives are safe to unpack and their own manifests match their contents.",
+        &[Code::ArchiveUnsafe, Code::RecordMismatch],
+        &[ChecksumFileGate::ID],
+        None,
+    ),
+    plain::<RebuildIdentityGate>(
+        Phase::Prepublish,
+        "relgate over artidigest",
+        "A rebuild from the tagged source is byte-identical.",
+        &[Code::NotReproducible, Code::CommandFailed],
+        &[ChecksumFileGate::ID],
+        Some(PolicySection::Rebuild),
+    ),
+    plain::<SignaturesValidGate>(
+        Phase::Prepublish,
+        "attest",
+        "Every artifact's signature verifies with the tag-derived identity.",
+        &[
+            Code::SignatureInvalid,
+            Code::SignatureMissing,
+            Code::IdentityMismatch,
+            Code::TriggerDenied,
+        ],
+        &[],
+        Some(PolicySection::SigningArtifacts),
+    ),
+    plain::<ProvenanceValidGate>(
+        Phase::Prepublish,
+        "attest",
+        "Provenance verifies and covers every artifact.",
+        &[Code::ProvenanceInvalid, Code::SubjectNotCovered],
+        &[],
+        Some(PolicySection::Provenance),
+    ),
+    plain::<RegistryReadbackGate>(
+        Phase::Postpublish,
+        "regclient",
+        "Every registry serves the local bytes (recovery mode when the version already exists).",
+        &[
+            Code::RegistryBytesDiffer,
+            Code::DigestMismatch,
+            Code::RegistryFileMissing,
+        ],
+        &[RegistryVisibleGate::ID],
+        Some(PolicySection::Registries),
+    ),
+    plain::<RegistryVisibleGate>(
+        Phase::Postpublish,
+        "regclient",
+        "The version is visible on every registry within its deadline.",
+        &[Code::NotVisible],
+        &[],
+        None,
+    ),
+    plain::<OciPlatformsGate>(
+        Phase::Postpublish,
+        "regclient",
+        "Image indexes carry every required platform and signature, and provenance names their digests.",
+        &[
+            Code::PlatformMissing,
+            Code::SignatureMissing,
+            Code::SubjectNotCovered,
+        ],
+        &[RegistryVisibleGate::ID],
+        None,
+    ),
+    plain::<PublishOrderGate>(
+        Phase::Postpublish,
+        "regclient",
+        "A registry holds the version only after the registries it comes after serve it.",
+        &[Code::PublishOrderViolated],
+        &[],
+        None,
+    ),
+    plain::<NpmProvenanceGate>(
+        Phase::Postpublish,
+        "attest + regclient",
+        "The npm registry's SLSA provenance of every tarball verifies and names the local bytes.",
+        &[
+            Code::SignatureMissing,
+            Code::SubjectNotCovered,
+            Code::ProvenanceInvalid,
+        ],
+        &[],
+        None,
+    ),
+    plain::<Pep740AttestationsGate>(
+        Phase::Postpublish,
+        "attest + regclient",
+        "The index's PEP 740 provenance of every wheel and sdist verifies for the local bytes and publisher.",
+        &[
+            Code::SignatureMissing,
+            Code::SignatureInvalid,
+            Code::IdentityMismatch,
+        ],
+        &[],
+        None,
+    ),
+    plain::<OciTagsGate>(
+        Phase::Postpublish,
+        "regclient",
+        "Promised image tags point at the release digest; forbidden tags (latest) do not exist.",
+        &[Code::OciTagMissing, Code::OciTagForbidden],
+        &[],
+        None,
+    ),
+    with_ci::<ForgeReleaseExistsGate>(
+        Phase::Postpublish,
+        "relgate",
+        "The forge has a release for the tag carrying every required asset.",
+        &[Code::ReleaseMissing, Code::AssetMissing],
+        &[],
+        None,
+        MISSING_FORGE,
+    ),
+    plain::<ConsumerVerifyGate>(
+        Phase::Consume,
+        "attest + regclient",
+        "What a downstream user verifies from public data alone.",
+        &[
+            Code::SignatureInvalid,
+            Code::SignatureMissing,
+            Code::IdentityMismatch,
+            Code::TriggerDenied,
+            Code::SubjectNotCovered,
+            Code::ProvenanceInvalid,
+            Code::DigestMismatch,
+            Code::RegistryFileMissing,
+        ],
+        &[],
+        None,
+    ),
+];
+
+/// The standard gate `id`, if it is one.
+pub fn standard_gate(id: &str) -> Option<&'static GateInfo> {
+    STANDARD_GATES.iter().find(|g| g.id == id)
+}
+
+/// The row of `id`, found at compile time.
+const fn row_of(id: &str) -> Option<&'static GateInfo> {
+    let mut i = 0;
+    while i < STANDARD_GATES.len() {
+        if same(STANDARD_GATES[i].id, id) {
+            return Some(&STANDARD_GATES[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A gate of the table is a [`Gate`] with the id and phase of its row.
+impl<T: StandardGate> Gate for T {
+    fn id(&self) -> &str {
+        T::ID
+    }
+
+    fn phase(&self) -> Phase {
+        const {
+            match row_of(T::ID) {
+                Some(row) => row.phase,
+                None => panic!("a StandardGate's ID has no row in STANDARD_GATES"),
+            }
+        }
+    }
+
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        self.check(ctx)
+    }
+}

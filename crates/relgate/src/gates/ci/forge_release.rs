@@ -1,0 +1,76 @@
+//! `forge-release-exists`: after publishing, the forge has a release for the tag and it
+//! carries every required release asset.
+
+use std::fmt;
+use std::sync::Arc;
+
+use globset::Glob;
+
+use crate::finding::{Code, Finding};
+use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gates::ci::ci_green::CiProvider;
+
+/// The forge (through the run's [`CiProvider`]) has a release for the tag, and every
+/// `[release] required-assets` glob matches one of its attached assets: `release-missing`,
+/// `asset-missing`. Whether it is still a draft is reported as evidence.
+pub struct ForgeReleaseExistsGate {
+    provider: Arc<dyn CiProvider>,
+}
+
+impl fmt::Debug for ForgeReleaseExistsGate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ForgeReleaseExistsGate")
+    }
+}
+
+impl ForgeReleaseExistsGate {
+    /// A gate asking `provider`.
+    pub fn new(provider: Arc<dyn CiProvider>) -> Self {
+        ForgeReleaseExistsGate { provider }
+    }
+}
+
+impl StandardGate for ForgeReleaseExistsGate {
+    const ID: &'static str = "forge-release-exists";
+
+    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+        Box::pin(async move {
+            let Some(tag) = ctx.tag.clone() else {
+                return GateResult::error("no tag was given, so there is no release to look up");
+            };
+            let release = match self.provider.release(&tag).await {
+                Ok(r) => r,
+                Err(e) => return GateResult::error(e.to_string()),
+            };
+            let Some(release) = release else {
+                return GateResult::from_findings(vec![
+                    Finding::new(Code::ReleaseMissing, format!("release {tag}"))
+                        .expected(format!("a forge release for {tag}"))
+                        .found("none"),
+                ]);
+            };
+            let mut findings = Vec::new();
+            for pattern in &ctx.policy.release.required_assets {
+                let matcher = match Glob::new(pattern) {
+                    Ok(g) => g.compile_matcher(),
+                    Err(e) => {
+                        return GateResult::error(format!(
+                            "[release] required-assets: {pattern:?}: {e}"
+                        ));
+                    }
+                };
+                if !release.assets.iter().any(|a| matcher.is_match(a)) {
+                    findings.push(
+                        Finding::new(Code::AssetMissing, format!("release {tag}: {pattern}"))
+                            .expected(format!("an asset matching {pattern}"))
+                            .found(format!("{} asset(s), none matching", release.assets.len())),
+                    );
+                }
+            }
+            GateResult::from_findings(findings).with_evidence(
+                "release",
+                serde_json::to_value(&release).unwrap_or(serde_json::Value::Null),
+            )
+        })
+    }
+}

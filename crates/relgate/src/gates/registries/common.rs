@@ -1,0 +1,96 @@
+//! What every registry gate starts from: the targets, the release version, the HTTP client,
+//! concurrent lookups, and the download helpers.
+
+use std::path::Path;
+
+use artidigest::{Algorithm, Digest, digest_reader};
+use regclient::PublishedVersion;
+use serde_json::{Value, json};
+
+use crate::finding::{Code, Finding};
+use crate::gate::{GateContext, GateResult};
+use crate::registry_client::{
+    Client, Job, Target, http_client, release_version, run_blocking_all, targets,
+};
+
+/// The visibility deadline when a registry rule sets none.
+pub const DEFAULT_VISIBLE_WITHIN_SECS: u64 = 300;
+
+/// Targets, version and the HTTP client every registry gate starts from.
+pub(crate) struct Setup {
+    pub(crate) targets: Vec<Target>,
+    pub(crate) version: String,
+    pub(crate) http: regclient::HttpClient,
+}
+
+pub(crate) fn setup(ctx: &GateContext) -> Result<Setup, GateResult> {
+    let targets = targets(ctx)?;
+    let version = release_version(ctx)?;
+    Ok(Setup {
+        targets,
+        version,
+        http: http_client(ctx),
+    })
+}
+
+/// Looks the version up on every target, concurrently (bounded).
+pub(crate) async fn lookups(
+    ctx: &GateContext,
+    s: &Setup,
+    only: impl Fn(&Target) -> bool,
+) -> Result<Vec<(Target, Result<PublishedVersion, String>)>, GateResult> {
+    let chosen: Vec<Target> = s.targets.iter().filter(|t| only(t)).cloned().collect();
+    let jobs: Vec<Job<Result<PublishedVersion, String>>> = chosen
+        .iter()
+        .map(|t| {
+            let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
+            Box::new(move || Client::new(&t, &http)?.version(&t.rule.package, &version))
+                as Job<Result<PublishedVersion, String>>
+        })
+        .collect();
+    let results = run_blocking_all(ctx, jobs)
+        .await
+        .map_err(GateResult::error)?;
+    Ok(chosen.into_iter().zip(results).collect())
+}
+
+pub(crate) fn version_evidence(t: &Target, v: &PublishedVersion) -> Value {
+    json!({
+        "registry": t.name,
+        "kind": v.kind.name(),
+        "endpoint": v.registry,
+        "package": v.package,
+        "version": v.version,
+        "state": v.state.to_string(),
+        "files": v.files.iter().map(|f| json!({
+            "name": f.name,
+            "size": f.size,
+            "digests": f.digests.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) fn gate_error(subject: String, cause: String) -> Finding {
+    Finding::new(Code::GateError, subject)
+        .expected("an answer from the registry")
+        .found(cause)
+}
+
+/// A private temporary folder for downloads, in the run's scratch folder when one is set.
+pub(crate) fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    match &ctx.scratch_dir {
+        Some(dir) => b.tempdir_in(dir),
+        None => b.tempdir(),
+    }
+}
+
+pub(crate) fn sha256_of(path: &Path) -> Result<Digest, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let set = digest_reader(std::io::BufReader::new(f), &[Algorithm::Sha256])
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    set.get(Algorithm::Sha256)
+        .copied()
+        .ok_or_else(|| format!("{}: sha256 not computed", path.display()))
+}

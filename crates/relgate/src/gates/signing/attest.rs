@@ -1,0 +1,415 @@
+//! The `signatures-valid` and `provenance-valid` gates, over `attest`'s offline Sigstore
+//! verification.
+
+use std::path::Path;
+
+use attest::{
+    Artifact, Bundle, ErrorKind, IdentityPolicy, Policy as AttestPolicy, ProvenancePolicy,
+    RefPolicy, TrustedRoot, Verifier,
+};
+
+use crate::artifacts::{LocalArtifact, local_artifacts};
+use crate::finding::{Code, Finding};
+use crate::folder::{glob_matcher, list_files};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
+
+/// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
+/// policy's trust root with the identity `[signing]` derives from the tag:
+/// `signature-missing`, `signature-invalid`, `identity-mismatch`, `trigger-denied`.
+/// A missing or unreadable trust root, or no tag, is an error, never a pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignaturesValidGate;
+
+/// Every artifact of the covered kinds is a subject of a provenance statement that verifies
+/// offline, whose builder, source repository and ref match the policy and whose certificate
+/// agrees with its predicate: `subject-not-covered`, `provenance-invalid`, `trigger-denied`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProvenanceValidGate;
+
+impl BlockingGate for SignaturesValidGate {
+    const ID: &'static str = "signatures-valid";
+
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let policy = &ctx.policy;
+        let Some(rules) = &policy.signing else {
+            return GateResult::skipped("the policy has no [signing] section");
+        };
+        let Some(tag) = &ctx.tag else {
+            return GateResult::error("no release tag: the signing identity depends on it");
+        };
+        check_signatures(policy, &ctx.release_dir, rules, tag)
+    }
+}
+
+impl BlockingGate for ProvenanceValidGate {
+    const ID: &'static str = "provenance-valid";
+
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let policy = &ctx.policy;
+        let Some(rules) = &policy.provenance else {
+            return GateResult::skipped("the policy has no [provenance] section");
+        };
+        let Some(signing) = &policy.signing else {
+            return GateResult::error(
+                "[provenance] needs [signing] for the trust root and the source repository",
+            );
+        };
+        let Some(tag) = &ctx.tag else {
+            return GateResult::error("no release tag: the provenance ref depends on it");
+        };
+        check_provenance(policy, &ctx.release_dir, rules, signing, tag)
+    }
+}
+
+fn verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, GateResult> {
+    load_verifier(dir, rules).map_err(GateResult::error)
+}
+
+/// A verifier over the release's trust root (`[signing] trusted-root`, relative to `dir`).
+pub(crate) fn load_verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, String> {
+    let path = dir.join(&rules.trusted_root);
+    TrustedRoot::from_file(&path)
+        .map(Verifier::new)
+        .map_err(|e| format!("cannot load the trust root {}: {e}", path.display()))
+}
+
+/// The release's products: every artifact but the verification material itself (Sigstore
+/// bundles and provenance are checked, not signed again).
+fn artifacts(policy: &Policy, dir: &Path) -> Result<Vec<LocalArtifact>, GateResult> {
+    match local_artifacts(policy, dir) {
+        Ok(all) => {
+            let products: Vec<LocalArtifact> = all
+                .into_iter()
+                .filter(|a| !matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Provenance))
+                .collect();
+            if products.is_empty() {
+                Err(GateResult::error(
+                    "no artifact in the release folder matches the policy's [[artifacts]] globs",
+                ))
+            } else {
+                Ok(products)
+            }
+        }
+        Err(e) => Err(GateResult::error(e.to_string())),
+    }
+}
+
+pub(crate) fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, String> {
+    let file = std::fs::File::open(dir.join(&a.path)).map_err(|e| format!("cannot read: {e}"))?;
+    Artifact::from_reader(file).map_err(|e| e.to_string())
+}
+
+pub(crate) fn check_signatures(
+    policy: &Policy,
+    dir: &Path,
+    rules: &SigningIdentity,
+    tag: &str,
+) -> GateResult {
+    let verifier = match verifier(dir, rules) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let arts = match artifacts(policy, dir) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let identity = rules.identity_for(tag);
+    let mut id_policy = IdentityPolicy::exact(identity.clone(), rules.issuer.clone());
+    if !rules.allowed_triggers.is_empty() {
+        id_policy = id_policy.allow_triggers(rules.allowed_triggers.iter().cloned());
+    }
+    for t in &rules.denied_triggers {
+        id_policy = id_policy.deny_trigger(t.clone());
+    }
+    let id_policy = AttestPolicy::Identity(id_policy);
+    let mut findings = Vec::new();
+    let mut verified = Vec::new();
+    for a in &arts {
+        let bundle_name = format!("{}{}", a.path, rules.bundle_suffix);
+        let bundle_path = dir.join(&bundle_name);
+        if !bundle_path.is_file() {
+            findings.push(
+                Finding::new(Code::SignatureMissing, a.path.clone())
+                    .expected(format!("a Sigstore bundle {bundle_name}"))
+                    .found("no such file"),
+            );
+            continue;
+        }
+        let bundle = match Bundle::from_file(&bundle_path) {
+            Ok(b) => b,
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::SignatureInvalid, a.path.clone())
+                        .expected(format!("a valid Sigstore bundle {bundle_name}"))
+                        .found(e.to_string()),
+                );
+                continue;
+            }
+        };
+        let artifact = match read_artifact(dir, a) {
+            Ok(x) => x,
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::SignatureInvalid, a.path.clone())
+                        .expected("a readable artifact")
+                        .found(e),
+                );
+                continue;
+            }
+        };
+        match verifier.verify(&bundle, &artifact, &id_policy) {
+            Ok(_) => verified.push(a.path.clone()),
+            Err(e) => {
+                let (code, expected) = match e.kind() {
+                    ErrorKind::IdentityMismatch
+                    | ErrorKind::IssuerMismatch
+                    | ErrorKind::ExtensionMismatch => (
+                        Code::IdentityMismatch,
+                        format!("signed by {identity} (issuer {})", rules.issuer),
+                    ),
+                    ErrorKind::TriggerNotAllowed => (
+                        Code::TriggerDenied,
+                        format!(
+                            "a trigger not in {:?} (allowed: {:?})",
+                            rules.denied_triggers, rules.allowed_triggers
+                        ),
+                    ),
+                    _ => (
+                        Code::SignatureInvalid,
+                        format!("{bundle_name} verifies against {}", rules.trusted_root),
+                    ),
+                };
+                findings.push(
+                    Finding::new(code, a.path.clone())
+                        .expected(expected)
+                        .found(format!("{}: {}", e.kind().code(), e.detail())),
+                );
+            }
+        }
+    }
+    GateResult::from_findings(findings)
+        .with_evidence("identity", serde_json::Value::String(identity))
+        .with_evidence("verified", serde_json::json!(verified))
+}
+
+/// The provenance policy `[provenance]` and `[signing]` give for `tag`, with the builder id
+/// and source URI it expects.
+pub(crate) fn provenance_policy(
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+) -> (ProvenancePolicy, String, String) {
+    let server = signing.server.trim_end_matches('/');
+    let source_uri = format!("{server}/{}", signing.repository);
+    let builder = rules
+        .builder_id
+        .as_ref()
+        .map(|b| b.replace("{tag}", tag))
+        .unwrap_or_else(|| signing.identity_for(tag));
+    let mut pp = ProvenancePolicy::new(builder.clone(), source_uri.clone());
+    pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
+    pp.forbidden_triggers = signing.denied_triggers.clone();
+    (pp, builder, source_uri)
+}
+
+/// The kinds a registry holds rather than the release folder (their provenance subjects are
+/// registry digests, checked after publishing by `oci-platforms`).
+fn registry_held(kind: ArtifactKind) -> bool {
+    matches!(kind, ArtifactKind::OciImage | ArtifactKind::HelmChart)
+}
+
+/// The subject digests the statements of a provenance file claim (read, not verified).
+fn claimed_subjects(bytes: &[u8]) -> Vec<Vec<artidigest::Digest>> {
+    use base64::Engine as _;
+    let mut out = Vec::new();
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        let payload = v["dsseEnvelope"]["payload"]
+            .as_str()
+            .or_else(|| v["payload"].as_str())
+            .unwrap_or_default();
+        let Ok(json) = base64::engine::general_purpose::STANDARD.decode(payload) else {
+            continue;
+        };
+        if let Ok(st) = attest::Statement::from_json(&json) {
+            out.extend(st.subjects.into_iter().map(|s| s.digests));
+        }
+    }
+    out
+}
+
+/// Verifies the provenance files in `dir` (matching `[provenance] glob`) with `artifacts` as
+/// the digests they must cover: `Ok(())` when one file verifies, else the most telling error.
+pub(crate) fn provenance_covers(
+    dir: &Path,
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+    artifacts: &[Vec<artidigest::Digest>],
+) -> Result<(), String> {
+    let verifier = load_verifier(dir, signing)?;
+    let matcher = glob_matcher(&rules.glob).map_err(|e| e.to_string())?;
+    let files: Vec<String> = list_files(dir)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|f| matcher.is_match(f))
+        .collect();
+    let (pp, _, _) = provenance_policy(rules, signing, tag);
+    let mut last = format!("no provenance file matches {:?}", rules.glob);
+    for f in &files {
+        let bytes = std::fs::read(dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+        match attest::verify_provenance(&verifier, &bytes, artifacts, &pp) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = format!("{f}: {}: {}", e.kind().code(), e.detail()),
+        }
+    }
+    Err(last)
+}
+
+pub(crate) fn check_provenance(
+    policy: &Policy,
+    dir: &Path,
+    rules: &ProvenanceRules,
+    signing: &SigningIdentity,
+    tag: &str,
+) -> GateResult {
+    let verifier = match verifier(dir, signing) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let only_registry_held =
+        !rules.cover.is_empty() && rules.cover.iter().all(|k| registry_held(*k));
+    let arts: Vec<LocalArtifact> = match artifacts(policy, dir) {
+        Ok(a) => a
+            .into_iter()
+            .filter(|a| rules.cover.is_empty() || rules.cover.contains(&a.kind))
+            .collect(),
+        // Images and charts only: the release folder may hold nothing but their provenance.
+        Err(_) if only_registry_held => Vec::new(),
+        Err(r) => return r,
+    };
+    let matcher = match glob_matcher(&rules.glob) {
+        Ok(m) => m,
+        Err(e) => return GateResult::error(format!("bad provenance glob {:?}: {e}", rules.glob)),
+    };
+    let files: Vec<String> = match list_files(dir) {
+        Ok(f) => f.into_iter().filter(|f| matcher.is_match(f)).collect(),
+        Err(e) => return GateResult::error(format!("cannot list {}: {e}", dir.display())),
+    };
+    if files.is_empty() {
+        return GateResult::from_findings(vec![
+            Finding::new(Code::ProvenanceInvalid, rules.glob.clone())
+                .expected(format!("a provenance file matching {:?}", rules.glob))
+                .found("none in the release folder"),
+        ]);
+    }
+    let (pp, builder, source_uri) = provenance_policy(rules, signing, tag);
+
+    if arts.is_empty() && only_registry_held {
+        // Only images and charts: the release folder holds their provenance, the registry
+        // holds them. Verify the provenance itself here (signature, identity, builder, source)
+        // over the subjects it claims; `oci-platforms` checks the pushed digests are among them.
+        let mut findings = Vec::new();
+        let mut subjects = 0;
+        for f in &files {
+            let claimed = match std::fs::read(dir.join(f)) {
+                Ok(b) => claimed_subjects(&b),
+                Err(e) => return GateResult::error(format!("{f}: {e}")),
+            };
+            subjects += claimed.len();
+            if claimed.is_empty() {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, f.clone())
+                        .expected("statements with subjects")
+                        .found("no subject"),
+                );
+            } else if let Err(e) = provenance_covers(dir, rules, signing, tag, &claimed) {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, f.clone())
+                        .expected(format!(
+                            "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"
+                        ))
+                        .found(e),
+                );
+            }
+        }
+        return GateResult::from_findings(findings)
+            .with_evidence("builder", serde_json::Value::String(builder))
+            .with_evidence("registry-subjects", serde_json::json!(subjects));
+    }
+    let mut contents = Vec::new();
+    let mut findings = Vec::new();
+    for f in &files {
+        match std::fs::read(dir.join(f)) {
+            Ok(b) => contents.push((f.clone(), b)),
+            Err(e) => findings.push(
+                Finding::new(Code::ProvenanceInvalid, f.clone())
+                    .expected("a readable provenance file")
+                    .found(e.to_string()),
+            ),
+        }
+    }
+    let mut covered = Vec::new();
+    for a in &arts {
+        let digests = match read_artifact(dir, a) {
+            Ok(x) => x.digests(),
+            Err(e) => {
+                findings.push(
+                    Finding::new(Code::ProvenanceInvalid, a.path.clone())
+                        .expected("a readable artifact")
+                        .found(e),
+                );
+                continue;
+            }
+        };
+        // The artifact is covered when one provenance file verifies with it as a subject; the
+        // most telling failure (not a mere "not a subject") is reported otherwise.
+        let mut worst: Option<attest::Error> = None;
+        let mut ok = false;
+        for (_, bytes) in &contents {
+            match attest::verify_provenance(&verifier, bytes, std::slice::from_ref(&digests), &pp) {
+                Ok(_) => {
+                    ok = true;
+                    break;
+                }
+                Err(e) => {
+                    let replace = match &worst {
+                        None => true,
+                        Some(w) => w.kind() == ErrorKind::ArtifactMismatch,
+                    };
+                    if replace {
+                        worst = Some(e);
+                    }
+                }
+            }
+        }
+        if ok {
+            covered.push(a.path.clone());
+            continue;
+        }
+        let Some(e) = worst else { continue };
+        let finding = match e.kind() {
+            ErrorKind::ArtifactMismatch => Finding::new(Code::SubjectNotCovered, a.path.clone())
+                .expected(format!("a subject of {}", files.join(", ")))
+                .found(format!("not among the subjects ({})", e.detail())),
+            ErrorKind::TriggerNotAllowed => Finding::new(Code::TriggerDenied, a.path.clone())
+                .expected(format!(
+                    "a build trigger not in {:?}",
+                    signing.denied_triggers
+                ))
+                .found(e.detail().to_owned()),
+            _ => Finding::new(Code::ProvenanceInvalid, a.path.clone())
+                .expected(format!(
+                    "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"
+                ))
+                .found(format!("{}: {}", e.kind().code(), e.detail())),
+        };
+        findings.push(finding);
+    }
+    GateResult::from_findings(findings)
+        .with_evidence("builder", serde_json::Value::String(builder))
+        .with_evidence("covered", serde_json::json!(covered))
+}

@@ -1,0 +1,137 @@
+//! `pep740-attestations`: after upload, every wheel and sdist a Python index serves has PEP 740
+//! provenance from the index's integrity API that verifies for the local file, published by the
+//! policy's signing identity.
+
+use std::path::Path;
+
+use attest::{ErrorKind, Publisher, verify_pypi_provenance};
+use serde_json::{Value, json};
+
+use crate::artifact_names::belongs_to;
+use crate::artifacts::local_artifacts;
+use crate::finding::{Code, Finding};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gates::signing::attest::{load_verifier, read_artifact};
+use crate::policy::model::{ArtifactKind, RegistryKind, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
+
+/// For every Python index of the policy and every local wheel or sdist of its package: the
+/// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
+/// against the release's trust root for the local bytes and file name, published by the
+/// `[signing]` repository and workflow (`identity-mismatch`, else `signature-invalid`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pep740AttestationsGate;
+
+/// The publisher a PyPI trusted-publishing upload from the policy's workflow records.
+fn expected_publisher(signing: &SigningIdentity) -> Publisher {
+    let workflow = signing
+        .workflow
+        .rsplit('/')
+        .next()
+        .unwrap_or(&signing.workflow)
+        .to_owned();
+    Publisher::GitHub {
+        repository: signing.repository.clone(),
+        workflow,
+    }
+}
+
+fn check(
+    targets: &[Target],
+    http: &regclient::HttpClient,
+    version: &str,
+    dir: &Path,
+    policy: &crate::policy::model::Policy,
+    signing: &SigningIdentity,
+) -> Result<(Vec<Finding>, Vec<Value>), String> {
+    let verifier = load_verifier(dir, signing)?;
+    let publisher = expected_publisher(signing);
+    let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for t in targets {
+        let Client::Pypi(index) = Client::new(t, http)? else {
+            continue;
+        };
+        let mine = locals.iter().filter(|a| {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+            matches!(a.kind, ArtifactKind::Wheel | ArtifactKind::Sdist)
+                && belongs_to(a.kind, name, &t.rule.package, version)
+        });
+        for a in mine {
+            let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
+            let subject = format!("{name} on {}", t.name);
+            let doc = index
+                .provenance(&t.rule.package, version, &name)
+                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
+            let Some(doc) = doc else {
+                findings.push(
+                    Finding::new(Code::SignatureMissing, subject)
+                        .expected(String::from("PEP 740 provenance from the integrity API"))
+                        .found("none (404)")
+                        .hint("upload with trusted publishing and attestations enabled"),
+                );
+                continue;
+            };
+            let bytes = serde_json::to_vec(&json!({
+                "version": doc.version,
+                "attestation_bundles": doc.attestation_bundles,
+            }))
+            .map_err(|e| e.to_string())?;
+            let artifact = read_artifact(dir, a)?;
+            match verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(&publisher)) {
+                Ok(v) => evidence.push(json!({
+                    "registry": t.name,
+                    "file": name,
+                    "attestations": v.len(),
+                })),
+                Err(e) => {
+                    let code = match e.kind() {
+                        ErrorKind::PublisherMismatch
+                        | ErrorKind::IdentityMismatch
+                        | ErrorKind::ExtensionMismatch => Code::IdentityMismatch,
+                        _ => Code::SignatureInvalid,
+                    };
+                    findings.push(
+                        Finding::new(code, subject)
+                            .expected(format!(
+                                "provenance published by {}, for these bytes",
+                                signing.repository
+                            ))
+                            .found(format!("{}: {}", e.kind().code(), e.detail())),
+                    );
+                }
+            }
+        }
+    }
+    Ok((findings, evidence))
+}
+
+impl BlockingGate for Pep740AttestationsGate {
+    const ID: &'static str = "pep740-attestations";
+
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        let Some(signing) = &ctx.policy.signing else {
+            return GateResult::error(
+                "pep740-attestations needs [signing] for the trust root and the publisher",
+            );
+        };
+        let (pypi, version) =
+            match targets_of_kind(ctx, RegistryKind::Pypi, "the policy names no Python index") {
+                Ok(t) => t,
+                Err(r) => return r,
+            };
+        let http = http_client(ctx);
+        checked(
+            "provenance",
+            check(
+                &pypi,
+                &http,
+                &version,
+                &ctx.release_dir,
+                &ctx.policy,
+                signing,
+            ),
+        )
+    }
+}

@@ -1,0 +1,140 @@
+//! The `versions-lockstep` and `changelog-section` gates over `relver`.
+
+use relver::{FindingCode, SourceKind, SourceSpec};
+
+use crate::finding::{Code, Finding};
+use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::release_source::{Inputs, place, severity};
+
+/// Every version source of the `relver` configuration (except changelogs, see
+/// [`ChangelogSectionGate`]) equals the tag's version; without a tag, the members agree.
+/// Reads the source tree of `[versions]` (a folder, or git at the release commit) and
+/// reports one `version-mismatch` per finding with file:line, key, expected, found and a hint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VersionsLockstepGate;
+
+impl BlockingGate for VersionsLockstepGate {
+    const ID: &'static str = "versions-lockstep";
+
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        lockstep(&Inputs::of(ctx))
+    }
+}
+
+/// The changelog has a section for the tag's version: `changelog-section-missing` otherwise
+/// (also for an invalid date or lint errors the `relver` configuration asks for). Uses the
+/// configuration's `changelog` sources, else `CHANGELOG.md` at the tree's root.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChangelogSectionGate;
+
+impl BlockingGate for ChangelogSectionGate {
+    const ID: &'static str = "changelog-section";
+
+    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
+        changelog(&Inputs::of(ctx))
+    }
+}
+
+fn convert(code: Code, f: &relver::Finding) -> Finding {
+    let found = match (&f.found, f.code) {
+        (Some(x), FindingCode::VersionMismatch | FindingCode::ChangelogSectionMissing) => x.clone(),
+        (Some(x), _) => format!("{x} ({}: {})", f.code, f.message),
+        (None, _) => format!("{}: {}", f.code, f.message),
+    };
+    let mut out = Finding::new(code, place(f))
+        .found(found)
+        .severity(severity(f.severity));
+    if let Some(e) = &f.expected {
+        out = out.expected(e.clone());
+    }
+    if let Some(h) = &f.hint {
+        out = out.hint(h.clone());
+    }
+    out
+}
+
+fn lockstep(inputs: &Inputs) -> GateResult {
+    let tag = match &inputs.tag {
+        Some(_) => match inputs.release_tag() {
+            Ok(t) => Some(t),
+            Err(e) => return GateResult::error(e),
+        },
+        None => None,
+    };
+    let (tree, label) = match inputs.tree() {
+        Ok(t) => t,
+        Err(e) => return GateResult::error(e),
+    };
+    let mut config = match inputs.config(tree.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return GateResult::error(e),
+    };
+    config.sources.retain(|s| s.kind != SourceKind::Changelog);
+    if config.sources.is_empty() {
+        return GateResult::error(
+            "the version configuration declares no version sources besides changelogs",
+        );
+    }
+    let report = relver::check(tree.as_ref(), &config, tag.as_ref());
+    let findings: Vec<Finding> = report
+        .findings
+        .iter()
+        .map(|f| convert(Code::VersionMismatch, f))
+        .collect();
+    let fields: Vec<String> = report
+        .fields
+        .iter()
+        .map(|cf| {
+            format!(
+                "{}:{} {} = {}",
+                cf.field.path, cf.field.line, cf.field.key, cf.field.raw
+            )
+        })
+        .collect();
+    GateResult::from_findings(findings)
+        .with_evidence("source", serde_json::json!(label))
+        .with_evidence(
+            "expected",
+            serde_json::json!(report.expected.map(|v| v.to_string())),
+        )
+        .with_evidence("fields", serde_json::json!(fields))
+}
+
+fn changelog(inputs: &Inputs) -> GateResult {
+    let tag = match inputs.release_tag() {
+        Ok(t) => t,
+        Err(e) => return GateResult::error(e),
+    };
+    let (tree, label) = match inputs.tree() {
+        Ok(t) => t,
+        Err(e) => return GateResult::error(e),
+    };
+    let mut config = match inputs.config(tree.as_ref()) {
+        Ok(c) => c,
+        // Nothing declares version sources at all: the changelog alone is checked.
+        Err(_)
+            if inputs.declares_no_config()
+                && matches!(relver::Config::load(tree.as_ref()), Ok(None)) =>
+        {
+            relver::Config::default()
+        }
+        Err(e) => return GateResult::error(e),
+    };
+    config.sources.retain(|s| s.kind == SourceKind::Changelog);
+    if config.sources.is_empty() {
+        config
+            .sources
+            .push(SourceSpec::new("CHANGELOG.md", SourceKind::Changelog));
+    }
+    let report = relver::check(tree.as_ref(), &config, Some(&tag));
+    let findings: Vec<Finding> = report
+        .findings
+        .iter()
+        .map(|f| convert(Code::ChangelogSectionMissing, f))
+        .collect();
+    let files: Vec<&str> = config.sources.iter().map(|s| s.path.as_str()).collect();
+    GateResult::from_findings(findings)
+        .with_evidence("source", serde_json::json!(label))
+        .with_evidence("changelogs", serde_json::json!(files))
+        .with_evidence("version", serde_json::json!(tag.version().to_string()))
+}

@@ -1,0 +1,16 @@
+//! The release policy file, `release.toml`: its sections ([`Policy`] and the rules it holds),
+//! loading and validation ([`Policy::load`], [`PolicyError`]), and the gates it requires
+//! ([`Policy::required_gates`]).
+
+pub(crate) mod error;
+pub(crate) mod implied;
+pub(crate) mod model;
+pub(crate) mod parse;
+
+pub use crate::policy::error::{PolicyError, PolicyErrorKind};
+pub use crate::policy::model::{
+    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
+    Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule, ReleaseRules,
+    SigningIdentity, TagRules, VersionSources,
+};
+pub use crate::waiver::Waiver;

@@ -1,0 +1,456 @@
+//! The release policy, `release.toml`, as parsed: its sections and their rules.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::phase::Phase;
+use crate::policy::error::{PolicyError, PolicyErrorKind};
+use crate::waiver::Waiver;
+
+/// Largest policy file read, in bytes.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// The project a policy is for.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Project {
+    /// The project's name.
+    pub name: String,
+    /// `owner/name` of the source repository, when it has one.
+    #[serde(default)]
+    pub repository: Option<String>,
+}
+
+/// How release tags look.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TagRules {
+    /// The tag pattern with `{version}` standing for the strict SemVer version (`v{version}`).
+    #[serde(default = "default_tag_pattern")]
+    pub pattern: String,
+    /// Coupled tags that must point at the same commit (`clients/go/v{version}`).
+    #[serde(default)]
+    pub coupled: Vec<String>,
+}
+
+fn default_tag_pattern() -> String {
+    String::from("v{version}")
+}
+
+impl TagRules {
+    /// The tag for `version` (`v{version}` with `1.2.3` gives `v1.2.3`).
+    pub fn tag_for(&self, version: &str) -> String {
+        self.pattern.replace("{version}", version)
+    }
+
+    /// The version inside `tag`, when `tag` fits the pattern (no SemVer check here).
+    pub fn version_in<'t>(&self, tag: &'t str) -> Option<&'t str> {
+        let (prefix, suffix) = self.pattern.split_once("{version}")?;
+        tag.strip_prefix(prefix)?.strip_suffix(suffix)
+    }
+}
+
+/// Where the version sources are described (`relver`'s configuration, by path, inline, or the
+/// `relver.toml` of the source tree) and where the source tree is (a folder, or a git
+/// repository read at the release commit without a checkout).
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VersionSources {
+    /// A `relver` configuration file, relative to the policy file.
+    #[serde(default)]
+    pub config: Option<PathBuf>,
+    /// The same configuration inline (the `relver.toml` schema: `tag-prefixes`, `[[source]]`, ...).
+    #[serde(default)]
+    pub inline: Option<toml::Table>,
+    /// The source tree as a folder, relative to the policy file (default: the policy's folder).
+    #[serde(default)]
+    pub tree: Option<PathBuf>,
+    /// The source tree as a git repository, relative to the policy file; files are read from the
+    /// release commit (the run's commit, else the tag when it exists, else `HEAD`).
+    #[serde(default)]
+    pub git: Option<PathBuf>,
+    /// The validated `relver` configuration, once known (inline at parse time, a `config` file
+    /// when the policy is [loaded](Policy::load)); `None` means "read it from the tree".
+    #[serde(skip)]
+    pub resolved: Option<relver::Config>,
+}
+
+impl VersionSources {
+    /// The `relver` configuration for `tree`: the resolved one, else the file named by `config`
+    /// (relative to `base_dir`), else the tree's own `relver.toml` or
+    /// `[workspace.metadata.relver]`.
+    pub fn config_for(
+        &self,
+        base_dir: &Path,
+        tree: &dyn relver::Tree,
+    ) -> Result<relver::Config, String> {
+        if let Some(c) = &self.resolved {
+            return Ok(c.clone());
+        }
+        if let Some(path) = &self.config {
+            return load_relver_config(&base_dir.join(path)).map_err(|e| e.to_string());
+        }
+        match relver::Config::load(tree) {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(String::from(
+                "no version sources: the policy's [versions] names no `config` or `inline`, and the source tree has no relver.toml",
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Reads and validates a `relver` configuration file; errors name its line and column.
+pub(crate) fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyError> {
+    let io = |message: String| PolicyError {
+        kind: PolicyErrorKind::Io,
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: None,
+        message,
+    };
+    let text = match relver::read_text_file(path, MAX_POLICY_BYTES) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(io(String::from("the version configuration does not exist"))),
+        Err(e) => return Err(io(format!("cannot read: {e}"))),
+    };
+    relver::Config::from_toml(&path.display().to_string(), &text).map_err(|e| PolicyError {
+        kind: PolicyErrorKind::Invalid,
+        file: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        key: None,
+        message: e.message().to_owned(),
+    })
+}
+
+/// What kind of artifact a glob selects.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// A Python wheel.
+    Wheel,
+    /// A Python source distribution.
+    Sdist,
+    /// A Rust `.crate`.
+    Crate,
+    /// An npm package tarball.
+    NpmTarball,
+    /// An OCI image.
+    OciImage,
+    /// A Helm chart.
+    HelmChart,
+    /// A Go module zip.
+    GoModule,
+    /// A checksum file.
+    ChecksumFile,
+    /// A software bill of materials.
+    Sbom,
+    /// Provenance (`*.intoto.jsonl`).
+    Provenance,
+    /// A sigstore bundle or detached signature.
+    Signature,
+    /// A plain binary or archive.
+    Binary,
+}
+
+/// Artifacts of one kind, selected by a glob over the release folder.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArtifactRule {
+    /// A glob relative to the release folder (`*.whl`, `dist/**/*.crate`).
+    pub glob: String,
+    /// Their kind.
+    pub kind: ArtifactKind,
+}
+
+/// The checksum file and how strictly to verify it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChecksumRules {
+    /// Its name in the release folder.
+    pub file: String,
+    /// Fail when the folder holds files the checksum file does not list (default true).
+    #[serde(default = "yes")]
+    pub fail_on_unlisted: bool,
+    /// Files that need not be listed (globs; signatures and provenance usually).
+    #[serde(default)]
+    pub unlisted_allowed: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Who must have signed: the workflow identity, with `{tag}` substituted.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SigningIdentity {
+    /// The forge serving the repository (`https://github.com`); part of the identity URL.
+    pub server: String,
+    /// `owner/name`.
+    pub repository: String,
+    /// The workflow file path (`.github/workflows/release.yml`).
+    pub workflow: String,
+    /// The ref the workflow ran on, with `{tag}` substituted (`refs/tags/{tag}`).
+    #[serde(default = "default_ref", rename = "ref")]
+    pub git_ref: String,
+    /// The OIDC issuer of the signing certificate.
+    pub issuer: String,
+    /// Triggers allowed to sign (`push`). Empty means any not denied.
+    #[serde(default)]
+    pub allowed_triggers: Vec<String>,
+    /// Triggers refused (`workflow_dispatch`).
+    #[serde(default)]
+    pub denied_triggers: Vec<String>,
+    /// The Sigstore trust root (`trusted_root.json`), relative to the release folder.
+    #[serde(default = "default_trusted_root")]
+    pub trusted_root: String,
+    /// What follows an artifact's name to name its bundle (`.sigstore.json`).
+    #[serde(default = "default_bundle_suffix")]
+    pub bundle_suffix: String,
+}
+
+fn default_trusted_root() -> String {
+    String::from("trusted_root.json")
+}
+
+fn default_bundle_suffix() -> String {
+    String::from(".sigstore.json")
+}
+
+fn default_ref() -> String {
+    String::from("refs/tags/{tag}")
+}
+
+impl SigningIdentity {
+    /// The exact certificate identity for `tag`:
+    /// `{server}/{repository}/{workflow}@{ref}` with `{tag}` substituted.
+    pub fn identity_for(&self, tag: &str) -> String {
+        format!(
+            "{}/{}/{}@{}",
+            self.server.trim_end_matches('/'),
+            self.repository,
+            self.workflow.trim_start_matches('/'),
+            self.git_ref.replace("{tag}", tag)
+        )
+    }
+
+    /// Whether `trigger` may have started the signing run.
+    pub fn trigger_allowed(&self, trigger: &str) -> bool {
+        !self.denied_triggers.iter().any(|t| t == trigger)
+            && (self.allowed_triggers.is_empty()
+                || self.allowed_triggers.iter().any(|t| t == trigger))
+    }
+}
+
+/// What provenance must say.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProvenanceRules {
+    /// Provenance files in the release folder (glob, `*.intoto.jsonl`).
+    pub glob: String,
+    /// The predicate type (`https://slsa.dev/provenance/v1`).
+    pub predicate_type: String,
+    /// The builder id, with `{tag}` substituted, when pinned.
+    #[serde(default)]
+    pub builder_id: Option<String>,
+    /// Artifact kinds every one of which must be a subject.
+    #[serde(default)]
+    pub cover: Vec<ArtifactKind>,
+}
+
+/// The kind of a registry.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegistryKind {
+    /// A Python package index (JSON API).
+    Pypi,
+    /// A Cargo registry.
+    Cargo,
+    /// An npm registry.
+    Npm,
+    /// An OCI distribution registry (images, charts).
+    Oci,
+    /// A Go module proxy.
+    GoProxy,
+}
+
+/// A registry the release publishes to, by name. Its endpoint is NOT here: it comes from the
+/// registries configuration or the environment ([`Endpoints`](crate::Endpoints)).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryRule {
+    /// The registry kind.
+    pub kind: RegistryKind,
+    /// The package (or repository) name on it.
+    pub package: String,
+    /// Artifact kinds served there.
+    #[serde(default)]
+    pub artifacts: Vec<ArtifactKind>,
+    /// OCI platforms that must be present (`linux/amd64`).
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Whether a signature must be served alongside.
+    #[serde(default)]
+    pub signed: bool,
+    /// OCI: further tags that must point at the release digest (templates: `{version}`,
+    /// `{major}`, `{minor}`, `{patch}`; e.g. `"{major}.{minor}"`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// OCI: tags that must not exist (`latest`).
+    #[serde(default)]
+    pub forbidden_tags: Vec<String>,
+    /// Registries (by name) that must serve the version before this one may hold it (the
+    /// manifest crate publishes only after the core crate is served and verified).
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Seconds within which the version must become visible.
+    #[serde(default)]
+    pub visible_within_secs: Option<u64>,
+    /// Recovery mode: the registry may already hold the version (an earlier, interrupted
+    /// release run uploaded it). `version-unpublished` then passes with a note instead of
+    /// demanding a patch bump, and the served bytes are verified instead of uploading.
+    #[serde(default)]
+    pub recovery: bool,
+}
+
+/// The release (on the forge) and its folder.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReleaseRules {
+    /// Globs that must each match at least one file in the release folder.
+    #[serde(default)]
+    pub required_assets: Vec<String>,
+    /// Whether the release is created as a draft and un-drafted only when allowed.
+    #[serde(default = "yes")]
+    pub draft: bool,
+}
+
+/// CI evidence required before tagging.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CiRules {
+    /// The branch whose head the tag must point at.
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// Workflows (by name or file name) that need a successful push run for the commit.
+    pub workflows: Vec<String>,
+}
+
+fn default_branch() -> String {
+    String::from("main")
+}
+
+/// How the `rebuild-identity` gate rebuilds the release from its source (`[rebuild]`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RebuildRules {
+    /// The build command, as argv (no shell), run in the source tree with `SOURCE_DATE_EPOCH`
+    /// and `RELKIT_REBUILD_OUT` set. May be empty only when the caller supplies an in-process
+    /// [`Rebuilder`](crate::gates::Rebuilder).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Where the command leaves the artifacts, relative to the source tree (default: the
+    /// folder named by `RELKIT_REBUILD_OUT`). Must stay inside the source tree.
+    #[serde(default)]
+    pub output: Option<PathBuf>,
+    /// `SOURCE_DATE_EPOCH` for the build (default: the release commit's committer time).
+    #[serde(default)]
+    pub source_date_epoch: Option<u64>,
+    /// Seconds the build may take before it is killed (default 600).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Globs (over the release folder) of the artifacts to compare (default: every
+    /// `[[artifacts]]` file of a buildable kind: wheel, sdist, crate, npm tarball, Helm
+    /// chart, Go module, binary).
+    #[serde(default)]
+    pub artifacts: Vec<String>,
+}
+
+/// Placement of one gate: ordering, timeout, phase (for gates the runner does not know).
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GateRule {
+    /// Gates this one runs after.
+    pub after: Vec<String>,
+    /// Timeout in seconds.
+    pub timeout_secs: Option<u64>,
+    /// Phase, for gates not in the standard catalogue.
+    pub phase: Option<Phase>,
+    /// A command (argv, no shell) that implements this gate: exit 0 passes, anything else
+    /// fails with `command-failed` (see [`CommandGate`](crate::gates::CommandGate)).
+    pub command: Option<Vec<String>>,
+    /// The command's working folder, relative to the source tree (default: the source tree).
+    pub cwd: Option<PathBuf>,
+}
+
+/// A parsed, validated `release.toml`.
+///
+/// ```
+/// let policy = relgate::Policy::from_toml_str(r#"
+/// [project]
+/// name = "demo"
+///
+/// [release]
+/// required-assets = ["*.whl", "checksums.txt"]
+///
+/// [checksums]
+/// file = "checksums.txt"
+///
+/// [gates.checksum-file]
+/// after = ["required-assets-present"]
+/// "#, "release.toml")?;
+/// assert_eq!(policy.project.name, "demo");
+/// assert_eq!(policy.gates["checksum-file"].after, ["required-assets-present"]);
+/// # Ok::<(), relgate::PolicyError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Policy {
+    /// The project.
+    pub project: Project,
+    /// Tag rules; the `tag-strict-semver` gate is required when present.
+    pub tag: Option<TagRules>,
+    /// Version sources; the `versions-lockstep` gate is required when present.
+    pub versions: Option<VersionSources>,
+    /// Artifacts by glob and kind.
+    pub artifacts: Vec<ArtifactRule>,
+    /// The checksum file; the `checksum-file` gate is required when present.
+    pub checksums: Option<ChecksumRules>,
+    /// The signing identity; the `signatures-valid` gate is required when present.
+    pub signing: Option<SigningIdentity>,
+    /// Provenance expectations; the `provenance-valid` gate is required when present.
+    pub provenance: Option<ProvenanceRules>,
+    /// Registries by name; the `registry-readback` gate is required when any.
+    pub registries: BTreeMap<String, RegistryRule>,
+    /// The release and its required assets.
+    pub release: ReleaseRules,
+    /// CI evidence; the `ci-green` gate is required when present.
+    pub ci: Option<CiRules>,
+    /// How to rebuild the release; the `rebuild-identity` gate is required when present.
+    pub rebuild: Option<RebuildRules>,
+    /// Gate placement, by gate id; every gate named here is required.
+    pub gates: BTreeMap<String, GateRule>,
+    /// Waivers, each with its reason.
+    pub waivers: Vec<Waiver>,
+    /// The folder of the policy file (relative paths resolve against it).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}

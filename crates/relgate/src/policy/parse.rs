@@ -1,0 +1,544 @@
+//! Reading `release.toml`: the raw TOML shape, its validation, and errors that name the
+//! line, column and key at fault.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::Code;
+use crate::phase::Phase;
+use crate::policy::error::{PolicyError, PolicyErrorKind};
+use crate::policy::model::{
+    ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
+    ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules, SigningIdentity, TagRules,
+    VersionSources, load_relver_config,
+};
+use crate::waiver::Waiver;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    project: Project,
+    #[serde(default)]
+    tag: Option<Spanned<TagRules>>,
+    #[serde(default)]
+    versions: Option<Spanned<VersionSources>>,
+    #[serde(default)]
+    artifacts: Vec<Spanned<ArtifactRule>>,
+    #[serde(default)]
+    checksums: Option<Spanned<ChecksumRules>>,
+    #[serde(default)]
+    signing: Option<SigningIdentity>,
+    #[serde(default)]
+    provenance: Option<ProvenanceRules>,
+    #[serde(default)]
+    registries: BTreeMap<String, RegistryRule>,
+    #[serde(default)]
+    release: Option<Spanned<ReleaseRules>>,
+    #[serde(default)]
+    ci: Option<CiRules>,
+    #[serde(default)]
+    rebuild: Option<Spanned<RebuildRules>>,
+    #[serde(default)]
+    gates: BTreeMap<Spanned<String>, RawGate>,
+    #[serde(default)]
+    waivers: Vec<Spanned<RawWaiver>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGate {
+    #[serde(default)]
+    after: Vec<Spanned<String>>,
+    #[serde(default)]
+    timeout_secs: Option<Spanned<u64>>,
+    #[serde(default)]
+    phase: Option<Spanned<String>>,
+    #[serde(default)]
+    command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    cwd: Option<Spanned<PathBuf>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWaiver {
+    #[serde(default)]
+    gate: Option<Spanned<String>>,
+    #[serde(default)]
+    code: Option<Spanned<String>>,
+    #[serde(default)]
+    reason: Option<Spanned<String>>,
+}
+
+/// Maps byte offsets to 1-based line and column.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Locator<'_> {
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before
+            .get(line_start..)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, column)
+    }
+
+    fn error(
+        &self,
+        kind: PolicyErrorKind,
+        offset: usize,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) -> PolicyError {
+        let (line, column) = self.at(offset);
+        PolicyError {
+            kind,
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: key.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+/// The dotted key a parse error is about: the field a serde message names (`unknown field
+/// `x``), else the key written on the error's line, prefixed by the table it is in.
+fn key_at(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> Option<String> {
+    let whole = span
+        .as_ref()
+        .is_none_or(|s| s.start == 0 && (s.end == 0 || s.end >= text.trim_end().len()));
+    let offset = span.map_or(0, |s| s.start).min(text.len());
+    let line_start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(offset..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| offset + i);
+    let line = text.get(line_start..line_end).unwrap_or("").trim();
+    let header = |l: &str| {
+        let l = l.trim();
+        (l.starts_with('[') && l.ends_with(']'))
+            .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+    };
+    // The table the error's line is in: the nearest header above it.
+    let table = text
+        .get(..line_start)
+        .unwrap_or("")
+        .lines()
+        .rev()
+        .find_map(header);
+    let named = if message.starts_with("unknown field") || message.starts_with("missing field") {
+        let start = message.find('`')? + 1;
+        let len = message.get(start..)?.find('`')?;
+        message.get(start..start + len).map(str::to_owned)
+    } else {
+        None
+    };
+    let key = match named {
+        Some(k) => k,
+        None if header(line).is_some() => return None,
+        None => line.split_once('=')?.0.trim().trim_matches('"').to_owned(),
+    };
+    // A missing field of the table on this very line, or an unknown table header.
+    let table = if whole {
+        None
+    } else if header(line).is_some() {
+        header(line).filter(|_| message.starts_with("missing"))
+    } else {
+        table
+    };
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
+    })
+}
+
+/// A command line: at least the program, no empty program, no NUL bytes.
+fn check_argv(argv: &[String]) -> Result<(), String> {
+    match argv.first() {
+        None => Err(String::from(
+            "a command needs at least the program (argv[0]); it runs without a shell",
+        )),
+        Some(p) if p.trim().is_empty() => Err(String::from("the program (argv[0]) is empty")),
+        Some(_) if argv.iter().any(|a| a.contains('\0')) => {
+            Err(String::from("a command argument contains a NUL byte"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A relative path that stays below its base: no root, no `..`.
+fn check_relative(path: &Path) -> Result<(), String> {
+    use std::path::Component;
+    if path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} must be a relative path inside the source tree (no root, no `..`)",
+            path.display()
+        ))
+    }
+}
+
+fn validate_rebuild(r: &RebuildRules) -> Result<(), (&'static str, String)> {
+    if !r.command.is_empty() {
+        check_argv(&r.command).map_err(|m| ("rebuild.command", m))?;
+    }
+    if let Some(o) = &r.output {
+        check_relative(o).map_err(|m| ("rebuild.output", m))?;
+    }
+    if r.timeout_secs == Some(0) {
+        return Err((
+            "rebuild.timeout-secs",
+            String::from("a timeout of 0 seconds would fail every run"),
+        ));
+    }
+    for g in &r.artifacts {
+        globset::Glob::new(g).map_err(|e| ("rebuild.artifacts", format!("bad glob {g:?}: {e}")))?;
+    }
+    Ok(())
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Policy {
+    /// Reads and validates a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let io = |message: String| PolicyError {
+            kind: PolicyErrorKind::Io,
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            key: None,
+            message,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        if meta.len() > MAX_POLICY_BYTES {
+            return Err(io(format!(
+                "the policy is {} bytes; at most {MAX_POLICY_BYTES} are read",
+                meta.len()
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        let mut policy = Self::from_toml_str(&text, path)?;
+        policy.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if let Some(v) = &mut policy.versions
+            && let Some(config) = &v.config
+        {
+            v.resolved = Some(load_relver_config(&policy.base_dir.join(config))?);
+        }
+        Ok(policy)
+    }
+
+    /// Parses and validates policy text; `file` names it in errors.
+    pub fn from_toml_str(text: &str, file: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        let loc = Locator {
+            text,
+            file: file.as_ref(),
+        };
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = e.message().trim().to_owned();
+            let key = key_at(text, e.span(), &message);
+            let leaf = key.as_deref().map(|k| k.rsplit('.').next().unwrap_or(k));
+            let hint = match leaf {
+                Some("url" | "endpoint" | "base-url" | "index-url" | "registry-url") => {
+                    "; registry endpoints never go in the policy: set them in the registries configuration or the environment"
+                }
+                _ => "",
+            };
+            loc.error(
+                PolicyErrorKind::Syntax,
+                offset,
+                key.as_deref(),
+                format!("{message}{hint}"),
+            )
+        })?;
+        Self::validate(raw, &loc)
+    }
+
+    fn validate(raw: RawPolicy, loc: &Locator<'_>) -> Result<Policy, PolicyError> {
+        let invalid = |offset: usize, key: &str, message: String| {
+            loc.error(PolicyErrorKind::Invalid, offset, Some(key), message)
+        };
+
+        if let Some(tag) = &raw.tag
+            && tag.get_ref().pattern.matches("{version}").count() != 1
+        {
+            return Err(invalid(
+                tag.span().start,
+                "tag.pattern",
+                format!(
+                    "the tag pattern {:?} must contain `{{version}}` exactly once",
+                    tag.get_ref().pattern
+                ),
+            ));
+        }
+        let mut resolved_versions = None;
+        if let Some(v) = &raw.versions {
+            let inner = v.get_ref();
+            if inner.config.is_some() && inner.inline.is_some() {
+                return Err(invalid(
+                    v.span().start,
+                    "versions",
+                    String::from(
+                        "give the version sources as `config` (a path) or `inline`, not both",
+                    ),
+                ));
+            }
+            if inner.tree.is_some() && inner.git.is_some() {
+                return Err(invalid(
+                    v.span().start,
+                    "versions",
+                    String::from(
+                        "the source tree is a folder (`tree`) or a repository (`git`), not both",
+                    ),
+                ));
+            }
+            if let Some(table) = &inner.inline {
+                let text = toml::to_string(table)
+                    .map_err(|e| invalid(v.span().start, "versions.inline", e.to_string()))?;
+                let config = relver::Config::from_toml("versions.inline", &text).map_err(|e| {
+                    let line_text = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+                    invalid(
+                        v.span().start,
+                        "versions.inline",
+                        format!("{} (at `{}`)", e.message(), line_text.trim()),
+                    )
+                })?;
+                resolved_versions = Some(config);
+            }
+        }
+        for a in &raw.artifacts {
+            if let Err(e) = globset::Glob::new(&a.get_ref().glob) {
+                return Err(invalid(
+                    a.span().start,
+                    "artifacts.glob",
+                    format!("bad glob {:?}: {e}", a.get_ref().glob),
+                ));
+            }
+        }
+        if let Some(c) = &raw.checksums {
+            for g in &c.get_ref().unlisted_allowed {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(invalid(
+                        c.span().start,
+                        "checksums.unlisted-allowed",
+                        format!("bad glob {g:?}: {e}"),
+                    ));
+                }
+            }
+        }
+        if let Some(r) = &raw.release {
+            for g in &r.get_ref().required_assets {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(invalid(
+                        r.span().start,
+                        "release.required-assets",
+                        format!("bad glob {g:?}: {e}"),
+                    ));
+                }
+            }
+        }
+
+        if let Some(r) = &raw.rebuild {
+            validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
+        }
+
+        let mut policy = Policy {
+            project: raw.project,
+            tag: raw.tag.map(Spanned::into_inner),
+            versions: raw.versions.map(|v| VersionSources {
+                resolved: resolved_versions,
+                ..v.into_inner()
+            }),
+            artifacts: raw.artifacts.into_iter().map(Spanned::into_inner).collect(),
+            checksums: raw.checksums.map(Spanned::into_inner),
+            signing: raw.signing,
+            provenance: raw.provenance,
+            registries: raw.registries,
+            release: raw.release.map(Spanned::into_inner).unwrap_or_default(),
+            ci: raw.ci,
+            rebuild: raw.rebuild.map(Spanned::into_inner),
+            gates: BTreeMap::new(),
+            waivers: Vec::new(),
+            base_dir: PathBuf::new(),
+        };
+        let implied = policy.implied();
+
+        let mut gates = BTreeMap::new();
+        for (id, g) in &raw.gates {
+            if !is_kebab(id.get_ref()) {
+                return Err(invalid(
+                    id.span().start,
+                    "gates",
+                    format!("gate id {:?} is not kebab-case", id.get_ref()),
+                ));
+            }
+            let mut after = Vec::new();
+            for a in &g.after {
+                if !raw.gates.keys().any(|k| k.get_ref() == a.get_ref())
+                    && !implied.contains(&a.get_ref().as_str())
+                {
+                    return Err(invalid(
+                        a.span().start,
+                        &format!("gates.{}.after", id.get_ref()),
+                        format!(
+                            "gate {:?} runs after {:?}, which is not a gate of this policy",
+                            id.get_ref(),
+                            a.get_ref()
+                        ),
+                    ));
+                }
+                if a.get_ref() == id.get_ref() {
+                    return Err(invalid(
+                        a.span().start,
+                        &format!("gates.{}.after", id.get_ref()),
+                        format!("gate {:?} cannot run after itself", id.get_ref()),
+                    ));
+                }
+                after.push(a.get_ref().clone());
+            }
+            let phase = match &g.phase {
+                None => None,
+                Some(p) => Some(Phase::from_str(p.get_ref()).map_err(|e| {
+                    invalid(
+                        p.span().start,
+                        &format!("gates.{}.phase", id.get_ref()),
+                        e.to_string(),
+                    )
+                })?),
+            };
+            let timeout_secs = match &g.timeout_secs {
+                Some(t) if *t.get_ref() == 0 => {
+                    return Err(invalid(
+                        t.span().start,
+                        &format!("gates.{}.timeout-secs", id.get_ref()),
+                        String::from("a timeout of 0 seconds would fail every run"),
+                    ));
+                }
+                t => t.as_ref().map(|t| *t.get_ref()),
+            };
+            let command = match &g.command {
+                None => None,
+                Some(c) => {
+                    check_argv(c.get_ref()).map_err(|m| {
+                        invalid(
+                            c.span().start,
+                            &format!("gates.{}.command", id.get_ref()),
+                            m,
+                        )
+                    })?;
+                    Some(c.get_ref().clone())
+                }
+            };
+            let cwd = match &g.cwd {
+                None => None,
+                Some(c) => {
+                    let key = format!("gates.{}.cwd", id.get_ref());
+                    if command.is_none() {
+                        return Err(invalid(
+                            c.span().start,
+                            &key,
+                            String::from("`cwd` only applies to a gate with a `command`"),
+                        ));
+                    }
+                    check_relative(c.get_ref()).map_err(|m| invalid(c.span().start, &key, m))?;
+                    Some(c.get_ref().clone())
+                }
+            };
+            gates.insert(
+                id.get_ref().clone(),
+                GateRule {
+                    after,
+                    timeout_secs,
+                    phase,
+                    command,
+                    cwd,
+                },
+            );
+        }
+
+        let mut waivers = Vec::new();
+        for (n, w) in raw.waivers.iter().enumerate() {
+            let at = w.span().start;
+            let w = w.get_ref();
+            let key = format!("waivers[{n}]");
+            let reason = match &w.reason {
+                Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_owned(),
+                Some(r) => {
+                    return Err(invalid(
+                        r.span().start,
+                        &format!("{key}.reason"),
+                        String::from("a waiver needs a written reason; this one is empty"),
+                    ));
+                }
+                None => {
+                    return Err(invalid(
+                        at,
+                        &format!("{key}.reason"),
+                        String::from("a waiver needs a written reason; this one has none"),
+                    ));
+                }
+            };
+            let code =
+                match &w.code {
+                    None => None,
+                    Some(c) => Some(Code::from_str(c.get_ref()).map_err(|e| {
+                        invalid(c.span().start, &format!("{key}.code"), e.to_string())
+                    })?),
+                };
+            if w.gate.is_none() && code.is_none() {
+                return Err(invalid(
+                    at,
+                    &key,
+                    String::from("a waiver must name a `gate`, a `code`, or both"),
+                ));
+            }
+            if let Some(g) = &w.gate
+                && !gates.contains_key(g.get_ref())
+                && !implied.contains(&g.get_ref().as_str())
+            {
+                return Err(invalid(
+                    g.span().start,
+                    &format!("{key}.gate"),
+                    format!(
+                        "the waiver names gate {:?}, which is not a gate of this policy",
+                        g.get_ref()
+                    ),
+                ));
+            }
+            waivers.push(Waiver::new(
+                w.gate.as_ref().map(|g| g.get_ref().as_str()),
+                code,
+                reason,
+            ));
+        }
+
+        policy.gates = gates;
+        policy.waivers = waivers;
+        Ok(policy)
+    }
+}

@@ -1,0 +1,352 @@
+//! AdvisoryHub's runbook (docs/runbooks.md, section 2): preflight over its replica, its image
+//! and tags, every phase with its attachments, image and chart, each check broken.
+
+use relgate::{Code, Phase, Report};
+
+use crate::setup::*;
+
+// ---------------------------------------------------------------- AdvisoryHub
+
+fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
+    vec![
+        f(
+            "pyproject.toml",
+            format!(
+                "[project]\nname = \"advisoryhub\"\nversion = \"{v}\"\nrequires-python = \">=3.12\"\n"
+            ),
+        ),
+        f(
+            "uv.lock",
+            format!(
+                "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"advisoryhub\"\nversion = \"{v}\"\nsource = {{ editable = \".\" }}\n\n[[package]]\nname = \"anyio\"\nversion = \"4.4.0\"\n"
+            ),
+        ),
+        f(
+            "charts/advisoryhub/Chart.yaml",
+            format!("apiVersion: v2\nname: advisoryhub\nversion: {v}\nappVersion: \"{app}\"\n"),
+        ),
+    ]
+}
+
+#[test]
+fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
+    let ok = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let report = preflight("advisoryhub", ok.path(), "v2.3.1", &[]);
+    assert_passes(&report, &["tag-strict-semver", "versions-lockstep"]);
+
+    let stale = replica(&advisoryhub_files("2.3.1", "0.1.0"));
+    let report = preflight("advisoryhub", stale.path(), "v2.3.1", &[]);
+    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
+    let g = report.gate("versions-lockstep").unwrap();
+    assert_eq!(g.findings.len(), 1);
+    let finding = &g.findings[0].finding;
+    assert_eq!(
+        finding.subject, "charts/advisoryhub/Chart.yaml:4:13 appVersion",
+        "{finding:?}"
+    );
+    assert_eq!(finding.found.as_deref(), Some("0.1.0"));
+}
+
+// ---------------------------------------------------------------- AdvisoryHub, published
+
+#[test]
+fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    // The release run attested the image it is about to push.
+    sign_release(
+        dir.path(),
+        Release {
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            trigger: "push",
+        },
+        &[],
+        &[],
+        "advisoryhub.intoto.jsonl",
+        &[image("example/advisoryhub", &["linux/amd64"])],
+    );
+    let policy = load("advisoryhub", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    push_signed_chart(lb.oci(), "example/charts/advisoryhub", "2.3.1");
+    // The image lands a moment after the release run starts: the run waits for it.
+    let r = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            push_signed_image(
+                lb.oci(),
+                "example/advisoryhub",
+                &["linux/amd64"],
+                &["2.3.1", "2.3"],
+            );
+        });
+        run_phases(
+            &policy,
+            dir.path(),
+            "v2.3.1",
+            &[Phase::Postpublish],
+            &lb,
+            &[],
+        )
+    });
+    assert_passes(&r, &["registry-visible", "oci-platforms", "oci-tags"]);
+
+    // `X.Y` was not moved to the new release.
+    let lb = Loopback::for_policy(&policy).unwrap();
+    push_signed_chart(lb.oci(), "example/charts/advisoryhub", "2.3.1");
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1"],
+    );
+    push_signed_image(lb.oci(), "example/advisoryhub", &["linux/arm64"], &["2.3"]);
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::OciTagMissing]);
+
+    // The chart never arrives: the release does not exist without it.
+    let mut quick = policy.clone();
+    for rule in quick.registries.values_mut() {
+        rule.visible_within_secs = Some(2);
+    }
+    let lb = Loopback::for_policy(&quick).unwrap();
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    let r = run_phases(
+        &quick,
+        dir.path(),
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::NotVisible]);
+}
+
+// ---------------------------------------------------------------- AdvisoryHub, every phase
+
+#[test]
+fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let chart = "advisoryhub-2.3.1.tgz";
+    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
+    sign_release(
+        &dist,
+        Release {
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            trigger: "push",
+        },
+        &[chart, "advisoryhub-2.3.1.spdx.json"],
+        &[chart],
+        "advisoryhub.intoto.jsonl",
+        &[image("example/advisoryhub", &["linux/amd64"])],
+    );
+    write_checksums(&dist);
+    let policy = load("advisoryhub", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    let before = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &before,
+        &[
+            "versions-lockstep",
+            "checksum-file",
+            "required-assets-present",
+            "signatures-valid",
+            "provenance-valid",
+        ],
+    );
+    // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
+    push_signed_image(
+        lb.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    let pushed = lb
+        .oci()
+        .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+        .unwrap();
+    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+    lb.oci()
+        .push_cosign_signature("example/charts/advisoryhub", &digest, b"{\"critical\":{}}")
+        .unwrap();
+    let after = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &after,
+        &[
+            "registry-visible",
+            "registry-readback",
+            "oci-platforms",
+            "oci-tags",
+        ],
+    );
+    // The chart on the registry is not the attested one.
+    let lb2 = Loopback::for_policy(&policy).unwrap();
+    push_signed_image(
+        lb2.oci(),
+        "example/advisoryhub",
+        &["linux/amd64"],
+        &["2.3.1", "2.3"],
+    );
+    push_signed_chart(lb2.oci(), "example/charts/advisoryhub", "2.3.1");
+    let r = run_phases_in(
+        &policy,
+        dir.path(),
+        &dist,
+        "v2.3.1",
+        &[Phase::Postpublish],
+        &lb2,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
+}
+
+// ---------------------------------------------------------------- AdvisoryHub, each check
+
+/// One way to break AdvisoryHub's release.
+#[derive(Debug, Clone, Copy)]
+enum AdvisoryhubTamper {
+    PrereleaseTag,
+    ChecksumStale,
+    SbomMissing,
+    SignedByFork,
+    ChartNotInProvenance,
+    ImageUnsigned,
+}
+
+fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
+    use AdvisoryhubTamper as T;
+    let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let chart = "advisoryhub-2.3.1.tgz";
+    let sbom = "advisoryhub-2.3.1.spdx.json";
+    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join(sbom), blob("sbom")).unwrap();
+    let signer = attest::TestIdentity::github(
+        if matches!(tamper, T::SignedByFork) {
+            "example/fork"
+        } else {
+            "example/advisoryhub"
+        },
+        "release.yml",
+        "refs/tags/v2.3.1",
+        "push",
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    let covered: Vec<String> = if matches!(tamper, T::ChartNotInProvenance) {
+        vec![sbom.to_owned()]
+    } else {
+        vec![chart.to_owned()]
+    };
+    relkit_demo::sign_folder(
+        &dist,
+        &relkit_demo::SigningPlan {
+            seed: [0x0f; 32],
+            files: &[chart.to_owned(), sbom.to_owned()],
+            signer: &signer,
+            repository: "example/advisoryhub",
+            tag: "v2.3.1",
+            covered: &covered,
+            provenance: "advisoryhub.intoto.jsonl",
+            registry_subjects: &[image("example/advisoryhub", &["linux/amd64"])],
+        },
+    )
+    .unwrap();
+    write_checksums(&dist);
+    match tamper {
+        T::ChecksumStale => std::fs::write(dist.join(chart), blob("another chart")).unwrap(),
+        T::SbomMissing => {
+            std::fs::remove_file(dist.join(sbom)).unwrap();
+            std::fs::remove_file(dist.join(format!("{sbom}.sigstore.json"))).unwrap();
+        }
+        _ => {}
+    }
+    let tag = if matches!(tamper, T::PrereleaseTag) {
+        "v2.3.1-rc.1"
+    } else {
+        "v2.3.1"
+    };
+    let policy = load("advisoryhub", dir.path());
+    let lb = Loopback::for_policy(&policy)?;
+    Some(as_far_as_allowed(
+        &policy,
+        dir.path(),
+        &dist,
+        tag,
+        &lb,
+        &[],
+        || {
+            if matches!(tamper, T::ImageUnsigned) {
+                lb.oci()
+                    .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
+                    .unwrap();
+            } else {
+                push_signed_image(
+                    lb.oci(),
+                    "example/advisoryhub",
+                    &["linux/amd64"],
+                    &["2.3.1", "2.3"],
+                );
+            }
+            let pushed = lb
+                .oci()
+                .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+                .unwrap();
+            let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+            lb.oci()
+                .push_cosign_signature("example/charts/advisoryhub", &digest, b"{}")
+                .unwrap();
+        },
+    ))
+}
+
+#[test]
+fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
+    use AdvisoryhubTamper as T;
+    each_tamper_fails_with(
+        [
+            (T::PrereleaseTag, Code::TagNotStrictSemver),
+            (T::ChecksumStale, Code::DigestMismatch),
+            (T::SbomMissing, Code::AssetMissing),
+            (T::SignedByFork, Code::IdentityMismatch),
+            (T::ChartNotInProvenance, Code::SubjectNotCovered),
+            (T::ImageUnsigned, Code::SignatureMissing),
+        ],
+        advisoryhub_tampered,
+    );
+}

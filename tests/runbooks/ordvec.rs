@@ -1,0 +1,574 @@
+//! ordvec's runbook (docs/runbooks.md, section 5): preflight over its replica, the attested
+//! bytes served in order, every phase from tag to consumer with the rebuild, each prepublish check
+//! broken.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions, Severity};
+use relkit_demo::DemoKind;
+
+use crate::setup::*;
+
+// ---------------------------------------------------------------- ordvec
+
+fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
+    let pkg = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"{v}\"\nedition = \"2021\"\n")
+    };
+    vec![
+        f(
+            "Cargo.toml",
+            format!(
+                "{}\n[workspace]\nmembers = [\"ordvec-manifest\", \"ordvec-python\", \"ordvec-ffi\", \"benchmarks/beir-bench\"]\nexclude = [\"fuzz\"]\n",
+                pkg("ordvec")
+            ),
+        ),
+        f(
+            "ordvec-manifest/Cargo.toml",
+            format!(
+                "{}\n[dependencies]\nordvec = {{ version = \"{v}\", path = \"..\" }}\n",
+                pkg("ordvec-manifest")
+            ),
+        ),
+        f("ordvec-python/Cargo.toml", pkg("ordvec-python")),
+        f(
+            "ordvec-python/pyproject.toml",
+            format!("[project]\nname = \"ordvec\"\nversion = \"{v}\"\n"),
+        ),
+        f(
+            "ordvec-python/python/ordvec/__init__.py",
+            format!("__version__ = \"{v}\"\n"),
+        ),
+        f("ordvec-ffi/Cargo.toml", pkg("ordvec-ffi")),
+        f(
+            "benchmarks/beir-bench/Cargo.toml",
+            "[package]\nname = \"beir-bench\"\nversion = \"0.0.0\"\npublish = false\n".into(),
+        ),
+        f(
+            "Cargo.lock",
+            format!(
+                "version = 4\n\n[[package]]\nname = \"beir-bench\"\nversion = \"0.0.0\"\n\n[[package]]\nname = \"ordvec\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-ffi\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-manifest\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-python\"\nversion = \"{v}\"\n"
+            ),
+        ),
+        f(
+            "fuzz/Cargo.lock",
+            format!(
+                "version = 4\n\n[[package]]\nname = \"ordvec\"\nversion = \"{fuzz}\"\n\n[[package]]\nname = \"ordvec-fuzz\"\nversion = \"0.0.0\"\n"
+            ),
+        ),
+        f(
+            "CHANGELOG.md",
+            format!(
+                "# Changelog\n\n## [Unreleased]\n\n_No unreleased changes._\n\n## {v} - 2026-06-19\n\n- Release.\n\n## [0.2.0] - 2026-01-10\n\n- Older.\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn ordvec_preflight_passes_and_a_stale_fuzz_lock_fails() {
+    let ok = replica(&ordvec_files("0.5.0", "0.5.0"));
+    let report = preflight("ordvec", ok.path(), "v0.5.0", &[]);
+    assert_passes(
+        &report,
+        &[
+            "tag-strict-semver",
+            "versions-lockstep",
+            "changelog-section",
+            "ci-green",
+        ],
+    );
+
+    let stale = replica(&ordvec_files("0.5.0", "0.4.0"));
+    let report = preflight("ordvec", stale.path(), "v0.5.0", &[]);
+    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
+    let g = report.gate("versions-lockstep").unwrap();
+    assert_eq!(g.findings.len(), 1);
+    let finding = &g.findings[0].finding;
+    assert!(
+        finding.subject.starts_with("fuzz/Cargo.lock:"),
+        "{finding:?}"
+    );
+    assert_eq!(
+        (finding.expected.as_deref(), finding.found.as_deref()),
+        (Some("0.5.0"), Some("0.4.0"))
+    );
+
+    // A leading-zero tag wakes the workflow but every gate after the guard is skipped.
+    let report = preflight("ordvec", ok.path(), "v0.05.0", &[]);
+    assert_eq!(report.root_cause_codes(), [Code::TagNotStrictSemver]);
+
+    // CI green for another commit is not CI green for this one.
+    commit_change(ok.path(), "README.md", "unreleased change\n");
+    let report = {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies/ordvec.toml");
+        let mut policy = Policy::load(&path).unwrap();
+        policy.base_dir = ok.path().to_path_buf();
+        let head = git(ok.path(), &["rev-parse", "HEAD"]);
+        let old = git(ok.path(), &["rev-parse", "HEAD~1"]);
+        let ci = ReplicaCi {
+            repo: ok.path().to_path_buf(),
+            workflows: policy.ci.as_ref().unwrap().workflows.clone(),
+            green: old,
+        };
+        let lb = Loopback::for_policy(&policy).unwrap();
+        relgate::run_blocking(
+            &policy,
+            RunContext::new(ok.path())
+                .tag("v0.5.0")
+                .commit(head)
+                .ci_provider(Arc::new(ci))
+                .options(
+                    RunOptions::default()
+                        .phases([Phase::Preflight])
+                        .endpoints(lb.endpoints(&policy)),
+                ),
+        )
+    };
+    assert_eq!(report.root_cause_codes(), [Code::CiNotGreen]);
+}
+
+// ---------------------------------------------------------------- ordvec, published
+
+const ORDVEC_ARTIFACTS: [(DemoKind, &str, &str); 5] = [
+    (DemoKind::Crates, "ordvec", "ordvec-0.5.0.crate"),
+    (
+        DemoKind::Crates,
+        "ordvec-manifest",
+        "ordvec-manifest-0.5.0.crate",
+    ),
+    (
+        DemoKind::Pypi,
+        "ordvec",
+        "ordvec-0.5.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+    ),
+    (DemoKind::Pypi, "ordvec", "ordvec-0.5.0.tar.gz"),
+    (
+        DemoKind::Pypi,
+        "ordvec-manifest",
+        "ordvec_manifest-0.5.0-py3-none-any.whl",
+    ),
+];
+
+/// A PyPI provenance document for `file` with `bytes`, published by `repository`'s
+/// `release.yml` (attestation signed by the test stack as that workflow's tag run).
+fn pep740_document(
+    stack: &mut attest::TestStack,
+    repository: &str,
+    file: &str,
+    bytes: &[u8],
+) -> Vec<u8> {
+    let id = attest::TestIdentity::github(
+        repository,
+        "release.yml",
+        "refs/tags/v0.5.0",
+        "push",
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    let attestation = stack
+        .pep740_attestation(
+            file,
+            bytes,
+            "https://registry.invalid/attestations/publish/v1",
+            &id,
+        )
+        .unwrap();
+    serde_json::to_vec(&serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "repository": repository, "workflow": "release.yml", "environment": "pypi"},
+            "attestations": [attestation],
+        }],
+    }))
+    .unwrap()
+}
+
+/// The ordvec release in a replica, published to loopback registries except the files in
+/// `skip`; each Python file with its PEP 740 provenance on the index.
+fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
+    let dir = replica(&ordvec_files("0.5.0", "0.5.0"));
+    git(dir.path(), &["tag", "v0.5.0", "HEAD"]);
+    let policy = load("ordvec", dir.path());
+    let lb = Loopback::for_policy(&policy).unwrap();
+    let mut stack = attest::TestStack::new([0x0d; 32]).unwrap();
+    for (kind, package, name) in ORDVEC_ARTIFACTS {
+        std::fs::write(dir.path().join(name), blob(name)).unwrap();
+        if !skip.contains(&name) {
+            lb.demo.publish(kind, package, "0.5.0", name, blob(name));
+            if kind == DemoKind::Pypi {
+                let doc = pep740_document(&mut stack, "example/ordvec", name, &blob(name));
+                lb.demo.publish_provenance(package, "0.5.0", name, doc);
+            }
+        }
+    }
+    std::fs::write(
+        dir.path().join("trusted_root.json"),
+        stack.trusted_root_json().unwrap(),
+    )
+    .unwrap();
+    (dir, policy, lb)
+}
+
+#[test]
+fn ordvec_registries_serve_the_attested_bytes_in_order() {
+    let (dir, policy, lb) = ordvec_release(&[]);
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &r,
+        &["publish-order", "registry-readback", "pep740-attestations"],
+    );
+    let attested = r.gate("pep740-attestations").unwrap().evidence["provenance"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        attested, 3,
+        "both wheels and the sdist carry verified provenance"
+    );
+    let files = r.gate("registry-readback").unwrap().evidence["files"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        files, 5,
+        "every artifact was read back from its own registry"
+    );
+
+    // The index's provenance for the wheel was published from a fork's workflow.
+    let mut other = attest::TestStack::new([0x0d; 32]).unwrap();
+    let wheel = "ordvec-0.5.0-cp312-cp312-manylinux_2_17_x86_64.whl";
+    let forged = pep740_document(&mut other, "example/fork", wheel, &blob(wheel));
+    let (dir2, policy2, lb2) = ordvec_release(&[]);
+    lb2.demo
+        .publish_provenance("ordvec", "0.5.0", wheel, forged);
+    let r = run_phases(
+        &policy2,
+        dir2.path(),
+        "v0.5.0",
+        &[Phase::Postpublish],
+        &lb2,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::IdentityMismatch]);
+
+    // The index serves other bytes for the sdist than the release built.
+    lb.demo
+        .replace_bytes("ordvec-0.5.0.tar.gz", b"an sdist built elsewhere");
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
+    let f = &r.gate("registry-readback").unwrap().findings[0].finding;
+    assert!(f.subject.contains("ordvec-0.5.0.tar.gz"), "{f:?}");
+
+    // The manifest crate went out while the core crate is not served.
+    let (dir, policy, lb) = ordvec_release(&["ordvec-0.5.0.crate"]);
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::PublishOrderViolated]);
+    assert_eq!(
+        r.gate("registry-readback").unwrap().status,
+        GateStatus::Skipped
+    );
+}
+
+#[test]
+fn ordvec_preflight_sees_the_registries_and_recovers_an_owned_version() {
+    // Nothing published yet: the version is free everywhere.
+    let dir = replica(&ordvec_files("0.5.0", "0.5.0"));
+    let report = preflight("ordvec", dir.path(), "v0.5.0", &[]);
+    assert_passes(&report, &["version-unpublished"]);
+
+    // An earlier, interrupted run got the core crate out: recovery mode verifies it instead
+    // of demanding a new version, and readback then checks the served bytes.
+    let (dir, policy, lb) = ordvec_release(&["ordvec-manifest-0.5.0.crate"]);
+    let r = run_phases(&policy, dir.path(), "v0.5.0", &[Phase::Preflight], &lb, &[]);
+    let g = r.gate("version-unpublished").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{r:#?}");
+    assert!(
+        g.findings
+            .iter()
+            .all(|f| f.finding.severity == Severity::Info
+                && f.finding.code == Code::VersionAlreadyPublished),
+        "{:?}",
+        g.findings
+    );
+}
+
+// ---------------------------------------------------------------- ordvec, every phase
+
+/// The ordvec replica as a buildable Cargo workspace: sources for every crate, the lock file
+/// cargo generates, offline builds (`.cargo/config.toml`) and the release files git-ignored.
+fn ordvec_buildable(dir: &Path) {
+    let mut files = ordvec_files("0.5.0", "0.5.0");
+    files.retain(|(p, _)| p != "Cargo.lock");
+    for (path, text) in files.into_iter().chain([
+        f("src/lib.rs", "//! ordvec.\n".into()),
+        f("ordvec-manifest/src/lib.rs", "//! The manifest crate.\n".into()),
+        f("ordvec-python/src/lib.rs", "//! Python bindings.\n".into()),
+        f("ordvec-ffi/src/lib.rs", "//! C ABI.\n".into()),
+        f("benchmarks/beir-bench/src/main.rs", "fn main() {}\n".into()),
+        f(".cargo/config.toml", "[net]\noffline = true\n".into()),
+        f(
+            ".gitignore",
+            "/target/\n*.crate\n*.whl\n*.tar.gz\n*.sigstore.json\n*.intoto.jsonl\ntrusted_root.json\n".into(),
+        ),
+    ]) {
+        let p = dir.join(&path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let cargo = |args: &[&str]| {
+        // The test harness's own CARGO_TARGET_DIR must not redirect the replica's build.
+        let out = Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "cargo {args:?}: {out:?}");
+    };
+    cargo(&["generate-lockfile", "--offline"]);
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "release 0.5.0"]);
+    git(dir, &["tag", "v0.5.0", "HEAD"]);
+    // The release build: the runbook's own packaging command, then the Python files.
+    cargo(&["package", "--locked", "--no-verify", "--workspace"]);
+    for name in ["ordvec-0.5.0.crate", "ordvec-manifest-0.5.0.crate"] {
+        std::fs::copy(dir.join("target/package").join(name), dir.join(name)).unwrap();
+    }
+    for (_, _, name) in &ORDVEC_ARTIFACTS[2..] {
+        std::fs::write(dir.join(name), blob(name)).unwrap();
+    }
+}
+
+/// ordvec's policy for a buildable replica: the runbook's command, kept in the replica's own
+/// target folder (this test process runs with the harness's CARGO_TARGET_DIR, which the build
+/// would otherwise inherit).
+fn ordvec_rebuild_policy(dir: &Path) -> Policy {
+    let mut policy = load("ordvec", dir);
+    let rebuild = policy.rebuild.as_mut().unwrap();
+    rebuild
+        .command
+        .extend(["--target-dir".to_owned(), "target".to_owned()]);
+    policy
+}
+
+#[test]
+fn ordvec_every_phase_from_tag_to_consumer() {
+    const SEED: [u8; 32] = [0x0e; 32];
+    let dir = tempfile::tempdir().unwrap();
+    ordvec_buildable(dir.path());
+    let names: Vec<String> = ORDVEC_ARTIFACTS
+        .iter()
+        .map(|(_, _, n)| (*n).to_owned())
+        .collect();
+    let signer = attest::TestIdentity::github(
+        "example/ordvec",
+        "release.yml",
+        "refs/tags/v0.5.0",
+        "push",
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    // Provenance covers the crates and wheels (`cover = ["crate", "wheel"]`).
+    let covered: Vec<String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".tar.gz"))
+        .cloned()
+        .collect();
+    relkit_demo::sign_folder(
+        dir.path(),
+        &relkit_demo::SigningPlan {
+            seed: SEED,
+            files: &names,
+            signer: &signer,
+            repository: "example/ordvec",
+            tag: "v0.5.0",
+            covered: &covered,
+            provenance: "ordvec.intoto.jsonl",
+            registry_subjects: &[],
+        },
+    )
+    .unwrap();
+    let policy = ordvec_rebuild_policy(dir.path());
+    let lb = Loopback::for_policy(&policy).unwrap();
+
+    // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
+    // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
+    let before = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &before,
+        &[
+            "versions-lockstep",
+            "ci-green",
+            "version-unpublished",
+            "required-assets-present",
+            "rebuild-identity",
+            "signatures-valid",
+            "provenance-valid",
+        ],
+    );
+
+    // The upload, then readback, order and PEP 740 provenance.
+    let mut stack = attest::TestStack::new(SEED).unwrap();
+    for (kind, package, name) in ORDVEC_ARTIFACTS {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        if kind == DemoKind::Pypi {
+            let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
+            lb.demo.publish_provenance(package, "0.5.0", name, doc);
+        }
+        lb.demo.publish(kind, package, "0.5.0", name, bytes);
+    }
+    let after = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &after,
+        &["publish-order", "registry-readback", "pep740-attestations"],
+    );
+
+    // The tag's source no longer builds the attested crate: a change landed after the build.
+    std::fs::write(dir.path().join("src/lib.rs"), "//! ordvec, changed.\n").unwrap();
+    git(
+        dir.path(),
+        &["commit", "-q", "-am", "change after the release build"],
+    );
+    git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
+    let lb = Loopback::for_policy(&policy).unwrap();
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.5.0",
+        &[Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::NotReproducible]);
+    let f = &r.gate("rebuild-identity").unwrap().findings[0].finding;
+    assert_eq!(f.subject, "ordvec-0.5.0.crate", "{f:?}");
+    assert!(
+        f.found
+            .as_deref()
+            .unwrap_or_default()
+            .contains("src/lib.rs"),
+        "the explanation names the changed file: {f:?}"
+    );
+}
+
+// ---------------------------------------------------------------- ordvec, each check
+
+/// One way to break ordvec's release.
+#[derive(Debug, Clone, Copy)]
+enum OrdvecTamper {
+    ChangelogSection,
+    ManifestCrateMissing,
+    WheelNotInProvenance,
+    SignedByNightly,
+}
+
+fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
+    use OrdvecTamper as T;
+    let dir = tempfile::tempdir().unwrap();
+    ordvec_buildable(dir.path());
+    if matches!(tamper, T::ChangelogSection) {
+        std::fs::write(
+            dir.path().join("CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n- Release.\n\n## [0.2.0] - 2026-01-10\n\n- Older.\n",
+        )
+        .unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "changelog"]);
+        git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
+    }
+    let names: Vec<String> = ORDVEC_ARTIFACTS
+        .iter()
+        .map(|(_, _, n)| (*n).to_owned())
+        .collect();
+    let workflow = if matches!(tamper, T::SignedByNightly) {
+        "nightly.yml"
+    } else {
+        "release.yml"
+    };
+    let signer = attest::TestIdentity::github(
+        "example/ordvec",
+        workflow,
+        "refs/tags/v0.5.0",
+        "push",
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    let covered: Vec<String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".tar.gz"))
+        .filter(|n| {
+            !(matches!(tamper, T::WheelNotInProvenance) && n.starts_with("ordvec_manifest"))
+        })
+        .cloned()
+        .collect();
+    relkit_demo::sign_folder(
+        dir.path(),
+        &relkit_demo::SigningPlan {
+            seed: [0x0e; 32],
+            files: &names,
+            signer: &signer,
+            repository: "example/ordvec",
+            tag: "v0.5.0",
+            covered: &covered,
+            provenance: "ordvec.intoto.jsonl",
+            registry_subjects: &[],
+        },
+    )
+    .unwrap();
+    if matches!(tamper, T::ManifestCrateMissing) {
+        std::fs::remove_file(dir.path().join("ordvec-manifest-0.5.0.crate")).unwrap();
+    }
+    let policy = ordvec_rebuild_policy(dir.path());
+    let lb = Loopback::for_policy(&policy).unwrap();
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    run_phases(&policy, dir.path(), "v0.5.0", &stage, &lb, &[])
+}
+
+#[test]
+fn ordvec_each_prepublish_check_fails_with_its_code() {
+    use OrdvecTamper as T;
+    each_tamper_fails_with(
+        [
+            (T::ChangelogSection, Code::ChangelogSectionMissing),
+            (T::ManifestCrateMissing, Code::AssetMissing),
+            (T::WheelNotInProvenance, Code::SubjectNotCovered),
+            (T::SignedByNightly, Code::IdentityMismatch),
+        ],
+        |t| Some(ordvec_tampered(t)),
+    );
+}

@@ -1,0 +1,266 @@
+//! SecureScan's runbook (docs/runbooks.md, section 3): preflight and its breakages, signatures
+//! pinned to the tag, each check broken.
+
+use std::path::Path;
+
+use relgate::{Code, Phase, Report};
+use relkit_demo::DemoKind;
+
+use crate::setup::*;
+
+// ---------------------------------------------------------------- SecureScan
+
+fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
+    vec![
+        f(
+            "backend/pyproject.toml",
+            format!("[project]\nname = \"securescan\"\nversion = \"{v}\"\n"),
+        ),
+        f(
+            "frontend/package.json",
+            "{\n  \"name\": \"frontend\",\n  \"version\": \"0.1.0\"\n}\n".into(),
+        ),
+        f(
+            "CHANGELOG.md",
+            format!(
+                "# Changelog\n\nAll notable changes to this project are documented here.\nThe format is based on Keep a Changelog, and this project adheres to Semantic Versioning.\n\n## [Unreleased]\n\n<!-- add entries here -->\n\n## [{section}] - 2026-05-03\n\n### Fixed\n\n- A fix.\n\n## [0.11.11] - 2026-05-01\n\n### Added\n\n- A feature.\n\n[Unreleased]: https://example.invalid/compare/v{section}...HEAD\n[{section}]: https://example.invalid/compare/v0.11.11...v{section}\n[0.11.11]: https://example.invalid/compare/v0.11.10...v0.11.11\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
+    let ok = replica(&securescan_files("0.11.12", "0.11.12"));
+    let report = preflight("securescan", ok.path(), "v0.11.12", &[]);
+    assert_passes(
+        &report,
+        &[
+            "tag-strict-semver",
+            "versions-lockstep",
+            "changelog-section",
+        ],
+    );
+    // The frontend package.json (0.1.0, never versioned) is not a member.
+    assert!(
+        report
+            .gate("versions-lockstep")
+            .unwrap()
+            .findings
+            .is_empty()
+    );
+
+    for bad in ["v0.11.12-rc.1", "v0.11.12.1", "0.11.12", "version-0.11.12"] {
+        let report = preflight("securescan", ok.path(), bad, &[]);
+        assert_eq!(
+            report.root_cause_codes(),
+            [Code::TagNotStrictSemver],
+            "{bad}"
+        );
+    }
+
+    let missing = replica(&securescan_files("0.11.12", "0.11.11"));
+    let report = preflight("securescan", missing.path(), "v0.11.12", &[]);
+    assert_eq!(report.root_cause_codes(), [Code::ChangelogSectionMissing]);
+}
+
+// ---------------------------------------------------------------- SecureScan, signed
+
+/// The SecureScan release folder: its wheel and sdist (real archives), each signed by the
+/// test stack as the release workflow run started by `trigger`, and the trust root.
+fn securescan_release(dir: &Path, trigger: &str) {
+    securescan_release_from(dir, "release.yml", trigger);
+}
+
+/// [`securescan_release`] signed by `workflow`'s run.
+fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) {
+    let mut demo = relkit_demo::DemoRelease::default();
+    demo.name = String::from("securescan");
+    demo.version = String::from("0.11.12");
+    let mut stack = attest::TestStack::new([0x5c; 32]).unwrap();
+    let signer = attest::TestIdentity::github(
+        "example/securescan",
+        workflow,
+        "refs/tags/v0.11.12",
+        trigger,
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    for (name, bytes) in demo.artifacts().unwrap() {
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") {
+            let bundle = stack.sign_blob(&bytes, &signer).unwrap();
+            std::fs::write(dir.join(format!("{name}.sigstore.json")), bundle).unwrap();
+            std::fs::write(dir.join(&name), bytes).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.join("trusted_root.json"),
+        stack.trusted_root_json().unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
+    let dir = replica(&securescan_files("0.11.12", "0.11.12"));
+    securescan_release(dir.path(), "push");
+    let policy = load("securescan", dir.path());
+    let Some(lb) = Loopback::for_policy(&policy) else {
+        return;
+    };
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Preflight, Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &r,
+        &[
+            "tag-strict-semver",
+            "versions-lockstep",
+            "changelog-section",
+            "required-assets-present",
+            "signatures-valid",
+        ],
+    );
+
+    // Published: the index serves the signed files, the image both architectures, signed.
+    for name in [
+        "securescan-0.11.12-py3-none-any.whl",
+        "securescan-0.11.12.tar.gz",
+    ] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        lb.demo
+            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+    }
+    push_signed_image(
+        lb.oci(),
+        "example/securescan",
+        &["linux/amd64", "linux/arm64"],
+        &["0.11.12"],
+    );
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Postpublish, Phase::Consume],
+        &lb,
+        &[],
+    );
+    assert_passes(
+        &r,
+        &[
+            "registry-readback",
+            "oci-platforms",
+            "oci-tags",
+            "consumer-verify",
+        ],
+    );
+
+    // Someone pushed `:latest`.
+    push_signed_image(
+        lb.oci(),
+        "example/securescan",
+        &["linux/amd64"],
+        &["latest"],
+    );
+    let r = run_phases(
+        &policy,
+        dir.path(),
+        "v0.11.12",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::OciTagForbidden]);
+
+    // Signed from a manual workflow_dispatch run: its identity is not the tag's.
+    let manual = replica(&securescan_files("0.11.12", "0.11.12"));
+    securescan_release(manual.path(), "workflow_dispatch");
+    let r = run_phases(
+        &policy,
+        manual.path(),
+        "v0.11.12",
+        &[Phase::Prepublish],
+        &lb,
+        &[],
+    );
+    assert_eq!(r.root_cause_codes(), [Code::TriggerDenied]);
+}
+
+// ---------------------------------------------------------------- SecureScan, each check
+
+/// One way to break SecureScan's release.
+#[derive(Debug, Clone, Copy)]
+enum SecurescanTamper {
+    VersionBehind,
+    BundleMissing,
+    NightlyWorkflow,
+    IndexServesOtherSdist,
+    ArmImageMissing,
+}
+
+fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
+    use SecurescanTamper as T;
+    let pyproject = if matches!(tamper, T::VersionBehind) {
+        "0.11.11"
+    } else {
+        "0.11.12"
+    };
+    let dir = replica(&securescan_files(pyproject, "0.11.12"));
+    let workflow = if matches!(tamper, T::NightlyWorkflow) {
+        "nightly.yml"
+    } else {
+        "release.yml"
+    };
+    securescan_release_from(dir.path(), workflow, "push");
+    if matches!(tamper, T::BundleMissing) {
+        std::fs::remove_file(dir.path().join("securescan-0.11.12.tar.gz.sigstore.json")).unwrap();
+    }
+    let policy = load("securescan", dir.path());
+    let lb = Loopback::for_policy(&policy)?;
+    Some(as_far_as_allowed(
+        &policy,
+        dir.path(),
+        dir.path(),
+        "v0.11.12",
+        &lb,
+        &[],
+        || {
+            for name in [
+                "securescan-0.11.12-py3-none-any.whl",
+                "securescan-0.11.12.tar.gz",
+            ] {
+                let mut bytes = std::fs::read(dir.path().join(name)).unwrap();
+                if matches!(tamper, T::IndexServesOtherSdist) && name.ends_with(".tar.gz") {
+                    bytes = blob("an sdist built elsewhere");
+                }
+                lb.demo
+                    .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+            }
+            let platforms: &[&str] = if matches!(tamper, T::ArmImageMissing) {
+                &["linux/amd64"]
+            } else {
+                &["linux/amd64", "linux/arm64"]
+            };
+            push_signed_image(lb.oci(), "example/securescan", platforms, &["0.11.12"]);
+        },
+    ))
+}
+
+#[test]
+fn securescan_each_check_of_its_runbook_fails_with_its_code() {
+    use SecurescanTamper as T;
+    each_tamper_fails_with(
+        [
+            (T::VersionBehind, Code::VersionMismatch),
+            (T::BundleMissing, Code::AssetMissing),
+            (T::NightlyWorkflow, Code::IdentityMismatch),
+            (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),
+            (T::ArmImageMissing, Code::PlatformMissing),
+        ],
+        securescan_tampered,
+    );
+}

@@ -1,0 +1,440 @@
+//! Shared setup of the runbook tests: replica repositories, CI evidence read from them, the
+//! loopback registries, running a policy's phases in release order, signing a replica's
+//! release, and the one skeleton every "each check fails with its code" test runs.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use regclient::testing::TestRegistry;
+use relgate::{
+    BoxFuture, Code, Endpoints, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
+    RunStatus,
+    gates::{CiError, CiProvider, ForgeRelease, WorkflowRun},
+    policy::{RegistryKind, Waiver},
+};
+use relkit_demo::{DemoRegistries, endpoints_for};
+pub(crate) use relkit_testkit::git::git;
+use relkit_testkit::oci::docker_registry_or_skip;
+
+/// A committed repository holding `files`.
+pub(crate) fn replica(files: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "release"]);
+    dir
+}
+
+pub(crate) fn commit_change(dir: &Path, path: &str, text: &str) {
+    std::fs::write(dir.join(path), text).unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "change"]);
+}
+
+pub(crate) fn f(path: &str, text: String) -> (String, String) {
+    (path.to_owned(), text)
+}
+
+/// CI evidence read from the replica: the branch head from git, and a successful push run of
+/// every workflow the policy names for `green` (the commit CI passed).
+pub(crate) struct ReplicaCi {
+    pub(crate) repo: std::path::PathBuf,
+    pub(crate) workflows: Vec<String>,
+    pub(crate) green: String,
+}
+
+impl CiProvider for ReplicaCi {
+    fn branch_head<'a>(&'a self, branch: &'a str) -> BoxFuture<'a, Result<String, CiError>> {
+        Box::pin(async move { Ok(git(&self.repo, &["rev-parse", branch])) })
+    }
+    fn tag_commit<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<String>, CiError>> {
+        Box::pin(async move {
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(&self.repo)
+                .args(["rev-parse", "--verify", "--quiet"])
+                .arg(format!("refs/tags/{tag}^{{commit}}"))
+                .output()
+                .unwrap();
+            Ok(out
+                .status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()))
+        })
+    }
+    fn release<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<ForgeRelease>, CiError>> {
+        // The replica's forge has a (draft) release for the tag once it exists in git.
+        Box::pin(async move {
+            let tags = git(&self.repo, &["tag", "--list", tag]);
+            Ok((!tags.is_empty()).then(|| ForgeRelease::new(tag, true, false, Vec::new())))
+        })
+    }
+    fn push_runs<'a>(&'a self, sha: &'a str) -> BoxFuture<'a, Result<Vec<WorkflowRun>, CiError>> {
+        Box::pin(async move {
+            Ok(self
+                .workflows
+                .iter()
+                .enumerate()
+                .filter(|_| sha == self.green)
+                .map(|(i, w)| {
+                    WorkflowRun::new(
+                        i as u64 + 1,
+                        w,
+                        &format!(".github/workflows/{w}"),
+                        "push",
+                        "completed",
+                        Some("success"),
+                        sha,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Runs the preflight phase of `project`'s policy over the replica in `dir`, for `tag` at the
+/// replica's HEAD, waiving the gates named in `not_yet` (with the reason why).
+pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/policies")
+        .join(format!("{project}.toml"));
+    let mut policy = Policy::load(&path).unwrap();
+    // The policy sits at the repository root: its `git = "."` is the replica.
+    policy.base_dir = dir.to_path_buf();
+    for id in not_yet {
+        policy.waivers.push(Waiver::new(
+            Some(id),
+            None,
+            "not implemented yet, and the replica has no registry or generator to check against",
+        ));
+    }
+    // `version-unpublished` asks every registry: empty loopback registries answer.
+    let loopback = Loopback::for_policy(&policy);
+    let endpoints = match &loopback {
+        Some(l) => l.endpoints(&policy),
+        None => {
+            policy.waivers.push(Waiver::new(
+                Some("version-unpublished"),
+                None,
+                "SKIPPED here: docker-registry is not installed (CI requires it)",
+            ));
+            Endpoints::new()
+        }
+    };
+    let head = git(dir, &["rev-parse", "HEAD"]);
+    let mut ctx = RunContext::new(dir).tag(tag).commit(head.clone()).options(
+        RunOptions::default()
+            .phases([Phase::Preflight])
+            .endpoints(endpoints),
+    );
+    if let Some(ci) = &policy.ci {
+        ctx = ctx.ci_provider(Arc::new(ReplicaCi {
+            repo: dir.to_path_buf(),
+            workflows: ci.workflows.clone(),
+            green: head,
+        }));
+    }
+    relgate::run_blocking(&policy, ctx)
+}
+
+pub(crate) fn assert_passes(report: &Report, ran: &[&str]) {
+    assert_eq!(report.decision.status, RunStatus::Allowed, "{report:#?}");
+    for id in ran {
+        assert_eq!(
+            report.gate(id).map(|g| g.status),
+            Some(GateStatus::Pass),
+            "{id}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- registries
+
+/// Loopback registries for a replica: the in-process package indexes and Go proxy, plus a real
+/// `docker-registry` when the policy publishes images or charts.
+pub(crate) struct Loopback {
+    pub(crate) demo: DemoRegistries,
+    pub(crate) oci: Option<TestRegistry>,
+}
+
+impl Loopback {
+    /// Registries for `policy`; `None` (with a loud SKIPPED line) when it needs
+    /// docker-registry and that is not installed outside CI.
+    pub(crate) fn for_policy(policy: &Policy) -> Option<Loopback> {
+        let needs_oci = policy
+            .registries
+            .values()
+            .any(|r| r.kind == RegistryKind::Oci);
+        let oci = if needs_oci {
+            Some(docker_registry_or_skip()?)
+        } else {
+            None
+        };
+        Some(Loopback {
+            demo: DemoRegistries::start().unwrap(),
+            oci,
+        })
+    }
+
+    /// Every registry of `policy` pointed at these servers (configuration, as a registries
+    /// file or the environment would give it).
+    pub(crate) fn endpoints(&self, policy: &Policy) -> Endpoints {
+        let mut e = endpoints_for(policy, &self.demo);
+        if let Some(oci) = &self.oci {
+            for (name, rule) in &policy.registries {
+                if rule.kind == RegistryKind::Oci {
+                    e.insert(name, oci.base()).unwrap();
+                }
+            }
+        }
+        e
+    }
+
+    pub(crate) fn oci(&self) -> &TestRegistry {
+        self.oci.as_ref().unwrap()
+    }
+}
+
+pub(crate) fn load(project: &str, dir: &Path) -> Policy {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/policies")
+        .join(format!("{project}.toml"));
+    let mut policy = Policy::load(&path).unwrap();
+    policy.base_dir = dir.to_path_buf();
+    policy
+}
+
+/// Runs `phases` of `policy` over the release in `dir` against `loopback`, waiving the gates
+/// in `waive` (id, reason).
+pub(crate) fn run_phases(
+    policy: &Policy,
+    dir: &Path,
+    tag: &str,
+    phases: &[Phase],
+    loopback: &Loopback,
+    waive: &[(&str, &str)],
+) -> Report {
+    run_phases_in(policy, dir, dir, tag, phases, loopback, waive)
+}
+
+/// [`run_phases`] with the release files in `release` (the repository is `dir`).
+pub(crate) fn run_phases_in(
+    policy: &Policy,
+    dir: &Path,
+    release: &Path,
+    tag: &str,
+    phases: &[Phase],
+    loopback: &Loopback,
+    waive: &[(&str, &str)],
+) -> Report {
+    let mut policy = policy.clone();
+    for (id, why) in waive {
+        policy.waivers.push(Waiver::new(Some(id), None, *why));
+    }
+    let mut ctx = RunContext::new(release).tag(tag).options(
+        RunOptions::default()
+            .phases(phases.iter().copied())
+            .endpoints(loopback.endpoints(&policy)),
+    );
+    if let Some(ci) = &policy.ci {
+        let head = git(dir, &["rev-parse", "HEAD"]);
+        // CI passed for HEAD, unless the replica records (tag `ci-passed`) an earlier commit.
+        let green = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--verify", "--quiet", "ci-passed^{commit}"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map_or_else(
+                || head.clone(),
+                |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+            );
+        ctx = ctx.commit(head).ci_provider(Arc::new(ReplicaCi {
+            repo: dir.to_path_buf(),
+            workflows: ci.workflows.clone(),
+            green,
+        }));
+    }
+    relgate::run_blocking(&policy, ctx)
+}
+
+/// Distinct, recognisable bytes for an artifact that only has to be compared.
+pub(crate) fn blob(name: &str) -> Vec<u8> {
+    format!("release artifact {name}\n").repeat(64).into_bytes()
+}
+
+/// Pushes an image index for `platforms` under `tags` and a cosign signature for it.
+pub(crate) fn push_signed_image(
+    oci: &TestRegistry,
+    repo: &str,
+    platforms: &[&str],
+    tags: &[&str],
+) -> artidigest::Digest {
+    let digest = oci.push_index(repo, platforms, tags).unwrap();
+    let payload = format!(
+        "{{\"critical\":{{\"identity\":{{\"docker-reference\":\"{repo}\"}},\"image\":{{\"docker-manifest-digest\":\"{digest}\"}},\"type\":\"cosign container image signature\"}},\"optional\":null}}"
+    );
+    oci.push_cosign_signature(repo, &digest, payload.as_bytes())
+        .unwrap();
+    digest
+}
+
+/// Pushes a Helm chart `version` and a cosign signature for it.
+pub(crate) fn push_signed_chart(oci: &TestRegistry, repo: &str, version: &str) {
+    let chart = oci.push_chart(repo, version, &blob(repo)).unwrap();
+    let digest = artidigest::Digest::from_oci(chart["digest"].as_str().unwrap()).unwrap();
+    oci.push_cosign_signature(repo, &digest, b"{\"critical\":{}}")
+        .unwrap();
+}
+
+/// Runs `policy` in release order as far as it allows: preflight and prepublish over the
+/// release files in `release`; when they allow, `publish` (the upload), then postpublish and
+/// consume. Returns the report that decided.
+pub(crate) fn as_far_as_allowed(
+    policy: &Policy,
+    dir: &Path,
+    release: &Path,
+    tag: &str,
+    lb: &Loopback,
+    waive: &[(&str, &str)],
+    publish: impl FnOnce(),
+) -> Report {
+    let stage = [Phase::Preflight, Phase::Prepublish];
+    let before = run_phases_in(policy, dir, release, tag, &stage, lb, waive);
+    if before.decision.status != RunStatus::Allowed {
+        return before;
+    }
+    publish();
+    let stage = [Phase::Postpublish, Phase::Consume];
+    run_phases_in(policy, dir, release, tag, &stage, lb, waive)
+}
+
+/// Runs `policy` in release order around `publish`: preflight and prepublish against the
+/// registries as they are, then `publish` (the upload), then postpublish and consume. Both
+/// stages must allow the release; returns their reports.
+pub(crate) fn release_in_order(
+    policy: &Policy,
+    dir: &Path,
+    tag: &str,
+    lb: &Loopback,
+    waive: &[(&str, &str)],
+    publish: impl FnOnce(),
+) -> (Report, Report) {
+    let before = run_phases(
+        policy,
+        dir,
+        tag,
+        &[Phase::Preflight, Phase::Prepublish],
+        lb,
+        waive,
+    );
+    assert_eq!(before.decision.status, RunStatus::Allowed, "{before:#?}");
+    publish();
+    let after = run_phases(
+        policy,
+        dir,
+        tag,
+        &[Phase::Postpublish, Phase::Consume],
+        lb,
+        waive,
+    );
+    assert_eq!(after.decision.status, RunStatus::Allowed, "{after:#?}");
+    (before, after)
+}
+
+/// The digest of the image index the release pushes for `repo` and `platforms` (known to the
+/// build before the push, named by its provenance).
+pub(crate) fn image(repo: &str, platforms: &[&str]) -> (String, artidigest::Digest) {
+    (
+        repo.to_owned(),
+        regclient::testing::index_digest(repo, platforms).unwrap(),
+    )
+}
+
+/// Who signs a replica's release: `repository`'s `release.yml` run for `tag`, started by
+/// `trigger`.
+#[derive(Clone, Copy)]
+pub(crate) struct Release<'a> {
+    pub(crate) repository: &'a str,
+    pub(crate) tag: &'a str,
+    pub(crate) trigger: &'a str,
+}
+
+/// Signs `files` of the release folder as `release`'s run (bundles), with SLSA provenance
+/// `provenance` over `covered` and the pushed `images`, and writes the trust root.
+pub(crate) fn sign_release(
+    dir: &Path,
+    release: Release<'_>,
+    files: &[&str],
+    covered: &[&str],
+    provenance: &str,
+    images: &[(String, artidigest::Digest)],
+) {
+    let Release {
+        repository,
+        tag,
+        trigger,
+    } = release;
+    let signer = attest::TestIdentity::github(
+        repository,
+        "release.yml",
+        &format!("refs/tags/{tag}"),
+        trigger,
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    relkit_demo::sign_folder(
+        dir,
+        &relkit_demo::SigningPlan {
+            seed: [0x0f; 32],
+            files: &own(files),
+            signer: &signer,
+            repository,
+            tag,
+            covered: &own(covered),
+            provenance,
+            registry_subjects: images,
+        },
+    )
+    .unwrap();
+}
+
+/// Breaks a replica's release in each way of `cases` and asserts that the report's only root
+/// cause is the code paired with it. Stops early when `tampered` returns `None`: a registry
+/// server the project needs is not installed outside CI (SKIPPED, said by [`Loopback`]).
+pub(crate) fn each_tamper_fails_with<T: std::fmt::Debug + Copy>(
+    cases: impl IntoIterator<Item = (T, Code)>,
+    tampered: impl Fn(T) -> Option<Report>,
+) {
+    for (tamper, code) in cases {
+        let Some(report) = tampered(tamper) else {
+            return; // SKIPPED (said above): no docker-registry outside CI.
+        };
+        assert_eq!(report.root_cause_codes(), [code], "{tamper:?}");
+    }
+}
+
+/// `sha256sum`-style `checksums.txt` over every file of `dist`.
+pub(crate) fn write_checksums(dist: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(dist)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "checksums.txt")
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for n in names {
+        let bytes = std::fs::read(dist.join(&n)).unwrap();
+        let d = artidigest::digest_bytes(&bytes, &[artidigest::Algorithm::Sha256]);
+        let hex = d.get(artidigest::Algorithm::Sha256).unwrap().to_hex();
+        text.push_str(&format!("{hex}  {n}\n"));
+    }
+    std::fs::write(dist.join("checksums.txt"), text).unwrap();
+}
