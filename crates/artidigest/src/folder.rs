@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// What a node of a folder is. Only [`NodeKind::File`] is ever opened.
@@ -329,6 +329,13 @@ impl Read for BoundedFile {
             return Err(io::Error::other(LimitExceeded));
         }
         Ok(n)
+    }
+}
+
+impl Seek for BoundedFile {
+    /// Seeks the file; the limit still counts every byte read, wherever it was read from.
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.file.seek(pos)
     }
 }
 

@@ -14,13 +14,16 @@ use std::io::Read;
 use std::path::Path;
 
 use artidigest::{FolderEntry, FolderError, NodeKind, WalkLimits, open_in, walk_folder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::{Code, Finding};
 
+/// The id under which the coverage step reports in a [`crate::Report`] (phase prepublish).
+pub const FILES_COVERED: &str = "files-covered";
+
 /// What a regular file of a release folder is, by name and magic bytes.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     /// A Python wheel (`.whl`).
@@ -108,7 +111,7 @@ impl FileKind {
 
 /// One node of the release folder, as the ledger records it.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     /// The path relative to the release folder.
     pub path: String,
@@ -130,7 +133,7 @@ pub struct LedgerEntry {
 
 /// One check that read a file.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerCheck {
     /// The gate id.
     pub gate: String,
@@ -140,7 +143,7 @@ pub struct LedgerCheck {
 
 /// Whether a node is accounted for.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "status")]
 pub enum Coverage {
     /// Every needed check read it and passed.
@@ -191,7 +194,7 @@ const HEAD_LEN: u64 = 512;
 
 /// The release folder as walked once: every node, and each regular file's kind.
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     /// Every node, sorted by path.
     pub entries: Vec<LedgerEntry>,

@@ -12,7 +12,7 @@ use crate::finding::Code;
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
 use crate::policy::model::{
-    ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
+    ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
     ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules, SigningIdentity, TagRules,
     VersionSources, load_relver_config,
 };
@@ -46,6 +46,8 @@ struct RawPolicy {
     gates: BTreeMap<Spanned<String>, RawGate>,
     #[serde(default)]
     waivers: Vec<Spanned<RawWaiver>>,
+    #[serde(default)]
+    files: Option<Spanned<FileRules>>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +353,27 @@ impl Policy {
                 }
             }
         }
+        if let Some(f) = &raw.files {
+            for a in &f.get_ref().allow {
+                if let Err(e) = globset::Glob::new(&a.glob) {
+                    return Err(invalid(
+                        f.span().start,
+                        "files.allow.glob",
+                        format!("bad glob {:?}: {e}", a.glob),
+                    ));
+                }
+                if a.reason.trim().is_empty() {
+                    return Err(invalid(
+                        f.span().start,
+                        "files.allow.reason",
+                        format!(
+                            "{:?} is allowed without a reason; write why it needs no check",
+                            a.glob
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(r) = &raw.release {
             for g in &r.get_ref().required_assets {
                 if let Err(e) = globset::Glob::new(g) {
@@ -383,6 +406,7 @@ impl Policy {
             ci: raw.ci,
             rebuild: raw.rebuild.map(Spanned::into_inner),
             gates: BTreeMap::new(),
+            files: raw.files.map(Spanned::into_inner).unwrap_or_default(),
             waivers: Vec::new(),
             base_dir: PathBuf::new(),
         };
