@@ -22,6 +22,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod common;
 mod rebuild;
 mod registry;
 mod release;
@@ -29,12 +30,10 @@ mod run;
 mod sign;
 mod tamper;
 
+pub use common::{DEMO_SIGNED_AT, DemoError, SignError};
 pub use rebuild::DemoRebuilder;
 pub use registry::{DemoKind, DemoRegistries, ServerStats};
-pub use release::{
-    DEMO_SIGNED_AT, DEMO_STACK_SEED, DemoError, DemoFiles, DemoRelease, SignError, copy_tree,
-    demo_release_dir,
-};
+pub use release::{DEMO_STACK_SEED, DemoFiles, DemoRelease, copy_tree, demo_release_dir};
 pub use run::{DemoRun, DemoRunError, endpoints_for, run_demo, run_demo_on, upload};
 pub use sign::{SigningPlan, go_module_zip, python_wheel, sign_folder, slsa_statement};
 pub use tamper::{Tamper, UnknownTamper};

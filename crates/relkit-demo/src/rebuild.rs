@@ -4,7 +4,8 @@ use std::fs;
 
 use artidigest::{Format, RepackOptions};
 
-use crate::release::{DemoRelease, write_file};
+use crate::common::write_file;
+use crate::release::DemoRelease;
 
 /// The demo's build recipe as the `rebuild-identity` gate's rebuilder, run in-process: it reads
 /// the package name and version from the source tree's `Cargo.toml` and builds that release's

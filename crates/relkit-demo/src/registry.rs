@@ -18,75 +18,20 @@
 //! "Publishing" ([`DemoRegistries::publish`]) stands for the upload step of a release; the
 //! tamper helpers make a registry serve other bytes than it was given.
 
-use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use artidigest::{Algorithm, Digest, digest_bytes};
-
 mod routes;
+mod wire;
+
+pub use wire::DemoKind;
 
 use routes::{pep503, route};
-
-/// Which protocol a package is published through.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DemoKind {
-    /// The Python index.
-    Pypi,
-    /// The crates sparse index.
-    Crates,
-    /// The npm registry.
-    Npm,
-    /// A Go module proxy (GOPROXY protocol: `<module>/@v/list`, `.info`, `.mod`, `.zip`).
-    GoProxy,
-}
-
-/// One published file.
-#[derive(Debug, Clone)]
-struct StoredFile {
-    name: String,
-    /// The bytes the metadata describes.
-    claimed: Arc<Vec<u8>>,
-    /// The bytes actually served (differ from `claimed` when corrupted).
-    served: Arc<Vec<u8>>,
-    sha256: Digest,
-    sha512: Digest,
-    sha1: Digest,
-}
-
-impl StoredFile {
-    fn new(name: &str, bytes: Vec<u8>) -> Option<StoredFile> {
-        let set = digest_bytes(
-            &bytes,
-            &[Algorithm::Sha256, Algorithm::Sha512, Algorithm::Sha1],
-        );
-        let bytes = Arc::new(bytes);
-        Some(StoredFile {
-            name: name.to_owned(),
-            claimed: Arc::clone(&bytes),
-            served: bytes,
-            sha256: *set.get(Algorithm::Sha256)?,
-            sha512: *set.get(Algorithm::Sha512)?,
-            sha1: *set.get(Algorithm::Sha1)?,
-        })
-    }
-}
-
-#[derive(Default)]
-struct State {
-    /// (kind, package as published) → version → files.
-    packages: BTreeMap<(DemoKind, String), BTreeMap<String, Vec<StoredFile>>>,
-    /// PEP 740 provenance documents: (normalised project, version, file name) → JSON.
-    provenance: BTreeMap<(String, String, String), Arc<Vec<u8>>>,
-    /// npm attestation documents by `name@version`.
-    npm_attestations: BTreeMap<String, Arc<Vec<u8>>>,
-    serial: u64,
-}
+use wire::{Response, State, StoredFile, etag_of, read_request, write_response};
 
 /// Counters a test can read: downloads in flight now and at most, requests answered.
 #[derive(Debug, Default)]
@@ -323,92 +268,6 @@ impl Drop for DemoRegistries {
     }
 }
 
-/// One HTTP response.
-struct Response {
-    status: u16,
-    content_type: &'static str,
-    headers: Vec<(String, String)>,
-    body: Arc<Vec<u8>>,
-}
-
-impl Response {
-    fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
-        Response {
-            status,
-            content_type,
-            headers: Vec::new(),
-            body: Arc::new(body),
-        }
-    }
-    fn json(content_type: &'static str, value: &serde_json::Value) -> Response {
-        Response::new(200, content_type, value.to_string().into_bytes())
-    }
-    fn header(mut self, name: &str, value: impl Into<String>) -> Response {
-        self.headers.push((name.to_owned(), value.into()));
-        self
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Internal Server Error",
-    }
-}
-
-/// The request line and the headers this server reads.
-struct Request {
-    method: String,
-    path: String,
-    accept: String,
-    if_none_match: Option<String>,
-}
-
-fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
-    let mut reader = BufReader::new(stream.take(64 * 1024));
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(m), Some(t), Some(v)) if v.starts_with("HTTP/1.") => (m.to_owned(), t.to_owned()),
-        _ => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "bad request line",
-            ));
-        }
-    };
-    let mut req = Request {
-        method,
-        path: target.split('?').next().unwrap_or("").to_owned(),
-        accept: String::new(),
-        if_none_match: None,
-    };
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 {
-            break;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = h.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "accept" => req.accept = value.trim().to_owned(),
-                "if-none-match" => req.if_none_match = Some(value.trim().to_owned()),
-                _ => {}
-            }
-        }
-    }
-    Ok(req)
-}
-
 fn serve(
     mut stream: TcpStream,
     addr: SocketAddr,
@@ -473,69 +332,4 @@ fn serve(
     } else {
         write_response(&mut stream, &resp, head, || {})
     }
-}
-
-fn etag_of(resp: &Response) -> Option<&str> {
-    resp.headers
-        .iter()
-        .find(|(n, _)| n == "ETag")
-        .map(|(_, v)| v.as_str())
-}
-
-/// Writes `resp`; `before_last_byte` runs just before the final byte is written.
-fn write_response(
-    stream: &mut TcpStream,
-    resp: &Response,
-    head: bool,
-    before_last_byte: impl FnOnce(),
-) -> io::Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nConnection: close\r\n",
-        resp.status,
-        reason(resp.status),
-        resp.content_type
-    );
-    if resp.status != 304 {
-        out.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
-    }
-    for (n, v) in &resp.headers {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    let body: &[u8] = if !head && resp.status != 304 {
-        &resp.body
-    } else {
-        &[]
-    };
-    // Everything but the last byte of the response, then `before_last_byte`, then that byte
-    // (the head's last byte when there is no body). The body is never copied.
-    let head_bytes = out.as_bytes();
-    let (head_first, head_last, body_first, body_last) = match body.split_last() {
-        Some((last, rest)) => (head_bytes, &[][..], rest, std::slice::from_ref(last)),
-        None => {
-            let (first, last) = head_bytes.split_at(head_bytes.len().saturating_sub(1));
-            (first, last, &[][..], &[][..])
-        }
-    };
-    stream.write_all(head_first)?;
-    stream.write_all(body_first)?;
-    stream.flush()?;
-    before_last_byte();
-    stream.write_all(head_last)?;
-    stream.write_all(body_last)?;
-    stream.flush()
-}
-
-fn not_found_json(body: serde_json::Value) -> Response {
-    Response::new(404, "application/json", body.to_string().into_bytes())
-}
-
-/// A strong ETag for a document body.
-fn with_etag(resp: Response) -> Response {
-    let set = digest_bytes(&resp.body, &[Algorithm::Sha256]);
-    let tag = set
-        .get(Algorithm::Sha256)
-        .map(|d| format!("\"{}\"", &d.to_hex()[..32]))
-        .unwrap_or_default();
-    resp.header("ETag", tag)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use artidigest::{Algorithm, Format, RepackOptions, digest_bytes};
 
-use crate::release::{DEMO_SIGNED_AT, DemoError, SignError, files, pack, write_file};
+use crate::common::{DEMO_SIGNED_AT, DemoError, SignError, files, pack, write_file};
 
 /// A wheel `{py}-{version}-{tag}.whl` holding `{py}/__init__.py` and its dist-info (METADATA,
 /// WHEEL with `tag`, an honest RECORD — or, with `wrong_record`, one whose first hash is of

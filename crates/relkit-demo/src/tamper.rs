@@ -9,7 +9,8 @@ use std::str::FromStr;
 use artidigest::inflate_gzip;
 use relkit_testkit::archive::{gzip_stored, ustar_header};
 
-use crate::release::{DemoError, DemoRelease, bump_patch, resum, write_file};
+use crate::common::{DemoError, write_file};
+use crate::release::{DemoRelease, bump_patch, resum};
 
 /// One known way to break the demo release, and the failure it must cause.
 #[non_exhaustive]

@@ -1,7 +1,10 @@
 //! The protocols the loopback server speaks: a Python index, a crates sparse
 //! index, npm and a Go module proxy, each routed from a request path to a response.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::wire::{DemoKind, Request, Response, State, StoredFile, not_found_json, with_etag};
 
 /// The response for `req`, and whether it is a file download.
 pub(super) fn route(s: &State, req: &Request, base: &str) -> (Response, bool) {
