@@ -238,15 +238,16 @@ fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> P
 /// # }
 /// ```
 pub async fn run(policy: &Policy, context: RunContext) -> Report {
-    // The release folder is walked once, before anything runs, when the run checks files
-    // (its prepublish phase runs a gate): what it holds implies gates, and every file must
-    // end up covered.
+    // The release folder is walked once, before anything runs, when the run judges it (its
+    // prepublish phase runs a standard gate; a project's own command gates run in its source
+    // tree and judge no folder): what it holds implies gates, and every file must end up
+    // covered.
     let phases = &context.options.phases;
     let checks_files = (phases.is_empty() || phases.contains(&Phase::Prepublish))
-        && policy.required_gates().iter().any(|(id, rule)| {
-            rule.phase == Some(Phase::Prepublish)
-                || standard_gate(id).is_some_and(|g| g.phase == Phase::Prepublish)
-        });
+        && policy
+            .required_gates()
+            .iter()
+            .any(|(id, _)| standard_gate(id).is_some_and(|g| g.phase == Phase::Prepublish));
     let walked = checks_files.then(|| Ledger::walk(&context.release_dir));
     let implied: Vec<&'static str> = match &walked {
         Some(Ok(l)) => {
@@ -382,12 +383,24 @@ fn coverage_report(
     } else {
         GateStatus::Fail
     };
+    // When a gate already blocks, files it did not get to read are its consequence: the
+    // step still blocks, but names the root causes instead of being one.
+    let caused_by: Vec<String> = if findings.is_empty() {
+        Vec::new()
+    } else {
+        report
+            .gates
+            .iter()
+            .filter(|g| g.blocks() && g.caused_by.is_empty())
+            .map(|g| g.id.clone())
+            .collect()
+    };
     GateReport {
         id: FILES_COVERED.to_owned(),
         phase: Phase::Prepublish,
         status,
         detail: None,
-        caused_by: Vec::new(),
+        caused_by,
         findings,
         notes: Vec::new(),
         evidence,
