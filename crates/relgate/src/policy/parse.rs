@@ -236,14 +236,12 @@ impl Policy {
             key: None,
             message,
         };
-        let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read: {e}")))?;
-        if meta.len() > MAX_POLICY_BYTES {
-            return Err(io(format!(
-                "the policy is {} bytes; at most {MAX_POLICY_BYTES} are read",
-                meta.len()
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        // The one bounded reader: a regular file (a FIFO or device is refused before it is
+        // opened), at most MAX_POLICY_BYTES actually read, whatever the metadata claims.
+        let bytes = artidigest::read_bounded(path, MAX_POLICY_BYTES)
+            .map_err(|e| io(format!("cannot read: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| io(format!("cannot read: not UTF-8: {e}")))?;
         let mut policy = Self::from_toml_str(&text, path)?;
         policy.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if let Some(v) = &mut policy.versions
