@@ -252,6 +252,22 @@ impl Ledger {
         v
     }
 
+    /// The kinds present among the regular files the policy does not allow: the kinds whose
+    /// gates the folder implies. A file allowed with a reason needs no check, so it implies
+    /// none (a `{}` bundle allowed by name must not require `signatures-valid`).
+    pub fn kinds_to_check(&self, allowed: &[AllowedFile]) -> Vec<FileKind> {
+        let rules = allow_rules(allowed);
+        let mut v: Vec<FileKind> = self
+            .entries
+            .iter()
+            .filter(|e| allowed_by(&rules, &e.path).is_none())
+            .filter_map(|e| e.kind)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Records that `gate` read each of `paths` and ended `passed`.
     pub fn record<'a>(
         &mut self,
@@ -286,16 +302,8 @@ impl Ledger {
         needs: impl Fn(FileKind) -> Vec<&'static str>,
         allowed: &[AllowedFile],
     ) -> Vec<Finding> {
-        let matchers: Vec<(Option<globset::GlobMatcher>, &AllowedFile)> = allowed
-            .iter()
-            .map(|a| (crate::folder::glob_matcher(&a.glob).ok(), a))
-            .collect();
-        let allow_reason = |path: &str| {
-            matchers
-                .iter()
-                .find(|(m, _)| m.as_ref().is_some_and(|m| m.is_match(path)))
-                .map(|(_, a)| a.reason.clone())
-        };
+        let rules = allow_rules(allowed);
+        let allow_reason = |path: &str| allowed_by(&rules, path).map(|a| a.reason.clone());
         let mut findings = Vec::new();
         for e in &mut self.entries {
             let coverage = match e.kind {
@@ -349,6 +357,26 @@ impl Ledger {
         let blocking = self.entries.iter().filter(|e| e.coverage.blocks()).count();
         (covered, allowed, blocking)
     }
+}
+
+/// The policy's allow-list, each glob compiled (`*` does not cross `/`; the policy parser
+/// already refused bad globs).
+fn allow_rules(allowed: &[AllowedFile]) -> Vec<(globset::GlobMatcher, &AllowedFile)> {
+    allowed
+        .iter()
+        .filter_map(|a| crate::folder::glob_matcher(&a.glob).ok().map(|m| (m, a)))
+        .collect()
+}
+
+/// The first rule allowing `path`, if any.
+fn allowed_by<'a>(
+    rules: &[(globset::GlobMatcher, &'a AllowedFile)],
+    path: &str,
+) -> Option<&'a AllowedFile> {
+    rules
+        .iter()
+        .find(|(m, _)| m.is_match(path))
+        .map(|(_, a)| *a)
 }
 
 /// Why a file of `kind` read by `checks` is not covered when it needs `needed`, or `None`.

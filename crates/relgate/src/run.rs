@@ -251,8 +251,11 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     let walked = checks_files.then(|| Ledger::walk(&context.release_dir));
     let implied: Vec<&'static str> = match &walked {
         Some(Ok(l)) => {
-            let mut ids: Vec<&'static str> =
-                l.kinds().into_iter().flat_map(gates_reading).collect();
+            let mut ids: Vec<&'static str> = l
+                .kinds_to_check(&allowed_files(policy))
+                .into_iter()
+                .flat_map(gates_reading)
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             ids
@@ -299,13 +302,7 @@ fn settle_ledger(policy: &Policy, report: Report, mut ledger: Ledger) -> Report 
         let passed = g.status == GateStatus::Pass || g.waived();
         ledger.record(&g.id, passed, g.read.iter().map(String::as_str));
     }
-    let allowed: Vec<AllowedFile> = policy
-        .files
-        .allow
-        .iter()
-        .map(|a| AllowedFile::new(a.glob.clone(), a.reason.clone()))
-        .collect();
-    let findings = ledger.settle(gates_reading, &allowed);
+    let findings = ledger.settle(gates_reading, &allowed_files(policy));
     let (covered, allowed_n, blocking) = ledger.counts();
     let mut evidence = BTreeMap::new();
     evidence.insert(
@@ -314,6 +311,16 @@ fn settle_ledger(policy: &Policy, report: Report, mut ledger: Ledger) -> Report 
     );
     let coverage = coverage_report(policy, &report, findings, evidence);
     report.with_ledger(ledger, coverage)
+}
+
+/// The policy's `[[files.allow]]` rules, for the ledger.
+fn allowed_files(policy: &Policy) -> Vec<AllowedFile> {
+    policy
+        .files
+        .allow
+        .iter()
+        .map(|a| AllowedFile::new(a.glob.clone(), a.reason.clone()))
+        .collect()
 }
 
 /// Loads the policy at `path` and runs it; a policy that cannot be loaded gives a
