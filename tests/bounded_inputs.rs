@@ -8,7 +8,10 @@ use std::process::Command;
 use regclient::RegistriesConfig;
 use relgate::Policy;
 
-#[allow(clippy::unwrap_used, reason = "a test helper: a missing mkfifo fails the test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "a test helper: a missing mkfifo fails the test"
+)]
 fn mkfifo(path: &Path) {
     let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
     assert!(ok, "mkfifo failed");
