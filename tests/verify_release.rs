@@ -55,6 +55,7 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
             ("provenance-valid", GateStatus::Pass),
             ("archive-safety", GateStatus::Pass),
             ("rebuild-identity", GateStatus::Pass),
+            ("files-covered", GateStatus::Pass),
             ("registry-visible", GateStatus::Pass),
             ("registry-readback", GateStatus::Pass),
             ("consumer-verify", GateStatus::Pass),

@@ -53,8 +53,9 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
 fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
     // The release run attested the image it is about to push.
+    let dist = dist_of(dir.path());
     sign_release(
-        dir.path(),
+        &dist,
         Release {
             repository: "example/advisoryhub",
             tag: "v2.3.1",
@@ -81,9 +82,10 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
                 &["2.3.1", "2.3"],
             );
         });
-        run_phases(
+        run_phases_in(
             &policy,
             dir.path(),
+            &dist,
             "v2.3.1",
             &[Phase::Postpublish],
             &lb,
@@ -102,9 +104,10 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
         &["2.3.1"],
     );
     push_signed_image(lb.oci(), "example/advisoryhub", &["linux/arm64"], &["2.3"]);
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v2.3.1",
         &[Phase::Postpublish],
         &lb,
@@ -124,9 +127,10 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
         &["linux/amd64"],
         &["2.3.1", "2.3"],
     );
-    let r = run_phases(
+    let r = run_phases_in(
         &quick,
         dir.path(),
+        &dist,
         "v2.3.1",
         &[Phase::Postpublish],
         &lb,
@@ -143,7 +147,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
     let chart = "advisoryhub-2.3.1.tgz";
-    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join(chart), helm_chart("advisoryhub", "2.3.1")).unwrap();
     std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
     sign_release(
         &dist,
@@ -179,6 +183,8 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
             "required-assets-present",
             "signatures-valid",
             "provenance-valid",
+            "archive-safety",
+            "files-covered",
         ],
     );
     // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
@@ -190,7 +196,11 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     );
     let pushed = lb
         .oci()
-        .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+        .push_chart(
+            "example/charts/advisoryhub",
+            "2.3.1",
+            &helm_chart("advisoryhub", "2.3.1"),
+        )
         .unwrap();
     let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
     lb.oci()
@@ -255,7 +265,7 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
     std::fs::create_dir(&dist).unwrap();
     let chart = "advisoryhub-2.3.1.tgz";
     let sbom = "advisoryhub-2.3.1.spdx.json";
-    std::fs::write(dist.join(chart), blob(chart)).unwrap();
+    std::fs::write(dist.join(chart), helm_chart("advisoryhub", "2.3.1")).unwrap();
     std::fs::write(dist.join(sbom), blob("sbom")).unwrap();
     let signer = attest::TestIdentity::github(
         if matches!(tamper, T::SignedByFork) {
@@ -289,7 +299,25 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
     .unwrap();
     write_checksums(&dist);
     match tamper {
-        T::ChecksumStale => std::fs::write(dist.join(chart), blob("another chart")).unwrap(),
+        // The chart was packaged again after `checksums.txt` was written: a well-formed chart,
+        // but not the bytes the checksum file names.
+        T::ChecksumStale => {
+            let rebuilt = tar_gz(
+                chart,
+                &[
+                    (
+                        "advisoryhub/Chart.yaml".to_owned(),
+                        b"apiVersion: v2\nname: advisoryhub\nversion: 2.3.1\nappVersion: \"2.3.1\"\n"
+                            .to_vec(),
+                    ),
+                    (
+                        "advisoryhub/values.yaml".to_owned(),
+                        b"replicas: 3\n".to_vec(),
+                    ),
+                ],
+            );
+            std::fs::write(dist.join(chart), rebuilt).unwrap();
+        }
         T::SbomMissing => {
             std::fs::remove_file(dist.join(sbom)).unwrap();
             std::fs::remove_file(dist.join(format!("{sbom}.sigstore.json"))).unwrap();
@@ -325,7 +353,11 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
             }
             let pushed = lb
                 .oci()
-                .push_chart("example/charts/advisoryhub", "2.3.1", &blob(chart))
+                .push_chart(
+                    "example/charts/advisoryhub",
+                    "2.3.1",
+                    &helm_chart("advisoryhub", "2.3.1"),
+                )
                 .unwrap();
             let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
             lb.oci()

@@ -107,10 +107,12 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
-    let r = run_phases(
+    let dist = dist_of(dir.path());
+    gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v1.8.0",
         &[Phase::Postpublish],
         &lb,
@@ -130,10 +132,12 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     let dir = replica(&gateway_files("1.8.0", "1.8.0"));
     git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     let lb2 = Loopback::for_policy(&policy).unwrap();
-    gateway_images(&lb2, dir.path(), &["linux/amd64"]);
-    let r = run_phases(
+    let dist = dist_of(dir.path());
+    gateway_images(&lb2, &dist, &["linux/amd64"]);
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v1.8.0",
         &[Phase::Postpublish],
         &lb2,
@@ -148,8 +152,8 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
 
 /// Builds and pushes the gateway's two images (by digest, tagged 1.8.0; the admin UI for
 /// `admin_platforms`), signed, and writes their provenance (subjects: the pushed index digests)
-/// and the trust root into `dir`, as the tag's release run does.
-fn gateway_images(lb: &Loopback, dir: &Path, admin_platforms: &[&str]) {
+/// and the trust root into the release folder `dist`, as the tag's release run does.
+fn gateway_images(lb: &Loopback, dist: &Path, admin_platforms: &[&str]) {
     let gateway = push_signed_image(lb.oci(), "example/gateway", &["linux/amd64"], &["1.8.0"]);
     let admin = push_signed_image(
         lb.oci(),
@@ -165,7 +169,7 @@ fn gateway_images(lb: &Loopback, dir: &Path, admin_platforms: &[&str]) {
         relkit_demo::DEMO_SIGNED_AT,
     );
     relkit_demo::sign_folder(
-        dir,
+        dist,
         &relkit_demo::SigningPlan {
             seed: [0x0f; 32],
             files: &[],
@@ -200,12 +204,20 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
         return;
     };
     // The images are built, pushed by digest and attested by the release run.
-    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
-    let (before, after) =
-        release_in_order(&policy, dir.path(), "v1.8.0", &lb, GATEWAY_WAIVERS, || {
+    let dist = dist_of(dir.path());
+    gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
+    let (before, after) = release_in_order(
+        &policy,
+        dir.path(),
+        &dist,
+        "v1.8.0",
+        &lb,
+        GATEWAY_WAIVERS,
+        || {
             // The release run tags the commit and creates the (draft) forge release.
             git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
-        });
+        },
+    );
     assert_passes(
         &before,
         &[
@@ -213,6 +225,7 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
             "conventional-version",
             "ci-green",
             "tag-not-existing",
+            "files-covered",
         ],
     );
     assert_passes(
@@ -263,12 +276,13 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
     }
     let policy = load("gateway", dir.path());
     let lb = Loopback::for_policy(&policy)?;
-    gateway_images(&lb, dir.path(), &["linux/amd64", "linux/arm64"]);
+    let dist = dist_of(dir.path());
+    gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
     let waive = GATEWAY_WAIVERS;
     Some(as_far_as_allowed(
         &policy,
         dir.path(),
-        dir.path(),
+        &dist,
         "v1.8.0",
         &lb,
         waive,

@@ -2,7 +2,7 @@
 //! bytes served in order, every phase from tag to consumer with the rebuild, each prepublish check
 //! broken.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
@@ -317,22 +317,53 @@ fn ordvec_preflight_sees_the_registries_and_recovers_an_owned_version() {
 
 // ---------------------------------------------------------------- ordvec, every phase
 
+/// The Python files of ordvec's release as its build writes them: the native wheel and the
+/// manifest's pure wheel (each with an honest RECORD) and the sdist.
+fn ordvec_python_files() -> Vec<(String, Vec<u8>)> {
+    let native = relkit_demo::python_wheel(
+        "ordvec",
+        "0.5.0",
+        "cp312-cp312-manylinux_2_17_x86_64",
+        b"__version__ = \"0.5.0\"\n".to_vec(),
+        false,
+    )
+    .unwrap();
+    let manifest = relkit_demo::python_wheel(
+        "ordvec_manifest",
+        "0.5.0",
+        "py3-none-any",
+        b"__version__ = \"0.5.0\"\n".to_vec(),
+        false,
+    )
+    .unwrap();
+    let sdist = (
+        String::from("ordvec-0.5.0.tar.gz"),
+        python_sdist("ordvec", "0.5.0"),
+    );
+    let files = vec![native, sdist, manifest];
+    for ((name, _), (_, _, expected)) in files.iter().zip(&ORDVEC_ARTIFACTS[2..]) {
+        assert_eq!(name, expected);
+    }
+    files
+}
+
 /// The ordvec replica as a buildable Cargo workspace: sources for every crate, the lock file
-/// cargo generates, offline builds (`.cargo/config.toml`) and the release files git-ignored.
-fn ordvec_buildable(dir: &Path) {
+/// cargo generates, offline builds (`.cargo/config.toml`) and the release folder `dist/`
+/// git-ignored; tagged `v0.5.0` and built into `dist/`, which is returned.
+fn ordvec_buildable(dir: &Path) -> PathBuf {
     let mut files = ordvec_files("0.5.0", "0.5.0");
     files.retain(|(p, _)| p != "Cargo.lock");
     for (path, text) in files.into_iter().chain([
         f("src/lib.rs", "//! ordvec.\n".into()),
-        f("ordvec-manifest/src/lib.rs", "//! The manifest crate.\n".into()),
+        f(
+            "ordvec-manifest/src/lib.rs",
+            "//! The manifest crate.\n".into(),
+        ),
         f("ordvec-python/src/lib.rs", "//! Python bindings.\n".into()),
         f("ordvec-ffi/src/lib.rs", "//! C ABI.\n".into()),
         f("benchmarks/beir-bench/src/main.rs", "fn main() {}\n".into()),
         f(".cargo/config.toml", "[net]\noffline = true\n".into()),
-        f(
-            ".gitignore",
-            "/target/\n*.crate\n*.whl\n*.tar.gz\n*.sigstore.json\n*.intoto.jsonl\ntrusted_root.json\n".into(),
-        ),
+        f(".gitignore", "/target/\n/dist/\n".into()),
     ]) {
         let p = dir.join(&path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -355,12 +386,14 @@ fn ordvec_buildable(dir: &Path) {
     git(dir, &["tag", "v0.5.0", "HEAD"]);
     // The release build: the runbook's own packaging command, then the Python files.
     cargo(&["package", "--locked", "--no-verify", "--workspace"]);
+    let dist = dist_of(dir);
     for name in ["ordvec-0.5.0.crate", "ordvec-manifest-0.5.0.crate"] {
-        std::fs::copy(dir.join("target/package").join(name), dir.join(name)).unwrap();
+        std::fs::copy(dir.join("target/package").join(name), dist.join(name)).unwrap();
     }
-    for (_, _, name) in &ORDVEC_ARTIFACTS[2..] {
-        std::fs::write(dir.join(name), blob(name)).unwrap();
+    for (name, bytes) in ordvec_python_files() {
+        std::fs::write(dist.join(name), bytes).unwrap();
     }
+    dist
 }
 
 /// ordvec's policy for a buildable replica: the runbook's command, kept in the replica's own
@@ -379,7 +412,7 @@ fn ordvec_rebuild_policy(dir: &Path) -> Policy {
 fn ordvec_every_phase_from_tag_to_consumer() {
     const SEED: [u8; 32] = [0x0e; 32];
     let dir = tempfile::tempdir().unwrap();
-    ordvec_buildable(dir.path());
+    let dist = ordvec_buildable(dir.path());
     let names: Vec<String> = ORDVEC_ARTIFACTS
         .iter()
         .map(|(_, _, n)| (*n).to_owned())
@@ -398,7 +431,7 @@ fn ordvec_every_phase_from_tag_to_consumer() {
         .cloned()
         .collect();
     relkit_demo::sign_folder(
-        dir.path(),
+        &dist,
         &relkit_demo::SigningPlan {
             seed: SEED,
             files: &names,
@@ -416,9 +449,10 @@ fn ordvec_every_phase_from_tag_to_consumer() {
 
     // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
     // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
-    let before = run_phases(
+    let before = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.5.0",
         &[Phase::Preflight, Phase::Prepublish],
         &lb,
@@ -434,22 +468,25 @@ fn ordvec_every_phase_from_tag_to_consumer() {
             "rebuild-identity",
             "signatures-valid",
             "provenance-valid",
+            "archive-safety",
+            "files-covered",
         ],
     );
 
     // The upload, then readback, order and PEP 740 provenance.
     let mut stack = attest::TestStack::new(SEED).unwrap();
     for (kind, package, name) in ORDVEC_ARTIFACTS {
-        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        let bytes = std::fs::read(dist.join(name)).unwrap();
         if kind == DemoKind::Pypi {
             let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
             lb.demo.publish_provenance(package, "0.5.0", name, doc);
         }
         lb.demo.publish(kind, package, "0.5.0", name, bytes);
     }
-    let after = run_phases(
+    let after = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.5.0",
         &[Phase::Postpublish, Phase::Consume],
         &lb,
@@ -468,9 +505,10 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     );
     git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
     let lb = Loopback::for_policy(&policy).unwrap();
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.5.0",
         &[Phase::Prepublish],
         &lb,
@@ -502,7 +540,7 @@ enum OrdvecTamper {
 fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
     use OrdvecTamper as T;
     let dir = tempfile::tempdir().unwrap();
-    ordvec_buildable(dir.path());
+    let dist = ordvec_buildable(dir.path());
     if matches!(tamper, T::ChangelogSection) {
         std::fs::write(
             dir.path().join("CHANGELOG.md"),
@@ -537,7 +575,7 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
         .cloned()
         .collect();
     relkit_demo::sign_folder(
-        dir.path(),
+        &dist,
         &relkit_demo::SigningPlan {
             seed: [0x0e; 32],
             files: &names,
@@ -551,12 +589,12 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
     )
     .unwrap();
     if matches!(tamper, T::ManifestCrateMissing) {
-        std::fs::remove_file(dir.path().join("ordvec-manifest-0.5.0.crate")).unwrap();
+        std::fs::remove_file(dist.join("ordvec-manifest-0.5.0.crate")).unwrap();
     }
     let policy = ordvec_rebuild_policy(dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
     let stage = [Phase::Preflight, Phase::Prepublish];
-    run_phases(&policy, dir.path(), "v0.5.0", &stage, &lb, &[])
+    run_phases_in(&policy, dir.path(), &dist, "v0.5.0", &stage, &lb, &[])
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! SecureScan's runbook (docs/runbooks.md, section 3): preflight and its breakages, signatures
 //! pinned to the tag, each check broken.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use relgate::{Code, Phase, Report};
 use relkit_demo::DemoKind;
@@ -66,14 +66,16 @@ fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
 
 // ---------------------------------------------------------------- SecureScan, signed
 
-/// The SecureScan release folder: its wheel and sdist (real archives), each signed by the
-/// test stack as the release workflow run started by `trigger`, and the trust root.
-fn securescan_release(dir: &Path, trigger: &str) {
-    securescan_release_from(dir, "release.yml", trigger);
+/// The SecureScan release folder `dist/` of the replica in `dir`: its wheel and sdist (real
+/// archives), each signed by the test stack as the release workflow run started by `trigger`,
+/// and the trust root. Returns the folder.
+fn securescan_release(dir: &Path, trigger: &str) -> PathBuf {
+    securescan_release_from(dir, "release.yml", trigger)
 }
 
 /// [`securescan_release`] signed by `workflow`'s run.
-fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) {
+fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) -> PathBuf {
+    let dist = dist_of(dir);
     let mut demo = relkit_demo::DemoRelease::default();
     demo.name = String::from("securescan");
     demo.version = String::from("0.11.12");
@@ -88,28 +90,30 @@ fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) {
     for (name, bytes) in demo.artifacts().unwrap() {
         if name.ends_with(".whl") || name.ends_with(".tar.gz") {
             let bundle = stack.sign_blob(&bytes, &signer).unwrap();
-            std::fs::write(dir.join(format!("{name}.sigstore.json")), bundle).unwrap();
-            std::fs::write(dir.join(&name), bytes).unwrap();
+            std::fs::write(dist.join(format!("{name}.sigstore.json")), bundle).unwrap();
+            std::fs::write(dist.join(&name), bytes).unwrap();
         }
     }
     std::fs::write(
-        dir.join("trusted_root.json"),
+        dist.join("trusted_root.json"),
         stack.trusted_root_json().unwrap(),
     )
     .unwrap();
+    dist
 }
 
 #[test]
 fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
     let dir = replica(&securescan_files("0.11.12", "0.11.12"));
-    securescan_release(dir.path(), "push");
+    let dist = securescan_release(dir.path(), "push");
     let policy = load("securescan", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.11.12",
         &[Phase::Preflight, Phase::Prepublish],
         &lb,
@@ -123,6 +127,8 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
             "changelog-section",
             "required-assets-present",
             "signatures-valid",
+            "archive-safety",
+            "files-covered",
         ],
     );
 
@@ -131,7 +137,7 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         "securescan-0.11.12-py3-none-any.whl",
         "securescan-0.11.12.tar.gz",
     ] {
-        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        let bytes = std::fs::read(dist.join(name)).unwrap();
         lb.demo
             .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
     }
@@ -141,9 +147,10 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &["linux/amd64", "linux/arm64"],
         &["0.11.12"],
     );
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.11.12",
         &[Phase::Postpublish, Phase::Consume],
         &lb,
@@ -166,9 +173,10 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &["linux/amd64"],
         &["latest"],
     );
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v0.11.12",
         &[Phase::Postpublish],
         &lb,
@@ -178,10 +186,11 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
 
     // Signed from a manual workflow_dispatch run: its identity is not the tag's.
     let manual = replica(&securescan_files("0.11.12", "0.11.12"));
-    securescan_release(manual.path(), "workflow_dispatch");
-    let r = run_phases(
+    let manual_dist = securescan_release(manual.path(), "workflow_dispatch");
+    let r = run_phases_in(
         &policy,
         manual.path(),
+        &manual_dist,
         "v0.11.12",
         &[Phase::Prepublish],
         &lb,
@@ -215,16 +224,16 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
     } else {
         "release.yml"
     };
-    securescan_release_from(dir.path(), workflow, "push");
+    let dist = securescan_release_from(dir.path(), workflow, "push");
     if matches!(tamper, T::BundleMissing) {
-        std::fs::remove_file(dir.path().join("securescan-0.11.12.tar.gz.sigstore.json")).unwrap();
+        std::fs::remove_file(dist.join("securescan-0.11.12.tar.gz.sigstore.json")).unwrap();
     }
     let policy = load("securescan", dir.path());
     let lb = Loopback::for_policy(&policy)?;
     Some(as_far_as_allowed(
         &policy,
         dir.path(),
-        dir.path(),
+        &dist,
         "v0.11.12",
         &lb,
         &[],
@@ -233,9 +242,9 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
                 "securescan-0.11.12-py3-none-any.whl",
                 "securescan-0.11.12.tar.gz",
             ] {
-                let mut bytes = std::fs::read(dir.path().join(name)).unwrap();
+                let mut bytes = std::fs::read(dist.join(name)).unwrap();
                 if matches!(tamper, T::IndexServesOtherSdist) && name.ends_with(".tar.gz") {
-                    bytes = blob("an sdist built elsewhere");
+                    bytes = python_sdist("securescan", "0.11.12"); // built elsewhere
                 }
                 lb.demo
                     .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);

@@ -265,6 +265,73 @@ pub(crate) fn run_phases_in(
     relgate::run_blocking(&policy, ctx)
 }
 
+/// The release folder of the replica in `dir`: `dir/dist`, created empty, where the release
+/// build puts what it publishes (the repository around it is not part of the release).
+pub(crate) fn dist_of(dir: &Path) -> std::path::PathBuf {
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    dist
+}
+
+/// A gzipped tar archive (deterministic, as a release build writes it) holding `files`.
+pub(crate) fn tar_gz(name: &str, files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let entries = files
+        .iter()
+        .map(|(p, b)| artidigest::RepackEntry::file(p.clone(), b.clone()))
+        .collect();
+    artidigest::repack_entries(
+        entries,
+        &artidigest::RepackOptions::new(artidigest::Format::TarGz),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+    .bytes
+}
+
+/// A Helm chart `{chart}-{version}.tgz` as `helm package` lays it out: `{chart}/Chart.yaml`
+/// and a template under the one root folder.
+pub(crate) fn helm_chart(chart: &str, version: &str) -> Vec<u8> {
+    tar_gz(
+        &format!("{chart}-{version}.tgz"),
+        &[
+            (
+                format!("{chart}/Chart.yaml"),
+                format!(
+                    "apiVersion: v2\nname: {chart}\nversion: {version}\nappVersion: \"{version}\"\n"
+                )
+                .into_bytes(),
+            ),
+            (
+                format!("{chart}/values.yaml"),
+                format!("image:\n  repository: example/{chart}\n  tag: \"{version}\"\n")
+                    .into_bytes(),
+            ),
+            (
+                format!("{chart}/templates/deployment.yaml"),
+                format!("# {chart} {version}\nkind: Deployment\n").into_bytes(),
+            ),
+        ],
+    )
+}
+
+/// A Python sdist `{name}-{version}.tar.gz` as a build backend writes it: one root folder
+/// `{name}-{version}/` with `PKG-INFO` and `pyproject.toml`.
+pub(crate) fn python_sdist(name: &str, version: &str) -> Vec<u8> {
+    let root = format!("{name}-{version}");
+    tar_gz(
+        &format!("{root}.tar.gz"),
+        &[
+            (
+                format!("{root}/PKG-INFO"),
+                format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes(),
+            ),
+            (
+                format!("{root}/pyproject.toml"),
+                format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\n").into_bytes(),
+            ),
+        ],
+    )
+}
+
 /// Distinct, recognisable bytes for an artifact that only has to be compared.
 pub(crate) fn blob(name: &str) -> Vec<u8> {
     format!("release artifact {name}\n").repeat(64).into_bytes()
@@ -317,19 +384,21 @@ pub(crate) fn as_far_as_allowed(
 }
 
 /// Runs `policy` in release order around `publish`: preflight and prepublish against the
-/// registries as they are, then `publish` (the upload), then postpublish and consume. Both
-/// stages must allow the release; returns their reports.
+/// registries as they are and the release files in `release`, then `publish` (the upload),
+/// then postpublish and consume. Both stages must allow the release; returns their reports.
 pub(crate) fn release_in_order(
     policy: &Policy,
     dir: &Path,
+    release: &Path,
     tag: &str,
     lb: &Loopback,
     waive: &[(&str, &str)],
     publish: impl FnOnce(),
 ) -> (Report, Report) {
-    let before = run_phases(
+    let before = run_phases_in(
         policy,
         dir,
+        release,
         tag,
         &[Phase::Preflight, Phase::Prepublish],
         lb,
@@ -337,9 +406,10 @@ pub(crate) fn release_in_order(
     );
     assert_eq!(before.decision.status, RunStatus::Allowed, "{before:#?}");
     publish();
-    let after = run_phases(
+    let after = run_phases_in(
         policy,
         dir,
+        release,
         tag,
         &[Phase::Postpublish, Phase::Consume],
         lb,

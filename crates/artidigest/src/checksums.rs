@@ -9,13 +9,13 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::digest::{Algorithm, Digest};
+use crate::folder::{FolderError, NodeKind, WalkLimits, open_in, walk_folder};
 use crate::hasher::digest_reader;
 
 /// How a GNU line marks its file (it changes nothing on POSIX systems, but is kept so a file
@@ -258,24 +258,29 @@ impl ChecksumFile {
         }
     }
 
-    /// Hashes every regular file directly under `folder` (sorted by name, the checksum file
-    /// itself excluded when `exclude` names it) and returns a checksum file for them.
+    /// Hashes every regular file below `folder` (sorted by name; links and special files left
+    /// out, the checksum file itself excluded when `exclude` names it) and returns a checksum
+    /// file for them.
     pub fn for_folder(
         folder: &Path,
         algorithm: Algorithm,
         style: Style,
         exclude: Option<&str>,
     ) -> Result<Self, VerifyError> {
-        let names = list_files(folder)?;
-        let mut items = Vec::with_capacity(names.len());
-        for name in names {
-            if Some(name.as_str()) == exclude {
+        let nodes = walk_folder(folder, &WalkLimits::default()).map_err(|e| VerifyError::Io {
+            path: folder.to_path_buf(),
+            source: io::Error::other(e),
+        })?;
+        let mut items = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let name = node.path;
+            if node.kind != NodeKind::File || Some(name.as_str()) == exclude {
                 continue;
             }
             let path = folder.join(&name);
-            let file = fs::File::open(&path).map_err(|e| VerifyError::Io {
+            let file = open_in(folder, &name, u64::MAX).map_err(|e| VerifyError::Io {
                 path: path.clone(),
-                source: e,
+                source: io::Error::other(e),
             })?;
             let set = digest_reader(file, &[algorithm])
                 .map_err(|e| VerifyError::Io { path, source: e })?;
@@ -567,7 +572,7 @@ pub enum VerifyError {
 /// Verifies `folder` against `sums`.
 ///
 /// Each listed name is resolved inside `folder`; a name that resolves outside it (through a
-/// symlink) is reported [`Status::NotAFile`], never read. Files are hashed in parallel.
+/// symlink) is reported [`Status::NotAFile`], never read; so is any symlink or special file. Files are hashed in parallel.
 pub fn verify_folder(
     folder: &Path,
     sums: &ChecksumFile,
@@ -619,8 +624,15 @@ pub fn verify_folder(
         .collect();
 
     let listed: BTreeSet<&str> = sums.entries.iter().map(|e| e.name.as_str()).collect();
-    let unlisted: Vec<String> = list_files(&root)?
+    // Every node counts, links and special files included: an unlisted FIFO or a link out of
+    // the folder is as unlisted as a file.
+    let unlisted: Vec<String> = walk_folder(&root, &WalkLimits::default())
+        .map_err(|e| VerifyError::Io {
+            path: root.clone(),
+            source: io::Error::other(e),
+        })?
         .into_iter()
+        .map(|n| n.path)
         .filter(|n| !listed.contains(n.as_str()) && Some(n.as_str()) != checksum_file_name)
         .collect();
 
@@ -648,27 +660,21 @@ pub fn verify_folder(
 }
 
 fn check_one(root: &Path, entry: &Entry) -> Status {
-    let path = root.join(&entry.name);
-    let meta = match fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Status::Missing,
-        Err(e) => {
-            return Status::Unreadable {
-                error: e.to_string(),
-            };
-        }
-    };
-    if meta.file_type().is_symlink() {
-        match path.canonicalize() {
-            Ok(real) if real.starts_with(root) && real.is_file() => {}
-            Ok(_) => return Status::NotAFile,
-            Err(_) => return Status::Missing,
-        }
-    } else if !meta.is_file() {
-        return Status::NotAFile;
+    // coreutils lists `./name` for `sha256sum ./*`: the same file as `name`.
+    let mut name = entry.name.as_str();
+    while let Some(rest) = name.strip_prefix("./") {
+        name = rest;
     }
-    let file = match fs::File::open(&path) {
+    // The one folder reader: resolved component by component inside the folder, no link
+    // followed (not even one that stays inside), regular files only, checked before opening.
+    let file = match crate::folder::open_in(root, name, u64::MAX) {
         Ok(f) => f,
+        Err(FolderError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            return Status::Missing;
+        }
+        Err(FolderError::Symlink { .. } | FolderError::NotRegular { .. }) => {
+            return Status::NotAFile;
+        }
         Err(e) => {
             return Status::Unreadable {
                 error: e.to_string(),
@@ -691,44 +697,6 @@ fn check_one(root: &Path, entry: &Entry) -> Status {
             error: e.to_string(),
         },
     }
-}
-
-/// Regular files below `root`, as sorted `/`-separated relative names. Symlinks are not
-/// followed; hidden entries are included.
-fn list_files(root: &Path) -> Result<Vec<String>, VerifyError> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = stack.pop() {
-        let rd = fs::read_dir(&dir).map_err(|e| VerifyError::Io {
-            path: dir.clone(),
-            source: e,
-        })?;
-        for item in rd {
-            let item = item.map_err(|e| VerifyError::Io {
-                path: dir.clone(),
-                source: e,
-            })?;
-            let ft = item.file_type().map_err(|e| VerifyError::Io {
-                path: item.path(),
-                source: e,
-            })?;
-            let Some(name) = item.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            let rel = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if ft.is_dir() {
-                stack.push((item.path(), rel));
-            } else if ft.is_file() {
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -141,6 +141,7 @@ pub mod checksums;
 mod cratefile;
 mod diff;
 mod digest;
+mod folder;
 mod hasher;
 mod profile;
 mod record;
@@ -162,6 +163,10 @@ pub use crate::diff::{
     diff_files,
 };
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
+pub use crate::folder::{
+    BoundedFile, FolderEntry, FolderError, NodeKind, WalkLimits, open_bounded, open_in,
+    read_bounded, walk_folder,
+};
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{

@@ -214,12 +214,22 @@ impl std::str::FromStr for RegistriesConfig {
     }
 }
 
+/// The most bytes read from a registries file.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl RegistriesConfig {
-    /// Reads a TOML file.
+    /// Reads a TOML file (a regular file of at most [`MAX_CONFIG_BYTES`]).
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        // A regular file only (a FIFO or device is refused before it is opened), bounded by
+        // the bytes actually read.
+        let bytes =
+            artidigest::read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
+                path: path.display().to_string(),
+                source: std::io::Error::other(e),
+            })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
         let cfg: RegistriesConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.display().to_string(),

@@ -113,8 +113,8 @@ pub mod testing;
 mod views;
 
 pub use crate::config::{
-    ConfigError, CratesSettings, HttpSettings, LookupError, NpmSettings, OciSettings, PypiSettings,
-    Registries, RegistriesConfig,
+    ConfigError, CratesSettings, HttpSettings, LookupError, MAX_CONFIG_BYTES, NpmSettings,
+    OciSettings, PypiSettings, Registries, RegistriesConfig,
 };
 pub use crate::document::{Document, DocumentRequest};
 pub use crate::http::{

@@ -200,6 +200,12 @@ codes! {
     /// The tag's version is not the one the commits since the previous release imply.
     VersionBumpMismatch = "version-bump-mismatch", Error,
         "The release version is not the bump (major, minor, patch) the Conventional Commits since the previous tag imply.";
+    /// A release file no passing check read (or not every check its kind needs).
+    FileUnchecked = "file-unchecked", Error,
+        "A file of the release folder was not read by every check its kind needs, or one of them failed; fails closed.";
+    /// A release folder node is a symlink or a special file.
+    FileNotRegular = "file-not-regular", Error,
+        "The release folder holds a symlink, FIFO, socket or device; such nodes are never followed or read.";
 }
 
 impl fmt::Display for Code {

@@ -82,6 +82,9 @@ pub struct GateResult {
     pub notes: Vec<Finding>,
     /// Evidence, keyed by name.
     pub evidence: BTreeMap<String, serde_json::Value>,
+    /// The release-folder files (relative paths) whose bytes this gate read: the coverage
+    /// ledger counts them as checked by this gate, with its outcome.
+    pub read: Vec<String>,
 }
 
 impl GateResult {
@@ -91,6 +94,7 @@ impl GateResult {
             outcome,
             notes: Vec::new(),
             evidence: BTreeMap::new(),
+            read: Vec::new(),
         }
     }
 
@@ -123,6 +127,12 @@ impl GateResult {
             },
             other => Self::new(other),
         }
+    }
+
+    /// Records the release-folder files whose bytes this gate read (for the coverage ledger).
+    pub fn reading(mut self, paths: impl IntoIterator<Item = String>) -> Self {
+        self.read.extend(paths);
+        self
     }
 
     /// Adds one piece of evidence.

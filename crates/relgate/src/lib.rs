@@ -111,6 +111,7 @@ mod finding;
 mod folder;
 mod gate;
 pub mod gates;
+pub mod ledger;
 mod phase;
 pub mod plan;
 pub mod policy;

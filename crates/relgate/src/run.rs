@@ -1,20 +1,25 @@
 //! The embeddable entry point: a policy and a context in, a report out.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cancel::CancelToken;
 use crate::event::Observer;
+use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult};
 use crate::gates::builtin::table_gate;
+use crate::gates::catalog::gates_reading;
 use crate::gates::catalog::standard_gate;
 use crate::gates::ci::ci_green::CiProvider;
 use crate::gates::command::policy_command::CommandGate;
+use crate::ledger::{AllowedFile, FILES_COVERED, Ledger};
+use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::plan::{GateOptions, Plan};
 use crate::policy::model::{GateRule, Policy};
-use crate::report::model::Report;
+use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 use crate::runner::{RunOptions, run_plan};
 
 /// Everything a run needs besides the policy: the release folder, the tag and commit, run
@@ -147,8 +152,19 @@ impl Gate for Unavailable {
 /// A gate of the table also runs after the gates its row names, when the policy requires
 /// them too and does not order them the other way round.
 pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
+    plan_with(policy, context, &[])
+}
+
+/// [`plan_for`], plus the gates the release folder's files imply (`files`: from the ledger),
+/// each with the policy's placement when it names the gate, else the table's.
+fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> Plan {
     let mut plan = Plan::new();
-    let required = policy.required_gates();
+    let mut required = policy.required_gates();
+    for id in files {
+        if !required.iter().any(|(r, _)| r == id) {
+            required.push(((*id).to_owned(), GateRule::default()));
+        }
+    }
     for (id, rule) in &required {
         let mut after = rule.after.clone();
         for first in standard_gate(id).map_or(&[][..], |g| g.after) {
@@ -222,7 +238,31 @@ pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
 /// # }
 /// ```
 pub async fn run(policy: &Policy, context: RunContext) -> Report {
-    let plan = plan_for(policy, &context);
+    // The release folder is walked once, before anything runs, when the run judges it (its
+    // prepublish phase runs a standard gate; a project's own command gates run in its source
+    // tree and judge no folder): what it holds implies gates, and every file must end up
+    // covered.
+    let phases = &context.options.phases;
+    let checks_files = (phases.is_empty() || phases.contains(&Phase::Prepublish))
+        && policy
+            .required_gates()
+            .iter()
+            .any(|(id, _)| standard_gate(id).is_some_and(|g| g.phase == Phase::Prepublish));
+    let walked = checks_files.then(|| Ledger::walk(&context.release_dir));
+    let implied: Vec<&'static str> = match &walked {
+        Some(Ok(l)) => {
+            let mut ids: Vec<&'static str> = l
+                .kinds_to_check(&allowed_files(policy))
+                .into_iter()
+                .flat_map(gates_reading)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        }
+        _ => Vec::new(),
+    };
+    let plan = plan_with(policy, &context, &implied);
     let mut ctx = GateContext::new(Arc::new(policy.clone()), context.release_dir.clone());
     ctx.tag = context.tag.clone();
     ctx.commit = context.commit.clone();
@@ -234,7 +274,53 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
     }
-    run_plan(&plan, ctx, &policy.waivers, &context.options).await
+    let report = run_plan(&plan, ctx, &policy.waivers, &context.options).await;
+    if report.decision.status == RunStatus::CouldNotRun {
+        return report;
+    }
+    match walked {
+        Some(Ok(ledger)) => settle_ledger(policy, report, ledger),
+        // A folder that cannot be walked covers nothing: the step fails and says why.
+        Some(Err(e)) => {
+            let finding = Finding::new(
+                Code::FileUnchecked,
+                context.release_dir.display().to_string(),
+            )
+            .expected("a release folder relkit can walk")
+            .found(e.to_string());
+            let coverage = coverage_report(policy, &report, vec![finding], BTreeMap::new());
+            report.with_ledger(Ledger::default(), coverage)
+        }
+        None => report,
+    }
+}
+
+/// Records which gate read which file, settles every node's coverage, and adds the
+/// `files-covered` step (prepublish) with one finding per uncovered node.
+fn settle_ledger(policy: &Policy, report: Report, mut ledger: Ledger) -> Report {
+    for g in &report.gates {
+        let passed = g.status == GateStatus::Pass || g.waived();
+        ledger.record(&g.id, passed, g.read.iter().map(String::as_str));
+    }
+    let findings = ledger.settle(gates_reading, &allowed_files(policy));
+    let (covered, allowed_n, blocking) = ledger.counts();
+    let mut evidence = BTreeMap::new();
+    evidence.insert(
+        String::from("files"),
+        serde_json::json!({ "covered": covered, "allowed": allowed_n, "blocking": blocking }),
+    );
+    let coverage = coverage_report(policy, &report, findings, evidence);
+    report.with_ledger(ledger, coverage)
+}
+
+/// The policy's `[[files.allow]]` rules, for the ledger.
+fn allowed_files(policy: &Policy) -> Vec<AllowedFile> {
+    policy
+        .files
+        .allow
+        .iter()
+        .map(|a| AllowedFile::new(a.glob.clone(), a.reason.clone()))
+        .collect()
 }
 
 /// Loads the policy at `path` and runs it; a policy that cannot be loaded gives a
@@ -281,5 +367,52 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
             &policy.project.name,
             format!("cannot start the async runtime: {e}"),
         ),
+    }
+}
+
+/// The `files-covered` step's report: failing when any finding blocks (waivers applied).
+fn coverage_report(
+    policy: &Policy,
+    report: &Report,
+    findings: Vec<Finding>,
+    evidence: BTreeMap<String, serde_json::Value>,
+) -> GateReport {
+    let findings: Vec<ReportedFinding> = findings
+        .into_iter()
+        .map(|finding| ReportedFinding {
+            waived: crate::waiver::find(&policy.waivers, FILES_COVERED, finding.code)
+                .map(|w| w.reason.clone()),
+            finding,
+        })
+        .collect();
+    let status = if findings.is_empty() {
+        GateStatus::Pass
+    } else {
+        GateStatus::Fail
+    };
+    // When a gate already blocks, files it did not get to read are its consequence: the
+    // step still blocks, but names the root causes instead of being one.
+    let caused_by: Vec<String> = if findings.is_empty() {
+        Vec::new()
+    } else {
+        report
+            .gates
+            .iter()
+            .filter(|g| g.blocks() && g.caused_by.is_empty())
+            .map(|g| g.id.clone())
+            .collect()
+    };
+    GateReport {
+        id: FILES_COVERED.to_owned(),
+        phase: Phase::Prepublish,
+        status,
+        detail: None,
+        caused_by,
+        findings,
+        notes: Vec::new(),
+        evidence,
+        read: Vec::new(),
+        started_ms: report.timings.wall_ms,
+        duration_ms: 0,
     }
 }

@@ -500,6 +500,7 @@ fn finish(
         findings,
         notes,
         evidence: result.evidence,
+        read: result.read,
         started_ms: millis(started),
         duration_ms: millis(duration),
     }

@@ -199,3 +199,51 @@ fn lenient_mode_reports_malformed_lines_and_fails() {
         "a malformed line fails the run, as sha256sum -c --strict does"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_listed_file_through_a_linked_folder_is_not_read_and_unlisted_specials_count() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("payload"), b"outside bytes").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), b"inside").unwrap();
+    // A symlinked directory leading out of the folder, and a file listed through it.
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+    let digest = artidigest::digest_reader(&b"outside bytes"[..], &[Algorithm::Sha256])
+        .unwrap()
+        .get(Algorithm::Sha256)
+        .copied()
+        .unwrap();
+    let inside = artidigest::digest_reader(&b"inside"[..], &[Algorithm::Sha256])
+        .unwrap()
+        .get(Algorithm::Sha256)
+        .copied()
+        .unwrap();
+    let sums = ChecksumFile::from_entries(
+        [
+            ("a.txt".to_owned(), inside),
+            ("linked/payload".to_owned(), digest),
+        ],
+        Style::Text,
+    );
+    let v = verify_folder(dir.path(), &sums, None, VerifyOptions::default()).unwrap();
+    assert_eq!(v.entries[1].status, Status::NotAFile);
+    assert!(!v.ok);
+
+    // Unlisted: a link to a file outside and a FIFO are reported, and fail with fail-on-unlisted.
+    std::fs::remove_file(dir.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("payload"), dir.path().join("out-link"))
+        .unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let sums = ChecksumFile::from_entries([("a.txt".to_owned(), inside)], Style::Text);
+    let options = VerifyOptions::default().fail_on_unlisted(true);
+    let v = verify_folder(dir.path(), &sums, None, options).unwrap();
+    assert_eq!(v.unlisted, ["out-link", "pipe"]);
+    assert!(!v.ok);
+}

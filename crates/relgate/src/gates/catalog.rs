@@ -26,6 +26,7 @@ use crate::gates::versions::conventional::{ConventionalCommitsGate, Conventional
 use crate::gates::versions::git::{CoupledTagsGate, TagNotExistingGate};
 use crate::gates::versions::lockstep::{ChangelogSectionGate, VersionsLockstepGate};
 use crate::gates::versions::tag::TagStrictSemverGate;
+use crate::ledger::FileKind;
 use crate::phase::Phase;
 
 /// A standard gate: its id, phase, the crate that implements it, its codes, the gates it runs
@@ -52,7 +53,38 @@ pub struct GateInfo {
     /// The policy section whose presence requires this gate, if any (else the policy names
     /// it under `[gates]`).
     pub implied_by: Option<PolicySection>,
+    /// The kinds of release-folder file this gate reads: a file of such a kind in the folder
+    /// requires this gate, and is covered only when it ran, read the file and passed.
+    pub reads: &'static [FileKind],
     pub(crate) build: Build,
+}
+
+impl GateInfo {
+    /// The same row, reading files of `kinds`.
+    const fn reading(mut self, kinds: &'static [FileKind]) -> GateInfo {
+        self.reads = kinds;
+        self
+    }
+}
+
+/// Every archive kind: each needs `archive-safety`.
+const ARCHIVES: &[FileKind] = &[
+    FileKind::Wheel,
+    FileKind::Sdist,
+    FileKind::Crate,
+    FileKind::Tarball,
+    FileKind::Zip,
+    FileKind::Gzip,
+    FileKind::Tar,
+];
+
+/// The gates a file of `kind` needs, from the table.
+pub fn gates_reading(kind: FileKind) -> Vec<&'static str> {
+    STANDARD_GATES
+        .iter()
+        .filter(|g| g.reads.contains(&kind))
+        .map(|g| g.id)
+        .collect()
 }
 
 impl PartialEq for GateInfo {
@@ -66,6 +98,7 @@ impl PartialEq for GateInfo {
             && self.codes == other.codes
             && self.after == other.after
             && self.implied_by == other.implied_by
+            && self.reads == other.reads
     }
 }
 
@@ -148,6 +181,7 @@ const fn plain<G: StandardGate + Default>(
         codes,
         after,
         implied_by,
+        reads: &[],
         build: Build::Plain(build_plain::<G>),
     }
 }
@@ -188,6 +222,7 @@ const fn with_ci<G: FromProvider>(
         codes,
         after,
         implied_by,
+        reads: &[],
         build: Build::WithCi {
             new: G::from_provider,
             missing,
@@ -303,7 +338,8 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::ArchiveUnsafe, Code::RecordMismatch],
         &[ChecksumFileGate::ID],
         None,
-    ),
+    )
+    .reading(ARCHIVES),
     plain::<RebuildIdentityGate>(
         Phase::Prepublish,
         "relgate over artidigest",
@@ -324,7 +360,8 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         ],
         &[],
         Some(PolicySection::SigningArtifacts),
-    ),
+    )
+    .reading(&[FileKind::SigstoreBundle]),
     plain::<ProvenanceValidGate>(
         Phase::Prepublish,
         "attest",
@@ -332,7 +369,8 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::ProvenanceInvalid, Code::SubjectNotCovered],
         &[],
         Some(PolicySection::Provenance),
-    ),
+    )
+    .reading(&[FileKind::Provenance]),
     plain::<RegistryReadbackGate>(
         Phase::Postpublish,
         "regclient",

@@ -56,7 +56,9 @@ pub use crate::gate::{BlockingGate, StandardGate};
 pub use crate::gates::archives::safety::ArchiveSafetyGate;
 pub use crate::gates::assets::required::RequiredAssetsGate;
 pub use crate::gates::builtin::{BUILTIN_GATES, builtin_gate};
-pub use crate::gates::catalog::{GateInfo, PolicySection, STANDARD_GATES, standard_gate};
+pub use crate::gates::catalog::{
+    GateInfo, PolicySection, STANDARD_GATES, gates_reading, standard_gate,
+};
 pub use crate::gates::checksums::checksum_file::ChecksumFileGate;
 pub use crate::gates::ci::ci_green::{
     CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,

@@ -9,8 +9,8 @@ pub(crate) mod parse;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::model::{
-    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy,
-    Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule, ReleaseRules,
-    SigningIdentity, TagRules, VersionSources,
+    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules, GateRule,
+    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule,
+    ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::waiver::Waiver;

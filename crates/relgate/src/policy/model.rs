@@ -191,6 +191,27 @@ fn yes() -> bool {
     true
 }
 
+/// `[files]`: release-folder files that need no covering check, each with a written reason.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileRules {
+    /// The allow-list (`[[files.allow]]` with `glob` and `reason`).
+    #[serde(default)]
+    pub allow: Vec<FileAllowRule>,
+}
+
+/// One `[[files.allow]]` entry.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileAllowRule {
+    /// The files it allows (a glob; `*` does not cross `/`).
+    pub glob: String,
+    /// Why they need no check (required, non-empty).
+    pub reason: String,
+}
+
 /// Who must have signed: the workflow identity, with `{tag}` substituted.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -448,6 +469,8 @@ pub struct Policy {
     pub rebuild: Option<RebuildRules>,
     /// Gate placement, by gate id; every gate named here is required.
     pub gates: BTreeMap<String, GateRule>,
+    /// `[files]`: files allowed without a covering check.
+    pub files: FileRules,
     /// Waivers, each with its reason.
     pub waivers: Vec<Waiver>,
     /// The folder of the policy file (relative paths resolve against it).

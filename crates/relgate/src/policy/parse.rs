@@ -12,7 +12,7 @@ use crate::finding::Code;
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
 use crate::policy::model::{
-    ArtifactRule, ChecksumRules, CiRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
+    ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
     ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules, SigningIdentity, TagRules,
     VersionSources, load_relver_config,
 };
@@ -46,6 +46,8 @@ struct RawPolicy {
     gates: BTreeMap<Spanned<String>, RawGate>,
     #[serde(default)]
     waivers: Vec<Spanned<RawWaiver>>,
+    #[serde(default)]
+    files: Option<Spanned<FileRules>>,
 }
 
 #[derive(Deserialize)]
@@ -234,14 +236,12 @@ impl Policy {
             key: None,
             message,
         };
-        let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read: {e}")))?;
-        if meta.len() > MAX_POLICY_BYTES {
-            return Err(io(format!(
-                "the policy is {} bytes; at most {MAX_POLICY_BYTES} are read",
-                meta.len()
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        // The one bounded reader: a regular file (a FIFO or device is refused before it is
+        // opened), at most MAX_POLICY_BYTES actually read, whatever the metadata claims.
+        let bytes = artidigest::read_bounded(path, MAX_POLICY_BYTES)
+            .map_err(|e| io(format!("cannot read: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| io(format!("cannot read: not UTF-8: {e}")))?;
         let mut policy = Self::from_toml_str(&text, path)?;
         policy.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if let Some(v) = &mut policy.versions
@@ -351,6 +351,27 @@ impl Policy {
                 }
             }
         }
+        if let Some(f) = &raw.files {
+            for a in &f.get_ref().allow {
+                if let Err(e) = globset::Glob::new(&a.glob) {
+                    return Err(invalid(
+                        f.span().start,
+                        "files.allow.glob",
+                        format!("bad glob {:?}: {e}", a.glob),
+                    ));
+                }
+                if a.reason.trim().is_empty() {
+                    return Err(invalid(
+                        f.span().start,
+                        "files.allow.reason",
+                        format!(
+                            "{:?} is allowed without a reason; write why it needs no check",
+                            a.glob
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(r) = &raw.release {
             for g in &r.get_ref().required_assets {
                 if let Err(e) = globset::Glob::new(g) {
@@ -383,6 +404,7 @@ impl Policy {
             ci: raw.ci,
             rebuild: raw.rebuild.map(Spanned::into_inner),
             gates: BTreeMap::new(),
+            files: raw.files.map(Spanned::into_inner).unwrap_or_default(),
             waivers: Vec::new(),
             base_dir: PathBuf::new(),
         };

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::finding::{Code, Finding};
+use crate::ledger::Ledger;
 use crate::phase::{GateStatus, Phase};
 
 /// The JSON schema id of [`Report`]; bumped on any incompatible change.
@@ -53,6 +54,9 @@ pub struct GateReport {
     /// Evidence the gate looked at.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evidence: BTreeMap<String, serde_json::Value>,
+    /// The release-folder files whose bytes the gate read (shown per file in the ledger).
+    #[serde(skip)]
+    pub read: Vec<String>,
     /// Milliseconds from run start to gate start.
     pub started_ms: u64,
     /// Milliseconds the gate ran.
@@ -267,6 +271,10 @@ pub struct Report {
     pub gates: Vec<GateReport>,
     /// Timings.
     pub timings: Timings,
+    /// The coverage ledger: every node of the release folder, the checks that read it and
+    /// whether it is covered (present when the run reached the prepublish phase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<Ledger>,
 }
 
 impl Report {
@@ -294,6 +302,7 @@ impl Report {
             errors: vec![finding],
             gates: Vec::new(),
             timings: Timings::default(),
+            ledger: None,
         }
     }
 
@@ -336,6 +345,28 @@ impl Report {
             g.duration_ms = 0;
         }
         self
+    }
+
+    /// Adds the coverage step: the ledger and the gate report that carries its findings, then
+    /// takes the decision again over every gate.
+    pub(crate) fn with_ledger(self, ledger: Ledger, coverage: GateReport) -> Report {
+        let Report {
+            project,
+            tag,
+            commit,
+            phases,
+            errors,
+            mut gates,
+            timings,
+            ..
+        } = self;
+        gates.push(coverage);
+        let mut report = Report::decide(&project, phases, gates, timings);
+        report.tag = tag;
+        report.commit = commit;
+        report.errors = errors;
+        report.ledger = Some(ledger);
+        report
     }
 
     pub(crate) fn decide(
@@ -402,6 +433,7 @@ impl Report {
             errors: Vec::new(),
             gates,
             timings,
+            ledger: None,
         }
     }
 }

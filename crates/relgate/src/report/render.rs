@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::str::FromStr;
 
 use crate::finding::Finding;
+use crate::ledger::Coverage;
 use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
@@ -177,6 +178,19 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "      note: {}", hang(&finding_line(n), 12));
         }
     }
+    if let Some(l) = &report.ledger {
+        let (covered, allowed, blocking) = l.counts();
+        let _ = writeln!(
+            out,
+            "files: {} in the release folder: {covered} covered, {allowed} allowed, {blocking} not covered",
+            l.entries.len()
+        );
+        for e in &l.entries {
+            if let Coverage::Allowed { reason } = &e.coverage {
+                let _ = writeln!(out, "  allowed {}: {}", e.path, hang(reason, 12));
+            }
+        }
+    }
     let verdict = match report.decision.status {
         RunStatus::Allowed => paint("ALLOWED", "32;1", color),
         RunStatus::Blocked => paint("BLOCKED", "31;1", color),
@@ -285,6 +299,38 @@ pub fn render_markdown(report: &Report) -> String {
             );
         }
         out.push('\n');
+    }
+    if let Some(l) = &report.ledger {
+        let (covered, allowed, blocking) = l.counts();
+        let _ = writeln!(
+            out,
+            "<details><summary>Files: {} in the release folder ({covered} covered, {allowed} allowed, {blocking} not covered)</summary>\n",
+            l.entries.len()
+        );
+        out.push_str("| File | Kind | Read by | Coverage |\n|---|---|---|---|\n");
+        for e in &l.entries {
+            let kind = e
+                .kind
+                .map_or_else(|| e.node.to_string(), |k| k.as_str().to_owned());
+            let checks: Vec<String> = e
+                .checks
+                .iter()
+                .map(|c| format!("`{}` {}", c.gate, if c.passed { "pass" } else { "fail" }))
+                .collect();
+            let coverage = match &e.coverage {
+                Coverage::Covered => String::from("covered"),
+                Coverage::Allowed { reason } => format!("allowed: {}", md_cell(reason)),
+                Coverage::Unchecked { reason } => format!("**not covered**: {}", md_cell(reason)),
+                Coverage::NotRegular => String::from("**not a regular file**"),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {kind} | {} | {coverage} |",
+                md_cell(&e.path),
+                checks.join(", ")
+            );
+        }
+        out.push_str("\n</details>\n\n");
     }
     let _ = writeln!(
         out,

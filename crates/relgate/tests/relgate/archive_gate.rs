@@ -25,7 +25,7 @@ fn files(list: &[(&str, &[u8])]) -> Vec<RepackEntry> {
 }
 
 /// A wheel whose RECORD is written by `record` from the (path, bytes) of its files.
-fn wheel_with(record: impl Fn(&[(&str, &[u8])]) -> String) -> Vec<u8> {
+pub(crate) fn wheel_with(record: impl Fn(&[(&str, &[u8])]) -> String) -> Vec<u8> {
     let list: &[(&str, &[u8])] = &[
         ("demo/__init__.py", b"x = 1\n"),
         ("demo-1.0.0.dist-info/METADATA", b"Name: demo\n"),
@@ -39,7 +39,7 @@ fn wheel_with(record: impl Fn(&[(&str, &[u8])]) -> String) -> Vec<u8> {
     pack(entries, Format::Zip)
 }
 
-fn honest_record(list: &[(&str, &[u8])]) -> String {
+pub(crate) fn honest_record(list: &[(&str, &[u8])]) -> String {
     let mut r: String = list
         .iter()
         .map(|(p, b)| format!("{p},{},{}\n", sha256(b).to_record(), b.len()))
@@ -48,13 +48,13 @@ fn honest_record(list: &[(&str, &[u8])]) -> String {
     r
 }
 
-fn sdist(extra: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn sdist(extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut list: Vec<(&str, &[u8])> = vec![("demo-1.0.0/setup.py", b"print(1)\n")];
     list.extend_from_slice(extra);
     pack(files(&list), Format::TarGz)
 }
 
-fn krate(orig: bool) -> Vec<u8> {
+pub(crate) fn krate(orig: bool) -> Vec<u8> {
     let mut list: Vec<(&str, &[u8])> = vec![
         ("demo-1.0.0/Cargo.toml", b"[package]\nname = \"demo\"\n"),
         ("demo-1.0.0/src/lib.rs", b"\n"),
@@ -80,7 +80,13 @@ fn npm() -> Vec<u8> {
 /// A folder holding an honest wheel, sdist, .crate and npm tarball.
 fn release() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+    fill(dir.path());
+    dir
+}
+
+/// Writes the honest release into `dir`.
+fn fill(dir: &Path) {
+    let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
     w("demo-1.0.0-py3-none-any.whl", wheel_with(honest_record));
     w(
         "demo-1.0.0.tar.gz",
@@ -89,7 +95,6 @@ fn release() -> tempfile::TempDir {
     w("demo-1.0.0.crate", krate(true));
     w("demo-1.0.0.tgz", npm());
     w("notes.md", b"not an archive".to_vec());
-    dir
 }
 
 const POLICY: &str = r#"
@@ -155,8 +160,17 @@ async fn by_file_name_when_the_policy_declares_no_artifacts() {
     .await;
     let g = r.gate("archive-safety").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{:#?}", g);
-    // .tgz is ambiguous by name (npm or Helm), so three archives.
-    assert_eq!(g.evidence["archives"].as_array().unwrap().len(), 3);
+    // Every archive of the folder is read: the three named by their ecosystem, and the .tgz
+    // (npm or Helm by name) held to the layout its content shows.
+    let archives = g.evidence["archives"].as_array().unwrap();
+    assert_eq!(archives.len(), 4, "{archives:?}");
+    assert!(
+        archives
+            .iter()
+            .any(|a| a["file"] == "demo-1.0.0.tgz" && a["profile"] == "npm"),
+        "{archives:?}"
+    );
+    assert!(archives.iter().all(|a| a["file"] != "notes.md"));
 }
 
 #[tokio::test]
@@ -226,21 +240,30 @@ async fn unlisted_files_wrong_sizes_and_a_hashed_record_row_are_found() {
 
 #[tokio::test]
 async fn a_traversal_entry_is_archive_unsafe_and_named() {
-    let dir = release();
+    // The release folder sits in a private folder, so `../evil` would land in it.
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("release");
+    std::fs::create_dir(&dir).unwrap();
+    fill(&dir);
     let mut tar = ustar_header("demo-1.0.0/PKG-INFO", 5);
     tar.extend_from_slice(b"Name\n");
     tar.resize(1024, 0);
     tar.extend(ustar_header("../evil", 5));
     tar.extend_from_slice(b"evil\n");
     tar.resize(2048 + 1024, 0);
-    std::fs::write(dir.path().join("demo-1.0.0.tar.gz"), gzip_stored(&tar)).unwrap();
-    let r = check(dir.path(), POLICY).await;
+    std::fs::write(dir.join("demo-1.0.0.tar.gz"), gzip_stored(&tar)).unwrap();
+    let r = check(&dir, POLICY).await;
     let f = findings(&r);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].0, Code::ArchiveUnsafe);
     assert_eq!(f[0].1, "demo-1.0.0.tar.gz!../evil");
     assert!(f[0].3.as_deref().unwrap().contains("../evil"));
-    assert!(!dir.path().join("../evil").exists());
+    assert!(!outer.path().join("evil").exists());
+    let names: Vec<_> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["release"]);
 }
 
 #[tokio::test]

@@ -12,28 +12,46 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .to_hex()
 }
 
-const FILES: &[(&str, &[u8])] = &[
-    ("demo-1.0.0-py3-none-any.whl", b"wheel bytes"),
-    ("demo-1.0.0.tar.gz", b"sdist bytes"),
-    ("demo-1.0.0.crate", b"crate bytes"),
-];
+/// Three honest archives (a wheel with its RECORD, an sdist with PKG-INFO, a .crate with
+/// Cargo.toml.orig): every archive of a release folder is read by `archive-safety`.
+fn files() -> [(&'static str, Vec<u8>); 3] {
+    use crate::archive_gate::{honest_record, krate, sdist, wheel_with};
+    [
+        ("demo-1.0.0-py3-none-any.whl", wheel_with(honest_record)),
+        (
+            "demo-1.0.0.tar.gz",
+            sdist(&[("demo-1.0.0/PKG-INFO", b"Name: demo\n")]),
+        ),
+        ("demo-1.0.0.crate", krate(true)),
+    ]
+}
+
+/// The bytes of release file `name`.
+fn bytes_of(name: &str) -> Vec<u8> {
+    files().into_iter().find(|(n, _)| *n == name).unwrap().1
+}
 
 /// A release folder with three artifacts, a GNU checksum file and a signature bundle.
 fn release() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut sums = String::new();
-    for (name, bytes) in FILES {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
-        sums.push_str(&format!("{}  {name}\n", sha256_hex(bytes)));
+    for (name, bytes) in files() {
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+        sums.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
     }
     std::fs::write(dir.path().join("SHA256SUMS"), sums).unwrap();
     std::fs::write(dir.path().join("demo-1.0.0.crate.sigstore.json"), b"{}").unwrap();
     dir
 }
 
+/// The placeholder bundle is no signature: these policies check assets and checksums, and
+/// signatures are verified end to end in `attest_gates`.
+const ALLOW_BUNDLE: &str = "[[files.allow]]\nglob = \"*.sigstore.json\"\nreason = \"placeholder bundle ({}): this policy checks assets and checksums; signatures are verified in attest_gates\"\n";
+
 fn policy() -> Policy {
     Policy::from_toml_str(
-        r#"
+        &format!(
+            r#"
 [project]
 name = "demo"
 [release]
@@ -43,7 +61,8 @@ file = "SHA256SUMS"
 unlisted-allowed = ["*.sigstore.json"]
 [gates.checksum-file]
 after = ["required-assets-present"]
-"#,
+{ALLOW_BUNDLE}"#
+        ),
         "release.toml",
     )
     .unwrap()
@@ -79,6 +98,16 @@ async fn a_complete_release_passes_with_evidence() {
     assert_eq!(
         assets.evidence["matches"]["*.whl"],
         serde_json::json!(["demo-1.0.0-py3-none-any.whl"])
+    );
+    // Archives imply archive-safety; the bundle, allowed by name, implies no signature gate.
+    assert_eq!(r.gate("archive-safety").unwrap().status, GateStatus::Pass);
+    assert!(r.gate("signatures-valid").is_none(), "{:#?}", r.gates);
+    // Every file is accounted for: three archives and SHA256SUMS read, the bundle allowed.
+    let covered = r.gate("files-covered").unwrap();
+    assert_eq!(covered.status, GateStatus::Pass);
+    assert_eq!(
+        covered.evidence["files"],
+        serde_json::json!({ "covered": 4, "allowed": 1, "blocking": 0 })
     );
 }
 
@@ -154,7 +183,7 @@ async fn tampered_bytes_give_digest_mismatch_with_both_digests() {
     assert_eq!(f.subject, "demo-1.0.0.tar.gz");
     assert_eq!(
         f.expected.as_deref(),
-        Some(format!("sha256:{}", sha256_hex(b"sdist bytes")).as_str())
+        Some(format!("sha256:{}", sha256_hex(&bytes_of("demo-1.0.0.tar.gz"))).as_str())
     );
     assert_eq!(
         f.found.as_deref(),
@@ -169,7 +198,7 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
     let dir = release();
     std::fs::remove_file(dir.path().join("demo-1.0.0.crate")).unwrap();
     let p = Policy::from_toml_str(
-        "[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nunlisted-allowed = [\"*.sigstore.json\"]\n",
+        &format!("[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nunlisted-allowed = [\"*.sigstore.json\"]\n{ALLOW_BUNDLE}"),
         "release.toml",
     )
     .unwrap();
@@ -187,9 +216,24 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
         codes_of(&r, "checksum-file"),
         [(Code::ChecksumUnlisted, "extra.bin".to_owned())]
     );
-    // ... allowed when the policy says so.
+    // ... passes the checksum gate when the policy says so; but nothing reads extra.bin, so
+    // the coverage step still blocks, naming it ...
+    let lenient_toml = format!(
+        "[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nfail-on-unlisted = false\n{ALLOW_BUNDLE}"
+    );
+    let lenient = Policy::from_toml_str(&lenient_toml, "release.toml").unwrap();
+    let r = check(dir.path(), &lenient).await;
+    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(
+        codes_of(&r, "files-covered"),
+        [(Code::FileUnchecked, "extra.bin".to_owned())]
+    );
+    // ... and the release is allowed once the policy also allows the file, with a reason.
     let lenient = Policy::from_toml_str(
-        "[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nfail-on-unlisted = false\n",
+        &format!(
+            "{lenient_toml}[[files.allow]]\nglob = \"extra.bin\"\nreason = \"a scratch file the test leaves; no check needs it\"\n"
+        ),
         "release.toml",
     )
     .unwrap();
@@ -229,8 +273,8 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
 async fn bsd_style_files_verify_too() {
     let dir = release();
     let mut sums = String::new();
-    for (name, bytes) in FILES {
-        sums.push_str(&format!("SHA256 ({name}) = {}\n", sha256_hex(bytes)));
+    for (name, bytes) in files() {
+        sums.push_str(&format!("SHA256 ({name}) = {}\n", sha256_hex(&bytes)));
     }
     std::fs::write(dir.path().join("SHA256SUMS"), sums).unwrap();
     assert_eq!(

@@ -18,6 +18,7 @@ mod crashes;
 mod dag;
 mod gates;
 mod github;
+mod ledger;
 mod oci_tags;
 mod policy;
 mod rebuild;

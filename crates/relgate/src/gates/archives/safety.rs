@@ -1,26 +1,25 @@
 //! The `archive-safety` gate.
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
 use artidigest::{
     ArchiveError, ContentProfile, CrateError, Format, Limits, ProfileFinding, RecordProblem,
-    WheelError, check_crate_named, check_profile, list_archive, verify_wheel,
+    WheelError, check_crate_named, check_profile, list_archive, open_in, verify_wheel,
 };
 
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
-use crate::folder::list_files;
 use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::ledger::{FileKind, Ledger};
 use crate::policy::model::{ArtifactKind, Policy};
 
 /// Every archive artifact of the release folder (wheel, sdist, `.crate`, npm tarball, Helm
 /// chart) is read once with `artidigest`'s hostile-safe reader — never extracted — and must
 /// be safe to unpack (`archive-unsafe`: traversal, links out, bombs, limits), conform to its
 /// content profile (`archive-unsafe` with the profile code), and, for a wheel, match its
-/// `RECORD` (`record-mismatch`). Artifacts come from the policy's `[[artifacts]]` kinds, or
-/// by file name when the policy declares none.
+/// `RECORD` (`record-mismatch`). Archives are the policy's `[[artifacts]]` of archive kinds
+/// plus every file of the folder that is an archive by name or magic bytes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ArchiveSafetyGate;
 
@@ -44,20 +43,55 @@ fn profile_of_kind(kind: ArtifactKind) -> Option<ContentProfile> {
     }
 }
 
-/// The archives to check, as (relative path, profile).
-fn archives(policy: &Policy, dir: &Path) -> Result<Vec<(String, ContentProfile)>, String> {
-    if policy.artifacts.is_empty() {
-        let files = list_files(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        return Ok(files
-            .into_iter()
-            .filter_map(|f| ContentProfile::from_file_name(&f).map(|p| (f, p)))
-            .collect());
+/// One archive to check: its path, the format to read it as, and the layout it must have
+/// (none for an archive of no known ecosystem: it is still read for safety).
+struct Archive {
+    path: String,
+    format: Format,
+    profile: Option<ContentProfile>,
+}
+
+/// The archives to check: every artifact the policy declares with an archive kind, and every
+/// other file of the folder that is an archive by name or magic bytes. Declaring artifacts
+/// narrows nothing: an archive nobody declared is read all the same.
+fn archives(policy: &Policy, dir: &Path) -> Result<Vec<Archive>, String> {
+    let mut out: Vec<Archive> = Vec::new();
+    if !policy.artifacts.is_empty() {
+        for a in local_artifacts(policy, dir).map_err(|e| e.to_string())? {
+            if let Some(p) = profile_of_kind(a.kind) {
+                let format = Format::from_file_name(&a.path).unwrap_or(p.format());
+                out.push(Archive {
+                    path: a.path,
+                    format,
+                    profile: Some(p),
+                });
+            }
+        }
     }
-    let found = local_artifacts(policy, dir).map_err(|e| e.to_string())?;
-    Ok(found
-        .into_iter()
-        .filter_map(|a| profile_of_kind(a.kind).map(|p| (a.path, p)))
-        .collect())
+    let ledger = Ledger::walk(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for e in &ledger.entries {
+        let Some(kind) = e.kind.filter(|k| k.is_archive()) else {
+            continue;
+        };
+        if out.iter().any(|a| a.path == e.path) {
+            continue;
+        }
+        let (format, profile) = match kind {
+            FileKind::Wheel => (Format::Zip, Some(ContentProfile::Wheel)),
+            FileKind::Sdist => (Format::TarGz, Some(ContentProfile::Sdist)),
+            FileKind::Crate => (Format::TarGz, Some(ContentProfile::Crate)),
+            FileKind::Zip => (Format::Zip, None),
+            FileKind::Tar => (Format::Tar, None),
+            _ => (Format::TarGz, None),
+        };
+        out.push(Archive {
+            path: e.path.clone(),
+            format,
+            profile,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 fn check(policy: &Policy, dir: &Path) -> GateResult {
@@ -66,18 +100,23 @@ fn check(policy: &Policy, dir: &Path) -> GateResult {
         Err(e) => return GateResult::error(e),
     };
     if list.is_empty() {
-        return GateResult::skipped("the release folder holds no archive artifact");
+        return GateResult::skipped("the release folder holds no archive");
     }
     let limits = Limits::default();
     let mut findings = Vec::new();
     let mut checked = Vec::new();
-    for (path, profile) in &list {
-        match check_one(dir, path, *profile, &limits, &mut findings) {
-            Ok(()) => checked.push(serde_json::json!({"file": path, "profile": profile.name()})),
+    for a in &list {
+        match check_one(dir, a, &limits, &mut findings) {
+            Ok(profile) => checked.push(serde_json::json!({
+                "file": a.path,
+                "profile": profile.map_or("archive", |p| p.name()),
+            })),
             Err(e) => return GateResult::error(e),
         }
     }
-    GateResult::from_findings(findings).with_evidence("archives", serde_json::json!(checked))
+    GateResult::from_findings(findings)
+        .with_evidence("archives", serde_json::json!(checked))
+        .reading(list.iter().map(|a| a.path.clone()))
 }
 
 fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
@@ -142,25 +181,40 @@ fn record_finding(path: &str, record: &str, p: &RecordProblem) -> Finding {
         .hint("rebuild the wheel; RECORD must list every file with its sha256 and size")
 }
 
-/// Checks one archive, reading it once. `Err` means it could not be read at all.
+/// Checks one archive, reading it once; returns the layout it was held to. `Err` means it
+/// could not be read at all.
 fn check_one(
     dir: &Path,
-    path: &str,
-    profile: ContentProfile,
+    archive: &Archive,
     limits: &Limits,
     findings: &mut Vec<Finding>,
-) -> Result<(), String> {
-    let full = dir.join(path);
-    let file = File::open(&full).map_err(|e| format!("cannot open {path}: {e}"))?;
-    if !file
-        .metadata()
-        .map_err(|e| format!("cannot stat {path}: {e}"))?
-        .is_file()
-    {
-        return Err(format!("{path} is not a regular file"));
-    }
+) -> Result<Option<ContentProfile>, String> {
+    let path = archive.path.as_str();
+    // The one folder reader: no link followed, regular files only.
+    let file = open_in(dir, path, u64::MAX).map_err(|e| format!("cannot open {path}: {e}"))?;
     let reader = BufReader::new(file);
-    let format = Format::from_file_name(path).unwrap_or(profile.format());
+    let format = archive.format;
+    let Some(profile) = archive.profile else {
+        return match list_archive(reader, format, limits, &[]) {
+            Ok(listing) => {
+                // A tarball of no declared kind: hold it to the layout its content shows.
+                let detected = ContentProfile::detect(path, &listing);
+                if let Some(p) = detected {
+                    for f in check_profile(&listing, p) {
+                        findings.push(profile_finding(path, p, &f));
+                    }
+                }
+                Ok(detected)
+            }
+            Err(e) => {
+                if let artidigest::ArchiveErrorKind::Io(io) = e.kind() {
+                    return Err(format!("cannot read {path}: {io}"));
+                }
+                findings.push(unsafe_finding(path, &e));
+                Ok(None)
+            }
+        };
+    };
     let listing = match profile {
         ContentProfile::Wheel => match verify_wheel(reader, limits) {
             Ok(check) => {
@@ -171,7 +225,7 @@ fn check_one(
             }
             Err(WheelError::Archive(e)) => {
                 findings.push(unsafe_finding(path, &e));
-                return Ok(());
+                return Ok(Some(profile));
             }
             Err(e) => {
                 findings.push(
@@ -179,14 +233,14 @@ fn check_one(
                         .expected("one readable *.dist-info/RECORD")
                         .found(e.to_string()),
                 );
-                return Ok(());
+                return Ok(Some(profile));
             }
         },
         ContentProfile::Crate => match check_crate_named(reader, path, limits) {
             Ok(info) => info.listing,
             Err(CrateError::Archive(e)) => {
                 findings.push(unsafe_finding(path, &e));
-                return Ok(());
+                return Ok(Some(profile));
             }
             Err(e) => {
                 findings.push(
@@ -196,7 +250,7 @@ fn check_one(
                         )
                         .found(e.to_string()),
                 );
-                return Ok(());
+                return Ok(Some(profile));
             }
         },
         _ => match list_archive(reader, format, limits, &[]) {
@@ -206,12 +260,12 @@ fn check_one(
                     return Err(format!("cannot read {path}: {io}"));
                 }
                 findings.push(unsafe_finding(path, &e));
-                return Ok(());
+                return Ok(Some(profile));
             }
         },
     };
     for f in check_profile(&listing, profile) {
         findings.push(profile_finding(path, profile, &f));
     }
-    Ok(())
+    Ok(Some(profile))
 }

@@ -125,4 +125,11 @@ fn check(dir: &Path, rules: &ChecksumRules) -> GateResult {
         .with_evidence("matched", serde_json::json!(matched))
         .with_evidence("listed", serde_json::json!(verification.entries.len()))
         .with_evidence("unlisted", serde_json::json!(verification.unlisted))
+        .reading(
+            std::iter::once(rules.file.clone()).chain(
+                verification
+                    .matched()
+                    .map(|e| e.name.trim_start_matches("./").to_owned()),
+            ),
+        )
 }

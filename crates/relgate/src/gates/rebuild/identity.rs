@@ -179,8 +179,14 @@ impl StandardGate for RebuildIdentityGate {
             drop(out);
             match compared {
                 Ok(Ok((findings, compared))) => {
+                    let read: Vec<String> = compared
+                        .as_object()
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default();
                     evidence["compared"] = compared;
-                    GateResult::from_findings(findings).with_evidence("rebuild", evidence)
+                    GateResult::from_findings(findings)
+                        .with_evidence("rebuild", evidence)
+                        .reading(read)
                 }
                 Ok(Err(cause)) => GateResult::error(cause).with_evidence("rebuild", evidence),
                 Err(e) => GateResult::error(format!("the comparison did not finish: {e}")),

@@ -125,6 +125,7 @@ pub(crate) fn check_signatures(
     let id_policy = AttestPolicy::Identity(id_policy);
     let mut findings = Vec::new();
     let mut verified = Vec::new();
+    let mut read = Vec::new();
     for a in &arts {
         let bundle_name = format!("{}{}", a.path, rules.bundle_suffix);
         let bundle_path = dir.join(&bundle_name);
@@ -158,6 +159,8 @@ pub(crate) fn check_signatures(
                 continue;
             }
         };
+        read.push(a.path.clone());
+        read.push(bundle_name.clone());
         match verifier.verify(&bundle, &artifact, &id_policy) {
             Ok(_) => verified.push(a.path.clone()),
             Err(e) => {
@@ -191,6 +194,7 @@ pub(crate) fn check_signatures(
     GateResult::from_findings(findings)
         .with_evidence("identity", serde_json::Value::String(identity))
         .with_evidence("verified", serde_json::json!(verified))
+        .reading(read)
 }
 
 /// The provenance policy `[provenance]` and `[signing]` give for `tag`, with the builder id
@@ -338,7 +342,8 @@ pub(crate) fn check_provenance(
         }
         return GateResult::from_findings(findings)
             .with_evidence("builder", serde_json::Value::String(builder))
-            .with_evidence("registry-subjects", serde_json::json!(subjects));
+            .with_evidence("registry-subjects", serde_json::json!(subjects))
+            .reading(files);
     }
     let mut contents = Vec::new();
     let mut findings = Vec::new();
@@ -412,4 +417,5 @@ pub(crate) fn check_provenance(
     GateResult::from_findings(findings)
         .with_evidence("builder", serde_json::Value::String(builder))
         .with_evidence("covered", serde_json::json!(covered))
+        .reading(files)
 }

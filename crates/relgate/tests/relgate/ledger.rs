@@ -1,0 +1,287 @@
+//! The coverage ledger through `relgate::run`: every node of the release folder is read by a
+//! passing check of what its kind needs, allowed by name with a reason, or the run blocks.
+
+use std::path::Path;
+
+use artidigest::{Algorithm, digest_bytes};
+use relgate::{Code, GateStatus, Policy, RunContext, RunStatus};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    digest_bytes(bytes, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap()
+        .to_hex()
+}
+
+/// CRC-32 (IEEE 802.3, reflected), bit by bit.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip of stored (uncompressed) entries, written byte by byte so that any name goes in.
+fn zip_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let u16le = |n: usize| u16::try_from(n).unwrap().to_le_bytes();
+    let u32le = |n: usize| u32::try_from(n).unwrap().to_le_bytes();
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = out.len();
+        let crc = crc32(data).to_le_bytes();
+        // Local file header: version 2.0, no flags, stored, 1980-01-01 00:00.
+        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        out.extend_from_slice(&crc);
+        out.extend_from_slice(&u32le(data.len()));
+        out.extend_from_slice(&u32le(data.len()));
+        out.extend_from_slice(&u16le(name.len()));
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // Central directory header for the same entry.
+        central.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        central.extend_from_slice(&crc);
+        central.extend_from_slice(&u32le(data.len()));
+        central.extend_from_slice(&u32le(data.len()));
+        central.extend_from_slice(&u16le(name.len()));
+        // Extra and comment lengths, disk, internal and external attributes.
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&u32le(offset));
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len();
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    out.extend_from_slice(&u16le(entries.len()));
+    out.extend_from_slice(&u16le(entries.len()));
+    out.extend_from_slice(&u32le(central.len()));
+    out.extend_from_slice(&u32le(cd_offset));
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// Writes `files` into a fresh folder with a SHA256SUMS listing each of them.
+fn release(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fill(dir.path(), files);
+    dir
+}
+
+fn fill(dir: &Path, files: &[(&str, &[u8])]) {
+    let mut sums = String::new();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        sums.push_str(&format!("{}  {name}\n", sha256_hex(bytes)));
+    }
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+}
+
+/// Only the checksum file is named: no artifacts, no archive gate.
+const POLICY: &str = "[project]\nname = \"demo\"\n[checksums]\nfile = \"SHA256SUMS\"\n";
+
+async fn check(dir: &Path, toml: &str) -> relgate::Report {
+    let policy = Policy::from_toml_str(toml, "release.toml").unwrap();
+    relgate::run(&policy, RunContext::new(dir).tag("v1.0.0")).await
+}
+
+fn findings_of(r: &relgate::Report, gate: &str) -> Vec<(Code, String)> {
+    r.gate(gate)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| (f.finding.code, f.finding.subject.clone()))
+        .collect()
+}
+
+/// Each ledger entry of the JSON report: its path and `coverage.status`.
+fn json_statuses(r: &relgate::Report) -> Vec<(String, String)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&relgate::Format::Json.render(r, false)).unwrap();
+    json["ledger"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_owned(),
+                e["coverage"]["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_undeclared_archive_is_read_by_archive_safety_and_blocks() {
+    // A `.bin` the policy never declares, a zip by its magic bytes, listed in SHA256SUMS.
+    let payload = zip_stored(&[("app/readme.txt", b"hello\n"), ("../../evil", b"evil\n")]);
+    // Two private folders up, so that `../../evil` would land inside them.
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("a/release");
+    std::fs::create_dir_all(&dir).unwrap();
+    fill(&dir, &[("payload.bin", &payload)]);
+    let r = check(&dir, POLICY).await;
+
+    // The checksum matches, yet a matching digest does not make an archive safe.
+    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Fail, "{g:#?}");
+    assert_eq!(
+        findings_of(&r, "archive-safety"),
+        [(Code::ArchiveUnsafe, "payload.bin!../../evil".to_owned())]
+    );
+    assert!(!outer.path().join("evil").exists());
+    assert!(!outer.path().join("a/evil").exists());
+    assert_eq!(r.root_cause_codes(), [Code::ArchiveUnsafe]);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+
+    // The ledger saw a zip, read by both gates, and not covered: archive-safety failed.
+    let ledger = r.ledger.as_ref().unwrap();
+    let entry = ledger
+        .entries
+        .iter()
+        .find(|e| e.path == "payload.bin")
+        .unwrap();
+    assert_eq!(entry.kind, Some(relgate::ledger::FileKind::Zip));
+    assert_eq!(entry.needs, ["archive-safety"]);
+    assert_eq!(
+        findings_of(&r, "files-covered"),
+        [(Code::FileUnchecked, "payload.bin".to_owned())]
+    );
+    assert_eq!(
+        json_statuses(&r),
+        [
+            ("SHA256SUMS".to_owned(), "covered".to_owned()),
+            ("payload.bin".to_owned(), "unchecked".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_stray_file_blocks_until_the_policy_allows_it_with_a_reason() {
+    let dir = release(&[("app.txt", b"the artifact\n")]);
+    std::fs::write(dir.path().join("notes.txt"), b"written by hand").unwrap();
+
+    // Nothing reads notes.txt (it is not in SHA256SUMS and nothing else looks at it).
+    let lenient = format!("{POLICY}fail-on-unlisted = false\n");
+    let r = check(dir.path(), &lenient).await;
+    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(r.decision.blocking_gates, ["files-covered"]);
+    assert_eq!(r.root_cause_codes(), [Code::FileUnchecked]);
+    let covered = r.gate("files-covered").unwrap();
+    assert_eq!(covered.phase, relgate::Phase::Prepublish);
+    assert_eq!(
+        findings_of(&r, "files-covered"),
+        [(Code::FileUnchecked, "notes.txt".to_owned())]
+    );
+    assert_eq!(
+        covered.findings[0].finding.found.as_deref(),
+        Some("no check read it")
+    );
+    assert_eq!(
+        json_statuses(&r),
+        [
+            ("SHA256SUMS".to_owned(), "covered".to_owned()),
+            ("app.txt".to_owned(), "covered".to_owned()),
+            ("notes.txt".to_owned(), "unchecked".to_owned()),
+        ]
+    );
+
+    // Allowed by name, with the reason carried into the ledger.
+    let allowing = format!(
+        "{lenient}[[files.allow]]\nglob = \"notes.txt\"\nreason = \"release notes for people; nothing consumes them\"\n"
+    );
+    let r = check(dir.path(), &allowing).await;
+    assert_eq!(r.decision.status, RunStatus::Allowed, "{:#?}", r.gates);
+    assert_eq!(r.gate("files-covered").unwrap().status, GateStatus::Pass);
+    assert_eq!(
+        json_statuses(&r),
+        [
+            ("SHA256SUMS".to_owned(), "covered".to_owned()),
+            ("app.txt".to_owned(), "covered".to_owned()),
+            ("notes.txt".to_owned(), "allowed".to_owned()),
+        ]
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    let notes = json["ledger"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "notes.txt")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        notes["coverage"],
+        serde_json::json!({
+            "status": "allowed",
+            "reason": "release notes for people; nothing consumes them",
+        })
+    );
+
+    // A reason is required.
+    let e = Policy::from_toml_str(
+        &format!("{lenient}[[files.allow]]\nglob = \"notes.txt\"\nreason = \" \"\n"),
+        "release.toml",
+    )
+    .unwrap_err();
+    assert_eq!(e.key(), Some("files.allow.reason"), "{e}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlink_in_the_release_folder_is_not_regular_and_blocks() {
+    let dir = release(&[("app.txt", b"the artifact\n")]);
+    std::os::unix::fs::symlink("app.txt", dir.path().join("latest.txt")).unwrap();
+
+    // The checksum gate names the link first (every node of the folder must be listed); the
+    // coverage step names it once more, as what it is, and follows from that failure.
+    let r = check(dir.path(), POLICY).await;
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(
+        findings_of(&r, "checksum-file"),
+        [(Code::ChecksumUnlisted, "latest.txt".to_owned())]
+    );
+    assert_eq!(r.root_cause_codes(), [Code::ChecksumUnlisted]);
+    let not_regular: Vec<(Code, String)> = findings_of(&r, "files-covered")
+        .into_iter()
+        .filter(|(c, _)| *c == Code::FileNotRegular)
+        .collect();
+    assert_eq!(
+        not_regular,
+        [(Code::FileNotRegular, "latest.txt".to_owned())]
+    );
+
+    // With unlisted files tolerated, the ledger alone blocks: one finding, the link.
+    let lenient = format!("{POLICY}fail-on-unlisted = false\n");
+    let r = check(dir.path(), &lenient).await;
+    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(r.decision.blocking_gates, ["files-covered"]);
+    assert_eq!(r.root_cause_codes(), [Code::FileNotRegular]);
+    let covered = r.gate("files-covered").unwrap();
+    assert_eq!(
+        findings_of(&r, "files-covered"),
+        [(Code::FileNotRegular, "latest.txt".to_owned())]
+    );
+    assert_eq!(
+        covered.findings[0].finding.found.as_deref(),
+        Some("a symlink")
+    );
+    assert_eq!(
+        json_statuses(&r),
+        [
+            ("SHA256SUMS".to_owned(), "covered".to_owned()),
+            ("app.txt".to_owned(), "covered".to_owned()),
+            ("latest.txt".to_owned(), "not-regular".to_owned()),
+        ]
+    );
+}
