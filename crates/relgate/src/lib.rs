@@ -46,18 +46,20 @@
 //! use artidigest::{Algorithm, digest_bytes};
 //!
 //! let dir = tempfile::tempdir()?;
-//! std::fs::write(dir.path().join("app-1.0.0.tar.gz"), b"sdist")?;
-//! let set = digest_bytes(b"sdist", &[Algorithm::Sha256]);
+//! // A file of no archive kind: a checksum match covers it (an archive would also need
+//! // `archive-safety`, which every archive in the folder implies).
+//! std::fs::write(dir.path().join("app-1.0.0.bin"), b"a build")?;
+//! let set = digest_bytes(b"a build", &[Algorithm::Sha256]);
 //! let sha256 = set.get(Algorithm::Sha256).ok_or("not computed")?;
 //! std::fs::write(
 //!     dir.path().join("checksums.txt"),
-//!     format!("{}  app-1.0.0.tar.gz\n", sha256.to_hex()),
+//!     format!("{}  app-1.0.0.bin\n", sha256.to_hex()),
 //! )?;
 //! let policy = Policy::from_toml_str(r#"
 //!     [project]
 //!     name = "app"
 //!     [release]
-//!     required-assets = ["*.tar.gz", "checksums.txt"]
+//!     required-assets = ["*.bin", "checksums.txt"]
 //!     [checksums]
 //!     file = "checksums.txt"
 //!     [gates.checksum-file]
@@ -68,6 +70,9 @@
 //! let report = rt.block_on(relgate::run(&policy, RunContext::new(dir.path()).tag("v1.0.0")));
 //! assert_eq!(report.decision.status, RunStatus::Allowed);
 //! assert_eq!(report.exit_code(), 0);
+//! // Every file of the release folder was read by a passing check.
+//! let ledger = report.ledger.as_ref().ok_or("no ledger")?;
+//! assert_eq!(ledger.counts(), (2, 0, 0));
 //! let text = Format::Terminal.render(&report, false);
 //! assert!(text.contains("PASS"));
 //! # Ok(())

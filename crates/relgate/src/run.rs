@@ -224,9 +224,9 @@ fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> P
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let dir = tempfile::tempdir()?;
-/// std::fs::write(dir.path().join("app.whl"), b"wheel bytes")?;
+/// std::fs::write(dir.path().join("notes.txt"), b"release notes")?;
 /// let policy = relgate::Policy::from_toml_str(
-///     "[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.whl\", \"*.tar.gz\"]\n",
+///     "[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.txt\", \"*.tar.gz\"]\n",
 ///     "release.toml",
 /// )?;
 /// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
