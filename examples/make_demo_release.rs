@@ -16,5 +16,6 @@ fn main() -> anyhow::Result<()> {
         println!("wrote {}", dir.join(f).display());
     }
     println!("wrote {}", dir.join("dist/SHA256SUMS").display());
+    println!("wrote {}", dir.join("trusted_root.json").display());
     Ok(())
 }

@@ -32,7 +32,12 @@ fn committed_demo_release_is_what_the_generator_writes() {
     let fresh = read_tree(tmp.path());
     let committed: Vec<_> = read_tree(&demo_release_dir())
         .into_iter()
-        .filter(|(p, _)| p.starts_with("dist/") || p.starts_with("source/") || p == "release.toml")
+        .filter(|(p, _)| {
+            p.starts_with("dist/")
+                || p.starts_with("source/")
+                || p == "release.toml"
+                || p == "trusted_root.json"
+        })
         .collect();
     let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     assert_eq!(

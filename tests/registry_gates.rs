@@ -470,6 +470,18 @@ fn consumer_verify_rejects_served_bytes_that_break_the_registrys_claim() {
     assert_eq!(codes(g), [Code::DigestMismatch], "{g:#?}");
 }
 
+#[test]
+fn consumer_verify_refuses_a_trust_root_inside_the_release_folder_naming_it() {
+    let regs = uploaded();
+    let mut policy = demo_policy();
+    // Any file of dist/ will do: the root is refused before it is read.
+    policy.signing.as_mut().unwrap().trusted_root = Some(String::from("dist/SHA256SUMS"));
+    let r = run_gate(&policy, &regs, Phase::Consume, "consumer-verify");
+    let g = gate(&r, "consumer-verify");
+    assert_eq!(codes(g), [Code::TrustRootInRelease], "{g:#?}");
+    assert_eq!(g.findings[0].finding.subject, "dist/SHA256SUMS");
+}
+
 // ------------------------------------------------------------------ the loopback protocols
 
 /// One raw request to the loopback registries: status, headers (lower-cased names), body.

@@ -294,6 +294,7 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
             covered: &covered,
             provenance: "advisoryhub.intoto.jsonl",
             registry_subjects: &[image("example/advisoryhub", &["linux/amd64"])],
+            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
         },
     )
     .unwrap();

@@ -182,6 +182,7 @@ fn gateway_images(lb: &Loopback, dist: &Path, admin_platforms: &[&str]) {
                 (String::from("example/gateway"), gateway),
                 (String::from("example/gateway-admin-ui"), admin),
             ],
+            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
         },
     )
     .unwrap();

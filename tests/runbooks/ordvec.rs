@@ -185,16 +185,18 @@ fn pep740_document(
     .unwrap()
 }
 
-/// The ordvec release in a replica, published to loopback registries except the files in
-/// `skip`; each Python file with its PEP 740 provenance on the index.
+/// The ordvec release in a replica (the release folder `dist/`, the test root beside it),
+/// published to loopback registries except the files in `skip`; each Python file with its
+/// PEP 740 provenance on the index.
 fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
     let dir = replica(&ordvec_files("0.5.0", "0.5.0"));
     git(dir.path(), &["tag", "v0.5.0", "HEAD"]);
     let policy = load("ordvec", dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
     let mut stack = attest::TestStack::new([0x0d; 32]).unwrap();
+    let dist = dist_of(dir.path());
     for (kind, package, name) in ORDVEC_ARTIFACTS {
-        std::fs::write(dir.path().join(name), blob(name)).unwrap();
+        std::fs::write(dist.join(name), blob(name)).unwrap();
         if !skip.contains(&name) {
             lb.demo.publish(kind, package, "0.5.0", name, blob(name));
             if kind == DemoKind::Pypi {
@@ -214,9 +216,10 @@ fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
 #[test]
 fn ordvec_registries_serve_the_attested_bytes_in_order() {
     let (dir, policy, lb) = ordvec_release(&[]);
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dir.path().join("dist"),
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
@@ -250,9 +253,10 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     let (dir2, policy2, lb2) = ordvec_release(&[]);
     lb2.demo
         .publish_provenance("ordvec", "0.5.0", wheel, forged);
-    let r = run_phases(
+    let r = run_phases_in(
         &policy2,
         dir2.path(),
+        &dir2.path().join("dist"),
         "v0.5.0",
         &[Phase::Postpublish],
         &lb2,
@@ -263,9 +267,10 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     // The index serves other bytes for the sdist than the release built.
     lb.demo
         .replace_bytes("ordvec-0.5.0.tar.gz", b"an sdist built elsewhere");
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dir.path().join("dist"),
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
@@ -277,9 +282,10 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
 
     // The manifest crate went out while the core crate is not served.
     let (dir, policy, lb) = ordvec_release(&["ordvec-0.5.0.crate"]);
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dir.path().join("dist"),
         "v0.5.0",
         &[Phase::Postpublish],
         &lb,
@@ -302,7 +308,15 @@ fn ordvec_preflight_sees_the_registries_and_recovers_an_owned_version() {
     // An earlier, interrupted run got the core crate out: recovery mode verifies it instead
     // of demanding a new version, and readback then checks the served bytes.
     let (dir, policy, lb) = ordvec_release(&["ordvec-manifest-0.5.0.crate"]);
-    let r = run_phases(&policy, dir.path(), "v0.5.0", &[Phase::Preflight], &lb, &[]);
+    let r = run_phases_in(
+        &policy,
+        dir.path(),
+        &dir.path().join("dist"),
+        "v0.5.0",
+        &[Phase::Preflight],
+        &lb,
+        &[],
+    );
     let g = r.gate("version-unpublished").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{r:#?}");
     assert!(
@@ -348,8 +362,9 @@ fn ordvec_python_files() -> Vec<(String, Vec<u8>)> {
 }
 
 /// The ordvec replica as a buildable Cargo workspace: sources for every crate, the lock file
-/// cargo generates, offline builds (`.cargo/config.toml`) and the release folder `dist/`
-/// git-ignored; tagged `v0.5.0` and built into `dist/`, which is returned.
+/// cargo generates, offline builds (`.cargo/config.toml`), the release folder `dist/` and the
+/// verifier's test root `trusted_root.json` (beside `dist/`) git-ignored; tagged `v0.5.0` and
+/// built into `dist/`, which is returned.
 fn ordvec_buildable(dir: &Path) -> PathBuf {
     let mut files = ordvec_files("0.5.0", "0.5.0");
     files.retain(|(p, _)| p != "Cargo.lock");
@@ -363,7 +378,10 @@ fn ordvec_buildable(dir: &Path) -> PathBuf {
         f("ordvec-ffi/src/lib.rs", "//! C ABI.\n".into()),
         f("benchmarks/beir-bench/src/main.rs", "fn main() {}\n".into()),
         f(".cargo/config.toml", "[net]\noffline = true\n".into()),
-        f(".gitignore", "/target/\n/dist/\n".into()),
+        f(
+            ".gitignore",
+            "/target/\n/dist/\n/trusted_root.json\n".into(),
+        ),
     ]) {
         let p = dir.join(&path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -441,6 +459,7 @@ fn ordvec_every_phase_from_tag_to_consumer() {
             covered: &covered,
             provenance: "ordvec.intoto.jsonl",
             registry_subjects: &[],
+            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
         },
     )
     .unwrap();
@@ -585,6 +604,7 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
             covered: &covered,
             provenance: "ordvec.intoto.jsonl",
             registry_subjects: &[],
+            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
         },
     )
     .unwrap();

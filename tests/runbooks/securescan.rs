@@ -68,7 +68,7 @@ fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
 
 /// The SecureScan release folder `dist/` of the replica in `dir`: its wheel and sdist (real
 /// archives), each signed by the test stack as the release workflow run started by `trigger`,
-/// and the trust root. Returns the folder.
+/// and the trust root beside it (in the replica's top). Returns the folder.
 fn securescan_release(dir: &Path, trigger: &str) -> PathBuf {
     securescan_release_from(dir, "release.yml", trigger)
 }
@@ -94,8 +94,9 @@ fn securescan_release_from(dir: &Path, workflow: &str, trigger: &str) -> PathBuf
             std::fs::write(dist.join(&name), bytes).unwrap();
         }
     }
+    // The verifier's test root, beside the release folder (never in it).
     std::fs::write(
-        dist.join("trusted_root.json"),
+        dir.join("trusted_root.json"),
         stack.trusted_root_json().unwrap(),
     )
     .unwrap();

@@ -107,6 +107,7 @@ pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) 
     let mut policy = Policy::load(&path).unwrap();
     // The policy sits at the repository root: its `git = "."` is the replica.
     policy.base_dir = dir.to_path_buf();
+    name_test_root(&mut policy);
     for id in not_yet {
         policy.waivers.push(Waiver::new(
             Some(id),
@@ -207,7 +208,18 @@ pub(crate) fn load(project: &str, dir: &Path) -> Policy {
         .join(format!("{project}.toml"));
     let mut policy = Policy::load(&path).unwrap();
     policy.base_dir = dir.to_path_buf();
+    name_test_root(&mut policy);
     policy
+}
+
+/// Names the replica's test root as the verifier's trust root: `trusted_root.json` at the
+/// replica's top, outside its release folder `dist/` (the projects' own policies name none,
+/// so they verify against the Sigstore public-good root; the replicas are signed by attest's
+/// throwaway test stack instead).
+pub(crate) fn name_test_root(policy: &mut Policy) {
+    if let Some(signing) = policy.signing.as_mut() {
+        signing.trusted_root = Some(String::from("trusted_root.json"));
+    }
 }
 
 /// Runs `phases` of `policy` over the release in `dir` against `loopback`, waiving the gates
@@ -438,7 +450,8 @@ pub(crate) struct Release<'a> {
 }
 
 /// Signs `files` of the release folder as `release`'s run (bundles), with SLSA provenance
-/// `provenance` over `covered` and the pushed `images`, and writes the trust root.
+/// `provenance` over `covered` and the pushed `images`, and writes the trust root next to the
+/// release folder `dir` (in the replica's top, outside `dist/`).
 pub(crate) fn sign_release(
     dir: &Path,
     release: Release<'_>,
@@ -471,6 +484,7 @@ pub(crate) fn sign_release(
             covered: &own(covered),
             provenance,
             registry_subjects: images,
+            trusted_root: &dir.parent().unwrap().join("trusted_root.json"),
         },
     )
     .unwrap();

@@ -159,8 +159,9 @@ fn sketchlog_local(name: &str) -> Option<String> {
 fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bump() {
     let dir = replica(&sketchlog_files("3.0.2"));
     git(dir.path(), &["tag", "clients/go/v3.0.2", "HEAD"]);
+    let dist = dist_of(dir.path());
     sign_release(
-        dir.path(),
+        &dist,
         Release {
             repository: "example/sketchlog",
             tag: "v3.0.2",
@@ -177,7 +178,7 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
     };
     for (kind, package, version, name) in SKETCHLOG_PACKAGES {
         if let Some(local) = sketchlog_local(name) {
-            std::fs::write(dir.path().join(local), blob(name)).unwrap();
+            std::fs::write(dist.join(local), blob(name)).unwrap();
         }
         if kind == DemoKind::Npm {
             publish_npm_provenance(&lb, package, version, &blob(name));
@@ -191,9 +192,10 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
         &["3.0.2"],
     );
     push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v3.0.2",
         &[Phase::Postpublish],
         &lb,
@@ -221,9 +223,10 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
     // The Go proxy serves another module zip than the release's.
     lb.demo
         .replace_bytes("v3.0.2.zip", b"a module zip built elsewhere");
-    let r = run_phases(
+    let r = run_phases_in(
         &policy,
         dir.path(),
+        &dist,
         "v3.0.2",
         &[Phase::Postpublish],
         &lb,

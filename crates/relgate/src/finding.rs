@@ -140,6 +140,9 @@ codes! {
     /// Provenance is malformed or disagrees with the policy.
     ProvenanceInvalid = "provenance-invalid", Error,
         "Provenance is malformed or its builder, source or predicate disagrees with the policy.";
+    /// The policy's trust root lies inside the release folder it judges.
+    TrustRootInRelease = "trust-root-in-release", Error,
+        "The trust root the policy names lies inside the release folder: the verifier's root must come from outside the release it judges.";
     /// A registry serves other bytes than the local artifact.
     RegistryBytesDiffer = "registry-bytes-differ", Error,
         "A registry serves different bytes than the local, attested artifact.";

@@ -119,15 +119,8 @@ required-assets = ["*.whl", "*.tar.gz", "*.crate", "*.tgz", "SHA256SUMS"]
 
 [checksums]
 file = "SHA256SUMS"
-# Bundles, provenance and the trust root are verified by the signature gates, not listed.
-unlisted-allowed = ["*.sigstore.json", "*.intoto.jsonl", "trusted_root.json"]
-
-# Every file of the release folder must be read by a passing check. The demo's trust root is
-# the throwaway test stack's; the signature gates load it, but a root inside the release it
-# judges vouches for nothing, so it is allowed here by name until it moves out of dist/.
-[[files.allow]]
-glob = "trusted_root.json"
-reason = "the demo's throwaway test root, loaded by the signature gates (not a release file)"
+# Bundles and provenance are verified by the signature gates, not listed.
+unlisted-allowed = ["*.sigstore.json", "*.intoto.jsonl"]
 
 [signing]
 server = "https://github.com"
@@ -135,6 +128,8 @@ repository = "relkit/{n}"
 workflow = ".github/workflows/release.yml"
 issuer = "{issuer}"
 denied-triggers = ["workflow_dispatch"]
+# The verifier's trust root, relative to this file (never inside dist/, which it judges): the
+# throwaway test stack's root. Without it the Sigstore public-good root embedded in attest is used.
 trusted-root = "trusted_root.json"
 
 [provenance]
@@ -196,7 +191,8 @@ after = ["tag-strict-semver"]
         )
     }
 
-    /// Writes `release.toml`, `source/` and `dist/` (with `dist/SHA256SUMS`) under `dir`.
+    /// Writes `release.toml`, `trusted_root.json` (the test root), `source/` and `dist/` (with
+    /// `dist/SHA256SUMS`) under `dir`.
     pub fn write(&self, dir: &Path) -> Result<DemoFiles, DemoError> {
         let mut files = DemoFiles {
             artifacts: Vec::new(),
@@ -247,7 +243,8 @@ after = ["tag-strict-semver"]
     /// Signs the artifacts in `dist` (those [`DemoRelease::artifacts`] names) with attest's
     /// test stack seeded by [`DEMO_STACK_SEED`]: one `<artifact>.sigstore.json` each signed
     /// as `signer`, `<name>.intoto.jsonl` (SLSA v1, signed by the release identity) whose
-    /// subjects are every artifact but `leave_out`, and `trusted_root.json`. Keys derive from
+    /// subjects are every artifact but `leave_out`, and `trusted_root.json` next to `dist`
+    /// (beside `release.toml`, outside the release folder). Keys derive from
     /// the seed and ECDSA signatures are deterministic (RFC 6979), so the bytes are stable.
     pub fn sign(
         &self,
@@ -272,6 +269,7 @@ after = ["tag-strict-semver"]
                 covered: &covered,
                 provenance: &format!("{}.intoto.jsonl", self.name),
                 registry_subjects: &[],
+                trusted_root: &dist.parent().unwrap_or(dist).join("trusted_root.json"),
             },
         )
     }

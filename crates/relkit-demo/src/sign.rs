@@ -93,11 +93,16 @@ pub struct SigningPlan<'a> {
     pub provenance: &'a str,
     /// Further subjects held by a registry, not the folder: (name, digest) of pushed images.
     pub registry_subjects: &'a [(String, artidigest::Digest)],
+    /// Where the test stack's `trusted_root.json` is written: outside the release folder, since
+    /// the verifier holds the trust root and relgate refuses one inside the release it judges
+    /// (`trust-root-in-release`).
+    pub trusted_root: &'a Path,
 }
 
 /// Signs the release folder `dir` with attest's test stack: a `<file>.sigstore.json` bundle
 /// for each of `plan.files` signed as `plan.signer`, SLSA v1 provenance over `plan.covered`
-/// signed as the repository's `release.yml` run for the tag, and `trusted_root.json`. ECDSA
+/// signed as the repository's `release.yml` run for the tag; the matching trust root goes to
+/// `plan.trusted_root`, outside the folder. ECDSA
 /// signatures are deterministic (RFC 6979), so the same plan gives the same bytes.
 pub fn sign_folder(dir: &Path, plan: &SigningPlan<'_>) -> Result<(), DemoError> {
     let fail = |what: &str| {
@@ -142,7 +147,7 @@ pub fn sign_folder(dir: &Path, plan: &SigningPlan<'_>) -> Result<(), DemoError> 
         .map_err(fail("the provenance"))?;
     write_file(&dir.join(plan.provenance), format!("{line}\n").as_bytes())?;
     let root = stack.trusted_root_json().map_err(fail("the trust root"))?;
-    write_file(&dir.join("trusted_root.json"), root.as_bytes())
+    write_file(plan.trusted_root, root.as_bytes())
 }
 
 /// A SLSA v1 statement for `repository`'s `release.yml` run of `tag`, consistent with the

@@ -357,6 +357,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
             Code::SignatureMissing,
             Code::IdentityMismatch,
             Code::TriggerDenied,
+            Code::TrustRootInRelease,
         ],
         &[],
         Some(PolicySection::SigningArtifacts),
@@ -366,7 +367,11 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Prepublish,
         "attest",
         "Provenance verifies and covers every artifact.",
-        &[Code::ProvenanceInvalid, Code::SubjectNotCovered],
+        &[
+            Code::ProvenanceInvalid,
+            Code::SubjectNotCovered,
+            Code::TrustRootInRelease,
+        ],
         &[],
         Some(PolicySection::Provenance),
     )
@@ -465,6 +470,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
             Code::ProvenanceInvalid,
             Code::DigestMismatch,
             Code::RegistryFileMissing,
+            Code::TrustRootInRelease,
         ],
         &[],
         None,

@@ -234,16 +234,14 @@ pub struct SigningIdentity {
     /// Triggers refused (`workflow_dispatch`).
     #[serde(default)]
     pub denied_triggers: Vec<String>,
-    /// The Sigstore trust root (`trusted_root.json`), relative to the release folder.
-    #[serde(default = "default_trusted_root")]
-    pub trusted_root: String,
+    /// The verifier's Sigstore trust root (a `trusted_root.json`), relative to the policy's
+    /// folder (`Policy::base_dir`), never the release folder; a root inside the release folder is
+    /// refused (`trust-root-in-release`). None: the Sigstore public-good root embedded in attest.
+    #[serde(default)]
+    pub trusted_root: Option<String>,
     /// What follows an artifact's name to name its bundle (`.sigstore.json`).
     #[serde(default = "default_bundle_suffix")]
     pub bundle_suffix: String,
-}
-
-fn default_trusted_root() -> String {
-    String::from("trusted_root.json")
 }
 
 fn default_bundle_suffix() -> String {

@@ -1,6 +1,6 @@
 //! `signatures-valid` and `provenance-valid` on release folders signed by attest's test stack.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use attest::{GITHUB_ACTIONS_ISSUER, TestIdentity, TestStack};
 use relgate::{Code, GateStatus, Policy, RunContext};
@@ -14,8 +14,9 @@ const FILES: &[(&str, &[u8])] = &[
     ("demo-1.2.3-py3-none-any.whl", b"wheel bytes"),
 ];
 
-fn policy() -> Policy {
-    Policy::from_toml_str(
+/// The policy, sitting in `base` (its `trusted-root` is relative to `base`), naming `root`.
+fn policy_naming(base: &Path, root: &str) -> Policy {
+    let mut p = Policy::from_toml_str(
         &format!(
             r#"
 [project]
@@ -32,15 +33,33 @@ repository = "{REPO}"
 workflow = ".github/workflows/release.yml"
 issuer = "{GITHUB_ACTIONS_ISSUER}"
 denied-triggers = ["workflow_dispatch"]
+trusted-root = "{{root}}"
 [provenance]
 glob = "*.intoto.jsonl"
 predicate-type = "https://slsa.dev/provenance/v1"
 cover = ["sdist", "wheel"]
 "#
-        ),
+        )
+        .replace("{root}", root),
         "release.toml",
     )
-    .unwrap()
+    .unwrap();
+    p.base_dir = base.to_path_buf();
+    p
+}
+
+/// A release: the release folder `dist/` and, outside it, the verifier's test root
+/// `trusted_root.json` next to the policy.
+struct Release {
+    base: tempfile::TempDir,
+    dist: PathBuf,
+}
+
+impl Release {
+    /// The release folder.
+    fn path(&self) -> &Path {
+        &self.dist
+    }
 }
 
 fn id(workflow: &str, git_ref: &str, trigger: &str) -> TestIdentity {
@@ -57,9 +76,12 @@ fn slsa(files: &[(&str, &[u8])], git_ref: &str, trigger: &str) -> Vec<u8> {
 }
 
 /// A release folder: artifacts, one bundle each signed by `signer`, a provenance file whose
-/// statement covers `covered`, and the stack's trusted root.
-fn release(signer: &TestIdentity, covered: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+/// statement covers `covered`; the stack's trusted root lies outside it, next to the policy.
+fn release(signer: &TestIdentity, covered: &[(&str, &[u8])]) -> Release {
+    let base = tempfile::tempdir().unwrap();
+    let dist = base.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let dir = Release { base, dist };
     let mut stack = TestStack::new([42; 32]).unwrap();
     for (name, bytes) in FILES {
         std::fs::write(dir.path().join(name), bytes).unwrap();
@@ -70,15 +92,22 @@ fn release(signer: &TestIdentity, covered: &[(&str, &[u8])]) -> tempfile::TempDi
     let line = stack.sign_statement(&st, &good()).unwrap();
     std::fs::write(dir.path().join("demo.intoto.jsonl"), format!("{line}\n")).unwrap();
     std::fs::write(
-        dir.path().join("trusted_root.json"),
+        dir.base.path().join("trusted_root.json"),
         stack.trusted_root_json().unwrap(),
     )
     .unwrap();
     dir
 }
 
+/// Runs `gate` over the release folder `dir` with the policy in its parent folder naming the
+/// test root there.
 async fn gate(dir: &Path, gate: &str) -> (GateStatus, Vec<(Code, String)>) {
-    let report = relgate::run(&policy(), RunContext::new(dir).tag(TAG)).await;
+    gate_with(dir, "trusted_root.json", gate).await
+}
+
+async fn gate_with(dir: &Path, root: &str, gate: &str) -> (GateStatus, Vec<(Code, String)>) {
+    let policy = policy_naming(dir.parent().unwrap(), root);
+    let report = relgate::run(&policy, RunContext::new(dir).tag(TAG)).await;
     let g = report.gate(gate).unwrap();
     (
         g.status,
@@ -180,7 +209,7 @@ async fn a_missing_bundle_is_signature_missing() {
 #[tokio::test]
 async fn a_missing_trust_root_is_an_error_never_a_pass() {
     let dir = release(&good(), FILES);
-    std::fs::remove_file(dir.path().join("trusted_root.json")).unwrap();
+    std::fs::remove_file(dir.base.path().join("trusted_root.json")).unwrap();
     for g in ["signatures-valid", "provenance-valid"] {
         let (status, _) = gate(dir.path(), g).await;
         assert_eq!(status, GateStatus::Error, "{g}");
@@ -214,4 +243,53 @@ async fn provenance_from_another_ref_is_provenance_invalid() {
     assert_eq!(status, GateStatus::Fail);
     let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
     assert_eq!(codes, vec![Code::ProvenanceInvalid; 2]);
+}
+
+#[tokio::test]
+async fn a_trust_root_inside_the_release_folder_is_refused_naming_it() {
+    let dir = release(&good(), FILES);
+    // The very root that verifies the release, but taken from the folder being judged.
+    std::fs::copy(
+        dir.base.path().join("trusted_root.json"),
+        dir.path().join("trusted_root.json"),
+    )
+    .unwrap();
+    for g in ["signatures-valid", "provenance-valid"] {
+        let (status, findings) = gate_with(dir.path(), "dist/trusted_root.json", g).await;
+        assert_eq!(status, GateStatus::Fail, "{g}");
+        assert_eq!(
+            findings,
+            vec![(
+                Code::TrustRootInRelease,
+                "dist/trusted_root.json".to_owned()
+            )],
+            "{g}"
+        );
+    }
+    // Through a path that leaves and re-enters the folder, too.
+    let (status, findings) = gate_with(
+        dir.path(),
+        "dist/../dist/./trusted_root.json",
+        "signatures-valid",
+    )
+    .await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(findings[0].0, Code::TrustRootInRelease);
+}
+
+#[tokio::test]
+async fn without_a_named_root_the_public_good_root_is_used_and_the_test_stack_fails() {
+    let dir = release(&good(), FILES);
+    let mut policy = policy_naming(dir.base.path(), "trusted_root.json");
+    policy.signing.as_mut().unwrap().trusted_root = None;
+    let report = relgate::run(&policy, RunContext::new(dir.path()).tag(TAG)).await;
+    let g = report.gate("signatures-valid").unwrap();
+    assert_eq!(g.status, GateStatus::Fail);
+    assert!(
+        g.findings
+            .iter()
+            .all(|f| f.finding.code == Code::SignatureInvalid),
+        "{:?}",
+        g.findings
+    );
 }

@@ -12,7 +12,7 @@ use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, Outcome, StandardGate};
 use crate::gates::registries::common::{gate_error, lookups, scratch_dir, setup, sha256_of};
-use crate::gates::signing::attest::{check_provenance, check_signatures};
+use crate::gates::signing::attest::{check_provenance, check_signatures, load_verifier};
 use crate::policy::model::RegistryKind;
 use crate::registry_client::{Job, chain, fetch, run_blocking_all};
 
@@ -35,6 +35,11 @@ impl StandardGate for ConsumerVerifyGate {
             };
             let Some(tag) = ctx.tag.clone() else {
                 return GateResult::error("no release tag: the signing identity depends on it");
+            };
+            // The verifier's root, never one the release (or a registry) supplies.
+            let verifier = match load_verifier(&ctx.policy, &ctx.release_dir, &signing) {
+                Ok(v) => Arc::new(v),
+                Err(r) => return r,
             };
             let s = match setup(ctx) {
                 Ok(s) => s,
@@ -165,13 +170,14 @@ impl StandardGate for ConsumerVerifyGate {
                 .map(|(t, _, view)| {
                     let (policy, release_dir) = (Arc::clone(&policy), release_dir.clone());
                     let (signing, tag) = (signing.clone(), tag.clone());
+                    let verifier = Arc::clone(&verifier);
                     Box::new(move || {
                         if let Err(e) = publish_public_files(&policy, &release_dir, &view) {
                             return (t.name, GateResult::error(e));
                         }
-                        let mut r = check_signatures(&policy, &view, &signing, &tag);
+                        let mut r = check_signatures(&policy, &view, &signing, &tag, &verifier);
                         if let (Some(rules), Outcome::Pass) = (&policy.provenance, &r.outcome) {
-                            r = check_provenance(&policy, &view, rules, &signing, &tag);
+                            r = check_provenance(&policy, &view, rules, &signing, &tag, &verifier);
                         }
                         (t.name, r)
                     }) as Job<(String, GateResult)>
@@ -205,8 +211,8 @@ impl StandardGate for ConsumerVerifyGate {
     }
 }
 
-/// Copies what the release publishes for consumers (the trust root, Sigstore bundles,
-/// provenance) next to the served files in `view`.
+/// Copies what the release publishes for consumers (Sigstore bundles, provenance) next to the
+/// served files in `view`. Not the trust root: the consumer verifies with the verifier's own.
 fn publish_public_files(
     policy: &crate::policy::model::Policy,
     release_dir: &Path,
@@ -220,12 +226,10 @@ fn publish_public_files(
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    let mut public: Vec<String> = vec![signing.trusted_root.clone()];
-    public.extend(
-        served
-            .iter()
-            .map(|n| format!("{n}{}", signing.bundle_suffix)),
-    );
+    let mut public: Vec<String> = served
+        .iter()
+        .map(|n| format!("{n}{}", signing.bundle_suffix))
+        .collect();
     if let Some(p) = &policy.provenance {
         let m = crate::folder::glob_matcher(&p.glob).map_err(|e| e.to_string())?;
         let all = crate::folder::list_files(release_dir).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::gates::registries::common::{gate_error, setup};
-use crate::gates::signing::attest::provenance_covers;
+use crate::gates::signing::attest::{load_verifier_or_message, provenance_covers};
 use crate::policy::model::{ArtifactKind, RegistryKind};
 use crate::registry_client::{Client, Job, Target, chain, run_blocking_all};
 
@@ -96,8 +96,17 @@ impl StandardGate for OciPlatformsGate {
                     (&ctx.policy.provenance, &ctx.policy.signing, &ctx.tag)
                     && rules.cover.contains(&ArtifactKind::OciImage)
                     && t.rule.artifacts.contains(&ArtifactKind::OciImage)
-                    && let Err(e) =
-                        provenance_covers(&ctx.release_dir, rules, signing, tag, &[vec![digest]])
+                    && let Err(e) = load_verifier_or_message(&ctx.policy, &ctx.release_dir, signing)
+                        .and_then(|v| {
+                            provenance_covers(
+                                &ctx.release_dir,
+                                rules,
+                                signing,
+                                tag,
+                                &[vec![digest]],
+                                &v,
+                            )
+                        })
                 {
                     findings.push(
                         Finding::new(Code::SubjectNotCovered, subject.clone())

@@ -11,7 +11,7 @@ use attest::{
 use crate::artifacts::{LocalArtifact, local_artifacts};
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::{BlockingGate, GateContext, GateResult, Outcome};
 use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
 
 /// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
@@ -38,7 +38,11 @@ impl BlockingGate for SignaturesValidGate {
         let Some(tag) = &ctx.tag else {
             return GateResult::error("no release tag: the signing identity depends on it");
         };
-        check_signatures(policy, &ctx.release_dir, rules, tag)
+        let verifier = match load_verifier(policy, &ctx.release_dir, rules) {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        check_signatures(policy, &ctx.release_dir, rules, tag, &verifier)
     }
 }
 
@@ -58,20 +62,89 @@ impl BlockingGate for ProvenanceValidGate {
         let Some(tag) = &ctx.tag else {
             return GateResult::error("no release tag: the provenance ref depends on it");
         };
-        check_provenance(policy, &ctx.release_dir, rules, signing, tag)
+        let verifier = match load_verifier(policy, &ctx.release_dir, signing) {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        check_provenance(policy, &ctx.release_dir, rules, signing, tag, &verifier)
     }
 }
 
-fn verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, GateResult> {
-    load_verifier(dir, rules).map_err(GateResult::error)
+/// The verifier's trust root for `policy` judging `release_dir`: the root `[signing]
+/// trusted-root` names, resolved against the policy's folder (not the release folder), else the
+/// Sigstore public-good root embedded in attest. A named root inside the release folder is
+/// refused with a blocking `trust-root-in-release` finding naming it: whoever controls the
+/// release folder must not choose the root that vouches for it. A root that cannot be read is
+/// an error, never a pass.
+pub(crate) fn load_verifier(
+    policy: &Policy,
+    release_dir: &Path,
+    rules: &SigningIdentity,
+) -> Result<Verifier, GateResult> {
+    let Some(named) = &rules.trusted_root else {
+        return TrustedRoot::public_good()
+            .map(Verifier::new)
+            .map_err(|e| GateResult::error(format!("cannot load the embedded trust root: {e}")));
+    };
+    let path = policy.base_dir.join(named);
+    let unloadable = |e: attest::Error| {
+        GateResult::error(format!(
+            "cannot load the trust root {}: {e}",
+            path.display()
+        ))
+    };
+    match attest::refuse_trust_root_in_release(&path, release_dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::TrustRootInRelease => {
+            return Err(GateResult::from_findings(vec![
+                Finding::new(Code::TrustRootInRelease, named.clone())
+                    .expected("a trust root the verifier holds, outside the release folder")
+                    .found(e.detail().to_owned())
+                    .hint(
+                        "keep the trust root next to the policy (`[signing] trusted-root` is \
+                         relative to the policy's folder) or leave it out for the Sigstore \
+                         public-good root",
+                    ),
+            ]));
+        }
+        Err(e) => return Err(unloadable(e)),
+    }
+    TrustedRoot::verifier_root(Some(&path))
+        .map(Verifier::new)
+        .map_err(unloadable)
 }
 
-/// A verifier over the release's trust root (`[signing] trusted-root`, relative to `dir`).
-pub(crate) fn load_verifier(dir: &Path, rules: &SigningIdentity) -> Result<Verifier, String> {
-    let path = dir.join(&rules.trusted_root);
-    TrustedRoot::from_file(&path)
-        .map(Verifier::new)
-        .map_err(|e| format!("cannot load the trust root {}: {e}", path.display()))
+/// [`load_verifier`] for callers that report one message: a refusal reads
+/// `trust-root-in-release: …`.
+pub(crate) fn load_verifier_or_message(
+    policy: &Policy,
+    release_dir: &Path,
+    rules: &SigningIdentity,
+) -> Result<Verifier, String> {
+    load_verifier(policy, release_dir, rules).map_err(|r| match r.outcome {
+        Outcome::Fail { findings } => findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.code.as_str(),
+                    f.found.clone().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Outcome::Error { cause } => cause,
+        other => other.name().to_owned(),
+    })
+}
+
+/// What the verifier's root is, for findings: the name `[signing] trusted-root` gives, or the
+/// embedded public-good root.
+fn root_name(rules: &SigningIdentity) -> String {
+    rules
+        .trusted_root
+        .clone()
+        .unwrap_or_else(|| String::from("the Sigstore public-good root"))
 }
 
 /// The release's products: every artifact but the verification material itself (Sigstore
@@ -105,11 +178,8 @@ pub(crate) fn check_signatures(
     dir: &Path,
     rules: &SigningIdentity,
     tag: &str,
+    verifier: &Verifier,
 ) -> GateResult {
-    let verifier = match verifier(dir, rules) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let arts = match artifacts(policy, dir) {
         Ok(a) => a,
         Err(r) => return r,
@@ -180,7 +250,7 @@ pub(crate) fn check_signatures(
                     ),
                     _ => (
                         Code::SignatureInvalid,
-                        format!("{bundle_name} verifies against {}", rules.trusted_root),
+                        format!("{bundle_name} verifies against {}", root_name(rules)),
                     ),
                 };
                 findings.push(
@@ -253,8 +323,8 @@ pub(crate) fn provenance_covers(
     signing: &SigningIdentity,
     tag: &str,
     artifacts: &[Vec<artidigest::Digest>],
+    verifier: &Verifier,
 ) -> Result<(), String> {
-    let verifier = load_verifier(dir, signing)?;
     let matcher = glob_matcher(&rules.glob).map_err(|e| e.to_string())?;
     let files: Vec<String> = list_files(dir)
         .map_err(|e| e.to_string())?
@@ -265,7 +335,7 @@ pub(crate) fn provenance_covers(
     let mut last = format!("no provenance file matches {:?}", rules.glob);
     for f in &files {
         let bytes = std::fs::read(dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
-        match attest::verify_provenance(&verifier, &bytes, artifacts, &pp) {
+        match attest::verify_provenance(verifier, &bytes, artifacts, &pp) {
             Ok(_) => return Ok(()),
             Err(e) => last = format!("{f}: {}: {}", e.kind().code(), e.detail()),
         }
@@ -279,11 +349,8 @@ pub(crate) fn check_provenance(
     rules: &ProvenanceRules,
     signing: &SigningIdentity,
     tag: &str,
+    verifier: &Verifier,
 ) -> GateResult {
-    let verifier = match verifier(dir, signing) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let only_registry_held =
         !rules.cover.is_empty() && rules.cover.iter().all(|k| registry_held(*k));
     let arts: Vec<LocalArtifact> = match artifacts(policy, dir) {
@@ -330,7 +397,7 @@ pub(crate) fn check_provenance(
                         .expected("statements with subjects")
                         .found("no subject"),
                 );
-            } else if let Err(e) = provenance_covers(dir, rules, signing, tag, &claimed) {
+            } else if let Err(e) = provenance_covers(dir, rules, signing, tag, &claimed, verifier) {
                 findings.push(
                     Finding::new(Code::ProvenanceInvalid, f.clone())
                         .expected(format!(
@@ -375,7 +442,7 @@ pub(crate) fn check_provenance(
         let mut worst: Option<attest::Error> = None;
         let mut ok = false;
         for (_, bytes) in &contents {
-            match attest::verify_provenance(&verifier, bytes, std::slice::from_ref(&digests), &pp) {
+            match attest::verify_provenance(verifier, bytes, std::slice::from_ref(&digests), &pp) {
                 Ok(_) => {
                     ok = true;
                     break;
