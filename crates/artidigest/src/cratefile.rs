@@ -1,5 +1,7 @@
 //! `.crate` files (what `cargo package` writes): one root directory `<name>-<version>/`,
-//! `Cargo.toml` and `Cargo.toml.orig` in it, and `.cargo_vcs_info.json` parsed when present.
+//! `Cargo.toml` in it (its `[package]` name and version read), `Cargo.toml.orig` expected (a
+//! crate packaged before 2017 has none: accepted with a note), and `.cargo_vcs_info.json`
+//! parsed when present (it is never required).
 
 use std::io::Read;
 
@@ -10,6 +12,9 @@ use crate::digest::Algorithm;
 
 /// `.cargo_vcs_info.json` larger than this is refused before it is buffered.
 pub const MAX_VCS_INFO_SIZE: u64 = 64 << 10;
+
+/// A root `Cargo.toml` larger than this is refused before it is buffered.
+const MAX_MANIFEST_SIZE: u64 = 1 << 20;
 
 /// What `.cargo_vcs_info.json` records: the commit the crate was packaged from.
 #[non_exhaustive]
@@ -31,6 +36,12 @@ pub struct CrateInfo {
     pub root: String,
     /// The VCS record, when the crate has one.
     pub vcs: Option<VcsInfo>,
+    /// `[package] name` of the root `Cargo.toml`, when it could be read.
+    pub name: Option<String>,
+    /// `[package] version` of the root `Cargo.toml`, when it could be read.
+    pub version: Option<String>,
+    /// Info-level notes on an accepted crate (a legacy layout without `Cargo.toml.orig`).
+    pub notes: Vec<String>,
     /// Every entry with its sha256.
     pub listing: Listing,
 }
@@ -78,6 +89,27 @@ pub enum CrateError {
         expected: String,
         /// In the archive.
         found: String,
+    },
+    /// The root `Cargo.toml`'s `[package]` name or version disagrees with the file name
+    /// (checked by [`check_crate_named`]), or is not there.
+    #[error(
+        "Cargo.toml [package] {field} is {found:?}, the file name {file_name:?} says {expected:?}"
+    )]
+    ManifestMismatch {
+        /// `name` or `version`.
+        field: &'static str,
+        /// What the file name implies.
+        expected: String,
+        /// What `Cargo.toml` says (`None`: not found).
+        found: Option<String>,
+        /// The file name.
+        file_name: String,
+    },
+    /// The root `Cargo.toml` cannot be read (too large, not UTF-8).
+    #[error("cannot read Cargo.toml: {reason}")]
+    Manifest {
+        /// What is wrong.
+        reason: String,
     },
     /// `.cargo_vcs_info.json` does not parse or lacks the commit.
     #[error("invalid .cargo_vcs_info.json: {reason}")]
@@ -127,8 +159,9 @@ fn parse_vcs_info(bytes: &[u8]) -> Result<VcsInfo, CrateError> {
 }
 
 /// Reads a `.crate` once (hashing every entry) and checks its layout: a single root
-/// directory, only regular files, `Cargo.toml` and `Cargo.toml.orig` present, and
-/// `.cargo_vcs_info.json` parsed when present.
+/// directory, only regular files, `Cargo.toml` present (its `[package]` name and version
+/// read), and `.cargo_vcs_info.json` parsed when present. A crate without `Cargo.toml.orig`
+/// (packaged before 2017) is accepted with a note in [`CrateInfo::notes`].
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -142,10 +175,30 @@ pub fn check_crate<R: Read + Send>(reader: R, limits: &Limits) -> Result<CrateIn
     let mut entries = Vec::new();
     let mut vcs_raw: Option<Vec<u8>> = None;
     let mut vcs_too_large = false;
+    let mut first_root: Option<String> = None;
+    let mut manifest: Option<Result<Vec<u8>, String>> = None;
     let algorithms = [Algorithm::Sha256];
     let summary = {
         let mut hash = hashing_visitor(&mut entries, &algorithms);
         visit_tar_gz(reader, limits, |entry, content| {
+            let root = first_root
+                .get_or_insert_with(|| entry.path.split('/').next().unwrap_or_default().to_owned());
+            let is_manifest = entry
+                .path
+                .strip_prefix(root.as_str())
+                .is_some_and(|rest| rest == "/Cargo.toml");
+            if is_manifest && entry.kind == EntryKind::File && manifest.is_none() {
+                if entry.size > MAX_MANIFEST_SIZE {
+                    manifest = Some(Err(format!("larger than {MAX_MANIFEST_SIZE} bytes")));
+                    return hash(entry, content);
+                }
+                let mut body = Vec::with_capacity(entry.size as usize);
+                content.take(MAX_MANIFEST_SIZE).read_to_end(&mut body)?;
+                let mut again: &[u8] = &body;
+                let result = hash(entry, &mut again as &mut dyn Read);
+                manifest = Some(Ok(body));
+                return result;
+            }
             let is_vcs = entry
                 .path
                 .split_once('/')
@@ -204,22 +257,134 @@ pub fn check_crate<R: Read + Send>(reader: R, limits: &Limits) -> Result<CrateIn
             });
         }
     }
-    for required in ["Cargo.toml", "Cargo.toml.orig"] {
-        let path = format!("{root}/{required}");
-        if !listing
+    let has_file = |path: &str| {
+        listing
             .entries
             .iter()
             .any(|e| e.entry.path == path && e.entry.kind == EntryKind::File)
-        {
-            return Err(CrateError::Missing { path });
-        }
+    };
+    let toml_path = format!("{root}/Cargo.toml");
+    if !has_file(&toml_path) {
+        return Err(CrateError::Missing { path: toml_path });
+    }
+    let mut notes = Vec::new();
+    let orig = format!("{root}/Cargo.toml.orig");
+    if !has_file(&orig) {
+        notes.push(format!(
+            "no {orig}: a legacy crate layout (cargo wrote Cargo.toml.orig only from 2017); accepted"
+        ));
     }
     let vcs = vcs_raw.as_deref().map(parse_vcs_info).transpose()?;
-    Ok(CrateInfo { root, vcs, listing })
+    let (name, version) = match manifest {
+        Some(Ok(bytes)) => {
+            let text = std::str::from_utf8(&bytes).map_err(|_| CrateError::Manifest {
+                reason: String::from("not UTF-8"),
+            })?;
+            package_name_version(text)
+        }
+        Some(Err(reason)) => return Err(CrateError::Manifest { reason }),
+        None => (None, None),
+    };
+    Ok(CrateInfo {
+        root,
+        vcs,
+        name,
+        version,
+        notes,
+        listing,
+    })
+}
+
+/// Reads `[package]` (or the pre-2016 `[project]`) `name` and `version` from a `Cargo.toml`:
+/// the subset of TOML a published manifest uses for them (basic or literal strings, dotted
+/// `package.name` keys), skipping multi-line strings.
+fn package_name_version(text: &str) -> (Option<String>, Option<String>) {
+    let mut table = String::new();
+    let mut in_basic = false;
+    let mut in_literal = false;
+    let (mut name, mut version) = (None, None);
+    for line in text.lines() {
+        let was_inside = in_basic || in_literal;
+        if !in_literal && line.matches("\"\"\"").count() % 2 == 1 {
+            in_basic = !in_basic;
+        }
+        if !in_basic && line.matches("'''").count() % 2 == 1 {
+            in_literal = !in_literal;
+        }
+        if was_inside {
+            continue;
+        }
+        let t = line.trim();
+        if t.starts_with('[') {
+            table = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            continue;
+        }
+        let Some((key, value)) = t.split_once('=') else {
+            continue;
+        };
+        let key: String = key
+            .split('.')
+            .map(|k| k.trim().trim_matches('"').trim_matches('\''))
+            .collect::<Vec<_>>()
+            .join(".");
+        let full = if table.is_empty() {
+            key
+        } else {
+            format!("{table}.{key}")
+        };
+        let slot = match full.as_str() {
+            "package.name" | "project.name" => &mut name,
+            "package.version" | "project.version" => &mut version,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = toml_string(value.trim());
+        }
+    }
+    (name, version)
+}
+
+/// A one-line TOML basic (`"…"`, with escapes) or literal (`'…'`) string.
+fn toml_string(v: &str) -> Option<String> {
+    if let Some(rest) = v.strip_prefix('\'') {
+        if rest.starts_with("''") {
+            return None;
+        }
+        return rest.split_once('\'').map(|(s, _)| s.to_owned());
+    }
+    let rest = v.strip_prefix('"')?;
+    if rest.starts_with("\"\"") {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// [`check_crate`], and the root directory must equal the file name without `.crate`
-/// (`serde-1.0.0.crate` → `serde-1.0.0/`).
+/// (`serde-1.0.0.crate` → `serde-1.0.0/`), and so must the root `Cargo.toml`'s `[package]`
+/// `name` and `version` ([`CrateError::ManifestMismatch`] otherwise, or when they are missing).
 pub fn check_crate_named<R: Read + Send>(
     reader: R,
     file_name: &str,
@@ -236,6 +401,31 @@ pub fn check_crate_named<R: Read + Send>(
             expected: expected.to_owned(),
             found: info.root,
         });
+    }
+    let mismatch = |field, expected: &str, found: &Option<String>| CrateError::ManifestMismatch {
+        field,
+        expected: expected.to_owned(),
+        found: found.clone(),
+        file_name: file_name.to_owned(),
+    };
+    let Some(name) = info.name.as_deref() else {
+        return Err(mismatch("name", expected, &info.name));
+    };
+    // The file name is `<name>-<version>`; the name may itself hold dashes.
+    let Some(file_version) = expected
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('-'))
+    else {
+        let file_name_part = info
+            .version
+            .as_deref()
+            .and_then(|v| expected.strip_suffix(v))
+            .and_then(|n| n.strip_suffix('-'))
+            .unwrap_or(expected);
+        return Err(mismatch("name", file_name_part, &info.name));
+    };
+    if info.version.as_deref() != Some(file_version) {
+        return Err(mismatch("version", file_version, &info.version));
     }
     Ok(info)
 }

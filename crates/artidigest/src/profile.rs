@@ -17,11 +17,13 @@ pub enum ContentProfile {
     Wheel,
     /// A Python sdist: tar.gz with one root `<name>-<version>/` holding `PKG-INFO`.
     Sdist,
-    /// A cargo `.crate`: tar.gz with one root `<name>-<version>/` holding `Cargo.toml` and
-    /// `Cargo.toml.orig`; files and directories only.
+    /// A cargo `.crate`: tar.gz with one root `<name>-<version>/` holding `Cargo.toml`;
+    /// files and directories only. `Cargo.toml.orig` (written by cargo since 2017) is expected;
+    /// a crate without it is accepted with an info-level [`ProfileFinding::LegacyCrate`].
     Crate,
-    /// An npm tarball: tar.gz whose entries are all under `package/`, with
-    /// `package/package.json`.
+    /// An npm tarball: tar.gz whose entries are all under one root folder holding
+    /// `package.json`. npm strips whatever the root is called: `package/` by convention,
+    /// `node/` or `react/` in DefinitelyTyped tarballs.
     Npm,
     /// A Helm chart: tar.gz with one root `<chart>/` holding `Chart.yaml`.
     Helm,
@@ -72,7 +74,7 @@ impl ContentProfile {
     }
 
     /// Guesses the profile from the file name, then from the content (`package/package.json`
-    /// means npm, `<root>/Chart.yaml` means Helm).
+    /// means npm, `<root>/Chart.yaml` means Helm, another single `<root>/package.json` npm).
     pub fn detect(file_name: &str, listing: &Listing) -> Option<ContentProfile> {
         if let Some(p) = ContentProfile::from_file_name(file_name) {
             return Some(p);
@@ -81,14 +83,17 @@ impl ContentProfile {
             return Some(ContentProfile::Npm);
         }
         let roots = roots(listing);
-        if roots.len() == 1
-            && roots
-                .iter()
-                .any(|r| listing.get(&format!("{r}/Chart.yaml")).is_some())
-        {
-            return Some(ContentProfile::Helm);
+        if roots.len() != 1 {
+            return None;
         }
-        None
+        let root = roots.iter().next()?;
+        if listing.get(&format!("{root}/Chart.yaml")).is_some() {
+            Some(ContentProfile::Helm)
+        } else if listing.get(&format!("{root}/package.json")).is_some() {
+            Some(ContentProfile::Npm)
+        } else {
+            None
+        }
     }
 }
 
@@ -147,15 +152,18 @@ pub enum ProfileFinding {
         /// The top-level names found.
         roots: Vec<String>,
     },
-    /// An entry outside the required root.
-    #[error("entry {index} {path:?} is outside {root}/")]
+    /// Entries outside the required root: one finding for all of them, naming the first.
+    #[error("entry {index} {path:?} is outside {root}/{}", more(*others))]
     OutsideRoot {
-        /// Entry index.
+        /// The first such entry's index.
         index: usize,
         /// Its path.
         path: String,
         /// The required root.
         root: String,
+        /// How many more entries are outside it.
+        #[serde(default)]
+        others: usize,
     },
     /// A required file is missing.
     #[error("{path} is missing")]
@@ -169,10 +177,14 @@ pub enum ProfileFinding {
         /// The `*.dist-info` directories found.
         found: Vec<String>,
     },
-    /// A link or special entry where the profile allows only files and directories.
-    #[error("entry {index} {path:?} is a {kind}; a {profile} holds only files and directories")]
+    /// Links or special entries where the profile allows only files and directories: one
+    /// finding for all of them, naming the first.
+    #[error(
+        "entry {index} {path:?} is a {kind}{}; a {profile} holds only files and directories",
+        more(*others)
+    )]
     NotAFile {
-        /// Entry index.
+        /// The first such entry's index.
         index: usize,
         /// Its path.
         path: String,
@@ -180,12 +192,39 @@ pub enum ProfileFinding {
         kind: EntryKind,
         /// The profile.
         profile: ContentProfile,
+        /// How many more entries are not files or directories.
+        #[serde(default)]
+        others: usize,
+    },
+    /// Info, not an error: a `.crate` without `Cargo.toml.orig`, as cargo packaged crates
+    /// before 2017. Cargo builds it; it is accepted.
+    #[error(
+        "no {missing}: a legacy crate layout (cargo wrote Cargo.toml.orig only from 2017); accepted"
+    )]
+    LegacyCrate {
+        /// The file a current `cargo package` would have written.
+        missing: String,
     },
 }
 
+/// `" (and N more)"`, or nothing.
+fn more(others: usize) -> String {
+    if others == 0 {
+        String::new()
+    } else {
+        format!(" (and {others} more)")
+    }
+}
+
 impl ProfileFinding {
+    /// Whether the archive departs from its profile; `false` for info-level notes
+    /// ([`ProfileFinding::LegacyCrate`]), which accept the archive.
+    pub fn is_error(&self) -> bool {
+        !matches!(self, ProfileFinding::LegacyCrate { .. })
+    }
+
     /// A stable kebab-case code (`wrong-format`, `not-single-root`, `outside-root`,
-    /// `missing-file`, `dist-info`, `not-a-file`).
+    /// `missing-file`, `dist-info`, `not-a-file`, `legacy-crate`).
     pub fn code(&self) -> &'static str {
         match self {
             ProfileFinding::WrongFormat { .. } => "wrong-format",
@@ -194,6 +233,7 @@ impl ProfileFinding {
             ProfileFinding::MissingFile { .. } => "missing-file",
             ProfileFinding::DistInfo { .. } => "dist-info",
             ProfileFinding::NotAFile { .. } => "not-a-file",
+            ProfileFinding::LegacyCrate { .. } => "legacy-crate",
         }
     }
 }
@@ -225,19 +265,44 @@ fn require_file(listing: &Listing, path: String, out: &mut Vec<ProfileFinding>) 
 }
 
 fn only_files(listing: &Listing, profile: ContentProfile, out: &mut Vec<ProfileFinding>) {
-    for e in &listing.entries {
-        if !matches!(e.entry.kind, EntryKind::File | EntryKind::Dir) {
-            out.push(ProfileFinding::NotAFile {
-                index: e.entry.index,
-                path: e.entry.path.clone(),
-                kind: e.entry.kind,
-                profile,
-            });
-        }
+    let mut bad = listing
+        .entries
+        .iter()
+        .filter(|e| !matches!(e.entry.kind, EntryKind::File | EntryKind::Dir));
+    if let Some(first) = bad.next() {
+        out.push(ProfileFinding::NotAFile {
+            index: first.entry.index,
+            path: first.entry.path.clone(),
+            kind: first.entry.kind,
+            profile,
+            others: bad.count(),
+        });
     }
 }
 
-/// Checks a listing against a profile; an empty result means the layout conforms.
+/// One finding for every entry outside `root/` (the root directory itself is inside).
+fn outside_root(listing: &Listing, root: &str, out: &mut Vec<ProfileFinding>) {
+    let mut outside = listing.entries.iter().filter(|e| {
+        e.entry.path != root
+            && !e
+                .entry
+                .path
+                .strip_prefix(root)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    if let Some(first) = outside.next() {
+        out.push(ProfileFinding::OutsideRoot {
+            index: first.entry.index,
+            path: first.entry.path.clone(),
+            root: root.to_owned(),
+            others: outside.count(),
+        });
+    }
+}
+
+/// Checks a listing against a profile; a result without an error-level finding
+/// ([`ProfileFinding::is_error`]) means the layout conforms. Each problem is one finding, however
+/// many entries it concerns.
 ///
 /// ```
 /// use artidigest::{ContentProfile, Format, Limits, list_archive, check_profile};
@@ -286,16 +351,24 @@ pub fn check_profile(listing: &Listing, profile: ContentProfile) -> Vec<ProfileF
             }
         }
         ContentProfile::Npm => {
-            for e in &listing.entries {
-                if !e.entry.path.starts_with("package/") && e.entry.path != "package" {
-                    out.push(ProfileFinding::OutsideRoot {
-                        index: e.entry.index,
-                        path: e.entry.path.clone(),
-                        root: "package".into(),
-                    });
+            // npm strips the first path component whatever it is called; `package/` is the
+            // convention and wins when present, any other single root is accepted as is.
+            let root = if roots.contains("package") || roots.is_empty() {
+                Some(String::from("package"))
+            } else if roots.len() == 1 {
+                roots.iter().next().cloned()
+            } else {
+                None
+            };
+            match root {
+                Some(root) => {
+                    outside_root(listing, &root, &mut out);
+                    require_file(listing, format!("{root}/package.json"), &mut out);
                 }
+                None => out.push(ProfileFinding::NotSingleRoot {
+                    roots: roots.into_iter().collect(),
+                }),
             }
-            require_file(listing, "package/package.json".into(), &mut out);
         }
         ContentProfile::Sdist | ContentProfile::Crate | ContentProfile::Helm => {
             if profile == ContentProfile::Crate {
@@ -308,11 +381,19 @@ pub fn check_profile(listing: &Listing, profile: ContentProfile) -> Vec<ProfileF
             } else if let Some(root) = roots.into_iter().next() {
                 let required: &[&str] = match profile {
                     ContentProfile::Sdist => &["PKG-INFO"],
-                    ContentProfile::Crate => &["Cargo.toml", "Cargo.toml.orig"],
+                    ContentProfile::Crate => &["Cargo.toml"],
                     _ => &["Chart.yaml"],
                 };
                 for f in required {
                     require_file(listing, format!("{root}/{f}"), &mut out);
+                }
+                let orig = format!("{root}/Cargo.toml.orig");
+                if profile == ContentProfile::Crate
+                    && !listing
+                        .get(&orig)
+                        .is_some_and(|e| e.entry.kind == EntryKind::File)
+                {
+                    out.push(ProfileFinding::LegacyCrate { missing: orig });
                 }
                 // A lone file at the top level is not a root directory.
                 if listing

@@ -49,6 +49,47 @@ pub enum ArchiveErrorKind {
         /// Uncompressed bytes.
         uncompressed: u64,
     },
+    /// Data compressing above [`Limits::bomb_ratio`](crate::archive::model::Limits::bomb_ratio)
+    /// that grows past [`Limits::max_bomb_size`](crate::archive::model::Limits::max_bomb_size)
+    /// (a decompression bomb).
+    #[error(
+        "{uncompressed} bytes from {compressed} ({ratio}:1) exceed the cap of {limit} bytes for data compressing above {bomb_ratio}:1"
+    )]
+    BombSize {
+        /// The size cap.
+        limit: u64,
+        /// The ratio above which it applies.
+        bomb_ratio: u64,
+        /// The ratio seen (rounded down).
+        ratio: u64,
+        /// Compressed bytes.
+        compressed: u64,
+        /// Uncompressed bytes.
+        uncompressed: u64,
+    },
+    /// More PAX records than
+    /// [`Limits::max_pax_records`](crate::archive::model::Limits::max_pax_records) in one
+    /// header, or than
+    /// [`Limits::max_pax_total_records`](crate::archive::model::Limits::max_pax_total_records)
+    /// in the archive.
+    #[error("{actual} PAX records exceed the cap of {limit} ({scope})")]
+    TooManyPaxRecords {
+        /// `per entry` or `in total`.
+        scope: &'static str,
+        /// The cap.
+        limit: usize,
+        /// Records seen when it was hit.
+        actual: usize,
+    },
+    /// More bytes of PAX headers in the archive than
+    /// [`Limits::max_pax_total_size`](crate::archive::model::Limits::max_pax_total_size).
+    #[error("PAX headers of {actual} bytes in total exceed the cap of {limit}")]
+    PaxTotalTooLarge {
+        /// The cap.
+        limit: u64,
+        /// Bytes seen when it was hit.
+        actual: u64,
+    },
     /// A path or link target longer than
     /// [`Limits::max_path_len`](crate::archive::model::Limits::max_path_len).
     #[error("path of {actual} bytes exceeds the cap of {limit}")]
@@ -325,4 +366,39 @@ impl From<ArchiveErrorKind> for ArchiveError {
     fn from(kind: ArchiveErrorKind) -> Self {
         ArchiveError::new(kind)
     }
+}
+
+/// The bomb caps on data that inflates from `compressed` to `uncompressed` bytes (one zip
+/// entry, or a gzip stream so far): nothing is checked within the grace bytes; above them the
+/// ratio must stay under [`Limits::max_compression_ratio`](crate::archive::model::Limits::max_compression_ratio),
+/// and bomb-like data (above [`Limits::bomb_ratio`](crate::archive::model::Limits::bomb_ratio))
+/// under [`Limits::max_bomb_size`](crate::archive::model::Limits::max_bomb_size).
+pub(crate) fn check_inflation(
+    limits: &crate::archive::model::Limits,
+    compressed: u64,
+    uncompressed: u64,
+) -> Result<(), ArchiveErrorKind> {
+    if uncompressed <= limits.ratio_grace_bytes {
+        return Ok(());
+    }
+    let compressed = compressed.max(1);
+    let ratio = uncompressed / compressed;
+    if ratio > limits.bomb_ratio && uncompressed > limits.max_bomb_size {
+        return Err(ArchiveErrorKind::BombSize {
+            limit: limits.max_bomb_size,
+            bomb_ratio: limits.bomb_ratio,
+            ratio,
+            compressed,
+            uncompressed,
+        });
+    }
+    if ratio > limits.max_compression_ratio {
+        return Err(ArchiveErrorKind::CompressionRatio {
+            limit: limits.max_compression_ratio,
+            actual: ratio,
+            compressed,
+            uncompressed,
+        });
+    }
+    Ok(())
 }

@@ -296,10 +296,19 @@ impl Entry {
 /// Caps and policies applied while reading an archive. Every cap is checked *before* the
 /// memory or work it bounds is spent.
 ///
+/// Bomb protection rests on sizes, not on the ratio alone: an entry may not declare (or
+/// inflate to) more than [`max_entry_size`](Limits::max_entry_size), an archive not more than
+/// [`max_total_size`](Limits::max_total_size), and data that compresses above
+/// [`bomb_ratio`](Limits::bomb_ratio) may not grow past
+/// [`max_bomb_size`](Limits::max_bomb_size) (one zip entry, or a whole gzip stream). The hard
+/// ratio cap ([`max_compression_ratio`](Limits::max_compression_ratio)) stays as a last line and
+/// accepts real artifacts (a zero-padded library in a real wheel compresses 223:1).
+///
 /// ```
 /// let mut limits = artidigest::Limits::default();
 /// limits.max_entries = 10;
 /// assert_eq!(limits.max_path_len, 1024);
+/// assert_eq!(limits.max_compression_ratio, 1000);
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,15 +320,29 @@ pub struct Limits {
     /// Largest total uncompressed size: for tar, the whole tar stream including headers; for
     /// zip, the sum of entry sizes. Default 8 GiB.
     pub max_total_size: u64,
-    /// Largest uncompressed/compressed ratio (whole gzip stream; each zip entry). Default 200.
+    /// Largest uncompressed/compressed ratio (whole gzip stream; each zip entry). Default
+    /// 1000 (deflate cannot exceed about 1032:1, so only near-constant data reaches it).
     pub max_compression_ratio: u64,
-    /// The ratio is not checked until this many uncompressed bytes were seen, so that tiny
-    /// highly compressible files pass. Default 1 MiB.
+    /// The ratio caps are not checked until this many uncompressed bytes were seen, so that
+    /// tiny highly compressible files pass. Default 1 MiB.
     pub ratio_grace_bytes: u64,
+    /// Data compressing above this ratio counts as bomb-like and is held to
+    /// [`max_bomb_size`](Limits::max_bomb_size). Default 100.
+    pub bomb_ratio: u64,
+    /// Largest uncompressed size of bomb-like data (above [`bomb_ratio`](Limits::bomb_ratio)):
+    /// one zip entry's declared size, or a gzip stream's output. Default 256 MiB.
+    pub max_bomb_size: u64,
     /// Longest path or link target in bytes. Default 1024.
     pub max_path_len: usize,
-    /// Largest PAX extended header or GNU long-name entry in bytes. Default 64 KiB.
+    /// Largest PAX extended header or GNU long-name entry in bytes (per entry). Default 64 KiB.
     pub max_pax_size: u64,
+    /// Most records in one PAX extended header. Default 256.
+    pub max_pax_records: usize,
+    /// Most PAX records in the whole archive (local and global). Default 200,000.
+    pub max_pax_total_records: usize,
+    /// Most bytes of PAX extended headers in the whole archive (local and global). Default
+    /// 16 MiB.
+    pub max_pax_total_size: u64,
     /// Accept bytes after the tar end marker, the gzip member or the zip end record
     /// (non-zero bytes for tar). Default false.
     pub allow_trailing_data: bool,
@@ -333,10 +356,15 @@ impl Default for Limits {
             max_entries: 50_000,
             max_entry_size: 2 << 30,
             max_total_size: 8 << 30,
-            max_compression_ratio: 200,
+            max_compression_ratio: 1000,
             ratio_grace_bytes: 1 << 20,
+            bomb_ratio: 100,
+            max_bomb_size: 256 << 20,
             max_path_len: 1024,
             max_pax_size: 64 << 10,
+            max_pax_records: 256,
+            max_pax_total_records: 200_000,
+            max_pax_total_size: 16 << 20,
             allow_trailing_data: false,
             allow_duplicate_names: false,
         }

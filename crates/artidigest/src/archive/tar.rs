@@ -6,6 +6,7 @@
 //! the header can be refused instead of silently chosen.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -125,6 +126,9 @@ where
     let mut long_name: Option<Vec<u8>> = None;
     let mut long_link: Option<Vec<u8>> = None;
     let mut globals: Vec<PaxRecord> = Vec::new();
+    // The global records in effect, by key (the last one wins): constant time per lookup.
+    let mut global_map: HashMap<String, String> = HashMap::new();
+    let mut pax_budget = PaxBudget::default();
     // Where the header after the last one seen starts.
     let mut next_header: u64 = 0;
     {
@@ -140,10 +144,21 @@ where
             let etype = header.entry_type();
             match etype {
                 EntryType::XHeader | EntryType::XGlobalHeader => {
+                    let ext_name = String::from_utf8_lossy(&header.path_bytes()).into_owned();
+                    let capped = |k| ArchiveError::at(k, next_index, &ext_name);
+                    pax_budget.add_bytes(size, limits).map_err(capped)?;
                     let body = read_extension(&mut raw, size, limits)
                         .map_err(|k| ArchiveError::from(k).with_entry_index(next_index))?;
-                    let records = parse_pax(&body)
-                        .map_err(|k| ArchiveError::from(k).with_entry_index(next_index))?;
+                    let records = parse_pax_capped(&body, limits.max_pax_records).map_err(|k| {
+                        if matches!(k, ArchiveErrorKind::TooManyPaxRecords { .. }) {
+                            capped(k)
+                        } else {
+                            ArchiveError::from(k).with_entry_index(next_index)
+                        }
+                    })?;
+                    pax_budget
+                        .add_records(records.len(), limits)
+                        .map_err(capped)?;
                     if etype == EntryType::XGlobalHeader {
                         tracker
                             .count_header(limits)
@@ -157,6 +172,9 @@ where
                                 r.key
                             )))
                             .with_entry_index(next_index));
+                        }
+                        for r in &records {
+                            global_map.insert(r.key.clone(), r.value.clone());
                         }
                         globals.extend(records);
                     } else {
@@ -210,7 +228,7 @@ where
                     type_flag,
                     size,
                     records,
-                    globals: &globals,
+                    globals: &global_map,
                     long_name: ln,
                     long_link: ll,
                     gnu_long_name,
@@ -295,8 +313,46 @@ fn read_extension<R: Read>(
     Ok(body)
 }
 
+/// The archive-wide PAX caps: records and bytes of every extended header, local and global.
+#[derive(Default)]
+struct PaxBudget {
+    records: usize,
+    bytes: u64,
+}
+
+impl PaxBudget {
+    fn add_bytes(&mut self, size: u64, limits: &Limits) -> Result<(), ArchiveErrorKind> {
+        self.bytes = self.bytes.saturating_add(size);
+        if self.bytes > limits.max_pax_total_size {
+            return Err(ArchiveErrorKind::PaxTotalTooLarge {
+                limit: limits.max_pax_total_size,
+                actual: self.bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn add_records(&mut self, n: usize, limits: &Limits) -> Result<(), ArchiveErrorKind> {
+        self.records = self.records.saturating_add(n);
+        if self.records > limits.max_pax_total_records {
+            return Err(ArchiveErrorKind::TooManyPaxRecords {
+                scope: "in total",
+                limit: limits.max_pax_total_records,
+                actual: self.records,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Parses PAX extended header records: `"<len> <key>=<value>\n"`, repeated.
-pub(crate) fn parse_pax(body: &[u8]) -> Result<Vec<PaxRecord>, ArchiveErrorKind> {
+#[cfg(test)]
+fn parse_pax(body: &[u8]) -> Result<Vec<PaxRecord>, ArchiveErrorKind> {
+    parse_pax_capped(body, usize::MAX)
+}
+
+/// [`parse_pax`], refusing more than `max_records` records before allocating the next one.
+fn parse_pax_capped(body: &[u8], max_records: usize) -> Result<Vec<PaxRecord>, ArchiveErrorKind> {
     let mut out = Vec::new();
     let mut rest = body;
     while !rest.is_empty() {
@@ -333,6 +389,13 @@ pub(crate) fn parse_pax(body: &[u8]) -> Result<Vec<PaxRecord>, ArchiveErrorKind>
         if key.is_empty() {
             return Err(malformed("empty PAX key"));
         }
+        if out.len() >= max_records {
+            return Err(ArchiveErrorKind::TooManyPaxRecords {
+                scope: "per entry",
+                limit: max_records,
+                actual: out.len() + 1,
+            });
+        }
         out.push(PaxRecord {
             key: key.to_owned(),
             value: value.to_owned(),
@@ -348,20 +411,30 @@ struct DescribeInput<'a> {
     type_flag: u8,
     size: u64,
     records: Option<Vec<PaxRecord>>,
-    globals: &'a [PaxRecord],
+    globals: &'a HashMap<String, String>,
     long_name: Option<Vec<u8>>,
     long_link: Option<Vec<u8>>,
     gnu_long_name: bool,
     gnu_long_link: bool,
 }
 
-fn lookup<'a>(local: &'a [PaxRecord], globals: &'a [PaxRecord], key: &str) -> Option<&'a str> {
+/// The value of `key` in the entry's own records (the last one wins).
+fn local_lookup<'a>(local: &'a [PaxRecord], key: &str) -> Option<&'a str> {
     local
         .iter()
         .rev()
         .find(|r| r.key == key)
-        .or_else(|| globals.iter().rev().find(|r| r.key == key))
         .map(|r| r.value.as_str())
+}
+
+/// The value of `key`: the entry's own record (the last one; at most
+/// [`Limits::max_pax_records`] to scan), else the global one in effect (one map lookup).
+fn lookup<'a>(
+    local: &'a [PaxRecord],
+    globals: &'a HashMap<String, String>,
+    key: &str,
+) -> Option<&'a str> {
+    local_lookup(local, key).or_else(|| globals.get(key).map(String::as_str))
 }
 
 fn utf8_path(bytes: Vec<u8>) -> Result<String, ArchiveErrorKind> {
@@ -381,7 +454,7 @@ fn describe(
     let local: Vec<PaxRecord> = input.records.clone().unwrap_or_default();
     let globals = input.globals;
 
-    let raw_bytes = match (&input.long_name, lookup(&local, &[], "path")) {
+    let raw_bytes = match (&input.long_name, local_lookup(&local, "path")) {
         (_, Some(p)) => p.as_bytes().to_vec(),
         (Some(long), None) => long.clone(),
         (None, None) => header.path_bytes().into_owned(),
@@ -418,7 +491,7 @@ fn describe(
     };
 
     let header_size = input.size;
-    if let Some(pax_size) = lookup(&local, &[], "size")
+    if let Some(pax_size) = local_lookup(&local, "size")
         && pax_size.parse::<u64>().ok() != Some(header_size)
     {
         return Err(at(ArchiveErrorKind::PaxSizeMismatch {
@@ -474,7 +547,7 @@ fn describe(
         _ => EntryKind::Other,
     };
     let link_target = if matches!(kind, EntryKind::Symlink | EntryKind::Hardlink) {
-        let bytes = match (&input.long_link, lookup(&local, &[], "linkpath")) {
+        let bytes = match (&input.long_link, local_lookup(&local, "linkpath")) {
             (_, Some(p)) => p.as_bytes().to_vec(),
             (Some(long), None) => long.clone(),
             (None, None) => header

@@ -170,7 +170,10 @@ const VCS: &str =
 fn crate_file(extra: impl FnOnce(&mut Tar)) -> Vec<u8> {
     let mut t = Tar::new();
     t.file("demo-1.0.0/.cargo_vcs_info.json", VCS.as_bytes())
-        .file("demo-1.0.0/Cargo.toml", b"[package]\nname = \"demo\"\n")
+        .file(
+            "demo-1.0.0/Cargo.toml",
+            b"[package]\nname = \"demo\"\nversion = \"1.0.0\"\n",
+        )
         .file(
             "demo-1.0.0/Cargo.toml.orig",
             b"[package]\nname = \"demo\"\n",
@@ -226,9 +229,25 @@ fn crate_violations_are_typed() {
             .file("demo-1.0.0/src/lib.rs", b"")
             .finish(),
     );
-    let err = check_crate(&no_orig[..], &Limits::default()).unwrap_err();
+    // Issue 11 changed this rule: a crate without Cargo.toml.orig (cargo wrote it only from
+    // 2017) is accepted with a note; Cargo.toml itself stays required.
+    let legacy = check_crate(&no_orig[..], &Limits::default()).unwrap();
+    assert_eq!(legacy.notes.len(), 1, "{:?}", legacy.notes);
+    assert!(legacy.notes[0].contains("demo-1.0.0/Cargo.toml.orig"));
+    let findings = check_profile(&legacy.listing, ContentProfile::Crate);
     assert!(
-        matches!(err, CrateError::Missing { ref path } if path == "demo-1.0.0/Cargo.toml.orig"),
+        matches!(&findings[..], [f @ ProfileFinding::LegacyCrate { .. }] if !f.is_error()),
+        "{findings:?}"
+    );
+    let no_toml = gzip(
+        &Tar::new()
+            .file("demo-1.0.0/Cargo.toml.orig", b"")
+            .file("demo-1.0.0/src/lib.rs", b"")
+            .finish(),
+    );
+    let err = check_crate(&no_toml[..], &Limits::default()).unwrap_err();
+    assert!(
+        matches!(err, CrateError::Missing { ref path } if path == "demo-1.0.0/Cargo.toml"),
         "{err}"
     );
     let bad_vcs = gzip(
@@ -334,4 +353,133 @@ fn profiles_report_layout_violations() {
     );
     let json = serde_json::to_value(&f[0]).unwrap();
     assert_eq!(json["code"], "wrong-format");
+}
+
+fn crate_with_manifest(manifest: &str) -> Vec<u8> {
+    gzip(
+        &Tar::new()
+            .file("demo-1.0.0/Cargo.toml", manifest.as_bytes())
+            .file("demo-1.0.0/Cargo.toml.orig", manifest.as_bytes())
+            .file("demo-1.0.0/src/lib.rs", b"")
+            .finish(),
+    )
+}
+
+#[test]
+fn a_crate_whose_manifest_disagrees_with_its_file_name_fails() {
+    let named = |manifest: &str| {
+        check_crate_named(
+            &crate_with_manifest(manifest)[..],
+            "demo-1.0.0.crate",
+            &Limits::default(),
+        )
+    };
+    let ok = named("# generated\n[package]\nedition = \"2021\"\nname = \"demo\"\nversion = \"1.0.0\"\ndescription = \"\"\"\n[package]\nname = \"x\"\n\"\"\"\n\n[dependencies]\nname = \"y\"\n").unwrap();
+    assert_eq!(
+        (ok.name.as_deref(), ok.version.as_deref()),
+        (Some("demo"), Some("1.0.0"))
+    );
+    // Literal strings and the pre-2016 [project] table are read too.
+    named("[project]\nname = 'demo'\nversion = '1.0.0'\n").unwrap();
+
+    let err = named("[package]\nname = \"other\"\nversion = \"1.0.0\"\n").unwrap_err();
+    assert!(
+        matches!(&err, CrateError::ManifestMismatch { field: "name", found: Some(f), .. } if f == "other"),
+        "{err}"
+    );
+    let err = named("[package]\nname = \"demo\"\nversion = \"1.0.1\"\n").unwrap_err();
+    assert!(
+        matches!(&err, CrateError::ManifestMismatch { field: "version", expected, found: Some(f), .. }
+            if expected == "1.0.0" && f == "1.0.1"),
+        "{err}"
+    );
+    let err = named("[package]\nname = \"demo\"\n").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            CrateError::ManifestMismatch {
+                field: "version",
+                found: None,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A name with dashes still splits at the version.
+    let dashed = gzip(
+        &Tar::new()
+            .file(
+                "my-crate-0.1.0/Cargo.toml",
+                b"[package]\nname = \"my-crate\"\nversion = \"0.1.0\"\n",
+            )
+            .finish(),
+    );
+    check_crate_named(&dashed[..], "my-crate-0.1.0.crate", &Limits::default()).unwrap();
+}
+
+#[test]
+fn npm_accepts_any_single_root_and_reports_one_finding_per_problem() {
+    // DefinitelyTyped: the root is `node/`, not `package/`; npm strips any single root.
+    let typed = listing_of(
+        Tar::new()
+            .file("node/package.json", b"{}")
+            .file("node/index.d.ts", b"")
+            .file("node/fs.d.ts", b"")
+            .finish(),
+    );
+    assert!(check_profile(&typed, ContentProfile::Npm).is_empty());
+    assert_eq!(
+        ContentProfile::detect("types-node-1.0.0.tgz", &typed),
+        Some(ContentProfile::Npm)
+    );
+    // Many entries outside `package/`: one finding, naming the first and counting the rest.
+    let mut t = Tar::new();
+    t.file("package/package.json", b"{}");
+    for i in 0..110 {
+        t.file(&format!("lib/{i}.js"), b"");
+    }
+    let f = check_profile(&listing_of(t.finish()), ContentProfile::Npm);
+    assert!(
+        matches!(
+            &f[..],
+            [ProfileFinding::OutsideRoot {
+                index: 1,
+                others: 109,
+                ..
+            }]
+        ),
+        "{f:?}"
+    );
+    assert!(f[0].to_string().contains("(and 109 more)"), "{}", f[0]);
+    // Two roots, neither `package/`: one not-single-root finding.
+    let two = listing_of(
+        Tar::new()
+            .file("a/package.json", b"{}")
+            .file("b/package.json", b"{}")
+            .finish(),
+    );
+    let f = check_profile(&two, ContentProfile::Npm);
+    assert!(
+        matches!(&f[..], [ProfileFinding::NotSingleRoot { roots }] if roots.len() == 2),
+        "{f:?}"
+    );
+    // Many symlinks in a crate: one not-a-file finding.
+    let mut t = Tar::new();
+    t.file("demo-1.0.0/Cargo.toml", b"")
+        .file("demo-1.0.0/Cargo.toml.orig", b"");
+    for i in 0..20 {
+        t.symlink(&format!("demo-1.0.0/l{i}"), "Cargo.toml");
+    }
+    let f = check_profile(&listing_of(t.finish()), ContentProfile::Crate);
+    assert!(
+        matches!(
+            &f[..],
+            [ProfileFinding::NotAFile {
+                index: 2,
+                others: 19,
+                ..
+            }]
+        ),
+        "{f:?}"
+    );
 }

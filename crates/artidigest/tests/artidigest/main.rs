@@ -6,8 +6,10 @@
     reason = "test helpers fail the test by panicking"
 )]
 
+mod bombs;
 mod checksums;
 mod content;
+mod corpus;
 mod diff;
 mod digest;
 mod fuzzed;

@@ -56,7 +56,10 @@ pub(crate) fn sdist(extra: &[(&str, &[u8])]) -> Vec<u8> {
 
 pub(crate) fn krate(orig: bool) -> Vec<u8> {
     let mut list: Vec<(&str, &[u8])> = vec![
-        ("demo-1.0.0/Cargo.toml", b"[package]\nname = \"demo\"\n"),
+        (
+            "demo-1.0.0/Cargo.toml",
+            b"[package]\nname = \"demo\"\nversion = \"1.0.0\"\n",
+        ),
         ("demo-1.0.0/src/lib.rs", b"\n"),
     ];
     if orig {
@@ -269,15 +272,31 @@ async fn a_traversal_entry_is_archive_unsafe_and_named() {
 #[tokio::test]
 async fn profile_violations_carry_the_profile_code() {
     let dir = release();
-    // An sdist without PKG-INFO, a .crate without Cargo.toml.orig.
+    // An sdist without PKG-INFO, and a .crate whose Cargo.toml names another version.
+    // (Issue 11 changed the .crate rule: a crate without Cargo.toml.orig is a legacy layout,
+    // accepted with an info note — see `a_legacy_crate_passes_with_an_info_note`.)
     std::fs::write(dir.path().join("demo-1.0.0.tar.gz"), sdist(&[])).unwrap();
-    std::fs::write(dir.path().join("demo-1.0.0.crate"), krate(false)).unwrap();
+    std::fs::write(
+        dir.path().join("demo-1.0.0.crate"),
+        krate_with("[package]\nname = \"demo\"\nversion = \"1.0.1\"\n"),
+    )
+    .unwrap();
     let r = check(dir.path(), POLICY).await;
     let f = findings(&r);
     assert_eq!(f.len(), 2, "{f:#?}");
     assert!(f.iter().all(|x| x.0 == Code::ArchiveUnsafe));
     let crate_f = f.iter().find(|x| x.1 == "demo-1.0.0.crate").unwrap();
-    assert!(crate_f.3.as_deref().unwrap().contains("Cargo.toml.orig"));
+    assert!(
+        crate_f.3.as_deref().unwrap().contains("1.0.1"),
+        "{crate_f:?}"
+    );
+    assert!(
+        !crate_f
+            .2
+            .as_deref()
+            .unwrap()
+            .contains(".cargo_vcs_info.json is required")
+    );
     let sdist_f = f.iter().find(|x| x.1 == "demo-1.0.0.tar.gz").unwrap();
     assert!(sdist_f.3.as_deref().unwrap().starts_with("missing-file"));
     assert!(sdist_f.3.as_deref().unwrap().contains("PKG-INFO"));
@@ -352,4 +371,125 @@ async fn it_runs_after_the_checksum_file_gate() {
     assert_eq!(g.status, GateStatus::Skipped, "{g:#?}");
     assert_eq!(g.caused_by, ["checksum-file"]);
     assert_eq!(r.root_cause_codes(), [Code::DigestMismatch]);
+}
+
+fn krate_with(manifest: &str) -> Vec<u8> {
+    repack_entries(
+        files(&[
+            ("demo-1.0.0/Cargo.toml", manifest.as_bytes()),
+            ("demo-1.0.0/Cargo.toml.orig", manifest.as_bytes()),
+            ("demo-1.0.0/src/lib.rs", b"\n"),
+        ]),
+        &RepackOptions::cargo(),
+    )
+    .unwrap()
+    .bytes
+}
+
+#[tokio::test]
+async fn a_legacy_crate_passes_with_an_info_note() {
+    let dir = release();
+    std::fs::write(dir.path().join("demo-1.0.0.crate"), krate(false)).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert_eq!(g.notes.len(), 1, "{:#?}", g.notes);
+    assert_eq!(g.notes[0].severity, relgate::Severity::Info);
+    assert_eq!(g.notes[0].subject, "demo-1.0.0.crate");
+    assert!(
+        g.notes[0]
+            .found
+            .as_deref()
+            .unwrap()
+            .starts_with("legacy-crate"),
+        "{:#?}",
+        g.notes
+    );
+}
+
+#[tokio::test]
+async fn a_definitely_typed_npm_tarball_passes_and_a_wrong_root_is_one_finding() {
+    let dir = release();
+    let typed = pack(
+        files(&[
+            ("node/package.json", b"{}"),
+            ("node/index.d.ts", b"\n"),
+            ("node/fs.d.ts", b"\n"),
+        ]),
+        Format::TarGz,
+    );
+    std::fs::write(dir.path().join("demo-1.0.0.tgz"), typed).unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+
+    // 110 entries outside `package/`: one finding, not 110.
+    let mut list: Vec<(String, Vec<u8>)> = vec![("package/package.json".into(), b"{}".to_vec())];
+    for i in 0..110 {
+        list.push((format!("lib/{i}.js"), b"\n".to_vec()));
+    }
+    let entries = list
+        .iter()
+        .map(|(p, b)| RepackEntry::file(p.as_str(), b.clone()))
+        .collect();
+    std::fs::write(
+        dir.path().join("demo-1.0.0.tgz"),
+        pack(entries, Format::TarGz),
+    )
+    .unwrap();
+    let r = check(dir.path(), POLICY).await;
+    let f = findings(&r);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].3.as_deref().unwrap().starts_with("outside-root"));
+    assert!(f[0].3.as_deref().unwrap().contains("(and 109 more)"));
+}
+
+/// Every real artifact of `../shared/vectors/archives/` (the `real-world/` folder included:
+/// a wheel with a 223:1 library, DefinitelyTyped tarballs, a 2016 crate) passes the gate
+/// under the default limits, in one release folder.
+#[tokio::test]
+async fn real_world_artifacts_pass_the_gate() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/archives");
+    if !shared.exists() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "shared archive vectors not found at {} (required under CI=true)",
+            shared.display()
+        );
+        eprintln!(
+            "SKIPPED: shared archive vectors not found at {}",
+            shared.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut copied = 0;
+    for folder in [shared.clone(), shared.join("real-world")] {
+        for e in std::fs::read_dir(&folder).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            if Format::from_file_name(&name).is_some() {
+                std::fs::copy(e.path(), dir.path().join(&name)).unwrap();
+                copied += 1;
+            }
+        }
+    }
+    assert!(copied >= 9, "{copied} archives");
+    let r = check(
+        dir.path(),
+        "[project]\nname = \"demo\"\n[gates.archive-safety]\n",
+    )
+    .await;
+    let g = r.gate("archive-safety").unwrap();
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert_eq!(g.evidence["archives"].as_array().unwrap().len(), copied);
+    // The 2016 crate is accepted with one info note.
+    assert!(
+        g.notes
+            .iter()
+            .all(|n| n.severity == relgate::Severity::Info && n.subject == "cesu8-1.1.0.crate"),
+        "{:#?}",
+        g.notes
+    );
 }

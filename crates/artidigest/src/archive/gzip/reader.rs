@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
-use crate::archive::error::{ArchiveError, ArchiveErrorKind};
+use crate::archive::error::{ArchiveError, ArchiveErrorKind, check_inflation};
 use crate::archive::gzip::header::GzipHeader;
 use crate::archive::model::Limits;
 
@@ -148,8 +148,9 @@ pub fn read_gzip_header<R: BufRead>(
 
 /// A checked decoder of one gzip member: yields the uncompressed bytes, and fails with a typed
 /// error on truncation, a CRC-32 or length mismatch, trailing data after the member (unless
-/// [`Limits::allow_trailing_data`]), more than [`Limits::max_total_size`] output, or a ratio
-/// above [`Limits::max_compression_ratio`].
+/// [`Limits::allow_trailing_data`]), more than [`Limits::max_total_size`] output, more than
+/// [`Limits::max_bomb_size`] output above [`Limits::bomb_ratio`], or a ratio above
+/// [`Limits::max_compression_ratio`].
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -224,18 +225,7 @@ impl<R: BufRead> GzipReader<R> {
             }
             .into());
         }
-        let compressed = self.compressed_size().max(1);
-        if self.out_total > self.limits.ratio_grace_bytes
-            && self.out_total / compressed > self.limits.max_compression_ratio
-        {
-            return Err(ArchiveErrorKind::CompressionRatio {
-                limit: self.limits.max_compression_ratio,
-                actual: self.out_total / compressed,
-                compressed,
-                uncompressed: self.out_total,
-            }
-            .into());
-        }
+        check_inflation(&self.limits, self.compressed_size(), self.out_total)?;
         Ok(())
     }
 

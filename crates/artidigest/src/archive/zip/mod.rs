@@ -9,7 +9,7 @@ mod structure;
 use std::collections::HashSet;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::archive::error::{ArchiveError, ArchiveErrorKind};
+use crate::archive::error::{ArchiveError, ArchiveErrorKind, check_inflation};
 use crate::archive::model::{ArchiveSummary, Entry, EntryKind, Limits};
 use crate::archive::track::{SizedReader, Tracker, run_visitor};
 use crate::archive::zip::structure::{describe, io_err, malformed, scan};
@@ -69,16 +69,7 @@ where
                 actual: rec.compressed,
             }));
         }
-        if rec.uncompressed > limits.ratio_grace_bytes
-            && rec.uncompressed / rec.compressed.max(1) > limits.max_compression_ratio
-        {
-            return Err(at(ArchiveErrorKind::CompressionRatio {
-                limit: limits.max_compression_ratio,
-                actual: rec.uncompressed / rec.compressed.max(1),
-                compressed: rec.compressed,
-                uncompressed: rec.uncompressed,
-            }));
-        }
+        check_inflation(limits, rec.compressed, rec.uncompressed).map_err(at)?;
         let entry = describe(rec, limits).map_err(at)?;
         if entry.kind != EntryKind::Symlink {
             tracker.admit(&entry, limits).map_err(at)?;

@@ -9,7 +9,7 @@ use artidigest::{
 };
 
 use crate::artifacts::local_artifacts;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
 use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::ledger::{FileKind, Ledger};
 use crate::policy::model::{ArtifactKind, Policy};
@@ -131,10 +131,17 @@ fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
         .hint("rebuild the artifact from a clean tree; never publish an archive the safe reader refuses")
 }
 
+/// One finding per profile problem; info-level notes (a legacy `.crate` layout) accept the
+/// archive and are reported at info severity.
 fn profile_finding(path: &str, profile: ContentProfile, f: &ProfileFinding) -> Finding {
-    Finding::new(Code::ArchiveUnsafe, path.to_owned())
+    let finding = Finding::new(Code::ArchiveUnsafe, path.to_owned())
         .expected(format!("the {profile} layout"))
-        .found(format!("{}: {f}", f.code()))
+        .found(format!("{}: {f}", f.code()));
+    if f.is_error() {
+        finding
+    } else {
+        finding.severity(Severity::Info)
+    }
 }
 
 fn record_finding(path: &str, record: &str, p: &RecordProblem) -> Finding {
@@ -246,7 +253,7 @@ fn check_one(
                 findings.push(
                     Finding::new(Code::ArchiveUnsafe, path.to_owned())
                         .expected(
-                            "a valid .crate (one root, Cargo.toml.orig, .cargo_vcs_info.json)",
+                            "a valid .crate (one root named after the file, Cargo.toml whose [package] name and version match the file name; .cargo_vcs_info.json valid when present)",
                         )
                         .found(e.to_string()),
                 );
