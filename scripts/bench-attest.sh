@@ -101,6 +101,6 @@ d=examples/demo-release/dist
 wheel=$(cd "$d" && ls *.whl | head -1)
 # The demo bundle's SAN, from attest's (unverified) inspect mode.
 san=$("$ours" --inspect --bundle "$d/$wheel.sigstore.json" | grep -A1 'sans: \[' | tail -1 | tr -d ' ",')
-compare demo-wheel "$d/$wheel.sigstore.json" "$d/$wheel" "$d/trusted_root.json" "$san" \
+compare demo-wheel "$d/$wheel.sigstore.json" "$d/$wheel" "$d/../trusted_root.json" "$san" \
     "https://token.actions.githubusercontent.com"
 uptime

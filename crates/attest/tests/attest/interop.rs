@@ -138,7 +138,7 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
     };
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-release/dist");
     let dir = scratch("demo");
-    let root = std::fs::read_to_string(dist.join("trusted_root.json")).unwrap();
+    let root = std::fs::read_to_string(dist.join("../trusted_root.json")).unwrap();
     trust_config(&root, &dir.join("trust.json"));
     let mut checked = 0;
     for entry in std::fs::read_dir(&dist).unwrap() {
