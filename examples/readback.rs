@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regclient::{
     FetchOptions, FileReport, PackageSpec, Progress, PublishedVersion, RegistriesConfig,
-    RegistryKind, compare_local, fetch_all,
+    RegistryKind, compare_local, comparison_passes, fetch_all,
 };
 
 struct Args {
@@ -201,9 +201,8 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         let comparison = match &args.compare {
             Some(dir) => {
                 let r = compare_local(&published.files, dir)?;
-                all_ok &= r.iter().all(|x| {
-                    x.comparison.is_match() || x.comparison == regclient::FileComparison::NotServed
-                });
+                // Nothing to compare (no file served) fails: an empty comparison proves nothing.
+                all_ok &= comparison_passes(&r);
                 Some(r)
             }
             None => None,

@@ -126,7 +126,7 @@ pub use crate::model::{
 };
 pub use crate::readback::{
     FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
-    fetch_all, fetch_verified,
+    comparison_passes, fetch_all, fetch_verified,
 };
 pub use crate::secret::{Credential, Secret};
 pub use crate::views::{ViewDifference, compare_views};

@@ -588,6 +588,17 @@ pub fn compare_local(
     Ok(out)
 }
 
+/// Whether a comparison from [`compare_local`] passes: at least one served file matched the
+/// local bytes, and every served file did (a local file the registry does not serve is reported
+/// but does not fail). Nothing to compare — the registry serves no file, or none has a strong
+/// digest — fails: an empty comparison proves nothing.
+pub fn comparison_passes(reports: &[FileReport]) -> bool {
+    reports.iter().any(|r| r.comparison.is_match())
+        && reports
+            .iter()
+            .all(|r| r.comparison.is_match() || r.comparison == FileComparison::NotServed)
+}
+
 /// Compares a file's claims with digests computed from local bytes.
 pub(crate) fn compare_one(f: &PublishedFile, set: &DigestSet) -> FileComparison {
     if let Some(size) = f.size
@@ -618,6 +629,38 @@ pub(crate) fn compare_one(f: &PublishedFile, set: &DigestSet) -> FileComparison 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_comparison_fails() {
+        let report = |comparison| FileReport {
+            name: String::from("a-1.0.tar.gz"),
+            comparison,
+        };
+        // The registry serves no file: nothing compared, nothing proven.
+        assert!(!comparison_passes(&[]));
+        // Only local files the registry does not serve: still nothing compared.
+        assert!(!comparison_passes(&[report(FileComparison::NotServed)]));
+        assert!(!comparison_passes(&[report(
+            FileComparison::NoStrongDigest
+        )]));
+        assert!(!comparison_passes(&[report(
+            FileComparison::MissingLocally
+        )]));
+        let matched = || {
+            report(FileComparison::Match {
+                algorithms: vec![Algorithm::Sha256],
+            })
+        };
+        assert!(comparison_passes(&[matched()]));
+        assert!(comparison_passes(&[
+            matched(),
+            report(FileComparison::NotServed)
+        ]));
+        assert!(!comparison_passes(&[
+            matched(),
+            report(FileComparison::MissingLocally)
+        ]));
+    }
 
     #[test]
     fn names_that_escape_are_refused() {
