@@ -209,6 +209,9 @@ codes! {
     /// A release folder node is a symlink or a special file.
     FileNotRegular = "file-not-regular", Error,
         "The release folder holds a symlink, FIFO, socket or device; such nodes are never followed or read.";
+    /// A waiver of the policy is past its expiry date.
+    WaiverExpired = "waiver-expired", Error,
+        "A waiver of the policy is past its expiry date: it covers nothing until renewed or removed.";
 }
 
 impl fmt::Display for Code {

@@ -21,6 +21,7 @@ use crate::plan::{GateOptions, Plan};
 use crate::policy::model::{GateRule, Policy};
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 use crate::runner::{RunOptions, run_plan};
+use crate::waiver::{Waiver, today_utc};
 
 /// Everything a run needs besides the policy: the release folder, the tag and commit, run
 /// options, a cancellation token, gate implementations and evidence providers.
@@ -274,9 +275,51 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     if let Some(o) = &context.observer {
         ctx = ctx.with_observer(Arc::clone(o));
     }
-    let report = run_plan(&plan, ctx, &policy.waivers, &context.options).await;
+    // A waiver past its expiry date covers nothing, and blocks until renewed or removed.
+    let today = today_utc();
+    let (active, expired): (Vec<Waiver>, Vec<Waiver>) = policy
+        .waivers
+        .iter()
+        .cloned()
+        .partition(|w| !w.expired_on(&today));
+    let mut effective = policy.clone();
+    effective.waivers = active;
+    let policy = &effective;
+    let mut report = run_plan(&plan, ctx, &policy.waivers, &context.options).await;
     if report.decision.status == RunStatus::CouldNotRun {
         return report;
+    }
+    report.waivers = policy.waivers.clone();
+    if !expired.is_empty() {
+        let findings: Vec<Finding> = expired
+            .iter()
+            .map(|w| {
+                let what = match (&w.gate, w.code) {
+                    (Some(g), Some(c)) => format!("{c} from {g}"),
+                    (Some(g), None) => format!("gate {g}"),
+                    (None, Some(c)) => format!("code {c}"),
+                    (None, None) => String::from("nothing"),
+                };
+                Finding::new(Code::WaiverExpired, format!("waiver of {what}"))
+                    .expected(format!(
+                        "a waiver that still holds (it expired after {})",
+                        w.expires.as_deref().unwrap_or("?")
+                    ))
+                    .found(format!(
+                        "expired on {today}: {}{}",
+                        w.reason,
+                        w.reference
+                            .as_deref()
+                            .map_or_else(String::new, |r| format!(" ({r})"))
+                    ))
+                    .hint("fix what it waived, or renew the waiver with a new date and a reason")
+            })
+            .collect();
+        let mut step = coverage_report(policy, &report, findings, BTreeMap::new());
+        step.id = WAIVERS_CURRENT.to_owned();
+        step.phase = Phase::Preflight;
+        step.caused_by = Vec::new();
+        report = report.with_step(step);
     }
     match walked {
         Some(Ok(ledger)) => settle_ledger(policy, report, ledger),
@@ -369,6 +412,9 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
         ),
     }
 }
+
+/// The id under which expired waivers are reported (phase preflight).
+pub(crate) const WAIVERS_CURRENT: &str = "waivers-current";
 
 /// The `files-covered` step's report: failing when any finding blocks (waivers applied).
 fn coverage_report(

@@ -16,6 +16,13 @@ pub struct Waiver {
     pub code: Option<Code>,
     /// Why this is acceptable.
     pub reason: String,
+    /// The last day (UTC, `YYYY-MM-DD`) this waiver holds; after it the waiver covers nothing
+    /// and the run blocks with `waiver-expired` until it is renewed or removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the exception is tracked (an issue link), shown with the waiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl Waiver {
@@ -25,7 +32,27 @@ impl Waiver {
             gate: gate.map(str::to_owned),
             code,
             reason: reason.into(),
+            expires: None,
+            reference: None,
         }
+    }
+
+    /// The same waiver, holding until the end of `date` (UTC, `YYYY-MM-DD`).
+    pub fn expires(mut self, date: impl Into<String>) -> Self {
+        self.expires = Some(date.into());
+        self
+    }
+
+    /// The same waiver, tracked at `reference` (an issue link).
+    pub fn reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    /// Whether the waiver has expired on `today` (`YYYY-MM-DD`, UTC): its last day is before
+    /// today. A waiver without an expiry never expires.
+    pub fn expired_on(&self, today: &str) -> bool {
+        self.expires.as_deref().is_some_and(|d| d < today)
     }
 
     /// Whether this waiver covers a finding of `code` from gate `gate`. A waiver without a
@@ -36,6 +63,53 @@ impl Waiver {
         }
         self.gate.as_deref().is_none_or(|g| g == gate) && self.code.is_none_or(|c| c == code)
     }
+}
+
+/// Whether `s` is a calendar date written `YYYY-MM-DD`.
+pub(crate) fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return false;
+    }
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, from the system clock.
+pub(crate) fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The first waiver covering `(gate, code)`, if any.
@@ -59,5 +133,31 @@ mod tests {
         assert!(code.covers("x", Code::AssetMissing));
         assert!(!Waiver::new(Some("ci-green"), None, "  ").covers("ci-green", Code::GateError));
         assert!(!Waiver::new(None, None, "reason").covers("ci-green", Code::GateError));
+    }
+
+    #[test]
+    fn dates_expiry_and_today() {
+        for ok in ["2026-12-01", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(is_date(ok), "{ok}");
+        }
+        for bad in [
+            "2026-13-01",
+            "2023-02-29",
+            "1900-02-29",
+            "2026-1-01",
+            "2026/12/01",
+            "",
+            "2026-12-011",
+            "２０２６-12-01",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+        let w = Waiver::new(Some("ci-green"), None, "r").expires("2026-12-01");
+        assert!(!w.expired_on("2026-12-01"));
+        assert!(w.expired_on("2026-12-02"));
+        assert!(!Waiver::new(Some("ci-green"), None, "r").expired_on("2999-01-01"));
+        let today = today_utc();
+        assert!(is_date(&today), "{today}");
+        assert!(today.as_str() >= "2026-01-01", "{today}");
     }
 }

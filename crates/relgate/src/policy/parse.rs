@@ -74,6 +74,10 @@ struct RawWaiver {
     code: Option<Spanned<String>>,
     #[serde(default)]
     reason: Option<Spanned<String>>,
+    #[serde(default)]
+    expires: Option<Spanned<String>>,
+    #[serde(default)]
+    reference: Option<Spanned<String>>,
 }
 
 /// Maps byte offsets to 1-based line and column.
@@ -552,11 +556,22 @@ impl Policy {
                     ),
                 ));
             }
-            waivers.push(Waiver::new(
-                w.gate.as_ref().map(|g| g.get_ref().as_str()),
-                code,
-                reason,
-            ));
+            let mut waiver =
+                Waiver::new(w.gate.as_ref().map(|g| g.get_ref().as_str()), code, reason);
+            if let Some(e) = &w.expires {
+                if !crate::waiver::is_date(e.get_ref()) {
+                    return Err(invalid(
+                        e.span().start,
+                        &format!("{key}.expires"),
+                        format!("{:?} is not a date written YYYY-MM-DD", e.get_ref()),
+                    ));
+                }
+                waiver = waiver.expires(e.get_ref().clone());
+            }
+            if let Some(r) = &w.reference {
+                waiver = waiver.reference(r.get_ref().clone());
+            }
+            waivers.push(waiver);
         }
 
         policy.gates = gates;

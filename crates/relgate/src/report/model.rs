@@ -7,6 +7,7 @@ use std::str::FromStr;
 use crate::finding::{Code, Finding};
 use crate::ledger::Ledger;
 use crate::phase::{GateStatus, Phase};
+use crate::waiver::Waiver;
 
 /// The JSON schema id of [`Report`]; bumped on any incompatible change.
 pub const REPORT_SCHEMA: &str = "relgate-report/1";
@@ -275,6 +276,9 @@ pub struct Report {
     /// whether it is covered (present when the run reached the prepublish phase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<Ledger>,
+    /// Every waiver in force for this run (expired ones are reported by `waivers-current`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
 }
 
 impl Report {
@@ -303,6 +307,7 @@ impl Report {
             gates: Vec::new(),
             timings: Timings::default(),
             ledger: None,
+            waivers: Vec::new(),
         }
     }
 
@@ -347,6 +352,14 @@ impl Report {
         self
     }
 
+    /// Adds one step computed after the gates ran, then takes the decision again.
+    pub(crate) fn with_step(self, step: GateReport) -> Report {
+        let ledger = self.ledger.clone();
+        let mut report = self.with_ledger(Ledger::default(), step);
+        report.ledger = ledger;
+        report
+    }
+
     /// Adds the coverage step: the ledger and the gate report that carries its findings, then
     /// takes the decision again over every gate.
     pub(crate) fn with_ledger(self, ledger: Ledger, coverage: GateReport) -> Report {
@@ -358,6 +371,7 @@ impl Report {
             errors,
             mut gates,
             timings,
+            waivers,
             ..
         } = self;
         gates.push(coverage);
@@ -366,6 +380,7 @@ impl Report {
         report.commit = commit;
         report.errors = errors;
         report.ledger = Some(ledger);
+        report.waivers = waivers;
         report
     }
 
@@ -434,6 +449,7 @@ impl Report {
             gates,
             timings,
             ledger: None,
+            waivers: Vec::new(),
         }
     }
 }

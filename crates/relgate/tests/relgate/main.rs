@@ -27,3 +27,4 @@ mod relver_gates;
 mod reports;
 mod runner;
 mod table;
+mod waivers;
