@@ -95,10 +95,21 @@ pub(crate) fn is_date(s: &str) -> bool {
 
 /// Today's date in UTC, `YYYY-MM-DD`, from the system clock.
 pub(crate) fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    date_of(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs()),
+    )
+}
+
+/// The UTC date of `secs` since the epoch. A clock that cannot be read (before the epoch)
+/// gives the last representable day, so every dated waiver counts as expired: a broken clock
+/// must not keep a waiver alive.
+fn date_of(secs: Option<u64>) -> String {
+    let Some(days) = secs.and_then(|s| i64::try_from(s / 86_400).ok()) else {
+        return String::from("9999-12-31");
+    };
     // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -156,6 +167,10 @@ mod tests {
         assert!(!w.expired_on("2026-12-01"));
         assert!(w.expired_on("2026-12-02"));
         assert!(!Waiver::new(Some("ci-green"), None, "r").expired_on("2999-01-01"));
+        assert_eq!(date_of(Some(0)), "1970-01-01");
+        assert_eq!(date_of(Some(951_825_600)), "2000-02-29");
+        assert_eq!(date_of(Some(1_796_083_200)), "2026-12-01");
+        assert!(w.expired_on(&date_of(None)));
         let today = today_utc();
         assert!(is_date(&today), "{today}");
         assert!(today.as_str() >= "2026-01-01", "{today}");
