@@ -27,7 +27,7 @@
 //! Exit status (from the report): 0 allowed, 1 release blocked, 2 could not run.
 #![allow(clippy::print_stdout, reason = "an example binary prints its report")]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use std::collections::HashMap;
@@ -42,9 +42,6 @@ use relgate::{
 };
 use relkit_demo::run_demo;
 use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
-
-/// Names a checksum file goes by, in the order they are looked for.
-const CHECKSUM_FILES: [&str; 4] = ["SHA256SUMS", "SHA512SUMS", "checksums.txt", "CHECKSUMS"];
 
 #[derive(Default)]
 struct Args {
@@ -89,25 +86,6 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// The built-in policy for a plain folder: its checksum file is there and verifies every file.
-fn default_policy(release: &Path) -> anyhow::Result<Policy> {
-    let sums = CHECKSUM_FILES
-        .iter()
-        .find(|n| release.join(n).is_file())
-        .unwrap_or(&CHECKSUM_FILES[0]);
-    let text = format!(
-        "[project]\nname = \"{}\"\n[release]\nrequired-assets = [\"{sums}\"]\n[checksums]\nfile = \"{sums}\"\n[gates.checksum-file]\nafter = [\"required-assets-present\"]\n",
-        release
-            .file_name()
-            .map_or_else(
-                || String::from("release"),
-                |n| n.to_string_lossy().into_owned()
-            )
-            .replace(['"', '\\'], "")
-    );
-    Ok(Policy::from_toml_str(&text, "(built-in policy)")?)
-}
-
 fn main() -> ExitCode {
     match run() {
         Ok(code) => ExitCode::from(code),
@@ -150,7 +128,7 @@ fn run() -> anyhow::Result<u8> {
             None if root.join("release.toml").is_file() => {
                 Policy::load(&root.join("release.toml"))?
             }
-            None => default_policy(&release)?,
+            None => Policy::for_folder(&release)?,
         };
         if given.is_none() && args.policy.is_none() {
             tag.get_or_insert(demo.tag());

@@ -4,6 +4,13 @@
 /// A ustar header for a regular file `name` of `size` bytes (mode 0644, uid/gid 0, mtime 0),
 /// with its checksum. A `name` longer than 100 bytes is cut at 100.
 pub fn ustar_header(name: &str, size: u64) -> Vec<u8> {
+    tar_header(name, size, b'0', "")
+}
+
+/// A ustar header of any type (`b'0'` file, `b'1'` hardlink, `b'2'` symlink, `b'5'` folder,
+/// `b'6'` FIFO...) naming `link` as its link target, with its checksum. Names and link
+/// targets longer than 100 bytes are cut at 100.
+pub fn tar_header(name: &str, size: u64, typeflag: u8, link: &str) -> Vec<u8> {
     let mut h = vec![0u8; 512];
     let mut put = |at: usize, field: &[u8]| {
         let end = (at + field.len()).min(at + 100);
@@ -12,13 +19,21 @@ pub fn ustar_header(name: &str, size: u64) -> Vec<u8> {
         }
     };
     put(0, name.as_bytes());
-    put(100, b"0000644\0");
+    put(
+        100,
+        if typeflag == b'5' {
+            b"0000755\0"
+        } else {
+            b"0000644\0"
+        },
+    );
     put(108, b"0000000\0");
     put(116, b"0000000\0");
     put(124, format!("{size:011o}\0").as_bytes());
     put(136, b"00000000000\0");
     put(148, b"        ");
-    put(156, b"0");
+    put(156, &[typeflag]);
+    put(157, link.as_bytes());
     put(257, b"ustar\0");
     put(263, b"00");
     let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
@@ -27,6 +42,109 @@ pub fn ustar_header(name: &str, size: u64) -> Vec<u8> {
         dst.copy_from_slice(field.as_bytes());
     }
     h
+}
+
+/// One entry of a hand-written archive: nothing is checked, so any path and any link target
+/// go in (that is the point: these are the archives a hostile release would ship).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawEntry {
+    /// A regular file and its bytes.
+    File(String, Vec<u8>),
+    /// A folder.
+    Dir(String),
+    /// A symbolic link and its target.
+    Symlink(String, String),
+    /// A hard link and the entry it names.
+    Hardlink(String, String),
+}
+
+impl RawEntry {
+    /// A regular file.
+    pub fn file(path: &str, bytes: &[u8]) -> Self {
+        RawEntry::File(path.to_owned(), bytes.to_vec())
+    }
+    /// A folder.
+    pub fn dir(path: &str) -> Self {
+        RawEntry::Dir(path.to_owned())
+    }
+    /// A symbolic link `path -> target`.
+    pub fn symlink(path: &str, target: &str) -> Self {
+        RawEntry::Symlink(path.to_owned(), target.to_owned())
+    }
+    /// A hard link `path` to the entry `target`.
+    pub fn hardlink(path: &str, target: &str) -> Self {
+        RawEntry::Hardlink(path.to_owned(), target.to_owned())
+    }
+}
+
+/// A plain (uncompressed) ustar archive of `entries`, in order, ended by two zero blocks.
+pub fn raw_tar(entries: &[RawEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        match e {
+            RawEntry::File(p, bytes) => {
+                out.extend_from_slice(&tar_header(p, bytes.len() as u64, b'0', ""));
+                out.extend_from_slice(bytes);
+                out.resize(out.len().div_ceil(512) * 512, 0);
+            }
+            RawEntry::Dir(p) => out.extend_from_slice(&tar_header(p, 0, b'5', "")),
+            RawEntry::Symlink(p, t) => out.extend_from_slice(&tar_header(p, 0, b'2', t)),
+            RawEntry::Hardlink(p, t) => out.extend_from_slice(&tar_header(p, 0, b'1', t)),
+        }
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// A zip of `entries` in stored (uncompressed) form, written byte by byte with Unix modes in
+/// the external attributes ("made by" Unix), so that symlinks are what `unzip` restores as
+/// symlinks (their content is the target). Hard links have no zip form: they are written as
+/// symlinks.
+pub fn raw_zip(entries: &[RawEntry]) -> Vec<u8> {
+    let u16le = |n: usize| u16::try_from(n).unwrap_or(u16::MAX).to_le_bytes();
+    let u32le = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let (name, data, mode): (String, &[u8], u32) = match e {
+            RawEntry::File(p, b) => (p.clone(), b, 0o100_644),
+            RawEntry::Dir(p) => (format!("{}/", p.trim_end_matches('/')), &[], 0o040_755),
+            RawEntry::Symlink(p, t) | RawEntry::Hardlink(p, t) => {
+                (p.clone(), t.as_bytes(), 0o120_777)
+            }
+        };
+        let offset = out.len();
+        let crc = crc32(data).to_le_bytes();
+        // Local header: version 2.0, no flags, stored, 1980-01-01 00:00.
+        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        out.extend_from_slice(&crc);
+        out.extend_from_slice(&u32le(data.len()));
+        out.extend_from_slice(&u32le(data.len()));
+        out.extend_from_slice(&u16le(name.len()));
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // Central header: made by Unix (3) version 2.0, needs 2.0.
+        central.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        central.extend_from_slice(&crc);
+        central.extend_from_slice(&u32le(data.len()));
+        central.extend_from_slice(&u32le(data.len()));
+        central.extend_from_slice(&u16le(name.len()));
+        // Extra and comment lengths, disk, internal attributes.
+        central.extend_from_slice(&[0; 8]);
+        central.extend_from_slice(&(mode << 16).to_le_bytes());
+        central.extend_from_slice(&u32le(offset));
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len();
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    out.extend_from_slice(&u16le(entries.len()));
+    out.extend_from_slice(&u16le(entries.len()));
+    out.extend_from_slice(&u32le(central.len()));
+    out.extend_from_slice(&u32le(cd_offset));
+    out.extend_from_slice(&[0, 0]);
+    out
 }
 
 /// `data` as one gzip member of stored (uncompressed) deflate blocks, with its CRC-32 and size.

@@ -2,11 +2,13 @@
 //! loading and validation ([`Policy::load`], [`PolicyError`]), and the gates it requires
 //! ([`Policy::required_gates`]).
 
+pub(crate) mod builtin;
 pub(crate) mod error;
 pub(crate) mod implied;
 pub(crate) mod model;
 pub(crate) mod parse;
 
+pub use crate::policy::builtin::CHECKSUM_FILE_NAMES;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::model::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules, GateRule,

@@ -1,0 +1,486 @@
+//! The hostile-release suite: release folders built here, each holding one thing a hostile or
+//! careless release would ship, run through `relgate::run` the way `verify_release` runs them.
+//! Every case must be BLOCKED with the root-cause codes in `tests/snapshots/hostile.tsv`, and
+//! the same folder without the offending entry must be ALLOWED with every file covered.
+//!
+//! Re-bless the table after a deliberate change with `HOSTILE_BLESS=1 cargo nextest run --test
+//! hostile_release` and review the diff.
+
+#![allow(clippy::unwrap_used, reason = "test code: a failed set-up step fails the test")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use artidigest::{Algorithm, digest_bytes};
+use relgate::{Policy, RunContext, RunStatus};
+use relkit_testkit::archive::{RawEntry, gzip_stored, raw_tar, raw_zip, tar_header};
+
+/// Which policy a case runs under.
+#[derive(Clone, Copy)]
+enum PolicyOf {
+    /// None given: the built-in policy for a plain folder (`verify_release DIR`).
+    Folder,
+    /// `[[artifacts]]` and a checksum file, no gate named (archive-safety must be implied).
+    Artifacts,
+}
+
+/// One hostile case: `build(dir, hostile)` writes the release folder; with `hostile = false`
+/// it writes the same folder without the offending entry.
+struct Case {
+    name: &'static str,
+    policy: PolicyOf,
+    build: fn(&Path, bool),
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    digest_bytes(bytes, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .map(|d| d.to_hex())
+        .unwrap_or_default()
+}
+
+/// Writes `files` into `dir` and a `SHA256SUMS` listing them and `also` (paths whose bytes
+/// are read from the folder, e.g. through a link).
+fn release(dir: &Path, files: &[(&str, Vec<u8>)], also: &[&str]) {
+    let mut sums = String::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+        sums.push_str(&format!("{}  {name}\n", sha256_hex(bytes)));
+    }
+    for name in also {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        sums.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
+    }
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+}
+
+fn tgz(entries: &[RawEntry]) -> Vec<u8> {
+    gzip_stored(&raw_tar(entries))
+}
+
+/// An sdist's honest entries.
+fn sdist_entries(root: &str) -> Vec<RawEntry> {
+    vec![
+        RawEntry::file(
+            &format!("{root}/PKG-INFO"),
+            b"Metadata-Version: 2.1\nName: evil\nVersion: 1.0.0\n",
+        ),
+        RawEntry::file(&format!("{root}/setup.py"), b"print(1)\n"),
+    ]
+}
+
+/// A wheel with an honest RECORD over `extra` files as well as its own.
+fn wheel(extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("demo/__init__.py", b"x = 1\n"),
+        (
+            "demo-1.0.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0.0\n",
+        ),
+        (
+            "demo-1.0.0.dist-info/WHEEL",
+            b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ];
+    files.extend_from_slice(extra);
+    let mut record = String::new();
+    for (p, b) in &files {
+        let d = digest_bytes(b, &[Algorithm::Sha256]);
+        let d = d.get(Algorithm::Sha256).unwrap().to_record();
+        record.push_str(&format!("{p},{d},{}\n", b.len()));
+    }
+    record.push_str("demo-1.0.0.dist-info/RECORD,,\n");
+    let mut entries: Vec<RawEntry> = files.iter().map(|(p, b)| RawEntry::file(p, b)).collect();
+    entries.push(RawEntry::file(
+        "demo-1.0.0.dist-info/RECORD",
+        record.as_bytes(),
+    ));
+    raw_zip(&entries)
+}
+
+/// A zip holding one entry of `size` zero bytes, deflated (the classic bomb layer).
+fn zip_of_zeros(name: &str, size: u64) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    let mut crc = flate2::Crc::new();
+    let mut left = size;
+    while left > 0 {
+        let n = usize::try_from(left.min(chunk.len() as u64)).unwrap();
+        enc.write_all(&chunk[..n]).unwrap();
+        crc.update(&chunk[..n]);
+        left -= n as u64;
+    }
+    let data = enc.finish().unwrap();
+    let size32 = u32::try_from(size).unwrap_or(u32::MAX);
+    let csize = u32::try_from(data.len()).unwrap();
+    let mut out = Vec::new();
+    out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&csize.to_le_bytes());
+    out.extend_from_slice(&size32.to_le_bytes());
+    out.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&data);
+    let cd = out.len();
+    out.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&csize.to_le_bytes());
+    out.extend_from_slice(&size32.to_le_bytes());
+    out.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    let cd_len = u32::try_from(out.len() - cd).unwrap();
+    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+    out.extend_from_slice(&cd_len.to_le_bytes());
+    out.extend_from_slice(&u32::try_from(cd).unwrap().to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// A sibling of the release folder (inside the test's temp dir) holding a file: what a link
+/// out of the release would reach.
+fn outside(dir: &Path) -> PathBuf {
+    let out = dir.parent().unwrap().join("outside");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("secret.txt"), b"not part of the release\n").unwrap();
+    out
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "sdist-entry-traversal-no-policy",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = sdist_entries("evil-1.0.0");
+                if hostile {
+                    e.push(RawEntry::file("evil-1.0.0/../../outside.txt", b"boo\n"));
+                }
+                release(dir, &[("evil-1.0.0.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "wheel-traversal-artifacts-without-gates",
+            policy: PolicyOf::Artifacts,
+            build: |dir, hostile| {
+                let extra: &[(&str, &[u8])] = if hostile {
+                    &[("../escape.py", b"import os\n")]
+                } else {
+                    &[]
+                };
+                release(dir, &[("demo-1.0.0-py3-none-any.whl", wheel(extra))], &[]);
+            },
+        },
+        Case {
+            name: "tar-symlink-chain-through-link-to-self",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![
+                    RawEntry::dir("pkg"),
+                    RawEntry::file("pkg/readme.txt", b"hi\n"),
+                    RawEntry::symlink("pkg/up", "."),
+                ];
+                if hostile {
+                    e.push(RawEntry::symlink("pkg/x", "up/up/../../etc/hostname"));
+                }
+                release(dir, &[("data.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "zip-symlink-chain-through-link-to-self",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![
+                    RawEntry::file("pkg/readme.txt", b"hi\n"),
+                    RawEntry::symlink("pkg/up", "."),
+                ];
+                if hostile {
+                    e.push(RawEntry::symlink("pkg/x", "up/up/../../etc/hostname"));
+                }
+                release(dir, &[("data.zip", raw_zip(&e))], &[]);
+            },
+        },
+        Case {
+            name: "tar-link-through-linked-folder",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![
+                    RawEntry::dir("pkg/a/b"),
+                    RawEntry::file("pkg/a/b/f.txt", b"f\n"),
+                    RawEntry::symlink("pkg/deep", "a/b"),
+                ];
+                if hostile {
+                    e.push(RawEntry::symlink("pkg/y", "deep/../../../etc/hostname"));
+                }
+                release(dir, &[("data.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "tar-hardlink-to-symlink",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![
+                    RawEntry::dir("pkg/a/b"),
+                    RawEntry::file("pkg/f.txt", b"f\n"),
+                    RawEntry::symlink("pkg/a/b/s", "../../f.txt"),
+                ];
+                if hostile {
+                    e.push(RawEntry::hardlink("h", "pkg/a/b/s"));
+                }
+                release(dir, &[("data.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "tar-file-through-symlinked-parent",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![
+                    RawEntry::dir("pkg/sub"),
+                    RawEntry::file("pkg/sub/x.txt", b"x\n"),
+                    RawEntry::symlink("pkg/d", "sub"),
+                ];
+                if hostile {
+                    e.push(RawEntry::file("pkg/d/y.txt", b"y\n"));
+                }
+                release(dir, &[("data.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "tar-link-loop",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![RawEntry::symlink("pkg/a", "b")];
+                if hostile {
+                    e.push(RawEntry::symlink("pkg/b", "a"));
+                } else {
+                    e.push(RawEntry::file("pkg/b", b"b\n"));
+                }
+                release(dir, &[("data.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "zip-link-loop",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let mut e = vec![RawEntry::symlink("pkg/a", "b")];
+                if hostile {
+                    e.push(RawEntry::symlink("pkg/b", "a"));
+                } else {
+                    e.push(RawEntry::file("pkg/b", b"b\n"));
+                }
+                release(dir, &[("data.zip", raw_zip(&e))], &[]);
+            },
+        },
+        Case {
+            name: "folder-symlinked-folder-leading-out-listed-in-sums",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                if hostile {
+                    let out = outside(dir);
+                    std::os::unix::fs::symlink(&out, dir.join("sub")).unwrap();
+                } else {
+                    std::fs::create_dir_all(dir.join("sub")).unwrap();
+                    std::fs::write(dir.join("sub/secret.txt"), b"part of it\n").unwrap();
+                }
+                release(dir, &[("app.txt", b"app\n".to_vec())], &["sub/secret.txt"]);
+            },
+        },
+        Case {
+            name: "folder-unlisted-symlink-to-outside-file",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                release(dir, &[("app.txt", b"app\n".to_vec())], &[]);
+                if hostile {
+                    let out = outside(dir);
+                    std::os::unix::fs::symlink(out.join("secret.txt"), dir.join("latest")).unwrap();
+                }
+            },
+        },
+        Case {
+            name: "folder-fifo",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                release(dir, &[("app.txt", b"app\n".to_vec())], &[]);
+                if hostile {
+                    let ok = std::process::Command::new("mkfifo")
+                        .arg(dir.join("pipe"))
+                        .status()
+                        .unwrap()
+                        .success();
+                    assert!(ok, "mkfifo failed");
+                }
+            },
+        },
+        Case {
+            name: "folder-socket",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                release(dir, &[("app.txt", b"app\n".to_vec())], &[]);
+                if hostile {
+                    // The listener is dropped; the socket node stays in the folder.
+                    drop(std::os::unix::net::UnixListener::bind(dir.join("sock")).unwrap());
+                }
+            },
+        },
+        Case {
+            name: "zip-entry-of-1-gib-zeros",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let size = if hostile { 1 << 30 } else { 64 << 10 };
+                release(dir, &[("zeros.zip", zip_of_zeros("zeros.bin", size))], &[]);
+            },
+        },
+        Case {
+            name: "tar-of-100000-entries",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let n = if hostile { 100_000 } else { 100 };
+                let e: Vec<RawEntry> = (0..n)
+                    .map(|i| RawEntry::file(&format!("pkg/f{i}"), b""))
+                    .collect();
+                release(dir, &[("many.tar.gz", tgz(&e))], &[]);
+            },
+        },
+        Case {
+            name: "tar-with-5000-pax-records-per-entry",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                let per_entry = if hostile { 5_000 } else { 2 };
+                release(dir, &[("pax.tar", pax_heavy_tar(1_000, per_entry))], &[]);
+            },
+        },
+    ]
+}
+
+/// A plain tar of `entries` files, each preceded by a PAX extended header of `records`
+/// `comment` records (about 12 bytes each).
+fn pax_heavy_tar(entries: usize, records: usize) -> Vec<u8> {
+    let record = "12 comment=\n";
+    let mut out = Vec::new();
+    for i in 0..entries {
+        let body = record.repeat(records);
+        out.extend_from_slice(&tar_header(
+            &format!("PaxHeaders/f{i}"),
+            body.len() as u64,
+            b'x',
+            "",
+        ));
+        out.extend_from_slice(body.as_bytes());
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out.extend_from_slice(&tar_header(&format!("pkg/f{i}"), 0, b'0', ""));
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+fn policy_for(kind: PolicyOf, dir: &Path) -> Policy {
+    match kind {
+        PolicyOf::Folder => Policy::for_folder(dir).unwrap(),
+        PolicyOf::Artifacts => Policy::from_toml_str(
+            "[project]\nname = \"demo\"\n[[artifacts]]\nglob = \"*.whl\"\nkind = \"wheel\"\n[checksums]\nfile = \"SHA256SUMS\"\n",
+            "release.toml",
+        )
+        .unwrap(),
+    }
+}
+
+/// Runs a case's folder (hostile or not) and returns the report.
+fn verify(case: &Case, hostile: bool) -> (relgate::Report, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a/release");
+    std::fs::create_dir_all(&dir).unwrap();
+    (case.build)(&dir, hostile);
+    let policy = policy_for(case.policy, &dir);
+    let report = relgate::run_blocking(&policy, RunContext::new(&dir).tag("v1.0.0"));
+    (report, tmp)
+}
+
+fn snapshot_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/hostile.tsv")
+}
+
+#[test]
+fn every_hostile_case_blocks_with_its_code_and_its_benign_twin_is_allowed() {
+    let mut table = String::from("# case\troot-cause codes\tblocking gates\n");
+    let mut problems = Vec::new();
+    for case in cases() {
+        let (hostile, tmp) = verify(&case, true);
+        let codes: Vec<&str> = hostile
+            .root_cause_codes()
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        table.push_str(&format!(
+            "{}\t{}\t{}\n",
+            case.name,
+            codes.join(","),
+            hostile.decision.blocking_gates.join(",")
+        ));
+        if hostile.decision.status != RunStatus::Blocked {
+            problems.push(format!(
+                "{}: hostile folder was {:?}",
+                case.name, hostile.decision.status
+            ));
+        }
+        // Nothing was written next to the release folder by reading it.
+        for stray in ["outside.txt", "escape.py", "evil"] {
+            for at in [tmp.path().join(stray), tmp.path().join("a").join(stray)] {
+                if at.exists() {
+                    problems.push(format!("{}: {} was written", case.name, at.display()));
+                }
+            }
+        }
+        let (benign, _tmp) = verify(&case, false);
+        if benign.decision.status != RunStatus::Allowed {
+            let said: Vec<String> = benign
+                .gates
+                .iter()
+                .flat_map(|g| g.findings.iter())
+                .filter(|f| f.blocks())
+                .map(|f| {
+                    format!(
+                        "{}: {} ({:?})",
+                        f.finding.code, f.finding.subject, f.finding.found
+                    )
+                })
+                .collect();
+            problems.push(format!(
+                "{}: the benign twin was {:?}: {said:?}",
+                case.name, benign.decision.status
+            ));
+        }
+        let ledger = benign.ledger.as_ref();
+        let uncovered: Vec<String> = ledger
+            .map(|l| {
+                l.entries
+                    .iter()
+                    .filter(|e| e.coverage != relgate::ledger::Coverage::Covered)
+                    .map(|e| e.path.clone())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![String::from("(no ledger)")]);
+        if !uncovered.is_empty() {
+            problems.push(format!(
+                "{}: benign twin has uncovered files {uncovered:?}",
+                case.name
+            ));
+        }
+    }
+    let path = snapshot_path();
+    if std::env::var_os("HOSTILE_BLESS").is_some() {
+        std::fs::write(&path, &table).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(
+        table, expected,
+        "the hostile table changed: re-bless with HOSTILE_BLESS=1 after review"
+    );
+}
