@@ -6,7 +6,10 @@
 //! Re-bless the table after a deliberate change with `HOSTILE_BLESS=1 cargo nextest run --test
 //! hostile_release` and review the diff.
 
-#![allow(clippy::unwrap_used, reason = "test code: a failed set-up step fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed set-up step fails the test"
+)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -402,6 +405,126 @@ fn verify(case: &Case, hostile: bool) -> (relgate::Report, tempfile::TempDir) {
     (report, tmp)
 }
 
+/// A version-check case (`check_versions DIR --tag TAG`, no `relver.toml`): `build(dir,
+/// hostile)` writes the project; the hostile tag and the benign tag.
+struct VersionCase {
+    name: &'static str,
+    build: fn(&Path, bool),
+    tags: (&'static str, &'static str),
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn cargo_toml(version: &str) -> String {
+    format!("[package]\nname = \"app\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+}
+
+fn version_cases() -> Vec<VersionCase> {
+    vec![
+        VersionCase {
+            name: "versions-one-file-disagrees-with-the-tag",
+            build: |dir, hostile| {
+                write(dir, "Cargo.toml", &cargo_toml("1.2.3"));
+                let v = if hostile { "1.2.2" } else { "1.2.3" };
+                write(
+                    dir,
+                    "package.json",
+                    &format!("{{\"name\": \"app\", \"version\": \"{v}\"}}"),
+                );
+            },
+            tags: ("v1.2.3", "v1.2.3"),
+        },
+        VersionCase {
+            name: "versions-unparsable-candidate",
+            build: |dir, hostile| {
+                write(dir, "Cargo.toml", &cargo_toml("1.2.3"));
+                let text = if hostile {
+                    "[project]\nname = \"app\"\nversion = \n"
+                } else {
+                    "[project]\nname = \"app\"\nversion = \"1.2.3\"\n"
+                };
+                write(dir, "pyproject.toml", text);
+            },
+            tags: ("v1.2.3", "v1.2.3"),
+        },
+        VersionCase {
+            name: "versions-partial-tag",
+            build: |dir, _| write(dir, "Cargo.toml", &cargo_toml("0.5.0")),
+            tags: ("v0.5", "v0.5.0"),
+        },
+        VersionCase {
+            name: "versions-floating-tag",
+            build: |dir, _| write(dir, "Cargo.toml", &cargo_toml("1.0.0")),
+            tags: ("v1", "v1.0.0"),
+        },
+        VersionCase {
+            name: "versions-pre-release-tag",
+            build: |dir, _| write(dir, "Cargo.toml", &cargo_toml("1.2.3")),
+            tags: ("v1.2.3-rc.1", "v1.2.3"),
+        },
+        VersionCase {
+            name: "versions-changelog-only-in-the-docs-mirror",
+            build: |dir, hostile| {
+                write(dir, "Cargo.toml", &cargo_toml("1.2.3"));
+                let section = "# Changelog\n\n## [1.2.3] - 2026-12-01\n\n- Fixed a thing.\n\n## [1.2.2] - 2026-11-01\n\n- Older.\n";
+                let stale = "# Changelog\n\n## [1.2.2] - 2026-11-01\n\n- Older.\n";
+                write(dir, "CHANGELOG.md", if hostile { stale } else { section });
+                write(dir, "docs/src/reference/changelog.md", section);
+            },
+            tags: ("v1.2.3", "v1.2.3"),
+        },
+        VersionCase {
+            name: "versions-fifo-cargo-toml",
+            build: |dir, hostile| {
+                write(
+                    dir,
+                    "package.json",
+                    "{\"name\": \"app\", \"version\": \"1.2.3\"}",
+                );
+                if hostile {
+                    let ok = std::process::Command::new("mkfifo")
+                        .arg(dir.join("Cargo.toml"))
+                        .status()
+                        .unwrap()
+                        .success();
+                    assert!(ok, "mkfifo failed");
+                } else {
+                    write(dir, "Cargo.toml", &cargo_toml("1.2.3"));
+                }
+            },
+            tags: ("v1.2.3", "v1.2.3"),
+        },
+    ]
+}
+
+/// The error codes of `check_versions DIR --tag TAG` (or the configuration error's kind).
+fn version_codes(case: &VersionCase, hostile: bool) -> Result<Vec<String>, String> {
+    let tmp = tempfile::tempdir().unwrap();
+    (case.build)(tmp.path(), hostile);
+    let tag = if hostile { case.tags.0 } else { case.tags.1 };
+    match relver::check_worktree(tmp.path(), Some(tag), relver::TagOptions::default()) {
+        Ok(run) => {
+            let mut codes: Vec<String> = run
+                .report
+                .errors()
+                .map(|f| f.code.as_str().to_owned())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            Ok(codes)
+        }
+        // The message names the file by its temporary path: keep what follows it.
+        Err(e) => Err(format!(
+            "refused: {}",
+            e.to_string().rsplit(" is ").next().unwrap_or_default()
+        )),
+    }
+}
+
 fn snapshot_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/hostile.tsv")
 }
@@ -471,6 +594,21 @@ fn every_hostile_case_blocks_with_its_code_and_its_benign_twin_is_allowed() {
                 "{}: benign twin has uncovered files {uncovered:?}",
                 case.name
             ));
+        }
+    }
+    for case in version_cases() {
+        let hostile = version_codes(&case, true);
+        let shown = match &hostile {
+            Ok(codes) => codes.join(","),
+            Err(e) => e.clone(),
+        };
+        table.push_str(&format!("{}\t{shown}\tcheck_versions\n", case.name));
+        if hostile.as_ref().is_ok_and(Vec::is_empty) {
+            problems.push(format!("{}: check_versions said ok", case.name));
+        }
+        match version_codes(&case, false) {
+            Ok(codes) if codes.is_empty() => {}
+            other => problems.push(format!("{}: the benign twin got {other:?}", case.name)),
         }
     }
     let path = snapshot_path();
