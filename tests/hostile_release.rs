@@ -214,13 +214,15 @@ fn cases() -> Vec<Case> {
             name: "tar-link-through-linked-folder",
             policy: PolicyOf::Folder,
             build: |dir, hostile| {
+                // `uplink` is `pkg`, so `uplink/../..` is above the root, while the same text
+                // read without following links stays inside (`pkg/sub/uplink/../..` = `pkg`).
                 let mut e = vec![
-                    RawEntry::dir("pkg/a/b"),
-                    RawEntry::file("pkg/a/b/f.txt", b"f\n"),
-                    RawEntry::symlink("pkg/deep", "a/b"),
+                    RawEntry::dir("pkg/sub"),
+                    RawEntry::file("pkg/sub/f.txt", b"f\n"),
+                    RawEntry::symlink("pkg/sub/uplink", ".."),
                 ];
                 if hostile {
-                    e.push(RawEntry::symlink("pkg/y", "deep/../../../etc/hostname"));
+                    e.push(RawEntry::symlink("pkg/sub/z", "uplink/../../etc/hostname"));
                 }
                 release(dir, &[("data.tar.gz", tgz(&e))], &[]);
             },

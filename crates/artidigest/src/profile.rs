@@ -58,23 +58,38 @@ impl ContentProfile {
         }
     }
 
-    /// The profile a file name implies, where it is unambiguous (`.whl`, `.crate`, `.tar.gz`
-    /// sdists); `.tgz` may be npm or Helm: see [`ContentProfile::detect`].
+    /// The profile a file name implies, where it is unambiguous (`.whl`, `.crate`). A
+    /// `.tar.gz` is not enough: Go and C projects ship binary tarballs and forges serve source
+    /// archives under that name, so an sdist is recognised by its content
+    /// ([`ContentProfile::detect`]) or declared by the policy; `.tgz` may be npm or Helm.
     pub fn from_file_name(name: &str) -> Option<ContentProfile> {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".whl") {
             Some(ContentProfile::Wheel)
         } else if lower.ends_with(".crate") {
             Some(ContentProfile::Crate)
-        } else if lower.ends_with(".tar.gz") {
-            Some(ContentProfile::Sdist)
         } else {
             None
         }
     }
 
-    /// Guesses the profile from the file name, then from the content (`package/package.json`
-    /// means npm, `<root>/Chart.yaml` means Helm, another single `<root>/package.json` npm).
+    /// Guesses the profile from the file name, then from the content: `package/package.json`
+    /// means npm; a single root folder holding `Chart.yaml` means Helm, `package.json` npm, and
+    /// Python build metadata (`PKG-INFO`, `pyproject.toml`, `setup.py` or `setup.cfg`) in a
+    /// `.tar.gz` an sdist (whose full layout, `PKG-INFO` included, is then required).
+    ///
+    /// ```
+    /// use artidigest::{ContentProfile, Format, RepackEntry, RepackOptions, list_archive, repack_entries};
+    /// let pack = |files: &[&str]| {
+    ///     let entries = files.iter().map(|p| RepackEntry::file(*p, b"x".to_vec())).collect();
+    ///     let bytes = repack_entries(entries, &RepackOptions::new(Format::TarGz)).unwrap().bytes;
+    ///     list_archive(std::io::Cursor::new(bytes), Format::TarGz, &Default::default(), &[]).unwrap()
+    /// };
+    /// let sdist = pack(&["demo-1.0/PKG-INFO", "demo-1.0/setup.py"]);
+    /// assert_eq!(ContentProfile::detect("demo-1.0.tar.gz", &sdist), Some(ContentProfile::Sdist));
+    /// let go = pack(&["tool-1.0/tool", "tool-1.0/LICENSE"]);
+    /// assert_eq!(ContentProfile::detect("tool_1.0_linux_amd64.tar.gz", &go), None);
+    /// ```
     pub fn detect(file_name: &str, listing: &Listing) -> Option<ContentProfile> {
         if let Some(p) = ContentProfile::from_file_name(file_name) {
             return Some(p);
@@ -87,10 +102,17 @@ impl ContentProfile {
             return None;
         }
         let root = roots.iter().next()?;
-        if listing.get(&format!("{root}/Chart.yaml")).is_some() {
+        let has = |name: &str| listing.get(&format!("{root}/{name}")).is_some();
+        if has("Chart.yaml") {
             Some(ContentProfile::Helm)
-        } else if listing.get(&format!("{root}/package.json")).is_some() {
+        } else if has("package.json") {
             Some(ContentProfile::Npm)
+        } else if file_name.to_ascii_lowercase().ends_with(".tar.gz")
+            && ["PKG-INFO", "pyproject.toml", "setup.py", "setup.cfg"]
+                .iter()
+                .any(|n| has(n))
+        {
+            Some(ContentProfile::Sdist)
         } else {
             None
         }

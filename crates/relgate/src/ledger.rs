@@ -28,7 +28,8 @@ pub const FILES_COVERED: &str = "files-covered";
 pub enum FileKind {
     /// A Python wheel (`.whl`).
     Wheel,
-    /// A Python sdist (`.tar.gz` / `.zip` named as one).
+    /// A `.tar.gz` named like a Python sdist (`{name}-{version}.tar.gz`); its content decides
+    /// whether the sdist layout applies.
     Sdist,
     /// A Rust `.crate`.
     Crate,
@@ -89,7 +90,7 @@ impl FileKind {
             FileKind::Wheel
         } else if lower.ends_with(".crate") {
             FileKind::Crate
-        } else if lower.ends_with(".tar.gz") {
+        } else if lower.ends_with(".tar.gz") && sdist_named(&lower) {
             FileKind::Sdist
         } else if lower.ends_with(".tgz") {
             FileKind::Tarball
@@ -107,6 +108,16 @@ impl FileKind {
             FileKind::Other
         }
     }
+}
+
+/// Whether a `.tar.gz` file name reads as an sdist's, `{name}-{version}.tar.gz` with a
+/// version that starts with a digit and has no `-` (`tool-1.2.3-linux-amd64.tar.gz` and
+/// `tool_1.2.3_linux_amd64.tar.gz` are binary tarballs, not sdists).
+fn sdist_named(lower: &str) -> bool {
+    let stem = lower.strip_suffix(".tar.gz").unwrap_or(lower);
+    stem.rsplit_once('-').is_some_and(|(name, version)| {
+        !name.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 /// One node of the release folder, as the ledger records it.

@@ -78,7 +78,8 @@ fn archives(policy: &Policy, dir: &Path) -> Result<Vec<Archive>, String> {
         }
         let (format, profile) = match kind {
             FileKind::Wheel => (Format::Zip, Some(ContentProfile::Wheel)),
-            FileKind::Sdist => (Format::TarGz, Some(ContentProfile::Sdist)),
+            // Named like an sdist is not enough (forges serve source archives under such
+            // names): the content says whether it is one (`ContentProfile::detect`).
             FileKind::Crate => (Format::TarGz, Some(ContentProfile::Crate)),
             FileKind::Zip => (Format::Zip, None),
             FileKind::Tar => (Format::Tar, None),
