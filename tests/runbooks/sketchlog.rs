@@ -220,6 +220,35 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
         assert!(read.iter().any(|r| r == registry), "{registry}: {read:?}");
     }
 
+    // A trust root taken from the release folder is refused by every gate that verifies with
+    // it, each with the blocking `trust-root-in-release` finding naming it (not a bare error).
+    let mut rooted = policy.clone();
+    let inside = dist
+        .strip_prefix(&rooted.base_dir)
+        .unwrap()
+        .join("sketchlog.intoto.jsonl");
+    rooted.signing.as_mut().unwrap().trusted_root = Some(inside.display().to_string());
+    let r = run_phases_in(
+        &rooted,
+        dir.path(),
+        &dist,
+        "v3.0.2",
+        &[Phase::Postpublish],
+        &lb,
+        &[],
+    );
+    for id in ["npm-provenance", "oci-platforms"] {
+        let g = r.gate(id).unwrap();
+        assert_eq!(g.status, relgate::GateStatus::Fail, "{id}: {g:#?}");
+        assert!(
+            g.findings
+                .iter()
+                .any(|f| f.finding.code == Code::TrustRootInRelease
+                    && f.finding.subject == inside.display().to_string()),
+            "{id}: {g:#?}"
+        );
+    }
+
     // The Go proxy serves another module zip than the release's.
     lb.demo
         .replace_bytes("v3.0.2.zip", b"a module zip built elsewhere");

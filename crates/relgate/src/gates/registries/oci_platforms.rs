@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::gates::registries::common::{gate_error, setup};
-use crate::gates::signing::attest::{load_verifier_or_message, provenance_covers};
+use crate::gates::signing::attest::{provenance_covers, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, RegistryKind};
 use crate::registry_client::{Client, Job, Target, chain, run_blocking_all};
 
@@ -96,26 +96,34 @@ impl StandardGate for OciPlatformsGate {
                     (&ctx.policy.provenance, &ctx.policy.signing, &ctx.tag)
                     && rules.cover.contains(&ArtifactKind::OciImage)
                     && t.rule.artifacts.contains(&ArtifactKind::OciImage)
-                    && let Err(e) = load_verifier_or_message(&ctx.policy, &ctx.release_dir, signing)
-                        .and_then(|v| {
-                            provenance_covers(
-                                &ctx.release_dir,
-                                rules,
-                                signing,
-                                tag,
-                                &[vec![digest]],
-                                &v,
-                            )
-                        })
                 {
-                    findings.push(
-                        Finding::new(Code::SubjectNotCovered, subject.clone())
-                            .expected(format!(
-                                "{digest} among the subjects of the release's provenance"
-                            ))
-                            .found(e)
-                            .hint("attest the digest that was pushed (not a rebuild of it)"),
-                    );
+                    let covered = match verifier_or_findings(&ctx.policy, &ctx.release_dir, signing)
+                    {
+                        // A refused root is its own blocking finding, not a coverage problem.
+                        Ok(Err(refused)) => {
+                            findings.extend(refused);
+                            Ok(())
+                        }
+                        Ok(Ok(v)) => provenance_covers(
+                            &ctx.release_dir,
+                            rules,
+                            signing,
+                            tag,
+                            &[vec![digest]],
+                            &v,
+                        ),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = covered {
+                        findings.push(
+                            Finding::new(Code::SubjectNotCovered, subject.clone())
+                                .expected(format!(
+                                    "{digest} among the subjects of the release's provenance"
+                                ))
+                                .found(e)
+                                .hint("attest the digest that was pushed (not a rebuild of it)"),
+                        );
+                    }
                 }
                 if t.rule.signed && view.signature.is_none() {
                     findings.push(

@@ -114,28 +114,22 @@ pub(crate) fn load_verifier(
         .map_err(unloadable)
 }
 
-/// [`load_verifier`] for callers that report one message: a refusal reads
-/// `trust-root-in-release: …`.
-pub(crate) fn load_verifier_or_message(
+/// [`load_verifier`] for gates that collect findings across registries: `Ok(Err(findings))`
+/// is a refused root (the blocking `trust-root-in-release` finding, reported as such, not as an
+/// error); `Err` is a root that could not be loaded.
+pub(crate) fn verifier_or_findings(
     policy: &Policy,
     release_dir: &Path,
     rules: &SigningIdentity,
-) -> Result<Verifier, String> {
-    load_verifier(policy, release_dir, rules).map_err(|r| match r.outcome {
-        Outcome::Fail { findings } => findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}: {}",
-                    f.code.as_str(),
-                    f.found.clone().unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Outcome::Error { cause } => cause,
-        other => other.name().to_owned(),
-    })
+) -> Result<Result<Verifier, Vec<Finding>>, String> {
+    match load_verifier(policy, release_dir, rules) {
+        Ok(v) => Ok(Ok(v)),
+        Err(r) => match r.outcome {
+            Outcome::Fail { findings } => Ok(Err(findings)),
+            Outcome::Error { cause } => Err(cause),
+            other => Err(other.name().to_owned()),
+        },
+    }
 }
 
 /// What the verifier's root is, for findings: the name `[signing] trusted-root` gives, or the

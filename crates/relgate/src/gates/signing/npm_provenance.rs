@@ -9,7 +9,7 @@ use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
-use crate::gates::signing::attest::{load_verifier_or_message, provenance_policy};
+use crate::gates::signing::attest::{provenance_policy, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
 use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
@@ -31,7 +31,10 @@ fn check(
     policy: &crate::policy::model::Policy,
     (rules, signing, tag): (&ProvenanceRules, &SigningIdentity, &str),
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let verifier = load_verifier_or_message(policy, dir, signing)?;
+    let verifier = match verifier_or_findings(policy, dir, signing)? {
+        Ok(v) => v,
+        Err(refused) => return Ok((refused, Vec::new())),
+    };
     let (pp, _, _) = provenance_policy(rules, signing, tag);
     let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
     let mut findings = Vec::new();

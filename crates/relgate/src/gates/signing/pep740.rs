@@ -11,7 +11,7 @@ use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
-use crate::gates::signing::attest::{load_verifier_or_message, read_artifact};
+use crate::gates::signing::attest::{read_artifact, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, RegistryKind, SigningIdentity};
 use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
@@ -44,7 +44,10 @@ fn check(
     policy: &crate::policy::model::Policy,
     signing: &SigningIdentity,
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let verifier = load_verifier_or_message(policy, dir, signing)?;
+    let verifier = match verifier_or_findings(policy, dir, signing)? {
+        Ok(v) => v,
+        Err(refused) => return Ok((refused, Vec::new())),
+    };
     let publisher = expected_publisher(signing);
     let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
     let mut findings = Vec::new();
