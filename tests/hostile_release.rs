@@ -335,6 +335,38 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "folder-checksum-file-is-a-fifo",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                release(dir, &[("app.txt", b"app\n".to_vec())], &[]);
+                if hostile {
+                    // Opening a FIFO for reading waits for a writer: it must be refused unopened.
+                    std::fs::remove_file(dir.join("SHA256SUMS")).unwrap();
+                    let ok = std::process::Command::new("mkfifo")
+                        .arg(dir.join("SHA256SUMS"))
+                        .status()
+                        .unwrap()
+                        .success();
+                    assert!(ok, "mkfifo failed");
+                }
+            },
+        },
+        Case {
+            name: "folder-checksum-file-links-out",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                release(dir, &[("app.txt", b"app\n".to_vec())], &[]);
+                if hostile {
+                    // The sums are right, but they live outside the release, where its
+                    // publisher would not have put them.
+                    let out = outside(dir);
+                    std::fs::rename(dir.join("SHA256SUMS"), out.join("SHA256SUMS")).unwrap();
+                    std::os::unix::fs::symlink(out.join("SHA256SUMS"), dir.join("SHA256SUMS"))
+                        .unwrap();
+                }
+            },
+        },
+        Case {
             name: "zip-entry-of-1-gib-zeros",
             policy: PolicyOf::Folder,
             build: |dir, hostile| {

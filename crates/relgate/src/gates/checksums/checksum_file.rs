@@ -1,6 +1,5 @@
 //! The `checksum-file` gate.
 
-use std::io::Read;
 use std::path::Path;
 
 use artidigest::checksums::{ParseOptions, Status, VerifyOptions};
@@ -31,21 +30,7 @@ impl BlockingGate for ChecksumFileGate {
     }
 }
 
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_CHECKSUM_FILE + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_CHECKSUM_FILE {
-        return Err(std::io::Error::other(format!(
-            "larger than {MAX_CHECKSUM_FILE} bytes"
-        )));
-    }
-    Ok(bytes)
-}
-
 fn check(dir: &Path, rules: &ChecksumRules) -> GateResult {
-    let path = dir.join(&rules.file);
     let invalid = |found: String| {
         GateResult::from_findings(vec![
             Finding::new(Code::ChecksumFileInvalid, rules.file.clone())
@@ -53,7 +38,11 @@ fn check(dir: &Path, rules: &ChecksumRules) -> GateResult {
                 .hint("regenerate it with `sha256sum * > checksums.txt` in the release folder"),
         ])
     };
-    let bytes = match read_bounded(&path) {
+    // Inside the release folder, component by component: a checksum file that is a symlink
+    // (to anything), a FIFO or a device is refused before it is opened.
+    let bytes = match artidigest::open_in(dir, &rules.file, MAX_CHECKSUM_FILE)
+        .and_then(artidigest::BoundedFile::read_all)
+    {
         Ok(b) => b,
         Err(e) => return invalid(format!("cannot read it: {e}")),
     };
