@@ -1,46 +1,19 @@
-//! Bounded listing of a release folder.
+//! The regular files of a release folder, and globs over them.
 
 use std::io;
 use std::path::Path;
 
-/// Most files listed in a release folder.
-pub(crate) const MAX_FILES: usize = 100_000;
-/// Deepest folder nesting followed.
-pub(crate) const MAX_DEPTH: usize = 16;
-
-/// Regular files under `root`, as `/`-separated relative paths, sorted. Symlinks are not
-/// followed (a link is listed only if it is a link to a regular file inside nothing: it is
-/// skipped). Errors past the limits rather than reading without bound.
+/// Regular files under `root`, as `/`-separated relative paths, sorted: the one folder walk
+/// (`artidigest::walk_folder`, within its default limits), keeping regular files. Links and
+/// special files are never followed or listed here; the coverage ledger reports them.
 pub(crate) fn list_files(root: &Path) -> io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
-    while let Some((dir, prefix, depth)) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let ty = entry.file_type()?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if ty.is_dir() {
-                if depth + 1 > MAX_DEPTH {
-                    return Err(io::Error::other(format!(
-                        "{rel}: nested deeper than {MAX_DEPTH} folders"
-                    )));
-                }
-                stack.push((entry.path(), rel, depth + 1));
-            } else if ty.is_file() {
-                if out.len() >= MAX_FILES {
-                    return Err(io::Error::other(format!(
-                        "more than {MAX_FILES} files in the release folder"
-                    )));
-                }
-                out.push(rel);
-            }
-        }
-    }
+    let entries = artidigest::walk_folder(root, &artidigest::WalkLimits::default())
+        .map_err(io::Error::other)?;
+    let mut out: Vec<String> = entries
+        .into_iter()
+        .filter(|e| e.kind == artidigest::NodeKind::File)
+        .map(|e| e.path)
+        .collect();
     out.sort();
     Ok(out)
 }
