@@ -125,8 +125,37 @@ impl FromStr for PackageSpec {
                 (name, version.trim_start_matches('@'))
             }
         };
-        if name.is_empty() || version.is_empty() || name.contains(char::is_whitespace) {
-            return Err(err("empty or malformed name or version"));
+        if name.is_empty() || version.is_empty() {
+            return Err(err("empty name or version"));
+        }
+        let odd = |c: char| c.is_control() || c.is_whitespace();
+        if name.contains(odd) || version.contains(odd) {
+            return Err(err("whitespace or a control character in the name or version"));
+        }
+        if version.contains('@') {
+            return Err(err("`@` in the version"));
+        }
+        match kind {
+            RegistryKind::Pypi if name.contains('=') || version.contains('=') => {
+                return Err(err("`=` in the name or version"));
+            }
+            RegistryKind::Oci if name.contains([':', '@']) => {
+                return Err(err("`:` or `@` in the repository name"));
+            }
+            // A digest is `ALGORITHM:HEX`; anything else after the repository is a tag.
+            RegistryKind::Oci => match version.split_once(':') {
+                Some((alg, hex))
+                    if alg.is_empty()
+                        || !alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        || hex.is_empty()
+                        || !hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    return Err(err("a digest is ALGORITHM:HEX"));
+                }
+                None if version.contains('/') => return Err(err("`/` in the tag")),
+                _ => {}
+            },
+            _ => {}
         }
         Ok(PackageSpec {
             kind,
@@ -300,6 +329,20 @@ mod tests {
             "npm:a@",
             ":",
             "",
+        ] {
+            let e = s.parse::<PackageSpec>().unwrap_err();
+            assert_eq!(e.input, s);
+        }
+        // Specs that printed back to another spec (found by the `regclient_package_spec` fuzz
+        // target): each is refused, so every accepted spec round-trips.
+        for s in [
+            "oci:+example/a0npm:@scope/\u{15}\0\0\0@1p@s.ha250000002.000000030000000",
+            "oci:repo:@x",
+            "oci:repo@sha256:not-hex",
+            "oci:repo@tag/with/slash",
+            "pypi:a==b==c",
+            "npm:a b@1",
+            "crates:x@1\n",
         ] {
             let e = s.parse::<PackageSpec>().unwrap_err();
             assert_eq!(e.input, s);
