@@ -205,12 +205,7 @@ pub struct RegistriesConfig {
 impl std::str::FromStr for RegistriesConfig {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let cfg: RegistriesConfig = toml::from_str(s).map_err(|e| ConfigError::Parse {
-            path: "<string>".to_owned(),
-            message: e.to_string(),
-        })?;
-        cfg.http.check()?;
-        Ok(cfg)
+        RegistriesConfig::parse(s, "<string>")
     }
 }
 
@@ -231,8 +226,13 @@ impl RegistriesConfig {
             path: path.display().to_string(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
-        let cfg: RegistriesConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
+        RegistriesConfig::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks the TOML text of the file named `path` (for messages).
+    fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
+        let cfg: RegistriesConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
             message: e.to_string(),
         })?;
         cfg.http.check()?;
