@@ -235,7 +235,9 @@ fn release_folder(plan: Plan, scratch: &Path) -> PathBuf {
     }
     let root = std::env::var_os("RELKIT_BENCH_DATA")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/relkit/bench-data")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/relkit/bench-data"))
+        })
         .expect("set RELKIT_BENCH_DATA or HOME");
     let done = root.join(plan.key());
     if !done.join("dist").join(SUMS).is_file() {
