@@ -311,13 +311,32 @@ fn vm_hwm_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs this binary as a child that verifies `dist` once; returns its `VmHWM` in kB.
+/// utime + stime of this process so far, in seconds (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Runs this binary as a child that verifies `dist` once and prints its gates' timings; returns
+/// its `VmHWM` in kB.
 fn child_peak_kb(dist: &Path) -> u64 {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .env(CHILD_VAR, dist)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines().filter(|l| !l.starts_with("VmHWM")) {
+        println!("child: {line}");
+    }
     assert!(
         out.status.success(),
         "the verify child failed ({}): {stdout}{}",
@@ -337,7 +356,22 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     if let Some(dist) = std::env::var_os(CHILD_VAR) {
+        let started = Instant::now();
         let report = verify(&plain_folder_policy(), Path::new(&dist));
+        let wall = started.elapsed().as_secs_f64();
+        for g in &report.gates {
+            println!(
+                "gate {:<24} {:?}: started at {} ms, ran {} ms",
+                g.id, g.status, g.started_ms, g.duration_ms
+            );
+        }
+        println!(
+            "run: wall {wall:.2} s, gates {} ms serial / {} ms wall (at most {} at once), process CPU {:.2} s",
+            report.timings.serial_ms,
+            report.timings.wall_ms,
+            report.timings.max_parallel,
+            cpu_seconds()
+        );
         println!("VmHWM {} kB", vm_hwm_kb().unwrap_or(0));
         std::process::exit(report.exit_code());
     }
