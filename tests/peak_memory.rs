@@ -18,7 +18,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 
-use artidigest::{Algorithm, ArchiveErrorKind, Format, Limits, list_archive};
+use artidigest::{Algorithm, ArchiveErrorKind, Format, FormatDetail, Limits, list_archive};
 
 /// Set in the child: what to read (`<mode>:<path>`).
 const CHILD_VAR: &str = "RELKIT_PEAK_MEMORY_CHILD";
@@ -29,6 +29,10 @@ const CEILING_KB: u64 = 64 * 1024;
 /// Entries of the local-PAX tar, and PAX records in each entry's extended header.
 const LOCAL_ENTRIES: usize = 1_000;
 const LOCAL_RECORDS: usize = 5_000;
+
+/// Records per entry of the local-PAX tar at the default caps: 1,000 × 200 is the archive-wide
+/// cap of 200,000 records.
+const LOCAL_AT_CAPS_RECORDS: usize = 200;
 
 /// Global PAX headers of the 100,000-record tar, and records in each header (under the
 /// per-header cap of 256, so that the archive is accepted and every record is held).
@@ -74,6 +78,29 @@ fn write_local_pax_tar(path: &Path) {
         let mut body = Vec::with_capacity(LOCAL_RECORDS * 12);
         for r in 0..LOCAL_RECORDS {
             body.extend_from_slice(&pax_record("c", &format!("{r:06}")));
+        }
+        append_pax(
+            &mut tar,
+            tar::EntryType::XHeader,
+            &format!("PaxHeaders/f{i}"),
+            &body,
+        );
+        append_file(&mut tar, &format!("pkg/f{i}.txt"), b"content\n");
+    }
+    tar.into_inner().unwrap().flush().unwrap();
+}
+
+/// The most local records the default caps accept: 1,000 files, each after an extended header
+/// of 200 records of 83 bytes, every key distinct (200,000 records, 16.6 MB of headers).
+fn write_local_at_caps(path: &Path) {
+    let mut tar = tar::Builder::new(BufWriter::new(File::create(path).unwrap()));
+    for i in 0..LOCAL_ENTRIES {
+        let mut body = Vec::new();
+        for r in 0..LOCAL_AT_CAPS_RECORDS {
+            let key = format!("relkit.e{i:03}.r{r:03}");
+            let record = pax_record(&key, &"v".repeat(83 - key.len() - 5));
+            assert_eq!(record.len(), 83);
+            body.extend_from_slice(&record);
         }
         append_pax(
             &mut tar,
@@ -155,6 +182,20 @@ fn child(mode: &str, path: &Path) {
                 "{err}"
             );
             println!("outcome: refused: {err}");
+        }
+        "local-at-caps" => {
+            let listing = result.expect("200,000 local records are within the default caps");
+            let records: usize = listing
+                .entries
+                .iter()
+                .map(|e| match &e.entry.detail {
+                    FormatDetail::Tar(t) => t.pax.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert_eq!(listing.entries.len(), LOCAL_ENTRIES);
+            assert_eq!(records, LOCAL_ENTRIES * LOCAL_AT_CAPS_RECORDS);
+            println!("outcome: accepted, {records} local records held in the listing");
         }
         "global" | "global-at-caps" => {
             let listing = result.expect("these global records are within the default caps");
@@ -247,6 +288,15 @@ fn a_tar_of_1000_entries_with_5000_pax_records_each_is_read_in_under_64_mib() {
         "a_tar_of_1000_entries_with_5000_pax_records_each_is_read_in_under_64_mib",
         "local",
         write_local_pax_tar,
+    );
+}
+
+#[test]
+fn a_tar_of_200000_local_pax_records_at_the_default_caps_is_read_in_under_64_mib() {
+    measure(
+        "a_tar_of_200000_local_pax_records_at_the_default_caps_is_read_in_under_64_mib",
+        "local-at-caps",
+        write_local_at_caps,
     );
 }
 
