@@ -237,9 +237,15 @@ impl StandardGate for RebuildIdentityGate {
                 .or_else(|| ctx.commit.clone());
             request.source_date_epoch = epoch;
             request.target_dir = Some(target_dir);
-            let started = match build_started(scratch.path()) {
-                Ok(t) => t,
-                Err(e) => return GateResult::error(e),
+            let started = {
+                let at = scratch.path().to_path_buf();
+                match tokio::task::spawn_blocking(move || build_started(&at)).await {
+                    Ok(Ok(t)) => t,
+                    Ok(Err(e)) => return GateResult::error(e),
+                    Err(e) => {
+                        return GateResult::error(format!("cannot mark the build's start: {e}"));
+                    }
+                }
             };
             let output = match rebuilder.rebuild(&request).await {
                 Ok(o) => o,

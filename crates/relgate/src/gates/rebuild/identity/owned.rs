@@ -45,14 +45,29 @@ fn changed_at(meta: &std::fs::Metadata) -> Stamp {
 }
 
 /// The build's start on the file system's own clock: the change time of a marker file written
-/// into `scratch` just before the build (a precise wall clock could run ahead of the coarse
-/// clock file times are stamped with).
+/// into `scratch` just before the build, rewritten until that clock has ticked past the first
+/// write. A file changed before (a checkout, a stale artifact) is then strictly older, even on
+/// a coarse clock.
 pub(crate) fn build_started(scratch: &Path) -> Result<Stamp, String> {
     let marker = scratch.join("build-started");
-    std::fs::write(&marker, b"")
-        .and_then(|()| std::fs::metadata(&marker))
-        .map(|m| changed_at(&m))
-        .map_err(|e| format!("cannot mark the build's start in {}: {e}", marker.display()))
+    let stamp = || {
+        std::fs::write(&marker, b"")
+            .and_then(|()| std::fs::metadata(&marker))
+            .map(|m| changed_at(&m))
+            .map_err(|e| format!("cannot mark the build's start in {}: {e}", marker.display()))
+    };
+    let first = stamp()?;
+    for _ in 0..2000 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let now = stamp()?;
+        if now > first {
+            return Ok(now);
+        }
+    }
+    Err(format!(
+        "the file system clock of {} does not advance",
+        scratch.display()
+    ))
 }
 
 /// Why the regular file `path` cannot be shown to come from this build, if it cannot.
