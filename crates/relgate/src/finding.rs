@@ -130,7 +130,7 @@ codes! {
         "A rebuilt file was not provably written by this build (its output folder existed before the build, or the file lies outside the folders the gate owns or predates the build); fails closed.";
     /// The rebuild built a tree no release tag or commit pins.
     RebuildUnpinned = "rebuild-unpinned", Warning,
-        "The rebuild built a source tree no release tag or commit pins (none was given, or the source is no git repository); an error when that working tree has uncommitted changes.";
+        "No release tag or commit was given, so the rebuild built a source tree nothing pins; an error when that working tree has uncommitted changes.";
     /// A signature or bundle does not verify.
     SignatureInvalid = "signature-invalid", Error,
         "A signature or sigstore bundle does not verify against the trust root.";

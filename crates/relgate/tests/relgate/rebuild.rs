@@ -88,8 +88,7 @@ fn gate(r: &Report) -> &GateReport {
     r.gate("rebuild-identity").unwrap()
 }
 
-/// The one blocking finding's `found`, after asserting the gate failed with exactly `code`
-/// (a source folder that is no git repository also leaves a `rebuild-unpinned` warning).
+/// The one blocking finding's `found`, after asserting the gate failed with exactly `code`.
 fn only_finding(r: &Report, code: Code) -> String {
     let g = gate(r);
     assert_eq!(g.status, GateStatus::Fail, "{g:#?}");
@@ -250,11 +249,7 @@ async fn a_missing_or_symlinked_rebuilt_file_is_not_reproducible() {
     let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
     assert_eq!(
         codes,
-        [
-            Code::NotReproducible,
-            Code::NotReproducible,
-            Code::RebuildUnpinned
-        ],
+        [Code::NotReproducible, Code::NotReproducible],
         "{g:#?}"
     );
     let found = g.findings[0].finding.found.clone().unwrap();

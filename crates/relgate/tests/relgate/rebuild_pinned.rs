@@ -206,24 +206,31 @@ fn a_stale_artifact_in_the_working_tree_is_never_compared() {
     assert_eq!(g.findings[0].finding.subject, "target/package");
     assert!(!plain.path().join("ran").exists());
 
-    // Without it, the folder the build creates is read; the build is reported unpinned.
+    // Without it, the folder the build creates is read. A plain folder cannot resolve the
+    // tag: recorded as unpinned in the evidence; with no tag at all, a warning too.
     std::fs::remove_dir_all(plain.path().join("target")).unwrap();
-    let report = run(
-        &policy(
-            "mkdir -p target/package && cp payload.txt target/package/app.bin",
-            out,
-        ),
-        rel.path(),
-        plain.path(),
-        Some("v1.0.0"),
+    let builds = policy(
+        "rm -rf target && mkdir -p target/package && cp payload.txt target/package/app.bin",
+        out,
     );
+    let report = run(&builds, rel.path(), plain.path(), Some("v1.0.0"));
+    let g = gate(&report);
+    assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
+    assert!(g.notes.is_empty(), "{g:#?}");
+    assert_eq!(g.evidence["rebuild"]["tree"]["pinned"], false);
+    std::fs::remove_dir_all(plain.path().join("target")).unwrap();
+    let report = run(&builds, rel.path(), plain.path(), None);
     let g = gate(&report);
     assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
     assert_eq!(g.notes.len(), 1, "{g:#?}");
     assert_eq!(g.notes[0].code, Code::RebuildUnpinned);
     assert_eq!(g.notes[0].severity, Severity::Warning);
     assert!(
-        g.notes[0].found.as_deref().unwrap().contains("tag v1.0.0"),
+        g.notes[0]
+            .found
+            .as_deref()
+            .unwrap()
+            .contains("is not a git repository"),
         "{g:#?}"
     );
 }

@@ -274,7 +274,8 @@ impl StandardGate for RebuildIdentityGate {
                 compare(&artifacts, &release, &within, &output.dir)
             })
             .await;
-            let unpinned = unpinned_finding(&source, &tree.pin, ctx.tag.as_deref());
+            let given = ctx.tag.is_some() || ctx.commit.is_some();
+            let unpinned = unpinned_finding(&source, &tree.pin, given);
             let _ = tokio::task::spawn_blocking(move || drop(tree)).await;
             drop(scratch);
             match compared {

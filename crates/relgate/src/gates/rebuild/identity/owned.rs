@@ -143,18 +143,19 @@ pub(crate) fn dirty_finding(repo: &Path, changes: &[String], count: usize) -> Fi
         .hint("pass the release tag (the gate then rebuilds the tag's tree in a fresh checkout), or commit the changes")
 }
 
-/// The warning that the tree built is pinned by no tag or commit, if it is not.
-pub(crate) fn unpinned_finding(source: &Path, pin: &Pin, tag: Option<&str>) -> Option<Finding> {
+/// The warning that no tag or commit was given (`given` false), so nothing pins the tree built.
+/// A plain folder built for a given tag is recorded in the evidence (`pinned: false`) without
+/// a finding: there is no repository in which to resolve the tag.
+pub(crate) fn unpinned_finding(source: &Path, pin: &Pin, given: bool) -> Option<Finding> {
     let found = match pin {
         Pin::Release { .. } => return None,
+        Pin::Folder if given => return None,
         Pin::Head { commit } => format!(
             "no tag or commit was given: built HEAD {commit} of a clean working tree, which nothing ties to the release"
         ),
         Pin::Folder => format!(
-            "{} is not a git repository (nor named by [versions] git): built the folder as it is{}",
-            source.display(),
-            tag.map(|t| format!(", which cannot be tied to tag {t}"))
-                .unwrap_or_default()
+            "no tag or commit was given, and {} is not a git repository (nor named by [versions] git): built the folder as it is",
+            source.display()
         ),
     };
     Some(
