@@ -21,7 +21,7 @@ fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
         f(
             "Cargo.toml",
             format!(
-                "{}\n[workspace]\nmembers = [\"ordvec-manifest\", \"ordvec-python\", \"ordvec-ffi\", \"benchmarks/beir-bench\"]\nexclude = [\"fuzz\"]\n",
+                "{}\n[workspace]\nmembers = [\"ordvec-manifest\", \"ordvec-python\", \"ordvec-manifest-python\", \"ordvec-ffi\", \"benchmarks/beir-bench\"]\nexclude = [\"fuzz\"]\n",
                 pkg("ordvec")
             ),
         ),
@@ -41,6 +41,18 @@ fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
             "ordvec-python/python/ordvec/__init__.py",
             format!("__version__ = \"{v}\"\n"),
         ),
+        f(
+            "ordvec-manifest-python/Cargo.toml",
+            pkg("ordvec-manifest-python"),
+        ),
+        f(
+            "ordvec-manifest-python/pyproject.toml",
+            format!("[project]\nname = \"ordvec-manifest\"\nversion = \"{v}\"\n"),
+        ),
+        f(
+            "ordvec-manifest-python/python/ordvec_manifest/__init__.py",
+            format!("__version__ = \"{v}\"\n"),
+        ),
         f("ordvec-ffi/Cargo.toml", pkg("ordvec-ffi")),
         f(
             "benchmarks/beir-bench/Cargo.toml",
@@ -49,7 +61,7 @@ fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
         f(
             "Cargo.lock",
             format!(
-                "version = 4\n\n[[package]]\nname = \"beir-bench\"\nversion = \"0.0.0\"\n\n[[package]]\nname = \"ordvec\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-ffi\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-manifest\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-python\"\nversion = \"{v}\"\n"
+                "version = 4\n\n[[package]]\nname = \"beir-bench\"\nversion = \"0.0.0\"\n\n[[package]]\nname = \"ordvec\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-ffi\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-manifest\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-manifest-python\"\nversion = \"{v}\"\n\n[[package]]\nname = \"ordvec-python\"\nversion = \"{v}\"\n"
             ),
         ),
         f(
@@ -375,6 +387,10 @@ fn ordvec_buildable(dir: &Path) -> PathBuf {
             "//! The manifest crate.\n".into(),
         ),
         f("ordvec-python/src/lib.rs", "//! Python bindings.\n".into()),
+        f(
+            "ordvec-manifest-python/src/lib.rs",
+            "//! The manifest's Python bindings.\n".into(),
+        ),
         f("ordvec-ffi/src/lib.rs", "//! C ABI.\n".into()),
         f("benchmarks/beir-bench/src/main.rs", "fn main() {}\n".into()),
         f(".cargo/config.toml", "[net]\noffline = true\n".into()),
@@ -402,8 +418,11 @@ fn ordvec_buildable(dir: &Path) -> PathBuf {
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "release 0.5.0"]);
     git(dir, &["tag", "v0.5.0", "HEAD"]);
-    // The release build: the runbook's own packaging command, then the Python files.
-    cargo(&["package", "--locked", "--no-verify", "--workspace"]);
+    // The release build: the policy's packaging command (the runbook's), then the Python files.
+    let command = load("ordvec", dir).rebuild.unwrap().command;
+    assert_eq!(command[..2], ["cargo", "package"]);
+    let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+    cargo(&args);
     let dist = dist_of(dir);
     for name in ["ordvec-0.5.0.crate", "ordvec-manifest-0.5.0.crate"] {
         std::fs::copy(dir.join("target/package").join(name), dist.join(name)).unwrap();
@@ -414,16 +433,11 @@ fn ordvec_buildable(dir: &Path) -> PathBuf {
     dist
 }
 
-/// ordvec's policy for a buildable replica: the runbook's command, kept in the replica's own
-/// target folder (this test process runs with the harness's CARGO_TARGET_DIR, which the build
-/// would otherwise inherit).
+/// ordvec's policy for a buildable replica, as shipped: the gate builds the tag in a fresh
+/// checkout with CARGO_TARGET_DIR at the checkout's `target/`, so the harness's own
+/// CARGO_TARGET_DIR (which this test process may carry) cannot redirect the build.
 fn ordvec_rebuild_policy(dir: &Path) -> Policy {
-    let mut policy = load("ordvec", dir);
-    let rebuild = policy.rebuild.as_mut().unwrap();
-    rebuild
-        .command
-        .extend(["--target-dir".to_owned(), "target".to_owned()]);
-    policy
+    load("ordvec", dir)
 }
 
 #[test]
@@ -629,4 +643,111 @@ fn ordvec_each_prepublish_check_fails_with_its_code() {
         ],
         |t| Some(ordvec_tampered(t)),
     );
+}
+
+// ---------------------------------------------------------------- ordvec, runbook and fixtures
+
+/// The ordvec section of the shared fixtures README (`../shared/fixtures/relver/README.md`
+/// from the repository root) and its fixture folder; the folder looked in when the README is
+/// absent, which fails under `CI=true`.
+fn ordvec_fixture_readme() -> Result<(String, PathBuf), PathBuf> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/relver");
+    let Ok(text) = std::fs::read_to_string(shared.join("README.md")) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing: CI must have the shared fixtures",
+            shared.display()
+        );
+        return Err(shared);
+    };
+    let start = text
+        .find("## ordvec-v0.5.0/")
+        .unwrap_or_else(|| panic!("no ordvec section in {}", shared.display()));
+    let rest = &text[start + 3..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    Ok((section.to_owned(), shared.join("ordvec-v0.5.0")))
+}
+
+/// The `backticked` words of `text`.
+fn backticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn ordvec_rebuilds_the_published_crates_and_its_lockstep_is_the_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = load("ordvec", dir.path());
+    // The runbook re-packages, with --locked, exactly the crates the release publishes.
+    let command = &policy.rebuild.as_ref().unwrap().command;
+    let mut packaged: Vec<&str> = command
+        .windows(2)
+        .filter(|w| w[0] == "-p")
+        .map(|w| w[1].as_str())
+        .collect();
+    packaged.sort_unstable();
+    assert_eq!(packaged, ["ordvec", "ordvec-manifest"], "{command:?}");
+    assert!(command.iter().any(|a| a == "--locked"), "{command:?}");
+    assert!(!command.iter().any(|a| a == "--workspace"), "{command:?}");
+    let mut crates: Vec<&str> = policy
+        .registries
+        .values()
+        .filter(|r| r.kind == relgate::policy::RegistryKind::Cargo)
+        .map(|r| r.package.as_str())
+        .collect();
+    crates.sort_unstable();
+    assert_eq!(packaged, crates, "every published crate is rebuilt");
+
+    let (section, fixtures) = match ordvec_fixture_readme() {
+        Ok(found) => found,
+        Err(shared) => {
+            println!("skipped: {} is not there (outside CI)", shared.display());
+            return;
+        }
+    };
+    let (expected, not_members) = section.split_once("- Must NOT").expect("a Must NOT list");
+    let expected = &expected[expected.find("- Expected:").expect("an Expected list")..];
+    let files = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = backticked(text)
+            .into_iter()
+            .filter(|w| fixtures.join(w).is_file())
+            .map(str::to_owned)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let sources = &policy
+        .versions
+        .as_ref()
+        .and_then(|v| v.resolved.as_ref())
+        .expect("an inline relver configuration")
+        .sources;
+    let mut members: Vec<String> = sources
+        .iter()
+        .filter(|s| s.role != relver::Role::Independent)
+        .map(|s| s.path.clone())
+        .collect();
+    members.sort();
+    assert_eq!(
+        members,
+        files(expected),
+        "lockstep members vs the fixtures README"
+    );
+    for path in files(not_members) {
+        assert!(!members.contains(&path), "{path} is not a lockstep member");
+    }
+    // Cargo.lock's entries are the README's.
+    let lock_line = expected
+        .lines()
+        .find(|l| l.contains("`Cargo.lock`:"))
+        .expect("a Cargo.lock line");
+    let mut listed: Vec<&str> = backticked(lock_line)
+        .into_iter()
+        .filter(|w| w.starts_with("ordvec"))
+        .collect();
+    listed.sort_unstable();
+    let lock = sources.iter().find(|s| s.path == "Cargo.lock").unwrap();
+    let mut packages = lock.packages.clone().unwrap_or_default();
+    packages.sort();
+    assert_eq!(packages, listed);
 }

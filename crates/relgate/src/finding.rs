@@ -125,6 +125,12 @@ codes! {
     /// A rebuild produced different bytes.
     NotReproducible = "not-reproducible", Error,
         "Rebuilding the artifact from the tagged source produced different bytes.";
+    /// A file the rebuild would compare was not provably written by this build.
+    RebuildOutputStale = "rebuild-output-stale", Error,
+        "A rebuilt file was not provably written by this build (its output folder existed before the build, or the file lies outside the folders the gate owns or predates the build); fails closed.";
+    /// The rebuild built a tree no release tag or commit pins.
+    RebuildUnpinned = "rebuild-unpinned", Warning,
+        "No release tag or commit was given, so the rebuild built a source tree nothing pins; an error when that working tree has uncommitted changes.";
     /// A signature or bundle does not verify.
     SignatureInvalid = "signature-invalid", Error,
         "A signature or sigstore bundle does not verify against the trust root.";

@@ -344,7 +344,12 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Prepublish,
         "relgate over artidigest",
         "A rebuild from the tagged source is byte-identical.",
-        &[Code::NotReproducible, Code::CommandFailed],
+        &[
+            Code::NotReproducible,
+            Code::CommandFailed,
+            Code::RebuildOutputStale,
+            Code::RebuildUnpinned,
+        ],
         &[ChecksumFileGate::ID],
         Some(PolicySection::Rebuild),
     ),

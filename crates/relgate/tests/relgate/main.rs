@@ -22,6 +22,7 @@ mod ledger;
 mod oci_tags;
 mod policy;
 mod rebuild;
+mod rebuild_pinned;
 mod registry;
 mod relver_gates;
 mod reports;

@@ -24,6 +24,15 @@ use crate::release_source::Inputs;
 
 use crate::gates::rebuild::rebuilder::{CommandRebuilder, RebuildError, RebuildRequest, Rebuilder};
 
+mod owned;
+mod pinned;
+
+use owned::{
+    Within, build_started, dirty_finding, existing_output, not_from_this_build, stale_finding,
+    unpinned_finding,
+};
+use pinned::{Pin, Refused};
+
 /// Largest artifact read whole to explain a difference (bigger ones only report digests).
 const MAX_EXPLAINED_BYTES: u64 = 512 << 20;
 /// Differences quoted per artifact in a finding.
@@ -71,8 +80,7 @@ impl StandardGate for RebuildIdentityGate {
     fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             let rules = ctx.policy.rebuild.clone().unwrap_or_default();
-            let inputs = Inputs::of(ctx);
-            let source = inputs.source_root().0;
+            let (source, declared_git) = Inputs::of(ctx).source_root();
             if !source.is_dir() {
                 return GateResult::error(format!(
                     "the source tree {} is not a folder",
@@ -91,19 +99,13 @@ impl StandardGate for RebuildIdentityGate {
                 if rules.timeout_secs.is_none() {
                     c.timeout = kill_after(gate_limit);
                 }
-                c.env.extend(release_env(ctx, Self::ID, &source));
                 c
             });
-            let shown = command.as_ref().map(|c| display_argv(&c.argv));
-            let rebuilder: Arc<dyn Rebuilder> = match (&self.rebuilder, command) {
-                (Some(r), _) => Arc::clone(r),
-                (None, Some(c)) => Arc::new(c),
-                (None, None) => {
-                    return GateResult::error(
-                        "nothing to rebuild with: the policy's [rebuild] names no command and no in-process rebuilder was registered",
-                    );
-                }
-            };
+            if self.rebuilder.is_none() && command.is_none() {
+                return GateResult::error(
+                    "nothing to rebuild with: the policy's [rebuild] names no command and no in-process rebuilder was registered",
+                );
+            }
             // Know what to compare before spending a build on it.
             let artifacts = {
                 let (policy, rules, release) = (
@@ -126,17 +128,78 @@ impl StandardGate for RebuildIdentityGate {
                     Err(e) => return GateResult::error(format!("cannot list the artifacts: {e}")),
                 }
             };
-            let out = match ScratchDir::new() {
+            let scratch = match ScratchDir::new() {
                 Ok(d) => d,
                 Err(e) => {
                     return GateResult::error(format!("cannot create the rebuild folder: {e}"));
                 }
             };
+            let out_dir = scratch.path().join("out");
+            if let Err(e) = std::fs::create_dir(&out_dir) {
+                return GateResult::error(format!(
+                    "cannot create the rebuild folder {}: {e}",
+                    out_dir.display()
+                ));
+            }
+            // The tag's tree in a fresh checkout the gate owns, never the working tree.
+            let tree = {
+                let (src, at) = (source.clone(), scratch.path().to_path_buf());
+                let (tag, commit) = (ctx.tag.clone(), ctx.commit.clone());
+                match tokio::task::spawn_blocking(move || {
+                    pinned::prepare(&src, declared_git, tag.as_deref(), commit.as_deref(), &at)
+                })
+                .await
+                {
+                    Ok(Ok(t)) => t,
+                    Ok(Err(Refused::Error(cause))) => return GateResult::error(cause),
+                    Ok(Err(Refused::Dirty {
+                        repo,
+                        changes,
+                        count,
+                    })) => {
+                        return GateResult::from_findings(vec![dirty_finding(
+                            &repo, &changes, count,
+                        )])
+                        .with_evidence(
+                            "rebuild",
+                            serde_json::json!({ "source": source.display().to_string() }),
+                        );
+                    }
+                    Err(e) => {
+                        return GateResult::error(format!("the checkout did not finish: {e}"));
+                    }
+                }
+            };
+            // Cargo writes where the gate says, whatever the caller's environment holds.
+            let target_dir = if tree.pin.is_checkout() {
+                tree.dir.join("target")
+            } else {
+                scratch.path().join("target")
+            };
+            let mut evidence = serde_json::json!({
+                "source": source.display().to_string(),
+                "tree": {
+                    "built": tree.pin.describe(),
+                    "commit": tree.pin.commit(),
+                    "pinned": matches!(tree.pin, Pin::Release { .. }),
+                    "folder": tree.dir.display().to_string(),
+                    "cargo_target_dir": target_dir.display().to_string(),
+                },
+            });
+            // A `[rebuild] output` folder must be made by this build: one that is there
+            // already (committed, or left by another build) could hold anything.
+            let output_rel = rules.output.clone().filter(|_| self.rebuilder.is_none());
+            if let Some(rel) = &output_rel
+                && let Some(f) = existing_output(&tree.dir, rel, &tree.pin)
+            {
+                return GateResult::from_findings(vec![f]).with_evidence("rebuild", evidence);
+            }
             let epoch = match rules.source_date_epoch {
                 Some(e) => Some(e),
                 None => {
                     let src = source.clone();
                     let revs: Vec<String> = [
+                        tree.pin.commit().map(str::to_owned),
                         ctx.commit.clone(),
                         ctx.tag.clone().map(|t| format!("refs/tags/{t}")),
                     ]
@@ -152,16 +215,38 @@ impl StandardGate for RebuildIdentityGate {
                     .flatten()
                 }
             };
-            let mut request = RebuildRequest::new(&source, out.path());
-            request.tag = ctx.tag.clone();
-            request.commit = ctx.commit.clone();
-            request.source_date_epoch = epoch;
+            evidence["source_date_epoch"] = serde_json::json!(epoch);
+            let shown = command.as_ref().map(|c| display_argv(&c.argv));
+            let rebuilder: Arc<dyn Rebuilder> = match (&self.rebuilder, command) {
+                (Some(r), _) => Arc::clone(r),
+                (None, Some(mut c)) => {
+                    c.env.extend(release_env(ctx, Self::ID, &tree.dir));
+                    Arc::new(c)
+                }
+                (None, None) => return GateResult::error("nothing to rebuild with"),
+            };
             let shown = shown.filter(|_| self.rebuilder.is_none());
-            let mut evidence = serde_json::json!({
-                "source": source.display().to_string(),
-                "source_date_epoch": epoch,
-                "rebuilder": shown.clone().unwrap_or_else(|| String::from("in-process")),
-            });
+            evidence["rebuilder"] =
+                serde_json::json!(shown.unwrap_or_else(|| String::from("in-process")));
+            let mut request = RebuildRequest::new(&tree.dir, &out_dir);
+            request.tag = ctx.tag.clone();
+            request.commit = tree
+                .pin
+                .commit()
+                .map(str::to_owned)
+                .or_else(|| ctx.commit.clone());
+            request.source_date_epoch = epoch;
+            request.target_dir = Some(target_dir);
+            let started = {
+                let at = scratch.path().to_path_buf();
+                match tokio::task::spawn_blocking(move || build_started(&at)).await {
+                    Ok(Ok(t)) => t,
+                    Ok(Err(e)) => return GateResult::error(e),
+                    Err(e) => {
+                        return GateResult::error(format!("cannot mark the build's start: {e}"));
+                    }
+                }
+            };
             let output = match rebuilder.rebuild(&request).await {
                 Ok(o) => o,
                 Err(e) => return rebuild_failed(e, evidence),
@@ -169,21 +254,38 @@ impl StandardGate for RebuildIdentityGate {
             if !output.log.is_empty() {
                 evidence["log_tail"] = serde_json::json!(output.log);
             }
+            // Files count as this build's inside the scratch folder, and inside an output
+            // folder of the source tree that was not there before the build.
+            let mut owned: Vec<PathBuf> = scratch.path().canonicalize().into_iter().collect();
+            if let Some(rel) = &output_rel
+                && !tree.pin.is_checkout()
+                && let Ok(d) = tree.dir.join(rel).canonicalize()
+            {
+                owned.push(d);
+            }
             let release = ctx.release_dir.clone();
-            let out_path = out.path().to_path_buf();
-            let source_dir = source.clone();
+            let within = Within {
+                out_dir: out_dir.clone(),
+                source: tree.dir.clone(),
+                owned,
+                started,
+            };
             let compared = tokio::task::spawn_blocking(move || {
-                compare(&artifacts, &release, &out_path, &source_dir, &output.dir)
+                compare(&artifacts, &release, &within, &output.dir)
             })
             .await;
-            drop(out);
+            let given = ctx.tag.is_some() || ctx.commit.is_some();
+            let unpinned = unpinned_finding(&source, &tree.pin, given);
+            let _ = tokio::task::spawn_blocking(move || drop(tree)).await;
+            drop(scratch);
             match compared {
-                Ok(Ok((findings, compared))) => {
+                Ok(Ok((mut findings, compared))) => {
                     let read: Vec<String> = compared
                         .as_object()
                         .map(|m| m.keys().cloned().collect())
                         .unwrap_or_default();
                     evidence["compared"] = compared;
+                    findings.extend(unpinned);
                     GateResult::from_findings(findings)
                         .with_evidence("rebuild", evidence)
                         .reading(read)
@@ -371,14 +473,14 @@ fn explain(report: &DiffReport) -> String {
     lines.join("; ")
 }
 
-/// Compares every release artifact with its rebuilt twin.
+/// Compares every release artifact with its rebuilt twin, which must be this build's.
 fn compare(
     artifacts: &[String],
     release: &Path,
-    out_dir: &Path,
-    source: &Path,
+    within: &Within,
     built: &Path,
 ) -> Result<(Vec<Finding>, serde_json::Value), String> {
+    let (out_dir, source) = (within.out_dir.as_path(), within.source.as_path());
     // The output must be the scratch folder or inside it, or a folder the rebuilder chose
     // inside the source tree (checked by the rebuilder); it must exist.
     let built = built.canonicalize().map_err(|e| {
@@ -436,6 +538,10 @@ fn compare(
                 continue;
             }
             Ok(_) => {}
+        }
+        if let Some(why) = not_from_this_build(&theirs, within) {
+            findings.push(stale_finding(rel, why));
+            continue;
         }
         let actual = sha256_of(&theirs)?;
         if actual == expected {

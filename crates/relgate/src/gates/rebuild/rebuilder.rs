@@ -26,6 +26,10 @@ pub struct RebuildRequest {
     pub out_dir: PathBuf,
     /// `SOURCE_DATE_EPOCH` for the build: the policy's, else the release commit's time.
     pub source_date_epoch: Option<u64>,
+    /// A folder for build tools' own output, inside the gate's scratch folder and absent
+    /// before the build; a [`CommandRebuilder`] sets `CARGO_TARGET_DIR` to it, over any value
+    /// inherited or configured, so cargo writes nowhere the gate does not own.
+    pub target_dir: Option<PathBuf>,
 }
 
 impl RebuildRequest {
@@ -37,6 +41,7 @@ impl RebuildRequest {
             commit: None,
             out_dir: out_dir.into(),
             source_date_epoch: None,
+            target_dir: None,
         }
     }
 }
@@ -142,8 +147,10 @@ pub trait Rebuilder: Send + Sync {
     ) -> BoxFuture<'a, Result<RebuildOutput, RebuildError>>;
 }
 
-/// Runs a build command (argv, no shell) in the source tree with `SOURCE_DATE_EPOCH` and
-/// `RELKIT_REBUILD_OUT=<out dir>` (plus the `RELKIT_*` variables of command gates), killed
+/// Runs a build command (argv, no shell) in the source tree with `SOURCE_DATE_EPOCH`,
+/// `RELKIT_REBUILD_OUT=<out dir>` and `CARGO_TARGET_DIR=<the request's target dir>` (set last,
+/// so neither an inherited nor an [`env`](CommandRebuilder::env) value redirects cargo) plus
+/// the `RELKIT_*` variables of command gates, killed
 /// with every process it started at its timeout. The artifacts are read from the output
 /// folder when one is set (relative to the source tree, and it must resolve inside it), else
 /// from `RELKIT_REBUILD_OUT`.
@@ -215,6 +222,9 @@ impl Rebuilder for CommandRebuilder {
             ));
             if let Some(e) = req.source_date_epoch {
                 env.push((String::from("SOURCE_DATE_EPOCH"), e.to_string()));
+            }
+            if let Some(t) = &req.target_dir {
+                env.push((String::from("CARGO_TARGET_DIR"), t.display().to_string()));
             }
             let spec = Spec {
                 argv: self.argv.clone(),
