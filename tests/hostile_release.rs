@@ -559,6 +559,57 @@ fn version_codes(case: &VersionCase, hostile: bool) -> Result<Vec<String>, Strin
     }
 }
 
+/// `git` in `dir` with a fixed identity and date.
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// A stale rebuild output: the working tree holds `target/package/app.bin` equal to the
+/// release (left by an earlier build), and the hostile build command writes nothing where the
+/// policy says it does (cargo wrote elsewhere). The benign command builds it.
+fn stale_rebuild(hostile: bool) -> relgate::Report {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("src");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    write(&repo, "payload.txt", "release 1.0.0\n");
+    write(&repo, ".gitignore", "/target/\n");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "release"]);
+    git(&repo, &["tag", "v1.0.0"]);
+    write(&repo, "target/package/app.bin", "release 1.0.0\n");
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("app.bin"), "release 1.0.0\n").unwrap();
+    let script = if hostile {
+        "true"
+    } else {
+        "mkdir -p target/package && cp payload.txt target/package/app.bin"
+    };
+    let policy = Policy::from_toml_str(
+        &format!(
+            "[project]\nname = \"r\"\n[[artifacts]]\nglob = \"*.bin\"\nkind = \"binary\"\n[rebuild]\ncommand = [\"sh\", \"-c\", {script:?}]\noutput = \"target/package\"\n"
+        ),
+        "release.toml",
+    )
+    .unwrap();
+    relgate::run_blocking(
+        &policy,
+        RunContext::new(&dist).source_dir(&repo).tag("v1.0.0"),
+    )
+}
+
 fn snapshot_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/hostile.tsv")
 }
@@ -629,6 +680,28 @@ fn every_hostile_case_blocks_with_its_code_and_its_benign_twin_is_allowed() {
                 case.name
             ));
         }
+    }
+    let hostile = stale_rebuild(true);
+    let codes: Vec<&str> = hostile
+        .root_cause_codes()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    table.push_str(&format!(
+        "rebuild-stale-output-in-the-working-tree\t{}\t{}\n",
+        codes.join(","),
+        hostile.decision.blocking_gates.join(",")
+    ));
+    if hostile.decision.status != RunStatus::Blocked {
+        problems.push(String::from("stale rebuild output: not blocked"));
+    }
+    let benign = stale_rebuild(false);
+    if benign.decision.status != RunStatus::Allowed {
+        problems.push(format!(
+            "stale rebuild output: the benign twin was {:?}: {:?}",
+            benign.decision.status,
+            benign.root_cause_codes()
+        ));
     }
     for case in version_cases() {
         let hostile = version_codes(&case, true);

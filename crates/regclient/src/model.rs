@@ -130,7 +130,9 @@ impl FromStr for PackageSpec {
         }
         let odd = |c: char| c.is_control() || c.is_whitespace();
         if name.contains(odd) || version.contains(odd) {
-            return Err(err("whitespace or a control character in the name or version"));
+            return Err(err(
+                "whitespace or a control character in the name or version",
+            ));
         }
         if version.contains('@') {
             return Err(err("`@` in the version"));
@@ -146,7 +148,9 @@ impl FromStr for PackageSpec {
             RegistryKind::Oci => match version.split_once(':') {
                 Some((alg, hex))
                     if alg.is_empty()
-                        || !alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        || !alg
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                         || hex.is_empty()
                         || !hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
                 {
