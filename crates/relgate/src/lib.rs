@@ -126,6 +126,7 @@ mod release_source;
 pub mod report;
 mod run;
 mod runner;
+mod scrub;
 mod waiver;
 
 pub use crate::cancel::CancelToken;
