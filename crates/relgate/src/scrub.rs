@@ -123,11 +123,6 @@ impl Scrubber {
     }
 }
 
-/// Scrubs `text` with every secret relgate knows now (see [`Scrubber::current`]).
-pub(crate) fn scrub(text: &str) -> String {
-    Scrubber::current().scrub(text)
-}
-
 /// Characters that end a URL authority or a credential value in free text.
 fn ends_value(c: char) -> bool {
     c.is_whitespace()

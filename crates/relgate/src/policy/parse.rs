@@ -509,7 +509,9 @@ impl Policy {
                         ));
                     }
                     if let Some(bad) = e.get_ref().iter().find(|n| {
-                        n.is_empty() || n.contains(['=', '\0']) || n.chars().any(char::is_whitespace)
+                        n.is_empty()
+                            || n.contains(['=', '\0'])
+                            || n.chars().any(char::is_whitespace)
                     }) {
                         return Err(invalid(
                             e.span().start,

@@ -27,7 +27,8 @@ pub(crate) fn child_env(
     set: &[(String, String)],
     tag: &str,
 ) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = parent.into_iter().filter(|(k, _)| passed(k)).collect();
+    let mut env: Vec<(OsString, OsString)> =
+        parent.into_iter().filter(|(k, _)| passed(k)).collect();
     for (k, v) in set {
         env.retain(|(name, _)| name.as_os_str() != OsStr::new(k));
         env.push((OsString::from(k), OsString::from(v)));

@@ -100,7 +100,11 @@ pub(crate) mod linux {
             return Vec::new();
         };
         dir.filter_map(Result::ok)
-            .filter(|e| e.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            })
             .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
             .filter_map(|t| parse_stat(&t))
             .collect()
@@ -132,7 +136,15 @@ pub(crate) mod linux {
                 break;
             }
         }
-        all.iter().filter(|p| chosen.contains(&p.pid)).copied().collect()
+        all.iter()
+            .filter(|p| chosen.contains(&p.pid))
+            .copied()
+            .collect()
+    }
+
+    /// `pid`'s stat, `None` once it is gone.
+    fn stat_of(pid: i32) -> Option<Stat> {
+        parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
     }
 
     /// See [`super::end_all`].
@@ -141,41 +153,42 @@ pub(crate) mod linux {
         let Ok(group) = i32::try_from(group) else {
             return 0;
         };
-        let mut killed: BTreeSet<i32> = BTreeSet::new();
         if let Some(g) = Pid::from_raw(group) {
             let _ = kill_process_group(g, Signal::KILL);
         }
+        // Every process killed, until it is gone (reaped here when re-parented to relkit,
+        // else by its parent or init).
+        let mut pending: BTreeSet<i32> = BTreeSet::new();
+        let mut killed = 0;
         for round in 0..ROUNDS {
-            let found = members(&processes(), group, tag, me);
-            if found.is_empty() {
+            for p in members(&processes(), group, tag, me) {
+                if p.state != 'Z'
+                    && let Some(pid) = Pid::from_raw(p.pid)
+                {
+                    let _ = kill_process(pid, Signal::KILL);
+                }
+                if pending.insert(p.pid) && p.pid != group {
+                    killed += 1;
+                }
+            }
+            pending.retain(|&pid| match stat_of(pid) {
+                None => false,
+                Some(p) if p.ppid == me && p.pid != group => match Pid::from_raw(pid) {
+                    // Re-parented to relkit (the subreaper): reap it once it has died.
+                    Some(pid) => !matches!(
+                        waitpid(Some(pid), WaitOptions::NOHANG),
+                        Ok(Some(_)) | Err(_)
+                    ),
+                    None => false,
+                },
+                Some(_) => true,
+            });
+            if pending.is_empty() && members(&processes(), group, tag, me).is_empty() {
                 break;
             }
-            let mut waiting = false;
-            for p in &found {
-                let Some(pid) = Pid::from_raw(p.pid) else {
-                    continue;
-                };
-                if p.state != 'Z' {
-                    let _ = kill_process(pid, Signal::KILL);
-                    killed.insert(p.pid);
-                }
-                if p.ppid == me && p.pid != group {
-                    // Re-parented to relkit (the subreaper): reap it once it has died.
-                    match waitpid(Some(pid), WaitOptions::NOHANG) {
-                        Ok(Some(_)) => {}
-                        _ => waiting = true,
-                    }
-                } else {
-                    // Its parent (being killed too) or init reaps it.
-                    waiting = true;
-                }
-            }
-            if waiting {
-                std::thread::sleep(Duration::from_millis(if round < 10 { 2 } else { 20 }));
-            }
+            std::thread::sleep(Duration::from_millis(if round < 10 { 2 } else { 20 }));
         }
-        killed.remove(&group);
-        killed.len()
+        killed
     }
 
     #[cfg(test)]

@@ -51,7 +51,8 @@ mod tests {
     #[test]
     fn every_format_shows_no_secret() {
         let secret = "s3cr3t-value-0123456789";
-        let mut r = Report::could_not_run("p", format!("cannot reach https://u:{secret}@127.0.0.1/"));
+        let mut r =
+            Report::could_not_run("p", format!("cannot reach https://u:{secret}@127.0.0.1/"));
         r.errors.push(
             Finding::new(Code::GateError, secret)
                 .expected(format!("Authorization: Bearer {secret}"))
