@@ -79,12 +79,18 @@ pub(crate) const TAIL_CHARS: usize = 2000;
 /// The last `n` non-empty lines of `text`, at most [`TAIL_CHARS`] characters of them.
 pub(crate) fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines[lines.len().saturating_sub(n)..].join("\n");
+    let tail = lines
+        .get(lines.len().saturating_sub(n)..)
+        .unwrap_or_default()
+        .join("\n");
     let count = tail.chars().count();
     if count <= TAIL_CHARS {
         return tail;
     }
-    let cut: String = tail.chars().skip(count - TAIL_CHARS).collect();
+    let cut: String = tail
+        .chars()
+        .skip(count.saturating_sub(TAIL_CHARS))
+        .collect();
     format!("…{cut}")
 }
 
@@ -335,6 +341,57 @@ mod tests {
         let r = run(&spec("echo started >&2; sleep 30 & wait", 200), &stop);
         assert!(matches!(r, Err(RunError::TimedOut { ref stderr }) if stderr.contains("started")));
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn a_secret_across_the_byte_cut_is_scrubbed_whole() {
+        let token = "tok_0123456789abcdefghijklmnop";
+        assert_eq!(token.len(), 30);
+        let stop = AtomicBool::new(false);
+        // The kept tail (the last TAIL_BYTES) would start 15 bytes into the token.
+        let script = format!(
+            "head -c 40000 /dev/zero | tr '\\0' x; printf %s {token}; head -c {} /dev/zero | tr '\\0' y",
+            TAIL_BYTES - 15
+        );
+        let parent = std::env::var_os("PATH").map(|p| (std::ffi::OsString::from("PATH"), p));
+        let e = run_with(
+            &spec(&script, 60_000),
+            &stop,
+            parent,
+            Scrubber::with_secrets([token.to_owned()]),
+        )
+        .unwrap();
+        assert!(e.status.success(), "{e:?}");
+        assert!(e.stdout.len() <= TAIL_BYTES, "{}", e.stdout.len());
+        assert!(e.stdout.ends_with("yyyy"), "{}", e.stdout.len());
+        for i in 0..=token.len() - 8 {
+            let piece = &token[i..i + 8];
+            assert!(!e.stdout.contains(piece), "{piece} kept");
+        }
+        assert!(
+            e.stdout.contains("x***y"),
+            "the mask is kept whole before the cut"
+        );
+    }
+
+    #[test]
+    fn a_command_starts_from_the_short_list_only() {
+        let stop = AtomicBool::new(false);
+        let parent = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("LC_ALL", "C".to_owned()),
+            ("GITHUB_TOKEN", "ghp_never_seen_1234".to_owned()),
+        ]
+        .map(|(k, v)| (std::ffi::OsString::from(k), std::ffi::OsString::from(v)));
+        let e = run_with(&spec("env", 60_000), &stop, parent, Scrubber::default()).unwrap();
+        let mut names: Vec<&str> = e
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            .filter(|k| !["PWD", "SHLVL", "_", "OLDPWD"].contains(k))
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["LC_ALL", "PATH", "RELGATE_T", env::COMMAND_TAG]);
     }
 
     #[test]
