@@ -20,18 +20,12 @@ use std::sync::Mutex;
 /// One `cargo build` at a time (tests run in parallel under `cargo test`).
 static BUILD: Mutex<()> = Mutex::new(());
 
-/// The path of example `name`, built first (a no-op when it is current).
+/// The path of example `name`: the one the test build left when it is newer than this test
+/// binary (`cargo test` builds every example), else built now with `cargo build --example`.
 fn example(name: &str) -> PathBuf {
     let _one = BUILD
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build --example {name}: {status}");
     // This test is target/<profile>/deps/bad_input-…; examples are target/<profile>/examples.
     let exe = std::env::current_exe().unwrap();
     let path = exe
@@ -41,6 +35,16 @@ fn example(name: &str) -> PathBuf {
         .unwrap()
         .join("examples")
         .join(name);
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    if modified(&path).is_some() && modified(&path) >= modified(&exe) {
+        return path;
+    }
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build --example {name}: {status}");
     assert!(path.is_file(), "{} not built", path.display());
     path
 }
