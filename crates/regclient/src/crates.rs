@@ -133,8 +133,13 @@ fn prefix(name: &str) -> String {
     match name.len() {
         1 => "1".to_owned(),
         2 => "2".to_owned(),
-        3 => format!("3/{}", &name[..1]),
-        _ => format!("{}/{}", &name[..2], &name[2..4]),
+        // `name` is checked ASCII by `index_path`; `get` keeps any other input total.
+        3 => format!("3/{}", name.get(..1).unwrap_or_default()),
+        _ => format!(
+            "{}/{}",
+            name.get(..2).unwrap_or_default(),
+            name.get(2..4).unwrap_or_default()
+        ),
     }
 }
 
@@ -166,7 +171,9 @@ pub fn expand_dl(template: &str, name: &str, version: &str, cksum: &Digest) -> S
 pub fn parse_index(url: &str, name: &str, text: &[u8]) -> Result<Vec<IndexEntry>, Error> {
     let text = std::str::from_utf8(text).map_err(|e| Error::IndexLine {
         url: url.to_owned(),
-        line: 1 + text[..e.valid_up_to()]
+        line: 1 + text
+            .get(..e.valid_up_to())
+            .unwrap_or_default()
             .iter()
             .filter(|b| **b == b'\n')
             .count(),

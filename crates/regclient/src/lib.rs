@@ -94,6 +94,17 @@
 //! None: the HTTP stack (`ureq` with rustls and ring) is always on, since speaking HTTP is
 //! this crate's purpose.
 #![forbid(unsafe_code)]
+// No panic on input (issue 12): library code neither unwraps nor indexes; tests may.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 mod cache;
 mod config;
@@ -109,6 +120,10 @@ pub mod pypi;
 mod readback;
 mod secret;
 #[cfg(feature = "test-registry")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "loopback test registry (feature test-registry) indexing JSON values it built"
+)]
 pub mod testing;
 mod views;
 

@@ -370,8 +370,8 @@ fn hash_inline(
         if n == 0 {
             return Ok(hasher);
         }
-        hasher.update(&buf[..n]);
-        write(&buf[..n])?;
+        hasher.update(buf.get(..n).unwrap_or_default());
+        write(buf.get(..n).unwrap_or_default())?;
     }
 }
 
@@ -398,7 +398,7 @@ fn hash_beside(
             .spawn_scoped(s, move || {
                 let mut hasher = MultiHasher::new(algs);
                 for (buf, n) in full_rx {
-                    hasher.update(&buf[..n]);
+                    hasher.update(buf.get(..n).unwrap_or_default());
                     // At most PIPELINE_BUFFERS buffers exist, so this never blocks.
                     if free_tx.send(buf).is_err() {
                         break;
@@ -419,7 +419,7 @@ fn hash_beside(
                 Ok(n) => n,
                 Err(e) => break Err(e),
             };
-            if let Err(e) = write(&buf[..n]) {
+            if let Err(e) = write(buf.get(..n).unwrap_or_default()) {
                 break Err(e);
             }
             if full_tx.send((buf, n)).is_err() {
@@ -459,7 +459,7 @@ pub fn fetch_all(
                         }),
                         None => fetch_verified(http, f, dir, options),
                     };
-                    if let Ok(mut slot) = results[i].lock() {
+                    if let Some(Ok(mut slot)) = results.get(i).map(|m| m.lock()) {
                         *slot = Some(r);
                     }
                 }

@@ -36,7 +36,8 @@ struct RawEntry {
 ///
 /// From a file (`[registries.<name>] url = "..."`) or from environment variables
 /// `RELGATE_REGISTRY_<NAME>_URL` (name upper-cased, `-` as `_`). URLs must be `http` or
-/// `https`; they are shown in reports without any user-info part.
+/// `https`; they are shown in reports without any user-info part, and the user-info of each
+/// is remembered so that no report or command output relgate renders shows it.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     urls: BTreeMap<String, String>,
@@ -96,6 +97,7 @@ impl Endpoints {
                 line: 0,
                 message: format!("registries.{name}.url: {message}"),
             })?;
+            crate::scrub::remember_url_userinfo(&entry.url);
             out.urls.insert(name, entry.url);
         }
         Ok(out)
@@ -117,6 +119,7 @@ impl Endpoints {
                     line: 0,
                     message,
                 })?;
+                crate::scrub::remember_url_userinfo(url);
                 out.urls.insert(name.to_owned(), url.clone());
             }
         }
@@ -145,6 +148,7 @@ impl Endpoints {
             line: 0,
             message,
         })?;
+        crate::scrub::remember_url_userinfo(url);
         self.urls.insert(name.to_owned(), url.to_owned());
         Ok(())
     }

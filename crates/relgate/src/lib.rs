@@ -106,6 +106,17 @@
 //! `GithubCi`, the CI evidence provider over the GitHub REST API, uses `regclient`'s HTTP
 //! core: `regclient` stays the only crate that speaks HTTP.
 #![forbid(unsafe_code)]
+// No panic on input (issue 12): library code neither unwraps nor indexes; tests may.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 mod artifact_names;
 pub mod artifacts;
@@ -118,6 +129,10 @@ mod gate;
 pub mod gates;
 pub mod ledger;
 mod phase;
+#[allow(
+    clippy::indexing_slicing,
+    reason = "13 index uses over the plan's own node positions; plan.rs is being reworked elsewhere (issue 12 follow-up)"
+)]
 pub mod plan;
 pub mod policy;
 mod process;
@@ -126,6 +141,7 @@ mod release_source;
 pub mod report;
 mod run;
 mod runner;
+mod scrub;
 mod waiver;
 
 pub use crate::cancel::CancelToken;

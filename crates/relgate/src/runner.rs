@@ -125,7 +125,9 @@ impl Board {
             status: report.status,
             duration_ms: report.duration_ms,
         });
-        self.reports[i] = Some(report);
+        if let Some(slot) = self.reports.get_mut(i) {
+            *slot = Some(report);
+        }
     }
 }
 
@@ -155,6 +157,10 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
 /// times out, is unknown or is skipped yields a blocking `gate-*` finding; its dependants
 /// are skipped "because of" it. Waivers (with reasons) make findings non-blocking. A plan
 /// that cannot be ordered yields a could-not-run report.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indices are plan node positions: nodes, dependency lists and the board's reports hold one entry per node"
+)]
 pub async fn run_plan(
     plan: &Plan,
     ctx: GateContext,

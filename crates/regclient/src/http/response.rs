@@ -89,7 +89,7 @@ impl Body {
         loop {
             match self.read(&mut buf) {
                 Ok(0) => return Ok(out),
-                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Ok(n) => out.extend_from_slice(buf.get(..n).unwrap_or_default()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(HttpError::from_body_io(&self.url, e)),
             }
@@ -108,7 +108,7 @@ impl Read for Body {
         // Read at most one byte past the cap, to notice an oversized body.
         let room = self.limit.saturating_sub(self.read).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = match self.inner.read(&mut buf[..want]) {
+        let n = match self.inner.read(buf.get_mut(..want).unwrap_or_default()) {
             Ok(n) => n,
             Err(e) => {
                 let ureq_timeout = e

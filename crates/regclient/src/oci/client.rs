@@ -37,10 +37,10 @@ fn parse_challenge(h: &str) -> Option<BTreeMap<String, String>> {
         let after = after.trim_start();
         let (v, tail) = if let Some(q) = after.strip_prefix('"') {
             let end = q.find('"')?;
-            (&q[..end], &q[end + 1..])
+            (q.get(..end)?, q.get(end + 1..)?)
         } else {
             let end = after.find(',').unwrap_or(after.len());
-            (&after[..end], &after[end..])
+            (after.get(..end)?, after.get(end..)?)
         };
         out.insert(k.trim().to_ascii_lowercase(), v.to_owned());
         s = tail.trim_start().trim_start_matches(',').trim_start();

@@ -491,6 +491,10 @@ pub fn standard_gate(id: &str) -> Option<&'static GateInfo> {
 }
 
 /// The row of `id`, found at compile time.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const evaluation (no iterators in const fn); i < STANDARD_GATES.len()"
+)]
 const fn row_of(id: &str) -> Option<&'static GateInfo> {
     let mut i = 0;
     while i < STANDARD_GATES.len() {
@@ -502,6 +506,10 @@ const fn row_of(id: &str) -> Option<&'static GateInfo> {
     None
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const evaluation (no iterators in const fn); i < a.len() == b.len()"
+)]
 const fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {

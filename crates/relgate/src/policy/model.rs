@@ -418,6 +418,10 @@ pub struct GateRule {
     pub command: Option<Vec<String>>,
     /// The command's working folder, relative to the source tree (default: the source tree).
     pub cwd: Option<PathBuf>,
+    /// Names of relkit's environment variables passed to the command (`env = ["NAME"]`);
+    /// a command otherwise gets only `PATH`, `HOME`, `LANG`, `LC_*`, `TZ`, `TMPDIR`,
+    /// `SOURCE_DATE_EPOCH` and the `RELKIT_*` variables relkit sets.
+    pub env: Vec<String>,
 }
 
 /// A parsed, validated `release.toml`.

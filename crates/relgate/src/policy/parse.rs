@@ -63,6 +63,8 @@ struct RawGate {
     command: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     cwd: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    env: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -495,6 +497,31 @@ impl Policy {
                     Some(c.get_ref().clone())
                 }
             };
+            let env = match &g.env {
+                None => Vec::new(),
+                Some(e) => {
+                    let key = format!("gates.{}.env", id.get_ref());
+                    if command.is_none() {
+                        return Err(invalid(
+                            e.span().start,
+                            &key,
+                            String::from("`env` only applies to a gate with a `command`"),
+                        ));
+                    }
+                    if let Some(bad) = e.get_ref().iter().find(|n| {
+                        n.is_empty()
+                            || n.contains(['=', '\0'])
+                            || n.chars().any(char::is_whitespace)
+                    }) {
+                        return Err(invalid(
+                            e.span().start,
+                            &key,
+                            format!("{bad:?} is not an environment variable name"),
+                        ));
+                    }
+                    e.get_ref().clone()
+                }
+            };
             gates.insert(
                 id.get_ref().clone(),
                 GateRule {
@@ -503,6 +530,7 @@ impl Policy {
                     phase,
                     command,
                     cwd,
+                    env,
                 },
             );
         }

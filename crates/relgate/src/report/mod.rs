@@ -3,6 +3,7 @@
 
 pub(crate) mod model;
 pub(crate) mod render;
+pub(crate) mod scrubbed;
 
 pub use crate::phase::GateStatus;
 pub use crate::report::model::{

@@ -1,6 +1,8 @@
 //! Rendering a report: terminal, JSON, Markdown, GitHub Actions annotations, JUnit XML.
 //!
-//! Every renderer returns a `String`; nothing here prints.
+//! Every renderer returns a `String`; nothing here prints. Every renderer scrubs the report
+//! first (`report::scrubbed`): no secret relgate knows, URL user-info or credential value is
+//! shown.
 
 use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
@@ -11,6 +13,7 @@ use crate::ledger::Coverage;
 use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
+use crate::report::scrubbed::scrubbed;
 
 /// A report format.
 #[non_exhaustive]
@@ -132,6 +135,8 @@ fn hang(text: &str, indent: usize) -> String {
 
 /// Aligned text; ANSI colour only when `color` is true (see [`stdout_wants_color`]).
 pub fn render_terminal(report: &Report, color: bool) -> String {
+    // No secret relgate knows leaves in a rendering.
+    let report = &scrubbed(report);
     let mut out = String::new();
     let _ = write!(out, "relgate: {}", report.project);
     if let Some(t) = &report.tag {
@@ -207,6 +212,8 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
 
 /// Pretty JSON of the whole report (`"schema": "relgate-report/1"`).
 pub fn render_json(report: &Report) -> String {
+    // No secret relgate knows leaves in a rendering.
+    let report = &scrubbed(report);
     match serde_json::to_string_pretty(report) {
         Ok(mut s) => {
             s.push('\n');
@@ -249,6 +256,8 @@ fn md_finding(f: &ReportedFinding) -> String {
 
 /// Markdown for a CI step summary: the decision, a table of gates, the findings.
 pub fn render_markdown(report: &Report) -> String {
+    // No secret relgate knows leaves in a rendering.
+    let report = &scrubbed(report);
     let mut out = String::new();
     let icon = match report.decision.status {
         RunStatus::Allowed => "✅",
@@ -353,6 +362,8 @@ fn gh_prop(s: &str) -> String {
 /// GitHub Actions workflow commands: one annotation per finding (error when it blocks,
 /// notice when waived, warning otherwise) and a final one with the decision.
 pub fn render_github(report: &Report) -> String {
+    // No secret relgate knows leaves in a rendering.
+    let report = &scrubbed(report);
     let mut out = String::new();
     for e in &report.errors {
         let _ = writeln!(
@@ -446,6 +457,8 @@ fn secs(ms: u64) -> String {
 
 /// JUnit XML: one test suite per phase, one test case per gate; failures carry the codes.
 pub fn render_junit(report: &Report) -> String {
+    // No secret relgate knows leaves in a rendering.
+    let report = &scrubbed(report);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let count =
         |pred: &dyn Fn(&GateReport) -> bool| report.gates.iter().filter(|g| pred(g)).count();

@@ -129,8 +129,8 @@ fn next_link(header: &str) -> Option<String> {
             let p = p.trim();
             p == "rel=\"next\"" || p == "rel=next"
         });
-        (is_next && url.starts_with('<') && url.ends_with('>'))
-            .then(|| url[1..url.len() - 1].to_owned())
+        let inner = url.strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| inner.to_owned())
     })
 }
 

@@ -19,9 +19,12 @@ use crate::release_source::Inputs;
 /// A gate implemented by an external command, run without a shell.
 ///
 /// The command runs in the source tree (the run's source folder, else the policy's
-/// `[versions]` tree or repository, else the policy's folder), or in `cwd` below it, with the
-/// environment of the caller plus `RELKIT_GATE`, `RELKIT_TAG`, `RELKIT_VERSION`,
-/// `RELKIT_COMMIT`, `RELKIT_SOURCE_DIR` and `RELKIT_RELEASE_DIR` when known. Exit status 0
+/// `[versions]` tree or repository, else the policy's folder), or in `cwd` below it, with a
+/// minimal environment: `PATH`, `HOME`, `LANG`, `LC_*`, `TZ`, `TMPDIR` and
+/// `SOURCE_DATE_EPOCH` of the caller's, the variables named with [`CommandGate::env`]
+/// (`env = [...]` in the policy), and `RELKIT_GATE`, `RELKIT_TAG`, `RELKIT_VERSION`,
+/// `RELKIT_COMMIT`, `RELKIT_SOURCE_DIR` and `RELKIT_RELEASE_DIR` when known; no token of the
+/// caller's reaches it unless named. When it ends, every process it started ends too. Exit status 0
 /// passes; any other status fails with `command-failed` naming the command, the status and the
 /// tail of its stderr; a command still running at its timeout is killed (with every process
 /// it started) and fails with `command-failed` naming the timeout; a command that cannot be
@@ -41,6 +44,7 @@ pub struct CommandGate {
     argv: Vec<String>,
     cwd: Option<PathBuf>,
     timeout: Option<Duration>,
+    env: Vec<String>,
 }
 
 impl CommandGate {
@@ -56,7 +60,20 @@ impl CommandGate {
             argv: argv.into_iter().map(Into::into).collect(),
             cwd: None,
             timeout: None,
+            env: Vec::new(),
         }
+    }
+
+    /// Passes these variables of the caller's environment to the command (when set); it gets
+    /// no other variable of the caller's besides `PATH`, `HOME`, `LANG`, `LC_*`, `TZ`,
+    /// `TMPDIR` and `SOURCE_DATE_EPOCH`.
+    pub fn env<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.env.extend(names.into_iter().map(Into::into));
+        self
     }
 
     /// Runs the command in this folder, relative to the source tree (it must stay inside).
@@ -83,6 +100,7 @@ impl CommandGate {
         let mut gate = CommandGate::new(id, phase, argv);
         gate.cwd = rule.cwd.clone();
         gate.timeout = rule.timeout_secs.map(Duration::from_secs);
+        gate.env = rule.env.clone();
         Some(gate)
     }
 
@@ -141,10 +159,12 @@ impl Gate for CommandGate {
                 }
             };
             let limit = self.timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT);
+            let mut env = process::env::named(&self.env);
+            env.extend(release_env(ctx, &self.id, &root));
             let spec = Spec {
                 argv: self.argv.clone(),
                 cwd: cwd.clone(),
-                env: release_env(ctx, &self.id, &root),
+                env,
                 timeout: kill_after(limit),
             };
             let shown = display_argv(&self.argv);

@@ -17,7 +17,8 @@ pub(crate) fn kill_after(timeout: Duration) -> Duration {
     timeout.saturating_sub((timeout / 10).min(Duration::from_secs(2)))
 }
 
-/// The environment every command gets besides the caller's.
+/// The variables relkit sets for every command (besides these it gets only the short list of
+/// `process::env::PASSED`, `LC_*`, and the variables its policy passes by name).
 pub(crate) fn release_env(
     ctx: &GateContext,
     gate: &str,

@@ -76,14 +76,14 @@ pub(crate) fn gate_error(subject: String, cause: String) -> Finding {
         .found(cause)
 }
 
-/// A private temporary folder for downloads, in the run's scratch folder when one is set.
+/// A private temporary folder for downloads: in the run's scratch folder when one is set,
+/// else in the default scratch folder on disk (`RELKIT_SCRATCH`, else
+/// `$XDG_CACHE_HOME/relkit/scratch`, else `~/.cache/relkit/scratch`), never a RAM-backed
+/// `/tmp` unless none of those can be named.
 pub(crate) fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<tempfile::TempDir> {
-    let mut b = tempfile::Builder::new();
-    b.prefix(prefix);
-    match &ctx.scratch_dir {
-        Some(dir) => b.tempdir_in(dir),
-        None => b.tempdir(),
-    }
+    crate::process::scratch::temp_dir_in(ctx.scratch_dir.as_deref(), prefix, |name| {
+        std::env::var_os(name)
+    })
 }
 
 pub(crate) fn sha256_of(path: &Path) -> Result<Digest, String> {

@@ -24,6 +24,13 @@ use crate::registry_client::{Job, Target, chain, fetch, run_blocking_all};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RegistryReadbackGate;
 
+/// Sets `key` on the JSON object `row` (a row is always an object; anything else is left).
+fn set(row: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert(key.to_owned(), value);
+    }
+}
+
 /// One download of `registry-readback`: a served file and the local artifact it must equal.
 struct Download {
     target: Target,
@@ -242,19 +249,19 @@ impl StandardGate for RegistryReadbackGate {
                 });
                 match c {
                     Compared::Same { served, size } => {
-                        row["outcome"] = json!("same");
-                        row["size"] = json!(size);
-                        row["sha256"] = json!(served.to_string());
+                        set(&mut row, "outcome", json!("same"));
+                        set(&mut row, "size", json!(size));
+                        set(&mut row, "sha256", json!(served.to_string()));
                     }
                     Compared::Differ {
                         served,
                         local,
                         size,
                     } => {
-                        row["outcome"] = json!("differ");
-                        row["size"] = json!(size);
-                        row["sha256"] = json!(served.to_string());
-                        row["local_sha256"] = json!(local.to_string());
+                        set(&mut row, "outcome", json!("differ"));
+                        set(&mut row, "size", json!(size));
+                        set(&mut row, "sha256", json!(served.to_string()));
+                        set(&mut row, "local_sha256", json!(local.to_string()));
                         findings.push(
                             Finding::new(Code::RegistryBytesDiffer, subject)
                                 .expected(format!("local {local}"))
@@ -263,8 +270,8 @@ impl StandardGate for RegistryReadbackGate {
                         );
                     }
                     Compared::Failed(e) => {
-                        row["outcome"] = json!("failed");
-                        row["error"] = json!(chain(&e));
+                        set(&mut row, "outcome", json!("failed"));
+                        set(&mut row, "error", json!(chain(&e)));
                         let f = match &e {
                             ReadbackError::DigestMismatch { source, .. } => {
                                 Finding::new(Code::DigestMismatch, subject)
@@ -281,8 +288,8 @@ impl StandardGate for RegistryReadbackGate {
                         findings.push(f);
                     }
                     Compared::LocalUnreadable(e) => {
-                        row["outcome"] = json!("failed");
-                        row["error"] = json!(e.clone());
+                        set(&mut row, "outcome", json!("failed"));
+                        set(&mut row, "error", json!(e.clone()));
                         findings.push(gate_error(subject, e));
                     }
                 }

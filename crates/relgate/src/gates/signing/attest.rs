@@ -295,9 +295,10 @@ fn claimed_subjects(bytes: &[u8]) -> Vec<Vec<artidigest::Digest>> {
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
             continue;
         };
-        let payload = v["dsseEnvelope"]["payload"]
-            .as_str()
-            .or_else(|| v["payload"].as_str())
+        let payload = v
+            .pointer("/dsseEnvelope/payload")
+            .and_then(|p| p.as_str())
+            .or_else(|| v.get("payload").and_then(|p| p.as_str()))
             .unwrap_or_default();
         let Ok(json) = base64::engine::general_purpose::STANDARD.decode(payload) else {
             continue;

@@ -1,5 +1,11 @@
-//! Running an external command for a gate: argv only (no shell), bounded output, a deadline,
-//! and a clean kill (the whole process group on Unix) on timeout or when the gate is dropped.
+//! Running an external command for a gate: argv only (no shell), a minimal environment
+//! ([`env`]), bounded and scrubbed output ([`crate::scrub`] runs before any cut), a deadline,
+//! and a clean end ([`reap`]): when the command ends — passed, failed, timed out, or the gate
+//! dropped — its process group and every process it started are killed and reaped.
+
+pub(crate) mod env;
+pub(crate) mod reap;
+pub(crate) mod scratch;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -9,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::scrub::Scrubber;
+
 /// Bytes of each of stdout and stderr kept (the tail).
 pub(crate) const TAIL_BYTES: usize = 16 * 1024;
 /// Lines of output quoted in a finding.
@@ -16,7 +24,8 @@ pub(crate) const TAIL_LINES: usize = 12;
 /// How long the output pipes are drained after the command ended.
 const DRAIN: Duration = Duration::from_secs(1);
 
-/// A command to run.
+/// A command to run. It starts from an empty environment plus [`env::PASSED`] and `LC_*`
+/// from relkit's, then `env` (what relkit sets, and the variables a policy passes by name).
 #[derive(Debug, Clone)]
 pub(crate) struct Spec {
     pub(crate) argv: Vec<String>,
@@ -70,12 +79,18 @@ pub(crate) const TAIL_CHARS: usize = 2000;
 /// The last `n` non-empty lines of `text`, at most [`TAIL_CHARS`] characters of them.
 pub(crate) fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines[lines.len().saturating_sub(n)..].join("\n");
+    let tail = lines
+        .get(lines.len().saturating_sub(n)..)
+        .unwrap_or_default()
+        .join("\n");
     let count = tail.chars().count();
     if count <= TAIL_CHARS {
         return tail;
     }
-    let cut: String = tail.chars().skip(count - TAIL_CHARS).collect();
+    let cut: String = tail
+        .chars()
+        .skip(count.saturating_sub(TAIL_CHARS))
+        .collect();
     format!("…{cut}")
 }
 
@@ -100,21 +115,32 @@ pub(crate) async fn run_async(spec: Spec) -> Result<Ended, RunError> {
 
 /// Runs `spec` to its end, its deadline, or until `stop` is set.
 pub(crate) fn run(spec: &Spec, stop: &AtomicBool) -> Result<Ended, RunError> {
+    run_with(spec, stop, std::env::vars_os(), Scrubber::current())
+}
+
+/// [`run`] with relkit's environment given as `parent` and output scrubbed by `scrubber`.
+pub(crate) fn run_with(
+    spec: &Spec,
+    stop: &AtomicBool,
+    parent: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    scrubber: Scrubber,
+) -> Result<Ended, RunError> {
     let Some((program, args)) = spec.argv.split_first() else {
         return Err(RunError::Spawn(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "empty command",
         )));
     };
+    reap::become_subreaper();
+    let tag = reap::new_tag();
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(&spec.cwd)
+        .env_clear()
+        .envs(env::child_env(parent, &spec.env, &tag))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in &spec.env {
-        cmd.env(k, v);
-    }
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -123,8 +149,9 @@ pub(crate) fn run(spec: &Spec, stop: &AtomicBool) -> Result<Ended, RunError> {
     }
     let began = Instant::now();
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
+    let scrubber = Arc::new(scrubber);
+    let out = drain(child.stdout.take(), Arc::clone(&scrubber));
+    let err = drain(child.stderr.take(), Arc::clone(&scrubber));
     let mut pause = Duration::from_millis(2);
     let outcome = loop {
         match child.try_wait() {
@@ -148,6 +175,9 @@ pub(crate) fn run(spec: &Spec, stop: &AtomicBool) -> Result<Ended, RunError> {
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     };
+    // Whatever it left running (in its group, detached with `setsid`, re-parented) ends with
+    // it, which also closes the pipes those processes held.
+    reap::end_all(child.id(), &tag);
     let stdout = collect(&out);
     let stderr = collect(&err);
     match outcome {
@@ -164,9 +194,16 @@ pub(crate) fn run(spec: &Spec, stop: &AtomicBool) -> Result<Ended, RunError> {
 
 /// Kills the command's process group (Unix) and the command, and reaps it.
 fn kill(child: &mut Child) {
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
+    if let Some(group) = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
     {
-        // The group id is the child's pid (process_group(0)); `kill` is POSIX.
+        // The group id is the child's pid (process_group(0)).
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", child.id())])
             .stdin(Stdio::null())
@@ -178,8 +215,13 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Reads a pipe on its own thread, keeping the last [`TAIL_BYTES`].
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
+/// Reads a pipe on its own thread, keeping the last [`TAIL_BYTES`] of its output scrubbed:
+/// the kept bytes are scrubbed whole before any are dropped, so a secret across the cut is
+/// replaced before the cut can split it.
+fn drain<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    scrubber: Arc<Scrubber>,
+) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     if let Some(mut pipe) = pipe {
         std::thread::spawn(move || {
@@ -189,29 +231,39 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
                 match pipe.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        kept.extend_from_slice(&buf[..n]);
+                        kept.extend_from_slice(buf.get(..n).unwrap_or_default());
                         if kept.len() > 2 * TAIL_BYTES {
-                            kept.drain(..kept.len() - TAIL_BYTES);
+                            kept = scrubbed_tail(&kept, &scrubber, TAIL_BYTES).into_bytes();
                         }
                     }
                 }
             }
-            if kept.len() > TAIL_BYTES {
-                kept.drain(..kept.len() - TAIL_BYTES);
-            }
-            let _ = tx.send(kept);
+            let _ = tx.send(scrubbed_tail(&kept, &scrubber, TAIL_BYTES));
         });
     } else {
-        let _ = tx.send(Vec::new());
+        let _ = tx.send(String::new());
     }
     rx
 }
 
+/// `bytes` as text, scrubbed, then cut to its last `max` bytes (on a character boundary).
+pub(crate) fn scrubbed_tail(bytes: &[u8], scrubber: &Scrubber, max: usize) -> String {
+    let text = scrubber.scrub(&String::from_utf8_lossy(bytes));
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text.get(start..).unwrap_or_default().to_owned()
+}
+
 /// The output a drain thread kept; a pipe still held open by a stray process after
 /// [`DRAIN`] gives up rather than waiting for it.
-fn collect(rx: &mpsc::Receiver<Vec<u8>>) -> String {
+fn collect(rx: &mpsc::Receiver<String>) -> String {
     match rx.recv_timeout(DRAIN) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(text) => text,
         Err(_) => String::from("(output not collected: a process it started kept the pipe open)"),
     }
 }
@@ -289,6 +341,57 @@ mod tests {
         let r = run(&spec("echo started >&2; sleep 30 & wait", 200), &stop);
         assert!(matches!(r, Err(RunError::TimedOut { ref stderr }) if stderr.contains("started")));
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn a_secret_across_the_byte_cut_is_scrubbed_whole() {
+        let token = "tok_0123456789abcdefghijklmnop";
+        assert_eq!(token.len(), 30);
+        let stop = AtomicBool::new(false);
+        // The kept tail (the last TAIL_BYTES) would start 15 bytes into the token.
+        let script = format!(
+            "head -c 40000 /dev/zero | tr '\\0' x; printf %s {token}; head -c {} /dev/zero | tr '\\0' y",
+            TAIL_BYTES - 15
+        );
+        let parent = std::env::var_os("PATH").map(|p| (std::ffi::OsString::from("PATH"), p));
+        let e = run_with(
+            &spec(&script, 60_000),
+            &stop,
+            parent,
+            Scrubber::with_secrets([token.to_owned()]),
+        )
+        .unwrap();
+        assert!(e.status.success(), "{e:?}");
+        assert!(e.stdout.len() <= TAIL_BYTES, "{}", e.stdout.len());
+        assert!(e.stdout.ends_with("yyyy"), "{}", e.stdout.len());
+        for i in 0..=token.len() - 8 {
+            let piece = &token[i..i + 8];
+            assert!(!e.stdout.contains(piece), "{piece} kept");
+        }
+        assert!(
+            e.stdout.contains("x***y"),
+            "the mask is kept whole before the cut"
+        );
+    }
+
+    #[test]
+    fn a_command_starts_from_the_short_list_only() {
+        let stop = AtomicBool::new(false);
+        let parent = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("LC_ALL", "C".to_owned()),
+            ("GITHUB_TOKEN", "ghp_never_seen_1234".to_owned()),
+        ]
+        .map(|(k, v)| (std::ffi::OsString::from(k), std::ffi::OsString::from(v)));
+        let e = run_with(&spec("env", 60_000), &stop, parent, Scrubber::default()).unwrap();
+        let mut names: Vec<&str> = e
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            .filter(|k| !["PWD", "SHLVL", "_", "OLDPWD"].contains(k))
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["LC_ALL", "PATH", "RELGATE_T", env::COMMAND_TAG]);
     }
 
     #[test]
