@@ -4,10 +4,12 @@
 
 pub(crate) mod error;
 pub(crate) mod implied;
+pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
+pub use crate::policy::limits::{ArchiveLimits, SCHEMA_VERSION};
 pub use crate::policy::model::{
     ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules, GateRule,
     MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule,

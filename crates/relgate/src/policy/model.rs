@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
+use crate::policy::limits::ArchiveLimits;
 use crate::waiver::Waiver;
 
 /// Largest policy file read, in bytes.
@@ -132,7 +133,9 @@ pub(crate) fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyEr
 
 /// What kind of artifact a glob selects.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// A Python wheel.
@@ -443,6 +446,10 @@ pub struct GateRule {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Policy {
+    /// The policy schema version (`schema-version`, top level); `None` when the file does not
+    /// declare one (read as version 1, with a `policy-unversioned` notice in every report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
     /// The project.
     pub project: Project,
     /// Tag rules; the `tag-strict-semver` gate is required when present.
@@ -471,6 +478,13 @@ pub struct Policy {
     pub files: FileRules,
     /// Waivers, each with its reason.
     pub waivers: Vec<Waiver>,
+    /// `[archive-limits.<kind>]`: the caps `archive-safety` holds archives of an artifact kind
+    /// to, over `artidigest`'s defaults.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub archive_limits: BTreeMap<ArtifactKind, ArchiveLimits>,
+    /// Whether this is the built-in policy for a plain folder ([`Policy::for_plain_folder`]).
+    #[serde(skip)]
+    pub(crate) plain_folder: bool,
     /// The folder of the policy file (relative paths resolve against it).
     #[serde(skip)]
     pub base_dir: PathBuf,

@@ -1,0 +1,203 @@
+//! Policy settings beside the gate sections: the schema version, the archive caps per artifact
+//! kind (`[archive-limits.<kind>]`), artifact kind names, and the built-in policy for a plain
+//! release folder.
+
+use std::path::Path;
+
+use artidigest::Limits;
+use serde::Deserialize;
+
+use crate::finding::{Code, Finding};
+use crate::policy::error::PolicyError;
+use crate::policy::model::{ArtifactKind, Policy};
+
+/// The policy schema version this relgate reads (`schema-version = 1`). A policy declaring a
+/// higher version is refused at load; one declaring none is read as this version, with a
+/// `policy-unversioned` notice in every report.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Names a checksum file goes by, in the order [`Policy::for_plain_folder`] looks for them.
+const CHECKSUM_FILES: [&str; 4] = ["SHA256SUMS", "SHA512SUMS", "checksums.txt", "CHECKSUMS"];
+
+/// `[archive-limits.<kind>]`: caps for the archives of one artifact kind, each replacing
+/// `artidigest`'s default ([`artidigest::Limits::default`]) when set. Raising a cap is for an
+/// ecosystem whose real artifacts need it (a wheel shipping a zero-padded model file); lowering
+/// one tightens the check. Every value must be at least 1.
+///
+/// ```
+/// let policy = relgate::Policy::from_toml_str(
+///     "schema-version = 1\n[project]\nname = \"demo\"\n[archive-limits.wheel]\nmax-ratio = 2000\n",
+///     "release.toml",
+/// )?;
+/// let wheel = policy.archive_limits_for(Some(relgate::policy::ArtifactKind::Wheel));
+/// assert_eq!(wheel.max_compression_ratio, 2000);
+/// let other = policy.archive_limits_for(None);
+/// assert_eq!(other.max_compression_ratio, 1000);
+/// # Ok::<(), relgate::PolicyError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArchiveLimits {
+    /// Largest uncompressed/compressed ratio of a gzip stream or zip entry past the first MiB
+    /// (`max_compression_ratio`; default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ratio: Option<u64>,
+    /// The ratio above which data counts as bomb-like and is held to `max-bomb-size`
+    /// (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bomb_ratio: Option<u64>,
+    /// Largest uncompressed size of bomb-like data, in bytes (default 256 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bomb_size: Option<u64>,
+    /// Most entries an archive may hold (default 50,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entries: Option<usize>,
+    /// Largest uncompressed size of one entry, in bytes (default 2 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entry_size: Option<u64>,
+    /// Largest total uncompressed size, in bytes (default 8 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_total_size: Option<u64>,
+}
+
+impl ArchiveLimits {
+    /// `base` with every cap this table sets replaced.
+    pub fn apply(&self, mut base: Limits) -> Limits {
+        if let Some(v) = self.max_ratio {
+            base.max_compression_ratio = v;
+        }
+        if let Some(v) = self.bomb_ratio {
+            base.bomb_ratio = v;
+        }
+        if let Some(v) = self.max_bomb_size {
+            base.max_bomb_size = v;
+        }
+        if let Some(v) = self.max_entries {
+            base.max_entries = v;
+        }
+        if let Some(v) = self.max_entry_size {
+            base.max_entry_size = v;
+        }
+        if let Some(v) = self.max_total_size {
+            base.max_total_size = v;
+        }
+        base
+    }
+
+    /// The first key set to 0 (a cap of 0 refuses every archive), if any.
+    pub(crate) fn zero_key(&self) -> Option<&'static str> {
+        [
+            ("max-ratio", self.max_ratio == Some(0)),
+            ("bomb-ratio", self.bomb_ratio == Some(0)),
+            ("max-bomb-size", self.max_bomb_size == Some(0)),
+            ("max-entries", self.max_entries == Some(0)),
+            ("max-entry-size", self.max_entry_size == Some(0)),
+            ("max-total-size", self.max_total_size == Some(0)),
+        ]
+        .into_iter()
+        .find_map(|(k, zero)| zero.then_some(k))
+    }
+}
+
+impl ArtifactKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ArtifactKind; 12] = [
+        ArtifactKind::Wheel,
+        ArtifactKind::Sdist,
+        ArtifactKind::Crate,
+        ArtifactKind::NpmTarball,
+        ArtifactKind::OciImage,
+        ArtifactKind::HelmChart,
+        ArtifactKind::GoModule,
+        ArtifactKind::ChecksumFile,
+        ArtifactKind::Sbom,
+        ArtifactKind::Provenance,
+        ArtifactKind::Signature,
+        ArtifactKind::Binary,
+    ];
+
+    /// The kebab-case name used in policies (`[[artifacts]] kind = "npm-tarball"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::Wheel => "wheel",
+            ArtifactKind::Sdist => "sdist",
+            ArtifactKind::Crate => "crate",
+            ArtifactKind::NpmTarball => "npm-tarball",
+            ArtifactKind::OciImage => "oci-image",
+            ArtifactKind::HelmChart => "helm-chart",
+            ArtifactKind::GoModule => "go-module",
+            ArtifactKind::ChecksumFile => "checksum-file",
+            ArtifactKind::Sbom => "sbom",
+            ArtifactKind::Provenance => "provenance",
+            ArtifactKind::Signature => "signature",
+            ArtifactKind::Binary => "binary",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub(crate) fn from_name(name: &str) -> Option<ArtifactKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Policy {
+    /// The caps `archive-safety` holds an archive of `kind` to: `artidigest`'s defaults with
+    /// the policy's `[archive-limits.<kind>]` applied (the defaults alone when the kind is
+    /// unknown or has no table).
+    pub fn archive_limits_for(&self, kind: Option<ArtifactKind>) -> Limits {
+        kind.and_then(|k| self.archive_limits.get(&k))
+            .map_or_else(Limits::default, |l| l.apply(Limits::default()))
+    }
+
+    /// The built-in policy for a plain release folder (no `release.toml`): its checksum file
+    /// (`SHA256SUMS`, `SHA512SUMS`, `checksums.txt` or `CHECKSUMS`, the first present, else
+    /// `SHA256SUMS`) is present and verifies every file. The gates the folder's files imply
+    /// (`archive-safety` for archives, ...) join as for any policy.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let policy = relgate::Policy::for_plain_folder(dir.path())?;
+    /// assert_eq!(policy.checksums.map(|c| c.file).as_deref(), Some("SHA256SUMS"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_plain_folder(release: &Path) -> Result<Policy, PolicyError> {
+        let sums = CHECKSUM_FILES
+            .iter()
+            .find(|n| release.join(n).is_file())
+            .unwrap_or(&CHECKSUM_FILES[0]);
+        let name = release.file_name().map_or_else(
+            || String::from("release"),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut policy = Policy::from_toml_str(
+            &format!(
+                "schema-version = {SCHEMA_VERSION}\n[project]\nname = \"release\"\n[release]\nrequired-assets = [\"{sums}\"]\n[checksums]\nfile = \"{sums}\"\n[gates.checksum-file]\nafter = [\"required-assets-present\"]\n"
+            ),
+            "(built-in policy)",
+        )?;
+        policy.project.name = name;
+        policy.plain_folder = true;
+        Ok(policy)
+    }
+
+    /// Non-blocking notices about the policy itself, carried in every report of a run of it:
+    /// `policy-unversioned` when it declares no `schema-version`.
+    pub fn notices(&self) -> Vec<Finding> {
+        if self.schema_version.is_some() {
+            return Vec::new();
+        }
+        vec![
+            Finding::new(Code::PolicyUnversioned, self.project.name.clone())
+                .expected(format!("schema-version = {SCHEMA_VERSION} at the top of the policy"))
+                .found("no schema-version: read as version 1")
+                .hint("add `schema-version = 1` after reading the migration note in docs/policy.md (what this version newly implies)"),
+        ]
+    }
+}
