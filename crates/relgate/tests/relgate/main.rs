@@ -9,6 +9,7 @@
 mod support;
 
 mod archive_gate;
+mod archive_limits;
 mod attest_gates;
 mod ci;
 mod codes;
