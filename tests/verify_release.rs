@@ -346,15 +346,15 @@ fn explain_lists_archive_safety_with_the_files_that_implied_it() {
         ),
         "{text}"
     );
-    assert!(text.contains("implied by default for a plain folder"), "{text}");
+    assert!(
+        text.contains("implied by default for a plain folder"),
+        "{text}"
+    );
     let json: serde_json::Value = serde_json::from_str(&plan.render_json()).unwrap();
     assert_eq!(json["schema"], "relgate-plan/1");
     assert_eq!(json["gates"][2]["id"], "archive-safety");
     assert_eq!(json["gates"][2]["reasons"][0]["by"], "files");
-    assert_eq!(
-        json["gates"][2]["reasons"][0]["files"][1]["kind"],
-        "wheel"
-    );
+    assert_eq!(json["gates"][2]["reasons"][0]["files"][1]["kind"], "wheel");
     assert_eq!(json["gates"][0]["reasons"][0]["by"], "plain-folder-default");
     // Nothing ran: the folder holds what it held.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
@@ -385,7 +385,10 @@ fn explain_says_policy_for_a_gate_the_policy_names_and_matches_the_run() {
         }]
     );
     let text = plan.render_terminal();
-    assert!(text.contains("[built-in] implied by policy; files: "), "{text}");
+    assert!(
+        text.contains("[built-in] implied by policy; files: "),
+        "{text}"
+    );
     assert!(
         text.contains("checksum-file   [built-in] implied by policy section [checksums]"),
         "{text}"

@@ -180,8 +180,7 @@ fn subject_files(subject: &str) -> impl Iterator<Item = &str> {
 /// Whether `name` (a release-folder path) is `file`: the same name, or matched by it as a glob.
 fn file_matches(file: &str, name: &str) -> bool {
     let name = name.trim_start_matches("./");
-    file == name
-        || crate::folder::glob_matcher(file).is_ok_and(|m| m.is_match(name))
+    file == name || crate::folder::glob_matcher(file).is_ok_and(|m| m.is_match(name))
 }
 
 #[cfg(test)]

@@ -145,7 +145,12 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "  {}", paint(&finding_line(e), "31;1", color));
     }
     for n in &report.notices {
-        let _ = writeln!(out, "  {}: {}", paint(n.severity.as_str(), "33;1", color), hang(&finding_line(n), 4));
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            paint(n.severity.as_str(), "33;1", color),
+            hang(&finding_line(n), 4)
+        );
         if let Some(h) = &n.hint {
             let _ = writeln!(out, "    hint: {}", hang(h, 10));
         }

@@ -58,9 +58,8 @@ fn zip(data: &[u8]) -> Vec<u8> {
 }
 
 fn run(dir: &Path, extra: &str) -> relgate::Report {
-    let text = format!(
-        "schema-version = 1\n[project]\nname = \"demo\"\n[gates.archive-safety]\n{extra}"
-    );
+    let text =
+        format!("schema-version = 1\n[project]\nname = \"demo\"\n[gates.archive-safety]\n{extra}");
     let policy = Policy::from_toml_str(&text, "release.toml").unwrap();
     relgate::run_blocking(&policy, RunContext::new(dir).tag("v1.0.0"))
 }
@@ -83,7 +82,11 @@ fn archive_findings(r: &relgate::Report) -> Vec<(Code, String, bool)> {
 #[test]
 fn a_wheel_over_the_default_ratio_is_refused_unless_its_kind_allows_more() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("demo-1.0.0-py3-none-any.whl"), wheel(&zeros())).unwrap();
+    std::fs::write(
+        dir.path().join("demo-1.0.0-py3-none-any.whl"),
+        wheel(&zeros()),
+    )
+    .unwrap();
     let r = run(dir.path(), "");
     let f = archive_findings(&r);
     assert_eq!(f.len(), 1, "{f:?}");
@@ -107,7 +110,11 @@ fn a_lowered_cap_refuses_an_archive_the_default_accepts() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("logs.zip"), zip(&compressible())).unwrap();
     let r = run(dir.path(), "");
-    assert_eq!(r.gate("archive-safety").unwrap().status, GateStatus::Pass, "{r:#?}");
+    assert_eq!(
+        r.gate("archive-safety").unwrap().status,
+        GateStatus::Pass,
+        "{r:#?}"
+    );
     let r = run(dir.path(), "[archive-limits.binary]\nmax-ratio = 20\n");
     let f = archive_findings(&r);
     assert_eq!(f.len(), 1, "{f:?}");
@@ -135,7 +142,10 @@ fn a_file_waiver_waives_one_of_two_archives() {
     let shown = g.findings.iter().find_map(|f| f.waived.clone()).unwrap();
     assert_eq!(shown, "a zero-filled model, reviewed (file model-a.zip)");
     let text = relgate::Format::Terminal.render(&r, false);
-    assert!(text.contains("waived: a zero-filled model, reviewed (file model-a.zip)"), "{text}");
+    assert!(
+        text.contains("waived: a zero-filled model, reviewed (file model-a.zip)"),
+        "{text}"
+    );
     // Waiving both by a glob allows the release.
     let r = run(dir.path(), &waiver.replace("model-a.zip", "model-*.zip"));
     assert_eq!(r.decision.status, RunStatus::Allowed, "{r:#?}");

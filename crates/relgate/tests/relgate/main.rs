@@ -26,6 +26,8 @@ mod rebuild;
 mod registry;
 mod relver_gates;
 mod reports;
+mod required_patterns;
 mod runner;
+mod schema;
 mod table;
 mod waivers;

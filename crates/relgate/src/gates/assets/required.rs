@@ -47,18 +47,17 @@ pub(crate) fn named_package(pattern: &str) -> Option<&str> {
     let cut = pattern.find(['*', '?', '[', '{'])?;
     let literal = pattern.get(..cut)?;
     let literal = literal.rsplit('/').next().unwrap_or(literal);
-    let name = literal
-        .strip_suffix(['-', '_', '.'])
-        .unwrap_or(literal);
+    let name = literal.strip_suffix(['-', '_', '.']).unwrap_or(literal);
     (!name.is_empty()).then_some(name)
 }
 
 /// The kind a matched file is read as: its `[[artifacts]]` kind, else the kind its name
 /// shows (`.whl`, `.tar.gz`, `.crate`, `.tgz`).
 fn kind_of(policy: &Policy, file: &str) -> Option<ArtifactKind> {
-    let declared = policy.artifacts.iter().find(|a| {
-        glob_matcher(&a.glob).is_ok_and(|m| m.is_match(file))
-    });
+    let declared = policy
+        .artifacts
+        .iter()
+        .find(|a| glob_matcher(&a.glob).is_ok_and(|m| m.is_match(file)));
     if let Some(a) = declared {
         return Some(a.kind);
     }
@@ -201,7 +200,10 @@ mod tests {
     fn patterns_name_the_text_before_the_first_wildcard() {
         assert_eq!(named_package("ordvec-*.crate"), Some("ordvec"));
         assert_eq!(named_package("ordvec-{version}.crate"), Some("ordvec"));
-        assert_eq!(named_package("ordvec_manifest-*.whl"), Some("ordvec_manifest"));
+        assert_eq!(
+            named_package("ordvec_manifest-*.whl"),
+            Some("ordvec_manifest")
+        );
         assert_eq!(named_package("dist/app-?.zip"), Some("app"));
         assert_eq!(named_package("*.whl"), None);
         assert_eq!(named_package("*-cp312-*.whl"), None);
