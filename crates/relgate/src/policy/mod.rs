@@ -9,10 +9,10 @@ pub(crate) mod model;
 pub(crate) mod parse;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
-pub use crate::policy::limits::{ArchiveLimits, SCHEMA_VERSION};
+pub use crate::policy::limits::SCHEMA_VERSION;
 pub use crate::policy::model::{
-    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules, GateRule,
-    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule,
-    ReleaseRules, SigningIdentity, TagRules, VersionSources,
+    ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules,
+    GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
+    RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::waiver::Waiver;

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
-use crate::policy::limits::ArchiveLimits;
 use crate::waiver::Waiver;
 
 /// Largest policy file read, in bytes.
@@ -162,6 +161,48 @@ pub enum ArtifactKind {
     Signature,
     /// A plain binary or archive.
     Binary,
+}
+
+/// `[archive-limits.<kind>]`: caps for the archives of one artifact kind, each replacing
+/// `artidigest`'s default ([`artidigest::Limits::default`]) when set. Raising a cap is for an
+/// ecosystem whose real artifacts need it (a wheel shipping a zero-padded model file); lowering
+/// one tightens the check. Every value must be at least 1.
+///
+/// ```
+/// let policy = relgate::Policy::from_toml_str(
+///     "schema-version = 1\n[project]\nname = \"demo\"\n[archive-limits.wheel]\nmax-ratio = 2000\n",
+///     "release.toml",
+/// )?;
+/// let wheel = policy.archive_limits_for(Some(relgate::policy::ArtifactKind::Wheel));
+/// assert_eq!(wheel.max_compression_ratio, 2000);
+/// let other = policy.archive_limits_for(None);
+/// assert_eq!(other.max_compression_ratio, 1000);
+/// # Ok::<(), relgate::PolicyError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArchiveLimits {
+    /// Largest uncompressed/compressed ratio of a gzip stream or zip entry past the first MiB
+    /// (`max_compression_ratio`; default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ratio: Option<u64>,
+    /// The ratio above which data counts as bomb-like and is held to `max-bomb-size`
+    /// (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bomb_ratio: Option<u64>,
+    /// Largest uncompressed size of bomb-like data, in bytes (default 256 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bomb_size: Option<u64>,
+    /// Most entries an archive may hold (default 50,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entries: Option<usize>,
+    /// Largest uncompressed size of one entry, in bytes (default 2 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entry_size: Option<u64>,
+    /// Largest total uncompressed size, in bytes (default 8 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_total_size: Option<u64>,
 }
 
 /// Artifacts of one kind, selected by a glob over the release folder.

@@ -11,11 +11,11 @@ use toml::Spanned;
 use crate::finding::Code;
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
-use crate::policy::limits::{ArchiveLimits, SCHEMA_VERSION};
+use crate::policy::limits::SCHEMA_VERSION;
 use crate::policy::model::{
-    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule, MAX_POLICY_BYTES,
-    Policy, Project, ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules, SigningIdentity,
-    TagRules, VersionSources, load_relver_config,
+    ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule,
+    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules,
+    SigningIdentity, TagRules, VersionSources, load_relver_config,
 };
 use crate::waiver::Waiver;
 
