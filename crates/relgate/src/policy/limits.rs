@@ -144,6 +144,34 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The release version inside `tag`, under `[tag] pattern` (`v{version}` when the policy
+    /// has no `[tag]`).
+    pub fn release_version<'t>(&self, tag: &'t str) -> Option<&'t str> {
+        match &self.tag {
+            Some(rules) => rules.version_in(tag),
+            None => tag.strip_prefix('v'),
+        }
+        .filter(|v| !v.is_empty())
+    }
+
+    /// The glob a `[release] required-assets` pattern stands for in a run of `tag`: `{version}`
+    /// replaced by the release version (by `*`, any version, when there is no tag or it does
+    /// not fit the tag pattern).
+    ///
+    /// ```
+    /// let policy = relgate::Policy::from_toml_str(
+    ///     "schema-version = 1\n[project]\nname = \"ordvec\"\n",
+    ///     "release.toml",
+    /// )?;
+    /// assert_eq!(policy.required_asset_glob("ordvec-{version}.crate", Some("v0.5.0")), "ordvec-0.5.0.crate");
+    /// assert_eq!(policy.required_asset_glob("ordvec-{version}.crate", None), "ordvec-*.crate");
+    /// # Ok::<(), relgate::PolicyError>(())
+    /// ```
+    pub fn required_asset_glob(&self, pattern: &str, tag: Option<&str>) -> String {
+        let version = tag.and_then(|t| self.release_version(t));
+        pattern.replace("{version}", version.unwrap_or("*"))
+    }
+
     /// Non-blocking notices about the policy itself, carried in every report of a run of it:
     /// `policy-unversioned` when it declares no `schema-version`.
     pub fn notices(&self) -> Vec<Finding> {

@@ -31,16 +31,6 @@ impl BlockingGate for RequiredAssetsGate {
     }
 }
 
-/// The release version inside `tag`, under the policy's tag pattern (`v{version}` when it
-/// has none).
-fn release_version<'t>(policy: &Policy, tag: &'t str) -> Option<&'t str> {
-    match &policy.tag {
-        Some(rules) => rules.version_in(tag),
-        None => tag.strip_prefix('v'),
-    }
-    .filter(|v| !v.is_empty())
-}
-
 /// The package a pattern names: its literal text before the first wildcard or `{version}`,
 /// less one trailing separator; none for a pattern without a wildcard or without such text.
 pub(crate) fn named_package(pattern: &str) -> Option<&str> {
@@ -123,12 +113,11 @@ fn check(dir: &Path, policy: &Policy, tag: Option<&str>) -> GateResult {
             ));
         }
     };
-    let version = tag.and_then(|t| release_version(policy, t));
     let mut findings = Vec::new();
     let mut evidence = serde_json::Map::new();
     let mut wrong_evidence = serde_json::Map::new();
     for pattern in &policy.release.required_assets {
-        let glob = pattern.replace("{version}", version.unwrap_or("*"));
+        let glob = policy.required_asset_glob(pattern, tag);
         let m = match glob_matcher(&glob) {
             Ok(m) => m,
             Err(e) => return GateResult::error(format!("bad glob {glob:?}: {e}")),
