@@ -376,6 +376,14 @@ pub fn render_github(report: &Report) -> String {
             gh_data(&finding_line(e))
         );
     }
+    for n in &report.notices {
+        let _ = writeln!(
+            out,
+            "::warning title={}::{}",
+            gh_prop(&format!("relgate {}", n.code)),
+            gh_data(&finding_line(n))
+        );
+    }
     for g in &report.gates {
         for f in &g.findings {
             let level = if f.waived.is_some() {

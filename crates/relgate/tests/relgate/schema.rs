@@ -64,6 +64,13 @@ fn a_policy_without_a_schema_version_runs_with_a_visible_notice() {
     assert!(text.contains("docs/policy.md"), "{text}");
     let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&r, false)).unwrap();
     assert_eq!(json["notices"][0]["code"], "policy-unversioned");
+    let gh = Format::Github.render(&r, false);
+    assert!(
+        gh.contains("::warning title=relgate policy-unversioned::"),
+        "{gh}"
+    );
+    let md = Format::Markdown.render(&r, false);
+    assert!(md.contains("- warning: policy-unversioned: demo"), "{md}");
     // A blocked run carries it too; a versioned policy has none.
     let blocked = relgate::run_blocking(
         &unversioned,
