@@ -6,10 +6,13 @@
 //! cargo run --example verify_release -- --tamper version   # the demo, broken one way: fails
 //! cargo run --example verify_release -- --policy release.toml --release dist --tag v1.2.3
 //! cargo run --example verify_release -- PATH               # a release folder (or one holding dist/)
+//! cargo run --example verify_release -- --explain PATH     # the plan and why, nothing run
 //! ```
 //!
 //! Options: `--policy FILE`, `--release DIR`, `--source DIR` (version files and changelog),
 //! `--tag TAG`, `--commit SHA`, `--phase PHASE` (repeatable), `--json`, `--markdown`,
+//! `--explain` (print the planned gates in run order, each with what implied it, and exit 0
+//! without running any; with `--json` as JSON),
 //! `--registries FILE` (registry endpoints; `RELGATE_REGISTRY_<NAME>_URL` also works),
 //! `--tamper KIND` (version, changelog, checksum, asset, tag, record, traversal, signature,
 //! identity, trigger, provenance, published, registry-bytes, not-visible).
@@ -22,7 +25,8 @@
 //! With `--json` the demo prints one JSON array holding each stage's report, in order.
 //!
 //! A folder given without a policy is checked with its own `release.toml` when it has one,
-//! else with a built-in policy: its checksum file is present and verifies every file.
+//! else with the built-in policy for a plain folder (`Policy::for_plain_folder`): its checksum
+//! file is present and verifies every file.
 //!
 //! Exit status (from the report): 0 allowed, 1 release blocked, 2 could not run.
 #![allow(clippy::print_stdout, reason = "an example binary prints its report")]
@@ -54,6 +58,7 @@ struct Args {
     format: Option<Format>,
     tamper: Option<Tamper>,
     registries: Option<PathBuf>,
+    explain: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -71,10 +76,11 @@ fn parse_args() -> anyhow::Result<Args> {
             "--tamper" => a.tamper = Some(value("--tamper")?.parse()?),
             "--registries" => a.registries = Some(value("--registries")?.into()),
             "--json" => a.format = Some(Format::Json),
+            "--explain" => a.explain = true,
             "--markdown" => a.format = Some(Format::Markdown),
             "-h" | "--help" => {
                 println!(
-                    "verify_release [--policy FILE] [--release DIR] [--source DIR] [--tag TAG] [--commit SHA] [--phase PHASE]... [--registries FILE] [--json|--markdown] [--tamper KIND] [PATH]"
+                    "verify_release [--policy FILE] [--release DIR] [--source DIR] [--tag TAG] [--commit SHA] [--phase PHASE]... [--registries FILE] [--json|--markdown] [--explain] [--tamper KIND] [PATH]"
                 );
                 std::process::exit(0);
             }
@@ -128,7 +134,7 @@ fn run() -> anyhow::Result<u8> {
             None if root.join("release.toml").is_file() => {
                 Policy::load(&root.join("release.toml"))?
             }
-            None => Policy::for_folder(&release)?,
+            None => Policy::for_plain_folder(&release)?,
         };
         if given.is_none() && args.policy.is_none() {
             tag.get_or_insert(demo.tag());
@@ -137,6 +143,25 @@ fn run() -> anyhow::Result<u8> {
     };
 
     let format = args.format.unwrap_or(Format::Terminal);
+    if args.explain {
+        // The plan the run would follow, from the same planner, and why each gate is in it.
+        let mut ctx = RunContext::new(&release);
+        if !args.phases.is_empty() {
+            ctx = ctx.options(RunOptions::default().phases(args.phases.clone()));
+        }
+        let plan = relgate::explain(&policy, &ctx);
+        if format == Format::Json {
+            print!("{}", plan.render_json());
+        } else {
+            println!(
+                "policy: {}   release folder: {}",
+                policy.project.name,
+                release.display()
+            );
+            print!("{}", plan.render_terminal());
+        }
+        return Ok(0);
+    }
     let color = format == Format::Terminal && stdout_wants_color();
     let mut options = RunOptions::default();
     // Readback downloads are fsynced before they are compared; on a busy disk that costs

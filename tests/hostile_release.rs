@@ -419,7 +419,7 @@ fn pax_heavy_tar(entries: usize, records: usize) -> Vec<u8> {
 
 fn policy_for(kind: PolicyOf, dir: &Path) -> Policy {
     match kind {
-        PolicyOf::Folder => Policy::for_folder(dir).unwrap(),
+        PolicyOf::Folder => Policy::for_plain_folder(dir).unwrap(),
         PolicyOf::Artifacts => Policy::from_toml_str(
             "[project]\nname = \"demo\"\n[[artifacts]]\nglob = \"*.whl\"\nkind = \"wheel\"\n[checksums]\nfile = \"SHA256SUMS\"\n",
             "release.toml",

@@ -286,3 +286,118 @@ fn a_rebuild_that_ignores_source_date_epoch_is_explained() {
         "the artidigest explanation names the cause: {f:?}"
     );
 }
+
+/// A plain folder (no `release.toml`) holding the demo's wheel and `.crate`.
+fn plain_folder_with_wheel_and_crate() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = DemoRelease::default().artifacts().unwrap();
+    for (name, bytes) in artifacts {
+        if name.ends_with(".whl") || name.ends_with(".crate") {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn explain_lists_archive_safety_with_the_files_that_implied_it() {
+    use relgate::plan::PlanReason;
+    let dir = plain_folder_with_wheel_and_crate();
+    let policy = Policy::for_plain_folder(dir.path()).unwrap();
+    let plan = relgate::explain(&policy, &relgate::RunContext::new(dir.path()));
+    assert_eq!(plan.error, None);
+    let ids: Vec<&str> = plan.gates.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["required-assets-present", "checksum-file", "archive-safety"]
+    );
+    let archive = plan.gate("archive-safety").unwrap();
+    assert_eq!(archive.phase, relgate::Phase::Prepublish);
+    assert_eq!(archive.implementation, "built-in");
+    assert_eq!(archive.after, ["checksum-file"]);
+    let [PlanReason::Files { files, total }] = &archive.reasons[..] else {
+        panic!("{:?}", archive.reasons)
+    };
+    assert_eq!(*total, 2);
+    let listed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.kind.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("relkit-demo-1.2.3.crate", "crate"),
+            ("relkit_demo-1.2.3-py3-none-any.whl", "wheel")
+        ]
+    );
+    // The built-in policy's own gates say so.
+    for id in ["required-assets-present", "checksum-file"] {
+        assert_eq!(
+            plan.gate(id).unwrap().reasons,
+            [PlanReason::PlainFolderDefault],
+            "{id}"
+        );
+    }
+    assert_eq!(plan.steps[0].id, "files-covered");
+    let text = plan.render_terminal();
+    assert!(
+        text.contains(
+            "archive-safety           [built-in] implied by files: relkit-demo-1.2.3.crate (crate), relkit_demo-1.2.3-py3-none-any.whl (wheel); after checksum-file"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("implied by default for a plain folder"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&plan.render_json()).unwrap();
+    assert_eq!(json["schema"], "relgate-plan/1");
+    assert_eq!(json["gates"][2]["id"], "archive-safety");
+    assert_eq!(json["gates"][2]["reasons"][0]["by"], "files");
+    assert_eq!(json["gates"][2]["reasons"][0]["files"][1]["kind"], "wheel");
+    assert_eq!(json["gates"][0]["reasons"][0]["by"], "plain-folder-default");
+    // Nothing ran: the folder holds what it held.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn explain_says_policy_for_a_gate_the_policy_names_and_matches_the_run() {
+    use relgate::plan::PlanReason;
+    let dir = plain_folder_with_wheel_and_crate();
+    let policy = Policy::from_toml_str(
+        "schema-version = 1\n[project]\nname = \"demo\"\n[checksums]\nfile = \"SHA256SUMS\"\n[gates.archive-safety]\ntimeout-secs = 60\n",
+        "release.toml",
+    )
+    .unwrap();
+    let ctx = relgate::RunContext::new(dir.path()).tag("v1.2.3");
+    let plan = relgate::explain(&policy, &ctx);
+    let archive = plan.gate("archive-safety").unwrap();
+    assert_eq!(archive.reasons[0], PlanReason::Policy);
+    assert!(
+        matches!(&archive.reasons[1], PlanReason::Files { total: 2, .. }),
+        "{:?}",
+        archive.reasons
+    );
+    assert_eq!(
+        plan.gate("checksum-file").unwrap().reasons,
+        [PlanReason::Section {
+            section: "[checksums]".into()
+        }]
+    );
+    let text = plan.render_terminal();
+    assert!(
+        text.contains("[built-in] implied by policy; files: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("checksum-file   [built-in] implied by policy section [checksums]"),
+        "{text}"
+    );
+    assert!(plan.notices.is_empty());
+    // The run follows the same plan, in the same order (then settles files-covered).
+    let report = relgate::run_blocking(&policy, ctx);
+    let ran: Vec<&str> = report.gates.iter().map(|g| g.id.as_str()).collect();
+    let planned: Vec<&str> = plan.gates.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(ran[..planned.len()], planned[..], "{ran:?}");
+    assert_eq!(ran[planned.len()..], ["files-covered"]);
+}

@@ -179,6 +179,9 @@ codes! {
     /// A required release asset is absent.
     AssetMissing = "asset-missing", Error,
         "A required release asset is absent from the release folder or the forge release.";
+    /// A required-asset pattern matched a file of another artifact than the one it names.
+    AssetWrongArtifact = "asset-wrong-artifact", Error,
+        "A required-asset pattern matched a file that belongs to another package than the one the pattern names (ordvec-*.crate matching ordvec-manifest-0.5.0.crate).";
     /// The forge has no release for the tag.
     ReleaseMissing = "release-missing", Error,
         "The forge has no release for the tag.";
@@ -218,6 +221,9 @@ codes! {
     /// A waiver of the policy is past its expiry date.
     WaiverExpired = "waiver-expired", Error,
         "A waiver of the policy is past its expiry date: it covers nothing until renewed or removed.";
+    /// The policy declares no schema version.
+    PolicyUnversioned = "policy-unversioned", Warning,
+        "The policy declares no schema-version: it is read as version 1; see the migration note in docs/policy.md for what that version implies.";
 }
 
 impl fmt::Display for Code {

@@ -267,16 +267,25 @@ impl Ledger {
     /// gates the folder implies. A file allowed with a reason needs no check, so it implies
     /// none (a `{}` bundle allowed by name must not require `signatures-valid`).
     pub fn kinds_to_check(&self, allowed: &[AllowedFile]) -> Vec<FileKind> {
-        let rules = allow_rules(allowed);
         let mut v: Vec<FileKind> = self
-            .entries
-            .iter()
-            .filter(|e| allowed_by(&rules, &e.path).is_none())
-            .filter_map(|e| e.kind)
+            .files_to_check(allowed)
+            .into_iter()
+            .map(|(_, k)| k)
             .collect();
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The regular files the policy does not allow, each with its kind, in path order: the
+    /// files whose kinds imply gates.
+    pub fn files_to_check(&self, allowed: &[AllowedFile]) -> Vec<(&str, FileKind)> {
+        let rules = allow_rules(allowed);
+        self.entries
+            .iter()
+            .filter(|e| allowed_by(&rules, &e.path).is_none())
+            .filter_map(|e| e.kind.map(|k| (e.path.as_str(), k)))
+            .collect()
     }
 
     /// Records that `gate` read each of `paths` and ended `passed`.

@@ -152,5 +152,5 @@ pub use crate::gate::{BoxFuture, Evidence, Gate, GateContext, GateResult, Outcom
 pub use crate::phase::{GateStatus, Phase, UnknownPhase};
 pub use crate::policy::{Policy, PolicyError};
 pub use crate::report::{Action, Decision, Format, Report, RunStatus};
-pub use crate::run::{RunContext, plan_for, run, run_blocking, run_file};
+pub use crate::run::{RunContext, explain, plan_for, run, run_blocking, run_file};
 pub use crate::runner::{RunOptions, run_plan};

@@ -250,3 +250,176 @@ impl Plan {
         m
     }
 }
+
+/// Why a gate is in a plan ([`Explanation`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "by")]
+pub enum PlanReason {
+    /// The policy names it under `[gates.<id>]`.
+    Policy,
+    /// A section of the policy implies it (`section` as written: `[checksums]`).
+    Section {
+        /// The section.
+        section: String,
+    },
+    /// Files of the release folder imply it (their kind needs it): up to
+    /// [`MAX_LISTED_FILES`] of them with their kind, and how many in all.
+    Files {
+        /// The first files, in path order.
+        files: Vec<ImpliedFile>,
+        /// How many files imply it.
+        total: usize,
+    },
+    /// The built-in policy for a plain folder requires it.
+    PlainFolderDefault,
+}
+
+/// Most files listed per gate in a [`PlanReason::Files`].
+pub const MAX_LISTED_FILES: usize = 3;
+
+/// A release-folder file that implies a gate, with its kind.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImpliedFile {
+    /// The path relative to the release folder.
+    pub path: String,
+    /// What it is.
+    pub kind: crate::ledger::FileKind,
+}
+
+impl ImpliedFile {
+    /// A file of `kind` at `path`.
+    pub fn new(path: impl Into<String>, kind: crate::ledger::FileKind) -> Self {
+        ImpliedFile {
+            path: path.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for PlanReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanReason::Policy => f.write_str("policy"),
+            PlanReason::Section { section } => write!(f, "policy section {section}"),
+            PlanReason::Files { files, total } => {
+                let listed: Vec<String> = files
+                    .iter()
+                    .map(|i| format!("{} ({})", i.path, i.kind.as_str()))
+                    .collect();
+                write!(f, "files: {}", listed.join(", "))?;
+                if *total > files.len() {
+                    write!(f, " and {} more", total - files.len())?;
+                }
+                Ok(())
+            }
+            PlanReason::PlainFolderDefault => f.write_str("default for a plain folder"),
+        }
+    }
+}
+
+/// One gate of a plan, as [`Explanation`] shows it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedGate {
+    /// The gate id.
+    pub id: String,
+    /// Its phase.
+    pub phase: Phase,
+    /// The gates it runs after.
+    pub after: Vec<String>,
+    /// What runs it: `built-in`, `policy command`, `caller`, `unavailable` (a built-in gate
+    /// whose evidence source is missing: it errors) or `unknown` (nobody implements it: it
+    /// blocks as `gate-unknown`).
+    pub implementation: String,
+    /// Why it is in the plan (at least one).
+    pub reasons: Vec<PlanReason>,
+}
+
+/// A step the run settles after the gates (`files-covered`, `waivers-current`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedStep {
+    /// The step id.
+    pub id: String,
+    /// Its phase.
+    pub phase: Phase,
+    /// Why it runs.
+    pub reason: String,
+}
+
+/// What a run of a policy would do, without running anything: the planned gates in run
+/// order, each with what put it there, and the steps settled after them. Built by
+/// [`explain`](crate::explain) from the same planning [`run`](crate::run) uses.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Explanation {
+    /// The project.
+    pub project: String,
+    /// The gates in run order (insertion order when the plan cannot be ordered).
+    pub gates: Vec<PlannedGate>,
+    /// Steps settled after the gates.
+    pub steps: Vec<PlannedStep>,
+    /// Why the plan cannot run (a cycle, an edge to a missing gate), if it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Notices about the policy (`policy-unversioned`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<crate::finding::Finding>,
+}
+
+impl Explanation {
+    /// The planned gate `id`, if any.
+    pub fn gate(&self, id: &str) -> Option<&PlannedGate> {
+        self.gates.iter().find(|g| g.id == id)
+    }
+
+    /// Aligned text: per phase, each gate with its implementation and reasons.
+    pub fn render_terminal(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "plan for {} (nothing is run):", self.project);
+        for n in &self.notices {
+            let _ = writeln!(out, "  {}: {n}", n.severity);
+        }
+        if let Some(e) = &self.error {
+            let _ = writeln!(out, "  the plan cannot run: {e}");
+        }
+        let width = self.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
+        let mut phase = None;
+        for g in &self.gates {
+            if phase != Some(g.phase) {
+                phase = Some(g.phase);
+                let _ = writeln!(out, "{}", g.phase);
+            }
+            let reasons: Vec<String> = g.reasons.iter().map(ToString::to_string).collect();
+            let _ = write!(
+                out,
+                "  {:<width$}  [{}] implied by {}",
+                g.id,
+                g.implementation,
+                reasons.join("; ")
+            );
+            if !g.after.is_empty() {
+                let _ = write!(out, "; after {}", g.after.join(", "));
+            }
+            out.push('\n');
+        }
+        for s in &self.steps {
+            let _ = writeln!(out, "then {} ({}): {}", s.id, s.phase, s.reason);
+        }
+        out
+    }
+
+    /// Pretty JSON (`"schema": "relgate-plan/1"`).
+    pub fn render_json(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = value.as_object_mut() {
+            o.insert(String::from("schema"), serde_json::json!("relgate-plan/1"));
+        }
+        let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}

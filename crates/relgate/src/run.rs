@@ -10,14 +10,16 @@ use crate::event::Observer;
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, Gate, GateContext, GateResult};
 use crate::gates::builtin::table_gate;
-use crate::gates::catalog::gates_reading;
-use crate::gates::catalog::standard_gate;
+use crate::gates::catalog::{PolicySection, gates_reading, standard_gate};
 use crate::gates::ci::ci_green::CiProvider;
 use crate::gates::command::policy_command::CommandGate;
 use crate::ledger::{AllowedFile, FILES_COVERED, Ledger};
 use crate::phase::GateStatus;
 use crate::phase::Phase;
-use crate::plan::{GateOptions, Plan};
+use crate::plan::{
+    Explanation, GateOptions, ImpliedFile, MAX_LISTED_FILES, Plan, PlanReason, PlannedGate,
+    PlannedStep,
+};
 use crate::policy::model::{GateRule, Policy};
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 use crate::runner::{RunOptions, run_plan};
@@ -153,15 +155,162 @@ impl Gate for Unavailable {
 /// A gate of the table also runs after the gates its row names, when the policy requires
 /// them too and does not order them the other way round.
 pub fn plan_for(policy: &Policy, context: &RunContext) -> Plan {
-    plan_with(policy, context, &[])
+    plan_with(policy, context, &BTreeMap::new()).0
 }
 
-/// [`plan_for`], plus the gates the release folder's files imply (`files`: from the ledger),
-/// each with the policy's placement when it names the gate, else the table's.
-fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> Plan {
+/// The plan of a run, why each gate is in it, and the release folder as walked (when the run
+/// judges it): one planner for [`run`] and [`explain`].
+pub(crate) struct Planned {
+    plan: Plan,
+    gates: Vec<PlannedGate>,
+    walked: Option<Result<Ledger, artidigest::FolderError>>,
+}
+
+/// Plans a run of `policy`: the gates the policy requires, plus those the release folder's
+/// files imply when the run judges the folder (its prepublish phase runs a standard gate; a
+/// project's own command gates run in its source tree and judge no folder).
+pub(crate) fn planned(policy: &Policy, context: &RunContext) -> Planned {
+    let phases = &context.options.phases;
+    let checks_files = (phases.is_empty() || phases.contains(&Phase::Prepublish))
+        && policy
+            .required_gates()
+            .iter()
+            .any(|(id, _)| standard_gate(id).is_some_and(|g| g.phase == Phase::Prepublish));
+    let walked = checks_files.then(|| Ledger::walk(&context.release_dir));
+    let mut by_files: BTreeMap<&'static str, Vec<ImpliedFile>> = BTreeMap::new();
+    if let Some(Ok(l)) = &walked {
+        for (path, kind) in l.files_to_check(&allowed_files(policy)) {
+            for id in gates_reading(kind) {
+                by_files
+                    .entry(id)
+                    .or_default()
+                    .push(ImpliedFile::new(path, kind));
+            }
+        }
+    }
+    let (plan, gates) = plan_with(policy, context, &by_files);
+    Planned {
+        plan,
+        gates,
+        walked,
+    }
+}
+
+/// What a run of `policy` in `context` would do, without running anything: the planned
+/// gates in run order, each with what implied it (the policy naming it, a policy section,
+/// files of the release folder, the built-in default for a plain folder), and the steps
+/// settled after them. Walks the release folder (reads file heads to recognise kinds).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("app.zip"), b"PK\x05\x06")?;
+/// let policy = relgate::Policy::from_toml_str(
+///     "schema-version = 1\n[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"*.zip\"]\n",
+///     "release.toml",
+/// )?;
+/// let plan = relgate::explain(&policy, &relgate::RunContext::new(dir.path()));
+/// let ids: Vec<&str> = plan.gates.iter().map(|g| g.id.as_str()).collect();
+/// assert_eq!(ids, ["required-assets-present", "archive-safety"]);
+/// assert!(plan.render_terminal().contains("files: app.zip (zip)"));
+/// # Ok(())
+/// # }
+/// ```
+pub fn explain(policy: &Policy, context: &RunContext) -> Explanation {
+    let Planned {
+        plan,
+        mut gates,
+        walked,
+    } = planned(policy, context);
+    let error = match plan.order() {
+        Ok(order) => {
+            gates.sort_by_key(|g| order.iter().position(|o| *o == g.id));
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    let mut steps = Vec::new();
+    let today = today_utc();
+    if policy.waivers.iter().any(|w| w.expired_on(&today)) {
+        steps.push(PlannedStep {
+            id: WAIVERS_CURRENT.to_owned(),
+            phase: Phase::Preflight,
+            reason: String::from("a waiver of the policy is past its expiry date: it blocks"),
+        });
+    }
+    match &walked {
+        Some(Ok(l)) => steps.push(PlannedStep {
+            id: FILES_COVERED.to_owned(),
+            phase: Phase::Prepublish,
+            reason: format!(
+                "every one of the {} nodes of the release folder must be covered by a passing check, or allowed with a reason",
+                l.entries.len()
+            ),
+        }),
+        Some(Err(e)) => steps.push(PlannedStep {
+            id: FILES_COVERED.to_owned(),
+            phase: Phase::Prepublish,
+            reason: format!("the release folder cannot be walked ({e}): the step blocks"),
+        }),
+        None => {}
+    }
+    Explanation {
+        project: policy.project.name.clone(),
+        gates,
+        steps,
+        error,
+        notices: policy.notices(),
+    }
+}
+
+/// How the policy itself puts `id` in the plan: named under `[gates]`, implied by sections,
+/// or the built-in default for a plain folder.
+fn policy_reasons(policy: &Policy, id: &str) -> Vec<PlanReason> {
+    let mut reasons = Vec::new();
+    if policy.gates.contains_key(id) {
+        reasons.push(PlanReason::Policy);
+    }
+    if let Some(section) = standard_gate(id).and_then(|g| g.implied_by)
+        && policy.has(section)
+    {
+        reasons.push(PlanReason::Section {
+            section: section_name(section).to_owned(),
+        });
+    }
+    if policy.plain_folder && !reasons.is_empty() {
+        return vec![PlanReason::PlainFolderDefault];
+    }
+    reasons
+}
+
+/// A policy section as written in the file.
+fn section_name(section: PolicySection) -> &'static str {
+    match section {
+        PolicySection::Tag => "[tag]",
+        PolicySection::Versions => "[versions]",
+        PolicySection::TagCoupled => "[tag] coupled",
+        PolicySection::Ci => "[ci]",
+        PolicySection::RequiredAssets => "[release] required-assets",
+        PolicySection::Checksums => "[checksums]",
+        PolicySection::SigningArtifacts => "[signing] with [[artifacts]]",
+        PolicySection::Provenance => "[provenance]",
+        PolicySection::Registries => "[registries]",
+        PolicySection::Rebuild => "[rebuild]",
+    }
+}
+
+/// [`plan_for`], plus the gates the release folder's files imply (`files`: from the ledger,
+/// by gate), each with the policy's placement when it names the gate, else the table's; and
+/// each planned gate with its reasons.
+fn plan_with(
+    policy: &Policy,
+    context: &RunContext,
+    files: &BTreeMap<&'static str, Vec<ImpliedFile>>,
+) -> (Plan, Vec<PlannedGate>) {
     let mut plan = Plan::new();
+    let mut planned = Vec::new();
     let mut required = policy.required_gates();
-    for id in files {
+    for id in files.keys() {
         if !required.iter().any(|(r, _)| r == id) {
             required.push(((*id).to_owned(), GateRule::default()));
         }
@@ -178,20 +327,24 @@ fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> P
                 after.push((*first).to_owned());
             }
         }
-        let mut options = GateOptions::after(after);
+        let mut options = GateOptions::after(after.clone());
         if let Some(t) = rule.timeout_secs {
             options = options.timeout(Duration::from_secs(t));
         }
         // A gate the caller registers wins; then a `[gates.X] command` from the policy.
-        let provided = context
-            .gates
-            .iter()
-            .find(|g| g.id() == id)
-            .cloned()
-            .or_else(|| CommandGate::from_rule(id, rule).map(|g| Arc::new(g) as Arc<dyn Gate>));
+        let (provided, mut implementation) =
+            match context.gates.iter().find(|g| g.id() == id).cloned() {
+                Some(g) => (Some(g), "caller"),
+                None => (
+                    CommandGate::from_rule(id, rule).map(|g| Arc::new(g) as Arc<dyn Gate>),
+                    "policy command",
+                ),
+            };
         let gate = provided.or_else(|| {
+            implementation = "built-in";
             table_gate(id, context.ci.as_ref()).map(|built| {
                 built.unwrap_or_else(|cause| {
+                    implementation = "unavailable";
                     Arc::new(Unavailable {
                         id: id.clone(),
                         phase: standard_gate(id).map_or(Phase::Preflight, |g| g.phase),
@@ -200,20 +353,38 @@ fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> P
                 })
             })
         });
-        match gate {
+        let phase = match gate {
             Some(g) => {
+                let phase = g.phase();
                 plan.add(g, options);
+                phase
             }
             None => {
+                implementation = "unknown";
                 let phase = rule
                     .phase
                     .or_else(|| standard_gate(id).map(|g| g.phase))
                     .unwrap_or(Phase::Preflight);
                 plan.add_unknown(id, phase, options);
+                phase
             }
+        };
+        let mut reasons = policy_reasons(policy, id);
+        if let Some(list) = files.get(id.as_str()) {
+            reasons.push(PlanReason::Files {
+                files: list.iter().take(MAX_LISTED_FILES).cloned().collect(),
+                total: list.len(),
+            });
         }
+        planned.push(PlannedGate {
+            id: id.clone(),
+            phase,
+            after,
+            implementation: implementation.to_owned(),
+            reasons,
+        });
     }
-    plan
+    (plan, planned)
 }
 
 /// Runs every gate `policy` requires and returns the decision with the full report.
@@ -239,31 +410,10 @@ fn plan_with(policy: &Policy, context: &RunContext, files: &[&'static str]) -> P
 /// # }
 /// ```
 pub async fn run(policy: &Policy, context: RunContext) -> Report {
-    // The release folder is walked once, before anything runs, when the run judges it (its
-    // prepublish phase runs a standard gate; a project's own command gates run in its source
-    // tree and judge no folder): what it holds implies gates, and every file must end up
-    // covered.
-    let phases = &context.options.phases;
-    let checks_files = (phases.is_empty() || phases.contains(&Phase::Prepublish))
-        && policy
-            .required_gates()
-            .iter()
-            .any(|(id, _)| standard_gate(id).is_some_and(|g| g.phase == Phase::Prepublish));
-    let walked = checks_files.then(|| Ledger::walk(&context.release_dir));
-    let implied: Vec<&'static str> = match &walked {
-        Some(Ok(l)) => {
-            let mut ids: Vec<&'static str> = l
-                .kinds_to_check(&allowed_files(policy))
-                .into_iter()
-                .flat_map(gates_reading)
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        }
-        _ => Vec::new(),
-    };
-    let plan = plan_with(policy, &context, &implied);
+    // The release folder is walked once, before anything runs, when the run judges it: what
+    // it holds implies gates, and every file must end up covered.
+    let Planned { plan, walked, .. } = planned(policy, &context);
+    let notices = policy.notices();
     let mut ctx = GateContext::new(Arc::new(policy.clone()), context.release_dir.clone());
     ctx.tag = context.tag.clone();
     ctx.commit = context.commit.clone();
@@ -286,6 +436,7 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     effective.waivers = active;
     let policy = &effective;
     let mut report = run_plan(&plan, ctx, &policy.waivers, &context.options).await;
+    report.notices = notices;
     if report.decision.status == RunStatus::CouldNotRun {
         return report;
     }
@@ -294,12 +445,15 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
         let findings: Vec<Finding> = expired
             .iter()
             .map(|w| {
-                let what = match (&w.gate, w.code) {
+                let mut what = match (&w.gate, w.code) {
                     (Some(g), Some(c)) => format!("{c} from {g}"),
                     (Some(g), None) => format!("gate {g}"),
                     (None, Some(c)) => format!("code {c}"),
                     (None, None) => String::from("nothing"),
                 };
+                if let Some(f) = &w.file {
+                    what = format!("{what} for file {f}");
+                }
                 Finding::new(Code::WaiverExpired, format!("waiver of {what}"))
                     .expected(format!(
                         "a waiver that still holds (it expired after {})",
@@ -426,8 +580,8 @@ fn coverage_report(
     let findings: Vec<ReportedFinding> = findings
         .into_iter()
         .map(|finding| ReportedFinding {
-            waived: crate::waiver::find(&policy.waivers, FILES_COVERED, finding.code)
-                .map(|w| w.reason.clone()),
+            waived: crate::waiver::find(&policy.waivers, FILES_COVERED, &finding)
+                .map(Waiver::shown),
             finding,
         })
         .collect();

@@ -493,7 +493,7 @@ fn finish(
     let findings = findings
         .into_iter()
         .map(|finding| ReportedFinding {
-            waived: waiver::find(waivers, id, finding.code).map(|w| w.reason.clone()),
+            waived: waiver::find(waivers, id, &finding).map(Waiver::shown),
             finding,
         })
         .collect();

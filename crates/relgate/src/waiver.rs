@@ -1,6 +1,6 @@
 //! Waivers: written exceptions to fail-closed.
 
-use crate::finding::Code;
+use crate::finding::{Code, Finding};
 
 /// A policy's exception: findings of `code` (any code when `None`) from gate `gate` (any gate
 /// when `None`) do not block, for the written `reason`. At least one of `gate` and `code` is
@@ -23,6 +23,12 @@ pub struct Waiver {
     /// Where the exception is tracked (an issue link), shown with the waiver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The one release-folder file the waiver is for: an exact name or a glob relative to the
+    /// release folder (`*` does not cross `/`). It then covers only findings about that file:
+    /// whose subject is the file, or starts with it followed by `!` (an archive entry), `:`
+    /// (a line) or a space. Such a waiver always names its `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Waiver {
@@ -34,6 +40,32 @@ impl Waiver {
             reason: reason.into(),
             expires: None,
             reference: None,
+            file: None,
+        }
+    }
+
+    /// The same waiver, for findings about `file` only (an exact name or a glob relative to
+    /// the release folder).
+    pub fn file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Whether this waiver covers `finding` from gate `gate`: [`covers`](Self::covers) the
+    /// gate and code, and, for a waiver naming a `file`, the finding is about that file.
+    pub fn covers_finding(&self, gate: &str, finding: &Finding) -> bool {
+        let about_file = match &self.file {
+            None => true,
+            Some(file) => subject_files(&finding.subject).any(|f| file_matches(file, f)),
+        };
+        about_file && self.covers_code(gate, finding.code)
+    }
+
+    /// The reason as the report shows it: with the file it is limited to, when it names one.
+    pub fn shown(&self) -> String {
+        match &self.file {
+            Some(f) => format!("{} (file {f})", self.reason),
+            None => self.reason.clone(),
         }
     }
 
@@ -55,9 +87,14 @@ impl Waiver {
         self.expires.as_deref().is_some_and(|d| d < today)
     }
 
-    /// Whether this waiver covers a finding of `code` from gate `gate`. A waiver without a
-    /// reason covers nothing.
+    /// Whether this waiver covers every finding of `code` from gate `gate`. A waiver without a
+    /// reason covers nothing, and a waiver naming a `file` covers only findings about that
+    /// file (see [`covers_finding`](Self::covers_finding)), never a whole code.
     pub fn covers(&self, gate: &str, code: Code) -> bool {
+        self.file.is_none() && self.covers_code(gate, code)
+    }
+
+    fn covers_code(&self, gate: &str, code: Code) -> bool {
         if self.reason.trim().is_empty() || (self.gate.is_none() && self.code.is_none()) {
             return false;
         }
@@ -123,9 +160,27 @@ fn date_of(secs: Option<u64>) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The first waiver covering `(gate, code)`, if any.
-pub(crate) fn find<'w>(waivers: &'w [Waiver], gate: &str, code: Code) -> Option<&'w Waiver> {
-    waivers.iter().find(|w| w.covers(gate, code))
+/// The first waiver covering `finding` from `gate`, if any.
+pub(crate) fn find<'w>(waivers: &'w [Waiver], gate: &str, finding: &Finding) -> Option<&'w Waiver> {
+    waivers.iter().find(|w| w.covers_finding(gate, finding))
+}
+
+/// The file names a finding's subject can be about: the whole subject, and the part before
+/// the first `!` (an archive entry: `app.whl!pkg/x.py`), `:` (a line: `pkg.json:3:14 version`)
+/// or space (`app.whl on python-index`).
+fn subject_files(subject: &str) -> impl Iterator<Item = &str> {
+    let cut = |sep: char| subject.split_once(sep).map(|(f, _)| f);
+    std::iter::once(subject)
+        .chain(cut('!'))
+        .chain(cut(':'))
+        .chain(cut(' '))
+        .filter(|f| !f.is_empty())
+}
+
+/// Whether `name` (a release-folder path) is `file`: the same name, or matched by it as a glob.
+fn file_matches(file: &str, name: &str) -> bool {
+    let name = name.trim_start_matches("./");
+    file == name || crate::folder::glob_matcher(file).is_ok_and(|m| m.is_match(name))
 }
 
 #[cfg(test)]
@@ -144,6 +199,26 @@ mod tests {
         assert!(code.covers("x", Code::AssetMissing));
         assert!(!Waiver::new(Some("ci-green"), None, "  ").covers("ci-green", Code::GateError));
         assert!(!Waiver::new(None, None, "reason").covers("ci-green", Code::GateError));
+    }
+
+    #[test]
+    fn a_file_waiver_covers_findings_about_that_file_only() {
+        let w = Waiver::new(None, Some(Code::ArchiveUnsafe), "known big model").file("big-*.zip");
+        let about = |s: &str| Finding::new(Code::ArchiveUnsafe, s);
+        assert!(w.covers_finding("archive-safety", &about("big-1.zip")));
+        assert!(w.covers_finding("archive-safety", &about("big-1.zip!model.bin")));
+        assert!(w.covers_finding("archive-safety", &about("big-1.zip: ratio")));
+        assert!(!w.covers_finding("archive-safety", &about("other.zip!big-1.zip")));
+        assert!(!w.covers_finding("archive-safety", &about("sub/big-1.zip")));
+        assert!(!w.covers_finding(
+            "archive-safety",
+            &Finding::new(Code::RecordMismatch, "big-1.zip")
+        ));
+        // Never a whole code: covers() has no subject to check.
+        assert!(!w.covers("archive-safety", Code::ArchiveUnsafe));
+        let exact = Waiver::new(None, Some(Code::ArchiveUnsafe), "r").file("a[1].zip");
+        assert!(exact.covers_finding("archive-safety", &about("a[1].zip!x")));
+        assert_eq!(exact.shown(), "r (file a[1].zip)");
     }
 
     #[test]

@@ -88,6 +88,8 @@ impl DemoRelease {
             r#"# The release policy of the demo release, checked by `cargo run --example verify_release`.
 # The release folder is dist/; the version files and changelog are in source/.
 
+schema-version = 1
+
 [project]
 name = "{n}"
 

@@ -314,7 +314,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Prepublish,
         "relgate",
         "Every required asset glob matches a file in the release folder.",
-        &[Code::AssetMissing],
+        &[Code::AssetMissing, Code::AssetWrongArtifact],
         &[],
         Some(PolicySection::RequiredAssets),
     ),

@@ -12,6 +12,15 @@ pub enum PolicyErrorKind {
     Syntax,
     /// Well-formed but invalid (waiver without reason, unknown code, bad pattern, bad edge).
     Invalid,
+    /// The policy declares a `schema-version` this relgate does not read.
+    UnsupportedSchemaVersion {
+        /// The version the policy declares.
+        found: i64,
+        /// The version this relgate reads ([`SCHEMA_VERSION`](crate::policy::SCHEMA_VERSION)).
+        supported: u32,
+    },
+    /// A waiver names a `file` but no `code`: it would waive every finding about that file.
+    FileWaiverWithoutCode,
 }
 
 /// An error in a policy file, naming the file, line, column and key.

@@ -41,7 +41,7 @@ impl Policy {
     }
 
     /// Whether this policy has `section`.
-    fn has(&self, section: PolicySection) -> bool {
+    pub(crate) fn has(&self, section: PolicySection) -> bool {
         match section {
             PolicySection::Tag => self.tag.is_some(),
             PolicySection::Versions => self.versions.is_some(),

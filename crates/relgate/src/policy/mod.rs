@@ -2,17 +2,17 @@
 //! loading and validation ([`Policy::load`], [`PolicyError`]), and the gates it requires
 //! ([`Policy::required_gates`]).
 
-pub(crate) mod builtin;
 pub(crate) mod error;
 pub(crate) mod implied;
+pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
 
-pub use crate::policy::builtin::CHECKSUM_FILE_NAMES;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
+pub use crate::policy::limits::SCHEMA_VERSION;
 pub use crate::policy::model::{
-    ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules, GateRule,
-    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind, RegistryRule,
-    ReleaseRules, SigningIdentity, TagRules, VersionSources,
+    ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules,
+    GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
+    RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::waiver::Waiver;

@@ -132,7 +132,9 @@ pub(crate) fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyEr
 
 /// What kind of artifact a glob selects.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// A Python wheel.
@@ -159,6 +161,48 @@ pub enum ArtifactKind {
     Signature,
     /// A plain binary or archive.
     Binary,
+}
+
+/// `[archive-limits.<kind>]`: caps for the archives of one artifact kind, each replacing
+/// `artidigest`'s default ([`artidigest::Limits::default`]) when set. Raising a cap is for an
+/// ecosystem whose real artifacts need it (a wheel shipping a zero-padded model file); lowering
+/// one tightens the check. Every value must be at least 1.
+///
+/// ```
+/// let policy = relgate::Policy::from_toml_str(
+///     "schema-version = 1\n[project]\nname = \"demo\"\n[archive-limits.wheel]\nmax-ratio = 2000\n",
+///     "release.toml",
+/// )?;
+/// let wheel = policy.archive_limits_for(Some(relgate::policy::ArtifactKind::Wheel));
+/// assert_eq!(wheel.max_compression_ratio, 2000);
+/// let other = policy.archive_limits_for(None);
+/// assert_eq!(other.max_compression_ratio, 1000);
+/// # Ok::<(), relgate::PolicyError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArchiveLimits {
+    /// Largest uncompressed/compressed ratio of a gzip stream or zip entry past the first MiB
+    /// (`max_compression_ratio`; default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ratio: Option<u64>,
+    /// The ratio above which data counts as bomb-like and is held to `max-bomb-size`
+    /// (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bomb_ratio: Option<u64>,
+    /// Largest uncompressed size of bomb-like data, in bytes (default 256 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bomb_size: Option<u64>,
+    /// Most entries an archive may hold (default 50,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entries: Option<usize>,
+    /// Largest uncompressed size of one entry, in bytes (default 2 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entry_size: Option<u64>,
+    /// Largest total uncompressed size, in bytes (default 8 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_total_size: Option<u64>,
 }
 
 /// Artifacts of one kind, selected by a glob over the release folder.
@@ -447,6 +491,10 @@ pub struct GateRule {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Policy {
+    /// The policy schema version (`schema-version`, top level); `None` when the file does not
+    /// declare one (read as version 1, with a `policy-unversioned` notice in every report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
     /// The project.
     pub project: Project,
     /// Tag rules; the `tag-strict-semver` gate is required when present.
@@ -475,6 +523,13 @@ pub struct Policy {
     pub files: FileRules,
     /// Waivers, each with its reason.
     pub waivers: Vec<Waiver>,
+    /// `[archive-limits.<kind>]`: the caps `archive-safety` holds archives of an artifact kind
+    /// to, over `artidigest`'s defaults.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub archive_limits: BTreeMap<ArtifactKind, ArchiveLimits>,
+    /// Whether this is the built-in policy for a plain folder ([`Policy::for_plain_folder`]).
+    #[serde(skip)]
+    pub(crate) plain_folder: bool,
     /// The folder of the policy file (relative paths resolve against it).
     #[serde(skip)]
     pub base_dir: PathBuf,

@@ -11,16 +11,19 @@ use toml::Spanned;
 use crate::finding::Code;
 use crate::phase::Phase;
 use crate::policy::error::{PolicyError, PolicyErrorKind};
+use crate::policy::limits::SCHEMA_VERSION;
 use crate::policy::model::{
-    ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule, MAX_POLICY_BYTES, Policy, Project,
-    ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules, SigningIdentity, TagRules,
-    VersionSources, load_relver_config,
+    ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule,
+    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules,
+    SigningIdentity, TagRules, VersionSources, load_relver_config,
 };
 use crate::waiver::Waiver;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawPolicy {
+    #[serde(default)]
+    schema_version: Option<Spanned<i64>>,
     project: Project,
     #[serde(default)]
     tag: Option<Spanned<TagRules>>,
@@ -48,6 +51,8 @@ struct RawPolicy {
     waivers: Vec<Spanned<RawWaiver>>,
     #[serde(default)]
     files: Option<Spanned<FileRules>>,
+    #[serde(default)]
+    archive_limits: BTreeMap<Spanned<String>, Spanned<ArchiveLimits>>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +85,8 @@ struct RawWaiver {
     expires: Option<Spanned<String>>,
     #[serde(default)]
     reference: Option<Spanned<String>>,
+    #[serde(default)]
+    file: Option<Spanned<String>>,
 }
 
 /// Maps byte offsets to 1-based line and column.
@@ -290,6 +297,56 @@ impl Policy {
             loc.error(PolicyErrorKind::Invalid, offset, Some(key), message)
         };
 
+        let schema_version = match &raw.schema_version {
+            None => None,
+            Some(v) if *v.get_ref() == i64::from(SCHEMA_VERSION) => Some(SCHEMA_VERSION),
+            Some(v) => {
+                let found = *v.get_ref();
+                let message = if found > i64::from(SCHEMA_VERSION) {
+                    format!(
+                        "this policy is written for schema version {found}, newer than this relgate reads (version {SCHEMA_VERSION}); upgrade relgate or write the policy for version {SCHEMA_VERSION}"
+                    )
+                } else {
+                    format!(
+                        "schema version {found} does not exist; this relgate reads version {SCHEMA_VERSION}"
+                    )
+                };
+                return Err(loc.error(
+                    PolicyErrorKind::UnsupportedSchemaVersion {
+                        found,
+                        supported: SCHEMA_VERSION,
+                    },
+                    v.span().start,
+                    Some("schema-version"),
+                    message,
+                ));
+            }
+        };
+        let mut archive_limits = BTreeMap::new();
+        for (name, limits) in &raw.archive_limits {
+            let key = format!("archive-limits.{}", name.get_ref());
+            let Some(kind) = ArtifactKind::from_name(name.get_ref()) else {
+                let known: Vec<&str> = ArtifactKind::ALL.iter().map(|k| k.as_str()).collect();
+                return Err(invalid(
+                    name.span().start,
+                    &key,
+                    format!(
+                        "{:?} is not an artifact kind (known: {})",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            if let Some(k) = limits.get_ref().zero_key() {
+                return Err(invalid(
+                    limits.span().start,
+                    &format!("{key}.{k}"),
+                    String::from("a cap of 0 would refuse every archive"),
+                ));
+            }
+            archive_limits.insert(kind, *limits.get_ref());
+        }
+
         if let Some(tag) = &raw.tag
             && tag.get_ref().pattern.matches("{version}").count() != 1
         {
@@ -380,7 +437,7 @@ impl Policy {
         }
         if let Some(r) = &raw.release {
             for g in &r.get_ref().required_assets {
-                if let Err(e) = globset::Glob::new(g) {
+                if let Err(e) = globset::Glob::new(&g.replace("{version}", "*")) {
                     return Err(invalid(
                         r.span().start,
                         "release.required-assets",
@@ -412,6 +469,9 @@ impl Policy {
             gates: BTreeMap::new(),
             files: raw.files.map(Spanned::into_inner).unwrap_or_default(),
             waivers: Vec::new(),
+            schema_version,
+            archive_limits,
+            plain_folder: false,
             base_dir: PathBuf::new(),
         };
         let implied = policy.implied();
@@ -598,6 +658,39 @@ impl Policy {
             }
             if let Some(r) = &w.reference {
                 waiver = waiver.reference(r.get_ref().clone());
+            }
+            if let Some(f) = &w.file {
+                let file_key = format!("{key}.file");
+                if code.is_none() {
+                    return Err(loc.error(
+                        PolicyErrorKind::FileWaiverWithoutCode,
+                        f.span().start,
+                        Some(&file_key),
+                        format!(
+                            "the waiver of file {:?} names no `code`: it would waive every finding about the file; name the code it waives",
+                            f.get_ref()
+                        ),
+                    ));
+                }
+                let name = f.get_ref().trim();
+                if name.is_empty() || name.starts_with('/') || name.split('/').any(|c| c == "..") {
+                    return Err(invalid(
+                        f.span().start,
+                        &file_key,
+                        format!(
+                            "{:?} is not a file name or glob relative to the release folder",
+                            f.get_ref()
+                        ),
+                    ));
+                }
+                if let Err(e) = globset::Glob::new(name) {
+                    return Err(invalid(
+                        f.span().start,
+                        &file_key,
+                        format!("bad glob {name:?}: {e}"),
+                    ));
+                }
+                waiver = waiver.file(name);
             }
             waivers.push(waiver);
         }

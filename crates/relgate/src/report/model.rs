@@ -279,6 +279,10 @@ pub struct Report {
     /// Every waiver in force for this run (expired ones are reported by `waivers-current`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
+    /// Non-blocking notices about the policy itself (`policy-unversioned`): shown, never
+    /// blocking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Finding>,
 }
 
 impl Report {
@@ -308,6 +312,7 @@ impl Report {
             timings: Timings::default(),
             ledger: None,
             waivers: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -372,6 +377,7 @@ impl Report {
             mut gates,
             timings,
             waivers,
+            notices,
             ..
         } = self;
         gates.push(coverage);
@@ -381,6 +387,7 @@ impl Report {
         report.errors = errors;
         report.ledger = Some(ledger);
         report.waivers = waivers;
+        report.notices = notices;
         report
     }
 
@@ -450,6 +457,7 @@ impl Report {
             timings,
             ledger: None,
             waivers: Vec::new(),
+            notices: Vec::new(),
         }
     }
 }

@@ -149,6 +149,17 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
     for e in &report.errors {
         let _ = writeln!(out, "  {}", paint(&finding_line(e), "31;1", color));
     }
+    for n in &report.notices {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            paint(n.severity.as_str(), "33;1", color),
+            hang(&finding_line(n), 4)
+        );
+        if let Some(h) = &n.hint {
+            let _ = writeln!(out, "    hint: {}", hang(h, 10));
+        }
+    }
     let width = report.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
     let mut phase: Option<Phase> = None;
     for g in &report.gates {
@@ -283,6 +294,9 @@ pub fn render_markdown(report: &Report) -> String {
     for e in &report.errors {
         let _ = writeln!(out, "- error: {}", md_cell(&finding_line(e)));
     }
+    for n in &report.notices {
+        let _ = writeln!(out, "- {}: {}", n.severity, md_cell(&finding_line(n)));
+    }
     out.push('\n');
     if !report.gates.is_empty() {
         out.push_str("| Gate | Phase | Status | Details |\n|---|---|---|---|\n");
@@ -371,6 +385,14 @@ pub fn render_github(report: &Report) -> String {
             "::error title={}::{}",
             gh_prop(&format!("relgate {}", e.code)),
             gh_data(&finding_line(e))
+        );
+    }
+    for n in &report.notices {
+        let _ = writeln!(
+            out,
+            "::warning title={}::{}",
+            gh_prop(&format!("relgate {}", n.code)),
+            gh_data(&finding_line(n))
         );
     }
     for g in &report.gates {

@@ -435,6 +435,13 @@ async fn forge_release_is_found_across_pages_with_its_assets() {
         GateStatus::Pass,
         "{r:#?}"
     );
+    // `{version}` is the tag's version here too (app-1.0.0.tar.gz), as in the folder check.
+    let r = run(gate("\"app-{version}.tar.gz\""), "v1.0.0").await;
+    assert_eq!(
+        r.gate("forge-release-exists").unwrap().status,
+        GateStatus::Pass,
+        "{r:#?}"
+    );
     let r = run(gate("\"*.tar.gz\", \"*.whl\""), "v1.0.0").await;
     assert_eq!(r.root_cause_codes(), [Code::AssetMissing]);
     let r = run(gate("\"*.tar.gz\""), "v2.0.0").await;

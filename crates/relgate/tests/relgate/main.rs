@@ -9,6 +9,7 @@
 mod support;
 
 mod archive_gate;
+mod archive_limits;
 mod attest_gates;
 mod ci;
 mod codes;
@@ -26,6 +27,8 @@ mod rebuild_pinned;
 mod registry;
 mod relver_gates;
 mod reports;
+mod required_patterns;
 mod runner;
+mod schema;
 mod table;
 mod waivers;

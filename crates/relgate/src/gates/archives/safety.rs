@@ -49,6 +49,8 @@ struct Archive {
     path: String,
     format: Format,
     profile: Option<ContentProfile>,
+    /// Its artifact kind (declared, else detected), which picks its `[archive-limits.<kind>]`.
+    kind: Option<ArtifactKind>,
 }
 
 /// The archives to check: every artifact the policy declares with an archive kind, and every
@@ -64,6 +66,7 @@ fn archives(policy: &Policy, dir: &Path) -> Result<Vec<Archive>, String> {
                     path: a.path,
                     format,
                     profile: Some(p),
+                    kind: Some(a.kind),
                 });
             }
         }
@@ -89,10 +92,24 @@ fn archives(policy: &Policy, dir: &Path) -> Result<Vec<Archive>, String> {
             path: e.path.clone(),
             format,
             profile,
+            kind: detected_kind(kind),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The artifact kind of an archive nobody declared, by what the folder walk recognised: a
+/// `.tgz` (an npm tarball or a Helm chart) has none until declared, and is held to the
+/// defaults.
+fn detected_kind(kind: FileKind) -> Option<ArtifactKind> {
+    match kind {
+        FileKind::Wheel => Some(ArtifactKind::Wheel),
+        FileKind::Sdist => Some(ArtifactKind::Sdist),
+        FileKind::Crate => Some(ArtifactKind::Crate),
+        FileKind::Zip | FileKind::Gzip | FileKind::Tar => Some(ArtifactKind::Binary),
+        _ => None,
+    }
 }
 
 fn check(policy: &Policy, dir: &Path) -> GateResult {
@@ -103,14 +120,18 @@ fn check(policy: &Policy, dir: &Path) -> GateResult {
     if list.is_empty() {
         return GateResult::skipped("the release folder holds no archive");
     }
-    let limits = Limits::default();
     let mut findings = Vec::new();
     let mut checked = Vec::new();
     for a in &list {
+        // Each archive is held to its kind's caps: the defaults with the policy's
+        // `[archive-limits.<kind>]` applied.
+        let limits = policy.archive_limits_for(a.kind);
         match check_one(dir, a, &limits, &mut findings) {
             Ok(profile) => checked.push(serde_json::json!({
                 "file": a.path,
                 "profile": profile.map_or("archive", |p| p.name()),
+                "kind": a.kind.map(ArtifactKind::as_str),
+                "max-ratio": limits.max_compression_ratio,
             })),
             Err(e) => return GateResult::error(e),
         }

@@ -1,11 +1,25 @@
 //! The `required-assets-present` gate.
 
+use std::path::Path;
+
+use crate::artifact_names::belongs_to;
 use crate::finding::{Code, Finding};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::policy::model::{ArtifactKind, Policy};
 
-/// Every glob of `[release] required-assets` matches at least one regular file in the
-/// release folder; each that matches nothing is an `asset-missing` finding.
+/// Every pattern of `[release] required-assets` matches at least one regular file of the
+/// release folder that belongs to the package the pattern names.
+///
+/// A pattern is a glob relative to the release folder; `{version}` in it stands for the
+/// release version (from the tag, under `[tag] pattern`; any version when the run has no
+/// tag). The package a pattern names is its literal text before the first wildcard or
+/// `{version}`, less one trailing `-`, `_` or `.` (`ordvec-*.crate` names `ordvec`; `*.whl`
+/// and `checksums.txt` name none). A matched file of a wheel, sdist, crate or npm tarball
+/// (its `[[artifacts]]` kind, else its name) whose own package name differs is an
+/// `asset-wrong-artifact` finding naming the package it belongs to (`ordvec-manifest-0.5.0.crate`
+/// for `ordvec-*.crate`); a pattern that matches nothing, or only such files, is
+/// `asset-missing`. The evidence lists each pattern's matches.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequiredAssetsGate;
 
@@ -13,11 +27,83 @@ impl BlockingGate for RequiredAssetsGate {
     const ID: &'static str = "required-assets-present";
 
     fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        check(&ctx.release_dir, &ctx.policy.release.required_assets)
+        check(&ctx.release_dir, &ctx.policy, ctx.tag.as_deref())
     }
 }
 
-fn check(dir: &std::path::Path, globs: &[String]) -> GateResult {
+/// The package a pattern names: its literal text before the first wildcard or `{version}`,
+/// less one trailing separator; none for a pattern without a wildcard or without such text.
+pub(crate) fn named_package(pattern: &str) -> Option<&str> {
+    let cut = pattern.find(['*', '?', '[', '{'])?;
+    let literal = pattern.get(..cut)?;
+    let literal = literal.rsplit('/').next().unwrap_or(literal);
+    let name = literal.strip_suffix(['-', '_', '.']).unwrap_or(literal);
+    (!name.is_empty()).then_some(name)
+}
+
+/// The kind a matched file is read as: its `[[artifacts]]` kind, else the kind its name
+/// shows (`.whl`, `.tar.gz`, `.crate`, `.tgz`).
+fn kind_of(policy: &Policy, file: &str) -> Option<ArtifactKind> {
+    let declared = policy
+        .artifacts
+        .iter()
+        .find(|a| glob_matcher(&a.glob).is_ok_and(|m| m.is_match(file)));
+    if let Some(a) = declared {
+        return Some(a.kind);
+    }
+    let lower = file.to_ascii_lowercase();
+    [
+        (".whl", ArtifactKind::Wheel),
+        (".tar.gz", ArtifactKind::Sdist),
+        (".crate", ArtifactKind::Crate),
+        (".tgz", ArtifactKind::NpmTarball),
+    ]
+    .into_iter()
+    .find_map(|(ext, kind)| lower.ends_with(ext).then_some(kind))
+}
+
+/// The package name and version a file of `kind` is named after, by its ecosystem's naming
+/// (`{name}-{version}...`); none for kinds not named after a package.
+pub(crate) fn parse_file_name(kind: ArtifactKind, file: &str) -> Option<(&str, &str)> {
+    let base = file.rsplit('/').next().unwrap_or(file);
+    // `{name}-{version}{ext}` where the version is the first SemVer after a `-`: package
+    // names may hold `-` and digits (`sha-1-0.10.0.crate`), versions may hold `-`.
+    let semver_split = |ext: &str| {
+        let stem = base.strip_suffix(ext)?;
+        stem.match_indices('-').find_map(|(i, _)| {
+            let (name, rest) = (stem.get(..i)?, stem.get(i + 1..)?);
+            (!name.is_empty() && rest.parse::<relver::Version>().is_ok()).then_some((name, rest))
+        })
+    };
+    match kind {
+        ArtifactKind::Wheel => {
+            let mut parts = base.strip_suffix(".whl")?.split('-');
+            match (parts.next(), parts.next()) {
+                (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => Some((n, v)),
+                _ => None,
+            }
+        }
+        ArtifactKind::Sdist => [".tar.gz", ".zip"]
+            .iter()
+            .find_map(|ext| base.strip_suffix(ext))
+            .and_then(|stem| stem.rsplit_once('-'))
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty()),
+        ArtifactKind::Crate => semver_split(".crate"),
+        ArtifactKind::NpmTarball => semver_split(".tgz"),
+        _ => None,
+    }
+}
+
+/// The package `file` belongs to when it is not `named`'s (by the ecosystem's name
+/// comparison: PEP 503 for Python, exact for crates, the packed scope for npm).
+fn other_package<'f>(policy: &Policy, file: &'f str, named: &str) -> Option<&'f str> {
+    let kind = kind_of(policy, file)?;
+    let (name, version) = parse_file_name(kind, file)?;
+    let base = file.rsplit('/').next().unwrap_or(file);
+    (!belongs_to(kind, base, named, version)).then_some(name)
+}
+
+fn check(dir: &Path, policy: &Policy, tag: Option<&str>) -> GateResult {
     let files = match list_files(dir) {
         Ok(f) => f,
         Err(e) => {
@@ -29,24 +115,114 @@ fn check(dir: &std::path::Path, globs: &[String]) -> GateResult {
     };
     let mut findings = Vec::new();
     let mut evidence = serde_json::Map::new();
-    for g in globs {
-        let m = match glob_matcher(g) {
+    let mut wrong_evidence = serde_json::Map::new();
+    for pattern in &policy.release.required_assets {
+        let glob = policy.required_asset_glob(pattern, tag);
+        let m = match glob_matcher(&glob) {
             Ok(m) => m,
-            Err(e) => return GateResult::error(format!("bad glob {g:?}: {e}")),
+            Err(e) => return GateResult::error(format!("bad glob {glob:?}: {e}")),
         };
         let hits: Vec<&String> = files.iter().filter(|f| m.is_match(f.as_str())).collect();
-        if hits.is_empty() {
+        let named = named_package(pattern);
+        let wrong: Vec<(&str, &str)> = named.map_or_else(Vec::new, |named| {
+            hits.iter()
+                .filter_map(|f| other_package(policy, f, named).map(|p| (f.as_str(), p)))
+                .collect()
+        });
+        for (file, package) in &wrong {
             findings.push(
-                Finding::new(Code::AssetMissing, g.clone())
-                    .expected("at least one file matching the glob")
-                    .found(format!("none among {} files", files.len()))
+                Finding::new(Code::AssetWrongArtifact, (*file).to_owned())
+                    .expected(format!(
+                        "a file of {} (required asset {pattern:?})",
+                        named.unwrap_or_default()
+                    ))
+                    .found(format!("a file of {package}"))
+                    .hint(format!(
+                        "narrow the pattern so it names only {}'s files (for example with {{version}}: {}-{{version}}...)",
+                        named.unwrap_or_default(),
+                        named.unwrap_or_default()
+                    )),
+            );
+        }
+        if hits.is_empty() || wrong.len() == hits.len() {
+            let found = if hits.is_empty() {
+                format!("none among {} files", files.len())
+            } else {
+                let names: Vec<&str> = wrong.iter().map(|(f, _)| *f).collect();
+                format!("only files of other packages: {}", names.join(", "))
+            };
+            findings.push(
+                Finding::new(Code::AssetMissing, pattern.clone())
+                    .expected(if glob == *pattern {
+                        String::from("at least one file matching the glob")
+                    } else {
+                        format!("at least one file matching {glob:?}")
+                    })
+                    .found(found)
                     .hint(
                         "build and attach the asset, or fix the glob in [release] required-assets",
                     ),
             );
         }
-        evidence.insert(g.clone(), serde_json::json!(hits));
+        evidence.insert(pattern.clone(), serde_json::json!(hits));
+        if !wrong.is_empty() {
+            let list: Vec<serde_json::Value> = wrong
+                .iter()
+                .map(|(f, p)| serde_json::json!({ "file": f, "package": p }))
+                .collect();
+            wrong_evidence.insert(pattern.clone(), serde_json::Value::Array(list));
+        }
     }
-    GateResult::from_findings(findings)
-        .with_evidence("matches", serde_json::Value::Object(evidence))
+    let mut result = GateResult::from_findings(findings)
+        .with_evidence("matches", serde_json::Value::Object(evidence));
+    if !wrong_evidence.is_empty() {
+        result = result.with_evidence("wrong-artifact", serde_json::Value::Object(wrong_evidence));
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_name_the_text_before_the_first_wildcard() {
+        assert_eq!(named_package("ordvec-*.crate"), Some("ordvec"));
+        assert_eq!(named_package("ordvec-{version}.crate"), Some("ordvec"));
+        assert_eq!(
+            named_package("ordvec_manifest-*.whl"),
+            Some("ordvec_manifest")
+        );
+        assert_eq!(named_package("dist/app-?.zip"), Some("app"));
+        assert_eq!(named_package("*.whl"), None);
+        assert_eq!(named_package("*-cp312-*.whl"), None);
+        assert_eq!(named_package("checksums.txt"), None);
+    }
+
+    #[test]
+    fn file_names_parse_by_kind() {
+        use ArtifactKind::*;
+        assert_eq!(
+            parse_file_name(Crate, "ordvec-manifest-0.5.0.crate"),
+            Some(("ordvec-manifest", "0.5.0"))
+        );
+        assert_eq!(
+            parse_file_name(Crate, "sha-1-0.10.0-rc.1.crate"),
+            Some(("sha-1", "0.10.0-rc.1"))
+        );
+        assert_eq!(
+            parse_file_name(Wheel, "ordvec_manifest-0.5.0-py3-none-any.whl"),
+            Some(("ordvec_manifest", "0.5.0"))
+        );
+        assert_eq!(
+            parse_file_name(Sdist, "ordvec_manifest-0.5.0.tar.gz"),
+            Some(("ordvec_manifest", "0.5.0"))
+        );
+        assert_eq!(
+            parse_file_name(NpmTarball, "sketchlog-client-1.2.3.tgz"),
+            Some(("sketchlog-client", "1.2.3"))
+        );
+        assert_eq!(parse_file_name(Crate, "ordvec.crate"), None);
+        assert_eq!(parse_file_name(Sbom, "ordvec-0.5.0.spdx.json"), None);
+    }
 }

@@ -51,6 +51,8 @@ impl StandardGate for ForgeReleaseExistsGate {
             };
             let mut findings = Vec::new();
             for pattern in &ctx.policy.release.required_assets {
+                // `{version}` stands for the release version, as in the folder check.
+                let pattern = &ctx.policy.required_asset_glob(pattern, Some(&tag));
                 let matcher = match Glob::new(pattern) {
                     Ok(g) => g.compile_matcher(),
                     Err(e) => {
