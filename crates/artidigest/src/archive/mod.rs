@@ -3,12 +3,13 @@
 //! the entry points that pick a reader by format.
 //!
 //! Layering (each module uses only those listed before it): `gzip::header` → `model` → `error`
-//! → `paths` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch`. Readers analyse
+//! → `paths` → `links` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch`. Readers analyse
 //! archives in memory and never extract: nothing here touches the filesystem.
 
 mod dispatch;
 mod error;
 pub(crate) mod gzip;
+pub(crate) mod links;
 mod model;
 pub(crate) mod paths;
 mod tar;
