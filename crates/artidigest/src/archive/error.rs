@@ -324,7 +324,7 @@ impl ArchiveError {
     }
 
     pub(crate) fn with_entry(mut self, index: usize, name: &str) -> Self {
-        if self.index.is_none() {
+        if self.index.is_none() && self.outer.is_empty() {
             self.index = Some(index);
             self.name = Some(name.to_owned());
         }
@@ -332,7 +332,7 @@ impl ArchiveError {
     }
 
     pub(crate) fn with_entry_index(mut self, index: usize) -> Self {
-        if self.index.is_none() {
+        if self.index.is_none() && self.outer.is_empty() {
             self.index = Some(index);
         }
         self
@@ -341,7 +341,9 @@ impl ArchiveError {
     /// A plain I/O error from a visitor is the visitor's failure; typed errors stay as they are.
     pub(crate) fn io_as_visitor(self) -> Self {
         match self.kind {
-            ArchiveErrorKind::Io(inner) => ArchiveError::new(ArchiveErrorKind::Visitor(inner)),
+            ArchiveErrorKind::Io(inner) if self.outer.is_empty() => {
+                ArchiveError::new(ArchiveErrorKind::Visitor(inner))
+            }
             _ => self,
         }
     }
