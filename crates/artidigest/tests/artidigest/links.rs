@@ -16,7 +16,17 @@ struct Case {
     name: &'static str,
     nodes: Vec<Node>,
     expect: Result<(), &'static str>,
+    /// The zip reader's verdict where it differs: it checks every path against every symlink
+    /// before it reads a symlink's target (its content), so it names the path first.
+    zip_expect: Option<Result<(), &'static str>>,
     tar_escapes: bool,
+}
+
+impl Case {
+    fn zip(mut self, expect: Result<(), &'static str>) -> Self {
+        self.zip_expect = Some(expect);
+        self
+    }
 }
 
 fn case(
@@ -29,6 +39,7 @@ fn case(
         name,
         nodes,
         expect,
+        zip_expect: None,
         tar_escapes,
     }
 }
@@ -160,7 +171,8 @@ fn cases() -> Vec<Case> {
             vec![dir("pkg"), sym("pkg/etc", "../.."), file("pkg/etc/passwd")],
             Err("LinkEscapes"),
             true,
-        ),
+        )
+        .zip(Err("PathThroughSymlink")),
         case(
             "write_through_later_parent",
             vec![dir("pkg"), file("pkg/etc/passwd"), sym("pkg/etc", "sub")],
@@ -194,10 +206,14 @@ fn every_link_case_has_its_verdict_and_no_escape_is_accepted() {
         }
         for (format, bytes, is_zip) in archives {
             let got = verdict(&bytes, is_zip);
-            if got != c.expect {
+            let expect = match c.zip_expect {
+                Some(z) if is_zip => z,
+                _ => c.expect,
+            };
+            if got != expect {
                 failures.push(format!(
-                    "{} ({format}): expected {:?}, got {got:?}",
-                    c.name, c.expect
+                    "{} ({format}): expected {expect:?}, got {got:?}",
+                    c.name
                 ));
             }
             if !check_tools {

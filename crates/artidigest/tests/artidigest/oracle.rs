@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use artidigest::{ArchiveErrorKind, Limits, visit_tar, visit_zip};
 
@@ -170,6 +171,33 @@ fn symlinks(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// `realpath -m` of one path, or `None` if it does not answer within two seconds (coreutils
+/// 9.1 spins on some link loops, such as `a -> b/..`, `b -> a/..`).
+fn realpath(path: &Path) -> Option<String> {
+    let mut child = Command::new("realpath")
+        .arg("-m")
+        .arg("--")
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            return Some(String::from_utf8(out.stdout).unwrap().trim_end().to_owned());
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// Extracts `bytes` with the real tool and reports how it got out, if it did.
 pub(crate) fn real_escape(bytes: &[u8], is_zip: bool) -> Option<String> {
     let tmp = tempfile::tempdir().unwrap();
@@ -210,16 +238,12 @@ pub(crate) fn real_escape(bytes: &[u8], is_zip: bool) -> Option<String> {
     if links.is_empty() {
         return None;
     }
-    let out = Command::new("realpath")
-        .arg("-m")
-        .arg("--")
-        .args(&links)
-        .stderr(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    for (link, resolved) in links.iter().zip(text.lines()) {
-        if !Path::new(resolved).starts_with(&root) {
+    for link in &links {
+        let Some(resolved) = realpath(link) else {
+            // Did not terminate: a loop, which the kernel refuses to follow (ELOOP).
+            continue;
+        };
+        if !Path::new(&resolved).starts_with(&root) {
             return Some(format!(
                 "{} resolves to {resolved}",
                 link.strip_prefix(&root).unwrap_or(link).display()
