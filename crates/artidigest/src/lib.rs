@@ -150,9 +150,10 @@ mod repack;
 pub use crate::archive::{
     ArchiveError, ArchiveErrorKind, ArchiveSummary, DEFLATE_BACKEND, Entry, EntryKind, Format,
     FormatDetail, GZIP_MAGIC, GzipError, GzipErrorKind, GzipHeader, GzipInfo, GzipMember,
-    GzipReader, HashedEntry, Limits, Listing, PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat,
-    ZipDetail, ZipLocalHeader, inflate_gzip, is_gzip, list_archive, read_gzip_header,
-    visit_archive, visit_tar, visit_tar_gz, visit_tar_gz_single_thread, visit_zip,
+    GzipReader, HashedEntry, Limits, Listing, NestedArchive, NestedReport, PaxRecord, TarDetail,
+    TarHeaderFormat, UnknownFormat, ZipDetail, ZipLocalHeader, inflate_gzip, inspect_nested,
+    is_gzip, list_archive, read_gzip_header, visit_archive, visit_tar, visit_tar_gz,
+    visit_tar_gz_single_thread, visit_zip,
 };
 pub use crate::checksums::{ChecksumFile, Verification, verify_folder};
 pub use crate::cratefile::{

@@ -134,6 +134,32 @@ pub enum ArchiveErrorKind {
         /// The target as stored.
         target: String,
     },
+    /// A symlink whose target does not resolve within 40 links followed (Linux's
+    /// `MAXSYMLINKS`): a loop (`a -> b`, `b -> a`; `a -> a`) or a longer chain than the kernel
+    /// follows.
+    #[error("link does not resolve: {}", chain.join(" -> "))]
+    LinkLoop {
+        /// The symlinks being followed when the loop was found (normalised paths, the link that
+        /// came back last).
+        chain: Vec<String>,
+    },
+    /// A hardlink whose target is a symlink, or lies below one: extraction would link the
+    /// symlink itself (whose relative target then resolves from the hardlink's folder) or
+    /// follow it.
+    #[error("hardlink target {target:?} goes through symlink {symlink:?}")]
+    HardlinkToSymlink {
+        /// The target as stored.
+        target: String,
+        /// The symlink met on the target's path (normalised).
+        symlink: String,
+    },
+    /// A nested archive deeper than
+    /// [`Limits::max_nesting_depth`](crate::archive::model::Limits::max_nesting_depth).
+    #[error("nested archive deeper than {limit} levels")]
+    NestedTooDeep {
+        /// The cap.
+        limit: usize,
+    },
     /// A hardlink to an entry that does not precede it.
     #[error("hardlink target {target:?} is not an earlier file entry")]
     DanglingHardlink {
@@ -260,6 +286,9 @@ pub struct ArchiveError {
     kind: ArchiveErrorKind,
     index: Option<usize>,
     name: Option<String>,
+    /// For nested archives: the entries (index, name as stored) that hold the archive the
+    /// problem was found in, outermost first.
+    outer: Vec<(usize, String)>,
 }
 
 impl ArchiveError {
@@ -268,6 +297,7 @@ impl ArchiveError {
             kind,
             index: None,
             name: None,
+            outer: Vec::new(),
         }
     }
 
@@ -276,11 +306,25 @@ impl ArchiveError {
             kind,
             index: Some(index),
             name: Some(name.to_owned()),
+            outer: Vec::new(),
         }
     }
 
+    /// The problem was found inside the archive held by entry `index` (`name` as stored) of
+    /// an enclosing archive.
+    pub(crate) fn nested_in(mut self, index: usize, name: &str) -> Self {
+        self.outer.insert(0, (index, name.to_owned()));
+        self
+    }
+
+    /// Replaces the kind, keeping where it happened.
+    pub(crate) fn with_kind(mut self, kind: ArchiveErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     pub(crate) fn with_entry(mut self, index: usize, name: &str) -> Self {
-        if self.index.is_none() {
+        if self.index.is_none() && self.outer.is_empty() {
             self.index = Some(index);
             self.name = Some(name.to_owned());
         }
@@ -288,7 +332,7 @@ impl ArchiveError {
     }
 
     pub(crate) fn with_entry_index(mut self, index: usize) -> Self {
-        if self.index.is_none() {
+        if self.index.is_none() && self.outer.is_empty() {
             self.index = Some(index);
         }
         self
@@ -297,7 +341,9 @@ impl ArchiveError {
     /// A plain I/O error from a visitor is the visitor's failure; typed errors stay as they are.
     pub(crate) fn io_as_visitor(self) -> Self {
         match self.kind {
-            ArchiveErrorKind::Io(inner) => ArchiveError::new(ArchiveErrorKind::Visitor(inner)),
+            ArchiveErrorKind::Io(inner) if self.outer.is_empty() => {
+                ArchiveError::new(ArchiveErrorKind::Visitor(inner))
+            }
             _ => self,
         }
     }
@@ -319,6 +365,14 @@ impl ArchiveError {
     /// Name (as stored) of the entry concerned, if any.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+
+    /// For a problem inside a nested archive (see
+    /// [`inspect_nested`](crate::archive::inspect_nested)): the entries holding it, outermost
+    /// first, as (index, name as stored); [`index`](Self::index) and [`name`](Self::name) then
+    /// name the entry inside the innermost archive. Empty for a top-level problem.
+    pub fn chain(&self) -> &[(usize, String)] {
+        &self.outer
     }
 
     /// Turns an I/O error from a reader stack back into the typed error it carries, if any.
@@ -348,6 +402,9 @@ impl ArchiveError {
 
 impl fmt::Display for ArchiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in &self.outer {
+            write!(f, "entry {i} ({n:?}) -> ")?;
+        }
         match (self.index, &self.name) {
             (Some(i), Some(n)) => write!(f, "entry {i} ({n:?}): {}", self.kind),
             (Some(i), None) => write!(f, "entry {i}: {}", self.kind),

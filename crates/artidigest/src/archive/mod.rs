@@ -3,13 +3,16 @@
 //! the entry points that pick a reader by format.
 //!
 //! Layering (each module uses only those listed before it): `gzip::header` → `model` → `error`
-//! → `paths` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch`. Readers analyse
-//! archives in memory and never extract: nothing here touches the filesystem.
+//! → `paths` → `links` → `track`, `gzip::reader` → `tar`, `zip` → `targz` → `dispatch` →
+//! `nested`. Readers analyse archives in memory and never extract: nothing here touches the
+//! filesystem.
 
 mod dispatch;
 mod error;
 pub(crate) mod gzip;
+pub(crate) mod links;
 mod model;
+mod nested;
 pub(crate) mod paths;
 mod tar;
 mod targz;
@@ -27,6 +30,7 @@ pub use model::{
     ArchiveSummary, Entry, EntryKind, Format, FormatDetail, HashedEntry, Limits, Listing,
     PaxRecord, TarDetail, TarHeaderFormat, UnknownFormat, ZipDetail, ZipLocalHeader,
 };
+pub use nested::{NestedArchive, NestedReport, inspect_nested};
 pub use tar::visit_tar;
 pub use targz::{visit_tar_gz, visit_tar_gz_single_thread};
 pub use zip::visit_zip;

@@ -348,6 +348,14 @@ pub struct Limits {
     pub allow_trailing_data: bool,
     /// Accept two entries with the same normalised path. Default false.
     pub allow_duplicate_names: bool,
+    /// How many levels of archives inside archives
+    /// [`inspect_nested`](crate::archive::inspect_nested) opens; a recognised archive one level
+    /// deeper is refused (`NestedTooDeep`), and 0 refuses any nested archive. The other readers
+    /// never open nested archives. Default 3 (a jar in a zip in a tarball is 2).
+    pub max_nesting_depth: usize,
+    /// Largest nested archive [`inspect_nested`](crate::archive::inspect_nested) opens (it is
+    /// held in memory while read); a larger one is refused (`EntryTooLarge`). Default 128 MiB.
+    pub max_nested_size: u64,
 }
 
 impl Default for Limits {
@@ -367,6 +375,8 @@ impl Default for Limits {
             max_pax_total_size: 16 << 20,
             allow_trailing_data: false,
             allow_duplicate_names: false,
+            max_nesting_depth: 3,
+            max_nested_size: 128 << 20,
         }
     }
 }

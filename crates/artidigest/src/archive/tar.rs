@@ -243,7 +243,9 @@ where
             run_visitor(&entry, &mut content, &mut visitor).map_err(|e| {
                 // A short entry in a tar stream means the stream ended.
                 match e.kind() {
-                    ArchiveErrorKind::SizeMismatch { declared, actual } if actual < declared => {
+                    ArchiveErrorKind::SizeMismatch { declared, actual }
+                        if actual < declared && e.chain().is_empty() =>
+                    {
                         ArchiveError::at(
                             ArchiveErrorKind::TruncatedTar,
                             entry.index,
@@ -285,6 +287,7 @@ where
             .into());
         }
     }
+    tracker.finish()?;
     summary.entries = tracker.entries_admitted();
     summary.content_size = tracker.content_size();
     summary.uncompressed_size = count.get();

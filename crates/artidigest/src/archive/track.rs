@@ -2,19 +2,20 @@
 //! (caps, links, duplicates, paths below symlinks), checking content sizes and running the
 //! visitor.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, Read};
 
 use crate::archive::error::{ArchiveError, ArchiveErrorKind};
+use crate::archive::links::LinkModel;
 use crate::archive::model::{Entry, EntryKind, Limits};
 use crate::archive::paths::{check_symlink_target, normalise_path};
 
 /// The per-archive bookkeeping every reader shares: entry count, total size, duplicate names,
-/// symlinks, hardlink targets.
+/// symlinks (the [`LinkModel`], resolved by [`Tracker::finish`]), hardlink targets.
 #[derive(Default)]
 pub(crate) struct Tracker {
     seen: HashMap<String, (usize, EntryKind)>,
-    symlinks: HashSet<String>,
+    links: LinkModel,
     count: usize,
     admitted: usize,
     content: u64,
@@ -48,21 +49,18 @@ impl Tracker {
                 actual: self.content,
             });
         }
-        if !self.symlinks.is_empty() {
-            // An entry below a symlink of this archive.
-            for (i, ch) in e.path.char_indices() {
-                if ch == '/' {
-                    let prefix = &e.path[..i];
-                    if self.symlinks.contains(prefix) {
-                        return Err(ArchiveErrorKind::PathThroughSymlink {
-                            symlink: prefix.to_owned(),
-                        });
-                    }
-                }
-            }
+        // An entry below a symlink of this archive (recorded so far; later ones: `finish`).
+        if let Some(symlink) = self.links.symlink_on(&e.path, false) {
+            return Err(ArchiveErrorKind::PathThroughSymlink { symlink });
         }
         match e.kind {
             EntryKind::Symlink => {
+                if e.path == "." {
+                    return Err(ArchiveErrorKind::InvalidPath {
+                        path: e.raw_path.clone(),
+                        reason: "the archive root as a symlink",
+                    });
+                }
                 let target = e.link_target.as_deref().unwrap_or("");
                 check_symlink_target(&e.path, target, limits)?;
             }
@@ -75,6 +73,12 @@ impl Tracker {
                     },
                     other => other,
                 })?;
+                if let Some(symlink) = self.links.symlink_on(&norm, true) {
+                    return Err(ArchiveErrorKind::HardlinkToSymlink {
+                        target: target.to_owned(),
+                        symlink,
+                    });
+                }
                 match self.seen.get(&norm) {
                     Some((_, EntryKind::File | EntryKind::Hardlink)) => {}
                     _ => {
@@ -96,10 +100,40 @@ impl Tracker {
             self.seen.insert(e.path.clone(), (e.index, e.kind));
         }
         if e.kind == EntryKind::Symlink {
-            self.symlinks.insert(e.path.clone());
+            let target = e.link_target.as_deref().unwrap_or("");
+            self.links
+                .add_symlink(e.index, &e.raw_path, &e.path, target);
         }
         self.admitted += 1;
         Ok(())
+    }
+
+    /// The whole-archive checks, once the last entry was admitted: no entry lies below a
+    /// symlink (wherever the symlink came in the archive), and every symlink resolves inside
+    /// the root through the archive's other symlinks ([`LinkModel::finish`]). Every reader calls
+    /// it before returning its summary.
+    pub(crate) fn finish(&mut self) -> Result<(), ArchiveError> {
+        if self.links.is_empty() {
+            return Ok(());
+        }
+        let mut below: Option<(usize, &str, String)> = None;
+        for (path, (index, _)) in &self.seen {
+            if let Some(symlink) = self.links.symlink_on(path, false)
+                && below.as_ref().is_none_or(|(i, _, _)| index < i)
+            {
+                below = Some((*index, path, symlink));
+            }
+        }
+        if let Some((index, path, symlink)) = below {
+            return Err(ArchiveError::at(
+                ArchiveErrorKind::PathThroughSymlink { symlink },
+                index,
+                path,
+            ));
+        }
+        self.links
+            .finish()
+            .map_err(|f| ArchiveError::at(f.kind, f.index, &f.name))
     }
 
     /// Entries admitted so far (the index of the next one).

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::archive::Limits;
+use crate::archive::links::LinkModel;
 use crate::archive::paths::{PathProblem, check_link_target, normalise};
+use crate::archive::{ArchiveErrorKind, Limits};
 use crate::repack::error::RepackError;
 use crate::repack::options::{Profile, RepackEntry, RepackKind, RepackOptions};
 
@@ -106,6 +107,31 @@ pub(crate) fn normalise_entries(
             }
         }
     }
+    // The readers resolve symlinks through each other (`up -> .` then `x -> up/up/../..`);
+    // what they would refuse is refused here, lexical checks first.
+    let mut links = LinkModel::default();
+    for (path, entry) in &by_path {
+        if let RepackKind::Symlink(target) = &entry.kind {
+            link_target(path, target, limits)?;
+            links.add_symlink(0, path, path, target);
+        }
+    }
+    if let Err(failure) = links.finish() {
+        let target = match by_path.get(&failure.name).map(|e| &e.kind) {
+            Some(RepackKind::Symlink(t)) => t.clone(),
+            _ => String::new(),
+        };
+        return Err(RepackError::BadLinkTarget {
+            path: failure.name,
+            target,
+            reason: match failure.kind {
+                ArchiveErrorKind::LinkLoop { .. } => {
+                    "does not resolve: a symlink loop or a chain of more than 40 links"
+                }
+                _ => "leaves the archive root once the archive's symlinks are followed",
+            },
+        });
+    }
     // Hard links first (they copy their target's content), so that files can then be moved.
     let mut link_data: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &by_path {
@@ -203,6 +229,32 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn symlinks_are_resolved_through_each_other() {
+        let opts = RepackOptions::new(crate::archive::Format::Tar);
+        let entries = |x: &str| {
+            vec![
+                RepackEntry::symlink("pkg/up", "."),
+                RepackEntry::symlink("pkg/x", x),
+            ]
+        };
+        assert!(normalise_entries(entries("up/up/../etc"), &opts).is_ok());
+        let err = normalise_entries(entries("up/up/../../etc/passwd"), &opts).unwrap_err();
+        assert!(
+            matches!(&err, RepackError::BadLinkTarget { path, reason, .. }
+                if path == "pkg/x" && reason.contains("once the archive's symlinks")),
+            "{err:?}"
+        );
+        let looped = vec![
+            RepackEntry::symlink("a", "b"),
+            RepackEntry::symlink("b", "a"),
+        ];
+        assert!(matches!(
+            normalise_entries(looped, &opts),
+            Err(RepackError::BadLinkTarget { reason, .. }) if reason.contains("loop")
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use artidigest::{
     Algorithm, ContentProfile, Format, Limits, check_crate_named, check_profile, digest_bytes,
-    list_archive, verify_wheel,
+    inspect_nested, list_archive, verify_wheel,
 };
 
 use crate::real_archives::require;
@@ -46,6 +46,10 @@ fn check_vector(dir: &Path, f: &serde_json::Value) -> ContentProfile {
     let open = || BufReader::new(File::open(&path).unwrap());
     let listing = list_archive(open(), format, &limits, &[Algorithm::Sha256])
         .unwrap_or_else(|e| panic!("{name}: refused under default limits: {e}"));
+    // Opening what lies inside too, under one budget, accepts them as well.
+    let nested = inspect_nested(open(), format, &limits)
+        .unwrap_or_else(|e| panic!("{name}: inspect_nested refused it: {e}"));
+    assert_eq!(nested.entries, listing.entries.len(), "{name}");
     if let Some(n) = f["entries"].as_u64() {
         assert_eq!(listing.entries.len() as u64, n, "{name}: entry count");
     }

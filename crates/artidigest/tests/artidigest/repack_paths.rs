@@ -137,6 +137,51 @@ proptest! {
     }
 }
 
+/// Trees of links pointing through each other: paths of one or two components from `a`, `b`,
+/// `c`, targets built from `.`, `..` and those names (`a -> .`, `b -> a/a/../..`, loops).
+fn linked_entry() -> impl Strategy<Value = RepackEntry> {
+    let name = prop_oneof![Just("a"), Just("b"), Just("c")];
+    let path = prop::collection::vec(name.clone(), 1..3).prop_map(|c| format!("r/{}", c.join("/")));
+    let target = prop::collection::vec(prop_oneof![Just("."), Just(".."), name], 1..5)
+        .prop_map(|c| c.join("/"));
+    (path, 0u8..3, target).prop_map(|(path, kind, target)| match kind {
+        0 => RepackEntry::directory(path),
+        1 => RepackEntry::file(path, "x"),
+        _ => RepackEntry::symlink(path, target),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The readers resolve links through each other; repack applies the same model, so it
+    /// never writes a link set a reader refuses.
+    #[test]
+    fn repack_never_writes_links_the_readers_refuse(
+        entries in prop::collection::vec(linked_entry(), 1..7),
+        which in 0usize..3,
+    ) {
+        let format = [Format::Tar, Format::TarGz, Format::Zip][which];
+        let opts = RepackOptions::new(format);
+        match repack_entries(entries.clone(), &opts) {
+            Ok(out) => {
+                if let Err(why) = readers_accept(&out.bytes, format, &opts.limits) {
+                    prop_assert!(false, "repack wrote what a reader refuses: {why}\n{entries:?}");
+                }
+            }
+            Err(e) => {
+                let typed = matches!(
+                    e,
+                    RepackError::DuplicatePath { .. }
+                        | RepackError::ParentNotDirectory { .. }
+                        | RepackError::BadLinkTarget { .. }
+                );
+                prop_assert!(typed, "unexpected refusal {e:?}\n{entries:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_readers_rule_binds_repack() {
     let opts = RepackOptions::new(Format::Tar);

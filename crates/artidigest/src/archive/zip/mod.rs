@@ -149,6 +149,7 @@ where
         }
         run_visitor(&entry, &mut content, &mut visitor)?;
     }
+    tracker.finish()?;
     Ok(ArchiveSummary {
         entries: records.len(),
         content_size: tracker.content_size(),
