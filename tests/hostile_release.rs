@@ -105,6 +105,73 @@ fn wheel(extra: &[(&str, &[u8])]) -> Vec<u8> {
     raw_zip(&entries)
 }
 
+/// One deflated zip entry: name, compressed bytes, CRC-32 and size of what they inflate to.
+struct Deflated {
+    name: String,
+    data: Vec<u8>,
+    crc: u32,
+    size: u32,
+}
+
+impl Deflated {
+    /// `bytes` deflated whole.
+    fn of(name: &str, bytes: &[u8]) -> Deflated {
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).unwrap();
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        Deflated {
+            name: name.to_owned(),
+            data: enc.finish().unwrap(),
+            crc: crc.sum(),
+            size: u32::try_from(bytes.len()).unwrap(),
+        }
+    }
+}
+
+/// A zip of deflated entries, written byte by byte (made by Unix, mode 0644).
+fn zip_deflated(entries: &[Deflated]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let offset = u32::try_from(out.len()).unwrap();
+        let csize = u32::try_from(e.data.len()).unwrap();
+        let name_len = u16::try_from(e.name.len()).unwrap().to_le_bytes();
+        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+        out.extend_from_slice(&e.crc.to_le_bytes());
+        out.extend_from_slice(&csize.to_le_bytes());
+        out.extend_from_slice(&e.size.to_le_bytes());
+        out.extend_from_slice(&name_len);
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(e.name.as_bytes());
+        out.extend_from_slice(&e.data);
+        central.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+        central.extend_from_slice(&e.crc.to_le_bytes());
+        central.extend_from_slice(&csize.to_le_bytes());
+        central.extend_from_slice(&e.size.to_le_bytes());
+        central.extend_from_slice(&name_len);
+        central.extend_from_slice(&[0; 8]);
+        central.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(e.name.as_bytes());
+    }
+    let cd = u32::try_from(out.len()).unwrap();
+    let count = u16::try_from(entries.len()).unwrap().to_le_bytes();
+    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    out.extend_from_slice(&count);
+    out.extend_from_slice(&count);
+    out.extend_from_slice(&u32::try_from(central.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&cd.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&central);
+    // The central directory goes before the end record.
+    let end = out.split_off(usize::try_from(cd).unwrap());
+    let (record, central) = end.split_at(22);
+    out.extend_from_slice(central);
+    out.extend_from_slice(record);
+    out
+}
+
 /// A zip holding one entry of `size` zero bytes, deflated (the classic bomb layer).
 fn zip_of_zeros(name: &str, size: u64) -> Vec<u8> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
@@ -117,34 +184,51 @@ fn zip_of_zeros(name: &str, size: u64) -> Vec<u8> {
         crc.update(&chunk[..n]);
         left -= n as u64;
     }
-    let data = enc.finish().unwrap();
-    let size32 = u32::try_from(size).unwrap_or(u32::MAX);
-    let csize = u32::try_from(data.len()).unwrap();
-    let mut out = Vec::new();
-    out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out.extend_from_slice(&csize.to_le_bytes());
-    out.extend_from_slice(&size32.to_le_bytes());
-    out.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&data);
-    let cd = out.len();
-    out.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out.extend_from_slice(&csize.to_le_bytes());
-    out.extend_from_slice(&size32.to_le_bytes());
-    out.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(name.as_bytes());
-    let cd_len = u32::try_from(out.len() - cd).unwrap();
-    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
-    out.extend_from_slice(&cd_len.to_le_bytes());
-    out.extend_from_slice(&u32::try_from(cd).unwrap().to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
+    zip_deflated(&[Deflated {
+        name: name.to_owned(),
+        data: enc.finish().unwrap(),
+        crc: crc.sum(),
+        size: u32::try_from(size).unwrap_or(u32::MAX),
+    }])
+}
+
+/// A layer of a nested bomb: `mib` MiB of mostly zeros (a marker byte every 2 KiB keeps its
+/// ratio between the bomb ratio and the hard cap, so the layer alone is accepted).
+fn dense(mib: usize) -> Vec<u8> {
+    (0..mib << 20)
+        .map(|i| {
+            if i % 2048 == 0 {
+                (i / 2048 % 251) as u8
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// 16 zips of 16 zips of one `mib`-MiB entry: every archive alone is within the caps.
+fn nested_bomb(mib: usize) -> Vec<u8> {
+    let inner = zip_deflated(&[Deflated::of("data.bin", &dense(mib))]);
+    let one = Deflated::of("x", &inner);
+    let middle: Vec<Deflated> = (0..16)
+        .map(|i| Deflated {
+            name: format!("inner/{i}.zip"),
+            data: one.data.clone(),
+            crc: one.crc,
+            size: one.size,
+        })
+        .collect();
+    let middle = zip_deflated(&middle);
+    let one = Deflated::of("x", &middle);
+    let outer: Vec<Deflated> = (0..16)
+        .map(|i| Deflated {
+            name: format!("layer/{i}.jar"),
+            data: one.data.clone(),
+            crc: one.crc,
+            size: one.size,
+        })
+        .collect();
+    zip_deflated(&outer)
 }
 
 /// A sibling of the release folder (inside the test's temp dir) holding a file: what a link
@@ -372,6 +456,15 @@ fn cases() -> Vec<Case> {
             build: |dir, hostile| {
                 let size = if hostile { 1 << 30 } else { 64 << 10 };
                 release(dir, &[("zeros.zip", zip_of_zeros("zeros.bin", size))], &[]);
+            },
+        },
+        Case {
+            name: "nested-zip-bomb-16-of-16-of-64-mib",
+            policy: PolicyOf::Folder,
+            build: |dir, hostile| {
+                // Hostile: 16 GiB in all, twice the default total; benign: 256 MiB in all.
+                let mib = if hostile { 64 } else { 1 };
+                release(dir, &[("bundle.zip", nested_bomb(mib))], &[]);
             },
         },
         Case {
@@ -636,6 +729,16 @@ fn every_hostile_case_blocks_with_its_code_and_its_benign_twin_is_allowed() {
                 "{}: hostile folder was {:?}",
                 case.name, hostile.decision.status
             ));
+        }
+        // The nested bomb is refused by the shared budget, naming the way down.
+        if case.name.starts_with("nested-")
+            && !hostile
+                .gates
+                .iter()
+                .flat_map(|g| g.findings.iter())
+                .any(|f| f.finding.subject.starts_with("bundle.zip!layer/"))
+        {
+            problems.push(format!("{}: no finding names the nested chain", case.name));
         }
         // Nothing was written next to the release folder by reading it.
         for stray in ["outside.txt", "escape.py", "evil"] {

@@ -120,13 +120,13 @@ fn check(policy: &Policy, dir: &Path) -> GateResult {
     if list.is_empty() {
         return GateResult::skipped("the release folder holds no archive");
     }
+    // Archives are independent: read them on every core, report them in folder order.
+    let results = read_all(policy, dir, &list);
     let mut findings = Vec::new();
     let mut checked = Vec::new();
-    for a in &list {
-        // Each archive is held to its kind's caps: the defaults with the policy's
-        // `[archive-limits.<kind>]` applied.
-        let limits = policy.archive_limits_for(a.kind);
-        match check_one(dir, a, &limits, &mut findings) {
+    for (a, (limits, found, outcome)) in list.iter().zip(results) {
+        findings.extend(found);
+        match outcome {
             Ok(profile) => checked.push(serde_json::json!({
                 "file": a.path,
                 "profile": profile.map_or("archive", |p| p.name()),
@@ -141,11 +141,73 @@ fn check(policy: &Policy, dir: &Path) -> GateResult {
         .reading(list.iter().map(|a| a.path.clone()))
 }
 
+/// One archive's result: the limits it was held to, its findings, and the layout it was held
+/// to (`Err`: it could not be read at all).
+type Checked = (Limits, Vec<Finding>, Result<Option<ContentProfile>, String>);
+
+/// Checks every archive of `list`, on up to as many threads as the machine has cores, and
+/// returns the results in `list`'s order.
+fn read_all(policy: &Policy, dir: &Path, list: &[Archive]) -> Vec<Checked> {
+    let one = |a: &Archive| -> Checked {
+        // Each archive is held to its kind's caps: the defaults with the policy's
+        // `[archive-limits.<kind>]` applied.
+        let limits = policy.archive_limits_for(a.kind);
+        let mut findings = Vec::new();
+        let outcome = check_one(dir, a, &limits, &mut findings);
+        (limits, findings, outcome)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(list.len());
+    if workers <= 1 {
+        return list.iter().map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(a) = list.get(i) else { break };
+                        mine.push((i, one(a)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A worker that panicked loses its archives: they are reported as unread.
+                h.join().unwrap_or_default()
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Checked> = Vec::with_capacity(list.len());
+    let mut done = done.into_iter().peekable();
+    for (i, a) in list.iter().enumerate() {
+        match done.next_if(|(j, _)| *j == i) {
+            Some((_, c)) => out.push(c),
+            None => out.push((
+                policy.archive_limits_for(a.kind),
+                Vec::new(),
+                Err(format!("the check of {} did not finish", a.path)),
+            )),
+        }
+    }
+    out
+}
+
 fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
+    // Inside a nested archive, the subject names every archive on the way down.
+    let outer: String = e.chain().iter().map(|(_, n)| format!("!{n}")).collect();
     let subject = match (e.name(), e.index()) {
-        (Some(n), _) => format!("{path}!{n}"),
-        (None, Some(i)) => format!("{path}!entry {i}"),
-        (None, None) => path.to_owned(),
+        (Some(n), _) => format!("{path}{outer}!{n}"),
+        (None, Some(i)) => format!("{path}{outer}!entry {i}"),
+        (None, None) => format!("{path}{outer}"),
     };
     Finding::new(Code::ArchiveUnsafe, subject)
         .expected("an archive safe to unpack, within the reader's limits")
@@ -233,6 +295,7 @@ fn check_one(
                         findings.push(profile_finding(path, p, &f));
                     }
                 }
+                check_nested(dir, archive, &listing, limits, findings)?;
                 Ok(detected)
             }
             Err(e) => {
@@ -296,5 +359,42 @@ fn check_one(
     for f in check_profile(&listing, profile) {
         findings.push(profile_finding(path, profile, &f));
     }
+    check_nested(dir, archive, &listing, limits, findings)?;
     Ok(Some(profile))
+}
+
+/// Whether an entry name is an archive a consumer would unpack in turn.
+fn archive_named(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".zip", ".whl", ".jar", ".tar", ".tar.gz", ".tgz", ".crate"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+}
+
+/// Archives inside the archive (a jar in a wheel, a tarball in an sdist) are opened in turn
+/// under one budget for every level (`artidigest::inspect_nested`): a nested bomb whose every
+/// layer looks small alone is refused. Only archives that hold an entry named as an archive
+/// are read a second time.
+fn check_nested(
+    dir: &Path,
+    archive: &Archive,
+    listing: &artidigest::Listing,
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Result<(), String> {
+    if !listing.entries.iter().any(|e| archive_named(&e.entry.path)) {
+        return Ok(());
+    }
+    let path = archive.path.as_str();
+    let file = open_in(dir, path, u64::MAX).map_err(|e| format!("cannot open {path}: {e}"))?;
+    match artidigest::inspect_nested(BufReader::new(file), archive.format, limits) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if let artidigest::ArchiveErrorKind::Io(io) = e.kind() {
+                return Err(format!("cannot read {path}: {io}"));
+            }
+            findings.push(unsafe_finding(path, &e));
+            Ok(())
+        }
+    }
 }
