@@ -173,7 +173,13 @@ where
                             )))
                             .with_entry_index(next_index));
                         }
-                        for r in &records {
+                        // Only the keys an entry reads from the global records are kept in
+                        // the map (the summary keeps every record once): memory stays one
+                        // copy per record however many records there are.
+                        for r in records
+                            .iter()
+                            .filter(|r| GLOBAL_KEYS_READ.contains(&r.key.as_str()))
+                        {
                             global_map.insert(r.key.clone(), r.value.clone());
                         }
                         globals.extend(records);
@@ -315,6 +321,10 @@ fn read_extension<R: Read>(
     }
     Ok(body)
 }
+
+/// The keys an entry takes from PAX global records when its own header does not set them
+/// (`path`, `linkpath` and `size` are refused in global records).
+const GLOBAL_KEYS_READ: [&str; 5] = ["uid", "gid", "mtime", "uname", "gname"];
 
 /// The archive-wide PAX caps: records and bytes of every extended header, local and global.
 #[derive(Default)]
