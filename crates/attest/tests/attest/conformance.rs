@@ -43,7 +43,11 @@ pub(crate) fn identity_policy(case: &Value) -> Result<IdentityPolicy, attest::Er
     };
     if let Some(exts) = p["extensions"].as_object() {
         for (k, v) in exts {
-            policy = policy.with_extension(k.parse::<FulcioExtension>()?, v.as_str().unwrap());
+            // The kebab-case name release.toml writes (`source-repository-uri`).
+            policy = policy.with_extension(
+                k.replace('_', "-").parse::<FulcioExtension>()?,
+                v.as_str().unwrap(),
+            );
         }
     }
     if let Some(a) = p["allowed_build_triggers"].as_array() {
