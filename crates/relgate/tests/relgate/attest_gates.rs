@@ -553,6 +553,44 @@ fn signing_key_errors_name_the_key() {
     );
 }
 
+#[tokio::test]
+async fn under_identity_regex_provenance_needs_its_own_builder_id() {
+    let dir = release(&good(), FILES);
+    let regex = r"identity-regex = 'https://github\.com/relkit/relkit-demo/\.github/workflows/release\.yml@refs/tags/{tag}'";
+    let provenance = |builder: &str| {
+        format!(
+            "{regex}\n[provenance]\nglob = \"*.intoto.jsonl\"\npredicate-type = \"https://slsa.dev/provenance/v1\"\ncover = [\"sdist\", \"wheel\"]\n{builder}"
+        )
+    };
+    let run = |body: String| {
+        let policy = signing_policy(dir.base.path(), &body).unwrap();
+        let dist = dir.path().to_path_buf();
+        async move {
+            let report = relgate::run(&policy, RunContext::new(&dist).tag(TAG)).await;
+            let g = report.gate("provenance-valid").unwrap();
+            (
+                g.status,
+                g.findings
+                    .iter()
+                    .map(|f| (f.finding.code, f.finding.found.clone().unwrap_or_default()))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    // No exact identity to default the builder to: refused, never a pass.
+    let (status, findings) = run(provenance("")).await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(findings.len(), FILES.len(), "{findings:?}");
+    for (code, found) in &findings {
+        assert_eq!(*code, Code::ProvenanceInvalid);
+        assert!(found.starts_with("policy-invalid:"), "{found}");
+    }
+    let builder = format!(
+        "builder-id = \"https://github.com/{REPO}/.github/workflows/release.yml@refs/tags/{{tag}}\""
+    );
+    assert_eq!(run(provenance(&builder)).await, (GateStatus::Pass, vec![]));
+}
+
 // ---- the shared Sigstore vectors through release.toml -------------------------------------
 
 mod vectors;
