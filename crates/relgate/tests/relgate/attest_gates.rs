@@ -544,6 +544,10 @@ fn signing_key_errors_name_the_key() {
     .unwrap();
     let s = p.signing.unwrap();
     assert_eq!(s.min_bundle_version, Some(attest::BundleVersion::V0_2));
+    // The parsed section serialises, pins keyed by name.
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["extensions"]["build_trigger"], "push");
+    assert_eq!(json["identity-regex"], serde_json::Value::Null);
     assert_eq!(
         s.extensions.keys().copied().collect::<Vec<_>>(),
         [
