@@ -4,9 +4,10 @@
 #
 #   scripts/bench-attest.sh [N]        # N runs of each (default 20), alternating
 #
-# 1. creates a venv under $HOME/.cache/relkit/sigstore-venv and installs sigstore-python into it
-#    with pip (pinned: 4.5.1, whose `--trust-config FILE` + `verify identity --offline` verifies
-#    against a given trusted root with no network);
+# 1. uses sigstore-python 4.5.1 from the venv scripts/install-test-servers.sh creates
+#    ($HOME/.cache/relkit/venv, or $RELKIT_SIGSTORE_VENV); only when that venv lacks it, creates
+#    one and installs it with pip (pinned: 4.5.1, whose `--trust-config FILE` +
+#    `verify identity --offline` verifies against a given trusted root with no network);
 # 2. builds the example once (`cargo build --release --example verify_bundle`) and runs the binary;
 # 3. wraps the same trusted_root.json in a ClientTrustConfig for sigstore-python (signing
 #    services left empty: nothing is signed, nothing is fetched);
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 N=${1:-20}
 SIGSTORE_PYTHON_VERSION=4.5.1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/relkit/target}"
-venv="$HOME/.cache/relkit/sigstore-venv"
+venv="${RELKIT_SIGSTORE_VENV:-$HOME/.cache/relkit/venv}"
 shared="${RELKIT_SHARED:-$(pwd)/../shared}"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 

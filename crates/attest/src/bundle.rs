@@ -9,60 +9,7 @@ use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, err};
 use crate::limits::Limits;
 
-/// The bundle format version.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum BundleVersion {
-    /// `application/vnd.dev.sigstore.bundle+json;version=0.1`
-    V0_1,
-    /// `application/vnd.dev.sigstore.bundle+json;version=0.2`
-    V0_2,
-    /// `application/vnd.dev.sigstore.bundle+json;version=0.3` or `...bundle.v0.3+json`
-    V0_3,
-}
-
-impl BundleVersion {
-    /// The version named by a bundle media type.
-    pub fn from_media_type(mt: &str) -> Option<Self> {
-        match mt {
-            "application/vnd.dev.sigstore.bundle+json;version=0.1" => Some(BundleVersion::V0_1),
-            "application/vnd.dev.sigstore.bundle+json;version=0.2" => Some(BundleVersion::V0_2),
-            "application/vnd.dev.sigstore.bundle+json;version=0.3"
-            | "application/vnd.dev.sigstore.bundle.v0.3+json" => Some(BundleVersion::V0_3),
-            _ => None,
-        }
-    }
-}
-
-impl BundleVersion {
-    /// The canonical media type of this version (v0.3 uses the new spelling).
-    pub fn media_type(self) -> &'static str {
-        match self {
-            BundleVersion::V0_1 => "application/vnd.dev.sigstore.bundle+json;version=0.1",
-            BundleVersion::V0_2 => "application/vnd.dev.sigstore.bundle+json;version=0.2",
-            BundleVersion::V0_3 => "application/vnd.dev.sigstore.bundle.v0.3+json",
-        }
-    }
-}
-
-impl std::fmt::Display for BundleVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.media_type())
-    }
-}
-
-impl std::str::FromStr for BundleVersion {
-    type Err = Error;
-    /// Accepts every media-type spelling of a supported version.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        BundleVersion::from_media_type(s).ok_or_else(|| {
-            err(
-                ErrorKind::BundleVersionUnsupported,
-                format!("unsupported bundle mediaType {s:?}"),
-            )
-        })
-    }
-}
+pub use crate::bundle_version::BundleVersion;
 
 /// What the bundle says signed: a certificate (with optional chain) or a managed key.
 #[non_exhaustive]

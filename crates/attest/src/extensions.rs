@@ -114,20 +114,45 @@ impl fmt::Display for FulcioExtension {
     }
 }
 
+impl FulcioExtension {
+    /// The kebab-case name a policy file uses (`source-repository-uri`): [`name`](Self::name)
+    /// with `-` for `_`.
+    pub fn kebab_name(self) -> String {
+        self.name().replace('_', "-")
+    }
+}
+
 impl FromStr for FulcioExtension {
     type Err = Error;
-    /// Accepts the snake_case name or the dotted OID.
+    /// Accepts the snake_case name (`build_trigger`), the kebab-case name (`build-trigger`) or
+    /// the dotted OID (`1.3.6.1.4.1.57264.1.20`).
     fn from_str(s: &str) -> Result<Self, Error> {
         FulcioExtension::ALL
             .iter()
             .copied()
-            .find(|e| e.name() == s || e.oid().to_string() == s)
+            .find(|e| e.name() == s || e.kebab_name() == s || e.oid().to_string() == s)
             .ok_or_else(|| {
+                let known: Vec<String> = FulcioExtension::ALL
+                    .iter()
+                    .map(|e| e.kebab_name())
+                    .collect();
                 err(
                     ErrorKind::PolicyInvalid,
-                    format!("unknown Fulcio extension {s:?}"),
+                    format!(
+                        "unknown Fulcio extension {s:?}; known: {}",
+                        known.join(", ")
+                    ),
                 )
             })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FulcioExtension {
+    /// Any spelling [`FromStr`] accepts; an unknown name is an error naming it.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize<'de>>::deserialize(d)?;
+        s.parse()
+            .map_err(|e: Error| serde::de::Error::custom(e.detail()))
     }
 }
 
@@ -199,6 +224,7 @@ mod tests {
     #[test]
     fn names_and_oids_round_trip() {
         for e in FulcioExtension::ALL {
+            assert_eq!(e.kebab_name().parse::<FulcioExtension>().unwrap(), *e);
             assert_eq!(FulcioExtension::from_oid(&e.oid()), Some(*e));
             assert_eq!(e.name().parse::<FulcioExtension>().unwrap(), *e);
             assert_eq!(e.oid().to_string().parse::<FulcioExtension>().unwrap(), *e);
@@ -208,6 +234,15 @@ mod tests {
             "1.3.6.1.4.1.57264.1.20"
         );
         assert!("1.3.6.1.4.1.57264.1.7".parse::<FulcioExtension>().is_err());
+        assert_eq!(
+            "source-repository-digest"
+                .parse::<FulcioExtension>()
+                .unwrap(),
+            FulcioExtension::SourceRepositoryDigest
+        );
+        let e = "source-repo".parse::<FulcioExtension>().unwrap_err();
+        assert!(e.detail().contains("\"source-repo\""), "{e}");
+        assert!(e.detail().contains("build-trigger"), "{e}");
     }
 
     #[test]

@@ -86,6 +86,7 @@
 )]
 
 mod bundle;
+mod bundle_version;
 mod cert;
 mod checkpoint;
 mod crypto;

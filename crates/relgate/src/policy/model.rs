@@ -256,7 +256,17 @@ pub struct FileAllowRule {
     pub reason: String,
 }
 
-/// Who must have signed: the workflow identity, with `{tag}` substituted.
+/// Who must have signed: the workflow identity, with `{tag}` substituted, or an identity
+/// regular expression; the OIDC issuer; pinned Fulcio extensions; triggers; the runner; the
+/// lowest accepted bundle version.
+///
+/// The certificate identity (SAN) is matched in exactly one of two ways:
+/// - exact (the default): `{server}/{repository}/{workflow}@{ref}`, derived from `workflow`
+///   and `ref` (default `refs/tags/{tag}`);
+/// - `identity-regex`: a regular expression the SAN must match over its whole length (it is
+///   anchored at both ends; `{tag}` in it stands for the release tag, matched literally).
+///   It excludes `workflow` and `ref`, and is weaker than an exact identity: the gate reports a
+///   warning finding whenever it is used.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -265,11 +275,19 @@ pub struct SigningIdentity {
     pub server: String,
     /// `owner/name`.
     pub repository: String,
-    /// The workflow file path (`.github/workflows/release.yml`).
-    pub workflow: String,
-    /// The ref the workflow ran on, with `{tag}` substituted (`refs/tags/{tag}`).
-    #[serde(default = "default_ref", rename = "ref")]
-    pub git_ref: String,
+    /// The workflow file path (`.github/workflows/release.yml`). Required unless
+    /// `identity-regex` is given, which excludes it.
+    #[serde(default)]
+    pub workflow: Option<String>,
+    /// The ref the workflow ran on, with `{tag}` substituted; `None` means `refs/tags/{tag}`.
+    /// Excluded by `identity-regex`.
+    #[serde(default, rename = "ref")]
+    pub git_ref: Option<String>,
+    /// A regular expression over the whole certificate identity (anchored; `{tag}` is the
+    /// release tag, matched literally), instead of the exact identity `workflow` and `ref`
+    /// derive. Checked when the policy loads.
+    #[serde(default, deserialize_with = "SigningIdentity::de_identity_regex")]
+    pub identity_regex: Option<String>,
     /// The OIDC issuer of the signing certificate.
     pub issuer: String,
     /// Triggers allowed to sign (`push`). Empty means any not denied.
@@ -278,6 +296,20 @@ pub struct SigningIdentity {
     /// Triggers refused (`workflow_dispatch`).
     #[serde(default)]
     pub denied_triggers: Vec<String>,
+    /// Require the certificate's runner environment to be `github-hosted`.
+    #[serde(default)]
+    pub require_github_hosted: bool,
+    /// `[signing.extensions]`: Fulcio certificate extensions pinned to exact values, keyed by
+    /// their names (`source-repository-uri`, `source-repository-digest`, `build-trigger`, ...;
+    /// the snake_case names and dotted OIDs are accepted too). The certificate must carry each.
+    #[serde(default)]
+    pub extensions: BTreeMap<attest::FulcioExtension, String>,
+    /// The lowest bundle version accepted (`"0.1"`, `"0.2"`, `"0.3"`). `None`: v0.1, every
+    /// released version, because real v0.1 bundles exist (older npm provenance, the SLSA GitHub
+    /// generator); set `"0.2"` when the signer never produced v0.1, so that a newer bundle
+    /// relabelled v0.1 without its inclusion proof cannot verify on its SET alone.
+    #[serde(default)]
+    pub min_bundle_version: Option<attest::BundleVersion>,
     /// The verifier's Sigstore trust root (a `trusted_root.json`), relative to the policy's
     /// folder (`Policy::base_dir`), never the release folder; a root inside the release folder is
     /// refused (`trust-root-in-release`). None: the Sigstore public-good root embedded in attest.
@@ -292,21 +324,32 @@ fn default_bundle_suffix() -> String {
     String::from(".sigstore.json")
 }
 
-fn default_ref() -> String {
-    String::from("refs/tags/{tag}")
-}
-
 impl SigningIdentity {
     /// The exact certificate identity for `tag`:
-    /// `{server}/{repository}/{workflow}@{ref}` with `{tag}` substituted.
+    /// `{server}/{repository}/{workflow}@{ref}` with `{tag}` substituted; under
+    /// `identity-regex` (no workflow), the pattern with `{tag}` substituted, for reports.
     pub fn identity_for(&self, tag: &str) -> String {
-        format!(
+        self.exact_identity_for(tag).unwrap_or_else(|| {
+            self.identity_regex
+                .as_deref()
+                .unwrap_or_default()
+                .replace("{tag}", tag)
+        })
+    }
+
+    /// The exact certificate identity for `tag`, or `None` when `identity-regex` replaces it.
+    pub fn exact_identity_for(&self, tag: &str) -> Option<String> {
+        let workflow = self.workflow.as_deref()?;
+        Some(format!(
             "{}/{}/{}@{}",
             self.server.trim_end_matches('/'),
             self.repository,
-            self.workflow.trim_start_matches('/'),
-            self.git_ref.replace("{tag}", tag)
-        )
+            workflow.trim_start_matches('/'),
+            self.git_ref
+                .as_deref()
+                .unwrap_or("refs/tags/{tag}")
+                .replace("{tag}", tag)
+        ))
     }
 
     /// Whether `trigger` may have started the signing run.
@@ -314,6 +357,124 @@ impl SigningIdentity {
         !self.denied_triggers.iter().any(|t| t == trigger)
             && (self.allowed_triggers.is_empty()
                 || self.allowed_triggers.iter().any(|t| t == trigger))
+    }
+
+    /// The `identity-regex` for `tag`: `{tag}` replaced by the tag with every regex
+    /// metacharacter escaped.
+    fn regex_for(pattern: &str, tag: &str) -> String {
+        let mut escaped = String::with_capacity(tag.len());
+        for c in tag.chars() {
+            if "\\.+*?()|[]{}^$#&-~".contains(c) {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        pattern.replace("{tag}", &escaped)
+    }
+
+    /// The attest identity policy for `tag`: the exact identity or `identity-regex`, the
+    /// issuer, every pinned extension, the allowed and denied triggers and the hosted-runner
+    /// requirement.
+    pub fn identity_policy(&self, tag: &str) -> Result<attest::IdentityPolicy, attest::Error> {
+        let mut p = match (&self.identity_regex, self.exact_identity_for(tag)) {
+            (Some(re), _) => {
+                attest::IdentityPolicy::regex(&Self::regex_for(re, tag), self.issuer.clone())?
+            }
+            (None, Some(exact)) => attest::IdentityPolicy::exact(exact, self.issuer.clone()),
+            (None, None) => {
+                return Err(attest::Error::new(
+                    attest::ErrorKind::PolicyInvalid,
+                    "[signing] names neither workflow nor identity-regex",
+                ));
+            }
+        };
+        for (ext, value) in &self.extensions {
+            p = p.with_extension(*ext, value.clone());
+        }
+        if !self.allowed_triggers.is_empty() {
+            p = p.allow_triggers(self.allowed_triggers.iter().cloned());
+        }
+        for t in &self.denied_triggers {
+            p = p.deny_trigger(t.clone());
+        }
+        if self.require_github_hosted {
+            p = p.require_github_hosted();
+        }
+        Ok(p)
+    }
+
+    /// `verifier` with this section's verifier options (the lowest accepted bundle version).
+    pub fn configure_verifier(&self, verifier: attest::Verifier) -> attest::Verifier {
+        match self.min_bundle_version {
+            Some(v) => verifier.with_min_bundle_version(v),
+            None => verifier,
+        }
+    }
+
+    /// The PEP 740 publisher a trusted-publishing upload of this identity records: GitHub or
+    /// GitLab (by `server`) with the workflow's file name or path; under `identity-regex`, the
+    /// identity policy itself.
+    pub fn pep740_publisher(&self, tag: &str) -> Result<attest::Publisher, attest::Error> {
+        let server = self.server.trim_end_matches('/');
+        match &self.workflow {
+            Some(w) if self.identity_regex.is_none() && server == "https://gitlab.com" => {
+                Ok(attest::Publisher::GitLab {
+                    repository: self.repository.clone(),
+                    workflow_filepath: w.trim_start_matches('/').to_owned(),
+                })
+            }
+            Some(w) if self.identity_regex.is_none() && server == "https://github.com" => {
+                Ok(attest::Publisher::GitHub {
+                    repository: self.repository.clone(),
+                    workflow: w.rsplit('/').next().unwrap_or(w).to_owned(),
+                })
+            }
+            _ => self.identity_policy(tag).map(attest::Publisher::Identity),
+        }
+    }
+
+    /// The cross-key rules serde cannot state: exactly one of `workflow` and `identity-regex`,
+    /// and no `ref` beside `identity-regex`. `Err((key, message))` names the key at fault.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        match (&self.identity_regex, &self.workflow, &self.git_ref) {
+            (Some(_), Some(_), _) => Err((
+                "signing.identity-regex",
+                String::from(
+                    "identity-regex replaces the exact identity that workflow and ref derive: \
+                     give one or the other",
+                ),
+            )),
+            (Some(_), None, Some(_)) => Err((
+                "signing.identity-regex",
+                String::from(
+                    "identity-regex replaces the exact identity that workflow and ref derive: \
+                     drop ref",
+                ),
+            )),
+            (None, None, _) => Err((
+                "signing.workflow",
+                String::from("missing field `workflow` (or an `identity-regex` in its place)"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deserializes `identity-regex`, refusing a pattern that does not compile (with a sample
+    /// tag in place of `{tag}`).
+    fn de_identity_regex<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<String>, D::Error> {
+        let pattern = String::deserialize(d)?;
+        if pattern.trim().is_empty() {
+            return Err(serde::de::Error::custom("identity-regex is empty"));
+        }
+        attest::IdentityPolicy::regex(&Self::regex_for(&pattern, "v0.0.0"), "").map_err(|e| {
+            let why = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            serde::de::Error::custom(format!("{}: {why}", e.detail()))
+        })?;
+        Ok(Some(pattern))
     }
 }
 

@@ -180,6 +180,18 @@ fn key_at(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> Op
     })
 }
 
+/// Where `[signing]`'s `key` (`signing.identity-regex`) is written, else the `[signing]` header.
+fn signing_key_offset(text: &str, key: &str) -> usize {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let section = text.find("[signing]").unwrap_or(0);
+    text.get(section..)
+        .and_then(|t| {
+            t.find(&format!("{leaf} "))
+                .or_else(|| t.find(&format!("{leaf}=")))
+        })
+        .map_or(section, |i| section + i)
+}
+
 /// A command line: at least the program, no empty program, no NUL bytes.
 fn check_argv(argv: &[String]) -> Result<(), String> {
     match argv.first() {
@@ -449,6 +461,10 @@ impl Policy {
 
         if let Some(r) = &raw.rebuild {
             validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
+        }
+        if let Some(s) = &raw.signing {
+            s.validate()
+                .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
         }
 
         let mut policy = Policy {

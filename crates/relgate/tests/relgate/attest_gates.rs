@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use attest::{GITHUB_ACTIONS_ISSUER, TestIdentity, TestStack};
-use relgate::{Code, GateStatus, Policy, RunContext};
+use relgate::{Code, GateStatus, Policy, RunContext, Severity};
 use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
 const REPO: &str = "relkit/relkit-demo";
@@ -293,3 +293,308 @@ async fn without_a_named_root_the_public_good_root_is_used_and_the_test_stack_fa
         g.findings
     );
 }
+
+// ---- [signing] parity: every key reaches attest's identity policy -------------------------
+
+/// A policy in `base` whose `[signing]` holds the server, repository, issuer and test root,
+/// then `signing` (the identity keys, pins, and any `[signing.extensions]` table).
+fn signing_policy(base: &Path, signing: &str) -> Result<Policy, relgate::PolicyError> {
+    let mut p = Policy::from_toml_str(
+        &format!(
+            r#"
+[project]
+name = "demo"
+[[artifacts]]
+glob = "*.tar.gz"
+kind = "sdist"
+[[artifacts]]
+glob = "*.whl"
+kind = "wheel"
+[signing]
+server = "https://github.com"
+repository = "{REPO}"
+issuer = "{GITHUB_ACTIONS_ISSUER}"
+trusted-root = "trusted_root.json"
+{signing}
+"#
+        ),
+        "release.toml",
+    )?;
+    p.base_dir = base.to_path_buf();
+    Ok(p)
+}
+
+/// `signatures-valid` under `signing`: status, blocking findings (code, found) and the
+/// non-blocking ones (code, severity), whether noted on a pass or beside a failure.
+async fn signing_gate(
+    dir: &Path,
+    signing: &str,
+) -> (GateStatus, Vec<(Code, String)>, Vec<(Code, Severity)>) {
+    let policy = signing_policy(dir.parent().unwrap(), signing).unwrap();
+    let report = relgate::run(&policy, RunContext::new(dir).tag(TAG)).await;
+    let g = report.gate("signatures-valid").unwrap();
+    let (blocking, warnings): (Vec<_>, Vec<_>) =
+        g.findings.iter().partition(|f| f.finding.severity.blocks());
+    (
+        g.status,
+        blocking
+            .iter()
+            .map(|f| (f.finding.code, f.finding.found.clone().unwrap_or_default()))
+            .collect(),
+        g.notes
+            .iter()
+            .chain(warnings.iter().map(|f| &f.finding))
+            .map(|f| (f.code, f.severity))
+            .collect(),
+    )
+}
+
+/// Each finding has `code` and its found text names the attest error kind `kind`.
+fn all_are(findings: &[(Code, String)], code: Code, kind: &str) {
+    assert_eq!(findings.len(), FILES.len(), "{findings:?}");
+    for (c, found) in findings {
+        assert_eq!(*c, code, "{found}");
+        assert!(found.starts_with(&format!("{kind}:")), "{kind}: {found}");
+    }
+}
+
+const WORKFLOW: &str = r#"workflow = ".github/workflows/release.yml""#;
+
+#[tokio::test]
+async fn identity_regex_is_a_whole_match_and_is_reported_weaker() {
+    let dir = release(&good(), FILES);
+    let exact = r"identity-regex = 'https://github\.com/relkit/relkit-demo/\.github/workflows/release\.yml@refs/tags/{tag}'";
+    let (status, findings, notes) = signing_gate(dir.path(), exact).await;
+    assert_eq!((status, findings), (GateStatus::Pass, vec![]));
+    assert_eq!(notes, vec![(Code::IdentityMismatch, Severity::Warning)]);
+    // The exact identity carries no such note.
+    let (status, _, notes) = signing_gate(dir.path(), WORKFLOW).await;
+    assert_eq!((status, notes), (GateStatus::Pass, vec![]));
+    // Anchored: a prefix of the identity matches nothing.
+    let prefix = r"identity-regex = 'https://github\.com/relkit/relkit-demo/'";
+    let (status, findings, _) = signing_gate(dir.path(), prefix).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
+    // Another workflow is outside the pattern.
+    let other = release(&id("nightly.yml", "refs/tags/v1.2.3", "push"), FILES);
+    let (status, findings, _) = signing_gate(other.path(), exact).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
+    // `{tag}` is the tag taken literally: its dots match only dots.
+    let dots = release(&id("release.yml", "refs/tags/v1x2x3", "push"), FILES);
+    let (status, findings, _) = signing_gate(dots.path(), exact).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
+}
+
+#[tokio::test]
+async fn every_pinned_extension_passes_when_equal_and_is_identity_mismatch_otherwise() {
+    let dir = release(&good(), FILES);
+    let signer = good();
+    let pinned = [
+        "source-repository-uri",
+        "source-repository-digest",
+        "source-repository-ref",
+        "source-repository-identifier",
+        "source-repository-owner-uri",
+        "source-repository-visibility-at-signing",
+        "build-signer-uri",
+        "build-signer-digest",
+        "build-config-digest",
+        "build-trigger",
+        "runner-environment",
+        "run-invocation-uri",
+        "gh-workflow-sha-v1",
+        // The dotted OID of source-repository-ref, too.
+        "\"1.3.6.1.4.1.57264.1.14\"",
+    ];
+    for key in pinned {
+        let ext: attest::FulcioExtension = key.trim_matches('"').parse().unwrap();
+        let value = &signer.extensions.iter().find(|(e, _)| *e == ext).unwrap().1;
+        let pin = |v: &str| format!("{WORKFLOW}\n[signing.extensions]\n{key} = {v:?}");
+        let (status, findings, _) = signing_gate(dir.path(), &pin(value)).await;
+        assert_eq!((status, findings), (GateStatus::Pass, vec![]), "{key}");
+        let (status, findings, _) = signing_gate(dir.path(), &pin("something-else")).await;
+        assert_eq!(status, GateStatus::Fail, "{key}");
+        all_are(&findings, Code::IdentityMismatch, "extension-mismatch");
+    }
+}
+
+#[tokio::test]
+async fn require_github_hosted_refuses_a_self_hosted_runner() {
+    let mut self_hosted = good();
+    for (e, v) in &mut self_hosted.extensions {
+        if *e == attest::FulcioExtension::RunnerEnvironment {
+            *v = "self-hosted".to_owned();
+        }
+    }
+    let hosted = format!("{WORKFLOW}\nrequire-github-hosted = true");
+    let dir = release(&good(), FILES);
+    let (status, findings, _) = signing_gate(dir.path(), &hosted).await;
+    assert_eq!((status, findings), (GateStatus::Pass, vec![]));
+    let dir = release(&self_hosted, FILES);
+    let (status, _, _) = signing_gate(dir.path(), WORKFLOW).await;
+    assert_eq!(status, GateStatus::Pass, "not required: any runner");
+    let (status, findings, _) = signing_gate(dir.path(), &hosted).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::IdentityMismatch, "extension-mismatch");
+}
+
+#[tokio::test]
+async fn allowed_and_denied_triggers_reach_attest() {
+    let push = release(&good(), FILES);
+    let by_release = release(&id("release.yml", "refs/tags/v1.2.3", "release"), FILES);
+    let only_push = format!("{WORKFLOW}\nallowed-triggers = [\"push\"]");
+    let (status, findings, _) = signing_gate(push.path(), &only_push).await;
+    assert_eq!((status, findings), (GateStatus::Pass, vec![]));
+    let (status, findings, _) = signing_gate(by_release.path(), &only_push).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+    let no_release = format!("{WORKFLOW}\ndenied-triggers = [\"release\"]");
+    let (status, _, _) = signing_gate(push.path(), &no_release).await;
+    assert_eq!(status, GateStatus::Pass);
+    let (status, findings, _) = signing_gate(by_release.path(), &no_release).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+}
+
+#[tokio::test]
+async fn min_bundle_version_refuses_an_older_bundle() {
+    let dir = release(&good(), FILES);
+    // Relabel every bundle v0.2, moving the leaf into the v0.2 certificate form: a valid v0.2
+    // bundle, accepted by default.
+    for (name, _) in FILES {
+        let p = dir.path().join(format!("{name}.sigstore.json"));
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        v["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2".into();
+        let m = &mut v["verificationMaterial"];
+        let cert = m["certificate"].take();
+        m.as_object_mut().unwrap().remove("certificate");
+        m["x509CertificateChain"] = serde_json::json!({"certificates": [cert]});
+        std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+    let (status, findings, _) = signing_gate(dir.path(), WORKFLOW).await;
+    assert_eq!((status, findings), (GateStatus::Pass, vec![]));
+    let v02 = format!("{WORKFLOW}\nmin-bundle-version = \"0.2\"");
+    let (status, _, _) = signing_gate(dir.path(), &v02).await;
+    assert_eq!(status, GateStatus::Pass);
+    let v03 = format!("{WORKFLOW}\nmin-bundle-version = \"0.3\"");
+    let (status, findings, _) = signing_gate(dir.path(), &v03).await;
+    assert_eq!(status, GateStatus::Fail);
+    all_are(
+        &findings,
+        Code::SignatureInvalid,
+        "bundle-version-unsupported",
+    );
+}
+
+#[test]
+fn signing_key_errors_name_the_key() {
+    let base = Path::new("/nonexistent");
+    let cases = [
+        (
+            "[signing.extensions]\nsource-repo = \"x\"".to_owned(),
+            "signing.extensions.source-repo",
+            "source-repo",
+        ),
+        (
+            format!("{WORKFLOW}\nidentity-regex = 'https://x/.*'"),
+            "signing.identity-regex",
+            "one or the other",
+        ),
+        (
+            "ref = \"refs/heads/main\"\nidentity-regex = 'https://x/.*'".to_owned(),
+            "signing.identity-regex",
+            "drop ref",
+        ),
+        (
+            "identity-regex = 'https://x/(unclosed'".to_owned(),
+            "signing.identity-regex",
+            "invalid",
+        ),
+        (
+            "identity-regex = ''".to_owned(),
+            "signing.identity-regex",
+            "empty",
+        ),
+        (String::new(), "signing.workflow", "workflow"),
+        (
+            format!("{WORKFLOW}\nmin-bundle-version = \"0.4\""),
+            "signing.min-bundle-version",
+            "0.4",
+        ),
+        (
+            format!("{WORKFLOW}\nrequire-github-hosted = \"yes\""),
+            "signing.require-github-hosted",
+            "",
+        ),
+    ];
+    for (body, key, says) in cases {
+        let e = signing_policy(base, &body).unwrap_err();
+        assert_eq!(e.key(), Some(key), "{body}: {e}");
+        assert!(e.message().contains(says), "{body}: {e}");
+    }
+    // The key spellings that parse, and what they hold.
+    let p = signing_policy(
+        base,
+        &format!(
+            "{WORKFLOW}\nmin-bundle-version = \"0.2\"\n[signing.extensions]\nbuild_trigger = \"push\"\n\"1.3.6.1.4.1.57264.1.12\" = \"https://github.com/{REPO}\""
+        ),
+    )
+    .unwrap();
+    let s = p.signing.unwrap();
+    assert_eq!(s.min_bundle_version, Some(attest::BundleVersion::V0_2));
+    // The parsed section serialises, pins keyed by name.
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["extensions"]["build_trigger"], "push");
+    assert_eq!(json["identity-regex"], serde_json::Value::Null);
+    assert_eq!(
+        s.extensions.keys().copied().collect::<Vec<_>>(),
+        [
+            attest::FulcioExtension::SourceRepositoryUri,
+            attest::FulcioExtension::BuildTrigger
+        ]
+    );
+}
+
+#[tokio::test]
+async fn under_identity_regex_provenance_needs_its_own_builder_id() {
+    let dir = release(&good(), FILES);
+    let regex = r"identity-regex = 'https://github\.com/relkit/relkit-demo/\.github/workflows/release\.yml@refs/tags/{tag}'";
+    let provenance = |builder: &str| {
+        format!(
+            "{regex}\n[provenance]\nglob = \"*.intoto.jsonl\"\npredicate-type = \"https://slsa.dev/provenance/v1\"\ncover = [\"sdist\", \"wheel\"]\n{builder}"
+        )
+    };
+    let run = |body: String| {
+        let policy = signing_policy(dir.base.path(), &body).unwrap();
+        let dist = dir.path().to_path_buf();
+        async move {
+            let report = relgate::run(&policy, RunContext::new(&dist).tag(TAG)).await;
+            let g = report.gate("provenance-valid").unwrap();
+            (
+                g.status,
+                g.findings
+                    .iter()
+                    .map(|f| (f.finding.code, f.finding.found.clone().unwrap_or_default()))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    // No exact identity to default the builder to: refused, never a pass.
+    let (status, findings) = run(provenance("")).await;
+    assert_eq!(status, GateStatus::Fail);
+    assert_eq!(findings.len(), FILES.len(), "{findings:?}");
+    for (code, found) in &findings {
+        assert_eq!(*code, Code::ProvenanceInvalid);
+        assert!(found.starts_with("policy-invalid:"), "{found}");
+    }
+    let builder = format!(
+        "builder-id = \"https://github.com/{REPO}/.github/workflows/release.yml@refs/tags/{{tag}}\""
+    );
+    assert_eq!(run(provenance(&builder)).await, (GateStatus::Pass, vec![]));
+}
+
+// ---- the shared Sigstore vectors through release.toml -------------------------------------
+
+mod vectors;

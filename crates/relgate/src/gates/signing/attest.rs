@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, Bundle, ErrorKind, IdentityPolicy, Policy as AttestPolicy, ProvenancePolicy,
-    RefPolicy, TrustedRoot, Verifier,
+    Artifact, Bundle, ErrorKind, Policy as AttestPolicy, ProvenancePolicy, RefPolicy, TrustedRoot,
+    Verifier,
 };
 
 use crate::artifacts::{LocalArtifact, local_artifacts};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BlockingGate, GateContext, GateResult, Outcome};
 use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
@@ -83,7 +83,7 @@ pub(crate) fn load_verifier(
 ) -> Result<Verifier, GateResult> {
     let Some(named) = &rules.trusted_root else {
         return TrustedRoot::public_good()
-            .map(Verifier::new)
+            .map(|r| rules.configure_verifier(Verifier::new(r)))
             .map_err(|e| GateResult::error(format!("cannot load the embedded trust root: {e}")));
     };
     let path = policy.base_dir.join(named);
@@ -110,7 +110,7 @@ pub(crate) fn load_verifier(
         Err(e) => return Err(unloadable(e)),
     }
     TrustedRoot::verifier_root(Some(&path))
-        .map(Verifier::new)
+        .map(|r| rules.configure_verifier(Verifier::new(r)))
         .map_err(unloadable)
 }
 
@@ -179,15 +179,14 @@ pub(crate) fn check_signatures(
         Err(r) => return r,
     };
     let identity = rules.identity_for(tag);
-    let mut id_policy = IdentityPolicy::exact(identity.clone(), rules.issuer.clone());
-    if !rules.allowed_triggers.is_empty() {
-        id_policy = id_policy.allow_triggers(rules.allowed_triggers.iter().cloned());
-    }
-    for t in &rules.denied_triggers {
-        id_policy = id_policy.deny_trigger(t.clone());
-    }
-    let id_policy = AttestPolicy::Identity(id_policy);
+    let id_policy = match rules.identity_policy(tag) {
+        Ok(p) => AttestPolicy::Identity(p),
+        Err(e) => return GateResult::error(format!("[signing]: {}", e.detail())),
+    };
     let mut findings = Vec::new();
+    if let Some(re) = &rules.identity_regex {
+        findings.push(regex_is_weaker(re));
+    }
     let mut verified = Vec::new();
     let mut read = Vec::new();
     for a in &arts {
@@ -231,10 +230,9 @@ pub(crate) fn check_signatures(
                 let (code, expected) = match e.kind() {
                     ErrorKind::IdentityMismatch
                     | ErrorKind::IssuerMismatch
-                    | ErrorKind::ExtensionMismatch => (
-                        Code::IdentityMismatch,
-                        format!("signed by {identity} (issuer {})", rules.issuer),
-                    ),
+                    | ErrorKind::ExtensionMismatch => {
+                        (Code::IdentityMismatch, expected_signer(rules, &identity))
+                    }
                     ErrorKind::TriggerNotAllowed => (
                         Code::TriggerDenied,
                         format!(
@@ -261,6 +259,37 @@ pub(crate) fn check_signatures(
         .reading(read)
 }
 
+/// The warning every `identity-regex` use carries: a pattern admits identities nobody listed.
+fn regex_is_weaker(pattern: &str) -> Finding {
+    Finding::new(Code::IdentityMismatch, "[signing] identity-regex")
+        .severity(Severity::Warning)
+        .expected("an exact certificate identity (workflow and ref)")
+        .found(format!(
+            "the regular expression {pattern:?}: weaker than an exact identity, it accepts every \
+             identity it matches (other workflows, refs or repositories a loose pattern admits)"
+        ))
+        .hint(
+            "prefer workflow and ref; if a pattern is needed, anchor each part and pin \
+               [signing.extensions] (source-repository-uri, source-repository-ref)",
+        )
+}
+
+/// What `identity-mismatch` expected: the identity or pattern, the issuer, the pins.
+fn expected_signer(rules: &SigningIdentity, identity: &str) -> String {
+    let mut s = match &rules.identity_regex {
+        Some(_) => format!("signed by an identity matching {identity:?} (whole match)"),
+        None => format!("signed by {identity}"),
+    };
+    s.push_str(&format!(" (issuer {})", rules.issuer));
+    for (ext, value) in &rules.extensions {
+        s.push_str(&format!(", {} = {value:?}", ext.kebab_name()));
+    }
+    if rules.require_github_hosted {
+        s.push_str(", runner-environment = \"github-hosted\"");
+    }
+    s
+}
+
 /// The provenance policy `[provenance]` and `[signing]` give for `tag`, with the builder id
 /// and source URI it expects.
 pub(crate) fn provenance_policy(
@@ -274,8 +303,14 @@ pub(crate) fn provenance_policy(
         .builder_id
         .as_ref()
         .map(|b| b.replace("{tag}", tag))
-        .unwrap_or_else(|| signing.identity_for(tag));
-    let mut pp = ProvenancePolicy::new(builder.clone(), source_uri.clone());
+        .or_else(|| signing.exact_identity_for(tag));
+    let mut pp = ProvenancePolicy::new(builder.clone().unwrap_or_default(), source_uri.clone());
+    // Under identity-regex there is no exact identity to be the builder: attest refuses a
+    // policy without a builder id (policy-invalid), which the finding reports.
+    pp.builder_id = builder.clone();
+    let builder = builder.unwrap_or_else(|| {
+        String::from("(none: [provenance] builder-id is required with [signing] identity-regex)")
+    });
     pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
     pp.forbidden_triggers = signing.denied_triggers.clone();
     (pp, builder, source_uri)

@@ -22,20 +22,6 @@ use crate::registry_client::{Client, Target, chain, checked, http_client, target
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pep740AttestationsGate;
 
-/// The publisher a PyPI trusted-publishing upload from the policy's workflow records.
-fn expected_publisher(signing: &SigningIdentity) -> Publisher {
-    let workflow = signing
-        .workflow
-        .rsplit('/')
-        .next()
-        .unwrap_or(&signing.workflow)
-        .to_owned();
-    Publisher::GitHub {
-        repository: signing.repository.clone(),
-        workflow,
-    }
-}
-
 fn check(
     targets: &[Target],
     http: &regclient::HttpClient,
@@ -43,12 +29,12 @@ fn check(
     dir: &Path,
     policy: &crate::policy::model::Policy,
     signing: &SigningIdentity,
+    publisher: &Publisher,
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
     let verifier = match verifier_or_findings(policy, dir, signing)? {
         Ok(v) => v,
         Err(refused) => return Ok((refused, Vec::new())),
     };
-    let publisher = expected_publisher(signing);
     let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
@@ -82,7 +68,7 @@ fn check(
             }))
             .map_err(|e| e.to_string())?;
             let artifact = read_artifact(dir, a)?;
-            match verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(&publisher)) {
+            match verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(publisher)) {
                 Ok(v) => evidence.push(json!({
                     "registry": t.name,
                     "file": name,
@@ -124,6 +110,12 @@ impl BlockingGate for Pep740AttestationsGate {
                 Ok(t) => t,
                 Err(r) => return r,
             };
+        // The publisher a trusted-publishing upload of the [signing] workflow records (GitHub
+        // or GitLab by server), or under identity-regex the identity policy itself.
+        let publisher = match signing.pep740_publisher(ctx.tag.as_deref().unwrap_or_default()) {
+            Ok(p) => p,
+            Err(e) => return GateResult::error(format!("[signing]: {}", e.detail())),
+        };
         let http = http_client(ctx);
         checked(
             "provenance",
@@ -134,6 +126,7 @@ impl BlockingGate for Pep740AttestationsGate {
                 &ctx.release_dir,
                 &ctx.policy,
                 signing,
+                &publisher,
             ),
         )
     }
