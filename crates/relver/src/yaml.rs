@@ -288,6 +288,22 @@ mod tests {
     }
 
     #[test]
+    fn multi_byte_keys_and_scalars_keep_exact_spans() {
+        let t = "título: 'Ça va'\n\"clé\": x\nü:x: 1\ninfo:\n  'ñ': \"ü\" # é\n  version: 'it''s ü' # ü\n";
+        let v = lookup("o.yaml", t, &k("info.version")).unwrap().unwrap();
+        assert_eq!(v.value, "it's ü");
+        assert_eq!(&t[v.span.clone()], "'it''s ü'");
+        assert_eq!(v.literal_start, None);
+        let v = lookup("o.yaml", t, &k("ü:x")).unwrap().unwrap();
+        assert_eq!((v.value.as_str(), &t[v.span.clone()]), ("1", "1"));
+        let v = lookup("o.yaml", t, &k("título")).unwrap().unwrap();
+        assert_eq!(&t[v.span.clone()], "'Ça va'");
+        assert_eq!(v.literal_start, Some(v.span.start + 1));
+        let e = lookup("o.yaml", "v: 'ü' é\n", &k("v")).unwrap_err();
+        assert_eq!((e.kind(), e.line()), (ParseErrorKind::Yaml, 1));
+    }
+
+    #[test]
     fn malformed_yaml_is_refused_with_position() {
         let e = lookup("c", "a: 1\nversion: \"1.2.3\n", &k("version")).unwrap_err();
         assert_eq!((e.kind(), e.line()), (ParseErrorKind::Yaml, 2));
