@@ -1,6 +1,7 @@
 //! Bumping every version source at once: plan, preview as a unified diff, apply all or nothing.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::ops::Range;
@@ -139,23 +140,30 @@ pub enum BumpError {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.bytes().take(offset).filter(|&b| b == b'\n').count() + 1
 }
 
-fn apply_edits(text: &str, edits: &[Edit]) -> String {
+/// The text `span` covers in `text`, or `Stale` when it does not fall on `text`'s characters
+/// (the file changed after the check read it).
+fn span_text(text: &str, span: &Range<usize>, path: &str) -> Result<String, BumpError> {
+    text.get(span.clone())
+        .map(str::to_owned)
+        .ok_or_else(|| BumpError::Stale {
+            path: path.to_owned(),
+        })
+}
+
+/// `text` with sorted, non-overlapping `edits` applied; `None` when a span is not in `text`.
+fn apply_edits(text: &str, edits: &[Edit]) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
     for e in edits {
-        out.push_str(&text[pos..e.span.start]);
+        out.push_str(text.get(pos..e.span.start)?);
         out.push_str(&e.new);
         pos = e.span.end;
     }
-    out.push_str(&text[pos..]);
-    out
+    out.push_str(text.get(pos..)?);
+    Some(out)
 }
 
 fn changelog_edits(
@@ -188,23 +196,25 @@ fn changelog_edits(
         format!("## {to} - {date}")
     };
     let mut edits = Vec::new();
-    let mk = |span: Range<usize>, new: String| Edit {
-        key: "changelog".into(),
-        line: line_of(text, span.start),
-        old: text[span.clone()].to_owned(),
-        span,
-        new,
+    let mk = |span: Range<usize>, new: String| -> Result<Edit, BumpError> {
+        Ok(Edit {
+            key: "changelog".into(),
+            line: line_of(text, span.start),
+            old: span_text(text, &span, path)?,
+            span,
+            new,
+        })
     };
     if let Some(u) = log.unreleased() {
         // Keep the Unreleased heading, open a new empty section under it: the old Unreleased
         // body now belongs to the new release.
-        let h = &text[u.heading_span.clone()];
-        edits.push(mk(u.heading_span.clone(), format!("{h}\n\n{heading}")));
+        let h = span_text(text, &u.heading_span, path)?;
+        edits.push(mk(u.heading_span.clone(), format!("{h}\n\n{heading}"))?);
     } else if let Some(l) = latest {
         edits.push(mk(
             l.heading_span.start..l.heading_span.start,
             format!("{heading}\n\n"),
-        ));
+        )?);
     } else {
         let end = text.len();
         let sep = if text.is_empty() || text.ends_with('\n') {
@@ -212,7 +222,7 @@ fn changelog_edits(
         } else {
             "\n"
         };
-        edits.push(mk(end..end, format!("{sep}\n{heading}\n")));
+        edits.push(mk(end..end, format!("{sep}\n{heading}\n"))?);
     }
     if let Some(link) = log
         .links()
@@ -226,11 +236,12 @@ fn changelog_edits(
             _ => base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
         };
         let new_tag = format!("{tag_prefix}{to}");
-        let label = &text[link.span.start + 1..link.span.start + 1 + link.label.len()];
+        // The line starts `[label]:`, so its label is `link.label` byte for byte.
+        let label = &link.label;
         edits.push(mk(
                 link.span.clone(),
                 format!("[{label}]: {prefix}/compare/{new_tag}...HEAD\n[{to}]: {prefix}/compare/{base}...{new_tag}"),
-            ));
+            )?);
     }
     Ok(edits)
 }
@@ -304,13 +315,14 @@ pub fn plan_bump(
                 line: f.line,
             });
         };
-        if !texts.contains_key(&f.path) {
-            let t = tree.read_text(&f.path)?.ok_or_else(|| BumpError::Stale {
-                path: f.path.clone(),
-            })?;
-            texts.insert(f.path.clone(), t);
-        }
-        let text = &texts[&f.path];
+        let text = match texts.entry(f.path.clone()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                e.insert(tree.read_text(&f.path)?.ok_or_else(|| BumpError::Stale {
+                    path: f.path.clone(),
+                })?)
+            }
+        };
         let edits = per_file.entry(f.path.clone()).or_default();
         if edits.iter().any(|e| e.span == span) {
             continue;
@@ -318,7 +330,7 @@ pub fn plan_bump(
         edits.push(Edit {
             key: f.key.clone(),
             line: f.line,
-            old: text[span.clone()].to_owned(),
+            old: span_text(text, &span, &f.path)?,
             span,
             new: new_text.clone(),
         });
@@ -344,8 +356,10 @@ pub fn plan_bump(
     for (path, mut edits) in per_file {
         edits.sort_by_key(|e| (e.span.start, e.span.end));
         edits.dedup_by(|a, b| a.span == b.span);
-        if edits.windows(2).any(|w| w[0].span.end > w[1].span.start) {
-            let e = &edits[0];
+        let overlap = edits
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.span.end > b.span.start));
+        if let (true, Some(e)) = (overlap, edits.first()) {
             return Err(BumpError::NotEditable {
                 path,
                 key: e.key.clone(),
@@ -353,7 +367,9 @@ pub fn plan_bump(
             });
         }
         let original = texts.remove(&path).unwrap_or_default();
-        let updated = apply_edits(&original, &edits);
+        let Some(updated) = apply_edits(&original, &edits) else {
+            return Err(BumpError::Stale { path });
+        };
         files.push(FileChange {
             path,
             edits,
@@ -451,7 +467,7 @@ impl BumpPlan {
                 std::fs::rename(tmp, target)
             };
             if let Err(source) = r {
-                for t in &temps[i..] {
+                for t in temps.iter().skip(i) {
                     let _ = std::fs::remove_file(t);
                 }
                 let mut restored = 0;
@@ -499,41 +515,47 @@ fn unified_diff(path: &str, original: &str, edits: &[Edit]) -> String {
         }
     }
     let starts = line_starts(original);
+    // Spans and line numbers come from `original` (a plan's edits are checked against it), so
+    // every `get` below finds its range; a hand-edited plan renders short, never panics.
     let render_block = |b: &(usize, usize, Vec<&Edit>)| -> Vec<String> {
-        let start = starts[b.0];
+        let start = starts.get(b.0).copied().unwrap_or(original.len());
         let end = starts.get(b.1 + 1).copied().unwrap_or(original.len());
         let mut s = String::new();
         let mut pos = start;
         for e in &b.2 {
-            s.push_str(&original[pos..e.span.start]);
+            s.push_str(original.get(pos..e.span.start).unwrap_or_default());
             s.push_str(&e.new);
             pos = e.span.end;
         }
-        s.push_str(&original[pos..end]);
+        s.push_str(original.get(pos..end).unwrap_or_default());
         s.split_inclusive('\n').map(str::to_owned).collect()
     };
     const CTX: usize = 3;
     let mut out = format!("--- a/{path}\n+++ b/{path}\n");
     let mut i = 0;
     let mut delta: isize = 0;
-    while i < blocks.len() {
+    while let Some(first) = blocks.get(i) {
         let mut j = i;
-        while j + 1 < blocks.len() && blocks[j + 1].0 <= blocks[j].1 + 2 * CTX + 1 {
+        let mut last = first;
+        while let Some(next) = blocks.get(j + 1)
+            && next.0 <= last.1 + 2 * CTX + 1
+        {
             j += 1;
+            last = next;
         }
-        let h_start = blocks[i].0.saturating_sub(CTX);
-        let h_end = (blocks[j].1 + CTX).min(old_lines.len().saturating_sub(1));
+        let h_start = first.0.saturating_sub(CTX);
+        let h_end = (last.1 + CTX).min(old_lines.len().saturating_sub(1));
         let mut body = String::new();
         let mut old_count = 0;
         let mut new_count = 0;
         let mut line = h_start;
-        for b in &blocks[i..=j] {
-            for l in &old_lines[line..b.0] {
+        for b in blocks.get(i..=j).unwrap_or_default() {
+            for l in old_lines.get(line..b.0).unwrap_or_default() {
                 push_line(&mut body, ' ', l);
                 old_count += 1;
                 new_count += 1;
             }
-            for l in &old_lines[b.0..=b.1] {
+            for l in old_lines.get(b.0..=b.1).unwrap_or_default() {
                 push_line(&mut body, '-', l);
                 old_count += 1;
             }

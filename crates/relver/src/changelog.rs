@@ -114,8 +114,7 @@ pub struct Changelog {
 
 /// Is `s` a valid `YYYY-MM-DD` date?
 pub(crate) fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if !matches!(s.as_bytes(), [_, _, _, _, b'-', _, _, b'-', _, _]) {
         return false;
     }
     let num = |r: Range<usize>| {
@@ -140,15 +139,17 @@ pub(crate) fn valid_date(s: &str) -> bool {
 fn parse_heading(rest: &str) -> Option<(Heading, bool, Option<String>)> {
     let c = rest.trim();
     let (label, after, bracketed) = if let Some(r) = c.strip_prefix('[') {
-        let end = r.find(']')?;
-        let mut after = &r[end + 1..];
+        let (label, mut after) = r.split_once(']')?;
         if after.starts_with('(') {
-            after = after.find(')').map_or("", |i| &after[i + 1..]);
+            after = after.split_once(')').map_or("", |(_, rest)| rest);
         }
-        (&r[..end], after, true)
+        (label, after, true)
     } else {
-        let end = c.find(char::is_whitespace).unwrap_or(c.len());
-        (&c[..end], &c[end..], false)
+        let (label, after) = c
+            .find(char::is_whitespace)
+            .and_then(|end| c.split_at_checked(end))
+            .unwrap_or((c, ""));
+        (label, after, false)
     };
     let label = label.trim();
     let heading = if label.eq_ignore_ascii_case("unreleased") {
@@ -170,28 +171,25 @@ fn parse_heading(rest: &str) -> Option<(Heading, bool, Option<String>)> {
     Some((heading, bracketed, date))
 }
 
+/// `span` without its leading blank lines and trailing white space; `span` runs from a line
+/// start (`parse` gives nothing else), so an empty span is the only other answer.
 fn trim_blank_lines(text: &str, span: Range<usize>) -> Range<usize> {
-    let s = &text[span.clone()];
-    let mut start = span.start;
-    let mut off = 0;
-    for l in s.split_inclusive('\n') {
-        if l.trim().is_empty() {
-            off += l.len();
-        } else {
-            break;
-        }
-    }
-    start += off;
-    let inner = &text[start..span.end];
-    let trimmed = inner.trim_end();
+    let s = text.get(span.clone()).unwrap_or_default();
+    let off: usize = s
+        .split_inclusive('\n')
+        .take_while(|l| l.trim().is_empty())
+        .map(str::len)
+        .sum();
+    let start = span.start + off;
+    // `off` is a sum of whole lines of `s`: a char boundary.
+    let trimmed = s.get(off..).unwrap_or_default().trim_end();
     start..start + trimmed.len()
 }
 
 fn link_def(line: &str) -> Option<(String, String)> {
     let r = line.strip_prefix('[')?;
-    let end = r.find("]:")?;
-    let label = &r[..end];
-    let url = r[end + 2..].trim();
+    let (label, url) = r.split_once("]:")?;
+    let url = url.trim();
     (!label.is_empty() && !url.is_empty() && !url.contains(' '))
         .then(|| (label.to_owned(), url.to_owned()))
 }
@@ -336,7 +334,11 @@ impl Changelog {
     pub fn is_empty_section(&self, section: &Section) -> bool {
         let mut body = self.body(section).to_owned();
         while let Some(s) = body.find("<!--") {
-            let e = body[s..].find("-->").map_or(body.len(), |e| s + e + 3);
+            // `s` is where the ASCII `<!--` starts: a char boundary.
+            let e = body
+                .get(s..)
+                .and_then(|rest| rest.find("-->"))
+                .map_or(body.len(), |e| s + e + 3);
             body.replace_range(s..e, "");
         }
         body.lines().map(str::trim).all(|l| {

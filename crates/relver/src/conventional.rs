@@ -51,7 +51,9 @@ pub fn commit_bump(message: &str) -> Bump {
     };
     let ty = match head.split_once('(') {
         Some((t, scope))
-            if scope.ends_with(')') && !scope[..scope.len() - 1].contains(['(', ')']) =>
+            if scope
+                .strip_suffix(')')
+                .is_some_and(|inner| !inner.contains(['(', ')'])) =>
         {
             t
         }

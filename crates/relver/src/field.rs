@@ -188,7 +188,7 @@ pub(crate) fn make_field(
     };
     if requirement {
         let trimmed = vtext.trim_start_matches(['=', '^', '~', '>', '<']);
-        let op = &vtext[..vtext.len() - trimmed.len()];
+        let op = vtext.strip_suffix(trimmed).unwrap_or_default();
         let trimmed2 = trimmed.trim_start();
         if !op.is_empty() {
             field.note = Some(format!("requirement {op}"));

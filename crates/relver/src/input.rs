@@ -78,7 +78,7 @@ pub enum ReadError {
 }
 
 fn byte_position(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
+    let before = bytes.get(..offset).unwrap_or(bytes);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, col)
@@ -221,7 +221,8 @@ impl LineIndex {
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub(crate) fn position(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
+        // `starts` begins with 0, so `line - 1` is always an index into it.
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
         let end = offset.min(text.len());
         let col = text
             .get(start..end)

@@ -98,7 +98,11 @@ impl Parser<'_> {
     }
 
     fn word(&mut self, w: &str, k: JsonKind) -> Result<JsonKind, ParseError> {
-        if self.s[self.pos..].starts_with(w.as_bytes()) {
+        if self
+            .s
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(w.as_bytes()))
+        {
             self.pos += w.len();
             Ok(k)
         } else {
@@ -120,7 +124,7 @@ impl Parser<'_> {
         };
         let int_start = self.pos;
         let n = digits(self);
-        if n == 0 || (n > 1 && self.s[int_start] == b'0') {
+        if n == 0 || (n > 1 && self.s.get(int_start) == Some(&b'0')) {
             return Err(self.err(start, "invalid number"));
         }
         if self.s.get(self.pos) == Some(&b'.') {
@@ -184,13 +188,13 @@ impl Parser<'_> {
                 }
                 0..=0x1f => return Err(self.err(self.pos, "control character in string")),
                 _ => {
-                    // Copy one UTF-8 character.
-                    let ch_len = self.text[self.pos..]
-                        .chars()
-                        .next()
-                        .map_or(1, char::len_utf8);
-                    out.push_str(&self.text[self.pos..self.pos + ch_len]);
-                    self.pos += ch_len;
+                    // Copy one UTF-8 character; `pos` only ever moves past whole characters
+                    // (ASCII bytes, escapes, `len_utf8`), so it is on a character boundary.
+                    let Some(ch) = self.text.get(self.pos..).and_then(|r| r.chars().next()) else {
+                        return Err(self.err(self.pos, "invalid UTF-8 in string"));
+                    };
+                    out.push(ch);
+                    self.pos += ch.len_utf8();
                 }
             }
         }

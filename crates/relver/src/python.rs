@@ -28,9 +28,9 @@ pub(crate) fn dunder_version(path: &str, text: &str) -> Vec<VersionField> {
         }
         // Opening a triple-quoted string that does not close on this line?
         for q in ["\"\"\"", "'''"] {
-            if let Some(i) = line.find(q)
-                && !line[i + 3..].contains(q)
-                && !line[..i].contains('#')
+            if let Some((before, after)) = line.split_once(q)
+                && !after.contains(q)
+                && !before.contains('#')
             {
                 in_triple = Some(q);
             }
@@ -41,8 +41,8 @@ pub(crate) fn dunder_version(path: &str, text: &str) -> Vec<VersionField> {
         let mut r = rest.trim_start();
         if let Some(after) = r.strip_prefix(':') {
             // Annotation up to '='.
-            let Some(eq) = after.find('=') else { continue };
-            r = after[eq..].trim_start();
+            // From the first `=` on (empty without one: the `=` check below skips the line).
+            r = after.trim_start_matches(|c| c != '=');
         }
         let Some(after_eq) = r.strip_prefix('=') else {
             continue;
@@ -96,13 +96,12 @@ fn literal(s: &str) -> Option<(usize, &str)> {
     if s.starts_with("\"\"\"") || s.starts_with("'''") {
         return None;
     }
-    let end = s[1..].find(q)? + 1;
-    let inner = &s[1..end];
+    let (inner, rest) = s.strip_prefix(q)?.split_once(q)?;
     if inner.contains('\\') {
         return None;
     }
-    let rest = s[end + 1..].trim_start();
-    (rest.is_empty() || rest.starts_with('#')).then_some((end + 1, inner))
+    let rest = rest.trim_start();
+    (rest.is_empty() || rest.starts_with('#')).then_some((inner.len() + 2, inner))
 }
 
 #[cfg(test)]

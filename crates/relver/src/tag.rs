@@ -65,10 +65,10 @@ impl Tag {
 /// Split a tag text into (prefix, rest) where rest starts at the first digit after the last `/`.
 fn split_prefix(s: &str) -> (&str, &str) {
     let seg_start = s.rfind('/').map_or(0, |i| i + 1);
-    match s[seg_start..].find(|c: char| c.is_ascii_digit()) {
-        Some(i) => s.split_at(seg_start + i),
-        None => (s, ""),
-    }
+    s.get(seg_start..)
+        .and_then(|seg| seg.find(|c: char| c.is_ascii_digit()))
+        .and_then(|i| s.split_at_checked(seg_start + i))
+        .unwrap_or((s, ""))
 }
 
 impl FromStr for Tag {
@@ -332,11 +332,8 @@ fn short(s: &str) -> String {
     if s.len() <= 64 {
         return s.to_owned();
     }
-    let mut cut = 64;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}…", &s[..cut])
+    let cut = s.floor_char_boundary(64);
+    format!("{}…", s.get(..cut).unwrap_or_default())
 }
 
 fn reason_from_version(kind: VersionErrorKind, position: usize, rest: &str) -> TagRejection {
@@ -432,9 +429,9 @@ pub fn parse_tag(input: &str, policy: &TagPolicy) -> Result<TagClass, TagError> 
         });
     }
     // Floating: one or two numeric components, nothing else.
-    let core_end = rest.find(['-', '+']).unwrap_or(rest.len());
-    let comps: Vec<&str> = rest[..core_end].split('.').collect();
-    if core_end == rest.len()
+    let core = rest.split(['-', '+']).next().unwrap_or(rest);
+    let comps: Vec<&str> = core.split('.').collect();
+    if core.len() == rest.len()
         && comps.len() < 3
         && comps
             .iter()

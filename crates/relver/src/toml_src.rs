@@ -20,31 +20,36 @@ pub(crate) struct TomlFile<'a> {
 /// Refuse absurd nesting before handing the text to the parser.
 fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
     let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let rest = |i: usize| b.get(i..).unwrap_or_default();
     let mut depth = 0usize;
     let mut i = 0;
     let mut line_start = true;
-    while i < b.len() {
-        match b[i] {
+    while let Some(c) = at(i) {
+        match c {
             b'#' => {
-                while i < b.len() && b[i] != b'\n' {
+                while at(i).is_some_and(|c| c != b'\n') {
                     i += 1;
                 }
                 continue;
             }
             q @ (b'"' | b'\'') => {
-                let triple = b[i..].starts_with(if q == b'"' { b"\"\"\"" } else { b"'''" });
-                if triple {
+                let triple: &[u8] = if q == b'"' { b"\"\"\"" } else { b"'''" };
+                if rest(i).starts_with(triple) {
                     i += 3;
-                    while i < b.len()
-                        && !b[i..].starts_with(if q == b'"' { b"\"\"\"" } else { b"'''" })
+                    while let Some(c) = at(i)
+                        && !rest(i).starts_with(triple)
                     {
-                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                        i += if q == b'"' && c == b'\\' { 2 } else { 1 };
                     }
                     i += 3;
                 } else {
                     i += 1;
-                    while i < b.len() && b[i] != q && b[i] != b'\n' {
-                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    while let Some(c) = at(i)
+                        && c != q
+                        && c != b'\n'
+                    {
+                        i += if q == b'"' && c == b'\\' { 2 } else { 1 };
                     }
                     i += 1;
                 }
@@ -62,7 +67,7 @@ fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
                     "expected a key before `=` or `.`",
                 ));
             }
-            b'[' | b'{' if !(line_start && depth == 0 && b[i] == b'[') => {
+            b'[' | b'{' if !(line_start && depth == 0 && c == b'[') => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(ParseError::at(
@@ -79,9 +84,9 @@ fn check_depth(path: &str, text: &str) -> Result<(), ParseError> {
             b' ' | b'\t' | b'\r' => {}
             _ => line_start = false,
         }
-        if b[i] == b'[' && line_start && depth == 0 {
+        if c == b'[' && line_start && depth == 0 {
             // A table header: skip to the end of the line.
-            while i < b.len() && b[i] != b'\n' {
+            while at(i).is_some_and(|c| c != b'\n') {
                 i += 1;
             }
             continue;

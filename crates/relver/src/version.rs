@@ -166,11 +166,8 @@ impl VersionError {
     fn new(kind: VersionErrorKind, offset: usize, input: &str) -> Self {
         // Keep the error small even for absurd input.
         let input = if input.len() > 64 {
-            let mut cut = 64;
-            while !input.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            format!("{}…", &input[..cut])
+            let cut = input.floor_char_boundary(64);
+            format!("{}…", input.get(..cut).unwrap_or_default())
         } else {
             input.to_owned()
         };

@@ -34,11 +34,11 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
         let start = offset;
         offset += raw.len();
         let l = raw.trim_end_matches(['\n', '\r']);
-        let indent = l.len() - l.trim_start_matches(' ').len();
+        let body = l.trim_start_matches(' ');
         Line {
             start,
-            indent,
-            body: &l[indent..],
+            indent: l.len() - body.len(),
+            body,
         }
     })
 }
@@ -47,29 +47,24 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
 /// (`None` when the value is empty, i.e. a nested block follows).
 fn key_value(body: &str) -> Option<(String, Option<Range<usize>>)> {
     let (key, after) = if let Some(q) = body.strip_prefix('"') {
-        let end = q.find('"')?;
-        (q[..end].to_owned(), 1 + end + 1)
+        let (k, _) = q.split_once('"')?;
+        (k.to_owned(), 1 + k.len() + 1)
     } else if let Some(q) = body.strip_prefix('\'') {
-        let end = q.find('\'')?;
-        (q[..end].to_owned(), 1 + end + 1)
+        let (k, _) = q.split_once('\'')?;
+        (k.to_owned(), 1 + k.len() + 1)
     } else {
-        // Plain key: up to ": " or a trailing ":".
-        let mut idx = None;
-        for (i, _) in body.match_indices(':') {
-            let next = body[i + 1..].chars().next();
-            if next.is_none() || next == Some(' ') || next == Some('\t') {
-                idx = Some(i);
-                break;
-            }
-        }
-        let i = idx?;
-        (body[..i].trim_end().to_owned(), i)
+        // Plain key: up to ": " or a trailing ":" (an ASCII byte is never inside a character).
+        let i = body
+            .match_indices(':')
+            .map(|(i, _)| i)
+            .find(|&i| matches!(body.as_bytes().get(i + 1), None | Some(b' ' | b'\t')))?;
+        let (k, _) = body.split_at_checked(i)?;
+        (k.trim_end().to_owned(), i)
     };
     let rest = body.get(after..)?;
     let rest = rest.strip_prefix(':')?;
-    let lead = rest.len() - rest.trim_start().len();
-    let val_start = after + 1 + lead;
-    let v = &body[val_start..];
+    let v = rest.trim_start();
+    let val_start = body.len() - v.len();
     if v.is_empty() || v.starts_with('#') {
         return Some((key, None));
     }
@@ -82,27 +77,26 @@ fn scalar(
     body: &str,
     range: Range<usize>,
 ) -> Result<(Range<usize>, String, Option<usize>), &'static str> {
-    let s = &body[range.clone()];
+    let s = body.get(range.clone()).ok_or("not a scalar")?;
     let base = range.start;
     if let Some(q) = s.strip_prefix('\'') {
         let mut out = String::new();
-        let mut i = 0;
-        let b = q.as_bytes();
         let mut literal = true;
-        while i < b.len() {
-            if b[i] == b'\'' {
-                if b.get(i + 1) == Some(&b'\'') {
-                    out.push('\'');
-                    literal = false;
-                    i += 2;
-                    continue;
-                }
-                check_trailing(&q[i + 1..])?;
-                return Ok((base..base + i + 2, out, literal.then_some(base + 1)));
+        let mut chars = q.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\'' {
+                out.push(c);
+                continue;
             }
-            let ch = q[i..].chars().next().ok_or("bad character")?;
-            out.push(ch);
-            i += ch.len_utf8();
+            let mut peek = chars.clone();
+            if peek.next().map(|(_, c)| c) == Some('\'') {
+                out.push('\'');
+                literal = false;
+                chars = peek;
+                continue;
+            }
+            check_trailing(chars.as_str())?;
+            return Ok((base..base + i + 2, out, literal.then_some(base + 1)));
         }
         Err("unterminated single-quoted scalar")
     } else if let Some(q) = s.strip_prefix('"') {
@@ -112,7 +106,7 @@ fn scalar(
         while let Some((i, c)) = chars.next() {
             match c {
                 '"' => {
-                    check_trailing(&q[i + 1..])?;
+                    check_trailing(chars.as_str())?;
                     return Ok((base..base + i + 2, out, literal.then_some(base + 1)));
                 }
                 '\\' => {
@@ -135,8 +129,7 @@ fn scalar(
             return Err("not a plain scalar");
         }
         // Plain scalar: ends at " #" comment.
-        let end = s.find(" #").unwrap_or(s.len());
-        let v = s[..end].trim_end();
+        let v = s.split_once(" #").map_or(s, |(v, _)| v).trim_end();
         Ok((base..base + v.len(), v.to_owned(), Some(base)))
     }
 }
@@ -157,15 +150,19 @@ pub(crate) fn lookup(
     keys: &[String],
 ) -> Result<Option<YamlScalar>, ParseError> {
     let err = |at: usize, msg: &str| ParseError::at(ParseErrorKind::Yaml, path, text, at, msg);
-    if keys.is_empty() || keys.len() > 2 {
-        return Err(ParseError::new(
-            ParseErrorKind::Shape,
-            path,
-            1,
-            1,
-            "YAML key paths have one or two keys",
-        ));
-    }
+    let (first, second) = match keys {
+        [first] => (first, None),
+        [first, second] => (first, Some(second)),
+        _ => {
+            return Err(ParseError::new(
+                ParseErrorKind::Shape,
+                path,
+                1,
+                1,
+                "YAML key paths have one or two keys",
+            ));
+        }
+    };
     let mut seen_top: Vec<String> = Vec::new();
     let mut seen_child: Vec<String> = Vec::new();
     let mut in_parent = false;
@@ -199,8 +196,8 @@ pub(crate) fn lookup(
                 return Err(err(line.start, &format!("duplicate key {key:?}")));
             }
             seen_top.push(key.clone());
-            if key == keys[0] {
-                if keys.len() == 1 {
+            if key == *first {
+                if second.is_none() {
                     let Some(vr) = val else {
                         return Err(err(line.start, &format!("{key:?} has no scalar value")));
                     };
@@ -217,7 +214,7 @@ pub(crate) fn lookup(
                 }
             } else if let Some(vr) = val {
                 // Validate quoting of every top-level scalar so malformed files are refused.
-                let v = &body[vr.clone()];
+                let v = body.get(vr.clone()).unwrap_or_default();
                 if v.starts_with(['"', '\'']) {
                     scalar(body, vr).map_err(|m| err(line.start, m))?;
                 }
@@ -239,7 +236,7 @@ pub(crate) fn lookup(
                 return Err(err(line.start, &format!("duplicate key {key:?}")));
             }
             seen_child.push(key.clone());
-            if key == keys[1] {
+            if Some(&key) == second {
                 let Some(vr) = val else {
                     return Err(err(line.start, &format!("{key:?} has no scalar value")));
                 };
@@ -288,6 +285,22 @@ mod tests {
         let v = lookup("o.yaml", t, &k("info.version")).unwrap().unwrap();
         assert_eq!(v.value, "2.0.0");
         assert_eq!(&t[v.span.clone()], "2.0.0");
+    }
+
+    #[test]
+    fn multi_byte_keys_and_scalars_keep_exact_spans() {
+        let t = "título: 'Ça va'\n\"clé\": x\nü:x: 1\ninfo:\n  'ñ': \"ü\" # é\n  version: 'it''s ü' # ü\n";
+        let v = lookup("o.yaml", t, &k("info.version")).unwrap().unwrap();
+        assert_eq!(v.value, "it's ü");
+        assert_eq!(&t[v.span.clone()], "'it''s ü'");
+        assert_eq!(v.literal_start, None);
+        let v = lookup("o.yaml", t, &k("ü:x")).unwrap().unwrap();
+        assert_eq!((v.value.as_str(), &t[v.span.clone()]), ("1", "1"));
+        let v = lookup("o.yaml", t, &k("título")).unwrap().unwrap();
+        assert_eq!(&t[v.span.clone()], "'Ça va'");
+        assert_eq!(v.literal_start, Some(v.span.start + 1));
+        let e = lookup("o.yaml", "v: 'ü' é\n", &k("v")).unwrap_err();
+        assert_eq!((e.kind(), e.line()), (ParseErrorKind::Yaml, 1));
     }
 
     #[test]

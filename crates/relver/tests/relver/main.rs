@@ -15,5 +15,6 @@ mod fixtures;
 mod fuzzed;
 mod git;
 mod honest;
+mod non_ascii;
 mod props;
 mod support;
