@@ -179,6 +179,17 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             let _ = write!(out, "  {}", hang(d, width + 20));
         }
         out.push('\n');
+        // Which files of the release the gate read (the ledger's evidence), compactly.
+        match g.read.len() {
+            0 => {}
+            n @ 1..=8 => {
+                let names = g.read.join(", ");
+                let _ = writeln!(out, "      read {n}: {}", hang(&names, 14));
+            }
+            n => {
+                let _ = writeln!(out, "      read {n} files");
+            }
+        }
         if g.status == GateStatus::Fail || g.waived() {
             for f in &g.findings {
                 let _ = writeln!(out, "      {}", hang(&finding_line(&f.finding), 8));

@@ -143,13 +143,16 @@ pub(crate) fn dirty_finding(repo: &Path, changes: &[String], count: usize) -> Fi
         .hint("pass the release tag (the gate then rebuilds the tag's tree in a fresh checkout), or commit the changes")
 }
 
-/// The warning that no tag or commit was given (`given` false), so nothing pins the tree built.
-/// A plain folder built for a given tag is recorded in the evidence (`pinned: false`) without
-/// a finding: there is no repository in which to resolve the tag.
+/// The warning that nothing pins the tree built: no tag or commit was given (`given` false), or
+/// the source is a plain folder where a given tag cannot be resolved (also recorded in the
+/// evidence as `pinned: false`).
 pub(crate) fn unpinned_finding(source: &Path, pin: &Pin, given: bool) -> Option<Finding> {
     let found = match pin {
         Pin::Release { .. } => return None,
-        Pin::Folder if given => return None,
+        Pin::Folder if given => format!(
+            "{} is not a git repository (nor named by [versions] git), so the release tag could not be resolved there: built the folder as it is",
+            source.display()
+        ),
         Pin::Head { commit } => format!(
             "no tag or commit was given: built HEAD {commit} of a clean working tree, which nothing ties to the release"
         ),
