@@ -90,7 +90,11 @@ fn long_paths_get_pax_records() {
 fn zip_output_is_normalised() {
     let out = repack_entries(sample(), &RepackOptions::new(Format::Zip)).unwrap();
     let mut z = zip::ZipArchive::new(io::Cursor::new(out.bytes.clone())).unwrap();
-    let names: Vec<_> = z.file_names().map(str::to_owned).collect();
+    let names: Vec<String> = z
+        .file_names()
+        .map(|n| n.map(std::borrow::Cow::into_owned))
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(names.len(), 4);
     let f = z.by_name("pkg/a.sh").unwrap();
     assert_eq!(f.unix_mode().unwrap() & 0o777, 0o755);

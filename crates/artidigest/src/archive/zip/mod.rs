@@ -123,7 +123,14 @@ where
                 what: "zip reader returned another entry for this index".into(),
             }));
         }
-        let mut content = SizedReader::new(CorruptOnError(file), entry.size);
+        let zip_size = file.size();
+        let mut content = SizedReader::new(
+            CorruptOnError {
+                inner: file,
+                declared: (zip_size == entry.size).then_some(entry.size),
+            },
+            entry.size,
+        );
         if entry.kind == EntryKind::Symlink {
             if entry.size > limits.max_path_len as u64 {
                 return Err(at(ArchiveErrorKind::PathTooLong {
@@ -161,16 +168,34 @@ where
     })
 }
 
-/// Maps the zip crate's read errors (bad deflate data, CRC mismatch) to `Corrupt`.
-struct CorruptOnError<R>(R);
+/// The message of the zip crate's error for content that grows past the declared size (its
+/// reader stops there since zip 9; `hostile::zip_entry_lying_about_its_size_*` pins it).
+const ZIP_OVERSIZE: &str = "File is larger than its declared uncompressed size";
+
+/// Maps the zip crate's read errors (bad deflate data, CRC mismatch) to `Corrupt`, and its
+/// refusal of content longer than declared to `SizeMismatch` (declared + 1), as
+/// [`SizedReader`] reports it. `declared` is `None` when the zip crate's size for the entry is
+/// not the central directory's one parsed here; its refusal is then `Corrupt`.
+struct CorruptOnError<R> {
+    inner: R,
+    declared: Option<u64>,
+}
 
 impl<R: Read> Read for CorruptOnError<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf).map_err(|e| {
+        self.inner.read(buf).map_err(|e| {
             if e.get_ref().is_some_and(|i| i.is::<ArchiveError>()) {
-                e
-            } else {
-                ArchiveError::new(ArchiveErrorKind::Corrupt(e)).into_io()
+                return e;
+            }
+            let oversize = e.kind() == io::ErrorKind::InvalidData
+                && e.get_ref().is_some_and(|i| i.to_string() == ZIP_OVERSIZE);
+            match self.declared {
+                Some(declared) if oversize => ArchiveError::new(ArchiveErrorKind::SizeMismatch {
+                    declared,
+                    actual: declared.saturating_add(1),
+                })
+                .into_io(),
+                _ => ArchiveError::new(ArchiveErrorKind::Corrupt(e)).into_io(),
             }
         })
     }
