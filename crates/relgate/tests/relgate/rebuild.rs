@@ -246,10 +246,15 @@ async fn a_missing_or_symlinked_rebuilt_file_is_not_reproducible() {
     )
     .await;
     let g = gate(&report);
+    // The source is a plain folder (no repository to resolve a tag in): a warning says so.
     let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
     assert_eq!(
         codes,
-        [Code::NotReproducible, Code::NotReproducible],
+        [
+            Code::NotReproducible,
+            Code::NotReproducible,
+            Code::RebuildUnpinned
+        ],
         "{g:#?}"
     );
     let found = g.findings[0].finding.found.clone().unwrap();

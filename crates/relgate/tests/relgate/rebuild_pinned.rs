@@ -207,7 +207,8 @@ fn a_stale_artifact_in_the_working_tree_is_never_compared() {
     assert!(!plain.path().join("ran").exists());
 
     // Without it, the folder the build creates is read. A plain folder cannot resolve the
-    // tag: recorded as unpinned in the evidence; with no tag at all, a warning too.
+    // tag: recorded as unpinned in the evidence and said in a warning; with no tag at all,
+    // a warning too.
     std::fs::remove_dir_all(plain.path().join("target")).unwrap();
     let builds = policy(
         "rm -rf target && mkdir -p target/package && cp payload.txt target/package/app.bin",
@@ -216,7 +217,8 @@ fn a_stale_artifact_in_the_working_tree_is_never_compared() {
     let report = run(&builds, rel.path(), plain.path(), Some("v1.0.0"));
     let g = gate(&report);
     assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
-    assert!(g.notes.is_empty(), "{g:#?}");
+    assert_eq!(g.notes.len(), 1, "{g:#?}");
+    assert_eq!(g.notes[0].code, Code::RebuildUnpinned, "{g:#?}");
     assert_eq!(g.evidence["rebuild"]["tree"]["pinned"], false);
     std::fs::remove_dir_all(plain.path().join("target")).unwrap();
     let report = run(&builds, rel.path(), plain.path(), None);
