@@ -25,6 +25,8 @@ enum PolicyOf {
     Folder,
     /// `[[artifacts]]` and a checksum file, no gate named (archive-safety must be implied).
     Artifacts,
+    /// A checksum file and a required asset `ordvec-*.crate` (the runbook's own pattern).
+    RequiredCrate,
 }
 
 /// One hostile case: `build(dir, hostile)` writes the release folder; with `hostile = false`
@@ -74,6 +76,17 @@ fn sdist_entries(root: &str) -> Vec<RawEntry> {
         ),
         RawEntry::file(&format!("{root}/setup.py"), b"print(1)\n"),
     ]
+}
+
+/// A `.crate` of package `name`, version 1.0.0, as cargo lays it out.
+fn krate(name: &str) -> Vec<u8> {
+    let root = format!("{name}-1.0.0");
+    let manifest = format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\n");
+    tgz(&[
+        RawEntry::file(&format!("{root}/Cargo.toml"), manifest.as_bytes()),
+        RawEntry::file(&format!("{root}/Cargo.toml.orig"), manifest.as_bytes()),
+        RawEntry::file(&format!("{root}/src/lib.rs"), b"\n"),
+    ])
 }
 
 /// A wheel with an honest RECORD over `extra` files as well as its own.
@@ -451,6 +464,20 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "required-asset-matched-only-by-another-package",
+            policy: PolicyOf::RequiredCrate,
+            build: |dir, hostile| {
+                // `ordvec-*.crate` names the ordvec crate: the manifest crate is not it (and
+                // any match of another package is reported, even beside the right one).
+                let file = if hostile {
+                    ("ordvec-manifest-1.0.0.crate", krate("ordvec-manifest"))
+                } else {
+                    ("ordvec-1.0.0.crate", krate("ordvec"))
+                };
+                release(dir, &[file], &[]);
+            },
+        },
+        Case {
             name: "zip-entry-of-1-gib-zeros",
             policy: PolicyOf::Folder,
             build: |dir, hostile| {
@@ -515,6 +542,11 @@ fn policy_for(kind: PolicyOf, dir: &Path) -> Policy {
         PolicyOf::Folder => Policy::for_plain_folder(dir).unwrap(),
         PolicyOf::Artifacts => Policy::from_toml_str(
             "[project]\nname = \"demo\"\n[[artifacts]]\nglob = \"*.whl\"\nkind = \"wheel\"\n[checksums]\nfile = \"SHA256SUMS\"\n",
+            "release.toml",
+        )
+        .unwrap(),
+        PolicyOf::RequiredCrate => Policy::from_toml_str(
+            "schema-version = 1\n[project]\nname = \"ordvec\"\n[release]\nrequired-assets = [\"ordvec-*.crate\"]\n[checksums]\nfile = \"SHA256SUMS\"\n",
             "release.toml",
         )
         .unwrap(),
