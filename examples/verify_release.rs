@@ -164,12 +164,9 @@ fn run() -> anyhow::Result<u8> {
     }
     let color = format == Format::Terminal && stdout_wants_color();
     let mut options = RunOptions::default();
-    // Readback downloads are fsynced before they are compared; on a busy disk that costs
-    // seconds, so the demo downloads into memory-backed storage when the machine has it.
-    if let Some(dir) = std::env::var_os("RELGATE_SCRATCH_DIR")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|d| d.is_dir()))
-    {
+    // Downloads go to relgate's scratch folder on disk (never a RAM-backed one by default);
+    // `RELGATE_SCRATCH_DIR` names another folder.
+    if let Some(dir) = std::env::var_os("RELGATE_SCRATCH_DIR").map(PathBuf::from) {
         options = options.scratch_dir(dir);
     }
     if !args.phases.is_empty() {
