@@ -284,7 +284,8 @@ where
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(ArchiveError::from_io(e)),
         };
-        if !limits.allow_trailing_data && buf[..n].iter().any(|&b| b != 0) {
+        let chunk = crate::hasher::filled(&buf, n).map_err(ArchiveError::from_io)?;
+        if !limits.allow_trailing_data && chunk.iter().any(|&b| b != 0) {
             garbage += n as u64;
             return Err(ArchiveErrorKind::TrailingData {
                 after: "tar end-of-archive marker",

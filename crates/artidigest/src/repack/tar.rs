@@ -39,8 +39,8 @@ fn split_ustar(path: &[u8]) -> Option<(&[u8], &[u8])> {
     }
     // The longest prefix (≤ 155 bytes) ending just before a `/`, leaving a name of ≤ 100 bytes.
     let limit = path.len().min(156);
-    let split = path[..limit].iter().rposition(|&b| b == b'/')?;
-    let (prefix, name) = (&path[..split], &path[split + 1..]);
+    let split = path.get(..limit)?.iter().rposition(|&b| b == b'/')?;
+    let (prefix, name) = (path.get(..split)?, path.get(split + 1..)?);
     (!name.is_empty() && name.len() <= 100 && !prefix.is_empty()).then_some((prefix, name))
 }
 
@@ -65,7 +65,7 @@ fn tail(s: &str, max: usize) -> &str {
     while !s.is_char_boundary(start) {
         start += 1;
     }
-    &s[start..]
+    s.get(start..).unwrap_or_default()
 }
 
 fn base_ustar_header(mode: u32, mtime: u64, size: u64, kind: tar::EntryType) -> tar::Header {
