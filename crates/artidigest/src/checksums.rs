@@ -210,16 +210,14 @@ impl ChecksumFile {
             match parse_line(line) {
                 Ok((name, digest, style)) => {
                     check_name(&name).map_err(|k| ParseError::new(k, line_no))?;
-                    if let Some(&prev) = seen.get(&name) {
-                        let prev_entry = &out.entries[prev];
-                        if prev_entry.digest.algorithm() == digest.algorithm()
-                            && prev_entry.digest != digest
-                        {
-                            return Err(ParseError::new(
-                                ParseErrorKind::ConflictingDuplicate,
-                                line_no,
-                            ));
-                        }
+                    if let Some(prev_entry) = seen.get(&name).and_then(|&i| out.entries.get(i))
+                        && prev_entry.digest.algorithm() == digest.algorithm()
+                        && prev_entry.digest != digest
+                    {
+                        return Err(ParseError::new(
+                            ParseErrorKind::ConflictingDuplicate,
+                            line_no,
+                        ));
                     }
                     seen.insert(name.clone(), out.entries.len());
                     out.entries.push(Entry {

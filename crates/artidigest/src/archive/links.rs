@@ -200,6 +200,10 @@ impl LinkModel {
 
     /// The kernel's walk of one link's target, memoised in `states`; `progress` holds the
     /// links being resolved (outermost first).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`id` is a link id (< links.len()) and `states` has one slot per link; input cannot reach an out-of-range index"
+    )]
     fn resolve(
         &mut self,
         id: u32,
@@ -236,6 +240,10 @@ impl LinkModel {
         result
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "link ids index `links` and node ids come from `child`/`links`; both arenas only grow, so input cannot reach an out-of-range index"
+    )]
     fn walk(
         &mut self,
         id: u32,
