@@ -178,7 +178,9 @@ impl ChecksumFile {
             e
         };
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()]
+            let line = bytes
+                .get(..e.valid_up_to())
+                .unwrap_or_default()
                 .iter()
                 .filter(|&&b| b == b'\n')
                 .count()
@@ -208,16 +210,14 @@ impl ChecksumFile {
             match parse_line(line) {
                 Ok((name, digest, style)) => {
                     check_name(&name).map_err(|k| ParseError::new(k, line_no))?;
-                    if let Some(&prev) = seen.get(&name) {
-                        let prev_entry = &out.entries[prev];
-                        if prev_entry.digest.algorithm() == digest.algorithm()
-                            && prev_entry.digest != digest
-                        {
-                            return Err(ParseError::new(
-                                ParseErrorKind::ConflictingDuplicate,
-                                line_no,
-                            ));
-                        }
+                    if let Some(prev_entry) = seen.get(&name).and_then(|&i| out.entries.get(i))
+                        && prev_entry.digest.algorithm() == digest.algorithm()
+                        && prev_entry.digest != digest
+                    {
+                        return Err(ParseError::new(
+                            ParseErrorKind::ConflictingDuplicate,
+                            line_no,
+                        ));
                     }
                     seen.insert(name.clone(), out.entries.len());
                     out.entries.push(Entry {
@@ -369,33 +369,29 @@ fn parse_line(line: &str) -> Result<(String, Digest, Style), ParseErrorKind> {
         }
     };
     // BSD tag form: ALG (name) = hex
-    if let Some(open) = body.find(" (") {
-        let alg_text = &body[..open];
-        if !alg_text.is_empty()
-            && alg_text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            let rest = &body[open + 2..];
-            let close = rest.rfind(") = ").ok_or(ParseErrorKind::Malformed)?;
-            let hex = &rest[close + 4..];
-            let algorithm: Algorithm = alg_text
-                .parse()
-                .map_err(|_| ParseErrorKind::UnknownAlgorithm)?;
-            let digest = Digest::from_hex(algorithm, hex).map_err(|_| ParseErrorKind::BadDigest)?;
-            return Ok((name_of(&rest[..close])?, digest, Style::Bsd));
-        }
+    if let Some((alg_text, rest)) = body.split_once(" (")
+        && !alg_text.is_empty()
+        && alg_text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        let (name, hex) = rest.rsplit_once(") = ").ok_or(ParseErrorKind::Malformed)?;
+        let algorithm: Algorithm = alg_text
+            .parse()
+            .map_err(|_| ParseErrorKind::UnknownAlgorithm)?;
+        let digest = Digest::from_hex(algorithm, hex).map_err(|_| ParseErrorKind::BadDigest)?;
+        return Ok((name_of(name)?, digest, Style::Bsd));
     }
     // GNU form: hex, a space, then ' ' or '*', then the name.
-    let sp = body.find(' ').ok_or(ParseErrorKind::Malformed)?;
-    let hex = &body[..sp];
+    let (hex, rest) = body.split_once(' ').ok_or(ParseErrorKind::Malformed)?;
     let algorithm = algorithm_for_hex_len(hex.len()).ok_or(ParseErrorKind::BadDigest)?;
     let digest = Digest::from_hex(algorithm, hex).map_err(|_| ParseErrorKind::BadDigest)?;
-    let rest = &body[sp + 1..];
-    let (style, name) = match rest.as_bytes().first() {
-        Some(b' ') => (Style::Text, &rest[1..]),
-        Some(b'*') => (Style::Binary, &rest[1..]),
-        _ => return Err(ParseErrorKind::Malformed),
+    let (style, name) = if let Some(name) = rest.strip_prefix(' ') {
+        (Style::Text, name)
+    } else if let Some(name) = rest.strip_prefix('*') {
+        (Style::Binary, name)
+    } else {
+        return Err(ParseErrorKind::Malformed);
     };
     if name.is_empty() {
         return Err(ParseErrorKind::UnsafeName);
@@ -600,8 +596,10 @@ pub fn verify_folder(
                         break;
                     };
                     let status = check_one(&root, entry);
-                    if let Ok(mut r) = results.lock() {
-                        r[i] = Some(status);
+                    if let Ok(mut r) = results.lock()
+                        && let Some(slot) = r.get_mut(i)
+                    {
+                        *slot = Some(status);
                     }
                 }
             });

@@ -124,7 +124,17 @@ impl Digest {
             ));
         }
         let mut out = [0u8; 64];
-        out[..bytes.len()].copy_from_slice(bytes);
+        let Some(dst) = out.get_mut(..bytes.len()) else {
+            return Err(ParseError::new(
+                ParseErrorKind::WrongLength {
+                    expected: algorithm.output_len(),
+                    found: bytes.len(),
+                },
+                "",
+                0,
+            ));
+        };
+        dst.copy_from_slice(bytes);
         Ok(Digest {
             algorithm,
             len: bytes.len() as u8,
@@ -146,11 +156,14 @@ impl Digest {
             ));
         }
         let mut out = [0u8; 64];
-        for (i, pair) in hex_text.as_bytes().chunks_exact(2).enumerate() {
-            let hi = hex_val(pair[0]);
-            let lo = hex_val(pair[1]);
-            match (hi, lo) {
-                (Some(h), Some(l)) => out[i] = (h << 4) | l,
+        // `hex_text` is exactly `2 * output_len` ≤ 128 bytes, so every pair has a slot in `out`.
+        let pairs = hex_text.as_bytes().chunks_exact(2);
+        for (i, (slot, pair)) in out.iter_mut().zip(pairs).enumerate() {
+            let &[a, b] = pair else {
+                continue;
+            };
+            match (hex_val(a), hex_val(b)) {
+                (Some(h), Some(l)) => *slot = (h << 4) | l,
                 (None, _) => {
                     return Err(ParseError::new(ParseErrorKind::BadHex, hex_text, i * 2));
                 }
@@ -222,7 +235,7 @@ impl Digest {
 
     /// The raw output bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len as usize]
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// Lower-case hex, as `sha256sum` prints it.
@@ -293,7 +306,9 @@ impl FromStr for Digest {
         // The separator is the first ':', '=' or '-' whose prefix names an algorithm (so the
         // '-' inside `blake2b-256` and the '=' padding of SRI base64 are not mistaken for it).
         for (i, c) in s.char_indices() {
-            if !matches!(c, ':' | '=' | '-') || s[..i].parse::<Algorithm>().is_err() {
+            if !matches!(c, ':' | '=' | '-')
+                || s.get(..i).is_none_or(|p| p.parse::<Algorithm>().is_err())
+            {
                 continue;
             }
             return match c {

@@ -56,12 +56,20 @@ impl State {
     }
 }
 
+/// The first `n` bytes of `buf`, which a `read` reported filling; a reader that claims more than
+/// it was given room for is an I/O error, not a panic.
+pub(crate) fn filled(buf: &[u8], n: usize) -> io::Result<&[u8]> {
+    buf.get(..n)
+        .ok_or_else(|| io::Error::other("reader reported more bytes than its buffer holds"))
+}
+
 #[cold]
 fn unreachable_digest(alg: Algorithm) -> Digest {
     // Only reachable if a hash crate changed its output size; report an all-zero digest of the
     // right algorithm, which never equals a real one.
     let zero = [0u8; 64];
-    Digest::from_bytes(alg, &zero[..alg.output_len()]).unwrap_or_else(|_| unreachable_digest(alg))
+    Digest::from_bytes(alg, zero.get(..alg.output_len()).unwrap_or(&zero))
+        .unwrap_or_else(|_| unreachable_digest(alg))
 }
 
 /// Computes several digests of the same bytes in one pass.
@@ -201,7 +209,7 @@ pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[Algorithm]) -> io::Re
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        hasher.update(&buf[..n]);
+        hasher.update(filled(&buf, n)?);
     }
     Ok(hasher.finish())
 }
@@ -243,7 +251,7 @@ impl<R: Read> HashingReader<R> {
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        self.hasher.update(filled(buf, n)?);
         Ok(n)
     }
 }
@@ -266,7 +274,7 @@ mod asynchronous {
             if n == 0 {
                 break;
             }
-            hasher.update(&buf[..n]);
+            hasher.update(super::filled(&buf, n)?);
         }
         Ok(hasher.finish())
     }

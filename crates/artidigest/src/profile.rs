@@ -364,12 +364,12 @@ pub fn check_profile(listing: &Listing, profile: ContentProfile) -> Vec<ProfileF
                 .filter(|r| r.ends_with(".dist-info"))
                 .cloned()
                 .collect();
-            if dist_infos.len() != 1 {
-                out.push(ProfileFinding::DistInfo { found: dist_infos });
-            } else {
+            if let [dist_info] = dist_infos.as_slice() {
                 for f in ["METADATA", "WHEEL", "RECORD"] {
-                    require_file(listing, format!("{}/{f}", dist_infos[0]), &mut out);
+                    require_file(listing, format!("{dist_info}/{f}"), &mut out);
                 }
+            } else {
+                out.push(ProfileFinding::DistInfo { found: dist_infos });
             }
         }
         ContentProfile::Npm => {

@@ -205,36 +205,36 @@ pub fn parse_record(text: &str) -> Result<Vec<RecordRow>, RecordError> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (line, fields) in csv_rows(text)? {
         let err = |kind| RecordError { line, kind };
-        if fields.len() != 3 {
+        let [f_path, f_digest, f_size] = fields.as_slice() else {
             return Err(err(RecordErrorKind::FieldCount {
                 found: fields.len(),
             }));
-        }
-        let path = fields[0].clone();
+        };
+        let path = f_path.clone();
         if path.is_empty() {
             return Err(err(RecordErrorKind::EmptyPath));
         }
-        let digest = if fields[1].is_empty() {
+        let digest = if f_digest.is_empty() {
             None
         } else {
-            Some(Digest::from_record(&fields[1]).map_err(|source| {
+            Some(Digest::from_record(f_digest).map_err(|source| {
                 err(RecordErrorKind::Digest {
-                    field: fields[1].clone(),
+                    field: f_digest.clone(),
                     source,
                 })
             })?)
         };
-        let size = if fields[2].is_empty() {
+        let size = if f_size.is_empty() {
             None
         } else {
             Some(
-                fields[2]
+                f_size
                     .parse::<u64>()
                     .ok()
-                    .filter(|_| fields[2].bytes().all(|b| b.is_ascii_digit()))
+                    .filter(|_| f_size.bytes().all(|b| b.is_ascii_digit()))
                     .ok_or_else(|| {
                         err(RecordErrorKind::Size {
-                            field: fields[2].clone(),
+                            field: f_size.clone(),
                         })
                     })?,
             )

@@ -73,7 +73,7 @@ pub(crate) fn hashing_visitor<'a>(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            hasher.update(&buf[..n]);
+            hasher.update(crate::hasher::filled(&buf, n)?);
         }
         out.push(HashedEntry {
             entry: entry.clone(),

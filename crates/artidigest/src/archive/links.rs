@@ -153,8 +153,12 @@ impl LinkModel {
             end += component.len();
             node = self.child(node, component)?;
             let last = components.peek().is_none();
-            if self.nodes[node as usize].link.is_some() && (include_self || !last) {
-                return Some(path[..end].to_owned());
+            let is_link = self
+                .nodes
+                .get(node as usize)
+                .is_some_and(|n| n.link.is_some());
+            if is_link && (include_self || !last) {
+                return path.get(..end).map(str::to_owned);
             }
             end += 1;
         }
@@ -169,7 +173,9 @@ impl LinkModel {
         for id in 0..self.links.len() {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
             if let Err(fail) = self.resolve(id, &mut states, &mut progress) {
-                let link = &self.links[id as usize];
+                let Some(link) = self.links.get(id as usize) else {
+                    continue;
+                };
                 let kind = match fail {
                     Fail::Escapes => ArchiveErrorKind::LinkEscapes {
                         target: link.target.clone(),
@@ -177,7 +183,8 @@ impl LinkModel {
                     Fail::Loop(chain) => ArchiveErrorKind::LinkLoop {
                         chain: chain
                             .iter()
-                            .map(|&l| self.links[l as usize].path.clone())
+                            .filter_map(|&l| self.links.get(l as usize))
+                            .map(|l| l.path.clone())
                             .collect(),
                     },
                 };
@@ -193,6 +200,10 @@ impl LinkModel {
 
     /// The kernel's walk of one link's target, memoised in `states`; `progress` holds the
     /// links being resolved (outermost first).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`id` is a link id (< links.len()) and `states` has one slot per link; input cannot reach an out-of-range index"
+    )]
     fn resolve(
         &mut self,
         id: u32,
@@ -229,6 +240,10 @@ impl LinkModel {
         result
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "link ids index `links` and node ids come from `child`/`links`; both arenas only grow, so input cannot reach an out-of-range index"
+    )]
     fn walk(
         &mut self,
         id: u32,

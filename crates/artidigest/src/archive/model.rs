@@ -46,7 +46,7 @@ impl Format {
             Some(Format::Zip)
         } else if head.starts_with(&[0x1f, 0x8b]) {
             Some(Format::TarGz)
-        } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        } else if head.get(257..262) == Some(&b"ustar"[..]) {
             Some(Format::Tar)
         } else {
             None

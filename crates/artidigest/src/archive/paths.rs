@@ -61,7 +61,7 @@ impl PathProblem {
 }
 
 fn has_drive_letter(path: &[u8]) -> bool {
-    path.len() >= 2 && path[1] == b':' && path[0].is_ascii_alphabetic()
+    matches!(path, [d, b':', ..] if d.is_ascii_alphabetic())
 }
 
 /// The checks a path and a link target share, in this order: longer than `max_len` bytes,

@@ -284,7 +284,8 @@ where
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(ArchiveError::from_io(e)),
         };
-        if !limits.allow_trailing_data && buf[..n].iter().any(|&b| b != 0) {
+        let chunk = crate::hasher::filled(&buf, n).map_err(ArchiveError::from_io)?;
+        if !limits.allow_trailing_data && chunk.iter().any(|&b| b != 0) {
             garbage += n as u64;
             return Err(ArchiveErrorKind::TrailingData {
                 after: "tar end-of-archive marker",
@@ -378,7 +379,7 @@ fn parse_pax_capped(body: &[u8], max_records: usize) -> Result<Vec<PaxRecord>, A
             .position(|&b| b == b' ')
             .filter(|&p| p > 0 && p <= 20)
             .ok_or_else(|| malformed("PAX record without a length"))?;
-        let len: usize = std::str::from_utf8(&rest[..space])
+        let len: usize = std::str::from_utf8(rest.get(..space).unwrap_or_default())
             .ok()
             .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|s| s.parse().ok())
@@ -388,7 +389,8 @@ fn parse_pax_capped(body: &[u8], max_records: usize) -> Result<Vec<PaxRecord>, A
                 "PAX record length {len} does not fit the header"
             )));
         }
-        let record = &rest[space + 1..len];
+        // `space + 1 < len <= rest.len()` was just checked.
+        let record = rest.get(space + 1..len).unwrap_or_default();
         let Some((&b'\n', kv)) = record.split_last() else {
             return Err(malformed("PAX record does not end with a newline"));
         };
@@ -396,9 +398,13 @@ fn parse_pax_capped(body: &[u8], max_records: usize) -> Result<Vec<PaxRecord>, A
             .iter()
             .position(|&b| b == b'=')
             .ok_or_else(|| malformed("PAX record without '='"))?;
-        let key = std::str::from_utf8(&kv[..eq]).map_err(|_| malformed("PAX key is not UTF-8"))?;
-        let value =
-            std::str::from_utf8(&kv[eq + 1..]).map_err(|_| malformed("PAX value is not UTF-8"))?;
+        // `eq` is the position of a byte in `kv`.
+        let (key, value) = (
+            kv.get(..eq).unwrap_or_default(),
+            kv.get(eq + 1..).unwrap_or_default(),
+        );
+        let key = std::str::from_utf8(key).map_err(|_| malformed("PAX key is not UTF-8"))?;
+        let value = std::str::from_utf8(value).map_err(|_| malformed("PAX value is not UTF-8"))?;
         if key.is_empty() {
             return Err(malformed("empty PAX key"));
         }
@@ -413,7 +419,7 @@ fn parse_pax_capped(body: &[u8], max_records: usize) -> Result<Vec<PaxRecord>, A
             key: key.to_owned(),
             value: value.to_owned(),
         });
-        rest = &rest[len..];
+        rest = rest.get(len..).unwrap_or_default();
     }
     Ok(out)
 }
@@ -484,10 +490,11 @@ fn describe(
     let at = |k: ArchiveErrorKind| ArchiveError::at(k, index, &raw_path);
     // A numeric field left blank (all NUL or spaces) reads as 0, as GNU tar does.
     let num = |r: io::Result<u64>, field: &str, range: std::ops::Range<usize>| {
-        if header.as_bytes()[range]
-            .iter()
-            .all(|&b| b == 0 || b == b' ')
-        {
+        let blank = header
+            .as_bytes()
+            .get(range)
+            .is_some_and(|f| f.iter().all(|&b| b == 0 || b == b' '));
+        if blank {
             return Ok(0);
         }
         r.map_err(|_| at(malformed(format!("invalid numeric {field} field"))))

@@ -51,9 +51,13 @@ impl Read for ChannelReader {
         }
         loop {
             if let Some((buf, len)) = &self.current {
-                if self.pos < *len {
-                    let n = (*len - self.pos).min(out.len());
-                    out[..n].copy_from_slice(&buf[self.pos..self.pos + n]);
+                // `len` is how much of `buf` the inflate thread filled, so `pos..len` is in `buf`.
+                let rest = buf.get(self.pos..*len).unwrap_or_default();
+                let n = rest.len().min(out.len());
+                if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n))
+                    && n > 0
+                {
+                    dst.copy_from_slice(src);
                     self.pos += n;
                     return Ok(n);
                 }
@@ -97,8 +101,8 @@ fn inflate_thread<R: Read>(
         let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
         let mut filled = 0;
         let mut end = false;
-        while filled < buf.len() {
-            match gz.inflate_some(&mut buf[filled..]) {
+        while let Some(room) = buf.get_mut(filled..).filter(|room| !room.is_empty()) {
+            match gz.inflate_some(room) {
                 Ok(0) => {
                     end = true;
                     break;

@@ -185,7 +185,8 @@ impl<R: Read> Read for SizedReader<R> {
         // Allow one byte past the declared size so that an overlong stream is detected.
         let room = self.declared.saturating_sub(self.read).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
+        let room = buf.get_mut(..want).unwrap_or_default();
+        let n = self.inner.read(room)?;
         self.read += n as u64;
         if self.read > self.declared {
             return Err(ArchiveError::new(ArchiveErrorKind::SizeMismatch {

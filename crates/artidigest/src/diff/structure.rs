@@ -76,7 +76,7 @@ pub(crate) fn structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mu
             .filter(|(a, b)| a != b)
             .map(|(a, _)| (*a).to_owned())
             .collect();
-        let sorted = |v: &[&str]| v.windows(2).all(|w| w[0] <= w[1]);
+        let sorted = |v: &[&str]| v.iter().zip(v.iter().skip(1)).all(|(a, b)| a <= b);
         out.push(
             Difference::new(
                 DiffCode::EntryOrder,

@@ -96,7 +96,9 @@ pub(crate) fn normalise_entries(
     // symlink or a file would extract outside the tree or fail (readers refuse it too).
     for path in by_path.keys() {
         for (i, _) in path.match_indices('/') {
-            let parent = &path[..i];
+            let Some(parent) = path.get(..i) else {
+                continue;
+            };
             if let Some(p) = by_path.get(parent)
                 && p.kind != RepackKind::Directory
             {

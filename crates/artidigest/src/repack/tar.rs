@@ -39,8 +39,8 @@ fn split_ustar(path: &[u8]) -> Option<(&[u8], &[u8])> {
     }
     // The longest prefix (≤ 155 bytes) ending just before a `/`, leaving a name of ≤ 100 bytes.
     let limit = path.len().min(156);
-    let split = path[..limit].iter().rposition(|&b| b == b'/')?;
-    let (prefix, name) = (&path[..split], &path[split + 1..]);
+    let split = path.get(..limit)?.iter().rposition(|&b| b == b'/')?;
+    let (prefix, name) = (path.get(..split)?, path.get(split + 1..)?);
     (!name.is_empty() && name.len() <= 100 && !prefix.is_empty()).then_some((prefix, name))
 }
 
@@ -65,7 +65,7 @@ fn tail(s: &str, max: usize) -> &str {
     while !s.is_char_boundary(start) {
         start += 1;
     }
-    &s[start..]
+    s.get(start..).unwrap_or_default()
 }
 
 fn base_ustar_header(mode: u32, mtime: u64, size: u64, kind: tar::EntryType) -> tar::Header {
@@ -81,6 +81,16 @@ fn base_ustar_header(mode: u32, mtime: u64, size: u64, kind: tar::EntryType) -> 
         u.set_device_minor(0);
     }
     h
+}
+
+/// Writes `value` at the start of the fixed-size header `field`. Callers cap names at the
+/// field's size (`split_ustar`, `tail`), so the error is never expected.
+fn put(field: &mut [u8], value: &[u8]) -> io::Result<()> {
+    field
+        .get_mut(..value.len())
+        .ok_or_else(|| io::Error::other("ustar header field overflow"))?
+        .copy_from_slice(value);
+    Ok(())
 }
 
 fn append_ustar<W: Write>(
@@ -132,7 +142,7 @@ fn append_ustar<W: Write>(
         let mut ph = base_ustar_header(0o644, mtime, pax.len() as u64, tar::EntryType::XHeader);
         let name = format!("PaxHeaders/{}", tail(&entry.path, 89));
         if let Some(u) = ph.as_ustar_mut() {
-            u.name[..name.len()].copy_from_slice(name.as_bytes());
+            put(&mut u.name, name.as_bytes())?;
         }
         ph.set_cksum();
         builder.append(&ph, pax.as_slice())?;
@@ -141,17 +151,17 @@ fn append_ustar<W: Write>(
     if let Some(u) = h.as_ustar_mut() {
         match split {
             Some((prefix, name)) => {
-                u.prefix[..prefix.len()].copy_from_slice(prefix);
-                u.name[..name.len()].copy_from_slice(name);
+                put(&mut u.prefix, prefix)?;
+                put(&mut u.name, name)?;
             }
             None => {
                 let short = tail(&stored_path, 100);
-                u.name[..short.len()].copy_from_slice(short.as_bytes());
+                put(&mut u.name, short.as_bytes())?;
             }
         }
         if let Some(target) = link {
-            let short = &target.as_bytes()[..target.len().min(100)];
-            u.linkname[..short.len()].copy_from_slice(short);
+            let short = target.as_bytes().get(..100).unwrap_or(target.as_bytes());
+            put(&mut u.linkname, short)?;
         }
     }
     h.set_cksum();

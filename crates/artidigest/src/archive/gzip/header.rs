@@ -289,30 +289,26 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 
 fn parse_header_at(bytes: &[u8], base: u64) -> Result<GzipHeader, GzipError> {
     let err = |kind, at: usize| GzipError::new(kind, base + at as u64);
-    if bytes.len() < 2 || bytes[..2] != GZIP_MAGIC {
+    if !bytes.starts_with(&GZIP_MAGIC) {
         return Err(err(GzipErrorKind::NotGzip, 0));
     }
-    if bytes.len() < 10 {
+    let Some(&[_, _, method, flags, m0, m1, m2, m3, xfl, os]) = bytes.first_chunk::<10>() else {
         return Err(err(GzipErrorKind::Truncated("header"), bytes.len()));
-    }
-    let method = bytes[2];
+    };
     if method != 8 {
         return Err(err(GzipErrorKind::UnsupportedMethod(method), 2));
     }
-    let flags = bytes[3];
     if flags & FRESERVED != 0 {
         return Err(err(GzipErrorKind::ReservedFlags(flags), 3));
     }
-    let mtime = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-    let xfl = bytes[8];
-    let os = bytes[9];
+    let mtime = u32::from_le_bytes([m0, m1, m2, m3]);
     let mut pos = 10usize;
     let mut extra = None;
     if flags & FEXTRA != 0 {
-        let Some(len_bytes) = bytes.get(pos..pos + 2) else {
+        let Some(&[l0, l1]) = bytes.get(pos..pos + 2) else {
             return Err(err(GzipErrorKind::Truncated("FEXTRA length"), bytes.len()));
         };
-        let xlen = usize::from(u16::from_le_bytes([len_bytes[0], len_bytes[1]]));
+        let xlen = usize::from(u16::from_le_bytes([l0, l1]));
         pos += 2;
         let Some(data) = bytes.get(pos..pos + xlen) else {
             return Err(err(GzipErrorKind::Truncated("FEXTRA field"), bytes.len()));
@@ -325,7 +321,7 @@ fn parse_header_at(bytes: &[u8], base: u64) -> Result<GzipHeader, GzipError> {
         let Some(nul) = rest.iter().position(|&b| b == 0) else {
             return Err(err(GzipErrorKind::Truncated(what), bytes.len()));
         };
-        let value = rest[..nul].to_vec();
+        let value = rest.get(..nul).unwrap_or_default().to_vec();
         *pos += nul + 1;
         Ok(value)
     };
@@ -341,12 +337,13 @@ fn parse_header_at(bytes: &[u8], base: u64) -> Result<GzipHeader, GzipError> {
     };
     let mut header_crc = None;
     if flags & FHCRC != 0 {
-        let Some(crc_bytes) = bytes.get(pos..pos + 2) else {
+        let Some(&[c0, c1]) = bytes.get(pos..pos + 2) else {
             return Err(err(GzipErrorKind::Truncated("FHCRC field"), bytes.len()));
         };
-        let stored = u16::from_le_bytes([crc_bytes[0], crc_bytes[1]]);
+        let stored = u16::from_le_bytes([c0, c1]);
         let mut crc = flate2::Crc::new();
-        crc.update(&bytes[..pos]);
+        // `pos + 2 <= bytes.len()` was just checked, so the header so far is all in `bytes`.
+        crc.update(bytes.get(..pos).unwrap_or_default());
         let computed = (crc.sum() & 0xffff) as u16;
         if stored != computed {
             return Err(err(
@@ -383,8 +380,10 @@ pub fn inflate_gzip(bytes: &[u8], max_output: u64) -> Result<(GzipInfo, Vec<u8>)
     let mut pos = 0usize;
     loop {
         let base = pos as u64;
-        let header = parse_header_at(&bytes[pos..], base)?;
-        let body = &bytes[pos + header.len..];
+        // `pos` is 0 or just past a trailer that was read from `bytes`; `header.len` bytes of
+        // header were parsed from there, so both ranges are in `bytes`.
+        let header = parse_header_at(bytes.get(pos..).unwrap_or_default(), base)?;
+        let body = bytes.get(pos + header.len..).unwrap_or_default();
         let mut decoder = flate2::bufread::DeflateDecoder::new(body);
         let start_len = out.len() as u64;
         let budget = max_output.saturating_sub(start_len);
@@ -405,15 +404,16 @@ pub fn inflate_gzip(bytes: &[u8], max_output: u64) -> Result<(GzipInfo, Vec<u8>)
         }
         let deflate_len = decoder.total_in();
         let trailer_at = pos + header.len + deflate_len as usize;
-        let Some(trailer) = bytes.get(trailer_at..trailer_at + 8) else {
+        let Some(&[c0, c1, c2, c3, s0, s1, s2, s3]) = bytes.get(trailer_at..trailer_at + 8) else {
             return Err(GzipError::new(
                 GzipErrorKind::Truncated("trailer"),
                 bytes.len() as u64,
             ));
         };
-        let stored_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
-        let stored_size = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-        let data = &out[start_len as usize..];
+        let stored_crc = u32::from_le_bytes([c0, c1, c2, c3]);
+        let stored_size = u32::from_le_bytes([s0, s1, s2, s3]);
+        // `out` held `start_len` bytes before this member was inflated onto its end.
+        let data = out.get(start_len as usize..).unwrap_or_default();
         let mut crc = flate2::Crc::new();
         crc.update(data);
         if crc.sum() != stored_crc {
@@ -443,7 +443,7 @@ pub fn inflate_gzip(bytes: &[u8], max_output: u64) -> Result<(GzipInfo, Vec<u8>)
             isize: stored_size,
         });
         pos = trailer_at + 8;
-        if !is_gzip(&bytes[pos..]) {
+        if !is_gzip(bytes.get(pos..).unwrap_or_default()) {
             break;
         }
     }

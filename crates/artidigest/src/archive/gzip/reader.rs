@@ -60,8 +60,8 @@ pub fn read_gzip_header<R: BufRead>(
 ) -> Result<GzipHeader, ArchiveError> {
     let mut fixed = [0u8; 10];
     let mut got = 0;
-    while got < fixed.len() {
-        let n = r.read(&mut fixed[got..]).map_err(ArchiveError::from_io)?;
+    while let Some(room) = fixed.get_mut(got..).filter(|room| !room.is_empty()) {
+        let n = r.read(room).map_err(ArchiveError::from_io)?;
         if n == 0 {
             if got == 0 {
                 return Err(ArchiveErrorKind::Malformed {
@@ -290,7 +290,8 @@ impl<R: BufRead> GzipReader<R> {
             let consumed = (self.inflate.total_in() - in0) as usize;
             let produced = (self.inflate.total_out() - out0) as usize;
             self.inner.consume(consumed);
-            self.crc.update(&out[..produced]);
+            // `decompress` wrote `produced` bytes into `out`, so the range is in bounds.
+            self.crc.update(out.get(..produced).unwrap_or_default());
             self.out_total += produced as u64;
             self.check_caps()?;
             if status == Status::StreamEnd {

@@ -88,7 +88,7 @@ where
             let through = e
                 .path
                 .match_indices('/')
-                .map(|(i, _)| &e.path[..i])
+                .filter_map(|(i, _)| e.path.get(..i))
                 .find(|prefix| symlinks.contains(prefix));
             if let Some(link) = through {
                 return Err(ArchiveError::at(

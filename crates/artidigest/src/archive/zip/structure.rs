@@ -16,18 +16,31 @@ const CENTRAL_SIG: u32 = 0x0201_4b50;
 const LOCAL_SIG: u32 = 0x0403_4b50;
 const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
 
+/// The `N` bytes at `at`. Every caller checks the record's length first, so a short buffer
+/// (a bug here, never hostile input) reads as zeros rather than panicking.
+fn bytes_at<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    b.get(at..)
+        .and_then(|rest| rest.first_chunk::<N>())
+        .copied()
+        .unwrap_or([0; N])
+}
+
 fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
+    u16::from_le_bytes(bytes_at(b, at))
 }
 
 fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    u32::from_le_bytes(bytes_at(b, at))
 }
 
 fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
+    u64::from_le_bytes(bytes_at(b, at))
+}
+
+/// `range` of a fixed-size record buffer, or a typed error instead of a panic.
+fn part(buf: &mut [u8], range: std::ops::Range<usize>) -> Result<&mut [u8], ArchiveError> {
+    buf.get_mut(range)
+        .ok_or_else(|| malformed("record field out of range"))
 }
 
 pub(super) fn malformed(what: impl Into<String>) -> ArchiveError {
@@ -101,7 +114,11 @@ fn find_directory<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Director
         }
         .into());
     }
-    let comment = String::from_utf8_lossy(&tail[p + 22..p + 22 + comment_len]).into_owned();
+    let comment = String::from_utf8_lossy(
+        // `p + 22 + comment_len <= tail.len()` is how `p` was found.
+        tail.get(p + 22..p + 22 + comment_len).unwrap_or_default(),
+    )
+    .into_owned();
     let (disk, cd_disk) = (le16(&tail, p + 4), le16(&tail, p + 6));
     if disk != 0 || cd_disk != 0 || le16(&tail, p + 8) != le16(&tail, p + 10) {
         return Err(malformed("multi-disk zip archives are not supported"));
@@ -205,9 +222,12 @@ fn parse_extra(
                 }
                 rec.zip64 = true;
             }
-            0x5455 if !body.is_empty() && body[0] & 1 != 0 && body.len() >= 5 => {
-                rec.unix_mtime =
-                    Some(i32::from_le_bytes([body[1], body[2], body[3], body[4]]) as i64);
+            0x5455 => {
+                if let &[flags, a, b, c, d, ..] = body
+                    && flags & 1 != 0
+                {
+                    rec.unix_mtime = Some(i64::from(i32::from_le_bytes([a, b, c, d])));
+                }
             }
             _ => {}
         }
@@ -383,12 +403,13 @@ fn check_local<R: Read + Seek>(
         let wide = rec.zip64 || local_rec.zip64;
         let mut d = [0u8; 24];
         let body = if wide { 20 } else { 12 };
-        r.read_exact(&mut d[..4]).map_err(io_err)?;
+        // `body` is 12 or 20, so every range below lies in the 24-byte `d`.
+        r.read_exact(part(&mut d, 0..4)?).map_err(io_err)?;
         let (off, total) = if le32(&d, 0) == DESCRIPTOR_SIG {
-            r.read_exact(&mut d[4..4 + body]).map_err(io_err)?;
+            r.read_exact(part(&mut d, 4..4 + body)?).map_err(io_err)?;
             (4, 4 + body)
         } else {
-            r.read_exact(&mut d[4..body]).map_err(io_err)?;
+            r.read_exact(part(&mut d, 4..body)?).map_err(io_err)?;
             (0, body)
         };
         let crc = le32(&d, off);
@@ -581,14 +602,13 @@ pub(super) fn scan<R: Read + Seek>(
         check_local(r, rec, file_len).map_err(|e| e.with_entry(rec.index, &rec.name))?;
     }
     // The entries must tile [0, directory offset) exactly.
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by_key(|&i| (records[i].offset, records[i].index));
+    let mut order: Vec<&Record> = records.iter().collect();
+    order.sort_by_key(|rec| (rec.offset, rec.index));
     let mut cursor = 0u64;
-    let mut prev: Option<usize> = None;
-    for &i in &order {
-        let rec = &records[i];
+    let mut prev: Option<&Record> = None;
+    for &rec in &order {
         if rec.offset < cursor {
-            let other = prev.map(|p| &records[p]);
+            let other = prev;
             return Err(ArchiveError::at(
                 ArchiveErrorKind::ZipOverlap {
                     other_index: other.map(|o| o.index).unwrap_or(0),
@@ -611,10 +631,10 @@ pub(super) fn scan<R: Read + Seek>(
             ));
         }
         cursor = rec.end;
-        prev = Some(i);
+        prev = Some(rec);
     }
     if cursor > dir.offset {
-        let last = prev.map(|p| &records[p]);
+        let last = prev;
         return Err(ArchiveError::at(
             ArchiveErrorKind::Malformed {
                 what: "entry data runs into the central directory".into(),
