@@ -5,68 +5,13 @@ use std::path::Path;
 
 use artidigest::{Algorithm, digest_bytes};
 use relgate::{Code, GateStatus, Policy, RunContext, RunStatus};
+use relkit_testkit::archive::{RawEntry, raw_zip};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     digest_bytes(bytes, &[Algorithm::Sha256])
         .get(Algorithm::Sha256)
         .unwrap()
         .to_hex()
-}
-
-/// CRC-32 (IEEE 802.3, reflected), bit by bit.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A zip of stored (uncompressed) entries, written byte by byte so that any name goes in.
-fn zip_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let u16le = |n: usize| u16::try_from(n).unwrap().to_le_bytes();
-    let u32le = |n: usize| u32::try_from(n).unwrap().to_le_bytes();
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for (name, data) in entries {
-        let offset = out.len();
-        let crc = crc32(data).to_le_bytes();
-        // Local file header: version 2.0, no flags, stored, 1980-01-01 00:00.
-        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
-        out.extend_from_slice(&crc);
-        out.extend_from_slice(&u32le(data.len()));
-        out.extend_from_slice(&u32le(data.len()));
-        out.extend_from_slice(&u16le(name.len()));
-        out.extend_from_slice(&[0, 0]);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        // Central directory header for the same entry.
-        central.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
-        central.extend_from_slice(&crc);
-        central.extend_from_slice(&u32le(data.len()));
-        central.extend_from_slice(&u32le(data.len()));
-        central.extend_from_slice(&u16le(name.len()));
-        // Extra and comment lengths, disk, internal and external attributes.
-        central.extend_from_slice(&[0; 12]);
-        central.extend_from_slice(&u32le(offset));
-        central.extend_from_slice(name.as_bytes());
-    }
-    let cd_offset = out.len();
-    out.extend_from_slice(&central);
-    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
-    out.extend_from_slice(&u16le(entries.len()));
-    out.extend_from_slice(&u16le(entries.len()));
-    out.extend_from_slice(&u32le(central.len()));
-    out.extend_from_slice(&u32le(cd_offset));
-    out.extend_from_slice(&[0, 0]);
-    out
 }
 
 /// Writes `files` into a fresh folder with a SHA256SUMS listing each of them.
@@ -122,7 +67,10 @@ fn json_statuses(r: &relgate::Report) -> Vec<(String, String)> {
 #[tokio::test]
 async fn an_undeclared_archive_is_read_by_archive_safety_and_blocks() {
     // A `.bin` the policy never declares, a zip by its magic bytes, listed in SHA256SUMS.
-    let payload = zip_stored(&[("app/readme.txt", b"hello\n"), ("../../evil", b"evil\n")]);
+    let payload = raw_zip(&[
+        RawEntry::file("app/readme.txt", b"hello\n"),
+        RawEntry::file("../../evil", b"evil\n"),
+    ]);
     // Two private folders up, so that `../../evil` would land inside them.
     let outer = tempfile::tempdir().unwrap();
     let dir = outer.path().join("a/release");
