@@ -16,6 +16,8 @@ impl ErrorKind {
     ///   that does not cover it, a PEP 740 statement about another file): `subject-not-covered`;
     /// - what the provenance says (statement, builder, source, ref, inputs): `provenance-invalid`;
     /// - a trust root taken from the release it judges: `trust-root-in-release`;
+    /// - a verification policy that cannot be applied (a bad pattern, no builder id to
+    ///   default to): `policy-invalid`;
     /// - everything else (bundle, certificate, transparency log, time, limits, input):
     ///   `signature-invalid`.
     pub fn finding_code(self) -> Code {
@@ -37,6 +39,7 @@ impl ErrorKind {
             | K::ProvenanceCertificateMismatch
             | K::ProvenanceEmpty => Code::ProvenanceInvalid,
             K::TrustRootInRelease => Code::TrustRootInRelease,
+            K::PolicyInvalid => Code::PolicyInvalid,
             K::LimitExceeded
             | K::BundleMalformed
             | K::BundleVersionUnsupported
@@ -64,7 +67,6 @@ impl ErrorKind {
             | K::TimestampDuplicate
             | K::TimestampTooMany
             | K::NoVerifiedTime
-            | K::PolicyInvalid
             | K::LegacyDsseNeedsOnlineLog
             | K::Io => Code::SignatureInvalid,
         }
@@ -89,8 +91,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_maps_into_the_signing_area() {
+    fn every_kind_but_a_bad_policy_maps_into_the_signing_area() {
         for &k in ErrorKind::ALL {
+            if k == ErrorKind::PolicyInvalid {
+                assert_eq!(k.finding_code(), Code::PolicyInvalid);
+                continue;
+            }
             assert_eq!(
                 k.finding_code().area(),
                 relkit_finding::Area::Signing,
