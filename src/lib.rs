@@ -18,4 +18,5 @@ pub use artidigest;
 pub use attest;
 pub use regclient;
 pub use relgate;
+pub use relkit_finding;
 pub use relver;

@@ -70,14 +70,21 @@ fn offline_crates_have_no_network_or_async_stack() {
 }
 
 #[test]
-fn relver_and_artidigest_depend_on_no_sibling() {
-    for package in ["relver", "artidigest"] {
+fn relver_and_artidigest_depend_on_no_sibling_and_the_finding_crate_on_nothing_of_ours() {
+    for package in ["relver", "artidigest", "relkit-finding"] {
         let deps = normal_deps(package, &[]);
         for sibling in ["relver", "artidigest", "attest", "regclient", "relgate"] {
             if sibling != package {
                 assert!(!deps.contains(sibling), "{package} depends on {sibling}");
             }
         }
+    }
+    // Every crate that reports depends on the one finding crate.
+    for package in ["relver", "artidigest", "attest", "relgate"] {
+        assert!(
+            normal_deps(package, &[]).contains("relkit-finding"),
+            "{package} does not report in relkit-finding's Finding"
+        );
     }
 }
 

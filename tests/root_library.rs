@@ -109,6 +109,7 @@ fn the_root_library_is_re_exports_only() {
             "pub use attest;",
             "pub use regclient;",
             "pub use relgate;",
+            "pub use relkit_finding;",
             "pub use relver;",
         ]
     );

@@ -153,6 +153,7 @@ pub mod checksums;
 mod cratefile;
 mod diff;
 mod digest;
+mod finding;
 mod folder;
 mod hasher;
 mod profile;

@@ -95,6 +95,7 @@ mod encoding;
 mod error;
 mod extensions;
 mod fastverify;
+mod finding;
 mod inspect;
 mod intoto;
 mod limits;

@@ -147,7 +147,7 @@ mod waiver;
 pub use crate::cancel::CancelToken;
 pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
-pub use crate::finding::{Code, Finding, Severity, UnknownCode, UnknownSeverity};
+pub use crate::finding::{Area, Code, Finding, Location, Severity, UnknownCode, UnknownSeverity};
 pub use crate::gate::{BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome};
 pub use crate::phase::{GateStatus, Phase, UnknownPhase};
 pub use crate::policy::{Policy, PolicyError};

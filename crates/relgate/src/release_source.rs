@@ -156,31 +156,6 @@ pub(crate) fn classify(pattern: &str, tag: &str) -> Result<TagClass, String> {
     relver::parse_tag(core, &TagPolicy::new([prefix])).map_err(|e| e.to_string())
 }
 
-/// `path:line:column key` for a relver finding.
-pub(crate) fn place(f: &relver::Finding) -> String {
-    let mut s = f.path.clone().unwrap_or_else(|| String::from("(tree)"));
-    if let Some(l) = f.line {
-        s.push_str(&format!(":{l}"));
-        if let Some(c) = f.column {
-            s.push_str(&format!(":{c}"));
-        }
-    }
-    if let Some(k) = &f.key {
-        s.push(' ');
-        s.push_str(k);
-    }
-    s
-}
-
-/// The relgate severity of a relver severity.
-pub(crate) fn severity(s: relver::Severity) -> crate::finding::Severity {
-    match s {
-        relver::Severity::Error => crate::finding::Severity::Error,
-        relver::Severity::Warning => crate::finding::Severity::Warning,
-        _ => crate::finding::Severity::Info,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,22 +180,5 @@ mod tests {
         assert!(classify("release-{version}-final", "release-2.0.0").is_err());
         assert!(classify("v{version}", "v1.2.3-rc.1").is_err());
         assert!(classify("{version}", "v1.2.3").is_err());
-    }
-
-    #[test]
-    fn relver_findings_keep_their_place() {
-        let f = relver::Finding::new(
-            relver::FindingCode::VersionMismatch,
-            relver::Severity::Error,
-            "differs",
-        )
-        .with_path("a/Cargo.toml")
-        .with_key("package.version")
-        .at(3, 11);
-        assert_eq!(place(&f), "a/Cargo.toml:3:11 package.version");
-        assert_eq!(
-            severity(relver::Severity::Warning),
-            crate::finding::Severity::Warning
-        );
     }
 }

@@ -272,17 +272,16 @@ pub fn plan_bump(
     let unreadable = blocking.iter().any(|f| {
         !matches!(
             f.code,
-            crate::finding::FindingCode::VersionsDisagree
-                | crate::finding::FindingCode::ChangelogSectionMissing
+            crate::finding::Code::VersionsDisagree | crate::finding::Code::ChangelogSectionMissing
         )
     });
     let disagree = blocking
         .iter()
-        .any(|f| f.code == crate::finding::FindingCode::VersionsDisagree);
+        .any(|f| f.code == crate::finding::Code::VersionsDisagree);
     if unreadable || (disagree && !options.heal) {
         let findings = blocking
             .into_iter()
-            .filter(|f| f.code != crate::finding::FindingCode::ChangelogSectionMissing)
+            .filter(|f| f.code != crate::finding::Code::ChangelogSectionMissing)
             .collect();
         return Err(BumpError::OutOfLockstep { findings });
     }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::finding::{Finding, FindingCode, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::version::Version;
 
 /// What a level-2 heading names.
@@ -361,13 +361,13 @@ impl Changelog {
             if let Some((_, first)) = seen.iter().find(|(x, _)| *x == v) {
                 out.push(
                     Finding::new(
-                        FindingCode::ChangelogDuplicate,
-                        Severity::Error,
+                        Code::ChangelogDuplicate,
                         format!("duplicate section for {v} (first at line {first})"),
                     )
-                    .with_path(path)
-                    .at(s.line, 1)
-                    .with_hint("merge the two sections"),
+                    .severity(Severity::Error)
+                    .in_file(path)
+                    .line_col(s.line, 1)
+                    .hint("merge the two sections"),
                 );
             } else {
                 seen.push((v, s.line));
@@ -377,28 +377,28 @@ impl Changelog {
             {
                 out.push(
                     Finding::new(
-                        FindingCode::ChangelogOrder,
-                        Severity::Error,
+                        Code::ChangelogOrder,
                         "sections are not in descending version order",
                     )
-                    .with_path(path)
-                    .at(s.line, 1)
+                    .severity(Severity::Error)
+                    .in_file(path)
+                    .line_col(s.line, 1)
                     .values(Some(v.to_string()), Some(format!("a version below {p}")))
-                    .with_hint("newest release first"),
+                    .hint("newest release first"),
                 );
             }
             prev = Some(v);
             if !s.date_valid && (policy.require_date || s.date.is_some()) {
                 out.push(
                     Finding::new(
-                        FindingCode::ChangelogDate,
-                        Severity::Error,
+                        Code::ChangelogDate,
                         format!("section {v} has no valid YYYY-MM-DD date"),
                     )
-                    .with_path(path)
-                    .at(s.line, 1)
+                    .severity(Severity::Error)
+                    .in_file(path)
+                    .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .with_hint(format!("write the heading as `## {v} - YYYY-MM-DD`")),
+                    .hint(format!("write the heading as `## {v} - YYYY-MM-DD`")),
                 );
             }
         }
@@ -410,13 +410,13 @@ impl Changelog {
         {
             out.push(
                 Finding::new(
-                    FindingCode::ChangelogUnreleasedNotEmpty,
-                    Severity::Warning,
+                    Code::ChangelogUnreleasedNotEmpty,
                     "Unreleased holds changes although the latest release is dated",
                 )
-                .with_path(path)
-                .at(u.line, 1)
-                .with_hint("move the entries into the release section or release them"),
+                .severity(Severity::Warning)
+                .in_file(path)
+                .line_col(u.line, 1)
+                .hint("move the entries into the release section or release them"),
             );
         }
         if policy.require_links {
@@ -438,13 +438,13 @@ impl Changelog {
             {
                 out.push(
                     Finding::new(
-                        FindingCode::ChangelogLinkMissing,
-                        Severity::Warning,
+                        Code::ChangelogLinkMissing,
                         format!("no link reference definition for [{text}]"),
                     )
-                    .with_path(path)
-                    .at(s.line, 1)
-                    .with_hint(format!(
+                    .severity(Severity::Warning)
+                    .in_file(path)
+                    .line_col(s.line, 1)
+                    .hint(format!(
                         "add `[{text}]: <compare or release URL>` at the end of the file"
                     )),
                 );
@@ -463,14 +463,14 @@ impl Changelog {
             if !ok {
                 out.push(
                     Finding::new(
-                        FindingCode::ChangelogUnreleasedBase,
-                        Severity::Warning,
+                        Code::ChangelogUnreleasedBase,
                         "the Unreleased compare link does not start from the latest release",
                     )
-                    .with_path(path)
-                    .at(link.line, 1)
+                    .severity(Severity::Warning)
+                    .in_file(path)
+                    .line_col(link.line, 1)
                     .values(base.map(str::to_owned), Some(format!("v{text}")))
-                    .with_hint(format!("compare from v{text}...HEAD")),
+                    .hint(format!("compare from v{text}...HEAD")),
                 );
             }
         }
@@ -530,17 +530,17 @@ mod tests {
             ..ChangelogPolicy::default()
         };
         let f = c.lint("CHANGELOG.md", &policy);
-        let codes: Vec<(FindingCode, Option<usize>)> = f.iter().map(|f| (f.code, f.line)).collect();
+        let codes: Vec<(Code, Option<usize>)> = f.iter().map(|f| (f.code, f.line())).collect();
         assert!(
-            codes.contains(&(FindingCode::ChangelogDate, Some(17))),
+            codes.contains(&(Code::ChangelogDate, Some(17))),
             "{codes:?}"
         );
-        assert!(codes.contains(&(FindingCode::ChangelogDate, Some(20))));
-        assert!(codes.contains(&(FindingCode::ChangelogLinkMissing, Some(7))));
-        assert!(!codes.contains(&(FindingCode::ChangelogLinkMissing, Some(20))));
+        assert!(codes.contains(&(Code::ChangelogDate, Some(20))));
+        assert!(codes.contains(&(Code::ChangelogLinkMissing, Some(7))));
+        assert!(!codes.contains(&(Code::ChangelogLinkMissing, Some(20))));
         let base = f
             .iter()
-            .find(|f| f.code == FindingCode::ChangelogUnreleasedBase)
+            .find(|f| f.code == Code::ChangelogUnreleasedBase)
             .unwrap();
         assert_eq!(
             (base.found.as_deref(), base.expected.as_deref()),
@@ -549,20 +549,17 @@ mod tests {
         let dup = Changelog::parse(
             "## 1.0.0 - 2020-01-01\n## 1.1.0 - 2020-01-02\n## 1.0.0 - 2020-01-01\n",
         );
-        let codes: Vec<FindingCode> = dup
+        let codes: Vec<Code> = dup
             .lint("c", &ChangelogPolicy::default())
             .iter()
             .map(|f| f.code)
             .collect();
-        assert_eq!(
-            codes,
-            [FindingCode::ChangelogOrder, FindingCode::ChangelogDuplicate]
-        );
+        assert_eq!(codes, [Code::ChangelogOrder, Code::ChangelogDuplicate]);
         let busy =
             Changelog::parse("## Unreleased\n<!-- x -->\n- new thing\n## 1.0.0 - 2020-01-01\n");
         assert_eq!(
             busy.lint("c", &ChangelogPolicy::default())[0].code,
-            FindingCode::ChangelogUnreleasedNotEmpty
+            Code::ChangelogUnreleasedNotEmpty
         );
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::changelog::Changelog;
 use crate::config::{Config, Role, SourceKind, SourceSpec};
 use crate::field::{FieldProblem, VersionField};
-use crate::finding::{Finding, FindingCode, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::source::{SourceError, extract};
 use crate::tag::Tag;
 use crate::tree::{Tree, TreeOrigin};
@@ -148,31 +148,28 @@ fn source_error_finding(spec: &SourceSpec, e: &SourceError) -> Finding {
     } else {
         Severity::Error
     };
-    let mut f =
-        Finding::new(FindingCode::SourceUnreadable, sev, e.to_string()).with_path(&spec.path);
+    let mut f = Finding::new(Code::SourceUnreadable, e.to_string())
+        .severity(sev)
+        .in_file(&spec.path);
     match e {
-        SourceError::Parse(p) => f = f.at(p.line(), p.column()),
+        SourceError::Parse(p) => f = f.line_col(p.line(), p.column()),
         SourceError::Read(
             crate::input::ReadError::Binary { line, column, .. }
             | crate::input::ReadError::NotUtf8 { line, column, .. },
         ) => {
-            f = f.at(*line, *column);
+            f = f.line_col(*line, *column);
         }
         SourceError::Read(_) => {}
     }
-    f.with_hint("fix the file so it parses, or change the source's role")
+    f.hint("fix the file so it parses, or change the source's role")
 }
 
-fn field_finding(
-    code: FindingCode,
-    sev: Severity,
-    fld: &VersionField,
-    msg: impl Into<String>,
-) -> Finding {
-    Finding::new(code, sev, msg)
-        .with_path(&fld.path)
-        .with_key(&fld.key)
-        .at(fld.line, fld.column)
+fn field_finding(code: Code, sev: Severity, fld: &VersionField, msg: impl Into<String>) -> Finding {
+    Finding::new(code, msg)
+        .severity(sev)
+        .in_file(&fld.path)
+        .key(&fld.key)
+        .line_col(fld.line, fld.column)
 }
 
 /// Read every declared source from `tree`, without writing anything.
@@ -191,11 +188,10 @@ pub(crate) fn collect(
             Ok(None) => {
                 if let Some(sev) = missing_severity(spec.role) {
                     report.push(
-                        Finding::new(FindingCode::SourceMissing, sev, "file not found")
-                            .with_path(&spec.path)
-                            .with_hint(
-                                "create the file, fix the path, or make the source optional",
-                            ),
+                        Finding::new(Code::SourceMissing, "file not found")
+                            .severity(sev)
+                            .in_file(&spec.path)
+                            .hint("create the file, fix the path, or make the source optional"),
                     );
                 }
                 continue;
@@ -218,17 +214,17 @@ pub(crate) fn collect(
                     let lines: Vec<String> = ex.fields.iter().map(|f| f.line.to_string()).collect();
                     report.push(
                         Finding::new(
-                            FindingCode::MatchCount,
-                            Severity::Error,
+                            Code::MatchCount,
                             format!(
                                 "expected exactly {n} matches, found {} (lines {})",
                                 ex.fields.len(),
                                 lines.join(", ")
                             ),
                         )
-                        .with_path(&spec.path)
+                        .severity(Severity::Error)
+                        .in_file(&spec.path)
                         .values(Some(ex.fields.len().to_string()), Some(n.to_string()))
-                        .with_hint("keep exactly one literal assignment, or set `count`"),
+                        .hint("keep exactly one literal assignment, or set `count`"),
                     );
                 }
                 let missing_packages: Vec<&String> = spec
@@ -245,13 +241,13 @@ pub(crate) fn collect(
                     if let Some(sev) = missing_severity(spec.role) {
                         report.push(
                             Finding::new(
-                                FindingCode::SourceMissing,
-                                sev,
+                                Code::SourceMissing,
                                 format!("no workspace entry for package {p:?}"),
                             )
-                            .with_path(&spec.path)
-                            .with_key(format!("package[name={p}].version"))
-                            .with_hint("regenerate the lock file (cargo update -w)"),
+                            .severity(sev)
+                            .in_file(&spec.path)
+                            .key(format!("package[name={p}].version"))
+                            .hint("regenerate the lock file (cargo update -w)"),
                         );
                     }
                 }
@@ -259,13 +255,13 @@ pub(crate) fn collect(
                     && let Some(sev) = missing_severity(spec.role)
                 {
                     let key = spec.key.as_ref().map(|k| k.parts().join("."));
-                    let mut f =
-                        Finding::new(FindingCode::SourceMissing, sev, "no version field found")
-                            .with_path(&spec.path);
+                    let mut f = Finding::new(Code::SourceMissing, "no version field found")
+                        .severity(sev)
+                        .in_file(&spec.path);
                     if let Some(k) = key {
-                        f = f.with_key(k);
+                        f = f.key(k);
                     }
-                    report.push(f.with_hint("check the source's kind and key"));
+                    report.push(f.hint("check the source's kind and key"));
                 }
                 report
                     .fields
@@ -333,9 +329,9 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
         let member = matches!(cf.role, Role::Member | Role::Optional);
         if let Some(problem) = &fld.problem {
             let code = if *problem == FieldProblem::Dynamic {
-                FindingCode::VersionDynamic
+                Code::VersionDynamic
             } else {
-                FindingCode::VersionInvalid
+                Code::VersionInvalid
             };
             let sev = if member {
                 Severity::Error
@@ -355,7 +351,7 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
                         Some(fld.raw.clone()),
                         expected.as_ref().map(ToString::to_string),
                     )
-                    .with_hint(hint),
+                    .hint(hint),
             );
             continue;
         }
@@ -367,9 +363,9 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
         }
         let (code, sev, msg) = if member {
             let code = if tag.is_some() {
-                FindingCode::VersionMismatch
+                Code::VersionMismatch
             } else {
-                FindingCode::VersionsDisagree
+                Code::VersionsDisagree
             };
             (
                 code,
@@ -378,7 +374,7 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
             )
         } else {
             (
-                FindingCode::DerivedDiffers,
+                Code::DerivedDiffers,
                 Severity::Info,
                 "derived version differs (set at package time)",
             )
@@ -386,7 +382,7 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
         new_findings.push(
             field_finding(code, sev, fld, msg)
                 .values(Some(found.to_string()), Some(exp.to_string()))
-                .with_hint(format!("set {} in {} to {exp}", fld.key, fld.path)),
+                .hint(format!("set {} in {} to {exp}", fld.key, fld.path)),
         );
     }
     for f in new_findings {
@@ -426,14 +422,14 @@ fn check_changelog(
                 };
                 report.push(
                     Finding::new(
-                        FindingCode::ChangelogDate,
-                        sev,
+                        Code::ChangelogDate,
                         format!("section {exp} has no valid YYYY-MM-DD date"),
                     )
-                    .with_path(&spec.path)
-                    .at(s.line, 1)
+                    .severity(sev)
+                    .in_file(&spec.path)
+                    .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .with_hint(format!("write the heading as `## {exp} - YYYY-MM-DD`")),
+                    .hint(format!("write the heading as `## {exp} - YYYY-MM-DD`")),
                 );
             }
         }
@@ -450,18 +446,18 @@ fn check_changelog(
             };
             report.push(
                 Finding::new(
-                    FindingCode::ChangelogSectionMissing,
-                    sev,
+                    Code::ChangelogSectionMissing,
                     format!("no section for {exp}"),
                 )
-                .with_path(&spec.path)
-                .with_key(format!("## {exp}"))
-                .at(line, 1)
+                .severity(sev)
+                .in_file(&spec.path)
+                .key(format!("## {exp}"))
+                .line_col(line, 1)
                 .values(
                     latest.and_then(|s| s.version()).map(ToString::to_string),
                     Some(exp.to_string()),
                 )
-                .with_hint(format!("add `## {exp} - YYYY-MM-DD` above line {line}")),
+                .hint(format!("add `## {exp} - YYYY-MM-DD` above line {line}")),
             );
         }
     }
@@ -540,7 +536,8 @@ pub(crate) fn decide_tag(
         TagDecision::Stop(r)
     };
     let refused = |message: String, hint: &str| {
-        Finding::new(FindingCode::TagRejected, Severity::Error, message)
+        Finding::new(Code::TagNotStrictSemver, message)
+            .severity(Severity::Error)
             .values(
                 Some(tag.to_owned()),
                 Some(format!(
@@ -548,16 +545,16 @@ pub(crate) fn decide_tag(
                     config.tag_prefixes
                 )),
             )
-            .with_hint(hint)
+            .hint(hint)
     };
     match crate::tag::parse_tag(tag, &config.tag_policy()) {
         Ok(crate::tag::TagClass::Release(t)) => TagDecision::Check(t, None),
         Ok(crate::tag::TagClass::Floating(fl)) if options.floating => stop(
             Finding::new(
-                FindingCode::TagRejected,
-                Severity::Warning,
+                Code::TagNotStrictSemver,
                 format!("{fl} is a floating tag, not a release: nothing checked (allowed)"),
             )
+            .severity(Severity::Warning)
             .values(Some(tag.to_owned()), None),
         ),
         Ok(crate::tag::TagClass::Floating(fl)) => stop(refused(
@@ -571,13 +568,13 @@ pub(crate) fn decide_tag(
                 && t.version().build().is_none()
             {
                 let note = Finding::new(
-                    FindingCode::TagRejected,
-                    Severity::Info,
+                    Code::TagNotStrictSemver,
                     format!(
                         "{tag} is a pre-release tag: checked against {} (allowed)",
                         t.version()
                     ),
                 )
+                .severity(Severity::Info)
                 .values(Some(tag.to_owned()), None);
                 return TagDecision::Check(t, Some(note));
             }
@@ -597,10 +594,10 @@ pub(crate) fn decide_tag(
 /// file is read (fail closed); [`check_release_with`] can allow floating and pre-release tags.
 ///
 /// ```
-/// use relver::{check_release, Config, FindingCode, MemTree};
+/// use relver::{check_release, Config, Code, MemTree};
 /// let report = check_release(&MemTree::new(), &Config::default(), "v1.2.3-rc.1");
 /// assert!(!report.ok);
-/// assert_eq!(report.findings[0].code, FindingCode::TagRejected);
+/// assert_eq!(report.findings[0].code, Code::TagNotStrictSemver);
 /// assert!(!check_release(&MemTree::new(), &Config::default(), "v1").ok);
 /// assert!(!check_release(&MemTree::new(), &Config::default(), "v0.5").ok);
 /// ```

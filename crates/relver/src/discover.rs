@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::check::check;
 use crate::config::{Config, Role, SourceKind, SourceSpec};
 use crate::field::VersionField;
-use crate::finding::{Finding, FindingCode, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::input::ReadError;
 use crate::source::{SourceError, extract};
 use crate::tree::Tree;
@@ -113,18 +113,15 @@ fn candidate(tree: &dyn Tree, path: &str) -> Vec<SourceSpec> {
 
 /// A candidate that failed to read or parse: an error finding at its position.
 fn problem(path: &str, e: &SourceError) -> Finding {
-    let mut f = Finding::new(
-        FindingCode::SourceUnreadable,
-        Severity::Error,
-        e.to_string(),
-    )
-    .with_path(path)
-    .with_hint("fix the file so it parses, or declare the source's role in relver.toml");
+    let mut f = Finding::new(Code::SourceUnreadable, e.to_string())
+        .severity(Severity::Error)
+        .in_file(path)
+        .hint("fix the file so it parses, or declare the source's role in relver.toml");
     match e {
-        SourceError::Parse(p) => f = f.at(p.line(), p.column()),
+        SourceError::Parse(p) => f = f.line_col(p.line(), p.column()),
         SourceError::Read(
             ReadError::Binary { line, column, .. } | ReadError::NotUtf8 { line, column, .. },
-        ) => f = f.at(*line, *column),
+        ) => f = f.line_col(*line, *column),
         SourceError::Read(_) => {}
     }
     f
@@ -438,24 +435,21 @@ fn uncovered(
             continue;
         }
         out.push(
-            Finding::new(
-                FindingCode::Uncovered,
-                Severity::Warning,
-                "version field not covered by any source",
-            )
-            .with_path(&f.path)
-            .with_key(&f.key)
-            .at(f.line, f.column)
-            .values(
-                f.version
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .or_else(|| f.value.clone()),
-                None,
-            )
-            .with_hint(
-                "add a [[source]] for it (member, derived, optional) or declare it independent",
-            ),
+            Finding::new(Code::Uncovered, "version field not covered by any source")
+                .severity(Severity::Warning)
+                .in_file(&f.path)
+                .key(&f.key)
+                .line_col(f.line, f.column)
+                .values(
+                    f.version
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .or_else(|| f.value.clone()),
+                    None,
+                )
+                .hint(
+                    "add a [[source]] for it (member, derived, optional) or declare it independent",
+                ),
         );
     }
     for s in specs
@@ -464,13 +458,10 @@ fn uncovered(
     {
         if !changelogs.contains(s.path.as_str()) && !declared.contains(s.path.as_str()) {
             out.push(
-                Finding::new(
-                    FindingCode::Uncovered,
-                    Severity::Warning,
-                    "changelog not covered by any source",
-                )
-                .with_path(&s.path)
-                .with_hint("add a [[source]] with kind = \"changelog\""),
+                Finding::new(Code::Uncovered, "changelog not covered by any source")
+                    .severity(Severity::Warning)
+                    .in_file(&s.path)
+                    .hint("add a [[source]] with kind = \"changelog\""),
             );
         }
     }

@@ -13,7 +13,7 @@ use std::process::Command;
 use crate::changelog::Changelog;
 use crate::check::{Report, check};
 use crate::config::{Config, Role, SourceKind};
-use crate::finding::{Finding, FindingCode, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::input::{DEFAULT_MAX_FILE_SIZE, ReadError, bytes_to_text};
 use crate::tag::{Tag, TagClass, parse_tag};
 use crate::tree::{Tree, TreeOrigin};
@@ -291,10 +291,11 @@ pub fn check_at_tag(repo: &GitRepo, config: &Config, tag: &Tag) -> Result<Report
 pub fn worktree_at_tag(dir: &Path, tag: &Tag) -> Option<Finding> {
     let warn = |message: String, found: Option<String>, hint: &str| {
         Some(
-            Finding::new(FindingCode::WorktreeNotAtTag, Severity::Warning, message)
-                .with_path(dir.display().to_string())
+            Finding::new(Code::WorktreeNotAtTag, message)
+                .severity(Severity::Warning)
+                .in_file(dir.display().to_string())
                 .values(found, Some(format!("the tree of {tag}")))
-                .with_hint(hint),
+                .hint(hint),
         )
     };
     let repo = GitRepo::open(dir);
@@ -384,14 +385,11 @@ pub fn worktree_at_tag(dir: &Path, tag: &Tag) -> Option<Finding> {
 /// "The tag does not exist yet": a finding when it does.
 pub fn check_tag_absent(repo: &GitRepo, tag: &Tag) -> Result<Option<Finding>, GitError> {
     Ok(repo.tag_commit(&tag.to_string())?.map(|commit| {
-        Finding::new(
-            FindingCode::TagExists,
-            Severity::Error,
-            format!("tag {tag} already exists"),
-        )
-        .with_path(format!("refs/tags/{tag}"))
-        .values(Some(commit), Some("no such tag".into()))
-        .with_hint("release versions are immutable: bump to the next version")
+        Finding::new(Code::TagAlreadyExists, format!("tag {tag} already exists"))
+            .severity(Severity::Error)
+            .in_file(format!("refs/tags/{tag}"))
+            .values(Some(commit), Some("no such tag".into()))
+            .hint("release versions are immutable: bump to the next version")
     }))
 }
 
@@ -405,12 +403,9 @@ pub fn check_coupled_tags(
     let mut out = Vec::new();
     let Some(main) = repo.tag_commit(&tag.to_string())? else {
         out.push(
-            Finding::new(
-                FindingCode::TagMissing,
-                Severity::Error,
-                format!("tag {tag} does not exist"),
-            )
-            .with_path(format!("refs/tags/{tag}")),
+            Finding::new(Code::TagMissing, format!("tag {tag} does not exist"))
+                .severity(Severity::Error)
+                .in_file(format!("refs/tags/{tag}")),
         );
         return Ok(out);
     };
@@ -424,23 +419,23 @@ pub fn check_coupled_tags(
         match repo.tag_commit(&coupled.to_string())? {
             None => out.push(
                 Finding::new(
-                    FindingCode::CoupledTagMismatch,
-                    Severity::Error,
+                    Code::CoupledTagMismatch,
                     format!("coupled tag {coupled} does not exist"),
                 )
-                .with_path(format!("refs/tags/{coupled}"))
+                .severity(Severity::Error)
+                .in_file(format!("refs/tags/{coupled}"))
                 .values(None, Some(main.clone()))
-                .with_hint(format!("git tag {coupled} {main}")),
+                .hint(format!("git tag {coupled} {main}")),
             ),
             Some(c) if c != main => out.push(
                 Finding::new(
-                    FindingCode::CoupledTagMismatch,
-                    Severity::Error,
+                    Code::CoupledTagMismatch,
                     format!("coupled tag {coupled} points at another commit than {tag}"),
                 )
-                .with_path(format!("refs/tags/{coupled}"))
+                .severity(Severity::Error)
+                .in_file(format!("refs/tags/{coupled}"))
                 .values(Some(c), Some(main.clone()))
-                .with_hint("re-create the coupled tag on the release commit"),
+                .hint("re-create the coupled tag on the release commit"),
             ),
             Some(_) => {}
         }
@@ -480,8 +475,9 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
             Ok(TagClass::Release(t)) => releases.push(t),
             Ok(_) => {}
             Err(e) => findings.push(
-                Finding::new(FindingCode::TagRejected, Severity::Info, e.to_string())
-                    .with_path(format!("refs/tags/{name}")),
+                Finding::new(Code::TagNotStrictSemver, e.to_string())
+                    .severity(Severity::Info)
+                    .in_file(format!("refs/tags/{name}")),
             ),
         }
     }
@@ -521,10 +517,10 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
                 let lagging = members.get(&pv).copied().unwrap_or(0);
                 if lagging > 0 && lagging * 2 >= members.values().sum::<usize>() {
                     findings.push(
-                        Finding::new(FindingCode::BumpAfterTag, Severity::Error, format!("tag {t} carries the previous release's version {pv}: the bump ran after tagging"))
-                            .with_path(format!("refs/tags/{t}"))
+                        Finding::new(Code::BumpAfterTag, format!("tag {t} carries the previous release's version {pv}: the bump ran after tagging")).severity(Severity::Error)
+                            .in_file(format!("refs/tags/{t}"))
                             .values(Some(pv), Some(t.version().to_string()))
-                            .with_hint("bump and commit first, then tag the bump commit"),
+                            .hint("bump and commit first, then tag the bump commit"),
                     );
                 }
             }
@@ -537,13 +533,13 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
         if !tagged.contains(&v) {
             findings.push(
                 Finding::new(
-                    FindingCode::VersionNeverTagged,
-                    Severity::Warning,
+                    Code::VersionNeverTagged,
                     format!("the tree of {t} carries version {v}, which was never tagged"),
                 )
-                .with_path(format!("refs/tags/{t}"))
+                .severity(Severity::Warning)
+                .in_file(format!("refs/tags/{t}"))
                 .values(Some(v.clone()), Some(format!("{main_prefix}{v}")))
-                .with_hint("a release was skipped or the tag is missing"),
+                .hint("a release was skipped or the tag is missing"),
             );
         }
     }
@@ -562,14 +558,14 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
             if !tagged.contains(&v.to_string()) {
                 findings.push(
                     Finding::new(
-                        FindingCode::VersionNeverTagged,
-                        Severity::Warning,
+                        Code::VersionNeverTagged,
                         format!("changelog section {v} was never tagged"),
                     )
-                    .with_path(&spec.path)
-                    .at(s.line, 1)
+                    .severity(Severity::Warning)
+                    .in_file(&spec.path)
+                    .line_col(s.line, 1)
                     .values(None, Some(format!("{main_prefix}{v}")))
-                    .with_hint("tag the release commit, or mark the section as not released"),
+                    .hint("tag the release commit, or mark the section as not released"),
                 );
             }
         }

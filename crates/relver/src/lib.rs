@@ -43,7 +43,7 @@ pub use config::{CONFIG_FILE, Config, ConfigError, KeyPath, Role, SourceKind, So
 pub use conventional::{Bump, commit_bump, next_version};
 pub use discover::{Discovery, discover, discover_for};
 pub use field::{FieldProblem, Format, FormatError, VersionField};
-pub use finding::{Finding, FindingCode, Severity};
+pub use finding::{Code, Finding, Location, Severity};
 pub use git::{
     Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
     check_tag_absent, worktree_at_tag,

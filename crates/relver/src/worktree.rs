@@ -30,13 +30,13 @@ pub struct WorktreeCheck {
 /// is not a release tag fails unless `options` allow it, before any version file is read.
 ///
 /// ```
-/// use relver::{check_worktree, FindingCode, TagOptions};
+/// use relver::{check_worktree, Code, TagOptions};
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"a\"\nversion = \"1.2.3\"\n")?;
 /// std::fs::write(dir.path().join("package.json"), "{\"version\": \"1.2.2\"}")?;
 /// let run = check_worktree(dir.path(), Some("v1.2.3"), TagOptions::default())?;
 /// assert!(!run.report.ok);
-/// assert!(run.report.errors().any(|f| f.code == FindingCode::VersionMismatch
+/// assert!(run.report.errors().any(|f| f.code == Code::VersionMismatch
 ///     && f.path.as_deref() == Some("package.json")));
 /// assert!(!check_worktree(dir.path(), Some("v1"), TagOptions::default())?.report.ok);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -29,6 +29,20 @@ use crate::gates::versions::tag::TagStrictSemverGate;
 use crate::ledger::FileKind;
 use crate::phase::Phase;
 
+/// What a gate that verifies with attest may report: attest's rejections, each under the code
+/// of the one mapping `attest::ErrorKind::finding_code` (the same in every such gate), and an
+/// absent signature or attestation.
+const ATTESTED: &[Code] = &[
+    Code::SignatureMissing,
+    Code::SignatureInvalid,
+    Code::IdentityMismatch,
+    Code::TriggerDenied,
+    Code::SubjectNotCovered,
+    Code::ProvenanceInvalid,
+    Code::TrustRootInRelease,
+    Code::PolicyInvalid,
+];
+
 /// A standard gate: its id, phase, the crate that implements it, its codes, the gates it runs
 /// after by default and the policy section that implies it.
 #[non_exhaustive]
@@ -249,7 +263,17 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Preflight,
         "relgate over relver",
         "Every version source equals the tag's version.",
-        &[Code::VersionMismatch],
+        &[
+            Code::VersionMismatch,
+            Code::VersionsDisagree,
+            Code::SourceMissing,
+            Code::SourceUnreadable,
+            Code::VersionDynamic,
+            Code::VersionInvalid,
+            Code::MatchCount,
+            Code::DerivedDiffers,
+            Code::TagNotStrictSemver,
+        ],
         &[TagStrictSemverGate::ID],
         Some(PolicySection::Versions),
     ),
@@ -257,7 +281,17 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Preflight,
         "relgate over relver",
         "The changelog has a section for the version.",
-        &[Code::ChangelogSectionMissing],
+        &[
+            Code::ChangelogSectionMissing,
+            Code::ChangelogDate,
+            Code::ChangelogDuplicate,
+            Code::ChangelogOrder,
+            Code::ChangelogUnreleasedNotEmpty,
+            Code::ChangelogLinkMissing,
+            Code::ChangelogUnreleasedBase,
+            Code::SourceMissing,
+            Code::SourceUnreadable,
+        ],
         &[TagStrictSemverGate::ID],
         None,
     ),
@@ -357,13 +391,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Prepublish,
         "attest",
         "Every artifact's signature verifies with the tag-derived identity.",
-        &[
-            Code::SignatureInvalid,
-            Code::SignatureMissing,
-            Code::IdentityMismatch,
-            Code::TriggerDenied,
-            Code::TrustRootInRelease,
-        ],
+        ATTESTED,
         &[],
         Some(PolicySection::SigningArtifacts),
     )
@@ -372,11 +400,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Prepublish,
         "attest",
         "Provenance verifies and covers every artifact.",
-        &[
-            Code::ProvenanceInvalid,
-            Code::SubjectNotCovered,
-            Code::TrustRootInRelease,
-        ],
+        ATTESTED,
         &[],
         Some(PolicySection::Provenance),
     )
@@ -426,12 +450,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Postpublish,
         "attest + regclient",
         "The npm registry's SLSA provenance of every tarball verifies and names the local bytes.",
-        &[
-            Code::SignatureMissing,
-            Code::SubjectNotCovered,
-            Code::ProvenanceInvalid,
-            Code::TrustRootInRelease,
-        ],
+        ATTESTED,
         &[],
         None,
     ),
@@ -439,12 +458,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Postpublish,
         "attest + regclient",
         "The index's PEP 740 provenance of every wheel and sdist verifies for the local bytes and publisher.",
-        &[
-            Code::SignatureMissing,
-            Code::SignatureInvalid,
-            Code::IdentityMismatch,
-            Code::TrustRootInRelease,
-        ],
+        ATTESTED,
         &[],
         None,
     ),
@@ -479,6 +493,7 @@ pub const STANDARD_GATES: &[GateInfo] = &[
             Code::DigestMismatch,
             Code::RegistryFileMissing,
             Code::TrustRootInRelease,
+            Code::PolicyInvalid,
         ],
         &[],
         None,

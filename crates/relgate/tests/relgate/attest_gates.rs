@@ -586,7 +586,7 @@ async fn under_identity_regex_provenance_needs_its_own_builder_id() {
     assert_eq!(status, GateStatus::Fail);
     assert_eq!(findings.len(), FILES.len(), "{findings:?}");
     for (code, found) in &findings {
-        assert_eq!(*code, Code::ProvenanceInvalid);
+        assert_eq!(*code, Code::PolicyInvalid);
         assert!(found.starts_with("policy-invalid:"), "{found}");
     }
     let builder = format!(

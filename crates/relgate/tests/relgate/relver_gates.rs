@@ -103,7 +103,13 @@ async fn each_breakage_fails_with_exactly_its_code() {
     assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
     let g = report.gate("versions-lockstep").unwrap();
     let f = &g.findings[0].finding;
-    assert_eq!(f.subject, "pyproject.toml:3:11 project.version", "{f:?}");
+    // relver's finding, location and all: the report can point at the line.
+    assert_eq!(
+        f.location.as_ref().map(ToString::to_string).as_deref(),
+        Some("pyproject.toml:3:11 project.version"),
+        "{f:?}"
+    );
+    assert_eq!(f.subject, "version differs from the release version");
     assert_eq!(
         (f.expected.as_deref(), f.found.as_deref()),
         (Some("1.4.0"), Some("1.3.9"))

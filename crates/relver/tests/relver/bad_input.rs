@@ -1,6 +1,6 @@
 //! Bad input: typed errors naming the file and position, never a panic.
 
-use relver::{Config, DirTree, FindingCode, SourceKind, SourceSpec, Tag, check};
+use relver::{Code, Config, DirTree, SourceKind, SourceSpec, Tag, check};
 
 fn run(file: &str, bytes: &[u8], kind: SourceKind) -> relver::Report {
     let dir = tempfile::tempdir().unwrap();
@@ -15,8 +15,8 @@ fn unreadable_at(r: &relver::Report) -> (String, Option<usize>, Option<usize>) {
         .errors()
         .next()
         .unwrap_or_else(|| panic!("no error in {r}"));
-    assert_eq!(f.code, FindingCode::SourceUnreadable, "{r}");
-    (f.path.clone().unwrap(), f.line, f.column)
+    assert_eq!(f.code, Code::SourceUnreadable, "{r}");
+    (f.path().unwrap().to_owned(), f.line(), f.column())
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn binary_file() {
         SourceKind::PackageJson,
     );
     assert_eq!(unreadable_at(&r), ("package.json".into(), Some(2), Some(1)));
-    assert!(r.errors().next().unwrap().message.contains("binary"));
+    assert!(r.errors().next().unwrap().subject.contains("binary"));
 }
 
 #[test]
@@ -66,8 +66,8 @@ fn hundred_megabyte_file_is_refused_by_the_cap() {
     let r = check(&DirTree::new(dir.path()), &config, None);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let f = r.errors().next().unwrap();
-    assert_eq!(f.code, FindingCode::SourceUnreadable);
-    assert!(f.message.contains("104857600 bytes"), "{}", f.message);
+    assert_eq!(f.code, Code::SourceUnreadable);
+    assert!(f.subject.contains("104857600 bytes"), "{}", f.subject);
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn deep_json_nest() {
         r.errors()
             .next()
             .unwrap()
-            .message
+            .subject
             .contains("nesting too deep")
     );
 }
@@ -91,9 +91,9 @@ fn ten_thousand_digit_version() {
     let t = format!("{{\"version\": \"{}.0.0\"}}", "1".repeat(10_000));
     let r = run("package.json", t.as_bytes(), SourceKind::PackageJson);
     let f = r.errors().next().unwrap();
-    assert_eq!(f.code, FindingCode::VersionInvalid);
-    assert_eq!((f.line, f.column), (Some(1), Some(13)));
-    assert!(f.message.contains("too long"), "{}", f.message);
+    assert_eq!(f.code, Code::VersionInvalid);
+    assert_eq!((f.line(), f.column()), (Some(1), Some(13)));
+    assert!(f.subject.contains("too long"), "{}", f.subject);
     assert!("v1".repeat(5000).parse::<Tag>().is_err());
 }
 
@@ -115,7 +115,7 @@ fn paths_and_links_outside_the_tree_are_refused() {
         .unwrap();
         let r = run_in(dir.path(), "package.json");
         let f = r.errors().next().unwrap();
-        assert_eq!(f.code, FindingCode::SourceUnreadable);
+        assert_eq!(f.code, Code::SourceUnreadable);
         assert!(
             relver::Tree::read_text(&DirTree::new(dir.path()), "package.json")
                 .unwrap_err()
@@ -154,8 +154,5 @@ fn links_inside_the_tree_are_followed() {
     .unwrap();
     std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
     let r = run_in(dir.path(), "escape/package.json");
-    assert_eq!(
-        r.errors().next().unwrap().code,
-        FindingCode::SourceUnreadable
-    );
+    assert_eq!(r.errors().next().unwrap().code, Code::SourceUnreadable);
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use relver::{
-    Config, ConfigError, DirTree, FindingCode, ReadError, Report, TagOptions, Tree, check_worktree,
+    Code, Config, ConfigError, DirTree, ReadError, Report, TagOptions, Tree, check_worktree,
     read_text_file,
 };
 
@@ -66,14 +66,14 @@ fn a_fifo_cargo_toml_fails_the_check_without_hanging() {
     assert!(!r.ok, "{r}");
     let errors: Vec<_> = r.errors().collect();
     assert_eq!(errors.len(), 1, "{r}");
-    assert_eq!(errors[0].code, FindingCode::SourceUnreadable);
-    assert_eq!(errors[0].path.as_deref(), Some("crates/a/Cargo.toml"));
+    assert_eq!(errors[0].code, Code::SourceUnreadable);
+    assert_eq!(errors[0].path(), Some("crates/a/Cargo.toml"));
     assert!(
         errors[0]
-            .message
+            .subject
             .contains("Cargo.toml is a FIFO, not a regular file"),
         "{}",
-        errors[0].message
+        errors[0].subject
     );
     // The tree read itself is a typed error naming the file.
     let tree = DirTree::new(d);
@@ -110,10 +110,10 @@ fn fifo_config_changelog_and_python_module_are_refused() {
     let module = d.join("pkg/__init__.py");
     mkfifo(&module);
     let r = run(d, &[&changelog, &module]);
-    let mut paths: Vec<&str> = r.errors().filter_map(|f| f.path.as_deref()).collect();
+    let mut paths: Vec<&str> = r.errors().filter_map(|f| f.path()).collect();
     paths.sort_unstable();
     assert_eq!(paths, ["CHANGELOG.md", "pkg/__init__.py"], "{r}");
-    assert!(r.errors().all(|f| f.code == FindingCode::SourceUnreadable));
+    assert!(r.errors().all(|f| f.code == Code::SourceUnreadable));
     // A FIFO relver.toml: loading the configuration fails with the file named.
     let config = d.join("relver.toml");
     mkfifo(&config);
@@ -146,12 +146,9 @@ fn sockets_and_devices_are_refused_before_open() {
     let r = run(dir.path(), &[]);
     assert_eq!(
         r.errors()
-            .map(|f| (f.code, f.path.clone()))
+            .map(|f| (f.code, f.path().map(str::to_owned)))
             .collect::<Vec<_>>(),
-        [(
-            FindingCode::SourceUnreadable,
-            Some("package.json".to_owned())
-        )],
+        [(Code::SourceUnreadable, Some("package.json".to_owned()))],
         "{r}"
     );
     // An endless device is never read.
@@ -237,12 +234,12 @@ fn links_that_leave_the_tree_are_typed_errors() {
     )
     .unwrap();
     let r = run(d, &[]);
-    let mut paths: Vec<&str> = r.errors().filter_map(|f| f.path.as_deref()).collect();
+    let mut paths: Vec<&str> = r.errors().filter_map(|f| f.path()).collect();
     paths.sort_unstable();
     assert_eq!(paths, ["CHANGELOG.md", "crates/a/Cargo.toml"], "{r}");
     assert!(
         r.errors()
-            .all(|f| f.message.contains("leads outside the tree")),
+            .all(|f| f.subject.contains("leads outside the tree")),
         "{r}"
     );
 }

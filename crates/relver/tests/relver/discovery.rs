@@ -1,7 +1,7 @@
 //! Discovery on the real fixtures: the proposal checks clean, non-members are not members, and
 //! a new crate joining the repo is noticed.
 
-use relver::{DirTree, FindingCode, Role, Tag, check, discover};
+use relver::{Code, DirTree, Role, Tag, check, discover};
 
 use crate::fixtures::ordvec_config;
 use crate::support::{copy_tree, shared, source};
@@ -65,9 +65,9 @@ fn a_new_crate_is_noticed() {
         .iter()
         .map(|f| {
             (
-                f.path.clone().unwrap(),
-                f.key.clone().unwrap_or_default(),
-                f.line,
+                f.path().unwrap().to_owned(),
+                f.key_path().unwrap_or_default().to_owned(),
+                f.line(),
             )
         })
         .collect();
@@ -83,7 +83,7 @@ fn a_new_crate_is_noticed() {
             ),
         ]
     );
-    assert!(d.uncovered.iter().all(|f| f.code == FindingCode::Uncovered));
+    assert!(d.uncovered.iter().all(|f| f.code == Code::Uncovered));
     let app = d
         .proposed
         .sources

@@ -1,7 +1,7 @@
 //! Acceptance: the two real projects in `shared/fixtures/relver` check clean at their tags, and
 //! mutated copies fail at exactly the right file, line and values.
 
-use relver::{Config, DirTree, FindingCode, Role, Severity, SourceKind, SourceSpec, Tag, check};
+use relver::{Code, Config, DirTree, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
 use crate::support::{copy_tree, errors, replace_once, shared};
 
@@ -113,7 +113,7 @@ fn securescan_checks_clean_at_v0_11_12() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "frontend/package.json".into(),
             Some(3),
             Some("0.1.0".into()),
@@ -129,13 +129,10 @@ fn wrong_tag_reports_every_member() {
     let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.1")));
     let mismatches = r
         .errors()
-        .filter(|f| f.code == FindingCode::VersionMismatch)
+        .filter(|f| f.code == Code::VersionMismatch)
         .count();
     assert_eq!(mismatches, 16);
-    assert!(
-        r.errors()
-            .any(|f| f.code == FindingCode::ChangelogSectionMissing)
-    );
+    assert!(r.errors().any(|f| f.code == Code::ChangelogSectionMissing));
     let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
     assert_eq!(json["ok"], false);
     assert_eq!(json["tag"], "v0.5.1");
@@ -165,7 +162,7 @@ fn one_file_bumped_is_found_exactly() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "ordvec-ffi/Cargo.toml".into(),
             Some(3),
             Some("0.5.1".into()),
@@ -173,14 +170,14 @@ fn one_file_bumped_is_found_exactly() {
         )]
     );
     let f = r.errors().next().unwrap();
-    assert_eq!(f.key.as_deref(), Some("package.version"));
+    assert_eq!(f.key_path(), Some("package.version"));
     assert!(f.hint.as_deref().unwrap().contains("0.5.0"));
     // Without a tag: the majority wins and the odd one out is named.
     let r = check(&DirTree::new(&root), &ordvec_config(), None);
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionsDisagree,
+            Code::VersionsDisagree,
             "ordvec-ffi/Cargo.toml".into(),
             Some(3),
             Some("0.5.1".into()),
@@ -204,7 +201,7 @@ fn dependency_requirement_left_behind() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "ordvec-manifest/Cargo.toml".into(),
             Some(32),
             Some("0.4.0".into()),
@@ -227,7 +224,7 @@ fn fuzz_lock_left_behind() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "fuzz/Cargo.lock".into(),
             Some(234),
             Some("0.4.0".into()),
@@ -235,7 +232,7 @@ fn fuzz_lock_left_behind() {
         )]
     );
     assert_eq!(
-        r.errors().next().unwrap().key.as_deref(),
+        r.errors().next().unwrap().key_path(),
         Some("package[name=ordvec].version")
     );
 }
@@ -258,7 +255,7 @@ fn changelog_section_removed() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::ChangelogSectionMissing,
+            Code::ChangelogSectionMissing,
             "CHANGELOG.md".into(),
             Some(12),
             Some("0.11.11".into()),
@@ -278,7 +275,7 @@ fn changelog_section_removed() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::ChangelogSectionMissing,
+            Code::ChangelogSectionMissing,
             "CHANGELOG.md".into(),
             Some(12),
             Some("0.4.0".into()),
@@ -318,7 +315,7 @@ fn chart_app_version_quoted_or_not_passes() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionInvalid,
+            Code::VersionInvalid,
             "Chart.yaml".into(),
             Some(4),
             Some("0.1.0".into()),
@@ -334,7 +331,7 @@ fn chart_app_version_quoted_or_not_passes() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "Chart.yaml".into(),
             Some(4),
             Some("0.1.0".into()),
@@ -346,7 +343,7 @@ fn chart_app_version_quoted_or_not_passes() {
     derived.sources[1].role = Role::Derived;
     let r = check(&DirTree::new(dir.path()), &derived, Some(&t));
     assert!(r.ok);
-    assert_eq!(r.findings[0].code, FindingCode::DerivedDiffers);
+    assert_eq!(r.findings[0].code, Code::DerivedDiffers);
     assert_eq!(r.findings[0].severity, Severity::Info);
 }
 
@@ -431,7 +428,7 @@ fn every_other_ecosystem() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionDynamic,
+            Code::VersionDynamic,
             "dyn/pyproject.toml".into(),
             Some(3),
             Some("\"version\"".into()),
@@ -444,7 +441,7 @@ fn every_other_ecosystem() {
         "LABEL org.opencontainers.image.version=\"2.0.0\"\nLABEL org.opencontainers.image.version=\"2.0.0\"\n",
     );
     let r = check(&DirTree::new(dir.path()), &config, Some(&t));
-    assert_eq!(errors(&r)[0].0, FindingCode::MatchCount);
+    assert_eq!(errors(&r)[0].0, Code::MatchCount);
     // a missing member is an error
     let mut missing = config;
     missing.sources.push(SourceSpec::new(
@@ -453,8 +450,8 @@ fn every_other_ecosystem() {
     ));
     let r = check(&DirTree::new(dir.path()), &missing, Some(&t));
     assert!(
-        r.errors().any(|f| f.code == FindingCode::SourceMissing
-            && f.path.as_deref() == Some("nope/package.json"))
+        r.errors()
+            .any(|f| f.code == Code::SourceMissing && f.path() == Some("nope/package.json"))
     );
 }
 
@@ -478,12 +475,12 @@ fn securescan_changelog_quirks_and_byte_exact_notes() {
     let findings = log.lint("CHANGELOG.md", &policy);
     let base: Vec<_> = findings
         .iter()
-        .filter(|f| f.code == FindingCode::ChangelogUnreleasedBase)
+        .filter(|f| f.code == Code::ChangelogUnreleasedBase)
         .collect();
     assert_eq!(base.len(), 1);
     assert_eq!(
         (
-            base[0].line,
+            base[0].line(),
             base[0].found.as_deref(),
             base[0].expected.as_deref()
         ),
@@ -491,8 +488,8 @@ fn securescan_changelog_quirks_and_byte_exact_notes() {
     );
     let missing: Vec<Option<usize>> = findings
         .iter()
-        .filter(|f| f.code == FindingCode::ChangelogLinkMissing)
-        .map(|f| f.line)
+        .filter(|f| f.code == Code::ChangelogLinkMissing)
+        .map(|f| f.line())
         .collect();
     assert_eq!(
         missing.len(),

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use relver::{Config, FindingCode, MemTree, SourceKind, SourceSpec, check};
+use relver::{Code, Config, MemTree, SourceKind, SourceSpec, check};
 
 #[test]
 fn fuzzed_inputs_are_typed_errors() {
@@ -27,8 +27,8 @@ fn fuzzed_inputs_are_typed_errors() {
             );
             assert!(started.elapsed() < Duration::from_secs(2));
             let f = report.errors().next().unwrap();
-            assert_eq!(f.code, FindingCode::SourceUnreadable, "{report}");
-            assert_eq!(f.line, Some(1), "{report}");
+            assert_eq!(f.code, Code::SourceUnreadable, "{report}");
+            assert_eq!(f.line(), Some(1), "{report}");
             n += 1;
         }
     }

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::process::Command;
 
 use relver::{
-    Config, FindingCode, GitRepo, ReadError, Severity, SourceKind, SourceSpec, Tag, TagOptions,
-    Tree, TreeOrigin, audit_history, check_at_tag, check_coupled_tags, check_tag_absent,
-    check_worktree, next_version, worktree_at_tag,
+    Code, Config, GitRepo, ReadError, Severity, SourceKind, SourceSpec, Tag, TagOptions, Tree,
+    TreeOrigin, audit_history, check_at_tag, check_coupled_tags, check_tag_absent, check_worktree,
+    next_version, worktree_at_tag,
 };
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -148,12 +148,12 @@ fn tag_absent_and_coupled_tags() {
     assert!(check_tag_absent(&repo, &tag("v1.0.0")).unwrap().is_none());
     r.tag("v1.0.0", true);
     let f = check_tag_absent(&repo, &tag("v1.0.0")).unwrap().unwrap();
-    assert_eq!(f.code, FindingCode::TagExists);
+    assert_eq!(f.code, Code::TagAlreadyExists);
     assert_eq!(f.found.as_deref(), Some(c1.as_str()));
     let prefixes = vec!["clients/go/v".to_owned()];
     let missing = check_coupled_tags(&repo, &tag("v1.0.0"), &prefixes).unwrap();
     assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0].code, FindingCode::CoupledTagMismatch);
+    assert_eq!(missing[0].code, Code::CoupledTagMismatch);
     assert_eq!(missing[0].found, None);
     // Lightweight coupled tag on the same commit: fine (annotated main tag is peeled).
     r.tag("clients/go/v1.0.0", false);
@@ -173,7 +173,7 @@ fn tag_absent_and_coupled_tags() {
         (Some(c1.as_str()), Some(c2.as_str()))
     );
     let f = check_coupled_tags(&repo, &tag("v2.0.0"), &prefixes).unwrap();
-    assert_eq!(f[0].code, FindingCode::TagMissing);
+    assert_eq!(f[0].code, Code::TagMissing);
 }
 
 #[test]
@@ -214,34 +214,32 @@ fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
     let carried: Vec<(Option<&str>, Option<&str>)> = audit
         .findings
         .iter()
-        .filter(|f| f.code == FindingCode::VersionNeverTagged && f.line.is_none())
-        .map(|f| (f.path.as_deref(), f.found.as_deref()))
+        .filter(|f| f.code == Code::VersionNeverTagged && f.line().is_none())
+        .map(|f| (f.path(), f.found.as_deref()))
         .collect();
     assert_eq!(carried, [(Some("refs/tags/v1.4.0"), Some("1.3.5"))]);
     let bump_after: Vec<(&str, Option<&str>)> = audit
         .findings
         .iter()
-        .filter(|f| f.code == FindingCode::BumpAfterTag)
-        .map(|f| (f.path.as_deref().unwrap(), f.found.as_deref()))
+        .filter(|f| f.code == Code::BumpAfterTag)
+        .map(|f| (f.path().unwrap(), f.found.as_deref()))
         .collect();
     assert_eq!(bump_after, [("refs/tags/v1.1.0", Some("1.0.0"))]);
     for t in [2, 3] {
-        let codes: Vec<FindingCode> = audit.tags[t].1.errors().map(|f| f.code).collect();
-        assert_eq!(codes, [FindingCode::ChangelogSectionMissing]);
+        let codes: Vec<Code> = audit.tags[t].1.errors().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::ChangelogSectionMissing]);
     }
     let never: Vec<(Option<usize>, Option<&str>)> = audit
         .findings
         .iter()
-        .filter(|f| f.code == FindingCode::VersionNeverTagged && f.line.is_some())
-        .map(|f| (f.line, f.expected.as_deref()))
+        .filter(|f| f.code == Code::VersionNeverTagged && f.line().is_some())
+        .map(|f| (f.line(), f.expected.as_deref()))
         .collect();
     assert_eq!(never, [(Some(9), Some("v1.3.1"))]);
     assert!(
-        audit
-            .findings
-            .iter()
-            .any(|f| f.code == FindingCode::TagRejected
-                && f.path.as_deref() == Some("refs/tags/v1.2.3-rc.1"))
+        audit.findings.iter().any(
+            |f| f.code == Code::TagNotStrictSemver && f.path() == Some("refs/tags/v1.2.3-rc.1")
+        )
     );
 }
 
@@ -281,23 +279,23 @@ fn reports_say_which_tree_they_read_and_warn_when_the_worktree_is_not_the_tag() 
     let w = worktree_at_tag(r.path(), &tag("v1.0.0")).unwrap();
     assert_eq!(
         (w.code, w.severity),
-        (FindingCode::WorktreeNotAtTag, Severity::Warning)
+        (Code::WorktreeNotAtTag, Severity::Warning)
     );
     assert!(
-        w.message
+        w.subject
             .contains("differs from v1.0.0 in 1 files (package.json)"),
         "{}",
-        w.message
+        w.subject
     );
     // Another commit: warned, with both commits.
     r.write("1.1.0", &["1.1.0", "1.0.0"]);
     let second = r.commit("feat: second");
     let w = worktree_at_tag(r.path(), &tag("v1.0.0")).unwrap();
     assert!(
-        w.message
+        w.subject
             .contains(&format!("at commit {}, not at v1.0.0", &second[..12])),
         "{}",
-        w.message
+        w.subject
     );
     assert_eq!(w.found.as_deref(), Some(second.as_str()));
     // The check of that working tree against the old tag fails and carries the warning.
@@ -307,14 +305,14 @@ fn reports_say_which_tree_they_read_and_warn_when_the_worktree_is_not_the_tag() 
         run.report
             .findings
             .iter()
-            .any(|f| f.code == FindingCode::WorktreeNotAtTag)
+            .any(|f| f.code == Code::WorktreeNotAtTag)
     );
     // A tag that does not exist.
     let w = worktree_at_tag(r.path(), &tag("v9.0.0")).unwrap();
     assert!(
-        w.message.contains("tag v9.0.0 does not exist"),
+        w.subject.contains("tag v9.0.0 does not exist"),
         "{}",
-        w.message
+        w.subject
     );
 }
 

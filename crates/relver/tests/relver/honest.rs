@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use relver::{
-    DirTree, FindingCode, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree,
-    discover, discover_for,
+    Code, DirTree, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree, discover,
+    discover_for,
 };
 
 use crate::support::{copy_tree, errors, shared, source};
@@ -61,7 +61,7 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "py/pyproject.toml".into(),
             Some(3),
             Some("1.2.2".into()),
@@ -173,7 +173,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "Cargo.toml".into(),
             Some(3),
             Some("1.9.0".into()),
@@ -212,7 +212,7 @@ fn unparsable_candidates_are_errors_with_positions() {
     let problems: Vec<(String, Option<usize>, Option<usize>)> = found
         .problems
         .iter()
-        .map(|f| (f.path.clone().unwrap(), f.line, f.column))
+        .map(|f| (f.path().unwrap().to_owned(), f.line(), f.column()))
         .collect();
     assert_eq!(
         problems,
@@ -225,26 +225,22 @@ fn unparsable_candidates_are_errors_with_positions() {
     assert!(found.problems.iter().all(|f| f.severity == Severity::Error));
     // They stay members: the check reports each, at the same place.
     let r = run(d, "v1.0.0");
-    let got: Vec<(FindingCode, String, Option<usize>)> =
+    let got: Vec<(Code, String, Option<usize>)> =
         errors(&r).into_iter().map(|e| (e.0, e.1, e.2)).collect();
     assert_eq!(
         got,
         [
             (
-                FindingCode::SourceUnreadable,
+                Code::SourceUnreadable,
                 "crates/b/Cargo.toml".into(),
                 Some(3)
             ),
             (
-                FindingCode::SourceUnreadable,
+                Code::SourceUnreadable,
                 "crates/c/Cargo.toml".into(),
                 Some(3)
             ),
-            (
-                FindingCode::SourceUnreadable,
-                "web/package.json".into(),
-                Some(3)
-            ),
+            (Code::SourceUnreadable, "web/package.json".into(), Some(3)),
         ],
         "{r}"
     );
@@ -313,10 +309,7 @@ fn a_docs_copy_is_never_the_project_changelog() {
             .into_iter()
             .map(|e| (e.0, e.1))
             .collect::<Vec<_>>(),
-        [(
-            FindingCode::ChangelogSectionMissing,
-            "CHANGELOG.md".to_owned()
-        )]
+        [(Code::ChangelogSectionMissing, "CHANGELOG.md".to_owned())]
     );
 }
 
@@ -338,7 +331,7 @@ fn tags_that_are_not_release_tags_fail_unless_allowed() {
         assert_eq!(r.findings.len(), 1, "{tag}: {r}");
         assert_eq!(
             (r.findings[0].code, r.findings[0].severity),
-            (FindingCode::TagRejected, Severity::Error),
+            (Code::TagNotStrictSemver, Severity::Error),
             "{tag}"
         );
         assert!(r.fields.is_empty(), "{tag}: no file is read");
@@ -348,7 +341,7 @@ fn tags_that_are_not_release_tags_fail_unless_allowed() {
         let r = check_worktree(d, Some(tag), floating).unwrap().report;
         assert!(r.ok, "{tag}: {r}");
         assert_eq!(r.findings[0].severity, Severity::Warning);
-        assert!(r.findings[0].message.contains("nothing checked"), "{r}");
+        assert!(r.findings[0].subject.contains("nothing checked"), "{r}");
     }
     // Allowing floating tags does not allow pre-releases, and the other way round.
     assert!(
@@ -366,7 +359,7 @@ fn tags_that_are_not_release_tags_fail_unless_allowed() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "package.json".into(),
             Some(1),
             Some("1.2.3-rc.1".into()),
@@ -404,14 +397,14 @@ fn the_report_names_the_tree_it_read() {
     let w: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.code == FindingCode::WorktreeNotAtTag)
+        .filter(|f| f.code == Code::WorktreeNotAtTag)
         .collect();
     assert_eq!(w.len(), 1, "{r}");
     assert_eq!(w[0].severity, Severity::Warning);
     assert!(
-        w[0].message.contains("not a git working tree"),
+        w[0].subject.contains("not a git working tree"),
         "{}",
-        w[0].message
+        w[0].subject
     );
     assert!(r.ok, "a warning does not fail the check: {r}");
     let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
@@ -483,7 +476,7 @@ fn securescan_discovery_on_the_real_layout() {
     assert_eq!(
         errors(&r),
         [(
-            FindingCode::VersionMismatch,
+            Code::VersionMismatch,
             "backend/pyproject.toml".into(),
             Some(3),
             Some("0.11.11".into()),

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relver::{Config, FindingCode, Report, SourceSpec};
+use relver::{Code, Config, Report, SourceSpec};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
@@ -52,19 +52,13 @@ pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
 /// (code, path, line, found, expected) of every error of a report.
 pub(crate) fn errors(
     r: &Report,
-) -> Vec<(
-    FindingCode,
-    String,
-    Option<usize>,
-    Option<String>,
-    Option<String>,
-)> {
+) -> Vec<(Code, String, Option<usize>, Option<String>, Option<String>)> {
     r.errors()
         .map(|f| {
             (
                 f.code,
-                f.path.clone().unwrap_or_default(),
-                f.line,
+                f.path().unwrap_or_default().to_owned(),
+                f.line(),
                 f.found.clone(),
                 f.expected.clone(),
             )

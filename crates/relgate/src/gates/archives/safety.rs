@@ -4,12 +4,12 @@ use std::io::BufReader;
 use std::path::Path;
 
 use artidigest::{
-    ArchiveError, ContentProfile, CrateError, Format, Limits, ProfileFinding, RecordProblem,
-    WheelError, check_crate_named, check_profile, list_archive, open_in, verify_wheel,
+    ArchiveError, ContentProfile, CrateError, Format, Limits, RecordProblem, WheelError,
+    check_crate_named, check_profile, list_archive, open_in, verify_wheel,
 };
 
 use crate::artifacts::local_artifacts;
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::ledger::{FileKind, Ledger};
 use crate::policy::model::{ArtifactKind, Policy};
@@ -215,19 +215,6 @@ fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
         .hint("rebuild the artifact from a clean tree; never publish an archive the safe reader refuses")
 }
 
-/// One finding per profile problem; info-level notes (a legacy `.crate` layout) accept the
-/// archive and are reported at info severity.
-fn profile_finding(path: &str, profile: ContentProfile, f: &ProfileFinding) -> Finding {
-    let finding = Finding::new(Code::ArchiveUnsafe, path.to_owned())
-        .expected(format!("the {profile} layout"))
-        .found(format!("{}: {f}", f.code()));
-    if f.is_error() {
-        finding
-    } else {
-        finding.severity(Severity::Info)
-    }
-}
-
 fn record_finding(path: &str, record: &str, p: &RecordProblem) -> Finding {
     let (subject, expected, found) = match p {
         RecordProblem::Unlisted { path: e, .. } => (
@@ -292,7 +279,7 @@ fn check_one(
                 let detected = ContentProfile::detect(path, &listing);
                 if let Some(p) = detected {
                     for f in check_profile(&listing, p) {
-                        findings.push(profile_finding(path, p, &f));
+                        findings.push(f.to_finding(path, p));
                     }
                 }
                 check_nested(dir, archive, &listing, limits, findings)?;
@@ -357,7 +344,7 @@ fn check_one(
         },
     };
     for f in check_profile(&listing, profile) {
-        findings.push(profile_finding(path, profile, &f));
+        findings.push(f.to_finding(path, profile));
     }
     check_nested(dir, archive, &listing, limits, findings)?;
     Ok(Some(profile))

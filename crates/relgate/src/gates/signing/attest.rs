@@ -227,29 +227,16 @@ pub(crate) fn check_signatures(
         match verifier.verify(&bundle, &artifact, &id_policy) {
             Ok(_) => verified.push(a.path.clone()),
             Err(e) => {
-                let (code, expected) = match e.kind() {
-                    ErrorKind::IdentityMismatch
-                    | ErrorKind::IssuerMismatch
-                    | ErrorKind::ExtensionMismatch => {
-                        (Code::IdentityMismatch, expected_signer(rules, &identity))
-                    }
-                    ErrorKind::TriggerNotAllowed => (
-                        Code::TriggerDenied,
-                        format!(
-                            "a trigger not in {:?} (allowed: {:?})",
-                            rules.denied_triggers, rules.allowed_triggers
-                        ),
+                let finding = e.to_finding(a.path.clone());
+                let expected = match finding.code {
+                    Code::IdentityMismatch => expected_signer(rules, &identity),
+                    Code::TriggerDenied => format!(
+                        "a trigger not in {:?} (allowed: {:?})",
+                        rules.denied_triggers, rules.allowed_triggers
                     ),
-                    _ => (
-                        Code::SignatureInvalid,
-                        format!("{bundle_name} verifies against {}", root_name(rules)),
-                    ),
+                    _ => format!("{bundle_name} verifies against {}", root_name(rules)),
                 };
-                findings.push(
-                    Finding::new(code, a.path.clone())
-                        .expected(expected)
-                        .found(format!("{}: {}", e.kind().code(), e.detail())),
-                );
+                findings.push(finding.expected(expected));
             }
         }
     }
@@ -493,23 +480,15 @@ pub(crate) fn check_provenance(
             continue;
         }
         let Some(e) = worst else { continue };
-        let finding = match e.kind() {
-            ErrorKind::ArtifactMismatch => Finding::new(Code::SubjectNotCovered, a.path.clone())
-                .expected(format!("a subject of {}", files.join(", ")))
-                .found(format!("not among the subjects ({})", e.detail())),
-            ErrorKind::TriggerNotAllowed => Finding::new(Code::TriggerDenied, a.path.clone())
-                .expected(format!(
-                    "a build trigger not in {:?}",
-                    signing.denied_triggers
-                ))
-                .found(e.detail().to_owned()),
-            _ => Finding::new(Code::ProvenanceInvalid, a.path.clone())
-                .expected(format!(
-                    "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"
-                ))
-                .found(format!("{}: {}", e.kind().code(), e.detail())),
+        let finding = e.to_finding(a.path.clone());
+        let expected = match finding.code {
+            Code::SubjectNotCovered => format!("a subject of {}", files.join(", ")),
+            Code::TriggerDenied => {
+                format!("a build trigger not in {:?}", signing.denied_triggers)
+            }
+            _ => format!("provenance by builder {builder} from {source_uri} at refs/tags/{tag}"),
         };
-        findings.push(finding);
+        findings.push(finding.expected(expected));
     }
     GateResult::from_findings(findings)
         .with_evidence("builder", serde_json::Value::String(builder))

@@ -69,18 +69,10 @@ fn check(
                 &pp,
             ) {
                 Ok(_) => evidence.push(json!({"registry": t.name, "tarball": a.path})),
-                Err(e) => {
-                    let code = if e.kind() == attest::ErrorKind::ArtifactMismatch {
-                        Code::SubjectNotCovered
-                    } else {
-                        Code::ProvenanceInvalid
-                    };
-                    findings.push(
-                        Finding::new(code, subject)
-                            .expected(format!("provenance naming {}", a.path))
-                            .found(format!("{}: {}", e.kind().code(), e.detail())),
-                    );
-                }
+                Err(e) => findings.push(
+                    e.to_finding(subject)
+                        .expected(format!("provenance naming {}", a.path)),
+                ),
             }
         }
     }

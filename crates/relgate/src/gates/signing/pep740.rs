@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use attest::{ErrorKind, Publisher, verify_pypi_provenance};
+use attest::{Publisher, verify_pypi_provenance};
 use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
@@ -74,22 +74,10 @@ fn check(
                     "file": name,
                     "attestations": v.len(),
                 })),
-                Err(e) => {
-                    let code = match e.kind() {
-                        ErrorKind::PublisherMismatch
-                        | ErrorKind::IdentityMismatch
-                        | ErrorKind::ExtensionMismatch => Code::IdentityMismatch,
-                        _ => Code::SignatureInvalid,
-                    };
-                    findings.push(
-                        Finding::new(code, subject)
-                            .expected(format!(
-                                "provenance published by {}, for these bytes",
-                                signing.repository
-                            ))
-                            .found(format!("{}: {}", e.kind().code(), e.detail())),
-                    );
-                }
+                Err(e) => findings.push(e.to_finding(subject).expected(format!(
+                    "provenance published by {}, for these bytes",
+                    signing.repository
+                ))),
             }
         }
     }

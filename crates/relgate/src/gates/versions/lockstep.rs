@@ -1,15 +1,17 @@
 //! The `versions-lockstep` and `changelog-section` gates over `relver`.
 
-use relver::{FindingCode, SourceKind, SourceSpec};
+use relver::{SourceKind, SourceSpec};
 
-use crate::finding::{Code, Finding};
+use crate::finding::Finding;
 use crate::gate::{BlockingGate, GateContext, GateResult};
-use crate::release_source::{Inputs, place, severity};
+use crate::release_source::Inputs;
 
 /// Every version source of the `relver` configuration (except changelogs, see
 /// [`ChangelogSectionGate`]) equals the tag's version; without a tag, the members agree.
 /// Reads the source tree of `[versions]` (a folder, or git at the release commit) and
-/// reports one `version-mismatch` per finding with file:line, key, expected, found and a hint.
+/// reports relver's findings as they are: each under its own code (`version-mismatch`,
+/// `source-missing`, `version-invalid`, ...) with its file, line, column, key, expected, found
+/// and hint.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VersionsLockstepGate;
 
@@ -21,8 +23,9 @@ impl BlockingGate for VersionsLockstepGate {
     }
 }
 
-/// The changelog has a section for the tag's version: `changelog-section-missing` otherwise
-/// (also for an invalid date or lint errors the `relver` configuration asks for). Uses the
+/// The changelog has a section for the tag's version: `changelog-section-missing` otherwise,
+/// and relver's other changelog codes (`changelog-date`, `changelog-order`, ...) for the lint
+/// errors the `relver` configuration asks for, each at its line. Uses the
 /// configuration's `changelog` sources, else `CHANGELOG.md` at the tree's root.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ChangelogSectionGate;
@@ -33,24 +36,6 @@ impl BlockingGate for ChangelogSectionGate {
     fn run_blocking(&self, ctx: &GateContext) -> GateResult {
         changelog(&Inputs::of(ctx))
     }
-}
-
-fn convert(code: Code, f: &relver::Finding) -> Finding {
-    let found = match (&f.found, f.code) {
-        (Some(x), FindingCode::VersionMismatch | FindingCode::ChangelogSectionMissing) => x.clone(),
-        (Some(x), _) => format!("{x} ({}: {})", f.code, f.message),
-        (None, _) => format!("{}: {}", f.code, f.message),
-    };
-    let mut out = Finding::new(code, place(f))
-        .found(found)
-        .severity(severity(f.severity));
-    if let Some(e) = &f.expected {
-        out = out.expected(e.clone());
-    }
-    if let Some(h) = &f.hint {
-        out = out.hint(h.clone());
-    }
-    out
 }
 
 fn lockstep(inputs: &Inputs) -> GateResult {
@@ -76,11 +61,9 @@ fn lockstep(inputs: &Inputs) -> GateResult {
         );
     }
     let report = relver::check(tree.as_ref(), &config, tag.as_ref());
-    let findings: Vec<Finding> = report
-        .findings
-        .iter()
-        .map(|f| convert(Code::VersionMismatch, f))
-        .collect();
+    // relver reports in relkit's one vocabulary: each finding keeps its own code, its file,
+    // line, column and key, so reports, annotations and waivers can point at the line.
+    let findings: Vec<Finding> = report.findings;
     let fields: Vec<String> = report
         .fields
         .iter()
@@ -127,11 +110,7 @@ fn changelog(inputs: &Inputs) -> GateResult {
             .push(SourceSpec::new("CHANGELOG.md", SourceKind::Changelog));
     }
     let report = relver::check(tree.as_ref(), &config, Some(&tag));
-    let findings: Vec<Finding> = report
-        .findings
-        .iter()
-        .map(|f| convert(Code::ChangelogSectionMissing, f))
-        .collect();
+    let findings: Vec<Finding> = report.findings;
     let files: Vec<&str> = config.sources.iter().map(|s| s.path.as_str()).collect();
     GateResult::from_findings(findings)
         .with_evidence("source", serde_json::json!(label))
