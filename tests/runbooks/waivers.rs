@@ -128,6 +128,11 @@ fn load_policy(dir: &Path, waivers: &str) -> Policy {
     Policy::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A `[[waivers]]` entry keyed on `code` alone (no gate, no file), with `more` keys.
+fn waiver_of(code: &str, reason: &str, more: &str) -> String {
+    format!("\n[[waivers]]\ncode = \"{code}\"\nreason = \"{reason}\"\n{more}")
+}
+
 /// The prepublish and postpublish reports of the published release under `waivers`.
 fn check(dir: &Path, dist: &Path, lb: &Loopback, waivers: &str) -> [Report; 2] {
     let policy = load_policy(dir, waivers);
@@ -141,6 +146,10 @@ fn report_of(reports: &[Report; 2], phase: Phase) -> &Report {
         Phase::Postpublish => &reports[1],
         other => panic!("{other:?}"),
     }
+}
+
+fn status_of(reports: &[Report; 2], phase: Phase, id: &str) -> Option<GateStatus> {
+    report_of(reports, phase).gate(id).map(|g| g.status)
 }
 
 /// Each signing gate failed with exactly its `trigger-denied` findings, none waived, and
@@ -183,22 +192,14 @@ fn a_waiver_keyed_on_trigger_denied_is_honoured_by_every_signing_gate() {
     assert_blocked_by_trigger(&unwaived, "no waiver");
     // The SLSA provenance file of the `push` run verifies: the trigger is the only fault.
     assert_eq!(
-        report_of(&unwaived, Phase::Prepublish)
-            .gate("provenance-valid")
-            .map(|g| g.status),
+        status_of(&unwaived, Phase::Prepublish, "provenance-valid"),
         Some(GateStatus::Pass)
     );
 
     // 2. One waiver keyed on the code, naming no gate: honoured by all three gates.
-    let waived = check(
-        dir.path(),
-        &dist,
-        &lb,
-        &format!(
-            "\n[[waivers]]\ncode = \"trigger-denied\"\nreason = \"{WAIVER_REASON}\"\n\
-             expires = \"2999-12-31\"\nreference = \"https://example.invalid/issues/14\"\n"
-        ),
-    );
+    let dated = "expires = \"2999-12-31\"\nreference = \"https://example.invalid/issues/14\"\n";
+    let waiver = waiver_of("trigger-denied", WAIVER_REASON, dated);
+    let waived = check(dir.path(), &dist, &lb, &waiver);
     for (id, phase, count) in SIGNING_GATES {
         let report = report_of(&waived, phase);
         let g = report.gate(id).unwrap();
@@ -222,18 +223,12 @@ fn a_waiver_keyed_on_trigger_denied_is_honoured_by_every_signing_gate() {
     }
     // The waived bundles count as checked: the release folder is covered.
     assert_eq!(
-        report_of(&waived, Phase::Prepublish)
-            .gate("files-covered")
-            .map(|g| g.status),
+        status_of(&waived, Phase::Prepublish, "files-covered"),
         Some(GateStatus::Pass)
     );
 
     // 3. A waiver of another signing code covers none of them.
-    let other = check(
-        dir.path(),
-        &dist,
-        &lb,
-        "\n[[waivers]]\ncode = \"signature-invalid\"\nreason = \"a different fault\"\n",
-    );
+    let waiver = waiver_of("signature-invalid", "a different fault", "");
+    let other = check(dir.path(), &dist, &lb, &waiver);
     assert_blocked_by_trigger(&other, "signature-invalid waiver");
 }
