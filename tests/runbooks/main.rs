@@ -13,3 +13,4 @@ mod ordvec;
 mod securescan;
 mod setup;
 mod sketchlog;
+mod waivers;

@@ -460,23 +460,15 @@ pub(crate) fn sign_release(
     provenance: &str,
     images: &[(String, artidigest::Digest)],
 ) {
+    let signer = release.identity();
     let Release {
-        repository,
-        tag,
-        trigger,
+        repository, tag, ..
     } = release;
-    let signer = attest::TestIdentity::github(
-        repository,
-        "release.yml",
-        &format!("refs/tags/{tag}"),
-        trigger,
-        relkit_demo::DEMO_SIGNED_AT,
-    );
     let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     relkit_demo::sign_folder(
         dir,
         &relkit_demo::SigningPlan {
-            seed: [0x0f; 32],
+            seed: RELEASE_STACK_SEED,
             files: &own(files),
             signer: &signer,
             repository,
@@ -521,4 +513,91 @@ pub(crate) fn write_checksums(dist: &Path) {
         text.push_str(&format!("{hex}  {n}\n"));
     }
     std::fs::write(dist.join("checksums.txt"), text).unwrap();
+}
+
+/// The seed of the test stack that signs a replica's release: [`sign_release`] and the
+/// registries' provenance below use the same keys, so one trust root verifies them all.
+const RELEASE_STACK_SEED: [u8; 32] = [0x0f; 32];
+
+impl Release<'_> {
+    /// The identity of this run of `release.yml` as the test stack certifies it.
+    fn identity(self) -> attest::TestIdentity {
+        attest::TestIdentity::github(
+            self.repository,
+            "release.yml",
+            &format!("refs/tags/{}", self.tag),
+            self.trigger,
+            relkit_demo::DEMO_SIGNED_AT,
+        )
+    }
+}
+
+/// Serves SLSA provenance for `package@version` (the tarball `bytes`) from the npm registry's
+/// attestations endpoint, as `npm publish --provenance` from `release`'s run leaves it: the
+/// statement and its certificate both name the run's trigger.
+pub(crate) fn publish_npm_provenance_as(
+    lb: &Loopback,
+    release: Release<'_>,
+    package: &str,
+    version: &str,
+    bytes: &[u8],
+) {
+    let digests = artidigest::digest_bytes(
+        bytes,
+        &[artidigest::Algorithm::Sha256, artidigest::Algorithm::Sha512],
+    );
+    let hex = |a| digests.get(a).unwrap().to_hex();
+    let subject = serde_json::json!({
+        "name": format!("pkg:npm/{}@{version}", package.replace('@', "%40")),
+        "digest": {
+            "sha256": hex(artidigest::Algorithm::Sha256),
+            "sha512": hex(artidigest::Algorithm::Sha512),
+        },
+    });
+    let statement = relkit_testkit::provenance::slsa_statement(
+        release.repository,
+        &format!("refs/tags/{}", release.tag),
+        release.trigger,
+        vec![subject],
+    )
+    .to_string();
+    let bundle = attest::TestStack::new(RELEASE_STACK_SEED)
+        .unwrap()
+        .sign_statement(statement.as_bytes(), &release.identity())
+        .unwrap();
+    let doc = serde_json::json!({"attestations": [{
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "bundle": serde_json::from_str::<serde_json::Value>(&bundle).unwrap(),
+    }]});
+    lb.demo
+        .publish_npm_attestations(package, version, serde_json::to_vec(&doc).unwrap());
+}
+
+/// Serves PEP 740 provenance for `file` (its `bytes`) of `package@version` from the Python
+/// index's integrity API, as a trusted-publishing upload from `release`'s run leaves it.
+pub(crate) fn publish_pep740_as(
+    lb: &Loopback,
+    release: Release<'_>,
+    (package, version): (&str, &str),
+    file: &str,
+    bytes: &[u8],
+) {
+    let attestation = attest::TestStack::new(RELEASE_STACK_SEED)
+        .unwrap()
+        .pep740_attestation(
+            file,
+            bytes,
+            "https://registry.invalid/attestations/publish/v1",
+            &release.identity(),
+        )
+        .unwrap();
+    let doc = serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "repository": release.repository, "workflow": "release.yml", "environment": "pypi"},
+            "attestations": [attestation],
+        }],
+    });
+    lb.demo
+        .publish_provenance(package, version, file, serde_json::to_vec(&doc).unwrap());
 }

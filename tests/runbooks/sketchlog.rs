@@ -634,34 +634,10 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
 /// Serves SLSA provenance for `package@version` (the tarball `bytes`) from the npm registry's
 /// attestations endpoint, signed by SketchLog's release run with the release's stack.
 fn publish_npm_provenance(lb: &Loopback, package: &str, version: &str, bytes: &[u8]) {
-    let digests = artidigest::digest_bytes(
-        bytes,
-        &[artidigest::Algorithm::Sha256, artidigest::Algorithm::Sha512],
-    );
-    let hex = |a| digests.get(a).unwrap().to_hex();
-    let subject = serde_json::json!({
-        "name": format!("pkg:npm/{}@{version}", package.replace('@', "%40")),
-        "digest": {
-            "sha256": hex(artidigest::Algorithm::Sha256),
-            "sha512": hex(artidigest::Algorithm::Sha512),
-        },
-    });
-    let statement = relkit_demo::slsa_statement("example/sketchlog", "v3.0.2", vec![subject]);
-    let release = attest::TestIdentity::github(
-        "example/sketchlog",
-        "release.yml",
-        "refs/tags/v3.0.2",
-        "push",
-        relkit_demo::DEMO_SIGNED_AT,
-    );
-    let bundle = attest::TestStack::new([0x0f; 32])
-        .unwrap()
-        .sign_statement(statement.as_bytes(), &release)
-        .unwrap();
-    let doc = serde_json::json!({"attestations": [{
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "bundle": serde_json::from_str::<serde_json::Value>(&bundle).unwrap(),
-    }]});
-    lb.demo
-        .publish_npm_attestations(package, version, serde_json::to_vec(&doc).unwrap());
+    let release = Release {
+        repository: "example/sketchlog",
+        tag: "v3.0.2",
+        trigger: "push",
+    };
+    publish_npm_provenance_as(lb, release, package, version, bytes);
 }

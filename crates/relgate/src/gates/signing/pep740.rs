@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use attest::{Publisher, verify_pypi_provenance};
+use attest::{
+    ExtensionValues, IdentityPolicy, Publisher, SignerEvidence, Verification,
+    verify_pypi_provenance,
+};
 use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
@@ -18,7 +21,8 @@ use crate::registry_client::{Client, Target, chain, checked, http_client, target
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
 /// against the release's trust root for the local bytes and file name, published by the
-/// `[signing]` repository and workflow (`identity-mismatch`, else `signature-invalid`).
+/// `[signing]` repository and workflow (`identity-mismatch`) from a run the `[signing]` triggers
+/// allow (`trigger-denied`), else `signature-invalid`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pep740AttestationsGate;
 
@@ -68,7 +72,10 @@ fn check(
             }))
             .map_err(|e| e.to_string())?;
             let artifact = read_artifact(dir, a)?;
-            match verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(publisher)) {
+            let verified =
+                verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(publisher))
+                    .and_then(|v| check_triggers(signing, &v).map(|()| v));
+            match verified {
                 Ok(v) => evidence.push(json!({
                     "registry": t.name,
                     "file": name,
@@ -82,6 +89,44 @@ fn check(
         }
     }
     Ok((findings, evidence))
+}
+
+/// The `[signing]` trigger rules over each verified attestation's certificate. A GitHub or
+/// GitLab publisher names the repository and workflow but not how the run was started, so
+/// without this a run the policy refuses (`workflow_dispatch`) would pass here while
+/// `signatures-valid` refuses the same run; a refusal is attest's `trigger-not-allowed`,
+/// reported as `trigger-denied` as in every other signing gate.
+fn check_triggers(
+    signing: &SigningIdentity,
+    verified: &[Verification],
+) -> Result<(), attest::Error> {
+    if signing.allowed_triggers.is_empty() && signing.denied_triggers.is_empty() {
+        return Ok(());
+    }
+    for v in verified {
+        let SignerEvidence::Certificate {
+            sans,
+            issuer,
+            extensions,
+            ..
+        } = &v.signer
+        else {
+            continue; // PEP 740 attestations are keyless: attest refuses a key before this.
+        };
+        let mut rules = IdentityPolicy::any_identity(issuer.clone().unwrap_or_default());
+        if !signing.allowed_triggers.is_empty() {
+            rules = rules.allow_triggers(signing.allowed_triggers.iter().cloned());
+        }
+        for t in &signing.denied_triggers {
+            rules = rules.deny_trigger(t.clone());
+        }
+        let values: ExtensionValues = extensions
+            .iter()
+            .filter_map(|(name, value)| Some((name.parse().ok()?, value.clone())))
+            .collect();
+        rules.check(sans, issuer.as_deref(), &values)?;
+    }
+    Ok(())
 }
 
 impl BlockingGate for Pep740AttestationsGate {
