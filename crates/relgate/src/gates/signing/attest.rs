@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, Bundle, ErrorKind, Policy as AttestPolicy, ProvenancePolicy, RefPolicy, TrustedRoot,
-    Verifier,
+    Artifact, Bundle, BundleError, ErrorKind, IdentityError, Policy as AttestPolicy,
+    ProvenancePolicy, RefPolicy, TrustRootError, TrustedRoot, Verifier,
 };
 
 use crate::artifacts::{LocalArtifact, local_artifacts};
@@ -95,7 +95,7 @@ pub(crate) fn load_verifier(
     };
     match attest::refuse_trust_root_in_release(&path, release_dir) {
         Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::TrustRootInRelease => {
+        Err(e) if e.kind() == ErrorKind::TrustRoot(TrustRootError::InRelease) => {
             return Err(GateResult::from_findings(vec![
                 Finding::new(Code::TrustRootInRelease, named.clone())
                     .expected("a trust root the verifier holds, outside the release folder")
@@ -228,12 +228,12 @@ pub(crate) fn check_signatures(
             Ok(_) => verified.push(a.path.clone()),
             Err(e) => {
                 let (code, expected) = match e.kind() {
-                    ErrorKind::IdentityMismatch
-                    | ErrorKind::IssuerMismatch
-                    | ErrorKind::ExtensionMismatch => {
-                        (Code::IdentityMismatch, expected_signer(rules, &identity))
-                    }
-                    ErrorKind::TriggerNotAllowed => (
+                    ErrorKind::Identity(
+                        IdentityError::SanMismatch
+                        | IdentityError::IssuerMismatch
+                        | IdentityError::ExtensionMismatch,
+                    ) => (Code::IdentityMismatch, expected_signer(rules, &identity)),
+                    ErrorKind::Identity(IdentityError::TriggerNotAllowed) => (
                         Code::TriggerDenied,
                         format!(
                             "a trigger not in {:?} (allowed: {:?})",
@@ -480,7 +480,7 @@ pub(crate) fn check_provenance(
                 Err(e) => {
                     let replace = match &worst {
                         None => true,
-                        Some(w) => w.kind() == ErrorKind::ArtifactMismatch,
+                        Some(w) => w.kind() == ErrorKind::Bundle(BundleError::ArtifactMismatch),
                     };
                     if replace {
                         worst = Some(e);
@@ -494,15 +494,19 @@ pub(crate) fn check_provenance(
         }
         let Some(e) = worst else { continue };
         let finding = match e.kind() {
-            ErrorKind::ArtifactMismatch => Finding::new(Code::SubjectNotCovered, a.path.clone())
-                .expected(format!("a subject of {}", files.join(", ")))
-                .found(format!("not among the subjects ({})", e.detail())),
-            ErrorKind::TriggerNotAllowed => Finding::new(Code::TriggerDenied, a.path.clone())
-                .expected(format!(
-                    "a build trigger not in {:?}",
-                    signing.denied_triggers
-                ))
-                .found(e.detail().to_owned()),
+            ErrorKind::Bundle(BundleError::ArtifactMismatch) => {
+                Finding::new(Code::SubjectNotCovered, a.path.clone())
+                    .expected(format!("a subject of {}", files.join(", ")))
+                    .found(format!("not among the subjects ({})", e.detail()))
+            }
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed) => {
+                Finding::new(Code::TriggerDenied, a.path.clone())
+                    .expected(format!(
+                        "a build trigger not in {:?}",
+                        signing.denied_triggers
+                    ))
+                    .found(e.detail().to_owned())
+            }
             _ => Finding::new(Code::ProvenanceInvalid, a.path.clone())
                 .expected(format!(
                     "provenance by builder {builder} from {source_uri} at refs/tags/{tag}"

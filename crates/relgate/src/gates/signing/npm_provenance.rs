@@ -70,7 +70,9 @@ fn check(
             ) {
                 Ok(_) => evidence.push(json!({"registry": t.name, "tarball": a.path})),
                 Err(e) => {
-                    let code = if e.kind() == attest::ErrorKind::ArtifactMismatch {
+                    let code = if e.kind()
+                        == attest::ErrorKind::Bundle(attest::BundleError::ArtifactMismatch)
+                    {
                         Code::SubjectNotCovered
                     } else {
                         Code::ProvenanceInvalid

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use attest::{ErrorKind, Publisher, verify_pypi_provenance};
+use attest::{ErrorKind, IdentityError, Publisher, verify_pypi_provenance};
 use serde_json::{Value, json};
 
 use crate::artifact_names::belongs_to;
@@ -76,9 +76,11 @@ fn check(
                 })),
                 Err(e) => {
                     let code = match e.kind() {
-                        ErrorKind::PublisherMismatch
-                        | ErrorKind::IdentityMismatch
-                        | ErrorKind::ExtensionMismatch => Code::IdentityMismatch,
+                        ErrorKind::Identity(
+                            IdentityError::PublisherMismatch
+                            | IdentityError::SanMismatch
+                            | IdentityError::ExtensionMismatch,
+                        ) => Code::IdentityMismatch,
                         _ => Code::SignatureInvalid,
                     };
                     findings.push(
