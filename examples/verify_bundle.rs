@@ -19,6 +19,16 @@ use attest::{
     TrustedRoot, Verifier, inspect_bundle, refuse_trust_root_in_release,
 };
 
+/// Prints a rejection: its stable code, the verification stage it arose in, and the detail.
+fn rejected(e: &attest::Error) {
+    println!(
+        "REJECTED [{}] at the {} stage: {}",
+        e.code(),
+        e.kind().stage(),
+        e.detail()
+    );
+}
+
 #[derive(Default)]
 struct Args {
     bundle: Option<String>,
@@ -88,7 +98,7 @@ fn run() -> Result<bool> {
     if let (Some(root), Some(release)) = (root_path, &a.release_dir)
         && let Err(e) = refuse_trust_root_in_release(root, Path::new(release))
     {
-        println!("REJECTED [{}]: {}", e.code(), e.detail());
+        rejected(&e);
         return Ok(false);
     }
     let mut verifier = Verifier::new(TrustedRoot::verifier_root(root_path)?);
@@ -153,7 +163,7 @@ fn run() -> Result<bool> {
             Ok(true)
         }
         Err(e) => {
-            println!("REJECTED [{}]: {}", e.code(), e.detail());
+            rejected(&e);
             Ok(false)
         }
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::dsse::Envelope;
 use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{BundleError, CertificateError, Error, InputError, TimeError, TlogError, err};
 use crate::limits::Limits;
 
 pub use crate::bundle_version::BundleVersion;
@@ -216,7 +216,7 @@ enum CertForm {
 }
 
 fn malformed(detail: impl Into<String>) -> Error {
-    err(ErrorKind::BundleMalformed, detail)
+    err(BundleError::Malformed, detail)
 }
 
 /// Protobuf-JSON int64: a decimal string or a JSON number; negative values are refused.
@@ -251,7 +251,7 @@ impl Bundle {
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
         if bytes.len() > limits.max_bundle_bytes {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!(
                     "bundle is {} bytes; limit {}",
                     bytes.len(),
@@ -270,7 +270,7 @@ impl Bundle {
             .ok_or_else(|| malformed("mediaType is missing"))?;
         let version = BundleVersion::from_media_type(&media_type).ok_or_else(|| {
             err(
-                ErrorKind::BundleVersionUnsupported,
+                BundleError::VersionUnsupported,
                 format!("unsupported bundle mediaType {media_type:?}"),
             )
         })?;
@@ -287,13 +287,13 @@ impl Bundle {
             (Some(chain), None, None) => {
                 if chain.certificates.is_empty() {
                     return Err(err(
-                        ErrorKind::CertificateMissing,
+                        CertificateError::Missing,
                         "x509CertificateChain is empty",
                     ));
                 }
                 if chain.certificates.len() > limits.max_chain_len {
                     return Err(err(
-                        ErrorKind::LimitExceeded,
+                        InputError::LimitExceeded,
                         format!(
                             "certificate chain has {} certificates; limit {}",
                             chain.certificates.len(),
@@ -305,14 +305,11 @@ impl Bundle {
                 for (i, c) in chain.certificates.iter().enumerate() {
                     let field = format!("x509CertificateChain.certificates[{i}].rawBytes");
                     let text = c.raw_bytes.as_deref().ok_or_else(|| {
-                        err(ErrorKind::CertificateMissing, format!("{field} is missing"))
+                        err(CertificateError::Missing, format!("{field} is missing"))
                     })?;
-                    let der_bytes = b64(ErrorKind::BundleMalformed, &field, text)?;
+                    let der_bytes = b64(BundleError::Malformed, &field, text)?;
                     if der_bytes.is_empty() {
-                        return Err(err(
-                            ErrorKind::CertificateMissing,
-                            format!("{field} is empty"),
-                        ));
+                        return Err(err(CertificateError::Missing, format!("{field} is empty")));
                     }
                     ders.push(der_bytes);
                 }
@@ -321,15 +318,12 @@ impl Bundle {
             }
             (None, Some(c), None) => {
                 let text = c.raw_bytes.as_deref().ok_or_else(|| {
-                    err(
-                        ErrorKind::CertificateMissing,
-                        "certificate.rawBytes is missing",
-                    )
+                    err(CertificateError::Missing, "certificate.rawBytes is missing")
                 })?;
-                let leaf = b64(ErrorKind::BundleMalformed, "certificate.rawBytes", text)?;
+                let leaf = b64(BundleError::Malformed, "certificate.rawBytes", text)?;
                 if leaf.is_empty() {
                     return Err(err(
-                        ErrorKind::CertificateMissing,
+                        CertificateError::Missing,
                         "certificate.rawBytes is empty",
                     ));
                 }
@@ -341,7 +335,7 @@ impl Bundle {
             (None, None, Some(k)) => SignerMaterial::PublicKey { hint: k.hint },
             (None, None, None) => {
                 return Err(err(
-                    ErrorKind::CertificateMissing,
+                    CertificateError::Missing,
                     "verificationMaterial has no certificate or public key",
                 ));
             }
@@ -372,7 +366,7 @@ impl Bundle {
 
         if vm.tlog_entries.len() > limits.max_tlog_entries {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!(
                     "{} tlog entries; limit {}",
                     vm.tlog_entries.len(),
@@ -386,7 +380,7 @@ impl Bundle {
         }
         if tlog_entries.is_empty() {
             return Err(err(
-                ErrorKind::TlogEntryMissing,
+                TlogError::EntryMissing,
                 "bundle has no transparency log entry",
             ));
         }
@@ -395,7 +389,7 @@ impl Bundle {
                 BundleVersion::V0_1 => {
                     if e.signed_entry_timestamp.is_none() {
                         return Err(err(
-                            ErrorKind::SetInvalid,
+                            TlogError::SetInvalid,
                             format!("tlogEntries[{i}]: a v0.1 bundle needs an inclusion promise"),
                         ));
                     }
@@ -403,7 +397,7 @@ impl Bundle {
                 _ => {
                     if e.inclusion_proof.is_none() {
                         return Err(err(
-                            ErrorKind::InclusionProofInvalid,
+                            TlogError::InclusionProofInvalid,
                             format!("tlogEntries[{i}]: a v0.2+ bundle needs an inclusion proof"),
                         ));
                     }
@@ -417,7 +411,7 @@ impl Bundle {
             .unwrap_or_default();
         if raw_ts.len() > limits.max_timestamps {
             return Err(err(
-                ErrorKind::TimestampTooMany,
+                TimeError::TimestampTooMany,
                 format!(
                     "{} RFC 3161 timestamps; limit {}",
                     raw_ts.len(),
@@ -433,7 +427,7 @@ impl Bundle {
                 .signed_timestamp
                 .as_deref()
                 .ok_or_else(|| malformed(format!("{field} is missing")))?;
-            let bytes = b64(ErrorKind::BundleMalformed, &field, text)?;
+            let bytes = b64(BundleError::Malformed, &field, text)?;
             // The format is checked here (a DER TimeStampResp, nothing after it), and a
             // timestamp is identified by its TSTInfo: the same TSTInfo wrapped twice, or signed
             // twice, is one time source, not two.
@@ -441,7 +435,7 @@ impl Bundle {
                 .map_err(|e| err(e.kind(), format!("{field}: {}", e.detail())))?;
             if let Some(j) = tst_infos.iter().position(|x| *x == tst) {
                 return Err(err(
-                    ErrorKind::TimestampDuplicate,
+                    TimeError::TimestampDuplicate,
                     format!("{field} repeats the TSTInfo of rfc3161Timestamps[{j}]"),
                 ));
             }
@@ -455,7 +449,7 @@ impl Bundle {
                 .all(|e| e.signed_entry_timestamp.is_none())
         {
             return Err(err(
-                ErrorKind::NoVerifiedTime,
+                TimeError::NoVerifiedTime,
                 "bundle has neither an inclusion promise (SET) nor an RFC 3161 timestamp: no time source",
             ));
         }
@@ -463,7 +457,7 @@ impl Bundle {
         let content = match (raw.message_signature, raw.dsse_envelope) {
             (Some(ms), None) => {
                 let signature = b64(
-                    ErrorKind::BundleMalformed,
+                    BundleError::Malformed,
                     "messageSignature.signature",
                     ms.signature
                         .as_deref()
@@ -473,7 +467,7 @@ impl Bundle {
                     Some(d) => {
                         let alg = d.algorithm.unwrap_or_default();
                         let bytes = b64(
-                            ErrorKind::BundleMalformed,
+                            BundleError::Malformed,
                             "messageSignature.messageDigest.digest",
                             d.digest
                                 .as_deref()
@@ -525,7 +519,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
     let f = |n: &str| format!("tlogEntries[{i}].{n}");
     let log_index = json_u64(e.log_index.as_ref(), &f("logIndex"))?;
     let log_id = b64(
-        ErrorKind::BundleMalformed,
+        BundleError::Malformed,
         &f("logId.keyId"),
         e.log_id
             .and_then(|l| l.key_id)
@@ -548,7 +542,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
     };
     let signed_entry_timestamp = match e.inclusion_promise.and_then(|p| p.signed_entry_timestamp) {
         Some(s) => Some(b64(
-            ErrorKind::SetInvalid,
+            TlogError::SetInvalid,
             &f("inclusionPromise.signedEntryTimestamp"),
             &s,
         )?),
@@ -559,7 +553,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         Some(p) => {
             if p.hashes.len() > limits.max_proof_hashes {
                 return Err(err(
-                    ErrorKind::LimitExceeded,
+                    InputError::LimitExceeded,
                     format!(
                         "{} has {} hashes; limit {}",
                         f("inclusionProof"),
@@ -574,7 +568,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
                 .enumerate()
                 .map(|(j, h)| {
                     b64(
-                        ErrorKind::InclusionProofInvalid,
+                        TlogError::InclusionProofInvalid,
                         &f(&format!("inclusionProof.hashes[{j}]")),
                         h,
                     )
@@ -586,14 +580,14 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
                 .is_some_and(|c| c.len() > limits.max_checkpoint_bytes)
             {
                 return Err(err(
-                    ErrorKind::LimitExceeded,
+                    InputError::LimitExceeded,
                     format!("{} is too large", f("inclusionProof.checkpoint")),
                 ));
             }
             Some(InclusionProof {
                 log_index: json_u64(p.log_index.as_ref(), &f("inclusionProof.logIndex"))?,
                 root_hash: b64(
-                    ErrorKind::InclusionProofInvalid,
+                    TlogError::InclusionProofInvalid,
                     &f("inclusionProof.rootHash"),
                     p.root_hash.as_deref().ok_or_else(|| {
                         malformed(format!("{} is missing", f("inclusionProof.rootHash")))
@@ -606,7 +600,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         }
     };
     let body = b64(
-        ErrorKind::BundleMalformed,
+        BundleError::Malformed,
         &f("canonicalizedBody"),
         e.canonicalized_body
             .as_deref()
@@ -627,6 +621,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn minimal(extra_material: &str, content: &str, mt: &str) -> String {
         format!(
@@ -653,7 +648,7 @@ mod tests {
         );
         assert_eq!(
             "x".parse::<BundleVersion>().unwrap_err().kind(),
-            ErrorKind::BundleVersionUnsupported
+            ErrorKind::Bundle(BundleError::VersionUnsupported)
         );
     }
 
@@ -671,7 +666,7 @@ mod tests {
         );
         assert_eq!(
             Bundle::from_json(both.as_bytes()).unwrap_err().kind(),
-            ErrorKind::BundleMalformed
+            ErrorKind::Bundle(BundleError::Malformed)
         );
         let chain_v3 = minimal(
             r#""x509CertificateChain":{"certificates":[{"rawBytes":"MAA="},{"rawBytes":"MAA="}]},"#,
@@ -680,12 +675,12 @@ mod tests {
         );
         assert_eq!(
             Bundle::from_json(chain_v3.as_bytes()).unwrap_err().kind(),
-            ErrorKind::BundleMalformed
+            ErrorKind::Bundle(BundleError::Malformed)
         );
         let no_cert = minimal("", SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
         assert_eq!(
             Bundle::from_json(no_cert.as_bytes()).unwrap_err().kind(),
-            ErrorKind::CertificateMissing
+            ErrorKind::Certificate(CertificateError::Missing)
         );
         let key_and_cert = minimal(
             r#""certificate":{"rawBytes":"MAA="},"publicKey":{"hint":"h"},"#,
@@ -696,7 +691,7 @@ mod tests {
             Bundle::from_json(key_and_cert.as_bytes())
                 .unwrap_err()
                 .kind(),
-            ErrorKind::BundleMalformed
+            ErrorKind::Bundle(BundleError::Malformed)
         );
         let limits = Limits {
             max_bundle_bytes: 10,
@@ -706,12 +701,12 @@ mod tests {
             Bundle::from_json_with_limits(ok.as_bytes(), &limits)
                 .unwrap_err()
                 .kind(),
-            ErrorKind::LimitExceeded
+            ErrorKind::Input(InputError::LimitExceeded)
         );
         let neg = ok.replace(r#""logIndex":"1","logId""#, r#""logIndex":"-1","logId""#);
         assert_eq!(
             Bundle::from_json(neg.as_bytes()).unwrap_err().kind(),
-            ErrorKind::BundleMalformed
+            ErrorKind::Bundle(BundleError::Malformed)
         );
         let bad_set = ok.replace(
             r#""signedEntryTimestamp":"AA==""#,
@@ -719,7 +714,7 @@ mod tests {
         );
         assert_eq!(
             Bundle::from_json(bad_set.as_bytes()).unwrap_err().kind(),
-            ErrorKind::SetInvalid
+            ErrorKind::Tlog(TlogError::SetInvalid)
         );
     }
 }

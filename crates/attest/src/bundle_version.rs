@@ -1,6 +1,6 @@
 //! The Sigstore bundle format version and its spellings (media types, `0.2`).
 
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{BundleError, Error, err};
 
 /// The bundle format version.
 #[non_exhaustive]
@@ -50,7 +50,7 @@ impl std::str::FromStr for BundleVersion {
     fn from_str(s: &str) -> Result<Self, Error> {
         BundleVersion::from_media_type(s).ok_or_else(|| {
             err(
-                ErrorKind::BundleVersionUnsupported,
+                BundleError::VersionUnsupported,
                 format!("unsupported bundle mediaType {s:?}"),
             )
         })

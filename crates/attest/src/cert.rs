@@ -10,7 +10,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 
 use crate::crypto::PublicKey;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, IdentityError, err};
 use crate::extensions::{self, ExtensionValues, FulcioExtension};
 
 /// OID of the embedded SCT list extension (RFC 6962).
@@ -42,11 +42,7 @@ fn unix(t: x509_cert::time::Time) -> i64 {
 impl Cert {
     pub(crate) fn from_der(bytes: &[u8]) -> Result<Cert, Error> {
         let bad = |e: der::Error| {
-            err(
-                ErrorKind::CertificateMalformed,
-                "certificate is not DER X.509",
-            )
-            .with_source(e)
+            err(CertificateError::Malformed, "certificate is not DER X.509").with_source(e)
         };
         let cert = Certificate::from_der(bytes).map_err(bad)?;
         // Take the exact TBS bytes for signature checks (no re-encoding).
@@ -131,7 +127,7 @@ impl Cert {
             return Ok(Vec::new());
         };
         let names = SubjectAltName::from_der(raw).map_err(|e| {
-            err(ErrorKind::CertificateMalformed, "subjectAltName is not DER").with_source(e)
+            err(CertificateError::Malformed, "subjectAltName is not DER").with_source(e)
         })?;
         let mut out = Vec::new();
         for n in names.0 {
@@ -159,7 +155,7 @@ impl Cert {
                     let v = extensions::decode_value(f, e.extn_value.as_bytes())?;
                     if out.insert(f, v).is_some() {
                         return Err(err(
-                            ErrorKind::ExtensionConflict,
+                            IdentityError::ExtensionConflict,
                             format!("extension {f} appears twice"),
                         ));
                     }

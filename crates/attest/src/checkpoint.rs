@@ -4,7 +4,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::crypto::{Hash, PublicKey};
 use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, InputError, TlogError, err};
 use crate::limits::Limits;
 
 /// One signature line of a signed note.
@@ -36,7 +36,7 @@ pub struct Checkpoint {
 }
 
 fn bad(detail: impl Into<String>) -> Error {
-    err(ErrorKind::CheckpointInvalid, detail)
+    err(TlogError::CheckpointInvalid, detail)
 }
 
 impl Checkpoint {
@@ -44,7 +44,7 @@ impl Checkpoint {
     pub fn parse(text: &str, limits: &Limits) -> Result<Self, Error> {
         if text.len() > limits.max_checkpoint_bytes {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!("checkpoint is {} bytes", text.len()),
             ));
         }
@@ -75,7 +75,7 @@ impl Checkpoint {
             .next()
             .ok_or_else(|| bad("checkpoint has no root hash"))?;
         let root_hash = b64(
-            ErrorKind::CheckpointInvalid,
+            TlogError::CheckpointInvalid,
             "checkpoint root hash",
             root_line,
         )?;
@@ -96,7 +96,7 @@ impl Checkpoint {
             }
             if signatures.len() >= limits.max_checkpoint_signatures {
                 return Err(err(
-                    ErrorKind::LimitExceeded,
+                    InputError::LimitExceeded,
                     "too many checkpoint signatures",
                 ));
             }
@@ -108,7 +108,7 @@ impl Checkpoint {
             let (name, sig) = rest
                 .rsplit_once(' ')
                 .ok_or_else(|| bad("checkpoint signature line has no signature"))?;
-            let raw = b64(ErrorKind::CheckpointInvalid, "checkpoint signature", sig)?;
+            let raw = b64(TlogError::CheckpointInvalid, "checkpoint signature", sig)?;
             let Some((key_hint, signature)) = raw.split_first_chunk::<4>() else {
                 return Err(bad("checkpoint signature is too short"));
             };
@@ -180,6 +180,7 @@ pub fn key_hint(key: &PublicKey, name: &str) -> [u8; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     const CP: &str = "rekor.sigstore.dev - 2605736670972794746\n23083062\ndauhleYK4YyAdxwwDtR0l0KnSOWZdG2bwqHftlanvcI=\nTimestamp: 1689177396617352539\n\n\u{2014} rekor.sigstore.dev wNI9ajBFAiBxaGyEtxkzFLkaCSEJqFuSS3dJjEZCNiyByVs1CNVQ8gIhAOoNnXtmMtTctV2oRnSRUZAo4EWUYPK/vBsqOzAU6TMs\n";
 
@@ -208,7 +209,7 @@ mod tests {
         ] {
             assert_eq!(
                 Checkpoint::parse(bad_text, &l).unwrap_err().kind(),
-                ErrorKind::CheckpointInvalid,
+                ErrorKind::Tlog(TlogError::CheckpointInvalid),
                 "{bad_text:?}"
             );
         }

@@ -11,7 +11,7 @@ use der::Decode;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use spki::SubjectPublicKeyInfoRef;
 
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, err};
 
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -108,7 +108,7 @@ impl PublicKey {
     pub fn from_spki_der(der_bytes: &[u8]) -> Result<Self, Error> {
         let spki = SubjectPublicKeyInfoRef::from_der(der_bytes).map_err(|e| {
             err(
-                ErrorKind::KeyUnsupported,
+                CertificateError::KeyUnsupported,
                 "public key is not a DER SubjectPublicKeyInfo",
             )
             .with_source(e)
@@ -120,49 +120,56 @@ impl PublicKey {
                 .parameters
                 .as_ref()
                 .and_then(|p| p.decode_as().ok())
-                .ok_or_else(|| err(ErrorKind::KeyUnsupported, "EC key without a named curve"))?;
+                .ok_or_else(|| {
+                    err(
+                        CertificateError::KeyUnsupported,
+                        "EC key without a named curve",
+                    )
+                })?;
             if curve == SECP_256_R_1 {
                 KeyInner::P256(
                     p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes).map_err(|e| {
-                        err(ErrorKind::KeyUnsupported, "bad P-256 point").with_source(e)
+                        err(CertificateError::KeyUnsupported, "bad P-256 point").with_source(e)
                     })?,
                 )
             } else if curve == SECP_384_R_1 {
                 KeyInner::P384(
                     p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes).map_err(|e| {
-                        err(ErrorKind::KeyUnsupported, "bad P-384 point").with_source(e)
+                        err(CertificateError::KeyUnsupported, "bad P-384 point").with_source(e)
                     })?,
                 )
             } else {
                 return Err(err(
-                    ErrorKind::KeyUnsupported,
+                    CertificateError::KeyUnsupported,
                     format!("unsupported EC curve {curve}"),
                 ));
             }
         } else if spki.algorithm.oid == RSA_ENCRYPTION {
             use rsa::pkcs1::DecodeRsaPublicKey;
             use rsa::traits::PublicKeyParts;
-            let k = rsa::RsaPublicKey::from_pkcs1_der(key_bytes)
-                .map_err(|e| err(ErrorKind::KeyUnsupported, "bad RSA public key").with_source(e))?;
+            let k = rsa::RsaPublicKey::from_pkcs1_der(key_bytes).map_err(|e| {
+                err(CertificateError::KeyUnsupported, "bad RSA public key").with_source(e)
+            })?;
             if k.size() < 256 {
                 return Err(err(
-                    ErrorKind::KeyUnsupported,
+                    CertificateError::KeyUnsupported,
                     "RSA keys under 2048 bits are refused",
                 ));
             }
             KeyInner::Rsa(Box::new(k))
         } else if spki.algorithm.oid == ED25519_OID {
-            let raw: [u8; 32] = key_bytes
-                .try_into()
-                .map_err(|_| err(ErrorKind::KeyUnsupported, "Ed25519 key is not 32 bytes"))?;
-            KeyInner::Ed25519(
-                ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|e| {
-                    err(ErrorKind::KeyUnsupported, "bad Ed25519 key").with_source(e)
-                })?,
-            )
+            let raw: [u8; 32] = key_bytes.try_into().map_err(|_| {
+                err(
+                    CertificateError::KeyUnsupported,
+                    "Ed25519 key is not 32 bytes",
+                )
+            })?;
+            KeyInner::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|e| {
+                err(CertificateError::KeyUnsupported, "bad Ed25519 key").with_source(e)
+            })?)
         } else {
             return Err(err(
-                ErrorKind::KeyUnsupported,
+                CertificateError::KeyUnsupported,
                 format!("unsupported public key algorithm {}", spki.algorithm.oid),
             ));
         };
@@ -178,17 +185,22 @@ impl PublicKey {
         use rsa::pkcs1::DecodeRsaPublicKey;
         use rsa::pkcs8::EncodePublicKey;
         let k = rsa::RsaPublicKey::from_pkcs1_der(der_bytes).map_err(|e| {
-            err(ErrorKind::KeyUnsupported, "bad PKCS#1 RSA public key").with_source(e)
+            err(
+                CertificateError::KeyUnsupported,
+                "bad PKCS#1 RSA public key",
+            )
+            .with_source(e)
         })?;
-        let spki = k
-            .to_public_key_der()
-            .map_err(|e| err(ErrorKind::KeyUnsupported, "cannot encode RSA key").with_source(e))?;
+        let spki = k.to_public_key_der().map_err(|e| {
+            err(CertificateError::KeyUnsupported, "cannot encode RSA key").with_source(e)
+        })?;
         Self::from_spki_der(spki.as_bytes())
     }
 
     /// Parse a PEM `PUBLIC KEY` block.
     pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
-        let der_bytes = crate::encoding::pem_decode(ErrorKind::KeyUnsupported, "public key", pem)?;
+        let der_bytes =
+            crate::encoding::pem_decode(CertificateError::KeyUnsupported, "public key", pem)?;
         Self::from_spki_der(&der_bytes)
     }
 

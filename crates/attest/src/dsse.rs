@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{BundleError, Error, InputError, err};
 use crate::limits::Limits;
 
 /// Most signatures accepted in one envelope.
@@ -64,13 +64,13 @@ impl Envelope {
         let limits = Limits::default();
         if bytes.len() > limits.max_bundle_bytes {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!("envelope is {} bytes", bytes.len()),
             ));
         }
         let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(|e| {
             err(
-                ErrorKind::DsseInvalid,
+                BundleError::DsseInvalid,
                 format!("envelope is not valid JSON: {e}"),
             )
             .with_source(e)
@@ -81,20 +81,20 @@ impl Envelope {
     pub(crate) fn from_raw(raw: RawEnvelope, _limits: &Limits) -> Result<Self, Error> {
         let payload_type = raw.payload_type.ok_or_else(|| {
             err(
-                ErrorKind::DsseInvalid,
+                BundleError::DsseInvalid,
                 "dsseEnvelope.payloadType is missing",
             )
         })?;
         let payload = b64(
-            ErrorKind::DsseInvalid,
+            BundleError::DsseInvalid,
             "dsseEnvelope.payload",
             raw.payload
                 .as_deref()
-                .ok_or_else(|| err(ErrorKind::DsseInvalid, "dsseEnvelope.payload is missing"))?,
+                .ok_or_else(|| err(BundleError::DsseInvalid, "dsseEnvelope.payload is missing"))?,
         )?;
         if raw.signatures.is_empty() || raw.signatures.len() > MAX_SIGNATURES {
             return Err(err(
-                ErrorKind::DsseInvalid,
+                BundleError::DsseInvalid,
                 format!(
                     "dsseEnvelope has {} signatures (1..={MAX_SIGNATURES})",
                     raw.signatures.len()
@@ -109,9 +109,9 @@ impl Envelope {
                 let field = format!("dsseEnvelope.signatures[{i}].sig");
                 let text = s
                     .sig
-                    .ok_or_else(|| err(ErrorKind::DsseInvalid, format!("{field} is missing")))?;
+                    .ok_or_else(|| err(BundleError::DsseInvalid, format!("{field} is missing")))?;
                 Ok(DsseSignature {
-                    sig: b64(ErrorKind::DsseInvalid, &field, &text)?,
+                    sig: b64(BundleError::DsseInvalid, &field, &text)?,
                     keyid: s.keyid,
                 })
             })
@@ -132,6 +132,7 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn pae_matches_the_spec_example() {
@@ -146,7 +147,7 @@ mod tests {
     fn envelope_needs_a_signature() {
         let e = Envelope::from_json(br#"{"payload":"aGk=","payloadType":"t","signatures":[]}"#)
             .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::DsseInvalid);
+        assert_eq!(e.kind(), ErrorKind::Bundle(BundleError::DsseInvalid));
         let ok = Envelope::from_json(
             br#"{"payload":"aGk=","payloadType":"t","signatures":[{"sig":"AAE="}]}"#,
         )

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::error::{Error, ErrorKind, err};
 
-/// Decode standard base64 (with padding), naming `field` in the error.
-pub(crate) fn b64(kind: ErrorKind, field: &str, text: &str) -> Result<Vec<u8>, Error> {
+/// Decode standard base64 (with padding), naming `field` in an error of `kind`.
+pub(crate) fn b64(kind: impl Into<ErrorKind>, field: &str, text: &str) -> Result<Vec<u8>, Error> {
     // Line breaks (RFC 2045 wrapping, as `base64` tools emit) are tolerated, as the reference
     // clients do; any other non-alphabet byte is an error.
     let cleaned: String;
@@ -29,7 +29,12 @@ pub(crate) fn b64_encode(bytes: &[u8]) -> String {
 }
 
 /// Decode the first PEM block of `label` (or any label when `None`) to DER.
-pub(crate) fn pem_decode(kind: ErrorKind, field: &str, text: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn pem_decode(
+    kind: impl Into<ErrorKind>,
+    field: &str,
+    text: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let kind = kind.into();
     let text =
         std::str::from_utf8(text).map_err(|_| err(kind, format!("{field}: PEM is not UTF-8")))?;
     let mut inside = false;

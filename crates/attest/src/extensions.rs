@@ -8,7 +8,7 @@ use const_oid::ObjectIdentifier;
 use der::Decode;
 use der::asn1::Utf8StringRef;
 
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, IdentityError, PolicyError, err};
 
 macro_rules! fulcio {
     ($( $(#[$doc:meta])* $variant:ident = $arc:literal, $name:literal, $legacy:literal; )*) => {
@@ -137,7 +137,7 @@ impl FromStr for FulcioExtension {
                     .map(|e| e.kebab_name())
                     .collect();
                 err(
-                    ErrorKind::PolicyInvalid,
+                    PolicyError::Invalid,
                     format!(
                         "unknown Fulcio extension {s:?}; known: {}",
                         known.join(", ")
@@ -164,7 +164,7 @@ pub(crate) fn decode_value(ext: FulcioExtension, raw: &[u8]) -> Result<String, E
     if ext.is_legacy() {
         String::from_utf8(raw.to_vec()).map_err(|_| {
             err(
-                ErrorKind::ExtensionConflict,
+                IdentityError::ExtensionConflict,
                 format!("extension {ext} is not UTF-8"),
             )
         })
@@ -173,7 +173,7 @@ pub(crate) fn decode_value(ext: FulcioExtension, raw: &[u8]) -> Result<String, E
             .map(|s| s.as_str().to_owned())
             .map_err(|e| {
                 err(
-                    ErrorKind::ExtensionConflict,
+                    IdentityError::ExtensionConflict,
                     format!("extension {ext} is not a DER UTF8String"),
                 )
                 .with_source(e)
@@ -195,7 +195,7 @@ pub(crate) fn cross_check(values: &ExtensionValues) -> Result<(), Error> {
             && a != b
         {
             return Err(err(
-                ErrorKind::ExtensionConflict,
+                IdentityError::ExtensionConflict,
                 format!("{legacy} is {a:?} but {v2} is {b:?}"),
             ));
         }
@@ -206,7 +206,7 @@ pub(crate) fn cross_check(values: &ExtensionValues) -> Result<(), Error> {
     ) && !uri.ends_with(&format!("/{repo}"))
     {
         return Err(err(
-            ErrorKind::ExtensionConflict,
+            IdentityError::ExtensionConflict,
             format!(
                 "{} is {repo:?} but {} is {uri:?}",
                 F::GithubWorkflowRepositoryV1,
@@ -220,6 +220,7 @@ pub(crate) fn cross_check(values: &ExtensionValues) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn names_and_oids_round_trip() {
@@ -259,7 +260,7 @@ mod tests {
         v.insert(FulcioExtension::BuildTrigger, "workflow_dispatch".into());
         assert_eq!(
             cross_check(&v).unwrap_err().kind(),
-            ErrorKind::ExtensionConflict
+            ErrorKind::Identity(IdentityError::ExtensionConflict)
         );
         v.insert(FulcioExtension::BuildTrigger, "push".into());
         v.insert(
@@ -268,7 +269,7 @@ mod tests {
         );
         assert_eq!(
             cross_check(&v).unwrap_err().kind(),
-            ErrorKind::ExtensionConflict
+            ErrorKind::Identity(IdentityError::ExtensionConflict)
         );
     }
 

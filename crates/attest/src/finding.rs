@@ -5,70 +5,33 @@
 
 use relkit_finding::{Code, Finding};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{BundleError, Error, ErrorKind, IdentityError, ProvenanceError, TrustRootError};
 
 impl ErrorKind {
-    /// The finding code a rejection of this kind is reported under.
+    /// The finding code a rejection of this kind is reported under, by its stage:
     ///
-    /// - who signed, and how the run was started: `identity-mismatch`, and `trigger-denied` for
-    ///   a trigger the policy refuses;
+    /// - identity (who signed, and how the run was started): `identity-mismatch`, and
+    ///   `trigger-denied` for a trigger the policy refuses;
     /// - the artifact is not what was signed or attested (a message digest or statement subject
     ///   that does not cover it, a PEP 740 statement about another file): `subject-not-covered`;
-    /// - what the provenance says (statement, builder, source, ref, inputs): `provenance-invalid`;
+    /// - provenance (statement, builder, source, ref, inputs): `provenance-invalid`;
     /// - a trust root taken from the release it judges: `trust-root-in-release`;
-    /// - a verification policy that cannot be applied (a bad pattern, no builder id to
-    ///   default to): `policy-invalid`;
-    /// - everything else (bundle, certificate, transparency log, time, limits, input):
+    /// - a verification policy that cannot be applied (a bad pattern, no builder id to default
+    ///   to): `policy-invalid`;
+    /// - everything else (input, trust root, bundle, certificate, transparency log, time):
     ///   `signature-invalid`.
     pub fn finding_code(self) -> Code {
-        use ErrorKind as K;
         match self {
-            K::IdentityMismatch
-            | K::IssuerMismatch
-            | K::ExtensionMismatch
-            | K::ExtensionConflict
-            | K::PublisherMismatch => Code::IdentityMismatch,
-            K::TriggerNotAllowed => Code::TriggerDenied,
-            K::ArtifactMismatch | K::DistributionMismatch => Code::SubjectNotCovered,
-            K::StatementMalformed
-            | K::SubjectConflict
-            | K::BuilderUntrusted
-            | K::SourceMismatch
-            | K::RefMismatch
-            | K::InputMismatch
-            | K::ProvenanceCertificateMismatch
-            | K::ProvenanceEmpty => Code::ProvenanceInvalid,
-            K::TrustRootInRelease => Code::TrustRootInRelease,
-            K::PolicyInvalid => Code::PolicyInvalid,
-            K::LimitExceeded
-            | K::BundleMalformed
-            | K::BundleVersionUnsupported
-            | K::TrustRootMalformed
-            | K::KeyUnsupported
-            | K::CertificateMissing
-            | K::CertificateMalformed
-            | K::ChainUntrusted
-            | K::CaNotValidAtTime
-            | K::CertificateNotValidAtTime
-            | K::CertificateUsage
-            | K::SctInvalid
-            | K::KeyNotExpected
-            | K::CertificateNotExpected
-            | K::WrongKey
-            | K::SignatureInvalid
-            | K::DsseInvalid
-            | K::TlogEntryMissing
-            | K::TlogUnknown
-            | K::SetInvalid
-            | K::InclusionProofInvalid
-            | K::CheckpointInvalid
-            | K::TlogBodyMismatch
-            | K::TimestampInvalid
-            | K::TimestampDuplicate
-            | K::TimestampTooMany
-            | K::NoVerifiedTime
-            | K::LegacyDsseNeedsOnlineLog
-            | K::Io => Code::SignatureInvalid,
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed) => Code::TriggerDenied,
+            ErrorKind::Identity(_) => Code::IdentityMismatch,
+            ErrorKind::Bundle(BundleError::ArtifactMismatch)
+            | ErrorKind::Provenance(ProvenanceError::DistributionMismatch) => {
+                Code::SubjectNotCovered
+            }
+            ErrorKind::Provenance(_) => Code::ProvenanceInvalid,
+            ErrorKind::TrustRoot(TrustRootError::InRelease) => Code::TrustRootInRelease,
+            ErrorKind::Policy(_) => Code::PolicyInvalid,
+            _ => Code::SignatureInvalid,
         }
     }
 }
@@ -89,11 +52,12 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{PolicyError, Stage};
 
     #[test]
     fn every_kind_but_a_bad_policy_maps_into_the_signing_area() {
         for &k in ErrorKind::ALL {
-            if k == ErrorKind::PolicyInvalid {
+            if k.stage() == Stage::Policy {
                 assert_eq!(k.finding_code(), Code::PolicyInvalid);
                 continue;
             }
@@ -104,10 +68,14 @@ mod tests {
             );
         }
         assert_eq!(
-            ErrorKind::TriggerNotAllowed.finding_code(),
+            ErrorKind::from(IdentityError::TriggerNotAllowed).finding_code(),
             Code::TriggerDenied
         );
-        let f = Error::new(ErrorKind::IssuerMismatch, "issuer x").to_finding("a.whl");
+        assert_eq!(
+            ErrorKind::from(PolicyError::Invalid).finding_code(),
+            Code::PolicyInvalid
+        );
+        let f = Error::new(IdentityError::IssuerMismatch, "issuer x").to_finding("a.whl");
         assert_eq!(f.code, Code::IdentityMismatch);
         assert_eq!(f.found.as_deref(), Some("issuer-mismatch: issuer x"));
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use artidigest::{Algorithm, Digest};
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, InputError, ProvenanceError, err};
 use crate::limits::Limits;
 
 /// The in-toto payload type.
@@ -39,7 +39,7 @@ pub struct Statement {
 }
 
 fn bad(detail: impl Into<String>) -> Error {
-    err(ErrorKind::StatementMalformed, detail)
+    err(ProvenanceError::StatementMalformed, detail)
 }
 
 impl Statement {
@@ -52,7 +52,7 @@ impl Statement {
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
         if bytes.len() > limits.max_bundle_bytes {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!("statement is {} bytes", bytes.len()),
             ));
         }
@@ -85,7 +85,7 @@ impl Statement {
         }
         if raw_subjects.len() > limits.max_subjects {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!(
                     "{} subjects; limit {}",
                     raw_subjects.len(),
@@ -125,7 +125,7 @@ impl Statement {
                     .any(|p| p.algorithm() == d.algorithm() && p != d)
                 {
                     return Err(err(
-                        ErrorKind::SubjectConflict,
+                        ProvenanceError::SubjectConflict,
                         format!(
                             "subject {name:?} is listed with conflicting {} digests",
                             d.algorithm()
@@ -159,6 +159,7 @@ impl Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     const A: &str = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
     const B: &str = "b0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
@@ -178,12 +179,12 @@ mod tests {
             Statement::from_json(conflict.as_bytes())
                 .unwrap_err()
                 .kind(),
-            ErrorKind::SubjectConflict
+            ErrorKind::Provenance(ProvenanceError::SubjectConflict)
         );
         let wrong = r#"{"_type":"https://example/Statement/v9","subject":[]}"#;
         assert_eq!(
             Statement::from_json(wrong.as_bytes()).unwrap_err().kind(),
-            ErrorKind::StatementMalformed
+            ErrorKind::Provenance(ProvenanceError::StatementMalformed)
         );
     }
 }

@@ -25,7 +25,7 @@
 //! let verifier = Verifier::new(TrustedRoot::from_file("trusted_root.json")?);
 //! let bundle = Bundle::from_file("pkg-1.2.3.tar.gz.sigstore.json")?;
 //! let file = std::fs::File::open("pkg-1.2.3.tar.gz")
-//!     .map_err(|e| attest::Error::new(attest::ErrorKind::Io, e.to_string()))?;
+//!     .map_err(|e| attest::Error::new(attest::InputError::Io, e.to_string()))?;
 //! // `v1.2.3` is the text of a `relver::Tag` the caller already validated.
 //! let policy = Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3")?);
 //! let report = verifier.verify(&bundle, &Artifact::from_reader(file)?, &policy)?;
@@ -37,7 +37,9 @@
 //! # End to end, offline, with the test stack (feature `test-stack`)
 //!
 //! ```
-//! use attest::{Artifact, Bundle, ErrorKind, IdentityPolicy, Policy, TestIdentity, TestStack};
+//! use attest::{
+//!     Artifact, Bundle, BundleError, ErrorKind, IdentityPolicy, Policy, TestIdentity, TestStack,
+//! };
 //!
 //! # fn main() -> Result<(), attest::Error> {
 //! let mut stack = TestStack::new([7; 32])?;
@@ -49,7 +51,7 @@
 //! assert_eq!(report.tlog_entries.len(), 1);
 //! // Other bytes, or a manual run, are refused with typed reasons.
 //! let err = verifier.verify(&bundle, &Artifact::Bytes(b"other"), &policy).unwrap_err();
-//! assert_eq!(err.kind(), ErrorKind::ArtifactMismatch);
+//! assert_eq!(err.kind(), ErrorKind::Bundle(BundleError::ArtifactMismatch));
 //! # Ok(())
 //! # }
 //! ```
@@ -59,11 +61,17 @@
 //! [`Checkpoint`], [`Statement`], [`Envelope`], [`certificate_claims`]. See `docs/attest.md`
 //! for the pipeline, the error codes and the known divergences.
 //!
-//! Error kinds have stable codes:
+//! Error kinds are grouped by the stage where they arise ([`ErrorKind::Tlog`] holds a
+//! [`TlogError`], ...) and have stable codes, one flat vocabulary across the stages:
 //!
 //! ```
-//! assert_eq!(attest::ErrorKind::TlogBodyMismatch.code(), "tlog-body-mismatch");
-//! assert_eq!("set-invalid".parse::<attest::ErrorKind>(), Ok(attest::ErrorKind::SetInvalid));
+//! use attest::{ErrorKind, Stage, TlogError};
+//!
+//! let kind = ErrorKind::Tlog(TlogError::BodyMismatch);
+//! assert_eq!(kind.code(), "tlog-body-mismatch");
+//! assert_eq!(kind.stage(), Stage::Tlog);
+//! assert_eq!("set-invalid".parse::<ErrorKind>(), Ok(ErrorKind::Tlog(TlogError::SetInvalid)));
+//! assert_eq!(ErrorKind::from(TlogError::SetInvalid), ErrorKind::Tlog(TlogError::SetInvalid));
 //! ```
 //!
 //! # Features
@@ -121,7 +129,10 @@ pub use crate::cert::certificate_claims;
 pub use crate::checkpoint::{Checkpoint, NoteSignature, key_hint};
 pub use crate::crypto::PublicKey;
 pub use crate::dsse::{DsseSignature, Envelope, pae};
-pub use crate::error::{Error, ErrorKind, UnknownCode};
+pub use crate::error::{
+    BundleError, CertificateError, Error, ErrorKind, IdentityError, InputError, PolicyError,
+    ProvenanceError, Stage, TimeError, TlogError, TrustRootError, UnknownCode,
+};
 pub use crate::extensions::{ExtensionValues, FulcioExtension};
 pub use crate::inspect::{InspectedEntry, Inspection, inspect_bundle};
 pub use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement, Subject};

@@ -4,7 +4,10 @@ use serde_json::Value;
 
 use crate::bundle::Bundle;
 use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{
+    BundleError, CertificateError, Error, IdentityError, InputError, PolicyError, ProvenanceError,
+    err,
+};
 use crate::extensions::FulcioExtension;
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
 use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
@@ -43,34 +46,25 @@ impl Publisher {
         match get("kind").as_deref() {
             Some("GitHub") => Ok(Publisher::GitHub {
                 repository: get("repository").ok_or_else(|| {
-                    err(
-                        ErrorKind::PolicyInvalid,
-                        "GitHub publisher without repository",
-                    )
+                    err(PolicyError::Invalid, "GitHub publisher without repository")
                 })?,
                 workflow: get("workflow").ok_or_else(|| {
-                    err(
-                        ErrorKind::PolicyInvalid,
-                        "GitHub publisher without workflow",
-                    )
+                    err(PolicyError::Invalid, "GitHub publisher without workflow")
                 })?,
             }),
             Some("GitLab") => Ok(Publisher::GitLab {
                 repository: get("repository").ok_or_else(|| {
-                    err(
-                        ErrorKind::PolicyInvalid,
-                        "GitLab publisher without repository",
-                    )
+                    err(PolicyError::Invalid, "GitLab publisher without repository")
                 })?,
                 workflow_filepath: get("workflow_filepath").ok_or_else(|| {
                     err(
-                        ErrorKind::PolicyInvalid,
+                        PolicyError::Invalid,
                         "GitLab publisher without workflow_filepath",
                     )
                 })?,
             }),
             other => Err(err(
-                ErrorKind::PolicyInvalid,
+                PolicyError::Invalid,
                 format!("unsupported publisher kind {other:?}"),
             )),
         }
@@ -121,7 +115,7 @@ impl Publisher {
         };
         let SignerEvidence::Certificate { extensions, .. } = &v.signer else {
             return Err(err(
-                ErrorKind::KeyNotExpected,
+                BundleError::KeyNotExpected,
                 "PEP 740 attestations are signed keylessly",
             ));
         };
@@ -131,7 +125,7 @@ impl Publisher {
             .unwrap_or_default();
         if !cfg.starts_with(&prefix) {
             return Err(err(
-                ErrorKind::PublisherMismatch,
+                IdentityError::PublisherMismatch,
                 format!("Build Config URI {cfg:?} is not the publisher's workflow {prefix:?}"),
             ));
         }
@@ -144,55 +138,50 @@ pub fn attestation_to_bundle(bytes: &[u8], verifier: &Verifier) -> Result<Bundle
     let limits = verifier.limits();
     if bytes.len() > limits.max_bundle_bytes {
         return Err(err(
-            ErrorKind::LimitExceeded,
+            InputError::LimitExceeded,
             format!("attestation is {} bytes", bytes.len()),
         ));
     }
     let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| err(ErrorKind::BundleMalformed, "attestation is not JSON").with_source(e))?;
+        .map_err(|e| err(BundleError::Malformed, "attestation is not JSON").with_source(e))?;
     attestation_value_to_bundle(&v, verifier)
 }
 
 fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle, Error> {
     if v.get("version").and_then(Value::as_u64) != Some(1) {
         return Err(err(
-            ErrorKind::BundleVersionUnsupported,
+            BundleError::VersionUnsupported,
             "PEP 740 attestation version is not 1",
         ));
     }
     let vm = v.get("verification_material").ok_or_else(|| {
         err(
-            ErrorKind::BundleMalformed,
+            BundleError::Malformed,
             "attestation has no verification_material",
         )
     })?;
     let cert = vm
         .get("certificate")
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            err(
-                ErrorKind::CertificateMissing,
-                "attestation has no certificate",
-            )
-        })?;
+        .ok_or_else(|| err(CertificateError::Missing, "attestation has no certificate"))?;
     let entries = vm
         .get("transparency_entries")
         .cloned()
         .unwrap_or(Value::Array(Vec::new()));
     let env = v
         .get("envelope")
-        .ok_or_else(|| err(ErrorKind::BundleMalformed, "attestation has no envelope"))?;
+        .ok_or_else(|| err(BundleError::Malformed, "attestation has no envelope"))?;
     let statement = env
         .get("statement")
         .and_then(Value::as_str)
-        .ok_or_else(|| err(ErrorKind::DsseInvalid, "envelope has no statement"))?;
+        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no statement"))?;
     let signature = env
         .get("signature")
         .and_then(Value::as_str)
-        .ok_or_else(|| err(ErrorKind::DsseInvalid, "envelope has no signature"))?;
+        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no signature"))?;
     // Validate encodings before re-wrapping.
-    b64(ErrorKind::DsseInvalid, "envelope.statement", statement)?;
-    b64(ErrorKind::DsseInvalid, "envelope.signature", signature)?;
+    b64(BundleError::DsseInvalid, "envelope.statement", statement)?;
+    b64(BundleError::DsseInvalid, "envelope.signature", signature)?;
     let bundle = serde_json::json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
         "verificationMaterial": {
@@ -205,9 +194,8 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
             "signatures": [{"sig": signature}],
         },
     });
-    let bytes = serde_json::to_vec(&bundle).map_err(|e| {
-        err(ErrorKind::BundleMalformed, "cannot re-wrap attestation").with_source(e)
-    })?;
+    let bytes = serde_json::to_vec(&bundle)
+        .map_err(|e| err(BundleError::Malformed, "cannot re-wrap attestation").with_source(e))?;
     Bundle::from_json_with_limits(&bytes, verifier.limits())
 }
 
@@ -280,7 +268,7 @@ pub fn verify_pep740(
     publisher.check_build_config(&v)?;
     let st = v.statement.as_ref().ok_or_else(|| {
         err(
-            ErrorKind::StatementMalformed,
+            ProvenanceError::StatementMalformed,
             "attestation holds no statement",
         )
     })?;
@@ -288,7 +276,7 @@ pub fn verify_pep740(
         || st.predicate_type == "https://slsa.dev/provenance/v1")
     {
         return Err(err(
-            ErrorKind::StatementMalformed,
+            ProvenanceError::StatementMalformed,
             format!(
                 "predicate type {:?} is not a PEP 740 predicate",
                 st.predicate_type
@@ -297,7 +285,7 @@ pub fn verify_pep740(
     }
     let [subject] = st.subjects.as_slice() else {
         return Err(err(
-            ErrorKind::DistributionMismatch,
+            ProvenanceError::DistributionMismatch,
             format!(
                 "statement has {} subjects; PEP 740 needs exactly one",
                 st.subjects.len()
@@ -306,14 +294,14 @@ pub fn verify_pep740(
     };
     let want = normalize_distribution_filename(filename).ok_or_else(|| {
         err(
-            ErrorKind::DistributionMismatch,
+            ProvenanceError::DistributionMismatch,
             format!("{filename:?} is not a distribution file name"),
         )
     })?;
     let have = normalize_distribution_filename(&subject.name);
     if have.as_deref() != Some(want.as_str()) {
         return Err(err(
-            ErrorKind::DistributionMismatch,
+            ProvenanceError::DistributionMismatch,
             format!(
                 "subject {:?} does not name the distribution {filename:?}",
                 subject.name
@@ -338,22 +326,22 @@ pub fn verify_pypi_provenance(
 ) -> Result<Vec<Verification>, Error> {
     if provenance.len() > verifier.limits().max_bundle_bytes {
         return Err(err(
-            ErrorKind::LimitExceeded,
+            InputError::LimitExceeded,
             "provenance document too large",
         ));
     }
     let doc: Value = serde_json::from_slice(provenance)
-        .map_err(|e| err(ErrorKind::BundleMalformed, "provenance is not JSON").with_source(e))?;
+        .map_err(|e| err(BundleError::Malformed, "provenance is not JSON").with_source(e))?;
     if doc.get("version").and_then(Value::as_u64) != Some(1) {
         return Err(err(
-            ErrorKind::BundleVersionUnsupported,
+            BundleError::VersionUnsupported,
             "provenance version is not 1",
         ));
     }
     let bundles = doc
         .get("attestation_bundles")
         .and_then(Value::as_array)
-        .ok_or_else(|| err(ErrorKind::BundleMalformed, "no attestation_bundles"))?;
+        .ok_or_else(|| err(BundleError::Malformed, "no attestation_bundles"))?;
     let mut out = Vec::new();
     for (i, b) in bundles.iter().enumerate() {
         let publisher = Publisher::from_json(b.get("publisher").unwrap_or(&Value::Null))?;
@@ -361,7 +349,7 @@ pub fn verify_pypi_provenance(
             && (exp.key().is_none() || exp.key() != publisher.key())
         {
             return Err(err(
-                ErrorKind::PublisherMismatch,
+                IdentityError::PublisherMismatch,
                 format!("attestation_bundles[{i}]: publisher is not the expected one"),
             ));
         }
@@ -370,22 +358,22 @@ pub fn verify_pypi_provenance(
             .and_then(Value::as_array)
             .ok_or_else(|| {
                 err(
-                    ErrorKind::BundleMalformed,
+                    BundleError::Malformed,
                     format!("attestation_bundles[{i}] has no attestations"),
                 )
             })?;
         if atts.is_empty() {
             return Err(err(
-                ErrorKind::ProvenanceEmpty,
+                ProvenanceError::Empty,
                 format!("attestation_bundles[{i}].attestations is empty"),
             ));
         }
         if atts.len() > verifier.limits().max_jsonl_lines {
-            return Err(err(ErrorKind::LimitExceeded, "too many attestations"));
+            return Err(err(InputError::LimitExceeded, "too many attestations"));
         }
         for a in atts {
             let bytes = serde_json::to_vec(a)
-                .map_err(|e| err(ErrorKind::BundleMalformed, "bad attestation").with_source(e))?;
+                .map_err(|e| err(BundleError::Malformed, "bad attestation").with_source(e))?;
             out.push(verify_pep740(
                 verifier,
                 &bytes,
@@ -398,7 +386,7 @@ pub fn verify_pypi_provenance(
     }
     if out.is_empty() {
         return Err(err(
-            ErrorKind::ProvenanceEmpty,
+            ProvenanceError::Empty,
             "provenance attestation_bundles is empty",
         ));
     }

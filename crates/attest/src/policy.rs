@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, IdentityError, PolicyError, err};
 use crate::extensions::{ExtensionValues, FulcioExtension};
 
 /// The GitHub Actions OIDC issuer.
@@ -92,7 +92,7 @@ fn check_repo(repository: &str) -> Result<(), Error> {
     match repository.split_once('/') {
         Some((o, r)) if ok_part(o) && ok_part(r) => Ok(()),
         _ => Err(err(
-            ErrorKind::PolicyInvalid,
+            PolicyError::Invalid,
             format!("repository {repository:?} is not OWNER/REPO"),
         )),
     }
@@ -115,7 +115,7 @@ impl IdentityPolicy {
     pub fn regex(pattern: &str, issuer: impl Into<String>) -> Result<Self, Error> {
         let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
             err(
-                ErrorKind::PolicyInvalid,
+                PolicyError::Invalid,
                 format!("identity regex {pattern:?} is invalid"),
             )
             .with_source(e)
@@ -155,7 +155,7 @@ impl IdentityPolicy {
             .unwrap_or(workflow);
         if file.is_empty() || file.contains('/') || file.contains('@') {
             return Err(err(
-                ErrorKind::PolicyInvalid,
+                PolicyError::Invalid,
                 format!("workflow {workflow:?} is not a workflow file name"),
             ));
         }
@@ -165,7 +165,7 @@ impl IdentityPolicy {
                 .any(|c| c.is_whitespace() || c == '@' || c.is_control())
         {
             return Err(err(
-                ErrorKind::PolicyInvalid,
+                PolicyError::Invalid,
                 format!("tag {tag:?} is not a tag name"),
             ));
         }
@@ -226,7 +226,7 @@ impl IdentityPolicy {
     ) -> Result<(), Error> {
         if !matches!(self.san, SanMatcher::Any) && !sans.iter().any(|s| self.san.matches(s)) {
             return Err(err(
-                ErrorKind::IdentityMismatch,
+                IdentityError::SanMismatch,
                 format!(
                     "certificate identity {sans:?} does not match {}",
                     self.san.describe()
@@ -235,7 +235,7 @@ impl IdentityPolicy {
         }
         if issuer != Some(self.issuer.as_str()) {
             return Err(err(
-                ErrorKind::IssuerMismatch,
+                IdentityError::IssuerMismatch,
                 format!(
                     "certificate issuer is {issuer:?}; policy expects {:?}",
                     self.issuer
@@ -247,7 +247,7 @@ impl IdentityPolicy {
                 Some(have) if have == want => {}
                 have => {
                     return Err(err(
-                        ErrorKind::ExtensionMismatch,
+                        IdentityError::ExtensionMismatch,
                         format!(
                             "extension {ext} ({}) is {have:?}; policy expects {want:?}",
                             ext.oid()
@@ -262,13 +262,13 @@ impl IdentityPolicy {
                 .or_else(|| exts.get(&FulcioExtension::GithubWorkflowTriggerV1))
                 .ok_or_else(|| {
                     err(
-                        ErrorKind::TriggerNotAllowed,
+                        IdentityError::TriggerNotAllowed,
                         "certificate states no build trigger",
                     )
                 })?;
             if self.denied_triggers.iter().any(|d| d == trigger) {
                 return Err(err(
-                    ErrorKind::TriggerNotAllowed,
+                    IdentityError::TriggerNotAllowed,
                     format!("build trigger {trigger:?} is denied by policy"),
                 ));
             }
@@ -276,7 +276,7 @@ impl IdentityPolicy {
                 && !allowed.iter().any(|a| a == trigger)
             {
                 return Err(err(
-                    ErrorKind::TriggerNotAllowed,
+                    IdentityError::TriggerNotAllowed,
                     format!("build trigger {trigger:?} is not among the allowed {allowed:?}"),
                 ));
             }
@@ -285,7 +285,7 @@ impl IdentityPolicy {
             let env = exts.get(&FulcioExtension::RunnerEnvironment);
             if env.map(String::as_str) != Some("github-hosted") {
                 return Err(err(
-                    ErrorKind::ExtensionMismatch,
+                    IdentityError::ExtensionMismatch,
                     format!("runner_environment is {env:?}; policy requires \"github-hosted\""),
                 ));
             }
@@ -297,6 +297,7 @@ impl IdentityPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn exts(trigger: &str) -> ExtensionValues {
         let mut e = ExtensionValues::new();
@@ -322,7 +323,7 @@ mod tests {
             )
             .unwrap_err()
             .kind(),
-            ErrorKind::TriggerNotAllowed
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed)
         );
         let branch =
             vec!["https://github.com/o/r/.github/workflows/release.yml@refs/heads/main".to_owned()];
@@ -330,13 +331,13 @@ mod tests {
             p.check(&branch, Some(GITHUB_ACTIONS_ISSUER), &exts("push"))
                 .unwrap_err()
                 .kind(),
-            ErrorKind::IdentityMismatch
+            ErrorKind::Identity(IdentityError::SanMismatch)
         );
         assert_eq!(
             p.check(&san, Some("https://other"), &exts("push"))
                 .unwrap_err()
                 .kind(),
-            ErrorKind::IssuerMismatch
+            ErrorKind::Identity(IdentityError::IssuerMismatch)
         );
         assert!(IdentityPolicy::github_release("o", "release.yml", "v1").is_err());
         assert!(IdentityPolicy::github_release("o/r", "a/b.yml", "v1").is_err());
@@ -370,7 +371,7 @@ mod tests {
         );
         assert_eq!(
             IdentityPolicy::regex("(", "i").unwrap_err().kind(),
-            ErrorKind::PolicyInvalid
+            ErrorKind::Policy(PolicyError::Invalid)
         );
     }
 
@@ -385,19 +386,19 @@ mod tests {
             p.check(&[], Some("i"), &exts("release"))
                 .unwrap_err()
                 .kind(),
-            ErrorKind::ExtensionMismatch
+            ErrorKind::Identity(IdentityError::ExtensionMismatch)
         );
         let p = IdentityPolicy::any_identity("i").require_github_hosted();
         assert_eq!(
             p.check(&[], Some("i"), &exts("push")).unwrap_err().kind(),
-            ErrorKind::ExtensionMismatch
+            ErrorKind::Identity(IdentityError::ExtensionMismatch)
         );
         let p = IdentityPolicy::any_identity("i").deny_trigger("push");
         assert_eq!(
             p.check(&[], Some("i"), &ExtensionValues::new())
                 .unwrap_err()
                 .kind(),
-            ErrorKind::TriggerNotAllowed
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed)
         );
     }
 

@@ -7,7 +7,9 @@ use artidigest::Digest;
 use serde_json::Value;
 
 use crate::bundle::Bundle;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{
+    BundleError, Error, IdentityError, InputError, PolicyError, ProvenanceError, err,
+};
 use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::Statement;
 use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
@@ -31,12 +33,12 @@ pub fn parse_intoto_jsonl(bytes: &[u8], verifier: &Verifier) -> Result<Vec<Prove
     let limits = verifier.limits();
     if bytes.len() > limits.max_bundle_bytes.saturating_mul(4) {
         return Err(err(
-            ErrorKind::LimitExceeded,
+            InputError::LimitExceeded,
             format!(".intoto.jsonl is {} bytes", bytes.len()),
         ));
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| err(ErrorKind::BundleMalformed, ".intoto.jsonl is not UTF-8"))?;
+        .map_err(|_| err(BundleError::Malformed, ".intoto.jsonl is not UTF-8"))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -45,7 +47,7 @@ pub fn parse_intoto_jsonl(bytes: &[u8], verifier: &Verifier) -> Result<Vec<Prove
         }
         if out.len() >= limits.max_jsonl_lines {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!(
                     "more than {} entries in .intoto.jsonl",
                     limits.max_jsonl_lines
@@ -53,11 +55,7 @@ pub fn parse_intoto_jsonl(bytes: &[u8], verifier: &Verifier) -> Result<Vec<Prove
             ));
         }
         let v: Value = serde_json::from_str(line).map_err(|e| {
-            err(
-                ErrorKind::BundleMalformed,
-                format!("line {}: not JSON", i + 1),
-            )
-            .with_source(e)
+            err(BundleError::Malformed, format!("line {}: not JSON", i + 1)).with_source(e)
         })?;
         if v.get("mediaType").is_some() {
             out.push(ProvenanceItem::Bundle(Box::new(
@@ -68,14 +66,14 @@ pub fn parse_intoto_jsonl(bytes: &[u8], verifier: &Verifier) -> Result<Vec<Prove
             out.push(ProvenanceItem::LegacyDsse { line: i + 1 });
         } else {
             return Err(err(
-                ErrorKind::BundleMalformed,
+                BundleError::Malformed,
                 format!("line {}: neither a bundle nor a DSSE envelope", i + 1),
             ));
         }
     }
     if out.is_empty() {
         return Err(err(
-            ErrorKind::BundleMalformed,
+            BundleError::Malformed,
             ".intoto.jsonl holds no entries",
         ));
     }
@@ -228,14 +226,14 @@ pub fn provenance_facts(st: &Statement) -> Result<ProvenanceFacts, Error> {
         }
         other => {
             return Err(err(
-                ErrorKind::StatementMalformed,
+                ProvenanceError::StatementMalformed,
                 format!("predicate type {other:?} is not SLSA provenance v0.2 or v1"),
             ));
         }
     }
     if f.builder_id.is_empty() {
         return Err(err(
-            ErrorKind::StatementMalformed,
+            ProvenanceError::StatementMalformed,
             "the predicate names no builder id",
         ));
     }
@@ -244,7 +242,7 @@ pub fn provenance_facts(st: &Statement) -> Result<ProvenanceFacts, Error> {
 
 fn cert_mismatch(what: &str, cert: &str, pred: &str) -> Error {
     err(
-        ErrorKind::ProvenanceCertificateMismatch,
+        ProvenanceError::CertificateMismatch,
         format!("{what}: the certificate says {cert:?} but the provenance says {pred:?}"),
     )
 }
@@ -310,7 +308,7 @@ pub(crate) fn check_consistency(
             (Some(c), Some(p)) if c != p => return Err(cert_mismatch(what, c, p)),
             (None, _) | (_, None) if required => {
                 return Err(err(
-                    ErrorKind::ProvenanceCertificateMismatch,
+                    ProvenanceError::CertificateMismatch,
                     format!("{what} is missing from the certificate or the provenance"),
                 ));
             }
@@ -368,7 +366,7 @@ pub fn verify_provenance(
         .find(|i| matches!(i, ProvenanceItem::LegacyDsse { .. }))
     {
         return Err(err(
-            ErrorKind::LegacyDsseNeedsOnlineLog,
+            ProvenanceError::LegacyDsseNeedsOnlineLog,
             format!(
                 "line {line}: a bare DSSE envelope without transparency-log evidence needs an online log search; refused offline"
             ),
@@ -377,10 +375,10 @@ pub fn verify_provenance(
     let builder = policy
         .builder_id
         .as_deref()
-        .ok_or_else(|| err(ErrorKind::PolicyInvalid, "a trusted builder id is required"))?;
+        .ok_or_else(|| err(PolicyError::Invalid, "a trusted builder id is required"))?;
     if artifacts.is_empty() {
         return Err(err(
-            ErrorKind::ArtifactMismatch,
+            BundleError::ArtifactMismatch,
             "no artifact given to check against the provenance subjects",
         ));
     }
@@ -390,7 +388,7 @@ pub fn verify_provenance(
         let bundle = match item {
             ProvenanceItem::LegacyDsse { line } => {
                 return Err(err(
-                    ErrorKind::LegacyDsseNeedsOnlineLog,
+                    ProvenanceError::LegacyDsseNeedsOnlineLog,
                     format!("line {line}: legacy DSSE"),
                 ));
             }
@@ -403,7 +401,7 @@ pub fn verify_provenance(
             }
             _ => {
                 return Err(err(
-                    ErrorKind::StatementMalformed,
+                    ProvenanceError::StatementMalformed,
                     "provenance bundle holds no DSSE envelope",
                 ));
             }
@@ -413,7 +411,7 @@ pub fn verify_provenance(
             .find(|a| !st.subjects_covering(a).is_empty())
         else {
             return Err(err(
-                ErrorKind::ArtifactMismatch,
+                BundleError::ArtifactMismatch,
                 "no given artifact is among the statement's subjects",
             ));
         };
@@ -429,7 +427,7 @@ pub fn verify_provenance(
         } = &v.signer
         else {
             return Err(err(
-                ErrorKind::KeyNotExpected,
+                BundleError::KeyNotExpected,
                 "provenance must be signed keylessly",
             ));
         };
@@ -448,7 +446,7 @@ pub fn verify_provenance(
         };
         if !trusted {
             return Err(err(
-                ErrorKind::BuilderUntrusted,
+                ProvenanceError::BuilderUntrusted,
                 format!(
                     "builder {:?} is not the trusted {builder:?}",
                     facts.builder_id
@@ -464,7 +462,7 @@ pub fn verify_provenance(
             .unwrap_or(&policy.source_uri);
         if bare != want {
             return Err(err(
-                ErrorKind::SourceMismatch,
+                ProvenanceError::SourceMismatch,
                 format!(
                     "source repository is {repo:?}; policy expects {:?}",
                     policy.source_uri
@@ -483,7 +481,7 @@ pub fn verify_provenance(
         };
         if !ok {
             return Err(err(
-                ErrorKind::RefMismatch,
+                ProvenanceError::RefMismatch,
                 format!(
                     "source ref is {r:?}; policy expects {:?}",
                     policy.source_ref
@@ -502,7 +500,7 @@ pub fn verify_provenance(
         {
             if policy.forbidden_triggers.iter().any(|f| f == t) {
                 return Err(err(
-                    ErrorKind::TriggerNotAllowed,
+                    IdentityError::TriggerNotAllowed,
                     format!("build trigger {t:?} is forbidden"),
                 ));
             }
@@ -510,7 +508,7 @@ pub fn verify_provenance(
         for (k, want) in &policy.inputs {
             if facts.inputs.get(k) != Some(want) {
                 return Err(err(
-                    ErrorKind::InputMismatch,
+                    ProvenanceError::InputMismatch,
                     format!(
                         "workflow input {k:?} is {:?}; policy expects {want:?}",
                         facts.inputs.get(k)
@@ -533,7 +531,7 @@ pub fn verify_provenance(
     }
     if let Some(i) = covered.iter().position(|c| !c) {
         return Err(err(
-            ErrorKind::ArtifactMismatch,
+            BundleError::ArtifactMismatch,
             format!("artifact #{i} is not covered by any provenance subject"),
         ));
     }

@@ -10,13 +10,13 @@ use spki::AlgorithmIdentifierOwned;
 
 use crate::crypto::Hash;
 use crate::encoding::parse_generalized_time;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, TimeError, err};
 use crate::trust_root::TrustedRoot;
 
 const ID_CT_TSTINFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 fn bad(detail: impl Into<String>) -> Error {
-    err(ErrorKind::TimestampInvalid, detail)
+    err(TimeError::TimestampInvalid, detail)
 }
 
 /// The parts of a `TSTInfo` that verification uses.

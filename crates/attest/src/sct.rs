@@ -6,7 +6,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::cert::{Cert, SCT_LIST_OID};
 use crate::crypto::Hash;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, InputError, err};
 use crate::limits::Limits;
 use crate::trust_root::TrustedRoot;
 
@@ -44,7 +44,7 @@ impl<'a> Tls<'a> {
 }
 
 fn bad(detail: impl Into<String>) -> Error {
-    err(ErrorKind::SctInvalid, detail)
+    err(CertificateError::SctInvalid, detail)
 }
 
 /// Parse the SCT list extension value (a DER OCTET STRING around a TLS list).
@@ -59,7 +59,7 @@ pub(crate) fn parse_sct_list(ext_value: &[u8], limits: &Limits) -> Result<Vec<Sc
     let mut out = Vec::new();
     while !list.0.is_empty() {
         if out.len() >= limits.max_scts {
-            return Err(err(ErrorKind::LimitExceeded, "too many SCTs"));
+            return Err(err(InputError::LimitExceeded, "too many SCTs"));
         }
         let mut s = Tls(list.vec(2).ok_or_else(|| bad("SCT is truncated"))?);
         let parse = |s: &mut Tls<'_>| -> Option<Sct> {

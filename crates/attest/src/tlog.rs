@@ -6,7 +6,7 @@ use sha2::{Digest as _, Sha256};
 use crate::bundle::{Bundle, Content, TlogEntry};
 use crate::crypto::{Hash, PublicKey};
 use crate::encoding::{b64, b64_encode, pem_decode};
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, TlogError, err};
 
 /// RFC 6962 leaf hash.
 pub fn leaf_hash(body: &[u8]) -> [u8; 32] {
@@ -74,7 +74,7 @@ pub(crate) fn set_payload(entry: &TlogEntry) -> Vec<u8> {
 pub(crate) fn verify_set(entry: &TlogEntry, key: &PublicKey, index: usize) -> Result<(), Error> {
     let set = entry.signed_entry_timestamp.as_deref().ok_or_else(|| {
         err(
-            ErrorKind::SetInvalid,
+            TlogError::SetInvalid,
             format!("tlogEntries[{index}] has no SET"),
         )
     })?;
@@ -82,7 +82,7 @@ pub(crate) fn verify_set(entry: &TlogEntry, key: &PublicKey, index: usize) -> Re
         Ok(())
     } else {
         Err(err(
-            ErrorKind::SetInvalid,
+            TlogError::SetInvalid,
             format!("tlogEntries[{index}]: SET does not verify with the log key"),
         ))
     }
@@ -100,7 +100,7 @@ pub(crate) struct Expected<'a> {
 
 fn mismatch(index: usize, what: &str) -> Error {
     err(
-        ErrorKind::TlogBodyMismatch,
+        TlogError::BodyMismatch,
         format!("tlogEntries[{index}]: log entry {what} does not match the bundle"),
     )
 }
@@ -119,11 +119,11 @@ fn verifier_matches(
     index: usize,
 ) -> Result<(), Error> {
     let pem = b64(
-        ErrorKind::TlogBodyMismatch,
+        TlogError::BodyMismatch,
         "log entry verifier",
         pem_b64.ok_or_else(|| mismatch(index, "verifier (missing)"))?,
     )?;
-    let der_bytes = pem_decode(ErrorKind::TlogBodyMismatch, "log entry verifier", &pem)?;
+    let der_bytes = pem_decode(TlogError::BodyMismatch, "log entry verifier", &pem)?;
     if der_bytes != expected.signer_der {
         return Err(mismatch(index, "certificate/key"));
     }
@@ -140,7 +140,7 @@ pub(crate) fn check_body(
 ) -> Result<(), Error> {
     let body: Value = serde_json::from_slice(&entry.body).map_err(|e| {
         err(
-            ErrorKind::TlogBodyMismatch,
+            TlogError::BodyMismatch,
             format!("tlogEntries[{index}]: body is not JSON"),
         )
         .with_source(e)
@@ -162,7 +162,7 @@ pub(crate) fn check_body(
     match (kind, api, &bundle.content) {
         ("hashedrekord", "0.0.1", Content::MessageSignature { signature, .. }) => {
             let sig = b64(
-                ErrorKind::TlogBodyMismatch,
+                TlogError::BodyMismatch,
                 "spec.signature.content",
                 get_str(spec, &["signature", "content"]).unwrap_or("!"),
             )?;
@@ -188,7 +188,7 @@ pub(crate) fn check_body(
                 .get("hashedRekordV002")
                 .ok_or_else(|| mismatch(index, "spec.hashedRekordV002 (missing)"))?;
             let sig = b64(
-                ErrorKind::TlogBodyMismatch,
+                TlogError::BodyMismatch,
                 "signature.content",
                 get_str(h, &["signature", "content"]).unwrap_or("!"),
             )?;
@@ -213,7 +213,7 @@ pub(crate) fn check_body(
                 get_str(verifier, &["publicKey", "rawBytes"])
             };
             let der_bytes = b64(
-                ErrorKind::TlogBodyMismatch,
+                TlogError::BodyMismatch,
                 "verifier",
                 raw.ok_or_else(|| mismatch(index, "verifier kind"))?,
             )?;
@@ -222,7 +222,7 @@ pub(crate) fn check_body(
             }
             let alg = get_str(h, &["data", "algorithm"]).unwrap_or_default();
             let digest = b64(
-                ErrorKind::TlogBodyMismatch,
+                TlogError::BodyMismatch,
                 "data.digest",
                 get_str(h, &["data", "digest"]).unwrap_or("!"),
             )?;
@@ -249,7 +249,7 @@ pub(crate) fn check_body(
             }
             for (s, want) in sigs.iter().zip(&env.signatures) {
                 let sig = b64(
-                    ErrorKind::TlogBodyMismatch,
+                    TlogError::BodyMismatch,
                     "signature",
                     get_str(s, &["signature"]).unwrap_or("!"),
                 )?;
@@ -282,13 +282,13 @@ pub(crate) fn check_body(
             for (s, want) in sigs.iter().zip(&env.signatures) {
                 // intoto v0.0.2 stores the signature base64-encoded twice.
                 let once = b64(
-                    ErrorKind::TlogBodyMismatch,
+                    TlogError::BodyMismatch,
                     "sig",
                     get_str(s, &["sig"]).unwrap_or("!"),
                 )?;
                 let text = String::from_utf8(once)
                     .map_err(|_| mismatch(index, "DSSE signature encoding"))?;
-                let sig = b64(ErrorKind::TlogBodyMismatch, "sig", &text)?;
+                let sig = b64(TlogError::BodyMismatch, "sig", &text)?;
                 if sig != want.sig {
                     return Err(mismatch(index, "DSSE signature"));
                 }
@@ -297,7 +297,7 @@ pub(crate) fn check_body(
         }
         (k, v, _) => {
             return Err(err(
-                ErrorKind::TlogBodyMismatch,
+                TlogError::BodyMismatch,
                 format!(
                     "tlogEntries[{index}]: entry kind {k}/{v} does not fit this bundle's content"
                 ),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::cert::Cert;
 use crate::crypto::PublicKey;
 use crate::encoding::{b64, format_rfc3339, parse_rfc3339};
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, ErrorKind, InputError, TrustRootError, err};
 use crate::limits::Limits;
 
 /// A closed-at-start validity window in unix seconds; `end` is inclusive, `None` = still valid.
@@ -152,7 +152,7 @@ struct RawCert {
 }
 
 fn malformed(detail: String) -> Error {
-    err(ErrorKind::TrustRootMalformed, detail)
+    err(TrustRootError::Malformed, detail)
 }
 
 fn valid_for(v: Option<&RawValidFor>, what: &str) -> Result<ValidFor, Error> {
@@ -180,7 +180,7 @@ fn valid_for(v: Option<&RawValidFor>, what: &str) -> Result<ValidFor, Error> {
 
 fn log(raw: &RawLog, what: &str) -> Result<LogKey, Error> {
     let key_id = b64(
-        ErrorKind::TrustRootMalformed,
+        TrustRootError::Malformed,
         &format!("{what}.logId.keyId"),
         &raw.log_id.key_id,
     )?;
@@ -191,7 +191,7 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, Error> {
     let key = match &raw.public_key.raw_bytes {
         Some(r) => {
             let der_bytes = b64(
-                ErrorKind::TrustRootMalformed,
+                TrustRootError::Malformed,
                 &format!("{what}.publicKey.rawBytes"),
                 r,
             )?;
@@ -210,7 +210,7 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, Error> {
                 Ok(k) => Some(k),
                 // Unknown key types are carried but unusable: entries they sign fail to verify.
                 Err(e)
-                    if e.kind() == ErrorKind::KeyUnsupported
+                    if e.kind() == ErrorKind::Certificate(CertificateError::KeyUnsupported)
                         && raw.public_key.key_details.is_some() =>
                 {
                     None
@@ -241,7 +241,7 @@ fn authority(raw: &RawAuthority, what: &str, limits: &Limits) -> Result<Authorit
     let mut chain = Vec::new();
     for (i, c) in raw.cert_chain.certificates.iter().enumerate() {
         let field = format!("{what}.certChain.certificates[{i}]");
-        let der_bytes = b64(ErrorKind::TrustRootMalformed, &field, &c.raw_bytes)?;
+        let der_bytes = b64(TrustRootError::Malformed, &field, &c.raw_bytes)?;
         chain.push(
             Cert::from_der(&der_bytes)
                 .map_err(|e| malformed(format!("{field}: {}", e.detail())))?,
@@ -275,7 +275,7 @@ impl TrustedRoot {
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
         if bytes.len() > limits.max_trust_root_bytes {
             return Err(err(
-                ErrorKind::LimitExceeded,
+                InputError::LimitExceeded,
                 format!(
                     "trusted root is {} bytes; limit {}",
                     bytes.len(),
@@ -304,7 +304,7 @@ impl TrustedRoot {
         ] {
             if len > limits.max_trust_root_entries {
                 return Err(err(
-                    ErrorKind::LimitExceeded,
+                    InputError::LimitExceeded,
                     format!(
                         "{n} has {len} entries; limit {}",
                         limits.max_trust_root_entries
@@ -425,7 +425,7 @@ pub fn refuse_trust_root_in_release(trust_root: &Path, release_dir: &Path) -> Re
     let resolve = |p: &Path, what: &str| {
         std::fs::canonicalize(p).map_err(|e| {
             err(
-                ErrorKind::Io,
+                InputError::Io,
                 format!("{what} {}: cannot resolve", p.display()),
             )
             .with_source(e)
@@ -435,7 +435,7 @@ pub fn refuse_trust_root_in_release(trust_root: &Path, release_dir: &Path) -> Re
     let release = resolve(release_dir, "release folder")?;
     if root.starts_with(&release) {
         return Err(err(
-            ErrorKind::TrustRootInRelease,
+            TrustRootError::InRelease,
             format!(
                 "trust root {} lies inside the release folder {}: the verifier's trust root \
                  must come from outside the release it judges",
@@ -451,15 +451,15 @@ pub fn refuse_trust_root_in_release(trust_root: &Path, release_dir: &Path) -> Re
 pub(crate) fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| {
-        err(ErrorKind::Io, format!("{}: cannot open", path.display())).with_source(e)
+        err(InputError::Io, format!("{}: cannot open", path.display())).with_source(e)
     })?;
     let mut buf = Vec::new();
     f.take(cap as u64 + 1).read_to_end(&mut buf).map_err(|e| {
-        err(ErrorKind::Io, format!("{}: cannot read", path.display())).with_source(e)
+        err(InputError::Io, format!("{}: cannot read", path.display())).with_source(e)
     })?;
     if buf.len() > cap {
         return Err(err(
-            ErrorKind::LimitExceeded,
+            InputError::LimitExceeded,
             format!("{} is larger than {cap} bytes", path.display()),
         ));
     }
@@ -510,7 +510,7 @@ mod tests {
                 TrustedRoot::from_json(root(bad).as_bytes())
                     .unwrap_err()
                     .kind(),
-                ErrorKind::TrustRootMalformed,
+                ErrorKind::TrustRoot(TrustRootError::Malformed),
                 "{bad}"
             );
         }
@@ -532,7 +532,7 @@ mod tests {
             TrustedRoot::verifier_root(Some(Path::new("/nonexistent/trusted_root.json")))
                 .unwrap_err()
                 .kind(),
-            ErrorKind::Io
+            ErrorKind::Input(InputError::Io)
         );
     }
 
@@ -548,7 +548,7 @@ mod tests {
         std::fs::write(&inner, PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
         std::fs::write(&outer, PUBLIC_GOOD_TRUSTED_ROOT_JSON).unwrap();
         let e = refuse_trust_root_in_release(&inner, &release).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::TrustRootInRelease);
+        assert_eq!(e.kind(), ErrorKind::TrustRoot(TrustRootError::InRelease));
         assert_eq!(e.code(), "trust-root-in-release");
         assert!(
             e.detail().contains("sub/trusted_root.json"),
@@ -561,7 +561,7 @@ mod tests {
             refuse_trust_root_in_release(&dotted, &release)
                 .unwrap_err()
                 .kind(),
-            ErrorKind::TrustRootInRelease
+            ErrorKind::TrustRoot(TrustRootError::InRelease)
         );
         refuse_trust_root_in_release(&outer, &release).unwrap();
         // A sibling whose name merely starts with the release folder's name is outside.
@@ -579,14 +579,14 @@ mod tests {
                 refuse_trust_root_in_release(&link, &release)
                     .unwrap_err()
                     .kind(),
-                ErrorKind::TrustRootInRelease
+                ErrorKind::TrustRoot(TrustRootError::InRelease)
             );
         }
         assert_eq!(
             refuse_trust_root_in_release(&base.join("missing.json"), &release)
                 .unwrap_err()
                 .kind(),
-            ErrorKind::Io
+            ErrorKind::Input(InputError::Io)
         );
         std::fs::remove_dir_all(&base).unwrap();
     }
@@ -595,13 +595,13 @@ mod tests {
     fn media_type_json_and_limits() {
         assert_eq!(
             TrustedRoot::from_json(b"{").unwrap_err().kind(),
-            ErrorKind::TrustRootMalformed
+            ErrorKind::TrustRoot(TrustRootError::Malformed)
         );
         assert_eq!(
             TrustedRoot::from_json(br#"{"mediaType":"x"}"#)
                 .unwrap_err()
                 .kind(),
-            ErrorKind::TrustRootMalformed
+            ErrorKind::TrustRoot(TrustRootError::Malformed)
         );
         let limits = Limits {
             max_trust_root_bytes: 8,
@@ -611,7 +611,7 @@ mod tests {
             TrustedRoot::from_json_with_limits(b"{\"mediaType\":1}", &limits)
                 .unwrap_err()
                 .kind(),
-            ErrorKind::LimitExceeded
+            ErrorKind::Input(InputError::LimitExceeded)
         );
         let mut a = TrustedRoot::from_json(
             root(r#","validFor":{"start":"2021-01-12T11:53:27Z"}"#).as_bytes(),

@@ -10,7 +10,9 @@ use crate::bundle::{Bundle, BundleVersion, Content, SignerMaterial};
 use crate::cert::Cert;
 use crate::checkpoint::Checkpoint;
 use crate::crypto::{Hash, PublicKey};
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{
+    BundleError, CertificateError, Error, InputError, ProvenanceError, TimeError, TlogError, err,
+};
 use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement};
 use crate::limits::Limits;
 use crate::policy::IdentityPolicy;
@@ -38,7 +40,7 @@ impl Artifact<'_> {
     /// Stream a reader once, computing SHA-256 and SHA-512.
     pub fn from_reader(r: impl Read) -> Result<Artifact<'static>, Error> {
         let set = digest_reader(r, &[Algorithm::Sha256, Algorithm::Sha512])
-            .map_err(|e| err(ErrorKind::Io, "cannot read the artifact").with_source(e))?;
+            .map_err(|e| err(InputError::Io, "cannot read the artifact").with_source(e))?;
         Ok(Artifact::Digests(set.iter().copied().collect()))
     }
 
@@ -65,7 +67,7 @@ impl Artifact<'_> {
             .find(|d| d.algorithm() == Algorithm::Sha256)
             .ok_or_else(|| {
                 err(
-                    ErrorKind::ArtifactMismatch,
+                    BundleError::ArtifactMismatch,
                     "the artifact's SHA-256 digest is needed",
                 )
             })
@@ -250,7 +252,7 @@ impl Verifier {
         let now = self.now();
         if bundle.version < self.min_bundle_version {
             return Err(err(
-                ErrorKind::BundleVersionUnsupported,
+                BundleError::VersionUnsupported,
                 format!(
                     "bundle version {} is older than the lowest accepted, {}",
                     bundle.version, self.min_bundle_version
@@ -265,13 +267,13 @@ impl Verifier {
             (SignerMaterial::PublicKey { .. }, Policy::Key(k)) => (None, Some(k)),
             (SignerMaterial::PublicKey { .. }, Policy::Identity(_)) => {
                 return Err(err(
-                    ErrorKind::KeyNotExpected,
+                    BundleError::KeyNotExpected,
                     "bundle is signed with a managed key; a certificate is required",
                 ));
             }
             (SignerMaterial::Certificate { .. }, Policy::Key(_)) => {
                 return Err(err(
-                    ErrorKind::CertificateNotExpected,
+                    BundleError::CertificateNotExpected,
                     "bundle carries a certificate; a managed key is expected",
                 ));
             }
@@ -279,12 +281,12 @@ impl Verifier {
         let signing_key: PublicKey = match (&leaf, key_policy) {
             (Some(c), _) => c.public_key.clone().ok_or_else(|| {
                 err(
-                    ErrorKind::KeyUnsupported,
+                    CertificateError::KeyUnsupported,
                     "the signing certificate's key type is not supported",
                 )
             })?,
             (None, Some(k)) => k.clone(),
-            (None, None) => return Err(err(ErrorKind::CertificateMissing, "no signer")),
+            (None, None) => return Err(err(CertificateError::Missing, "no signer")),
         };
         let signer_der: Vec<u8> = match &leaf {
             Some(c) => c.der.clone(),
@@ -299,13 +301,13 @@ impl Verifier {
                 if let Some((alg, bytes)) = digest {
                     if alg != "SHA2_256" {
                         return Err(err(
-                            ErrorKind::BundleMalformed,
+                            BundleError::Malformed,
                             format!("messageDigest algorithm {alg:?} is not SHA2_256"),
                         ));
                     }
                     if bytes.as_slice() != artifact_sha256.as_bytes() {
                         return Err(err(
-                            ErrorKind::ArtifactMismatch,
+                            BundleError::ArtifactMismatch,
                             format!(
                                 "bundle messageDigest is sha256:{}, artifact is {artifact_sha256}",
                                 hex::encode(bytes)
@@ -322,12 +324,12 @@ impl Verifier {
                 if !ok {
                     return Err(if key_policy.is_some() {
                         err(
-                            ErrorKind::WrongKey,
+                            CertificateError::WrongKey,
                             "the artifact signature does not verify with the given key",
                         )
                     } else {
                         err(
-                            ErrorKind::SignatureInvalid,
+                            BundleError::SignatureInvalid,
                             "the artifact signature does not verify with the certificate key",
                         )
                     });
@@ -335,12 +337,12 @@ impl Verifier {
                 artifact_sha256
                     .as_bytes()
                     .try_into()
-                    .map_err(|_| err(ErrorKind::ArtifactMismatch, "bad digest"))?
+                    .map_err(|_| err(BundleError::ArtifactMismatch, "bad digest"))?
             }
             Content::Dsse(env) => {
                 let [dsse_sig] = env.signatures.as_slice() else {
                     return Err(err(
-                        ErrorKind::DsseInvalid,
+                        BundleError::DsseInvalid,
                         format!(
                             "a bundle's DSSE envelope needs exactly one signature, has {}",
                             env.signatures.len()
@@ -351,26 +353,26 @@ impl Verifier {
                 if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
                     return Err(if key_policy.is_some() {
                         err(
-                            ErrorKind::WrongKey,
+                            CertificateError::WrongKey,
                             "the DSSE signature does not verify with the given key",
                         )
                     } else {
                         err(
-                            ErrorKind::DsseInvalid,
+                            BundleError::DsseInvalid,
                             "the DSSE signature does not verify over the PAE",
                         )
                     });
                 }
                 if env.payload_type != INTOTO_PAYLOAD_TYPE {
                     return Err(err(
-                        ErrorKind::StatementMalformed,
+                        ProvenanceError::StatementMalformed,
                         format!("DSSE payload type {:?} is not in-toto", env.payload_type),
                     ));
                 }
                 let st = Statement::from_json_with_limits(&env.payload, &self.limits)?;
                 if st.subjects_covering(&artifact.digests()).is_empty() {
                     return Err(err(
-                        ErrorKind::ArtifactMismatch,
+                        BundleError::ArtifactMismatch,
                         format!(
                             "artifact {artifact_sha256} is not among the statement's {} subjects",
                             st.subjects.len()
@@ -393,7 +395,7 @@ impl Verifier {
         for (i, entry) in bundle.tlog_entries.iter().enumerate() {
             let log = self.root.tlog(&entry.log_id).ok_or_else(|| {
                 err(
-                    ErrorKind::TlogUnknown,
+                    TlogError::UnknownLog,
                     format!(
                         "tlogEntries[{i}]: log {} is not in the trust root",
                         hex::encode(&entry.log_id)
@@ -402,13 +404,13 @@ impl Verifier {
             })?;
             let key = log.key.as_ref().ok_or_else(|| {
                 err(
-                    ErrorKind::TlogUnknown,
+                    TlogError::UnknownLog,
                     format!("tlogEntries[{i}]: the log's key type is not supported"),
                 )
             })?;
             if log.valid_for.start > now {
                 return Err(err(
-                    ErrorKind::TlogUnknown,
+                    TlogError::UnknownLog,
                     format!("tlogEntries[{i}]: the log key is not valid yet"),
                 ));
             }
@@ -427,7 +429,7 @@ impl Verifier {
                 tlog::verify_set(entry, key, i)?;
                 if !log.valid_for.contains(entry.integrated_time) {
                     return Err(err(
-                        ErrorKind::TlogUnknown,
+                        TlogError::UnknownLog,
                         format!(
                             "tlogEntries[{i}]: integrated time is outside the log key's validFor {}",
                             TrustedRoot::describe_validity(&log.valid_for)
@@ -454,7 +456,7 @@ impl Verifier {
                     };
                     if !consistent {
                         return Err(err(
-                            ErrorKind::InclusionProofInvalid,
+                            TlogError::InclusionProofInvalid,
                             format!(
                                 "tlogEntries[{i}]: logIndex {} cannot hold the inclusion proof's tree index {} ({})",
                                 entry.log_index,
@@ -469,10 +471,10 @@ impl Verifier {
                     }
                     let leaf_hash = tlog::leaf_hash(&entry.body);
                     let root = tlog::root_from_inclusion_proof(p.log_index, p.tree_size, leaf_hash, &p.hashes)
-                        .ok_or_else(|| err(ErrorKind::InclusionProofInvalid, format!("tlogEntries[{i}]: inclusion proof is malformed for index {} in size {}", p.log_index, p.tree_size)))?;
+                        .ok_or_else(|| err(TlogError::InclusionProofInvalid, format!("tlogEntries[{i}]: inclusion proof is malformed for index {} in size {}", p.log_index, p.tree_size)))?;
                     if root.as_slice() != p.root_hash.as_slice() {
                         return Err(err(
-                            ErrorKind::InclusionProofInvalid,
+                            TlogError::InclusionProofInvalid,
                             format!(
                                 "tlogEntries[{i}]: inclusion proof leads to {}, not the claimed root {}",
                                 hex::encode(root),
@@ -486,7 +488,7 @@ impl Verifier {
                             cp.verify(key)?;
                             if cp.size != p.tree_size || cp.root_hash != p.root_hash {
                                 return Err(err(
-                                    ErrorKind::CheckpointInvalid,
+                                    TlogError::CheckpointInvalid,
                                     format!(
                                         "tlogEntries[{i}]: checkpoint (size {}, root {}) does not match the inclusion proof (size {}, root {})",
                                         cp.size,
@@ -498,7 +500,7 @@ impl Verifier {
                             }
                             if !log.base_url.is_empty() && cp.log_name() != log.host() {
                                 return Err(err(
-                                    ErrorKind::CheckpointInvalid,
+                                    TlogError::CheckpointInvalid,
                                     format!(
                                         "tlogEntries[{i}]: checkpoint origin {:?} is not the log {:?}",
                                         cp.origin, log.base_url
@@ -509,7 +511,7 @@ impl Verifier {
                         }
                         None if bundle.version >= BundleVersion::V0_2 => {
                             return Err(err(
-                                ErrorKind::CheckpointInvalid,
+                                TlogError::CheckpointInvalid,
                                 format!("tlogEntries[{i}]: inclusion proof without checkpoint"),
                             ));
                         }
@@ -520,7 +522,7 @@ impl Verifier {
                 }
                 None if entry.signed_entry_timestamp.is_none() => {
                     return Err(err(
-                        ErrorKind::InclusionProofInvalid,
+                        TlogError::InclusionProofInvalid,
                         format!("tlogEntries[{i}]: neither an inclusion proof nor a SET"),
                     ));
                 }
@@ -532,7 +534,7 @@ impl Verifier {
         // 4. RFC 3161 timestamps (duplicates and count were refused at parse time).
         if bundle.timestamps.len() > self.limits.max_timestamps {
             return Err(err(
-                ErrorKind::TimestampTooMany,
+                TimeError::TimestampTooMany,
                 format!("{} timestamps", bundle.timestamps.len()),
             ));
         }
@@ -561,9 +563,9 @@ impl Verifier {
         authorities.dedup();
         if authorities.len() < self.timestamp_threshold {
             let kind = if ts_failures.is_empty() {
-                ErrorKind::NoVerifiedTime
+                TimeError::NoVerifiedTime
             } else {
-                ErrorKind::TimestampInvalid
+                TimeError::TimestampInvalid
             };
             return Err(err(
                 kind,
@@ -581,7 +583,7 @@ impl Verifier {
         }
         if let Some(t) = times.iter().find(|t| **t > now + 300) {
             return Err(err(
-                ErrorKind::CertificateNotValidAtTime,
+                TimeError::CertificateNotValidAtTime,
                 format!("proven time {t} is in the future"),
             ));
         }
@@ -594,7 +596,7 @@ impl Verifier {
                 for t in &times {
                     if !leaf.valid_at(*t) {
                         return Err(err(
-                            ErrorKind::CertificateNotValidAtTime,
+                            TimeError::CertificateNotValidAtTime,
                             format!(
                                 "proven time {} is outside the certificate validity {}..={}",
                                 crate::encoding::format_rfc3339(*t),
@@ -606,14 +608,14 @@ impl Verifier {
                 }
                 if leaf.is_ca() || !leaf.has_code_signing_eku() {
                     return Err(err(
-                        ErrorKind::CertificateUsage,
+                        CertificateError::Usage,
                         "the signing certificate lacks the code-signing EKU or is a CA",
                     ));
                 }
                 let issuer_cert = ca
                     .chain
                     .first()
-                    .ok_or_else(|| err(ErrorKind::ChainUntrusted, "empty CA chain"))?;
+                    .ok_or_else(|| err(CertificateError::ChainUntrusted, "empty CA chain"))?;
                 scts = verify_scts(leaf, issuer_cert, &self.root, &self.limits)?;
                 let sans = leaf.sans()?;
                 let exts = leaf.fulcio_extensions()?;
@@ -679,20 +681,20 @@ impl Verifier {
             issued_by_any = true;
             if extra.iter().any(|x| !ca.chain.iter().any(|c| &c.der == x)) {
                 last_err = Some(err(
-                    ErrorKind::ChainUntrusted,
+                    CertificateError::ChainUntrusted,
                     "the bundle's certificate chain holds certificates the trust root does not (e.g. its own root)",
                 ));
                 continue;
             }
             if ca.valid_for.start > now {
-                last_err = Some(err(ErrorKind::CaNotValidAtTime, "the CA is not valid yet"));
+                last_err = Some(err(TimeError::CaNotValidAtTime, "the CA is not valid yet"));
                 continue;
             }
             if !ca.valid_for.contains(leaf.not_before)
                 || ca.chain.iter().any(|c| !c.valid_at(leaf.not_before))
             {
                 last_err = Some(err(
-                    ErrorKind::CaNotValidAtTime,
+                    TimeError::CaNotValidAtTime,
                     format!(
                         "the certificate was issued ({}) outside the CA's validity (validFor {} or its certificates)",
                         crate::encoding::format_rfc3339(leaf.not_before),
@@ -706,7 +708,7 @@ impl Verifier {
                 .find(|t| !ca.valid_for.contains(**t) || ca.chain.iter().any(|c| !c.valid_at(**t)))
             {
                 last_err = Some(err(
-                    ErrorKind::CaNotValidAtTime,
+                    TimeError::CaNotValidAtTime,
                     format!(
                         "proven time {} is outside the CA's validFor {}",
                         crate::encoding::format_rfc3339(*t),
@@ -723,15 +725,15 @@ impl Verifier {
                 .any(|x| Cert::from_der(x).is_ok_and(|c| c.is_self_signed()))
             {
                 return Err(err(
-                    ErrorKind::ChainUntrusted,
+                    CertificateError::ChainUntrusted,
                     "the bundle carries its own root certificate, which the trust root does not hold",
                 ));
             }
             return Err(err(
-                ErrorKind::ChainUntrusted,
+                CertificateError::ChainUntrusted,
                 "the signing certificate is not issued by any trusted Fulcio CA",
             ));
         }
-        Err(last_err.unwrap_or_else(|| err(ErrorKind::ChainUntrusted, "no usable CA")))
+        Err(last_err.unwrap_or_else(|| err(CertificateError::ChainUntrusted, "no usable CA")))
     }
 }

@@ -24,16 +24,10 @@ use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate, TbsCertificate};
 
 use crate::encoding::b64_encode;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, PolicyError, err};
 
 pub(super) fn stack_err(what: &str) -> impl Fn(der::Error) -> Error + '_ {
-    move |e| {
-        err(
-            ErrorKind::CertificateMalformed,
-            format!("test stack: {what}"),
-        )
-        .with_source(e)
-    }
+    move |e| err(CertificateError::Malformed, format!("test stack: {what}")).with_source(e)
 }
 
 pub(super) fn key(seed: &[u8; 32], label: &str) -> SigningKey {
@@ -74,7 +68,7 @@ pub(super) fn sign(k: &SigningKey, msg: &[u8]) -> Vec<u8> {
 
 pub(super) fn utc(t: i64) -> Result<Time, Error> {
     let d = Duration::from_secs(
-        u64::try_from(t).map_err(|_| err(ErrorKind::PolicyInvalid, "negative time"))?,
+        u64::try_from(t).map_err(|_| err(PolicyError::Invalid, "negative time"))?,
     );
     Ok(Time::UtcTime(
         UtcTime::from_unix_duration(d).map_err(stack_err("time"))?,

@@ -8,7 +8,7 @@ use super::identity::TestIdentity;
 use super::stack::TestStack;
 use crate::dsse::pae;
 use crate::encoding::b64_encode;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{BundleError, Error, err};
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
 
 impl TestStack {
@@ -22,7 +22,7 @@ impl TestStack {
         cert: &[u8],
     ) -> Result<String, Error> {
         let body = serde_json::to_vec(&body)
-            .map_err(|e| err(ErrorKind::BundleMalformed, "body").with_source(e))?;
+            .map_err(|e| err(BundleError::Malformed, "body").with_source(e))?;
         let entry = self.log_entry(&body, kind, id.signed_at)?;
         let ts = self.timestamp(sig, id.signed_at)?;
         let mut b = serde_json::json!({
@@ -38,8 +38,7 @@ impl TestStack {
                 obj.insert(k.clone(), v.clone());
             }
         }
-        serde_json::to_string(&b)
-            .map_err(|e| err(ErrorKind::BundleMalformed, "bundle").with_source(e))
+        serde_json::to_string(&b).map_err(|e| err(BundleError::Malformed, "bundle").with_source(e))
     }
 
     /// Sign `artifact` as `id`: a v0.3 bundle with a message signature, a hashedrekord entry
@@ -48,7 +47,7 @@ impl TestStack {
         let (cert, k) = self.issue(id)?;
         let digest = Sha256::digest(artifact);
         let sig: DerSignature = ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&k, &digest)
-            .map_err(|_| err(ErrorKind::SignatureInvalid, "test stack: cannot sign"))?;
+            .map_err(|_| err(BundleError::SignatureInvalid, "test stack: cannot sign"))?;
         let sig = sig.as_bytes().to_vec();
         let body = serde_json::json!({
             "apiVersion": "0.0.1", "kind": "hashedrekord",
@@ -99,13 +98,13 @@ impl TestStack {
         });
         let statement = serde_json::to_vec(&statement).map_err(|e| {
             crate::error::err(
-                crate::ErrorKind::StatementMalformed,
+                crate::ProvenanceError::StatementMalformed,
                 format!("statement: {e}"),
             )
         })?;
         let bundle: serde_json::Value = serde_json::from_str(&self.sign_statement(&statement, id)?)
             .map_err(|e| {
-                crate::error::err(crate::ErrorKind::BundleMalformed, format!("bundle: {e}"))
+                crate::error::err(crate::BundleError::Malformed, format!("bundle: {e}"))
             })?;
         let vm = &bundle["verificationMaterial"];
         Ok(serde_json::json!({

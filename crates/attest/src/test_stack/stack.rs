@@ -8,7 +8,7 @@ use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 use super::certs::{CertSpec, ext, key, spki_der, stack_err};
 use crate::encoding::b64_encode;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, TrustRootError, err};
 use crate::trust_root::TrustedRoot;
 use crate::verify::Verifier;
 
@@ -135,7 +135,7 @@ impl TestStack {
             }],
         });
         serde_json::to_string_pretty(&root)
-            .map_err(|e| err(ErrorKind::TrustRootMalformed, "cannot encode").with_source(e))
+            .map_err(|e| err(TrustRootError::Malformed, "cannot encode").with_source(e))
     }
 
     /// A verifier over this stack's trust root.

@@ -19,7 +19,7 @@ use x509_cert::attr::Attribute;
 
 use super::certs::{ecdsa_alg, sign, stack_err};
 use super::stack::TestStack;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{CertificateError, Error, err};
 
 const ID_CT_TSTINFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 const TEST_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.99.1");
@@ -113,7 +113,7 @@ impl TestStack {
         let tsa_leaf_der = self
             .tsa_chain
             .first()
-            .ok_or_else(|| err(ErrorKind::CertificateMissing, "test stack: no TSA"))?;
+            .ok_or_else(|| err(CertificateError::Missing, "test stack: no TSA"))?;
         let tsa_cert = Certificate::from_der(tsa_leaf_der).map_err(stack_err("tsa"))?;
         let si = SignerInfo {
             version: CmsVersion::V1,

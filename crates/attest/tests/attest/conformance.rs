@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use artidigest::{Algorithm, Digest};
 use attest::{
-    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, ProvenancePolicy,
-    PublicKey, Publisher, RefPolicy, TrustedRoot, Verifier, verify_pep740, verify_provenance,
+    Artifact, Bundle, BundleError, CertificateError, ErrorKind, FulcioExtension, IdentityError,
+    IdentityPolicy, InputError, Policy, PolicyError, ProvenanceError, ProvenancePolicy, PublicKey,
+    Publisher, RefPolicy, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier,
+    verify_pep740, verify_provenance,
 };
 use serde_json::Value;
 
@@ -189,7 +191,7 @@ fn run_case(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
             run_slsa(dir, case, mode)
         }
         other => Err(attest::Error::new(
-            ErrorKind::Io,
+            InputError::Io,
             format!("kind {other} not run yet"),
         )),
     }

@@ -2,9 +2,9 @@
 
 use artidigest::{Algorithm, Digest, digest_bytes};
 use attest::{
-    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, ProvenancePolicy,
-    PublicKey, RefPolicy, SignerEvidence, TestIdentity, TestStack, TrustedRoot, Verifier,
-    inspect_bundle, verify_provenance,
+    Artifact, Bundle, BundleError, ErrorKind, FulcioExtension, IdentityError, IdentityPolicy,
+    Policy, ProvenanceError, ProvenancePolicy, PublicKey, RefPolicy, SignerEvidence, TestIdentity,
+    TestStack, TlogError, TrustedRoot, Verifier, inspect_bundle, verify_provenance,
 };
 
 const T: i64 = 1_750_000_000;
@@ -70,7 +70,7 @@ fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
             .verify(&bundle, &other, &release_policy())
             .unwrap_err()
             .kind(),
-        ErrorKind::ArtifactMismatch
+        ErrorKind::Bundle(BundleError::ArtifactMismatch)
     );
 }
 
@@ -89,7 +89,10 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
     let e = verifier
         .verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy())
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TriggerNotAllowed);
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed)
+    );
     let branch = TestIdentity::github(
         "owner/repo",
         "release.yml",
@@ -103,7 +106,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
             .verify(&b, &Artifact::Bytes(artifact), &release_policy())
             .unwrap_err()
             .kind(),
-        ErrorKind::IdentityMismatch
+        ErrorKind::Identity(IdentityError::SanMismatch)
     );
     // AdvisoryHub-style regex identity, pinned repository, github-hosted runner.
     let good = Bundle::from_json(
@@ -150,7 +153,7 @@ fn keys_and_certificates_are_not_interchangeable() {
             .verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key))
             .unwrap_err()
             .kind(),
-        ErrorKind::CertificateNotExpected
+        ErrorKind::Bundle(BundleError::CertificateNotExpected)
     );
 }
 
@@ -166,7 +169,7 @@ fn several_roots_and_injected_now() {
             .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
             .unwrap_err()
             .kind(),
-        ErrorKind::TlogUnknown
+        ErrorKind::Tlog(TlogError::UnknownLog)
     );
     let mut merged = TrustedRoot::from_json(a.trusted_root_json().unwrap().as_bytes()).unwrap();
     merged.merge(TrustedRoot::from_json(b.trusted_root_json().unwrap().as_bytes()).unwrap());
@@ -266,7 +269,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         )
         .unwrap_err()
         .kind(),
-        ErrorKind::ArtifactMismatch
+        ErrorKind::Bundle(BundleError::ArtifactMismatch)
     );
     // The predicate claims another repository than the certificate: refused.
     let lie = slsa_v1(
@@ -282,7 +285,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2)
             .unwrap_err()
             .kind(),
-        ErrorKind::ProvenanceCertificateMismatch
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
     );
     // Trigger lie: certificate push, predicate workflow_dispatch.
     let lie = slsa_v1(
@@ -296,7 +299,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy)
             .unwrap_err()
             .kind(),
-        ErrorKind::ProvenanceCertificateMismatch
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
     );
     // A legacy DSSE line (no log evidence) is refused with its own error.
     let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
@@ -305,7 +308,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy)
             .unwrap_err()
             .kind(),
-        ErrorKind::LegacyDsseNeedsOnlineLog
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog)
     );
 }
 

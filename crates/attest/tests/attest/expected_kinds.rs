@@ -1,346 +1,346 @@
 // The committed reason table of the shared vectors: every rejected case of
 // `vectors/sigstore/manifest.json` and `vectors/slsa/manifest.json` with the attest error kind
 // it must produce. Included (not a module) by attest's conformance test and by relgate's
-// release.toml front-end test, so both hold every case to the same reason; `ErrorKind` must be
-// `attest::ErrorKind` where it is included.
+// release.toml front-end test, so both hold every case to the same reason; `ErrorKind` and the
+// stage enums it names (`BundleError`, `TlogError`, ...) must be attest's where it is included.
 
 /// Expected error kind per rejected case (the manifest's `reason`, as a typed kind).
 const EXPECTED_KINDS: &[(&str, ErrorKind)] = &[
     // sigstore/conformance
     (
         "conformance/bundle-empty-certificate-chain",
-        ErrorKind::CertificateMissing,
+        ErrorKind::Certificate(CertificateError::Missing),
     ),
     (
         "conformance/bundle-from-wrong-instance",
-        ErrorKind::TlogUnknown,
+        ErrorKind::Tlog(TlogError::UnknownLog),
     ),
     (
         "conformance/bundle-invalid-base64-signature",
-        ErrorKind::BundleMalformed,
+        ErrorKind::Bundle(BundleError::Malformed),
     ),
     (
         "conformance/bundle-malformed-json",
-        ErrorKind::BundleMalformed,
+        ErrorKind::Bundle(BundleError::Malformed),
     ),
     (
         "conformance/bundle-negative-log-index",
-        ErrorKind::BundleMalformed,
+        ErrorKind::Bundle(BundleError::Malformed),
     ),
     (
         "conformance/bundle-unknown-version",
-        ErrorKind::BundleVersionUnsupported,
+        ErrorKind::Bundle(BundleError::VersionUnsupported),
     ),
     (
         "conformance/bundle-with-root-cert",
-        ErrorKind::ChainUntrusted,
+        ErrorKind::Certificate(CertificateError::ChainUntrusted),
     ),
     (
         "conformance/checkpoint-bad-keyhint",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/checkpoint-wrong-roothash",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
-    ("conformance/dsse-invalid-sig", ErrorKind::DsseInvalid),
+    ("conformance/dsse-invalid-sig", ErrorKind::Bundle(BundleError::DsseInvalid)),
     (
         "conformance/dsse-mismatch-envelope",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
-    ("conformance/dsse-mismatch-sig", ErrorKind::TlogBodyMismatch),
+    ("conformance/dsse-mismatch-sig", ErrorKind::Tlog(TlogError::BodyMismatch)),
     (
         "conformance/inclusion-proof-corrupted-hash",
-        ErrorKind::InclusionProofInvalid,
+        ErrorKind::Tlog(TlogError::InclusionProofInvalid),
     ),
     (
         "conformance/incorrect-public-key",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/integrated-time-in-future",
-        ErrorKind::CertificateNotValidAtTime,
+        ErrorKind::Time(TimeError::CertificateNotValidAtTime),
     ),
     (
         "conformance/intoto-expired-certificate",
-        ErrorKind::CaNotValidAtTime,
+        ErrorKind::Time(TimeError::CaNotValidAtTime),
     ),
     (
         "conformance/intoto-log-entry-mismatch",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/intoto-missing-inclusion-proof",
-        ErrorKind::InclusionProofInvalid,
+        ErrorKind::Tlog(TlogError::InclusionProofInvalid),
     ),
     (
         "conformance/intoto-set-outside-signing-cert-validity",
-        ErrorKind::CertificateNotValidAtTime,
+        ErrorKind::Time(TimeError::CertificateNotValidAtTime),
     ),
     (
         "conformance/intoto-tsa-timestamp-outside-cert-validity",
-        ErrorKind::CertificateNotValidAtTime,
+        ErrorKind::Time(TimeError::CertificateNotValidAtTime),
     ),
     (
         "conformance/invalid-checkpoint-signature",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
-    ("conformance/invalid-ct-key", ErrorKind::SctInvalid),
+    ("conformance/invalid-ct-key", ErrorKind::Certificate(CertificateError::SctInvalid)),
     (
         "conformance/invalid-inclusion-proof",
-        ErrorKind::InclusionProofInvalid,
+        ErrorKind::Tlog(TlogError::InclusionProofInvalid),
     ),
-    ("conformance/managed-key-no-key", ErrorKind::KeyNotExpected),
+    ("conformance/managed-key-no-key", ErrorKind::Bundle(BundleError::KeyNotExpected)),
     // The supplied key.pub is itself corrupt ("...wrongkey=="): refused before any signature check.
     (
         "conformance/managed-key-wrong-key",
-        ErrorKind::KeyUnsupported,
+        ErrorKind::Certificate(CertificateError::KeyUnsupported),
     ),
     (
         "conformance/message-digest-mismatch",
-        ErrorKind::ArtifactMismatch,
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     ),
     (
         "conformance/rekor2-checkpoint-missing-log-signature",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/rekor2-checkpoint-missing-origin",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/rekor2-checkpoint-missing-root-hash",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/rekor2-checkpoint-missing-size",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/rekor2-checkpoint-no-matching-signature",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
     (
         "conformance/rekor2-dsse-invalid-sig",
-        ErrorKind::DsseInvalid,
+        ErrorKind::Bundle(BundleError::DsseInvalid),
     ),
     (
         "conformance/rekor2-dsse-mismatch-envelope",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/rekor2-dsse-mismatch-sig",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/rekor2-no-inclusion-proof",
-        ErrorKind::InclusionProofInvalid,
+        ErrorKind::Tlog(TlogError::InclusionProofInvalid),
     ),
-    ("conformance/rekor2-no-timestamp", ErrorKind::NoVerifiedTime),
+    ("conformance/rekor2-no-timestamp", ErrorKind::Time(TimeError::NoVerifiedTime)),
     (
         "conformance/rekor2-timestamp-outside-trust-root-tsa-validity",
-        ErrorKind::TimestampInvalid,
+        ErrorKind::Time(TimeError::TimestampInvalid),
     ),
     (
         "conformance/rekor2-timestamp-outside-tsa-cert-validity",
-        ErrorKind::TimestampInvalid,
+        ErrorKind::Time(TimeError::TimestampInvalid),
     ),
     (
         "conformance/rekor2-timestamp-payload-mismatch",
-        ErrorKind::TimestampInvalid,
+        ErrorKind::Time(TimeError::TimestampInvalid),
     ),
     (
         "conformance/rekor2-timestamp-untrusted-tsa-with-embedded-cert",
-        ErrorKind::TimestampInvalid,
+        ErrorKind::Time(TimeError::TimestampInvalid),
     ),
     (
         "conformance/rekor2-timestamp-untrusted-tsa-without-embedded-cert",
-        ErrorKind::TimestampInvalid,
+        ErrorKind::Time(TimeError::TimestampInvalid),
     ),
     (
         "conformance/rekor2-timestamp-with-incorrect-time",
-        ErrorKind::CertificateNotValidAtTime,
+        ErrorKind::Time(TimeError::CertificateNotValidAtTime),
     ),
-    ("conformance/set-invalid-signature", ErrorKind::SetInvalid),
+    ("conformance/set-invalid-signature", ErrorKind::Tlog(TlogError::SetInvalid)),
     (
         "conformance/signature-mismatch",
-        ErrorKind::SignatureInvalid,
+        ErrorKind::Bundle(BundleError::SignatureInvalid),
     ),
     (
         "conformance/trust-root-tlog-missing-validity-start",
-        ErrorKind::TrustRootMalformed,
+        ErrorKind::TrustRoot(TrustRootError::Malformed),
     ),
     (
         "conformance/wrong-hashedrekord-artifact",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/wrong-hashedrekord-cert-and-sig",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "conformance/wrong-hashedrekord-entry",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
-    ("conformance/wrong-material", ErrorKind::ArtifactMismatch),
+    ("conformance/wrong-material", ErrorKind::Bundle(BundleError::ArtifactMismatch)),
     // sigstore/sigstore-python
     (
         "sigstore-python/github-release-wheel-policy-wrong-tag",
-        ErrorKind::IdentityMismatch,
+        ErrorKind::Identity(IdentityError::SanMismatch),
     ),
     (
         "sigstore-python/github-release-wheel-policy-wrong-issuer",
-        ErrorKind::IssuerMismatch,
+        ErrorKind::Identity(IdentityError::IssuerMismatch),
     ),
     (
         "sigstore-python/github-release-wheel-policy-wrong-repository",
-        ErrorKind::ExtensionMismatch,
+        ErrorKind::Identity(IdentityError::ExtensionMismatch),
     ),
     (
         "sigstore-python/github-release-wheel-policy-trigger-not-allowed",
-        ErrorKind::TriggerNotAllowed,
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed),
     ),
     (
         "sigstore-python/github-release-wheel-policy-wrong-workflow-digest",
-        ErrorKind::ExtensionMismatch,
+        ErrorKind::Identity(IdentityError::ExtensionMismatch),
     ),
     (
         "sigstore-python/github-release-wheel-policy-identity-prefix-only",
-        ErrorKind::IdentityMismatch,
+        ErrorKind::Identity(IdentityError::SanMismatch),
     ),
     (
         "sigstore-python/github-release-wheel-wrong-trust-root",
-        ErrorKind::TlogUnknown,
+        ErrorKind::Tlog(TlogError::UnknownLog),
     ),
     (
         "sigstore-python/cve-2022-36056-inconsistent-log-entry",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
     (
         "sigstore-python/no-checkpoint",
-        ErrorKind::CheckpointInvalid,
+        ErrorKind::Tlog(TlogError::CheckpointInvalid),
     ),
-    ("sigstore-python/no-log-entry", ErrorKind::TlogEntryMissing),
+    ("sigstore-python/no-log-entry", ErrorKind::Tlog(TlogError::EntryMissing)),
     (
         "sigstore-python/invalid-version",
-        ErrorKind::BundleVersionUnsupported,
+        ErrorKind::Bundle(BundleError::VersionUnsupported),
     ),
-    ("sigstore-python/no-cert-v1", ErrorKind::CertificateMissing),
+    ("sigstore-python/no-cert-v1", ErrorKind::Certificate(CertificateError::Missing)),
     (
         "sigstore-python/v0.3-no-signed-time",
-        ErrorKind::NoVerifiedTime,
+        ErrorKind::Time(TimeError::NoVerifiedTime),
     ),
     (
         "sigstore-python/tsa-duplicate-timestamp",
-        ErrorKind::TimestampDuplicate,
+        ErrorKind::Time(TimeError::TimestampDuplicate),
     ),
     (
         "sigstore-python/tsa-too-many-timestamps",
-        ErrorKind::TimestampTooMany,
+        ErrorKind::Time(TimeError::TimestampTooMany),
     ),
     // sigstore/pep740
     (
         "pep740/github-publisher-wrong-workflow",
-        ErrorKind::PublisherMismatch,
+        ErrorKind::Identity(IdentityError::PublisherMismatch),
     ),
     (
         "pep740/gitlab-publisher-wrong-workflow",
-        ErrorKind::PublisherMismatch,
+        ErrorKind::Identity(IdentityError::PublisherMismatch),
     ),
     (
         "pep740/email-identity-wheel-wrong-filename",
-        ErrorKind::DistributionMismatch,
+        ErrorKind::Provenance(ProvenanceError::DistributionMismatch),
     ),
     (
         "pep740/email-identity-wheel-digest-mismatch",
-        ErrorKind::ArtifactMismatch,
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     ),
     // slsa/generic-generator-v2.1.0
     (
         "generic-generator-v2.1.0/push-v14-wrong-tag",
-        ErrorKind::RefMismatch,
+        ErrorKind::Provenance(ProvenanceError::RefMismatch),
     ),
     (
         "generic-generator-v2.1.0/push-v13.0.30-wrong-exact-tag-prefix",
-        ErrorKind::RefMismatch,
+        ErrorKind::Provenance(ProvenanceError::RefMismatch),
     ),
     (
         "generic-generator-v2.1.0/push-v14-versioned-tag-v15",
-        ErrorKind::RefMismatch,
+        ErrorKind::Provenance(ProvenanceError::RefMismatch),
     ),
     (
         "generic-generator-v2.1.0/push-v14-wrong-source-suffix",
-        ErrorKind::SourceMismatch,
+        ErrorKind::Provenance(ProvenanceError::SourceMismatch),
     ),
     (
         "generic-generator-v2.1.0/push-v14-wrong-source-prefix",
-        ErrorKind::SourceMismatch,
+        ErrorKind::Provenance(ProvenanceError::SourceMismatch),
     ),
     (
         "generic-generator-v2.1.0/workflow_dispatch-untrusted-builder-id",
-        ErrorKind::BuilderUntrusted,
+        ErrorKind::Provenance(ProvenanceError::BuilderUntrusted),
     ),
     (
         "generic-generator-v2.1.0/workflow_dispatch-wrong-branch",
-        ErrorKind::RefMismatch,
+        ErrorKind::Provenance(ProvenanceError::RefMismatch),
     ),
     (
         "generic-generator-v2.1.0/workflow_dispatch-tag-expected",
-        ErrorKind::RefMismatch,
+        ErrorKind::Provenance(ProvenanceError::RefMismatch),
     ),
     (
         "generic-generator-v2.1.0/workflow_dispatch-trigger-forbidden",
-        ErrorKind::TriggerNotAllowed,
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed),
     ),
     (
         "generic-generator-v2.1.0/push-v14-artifact-mismatch",
-        ErrorKind::ArtifactMismatch,
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     ),
     // slsa/bcr: the certificate <-> provenance consistency attack
     (
         "bcr/module-bazel-wrong-signer",
-        ErrorKind::ProvenanceCertificateMismatch,
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     ),
-    ("bcr/module-bazel-no-builder-id", ErrorKind::PolicyInvalid),
+    ("bcr/module-bazel-no-builder-id", ErrorKind::Policy(PolicyError::Invalid)),
     // slsa/bundle-level
     (
         "bundle-level/mismatch-tlog-entry",
-        ErrorKind::TlogBodyMismatch,
+        ErrorKind::Tlog(TlogError::BodyMismatch),
     ),
-    ("bundle-level/invalid-set", ErrorKind::SetInvalid),
+    ("bundle-level/invalid-set", ErrorKind::Tlog(TlogError::SetInvalid)),
     // Both files carry a non-canonical base64 value (non-zero padding bits) in the broken field;
     // attest decodes base64 strictly, so the field is refused with that field's kind.
     (
         "bundle-level/invalid-dsse-signature",
-        ErrorKind::DsseInvalid,
+        ErrorKind::Bundle(BundleError::DsseInvalid),
     ),
     // slsa/legacy-dsse: no transparency evidence, refused offline with its own kind
     (
         "legacy-dsse/multi-subject-first",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/multi-subject-second",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/workflow-inputs",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/annotated-tag",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/untrusted-builder",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/no-tlog-upload",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
     (
         "legacy-dsse/expired-cert",
-        ErrorKind::LegacyDsseNeedsOnlineLog,
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     ),
 ];

@@ -7,6 +7,7 @@
     reason = "test code"
 )]
 
+mod codes;
 mod conformance;
 mod e2e;
 mod interop;

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, ErrorKind, Publisher, TestIdentity, TestStack, Verifier, verify_pypi_provenance,
+    Artifact, BundleError, ErrorKind, IdentityError, PolicyError, ProvenanceError, Publisher,
+    TestIdentity, TestStack, Verifier, verify_pypi_provenance,
 };
 use serde_json::{Value, json};
 
@@ -99,19 +100,19 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
     let other_repo = document(github("owner/other", "release.yml"), vec![good.clone()]);
     assert_eq!(
         check(&verifier, &other_repo, WHEEL, None),
-        Err(ErrorKind::ExtensionMismatch)
+        Err(ErrorKind::Identity(IdentityError::ExtensionMismatch))
     );
     // The caller pins a publisher the document does not name.
     let pinned_other = Publisher::from_json(&github("owner/other", "release.yml")).unwrap();
     assert_eq!(
         check(&verifier, &doc, WHEEL, Some(&pinned_other)),
-        Err(ErrorKind::PublisherMismatch)
+        Err(ErrorKind::Identity(IdentityError::PublisherMismatch))
     );
     // Another workflow file of the right repository.
     let other_workflow = document(github("owner/demo", "nightly.yml"), vec![good.clone()]);
     assert_eq!(
         check(&verifier, &other_workflow, WHEEL, None),
-        Err(ErrorKind::PublisherMismatch)
+        Err(ErrorKind::Identity(IdentityError::PublisherMismatch))
     );
     // The subject names another distribution (same digest).
     let renamed = document(
@@ -124,7 +125,7 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
     );
     assert_eq!(
         check(&verifier, &renamed, WHEEL, None),
-        Err(ErrorKind::DistributionMismatch)
+        Err(ErrorKind::Provenance(ProvenanceError::DistributionMismatch))
     );
     // The subject's digest is another file's.
     let other_bytes = document(
@@ -133,7 +134,7 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
     );
     assert_eq!(
         check(&verifier, &other_bytes, WHEEL, None),
-        Err(ErrorKind::ArtifactMismatch)
+        Err(ErrorKind::Bundle(BundleError::ArtifactMismatch))
     );
     // A second, bad attestation spoils the document.
     let one_bad = document(
@@ -142,18 +143,18 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
     );
     assert_eq!(
         check(&verifier, &one_bad, WHEEL, None),
-        Err(ErrorKind::ArtifactMismatch)
+        Err(ErrorKind::Bundle(BundleError::ArtifactMismatch))
     );
     // Empty documents and empty bundles.
     let empty = serde_json::to_vec(&json!({"version": 1, "attestation_bundles": []})).unwrap();
     assert_eq!(
         check(&verifier, &empty, WHEEL, None),
-        Err(ErrorKind::ProvenanceEmpty)
+        Err(ErrorKind::Provenance(ProvenanceError::Empty))
     );
     let empty_bundle = document(github("owner/demo", "release.yml"), vec![]);
     assert_eq!(
         check(&verifier, &empty_bundle, WHEEL, None),
-        Err(ErrorKind::ProvenanceEmpty)
+        Err(ErrorKind::Provenance(ProvenanceError::Empty))
     );
     // Versions other than 1, and documents that are not provenance.
     for version in [json!(2), json!(0), json!("1"), Value::Null] {
@@ -161,21 +162,21 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
         d["version"] = version;
         assert_eq!(
             check(&verifier, &serde_json::to_vec(&d).unwrap(), WHEEL, None),
-            Err(ErrorKind::BundleVersionUnsupported)
+            Err(ErrorKind::Bundle(BundleError::VersionUnsupported))
         );
     }
     assert_eq!(
         check(&verifier, b"{\"version\":1}", WHEEL, None),
-        Err(ErrorKind::BundleMalformed)
+        Err(ErrorKind::Bundle(BundleError::Malformed))
     );
     assert_eq!(
         check(&verifier, b"not json", WHEEL, None),
-        Err(ErrorKind::BundleMalformed)
+        Err(ErrorKind::Bundle(BundleError::Malformed))
     );
     let unknown_kind = document(json!({"kind": "Jenkins", "repository": "x"}), vec![good]);
     assert_eq!(
         check(&verifier, &unknown_kind, WHEEL, None),
-        Err(ErrorKind::PolicyInvalid)
+        Err(ErrorKind::Policy(PolicyError::Invalid))
     );
 }
 
@@ -232,17 +233,17 @@ fn real_pep740_attestations_in_provenance_documents() {
         assert_eq!(run(&doc, filename, &bytes), Ok(1), "{dist}");
         assert_eq!(
             run(&document(wrong, vec![att.clone()]), filename, &bytes),
-            Err(ErrorKind::PublisherMismatch),
+            Err(ErrorKind::Identity(IdentityError::PublisherMismatch)),
             "{dist}"
         );
         assert_eq!(
             run(&doc, "other_project-0.0.3.tar.gz", &bytes),
-            Err(ErrorKind::DistributionMismatch),
+            Err(ErrorKind::Provenance(ProvenanceError::DistributionMismatch)),
             "{dist}"
         );
         assert_eq!(
             run(&doc, filename, b"other bytes"),
-            Err(ErrorKind::ArtifactMismatch),
+            Err(ErrorKind::Bundle(BundleError::ArtifactMismatch)),
             "{dist}"
         );
     }

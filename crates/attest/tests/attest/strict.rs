@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use attest::{
-    Artifact, Bundle, BundleVersion, ErrorKind, IdentityPolicy, Policy, TestIdentity, TestStack,
-    TrustedRoot, Verifier, inspect_bundle, timestamp_time,
+    Artifact, Bundle, BundleError, BundleVersion, ErrorKind, IdentityPolicy, Policy, TestIdentity,
+    TestStack, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, inspect_bundle,
+    timestamp_time,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -170,18 +171,28 @@ fn a_bare_token_and_trailing_bytes_are_refused() {
     let mut b = c.bundle.clone();
     set_timestamps(&mut b, std::slice::from_ref(&bare));
     let e = c.verify(&b).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimestampInvalid, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Time(TimeError::TimestampInvalid),
+        "{}",
+        e.detail()
+    );
     assert!(e.detail().contains("bare TimeStampToken"), "{}", e.detail());
     assert_eq!(
         timestamp_time(&bare).unwrap_err().kind(),
-        ErrorKind::TimestampInvalid
+        ErrorKind::Time(TimeError::TimestampInvalid)
     );
     // One byte after the response.
     let mut trailing = resp.clone();
     trailing.push(0);
     set_timestamps(&mut b, &[trailing]);
     let e = c.verify(&b).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimestampInvalid, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Time(TimeError::TimestampInvalid),
+        "{}",
+        e.detail()
+    );
     assert!(e.detail().contains("trailing"), "{}", e.detail());
 }
 
@@ -208,7 +219,12 @@ fn a_timestamp_is_identified_by_its_tstinfo() {
     // ... and next to the original it is the same timestamp again.
     set_timestamps(&mut b, &[resp, rewrapped]);
     let e = Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimestampDuplicate, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Time(TimeError::TimestampDuplicate),
+        "{}",
+        e.detail()
+    );
 }
 
 #[test]
@@ -223,7 +239,8 @@ fn thresholds_count_authorities_not_timestamps() {
         assert!(
             matches!(
                 e.kind(),
-                ErrorKind::TimestampInvalid | ErrorKind::NoVerifiedTime
+                ErrorKind::Time(TimeError::TimestampInvalid)
+                    | ErrorKind::Time(TimeError::NoVerifiedTime)
             ),
             "{e}"
         );
@@ -261,7 +278,12 @@ fn thresholds_count_authorities_not_timestamps() {
         .with_timestamp_threshold(2)
         .verify(&bundle, &Artifact::Bytes(b"bytes"), &policy)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::NoVerifiedTime, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Time(TimeError::NoVerifiedTime),
+        "{}",
+        e.detail()
+    );
     assert!(e.detail().contains("from 1 authorities"), "{}", e.detail());
 }
 
@@ -299,7 +321,7 @@ fn the_lowest_accepted_bundle_version_is_an_option() {
         .unwrap_err();
     assert_eq!(
         e.kind(),
-        ErrorKind::BundleVersionUnsupported,
+        ErrorKind::Bundle(BundleError::VersionUnsupported),
         "{}",
         e.detail()
     );
@@ -316,7 +338,12 @@ fn the_certificate_form_follows_the_bundle_version() {
             json!({"certificates": [cert]}),
         );
         let e = c.verify(&b).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::BundleMalformed, "{}", e.detail());
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Bundle(BundleError::Malformed),
+            "{}",
+            e.detail()
+        );
         assert!(e.detail().contains("v0.3"), "{}", e.detail());
     }
     if let Some(c) = case("conformance/happy-path-v0.2") {
@@ -326,7 +353,12 @@ fn the_certificate_form_follows_the_bundle_version() {
         let chain = vm.remove("x509CertificateChain").unwrap();
         vm.insert("certificate".into(), chain["certificates"][0].clone());
         let e = c.verify(&b).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::BundleMalformed, "{}", e.detail());
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Bundle(BundleError::Malformed),
+            "{}",
+            e.detail()
+        );
     }
 }
 
@@ -346,7 +378,12 @@ fn a_global_log_index_is_not_compared_with_the_tree_index() {
     // A global index below the tree index cannot be (earlier shards come first).
     b["verificationMaterial"]["tlogEntries"][0]["logIndex"] = json!("3673049");
     let e = c.verify(&b).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InclusionProofInvalid, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Tlog(TlogError::InclusionProofInvalid),
+        "{}",
+        e.detail()
+    );
 }
 
 /// Issue 12: a genTime holding a non-ASCII character (parsed before the TSA signature is
@@ -368,17 +405,22 @@ fn a_non_ascii_gen_time_is_a_typed_error() {
     resp[at + 4] = 0xa9;
     assert_eq!(
         timestamp_time(&resp).unwrap_err().kind(),
-        ErrorKind::TimestampInvalid
+        ErrorKind::Time(TimeError::TimestampInvalid)
     );
     let mut b = c.bundle.clone();
     set_timestamps(&mut b, &[resp]);
     let bytes = serde_json::to_vec(&b).unwrap();
     let e = Bundle::from_json(&bytes).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimestampInvalid, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Time(TimeError::TimestampInvalid),
+        "{}",
+        e.detail()
+    );
     assert!(e.detail().contains("genTime"), "{}", e.detail());
     assert_eq!(
         inspect_bundle(&bytes).unwrap_err().kind(),
-        ErrorKind::TimestampInvalid
+        ErrorKind::Time(TimeError::TimestampInvalid)
     );
 }
 
@@ -394,8 +436,18 @@ fn a_non_ascii_valid_for_is_a_typed_error() {
     let mut root: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     root["tlogs"][0]["publicKey"]["validFor"]["start"] = json!("20é1-01-12T11:53:27Z");
     let e = TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TrustRootMalformed, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::TrustRoot(TrustRootError::Malformed),
+        "{}",
+        e.detail()
+    );
     root["tlogs"][0]["publicKey"]["validFor"]["start"] = json!("2021-01-12T11:53:2é");
     let e = TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TrustRootMalformed, "{}", e.detail());
+    assert_eq!(
+        e.kind(),
+        ErrorKind::TrustRoot(TrustRootError::Malformed),
+        "{}",
+        e.detail()
+    );
 }

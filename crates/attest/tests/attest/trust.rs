@@ -3,7 +3,8 @@
 //! `refuse_trust_root_in_release`, in `trust_root.rs`.)
 
 use attest::{
-    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityPolicy, Policy, TrustedRoot, Verifier,
+    Artifact, Bundle, ErrorKind, FulcioExtension, IdentityError, IdentityPolicy, Policy, TlogError,
+    TrustedRoot, Verifier,
 };
 
 use crate::shared::shared_dir;
@@ -51,7 +52,7 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
             .verify(&bundle, &Artifact::Bytes(&artifact), &other)
             .unwrap_err()
             .kind(),
-        ErrorKind::IdentityMismatch
+        ErrorKind::Identity(IdentityError::SanMismatch)
     );
     // A verifier-named root that does not hold the public-good instance refuses it.
     let staging = TrustedRoot::verifier_root(Some(
@@ -63,6 +64,6 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
             .verify(&bundle, &Artifact::Bytes(&artifact), &policy)
             .unwrap_err()
             .kind(),
-        ErrorKind::TlogUnknown
+        ErrorKind::Tlog(TlogError::UnknownLog)
     );
 }

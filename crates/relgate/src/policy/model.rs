@@ -383,7 +383,7 @@ impl SigningIdentity {
             (None, Some(exact)) => attest::IdentityPolicy::exact(exact, self.issuer.clone()),
             (None, None) => {
                 return Err(attest::Error::new(
-                    attest::ErrorKind::PolicyInvalid,
+                    attest::PolicyError::Invalid,
                     "[signing] names neither workflow nor identity-regex",
                 ));
             }

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, Bundle, ErrorKind, Policy as AttestPolicy, ProvenancePolicy, RefPolicy, TrustedRoot,
-    Verifier,
+    Artifact, Bundle, BundleError, ErrorKind, Policy as AttestPolicy, ProvenancePolicy, RefPolicy,
+    TrustRootError, TrustedRoot, Verifier,
 };
 
 use crate::artifacts::{LocalArtifact, local_artifacts};
@@ -95,7 +95,7 @@ pub(crate) fn load_verifier(
     };
     match attest::refuse_trust_root_in_release(&path, release_dir) {
         Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::TrustRootInRelease => {
+        Err(e) if e.kind() == ErrorKind::TrustRoot(TrustRootError::InRelease) => {
             return Err(GateResult::from_findings(vec![
                 Finding::new(Code::TrustRootInRelease, named.clone())
                     .expected("a trust root the verifier holds, outside the release folder")
@@ -467,7 +467,7 @@ pub(crate) fn check_provenance(
                 Err(e) => {
                     let replace = match &worst {
                         None => true,
-                        Some(w) => w.kind() == ErrorKind::ArtifactMismatch,
+                        Some(w) => w.kind() == ErrorKind::Bundle(BundleError::ArtifactMismatch),
                     };
                     if replace {
                         worst = Some(e);

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use artidigest::{Algorithm, Digest};
-use attest::{Artifact, Bundle, ErrorKind, TrustedRoot, Verifier, verify_pep740};
+use attest::{
+    Artifact, Bundle, BundleError, CertificateError, ErrorKind, IdentityError, PolicyError,
+    ProvenanceError, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, verify_pep740,
+};
 use relgate::Policy;
 use serde_json::Value;
 
