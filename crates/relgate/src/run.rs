@@ -21,7 +21,7 @@ use crate::plan::{
     PlannedStep,
 };
 use crate::policy::model::{GateRule, Policy};
-use crate::report::inputs::{RunInputs, now_rfc3339, sha256_hex};
+use crate::report::inputs::{Given, RunInputs, now_rfc3339, sha256_hex};
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 use crate::runner::{RunOptions, run_plan};
 use crate::waiver::{Waiver, today_utc};
@@ -44,7 +44,7 @@ pub struct RunContext {
     /// Cancels the run.
     pub cancel: CancelToken,
     /// The registries configuration file the endpoints came from, and its bytes' sha256.
-    pub(crate) registries_file: Option<(PathBuf, String)>,
+    registries_file: Option<(PathBuf, String)>,
     gates: Vec<Arc<dyn Gate>>,
     ci: Option<Arc<dyn CiProvider>>,
     observer: Option<Observer>,
@@ -136,6 +136,17 @@ impl RunContext {
     pub fn on_event(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
         self
+    }
+
+    /// What the report's inputs record of this context.
+    fn given(&self) -> Given {
+        Given {
+            tag: self.tag.clone(),
+            commit: self.commit.clone(),
+            source_dir: self.source_dir.clone(),
+            endpoints: self.options.endpoints.names().map(str::to_owned).collect(),
+            registries_file: self.registries_file.clone(),
+        }
     }
 
     /// Provides the CI evidence source for the `ci-green` gate.
@@ -430,26 +441,14 @@ pub async fn run(policy: &Policy, context: RunContext) -> Report {
     // Hashing the trust root and asking git for the tag's commit block: off the async threads,
     // while the gates run.
     let collecting = {
-        let (policy, context) = (policy.clone(), context.clone());
-        tokio::task::spawn_blocking(move || RunInputs::collect(&policy, &context))
+        let (policy, given) = (policy.clone(), context.given());
+        tokio::task::spawn_blocking(move || RunInputs::collect(&policy, &given))
     };
     let mut report = run_gates(policy, context).await;
     let mut inputs = match collecting.await {
         Ok(inputs) => inputs,
         // The collection panicked or was cancelled: say so rather than guess.
-        Err(e) => {
-            let mut inputs = RunInputs::unrecorded();
-            let why = format!("not recorded: collecting the inputs failed: {e}");
-            for f in [
-                &mut inputs.policy,
-                &mut inputs.registries,
-                &mut inputs.trust_root,
-            ] {
-                f.note = Some(why.clone());
-            }
-            inputs.tag.note = Some(why);
-            inputs
-        }
+        Err(e) => RunInputs::unknown(&format!("not recorded: collecting the inputs failed: {e}")),
     };
     inputs.started = started;
     inputs.finished = now_rfc3339();
@@ -620,7 +619,7 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
                 &policy.project.name,
                 format!("cannot start the async runtime: {e}"),
             );
-            report.inputs = RunInputs::collect(policy, &context);
+            report.inputs = RunInputs::collect(policy, &context.given());
             report.inputs.started = started;
             report.inputs.finished = now_rfc3339();
             report

@@ -3,7 +3,7 @@
 //! version; when the run started and finished. With it a decision can be audited later: the
 //! same inputs must give the same decision.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,8 +12,23 @@ use artidigest::{Algorithm, Digest, digest_bytes};
 use crate::gates::rebuild::identity::pinned::locate;
 use crate::policy::model::{MAX_POLICY_BYTES, Policy};
 use crate::release_source::Inputs;
-use crate::run::RunContext;
 use crate::waiver::date_of;
+
+/// What a run was given besides the policy, as far as its inputs are concerned (owned, so
+/// that the inputs can be collected on a blocking thread).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Given {
+    /// The tag under release.
+    pub(crate) tag: Option<String>,
+    /// The commit under release.
+    pub(crate) commit: Option<String>,
+    /// The source folder overriding the policy's `[versions]`.
+    pub(crate) source_dir: Option<PathBuf>,
+    /// The registries with an endpoint.
+    pub(crate) endpoints: Vec<String>,
+    /// The registries configuration file and its bytes' sha256.
+    pub(crate) registries_file: Option<(PathBuf, String)>,
+}
 
 /// The name a report gives as its producer.
 pub const PRODUCER_NAME: &str = "relgate";
@@ -56,6 +71,15 @@ impl InputFile {
             (None, Some(h), false) => format!("sha256:{h} ({note})"),
             (Some(p), None, _) => format!("{p}: {note}"),
             (None, None, _) => note.to_owned(),
+        }
+    }
+
+    /// The file at `path`, which could not be read.
+    fn unreadable(path: &Path, e: &impl std::fmt::Display) -> Self {
+        InputFile {
+            path: Some(path.display().to_string()),
+            sha256: None,
+            note: Some(format!("cannot be read: {e}")),
         }
     }
 
@@ -141,7 +165,11 @@ impl RunInputs {
     /// Inputs of a report not made by [`crate::run`] (built by [`crate::run_plan`] directly):
     /// only the producer is known.
     pub(crate) fn unrecorded() -> Self {
-        let why = UNRECORDED;
+        Self::unknown(UNRECORDED)
+    }
+
+    /// Inputs of which only the producer is known: every other one says `why`.
+    pub(crate) fn unknown(why: &str) -> Self {
         RunInputs {
             policy: InputFile::none(why),
             registries: InputFile::none(why),
@@ -190,12 +218,12 @@ impl RunInputs {
     /// The inputs of a run of `policy` in `context`: reads the trust root to hash it and asks
     /// git for the tag's commit (blocking; call it off the async threads). `started` and
     /// `finished` are left for the caller.
-    pub(crate) fn collect(policy: &Policy, context: &RunContext) -> Self {
+    pub(crate) fn collect(policy: &Policy, given: &Given) -> Self {
         RunInputs {
             policy: policy_input(policy),
-            registries: registries_input(policy, context),
+            registries: registries_input(policy, given),
             trust_root: trust_root_input(policy),
-            tag: tag_input(policy, context),
+            tag: tag_input(policy, given),
             producer: Producer::default(),
             started: None,
             finished: None,
@@ -205,29 +233,16 @@ impl RunInputs {
     /// The inputs of a run whose policy at `path` could not be loaded: the file's digest when
     /// it can be read, nothing else.
     pub(crate) fn unloadable_policy(path: &Path) -> Self {
-        let why = "not collected: the policy could not be loaded";
         let policy = match artidigest::read_bounded(path, MAX_POLICY_BYTES) {
             Ok(bytes) => InputFile {
                 note: Some(String::from("could not be loaded (see errors)")),
                 ..InputFile::read(path, sha256_hex(&bytes))
             },
-            Err(e) => InputFile {
-                path: Some(path.display().to_string()),
-                sha256: None,
-                note: Some(format!("cannot be read: {e}")),
-            },
+            Err(e) => InputFile::unreadable(path, &e),
         };
         RunInputs {
             policy,
-            registries: InputFile::none(why),
-            trust_root: InputFile::none(why),
-            tag: TagInput {
-                note: Some(why.to_owned()),
-                ..TagInput::default()
-            },
-            producer: Producer::default(),
-            started: None,
-            finished: None,
+            ..Self::unknown("not collected: the policy could not be loaded")
         }
     }
 }
@@ -279,11 +294,11 @@ fn policy_input(policy: &Policy) -> InputFile {
     }
 }
 
-fn registries_input(policy: &Policy, context: &RunContext) -> InputFile {
-    if let Some((path, sha256)) = &context.registries_file {
+fn registries_input(policy: &Policy, given: &Given) -> InputFile {
+    if let Some((path, sha256)) = &given.registries_file {
         return InputFile::read(path, sha256.clone());
     }
-    let names: Vec<&str> = context.options.endpoints.names().collect();
+    let names = &given.endpoints;
     InputFile::none(match (names.is_empty(), policy.registries.is_empty()) {
         (true, true) => String::from("none configured: the policy names no registries"),
         (true, false) => {
@@ -314,18 +329,14 @@ fn trust_root_input(policy: &Policy) -> InputFile {
     let limit = u64::try_from(attest::Limits::default().max_trust_root_bytes).unwrap_or(u64::MAX);
     match artidigest::read_bounded(&path, limit) {
         Ok(bytes) => InputFile::read(&path, sha256_hex(&bytes)),
-        Err(e) => InputFile {
-            path: Some(path.display().to_string()),
-            sha256: None,
-            note: Some(format!("cannot be read: {e}")),
-        },
+        Err(e) => InputFile::unreadable(&path, &e),
     }
 }
 
 /// The tag's commit in the run's source, by the rule `rebuild-identity` pins its build with:
 /// the source must be a repository's top folder, or declared as `[versions] git`.
-fn tag_input(policy: &Policy, context: &RunContext) -> TagInput {
-    let Some(tag) = &context.tag else {
+fn tag_input(policy: &Policy, given: &Given) -> TagInput {
+    let Some(tag) = &given.tag else {
         return TagInput {
             note: Some(String::from("no tag was given for this run")),
             ..TagInput::default()
@@ -333,9 +344,9 @@ fn tag_input(policy: &Policy, context: &RunContext) -> TagInput {
     };
     let source = Inputs {
         policy: Arc::new(policy.clone()),
-        source_dir: context.source_dir.clone(),
+        source_dir: given.source_dir.clone(),
         tag: Some(tag.clone()),
-        commit: context.commit.clone(),
+        commit: given.commit.clone(),
     };
     let (root, declared_git) = source.source_root();
     let shown = root.display();
