@@ -233,19 +233,24 @@ fn run() -> anyhow::Result<u8> {
 
     // A real release: endpoints from --registries and the environment.
     let mut endpoints = Endpoints::new();
+    // The bytes parsed are the bytes the report's `inputs.registries` names by sha256.
+    let mut registries_file = None;
     if let Some(file) = &args.registries {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-        endpoints.merge(Endpoints::from_toml_str(
-            &text,
-            &file.display().to_string(),
-        )?);
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let text = std::str::from_utf8(&bytes)
+            .with_context(|| format!("cannot read {}: not UTF-8", file.display()))?;
+        endpoints.merge(Endpoints::from_toml_str(text, &file.display().to_string())?);
+        registries_file = Some((file.clone(), bytes));
     }
     endpoints.merge(Endpoints::from_vars(
         policy.registries.keys().map(String::as_str),
         std::env::vars(),
     )?);
     let mut ctx = RunContext::new(&release).options(options.endpoints(endpoints));
+    if let Some((file, bytes)) = &registries_file {
+        ctx = ctx.registries_file(file.clone(), bytes);
+    }
     if let Some(t) = &tag {
         ctx = ctx.tag(t.clone());
     }

@@ -2,7 +2,7 @@
 //! with exactly the expected root-cause code and nothing else (what `verify_release` shows).
 #![allow(clippy::unwrap_used, reason = "test code")]
 
-use relgate::{Action, Code, GateStatus, Policy, Report, RunOptions, RunStatus};
+use relgate::{Action, Code, Format, GateStatus, Policy, Report, RunOptions, RunStatus};
 use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
 use relkit_demo::{DemoRun, run_demo};
 
@@ -414,4 +414,138 @@ fn explain_says_policy_for_a_gate_the_policy_names_and_matches_the_run() {
     let planned: Vec<&str> = plan.gates.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(ran[..planned.len()], planned[..], "{ran:?}");
     assert_eq!(ran[planned.len()..], ["files-covered"]);
+}
+
+/// The sha256 of `bytes`, lower-case hex (computed here with artidigest, not relgate).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use artidigest::{Algorithm, digest_bytes};
+    digest_bytes(bytes, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap()
+        .to_hex()
+}
+
+/// An RFC 3339 UTC instant to the second: `YYYY-MM-DDThh:mm:ssZ`.
+fn is_rfc3339_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[test]
+fn the_demo_report_names_its_policy_trust_root_and_producer() {
+    let root = demo_release_dir();
+    let policy_sha = sha256_hex(&std::fs::read(root.join("release.toml")).unwrap());
+    let root_sha = sha256_hex(&std::fs::read(root.join("trusted_root.json")).unwrap());
+    let run = run_all(&root, &DemoRelease::default().tag(), None);
+    assert_eq!(run.stages.len(), 2);
+    for (label, r) in &run.stages {
+        let i = &r.inputs;
+        assert_eq!(
+            i.policy.sha256.as_deref(),
+            Some(policy_sha.as_str()),
+            "{label}"
+        );
+        assert_eq!(
+            i.policy.path.as_deref(),
+            Some(root.join("release.toml").display().to_string().as_str())
+        );
+        assert_eq!(i.policy.note, None);
+        assert_eq!(i.trust_root.sha256.as_deref(), Some(root_sha.as_str()));
+        assert_eq!(
+            i.trust_root.path.as_deref(),
+            Some(
+                root.join("trusted_root.json")
+                    .display()
+                    .to_string()
+                    .as_str()
+            )
+        );
+        // The demo's loopback endpoints are given in-process: no registries file.
+        assert_eq!((&i.registries.path, &i.registries.sha256), (&None, &None));
+        let note = i.registries.note.as_deref().unwrap();
+        assert!(note.starts_with("no registries file"), "{note}");
+        assert!(note.contains("python-index"), "{note}");
+        // The committed demo's source is a plain folder (or one inside relkit's own
+        // repository): no commit is tied to the tag, and the report says why.
+        assert_eq!(i.tag.name.as_deref(), Some("v1.2.3"));
+        assert_eq!(i.tag.commit, None);
+        assert!(i.tag.note.as_deref().unwrap().contains("source"), "{i:?}");
+        assert_eq!(
+            (i.producer.name.as_str(), i.producer.version.as_str()),
+            ("relgate", env!("CARGO_PKG_VERSION"))
+        );
+        let (started, finished) = (
+            i.started.as_deref().unwrap(),
+            i.finished.as_deref().unwrap(),
+        );
+        assert!(is_rfc3339_utc(started) && is_rfc3339_utc(finished), "{i:?}");
+        assert!(started <= finished, "{started} {finished}");
+        let json: serde_json::Value = serde_json::from_str(&Format::Json.render(r, false)).unwrap();
+        assert_eq!(json["schema"], "relgate-report/2");
+        assert_eq!(json["inputs"]["policy"]["sha256"], policy_sha.as_str());
+        assert_eq!(json["inputs"]["trust_root"]["sha256"], root_sha.as_str());
+        assert!(json["inputs"]["registries"]["sha256"].is_null());
+        assert!(json["inputs"]["tag"]["commit"].is_null());
+        let text = Format::Terminal.render(r, false);
+        assert!(
+            text.contains(&format!("release.toml sha256:{policy_sha}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("trusted_root.json sha256:{root_sha}")),
+            "{text}"
+        );
+        let md = Format::Markdown.render(r, false);
+        assert!(md.contains("  - trust root: "), "{md}");
+        assert!(md.contains(&root_sha), "{md}");
+    }
+}
+
+#[test]
+fn the_demo_report_names_the_commit_its_tag_points_at_in_a_git_source() {
+    use relkit_testkit::git::git;
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    let source = dir.path().join("source");
+    git(&source, &["init", "-q", "-b", "main"]);
+    git(&source, &["add", "."]);
+    git(&source, &["commit", "-q", "-m", "release 1.2.3"]);
+    // An annotated tag: the report names the commit, not the tag object.
+    git(&source, &["tag", "-a", "-m", "v1.2.3", "v1.2.3"]);
+    std::fs::write(source.join("later.txt"), "after the release").unwrap();
+    git(&source, &["add", "."]);
+    git(&source, &["commit", "-q", "-m", "later"]);
+    let tag_commit = git(&source, &["rev-parse", "v1.2.3^{commit}"]);
+    let tag_object = git(&source, &["rev-parse", "v1.2.3"]);
+    assert_ne!(tag_commit, tag_object);
+    assert_ne!(tag_commit, git(&source, &["rev-parse", "HEAD"]));
+
+    let run = run_all(dir.path(), "v1.2.3", None);
+    let policy_sha = sha256_hex(&std::fs::read(demo_release_dir().join("release.toml")).unwrap());
+    for (label, r) in &run.stages {
+        let t = &r.inputs.tag;
+        assert_eq!(t.name.as_deref(), Some("v1.2.3"), "{label}");
+        assert_eq!(t.commit.as_deref(), Some(tag_commit.as_str()), "{t:?}");
+        assert_eq!(t.note, None);
+        let repo = std::path::PathBuf::from(t.repository.as_deref().unwrap());
+        assert_eq!(repo.canonicalize().unwrap(), source.canonicalize().unwrap());
+        assert_eq!(r.inputs.policy.sha256.as_deref(), Some(policy_sha.as_str()));
+        let text = Format::Terminal.render(r, false);
+        assert!(
+            text.contains(&format!("v1.2.3 at commit {tag_commit}")),
+            "{text}"
+        );
+    }
+    // A tag the repository does not hold: no commit, and why.
+    let r = run_all(dir.path(), "v9.9.9", None).stages.remove(0).1;
+    assert_eq!(r.inputs.tag.commit, None);
+    let note = r.inputs.tag.note.unwrap();
+    assert!(note.contains("does not exist"), "{note}");
 }

@@ -21,6 +21,7 @@ use crate::plan::{
     PlannedStep,
 };
 use crate::policy::model::{GateRule, Policy};
+use crate::report::inputs::{Given, RunInputs, now_rfc3339, sha256_hex};
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
 use crate::runner::{RunOptions, run_plan};
 use crate::waiver::{Waiver, today_utc};
@@ -42,6 +43,8 @@ pub struct RunContext {
     pub options: RunOptions,
     /// Cancels the run.
     pub cancel: CancelToken,
+    /// The registries configuration file the endpoints came from, and its bytes' sha256.
+    registries_file: Option<(PathBuf, String)>,
     gates: Vec<Arc<dyn Gate>>,
     ci: Option<Arc<dyn CiProvider>>,
     observer: Option<Observer>,
@@ -54,6 +57,7 @@ impl std::fmt::Debug for RunContext {
             .field("tag", &self.tag)
             .field("commit", &self.commit)
             .field("options", &self.options)
+            .field("registries_file", &self.registries_file)
             .field(
                 "gates",
                 &self.gates.iter().map(|g| g.id()).collect::<Vec<_>>(),
@@ -73,6 +77,7 @@ impl RunContext {
             source_dir: None,
             options: RunOptions::default(),
             cancel: CancelToken::new(),
+            registries_file: None,
             gates: Vec::new(),
             ci: None,
             observer: None,
@@ -95,6 +100,15 @@ impl RunContext {
     /// folder) instead of the policy's `[versions]` `tree`/`git`.
     pub fn source_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.source_dir = Some(dir.into());
+        self
+    }
+
+    /// Records the registries configuration file the endpoints were read from: `path` as
+    /// given and `bytes`, the very bytes parsed into [`RunOptions::endpoints`]. The report's
+    /// `inputs.registries` names it by path and sha256; without it the report says that no
+    /// registries file was used.
+    pub fn registries_file(mut self, path: impl Into<PathBuf>, bytes: &[u8]) -> Self {
+        self.registries_file = Some((path.into(), sha256_hex(bytes)));
         self
     }
 
@@ -122,6 +136,17 @@ impl RunContext {
     pub fn on_event(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
         self
+    }
+
+    /// What the report's inputs record of this context.
+    fn given(&self) -> Given {
+        Given {
+            tag: self.tag.clone(),
+            commit: self.commit.clone(),
+            source_dir: self.source_dir.clone(),
+            endpoints: self.options.endpoints.names().map(str::to_owned).collect(),
+            registries_file: self.registries_file.clone(),
+        }
     }
 
     /// Provides the CI evidence source for the `ci-green` gate.
@@ -389,7 +414,9 @@ fn plan_with(
 
 /// Runs every gate `policy` requires and returns the decision with the full report.
 ///
-/// Nothing is printed. The run is fail closed: errors, timeouts, panics, unknown and
+/// The report's `inputs` record what produced it: the policy, registries configuration and
+/// trust root by path and sha256, the tag and the commit it points at, relgate's version, and
+/// the start and end times. Nothing is printed. The run is fail closed: errors, timeouts, panics, unknown and
 /// skipped gates block unless waived with a reason. Cancel through
 /// [`RunContext::cancel`], or drop the future: every gate task is aborted either way.
 ///
@@ -410,6 +437,27 @@ fn plan_with(
 /// # }
 /// ```
 pub async fn run(policy: &Policy, context: RunContext) -> Report {
+    let started = now_rfc3339();
+    // Hashing the trust root and asking git for the tag's commit block: off the async threads,
+    // while the gates run.
+    let collecting = {
+        let (policy, given) = (policy.clone(), context.given());
+        tokio::task::spawn_blocking(move || RunInputs::collect(&policy, &given))
+    };
+    let mut report = run_gates(policy, context).await;
+    let mut inputs = match collecting.await {
+        Ok(inputs) => inputs,
+        // The collection panicked or was cancelled: say so rather than guess.
+        Err(e) => RunInputs::unknown(&format!("not recorded: collecting the inputs failed: {e}")),
+    };
+    inputs.started = started;
+    inputs.finished = now_rfc3339();
+    report.inputs = inputs;
+    report
+}
+
+/// [`run`] without the inputs: plans, runs the gates and settles the ledger.
+async fn run_gates(policy: &Policy, context: RunContext) -> Report {
     // The release folder is walked once, before anything runs, when the run judges it: what
     // it holds implies gates, and every file must end up covered.
     let Planned { plan, walked, .. } = planned(policy, &context);
@@ -526,8 +574,13 @@ pub async fn run_file(path: &std::path::Path, context: RunContext) -> Report {
     match Policy::load(path) {
         Ok(policy) => run(&policy, context).await,
         Err(e) => {
+            let started = now_rfc3339();
             let name = path.display().to_string();
-            Report::could_not_run(&name, e)
+            let mut report = Report::could_not_run(&name, e);
+            report.inputs = RunInputs::unloadable_policy(path);
+            report.inputs.started = started;
+            report.inputs.finished = now_rfc3339();
+            report
         }
     }
 }
@@ -560,10 +613,17 @@ pub fn run_blocking(policy: &Policy, context: RunContext) -> Report {
             rt.shutdown_background();
             report
         }
-        Err(e) => Report::could_not_run(
-            &policy.project.name,
-            format!("cannot start the async runtime: {e}"),
-        ),
+        Err(e) => {
+            let started = now_rfc3339();
+            let mut report = Report::could_not_run(
+                &policy.project.name,
+                format!("cannot start the async runtime: {e}"),
+            );
+            report.inputs = RunInputs::collect(policy, &context.given());
+            report.inputs.started = started;
+            report.inputs.finished = now_rfc3339();
+            report
+        }
     }
 }
 

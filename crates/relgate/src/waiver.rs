@@ -143,7 +143,7 @@ pub(crate) fn today_utc() -> String {
 /// The UTC date of `secs` since the epoch. A clock that cannot be read (before the epoch)
 /// gives the last representable day, so every dated waiver counts as expired: a broken clock
 /// must not keep a waiver alive.
-fn date_of(secs: Option<u64>) -> String {
+pub(crate) fn date_of(secs: Option<u64>) -> String {
     let Some(days) = secs.and_then(|s| i64::try_from(s / 86_400).ok()) else {
         return String::from("9999-12-31");
     };

@@ -694,4 +694,17 @@ pub struct Policy {
     /// The folder of the policy file (relative paths resolve against it).
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The policy text's sha256 (lower-case hex) and, when [`Policy::load`] read it, the file
+    /// as given: what a report names as the policy that produced it.
+    #[serde(skip)]
+    pub(crate) origin: PolicyOrigin,
+}
+
+/// Where a policy's text came from, for the report's `inputs.policy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PolicyOrigin {
+    /// The file as given to [`Policy::load`]; `None` for text given in memory.
+    pub(crate) file: Option<PathBuf>,
+    /// The sha256 (lower-case hex) of the bytes parsed.
+    pub(crate) sha256: String,
 }

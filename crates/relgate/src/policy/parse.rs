@@ -14,8 +14,8 @@ use crate::policy::error::{PolicyError, PolicyErrorKind};
 use crate::policy::limits::SCHEMA_VERSION;
 use crate::policy::model::{
     ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule,
-    MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryRule, ReleaseRules,
-    SigningIdentity, TagRules, VersionSources, load_relver_config,
+    MAX_POLICY_BYTES, Policy, PolicyOrigin, Project, ProvenanceRules, RebuildRules, RegistryRule,
+    ReleaseRules, SigningIdentity, TagRules, VersionSources, load_relver_config,
 };
 use crate::waiver::Waiver;
 
@@ -269,6 +269,7 @@ impl Policy {
             String::from_utf8(bytes).map_err(|e| io(format!("cannot read: not UTF-8: {e}")))?;
         let mut policy = Self::from_toml_str(&text, path)?;
         policy.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        policy.origin.file = Some(path.to_path_buf());
         if let Some(v) = &mut policy.versions
             && let Some(config) = &v.config
         {
@@ -489,6 +490,10 @@ impl Policy {
             archive_limits,
             plain_folder: false,
             base_dir: PathBuf::new(),
+            origin: PolicyOrigin {
+                file: None,
+                sha256: crate::report::inputs::sha256_hex(loc.text.as_bytes()),
+            },
         };
         let implied = policy.implied();
 

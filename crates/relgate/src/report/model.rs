@@ -7,10 +7,12 @@ use std::str::FromStr;
 use crate::finding::{Code, Finding};
 use crate::ledger::Ledger;
 use crate::phase::{GateStatus, Phase};
+use crate::report::inputs::RunInputs;
 use crate::waiver::Waiver;
 
-/// The JSON schema id of [`Report`]; bumped on any incompatible change.
-pub const REPORT_SCHEMA: &str = "relgate-report/1";
+/// The JSON schema id of [`Report`]; bumped on any incompatible change (`/2`: the run's
+/// `inputs`; the coverage `ledger` and the `waivers` in force, added since `/1`).
+pub const REPORT_SCHEMA: &str = "relgate-report/2";
 
 /// A finding as reported: with the waiver reason when the policy waived it.
 #[non_exhaustive]
@@ -261,6 +263,9 @@ pub struct Report {
     /// The commit under release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// What produced the report: the policy, registries configuration and trust root by path
+    /// and sha256, the tag and its commit, relgate's version, the start and end times.
+    pub inputs: RunInputs,
     /// The phases that ran.
     pub phases: Vec<Phase>,
     /// The decision.
@@ -300,6 +305,7 @@ impl Report {
             project: project.to_owned(),
             tag: None,
             commit: None,
+            inputs: RunInputs::unrecorded(),
             phases: Vec::new(),
             decision: Decision {
                 status: RunStatus::CouldNotRun,
@@ -346,10 +352,12 @@ impl Report {
         self.gates.iter().find(|g| g.id == id)
     }
 
-    /// Zeroes every timing, so two runs of the same release render byte-identical reports
-    /// (for snapshots and reproducible CI logs).
+    /// Zeroes every timing and clears the start and end times, so two runs of the same
+    /// release render byte-identical reports (for snapshots and reproducible CI logs).
     pub fn without_timings(mut self) -> Report {
         self.timings = Timings::default();
+        self.inputs.started = None;
+        self.inputs.finished = None;
         for g in &mut self.gates {
             g.started_ms = 0;
             g.duration_ms = 0;
@@ -372,6 +380,7 @@ impl Report {
             project,
             tag,
             commit,
+            inputs,
             phases,
             errors,
             mut gates,
@@ -384,6 +393,7 @@ impl Report {
         let mut report = Report::decide(&project, phases, gates, timings);
         report.tag = tag;
         report.commit = commit;
+        report.inputs = inputs;
         report.errors = errors;
         report.ledger = Some(ledger);
         report.waivers = waivers;
@@ -450,6 +460,7 @@ impl Report {
             project: project.to_owned(),
             tag: None,
             commit: None,
+            inputs: RunInputs::unrecorded(),
             phases,
             decision,
             errors: Vec::new(),

@@ -146,6 +146,12 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
         let _ = write!(out, " ({c})");
     }
     out.push('\n');
+    if !report.inputs.is_unrecorded() {
+        let _ = writeln!(out, "inputs:");
+        for (label, text) in report.inputs.lines() {
+            let _ = writeln!(out, "  {label:<10} {}", hang(&text, 13));
+        }
+    }
     for e in &report.errors {
         let _ = writeln!(out, "  {}", paint(&finding_line(e), "31;1", color));
     }
@@ -232,7 +238,7 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
     out
 }
 
-/// Pretty JSON of the whole report (`"schema": "relgate-report/1"`).
+/// Pretty JSON of the whole report (`"schema": "relgate-report/2"`).
 pub fn render_json(report: &Report) -> String {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
@@ -302,6 +308,12 @@ pub fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "- commit: `{}`", md_cell(c));
     }
     let _ = writeln!(out, "- action: `{}`", report.decision.action);
+    if !report.inputs.is_unrecorded() {
+        out.push_str("- inputs:\n");
+        for (label, text) in report.inputs.lines() {
+            let _ = writeln!(out, "  - {label}: {}", md_cell(&text));
+        }
+    }
     for e in &report.errors {
         let _ = writeln!(out, "- error: {}", md_cell(&finding_line(e)));
     }

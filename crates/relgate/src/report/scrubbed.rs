@@ -25,6 +25,16 @@ pub(crate) fn scrubbed(report: &Report) -> Report {
 pub(crate) fn scrubbed_with(report: &Report, s: &Scrubber) -> Report {
     let mut r = report.clone();
     r.decision.summary = s.scrub(&r.decision.summary);
+    // Paths and notes of the inputs (a git error, a file that cannot be read) too.
+    let i = &mut r.inputs;
+    for text in [&mut i.policy, &mut i.registries, &mut i.trust_root]
+        .into_iter()
+        .flat_map(|f| [&mut f.path, &mut f.note])
+        .chain([&mut i.tag.repository, &mut i.tag.note])
+        .flatten()
+    {
+        *text = s.scrub(text);
+    }
     r.errors.iter_mut().for_each(|f| finding(s, f));
     for g in &mut r.gates {
         if let Some(d) = &mut g.detail {

@@ -109,7 +109,8 @@ async fn json_is_versioned_and_round_trips() {
     let r = mixed_report().await;
     let text = Format::Json.render(&r, false);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["schema"], "relgate-report/1");
+    assert_eq!(v["schema"], "relgate-report/2");
+    assert_eq!(v["inputs"]["producer"]["name"], "relgate");
     assert_eq!(v["decision"]["status"], "blocked");
     assert_eq!(v["decision"]["action"], "do-not-publish");
     let back: Report = serde_json::from_str(&text).unwrap();
@@ -192,4 +193,185 @@ async fn an_allowed_run_and_a_could_not_run_report() {
     assert_eq!(r.exit_code(), 2);
     assert_snapshot("could-not-run.txt", &Format::Terminal.render(&r, false));
     assert_snapshot("could-not-run.junit.xml", &Format::Junit.render(&r, false));
+}
+
+/// The sha256 of `bytes`, lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    artidigest::digest_bytes(bytes, &[artidigest::Algorithm::Sha256])
+        .get(artidigest::Algorithm::Sha256)
+        .unwrap()
+        .to_hex()
+}
+
+const SIGNING: &str = "[signing]\nserver = \"https://github.com\"\nrepository = \"o/r\"\nworkflow = \".github/workflows/release.yml\"\nissuer = \"https://token.actions.githubusercontent.com\"\n";
+
+#[test]
+fn a_run_without_files_says_where_each_input_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"notes").unwrap();
+    let text = "schema-version = 1\n[project]\nname = \"demo\"\n[release]\nrequired-assets = [\"notes.txt\"]\n[[files.allow]]\nglob = \"notes.txt\"\nreason = \"notes\"\n";
+    let policy = Policy::from_toml_str(text, "release.toml").unwrap();
+    let r = relgate::run_blocking(&policy, relgate::RunContext::new(dir.path()));
+    assert_eq!(r.decision.status, RunStatus::Allowed, "{r:#?}");
+    let i = &r.inputs;
+    // A policy given as text: no path, the digest of that text.
+    assert_eq!(i.policy.path, None);
+    assert_eq!(
+        i.policy.sha256.as_deref(),
+        Some(sha256_hex(text.as_bytes()).as_str())
+    );
+    assert!(i.policy.note.as_deref().unwrap().contains("given as text"));
+    // No registries configuration: explicit nulls, and why.
+    assert_eq!((&i.registries.path, &i.registries.sha256), (&None, &None));
+    assert_eq!(
+        i.registries.note.as_deref(),
+        Some("none configured: the policy names no registries")
+    );
+    assert_eq!(i.trust_root.sha256, None);
+    assert!(
+        i.trust_root
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("no [signing]")
+    );
+    assert_eq!((&i.tag.name, &i.tag.commit), (&None, &None));
+    assert_eq!(i.tag.note.as_deref(), Some("no tag was given for this run"));
+    let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&r, false)).unwrap();
+    for key in ["path", "sha256"] {
+        assert!(json["inputs"]["registries"][key].is_null(), "{json}");
+    }
+    let text = Format::Terminal.render(&r, false);
+    assert!(
+        text.contains("  registries none configured: the policy names no registries"),
+        "{text}"
+    );
+    let md = Format::Markdown.render(&r, false);
+    assert!(md.contains("  - registries: none configured"), "{md}");
+    // Zeroed timings drop the times too, so reports of two runs compare equal.
+    let quiet = r.clone().without_timings();
+    assert_eq!((quiet.inputs.started, quiet.inputs.finished), (None, None));
+    assert!(r.inputs.started.is_some() && r.inputs.finished.is_some());
+}
+
+#[test]
+fn files_are_named_by_path_and_digest_and_the_embedded_root_by_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("dist");
+    std::fs::create_dir(&release).unwrap();
+    let policy_path = dir.path().join("release.toml");
+    let text = format!(
+        "schema-version = 1\n[project]\nname = \"demo\"\n{SIGNING}[registries.py]\nkind = \"pypi\"\npackage = \"demo\"\n"
+    );
+    std::fs::write(&policy_path, &text).unwrap();
+    let registries = b"[registries.py]\nurl = \"http://127.0.0.1:9/simple\"\n";
+    let policy = Policy::load(&policy_path).unwrap();
+    let endpoints = relgate::Endpoints::from_toml_str(
+        std::str::from_utf8(registries).unwrap(),
+        "registries.toml",
+    )
+    .unwrap();
+    let ctx = relgate::RunContext::new(&release)
+        .options(
+            RunOptions::default()
+                .phases(vec![Phase::Preflight])
+                .endpoints(endpoints),
+        )
+        .registries_file("conf/registries.toml", registries);
+    let r = relgate::run_blocking(&policy, ctx);
+    let i = &r.inputs;
+    assert_eq!(
+        i.policy.path.as_deref(),
+        Some(policy_path.display().to_string().as_str())
+    );
+    assert_eq!(
+        i.policy.sha256.as_deref(),
+        Some(sha256_hex(text.as_bytes()).as_str())
+    );
+    assert_eq!(i.policy.note, None);
+    assert_eq!(i.registries.path.as_deref(), Some("conf/registries.toml"));
+    assert_eq!(
+        i.registries.sha256.as_deref(),
+        Some(sha256_hex(registries).as_str())
+    );
+    // `[signing]` without `trusted-root`: the public-good root embedded in attest.
+    assert_eq!(i.trust_root.path, None);
+    assert_eq!(
+        i.trust_root.sha256.as_deref(),
+        Some(sha256_hex(attest::PUBLIC_GOOD_TRUSTED_ROOT_JSON.as_bytes()).as_str())
+    );
+    assert!(
+        i.trust_root
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("embedded default")
+    );
+
+    // A named root is hashed from the file the signature gates read; one that cannot be read
+    // is named with why.
+    let named = text.replace(
+        "[registries.py]",
+        "trusted-root = \"root.json\"\n[registries.py]",
+    );
+    std::fs::write(&policy_path, &named).unwrap();
+    std::fs::write(dir.path().join("root.json"), b"{\"mediaType\":\"x\"}").unwrap();
+    let policy = Policy::load(&policy_path).unwrap();
+    let ctx = relgate::RunContext::new(&release)
+        .options(RunOptions::default().phases(vec![Phase::Preflight]));
+    let r = relgate::run_blocking(&policy, ctx.clone());
+    assert_eq!(
+        r.inputs.trust_root.path.as_deref(),
+        Some(dir.path().join("root.json").display().to_string().as_str())
+    );
+    assert_eq!(
+        r.inputs.trust_root.sha256.as_deref(),
+        Some(sha256_hex(b"{\"mediaType\":\"x\"}").as_str())
+    );
+    let note = r.inputs.registries.note.as_deref().unwrap();
+    assert!(
+        note.starts_with("none configured: no registries file"),
+        "{note}"
+    );
+    std::fs::remove_file(dir.path().join("root.json")).unwrap();
+    let r = relgate::run_blocking(&policy, ctx);
+    assert_eq!(r.inputs.trust_root.sha256, None);
+    assert!(
+        r.inputs
+            .trust_root
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("cannot be read")
+    );
+}
+
+#[tokio::test]
+async fn a_policy_that_cannot_load_is_still_named_by_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("release.toml");
+    let text = "[project]\nname = 3\n";
+    std::fs::write(&path, text).unwrap();
+    let r = relgate::run_file(&path, relgate::RunContext::new(dir.path())).await;
+    assert_eq!(r.decision.status, RunStatus::CouldNotRun);
+    assert_eq!(r.schema, "relgate-report/2");
+    assert_eq!(
+        r.inputs.policy.sha256.as_deref(),
+        Some(sha256_hex(text.as_bytes()).as_str())
+    );
+    assert!(r.inputs.started.is_some());
+    let r = relgate::run_file(
+        &dir.path().join("absent.toml"),
+        relgate::RunContext::new(dir.path()),
+    )
+    .await;
+    assert_eq!(r.inputs.policy.sha256, None);
+    assert!(
+        r.inputs
+            .policy
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("cannot be read")
+    );
 }

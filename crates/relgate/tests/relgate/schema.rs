@@ -126,3 +126,61 @@ fn archive_limits_name_known_kinds_and_caps_only() {
     let e = with("[archive-limits.crate]\nmax-ratio = 0\n").unwrap_err();
     assert_eq!(e.key(), Some("archive-limits.crate.max-ratio"), "{e}");
 }
+
+/// Every field of a report's `inputs`, as the JSON of a real run has them, is documented in
+/// docs/gates.md under the schema id the reports carry.
+#[test]
+fn the_report_schema_and_every_input_field_are_documented() {
+    let docs = std::fs::read_to_string(crate::support::repo_root().join("docs/gates.md")).unwrap();
+    let schema = relgate::report::REPORT_SCHEMA;
+    assert_eq!(schema, "relgate-report/2");
+    assert!(
+        docs.contains(&format!("### JSON report (`{schema}`)")),
+        "{schema}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"notes").unwrap();
+    let policy = load(&format!("schema-version = 1\n{BODY}")).unwrap();
+    let r = relgate::run_blocking(&policy, RunContext::new(dir.path()).tag("v1.0.0"));
+    let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&r, false)).unwrap();
+    assert_eq!(json["schema"], schema);
+    let inputs = json["inputs"].as_object().unwrap();
+    let mut checked = 0;
+    for (key, value) in inputs {
+        let top = format!("`inputs.{key}");
+        assert!(
+            docs.contains(&top),
+            "docs/gates.md does not document {top}`"
+        );
+        for sub in value.as_object().map(|o| o.keys()).into_iter().flatten() {
+            let documented = [
+                format!("`inputs.{key}.{sub}`"),
+                format!("`inputs.*.{sub}`"),
+                format!("`.{sub}`"),
+            ]
+            .iter()
+            .any(|d| docs.contains(d.as_str()));
+            assert!(
+                documented,
+                "docs/gates.md does not document inputs.{key}.{sub}"
+            );
+            checked += 1;
+        }
+    }
+    // policy, registries, trust_root (path, sha256, note), tag (name, commit, repository,
+    // note), producer (name, version).
+    assert_eq!(checked, 3 * 3 + 4 + 2);
+    // Each note the run wrote is one the documentation lists.
+    for note in [
+        &r.inputs.policy.note,
+        &r.inputs.registries.note,
+        &r.inputs.trust_root.note,
+    ] {
+        let note = note.as_deref().unwrap();
+        let head = note.split(':').next().unwrap();
+        assert!(
+            docs.contains(head),
+            "docs/gates.md does not list the note {note:?}"
+        );
+    }
+}

@@ -25,7 +25,7 @@ use crate::release_source::Inputs;
 use crate::gates::rebuild::rebuilder::{CommandRebuilder, RebuildError, RebuildRequest, Rebuilder};
 
 mod owned;
-mod pinned;
+pub(crate) mod pinned;
 
 use owned::{
     Within, build_started, dirty_finding, existing_output, not_from_this_build, stale_finding,

@@ -149,7 +149,7 @@ fn git_str(dir: &Path, args: &[&str]) -> Result<GitOut, String> {
 
 /// The repository's top folder and the source's path inside it, or `None` when `source` is
 /// in no repository.
-fn locate(source: &Path) -> Result<Option<(PathBuf, String)>, String> {
+pub(crate) fn locate(source: &Path) -> Result<Option<(PathBuf, String)>, String> {
     let out = git_str(source, &["rev-parse", "--show-toplevel", "--show-prefix"])?;
     if !out.ok {
         if out.stderr.contains("not a git repository") {
