@@ -335,19 +335,29 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn codes_are_unique_and_kebab_case() {
-        let names: BTreeSet<&str> = DiffCode::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), DiffCode::ALL.len());
-        for c in DiffCode::ALL {
+    /// Names unique, kebab-case, and each the value's serde form both ways.
+    fn kebab_and_round_trip<T>(all: &[T], name: impl Fn(&T) -> &'static str)
+    where
+        T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug,
+    {
+        let names: BTreeSet<&str> = all.iter().map(&name).collect();
+        assert_eq!(names.len(), all.len());
+        for c in all {
             assert!(
-                c.name()
+                name(c)
                     .chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch == '-')
             );
             let json = serde_json::to_string(c).unwrap();
-            assert_eq!(json, format!("\"{}\"", c.name()));
-            assert_eq!(serde_json::from_str::<DiffCode>(&json).unwrap(), *c);
+            assert_eq!(json, format!("\"{}\"", name(c)));
+            assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), c);
         }
+    }
+
+    #[test]
+    fn codes_and_causes_are_unique_and_kebab_case() {
+        kebab_and_round_trip(DiffCode::ALL, |c| c.name());
+        kebab_and_round_trip(Cause::ALL, |c| c.name());
+        kebab_and_round_trip(Container::ALL, |c| c.name());
     }
 }

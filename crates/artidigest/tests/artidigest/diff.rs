@@ -12,7 +12,8 @@ use artidigest::{
 
 use crate::real_archives::require;
 
-fn shared_dir() -> PathBuf {
+/// The shared test data folder (`RELKIT_SHARED`, else the checkout's sibling `shared/`).
+pub(crate) fn shared_dir() -> PathBuf {
     match std::env::var_os("RELKIT_SHARED") {
         Some(p) => PathBuf::from(p),
         None => Path::new(

@@ -10,14 +10,8 @@ use artidigest::{
     Cause, Container, DiffCode, DiffOptions, DiffReport, Difference, diff_artifacts, diff_files,
 };
 
+use crate::diff::shared_dir;
 use crate::real_archives::require;
-
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("RELKIT_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
 
 /// Whether a tool runs here; missing is a loud skip outside CI and a failure under CI=true.
 fn tool(bin: &str) -> bool {
