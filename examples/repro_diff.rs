@@ -1,5 +1,6 @@
 //! Why do two artifacts differ? Compares two tar, tar.gz or zip files layer by layer and prints
-//! each difference with its likely cause and a fix.
+//! each difference with its likely cause (a code from `artidigest::Cause`, shown in brackets,
+//! and its sentence) and the fix for that container; the causes are listed in `docs/repack.md`.
 //!
 //! ```text
 //! cargo run --example repro_diff -- A B [--json]

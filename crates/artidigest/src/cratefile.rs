@@ -119,7 +119,7 @@ pub enum CrateError {
     },
 }
 
-fn parse_vcs_info(bytes: &[u8]) -> Result<VcsInfo, CrateError> {
+pub(crate) fn parse_vcs_info(bytes: &[u8]) -> Result<VcsInfo, CrateError> {
     let bad = |reason: &str| CrateError::VcsInfo {
         reason: reason.to_owned(),
     };

@@ -173,8 +173,8 @@ pub use crate::cratefile::{
     CrateError, CrateInfo, MAX_VCS_INFO_SIZE, VcsInfo, check_crate, check_crate_named,
 };
 pub use crate::diff::{
-    ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference, Layer, diff_artifacts,
-    diff_files,
+    ArtifactSide, Cause, Container, DiffCode, DiffError, DiffOptions, DiffReport, Difference,
+    Layer, diff_artifacts, diff_files,
 };
 pub use crate::digest::{Algorithm, Digest, DigestMismatch, ParseError, ParseErrorKind};
 pub use crate::folder::{

@@ -2,11 +2,14 @@
 
 use std::path::Path;
 
+use crate::diff::cause::Cause;
 use crate::diff::container::container;
 use crate::diff::entries::{content, metadata};
-use crate::diff::report::{ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference};
-use crate::diff::side::{open, side_summary};
-use crate::diff::structure::structure;
+use crate::diff::report::{
+    ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference, Layer,
+};
+use crate::diff::side::{inner_container, open, side_summary};
+use crate::diff::structure::{structure, unexplained_tar};
 
 /// Reads two files and compares them with [`diff_artifacts`].
 pub fn diff_files(left: &Path, right: &Path, opts: &DiffOptions) -> Result<DiffReport, DiffError> {
@@ -52,13 +55,16 @@ pub fn diff_artifacts(
     structure(&l, &r, opts, &mut out);
     metadata(&l, &r, opts, &mut out);
     content(&l, &r, opts, &mut out)?;
-    // Nothing explained it: same entries and metadata, but other compressed bytes (zip).
+    // Nothing inside the archives explained it: name the bytes that differ.
+    if out.iter().all(|d| d.layer == Layer::Container) {
+        unexplained_tar(&l, &r, opts, &mut out);
+    }
     if out.is_empty() {
         out.push(Difference::new(
             DiffCode::CompressedData,
             "entries, metadata and contents agree, but the archive bytes differ",
-            "a different compressor, compression level or record layout produced other bytes for the same data",
-            "use the same archiver and compression level, or repack both deterministically",
+            Cause::OtherCompressedBytes,
+            inner_container(&l, &r),
         ));
     }
     out.sort_by_key(|d| d.layer);

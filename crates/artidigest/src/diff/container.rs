@@ -1,6 +1,7 @@
 //! The container layer: format, gzip header fields, deflate stream and trailing bytes.
 
 use crate::archive::{GzipHeader, GzipInfo};
+use crate::diff::cause::{Cause, Container};
 use crate::diff::report::{DiffCode, Difference};
 use crate::diff::side::Side;
 
@@ -10,8 +11,8 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::FormatDiffers,
                 "the artifacts are different archive formats",
-                "they were produced by different packaging steps",
-                "compare artifacts of the same kind (entries are still compared below)",
+                Cause::FormatsDiffer,
+                Container::Mixed,
             )
             .values(l.format, r.format),
         );
@@ -22,14 +23,14 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
     let (Some(lh), Some(rh)) = (li.header(), ri.header()) else {
         return;
     };
-    gzip_header(lh, rh, out);
+    gzip_header(lh, rh, ltar == rtar, out);
     if li.members.len() != ri.members.len() {
         out.push(
             Difference::new(
                 DiffCode::GzipMembers,
                 "the number of gzip members differs",
-                "one side was written by a parallel or appending compressor (pigz -i, concatenation)",
-                "compress the tar in one gzip member",
+                Cause::GzipMemberSplit,
+                Container::Gzip,
             )
             .values(li.members.len(), ri.members.len()),
         );
@@ -39,8 +40,8 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::TrailingData,
                 "bytes after the gzip member differ",
-                "padding or garbage was appended after the compressed stream",
-                "write the gzip stream without trailing bytes",
+                Cause::TrailingBytes,
+                Container::Gzip,
             )
             .values(li.trailing_bytes, ri.trailing_bytes),
         );
@@ -50,7 +51,7 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
             info.members.first().map(|m| {
                 let start = m.offset as usize + m.header.len;
                 s.bytes
-                    .get(start..start + m.deflate_len as usize)
+                    .get(start..start.saturating_add(m.deflate_len as usize))
                     .unwrap_or_default()
             })
         }
@@ -59,29 +60,34 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
                 Difference::new(
                     DiffCode::DeflateStream,
                     "same tar, different deflate stream",
-                    &format!(
-                        "another deflate implementation or level compressed the same tar (XFL {} vs {}); zlib, zlib-ng, zlib-rs and miniz_oxide emit different valid streams",
-                        lh.xfl, rh.xfl
-                    ),
-                    "compress with the same implementation and level (the repack report records both), or compare the uncompressed tar",
+                    Cause::DeflateImplementation,
+                    Container::Gzip,
                 )
                 .values(
-                    format!("{} deflate bytes", li.members.iter().map(|m| m.deflate_len).sum::<u64>()),
-                    format!("{} deflate bytes", ri.members.iter().map(|m| m.deflate_len).sum::<u64>()),
+                    format!(
+                        "{} deflate bytes",
+                        li.members.iter().map(|m| m.deflate_len).sum::<u64>()
+                    ),
+                    format!(
+                        "{} deflate bytes",
+                        ri.members.iter().map(|m| m.deflate_len).sum::<u64>()
+                    ),
                 ),
             );
         }
     }
 }
 
-fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
+/// The gzip header fields; `same_tar` says whether both sides compress the same tar, which
+/// decides what a different XFL hint can explain.
+fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, same_tar: bool, out: &mut Vec<Difference>) {
     if lh.mtime != rh.mtime {
         out.push(
             Difference::new(
                 DiffCode::GzipMtime,
                 "gzip header MTIME differs",
-                "gzip stored the build time or the input file's mtime",
-                "use gzip -n (or GzBuilder::mtime(0)); with SOURCE_DATE_EPOCH set, tools write 0 or the epoch",
+                Cause::GzipStoredTime,
+                Container::Gzip,
             )
             .values(lh.mtime, rh.mtime),
         );
@@ -91,8 +97,8 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::GzipOs,
                 "gzip header OS byte differs",
-                "the archives were compressed on different systems or by different gzip implementations",
-                "write a fixed OS byte (255, unknown), e.g. by repacking",
+                Cause::GzipSystem,
+                Container::Gzip,
             )
             .values(
                 format!("{} ({})", lh.os, lh.os_name()),
@@ -105,8 +111,8 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::GzipName,
                 "gzip header stored file name differs",
-                "gzip recorded the input file's name (gzip without -n, or a tool that sets FNAME)",
-                "use gzip -n, or write the same name on both sides",
+                Cause::GzipStoredName,
+                Container::Gzip,
             )
             .values(
                 lh.name_lossy().unwrap_or_else(|| "(none)".into()),
@@ -118,16 +124,16 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
         out.push(Difference::new(
             DiffCode::GzipComment,
             "gzip header comment differs",
-            "a tool stored a comment in the gzip header",
-            "write no gzip comment",
+            Cause::GzipCommentWritten,
+            Container::Gzip,
         ));
     }
     if lh.extra != rh.extra {
         out.push(Difference::new(
             DiffCode::GzipExtra,
             "gzip header extra field differs",
-            "a tool stored an FEXTRA field (e.g. BGZF or a timestamp)",
-            "write no FEXTRA field",
+            Cause::GzipExtraWritten,
+            Container::Gzip,
         ));
     }
     let other = |h: &GzipHeader| h.flags & (0x01 | 0x02);
@@ -136,8 +142,8 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::GzipFlags,
                 "gzip FTEXT/FHCRC flags differ",
-                "different gzip implementations set the text guess or header CRC differently",
-                "compress with the same implementation",
+                Cause::GzipFlagsWritten,
+                Container::Gzip,
             )
             .values(format!("{:#04x}", lh.flags), format!("{:#04x}", rh.flags)),
         );
@@ -147,8 +153,14 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, out: &mut Vec<Difference>) {
             Difference::new(
                 DiffCode::GzipXfl,
                 "gzip XFL compression hint differs",
-                "different compression levels were used (2 = best, 4 = fastest)",
-                "compress at the same level",
+                // XFL is a hint the compressor writes: it explains the compressed bytes only
+                // when the tars inside are the same.
+                if same_tar {
+                    Cause::CompressionLevel
+                } else {
+                    Cause::GzipWriterHint
+                },
+                Container::Gzip,
             )
             .values(lh.xfl, rh.xfl),
         );

@@ -7,10 +7,14 @@
 //! and per-entry content (added, removed, changed with both sha256 digests and a bounded unified
 //! diff of UTF-8 text). Both archives are read through the hostile-safe readers and their caps.
 //!
-//! Layering (each module uses only those listed before it): `report` (the public result and
-//! options) → `side` (one artifact opened through the readers) → `container`, `structure`,
+//! Every cause and fix comes from one table, [`Cause`]: a stable code per explanation with its
+//! sentence and its fix worded for the container (tar, gzip, zip).
+//!
+//! Layering (each module uses only those listed before it): `cause` (the table of causes and
+//! fixes) → `report` (the public result and options) → `side` (one artifact opened through the readers) → `container`, `structure`,
 //! `entries` (one layer each) → `compare` (the entry points).
 
+mod cause;
 mod compare;
 mod container;
 mod entries;
@@ -18,5 +22,6 @@ mod report;
 mod side;
 mod structure;
 
+pub use cause::{Cause, Container};
 pub use compare::{diff_artifacts, diff_files};
 pub use report::{ArtifactSide, DiffCode, DiffError, DiffOptions, DiffReport, Difference, Layer};

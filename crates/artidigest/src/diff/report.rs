@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{ArchiveError, Format, GzipError, Limits};
+use crate::diff::cause::{Cause, Container};
 use crate::digest::Digest;
 
 /// Options for `diff_artifacts`.
@@ -100,6 +101,8 @@ codes! {
     TrailingData => "trailing-data", Container, "Bytes after the gzip member differ.";
     EntryOrder => "entry-order", Structure, "The same entries appear in another order.";
     TarHeaderFormat => "tar-header-format", Structure, "Tar header formats (ustar, gnu, pax, old) differ.";
+    TarNumberFormat => "tar-number-format", Structure, "Tar header numbers are written differently (digits, terminators) with the same values.";
+    TarHeaderBytes => "tar-header-bytes", Structure, "Tar header bytes differ where they decode to the same entries.";
     PaxRecords => "pax-records", Structure, "PAX extended header records differ.";
     GnuLongNames => "gnu-long-names", Structure, "GNU long-name records differ.";
     EndPadding => "end-padding", Structure, "The tar end-of-archive padding differs.";
@@ -144,16 +147,23 @@ pub struct Difference {
     pub entries: Vec<String>,
     /// Number of affected entries (may exceed `entries.len()`).
     pub count: usize,
-    /// The likely cause.
+    /// The likely cause, as a stable code from the one cause table.
+    pub why: Cause,
+    /// The likely cause: [`Cause::sentence`] of `why`.
     pub cause: String,
-    /// How to make the two agree.
+    /// How to make the two agree: [`Cause::fix`] of `why` for the container it was found in.
     pub fix: String,
     /// A bounded unified diff, for changed UTF-8 text entries.
     pub unified_diff: Option<String>,
 }
 
 impl Difference {
-    pub(crate) fn new(code: DiffCode, summary: impl Into<String>, cause: &str, fix: &str) -> Self {
+    pub(crate) fn new(
+        code: DiffCode,
+        summary: impl Into<String>,
+        why: Cause,
+        container: Container,
+    ) -> Self {
         Difference {
             layer: code.layer(),
             code,
@@ -162,8 +172,9 @@ impl Difference {
             right: None,
             entries: Vec::new(),
             count: 0,
-            cause: cause.to_owned(),
-            fix: fix.to_owned(),
+            why,
+            cause: why.sentence().to_owned(),
+            fix: why.fix(container).to_owned(),
             unified_diff: None,
         }
     }
@@ -261,7 +272,7 @@ impl fmt::Display for DiffReport {
                 }
                 writeln!(f)?;
             }
-            writeln!(f, "    cause: {}", d.cause)?;
+            writeln!(f, "    cause: {} [{}]", d.cause, d.why)?;
             writeln!(f, "    fix:   {}", d.fix)?;
             if let Some(diff) = &d.unified_diff {
                 for line in diff.lines() {
@@ -324,19 +335,29 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn codes_are_unique_and_kebab_case() {
-        let names: BTreeSet<&str> = DiffCode::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), DiffCode::ALL.len());
-        for c in DiffCode::ALL {
+    /// Names unique, kebab-case, and each the value's serde form both ways.
+    fn kebab_and_round_trip<T>(all: &[T], name: impl Fn(&T) -> &'static str)
+    where
+        T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug,
+    {
+        let names: BTreeSet<&str> = all.iter().map(&name).collect();
+        assert_eq!(names.len(), all.len());
+        for c in all {
             assert!(
-                c.name()
+                name(c)
                     .chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch == '-')
             );
             let json = serde_json::to_string(c).unwrap();
-            assert_eq!(json, format!("\"{}\"", c.name()));
-            assert_eq!(serde_json::from_str::<DiffCode>(&json).unwrap(), *c);
+            assert_eq!(json, format!("\"{}\"", name(c)));
+            assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), c);
         }
+    }
+
+    #[test]
+    fn codes_and_causes_are_unique_and_kebab_case() {
+        kebab_and_round_trip(DiffCode::ALL, |c| c.name());
+        kebab_and_round_trip(Cause::ALL, |c| c.name());
+        kebab_and_round_trip(Container::ALL, |c| c.name());
     }
 }

@@ -4,6 +4,7 @@
 use std::io::Cursor;
 
 use crate::archive::{Format, GzipInfo, Listing, inflate_gzip, list_archive};
+use crate::diff::cause::Container;
 use crate::diff::report::{ArtifactSide, DiffError, DiffOptions};
 use crate::digest::{Algorithm, Digest};
 
@@ -24,6 +25,16 @@ impl Side<'_> {
             Format::TarGz => self.gzip.as_ref().map(|(_, t)| t.as_slice()),
             _ => None,
         }
+    }
+}
+
+/// The container a difference inside the archives was found in: tar when both sides are tars
+/// (plain or gzip-compressed), zip when both are zips, mixed otherwise.
+pub(crate) fn inner_container(l: &Side<'_>, r: &Side<'_>) -> Container {
+    match (l.tar_bytes(), r.tar_bytes()) {
+        (Some(_), Some(_)) => Container::Tar,
+        _ if l.format == Format::Zip && r.format == Format::Zip => Container::Zip,
+        _ => Container::Mixed,
     }
 }
 

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use crate::archive::{Format, HashedEntry, Listing};
+use crate::diff::cause::{Cause, Container};
 use crate::diff::report::{DiffCode, DiffOptions, Difference};
-use crate::diff::side::Side;
+use crate::diff::side::{Side, inner_container};
 
 /// Bytes after the last entry's data in a tar stream (end blocks plus record padding).
 fn tar_end_padding(tar: &[u8], listing: &Listing) -> u64 {
@@ -81,25 +82,40 @@ pub(crate) fn structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mu
             Difference::new(
                 DiffCode::EntryOrder,
                 "entry order differs",
-                "the archiver listed files in directory (file system) order, which differs between machines",
-                "entry order differs: sort entries (tar --sort=name, or repack)",
+                Cause::FileSystemOrder,
+                inner_container(l, r),
             )
             .values(
-                if sorted(&lorder) { "sorted" } else { "unsorted" },
-                if sorted(&rorder) { "sorted" } else { "unsorted" },
+                if sorted(&lorder) {
+                    "sorted"
+                } else {
+                    "unsorted"
+                },
+                if sorted(&rorder) {
+                    "sorted"
+                } else {
+                    "unsorted"
+                },
             )
             .affecting(moved, opts.max_listed),
         );
     }
     if let (Some(ltar), Some(rtar)) = (l.tar_bytes(), r.tar_bytes()) {
-        tar_structure(l, r, ltar, rtar, out);
+        tar_structure(l, r, ltar, rtar, opts, out);
     }
     if l.format == Format::Zip && r.format == Format::Zip {
         zip_structure(l, r, opts, out);
     }
 }
 
-fn tar_structure(l: &Side<'_>, r: &Side<'_>, ltar: &[u8], rtar: &[u8], out: &mut Vec<Difference>) {
+fn tar_structure(
+    l: &Side<'_>,
+    r: &Side<'_>,
+    ltar: &[u8],
+    rtar: &[u8],
+    opts: &DiffOptions,
+    out: &mut Vec<Difference>,
+) {
     let formats = |s: &Side<'_>| {
         count_by(
             s.listing
@@ -114,12 +130,13 @@ fn tar_structure(l: &Side<'_>, r: &Side<'_>, ltar: &[u8], rtar: &[u8], out: &mut
             Difference::new(
                 DiffCode::TarHeaderFormat,
                 "tar header formats differ",
-                "different tar writers or --format options (GNU tar defaults to gnu, Python's tarfile to pax, bsdtar to ustar/pax)",
-                "write the same format on both sides (tar --format=ustar or pax), or repack",
+                Cause::TarWriters,
+                Container::Tar,
             )
             .values(show_counts(&lf), show_counts(&rf)),
         );
     }
+    number_formatting(l, r, ltar, rtar, opts, out);
     let pax_keys = |s: &Side<'_>| {
         count_by(s.listing.entries.iter().flat_map(|h| {
             h.entry
@@ -138,22 +155,21 @@ fn tar_structure(l: &Side<'_>, r: &Side<'_>, ltar: &[u8], rtar: &[u8], out: &mut
         let xattr = all.iter().any(|k| {
             k.contains("xattr") || k.starts_with("SCHILY.") || k.starts_with("LIBARCHIVE.")
         });
-        let cause = if xattr {
-            "extended attributes (xattrs, ACLs) were archived as PAX records on one side"
+        let why = if xattr {
+            Cause::PaxXattrs
         } else if times {
-            "PAX time records (atime/ctime/sub-second mtime) were stored, as GNU tar --format=posix and Python's tarfile do"
+            Cause::PaxTimes
         } else {
-            "one writer needed or chose PAX records (long names, large values, global headers)"
-        };
-        let fix = if xattr {
-            "use tar --no-xattrs --no-acls --no-selinux, or repack"
-        } else if times {
-            "use --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime, or repack"
-        } else {
-            "write PAX records only where ustar cannot hold a value (as repack does)"
+            Cause::PaxNeeded
         };
         out.push(
-            Difference::new(DiffCode::PaxRecords, "PAX records differ", cause, fix).values(
+            Difference::new(
+                DiffCode::PaxRecords,
+                "PAX records differ",
+                why,
+                Container::Tar,
+            )
+            .values(
                 format!("{}; global {}", show_counts(&lk), lg.len()),
                 format!("{}; global {}", show_counts(&rk), rg.len()),
             ),
@@ -176,8 +192,8 @@ fn tar_structure(l: &Side<'_>, r: &Side<'_>, ltar: &[u8], rtar: &[u8], out: &mut
             Difference::new(
                 DiffCode::GnuLongNames,
                 "GNU long-name records differ",
-                "one side stores long paths as GNU ././@LongLink entries, the other in PAX or ustar prefix fields",
-                "write the same tar format on both sides",
+                Cause::GnuLongNames,
+                Container::Tar,
             )
             .values(lgl, rgl),
         );
@@ -191,12 +207,221 @@ fn tar_structure(l: &Side<'_>, r: &Side<'_>, ltar: &[u8], rtar: &[u8], out: &mut
             Difference::new(
                 DiffCode::EndPadding,
                 "tar end-of-archive padding differs",
-                "GNU tar and bsdtar pad the archive to a 10240-byte record (blocking factor 20); library writers stop after the two zero blocks",
-                "use the same writer, or tar --record-size=1024 / repack",
+                Cause::RecordPadding,
+                Container::Tar,
             )
             .values(format!("{lp} bytes"), format!("{rp} bytes")),
         );
     }
+}
+
+/// The numeric fields of a ustar, GNU or v7 tar header: name, offset, length.
+const NUMERIC_FIELDS: &[(&str, usize, usize)] = &[
+    ("mode", 100, 8),
+    ("uid", 108, 8),
+    ("gid", 116, 8),
+    ("size", 124, 12),
+    ("mtime", 136, 12),
+    ("chksum", 148, 8),
+    ("devmajor", 329, 8),
+    ("devminor", 337, 8),
+];
+
+/// How a numeric header field is written: leading spaces, octal digits, then terminators
+/// (spaces and NULs), or GNU base-256 (high bit set).
+#[derive(Debug, PartialEq, Eq)]
+enum Written<'a> {
+    Octal {
+        lead: usize,
+        digits: &'a [u8],
+        tail: &'a [u8],
+    },
+    Base256(&'a [u8]),
+}
+
+impl Written<'_> {
+    fn read(field: &[u8]) -> Option<Written<'_>> {
+        if field.first().is_some_and(|b| b & 0x80 != 0) {
+            return Some(Written::Base256(field));
+        }
+        let lead = field.iter().take_while(|b| **b == b' ').count();
+        let body = field.get(lead..)?;
+        let n = body.iter().take_while(|b| b.is_ascii_digit()).count();
+        let (digits, tail) = body.split_at_checked(n)?;
+        tail.iter()
+            .all(|b| *b == 0 || *b == b' ')
+            .then_some(Written::Octal { lead, digits, tail })
+    }
+
+    /// The number; an empty field (all NULs or spaces) reads as 0, as tar readers do.
+    fn value(&self) -> Option<u64> {
+        match self {
+            Written::Octal { digits, .. } => digits.iter().try_fold(0u64, |v, d| {
+                v.checked_mul(8)?
+                    .checked_add(u64::from(d.checked_sub(b'0').filter(|d| *d < 8)?))
+            }),
+            Written::Base256(bytes) => {
+                let (first, rest) = bytes.split_first()?;
+                if first & 0x40 != 0 {
+                    return None;
+                }
+                rest.iter().try_fold(u64::from(first & 0x3f), |v, b| {
+                    v.checked_mul(256)?.checked_add(u64::from(*b))
+                })
+            }
+        }
+    }
+
+    /// The layout without the digits' values: where the digits are and what ends them.
+    fn shape(&self) -> (usize, usize, &[u8]) {
+        match self {
+            Written::Octal { lead, digits, tail } => (*lead, digits.len(), tail),
+            Written::Base256(_) => (0, 0, &[0x80]),
+        }
+    }
+}
+
+/// A header field's bytes as text: printable ASCII as is, NUL as `\0`, others as `\xNN`.
+fn show_field(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for b in bytes {
+        match b {
+            0 => s.push_str("\\0"),
+            b' '..=b'~' => s.push(char::from(*b)),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// The 512-byte header block of an entry, by path, for every tar entry of a side.
+fn headers<'t>(s: &Side<'_>, tar: &'t [u8]) -> HashMap<String, &'t [u8]> {
+    s.listing
+        .entries
+        .iter()
+        .filter_map(|h| Some((h.entry.path.clone(), headers_one(h, tar)?)))
+        .collect()
+}
+
+/// Numeric header fields written differently (digit count, leading zeros, space or NUL
+/// terminators) while holding the same numbers: another tar writer, not other metadata.
+fn number_formatting(
+    l: &Side<'_>,
+    r: &Side<'_>,
+    ltar: &[u8],
+    rtar: &[u8],
+    opts: &DiffOptions,
+    out: &mut Vec<Difference>,
+) {
+    let rh = headers(r, rtar);
+    let mut affected = Vec::new();
+    let mut example: Option<(&str, &[u8], &[u8])> = None;
+    for h in &l.listing.entries {
+        let Some(rb) = rh.get(&h.entry.path) else {
+            continue;
+        };
+        let Some(lb) = headers_one(h, ltar) else {
+            continue;
+        };
+        let mut differs = false;
+        for (name, off, len) in NUMERIC_FIELDS {
+            let field = |b: &'_ [u8]| b.get(*off..off + len).map(<[u8]>::to_vec);
+            let (Some(a), Some(b)) = (field(lb), field(rb)) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let (Some(wa), Some(wb)) = (Written::read(&a), Written::read(&b)) else {
+                continue;
+            };
+            // The checksum's value follows every other byte of the header, so only its
+            // layout tells writers apart; any other field counts when its number is the same.
+            let same_number = if *name == "chksum" {
+                wa.shape() != wb.shape()
+            } else {
+                wa.value().is_some() && wa.value() == wb.value()
+            };
+            if same_number {
+                differs = true;
+                if example.is_none_or(|(n, _, _)| n == "chksum" && *name != "chksum") {
+                    let (a, b) = (lb.get(*off..off + len), rb.get(*off..off + len));
+                    if let (Some(a), Some(b)) = (a, b) {
+                        example = Some((name, a, b));
+                    }
+                }
+            }
+        }
+        if differs {
+            affected.push(h.entry.path.clone());
+        }
+    }
+    if let Some((name, a, b)) = example {
+        out.push(
+            Difference::new(
+                DiffCode::TarNumberFormat,
+                "tar header numbers are written differently (same values)",
+                Cause::TarNumberFormat,
+                Container::Tar,
+            )
+            .values(
+                format!("{name} {}", show_field(a)),
+                format!("{name} {}", show_field(b)),
+            )
+            .affecting(affected, opts.max_listed),
+        );
+    }
+}
+
+/// The 512-byte header block of one tar entry.
+fn headers_one<'t>(h: &HashedEntry, tar: &'t [u8]) -> Option<&'t [u8]> {
+    let off = usize::try_from(h.entry.tar()?.header_offset).ok()?;
+    tar.get(off..off.checked_add(512)?)
+}
+
+/// When nothing inside the tars explains why they differ: the entries whose header blocks
+/// differ (bytes the readers do not model), else the record layout.
+pub(crate) fn unexplained_tar(
+    l: &Side<'_>,
+    r: &Side<'_>,
+    opts: &DiffOptions,
+    out: &mut Vec<Difference>,
+) {
+    let (Some(ltar), Some(rtar)) = (l.tar_bytes(), r.tar_bytes()) else {
+        return;
+    };
+    if ltar == rtar {
+        return;
+    }
+    let rh = headers(r, rtar);
+    let affected: Vec<String> = l
+        .listing
+        .entries
+        .iter()
+        .filter(|h| {
+            let lb = headers_one(h, ltar);
+            lb.is_some() && rh.get(&h.entry.path).copied() != lb
+        })
+        .map(|h| h.entry.path.clone())
+        .collect();
+    let d = if affected.is_empty() {
+        Difference::new(
+            DiffCode::CompressedData,
+            "entries, metadata and contents agree, but the tar bytes differ",
+            Cause::OtherCompressedBytes,
+            Container::Tar,
+        )
+    } else {
+        Difference::new(
+            DiffCode::TarHeaderBytes,
+            "tar header bytes differ where they decode to the same entries",
+            Cause::TarHeaderBytes,
+            Container::Tar,
+        )
+        .affecting(affected, opts.max_listed)
+    };
+    out.push(d);
 }
 
 fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<Difference>) {
@@ -235,8 +460,8 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
             Difference::new(
                 DiffCode::ZipMethod,
                 "zip compression methods differ",
-                "different zip writers or settings stored some entries instead of deflating them",
-                "use the same zip writer and compression settings, or repack",
+                Cause::ZipMethods,
+                Container::Zip,
             )
             .affecting(method, max),
         );
@@ -246,8 +471,8 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
             Difference::new(
                 DiffCode::ZipExtraFields,
                 "zip extra fields differ",
-                "extra fields carry timestamps and uid/gid (Info-ZIP UT/ux records)",
-                "use zip -X (no extra attributes), or repack",
+                Cause::ZipExtraRecords,
+                Container::Zip,
             )
             .affecting(extra, max),
         );
@@ -257,8 +482,8 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
             Difference::new(
                 DiffCode::ZipHost,
                 "zip 'version made by' host differs",
-                "the archives were made on different systems (Unix vs FAT/NTFS), which also changes how modes are stored",
-                "build on the same platform, or repack",
+                Cause::ZipHostSystem,
+                Container::Zip,
             )
             .affecting(host, max),
         );
@@ -268,8 +493,8 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
             Difference::new(
                 DiffCode::ZipDataDescriptor,
                 "zip data-descriptor use differs",
-                "one writer streamed (sizes after the data), the other seeked back",
-                "use the same zip writer, or repack",
+                Cause::ZipStreamed,
+                Container::Zip,
             )
             .affecting(dd, max),
         );
@@ -278,8 +503,8 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
         out.push(Difference::new(
             DiffCode::ZipComment,
             "zip archive comment differs",
-            "a tool wrote an archive comment",
-            "write no archive comment",
+            Cause::ZipCommentWritten,
+            Container::Zip,
         ));
     }
 }

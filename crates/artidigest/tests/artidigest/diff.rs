@@ -5,13 +5,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use artidigest::{
-    Algorithm, DiffCode, DiffError, DiffOptions, DiffReport, Format, Layer, RepackEntry,
-    RepackOptions, diff_artifacts, diff_files, digest_bytes, repack_bytes, repack_entries,
+    Algorithm, Cause, Container, DiffCode, DiffError, DiffOptions, DiffReport, Format, Layer,
+    RepackEntry, RepackOptions, diff_artifacts, diff_files, digest_bytes, repack_bytes,
+    repack_entries,
 };
 
 use crate::real_archives::require;
 
-fn shared_dir() -> PathBuf {
+/// The shared test data folder (`RELKIT_SHARED`, else the checkout's sibling `shared/`).
+pub(crate) fn shared_dir() -> PathBuf {
     match std::env::var_os("RELKIT_SHARED") {
         Some(p) => PathBuf::from(p),
         None => Path::new(
@@ -135,7 +137,15 @@ fn same_tar_different_deflate_stream() {
     assert_eq!(r.codes(), [DiffCode::GzipXfl, DiffCode::DeflateStream]);
     let d = r.with_code(DiffCode::DeflateStream).next().unwrap();
     assert_eq!(d.summary, "same tar, different deflate stream");
-    assert!(d.cause.contains("XFL 4 vs 2"), "{}", d.cause);
+    assert_eq!(d.why, Cause::DeflateImplementation);
+    // Same tar: the level hint explains the other stream.
+    let x = r.with_code(DiffCode::GzipXfl).next().unwrap();
+    assert_eq!(x.why, Cause::CompressionLevel);
+    assert_eq!(
+        (x.left.as_deref(), x.right.as_deref()),
+        (Some("4"), Some("2"))
+    );
+    assert_eq!(x.fix, Cause::CompressionLevel.fix(Container::Gzip));
 }
 
 #[test]
@@ -146,10 +156,8 @@ fn entry_order() {
     assert_eq!(r.codes(), [DiffCode::EntryOrder]);
     let d = &r.differences[0];
     assert_eq!(d.layer, Layer::Structure);
-    assert_eq!(
-        d.fix,
-        "entry order differs: sort entries (tar --sort=name, or repack)"
-    );
+    assert_eq!(d.why, Cause::FileSystemOrder);
+    assert_eq!(d.fix, "sort entries (tar --sort=name), or repack");
     assert_eq!(
         (d.left.as_deref(), d.right.as_deref()),
         (Some("sorted"), Some("unsorted"))
@@ -171,16 +179,18 @@ fn every_mtime_differs() {
     assert_eq!(r.codes(), [DiffCode::Mtime]);
     let d = &r.differences[0];
     assert_eq!(d.summary, "every mtime differs");
-    assert!(
-        d.fix
-            .starts_with("every mtime differs: set SOURCE_DATE_EPOCH")
-    );
+    // One fixed time on the left, file times on the right.
+    assert_eq!(d.why, Cause::FixedVersusFileTimes);
+    assert_eq!(d.left.as_deref(), Some("1000000 on every entry"));
+    assert!(d.fix.starts_with("set SOURCE_DATE_EPOCH for both builds"));
+    assert!(d.fix.contains("tar --mtime"), "{}", d.fix);
     assert_eq!(d.entries, ["pkg/a.txt", "pkg/b.txt"]);
     // Only one of two: a different explanation.
     let mut one = base();
     one[1].mtime = 5;
     let r = diff(&tar_of(&base(), true), &tar_of(&one, true));
     assert_eq!(r.differences[0].summary, "1 of 2 mtimes differ");
+    assert_eq!(r.differences[0].why, Cause::FilesModified);
 }
 
 #[test]
@@ -200,9 +210,14 @@ fn owners_and_modes() {
         [DiffCode::Mode, DiffCode::OwnerIds, DiffCode::OwnerNames]
     );
     let names = r.with_code(DiffCode::OwnerNames).next().unwrap();
+    assert_eq!(names.why, Cause::OwnerNames);
     assert_eq!(
         names.fix,
-        "owner names differ: use --owner=0 --group=0 --numeric-owner"
+        "use tar --owner=0 --group=0 --numeric-owner, or repack"
+    );
+    assert_eq!(
+        r.with_code(DiffCode::OwnerIds).next().unwrap().why,
+        Cause::BuildUsers
     );
     assert_eq!(names.entries[0], "pkg/a.txt (: vs alice:alice)");
     let mode = r.with_code(DiffCode::Mode).next().unwrap();
@@ -225,7 +240,8 @@ fn content_added_removed_changed_with_digests_and_diff() {
         [DiffCode::Removed, DiffCode::Added, DiffCode::ContentChanged]
     );
     let added = r.with_code(DiffCode::Added).next().unwrap();
-    assert!(added.cause.starts_with("the sdist contains build/ output"));
+    assert_eq!(added.why, Cause::BuildOutput);
+    assert_eq!(added.cause, Cause::BuildOutput.sentence());
     assert_eq!(added.entries, ["pkg/build/lib/pkg/a.py"]);
     let removed = r.with_code(DiffCode::Removed).next().unwrap();
     assert_eq!(removed.entries, ["pkg/gone.txt"]);
@@ -258,6 +274,8 @@ fn line_endings_are_recognised() {
     let r = diff(&tar_of(&base(), true), &tar_of(&crlf, true));
     assert_eq!(r.codes(), [DiffCode::ContentChanged]);
     assert_eq!(r.differences[0].cause, "line endings differ (CRLF vs LF)");
+    assert_eq!(r.differences[0].why, Cause::LineEndings);
+    assert_eq!(r.differences[0].unified_diff, None);
 }
 
 #[test]
@@ -310,6 +328,7 @@ fn tar_structure_formats_pax_and_padding() {
     assert!(r.codes().contains(&DiffCode::PaxRecords), "{:?}", r.codes());
     let d = r.with_code(DiffCode::PaxRecords).next().unwrap();
     assert!(d.cause.starts_with("PAX time records"), "{}", d.cause);
+    assert_eq!(d.why, Cause::PaxTimes);
     assert!(d.fix.contains("delete=atime"));
     assert_eq!(d.right.as_deref(), Some("atime×2; global 0"));
 }
@@ -338,6 +357,7 @@ fn zip_methods_and_format_changes() {
     let r = diff(&deflated.bytes, &stored);
     assert_eq!(r.codes(), [DiffCode::ZipMethod]);
     assert_eq!(r.differences[0].count, 2);
+    assert_eq!(r.differences[0].why, Cause::ZipMethods);
 
     // The same files as tar.gz and as zip: only the format differs.
     let targz = repack_entries(files(), &RepackOptions::new(Format::TarGz)).unwrap();
@@ -362,6 +382,7 @@ fn report_serialises_and_errors_are_typed() {
     let json = serde_json::to_string_pretty(&r).unwrap();
     assert!(json.contains("\"code\": \"mtime\""));
     assert!(json.contains("\"layer\": \"metadata\""));
+    assert!(json.contains("\"why\": \"files-modified\""), "{json}");
     let back: DiffReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back, r);
 

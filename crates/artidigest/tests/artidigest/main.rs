@@ -11,6 +11,7 @@ mod checksums;
 mod content;
 mod corpus;
 mod diff;
+mod diff_real;
 mod digest;
 mod fuzzed;
 mod hostile;
