@@ -840,10 +840,7 @@ mod oci {
     }
 
     fn sha256(b: &[u8]) -> String {
-        artidigest::digest_bytes(b, &[artidigest::Algorithm::Sha256])
-            .get(artidigest::Algorithm::Sha256)
-            .unwrap()
-            .to_string()
+        artidigest::Digest::of(artidigest::Algorithm::Sha256, b).to_string()
     }
 
     fn blob(addr: &str, repo: &str, bytes: &[u8]) -> Value {

@@ -183,7 +183,8 @@ pub use crate::folder::{
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
-    BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
+    BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_file,
+    digest_reader,
 };
 pub use crate::profile::{ContentProfile, ProfileFinding, UnknownProfile, check_profile};
 pub use crate::record::{

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, Digest, digest_reader};
+use artidigest::{Algorithm, Digest};
 use regclient::PublishedVersion;
 use serde_json::{Value, json};
 
@@ -86,11 +86,7 @@ pub(crate) fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<te
     })
 }
 
+/// The sha256 of a local file, or why it could not be read (the message names the path).
 pub(crate) fn sha256_of(path: &Path) -> Result<Digest, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let set = digest_reader(std::io::BufReader::new(f), &[Algorithm::Sha256])
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    set.get(Algorithm::Sha256)
-        .copied()
-        .ok_or_else(|| format!("{}: sha256 not computed", path.display()))
+    artidigest::digest_file(path, Algorithm::Sha256).map_err(|e| e.to_string())
 }
