@@ -155,6 +155,7 @@ mod diff;
 mod digest;
 mod folder;
 mod hasher;
+pub mod names;
 mod profile;
 mod record;
 mod repack;
