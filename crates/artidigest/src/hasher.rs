@@ -203,17 +203,22 @@ pub enum VerifyError {
 /// Memory use is one [`BUFFER_SIZE`] buffer, whatever the stream's length.
 pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[Algorithm]) -> io::Result<DigestSet> {
     let mut hasher = MultiHasher::new(algorithms);
+    read_chunks(&mut reader, |chunk| hasher.update(chunk))?;
+    Ok(hasher.finish())
+}
+
+/// Reads `reader` to its end in [`BUFFER_SIZE`] chunks, handing each to `sink`.
+fn read_chunks<R: Read>(reader: &mut R, mut sink: impl FnMut(&[u8])) -> io::Result<()> {
     let mut buf = vec![0u8; BUFFER_SIZE];
     loop {
         let n = match reader.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        hasher.update(filled(&buf, n)?);
+        sink(filled(&buf, n)?);
     }
-    Ok(hasher.finish())
 }
 
 /// Digests of an in-memory buffer.
@@ -262,17 +267,10 @@ impl Digest {
 pub fn digest_file(path: &Path, algorithm: Algorithm) -> Result<Digest, FolderError> {
     let mut file = open_bounded(path, u64::MAX)?;
     let mut state = State::new(algorithm);
-    let mut buf = vec![0u8; BUFFER_SIZE];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(file.error(e)),
-        };
-        state.update(filled(&buf, n).map_err(|e| file.error(e))?);
+    match read_chunks(&mut file, |chunk| state.update(chunk)) {
+        Ok(()) => Ok(state.finish()),
+        Err(e) => Err(file.error(e)),
     }
-    Ok(state.finish())
 }
 
 /// A reader that hashes everything read through it, for callers that consume a stream for

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::finding::{Code, Finding};
 use crate::gate::{GateContext, GateResult};
 use crate::registry_client::{
-    Client, Job, Target, http_client, release_version, run_blocking_all, targets,
+    Job, Target, client_for, http_client, release_version, run_blocking_all, targets,
 };
 
 /// The visibility deadline when a registry rule sets none.
@@ -44,8 +44,11 @@ pub(crate) async fn lookups(
         .iter()
         .map(|t| {
             let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
-            Box::new(move || Client::new(&t, &http)?.version(&t.rule.package, &version))
-                as Job<Result<PublishedVersion, String>>
+            Box::new(move || {
+                client_for(&t, &http)?
+                    .version(&t.rule.package, &version)
+                    .map_err(|e| e.to_string())
+            }) as Job<Result<PublishedVersion, String>>
         })
         .collect();
     let results = run_blocking_all(ctx, jobs)
