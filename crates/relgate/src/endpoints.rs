@@ -241,7 +241,9 @@ mod tests {
         assert_eq!(e.get("py"), Some("http://127.0.0.1:7/old"));
         assert_eq!(
             e.warnings(),
-            ["RELGATE_REGISTRY_PY_URL is deprecated: set RELKIT_REGISTRY_PY_URL instead (the value was used)"]
+            [
+                "RELGATE_REGISTRY_PY_URL is deprecated: set RELKIT_REGISTRY_PY_URL instead (the value was used)"
+            ]
         );
         let both = vec![
             var("RELGATE_REGISTRY_PY_URL", "http://127.0.0.1:7/old"),
@@ -251,7 +253,11 @@ mod tests {
         merged.merge(e);
         merged.merge(Endpoints::from_vars(["py"], both).unwrap());
         assert_eq!(merged.get("py"), Some("http://127.0.0.1:7/new"));
-        assert_eq!(merged.warnings().len(), 1, "the earlier source's warning is kept");
+        assert_eq!(
+            merged.warnings().len(),
+            1,
+            "the earlier source's warning is kept"
+        );
         let bad = vec![var("RELGATE_REGISTRY_PY_URL", "ftp://127.0.0.1/")];
         let err = Endpoints::from_vars(["py"], bad).unwrap_err();
         assert!(err.to_string().contains("RELGATE_REGISTRY_PY_URL"), "{err}");
