@@ -13,7 +13,7 @@
 //! `--tag TAG`, `--commit SHA`, `--phase PHASE` (repeatable), `--json`, `--markdown`,
 //! `--explain` (print the planned gates in run order, each with what implied it, and exit 0
 //! without running any; with `--json` as JSON),
-//! `--registries FILE` (registry endpoints; `RELGATE_REGISTRY_<NAME>_URL` also works),
+//! `--registries FILE` (registry endpoints; `RELKIT_REGISTRY_<NAME>_URL` also works),
 //! `--tamper KIND` (version, changelog, checksum, asset, tag, record, traversal, signature,
 //! identity, trigger, provenance, published, registry-bytes, not-visible).
 //!
@@ -247,6 +247,9 @@ fn run() -> anyhow::Result<u8> {
         policy.registries.keys().map(String::as_str),
         std::env::vars(),
     )?);
+    for warning in endpoints.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let mut ctx = RunContext::new(&release).options(options.endpoints(endpoints));
     if let Some((file, bytes)) = &registries_file {
         ctx = ctx.registries_file(file.clone(), bytes);

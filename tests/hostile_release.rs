@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use artidigest::{Algorithm, digest_bytes};
+use artidigest::{Algorithm, Digest};
 use relgate::{Policy, RunContext, RunStatus};
 use relkit_testkit::archive::{RawEntry, gzip_stored, raw_tar, raw_zip, tar_header};
 
@@ -38,10 +38,7 @@ struct Case {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    digest_bytes(bytes, &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .map(|d| d.to_hex())
-        .unwrap_or_default()
+    Digest::of(Algorithm::Sha256, bytes).to_hex()
 }
 
 /// Writes `files` into `dir` and a `SHA256SUMS` listing them and `also` (paths whose bytes
@@ -105,8 +102,7 @@ fn wheel(extra: &[(&str, &[u8])]) -> Vec<u8> {
     files.extend_from_slice(extra);
     let mut record = String::new();
     for (p, b) in &files {
-        let d = digest_bytes(b, &[Algorithm::Sha256]);
-        let d = d.get(Algorithm::Sha256).unwrap().to_record();
+        let d = Digest::of(Algorithm::Sha256, b).to_record();
         record.push_str(&format!("{p},{d},{}\n", b.len()));
     }
     record.push_str("demo-1.0.0.dist-info/RECORD,,\n");

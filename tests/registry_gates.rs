@@ -193,7 +193,7 @@ fn a_registry_without_an_endpoint_fails_closed_naming_the_variable() {
     assert_eq!(g.status, GateStatus::Error);
     let found = g.findings[0].finding.found.clone().unwrap_or_default();
     assert!(
-        found.contains("\"crates-index\"") && found.contains("RELGATE_REGISTRY_CRATES_INDEX_URL"),
+        found.contains("\"crates-index\"") && found.contains("RELKIT_REGISTRY_CRATES_INDEX_URL"),
         "{found}"
     );
 }
@@ -842,10 +842,7 @@ mod oci {
     }
 
     fn sha256(b: &[u8]) -> String {
-        artidigest::digest_bytes(b, &[artidigest::Algorithm::Sha256])
-            .get(artidigest::Algorithm::Sha256)
-            .unwrap()
-            .to_string()
+        artidigest::Digest::of(artidigest::Algorithm::Sha256, b).to_string()
     }
 
     fn blob(addr: &str, repo: &str, bytes: &[u8]) -> Value {

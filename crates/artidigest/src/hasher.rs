@@ -1,10 +1,12 @@
 //! One pass over a stream, several digests at once, in constant memory.
 
 use std::io::{self, Read, Write};
+use std::path::Path;
 
 use digest::Digest as _;
 
 use crate::digest::{Algorithm, Digest, DigestMismatch};
+use crate::folder::{FolderError, open_bounded};
 
 /// Size of the buffer used by [`digest_reader`]: large enough to amortise the per-call cost of
 /// every hasher, small enough to stay in L2.
@@ -201,17 +203,22 @@ pub enum VerifyError {
 /// Memory use is one [`BUFFER_SIZE`] buffer, whatever the stream's length.
 pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[Algorithm]) -> io::Result<DigestSet> {
     let mut hasher = MultiHasher::new(algorithms);
+    read_chunks(&mut reader, |chunk| hasher.update(chunk))?;
+    Ok(hasher.finish())
+}
+
+/// Reads `reader` to its end in [`BUFFER_SIZE`] chunks, handing each to `sink`.
+fn read_chunks<R: Read>(reader: &mut R, mut sink: impl FnMut(&[u8])) -> io::Result<()> {
     let mut buf = vec![0u8; BUFFER_SIZE];
     loop {
         let n = match reader.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        hasher.update(filled(&buf, n)?);
+        sink(filled(&buf, n)?);
     }
-    Ok(hasher.finish())
 }
 
 /// Digests of an in-memory buffer.
@@ -219,6 +226,51 @@ pub fn digest_bytes(data: &[u8], algorithms: &[Algorithm]) -> DigestSet {
     let mut hasher = MultiHasher::new(algorithms);
     hasher.update(data);
     hasher.finish()
+}
+
+impl Digest {
+    /// The `algorithm` digest of an in-memory buffer.
+    ///
+    /// ```
+    /// use artidigest::{Algorithm, Digest};
+    /// let d = Digest::of(Algorithm::Sha256, b"hello");
+    /// assert_eq!(d.to_hex(), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    /// ```
+    pub fn of(algorithm: Algorithm, data: &[u8]) -> Digest {
+        let mut state = State::new(algorithm);
+        state.update(data);
+        state.finish()
+    }
+}
+
+/// The `algorithm` digest of the regular file at `path`, read once in constant memory.
+///
+/// The file is opened as [`open_bounded`] opens it: anything but a regular file (a FIFO, a
+/// device, a socket, a directory) is refused before it is read, so a hostile folder cannot make
+/// the caller block or read forever. Errors are [`FolderError`]s naming `path`.
+///
+/// ```
+/// use artidigest::{Algorithm, digest_file};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("hello.txt");
+/// std::fs::write(&path, "hello")?;
+/// let d = digest_file(&path, Algorithm::Sha256)?;
+/// assert_eq!(d.to_hex(), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+/// assert!(digest_file(&dir.path().join("missing"), Algorithm::Sha256)
+///     .unwrap_err()
+///     .to_string()
+///     .contains("missing"));
+/// # Ok(())
+/// # }
+/// ```
+pub fn digest_file(path: &Path, algorithm: Algorithm) -> Result<Digest, FolderError> {
+    let mut file = open_bounded(path, u64::MAX)?;
+    let mut state = State::new(algorithm);
+    match read_chunks(&mut file, |chunk| state.update(chunk)) {
+        Ok(()) => Ok(state.finish()),
+        Err(e) => Err(file.error(e)),
+    }
 }
 
 /// A reader that hashes everything read through it, for callers that consume a stream for
@@ -346,5 +398,51 @@ mod tests {
             .verify(other.get(Algorithm::Sha256).unwrap(), "x")
             .unwrap_err();
         assert!(matches!(err, VerifyError::Mismatch(_)));
+    }
+
+    #[test]
+    fn digest_of_matches_the_multi_hasher_for_every_algorithm() {
+        let data = b"the same bytes, one algorithm at a time";
+        let set = digest_bytes(data, &Algorithm::ALL);
+        for alg in Algorithm::ALL {
+            assert_eq!(Some(&Digest::of(alg, data)), set.get(alg), "{alg}");
+        }
+        assert_ne!(
+            Digest::of(Algorithm::Sha256, b"a"),
+            Digest::of(Algorithm::Sha256, b"b")
+        );
+    }
+
+    #[test]
+    fn digest_file_reads_across_buffer_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..(BUFFER_SIZE * 2 + 3)).map(|i| (i * 13) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        for alg in [Algorithm::Sha256, Algorithm::Sha512] {
+            assert_eq!(digest_file(&path, alg).unwrap(), Digest::of(alg, &data));
+        }
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(
+            digest_file(&empty, Algorithm::Sha256).unwrap().to_hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn digest_file_names_the_path_it_could_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-file.whl");
+        match digest_file(&missing, Algorithm::Sha256) {
+            Err(FolderError::Io { path, .. }) => assert_eq!(path, missing),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+        // A folder is not a regular file: refused before reading, named in the error.
+        let err = digest_file(dir.path(), Algorithm::Sha256).unwrap_err();
+        assert!(
+            matches!(err, FolderError::NotRegular { ref path, .. } if path == &dir.path().display().to_string()),
+            "{err:?}"
+        );
     }
 }

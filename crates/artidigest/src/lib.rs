@@ -156,6 +156,7 @@ mod digest;
 mod finding;
 mod folder;
 mod hasher;
+pub mod names;
 mod profile;
 mod record;
 mod repack;
@@ -184,7 +185,8 @@ pub use crate::folder::{
 #[cfg(feature = "tokio")]
 pub use crate::hasher::digest_async_reader;
 pub use crate::hasher::{
-    BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_reader,
+    BUFFER_SIZE, DigestSet, HashingReader, MultiHasher, VerifyError, digest_bytes, digest_file,
+    digest_reader,
 };
 pub use crate::profile::{ContentProfile, ProfileFinding, UnknownProfile, check_profile};
 pub use crate::record::{

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::archive::{EntryKind, Format, Listing};
+use crate::names;
 
 /// A kind of release archive and the layout it must have.
 #[non_exhaustive]
@@ -64,9 +65,9 @@ impl ContentProfile {
     /// ([`ContentProfile::detect`]) or declared by the policy; `.tgz` may be npm or Helm.
     pub fn from_file_name(name: &str) -> Option<ContentProfile> {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".whl") {
+        if lower.ends_with(names::WHEEL_EXTENSION) {
             Some(ContentProfile::Wheel)
-        } else if lower.ends_with(".crate") {
+        } else if lower.ends_with(names::CRATE_EXTENSION) {
             Some(ContentProfile::Crate)
         } else {
             None
@@ -107,7 +108,9 @@ impl ContentProfile {
             Some(ContentProfile::Helm)
         } else if has("package.json") {
             Some(ContentProfile::Npm)
-        } else if file_name.to_ascii_lowercase().ends_with(".tar.gz")
+        } else if file_name
+            .to_ascii_lowercase()
+            .ends_with(names::SdistExtension::TarGz.as_str())
             && ["PKG-INFO", "pyproject.toml", "setup.py", "setup.cfg"]
                 .iter()
                 .any(|n| has(n))

@@ -200,47 +200,10 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
 }
 
 /// The name/version key of a distribution file name, normalised per the wheel and sdist
-/// file-name rules (name lower-cased with runs of `-_.` as `_`).
+/// file-name rules (name lower-cased with runs of `-_.` as `_`): see
+/// [`artidigest::names::distribution_key`], where the rules live.
 pub fn normalize_distribution_filename(filename: &str) -> Option<String> {
-    let norm_name = |n: &str| {
-        let mut out = String::new();
-        let mut sep = false;
-        for c in n.chars() {
-            if matches!(c, '-' | '_' | '.') {
-                sep = true;
-            } else {
-                if sep && !out.is_empty() {
-                    out.push('_');
-                }
-                sep = false;
-                out.push(c.to_ascii_lowercase());
-            }
-        }
-        out
-    };
-    if let Some(stem) = filename.strip_suffix(".whl") {
-        let parts: Vec<&str> = stem.split('-').collect();
-        if !(5..=6).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
-            return None;
-        }
-        let (name, rest) = parts.split_first()?;
-        let rest: Vec<String> = rest.iter().map(|p| p.to_ascii_lowercase()).collect();
-        return Some(format!("{}-{}.whl", norm_name(name), rest.join("-")));
-    }
-    for ext in [".tar.gz", ".zip"] {
-        if let Some(stem) = filename.strip_suffix(ext) {
-            let (name, version) = stem.rsplit_once('-')?;
-            if name.is_empty() || version.is_empty() {
-                return None;
-            }
-            return Some(format!(
-                "{}-{}{ext}",
-                norm_name(name),
-                version.to_ascii_lowercase()
-            ));
-        }
-    }
-    None
+    artidigest::names::distribution_key(filename)
 }
 
 /// Verify a PEP 740 attestation (a bundle, or an attestation object when `is_attestation`)

@@ -9,9 +9,8 @@
 
 use std::io::{Read, Seek};
 
-use artidigest::{Algorithm, ArchiveError, Format, Limits, list_archive};
+use artidigest::{Algorithm, ArchiveError, Digest, Format, Limits, MultiHasher, list_archive};
 use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 use url::Url;
 
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
@@ -209,30 +208,28 @@ pub fn hash_module_zip<R: Read + Seek + Send>(zip: R, limits: &Limits) -> Result
 /// assert_eq!(h, "h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=");
 /// ```
 pub fn hash_go_mod(go_mod: &[u8]) -> String {
-    hash1([("go.mod", sha256_hex(go_mod).as_str())])
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hash1([(
+        "go.mod",
+        Digest::of(Algorithm::Sha256, go_mod).to_hex().as_str(),
+    )])
 }
 
 fn hash1<'a>(sorted: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut h = Sha256::new();
+    let mut h = MultiHasher::new(&[Algorithm::Sha256]);
     for (name, hex) in sorted {
         h.update(hex.as_bytes());
         h.update(b"  ");
         h.update(name.as_bytes());
         h.update(b"\n");
     }
+    let sum = h.finish();
+    let bytes = sum
+        .get(Algorithm::Sha256)
+        .map(Digest::as_bytes)
+        .unwrap_or_default();
     format!(
         "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(h.finalize())
+        base64::engine::general_purpose::STANDARD.encode(bytes)
     )
 }
 

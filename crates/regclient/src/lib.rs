@@ -118,6 +118,7 @@ pub mod oci;
 mod poll;
 pub mod pypi;
 mod readback;
+mod registry;
 mod secret;
 #[cfg(feature = "test-registry")]
 #[allow(
@@ -139,9 +140,11 @@ pub use crate::http::{
 pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
 };
+pub use crate::poll::PollOptions;
 pub use crate::readback::{
     FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
     comparison_passes, fetch_all, fetch_verified,
 };
+pub use crate::registry::{Registry, RegistryError, error_chain};
 pub use crate::secret::{Credential, Secret};
 pub use crate::views::{ViewDifference, compare_views};

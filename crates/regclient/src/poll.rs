@@ -85,6 +85,38 @@ pub(crate) fn poll_until<T, E>(
     }
 }
 
+/// Runs `once` on slices of the poll — each with `poll.interval` and a timeout of at most
+/// `slice` — until it finds the version, fails, the caller's `stop` says so (asked after every
+/// slice: `Err(on_stop())`), or the next slice would start past `poll.timeout` (`Ok(Err(last
+/// answer))`). A long wait stays stoppable without a second polling loop in every caller.
+pub(crate) fn poll_in_slices<T, E>(
+    poll: PollOptions,
+    slice: Duration,
+    stop: &dyn Fn() -> bool,
+    on_stop: impl Fn() -> E,
+    mut once: impl FnMut(PollOptions) -> Result<Result<T, String>, E>,
+) -> Result<Result<T, String>, E> {
+    let start = Instant::now();
+    loop {
+        let left = poll.timeout.saturating_sub(start.elapsed());
+        let this = PollOptions {
+            interval: poll.interval,
+            timeout: left.min(slice),
+        };
+        match once(this)? {
+            Ok(t) => return Ok(Ok(t)),
+            Err(last) => {
+                if stop() {
+                    return Err(on_stop());
+                }
+                if start.elapsed() + poll.interval >= poll.timeout {
+                    return Ok(Err(last));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +173,47 @@ mod tests {
         });
         assert!(matches!(r, Err("bad document")));
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn slices_run_until_found_stopped_or_out_of_time() {
+        let mut slices = 0;
+        let found: Result<Result<u32, String>, ()> = poll_in_slices(
+            quick(),
+            Duration::from_millis(20),
+            &|| false,
+            || (),
+            |this| {
+                slices += 1;
+                assert!(this.timeout <= Duration::from_millis(20));
+                Ok(if slices == 3 {
+                    Ok(slices)
+                } else {
+                    Err(format!("slice {slices}"))
+                })
+            },
+        );
+        assert_eq!(found, Ok(Ok(3)));
+        let stopped: Result<Result<(), String>, &str> = poll_in_slices(
+            quick(),
+            Duration::from_millis(20),
+            &|| true,
+            || "stopped",
+            |_| Ok(Err("not yet".to_owned())),
+        );
+        assert_eq!(stopped, Err("stopped"));
+        let started = Instant::now();
+        let gave_up: Result<Result<(), String>, ()> = poll_in_slices(
+            quick(),
+            Duration::from_millis(20),
+            &|| false,
+            || (),
+            |this| {
+                std::thread::sleep(this.timeout);
+                Ok(Err("still missing".to_owned()))
+            },
+        );
+        assert_eq!(gave_up, Ok(Err("still missing".to_owned())));
+        assert!(started.elapsed() >= Duration::from_millis(190));
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use artidigest::{Algorithm, Digest};
+use artidigest::{Algorithm, Digest, names};
 use serde_json::value::RawValue;
 
 use crate::cache::{EtagCache, Fetched};
@@ -73,44 +73,18 @@ pub enum Error {
     },
 }
 
-/// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
+/// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`
+/// ([`artidigest::names::normalize_project`], with this client's error).
 pub fn normalize(name: &str) -> Result<String, Error> {
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if !valid {
-        return Err(Error::InvalidName {
-            name: name.to_owned(),
-        });
-    }
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep {
-                out.push('-');
-                sep = false;
-            }
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    Ok(out)
+    names::normalize_project(name).map_err(|_| Error::InvalidName {
+        name: name.to_owned(),
+    })
 }
 
-/// The version part of a distribution file name (wheel or sdist), if recognisable.
+/// The version part of a distribution file name (wheel or sdist), if recognisable
+/// ([`artidigest::names::distribution_version`]).
 pub fn version_of_filename(filename: &str) -> Option<String> {
-    if let Some(stem) = filename.strip_suffix(".whl") {
-        return stem.split('-').nth(1).map(str::to_owned);
-    }
-    let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
-        .iter()
-        .find_map(|ext| filename.strip_suffix(ext))?;
-    stem.rsplit_once('-').map(|(_, v)| v.to_owned())
+    names::distribution_version(filename)
 }
 
 #[derive(serde::Deserialize)]
@@ -551,14 +525,7 @@ mod tests {
 
     #[test]
     fn versions_come_from_file_names() {
-        assert_eq!(
-            version_of_filename("demo_pkg-1.2.3-py3-none-any.whl").as_deref(),
-            Some("1.2.3")
-        );
-        assert_eq!(
-            version_of_filename("demo_pkg-1.2.3.tar.gz").as_deref(),
-            Some("1.2.3")
-        );
+        // The rules are artidigest::names'; this client hands them on.
         assert_eq!(
             version_of_filename("demo-pkg-1.2.3.tar.gz").as_deref(),
             Some("1.2.3")

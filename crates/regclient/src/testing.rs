@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest};
 use serde_json::{Value, json};
-use sha2::Digest as _;
 
 use crate::oci::{HELM_CHART, HELM_CONFIG, OCI_INDEX, OCI_MANIFEST, fallback_tag};
 
@@ -71,15 +70,6 @@ fn push_err(what: impl Into<String>) -> impl Fn(String) -> TestRegistryError {
         what: what.clone(),
         reason,
     }
-}
-
-fn sha256(bytes: &[u8]) -> Result<Digest, TestRegistryError> {
-    Digest::from_bytes(Algorithm::Sha256, &sha2::Sha256::digest(bytes)).map_err(|e| {
-        TestRegistryError::Push {
-            what: "sha256".to_owned(),
-            reason: e.to_string(),
-        }
-    })
 }
 
 /// A descriptor: media type, digest, size.
@@ -172,7 +162,7 @@ impl TestRegistry {
         } else {
             location
         };
-        let d = sha256(bytes)?;
+        let d = Digest::of(Algorithm::Sha256, bytes);
         let sep = if location.contains('?') { '&' } else { '?' };
         let put = self
             .agent
@@ -198,7 +188,7 @@ impl TestRegistry {
             what: format!("manifest for {repo}"),
             reason: e.to_string(),
         })?;
-        let d = sha256(&bytes)?;
+        let d = Digest::of(Algorithm::Sha256, &bytes);
         let media_type = manifest["mediaType"].as_str().unwrap_or(OCI_MANIFEST);
         let r = reference.map_or_else(|| d.to_oci(), str::to_owned);
         let err = push_err(format!("manifest {repo}:{r}"));
@@ -320,8 +310,8 @@ fn image_content(repo: &str, platform: &str) -> Result<ImageContent, TestRegistr
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
-        "config": descriptor("application/vnd.oci.image.config.v1+json", &sha256(config.as_bytes())?, config.len()),
-        "layers": [descriptor("application/vnd.oci.image.layer.v1.tar+gzip", &sha256(layer.as_bytes())?, layer.len())],
+        "config": descriptor("application/vnd.oci.image.config.v1+json", &Digest::of(Algorithm::Sha256, config.as_bytes()), config.len()),
+        "layers": [descriptor("application/vnd.oci.image.layer.v1.tar+gzip", &Digest::of(Algorithm::Sha256, layer.as_bytes()), layer.len())],
     });
     Ok(ImageContent {
         config,
@@ -342,7 +332,11 @@ pub fn index_digest(repo: &str, platforms: &[&str]) -> Result<Digest, TestRegist
             what: format!("manifest for {repo}"),
             reason: e.to_string(),
         })?;
-        let mut d = descriptor(OCI_MANIFEST, &sha256(&bytes)?, bytes.len());
+        let mut d = descriptor(
+            OCI_MANIFEST,
+            &Digest::of(Algorithm::Sha256, &bytes),
+            bytes.len(),
+        );
         d["platform"] = image.platform;
         manifests.push(d);
     }
@@ -351,5 +345,5 @@ pub fn index_digest(repo: &str, platforms: &[&str]) -> Result<Digest, TestRegist
         what: format!("index for {repo}"),
         reason: e.to_string(),
     })?;
-    sha256(&bytes)
+    Ok(Digest::of(Algorithm::Sha256, &bytes))
 }

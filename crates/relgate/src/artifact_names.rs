@@ -2,17 +2,13 @@
 //! of each ecosystem: a Python index serving `ordvec` does not serve `ordvec_manifest`'s wheel,
 //! and a crates registry's `ordvec` is not `ordvec-manifest`.
 
+use artidigest::names::{CrateName, GoModuleFile, SdistExtension, SdistName, WheelName};
+
 use crate::policy::model::ArtifactKind;
 
-/// PEP 503 normalisation (runs of `-`, `_`, `.` become one `-`, lower case), used to compare
-/// a project name with the name part of a wheel or sdist file name; a name that is not a valid
-/// project name compares as itself, lower-cased (and so matches nothing valid).
-fn pep503(name: &str) -> String {
-    regclient::pypi::normalize(name).unwrap_or_else(|_| name.to_ascii_lowercase())
-}
-
 /// Whether `file_name` (of an artifact of `kind`) is a file of registry package `package`
-/// at `version`, following each ecosystem's naming:
+/// at `version`, following each ecosystem's naming (the rules are
+/// [`artidigest::names`]'s):
 ///
 /// - wheel: `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`, name compared after
 ///   PEP 503 normalisation;
@@ -29,35 +25,20 @@ pub(crate) fn belongs_to(
     package: &str,
     version: &str,
 ) -> bool {
-    let name_before = |suffix: &str| -> Option<&str> {
-        file_name
-            .strip_suffix(suffix)
-            .and_then(|rest| rest.strip_suffix(version))
-            .and_then(|rest| rest.strip_suffix('-'))
-    };
     match kind {
-        ArtifactKind::Wheel => {
-            let mut parts = file_name.trim_end_matches(".whl").split('-');
-            let (Some(name), Some(v)) = (parts.next(), parts.next()) else {
-                return false;
-            };
-            v == version && pep503(name) == pep503(package)
-        }
-        ArtifactKind::Sdist => [".tar.gz", ".zip"]
-            .iter()
-            .filter_map(|s| name_before(s))
-            .any(|name| pep503(name) == pep503(package)),
-        ArtifactKind::Crate => name_before(".crate") == Some(package),
+        ArtifactKind::Wheel => file_name
+            .parse::<WheelName>()
+            .is_ok_and(|w| w.version == version && w.is_project(package)),
+        ArtifactKind::Sdist => file_name.parse::<SdistName>().is_ok_and(|s| {
+            matches!(s.extension, SdistExtension::TarGz | SdistExtension::Zip)
+                && s.version == version
+                && s.is_project(package)
+        }),
+        ArtifactKind::Crate => file_name == CrateName::new(package, version).to_string(),
         ArtifactKind::NpmTarball => {
-            let packed = package.trim_start_matches('@').replace('/', "-");
-            name_before(".tgz") == Some(packed.as_str())
+            file_name == artidigest::names::npm_tarball_name(package, version)
         }
-        ArtifactKind::GoModule => {
-            let v = format!("v{}", version.trim_start_matches('v'));
-            file_name == format!("{v}.zip")
-                || file_name == format!("{v}.mod")
-                || file_name.ends_with(&format!("-{v}.zip"))
-        }
+        ArtifactKind::GoModule => GoModuleFile::is_for(file_name, version),
         _ => true,
     }
 }
@@ -65,7 +46,7 @@ pub(crate) fn belongs_to(
 /// Whether the local file `local` is the one a registry serves as `served`: the same name, or
 /// a module zip a proxy serves as `vX.Y.Z.zip` that the release names `<anything>-vX.Y.Z.zip`.
 pub(crate) fn served_as(local: &str, served: &str) -> bool {
-    local == served || (served.ends_with(".zip") && local.ends_with(&format!("-{served}")))
+    GoModuleFile::served_as(local, served)
 }
 
 #[cfg(test)]
@@ -138,7 +119,6 @@ mod tests {
         ));
         assert!(belongs_to(GoModule, "v0.5.0.zip", "example.invalid/m", v));
         assert!(belongs_to(OciImage, "anything", "example/app", v));
-        assert_eq!(pep503("Ordvec__Manifest.x"), "ordvec-manifest-x");
         assert!(served_as("clients-go-v3.0.2.zip", "v3.0.2.zip"));
         assert!(served_as("v3.0.2.zip", "v3.0.2.zip"));
         assert!(!served_as("clients-go-v3.0.2.zip", "v3.0.2.mod"));

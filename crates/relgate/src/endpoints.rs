@@ -35,12 +35,15 @@ struct RawEntry {
 /// Base URLs of the policy's registries, by registry name.
 ///
 /// From a file (`[registries.<name>] url = "..."`) or from environment variables
-/// `RELGATE_REGISTRY_<NAME>_URL` (name upper-cased, `-` as `_`). URLs must be `http` or
-/// `https`; they are shown in reports without any user-info part, and the user-info of each
-/// is remembered so that no report or command output relgate renders shows it.
+/// `RELKIT_REGISTRY_<NAME>_URL` (name upper-cased, `-` as `_`; the older
+/// `RELGATE_REGISTRY_<NAME>_URL` still works, with a deprecation warning in
+/// [`warnings`](Self::warnings)). URLs must be `http` or `https`; they are shown in reports
+/// without any user-info part, and the user-info of each is remembered so that no report or
+/// command output relgate renders shows it.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     urls: BTreeMap<String, String>,
+    warnings: Vec<String>,
 }
 
 impl fmt::Debug for Endpoints {
@@ -63,6 +66,19 @@ fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// A registry name as an environment variable part: upper case, other characters as `_`.
+fn env_name_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -103,8 +119,10 @@ impl Endpoints {
         Ok(out)
     }
 
-    /// Reads `RELGATE_REGISTRY_<NAME>_URL` for each of `names` from `vars` (pass
-    /// `std::env::vars()`); names without a variable are left out.
+    /// Reads `RELKIT_REGISTRY_<NAME>_URL` for each of `names` from `vars` (pass
+    /// `std::env::vars()`); names without a variable are left out. The deprecated
+    /// `RELGATE_REGISTRY_<NAME>_URL` is read when the new name is not set, and adds a warning
+    /// naming both variables to [`warnings`](Self::warnings) for the caller to show.
     pub fn from_vars<'n>(
         names: impl IntoIterator<Item = &'n str>,
         vars: impl IntoIterator<Item = (String, String)>,
@@ -112,8 +130,19 @@ impl Endpoints {
         let vars: BTreeMap<String, String> = vars.into_iter().collect();
         let mut out = Endpoints::new();
         for name in names {
-            let var = Self::env_var_name(name);
-            if let Some(url) = vars.get(&var) {
+            let new = Self::env_var_name(name);
+            let old = Self::deprecated_env_var_name(name);
+            let found = match (vars.get(&new), vars.get(&old)) {
+                (Some(url), _) => Some((new, url)),
+                (None, Some(url)) => {
+                    out.warnings.push(format!(
+                        "{old} is deprecated: set {new} instead (the value was used)"
+                    ));
+                    Some((old, url))
+                }
+                (None, None) => None,
+            };
+            if let Some((var, url)) = found {
                 check_url(url).map_err(|message| EndpointsError {
                     source_name: var.clone(),
                     line: 0,
@@ -126,19 +155,21 @@ impl Endpoints {
         Ok(out)
     }
 
-    /// The environment variable for registry `name` (`RELGATE_REGISTRY_CRATES_IO_URL`).
+    /// The environment variable for registry `name` (`RELKIT_REGISTRY_CRATES_IO_URL`).
     pub fn env_var_name(name: &str) -> String {
-        let upper: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("RELGATE_REGISTRY_{upper}_URL")
+        format!("RELKIT_REGISTRY_{}_URL", env_name_part(name))
+    }
+
+    /// The deprecated spelling of [`env_var_name`](Self::env_var_name)
+    /// (`RELGATE_REGISTRY_CRATES_IO_URL`), still read with a warning.
+    pub fn deprecated_env_var_name(name: &str) -> String {
+        format!("RELGATE_REGISTRY_{}_URL", env_name_part(name))
+    }
+
+    /// Deprecation warnings from reading these endpoints (an old variable name was used),
+    /// for the caller to show; relgate's libraries print nothing.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Sets one endpoint (later sources override earlier ones with [`merge`](Self::merge)).
@@ -153,9 +184,10 @@ impl Endpoints {
         Ok(())
     }
 
-    /// Adds `other`'s endpoints over these.
+    /// Adds `other`'s endpoints (and warnings) over these.
     pub fn merge(&mut self, other: Endpoints) {
         self.urls.extend(other.urls);
+        self.warnings.extend(other.warnings);
     }
 
     /// The base URL of registry `name`.
@@ -186,10 +218,11 @@ mod tests {
         assert!(Endpoints::from_toml_str("[registries.py]\nurl = \"ftp://x\"\n", "r").is_err());
 
         let vars = vec![(
-            String::from("RELGATE_REGISTRY_CORE_CRATE_URL"),
+            String::from("RELKIT_REGISTRY_CORE_CRATE_URL"),
             String::from("http://user:secret@127.0.0.1:8/api"),
         )];
         let e = Endpoints::from_vars(["core-crate", "other"], vars).unwrap();
+        assert!(e.warnings().is_empty());
         assert_eq!(
             e.get("core-crate"),
             Some("http://user:secret@127.0.0.1:8/api")
@@ -198,5 +231,35 @@ mod tests {
         let shown = format!("{e:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("***@127.0.0.1:8/api"), "{shown}");
+    }
+
+    #[test]
+    fn the_old_variable_still_works_with_a_warning_and_the_new_one_wins() {
+        let var = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        let old_only = vec![var("RELGATE_REGISTRY_PY_URL", "http://127.0.0.1:7/old")];
+        let e = Endpoints::from_vars(["py"], old_only).unwrap();
+        assert_eq!(e.get("py"), Some("http://127.0.0.1:7/old"));
+        assert_eq!(
+            e.warnings(),
+            [
+                "RELGATE_REGISTRY_PY_URL is deprecated: set RELKIT_REGISTRY_PY_URL instead (the value was used)"
+            ]
+        );
+        let both = vec![
+            var("RELGATE_REGISTRY_PY_URL", "http://127.0.0.1:7/old"),
+            var("RELKIT_REGISTRY_PY_URL", "http://127.0.0.1:7/new"),
+        ];
+        let mut merged = Endpoints::new();
+        merged.merge(e);
+        merged.merge(Endpoints::from_vars(["py"], both).unwrap());
+        assert_eq!(merged.get("py"), Some("http://127.0.0.1:7/new"));
+        assert_eq!(
+            merged.warnings().len(),
+            1,
+            "the earlier source's warning is kept"
+        );
+        let bad = vec![var("RELGATE_REGISTRY_PY_URL", "ftp://127.0.0.1/")];
+        let err = Endpoints::from_vars(["py"], bad).unwrap_err();
+        assert!(err.to_string().contains("RELGATE_REGISTRY_PY_URL"), "{err}");
     }
 }

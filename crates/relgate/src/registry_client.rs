@@ -4,18 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use regclient::crates::{PollOptions, SparseIndex};
-use regclient::goproxy::GoProxy;
-use regclient::npm::NpmRegistry;
-use regclient::oci::OciRegistry;
-use regclient::pypi::PypiIndex;
-use regclient::{
-    FetchOptions, FetchedFile, HttpClient, Progress, PublishedFile, PublishedVersion, ReadbackError,
-};
+use regclient::PollOptions;
+use regclient::{FetchOptions, FetchedFile, HttpClient, Progress, PublishedFile, ReadbackError};
 
-use crate::cancel::CancelToken;
 use crate::endpoints::Endpoints;
 use crate::finding::Finding;
 use crate::gate::{GateContext, GateResult};
@@ -140,160 +133,30 @@ pub(crate) fn http_client(ctx: &GateContext) -> HttpClient {
         .build()
 }
 
-/// A `regclient` client for one registry.
-#[derive(Debug)]
-pub(crate) enum Client {
-    /// A Python index: the endpoint is the index root, serving the JSON API under `pypi/`
-    /// and the simple API (PEP 691) under `simple/`.
-    Pypi(PypiIndex),
-    /// A crates sparse index (the endpoint holds `config.json`).
-    Crates(SparseIndex),
-    /// An npm registry.
-    Npm(NpmRegistry),
-    /// An OCI distribution registry.
-    Oci(OciRegistry),
-    /// A Go module proxy (the endpoint is the `GOPROXY` root); versions are `v`-prefixed there.
-    Go(GoProxy),
-}
+/// A `regclient` client for one registry: [`regclient::Registry`], which owns each
+/// protocol's layout and the visibility polling.
+pub(crate) type Client = regclient::Registry;
 
-/// Why a visibility poll ended without the version.
-pub(crate) enum WaitError {
-    /// The deadline passed; what the registry showed last.
-    NotVisible(String),
-    /// The registry could not be asked.
-    Failed(String),
-}
-
-/// The error and every cause, on one line.
+/// The error and every cause, on one line ([`regclient::error_chain`]).
 pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
+    regclient::error_chain(e)
 }
 
-impl Client {
-    /// A client for `target` over `http`.
-    pub(crate) fn new(target: &Target, http: &HttpClient) -> Result<Client, String> {
-        let base = if target.url.ends_with('/') {
-            target.url.clone()
-        } else {
-            format!("{}/", target.url)
-        };
-        let bad = |e: regclient::HttpError| format!("registry {}: {}", target.name, chain(&e));
-        Ok(match target.rule.kind {
-            RegistryKind::Pypi => Client::Pypi(
-                PypiIndex::new(http.clone())
-                    .json_api(&format!("{base}pypi/"))
-                    .and_then(|i| i.simple(&format!("{base}simple/")))
-                    .and_then(|i| i.integrity(&format!("{base}integrity/")))
-                    .map_err(bad)?,
-            ),
-            RegistryKind::Cargo => {
-                Client::Crates(SparseIndex::new(http.clone(), &base).map_err(bad)?)
-            }
-            RegistryKind::Npm => Client::Npm(NpmRegistry::new(http.clone(), &base).map_err(bad)?),
-            RegistryKind::Oci => Client::Oci(OciRegistry::new(http.clone(), &base).map_err(bad)?),
-            RegistryKind::GoProxy => Client::Go(GoProxy::new(http.clone(), &base).map_err(bad)?),
-        })
-    }
-
-    /// What the registry publishes for `package` `version`.
-    pub(crate) fn version(&self, package: &str, version: &str) -> Result<PublishedVersion, String> {
-        match self {
-            Client::Pypi(c) => c.version(package, version).map_err(|e| chain(&e)),
-            Client::Crates(c) => c.version(package, version).map_err(|e| chain(&e)),
-            Client::Npm(c) => c.version(package, version).map_err(|e| chain(&e)),
-            Client::Oci(c) => c.version(package, version).map_err(|e| chain(&e)),
-            Client::Go(c) => c
-                .version(package, &go_version(version))
-                .map_err(|e| chain(&e)),
-        }
-    }
-
-    /// Polls until the version is served, within `poll.timeout`, in slices of about a second
-    /// so that a cancelled run stops polling (the ETag cache of the client carries across
-    /// slices, so polls stay conditional).
-    pub(crate) fn wait(
-        &self,
-        package: &str,
-        version: &str,
-        poll: PollOptions,
-        cancel: &CancelToken,
-    ) -> Result<PublishedVersion, WaitError> {
-        let start = Instant::now();
-        let slice = (poll.interval * 2).max(Duration::from_secs(1));
-        loop {
-            let left = poll.timeout.saturating_sub(start.elapsed());
-            let this = PollOptions {
-                interval: poll.interval,
-                timeout: left.min(slice),
-            };
-            match self.wait_once(package, version, this) {
-                Err(WaitError::NotVisible(last)) => {
-                    if cancel.is_cancelled() {
-                        return Err(WaitError::Failed(String::from("the run was cancelled")));
-                    }
-                    if start.elapsed() + poll.interval >= poll.timeout {
-                        return Err(WaitError::NotVisible(format!(
-                            "not served after {:.1} s; last poll: {last}",
-                            start.elapsed().as_secs_f64()
-                        )));
-                    }
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn wait_once(
-        &self,
-        package: &str,
-        version: &str,
-        poll: PollOptions,
-    ) -> Result<PublishedVersion, WaitError> {
-        use WaitError::{Failed, NotVisible};
-        match self {
-            Client::Pypi(c) => c
-                .wait_for_version(package, version, poll)
-                .map_err(|e| match e {
-                    regclient::pypi::Error::NotVisible { .. } => NotVisible(e.to_string()),
-                    e => Failed(chain(&e)),
-                }),
-            Client::Crates(c) => c
-                .wait_for_version(package, version, poll)
-                .map_err(|e| match e {
-                    regclient::crates::Error::NotVisible { .. } => NotVisible(e.to_string()),
-                    e => Failed(chain(&e)),
-                }),
-            Client::Npm(c) => c
-                .wait_for_version(package, version, poll)
-                .map_err(|e| match e {
-                    regclient::npm::Error::NotVisible { .. } => NotVisible(e.to_string()),
-                    e => Failed(chain(&e)),
-                }),
-            Client::Oci(c) => match c.wait_for(package, version, poll) {
-                Ok(_) => c.version(package, version).map_err(|e| Failed(chain(&e))),
-                Err(e @ regclient::oci::Error::NotVisible { .. }) => Err(NotVisible(e.to_string())),
-                Err(e) => Err(Failed(chain(&e))),
-            },
-            Client::Go(c) => c
-                .wait_for_version(package, &go_version(version), poll)
-                .map_err(|e| match e {
-                    regclient::goproxy::Error::NotVisible { .. } => NotVisible(e.to_string()),
-                    e => Failed(chain(&e)),
-                }),
-        }
+/// The protocol a policy registry kind speaks.
+fn protocol(kind: RegistryKind) -> regclient::RegistryKind {
+    match kind {
+        RegistryKind::Pypi => regclient::RegistryKind::Pypi,
+        RegistryKind::Cargo => regclient::RegistryKind::Crates,
+        RegistryKind::Npm => regclient::RegistryKind::Npm,
+        RegistryKind::Oci => regclient::RegistryKind::Oci,
+        RegistryKind::GoProxy => regclient::RegistryKind::GoProxy,
     }
 }
 
-/// The proxy's spelling of a release version: `v` + SemVer.
-pub(crate) fn go_version(version: &str) -> String {
-    format!("v{}", version.trim_start_matches('v'))
+/// The client for `target` over `http`; a bad endpoint is an error naming the registry.
+pub(crate) fn client_for(target: &Target, http: &HttpClient) -> Result<Client, String> {
+    Client::new(protocol(target.rule.kind), &target.url, http)
+        .map_err(|e| format!("registry {}: {}", target.name, chain(&e)))
 }
 
 /// Forwards `regclient`'s download progress to the run's observer as `Progress` events.

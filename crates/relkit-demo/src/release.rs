@@ -139,7 +139,7 @@ glob = "*.intoto.jsonl"
 predicate-type = "https://slsa.dev/provenance/v1"
 
 # Where the release is published. Endpoints are NOT here: they come from the registries
-# configuration or RELGATE_REGISTRY_<NAME>_URL (verify_release starts loopback registries).
+# configuration or RELKIT_REGISTRY_<NAME>_URL (verify_release starts loopback registries).
 [registries.python-index]
 kind = "pypi"
 package = "{n}"

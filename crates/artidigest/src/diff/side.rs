@@ -38,16 +38,6 @@ pub(crate) fn inner_container(l: &Side<'_>, r: &Side<'_>) -> Container {
     }
 }
 
-fn sha256(bytes: &[u8]) -> Digest {
-    use sha2::Digest as _;
-    let out = sha2::Sha256::digest(bytes);
-    match Digest::from_bytes(Algorithm::Sha256, &out) {
-        Ok(d) => d,
-        // A sha256 output always has the length sha256 expects.
-        Err(_) => unreachable!("sha256 output is 32 bytes"),
-    }
-}
-
 pub(crate) fn open<'a>(
     label: &'static str,
     name: &'a str,
@@ -95,7 +85,7 @@ pub(crate) fn side_summary(name: &str, bytes: &[u8], side: Option<&Side<'_>>) ->
         name: name.to_owned(),
         format: side.map(|s| s.format).or_else(|| Format::sniff(bytes)),
         size: bytes.len() as u64,
-        sha256: sha256(bytes),
+        sha256: Digest::of(Algorithm::Sha256, bytes),
         entries: side.map_or(0, |s| s.listing.entries.len()),
     }
 }

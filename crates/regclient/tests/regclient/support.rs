@@ -325,9 +325,7 @@ pub fn agent() -> ureq::Agent {
 }
 
 pub fn sha256(b: &[u8]) -> artidigest::Digest {
-    *artidigest::digest_bytes(b, &[artidigest::Algorithm::Sha256])
-        .get(artidigest::Algorithm::Sha256)
-        .unwrap()
+    artidigest::Digest::of(artidigest::Algorithm::Sha256, b)
 }
 
 /// A client with short timeouts for tests.

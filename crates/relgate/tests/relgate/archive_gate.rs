@@ -2,14 +2,12 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, Format, RepackEntry, RepackOptions, digest_bytes, repack_entries};
+use artidigest::{Algorithm, Digest, Format, RepackEntry, RepackOptions, repack_entries};
 use relgate::{Code, GateStatus, Policy, RunContext};
 use relkit_testkit::archive::{gzip_stored, ustar_header};
 
 fn sha256(bytes: &[u8]) -> artidigest::Digest {
-    *digest_bytes(bytes, &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .unwrap()
+    Digest::of(Algorithm::Sha256, bytes)
 }
 
 fn pack(entries: Vec<RepackEntry>, format: Format) -> Vec<u8> {

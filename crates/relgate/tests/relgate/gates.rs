@@ -2,14 +2,11 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, digest_bytes};
+use artidigest::{Algorithm, Digest};
 use relgate::{Action, Code, GateStatus, Policy, RunContext, RunStatus};
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    digest_bytes(bytes, &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .unwrap()
-        .to_hex()
+    Digest::of(Algorithm::Sha256, bytes).to_hex()
 }
 
 /// Three honest archives (a wheel with its RECORD, an sdist with PKG-INFO, a .crate with

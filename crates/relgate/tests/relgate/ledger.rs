@@ -3,15 +3,12 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, digest_bytes};
+use artidigest::{Algorithm, Digest};
 use relgate::{Code, GateStatus, Policy, RunContext, RunStatus};
 use relkit_testkit::archive::{RawEntry, raw_zip};
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    digest_bytes(bytes, &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .unwrap()
-        .to_hex()
+    Digest::of(Algorithm::Sha256, bytes).to_hex()
 }
 
 /// Writes `files` into a fresh folder with a SHA256SUMS listing each of them.

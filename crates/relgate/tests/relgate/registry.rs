@@ -46,8 +46,8 @@ async fn every_registry_gate_fails_closed_without_endpoints() {
     let found = g.findings[0].finding.found.clone().unwrap();
     assert!(
         found.contains("\"crates\" has no endpoint")
-            && found.contains("RELGATE_REGISTRY_CRATES_URL")
-            && found.contains("RELGATE_REGISTRY_PY_INDEX_URL"),
+            && found.contains("RELKIT_REGISTRY_CRATES_URL")
+            && found.contains("RELKIT_REGISTRY_PY_INDEX_URL"),
         "{found}"
     );
     assert_eq!(r.root_cause_codes(), [Code::GateError]);

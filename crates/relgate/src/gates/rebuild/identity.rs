@@ -2,14 +2,12 @@
 //! `artidigest`'s explanation of every artifact that differs.
 
 use std::fmt;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use artidigest::{Algorithm, DiffOptions, DiffReport, Digest, diff_artifacts, digest_reader};
+use artidigest::{Algorithm, DiffOptions, DiffReport, diff_artifacts, digest_file};
 
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
@@ -433,15 +431,6 @@ fn artifacts_to_compare(
         .collect())
 }
 
-fn sha256_of(path: &Path) -> Result<Digest, String> {
-    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let set = digest_reader(BufReader::new(file), &[Algorithm::Sha256])
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    set.get(Algorithm::Sha256)
-        .copied()
-        .ok_or_else(|| format!("no sha256 computed for {}", path.display()))
-}
-
 /// One difference in a line: `mtime: entry mtimes differ in pkg/__init__.py, pkg/a.py`.
 fn explain_one(d: &artidigest::Difference) -> String {
     let mut s = format!("{}: {}", d.code, d.summary);
@@ -505,7 +494,7 @@ fn compare(
     for rel in artifacts {
         let ours = release.join(rel);
         let theirs = built.join(rel);
-        let expected = sha256_of(&ours)?;
+        let expected = digest_file(&ours, Algorithm::Sha256).map_err(|e| e.to_string())?;
         let meta = std::fs::symlink_metadata(&theirs);
         let finding = |found: String| {
             Finding::new(Code::NotReproducible, rel.clone())
@@ -543,7 +532,7 @@ fn compare(
             findings.push(stale_finding(rel, why));
             continue;
         }
-        let actual = sha256_of(&theirs)?;
+        let actual = digest_file(&theirs, Algorithm::Sha256).map_err(|e| e.to_string())?;
         if actual == expected {
             compared.insert(
                 rel.clone(),

@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use artidigest::{Algorithm, Digest, digest_reader};
+use artidigest::{Algorithm, Digest};
 use regclient::PublishedVersion;
 use serde_json::{Value, json};
 
 use crate::finding::{Code, Finding};
 use crate::gate::{GateContext, GateResult};
 use crate::registry_client::{
-    Client, Job, Target, http_client, release_version, run_blocking_all, targets,
+    Job, Target, client_for, http_client, release_version, run_blocking_all, targets,
 };
 
 /// The visibility deadline when a registry rule sets none.
@@ -44,8 +44,11 @@ pub(crate) async fn lookups(
         .iter()
         .map(|t| {
             let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
-            Box::new(move || Client::new(&t, &http)?.version(&t.rule.package, &version))
-                as Job<Result<PublishedVersion, String>>
+            Box::new(move || {
+                client_for(&t, &http)?
+                    .version(&t.rule.package, &version)
+                    .map_err(|e| e.to_string())
+            }) as Job<Result<PublishedVersion, String>>
         })
         .collect();
     let results = run_blocking_all(ctx, jobs)
@@ -86,11 +89,7 @@ pub(crate) fn scratch_dir(ctx: &GateContext, prefix: &str) -> std::io::Result<te
     })
 }
 
+/// The sha256 of a local file, or why it could not be read (the message names the path).
 pub(crate) fn sha256_of(path: &Path) -> Result<Digest, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let set = digest_reader(std::io::BufReader::new(f), &[Algorithm::Sha256])
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    set.get(Algorithm::Sha256)
-        .copied()
-        .ok_or_else(|| format!("{}: sha256 not computed", path.display()))
+    artidigest::digest_file(path, Algorithm::Sha256).map_err(|e| e.to_string())
 }

@@ -8,7 +8,7 @@ use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::gates::registries::common::{gate_error, setup};
 use crate::gates::signing::attest::{provenance_covers, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, RegistryKind};
-use crate::registry_client::{Client, Job, Target, chain, run_blocking_all};
+use crate::registry_client::{Client, Job, Target, chain, client_for, run_blocking_all};
 
 /// Every OCI registry's tag for the version resolves to an index with every platform the rule
 /// lists (`platform-missing`), and, when the rule says `signed`, a cosign signature (the
@@ -151,7 +151,7 @@ struct OciView {
 }
 
 fn oci_view(t: &Target, http: &regclient::HttpClient, tag: &str) -> Result<OciView, String> {
-    let Client::Oci(c) = Client::new(t, http)? else {
+    let Client::Oci(c) = client_for(t, http)? else {
         return Err(format!("registry {} is not an OCI registry", t.name));
     };
     let repo = &t.rule.package;

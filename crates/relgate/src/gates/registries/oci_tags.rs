@@ -7,7 +7,7 @@ use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::policy::model::RegistryKind;
 use crate::registry_client::{
-    Client, Job, Target, chain, http_client, run_blocking_all, targets_of_kind,
+    Client, Job, Target, chain, client_for, http_client, run_blocking_all, targets_of_kind,
 };
 
 /// For every OCI registry: each `tags` template (`{version}`, `{major}`, `{minor}`, `{patch}`,
@@ -41,7 +41,7 @@ struct TagView {
 }
 
 fn view(t: &Target, http: &regclient::HttpClient, version: &str) -> Result<TagView, String> {
-    let Client::Oci(c) = Client::new(t, http)? else {
+    let Client::Oci(c) = client_for(t, http)? else {
         return Err(format!("registry {} is not an OCI registry", t.name));
     };
     let repo = &t.rule.package;

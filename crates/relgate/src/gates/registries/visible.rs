@@ -10,7 +10,9 @@ use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::gates::registries::common::{
     DEFAULT_VISIBLE_WITHIN_SECS, gate_error, setup, version_evidence,
 };
-use crate::registry_client::{Client, Job, WaitError, poll_options, run_blocking_all};
+use regclient::RegistryError;
+
+use crate::registry_client::{Job, client_for, poll_options, run_blocking_all};
 
 /// Every registry serves the version within its `visible-within-secs` deadline (default
 /// [`DEFAULT_VISIBLE_WITHIN_SECS`]), polled conditionally: `not-visible` with what the
@@ -27,7 +29,7 @@ impl StandardGate for RegistryVisibleGate {
                 Ok(s) => s,
                 Err(r) => return r,
             };
-            let jobs: Vec<Job<Result<PublishedVersion, WaitError>>> = s
+            let jobs: Vec<Job<Result<PublishedVersion, RegistryError>>> = s
                 .targets
                 .iter()
                 .map(|t| {
@@ -39,9 +41,11 @@ impl StandardGate for RegistryVisibleGate {
                                 .visible_within_secs
                                 .unwrap_or(DEFAULT_VISIBLE_WITHIN_SECS),
                         );
-                        let c = Client::new(&t, &http).map_err(WaitError::Failed)?;
-                        c.wait(&t.rule.package, &version, poll_options(within), &cancel)
-                    }) as Job<Result<PublishedVersion, WaitError>>
+                        let c = client_for(&t, &http).map_err(RegistryError::Failed)?;
+                        c.wait_for_version(&t.rule.package, &version, poll_options(within), &|| {
+                            cancel.is_cancelled()
+                        })
+                    }) as Job<Result<PublishedVersion, RegistryError>>
                 })
                 .collect();
             let results = match run_blocking_all(ctx, jobs).await {
@@ -54,7 +58,7 @@ impl StandardGate for RegistryVisibleGate {
                 let subject = t.subject(&s.version);
                 match r {
                     Ok(pv) => evidence.push(version_evidence(t, &pv)),
-                    Err(WaitError::NotVisible(diagnosis)) => findings.push(
+                    Err(RegistryError::NotVisible { diagnosis }) => findings.push(
                         Finding::new(Code::NotVisible, subject)
                             .expected(format!(
                                 "served within {} s",
@@ -63,7 +67,10 @@ impl StandardGate for RegistryVisibleGate {
                             .found(diagnosis)
                             .hint("check that the upload succeeded; a registry's CDN or index may lag: raise visible-within-secs if this is normal for it"),
                     ),
-                    Err(WaitError::Failed(e)) => findings.push(gate_error(subject, e)),
+                    Err(RegistryError::Stopped) => {
+                        findings.push(gate_error(subject, "the run was cancelled".to_owned()))
+                    }
+                    Err(e) => findings.push(gate_error(subject, e.to_string())),
                 }
             }
             GateResult::from_findings(findings).with_evidence("registries", Value::from(evidence))

@@ -11,7 +11,9 @@ use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::gates::signing::attest::{provenance_policy, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
-use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
+use crate::registry_client::{
+    Client, Target, chain, checked, client_for, http_client, targets_of_kind,
+};
 
 /// The SLSA provenance predicate npm serves beside its publish attestation.
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
@@ -40,7 +42,7 @@ fn check(
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
     for t in targets {
-        let Client::Npm(npm) = Client::new(t, http)? else {
+        let Client::Npm(npm) = client_for(t, http)? else {
             continue;
         };
         let tarballs = locals.iter().filter(|a| {

@@ -16,7 +16,9 @@ use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
 use crate::gates::signing::attest::{read_artifact, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, RegistryKind, SigningIdentity};
-use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
+use crate::registry_client::{
+    Client, Target, chain, checked, client_for, http_client, targets_of_kind,
+};
 
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
@@ -43,7 +45,7 @@ fn check(
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
     for t in targets {
-        let Client::Pypi(index) = Client::new(t, http)? else {
+        let Client::Pypi(index) = client_for(t, http)? else {
             continue;
         };
         let mine = locals.iter().filter(|a| {
