@@ -140,8 +140,8 @@ pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
 };
 pub use crate::readback::{
-    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
-    comparison_passes, fetch_all, fetch_verified,
+    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, SpecReadback,
+    compare_local, comparison_passes, fetch_all, fetch_verified, read_back,
 };
 pub use crate::secret::{Credential, Secret};
 pub use crate::views::{ViewDifference, compare_views};
