@@ -19,8 +19,8 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regclient::{
-    FetchOptions, FileReport, PackageSpec, Progress, PublishedVersion, RegistriesConfig,
-    RegistryKind, compare_local, comparison_passes, fetch_all,
+    FileReport, PackageSpec, Progress, PublishedVersion, RegistriesConfig, SpecReadback,
+    compare_local, comparison_passes, read_back,
 };
 
 struct Args {
@@ -158,23 +158,18 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     };
     let mut all_ok = true;
     let mut reports = Vec::new();
-    for spec in &args.specs {
-        let published = registries
-            .version(spec)
-            .map_err(|e| anyhow::anyhow!(error_chain(&e)))?;
+    // Every version looked up and downloaded in one pipeline: downloads start as soon as
+    // their version's metadata is in, over one connection pool.
+    for SpecReadback {
+        spec,
+        published,
+        downloads: results,
+    } in read_back(&registries, &args.specs, &out, Some(&bars))
+    {
+        let published = published.map_err(|e| anyhow::anyhow!(error_chain(&e)))?;
         if !published.state.is_served() {
             all_ok = false;
         }
-        let (credential, origin) = match (spec.kind, &registries.npm) {
-            (RegistryKind::Npm, Some(n)) => (n.credential(), Some(n.base())),
-            _ => (None, None),
-        };
-        let opts = FetchOptions {
-            credential,
-            credential_origin: origin,
-            progress: Some(&bars),
-        };
-        let results = fetch_all(&registries.http, &published.files, &out, opts);
         let downloads: Vec<Download> = published
             .files
             .iter()

@@ -8,10 +8,17 @@
 #   pip download --no-deps --no-cache-dir --index-url http://127.0.0.1:P/root/dev/+simple/ NAME==V ...
 #   npm pack NAME@V ... --registry http://127.0.0.1:Q/           (fresh npm cache per round)
 #   readback --config registries.toml pypi:NAME==V ... / npm:NAME@V ...
-# and prints seconds (best and every round), MB/s, peak RSS and the ratios. `curl` fetching the
-# same URLs (no hashing, no verification) is timed too: the floor the servers themselves set.
+# and prints seconds (best, median and every round), MB/s, peak RSS and the ratios, each the
+# median of the same-round ratios. The floor the servers themselves set is one `curl` process per
+# ecosystem doing what readback must, with readback's concurrency and no hashing or checks:
+#   curl -Z --parallel-max C  (per version: its metadata document — the PEP 691 simple page /
+#                              the abbreviated packument, with readback's Accept header — to
+#                              /dev/null, then its file)
+# Readback runs with `[http] max_concurrency = C` (C = RELKIT_BENCH_CONCURRENCY, default 8,
+# regclient's default). Within a round each tool runs right after the floor of its ecosystem.
 #
-# Environment: RELKIT_BENCH_N [20], RELKIT_BENCH_MIB [5], RELKIT_BENCH_ROUNDS [3],
+# Environment: RELKIT_BENCH_N [20], RELKIT_BENCH_MIB [5], RELKIT_BENCH_ROUNDS [5],
+# RELKIT_BENCH_CONCURRENCY [8],
 # RELKIT_DEVPI_VENV, RELKIT_VERDACCIO, RELKIT_CACHE (as scripts/install-test-servers.sh),
 # CARGO_TARGET_DIR. The servers must be installed: run scripts/install-test-servers.sh once.
 # Nothing leaves the machine: every URL is a loopback one.
@@ -19,7 +26,8 @@ set -euo pipefail
 
 N="${RELKIT_BENCH_N:-20}"
 MIB="${RELKIT_BENCH_MIB:-5}"
-ROUNDS="${RELKIT_BENCH_ROUNDS:-3}"
+ROUNDS="${RELKIT_BENCH_ROUNDS:-5}"
+CONC="${RELKIT_BENCH_CONCURRENCY:-8}"
 CACHE="${RELKIT_CACHE:-$HOME/.cache/relkit}"
 DEVPI_VENV="${RELKIT_DEVPI_VENV:-$CACHE/devpi}"
 VERDACCIO="${RELKIT_VERDACCIO:-$CACHE/verdaccio/node_modules/.bin/verdaccio}"
@@ -139,8 +147,8 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 # --- measure -------------------------------------------------------------------------------
-printf '[pypi]\nsimple = "%sroot/dev/+simple/"\n[npm]\nregistry = "%s"\n' "$DEVPI" "$NPMREG" \
-    >"$WORK/registries.toml"
+printf '[http]\nmax_concurrency = %s\n[pypi]\nsimple = "%sroot/dev/+simple/"\n[npm]\nregistry = "%s"\n' \
+    "$CONC" "$DEVPI" "$NPMREG" >"$WORK/registries.toml"
 PIP_SPECS=() NPM_SPECS=() RB_PYPI=() RB_NPM=()
 for i in $(seq 0 $((N - 1))); do
     PIP_SPECS+=("$(printf 'rbbench_%03d==1.0.0' "$i")")
@@ -169,43 +177,66 @@ run() {
 }
 
 # One untimed readback of each set: it warms the servers and the page cache for every tool
-# alike, and its JSON report gives the file URLs for the transfer floor (curl, no hashing).
+# alike, and its JSON report gives the file URLs for the floor.
 mkdir -p "$WORK/warm"
 (cd "$WORK/warm" && "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_PYPI[@]}" >"$WORK/pypi.json" &&
     "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_NPM[@]}" >"$WORK/npm.json")
 rm -rf "$WORK/warm"
-urls() { python3 -c 'import json,sys; print("\n".join(f["url"] for r in json.load(open(sys.argv[1])) for f in r["published"]["files"]))' "$1"; }
-mapfile -t PYPI_URLS < <(urls "$WORK/pypi.json")
-mapfile -t NPM_URLS < <(urls "$WORK/npm.json")
+# floor_args JSON META_BASE ACCEPT: curl arguments that fetch, per version in the order asked,
+# its metadata document (META_BASE + normalised name, with ACCEPT, to /dev/null) and then its
+# files (into the current folder), all in one parallel curl process.
+floor_args() {
+    python3 - "$@" <<'PY'
+import json, re, sys
+report, meta_base, accept = sys.argv[1], sys.argv[2], sys.argv[3]
+args = []
+for r in json.load(open(report)):
+    p = r["published"]
+    name = p["package"]
+    if p["kind"] == "pypi":
+        name = re.sub(r"[-_.]+", "-", name).lower() + "/"
+    args += ["--next", "-fsS", "-H", f"Accept: {accept}", "-o", "/dev/null", meta_base + name]
+    for f in p["files"]:
+        args += ["--next", "-fsS", "-O", f["url"]]
+print("\n".join(args[1:]))
+PY
+}
+mapfile -t CURL_PYPI < <(floor_args "$WORK/pypi.json" "${DEVPI}root/dev/+simple/" 'application/vnd.pypi.simple.v1+json')
+mapfile -t CURL_NPM < <(floor_args "$WORK/npm.json" "$NPMREG" 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*')
 
-echo "bench-readback: $ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench-readback: $ROUNDS rounds, concurrency $CONC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$ROUNDS"); do
-    run curl-pypi "$r" curl -fsS --remote-name-all "${PYPI_URLS[@]}"
-    run curl-npm "$r" curl -fsS --remote-name-all "${NPM_URLS[@]}"
+    run curl-pypi "$r" curl -Z --parallel-max "$CONC" "${CURL_PYPI[@]}"
+    run readback-pypi "$r" "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_PYPI[@]}"
     run pip "$r" "$DEVPI_VENV/bin/pip" download --no-deps --no-cache-dir --disable-pip-version-check \
         --quiet --index-url "${DEVPI}root/dev/+simple/" -d . "${PIP_SPECS[@]}"
-    run readback-pypi "$r" "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_PYPI[@]}"
+    run curl-npm "$r" curl -Z --parallel-max "$CONC" "${CURL_NPM[@]}"
+    run readback-npm "$r" "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_NPM[@]}"
     rm -rf "$WORK/npm-cache-pack"
     run npm-pack "$r" npm pack --registry "$NPMREG" --cache "$WORK/npm-cache-pack" --loglevel=error \
         "${NPM_SPECS[@]}"
-    run readback-npm "$r" "$READBACK" --config "$WORK/registries.toml" --out . --json "${RB_NPM[@]}"
 done
+echo "bench-readback: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- report --------------------------------------------------------------------------------
 python3 - "$WORK/times" "$N" "$MIB" "$ROUNDS" <<'PY'
-import os, sys
+import os, statistics, sys
 d, n, mib, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 mb = n * (mib << 20) / 1e6
 def load(label):
     rows = [open(os.path.join(d, f"{label}.{r}")).read().split() for r in range(1, rounds + 1)]
     return [float(s) for s, _ in rows], max(int(k) for _, k in rows)
-print(f"{n} files x {mib} MiB = {mb:.0f} MB per tool and round; seconds: best (all rounds)")
+def ratios(a, b):
+    return [x / y for x, y in zip(a, b)]
+print(f"{n} files x {mib} MiB = {mb:.0f} MB per tool and round; seconds: best, median (all rounds)")
 for peer, ours, floor in (("pip", "readback-pypi", "curl-pypi"), ("npm-pack", "readback-npm", "curl-npm")):
     (ps, prss), (os_, orss), (fs, frss) = load(peer), load(ours), load(floor)
-    for label, s, rss in ((peer, ps, prss), (ours, os_, orss), (floor, fs, frss)):
-        print(f"  {label:14} {min(s):7.2f} s ({', '.join(f'{x:.2f}' for x in s)})"
-              f"  {mb / min(s):7.0f} MB/s  peak RSS {rss / 1024:.0f} MiB")
-    print(f"  ratio {peer}/{ours}: {min(ps) / min(os_):.1f}x (best), "
-          f"{sorted(ps)[len(ps) // 2] / sorted(os_)[len(os_) // 2]:.1f}x (median); "
-          f"readback takes {min(os_) / min(fs):.2f}x the time of a plain curl transfer")
+    for label, s, rss in ((floor, fs, frss), (ours, os_, orss), (peer, ps, prss)):
+        print(f"  {label:14} {min(s):7.2f} s, median {statistics.median(s):6.2f} s ({', '.join(f'{x:.2f}' for x in s)})"
+              f"  {mb / statistics.median(s):7.0f} MB/s (median)  peak RSS {rss / 1024:.0f} MiB")
+    fl, pe = ratios(os_, fs), ratios(ps, os_)
+    print(f"  {ours}/{floor} per round: {', '.join(f'{x:.2f}' for x in fl)}; "
+          f"median {statistics.median(fl):.2f}x the floor")
+    print(f"  {peer}/{ours} per round: {', '.join(f'{x:.1f}' for x in pe)}; "
+          f"readback median {statistics.median(pe):.1f}x faster")
 PY

@@ -142,8 +142,8 @@ pub use crate::model::{
 };
 pub use crate::poll::PollOptions;
 pub use crate::readback::{
-    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
-    comparison_passes, fetch_all, fetch_verified,
+    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, SpecReadback,
+    compare_local, comparison_passes, fetch_all, fetch_verified, read_back,
 };
 pub use crate::registry::{Registry, RegistryError, error_chain};
 pub use crate::secret::{Credential, Secret};

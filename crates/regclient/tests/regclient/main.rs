@@ -18,3 +18,4 @@ mod goproxy;
 mod npm;
 mod oci;
 mod pypi;
+mod readback;
