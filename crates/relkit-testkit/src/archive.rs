@@ -333,4 +333,44 @@ mod tests {
         }
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
     }
+
+    #[test]
+    fn zip_members_list_as_written_and_a_lying_central_record_is_refused() {
+        let list = |bytes: &[u8]| {
+            artidigest::list_archive(
+                std::io::Cursor::new(bytes),
+                artidigest::Format::Zip,
+                &artidigest::Limits::default(),
+                &[],
+            )
+        };
+        let bytes = raw_zip(&[
+            RawEntry::dir("pkg"),
+            RawEntry::file("pkg/a.txt", b"hello"),
+            RawEntry::symlink("pkg/b", "a.txt"),
+        ]);
+        let listing = list(&bytes).map_err(|e| e.to_string());
+        let rows: Vec<(String, artidigest::EntryKind, u64)> = listing
+            .iter()
+            .flat_map(|l| &l.entries)
+            .map(|e| (e.entry.path.clone(), e.entry.kind, e.entry.size))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("pkg".to_owned(), artidigest::EntryKind::Dir, 0),
+                ("pkg/a.txt".to_owned(), artidigest::EntryKind::File, 5),
+                ("pkg/b".to_owned(), artidigest::EntryKind::Symlink, 0),
+            ],
+            "{listing:?}"
+        );
+        // A central record that disagrees with its local header is refused.
+        let good = ZipMember::stored("a.txt", b"hello");
+        let mut lying = good.clone();
+        lying.crc ^= 1;
+        assert!(list(&zip_members(std::slice::from_ref(&good))).is_ok());
+        let bytes = zip_members_with(&[good], &|_, _, offset| lying.central(offset));
+        assert!(list(&bytes).is_err());
+        assert_eq!(crc32_ieee(b"123456789"), 0xcbf4_3926);
+    }
 }
