@@ -360,7 +360,7 @@ mod tests {
             [
                 ("pkg".to_owned(), artidigest::EntryKind::Dir, 0),
                 ("pkg/a.txt".to_owned(), artidigest::EntryKind::File, 5),
-                ("pkg/b".to_owned(), artidigest::EntryKind::Symlink, 0),
+                ("pkg/b".to_owned(), artidigest::EntryKind::Symlink, 5),
             ],
             "{listing:?}"
         );
