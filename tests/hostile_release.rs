@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 
 use artidigest::{Algorithm, Digest};
 use relgate::{Policy, RunContext, RunStatus};
-use relkit_testkit::archive::{RawEntry, gzip_stored, raw_tar, raw_zip, tar_header};
+use relkit_testkit::archive::{
+    RawEntry, ZipMember, crc32_ieee, gzip_stored, raw_tar, raw_zip, tar_header, zip_members,
+};
+use relkit_testkit::git::git;
 
 /// Which policy a case runs under.
 #[derive(Clone, Copy)]
@@ -114,71 +117,12 @@ fn wheel(extra: &[(&str, &[u8])]) -> Vec<u8> {
     raw_zip(&entries)
 }
 
-/// One deflated zip entry: name, compressed bytes, CRC-32 and size of what they inflate to.
-struct Deflated {
-    name: String,
-    data: Vec<u8>,
-    crc: u32,
-    size: u32,
-}
-
-impl Deflated {
-    /// `bytes` deflated whole.
-    fn of(name: &str, bytes: &[u8]) -> Deflated {
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(bytes).unwrap();
-        let mut crc = flate2::Crc::new();
-        crc.update(bytes);
-        Deflated {
-            name: name.to_owned(),
-            data: enc.finish().unwrap(),
-            crc: crc.sum(),
-            size: u32::try_from(bytes.len()).unwrap(),
-        }
-    }
-}
-
-/// A zip of deflated entries, written byte by byte (made by Unix, mode 0644).
-fn zip_deflated(entries: &[Deflated]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for e in entries {
-        let offset = u32::try_from(out.len()).unwrap();
-        let csize = u32::try_from(e.data.len()).unwrap();
-        let name_len = u16::try_from(e.name.len()).unwrap().to_le_bytes();
-        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
-        out.extend_from_slice(&e.crc.to_le_bytes());
-        out.extend_from_slice(&csize.to_le_bytes());
-        out.extend_from_slice(&e.size.to_le_bytes());
-        out.extend_from_slice(&name_len);
-        out.extend_from_slice(&[0, 0]);
-        out.extend_from_slice(e.name.as_bytes());
-        out.extend_from_slice(&e.data);
-        central.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
-        central.extend_from_slice(&e.crc.to_le_bytes());
-        central.extend_from_slice(&csize.to_le_bytes());
-        central.extend_from_slice(&e.size.to_le_bytes());
-        central.extend_from_slice(&name_len);
-        central.extend_from_slice(&[0; 8]);
-        central.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(e.name.as_bytes());
-    }
-    let cd = u32::try_from(out.len()).unwrap();
-    let count = u16::try_from(entries.len()).unwrap().to_le_bytes();
-    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
-    out.extend_from_slice(&count);
-    out.extend_from_slice(&count);
-    out.extend_from_slice(&u32::try_from(central.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&cd.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&central);
-    // The central directory goes before the end record.
-    let end = out.split_off(usize::try_from(cd).unwrap());
-    let (record, central) = end.split_at(22);
-    out.extend_from_slice(central);
-    out.extend_from_slice(record);
-    out
+/// `bytes` deflated whole (best compression) as one zip member with its true CRC-32 and size.
+fn deflated(name: &str, bytes: &[u8]) -> ZipMember {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    let size = u32::try_from(bytes.len()).unwrap();
+    ZipMember::deflated(name, enc.finish().unwrap(), crc32_ieee(bytes), size)
 }
 
 /// A zip holding one entry of `size` zero bytes, deflated (the classic bomb layer).
@@ -193,12 +137,13 @@ fn zip_of_zeros(name: &str, size: u64) -> Vec<u8> {
         crc.update(&chunk[..n]);
         left -= n as u64;
     }
-    zip_deflated(&[Deflated {
-        name: name.to_owned(),
-        data: enc.finish().unwrap(),
-        crc: crc.sum(),
-        size: u32::try_from(size).unwrap_or(u32::MAX),
-    }])
+    let size = u32::try_from(size).unwrap_or(u32::MAX);
+    zip_members(&[ZipMember::deflated(
+        name,
+        enc.finish().unwrap(),
+        crc.sum(),
+        size,
+    )])
 }
 
 /// A layer of a nested bomb: `mib` MiB of mostly zeros (a marker byte every 2 KiB keeps its
@@ -217,27 +162,16 @@ fn dense(mib: usize) -> Vec<u8> {
 
 /// 16 zips of 16 zips of one `mib`-MiB entry: every archive alone is within the caps.
 fn nested_bomb(mib: usize) -> Vec<u8> {
-    let inner = zip_deflated(&[Deflated::of("data.bin", &dense(mib))]);
-    let one = Deflated::of("x", &inner);
-    let middle: Vec<Deflated> = (0..16)
-        .map(|i| Deflated {
-            name: format!("inner/{i}.zip"),
-            data: one.data.clone(),
-            crc: one.crc,
-            size: one.size,
-        })
+    let inner = zip_members(&[deflated("data.bin", &dense(mib))]);
+    let one = deflated("x", &inner);
+    let middle: Vec<ZipMember> = (0..16)
+        .map(|i| one.renamed(&format!("inner/{i}.zip")))
         .collect();
-    let middle = zip_deflated(&middle);
-    let one = Deflated::of("x", &middle);
-    let outer: Vec<Deflated> = (0..16)
-        .map(|i| Deflated {
-            name: format!("layer/{i}.jar"),
-            data: one.data.clone(),
-            crc: one.crc,
-            size: one.size,
-        })
+    let one = deflated("x", &zip_members(&middle));
+    let outer: Vec<ZipMember> = (0..16)
+        .map(|i| one.renamed(&format!("layer/{i}.jar")))
         .collect();
-    zip_deflated(&outer)
+    zip_members(&outer)
 }
 
 /// A sibling of the release folder (inside the test's temp dir) holding a file: what a link
@@ -678,22 +612,6 @@ fn version_codes(case: &VersionCase, hostile: bool) -> Result<Vec<String>, Strin
             e.to_string().rsplit(" is ").next().unwrap_or_default()
         )),
     }
-}
-
-/// `git` in `dir` with a fixed identity and date.
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// A stale rebuild output: the working tree holds `target/package/app.bin` equal to the

@@ -73,17 +73,24 @@ fn append_file<W: Write>(tar: &mut tar::Builder<W>, name: &str, body: &[u8]) {
 
 /// 1,000 files, each after an extended header of 5,000 12-byte records (about 61 MB).
 fn write_local_pax_tar(path: &Path) {
-    let mut tar = tar::Builder::new(BufWriter::new(File::create(path).unwrap()));
-    for i in 0..LOCAL_ENTRIES {
+    write_local_tar(path, |_| {
         let mut body = Vec::with_capacity(LOCAL_RECORDS * 12);
         for r in 0..LOCAL_RECORDS {
             body.extend_from_slice(&pax_record("c", &format!("{r:06}")));
         }
+        body
+    });
+}
+
+/// `LOCAL_ENTRIES` files `pkg/f{i}.txt`, each after a local extended header of `records(i)`.
+fn write_local_tar(path: &Path, records: impl Fn(usize) -> Vec<u8>) {
+    let mut tar = tar::Builder::new(BufWriter::new(File::create(path).unwrap()));
+    for i in 0..LOCAL_ENTRIES {
         append_pax(
             &mut tar,
             tar::EntryType::XHeader,
             &format!("PaxHeaders/f{i}"),
-            &body,
+            &records(i),
         );
         append_file(&mut tar, &format!("pkg/f{i}.txt"), b"content\n");
     }
@@ -93,8 +100,7 @@ fn write_local_pax_tar(path: &Path) {
 /// The most local records the default caps accept: 1,000 files, each after an extended header
 /// of 200 records of 83 bytes, every key distinct (200,000 records, 16.6 MB of headers).
 fn write_local_at_caps(path: &Path) {
-    let mut tar = tar::Builder::new(BufWriter::new(File::create(path).unwrap()));
-    for i in 0..LOCAL_ENTRIES {
+    write_local_tar(path, |i| {
         let mut body = Vec::new();
         for r in 0..LOCAL_AT_CAPS_RECORDS {
             let key = format!("relkit.e{i:03}.r{r:03}");
@@ -102,15 +108,8 @@ fn write_local_at_caps(path: &Path) {
             assert_eq!(record.len(), 83);
             body.extend_from_slice(&record);
         }
-        append_pax(
-            &mut tar,
-            tar::EntryType::XHeader,
-            &format!("PaxHeaders/f{i}"),
-            &body,
-        );
-        append_file(&mut tar, &format!("pkg/f{i}.txt"), b"content\n");
-    }
-    tar.into_inner().unwrap().flush().unwrap();
+        body
+    });
 }
 
 /// `headers` global headers of 250 records each, every key distinct, each record `record_len`

@@ -1,7 +1,9 @@
 //! AdvisoryHub's runbook (docs/runbooks.md, section 2): preflight over its replica, its image
 //! and tags, every phase with its attachments, image and chart, each check broken.
 
-use relgate::{Code, Phase, Report};
+use std::path::Path;
+
+use relgate::{Code, Phase, Policy, Report};
 
 use crate::setup::*;
 
@@ -54,18 +56,7 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
     // The release run attested the image it is about to push.
     let dist = dist_of(dir.path());
-    sign_release(
-        &dist,
-        Release {
-            repository: "example/advisoryhub",
-            tag: "v2.3.1",
-            trigger: "push",
-        },
-        &[],
-        &[],
-        "advisoryhub.intoto.jsonl",
-        &[image("example/advisoryhub", &["linux/amd64"])],
-    );
+    sign_advisoryhub(&dist, &[], &[]);
     let policy = load("advisoryhub", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
@@ -75,22 +66,9 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let r = std::thread::scope(|scope| {
         scope.spawn(|| {
             std::thread::sleep(std::time::Duration::from_millis(1500));
-            push_signed_image(
-                lb.oci(),
-                "example/advisoryhub",
-                &["linux/amd64"],
-                &["2.3.1", "2.3"],
-            );
+            push_advisoryhub_image(&lb);
         });
-        run_phases_in(
-            &policy,
-            dir.path(),
-            &dist,
-            "v2.3.1",
-            &[Phase::Postpublish],
-            &lb,
-            &[],
-        )
+        advisoryhub_postpublish(&policy, dir.path(), &dist, &lb)
     });
     assert_passes(&r, &["registry-visible", "oci-platforms", "oci-tags"]);
 
@@ -104,15 +82,7 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
         &["2.3.1"],
     );
     push_signed_image(lb.oci(), "example/advisoryhub", &["linux/arm64"], &["2.3"]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v2.3.1",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = advisoryhub_postpublish(&policy, dir.path(), &dist, &lb);
     assert_eq!(r.root_cause_codes(), [Code::OciTagMissing]);
 
     // The chart never arrives: the release does not exist without it.
@@ -121,21 +91,8 @@ fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
         rule.visible_within_secs = Some(2);
     }
     let lb = Loopback::for_policy(&quick).unwrap();
-    push_signed_image(
-        lb.oci(),
-        "example/advisoryhub",
-        &["linux/amd64"],
-        &["2.3.1", "2.3"],
-    );
-    let r = run_phases_in(
-        &quick,
-        dir.path(),
-        &dist,
-        "v2.3.1",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    push_advisoryhub_image(&lb);
+    let r = advisoryhub_postpublish(&quick, dir.path(), &dist, &lb);
     assert_eq!(r.root_cause_codes(), [Code::NotVisible]);
 }
 
@@ -149,32 +106,16 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     let chart = "advisoryhub-2.3.1.tgz";
     std::fs::write(dist.join(chart), helm_chart("advisoryhub", "2.3.1")).unwrap();
     std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
-    sign_release(
-        &dist,
-        Release {
-            repository: "example/advisoryhub",
-            tag: "v2.3.1",
-            trigger: "push",
-        },
-        &[chart, "advisoryhub-2.3.1.spdx.json"],
-        &[chart],
-        "advisoryhub.intoto.jsonl",
-        &[image("example/advisoryhub", &["linux/amd64"])],
-    );
+    sign_advisoryhub(&dist, &[chart, "advisoryhub-2.3.1.spdx.json"], &[chart]);
     write_checksums(&dist);
     let policy = load("advisoryhub", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let before = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v2.3.1",
-        &[Phase::Preflight, Phase::Prepublish],
-        &lb,
-        &[],
-    );
+    // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
+    let (before, after) = release_in_order(&policy, dir.path(), &dist, "v2.3.1", &lb, &[], || {
+        publish_advisoryhub(&lb, true, b"{\"critical\":{}}");
+    });
     assert_passes(
         &before,
         &[
@@ -187,34 +128,6 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
             "files-covered",
         ],
     );
-    // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
-    push_signed_image(
-        lb.oci(),
-        "example/advisoryhub",
-        &["linux/amd64"],
-        &["2.3.1", "2.3"],
-    );
-    let pushed = lb
-        .oci()
-        .push_chart(
-            "example/charts/advisoryhub",
-            "2.3.1",
-            &helm_chart("advisoryhub", "2.3.1"),
-        )
-        .unwrap();
-    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
-    lb.oci()
-        .push_cosign_signature("example/charts/advisoryhub", &digest, b"{\"critical\":{}}")
-        .unwrap();
-    let after = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v2.3.1",
-        &[Phase::Postpublish, Phase::Consume],
-        &lb,
-        &[],
-    );
     assert_passes(
         &after,
         &[
@@ -226,23 +139,69 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     );
     // The chart on the registry is not the attested one.
     let lb2 = Loopback::for_policy(&policy).unwrap();
+    push_advisoryhub_image(&lb2);
+    push_signed_chart(lb2.oci(), "example/charts/advisoryhub", "2.3.1");
+    let r = advisoryhub_postpublish(&policy, dir.path(), &dist, &lb2);
+    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
+}
+
+/// Signs `files` of AdvisoryHub's release folder `dist` as its v2.3.1 release run, with
+/// provenance over `covered` and the amd64 image the run is about to push.
+fn sign_advisoryhub(dist: &Path, files: &[&str], covered: &[&str]) {
+    let release = Release {
+        repository: "example/advisoryhub",
+        tag: "v2.3.1",
+        trigger: "push",
+    };
+    let images = [image("example/advisoryhub", &["linux/amd64"])];
+    sign_release(
+        dist,
+        release,
+        files,
+        covered,
+        "advisoryhub.intoto.jsonl",
+        &images,
+    );
+}
+
+/// Postpublish of `policy` over AdvisoryHub's replica in `dir` (release folder `dist`, tag
+/// v2.3.1) against `lb`.
+fn advisoryhub_postpublish(policy: &Policy, dir: &Path, dist: &Path, lb: &Loopback) -> Report {
+    run_phases_in(policy, dir, dist, "v2.3.1", &[Phase::Postpublish], lb, &[])
+}
+
+/// AdvisoryHub's amd64 image pushed and signed under X.Y.Z and X.Y.
+fn push_advisoryhub_image(lb: &Loopback) {
     push_signed_image(
-        lb2.oci(),
+        lb.oci(),
         "example/advisoryhub",
         &["linux/amd64"],
         &["2.3.1", "2.3"],
     );
-    push_signed_chart(lb2.oci(), "example/charts/advisoryhub", "2.3.1");
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v2.3.1",
-        &[Phase::Postpublish],
-        &lb2,
-        &[],
-    );
-    assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
+}
+
+/// AdvisoryHub's upload: the image under X.Y.Z and X.Y (signed when `sign_image`), and the
+/// chart with the attested bytes, signed with the cosign payload `chart_signature`.
+fn publish_advisoryhub(lb: &Loopback, sign_image: bool, chart_signature: &[u8]) {
+    if sign_image {
+        push_advisoryhub_image(lb);
+    } else {
+        lb.oci()
+            .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
+            .unwrap();
+    }
+    let pushed = lb
+        .oci()
+        .push_chart(
+            "example/charts/advisoryhub",
+            "2.3.1",
+            &helm_chart("advisoryhub", "2.3.1"),
+        )
+        .unwrap();
+    let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
+    lb.oci()
+        .push_cosign_signature("example/charts/advisoryhub", &digest, chart_signature)
+        .unwrap();
 }
 
 // ---------------------------------------------------------------- AdvisoryHub, each check
@@ -339,32 +298,7 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
         tag,
         &lb,
         &[],
-        || {
-            if matches!(tamper, T::ImageUnsigned) {
-                lb.oci()
-                    .push_index("example/advisoryhub", &["linux/amd64"], &["2.3.1", "2.3"])
-                    .unwrap();
-            } else {
-                push_signed_image(
-                    lb.oci(),
-                    "example/advisoryhub",
-                    &["linux/amd64"],
-                    &["2.3.1", "2.3"],
-                );
-            }
-            let pushed = lb
-                .oci()
-                .push_chart(
-                    "example/charts/advisoryhub",
-                    "2.3.1",
-                    &helm_chart("advisoryhub", "2.3.1"),
-                )
-                .unwrap();
-            let digest = artidigest::Digest::from_oci(pushed["digest"].as_str().unwrap()).unwrap();
-            lb.oci()
-                .push_cosign_signature("example/charts/advisoryhub", &digest, b"{}")
-                .unwrap();
-        },
+        || publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}"),
     ))
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use relgate::{Code, Phase, Report};
+use relgate::{Code, Phase, Policy, Report};
 
 use crate::setup::*;
 
@@ -99,25 +99,34 @@ fn gateway_preflight_passes_and_a_stale_lock_fails() {
 
 // ---------------------------------------------------------------- gateway, published
 
-#[test]
-fn gateway_images_carry_their_platforms_and_the_release_exists() {
+/// A gateway replica tagged v1.8.0 and its policy.
+fn gateway_tagged() -> (tempfile::TempDir, Policy) {
     let dir = replica(&gateway_files("1.8.0", "1.8.0"));
     git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
     let policy = load("gateway", dir.path());
+    (dir, policy)
+}
+
+/// Postpublish over the replica in `dir` once its images went out for `platforms` to `lb`.
+fn gateway_postpublish(
+    dir: &tempfile::TempDir,
+    policy: &Policy,
+    lb: &Loopback,
+    platforms: &[&str],
+) -> Report {
+    let dist = dist_of(dir.path());
+    gateway_images(lb, &dist, platforms);
+    let stage = [Phase::Postpublish];
+    run_phases_in(policy, dir.path(), &dist, "v1.8.0", &stage, lb, &[])
+}
+
+#[test]
+fn gateway_images_carry_their_platforms_and_the_release_exists() {
+    let (dir, policy) = gateway_tagged();
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let dist = dist_of(dir.path());
-    gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v1.8.0",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = gateway_postpublish(&dir, &policy, &lb, &["linux/amd64", "linux/arm64"]);
     assert_passes(
         &r,
         &[
@@ -129,20 +138,9 @@ fn gateway_images_carry_their_platforms_and_the_release_exists() {
     );
 
     // The admin UI went out for amd64 only.
-    let dir = replica(&gateway_files("1.8.0", "1.8.0"));
-    git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+    let (dir, policy) = gateway_tagged();
     let lb2 = Loopback::for_policy(&policy).unwrap();
-    let dist = dist_of(dir.path());
-    gateway_images(&lb2, &dist, &["linux/amd64"]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v1.8.0",
-        &[Phase::Postpublish],
-        &lb2,
-        &[],
-    );
+    let r = gateway_postpublish(&dir, &policy, &lb2, &["linux/amd64"]);
     assert_eq!(r.root_cause_codes(), [Code::PlatformMissing]);
     let f = &r.gate("oci-platforms").unwrap().findings[0].finding;
     assert!(f.subject.ends_with("linux/arm64"), "{f:?}");

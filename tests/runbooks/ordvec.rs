@@ -228,15 +228,7 @@ fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
 #[test]
 fn ordvec_registries_serve_the_attested_bytes_in_order() {
     let (dir, policy, lb) = ordvec_release(&[]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dir.path().join("dist"),
-        "v0.5.0",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = ordvec_phase(&policy, &dir, Phase::Postpublish, &lb);
     assert_passes(
         &r,
         &["publish-order", "registry-readback", "pep740-attestations"],
@@ -265,44 +257,20 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     let (dir2, policy2, lb2) = ordvec_release(&[]);
     lb2.demo
         .publish_provenance("ordvec", "0.5.0", wheel, forged);
-    let r = run_phases_in(
-        &policy2,
-        dir2.path(),
-        &dir2.path().join("dist"),
-        "v0.5.0",
-        &[Phase::Postpublish],
-        &lb2,
-        &[],
-    );
+    let r = ordvec_phase(&policy2, &dir2, Phase::Postpublish, &lb2);
     assert_eq!(r.root_cause_codes(), [Code::IdentityMismatch]);
 
     // The index serves other bytes for the sdist than the release built.
     lb.demo
         .replace_bytes("ordvec-0.5.0.tar.gz", b"an sdist built elsewhere");
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dir.path().join("dist"),
-        "v0.5.0",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = ordvec_phase(&policy, &dir, Phase::Postpublish, &lb);
     assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
     let f = &r.gate("registry-readback").unwrap().findings[0].finding;
     assert!(f.subject.contains("ordvec-0.5.0.tar.gz"), "{f:?}");
 
     // The manifest crate went out while the core crate is not served.
     let (dir, policy, lb) = ordvec_release(&["ordvec-0.5.0.crate"]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dir.path().join("dist"),
-        "v0.5.0",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = ordvec_phase(&policy, &dir, Phase::Postpublish, &lb);
     assert_eq!(r.root_cause_codes(), [Code::PublishOrderViolated]);
     assert_eq!(
         r.gate("registry-readback").unwrap().status,
@@ -320,15 +288,7 @@ fn ordvec_preflight_sees_the_registries_and_recovers_an_owned_version() {
     // An earlier, interrupted run got the core crate out: recovery mode verifies it instead
     // of demanding a new version, and readback then checks the served bytes.
     let (dir, policy, lb) = ordvec_release(&["ordvec-manifest-0.5.0.crate"]);
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dir.path().join("dist"),
-        "v0.5.0",
-        &[Phase::Preflight],
-        &lb,
-        &[],
-    );
+    let r = ordvec_phase(&policy, &dir, Phase::Preflight, &lb);
     let g = r.gate("version-unpublished").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{r:#?}");
     assert!(
@@ -445,52 +405,25 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     const SEED: [u8; 32] = [0x0e; 32];
     let dir = tempfile::tempdir().unwrap();
     let dist = ordvec_buildable(dir.path());
-    let names: Vec<String> = ORDVEC_ARTIFACTS
-        .iter()
-        .map(|(_, _, n)| (*n).to_owned())
-        .collect();
-    let signer = attest::TestIdentity::github(
-        "example/ordvec",
-        "release.yml",
-        "refs/tags/v0.5.0",
-        "push",
-        relkit_demo::DEMO_SIGNED_AT,
-    );
     // Provenance covers the crates and wheels (`cover = ["crate", "wheel"]`).
-    let covered: Vec<String> = names
-        .iter()
-        .filter(|n| !n.ends_with(".tar.gz"))
-        .cloned()
-        .collect();
-    relkit_demo::sign_folder(
-        &dist,
-        &relkit_demo::SigningPlan {
-            seed: SEED,
-            files: &names,
-            signer: &signer,
-            repository: "example/ordvec",
-            tag: "v0.5.0",
-            covered: &covered,
-            provenance: "ordvec.intoto.jsonl",
-            registry_subjects: &[],
-            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
-        },
-    )
-    .unwrap();
+    sign_ordvec(&dist, SEED, "release.yml", |_| true);
     let policy = ordvec_rebuild_policy(dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
 
     // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
     // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
-    let before = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v0.5.0",
-        &[Phase::Preflight, Phase::Prepublish],
-        &lb,
-        &[],
-    );
+    // Then the upload, then readback, order and PEP 740 provenance.
+    let (before, after) = release_in_order(&policy, dir.path(), &dist, "v0.5.0", &lb, &[], || {
+        let mut stack = attest::TestStack::new(SEED).unwrap();
+        for (kind, package, name) in ORDVEC_ARTIFACTS {
+            let bytes = std::fs::read(dist.join(name)).unwrap();
+            if kind == DemoKind::Pypi {
+                let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
+                lb.demo.publish_provenance(package, "0.5.0", name, doc);
+            }
+            lb.demo.publish(kind, package, "0.5.0", name, bytes);
+        }
+    });
     assert_passes(
         &before,
         &[
@@ -504,26 +437,6 @@ fn ordvec_every_phase_from_tag_to_consumer() {
             "archive-safety",
             "files-covered",
         ],
-    );
-
-    // The upload, then readback, order and PEP 740 provenance.
-    let mut stack = attest::TestStack::new(SEED).unwrap();
-    for (kind, package, name) in ORDVEC_ARTIFACTS {
-        let bytes = std::fs::read(dist.join(name)).unwrap();
-        if kind == DemoKind::Pypi {
-            let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
-            lb.demo.publish_provenance(package, "0.5.0", name, doc);
-        }
-        lb.demo.publish(kind, package, "0.5.0", name, bytes);
-    }
-    let after = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v0.5.0",
-        &[Phase::Postpublish, Phase::Consume],
-        &lb,
-        &[],
     );
     assert_passes(
         &after,
@@ -559,6 +472,50 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     );
 }
 
+/// Runs `phase` of ordvec's `policy` over the replica in `dir` (release folder `dist/`, tag
+/// v0.5.0) against `lb`, waiving nothing.
+fn ordvec_phase(policy: &Policy, dir: &tempfile::TempDir, phase: Phase, lb: &Loopback) -> Report {
+    let dist = dir.path().join("dist");
+    run_phases_in(policy, dir.path(), &dist, "v0.5.0", &[phase], lb, &[])
+}
+
+/// Signs every artifact of ordvec's release folder `dist` as `workflow`'s run for v0.5.0, with
+/// provenance over the crates and wheels (`cover = ["crate", "wheel"]`) that `also_cover`
+/// keeps.
+fn sign_ordvec(dist: &Path, seed: [u8; 32], workflow: &str, also_cover: impl Fn(&str) -> bool) {
+    let names: Vec<String> = ORDVEC_ARTIFACTS
+        .iter()
+        .map(|(_, _, n)| (*n).to_owned())
+        .collect();
+    let signer = attest::TestIdentity::github(
+        "example/ordvec",
+        workflow,
+        "refs/tags/v0.5.0",
+        "push",
+        relkit_demo::DEMO_SIGNED_AT,
+    );
+    let covered: Vec<String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".tar.gz") && also_cover(n))
+        .cloned()
+        .collect();
+    relkit_demo::sign_folder(
+        dist,
+        &relkit_demo::SigningPlan {
+            seed,
+            files: &names,
+            signer: &signer,
+            repository: "example/ordvec",
+            tag: "v0.5.0",
+            covered: &covered,
+            provenance: "ordvec.intoto.jsonl",
+            registry_subjects: &[],
+            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
+        },
+    )
+    .unwrap();
+}
+
 // ---------------------------------------------------------------- ordvec, each check
 
 /// One way to break ordvec's release.
@@ -583,45 +540,14 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
         git(dir.path(), &["commit", "-q", "-am", "changelog"]);
         git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
     }
-    let names: Vec<String> = ORDVEC_ARTIFACTS
-        .iter()
-        .map(|(_, _, n)| (*n).to_owned())
-        .collect();
     let workflow = if matches!(tamper, T::SignedByNightly) {
         "nightly.yml"
     } else {
         "release.yml"
     };
-    let signer = attest::TestIdentity::github(
-        "example/ordvec",
-        workflow,
-        "refs/tags/v0.5.0",
-        "push",
-        relkit_demo::DEMO_SIGNED_AT,
-    );
-    let covered: Vec<String> = names
-        .iter()
-        .filter(|n| !n.ends_with(".tar.gz"))
-        .filter(|n| {
-            !(matches!(tamper, T::WheelNotInProvenance) && n.starts_with("ordvec_manifest"))
-        })
-        .cloned()
-        .collect();
-    relkit_demo::sign_folder(
-        &dist,
-        &relkit_demo::SigningPlan {
-            seed: [0x0e; 32],
-            files: &names,
-            signer: &signer,
-            repository: "example/ordvec",
-            tag: "v0.5.0",
-            covered: &covered,
-            provenance: "ordvec.intoto.jsonl",
-            registry_subjects: &[],
-            trusted_root: &dist.parent().unwrap().join("trusted_root.json"),
-        },
-    )
-    .unwrap();
+    sign_ordvec(&dist, [0x0e; 32], workflow, |n| {
+        !(matches!(tamper, T::WheelNotInProvenance) && n.starts_with("ordvec_manifest"))
+    });
     if matches!(tamper, T::ManifestCrateMissing) {
         std::fs::remove_file(dist.join("ordvec-manifest-0.5.0.crate")).unwrap();
     }

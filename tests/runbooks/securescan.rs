@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relgate::{Code, Phase, Report};
+use relgate::{Code, Phase, Policy, Report};
 use relkit_demo::DemoKind;
 
 use crate::setup::*;
@@ -111,14 +111,12 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let r = run_phases_in(
+    let r = securescan_run(
         &policy,
         dir.path(),
         &dist,
-        "v0.11.12",
         &[Phase::Preflight, Phase::Prepublish],
         &lb,
-        &[],
     );
     assert_passes(
         &r,
@@ -148,14 +146,12 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &["linux/amd64", "linux/arm64"],
         &["0.11.12"],
     );
-    let r = run_phases_in(
+    let r = securescan_run(
         &policy,
         dir.path(),
         &dist,
-        "v0.11.12",
         &[Phase::Postpublish, Phase::Consume],
         &lb,
-        &[],
     );
     assert_passes(
         &r,
@@ -174,30 +170,32 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &["linux/amd64"],
         &["latest"],
     );
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v0.11.12",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = securescan_run(&policy, dir.path(), &dist, &[Phase::Postpublish], &lb);
     assert_eq!(r.root_cause_codes(), [Code::OciTagForbidden]);
 
     // Signed from a manual workflow_dispatch run: its identity is not the tag's.
     let manual = replica(&securescan_files("0.11.12", "0.11.12"));
     let manual_dist = securescan_release(manual.path(), "workflow_dispatch");
-    let r = run_phases_in(
+    let r = securescan_run(
         &policy,
         manual.path(),
         &manual_dist,
-        "v0.11.12",
         &[Phase::Prepublish],
         &lb,
-        &[],
     );
     assert_eq!(r.root_cause_codes(), [Code::TriggerDenied]);
+}
+
+/// `phases` of SecureScan's `policy` over its replica in `dir` (release folder `dist`, tag
+/// v0.11.12) against `lb`, waiving nothing.
+fn securescan_run(
+    policy: &Policy,
+    dir: &Path,
+    dist: &Path,
+    phases: &[Phase],
+    lb: &Loopback,
+) -> Report {
+    run_phases_in(policy, dir, dist, "v0.11.12", phases, lb, &[])
 }
 
 // ---------------------------------------------------------------- SecureScan, each check

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use regclient::testing::docker_registry_bin;
-use relgate::{Code, Phase, Report};
+use relgate::{Code, Phase, Policy, Report};
 use relkit_demo::DemoKind;
 
 use crate::setup::*;
@@ -185,22 +185,8 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
         }
         lb.demo.publish(kind, package, version, name, blob(name));
     }
-    push_signed_image(
-        lb.oci(),
-        "example/sketchlog",
-        &["linux/amd64", "linux/arm64"],
-        &["3.0.2"],
-    );
-    push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    push_sketchlog_image_and_chart(&lb);
+    let r = sketchlog_run(&policy, dir.path(), &dist, &[Phase::Postpublish], &lb, &[]);
     assert_passes(
         &r,
         &[
@@ -228,15 +214,7 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
         .unwrap()
         .join("sketchlog.intoto.jsonl");
     rooted.signing.as_mut().unwrap().trusted_root = Some(inside.display().to_string());
-    let r = run_phases_in(
-        &rooted,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = sketchlog_run(&rooted, dir.path(), &dist, &[Phase::Postpublish], &lb, &[]);
     for id in ["npm-provenance", "oci-platforms"] {
         let g = r.gate(id).unwrap();
         assert_eq!(g.status, relgate::GateStatus::Fail, "{id}: {g:#?}");
@@ -252,15 +230,7 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
     // The Go proxy serves another module zip than the release's.
     lb.demo
         .replace_bytes("v3.0.2.zip", b"a module zip built elsewhere");
-    let r = run_phases_in(
-        &policy,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &[Phase::Postpublish],
-        &lb,
-        &[],
-    );
+    let r = sketchlog_run(&policy, dir.path(), &dist, &[Phase::Postpublish], &lb, &[]);
     assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
 
     // Before tagging: an earlier attempt already got 3.0.2 onto npm. Registry versions are
@@ -440,11 +410,10 @@ fn sketchlog_every_phase_across_six_registries() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let before = run_phases_in(
+    let before = sketchlog_run(
         &policy,
         dir.path(),
         &dist,
-        "v3.0.2",
         &[Phase::Preflight, Phase::Prepublish],
         &lb,
         SKETCHLOG_OWN_TOOLS,
@@ -475,18 +444,11 @@ fn sketchlog_every_phase_across_six_registries() {
         "v3.0.2.mod",
         b"module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".to_vec(),
     );
-    push_signed_image(
-        lb.oci(),
-        "example/sketchlog",
-        &["linux/amd64", "linux/arm64"],
-        &["3.0.2"],
-    );
-    push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
-    let after = run_phases_in(
+    push_sketchlog_image_and_chart(&lb);
+    let after = sketchlog_run(
         &policy,
         dir.path(),
         &dist,
-        "v3.0.2",
         &[Phase::Postpublish, Phase::Consume],
         &lb,
         SKETCHLOG_OWN_TOOLS,
@@ -629,6 +591,26 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
         ],
         sketchlog_tampered,
     );
+}
+
+/// `phases` of SketchLog's `policy` over its replica in `dir` (release folder `dist`, tag
+/// v3.0.2) against `lb`, waiving `waive`.
+fn sketchlog_run(
+    policy: &Policy,
+    dir: &Path,
+    dist: &Path,
+    phases: &[Phase],
+    lb: &Loopback,
+    waive: &[(&str, &str)],
+) -> Report {
+    run_phases_in(policy, dir, dist, "v3.0.2", phases, lb, waive)
+}
+
+/// SketchLog's two-platform image and its chart, both signed, pushed as 3.0.2.
+fn push_sketchlog_image_and_chart(lb: &Loopback) {
+    let platforms = ["linux/amd64", "linux/arm64"];
+    push_signed_image(lb.oci(), "example/sketchlog", &platforms, &["3.0.2"]);
+    push_signed_chart(lb.oci(), "example/charts/sketchlog", "3.0.2");
 }
 
 /// Serves SLSA provenance for `package@version` (the tarball `bytes`) from the npm registry's

@@ -7,9 +7,9 @@ use std::io::Cursor;
 use std::time::Instant;
 
 use artidigest::{ArchiveErrorKind, Format, Limits, list_archive, visit_tar, visit_zip};
-use flate2::{Compress, Compression, Crc, FlushCompress};
+use flate2::Crc;
 
-use crate::kit::{Tar, ZipEntry, eocd, pax_record, zip};
+use crate::kit::{Tar, ZipEntry, assert_kind, eocd, pax_record, repeated_deflate, zip};
 
 const MIB: u64 = 1 << 20;
 
@@ -17,25 +17,7 @@ const MIB: u64 = 1 << 20;
 /// 1 MiB block (full flush: byte-aligned, no back-references across it) repeated, then an
 /// empty final block.
 fn zeros_deflate(mib: u64) -> (Vec<u8>, u32) {
-    let chunk = vec![0u8; MIB as usize];
-    let mut c = Compress::new(Compression::best(), false);
-    let mut block = Vec::with_capacity(64 << 10);
-    c.compress_vec(&chunk, &mut block, FlushCompress::Full)
-        .unwrap();
-    assert_eq!(c.total_in(), MIB, "one call compresses the whole chunk");
-    let mut out = Vec::with_capacity(block.len() * mib as usize + 2);
-    for _ in 0..mib {
-        out.extend_from_slice(&block);
-    }
-    // A final fixed-Huffman block holding only end-of-block.
-    out.extend_from_slice(&[0x03, 0x00]);
-    let mut one = Crc::new();
-    one.update(&chunk);
-    let mut crc = Crc::new();
-    for _ in 0..mib {
-        crc.combine(&one);
-    }
-    (out, crc.sum())
+    repeated_deflate(&vec![0u8; MIB as usize], mib)
 }
 
 #[test]
@@ -59,15 +41,7 @@ fn the_zero_stream_builder_is_honest() {
 fn a_1_gib_zero_filled_zip_entry_is_refused_under_defaults() {
     let (compressed, crc) = zeros_deflate(1024);
     assert!(compressed.len() < 4 << 20, "{} bytes", compressed.len());
-    let entry = ZipEntry {
-        name: "bomb.bin".into(),
-        method: 8,
-        crc,
-        compressed,
-        uncompressed_len: 1 << 30,
-        unix_mode: 0o100_644,
-        flags: 0,
-    };
+    let entry = ZipEntry::deflated("bomb.bin", compressed, crc, 1 << 30);
     let bytes = zip(&[ZipEntry::stored("pkg/ok.txt", b"fine\n"), entry]);
     let mut calls = 0;
     let err = visit_zip(Cursor::new(&bytes), &Limits::default(), |_, _| {
@@ -111,12 +85,9 @@ fn a_gzip_stream_of_zeros_is_refused_under_defaults() {
     let err = list_archive(Cursor::new(&gz), Format::TarGz, &Limits::default(), &[]).unwrap_err();
     // Pure zeros reach deflate's ceiling (about 1030:1), so the ratio cap may fire first;
     // either way far before 1 GiB is produced.
-    assert!(
-        matches!(
-            err.kind(),
-            ArchiveErrorKind::BombSize { .. } | ArchiveErrorKind::CompressionRatio { .. }
-        ),
-        "{err}"
+    assert_kind!(
+        err,
+        ArchiveErrorKind::BombSize { .. } | ArchiveErrorKind::CompressionRatio { .. }
     );
     eprintln!("gzip bomb refused in {:?}", start.elapsed());
 }
@@ -132,15 +103,7 @@ fn quoted_bomb(n: usize) -> Vec<u8> {
     let name = |i: usize| format!("{i:04}.bin");
     // Built from the last entry back.
     let mut entries: Vec<ZipEntry> = Vec::with_capacity(n);
-    let mut next = ZipEntry {
-        name: name(n - 1),
-        method: 8,
-        crc: kernel_crc,
-        compressed: kernel,
-        uncompressed_len: MIB as u32,
-        unix_mode: 0o100_644,
-        flags: 0,
-    };
+    let mut next = ZipEntry::deflated(&name(n - 1), kernel, kernel_crc, MIB as u32);
     let mut next_crc = kernel_crc_obj;
     for i in (0..n - 1).rev() {
         let quoted = next.local_header();
@@ -188,25 +151,14 @@ fn a_quoted_overlapping_zip_bomb_is_refused_under_defaults() {
     // Tiny on disk; unzip would write 64 entries of about 1 MiB and more.
     assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
     let err = list_archive(Cursor::new(&bomb), Format::Zip, &Limits::default(), &[]).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::ZipOverlap { .. }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::ZipOverlap { .. });
 }
 
 #[test]
 fn a_nested_zip_bomb_is_never_opened_and_its_layers_are_capped() {
     // The inner layer is a 1 GiB bomb; stored in an outer zip it is an opaque file.
     let (compressed, crc) = zeros_deflate(1024);
-    let inner = zip(&[ZipEntry {
-        name: "bomb.bin".into(),
-        method: 8,
-        crc,
-        compressed,
-        uncompressed_len: 1 << 30,
-        unix_mode: 0o100_644,
-        flags: 0,
-    }]);
+    let inner = zip(&[ZipEntry::deflated("bomb.bin", compressed, crc, 1 << 30)]);
     let copies: Vec<ZipEntry> = (0..16)
         .map(|i| ZipEntry::stored(&format!("layer/{i}.zip"), &inner))
         .collect();
@@ -216,10 +168,7 @@ fn a_nested_zip_bomb_is_never_opened_and_its_layers_are_capped() {
     assert_eq!(listing.summary.content_size, 16 * inner.len() as u64);
     // Any layer read as an archive is refused on its own.
     let err = list_archive(Cursor::new(&inner), Format::Zip, &Limits::default(), &[]).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::BombSize { .. }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::BombSize { .. });
 }
 
 /// `entries` files, each preceded by a PAX header of `records` records of `value_len`-byte
@@ -280,10 +229,7 @@ fn pax_heavy_tars_are_refused_by_the_pax_caps_quickly() {
     limits.max_pax_total_size = 200 << 10;
     let big = pax_heavy_tar(4, 60, 1000);
     let err = visit_tar(&big[..], &limits, |_, _| Ok(())).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::PaxTotalTooLarge { .. }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::PaxTotalTooLarge { .. });
 }
 
 #[test]

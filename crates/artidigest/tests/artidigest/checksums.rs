@@ -22,6 +22,14 @@ fn coreutils(bin: &str) -> bool {
 /// Names that exercise every escaping rule coreutils has.
 const AWKWARD: [&str; 4] = ["plain.whl", "with space.tar.gz", "back\\slash", "new\nline"];
 
+/// The SHA-256 of `bytes`, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    artidigest::digest_bytes(bytes, &[Algorithm::Sha256])
+        .get(Algorithm::Sha256)
+        .unwrap()
+        .to_hex()
+}
+
 #[test]
 fn parses_what_sha256sum_and_sha512sum_write() {
     assert!(
@@ -106,32 +114,15 @@ fn folder_outcomes_matched_mismatched_missing_unlisted() {
     write(dir.path(), "new.txt", b"appeared");
     let sums = ChecksumFile::parse(&text).unwrap();
 
-    let v = verify_folder(
-        dir.path(),
-        &sums,
-        Some("SHA256SUMS"),
-        VerifyOptions::default(),
-    )
-    .unwrap();
+    let opts = VerifyOptions::default();
+    let v = verify_folder(dir.path(), &sums, Some("SHA256SUMS"), opts).unwrap();
     assert!(!v.ok);
     let by_name = |n: &str| &v.entries.iter().find(|e| e.name == n).unwrap().status;
     assert_eq!(by_name("a.whl"), &Status::Matched);
     match by_name("b.tar.gz") {
         Status::Mismatched { expected, actual } => {
-            assert_eq!(
-                actual.to_hex(),
-                artidigest::digest_bytes(b"tampered", &[Algorithm::Sha256])
-                    .get(Algorithm::Sha256)
-                    .unwrap()
-                    .to_hex()
-            );
-            assert_eq!(
-                expected.to_hex(),
-                artidigest::digest_bytes(b"sdist", &[Algorithm::Sha256])
-                    .get(Algorithm::Sha256)
-                    .unwrap()
-                    .to_hex()
-            );
+            assert_eq!(actual.to_hex(), sha256_hex(b"tampered"));
+            assert_eq!(expected.to_hex(), sha256_hex(b"sdist"));
         }
         other => panic!("expected a mismatch, got {other:?}"),
     }

@@ -9,7 +9,7 @@ use artidigest::{
     verify_wheel,
 };
 
-use crate::kit::{Tar, ZipEntry, gzip, zip};
+use crate::kit::{Tar, ZipEntry, deflated, gzip, zip};
 
 fn record_digest(data: &[u8]) -> String {
     digest_bytes(data, &[Algorithm::Sha256])
@@ -37,16 +37,13 @@ fn good_record() -> String {
 
 fn wheel(record: &str, extra: &[ZipEntry]) -> Vec<u8> {
     let mut entries = vec![
-        ZipEntry::deflated("pkg/__init__.py", INIT),
-        ZipEntry::deflated("pkg/mod.py", MODULE),
+        deflated("pkg/__init__.py", INIT),
+        deflated("pkg/mod.py", MODULE),
         ZipEntry::stored("pkg-1.0.dist-info/METADATA", b"Name: pkg\n"),
         ZipEntry::stored("pkg-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\n"),
     ];
     entries.extend_from_slice(extra);
-    entries.push(ZipEntry::deflated(
-        "pkg-1.0.dist-info/RECORD",
-        record.as_bytes(),
-    ));
+    entries.push(deflated("pkg-1.0.dist-info/RECORD", record.as_bytes()));
     zip(&entries)
 }
 
@@ -167,6 +164,20 @@ fn broken_or_missing_record_is_an_error() {
 const VCS: &str =
     r#"{"git":{"sha1":"0123456789abcdef0123456789abcdef01234567"},"path_in_vcs":"crates/demo"}"#;
 
+/// A gzipped tar of the regular files `files` (path, bytes), in order.
+fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut t = Tar::new();
+    for (path, bytes) in files {
+        t.file(path, bytes);
+    }
+    gzip(&t.finish())
+}
+
+/// Why `check_crate` refuses `bytes` under the default limits.
+fn crate_err(bytes: &[u8]) -> CrateError {
+    check_crate(bytes, &Limits::default()).unwrap_err()
+}
+
 fn crate_file(extra: impl FnOnce(&mut Tar)) -> Vec<u8> {
     let mut t = Tar::new();
     t.file("demo-1.0.0/.cargo_vcs_info.json", VCS.as_bytes())
@@ -223,12 +234,10 @@ fn crate_violations_are_typed() {
         matches!(err, CrateError::NotAFile { index: 4, .. }),
         "{err}"
     );
-    let no_orig = gzip(
-        &Tar::new()
-            .file("demo-1.0.0/Cargo.toml", b"")
-            .file("demo-1.0.0/src/lib.rs", b"")
-            .finish(),
-    );
+    let no_orig = tgz_of(&[
+        ("demo-1.0.0/Cargo.toml", b""),
+        ("demo-1.0.0/src/lib.rs", b""),
+    ]);
     // Issue 11 changed this rule: a crate without Cargo.toml.orig (cargo wrote it only from
     // 2017) is accepted with a note; Cargo.toml itself stays required.
     let legacy = check_crate(&no_orig[..], &Limits::default()).unwrap();
@@ -239,28 +248,24 @@ fn crate_violations_are_typed() {
         matches!(&findings[..], [f @ ProfileFinding::LegacyCrate { .. }] if !f.is_error()),
         "{findings:?}"
     );
-    let no_toml = gzip(
-        &Tar::new()
-            .file("demo-1.0.0/Cargo.toml.orig", b"")
-            .file("demo-1.0.0/src/lib.rs", b"")
-            .finish(),
-    );
-    let err = check_crate(&no_toml[..], &Limits::default()).unwrap_err();
+    let no_toml = tgz_of(&[
+        ("demo-1.0.0/Cargo.toml.orig", b""),
+        ("demo-1.0.0/src/lib.rs", b""),
+    ]);
+    let err = crate_err(&no_toml[..]);
     assert!(
         matches!(err, CrateError::Missing { ref path } if path == "demo-1.0.0/Cargo.toml"),
         "{err}"
     );
-    let bad_vcs = gzip(
-        &Tar::new()
-            .file(
-                "demo-1.0.0/.cargo_vcs_info.json",
-                br#"{"git":{"sha1":"nope"}}"#,
-            )
-            .file("demo-1.0.0/Cargo.toml", b"")
-            .file("demo-1.0.0/Cargo.toml.orig", b"")
-            .finish(),
-    );
-    let err = check_crate(&bad_vcs[..], &Limits::default()).unwrap_err();
+    let bad_vcs = tgz_of(&[
+        (
+            "demo-1.0.0/.cargo_vcs_info.json",
+            br#"{"git":{"sha1":"nope"}}"#,
+        ),
+        ("demo-1.0.0/Cargo.toml", b""),
+        ("demo-1.0.0/Cargo.toml.orig", b""),
+    ]);
+    let err = crate_err(&bad_vcs[..]);
     assert!(matches!(err, CrateError::VcsInfo { .. }), "{err}");
     let err = check_crate_named(
         &crate_file(|_| {})[..],
@@ -269,11 +274,7 @@ fn crate_violations_are_typed() {
     )
     .unwrap_err();
     assert!(matches!(err, CrateError::RootName { .. }), "{err}");
-    let err = check_crate(
-        &gzip(&Tar::new().file("../evil", b"").finish())[..],
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = crate_err(&tgz_of(&[("../evil", b"")])[..]);
     assert!(matches!(err, CrateError::Archive(_)), "{err}");
 }
 
@@ -356,13 +357,11 @@ fn profiles_report_layout_violations() {
 }
 
 fn crate_with_manifest(manifest: &str) -> Vec<u8> {
-    gzip(
-        &Tar::new()
-            .file("demo-1.0.0/Cargo.toml", manifest.as_bytes())
-            .file("demo-1.0.0/Cargo.toml.orig", manifest.as_bytes())
-            .file("demo-1.0.0/src/lib.rs", b"")
-            .finish(),
-    )
+    tgz_of(&[
+        ("demo-1.0.0/Cargo.toml", manifest.as_bytes()),
+        ("demo-1.0.0/Cargo.toml.orig", manifest.as_bytes()),
+        ("demo-1.0.0/src/lib.rs", b""),
+    ])
 }
 
 #[test]
@@ -406,14 +405,10 @@ fn a_crate_whose_manifest_disagrees_with_its_file_name_fails() {
         "{err}"
     );
     // A name with dashes still splits at the version.
-    let dashed = gzip(
-        &Tar::new()
-            .file(
-                "my-crate-0.1.0/Cargo.toml",
-                b"[package]\nname = \"my-crate\"\nversion = \"0.1.0\"\n",
-            )
-            .finish(),
-    );
+    let dashed = tgz_of(&[(
+        "my-crate-0.1.0/Cargo.toml",
+        b"[package]\nname = \"my-crate\"\nversion = \"0.1.0\"\n",
+    )]);
     check_crate_named(&dashed[..], "my-crate-0.1.0.crate", &Limits::default()).unwrap();
 }
 

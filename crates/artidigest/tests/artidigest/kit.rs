@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use flate2::Crc;
+use flate2::{Compress, Compression, Crc, FlushCompress};
 
 /// Writes `value` as zero-padded octal filling `field` minus its terminating NUL.
 fn octal(field: &mut [u8], value: u64) {
@@ -124,121 +124,54 @@ pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-pub(crate) fn crc32(data: &[u8]) -> u32 {
-    let mut c = Crc::new();
-    c.update(data);
-    c.sum()
+pub(crate) use relkit_testkit::archive::{
+    ZipMember as ZipEntry, zip_eocd as eocd, zip_members as zip, zip_members_with as zip_with,
+};
+
+/// `data` deflated (level 6) as one zip member with its true CRC-32 and size.
+pub(crate) fn deflated(name: &str, data: &[u8]) -> ZipEntry {
+    ZipEntry::deflated(
+        name,
+        deflate(data),
+        relkit_testkit::archive::crc32_ieee(data),
+        data.len() as u32,
+    )
 }
 
-/// The fields of one zip entry as the builder writes them (patch them to lie).
-#[derive(Clone)]
-pub(crate) struct ZipEntry {
-    pub(crate) name: String,
-    pub(crate) method: u16,
-    pub(crate) crc: u32,
-    pub(crate) compressed: Vec<u8>,
-    pub(crate) uncompressed_len: u32,
-    pub(crate) unix_mode: u32,
-    pub(crate) flags: u16,
+/// A raw deflate stream inflating to `chunk` repeated `times` times, and its CRC-32: `chunk`
+/// compressed once (full flush: byte-aligned, no back-references across it), that block
+/// repeated, then a final fixed-Huffman block holding only end-of-block. A 1 GiB entry costs
+/// about 1 MiB of blocks.
+pub(crate) fn repeated_deflate(chunk: &[u8], times: u64) -> (Vec<u8>, u32) {
+    let mut c = Compress::new(Compression::best(), false);
+    let mut block = Vec::with_capacity(64 << 10);
+    c.compress_vec(chunk, &mut block, FlushCompress::Full)
+        .unwrap();
+    assert_eq!(
+        c.total_in(),
+        chunk.len() as u64,
+        "one call compresses the whole chunk"
+    );
+    let mut out = Vec::with_capacity(block.len() * times as usize + 2);
+    for _ in 0..times {
+        out.extend_from_slice(&block);
+    }
+    out.extend_from_slice(&[0x03, 0x00]);
+    let mut one = Crc::new();
+    one.update(chunk);
+    let mut crc = Crc::new();
+    for _ in 0..times {
+        crc.combine(&one);
+    }
+    (out, crc.sum())
 }
 
-impl ZipEntry {
-    pub(crate) fn stored(name: &str, data: &[u8]) -> Self {
-        ZipEntry {
-            name: name.into(),
-            method: 0,
-            crc: crc32(data),
-            compressed: data.to_vec(),
-            uncompressed_len: data.len() as u32,
-            unix_mode: 0o100_644,
-            flags: 0,
-        }
-    }
-
-    pub(crate) fn deflated(name: &str, data: &[u8]) -> Self {
-        ZipEntry {
-            method: 8,
-            compressed: deflate(data),
-            ..ZipEntry::stored(name, data)
-        }
-    }
-
-    pub(crate) fn local_header(&self) -> Vec<u8> {
-        let mut h = Vec::new();
-        h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        h.extend_from_slice(&20u16.to_le_bytes());
-        h.extend_from_slice(&self.flags.to_le_bytes());
-        h.extend_from_slice(&self.method.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes()); // time
-        h.extend_from_slice(&0x5821u16.to_le_bytes()); // date 2024-01-01
-        h.extend_from_slice(&self.crc.to_le_bytes());
-        h.extend_from_slice(&(self.compressed.len() as u32).to_le_bytes());
-        h.extend_from_slice(&self.uncompressed_len.to_le_bytes());
-        h.extend_from_slice(&(self.name.len() as u16).to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(self.name.as_bytes());
-        h
-    }
-
-    pub(crate) fn central(&self, offset: u32) -> Vec<u8> {
-        let mut h = Vec::new();
-        h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        h.extend_from_slice(&(0x0300u16 | 20).to_le_bytes()); // made by Unix
-        h.extend_from_slice(&20u16.to_le_bytes());
-        h.extend_from_slice(&self.flags.to_le_bytes());
-        h.extend_from_slice(&self.method.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(&0x5821u16.to_le_bytes());
-        h.extend_from_slice(&self.crc.to_le_bytes());
-        h.extend_from_slice(&(self.compressed.len() as u32).to_le_bytes());
-        h.extend_from_slice(&self.uncompressed_len.to_le_bytes());
-        h.extend_from_slice(&(self.name.len() as u16).to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes()); // extra
-        h.extend_from_slice(&0u16.to_le_bytes()); // comment
-        h.extend_from_slice(&0u16.to_le_bytes()); // disk
-        h.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
-        h.extend_from_slice(&(self.unix_mode << 16).to_le_bytes());
-        h.extend_from_slice(&offset.to_le_bytes());
-        h.extend_from_slice(self.name.as_bytes());
-        h
-    }
+/// Asserts that the kind of the archive error `err` matches `pattern` (an `if` guard may
+/// follow), showing the error when it does not.
+macro_rules! assert_kind {
+    ($err:expr, $($pattern:tt)+) => {{
+        let err = &$err;
+        assert!(matches!(err.kind(), $($pattern)+), "{err}");
+    }};
 }
-
-/// The end-of-central-directory record.
-pub(crate) fn eocd(entries: u16, cd_size: u32, cd_offset: u32) -> Vec<u8> {
-    let mut h = Vec::new();
-    h.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    h.extend_from_slice(&[0u8; 4]);
-    h.extend_from_slice(&entries.to_le_bytes());
-    h.extend_from_slice(&entries.to_le_bytes());
-    h.extend_from_slice(&cd_size.to_le_bytes());
-    h.extend_from_slice(&cd_offset.to_le_bytes());
-    h.extend_from_slice(&0u16.to_le_bytes());
-    h
-}
-
-/// A well-formed zip of `entries`; `central_override` may replace each central record (given
-/// the entry and its real local header offset).
-pub(crate) fn zip_with(
-    entries: &[ZipEntry],
-    central_override: &dyn Fn(usize, &ZipEntry, u32) -> Vec<u8>,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut offsets = Vec::new();
-    for e in entries {
-        offsets.push(out.len() as u32);
-        out.extend_from_slice(&e.local_header());
-        out.extend_from_slice(&e.compressed);
-    }
-    let cd_offset = out.len() as u32;
-    for (i, e) in entries.iter().enumerate() {
-        out.extend_from_slice(&central_override(i, e, offsets[i]));
-    }
-    let cd_size = out.len() as u32 - cd_offset;
-    out.extend_from_slice(&eocd(entries.len() as u16, cd_size, cd_offset));
-    out
-}
-
-pub(crate) fn zip(entries: &[ZipEntry]) -> Vec<u8> {
-    zip_with(entries, &|_, e, off| e.central(off))
-}
+pub(crate) use assert_kind;

@@ -3,10 +3,8 @@
 
 use std::io::Cursor;
 
+use crate::kit::{Tar, ZipEntry, assert_kind, deflated, gzip, repeated_deflate, zip};
 use artidigest::{ArchiveErrorKind, Format, Limits, inspect_nested, list_archive};
-use flate2::{Compress, Compression, Crc, FlushCompress};
-
-use crate::kit::{Tar, ZipEntry, gzip, zip};
 
 const MIB: u64 = 1 << 20;
 
@@ -23,45 +21,22 @@ fn dense_zip(mib: u32) -> Vec<u8> {
             }
         })
         .collect();
-    let mut c = Compress::new(Compression::best(), false);
-    let mut block = Vec::with_capacity(64 << 10);
-    c.compress_vec(&chunk, &mut block, FlushCompress::Full)
-        .unwrap();
-    assert_eq!(c.total_in(), MIB);
-    let mut compressed = Vec::new();
-    for _ in 0..mib {
-        compressed.extend_from_slice(&block);
-    }
-    compressed.extend_from_slice(&[0x03, 0x00]);
-    let mut one = Crc::new();
-    one.update(&chunk);
-    let mut crc = Crc::new();
-    for _ in 0..mib {
-        crc.combine(&one);
-    }
+    let (compressed, crc) = repeated_deflate(&chunk, u64::from(mib));
     let size = u64::from(mib) * MIB;
     let ratio = size / compressed.len() as u64;
     assert!((101..1000).contains(&ratio), "ratio {ratio}");
-    zip(&[ZipEntry {
-        name: "data.bin".into(),
-        method: 8,
-        crc: crc.sum(),
+    zip(&[ZipEntry::deflated(
+        "data.bin",
         compressed,
-        uncompressed_len: u32::try_from(size).unwrap(),
-        unix_mode: 0o100_644,
-        flags: 0,
-    }])
+        crc,
+        u32::try_from(size).unwrap(),
+    )])
 }
 
 /// `count` deflated copies of `data` named by `name(i)`, compressed once.
 fn copies(data: &[u8], count: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
-    let one = ZipEntry::deflated("x", data);
-    let entries: Vec<ZipEntry> = (0..count)
-        .map(|i| ZipEntry {
-            name: name(i),
-            ..one.clone()
-        })
-        .collect();
+    let one = deflated("x", data);
+    let entries: Vec<ZipEntry> = (0..count).map(|i| one.renamed(&name(i))).collect();
     zip(&entries)
 }
 
@@ -77,11 +52,8 @@ fn a_nested_zip_bomb_hits_the_shared_budget_and_names_the_chain() {
         list_archive(Cursor::new(bytes), Format::Zip, &limits, &[]).unwrap();
     }
     let err = inspect_nested(Cursor::new(&outer), Format::Zip, &limits).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::TotalTooLarge { limit, actual }
-            if *limit == limits.max_total_size && *actual > *limit),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::TotalTooLarge { limit, actual }
+            if *limit == limits.max_total_size && *actual > *limit);
     let chain: Vec<&str> = err.chain().iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(chain.len(), 2, "{err}");
     assert!(
@@ -103,10 +75,7 @@ fn nesting_deeper_than_the_cap_is_refused() {
     }
     // Four archives inside the outer one.
     let err = inspect_nested(Cursor::new(&bytes), Format::Zip, &Limits::default()).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::NestedTooDeep { limit: 3 }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::NestedTooDeep { limit: 3 });
     let chain: Vec<&str> = err.chain().iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(chain, ["l3.zip", "l2.zip", "l1.zip"]);
     assert_eq!(err.name(), Some("l0.zip"));
@@ -136,20 +105,14 @@ fn hostile_entries_inside_nested_archives_are_refused_with_the_chain() {
         ZipEntry::stored("vendor/inner.tgz", &inner),
     ]);
     let err = inspect_nested(Cursor::new(&outer), Format::Zip, &Limits::default()).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::LinkEscapes { .. }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::LinkEscapes { .. });
     assert_eq!(err.chain(), [(1, "vendor/inner.tgz".to_owned())]);
     assert_eq!((err.index(), err.name()), (Some(2), Some("pkg/x")));
     // A traversal in a zip found by its bytes alone, inside a plain tar.
     let inner = zip(&[ZipEntry::stored("../evil", b"x")]);
     let outer = Tar::new().file("data.bin", &inner).finish();
     let err = inspect_nested(Cursor::new(&outer), Format::Tar, &Limits::default()).unwrap_err();
-    assert!(
-        matches!(err.kind(), ArchiveErrorKind::PathTraversal { .. }),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::PathTraversal { .. });
     assert_eq!(err.chain(), [(0, "data.bin".to_owned())]);
     // A gzip file not named as a tarball is data, not an archive.
     let outer = Tar::new().file("notes.gz", &gzip(b"plain text")).finish();
@@ -174,27 +137,18 @@ fn the_entry_budget_is_shared_by_every_level() {
     let mut limits = Limits::default();
     limits.max_entries = 30;
     let err = inspect_nested(Cursor::new(&outer), Format::Tar, &limits).unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            ArchiveErrorKind::TooManyEntries {
-                limit: 30,
-                actual: 31
-            }
-        ),
-        "{err}"
+    assert_kind!(
+        err,
+        ArchiveErrorKind::TooManyEntries {
+            limit: 30,
+            actual: 31
+        }
     );
     assert!(!err.chain().is_empty(), "{err}");
     // A nested archive larger than the in-memory cap is refused, naming it.
     limits = Limits::default();
     limits.max_nested_size = 1000;
     let err = inspect_nested(Cursor::new(&outer), Format::Tar, &limits).unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            ArchiveErrorKind::EntryTooLarge { limit: 1000, .. }
-        ),
-        "{err}"
-    );
+    assert_kind!(err, ArchiveErrorKind::EntryTooLarge { limit: 1000, .. });
     assert_eq!(err.name(), Some("n0.tar"));
 }

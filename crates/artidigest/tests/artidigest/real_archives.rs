@@ -9,7 +9,8 @@ use artidigest::{
     verify_wheel,
 };
 
-fn shared_dir() -> PathBuf {
+/// The shared test data folder: `$RELKIT_SHARED`, else `shared/` beside the repository.
+pub(crate) fn shared_dir() -> PathBuf {
     match std::env::var_os("RELKIT_SHARED") {
         Some(p) => PathBuf::from(p),
         None => Path::new(
@@ -33,6 +34,28 @@ pub(crate) fn require(path: &Path, what: &str) -> Option<PathBuf> {
     }
     eprintln!("SKIPPED: {what} not found at {}", path.display());
     None
+}
+
+/// The shared archive vectors' folder; `None` (after a loud skip line) when it is missing
+/// outside CI.
+pub(crate) fn shared_vectors() -> Option<PathBuf> {
+    require(
+        &shared_dir().join("vectors/archives"),
+        "shared archive vectors",
+    )
+}
+
+/// [`cargo_cache_crates`]; `None` (after a loud skip line) when there are none outside CI.
+pub(crate) fn cached_crates() -> Option<Vec<PathBuf>> {
+    let crates = cargo_cache_crates();
+    if crates.is_empty() {
+        require(
+            Path::new("$CARGO_HOME/registry/cache/*/*.crate"),
+            "cargo registry cache",
+        );
+        return None;
+    }
+    Some(crates)
 }
 
 pub(crate) fn cargo_cache_crates() -> Vec<PathBuf> {
@@ -82,14 +105,9 @@ fn validate_crate(path: &Path) -> usize {
 
 #[test]
 fn every_cached_crate_passes_crate_validation() {
-    let crates = cargo_cache_crates();
-    if crates.is_empty() {
-        require(
-            Path::new("$CARGO_HOME/registry/cache/*/*.crate"),
-            "cargo registry cache",
-        );
+    let Some(crates) = cached_crates() else {
         return;
-    }
+    };
     // Two workers: the cache holds a few hundred crates and this runs unoptimised.
     let with_vcs: usize = std::thread::scope(|scope| {
         let workers: Vec<_> = crates
@@ -108,10 +126,7 @@ fn every_cached_crate_passes_crate_validation() {
 
 #[test]
 fn shared_vectors_list_with_manifest_counts() {
-    let Some(dir) = require(
-        &shared_dir().join("vectors/archives"),
-        "shared archive vectors",
-    ) else {
+    let Some(dir) = shared_vectors() else {
         return;
     };
     let manifest: serde_json::Value =

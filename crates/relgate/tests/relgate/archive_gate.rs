@@ -124,20 +124,25 @@ async fn check(dir: &Path, toml: &str) -> relgate::Report {
     relgate::run(&policy, RunContext::new(dir).tag("v1.0.0")).await
 }
 
+/// The findings of gate `gate` in `r`, each as `row` makes it: what a test compares.
+pub(crate) fn rows_of<T>(
+    r: &relgate::Report,
+    gate: &str,
+    row: impl Fn(&relgate::report::ReportedFinding) -> T,
+) -> Vec<T> {
+    r.gate(gate).unwrap().findings.iter().map(row).collect()
+}
+
 fn findings(r: &relgate::Report) -> Vec<(Code, String, Option<String>, Option<String>)> {
-    r.gate("archive-safety")
-        .unwrap()
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.finding.code,
-                f.finding.subject.clone(),
-                f.finding.expected.clone(),
-                f.finding.found.clone(),
-            )
-        })
-        .collect()
+    rows_of(r, "archive-safety", |f| {
+        let f = &f.finding;
+        (
+            f.code,
+            f.subject.clone(),
+            f.expected.clone(),
+            f.found.clone(),
+        )
+    })
 }
 
 #[tokio::test]

@@ -26,19 +26,21 @@ fn smoke(command: &str, extra: &str) -> String {
     )
 }
 
+/// Runs the smoke gate `sh -c command` (policy lines `extra` added) in an empty source folder.
+async fn run_smoke(command: &str, extra: &str) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    run(&smoke(command, extra), dir.path()).await
+}
+
 fn gate(r: &Report) -> &GateReport {
     r.gate("smoke").unwrap()
 }
 
 #[tokio::test]
 async fn exit_zero_passes_with_the_release_in_the_environment() {
-    let dir = tempfile::tempdir().unwrap();
-    let r = run(
-        &smoke(
-            "test \"$RELKIT_TAG\" = v1.2.3 && test \"$RELKIT_VERSION\" = 1.2.3 && test \"$RELKIT_GATE\" = smoke && test \"$RELKIT_COMMIT\" = 0123456789abcdef0123456789abcdef01234567 && test \"$(pwd -P)\" = \"$(cd \"$RELKIT_SOURCE_DIR\" && pwd -P)\" && echo smoke ok",
-            "",
-        ),
-        dir.path(),
+    let r = run_smoke(
+        "test \"$RELKIT_TAG\" = v1.2.3 && test \"$RELKIT_VERSION\" = 1.2.3 && test \"$RELKIT_GATE\" = smoke && test \"$RELKIT_COMMIT\" = 0123456789abcdef0123456789abcdef01234567 && test \"$(pwd -P)\" = \"$(cd \"$RELKIT_SOURCE_DIR\" && pwd -P)\" && echo smoke ok",
+        "",
     )
     .await;
     let g = gate(&r);
@@ -50,13 +52,9 @@ async fn exit_zero_passes_with_the_release_in_the_environment() {
 
 #[tokio::test]
 async fn a_non_zero_exit_fails_with_status_and_stderr_tail() {
-    let dir = tempfile::tempdir().unwrap();
-    let r = run(
-        &smoke(
-            "for i in $(seq 1 40); do echo line $i >&2; done; echo 'pip install failed' >&2; exit 4",
-            "",
-        ),
-        dir.path(),
+    let r = run_smoke(
+        "for i in $(seq 1 40); do echo line $i >&2; done; echo 'pip install failed' >&2; exit 4",
+        "",
     )
     .await;
     let g = gate(&r);
@@ -75,15 +73,11 @@ async fn a_non_zero_exit_fails_with_status_and_stderr_tail() {
 
 #[tokio::test]
 async fn a_hanging_command_is_killed_and_the_timeout_named() {
-    let dir = tempfile::tempdir().unwrap();
     // A timeout long enough for `sh` to print its line on a loaded machine; no bound on how
     // long the run takes beyond "the 60 s sleep did not run out" (the kill is what ends it).
-    let r = run(
-        &smoke(
-            "echo waiting for registry >&2; sleep 60",
-            "timeout-secs = 5\n",
-        ),
-        dir.path(),
+    let r = run_smoke(
+        "echo waiting for registry >&2; sleep 60",
+        "timeout-secs = 5\n",
     )
     .await;
     let g = gate(&r);
@@ -119,13 +113,9 @@ async fn a_missing_program_is_a_gate_error() {
 
 #[tokio::test]
 async fn a_failure_waived_with_a_reason_is_allowed_and_marked() {
-    let dir = tempfile::tempdir().unwrap();
-    let r = run(
-        &smoke(
+    let r = run_smoke(
             "exit 1",
             "[[waivers]]\ngate = \"smoke\"\ncode = \"command-failed\"\nreason = \"the arm64 runner is down; smoke-tested by hand\"\n",
-        ),
-        dir.path(),
     )
     .await;
     assert_eq!(r.decision.status, RunStatus::Allowed);

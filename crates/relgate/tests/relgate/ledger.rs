@@ -44,6 +44,27 @@ fn findings_of(r: &relgate::Report, gate: &str) -> Vec<(Code, String)> {
         .collect()
 }
 
+/// Asserts the ledger's `(path, coverage status)` rows of `r`, in order.
+fn assert_statuses(r: &relgate::Report, rows: &[(&str, &str)]) {
+    let want: Vec<(String, String)> = rows
+        .iter()
+        .map(|(p, s)| ((*p).to_owned(), (*s).to_owned()))
+        .collect();
+    assert_eq!(json_statuses(r), want);
+}
+
+/// Asserts that the ledger alone blocks `r` (the checksum gate passed): one root cause, `code`
+/// on `path`, found `found`.
+fn assert_ledger_alone_blocks(r: &relgate::Report, code: Code, path: &str, found: &str) {
+    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
+    assert_eq!(r.decision.status, RunStatus::Blocked);
+    assert_eq!(r.decision.blocking_gates, ["files-covered"]);
+    assert_eq!(r.root_cause_codes(), [code]);
+    assert_eq!(findings_of(r, "files-covered"), [(code, path.to_owned())]);
+    let covered = r.gate("files-covered").unwrap();
+    assert_eq!(covered.findings[0].finding.found.as_deref(), Some(found));
+}
+
 /// Each ledger entry of the JSON report: its path and `coverage.status`.
 fn json_statuses(r: &relgate::Report) -> Vec<(String, String)> {
     let json: serde_json::Value =
@@ -101,12 +122,9 @@ async fn an_undeclared_archive_is_read_by_archive_safety_and_blocks() {
         findings_of(&r, "files-covered"),
         [(Code::FileUnchecked, "payload.bin".to_owned())]
     );
-    assert_eq!(
-        json_statuses(&r),
-        [
-            ("SHA256SUMS".to_owned(), "covered".to_owned()),
-            ("payload.bin".to_owned(), "unchecked".to_owned()),
-        ]
+    assert_statuses(
+        &r,
+        &[("SHA256SUMS", "covered"), ("payload.bin", "unchecked")],
     );
 }
 
@@ -118,27 +136,16 @@ async fn a_stray_file_blocks_until_the_policy_allows_it_with_a_reason() {
     // Nothing reads notes.txt (it is not in SHA256SUMS and nothing else looks at it).
     let lenient = format!("{POLICY}fail-on-unlisted = false\n");
     let r = check(dir.path(), &lenient).await;
-    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
-    assert_eq!(r.decision.status, RunStatus::Blocked);
-    assert_eq!(r.decision.blocking_gates, ["files-covered"]);
-    assert_eq!(r.root_cause_codes(), [Code::FileUnchecked]);
+    assert_ledger_alone_blocks(&r, Code::FileUnchecked, "notes.txt", "no check read it");
     let covered = r.gate("files-covered").unwrap();
     assert_eq!(covered.phase, relgate::Phase::Prepublish);
-    assert_eq!(
-        findings_of(&r, "files-covered"),
-        [(Code::FileUnchecked, "notes.txt".to_owned())]
-    );
-    assert_eq!(
-        covered.findings[0].finding.found.as_deref(),
-        Some("no check read it")
-    );
-    assert_eq!(
-        json_statuses(&r),
-        [
-            ("SHA256SUMS".to_owned(), "covered".to_owned()),
-            ("app.txt".to_owned(), "covered".to_owned()),
-            ("notes.txt".to_owned(), "unchecked".to_owned()),
-        ]
+    assert_statuses(
+        &r,
+        &[
+            ("SHA256SUMS", "covered"),
+            ("app.txt", "covered"),
+            ("notes.txt", "unchecked"),
+        ],
     );
 
     // Allowed by name, with the reason carried into the ledger.
@@ -148,13 +155,13 @@ async fn a_stray_file_blocks_until_the_policy_allows_it_with_a_reason() {
     let r = check(dir.path(), &allowing).await;
     assert_eq!(r.decision.status, RunStatus::Allowed, "{:#?}", r.gates);
     assert_eq!(r.gate("files-covered").unwrap().status, GateStatus::Pass);
-    assert_eq!(
-        json_statuses(&r),
-        [
-            ("SHA256SUMS".to_owned(), "covered".to_owned()),
-            ("app.txt".to_owned(), "covered".to_owned()),
-            ("notes.txt".to_owned(), "allowed".to_owned()),
-        ]
+    assert_statuses(
+        &r,
+        &[
+            ("SHA256SUMS", "covered"),
+            ("app.txt", "covered"),
+            ("notes.txt", "allowed"),
+        ],
     );
     let json = serde_json::to_value(&r).unwrap();
     let notes = json["ledger"]["entries"]
@@ -208,25 +215,13 @@ async fn a_symlink_in_the_release_folder_is_not_regular_and_blocks() {
     // With unlisted files tolerated, the ledger alone blocks: one finding, the link.
     let lenient = format!("{POLICY}fail-on-unlisted = false\n");
     let r = check(dir.path(), &lenient).await;
-    assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
-    assert_eq!(r.decision.status, RunStatus::Blocked);
-    assert_eq!(r.decision.blocking_gates, ["files-covered"]);
-    assert_eq!(r.root_cause_codes(), [Code::FileNotRegular]);
-    let covered = r.gate("files-covered").unwrap();
-    assert_eq!(
-        findings_of(&r, "files-covered"),
-        [(Code::FileNotRegular, "latest.txt".to_owned())]
-    );
-    assert_eq!(
-        covered.findings[0].finding.found.as_deref(),
-        Some("a symlink")
-    );
-    assert_eq!(
-        json_statuses(&r),
-        [
-            ("SHA256SUMS".to_owned(), "covered".to_owned()),
-            ("app.txt".to_owned(), "covered".to_owned()),
-            ("latest.txt".to_owned(), "not-regular".to_owned()),
-        ]
+    assert_ledger_alone_blocks(&r, Code::FileNotRegular, "latest.txt", "a symlink");
+    assert_statuses(
+        &r,
+        &[
+            ("SHA256SUMS", "covered"),
+            ("app.txt", "covered"),
+            ("latest.txt", "not-regular"),
+        ],
     );
 }

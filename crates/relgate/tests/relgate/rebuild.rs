@@ -84,6 +84,27 @@ async fn run_with(
     relgate::run(&policy, ctx).await
 }
 
+/// Runs [`POLICY`] over a release of `release` whose rebuild (from an empty source folder)
+/// writes `rebuilt`.
+async fn rebuilt_as(release: &[(&str, &[u8])], rebuilt: Vec<(&str, Vec<u8>)>) -> Report {
+    let release = release_with(release);
+    let src = tempfile::tempdir().unwrap();
+    run_with(POLICY, release.path(), src.path(), Some(fixed(rebuilt))).await
+}
+
+/// Runs [`POLICY`] over a release of the level-9 sdist of `entries("VERSION = '1.0'\n",
+/// 1_000)` rebuilt as the level-`level` sdist of `entries(init, init_mtime)`.
+async fn sdist_rebuilt_as(init: &str, init_mtime: u64, level: u32) -> Report {
+    let ours = sdist(entries("VERSION = '1.0'\n", 1_000), 9);
+    let theirs = sdist(entries(init, init_mtime), level);
+    assert_ne!(ours, theirs);
+    rebuilt_as(
+        &[("pkg-1.0.tar.gz", &ours)],
+        vec![("pkg-1.0.tar.gz", theirs)],
+    )
+    .await
+}
+
 fn gate(r: &Report) -> &GateReport {
     r.gate("rebuild-identity").unwrap()
 }
@@ -100,6 +121,16 @@ fn only_finding(r: &Report, code: Code) -> String {
         .collect();
     assert_eq!(blocking.len(), 1, "{g:#?}");
     blocking[0].finding.found.clone().unwrap_or_default()
+}
+
+/// Asserts that the explanation `found` says every one of `said` and none of `unsaid`.
+fn says(found: &str, said: &[&str], unsaid: &[&str]) {
+    for s in said {
+        assert!(found.contains(s), "{s:?} not in {found}");
+    }
+    for s in unsaid {
+        assert!(!found.contains(s), "{s:?} in {found}");
+    }
 }
 
 #[tokio::test]
@@ -137,17 +168,7 @@ async fn identical_rebuild_passes_and_records_the_comparison() {
 
 #[tokio::test]
 async fn an_mtime_difference_is_explained_with_the_entry() {
-    let ours = sdist(entries("VERSION = '1.0'\n", 1_000), 9);
-    let theirs = sdist(entries("VERSION = '1.0'\n", 2_000), 9);
-    let release = release_with(&[("pkg-1.0.tar.gz", &ours)]);
-    let src = tempfile::tempdir().unwrap();
-    let report = run_with(
-        POLICY,
-        release.path(),
-        src.path(),
-        Some(fixed(vec![("pkg-1.0.tar.gz", theirs)])),
-    )
-    .await;
+    let report = sdist_rebuilt_as("VERSION = '1.0'\n", 2_000, 9).await;
     let found = only_finding(&report, Code::NotReproducible);
     assert!(
         found.contains("mtime: 1 of 3 mtimes differ in pkg-1.0/pkg/__init__.py"),
@@ -174,63 +195,34 @@ async fn an_mtime_difference_is_explained_with_the_entry() {
 
 #[tokio::test]
 async fn a_content_difference_names_the_entry() {
-    let ours = sdist(entries("VERSION = '1.0'\n", 1_000), 9);
-    let theirs = sdist(entries("VERSION = '1.0.dev0'\n", 1_000), 9);
-    let release = release_with(&[("pkg-1.0.tar.gz", &ours)]);
-    let src = tempfile::tempdir().unwrap();
-    let report = run_with(
-        POLICY,
-        release.path(),
-        src.path(),
-        Some(fixed(vec![("pkg-1.0.tar.gz", theirs)])),
-    )
-    .await;
+    let report = sdist_rebuilt_as("VERSION = '1.0.dev0'\n", 1_000, 9).await;
     let found = only_finding(&report, Code::NotReproducible);
-    assert!(
-        found.contains("content-changed: content differs in pkg-1.0/pkg/__init__.py"),
-        "{found}"
+    says(
+        &found,
+        &["content-changed: content differs in pkg-1.0/pkg/__init__.py"],
+        &["mtime"],
     );
-    assert!(!found.contains("mtime"), "{found}");
 }
 
 #[tokio::test]
 async fn a_deflate_only_difference_says_so() {
-    let ours = sdist(entries("VERSION = '1.0'\n", 1_000), 9);
-    let theirs = sdist(entries("VERSION = '1.0'\n", 1_000), 1);
-    assert_ne!(ours, theirs);
-    let release = release_with(&[("pkg-1.0.tar.gz", &ours)]);
-    let src = tempfile::tempdir().unwrap();
-    let report = run_with(
-        POLICY,
-        release.path(),
-        src.path(),
-        Some(fixed(vec![("pkg-1.0.tar.gz", theirs)])),
-    )
-    .await;
+    let report = sdist_rebuilt_as("VERSION = '1.0'\n", 1_000, 1).await;
     let found = only_finding(&report, Code::NotReproducible);
-    assert!(
-        found.contains("same tar, different deflate stream"),
-        "{found}"
+    says(
+        &found,
+        &["same tar, different deflate stream"],
+        &["content"],
     );
-    assert!(!found.contains("content"), "{found}");
 }
 
 #[tokio::test]
 async fn a_plain_binary_that_differs_is_reported_without_an_archive_explanation() {
-    let release = release_with(&[("app.bin", b"one")]);
-    let src = tempfile::tempdir().unwrap();
-    let report = run_with(
-        POLICY,
-        release.path(),
-        src.path(),
-        Some(fixed(vec![("app.bin", b"two".to_vec())])),
-    )
-    .await;
+    let report = rebuilt_as(&[("app.bin", b"one")], vec![("app.bin", b"two".to_vec())]).await;
     let found = only_finding(&report, Code::NotReproducible);
-    assert!(found.contains("the bytes differ"), "{found}");
-    assert!(
-        found.contains("not a tar, tar.gz or zip archive"),
-        "{found}"
+    says(
+        &found,
+        &["the bytes differ", "not a tar, tar.gz or zip archive"],
+        &[],
     );
 }
 
@@ -341,6 +333,14 @@ fn sh_policy(script: &str, extra: &str) -> String {
     )
 }
 
+/// Runs [`sh_policy`]`(script, extra)` over a release holding `epoch.txt` = `x`, from an empty
+/// source folder.
+async fn sh_rebuild_of_x(script: &str, extra: &str) -> Report {
+    let release = release_with(&[("epoch.txt", b"x")]);
+    let src = tempfile::tempdir().unwrap();
+    run_with(&sh_policy(script, extra), release.path(), src.path(), None).await
+}
+
 #[tokio::test]
 async fn a_command_rebuild_gets_source_date_epoch_and_the_out_folder() {
     let release = release_with(&[("epoch.txt", b"1700000000 v1.0.0")]);
@@ -440,13 +440,11 @@ async fn entry_order_from_a_real_tar_command_is_explained() {
 
 #[tokio::test]
 async fn a_failing_build_reports_the_command_status_and_stderr() {
-    let release = release_with(&[("epoch.txt", b"x")]);
-    let src = tempfile::tempdir().unwrap();
-    let policy = sh_policy(
+    let report = sh_rebuild_of_x(
         "echo compiling; echo 'error: no such crate' >&2; exit 3",
         "",
-    );
-    let report = run_with(&policy, release.path(), src.path(), None).await;
+    )
+    .await;
     let found = only_finding(&report, Code::CommandFailed);
     assert!(found.contains("exit status: 3"), "{found}");
     assert!(found.contains("error: no such crate"), "{found}");
@@ -462,11 +460,8 @@ async fn a_failing_build_reports_the_command_status_and_stderr() {
 
 #[tokio::test]
 async fn a_hanging_build_is_killed_at_its_timeout() {
-    let release = release_with(&[("epoch.txt", b"x")]);
-    let src = tempfile::tempdir().unwrap();
-    let policy = sh_policy("echo building >&2; sleep 60", "timeout-secs = 1\n");
     let t = Instant::now();
-    let report = run_with(&policy, release.path(), src.path(), None).await;
+    let report = sh_rebuild_of_x("echo building >&2; sleep 60", "timeout-secs = 1\n").await;
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     let found = only_finding(&report, Code::CommandFailed);
     assert!(found.contains("still running after 1.0 s"), "{found}");
@@ -475,10 +470,7 @@ async fn a_hanging_build_is_killed_at_its_timeout() {
 
 #[tokio::test]
 async fn without_its_own_timeout_the_build_stops_just_before_the_gate_does() {
-    let release = release_with(&[("epoch.txt", b"x")]);
-    let src = tempfile::tempdir().unwrap();
-    let policy = sh_policy("sleep 60", "[gates.rebuild-identity]\ntimeout-secs = 2\n");
-    let report = run_with(&policy, release.path(), src.path(), None).await;
+    let report = sh_rebuild_of_x("sleep 60", "[gates.rebuild-identity]\ntimeout-secs = 2\n").await;
     // The build is named (command-failed), not a bare gate timeout.
     let found = only_finding(&report, Code::CommandFailed);
     assert!(found.contains("still running after 1.8 s"), "{found}");

@@ -11,26 +11,10 @@ use relgate::{
     gates::{RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder},
     report::GateReport,
 };
+use relkit_testkit::git::git;
 
 /// The release's bytes: what the tag's `payload.txt` holds.
 const RELEASED: &str = "release 1.0.0\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .env("GIT_AUTHOR_DATE", "1600000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1600000000 +0000")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);

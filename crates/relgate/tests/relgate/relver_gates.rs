@@ -76,6 +76,20 @@ fn tag(dir: &Path, name: &str, rev: &str) {
     git(dir, &["tag", name, rev]);
 }
 
+/// Project `a`'s policy in `dir`: its versions read from `source = "."` (`tree` or `git`),
+/// gate `gate` required.
+fn versions_policy(dir: &Path, source: &str, gate: &str) -> Policy {
+    policy_in(
+        dir,
+        &format!("[project]\nname = \"a\"\n[versions]\n{source} = \".\"\n[gates.{gate}]\n"),
+    )
+}
+
+/// The status of gate `id` in `report`.
+fn status(report: &relgate::Report, id: &str) -> GateStatus {
+    report.gate(id).unwrap().status
+}
+
 #[tokio::test]
 async fn a_lockstep_repo_before_tagging_passes_every_preflight_gate() {
     let r = repo("1.4.0", "1.4.0", "1.4.0");
@@ -159,10 +173,7 @@ async fn each_breakage_fails_with_exactly_its_code() {
     let r = repo("1.4.0", "1.4.0", "1.4.0");
     let report = run(r.path(), &policy_in(r.path(), POLICY), "v1.4.0-rc.1").await;
     assert_eq!(report.root_cause_codes(), [Code::TagNotStrictSemver]);
-    assert_eq!(
-        report.gate("versions-lockstep").unwrap().status,
-        GateStatus::Skipped
-    );
+    assert_eq!(status(&report, "versions-lockstep"), GateStatus::Skipped);
 }
 
 #[tokio::test]
@@ -205,20 +216,11 @@ async fn missing_sources_and_configs_fail_closed() {
     // No relver configuration anywhere: the versions gate errors, it does not pass.
     let dir = tempfile::tempdir().unwrap();
     write_tree(dir.path(), "1.0.0", "1.0.0", "1.0.0");
-    let p = policy_in(
-        dir.path(),
-        "[project]\nname = \"a\"\n[versions]\ntree = \".\"\n[gates.changelog-section]\n",
-    );
+    let p = versions_policy(dir.path(), "tree", "changelog-section");
     let report = run(dir.path(), &p, "v1.0.0").await;
-    assert_eq!(
-        report.gate("versions-lockstep").unwrap().status,
-        GateStatus::Error
-    );
+    assert_eq!(status(&report, "versions-lockstep"), GateStatus::Error);
     // The changelog gate falls back to CHANGELOG.md and passes.
-    assert_eq!(
-        report.gate("changelog-section").unwrap().status,
-        GateStatus::Pass
-    );
+    assert_eq!(status(&report, "changelog-section"), GateStatus::Pass);
     // A relver.toml in the tree is picked up.
     std::fs::write(
         dir.path().join("relver.toml"),
@@ -233,17 +235,8 @@ async fn missing_sources_and_configs_fail_closed() {
         [Code::VersionMismatch, Code::ChangelogSectionMissing]
     );
     // A git source that is not a repository is an error, never a pass.
-    let p = policy_in(
-        dir.path(),
-        "[project]\nname = \"a\"\n[versions]\ngit = \".\"\n[gates.tag-not-existing]\n",
-    );
+    let p = versions_policy(dir.path(), "git", "tag-not-existing");
     let report = run(dir.path(), &p, "v1.0.0").await;
-    assert_eq!(
-        report.gate("versions-lockstep").unwrap().status,
-        GateStatus::Error
-    );
-    assert_eq!(
-        report.gate("tag-not-existing").unwrap().status,
-        GateStatus::Error
-    );
+    assert_eq!(status(&report, "versions-lockstep"), GateStatus::Error);
+    assert_eq!(status(&report, "tag-not-existing"), GateStatus::Error);
 }

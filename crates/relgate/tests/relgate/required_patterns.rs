@@ -24,18 +24,30 @@ fn run(files: &[&str], patterns: &str, tag: Option<&str>) -> relgate::Report {
 }
 
 fn findings(r: &relgate::Report) -> Vec<(Code, String, Option<String>)> {
-    r.gate("required-assets-present")
-        .unwrap()
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.finding.code,
-                f.finding.subject.clone(),
-                f.finding.found.clone(),
-            )
-        })
-        .collect()
+    crate::archive_gate::rows_of(r, "required-assets-present", |f| {
+        let f = &f.finding;
+        (f.code, f.subject.clone(), f.found.clone())
+    })
+}
+
+/// The two findings of pattern `pattern` matched only by `file`, a file of `package`.
+fn only_another_packages(
+    file: &str,
+    package: &str,
+    pattern: &str,
+) -> [(Code, String, Option<String>); 2] {
+    [
+        (
+            Code::AssetWrongArtifact,
+            file.into(),
+            Some(format!("a file of {package}")),
+        ),
+        (
+            Code::AssetMissing,
+            pattern.into(),
+            Some(format!("only files of other packages: {file}")),
+        ),
+    ]
 }
 
 #[test]
@@ -43,18 +55,11 @@ fn a_pattern_is_not_satisfied_by_another_packages_file_alone() {
     let r = run(&["ordvec-manifest-0.5.0.crate"], "\"ordvec-*.crate\"", None);
     assert_eq!(
         findings(&r),
-        [
-            (
-                Code::AssetWrongArtifact,
-                "ordvec-manifest-0.5.0.crate".into(),
-                Some("a file of ordvec-manifest".into())
-            ),
-            (
-                Code::AssetMissing,
-                "ordvec-*.crate".into(),
-                Some("only files of other packages: ordvec-manifest-0.5.0.crate".into())
-            ),
-        ]
+        only_another_packages(
+            "ordvec-manifest-0.5.0.crate",
+            "ordvec-manifest",
+            "ordvec-*.crate"
+        )
     );
     assert_eq!(r.decision.status, RunStatus::Blocked);
     let g = r.gate("required-assets-present").unwrap();
@@ -138,17 +143,10 @@ fn python_names_compare_after_normalisation() {
     let f = findings(&r);
     assert_eq!(
         f,
-        [
-            (
-                Code::AssetWrongArtifact,
-                "ordvec_manifest-0.5.0.tar.gz".into(),
-                Some("a file of ordvec_manifest".into())
-            ),
-            (
-                Code::AssetMissing,
-                "ordvec*.tar.gz".into(),
-                Some("only files of other packages: ordvec_manifest-0.5.0.tar.gz".into())
-            ),
-        ]
+        only_another_packages(
+            "ordvec_manifest-0.5.0.tar.gz",
+            "ordvec_manifest",
+            "ordvec*.tar.gz"
+        )
     );
 }

@@ -28,19 +28,30 @@ fn one(script: Script) -> Plan {
     plan
 }
 
+/// A gate script that passes.
+fn passing() -> Script {
+    Script::Result(GateResult::pass())
+}
+
+/// A plan of `(id, phase, script, after)` gates, added in this order.
+fn plan_of(gates: Vec<(&str, Phase, Script, &[&str])>) -> Plan {
+    let mut plan = Plan::new();
+    for (id, phase, script, after) in gates {
+        plan.add(
+            gate(id, phase, script),
+            GateOptions::after(after.iter().copied()),
+        );
+    }
+    plan
+}
+
 fn failing(code: Code) -> Script {
     Script::Result(GateResult::from_findings(vec![Finding::new(code, "x")]))
 }
 
 #[tokio::test]
 async fn pass_allows_the_next_action() {
-    let r = run_plan(
-        &one(Script::Result(GateResult::pass())),
-        ctx(),
-        &[],
-        &opts(),
-    )
-    .await;
+    let r = run_plan(&one(passing()), ctx(), &[], &opts()).await;
     assert_eq!(r.decision.status, RunStatus::Allowed);
     assert_eq!(r.decision.action, Action::Publish);
     assert_eq!(r.exit_code(), 0);
@@ -132,20 +143,12 @@ async fn an_empty_plan_is_not_an_approval() {
 #[tokio::test]
 async fn after_edges_order_the_run() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let mut plan = Plan::new();
     // Inserted in reverse, so only the edges can produce a -> b -> c.
-    plan.add(
-        gate("c", Phase::Prepublish, Script::Log(log.clone())),
-        GateOptions::after(["b"]),
-    );
-    plan.add(
-        gate("b", Phase::Prepublish, Script::Log(log.clone())),
-        GateOptions::after(["a"]),
-    );
-    plan.add(
-        gate("a", Phase::Prepublish, Script::Log(log.clone())),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("c", Phase::Prepublish, Script::Log(log.clone()), &["b"]),
+        ("b", Phase::Prepublish, Script::Log(log.clone()), &["a"]),
+        ("a", Phase::Prepublish, Script::Log(log.clone()), &[]),
+    ]);
     assert_eq!(plan.order().unwrap(), ["a", "b", "c"]);
     let r = run_plan(&plan, ctx(), &[], &opts()).await;
     assert_eq!(r.decision.status, RunStatus::Allowed);
@@ -160,19 +163,11 @@ async fn after_edges_order_the_run() {
 #[tokio::test]
 async fn phases_order_the_run_and_gate_later_phases() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let mut plan = Plan::new();
-    plan.add(
-        gate("post", Phase::Postpublish, Script::Log(log.clone())),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate("pre", Phase::Prepublish, Script::Log(log.clone())),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate("flight", Phase::Preflight, Script::Log(log.clone())),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("post", Phase::Postpublish, Script::Log(log.clone()), &[]),
+        ("pre", Phase::Prepublish, Script::Log(log.clone()), &[]),
+        ("flight", Phase::Preflight, Script::Log(log.clone()), &[]),
+    ]);
     let r = run_plan(&plan, ctx(), &[], &opts()).await;
     assert_eq!(r.decision.action, Action::Undraft);
     assert_eq!(
@@ -188,15 +183,10 @@ async fn phases_order_the_run_and_gate_later_phases() {
     );
 
     // A preflight failure skips everything after it; the decision is "do not tag".
-    let mut plan = Plan::new();
-    plan.add(
-        gate("flight", Phase::Preflight, failing(Code::CiNotGreen)),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate("pre", Phase::Prepublish, Script::Result(GateResult::pass())),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("flight", Phase::Preflight, failing(Code::CiNotGreen), &[]),
+        ("pre", Phase::Prepublish, passing(), &[]),
+    ]);
     let r = run_plan(&plan, ctx(), &[], &opts()).await;
     assert_eq!(r.decision.action, Action::DoNotTag);
     let pre = r.gate("pre").unwrap();
@@ -212,39 +202,27 @@ async fn phases_order_the_run_and_gate_later_phases() {
 
 #[tokio::test]
 async fn a_failure_skips_its_dependants_transitively_but_not_its_siblings() {
-    let mut plan = Plan::new();
-    plan.add(
-        gate(
+    let plan = plan_of(vec![
+        (
             "core-verified",
             Phase::Postpublish,
             failing(Code::RegistryBytesDiffer),
+            &[],
         ),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate(
+        (
             "manifest-published",
             Phase::Postpublish,
-            Script::Result(GateResult::pass()),
+            passing(),
+            &["core-verified"],
         ),
-        GateOptions::after(["core-verified"]),
-    );
-    plan.add(
-        gate(
+        (
             "manifest-verified",
             Phase::Postpublish,
-            Script::Result(GateResult::pass()),
+            passing(),
+            &["manifest-published"],
         ),
-        GateOptions::after(["manifest-published"]),
-    );
-    plan.add(
-        gate(
-            "sibling",
-            Phase::Postpublish,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
-    );
+        ("sibling", Phase::Postpublish, passing(), &[]),
+    ]);
     let r = run_plan(&plan, ctx(), &[], &opts()).await;
     let published = r.gate("manifest-published").unwrap();
     assert_eq!(published.status, GateStatus::Skipped);
@@ -275,23 +253,12 @@ async fn a_failure_skips_its_dependants_transitively_but_not_its_siblings() {
 
 #[tokio::test]
 async fn cycles_and_bad_edges_are_typed_errors_and_could_not_run() {
-    let mut plan = Plan::new();
-    plan.add(
-        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::after(["c"]),
-    );
-    plan.add(
-        gate("b", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::after(["a"]),
-    );
-    plan.add(
-        gate("c", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::after(["b"]),
-    );
-    plan.add(
-        gate("d", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("a", Phase::Preflight, passing(), &["c"]),
+        ("b", Phase::Preflight, passing(), &["a"]),
+        ("c", Phase::Preflight, passing(), &["b"]),
+        ("d", Phase::Preflight, passing(), &[]),
+    ]);
     let err = plan.order().unwrap_err();
     assert_eq!(
         err,
@@ -311,7 +278,7 @@ async fn cycles_and_bad_edges_are_typed_errors_and_could_not_run() {
 
     let mut plan = Plan::new();
     plan.add(
-        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
+        gate("a", Phase::Preflight, passing()),
         GateOptions::after(["zz"]),
     );
     assert!(matches!(
@@ -319,34 +286,16 @@ async fn cycles_and_bad_edges_are_typed_errors_and_could_not_run() {
         Err(PlanError::UnknownDependency { .. })
     ));
 
-    let mut plan = Plan::new();
-    plan.add(
-        gate(
-            "early",
-            Phase::Preflight,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::after(["late"]),
-    );
-    plan.add(
-        gate(
-            "late",
-            Phase::Postpublish,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("early", Phase::Preflight, passing(), &["late"]),
+        ("late", Phase::Postpublish, passing(), &[]),
+    ]);
     assert!(matches!(plan.order(), Err(PlanError::PhaseOrder { .. })));
 
-    let mut plan = Plan::new();
-    plan.add(
-        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("a", Phase::Preflight, passing(), &[]),
+        ("a", Phase::Preflight, passing(), &[]),
+    ]);
     assert_eq!(
         plan.order(),
         Err(PlanError::DuplicateGate { id: "a".into() })
@@ -381,19 +330,10 @@ async fn independent_gates_run_concurrently() {
 #[tokio::test]
 async fn cancellation_ends_the_run_fail_closed() {
     let token = CancelToken::new();
-    let mut plan = Plan::new();
-    plan.add(
-        gate("hangs", Phase::Preflight, Script::Hang),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate(
-            "later",
-            Phase::Prepublish,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
-    );
+    let plan = plan_of(vec![
+        ("hangs", Phase::Preflight, Script::Hang, &[]),
+        ("later", Phase::Prepublish, passing(), &[]),
+    ]);
     let mut c = ctx();
     c.cancel = token.clone();
     let canceller = tokio::spawn(async move {
@@ -551,7 +491,7 @@ async fn many_gates_run_bounded() {
 async fn a_run_cancelled_before_it_starts_runs_nothing() {
     let mut plan = Plan::new();
     plan.add(
-        gate("a", Phase::Preflight, Script::Result(GateResult::pass())),
+        gate("a", Phase::Preflight, passing()),
         GateOptions::default(),
     );
     let c = ctx();
@@ -587,15 +527,10 @@ async fn observers_see_every_gate_start_and_finish() {
         };
         sink.lock().unwrap().push(line);
     });
-    let mut plan = Plan::new();
-    plan.add(
-        gate("a", Phase::Preflight, failing(Code::CiNotGreen)),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate("b", Phase::Preflight, Script::Result(GateResult::pass())),
-        GateOptions::after(["a"]),
-    );
+    let plan = plan_of(vec![
+        ("a", Phase::Preflight, failing(Code::CiNotGreen), &[]),
+        ("b", Phase::Preflight, passing(), &["a"]),
+    ]);
     let r = run_plan(&plan, ctx().with_observer(observer), &[], &opts()).await;
     assert_eq!(r.decision.status, RunStatus::Blocked);
     assert_eq!(*seen.lock().unwrap(), ["start a", "fail a", "skipped b"]);

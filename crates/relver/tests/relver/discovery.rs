@@ -1,23 +1,34 @@
 //! Discovery on the real fixtures: the proposal checks clean, non-members are not members, and
 //! a new crate joining the repo is noticed.
 
-use relver::{Code, DirTree, Role, Tag, check, discover};
+use relver::{Code, DirTree, Discovery, Role, Tag, check, discover};
 
 use crate::fixtures::ordvec_config;
 use crate::support::{copy_tree, shared, source};
 
+/// The shared relver fixture `name` and what discovery proposes for it; `None` when the
+/// shared fixtures are absent (said by `shared`).
+fn discovered(name: &str) -> Option<(DirTree, Discovery)> {
+    let tree = DirTree::new(shared()?.join("fixtures/relver").join(name));
+    let d = discover(&tree, None).unwrap();
+    Some((tree, d))
+}
+
+/// The role discovery proposes for the source at `path`, if it proposes one there.
+fn proposed_role(d: &Discovery, path: &str) -> Option<Role> {
+    d.proposed
+        .sources
+        .iter()
+        .find(|s| s.path == path)
+        .map(|s| s.role)
+}
+
 #[test]
 fn proposes_a_clean_config_for_ordvec() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
-    let d = discover(&tree, None).unwrap();
-    let role = |p: &str| {
-        d.proposed
-            .sources
-            .iter()
-            .find(|s| s.path == p)
-            .map(|s| s.role)
+    let Some((tree, d)) = discovered("ordvec-v0.5.0") else {
+        return;
     };
+    let role = |p: &str| proposed_role(&d, p);
     assert_eq!(
         role("benchmarks/beir-bench/Cargo.toml"),
         Some(Role::Independent)
@@ -95,16 +106,10 @@ fn a_new_crate_is_noticed() {
 
 #[test]
 fn securescan_frontend_is_not_proposed_as_member() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/securescan-v0.11.12"));
-    let d = discover(&tree, None).unwrap();
-    let role = |p: &str| {
-        d.proposed
-            .sources
-            .iter()
-            .find(|s| s.path == p)
-            .map(|s| s.role)
+    let Some((tree, d)) = discovered("securescan-v0.11.12") else {
+        return;
     };
+    let role = |p: &str| proposed_role(&d, p);
     assert_eq!(role("frontend/package.json"), Some(Role::Independent));
     assert_eq!(role("backend/pyproject.toml"), Some(Role::Member));
     assert!(check(&tree, &d.proposed, Some(&"v0.11.12".parse().unwrap())).ok);

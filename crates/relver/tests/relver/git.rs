@@ -77,6 +77,12 @@ impl Repo {
         std::fs::write(self.path().join("CHANGELOG.md"), log).unwrap();
     }
 
+    /// [`Repo::write`] then [`Repo::commit`]: the new commit's id.
+    fn write_and_commit(&self, version: &str, changelog_versions: &[&str], msg: &str) -> String {
+        self.write(version, changelog_versions);
+        self.commit(msg)
+    }
+
     fn commit(&self, msg: &str) -> String {
         git(self.path(), &["add", "-A"]);
         git(self.path(), &["commit", "-q", "--allow-empty", "-m", msg]);
@@ -107,12 +113,10 @@ fn tag(s: &str) -> Tag {
 #[test]
 fn tag_against_tree_without_checkout() {
     let r = Repo::new();
-    r.write("1.0.0", &["1.0.0"]);
-    r.commit("feat: first");
+    r.write_and_commit("1.0.0", &["1.0.0"], "feat: first");
     r.tag("v1.0.0", true);
     // The work tree moves on; the tag's tree is still read from objects.
-    r.write("1.1.0", &["1.1.0", "1.0.0"]);
-    r.commit("feat: second");
+    r.write_and_commit("1.1.0", &["1.1.0", "1.0.0"], "feat: second");
     std::fs::write(r.path().join("package.json"), "garbage").unwrap();
     let repo = GitRepo::open(r.path());
     let report = check_at_tag(&repo, &config(), &tag("v1.0.0")).unwrap();
@@ -142,8 +146,7 @@ fn tag_against_tree_without_checkout() {
 #[test]
 fn tag_absent_and_coupled_tags() {
     let r = Repo::new();
-    r.write("1.0.0", &["1.0.0"]);
-    let c1 = r.commit("feat: first");
+    let c1 = r.write_and_commit("1.0.0", &["1.0.0"], "feat: first");
     let repo = GitRepo::open(r.path());
     assert!(check_tag_absent(&repo, &tag("v1.0.0")).unwrap().is_none());
     r.tag("v1.0.0", true);
@@ -163,8 +166,7 @@ fn tag_absent_and_coupled_tags() {
             .is_empty()
     );
     // A coupled tag on another commit is named with both commits.
-    r.write("1.0.1", &["1.0.1", "1.0.0"]);
-    let c2 = r.commit("fix: x");
+    let c2 = r.write_and_commit("1.0.1", &["1.0.1", "1.0.0"], "fix: x");
     r.tag("v1.0.1", false);
     git(r.path(), &["tag", "clients/go/v1.0.1", &c1]);
     let f = check_coupled_tags(&repo, &tag("v1.0.1"), &prefixes).unwrap();
@@ -179,29 +181,26 @@ fn tag_absent_and_coupled_tags() {
 #[test]
 fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
     let r = Repo::new();
-    r.write("1.0.0", &["1.0.0"]);
-    r.commit("feat: one");
+    r.write_and_commit("1.0.0", &["1.0.0"], "feat: one");
     r.tag("v1.0.0", true);
     // The bump ran after tagging: v1.1.0's tree still says 1.0.0 (changelog updated though).
-    r.write("1.0.0", &["1.1.0", "1.0.0"]);
-    r.commit("feat: two");
+    r.write_and_commit("1.0.0", &["1.1.0", "1.0.0"], "feat: two");
     r.tag("v1.1.0", true);
-    r.write("1.1.0", &["1.1.0", "1.0.0"]);
-    r.commit("chore: bump");
+    r.write_and_commit("1.1.0", &["1.1.0", "1.0.0"], "chore: bump");
     // Changelog never updated for two tags.
-    r.write("1.2.0", &["1.1.0", "1.0.0"]);
-    r.commit("feat: three");
+    r.write_and_commit("1.2.0", &["1.1.0", "1.0.0"], "feat: three");
     r.tag("v1.2.0", false);
-    r.write("1.3.0", &["1.1.0", "1.0.0"]);
-    r.commit("feat: four");
+    r.write_and_commit("1.3.0", &["1.1.0", "1.0.0"], "feat: four");
     r.tag("v1.3.0", true);
     // A tree that carries a version no tag has (1.3.5), tagged as v1.4.0.
-    r.write("1.3.5", &["1.4.0", "1.1.0", "1.0.0"]);
-    r.commit("feat: five");
+    r.write_and_commit("1.3.5", &["1.4.0", "1.1.0", "1.0.0"], "feat: five");
     r.tag("v1.4.0", true);
     // Sections for versions never tagged.
-    r.write("1.4.0", &["1.4.0", "1.3.1", "1.1.0", "1.0.0"]);
-    r.commit("docs: changelog");
+    r.write_and_commit(
+        "1.4.0",
+        &["1.4.0", "1.3.1", "1.1.0", "1.0.0"],
+        "docs: changelog",
+    );
     r.tag("v1", false);
     r.tag("v1.2.3-rc.1", false);
     let repo = GitRepo::open(r.path());
@@ -246,8 +245,7 @@ fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
 #[test]
 fn reports_say_which_tree_they_read_and_warn_when_the_worktree_is_not_the_tag() {
     let r = Repo::new();
-    r.write("1.0.0", &["1.0.0"]);
-    let first = r.commit("feat: first");
+    let first = r.write_and_commit("1.0.0", &["1.0.0"], "feat: first");
     r.tag("v1.0.0", true);
     let repo = GitRepo::open(r.path());
     let at_tag = check_at_tag(&repo, &config(), &tag("v1.0.0")).unwrap();
@@ -288,8 +286,7 @@ fn reports_say_which_tree_they_read_and_warn_when_the_worktree_is_not_the_tag() 
         w.subject
     );
     // Another commit: warned, with both commits.
-    r.write("1.1.0", &["1.1.0", "1.0.0"]);
-    let second = r.commit("feat: second");
+    let second = r.write_and_commit("1.1.0", &["1.1.0", "1.0.0"], "feat: second");
     let w = worktree_at_tag(r.path(), &tag("v1.0.0")).unwrap();
     assert!(
         w.subject

@@ -58,22 +58,18 @@ fn versions_next_to_multi_byte_text_are_read_and_bumped_byte_exact() {
             .unwrap_or_else(|| panic!("{path} not in the plan"))
     };
     // Exactly the version bytes change; the multi-byte text around them stays as it was.
-    assert_eq!(
-        updated("Cargo.toml"),
-        CARGO.replace("\"1.0.0\"", "\"1.1.0\"")
-    );
-    assert_eq!(
-        updated("package.json"),
-        PACKAGE.replace("\"1.0.0\"", "\"1.1.0\"")
-    );
-    assert_eq!(
-        updated("openapi.yaml"),
-        OPENAPI.replace("'1.0.0'", "'1.1.0'")
-    );
-    assert_eq!(
-        updated("pkg/__init__.py"),
-        PYTHON.replace("'1.0.0'", "'1.1.0'")
-    );
+    for (path, before, quoted) in [
+        ("Cargo.toml", CARGO, "\""),
+        ("package.json", PACKAGE, "\""),
+        ("openapi.yaml", OPENAPI, "'"),
+        ("pkg/__init__.py", PYTHON, "'"),
+    ] {
+        let bumped = before.replace(
+            &format!("{quoted}1.0.0{quoted}"),
+            &format!("{quoted}1.1.0{quoted}"),
+        );
+        assert_eq!(updated(path), bumped, "{path}");
+    }
     assert_eq!(
         updated("CHANGELOG.md"),
         CHANGELOG
