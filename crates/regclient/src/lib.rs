@@ -146,5 +146,5 @@ pub use crate::readback::{
     compare_local, comparison_passes, fetch_all, fetch_verified, read_back,
 };
 pub use crate::registry::{Registry, RegistryError, error_chain};
-pub use crate::secret::{Credential, Secret};
+pub use crate::secret::{Credential, Secret, scrub_text};
 pub use crate::views::{ViewDifference, compare_views};
