@@ -163,7 +163,11 @@ fn the_version_finding_names_file_line_and_values() {
     let g = report.gate("versions-lockstep").unwrap();
     assert_eq!(g.findings.len(), 1);
     let f = &g.findings[0].finding;
-    assert_eq!(f.subject, "package.json:3:14 version");
+    assert_eq!(
+        f.location.as_ref().map(ToString::to_string).as_deref(),
+        Some("package.json:3:14 version")
+    );
+    assert_eq!(f.subject, "version differs from the release version");
     assert_eq!(f.expected.as_deref(), Some("1.2.3"));
     assert_eq!(f.found.as_deref(), Some("1.2.4"));
 }

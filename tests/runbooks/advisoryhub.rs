@@ -43,7 +43,12 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
     assert_eq!(g.findings.len(), 1);
     let finding = &g.findings[0].finding;
     assert_eq!(
-        finding.subject, "charts/advisoryhub/Chart.yaml:4:13 appVersion",
+        finding
+            .location
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("charts/advisoryhub/Chart.yaml:4:13 appVersion"),
         "{finding:?}"
     );
     assert_eq!(finding.found.as_deref(), Some("0.1.0"));

@@ -115,6 +115,7 @@ mod http;
 mod model;
 pub mod npm;
 pub mod oci;
+mod pipeline;
 mod poll;
 pub mod pypi;
 mod readback;
@@ -140,11 +141,12 @@ pub use crate::http::{
 pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
 };
+pub use crate::pipeline::{SpecReadback, read_back};
 pub use crate::poll::PollOptions;
 pub use crate::readback::{
-    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, SpecReadback,
-    compare_local, comparison_passes, fetch_all, fetch_verified, read_back,
+    FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
+    comparison_passes, fetch_all, fetch_verified,
 };
 pub use crate::registry::{Registry, RegistryError, error_chain};
-pub use crate::secret::{Credential, Secret};
+pub use crate::secret::{Credential, Secret, scrub_text};
 pub use crate::views::{ViewDifference, compare_views};

@@ -86,22 +86,34 @@ impl Credential {
 }
 
 /// Scrubs text meant for people (error excerpts, messages) of credentials, before any
-/// truncation: every one of `secrets` (4 characters or more), the user info of every URL in it
-/// (`scheme://user:pass@host` keeps `scheme://<redacted>@host`), and the value after an
-/// `Authorization`, `token`, `password`, `secret` or `api_key` key (`key: value`,
-/// `"key":"value"`, `key=value`) or after a `Bearer`/`Basic` scheme word. Each becomes
-/// `<redacted>`.
+/// truncation: every one of `secrets` (4 characters or more) becomes `<redacted>`; the rest as
+/// [`scrub_text`] does.
 pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets {
-        if s.len() >= 4 {
-            out = out.replace(s.as_str(), REDACTED);
-        }
-    }
-    scrub_key_values(&scrub_userinfo(&out))
+    let long: Vec<String> = secrets.iter().filter(|s| s.len() >= 4).cloned().collect();
+    scrub_text(text, &long, REDACTED)
 }
 
 const REDACTED: &str = "<redacted>";
+
+/// Replaces every credential in `text` with `mask`: each of `secrets` (in the order given, so
+/// pass the longest first; empty ones are ignored), the user info of every URL
+/// (`scheme://user:pass@host` keeps `scheme://{mask}@host`), and the value after an
+/// `Authorization`, `token`, `password`, `passwd`, `secret`, `api_key` or `apikey` key
+/// (`key: value`, `"key":"value"`, `key=value`, ASCII case-insensitive) or after a
+/// `Bearer`/`Basic` scheme word.
+///
+/// A value already masked and then continued (`Bearer {mask}abc`, when output arrived in two
+/// pieces) is masked again whole, so scrubbing a growing buffer more than once leaks nothing.
+/// This is the one scrubber of relkit: regclient's errors and relgate's reports both use it.
+pub fn scrub_text(text: &str, secrets: &[String], mask: &str) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        if !s.is_empty() && out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), mask);
+        }
+    }
+    scrub_key_values(&scrub_userinfo(&out, mask), mask)
+}
 
 /// Characters that end a URL authority or a credential value in free text.
 fn ends_value(c: char) -> bool {
@@ -112,8 +124,8 @@ fn ends_value(c: char) -> bool {
         )
 }
 
-/// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in `text`.
-fn scrub_userinfo(text: &str) -> String {
+/// `scheme://user:pass@host` → `scheme://{mask}@host`, for every URL in `text`.
+fn scrub_userinfo(text: &str, mask: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(p) = rest.find("://") {
@@ -125,7 +137,7 @@ fn scrub_userinfo(text: &str) -> String {
         let (authority, after) = tail.split_at(end);
         match authority.rfind('@') {
             Some(at) => {
-                out.push_str(REDACTED);
+                out.push_str(mask);
                 out.push_str(authority.get(at..).unwrap_or(""));
             }
             None => out.push_str(authority),
@@ -150,8 +162,18 @@ const CREDENTIAL_KEYS: [(&str, bool); 9] = [
     ("basic ", false),
 ];
 
+/// Advances `j` over the characters of `text` that satisfy `pred`.
+fn skip_while(text: &str, j: &mut usize, pred: impl Fn(char) -> bool) {
+    while let Some(c) = text.get(*j..).and_then(|t| t.chars().next())
+        && pred(c)
+    {
+        *j += c.len_utf8();
+    }
+}
+
 /// Replaces the value after each credential key or scheme word (ASCII case-insensitive).
-fn scrub_key_values(text: &str) -> String {
+fn scrub_key_values(text: &str, mask: &str) -> String {
+    // ASCII lower-casing keeps every byte offset of `text`.
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already in `out`
@@ -168,42 +190,39 @@ fn scrub_key_values(text: &str) -> String {
             continue;
         };
         let mut j = i + key.len();
-        let skip = |j: &mut usize, pred: &dyn Fn(char) -> bool| {
-            while let Some(c) = text.get(*j..).and_then(|t| t.chars().next())
-                && pred(c)
-            {
-                *j += c.len_utf8();
-            }
-        };
         if *needs_separator {
-            skip(&mut j, &|c| c == '"' || c == '\'' || c == ' ');
+            skip_while(text, &mut j, |c| c == '"' || c == '\'' || c == ' ');
             if !text.get(j..).is_some_and(|t| t.starts_with([':', '='])) {
                 i += key.len();
                 continue;
             }
             j += 1;
-            skip(&mut j, &|c| c == '"' || c == '\'' || c.is_whitespace());
-            // `Authorization: Bearer x` keeps the scheme word; its value goes below.
+            skip_while(text, &mut j, |c| c == '"' || c == '\'' || c.is_whitespace());
+            // `Authorization: Bearer x` keeps the scheme word; its value is replaced.
             let scheme = ["bearer ", "basic ", "token "]
                 .iter()
                 .find(|w| lower.get(j..).is_some_and(|l| l.starts_with(**w)));
             if let Some(w) = scheme {
                 j += w.len();
-                skip(&mut j, &|c| c == ' ');
+                skip_while(text, &mut j, |c| c == ' ');
             }
         } else {
-            skip(&mut j, &|c| c == ' ');
+            skip_while(text, &mut j, |c| c == ' ');
         }
         let value_len = text
             .get(j..)
             .map_or(0, |t| t.find(ends_value).unwrap_or(t.len()));
         let value = text.get(j..j + value_len).unwrap_or("");
-        if value.is_empty() || value.starts_with(REDACTED) {
+        // An already masked value (or masked user info before `@host`) stays as it is.
+        let masked = value
+            .strip_prefix(mask)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('@'));
+        if value.is_empty() || masked {
             i = j.max(i + 1);
             continue;
         }
         out.push_str(text.get(copied..j).unwrap_or(""));
-        out.push_str(REDACTED);
+        out.push_str(mask);
         copied = j + value_len;
         i = copied;
     }

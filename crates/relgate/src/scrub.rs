@@ -1,5 +1,7 @@
 //! One scrubber for every text relgate shows: command output (before it is cut to a tail)
-//! and every finding, evidence value and error string of a report (when it is rendered).
+//! and every finding, evidence value and error string of a report (when it is rendered). The
+//! masking itself is regclient's `scrub_text`, the one scrubber of relkit; this module decides
+//! which secrets relgate knows.
 //!
 //! It replaces with `***`:
 //! - every secret value relgate knows: the user-info of the registries configuration's URLs
@@ -103,13 +105,7 @@ impl Scrubber {
 
     /// `text` with every secret, URL user-info and credential value replaced by [`MASK`].
     pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), MASK);
-            }
-        }
-        scrub_key_values(&scrub_userinfo(&out))
+        regclient::scrub_text(text, &self.secrets, MASK)
     }
 
     /// Scrubs every string inside a JSON value (keys stay).
@@ -121,117 +117,6 @@ impl Scrubber {
             _ => {}
         }
     }
-}
-
-/// Characters that end a URL authority or a credential value in free text.
-fn ends_value(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '"' | '\'' | ',' | ';' | '&' | '}' | ')' | '<' | '>' | '`'
-        )
-}
-
-/// `scheme://user:pass@host` → `scheme://***@host`, for every URL in `text`.
-fn scrub_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(p) = rest.find("://") {
-        let (head, tail) = rest.split_at(p + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| ends_value(c) || matches!(c, '/' | '?' | '#'))
-            .unwrap_or(tail.len());
-        let (authority, after) = tail.split_at(end);
-        match authority.rfind('@') {
-            Some(at) => {
-                out.push_str(MASK);
-                out.push_str(authority.get(at..).unwrap_or(""));
-            }
-            None => out.push_str(authority),
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Keys whose value is a credential, and whether a `:`/`=` must follow them (scheme words
-/// are followed by a space and the credential).
-const CREDENTIAL_KEYS: [(&str, bool); 9] = [
-    ("authorization", true),
-    ("token", true),
-    ("password", true),
-    ("passwd", true),
-    ("secret", true),
-    ("api_key", true),
-    ("apikey", true),
-    ("bearer ", false),
-    ("basic ", false),
-];
-
-/// Advances `j` over the characters of `text` that satisfy `pred`.
-fn skip_while(text: &str, j: &mut usize, pred: impl Fn(char) -> bool) {
-    while let Some(c) = text.get(*j..).and_then(|t| t.chars().next())
-        && pred(c)
-    {
-        *j += c.len_utf8();
-    }
-}
-
-/// Replaces the value after each credential key or scheme word (ASCII case-insensitive).
-fn scrub_key_values(text: &str) -> String {
-    // ASCII lower-casing keeps every byte offset of `text`.
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0; // bytes of `text` already in `out`
-    let mut i = 0;
-    while i < lower.len() {
-        let hit = CREDENTIAL_KEYS
-            .iter()
-            .find(|(k, _)| lower.get(i..).is_some_and(|l| l.starts_with(k)));
-        let Some((key, needs_separator)) = hit else {
-            i += lower
-                .get(i..)
-                .and_then(|l| l.chars().next())
-                .map_or(1, char::len_utf8);
-            continue;
-        };
-        let mut j = i + key.len();
-        if *needs_separator {
-            skip_while(text, &mut j, |c| c == '"' || c == '\'' || c == ' ');
-            if !text.get(j..).is_some_and(|t| t.starts_with([':', '='])) {
-                i += key.len();
-                continue;
-            }
-            j += 1;
-            skip_while(text, &mut j, |c| c == '"' || c == '\'' || c.is_whitespace());
-            // `Authorization: Bearer x` keeps the scheme word; its value is replaced.
-            let scheme = ["bearer ", "basic ", "token "]
-                .iter()
-                .find(|w| lower.get(j..).is_some_and(|l| l.starts_with(**w)));
-            if let Some(w) = scheme {
-                j += w.len();
-                skip_while(text, &mut j, |c| c == ' ');
-            }
-        } else {
-            skip_while(text, &mut j, |c| c == ' ');
-        }
-        let value_len = text
-            .get(j..)
-            .map_or(0, |t| t.find(ends_value).unwrap_or(t.len()));
-        let value = text.get(j..j + value_len).unwrap_or("");
-        if value.is_empty() || value == MASK {
-            i = j.max(i + 1);
-            continue;
-        }
-        out.push_str(text.get(copied..j).unwrap_or(""));
-        out.push_str(MASK);
-        copied = j + value_len;
-        i = copied;
-    }
-    out.push_str(text.get(copied..).unwrap_or(""));
-    out
 }
 
 #[cfg(test)]

@@ -102,32 +102,9 @@ impl Waiver {
     }
 }
 
-/// Whether `s` is a calendar date written `YYYY-MM-DD`.
+/// Whether `s` is a calendar date written `YYYY-MM-DD` (relver's one date check).
 pub(crate) fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
-    };
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return false;
-    }
-    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
+    relver::is_calendar_date(s)
 }
 
 /// Today's date in UTC, `YYYY-MM-DD`, from the system clock.

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::changelog::{Changelog, Heading, compare_base, valid_date};
+use crate::changelog::{Changelog, Heading, compare_base, is_calendar_date};
 use crate::check::{Report, check};
 use crate::config::{Config, Role, SourceKind};
 use crate::finding::Finding;
@@ -177,7 +177,7 @@ fn changelog_edits(
         return Ok(Vec::new());
     }
     let date = match date {
-        Some(d) if valid_date(d) => d,
+        Some(d) if is_calendar_date(d) => d,
         other => {
             return Err(BumpError::DateRequired {
                 path: path.to_owned(),

@@ -112,8 +112,9 @@ pub struct Changelog {
     links: Vec<LinkDef>,
 }
 
-/// Is `s` a valid `YYYY-MM-DD` date?
-pub(crate) fn valid_date(s: &str) -> bool {
+/// Whether `s` is a calendar date written `YYYY-MM-DD` (leap years counted): the one date check
+/// of relkit, used for changelog section dates and policy waiver expiries.
+pub fn is_calendar_date(s: &str) -> bool {
     if !matches!(s.as_bytes(), [_, _, _, _, b'-', _, _, b'-', _, _]) {
         return false;
     }
@@ -245,7 +246,7 @@ impl Changelog {
                     start.min(last_content_end.max(start)),
                 );
                 if let Some((heading, bracketed, date)) = level2.and_then(parse_heading) {
-                    let date_valid = date.as_deref().is_some_and(valid_date);
+                    let date_valid = date.as_deref().is_some_and(is_calendar_date);
                     sections.push(Section {
                         heading,
                         date,
@@ -565,9 +566,9 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert!(valid_date("2024-02-29"));
-        assert!(!valid_date("2023-02-29"));
-        assert!(!valid_date("2023-13-01"));
-        assert!(!valid_date("23-01-01"));
+        assert!(is_calendar_date("2024-02-29"));
+        assert!(!is_calendar_date("2023-02-29"));
+        assert!(!is_calendar_date("2023-13-01"));
+        assert!(!is_calendar_date("23-01-01"));
     }
 }

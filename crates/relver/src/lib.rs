@@ -35,7 +35,7 @@ mod worktree;
 mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
-pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section};
+pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section, is_calendar_date};
 pub use check::{
     CheckedField, IndependentSource, Report, TagOptions, check, check_release, check_release_with,
 };
