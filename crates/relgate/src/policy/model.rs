@@ -606,6 +606,11 @@ pub struct RebuildRules {
     /// chart, Go module, binary).
     #[serde(default)]
     pub artifacts: Vec<String>,
+    /// Names of relkit's environment variables passed to the build (`env = ["NAME"]`), as for
+    /// a command gate; the build otherwise gets only the minimal environment of every policy
+    /// command plus `SOURCE_DATE_EPOCH` and `RELKIT_REBUILD_OUT`.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 /// Placement of one gate: ordering, timeout, phase (for gates the runner does not know).

@@ -238,7 +238,21 @@ fn validate_rebuild(r: &RebuildRules) -> Result<(), (&'static str, String)> {
     for g in &r.artifacts {
         globset::Glob::new(g).map_err(|e| ("rebuild.artifacts", format!("bad glob {g:?}: {e}")))?;
     }
+    if let Some(bad) = bad_env_name(&r.env) {
+        return Err((
+            "rebuild.env",
+            format!("{bad:?} is not an environment variable name"),
+        ));
+    }
     Ok(())
+}
+
+/// The first of `names` that cannot name an environment variable (empty, or holding `=`, NUL
+/// or white space).
+fn bad_env_name(names: &[String]) -> Option<&String> {
+    names
+        .iter()
+        .find(|n| n.is_empty() || n.contains(['=', '\0']) || n.chars().any(char::is_whitespace))
 }
 
 fn is_kebab(s: &str) -> bool {
@@ -589,11 +603,7 @@ impl Policy {
                             String::from("`env` only applies to a gate with a `command`"),
                         ));
                     }
-                    if let Some(bad) = e.get_ref().iter().find(|n| {
-                        n.is_empty()
-                            || n.contains(['=', '\0'])
-                            || n.chars().any(char::is_whitespace)
-                    }) {
+                    if let Some(bad) = bad_env_name(e.get_ref()) {
                         return Err(invalid(
                             e.span().start,
                             &key,

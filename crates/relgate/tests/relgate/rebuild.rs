@@ -562,3 +562,30 @@ fn the_example_policies_load_and_ordvec_rebuilds_with_its_runbook_command() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_build_gets_only_the_variables_the_policy_names() {
+    // `CARGO_PKG_NAME` is in the test's environment, not in the minimal one of a policy
+    // command: the build sees it only when `[rebuild] env` names it, and never the version.
+    let expected = format!("{}|", env!("CARGO_PKG_NAME"));
+    let script = "printf '%s|%s' \"$CARGO_PKG_NAME\" \"$CARGO_PKG_VERSION\" > \"$RELKIT_REBUILD_OUT/epoch.txt\"";
+    let release = release_with(&[("epoch.txt", expected.as_bytes())]);
+    let src = tempfile::tempdir().unwrap();
+    let named = run_with(
+        &sh_policy(script, "env = [\"CARGO_PKG_NAME\"]\n"),
+        release.path(),
+        src.path(),
+        None,
+    )
+    .await;
+    assert_eq!(gate(&named).status, GateStatus::Pass, "{named:#?}");
+    let unnamed = run_with(&sh_policy(script, ""), release.path(), src.path(), None).await;
+    let found = only_finding(&unnamed, Code::NotReproducible);
+    assert!(!found.is_empty(), "{unnamed:#?}");
+    // A name that cannot be an environment variable is refused with its key.
+    let bad =
+        relgate::Policy::from_toml_str(&sh_policy("true", "env = [\"A B\"]\n"), "release.toml")
+            .unwrap_err()
+            .to_string();
+    assert!(bad.contains("rebuild.env"), "{bad}");
+}

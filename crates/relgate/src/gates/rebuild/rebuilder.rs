@@ -187,6 +187,7 @@ impl CommandRebuilder {
         if let Some(t) = rules.timeout_secs {
             r.timeout = Duration::from_secs(t);
         }
+        r.env = crate::process::env::named(&rules.env);
         Some(r)
     }
 
