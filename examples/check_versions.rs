@@ -78,7 +78,12 @@ fn run() -> anyhow::Result<ExitCode> {
                 run.config.to_toml()?
             );
         }
-        println!("{}", run.report);
+        // File names, keys and tags come from the checked tree: no escape sequence reaches the
+        // terminal.
+        println!(
+            "{}",
+            relkit_finding::escape_controls(&run.report.to_string())
+        );
     }
     Ok(if run.report.ok {
         ExitCode::SUCCESS

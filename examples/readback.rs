@@ -117,15 +117,9 @@ struct SpecReport {
 /// `s` with control characters escaped (`\n`, `\u{1b}`): names and messages come from
 /// registries, and a raw escape sequence would rewrite the terminal.
 fn shown(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    relkit_finding::escape_controls(s)
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

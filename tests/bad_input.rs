@@ -269,3 +269,57 @@ fn base64_round_trips() {
     }
     assert_eq!(b64_encode(b"abc"), "YWJj");
 }
+
+// ---- check_versions and verify_release on the same hostile inputs ----
+
+#[test]
+fn check_versions_prints_no_escape_sequence_from_a_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"1.2.3\"\n",
+    )
+    .unwrap();
+    let out = run_bad(
+        "check_versions",
+        &[dir.path().to_str().unwrap(), "--tag", "v1.2.3\u{1b}[2J"],
+        &["tag-not-strict-semver", "\\u{1b}"],
+    );
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "a raw ESC reached the terminal"
+    );
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "a raw ESC reached the terminal"
+    );
+}
+
+#[test]
+fn verify_release_with_a_trust_root_whose_validity_start_is_not_ascii_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    relkit_demo::copy_tree(&demo(), dir.path()).unwrap();
+    let root_path = dir.path().join("trusted_root.json");
+    let mut root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&root_path).unwrap()).unwrap();
+    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
+        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
+    std::fs::write(&root_path, serde_json::to_vec(&root).unwrap()).unwrap();
+    let policy = dir.path().join("release.toml");
+    let dist = dir.path().join("dist");
+    let out = run_bad(
+        "verify_release",
+        &[
+            "--policy",
+            policy.to_str().unwrap(),
+            "--release",
+            dist.to_str().unwrap(),
+            "--tag",
+            "v1.2.3",
+            "--phase",
+            "prepublish",
+        ],
+        &["BLOCKED", "signatures-valid"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -13,7 +13,7 @@ use crate::ledger::Coverage;
 use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
-use crate::report::scrubbed::scrubbed;
+use crate::report::scrubbed::{for_terminal, scrubbed};
 
 /// A report format.
 #[non_exhaustive]
@@ -135,8 +135,9 @@ fn hang(text: &str, indent: usize) -> String {
 
 /// Aligned text; ANSI colour only when `color` is true (see [`stdout_wants_color`]).
 pub fn render_terminal(report: &Report, color: bool) -> String {
-    // No secret relgate knows leaves in a rendering.
-    let report = &scrubbed(report);
+    // No secret relgate knows leaves in a rendering, and no control character reaches the
+    // terminal (an archive entry or file name may carry an escape sequence).
+    let report = &for_terminal(report);
     let mut out = String::new();
     let _ = write!(out, "relgate: {}", report.project);
     if let Some(t) = &report.tag {
