@@ -37,7 +37,7 @@ pub struct WorktreeCheck {
 /// let run = check_worktree(dir.path(), Some("v1.2.3"), TagOptions::default())?;
 /// assert!(!run.report.ok);
 /// assert!(run.report.errors().any(|f| f.code == Code::VersionMismatch
-///     && f.path.as_deref() == Some("package.json")));
+///     && f.path() == Some("package.json")));
 /// assert!(!check_worktree(dir.path(), Some("v1"), TagOptions::default())?.report.ok);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
