@@ -155,13 +155,13 @@ impl Endpoints {
         Ok(out)
     }
 
-    /// The environment variable for registry `name` (`RELKIT_REGISTRY_CRATES_IO_URL`).
+    /// The environment variable for registry `name` (`core-index`: `RELKIT_REGISTRY_CORE_INDEX_URL`).
     pub fn env_var_name(name: &str) -> String {
         format!("RELKIT_REGISTRY_{}_URL", env_name_part(name))
     }
 
     /// The deprecated spelling of [`env_var_name`](Self::env_var_name)
-    /// (`RELGATE_REGISTRY_CRATES_IO_URL`), still read with a warning.
+    /// (`RELGATE_REGISTRY_CORE_INDEX_URL`), still read with a warning.
     pub fn deprecated_env_var_name(name: &str) -> String {
         format!("RELGATE_REGISTRY_{}_URL", env_name_part(name))
     }
