@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use artidigest::{Algorithm, Digest, digest_bytes};
+use artidigest::{Algorithm, Digest};
 
 use crate::gates::rebuild::identity::pinned::locate;
 use crate::policy::model::{MAX_POLICY_BYTES, Policy};
@@ -249,10 +249,7 @@ impl RunInputs {
 
 /// The sha256 of `bytes`, lower-case hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    digest_bytes(bytes, &[Algorithm::Sha256])
-        .get(Algorithm::Sha256)
-        .map(Digest::to_hex)
-        .unwrap_or_default()
+    Digest::of(Algorithm::Sha256, bytes).to_hex()
 }
 
 /// Now, RFC 3339 UTC to the second; `None` when the system clock reads before 1970.
