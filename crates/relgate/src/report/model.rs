@@ -322,6 +322,82 @@ impl Report {
         }
     }
 
+    /// A report of one standalone check run outside a policy (the `relkit` subcommands
+    /// `versions check`, `digest --check`, `archive check`, `readback`, `bundle verify`, ...),
+    /// so that every command renders through the same formats as a release decision.
+    ///
+    /// The check is reported as one gate `check` of `phase`; the decision is the action
+    /// allowed after `phase` when no finding blocks, else the action blocked in it.
+    ///
+    /// ```
+    /// use relgate::{Code, Finding, Phase, Report};
+    /// let report = Report::of_check("demo", "versions-lockstep", Phase::Preflight, vec![
+    ///     Finding::new(Code::VersionMismatch, "Cargo.toml").found("1.2.2"),
+    /// ]);
+    /// assert_eq!(report.exit_code(), 1);
+    /// assert_eq!(report.gates[0].id, "versions-lockstep");
+    /// ```
+    pub fn of_check(project: &str, check: &str, phase: Phase, findings: Vec<Finding>) -> Report {
+        let reported: Vec<ReportedFinding> = findings
+            .into_iter()
+            .map(|finding| ReportedFinding {
+                finding,
+                waived: None,
+            })
+            .collect();
+        let blocks = reported.iter().any(ReportedFinding::blocks);
+        let (status, action) = if blocks {
+            (RunStatus::Blocked, Action::blocked_in(phase))
+        } else {
+            (RunStatus::Allowed, Action::allowed_after(phase))
+        };
+        let (gate_status, notes, findings) = if reported.is_empty() {
+            (GateStatus::Pass, Vec::new(), Vec::new())
+        } else if blocks {
+            (GateStatus::Fail, Vec::new(), reported)
+        } else {
+            // Only non-blocking findings: the check passed and leaves them as notes.
+            let notes = reported.into_iter().map(|r| r.finding).collect();
+            (GateStatus::Pass, notes, Vec::new())
+        };
+        Report {
+            schema: REPORT_SCHEMA.to_owned(),
+            project: project.to_owned(),
+            tag: None,
+            commit: None,
+            inputs: RunInputs::unrecorded(),
+            phases: vec![phase],
+            decision: Decision {
+                status,
+                action,
+                summary: format!("{check}: {}", action.sentence()),
+                blocking_gates: if blocks {
+                    vec![check.to_owned()]
+                } else {
+                    Vec::new()
+                },
+            },
+            errors: Vec::new(),
+            gates: vec![GateReport {
+                id: check.to_owned(),
+                phase,
+                status: gate_status,
+                detail: None,
+                caused_by: Vec::new(),
+                findings,
+                notes,
+                evidence: BTreeMap::new(),
+                read: Vec::new(),
+                started_ms: 0,
+                duration_ms: 0,
+            }],
+            timings: Timings::default(),
+            ledger: None,
+            waivers: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
     /// Every blocking finding with its gate, in run order.
     pub fn blocking_findings(&self) -> impl Iterator<Item = (&str, &Finding)> {
         self.gates.iter().flat_map(|g| {
