@@ -2,7 +2,7 @@
 //! inflate pipelined on a second thread against everything on one thread.
 //!
 //! Under `cargo bench` the archive holds 256 MiB of content (override with
-//! `RELKIT_ARCHIVE_BENCH_MIB`, e.g. 1024 for the 1 GiB figure); under `cargo test --benches`
+//! `RELKIT_ARCHIVE_BENCH_MIB`, e.g. 1024 for the 1 GiB figure); under `cargo test -p relkit-benches --benches`
 //! (a smoke run) it is tiny. Two extra modes, used to measure peak RSS with `/usr/bin/time -v`:
 //! `RELKIT_ARCHIVE_WRITE=<path>` streams a generated tar.gz of `RELKIT_ARCHIVE_BENCH_MIB` to a
 //! file, and `RELKIT_ARCHIVE_HASH=<path>` hashes every entry of a tar.gz file; both then exit.

@@ -2,7 +2,7 @@
 //! passes, and checksum-file verification over many small files.
 //!
 //! Under `cargo bench` the buffer is 1 GiB (override with `RELKIT_BENCH_BYTES`); under
-//! `cargo test --benches` (a smoke run) every input is tiny.
+//! `cargo test -p relkit-benches --benches` (a smoke run) every input is tiny.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

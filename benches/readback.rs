@@ -317,7 +317,7 @@ fn env_u64(k: &str, d: u64) -> u64 {
 }
 
 fn readback_throughput(c: &mut Criterion) {
-    // `cargo test --benches` runs each bench once without `--bench`: keep that smoke run small.
+    // `cargo test -p relkit-benches --benches` runs each bench once without `--bench`: keep that smoke run small.
     // The full run defaults to 8 x 16 MiB; RELKIT_BENCH_FILES / RELKIT_BENCH_FILE_MIB scale it
     // (200 x 10 is the 2 GB case), RELKIT_BENCH_CONCURRENCY sets the bound (default 4)
     // and RELKIT_BENCH_DIR the folder downloads are written to (default: the temp folder).

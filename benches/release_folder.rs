@@ -22,7 +22,7 @@
 //! `RELKIT_RELEASE_BENCH_ARTIFACTS` and `RELKIT_RELEASE_BENCH_MIB`). It is generated once,
 //! deterministically, under `$RELKIT_BENCH_DATA` (default `~/.cache/relkit/bench-data`) in a
 //! folder named after [`DATA_VERSION`] and the sizes, and reused while it exists. Under
-//! `cargo test --benches` (a smoke run) it is 8 artifacts of 4 MiB in all, in a temporary folder.
+//! `cargo test -p relkit-benches --benches` (a smoke run) it is 8 artifacts of 4 MiB in all, in a temporary folder.
 //!
 //! `RELKIT_RELEASE_VERIFY_CHILD=<dir>` makes the binary verify `<dir>` once, print
 //! `VmHWM <kB> kB` and exit (0 allowed, 1 blocked): the child mode used for the memory figure.

@@ -2,7 +2,7 @@
 //! in-memory entry list, and a tar.gz read back through the safe reader and repacked.
 //!
 //! Under `cargo bench` the input is 2,000 files of 16 KiB of text-like data (32 MiB; override the
-//! file count with `RELKIT_BENCH_FILES`); under `cargo test --benches` (a smoke run) it is tiny.
+//! file count with `RELKIT_BENCH_FILES`); under `cargo test -p relkit-benches --benches` (a smoke run) it is tiny.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

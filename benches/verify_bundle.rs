@@ -3,9 +3,9 @@
 //!
 //! Uses the shared conformance vector `happy-path-v0.3` (public-good trust root: P-384 Fulcio
 //! intermediate, P-256 leaf, SCT, SET, inclusion proof, checkpoint). Run:
-//! `cargo bench --bench verify_bundle`. Besides criterion's figures it prints a same-run ratio:
+//! `cargo bench -p relkit-benches --bench verify_bundle`. Besides criterion's figures it prints a same-run ratio:
 //! both verifiers timed in alternating rounds, so machine load hits both alike.
-//! `cargo test --benches` runs every function once and one short round (smoke mode).
+//! `cargo test -p relkit-benches --benches` runs every function once and one short round (smoke mode).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

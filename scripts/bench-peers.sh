@@ -18,7 +18,7 @@ ossl=${ossl%k}
 echo "openssl sha256 1 MiB blocks: ${ossl} kB/s"
 
 echo "## criterion"
-cargo bench --bench digest -q -- --noplot 'sha256/buffer|sha256\+sha512\+sha1' 2>/dev/null | tee "$work/crit.txt" | grep -E 'time:|thrpt:|^sha|^[a-z0-9+/-]+$' || true
+cargo bench -p relkit-benches --bench digest -q -- --noplot 'sha256/buffer|sha256\+sha512\+sha1' 2>/dev/null | tee "$work/crit.txt" | grep -E 'time:|thrpt:|^sha|^[a-z0-9+/-]+$' || true
 ours=$(awk '/^sha256\/buffer/ {f=1} f && /thrpt:/ {print $(NF-3), $(NF-2); exit}' "$work/crit.txt")
 echo "artidigest sha256 (median): $ours"
 python3 - "$ours" "$ossl" <<'PY'

@@ -91,11 +91,17 @@ attest v0.1.0 (/w/crates/attest) default
 #[test]
 fn the_root_library_is_re_exports_only() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let files: Vec<_> = std::fs::read_dir(&src)
+    let mut files: Vec<_> = std::fs::read_dir(&src)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(files, ["lib.rs"], "src/ holds more than lib.rs");
+    files.sort();
+    // `bin/relkit/` is the `relkit` command; the library itself is `lib.rs` alone.
+    assert_eq!(
+        files,
+        ["bin", "lib.rs"],
+        "src/ holds more than lib.rs and bin/"
+    );
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     let code: Vec<&str> = lib
         .lines()
@@ -113,4 +119,51 @@ fn the_root_library_is_re_exports_only() {
             "pub use relver;",
         ]
     );
+}
+
+/// The packages of `cargo tree -p PACKAGE -e normal,build,dev` (what building that package's
+/// examples compiles), one name per line.
+fn example_build_graph(package: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--locked", "-e", "normal,build,dev"])
+        .args(["--prefix", "none", "-f", "{p}", "-p", package])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn building_the_main_job_compiles_no_c_crypto_library_and_no_bench_harness() {
+    // `cargo run --example verify_release` on a fresh clone builds relkit's normal, build and
+    // dev dependencies: the differential oracle (sigstore-verify, which brings aws-lc-sys)
+    // and criterion live in the `relkit-benches` member, which only `cargo bench` builds.
+    let heavy = ["aws-lc-sys", "aws-lc-rs", "criterion", "sigstore-verify"];
+    let example = example_build_graph("relkit");
+    for name in heavy {
+        assert!(
+            !example.iter().any(|n| n == name),
+            "the example's build graph holds {name}"
+        );
+    }
+    // The same names are still where the benches build them (so the check looks for real names).
+    let benches = example_build_graph("relkit-benches");
+    for name in heavy {
+        assert!(
+            benches.iter().any(|n| n == name),
+            "relkit-benches no longer builds {name}: {benches:?}"
+        );
+    }
 }

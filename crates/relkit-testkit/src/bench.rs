@@ -1,4 +1,4 @@
-//! Bench inputs: the full size under `cargo bench`, a tiny one under `cargo test --benches`.
+//! Bench inputs: the full size under `cargo bench`, a tiny one under `cargo test -p relkit-benches --benches`.
 
 use std::str::FromStr;
 
