@@ -81,6 +81,12 @@ pub(crate) fn poll_until<T, E>(
                 diagnosis,
             }));
         }
+        tracing::info!(
+            poll = polls,
+            interval_ms = u64::try_from(poll.interval.as_millis()).unwrap_or(u64::MAX),
+            answer = %diagnosis,
+            "not visible yet: polling again"
+        );
         std::thread::sleep(poll.interval);
     }
 }

@@ -220,6 +220,32 @@ impl GateContext {
 
     /// Hands `event` to the observer, if any.
     pub fn emit(&self, event: &Event<'_>) {
+        // Every event is also a `tracing` event (target `relgate`), for `relkit -v`.
+        match event {
+            Event::GateStarted { gate, phase } => {
+                tracing::info!(gate = *gate, phase = phase.as_str(), "gate started");
+            }
+            Event::GateFinished {
+                gate,
+                status,
+                duration_ms,
+            } => {
+                tracing::info!(
+                    gate = *gate,
+                    status = status.as_str(),
+                    duration_ms = *duration_ms,
+                    "gate finished"
+                );
+            }
+            Event::Progress {
+                gate,
+                what,
+                done,
+                total,
+            } => {
+                tracing::trace!(gate = *gate, what = *what, done = *done, total = ?total, "progress");
+            }
+        }
         if let Some(o) = &self.observer {
             o(event);
         }

@@ -79,8 +79,32 @@ impl Global {
         self.format == OutputFormat::Human && std::io::stderr().is_terminal()
     }
 
-    /// Starts logging to stderr at the level `-v` asks for.
-    pub(crate) fn init_logging(&self) {}
+    /// Starts logging to stderr: `RELKIT_LOG` (a `tracing` filter such as
+    /// `relgate=debug,regclient=trace`) when set, else the level `-v` asks for (warnings by
+    /// default; `-v` info, `-vv` debug, `-vvv` trace). Library events carry no credentials:
+    /// URLs are logged redacted.
+    pub(crate) fn init_logging(&self) {
+        use tracing_subscriber::EnvFilter;
+        let filter = match std::env::var("RELKIT_LOG") {
+            Ok(f) if !f.trim().is_empty() => EnvFilter::new(f),
+            _ => EnvFilter::new(match self.verbose {
+                0 => "warn",
+                1 => "info",
+                2 => "debug",
+                _ => "trace",
+            }),
+        };
+        let ansi = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && self.color != ColorChoice::Never;
+        // A second initialisation (never in this binary) would only be refused: ignore it.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_target(true)
+            .try_init();
+    }
 
     /// Prints `report` in the chosen format and returns its exit status.
     pub(crate) fn emit(&self, report: &Report) -> ExitCode {

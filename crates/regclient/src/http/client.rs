@@ -269,6 +269,18 @@ impl HttpClient {
         loop {
             attempt += 1;
             let outcome = self.send_once(url, req, deadline);
+            match &outcome {
+                Ok(resp) => tracing::debug!(
+                    url = %shown,
+                    status = resp.status,
+                    attempt,
+                    elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    "http response"
+                ),
+                Err(e) => {
+                    tracing::debug!(url = %shown, attempt, error = e.describe(), "http attempt failed")
+                }
+            }
             let (retryable, wait): (bool, Option<Duration>) = match &outcome {
                 Ok(resp) => {
                     let s = resp.status;
@@ -288,6 +300,24 @@ impl HttpClient {
                     None => backoff,
                 };
                 if delay <= self.cfg.retry.max_delay && later(Instant::now(), delay) < deadline {
+                    let status = outcome.as_ref().ok().map(|r| r.status);
+                    if status == Some(429) {
+                        tracing::warn!(
+                            url = %shown,
+                            attempt,
+                            wait_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                            retry_after_s = wait.map(|w| w.as_secs()),
+                            "rate limited (HTTP 429): waiting before the next attempt"
+                        );
+                    } else {
+                        tracing::info!(
+                            url = %shown,
+                            attempt,
+                            status,
+                            wait_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                            "retrying"
+                        );
+                    }
                     drop(outcome);
                     std::thread::sleep(delay);
                     continue;
@@ -431,6 +461,12 @@ impl HttpClient {
                         to: redact_url(&next),
                     }));
                 }
+                tracing::debug!(
+                    from = %redact_url(&url),
+                    to = %redact_url(&next),
+                    status,
+                    "redirect"
+                );
                 // Credentials are bound to the origin they were configured for.
                 if next.origin() != first.origin() {
                     credential = None;
@@ -503,4 +539,15 @@ enum Attempt {
     Transport(io::Error),
     TimedOut,
     Fatal(HttpError),
+}
+
+impl Attempt {
+    /// A short description for logs (URLs in it are already redacted).
+    fn describe(&self) -> String {
+        match self {
+            Attempt::Transport(e) => format!("transport: {e}"),
+            Attempt::TimedOut => String::from("timed out"),
+            Attempt::Fatal(e) => e.to_string(),
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod crates_index;
 mod edges;
 mod faults;
 mod goproxy;
+mod logging;
 mod npm;
 mod oci;
 mod pypi;
