@@ -23,24 +23,13 @@ include!("../crates/attest/tests/attest/expected_kinds.rs");
 
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// The shared folder beside the checkout (or `RELKIT_SHARED`); `None` after a SKIPPED line
-/// when it is absent outside CI.
+/// The shared folder beside the checkout (or `RELKIT_SHARED`).
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("RELKIT_SHARED").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    );
-    if dir.join("vectors/sigstore/manifest.json").is_file() {
-        return Some(dir);
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "shared vectors not found at {} (CI=true)",
-        dir.display()
-    );
-    println!("SKIPPED: shared vectors not found at {}", dir.display());
-    None
+    relkit_testkit::shared_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        "vectors/sigstore/manifest.json",
+        "relkit bundle/provenance verify",
+    )
 }
 
 /// Runs `relkit --format json ARGS` in `dir`.
@@ -306,34 +295,30 @@ fn run_manifest(shared: &Path, folder: &str) -> (usize, Vec<String>) {
     (runs.len(), failures)
 }
 
-#[test]
-fn every_sigstore_vector_through_the_cli() {
+/// Every case of `folder` (`cases` of them) in both modes gives the expected outcome.
+fn assert_every_case(folder: &str, cases: usize) {
     let Some(shared) = shared() else { return };
-    let (runs, failures) = run_manifest(&shared, "sigstore");
+    let (runs, failures) = run_manifest(&shared, folder);
     assert!(
         failures.is_empty(),
         "{} of {runs} runs wrong:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(runs, 98 * 2);
+    assert_eq!(runs, cases * 2);
     println!(
-        "sigstore: {runs} runs (98 cases x 2 modes) through relkit, every outcome as expected"
+        "{folder}: {runs} runs ({cases} cases x 2 modes) through relkit, every outcome as expected"
     );
 }
 
 #[test]
+fn every_sigstore_vector_through_the_cli() {
+    assert_every_case("sigstore", 98);
+}
+
+#[test]
 fn every_slsa_vector_through_the_cli() {
-    let Some(shared) = shared() else { return };
-    let (runs, failures) = run_manifest(&shared, "slsa");
-    assert!(
-        failures.is_empty(),
-        "{} of {runs} runs wrong:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert_eq!(runs, 32 * 2);
-    println!("slsa: {runs} runs (32 cases x 2 modes) through relkit, every outcome as expected");
+    assert_every_case("slsa", 32);
 }
 
 /// The real GitHub Actions wheel signature of the Sigstore vectors: (folder, base arguments
@@ -405,60 +390,49 @@ fn cosign_flags_pass_and_a_wrong_identity_is_identity_mismatch() {
         "--certificate-github-workflow-name",
         "release",
     ]);
-    let refused = |flags: &[&str], code: &str| {
-        assert_eq!(wheel_with(&shared, flags), (Some(1), s(code)), "{flags:?}");
-    };
     let wrong_tag = WHEEL_SAN.replace("v0.1.2", "v0.1.3");
-    refused(
-        &[
-            "--certificate-identity",
-            &wrong_tag,
-            "--certificate-oidc-issuer",
-            GITHUB_ISSUER,
-        ],
-        "identity-mismatch",
-    );
-    refused(
-        &[
-            "--certificate-identity",
-            WHEEL_SAN,
-            "--certificate-oidc-issuer",
-            "https://gitlab.com",
-        ],
-        "identity-mismatch",
-    );
-    // The regexp is anchored: a prefix of the issuer does not match.
-    refused(
-        &[
-            "--certificate-identity",
-            WHEEL_SAN,
-            "--certificate-oidc-issuer-regexp",
-            "https://token",
-        ],
-        "identity-mismatch",
-    );
-    refused(
-        &[
-            "--certificate-identity",
-            WHEEL_SAN,
-            "--certificate-oidc-issuer",
-            GITHUB_ISSUER,
-            "--certificate-github-workflow-trigger",
-            "push",
-        ],
-        "identity-mismatch",
-    );
-    refused(
-        &[
-            "--certificate-identity",
-            WHEEL_SAN,
-            "--certificate-oidc-issuer",
-            GITHUB_ISSUER,
-            "--deny-trigger",
-            "release",
-        ],
-        "trigger-denied",
-    );
+    let id = ["--certificate-identity", WHEEL_SAN];
+    let github = ["--certificate-oidc-issuer", GITHUB_ISSUER];
+    // (flags after the identity, code): a wrong SAN, a wrong issuer, an issuer regexp that
+    // matches a prefix only (it is anchored), a wrong workflow trigger, a denied trigger.
+    let refusals: [(Vec<&str>, &str); 5] = [
+        (
+            [&["--certificate-identity", &wrong_tag][..], &github].concat(),
+            "identity-mismatch",
+        ),
+        (
+            [
+                &id[..],
+                &["--certificate-oidc-issuer", "https://gitlab.com"],
+            ]
+            .concat(),
+            "identity-mismatch",
+        ),
+        (
+            [
+                &id[..],
+                &["--certificate-oidc-issuer-regexp", "https://token"],
+            ]
+            .concat(),
+            "identity-mismatch",
+        ),
+        (
+            [
+                &id[..],
+                &github,
+                &["--certificate-github-workflow-trigger", "push"],
+            ]
+            .concat(),
+            "identity-mismatch",
+        ),
+        (
+            [&id[..], &github, &["--deny-trigger", "release"]].concat(),
+            "trigger-denied",
+        ),
+    ];
+    for (flags, code) in refusals {
+        assert_eq!(wheel_with(&shared, &flags), (Some(1), s(code)), "{flags:?}");
+    }
 }
 
 #[test]
@@ -623,140 +597,118 @@ fn provenance_flags_are_slsa_verifiers() {
 #[test]
 fn usage_errors_exit_2() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_relkit"))
-            .current_dir(here)
-            .args(args)
-            .output()
-            .unwrap();
-        out.status.code()
-    };
+    let zeros = format!("sha256:{}", "0".repeat(64));
     // No --bundle; ARTIFACT and --digest together; exact and regex identity together; an
     // unknown flag; a digest that is not one; no ARTIFACT or --digest; no --source-uri.
-    assert_eq!(
-        status(&[
+    let cases: [&[&str]; 7] = [
+        &[
             "bundle",
             "verify",
             "Cargo.toml",
             "--certificate-identity",
-            "x"
-        ]),
-        Some(2)
-    );
-    assert_eq!(
-        status(&[
+            "x",
+        ],
+        &[
             "bundle",
             "verify",
             "Cargo.toml",
             "--digest",
-            &format!("sha256:{}", "0".repeat(64)),
+            &zeros,
             "--bundle",
-            "b"
-        ]),
-        Some(2)
-    );
-    assert_eq!(
-        status(&[
+            "b",
+        ],
+        &[
             "bundle",
             "verify",
-            "Cargo.toml",
             "--bundle",
             "b",
             "--certificate-identity",
             "a",
             "--certificate-identity-regexp",
-            "b"
-        ]),
-        Some(2)
-    );
-    assert_eq!(
-        status(&[
+            "b",
+        ],
+        &[
             "bundle",
             "verify",
             "Cargo.toml",
             "--bundle",
             "b",
             "--identity",
-            "a"
-        ]),
-        Some(2)
-    );
-    assert_eq!(
-        status(&["bundle", "verify", "--digest", "sha256:zz", "--bundle", "b"]),
-        Some(2)
-    );
-    assert_eq!(status(&["bundle", "verify", "--bundle", "b"]), Some(2));
-    assert_eq!(
-        status(&["provenance", "verify", "Cargo.toml", "--provenance", "p"]),
-        Some(2)
-    );
+            "a",
+        ],
+        &["bundle", "verify", "--digest", "sha256:zz", "--bundle", "b"],
+        &["bundle", "verify", "--bundle", "b"],
+        &["provenance", "verify", "Cargo.toml", "--provenance", "p"],
+    ];
+    for args in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_relkit"))
+            .current_dir(here)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // clap's usage error: on stderr, naming the usage.
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Usage:"),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
 fn what_could_not_run_is_reported_with_exit_2() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = |args: &[&str]| {
-        let out = relkit(here, &args.iter().copied().map(s).collect::<Vec<_>>());
-        let r = json(&out);
-        assert_eq!(r["decision"]["status"], "could-not-run", "{r}");
+    // (flags after `bundle verify Cargo.toml`, what the finding must name): an unreadable
+    // bundle, an unreadable trust root, no signer named, a pattern that does not compile.
+    let cases: [(&[&str], &str); 4] = [
         (
-            out.status.code(),
-            r["errors"][0]["code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            r["errors"][0]["found"].to_string(),
-        )
-    };
-    // An unreadable bundle, an unreadable trust root, no signer named, a bad pattern.
-    let (code, finding, found) = run(&[
-        "bundle",
-        "verify",
-        "Cargo.toml",
-        "--bundle",
-        "no-such.sigstore.json",
-        "--owner",
-        "o",
-    ]);
-    assert_eq!((code, finding.as_str()), (Some(2), "policy-invalid"));
-    assert!(found.contains("no-such.sigstore.json"), "{found}");
-    let (code, _, found) = run(&[
-        "bundle",
-        "verify",
-        "Cargo.toml",
-        "--bundle",
-        "Cargo.toml",
-        "--owner",
-        "o",
-        "--trusted-root",
-        "no-such-root.json",
-    ]);
-    assert_eq!(code, Some(2));
-    assert!(found.contains("no-such-root.json"), "{found}");
-    let (code, _, found) = run(&[
-        "bundle",
-        "verify",
-        "Cargo.toml",
-        "--bundle",
-        "Cargo.toml",
-        "--certificate-oidc-issuer",
-        GITHUB_ISSUER,
-    ]);
-    assert_eq!(code, Some(2));
-    assert!(found.contains("--certificate-identity"), "{found}");
-    let (code, _, found) = run(&[
-        "bundle",
-        "verify",
-        "Cargo.toml",
-        "--bundle",
-        "Cargo.toml",
-        "--certificate-identity-regexp",
-        "(",
-        "--certificate-oidc-issuer",
-        GITHUB_ISSUER,
-    ]);
-    assert_eq!(code, Some(2));
-    assert!(found.contains("regex"), "{found}");
+            &["--bundle", "no-such.sigstore.json", "--owner", "o"],
+            "no-such.sigstore.json",
+        ),
+        (
+            &[
+                "--bundle",
+                "Cargo.toml",
+                "--owner",
+                "o",
+                "--trusted-root",
+                "no-such-root.json",
+            ],
+            "no-such-root.json",
+        ),
+        (
+            &[
+                "--bundle",
+                "Cargo.toml",
+                "--certificate-oidc-issuer",
+                GITHUB_ISSUER,
+            ],
+            "--certificate-identity",
+        ),
+        (
+            &[
+                "--bundle",
+                "Cargo.toml",
+                "--certificate-identity-regexp",
+                "(",
+                "--owner",
+                "o",
+            ],
+            "regex",
+        ),
+    ];
+    for (flags, named) in cases {
+        let mut args = vec![s("bundle"), s("verify"), s("Cargo.toml")];
+        args.extend(flags.iter().copied().map(s));
+        let out = relkit(here, &args);
+        let r = json(&out);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {r}");
+        assert_eq!(r["decision"]["status"], "could-not-run", "{r}");
+        assert_eq!(r["errors"][0]["code"], "policy-invalid", "{r}");
+        let found = r["errors"][0]["found"].as_str().unwrap_or_default();
+        assert!(found.contains(named), "{flags:?}: {found}");
+    }
 }
 
 #[test]
