@@ -465,9 +465,7 @@ pub(crate) fn emit(
             report
         }
         Err(Stop::Attest(e)) if could_not_run(e.kind()) => {
-            let mut report = Report::could_not_run(subject, e.detail());
-            report.errors = vec![e.to_finding(subject).expected(expected)];
-            report
+            Report::could_not_run(subject, format!("{}: {}", e.code(), e.detail()))
         }
         Err(Stop::Attest(e)) => Report::of_check(
             subject,
