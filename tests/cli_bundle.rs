@@ -660,8 +660,10 @@ fn usage_errors_exit_2() {
 fn what_could_not_run_is_reported_with_exit_2() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     // (flags after `bundle verify Cargo.toml`, what the finding must name): an unreadable
-    // bundle, an unreadable trust root, no signer named, a pattern that does not compile.
-    let cases: [(&[&str], &str); 4] = [
+    // bundle, an unreadable trust root, no signer named, a pattern that does not compile, a
+    // managed key for a PEP 740 attestation.
+    let cases: [(&[&str], &str); 5] = [
+        (&["--pep740", "Cargo.toml", "--key", "Cargo.toml"], "--key"),
         (
             &["--bundle", "no-such.sigstore.json", "--owner", "o"],
             "no-such.sigstore.json",

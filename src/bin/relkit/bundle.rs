@@ -544,6 +544,11 @@ impl VerifyArgs {
         let is_attestation = is_attestation_object(&bytes);
         let artifact = artifact(self.artifact.as_deref(), self.digest)?;
         if is_attestation || self.pep740.is_some() {
+            if self.key.is_some() {
+                return Err(Stop::Usage(
+                    "PEP 740 attestations are signed keylessly: --key does not apply".to_owned(),
+                ));
+            }
             let filename = match (&self.filename, &self.artifact) {
                 (Some(f), _) => f.clone(),
                 (None, Some(p)) => p
