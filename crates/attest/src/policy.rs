@@ -75,6 +75,7 @@ impl SanMatcher {
 pub struct IdentityPolicy {
     san: SanMatcher,
     issuer: String,
+    issuer_regex: Option<regex::Regex>,
     extensions: BTreeMap<FulcioExtension, String>,
     allowed_triggers: Option<Vec<String>>,
     denied_triggers: Vec<String>,
@@ -98,12 +99,24 @@ fn check_repo(repository: &str) -> Result<(), Error> {
     }
 }
 
+/// `pattern` compiled to match a whole string; `what` names it in the error.
+fn anchored(what: &str, pattern: &str) -> Result<regex::Regex, Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+        err(
+            PolicyError::Invalid,
+            format!("{what} regex {pattern:?} is invalid"),
+        )
+        .with_source(e)
+    })
+}
+
 impl IdentityPolicy {
     /// Exact SAN and exact issuer.
     pub fn exact(identity: impl Into<String>, issuer: impl Into<String>) -> Self {
         IdentityPolicy {
             san: SanMatcher::Exact(identity.into()),
             issuer: issuer.into(),
+            issuer_regex: None,
             extensions: BTreeMap::new(),
             allowed_triggers: None,
             denied_triggers: Vec::new(),
@@ -113,17 +126,18 @@ impl IdentityPolicy {
 
     /// SAN matched by a regular expression, anchored at both ends; exact issuer.
     pub fn regex(pattern: &str, issuer: impl Into<String>) -> Result<Self, Error> {
-        let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-            err(
-                PolicyError::Invalid,
-                format!("identity regex {pattern:?} is invalid"),
-            )
-            .with_source(e)
-        })?;
         Ok(IdentityPolicy {
-            san: SanMatcher::Regex(re),
+            san: SanMatcher::Regex(anchored("identity", pattern)?),
             ..Self::exact("", issuer)
         })
+    }
+
+    /// Match the certificate's issuer with a regular expression, anchored at both ends, in
+    /// place of the exact issuer (cosign's `--certificate-oidc-issuer-regexp`).
+    pub fn with_issuer_regex(mut self, pattern: &str) -> Result<Self, Error> {
+        self.issuer = pattern.to_owned();
+        self.issuer_regex = Some(anchored("issuer", pattern)?);
+        Ok(self)
     }
 
     /// Any SAN from `issuer`. Dangerous alone: pin extensions or use it only under a provenance
@@ -202,7 +216,7 @@ impl IdentityPolicy {
         self
     }
 
-    /// The expected issuer.
+    /// The expected issuer (the pattern, when it is matched by a regex).
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -233,13 +247,18 @@ impl IdentityPolicy {
                 ),
             ));
         }
-        if issuer != Some(self.issuer.as_str()) {
+        let issuer_ok = match &self.issuer_regex {
+            Some(re) => issuer.is_some_and(|i| re.is_match(i)),
+            None => issuer == Some(self.issuer.as_str()),
+        };
+        if !issuer_ok {
+            let want = match self.issuer_regex {
+                Some(_) => format!("regex {:?}", self.issuer),
+                None => format!("{:?}", self.issuer),
+            };
             return Err(err(
                 IdentityError::IssuerMismatch,
-                format!(
-                    "certificate issuer is {issuer:?}; policy expects {:?}",
-                    self.issuer
-                ),
+                format!("certificate issuer is {issuer:?}; policy expects {want}"),
             ));
         }
         for (ext, want) in &self.extensions {
@@ -371,6 +390,30 @@ mod tests {
         );
         assert_eq!(
             IdentityPolicy::regex("(", "i").unwrap_err().kind(),
+            ErrorKind::Policy(PolicyError::Invalid)
+        );
+    }
+
+    #[test]
+    fn issuer_regex_is_anchored_and_replaces_the_exact_issuer() {
+        let p = IdentityPolicy::any_identity("unused")
+            .with_issuer_regex(
+                r"https://token\.actions\.githubusercontent\.com|https://gitlab\.com",
+            )
+            .unwrap();
+        let none = ExtensionValues::new();
+        p.check(&[], Some(GITHUB_ACTIONS_ISSUER), &none).unwrap();
+        p.check(&[], Some("https://gitlab.com"), &none).unwrap();
+        for bad in [Some("https://gitlab.com.evil"), Some("unused"), None] {
+            let e = p.check(&[], bad, &none).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Identity(IdentityError::IssuerMismatch));
+            assert!(e.detail().contains("regex"), "{}", e.detail());
+        }
+        assert_eq!(
+            IdentityPolicy::any_identity("i")
+                .with_issuer_regex("(")
+                .unwrap_err()
+                .kind(),
             ErrorKind::Policy(PolicyError::Invalid)
         );
     }

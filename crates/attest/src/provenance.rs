@@ -422,19 +422,13 @@ pub fn verify_provenance(
             &Policy::Identity(id),
         )?;
         let facts = provenance_facts(&st)?;
-        let SignerEvidence::Certificate {
-            sans, extensions, ..
-        } = &v.signer
-        else {
+        let SignerEvidence::Certificate { sans, .. } = &v.signer else {
             return Err(err(
                 BundleError::KeyNotExpected,
                 "provenance must be signed keylessly",
             ));
         };
-        let exts: ExtensionValues = extensions
-            .iter()
-            .filter_map(|(k, val)| k.parse::<FulcioExtension>().ok().map(|e| (e, val.clone())))
-            .collect();
+        let exts = v.signer.extension_values();
         check_consistency(sans, &exts, &facts)?;
         // Builder id.
         let trusted = match builder.split_once('@') {

@@ -13,6 +13,7 @@ use crate::crypto::{Hash, PublicKey};
 use crate::error::{
     BundleError, CertificateError, Error, InputError, ProvenanceError, TimeError, TlogError, err,
 };
+use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement};
 use crate::limits::Limits;
 use crate::policy::IdentityPolicy;
@@ -111,6 +112,20 @@ pub enum SignerEvidence {
         /// SHA-256 of the SPKI, hex.
         key_id: String,
     },
+}
+
+impl SignerEvidence {
+    /// The certificate's Fulcio extensions keyed by [`FulcioExtension`] (for
+    /// [`IdentityPolicy::check`]); empty for a managed key.
+    pub fn extension_values(&self) -> ExtensionValues {
+        match self {
+            SignerEvidence::Certificate { extensions, .. } => extensions
+                .iter()
+                .filter_map(|(k, v)| k.parse::<FulcioExtension>().ok().map(|e| (e, v.clone())))
+                .collect(),
+            SignerEvidence::Key { .. } => ExtensionValues::new(),
+        }
+    }
 }
 
 /// Evidence of one verified transparency-log entry.

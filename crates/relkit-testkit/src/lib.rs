@@ -7,6 +7,7 @@
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
 //! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
 //! - `oci` (feature `docker-registry`): a loopback `docker-registry`, or SKIPPED outside CI.
+//! - [`shared_folder`]: the shared vectors beside the checkout, or SKIPPED outside CI.
 //!
 //! It depends on `artidigest` only (plus `regclient` behind its feature), the lowest layer, so it
 //! can be a dev-dependency of every crate without a second copy of a crate's types. Helpers that
@@ -26,6 +27,28 @@ pub mod git;
 pub mod oci;
 pub mod provenance;
 pub mod repack;
+
+use std::path::{Path, PathBuf};
+
+/// The shared folder beside the checkout: `RELKIT_SHARED`, else `default` (the caller's path
+/// to it, e.g. `CARGO_MANIFEST_DIR` joined with `../shared`), when `probe` is a file under it.
+/// When it is missing, the calling test fails under `CI=true`; elsewhere a `SKIPPED` line
+/// naming `what` is printed and `None` returned.
+#[track_caller]
+#[allow(clippy::print_stdout, reason = "test support: a skipped test says so")]
+pub fn shared_folder(default: &Path, probe: &str, what: &str) -> Option<PathBuf> {
+    let dir =
+        std::env::var_os("RELKIT_SHARED").map_or_else(|| default.to_path_buf(), PathBuf::from);
+    if dir.join(probe).is_file() {
+        return Some(dir);
+    }
+    let missing = format!("{what}: shared vectors not found at {}", dir.display());
+    if std::env::var("CI").as_deref() == Ok("true") {
+        fail(&format!("{missing} (CI=true)"));
+    }
+    println!("SKIPPED: {missing}");
+    None
+}
 
 /// Fails the calling test with `message`.
 #[track_caller]

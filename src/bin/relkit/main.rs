@@ -7,7 +7,9 @@
 #![allow(clippy::print_stdout, reason = "a command-line tool prints its report")]
 #![allow(dead_code, reason = "the skeleton: the subcommands land next")]
 
+mod bundle;
 mod output;
+mod provenance;
 
 use std::process::ExitCode;
 
@@ -35,7 +37,14 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Sigstore bundles and PEP 740 attestations: `bundle verify`.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// SLSA provenance: `provenance verify`.
+    #[command(subcommand)]
+    Provenance(provenance::ProvenanceCommand),
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -51,5 +60,8 @@ fn main() -> ExitCode {
         }
     };
     cli.global.init_logging();
-    match cli.command {}
+    match cli.command {
+        Command::Bundle(command) => bundle::run(command, &cli.global),
+        Command::Provenance(command) => provenance::run(command, &cli.global),
+    }
 }
