@@ -7,7 +7,12 @@
 #![allow(clippy::print_stdout, reason = "a command-line tool prints its report")]
 #![allow(dead_code, reason = "the skeleton: the subcommands land next")]
 
+mod archive;
+mod changelog;
+mod digest;
 mod output;
+mod readback;
+mod versions;
 
 use std::process::ExitCode;
 
@@ -35,7 +40,13 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    Versions(versions::VersionsArgs),
+    Changelog(changelog::ChangelogArgs),
+    Digest(digest::DigestArgs),
+    Archive(archive::ArchiveArgs),
+    Readback(readback::ReadbackArgs),
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -51,5 +62,11 @@ fn main() -> ExitCode {
         }
     };
     cli.global.init_logging();
-    match cli.command {}
+    match cli.command {
+        Command::Versions(a) => versions::run(&cli.global, a),
+        Command::Changelog(a) => changelog::run(&cli.global, a),
+        Command::Digest(a) => digest::run(&cli.global, a),
+        Command::Archive(a) => archive::run(&cli.global, a),
+        Command::Readback(a) => readback::run(&cli.global, a),
+    }
 }
