@@ -169,16 +169,15 @@ fn explicit_config(project: &Project) -> Result<Option<Config>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `--config`, else the folder's own configuration, else a discovered one (`true` when
-/// discovered).
-fn config_for(project: &Project, tree: &DirTree) -> Result<(Config, bool), String> {
+/// `--config`, else the folder's own configuration, else a discovered one.
+fn config_for(project: &Project, tree: &DirTree) -> Result<Config, String> {
     if let Some(c) = explicit_config(project)? {
-        return Ok((c, false));
+        return Ok(c);
     }
     match Config::load(tree).map_err(|e| e.to_string())? {
-        Some(c) => Ok((c, false)),
+        Some(c) => Ok(c),
         None => discover(tree, None)
-            .map(|d| (d.proposed, true))
+            .map(|d| d.proposed)
             .map_err(|e| e.to_string()),
     }
 }
@@ -240,7 +239,7 @@ fn run_audit(global: &Global, a: &AuditArgs) -> ExitCode {
     let project = project_of(dir);
     let tree = DirTree::new(dir);
     let config = match config_for(&a.project, &tree) {
-        Ok((c, _)) => c,
+        Ok(c) => c,
         Err(e) => return global.could_not_run(&project, e),
     };
     let repo = GitRepo::open(dir);
@@ -290,7 +289,7 @@ fn run_bump(global: &Global, a: &BumpArgs) -> ExitCode {
     let project = project_of(dir);
     let tree = DirTree::new(dir);
     let config = match config_for(&a.project, &tree) {
-        Ok((c, _)) => c,
+        Ok(c) => c,
         Err(e) => return global.could_not_run(&project, e),
     };
     let current = check(&tree, &config, None).expected;
