@@ -107,8 +107,9 @@ pub(crate) fn is_date(s: &str) -> bool {
     relver::is_calendar_date(s)
 }
 
-/// Today's date in UTC, `YYYY-MM-DD`, from the system clock.
-pub(crate) fn today_utc() -> String {
+/// Today's date in UTC, `YYYY-MM-DD`, from the system clock (a clock before the epoch gives
+/// `9999-12-31`).
+pub fn today_utc() -> String {
     date_of(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -7,9 +7,14 @@
 #![allow(clippy::print_stdout, reason = "a command-line tool prints its report")]
 #![allow(dead_code, reason = "the skeleton: the subcommands land next")]
 
+mod archive;
 mod bundle;
+mod changelog;
+mod digest;
 mod output;
 mod provenance;
+mod readback;
+mod versions;
 
 use std::process::ExitCode;
 
@@ -44,6 +49,11 @@ enum Command {
     /// SLSA provenance: `provenance verify`.
     #[command(subcommand)]
     Provenance(provenance::ProvenanceCommand),
+    Versions(versions::VersionsArgs),
+    Changelog(changelog::ChangelogArgs),
+    Digest(digest::DigestArgs),
+    Archive(archive::ArchiveArgs),
+    Readback(readback::ReadbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,5 +73,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Bundle(command) => bundle::run(command, &cli.global),
         Command::Provenance(command) => provenance::run(command, &cli.global),
+        Command::Versions(a) => versions::run(&cli.global, a),
+        Command::Changelog(a) => changelog::run(&cli.global, a),
+        Command::Digest(a) => digest::run(&cli.global, a),
+        Command::Archive(a) => archive::run(&cli.global, a),
+        Command::Readback(a) => readback::run(&cli.global, a),
     }
 }

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use relgate::{Format, Report};
+use relgate::{Finding, Format, Phase, Report};
 
 /// The output formats, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,4 +114,74 @@ impl Global {
         let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
         ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(2))
     }
+
+    /// Says on stderr why the command could not run and returns exit status 2; a machine
+    /// format also gets a could-not-run report on stdout, so a consumer always reads a report.
+    pub(crate) fn could_not_run(&self, project: &str, cause: impl std::fmt::Display) -> ExitCode {
+        let cause = cause.to_string();
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "relkit: {}", relkit_finding::escape_controls(&cause));
+        if self.format != OutputFormat::Human {
+            let _ = self.emit(&Report::could_not_run(project, &cause));
+        }
+        ExitCode::from(2)
+    }
+}
+
+/// The report of one standalone check (`Report::of_check`) carrying `evidence` (what the
+/// command computed: digests, the next version, the bump's diff) on its one gate, so the JSON
+/// form holds the result as well as the findings.
+pub(crate) fn check_report(
+    project: &str,
+    check: &str,
+    phase: Phase,
+    findings: Vec<Finding>,
+    evidence: impl IntoIterator<Item = (impl Into<String>, serde_json::Value)>,
+) -> Report {
+    let mut report = Report::of_check(project, check, phase, findings);
+    if let Some(gate) = report.gates.first_mut() {
+        for (key, value) in evidence {
+            gate.evidence.insert(key.into(), value);
+        }
+    }
+    report
+}
+
+/// Runs one of relgate's blocking gates outside a release run (`policy` over the folder
+/// `dir`) and prints its result as a standalone check: a gate that passes or fails is
+/// reported with its findings and evidence; one that could not run or skipped everything
+/// exits 2 with its reason.
+pub(crate) fn emit_gate<G: relgate::gates::BlockingGate>(
+    global: &Global,
+    gate: &G,
+    policy: relgate::Policy,
+    dir: &std::path::Path,
+    phase: Phase,
+) -> ExitCode {
+    let project = policy.project.name.clone();
+    let ctx = relgate::GateContext::new(std::sync::Arc::new(policy), dir);
+    let result = gate.run_blocking(&ctx);
+    let findings = match result.outcome {
+        relgate::Outcome::Pass => result.notes,
+        relgate::Outcome::Fail { findings } => findings,
+        relgate::Outcome::Skipped { reason } => return global.could_not_run(&project, reason),
+        relgate::Outcome::Error { cause } => return global.could_not_run(&project, cause),
+        other => return global.could_not_run(&project, other.name()),
+    };
+    let id = <G as relgate::gates::BlockingGate>::ID;
+    let mut report = check_report(&project, id, phase, findings, result.evidence);
+    if let Some(g) = report.gates.first_mut() {
+        g.read = result.read;
+    }
+    global.emit(&report)
+}
+
+/// The name a report gives the project at `path`: the folder's (or file's) own name, after
+/// resolving `.` and `..`.
+pub(crate) fn project_of(path: &std::path::Path) -> String {
+    let resolved = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    resolved.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -15,4 +15,4 @@ pub use crate::policy::model::{
     GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
     RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
-pub use crate::waiver::Waiver;
+pub use crate::waiver::{Waiver, today_utc};
