@@ -34,6 +34,8 @@ pub struct Section {
     pub date_valid: bool,
     /// The version is written in brackets (`## [1.2.3]`).
     pub bracketed: bool,
+    /// How the heading is written, to write the next one the same way.
+    pub style: HeadingStyle,
     /// 1-based line of the heading.
     pub line: usize,
     /// Byte span of the heading line (without its line break).
@@ -52,6 +54,105 @@ impl Section {
             Heading::Version { version, .. } => Some(version),
             Heading::Unreleased => None,
         }
+    }
+}
+
+/// How a changelog writes its section headings, read from the file (see
+/// [`Changelog::heading_style`]) so that a hint or a bump writes the next heading the same way:
+/// `## [1.2.3] - 2024-01-01`, `## 1.2.3`, `# v1.2.3`, or a setext heading (`1.2.3` underlined
+/// with `===` or `---`).
+///
+/// ```
+/// use relver::{Changelog, Version};
+/// let log = Changelog::parse("# Changelog\n\n# v1.2.3 (2024-01-01)\n\n## Fixes\n\n- A.\n");
+/// let style = log.heading_style();
+/// assert_eq!(style.heading(&Version::new(1, 2, 4), "2024-02-01"), "# v1.2.4 (2024-02-01)");
+/// let setext = Changelog::parse("1.2.3\n=====\n\n- A.\n");
+/// assert_eq!(setext.heading_style().heading(&Version::new(1, 3, 0), ""), "1.3.0\n=====");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct HeadingStyle {
+    /// The heading level: 1 (`#`, `===`) or 2 (`##`, `---`).
+    pub level: u8,
+    /// Underlined (setext) rather than `#`-marked.
+    pub setext: bool,
+    /// The version in brackets (`[1.2.3]`).
+    pub bracketed: bool,
+    /// The version written with a `v` (`v1.2.3`).
+    pub v_prefix: bool,
+    /// What stands between the version and the date (` - `, ` – `, ` (`); `None` when the
+    /// headings carry no date.
+    pub date_separator: Option<String>,
+    /// What follows the date (`)` for `(2024-01-01)`).
+    pub date_suffix: String,
+}
+
+impl Default for HeadingStyle {
+    /// `## 1.2.3 - 2024-01-01`.
+    fn default() -> Self {
+        Self {
+            level: 2,
+            setext: false,
+            bracketed: false,
+            v_prefix: false,
+            date_separator: Some(" - ".to_owned()),
+            date_suffix: String::new(),
+        }
+    }
+}
+
+impl HeadingStyle {
+    /// The heading's title: `[v1.2.3] - DATE` (without `#` marks or underline).
+    fn title(&self, version: &Version, date: &str) -> String {
+        let v = if self.v_prefix { "v" } else { "" };
+        let mut t = if self.bracketed {
+            format!("[{v}{version}]")
+        } else {
+            format!("{v}{version}")
+        };
+        if let Some(sep) = &self.date_separator {
+            t.push_str(sep);
+            t.push_str(date);
+            t.push_str(&self.date_suffix);
+        }
+        t
+    }
+
+    /// The heading for `version` dated `date` as this file writes it: one line
+    /// (`## [1.2.3] - 2024-01-01`), or two for a setext heading (the title, then its
+    /// underline). `date` is left out when the file's headings carry none.
+    #[must_use]
+    pub fn heading(&self, version: &Version, date: &str) -> String {
+        let title = self.title(version, date);
+        if self.setext {
+            let mark = if self.level == 1 { "=" } else { "-" };
+            format!("{title}\n{}", mark.repeat(title.chars().count().max(3)))
+        } else {
+            format!("{} {title}", "#".repeat(usize::from(self.level.max(1))))
+        }
+    }
+
+    /// The heading in a hint: `` `## 1.2.3 - YYYY-MM-DD` ``, or for a setext heading
+    /// `` `1.2.3 - YYYY-MM-DD` underlined with `===` ``.
+    #[must_use]
+    pub fn describe(&self, version: &Version, date: &str) -> String {
+        if self.setext {
+            let mark = if self.level == 1 { "===" } else { "---" };
+            format!("`{}` underlined with `{mark}`", self.title(version, date))
+        } else {
+            format!("`{}`", self.heading(version, date))
+        }
+    }
+
+    /// This style with a date: ` - ` between version and date when the headings carry none.
+    #[must_use]
+    pub fn dated(mut self) -> Self {
+        if self.date_separator.is_none() {
+            self.date_separator = Some(" - ".to_owned());
+            self.date_suffix.clear();
+        }
+        self
     }
 }
 
@@ -137,7 +238,17 @@ pub fn is_calendar_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
-fn parse_heading(rest: &str) -> Option<(Heading, bool, Option<String>)> {
+/// What a heading's text says: what it names, and how it is written.
+struct HeadingParts {
+    heading: Heading,
+    bracketed: bool,
+    v_prefix: bool,
+    date: Option<String>,
+    date_separator: Option<String>,
+    date_suffix: String,
+}
+
+fn parse_heading(rest: &str) -> Option<HeadingParts> {
     let c = rest.trim();
     let (label, after, bracketed) = if let Some(r) = c.strip_prefix('[') {
         let (label, mut after) = r.split_once(']')?;
@@ -169,7 +280,120 @@ fn parse_heading(rest: &str) -> Option<(Heading, bool, Option<String>)> {
         .map_or(d, |x| x.split(')').next().unwrap_or(x))
         .trim();
     let date = d.split_whitespace().next().map(str::to_owned);
-    Some((heading, bracketed, date))
+    // The separator is what the heading writes between the label and the date, the suffix
+    // what closes the date (`)`); both are found in `after`, where the date was read.
+    let (date_separator, date_suffix) = match date.as_deref().and_then(|x| {
+        after
+            .find(x)
+            .and_then(|at| Some((after.get(..at)?, after.get(at + x.len()..)?)))
+    }) {
+        Some((sep, tail)) => (
+            Some(sep.to_owned()),
+            tail.trim_end().chars().take_while(|c| *c == ')').collect(),
+        ),
+        None => (None, String::new()),
+    };
+    Some(HeadingParts {
+        v_prefix: matches!(heading, Heading::Version { .. }) && label.starts_with('v'),
+        heading,
+        bracketed,
+        date,
+        date_separator,
+        date_suffix,
+    })
+}
+
+/// One line of a changelog: where it starts, where the next begins, and its text without the
+/// line break.
+struct Line<'t> {
+    start: usize,
+    next: usize,
+    text: &'t str,
+}
+
+/// A heading found at a line: its level, its title text, and how many lines it spans (2 for a
+/// setext heading, whose underline follows).
+struct HeadingAt<'t> {
+    level: u8,
+    setext: bool,
+    title: &'t str,
+    lines: usize,
+}
+
+/// An ATX heading of level 1 or 2 (`# x`, `## x`; `### x` is content), or a setext heading:
+/// a line after a blank line (or at the start), underlined by `=` (level 1) or at least three
+/// `-` (level 2). A list item, a quote or a link definition is never a setext title.
+fn heading_at<'t>(lines: &[Line<'t>], i: usize) -> Option<HeadingAt<'t>> {
+    let line = lines.get(i)?.text;
+    if let Some(t) = line.strip_prefix("## ") {
+        return Some(HeadingAt {
+            level: 2,
+            setext: false,
+            title: t,
+            lines: 1,
+        });
+    }
+    if let Some(t) = line.strip_prefix("# ") {
+        return Some(HeadingAt {
+            level: 1,
+            setext: false,
+            title: t,
+            lines: 1,
+        });
+    }
+    let title = line.trim();
+    let after_blank = i == 0 || lines.get(i - 1).is_some_and(|l| l.text.trim().is_empty());
+    if title.is_empty()
+        || !after_blank
+        || line.starts_with([' ', '\t'])
+        || title.starts_with(['#', '>', '|', '<', '`', '~'])
+        || title.starts_with("- ")
+        || title.starts_with("* ")
+        || title.starts_with("+ ")
+        || link_def(line).is_some()
+    {
+        return None;
+    }
+    let under = lines.get(i + 1)?.text.trim_end();
+    let level = if !under.is_empty() && under.chars().all(|c| c == '=') {
+        1
+    } else if under.len() >= 3 && under.chars().all(|c| c == '-') {
+        2
+    } else {
+        return None;
+    };
+    Some(HeadingAt {
+        level,
+        setext: true,
+        title,
+        lines: 2,
+    })
+}
+
+/// The level of the version sections: that of the first heading naming a version or
+/// Unreleased, else 2.
+fn section_level(lines: &[Line<'_>]) -> u8 {
+    let mut in_fence = false;
+    for i in 0..lines.len() {
+        let Some(line) = lines.get(i) else { break };
+        if is_fence(line.text) {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if let Some(h) = heading_at(lines, i)
+            && parse_heading(h.title).is_some()
+        {
+            return h.level;
+        }
+    }
+    2
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~")
 }
 
 /// `span` without its leading blank lines and trailing white space; `span` runs from a line
@@ -199,11 +423,22 @@ impl Changelog {
     /// Parse a changelog text.
     #[must_use]
     pub fn parse(text: &str) -> Self {
+        let mut lines = Vec::new();
+        let mut offset = 0;
+        for raw in text.split_inclusive('\n') {
+            lines.push(Line {
+                start: offset,
+                next: offset + raw.len(),
+                text: raw.trim_end_matches(['\n', '\r']),
+            });
+            offset += raw.len();
+        }
+        let level = section_level(&lines);
         let mut sections: Vec<Section> = Vec::new();
         let mut links = Vec::new();
         let mut in_fence = false;
-        let mut offset = 0;
-        // Start of the current section body and where it ends (next heading of level <= 2).
+        // Start of the current section body and where it ends (next heading of level <= the
+        // sections' level).
         let mut open: Option<usize> = None;
         let mut last_content_end = 0;
         let close = |sections: &mut Vec<Section>, open: &mut Option<usize>, end: usize| {
@@ -214,56 +449,72 @@ impl Changelog {
                 s.body_span = trim_blank_lines(text, start..end.max(start));
             }
         };
-        for (idx, raw) in text.split_inclusive('\n').enumerate() {
-            let line_no = idx + 1;
-            let start = offset;
-            offset += raw.len();
-            let line = raw.trim_end_matches(['\n', '\r']);
-            if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+        let mut i = 0;
+        while let Some(line) = lines.get(i) {
+            let (line_no, start, text_line) = (i + 1, line.start, line.text);
+            if is_fence(text_line) {
                 in_fence = !in_fence;
-                last_content_end = offset;
+                last_content_end = line.next;
+                i += 1;
                 continue;
             }
             if in_fence {
-                last_content_end = offset;
+                last_content_end = line.next;
+                i += 1;
                 continue;
             }
-            if let Some((label, url)) = link_def(line) {
+            if let Some((label, url)) = link_def(text_line) {
                 links.push(LinkDef {
                     label,
                     url,
                     line: line_no,
-                    span: start..start + line.len(),
+                    span: start..start + text_line.len(),
                 });
+                i += 1;
                 continue;
             }
-            let level2 = line.strip_prefix("## ");
-            let level1 = line.starts_with("# ");
-            if level2.is_some() || level1 {
-                close(
-                    &mut sections,
-                    &mut open,
-                    start.min(last_content_end.max(start)),
-                );
-                if let Some((heading, bracketed, date)) = level2.and_then(parse_heading) {
-                    let date_valid = date.as_deref().is_some_and(is_calendar_date);
-                    sections.push(Section {
-                        heading,
-                        date,
-                        date_valid,
-                        bracketed,
-                        line: line_no,
-                        heading_span: start..start + line.len(),
-                        body_span: offset..offset,
-                    });
-                    open = Some(sections.len() - 1);
+            match heading_at(&lines, i).filter(|h| h.level <= level) {
+                Some(h) => {
+                    let last = lines.get(i + h.lines - 1).unwrap_or(line);
+                    close(
+                        &mut sections,
+                        &mut open,
+                        start.min(last_content_end.max(start)),
+                    );
+                    if h.level == level
+                        && let Some(parts) = parse_heading(h.title)
+                    {
+                        let date_valid = parts.date.as_deref().is_some_and(is_calendar_date);
+                        sections.push(Section {
+                            style: HeadingStyle {
+                                level: h.level,
+                                setext: h.setext,
+                                bracketed: parts.bracketed,
+                                v_prefix: parts.v_prefix,
+                                date_separator: parts.date_separator,
+                                date_suffix: parts.date_suffix,
+                            },
+                            heading: parts.heading,
+                            date: parts.date,
+                            date_valid,
+                            bracketed: parts.bracketed,
+                            line: line_no,
+                            heading_span: start..last.start + last.text.len(),
+                            body_span: last.next..last.next,
+                        });
+                        open = Some(sections.len() - 1);
+                    }
+                    last_content_end = last.next;
+                    i += h.lines;
+                    continue;
                 }
-                last_content_end = offset;
-                continue;
+                None => {
+                    if !text_line.trim().is_empty() {
+                        last_content_end = line.next;
+                    }
+                }
             }
-            if !line.trim().is_empty() {
-                last_content_end = offset;
-            }
+            i += 1;
         }
         // The last section ends before a trailing block of link definitions.
         let end = last_content_end.max(sections.last().map_or(0, |s| s.body_span.start));
@@ -315,6 +566,23 @@ impl Changelog {
     #[must_use]
     pub fn latest(&self) -> Option<&Section> {
         self.sections.iter().find(|s| s.version().is_some())
+    }
+
+    /// How this file writes its version headings, for the next one: the style of the latest
+    /// version section; else the Unreleased heading's level and brackets, dated ` - `; else
+    /// `## X.Y.Z - YYYY-MM-DD`.
+    #[must_use]
+    pub fn heading_style(&self) -> HeadingStyle {
+        if let Some(s) = self.latest() {
+            return s.style.clone();
+        }
+        self.unreleased().map_or_else(HeadingStyle::default, |u| {
+            HeadingStyle {
+                v_prefix: false,
+                ..u.style.clone()
+            }
+            .dated()
+        })
     }
 
     /// A section's body, byte-exact from the file, without surrounding blank lines.
@@ -399,7 +667,10 @@ impl Changelog {
                     .in_file(path)
                     .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .hint(format!("write the heading as `## {v} - YYYY-MM-DD`")),
+                    .hint(format!(
+                        "write the heading as {}",
+                        s.style.clone().dated().describe(v, "YYYY-MM-DD")
+                    )),
                 );
             }
         }

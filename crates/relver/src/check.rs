@@ -72,6 +72,13 @@ impl Report {
         self.findings_at_least(Severity::Error)
     }
 
+    /// The findings grouped by cause (see [`causes`](crate::causes)): what a reader should
+    /// see before the details.
+    #[must_use]
+    pub fn causes(&self) -> Vec<crate::Cause> {
+        crate::causes(&self.findings)
+    }
+
     /// The JSON form.
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string_pretty(self)
@@ -107,8 +114,18 @@ impl fmt::Display for Report {
             (None, None) => write!(f, "relver check: no version found")?,
         }
         writeln!(f, ", reading {}", self.tree)?;
+        // One line per cause first (fourteen manifests one release behind are one cause), then
+        // every finding; a single finding is its own summary.
+        if self.findings.len() > 1 {
+            for cause in self.causes() {
+                writeln!(f, "{}: {cause}", cause.severity)?;
+            }
+        }
         for finding in &self.findings {
             writeln!(f, "{finding}")?;
+            if let Some(hint) = &finding.hint {
+                writeln!(f, "  hint: {hint}")?;
+            }
         }
         for i in &self.independent {
             writeln!(f, "independent {}: {}", i.path, i.reason)?;
@@ -247,7 +264,11 @@ pub(crate) fn collect(
                             .severity(sev)
                             .in_file(&spec.path)
                             .key(format!("package[name={p}].version"))
-                            .hint("regenerate the lock file (cargo update -w)"),
+                            .hint(
+                                crate::hint::regenerate(spec.kind).unwrap_or_else(|| {
+                                    "regenerate the lock file from its manifests".to_owned()
+                                }),
+                            ),
                         );
                     }
                 }
@@ -261,7 +282,12 @@ pub(crate) fn collect(
                     if let Some(k) = key {
                         f = f.key(k);
                     }
-                    report.push(f.hint("check the source's kind and key"));
+                    report.push(
+                        f.hint(
+                            crate::hint::regenerate(spec.kind)
+                                .unwrap_or_else(|| "check the source's kind and key".to_owned()),
+                        ),
+                    );
                 }
                 report
                     .fields
@@ -299,6 +325,12 @@ pub(crate) fn collect(
 #[must_use]
 pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
     let mut report = Report::new(tree.origin(), tag.cloned());
+    // Globs (`crates/*/Cargo.toml`) become one source per file this tree holds.
+    let (expanded, glob_findings) = config.expand(tree);
+    let config = &expanded;
+    for f in glob_findings {
+        report.push(f);
+    }
     for s in config
         .sources
         .iter()
@@ -345,14 +377,12 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
                 FieldProblem::FormatMismatch { format } => format!("write the value as {format}"),
                 _ => "write the version as a plain MAJOR.MINOR.PATCH string".to_owned(),
             };
-            new_findings.push(
-                field_finding(code, sev, fld, problem.to_string())
-                    .values(
-                        Some(fld.raw.clone()),
-                        expected.as_ref().map(ToString::to_string),
-                    )
-                    .hint(hint),
+            let finding = field_finding(code, sev, fld, problem.to_string()).values(
+                Some(fld.raw.clone()),
+                expected.as_ref().map(ToString::to_string),
             );
+            // A derived value is not written by hand: no hint to write it.
+            new_findings.push(if member { finding.hint(hint) } else { finding });
             continue;
         }
         let (Some(found), Some(exp)) = (&fld.version, &expected) else {
@@ -361,29 +391,29 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
         if found == exp {
             continue;
         }
-        let (code, sev, msg) = if member {
+        let finding = if member {
             let code = if tag.is_some() {
                 Code::VersionMismatch
             } else {
                 Code::VersionsDisagree
             };
-            (
+            field_finding(
                 code,
                 Severity::Error,
+                fld,
                 "version differs from the release version",
             )
+            .hint(crate::hint::version_fix(cf.kind, fld, exp))
         } else {
-            (
+            // A derived value is written at package time: there is nothing to set by hand.
+            field_finding(
                 Code::DerivedDiffers,
                 Severity::Info,
+                fld,
                 "derived version differs (set at package time)",
             )
         };
-        new_findings.push(
-            field_finding(code, sev, fld, msg)
-                .values(Some(found.to_string()), Some(exp.to_string()))
-                .hint(format!("set {} in {} to {exp}", fld.key, fld.path)),
-        );
+        new_findings.push(finding.values(Some(found.to_string()), Some(exp.to_string())));
     }
     for f in new_findings {
         report.push(f);
@@ -429,7 +459,10 @@ fn check_changelog(
                     .in_file(&spec.path)
                     .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .hint(format!("write the heading as `## {exp} - YYYY-MM-DD`")),
+                    .hint(format!(
+                        "write the heading as {}",
+                        s.style.clone().dated().describe(exp, "YYYY-MM-DD")
+                    )),
                 );
             }
         }
@@ -457,7 +490,10 @@ fn check_changelog(
                     latest.and_then(|s| s.version()).map(ToString::to_string),
                     Some(exp.to_string()),
                 )
-                .hint(format!("add `## {exp} - YYYY-MM-DD` above line {line}")),
+                .hint(format!(
+                    "add {} above line {line}",
+                    log.heading_style().describe(exp, "YYYY-MM-DD")
+                )),
             );
         }
     }
@@ -541,8 +577,8 @@ pub(crate) fn decide_tag(
             .values(
                 Some(tag.to_owned()),
                 Some(format!(
-                    "one of {:?} then MAJOR.MINOR.PATCH",
-                    config.tag_prefixes
+                    "{} then MAJOR.MINOR.PATCH",
+                    crate::tag::prefix_list(&config.tag_prefixes)
                 )),
             )
             .hint(hint)

@@ -14,6 +14,7 @@
 )]
 
 mod bump;
+mod cause;
 mod changelog;
 mod check;
 mod config;
@@ -22,6 +23,8 @@ mod discover;
 mod field;
 mod finding;
 mod git;
+mod glob;
+mod hint;
 mod input;
 mod json;
 mod parse_error;
@@ -35,7 +38,10 @@ mod worktree;
 mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
-pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section, is_calendar_date};
+pub use cause::{Cause, causes};
+pub use changelog::{
+    Changelog, ChangelogPolicy, Heading, HeadingStyle, LinkDef, Section, is_calendar_date,
+};
 pub use check::{
     CheckedField, IndependentSource, Report, TagOptions, check, check_release, check_release_with,
 };
