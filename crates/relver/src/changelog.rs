@@ -325,21 +325,15 @@ struct HeadingAt<'t> {
 /// `-` (level 2). A list item, a quote or a link definition is never a setext title.
 fn heading_at<'t>(lines: &[Line<'t>], i: usize) -> Option<HeadingAt<'t>> {
     let line = lines.get(i)?.text;
-    if let Some(t) = line.strip_prefix("## ") {
-        return Some(HeadingAt {
-            level: 2,
-            setext: false,
-            title: t,
-            lines: 1,
-        });
-    }
-    if let Some(t) = line.strip_prefix("# ") {
-        return Some(HeadingAt {
-            level: 1,
-            setext: false,
-            title: t,
-            lines: 1,
-        });
+    for (mark, level) in [("## ", 2), ("# ", 1)] {
+        if let Some(title) = line.strip_prefix(mark) {
+            return Some(HeadingAt {
+                level,
+                setext: false,
+                title,
+                lines: 1,
+            });
+        }
     }
     let title = line.trim();
     let after_blank = i == 0 || lines.get(i - 1).is_some_and(|l| l.text.trim().is_empty());

@@ -151,7 +151,7 @@ impl fmt::Display for Report {
 }
 
 /// A source whose file is not there, or cannot be read: severity by role.
-const fn missing_severity(role: Role) -> Option<Severity> {
+pub(crate) const fn missing_severity(role: Role) -> Option<Severity> {
     match role {
         Role::Member => Some(Severity::Error),
         Role::Derived => Some(Severity::Info),

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::config::{Config, Role, SourceKind, SourceSpec};
-use crate::finding::{Code, Finding, Severity};
+use crate::config::{Config, SourceKind, SourceSpec};
+use crate::finding::{Code, Finding};
 use crate::tree::Tree;
 
 /// Whether a source path is a glob.
@@ -62,11 +62,7 @@ pub(crate) fn matches(pattern: &str, path: &str) -> bool {
 
 /// A glob that matched no file: as grave as a missing file of the source's role.
 fn matched_nothing(spec: &SourceSpec) -> Option<Finding> {
-    let severity = match spec.role {
-        Role::Member => Severity::Error,
-        Role::Derived => Severity::Info,
-        Role::Optional | Role::Independent => return None,
-    };
+    let severity = crate::check::missing_severity(spec.role)?;
     Some(
         Finding::new(Code::SourceMissing, "the glob matched no file")
             .severity(severity)

@@ -548,6 +548,17 @@ fn a_workspace_growing_from_six_to_nine_crates_needs_no_config_change() {
     assert_eq!(manifests, sorted);
     assert_eq!(manifests.len(), 9);
 
+    // Discovery finds no version field the glob leaves uncovered.
+    let discovery = relver::discover(&tree, Some(&config)).unwrap();
+    assert!(
+        discovery
+            .uncovered
+            .iter()
+            .all(|f| !f.path().unwrap().starts_with("crates/")),
+        "{:?}",
+        discovery.uncovered
+    );
+
     // The bump reaches the new crates too.
     nine[7] = ("web", "1.2.3");
     workspace(root, &nine);
