@@ -7,10 +7,11 @@ use std::io::Write as _;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::changelog::{Changelog, Heading, compare_base, is_calendar_date};
+use crate::changelog::{Changelog, compare_base, is_calendar_date};
 use crate::check::{Report, check};
 use crate::config::{Config, Role, SourceKind};
 use crate::finding::Finding;
+use crate::heading::Heading;
 use crate::input::ReadError;
 use crate::tree::{DirTree, Tree};
 use crate::version::Version;

@@ -150,15 +150,6 @@ impl fmt::Display for Report {
     }
 }
 
-/// A source whose file is not there, or cannot be read: severity by role.
-pub(crate) const fn missing_severity(role: Role) -> Option<Severity> {
-    match role {
-        Role::Member => Some(Severity::Error),
-        Role::Derived => Some(Severity::Info),
-        Role::Optional | Role::Independent => None,
-    }
-}
-
 fn source_error_finding(spec: &SourceSpec, e: &SourceError) -> Finding {
     let sev = if spec.role == Role::Derived {
         Severity::Warning
@@ -203,7 +194,7 @@ pub(crate) fn collect(
         let text = match tree.read_text(&spec.path) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                if let Some(sev) = missing_severity(spec.role) {
+                if let Some(sev) = spec.role.missing_severity() {
                     report.push(
                         Finding::new(Code::SourceMissing, "file not found")
                             .severity(sev)
@@ -255,7 +246,7 @@ pub(crate) fn collect(
                     })
                     .collect();
                 for p in missing_packages {
-                    if let Some(sev) = missing_severity(spec.role) {
+                    if let Some(sev) = spec.role.missing_severity() {
                         report.push(
                             Finding::new(
                                 Code::SourceMissing,
@@ -273,7 +264,7 @@ pub(crate) fn collect(
                     }
                 }
                 if ex.fields.is_empty()
-                    && let Some(sev) = missing_severity(spec.role)
+                    && let Some(sev) = spec.role.missing_severity()
                 {
                     let key = spec.key.as_ref().map(|k| k.parts().join("."));
                     let mut f = Finding::new(Code::SourceMissing, "no version field found")

@@ -1,9 +1,10 @@
 //! `relver.toml` (or `[workspace.metadata.relver]` in `Cargo.toml`): the sources and their roles.
 
 use crate::changelog::ChangelogPolicy;
+use crate::finding::Severity;
 use crate::parse_error::{ParseError, ParseErrorKind};
 use crate::tag::TagPolicy;
-use crate::tree::{Tree, is_safe_relative};
+use crate::tree::{Tree, is_glob, is_safe_relative};
 
 /// What kind of file a source is, which decides the parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -56,6 +57,19 @@ pub enum Role {
     Independent,
     /// Checked when the file exists; a missing file is fine.
     Optional,
+}
+
+impl Role {
+    /// How grave a missing file (or a glob that matched nothing) of this role is: an error
+    /// for a member, info for a derived source, nothing for an optional or independent one.
+    #[must_use]
+    pub(crate) const fn missing_severity(self) -> Option<Severity> {
+        match self {
+            Self::Member => Some(Severity::Error),
+            Self::Derived => Some(Severity::Info),
+            Self::Optional | Self::Independent => None,
+        }
+    }
 }
 
 /// A key path: `"info.version"` or `["packages", "", "version"]` (for keys with dots or empty
@@ -344,7 +358,7 @@ impl Config {
             };
             let bad = |msg: String| bad_at("kind", msg);
             if !is_safe_relative(&s.path) {
-                let what = if crate::glob::is_glob(&s.path) {
+                let what = if is_glob(&s.path) {
                     "the glob leaves the project root"
                 } else {
                     "the path leaves the project root"

@@ -6,12 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::config::{Config, SourceKind, SourceSpec};
 use crate::finding::{Code, Finding};
-use crate::tree::Tree;
-
-/// Whether a source path is a glob.
-pub(crate) fn is_glob(path: &str) -> bool {
-    path.contains(['*', '?'])
-}
+use crate::tree::{Tree, is_glob};
 
 /// Matches `items` against `pat` where `star(p)` marks a pattern element matching any run of
 /// items and `one(p, item)` a single item: the classic table, `O(pattern × items)` whatever the
@@ -62,7 +57,7 @@ pub(crate) fn matches(pattern: &str, path: &str) -> bool {
 
 /// A glob that matched no file: as grave as a missing file of the source's role.
 fn matched_nothing(spec: &SourceSpec) -> Option<Finding> {
-    let severity = crate::check::missing_severity(spec.role)?;
+    let severity = spec.role.missing_severity()?;
     Some(
         Finding::new(Code::SourceMissing, "the glob matched no file")
             .severity(severity)

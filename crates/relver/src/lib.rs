@@ -24,6 +24,7 @@ mod field;
 mod finding;
 mod git;
 mod glob;
+mod heading;
 mod hint;
 mod input;
 mod json;
@@ -39,9 +40,7 @@ mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
 pub use cause::{Cause, causes};
-pub use changelog::{
-    Changelog, ChangelogPolicy, Heading, HeadingStyle, LinkDef, Section, is_calendar_date,
-};
+pub use changelog::{Changelog, ChangelogPolicy, LinkDef, Section, is_calendar_date};
 pub use check::{
     CheckedField, IndependentSource, Report, TagOptions, check, check_release, check_release_with,
 };
@@ -54,6 +53,7 @@ pub use git::{
     Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
     check_tag_absent, worktree_at_tag,
 };
+pub use heading::{Heading, HeadingStyle};
 pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use source::SourceError;
