@@ -24,7 +24,13 @@ tag, a warning says when the working tree is not at that tag.
 Without relver.toml (or [workspace.metadata.relver] in Cargo.toml) the sources are discovered:
 every version file is checked, except one that says it is not released (publish = false,
 \"private\": true, version 0.0.0) and does not carry the tag's version: it is listed as
-independent, with that reason. Files that cannot be read or parsed fail the check.
+independent, with that reason. Files that cannot be read or parsed fail the check. A source
+path may be a glob (crates/*/Cargo.toml): it covers every matching file at each check.
+
+The report opens with one line per cause (\"14 files record 1.2.2, the tag says 1.2.3\"), then
+lists every finding with its hint: a stale lock file is fixed by its own tool (cargo update -w,
+uv lock, npm install --package-lock-only), a missing changelog section is asked for in the
+file's own heading style.
 
   --tag TAG            check against this release tag (strict: vMAJOR.MINOR.PATCH); any other
                        tag fails unless one of the two options below allows it

@@ -49,9 +49,7 @@ impl Inputs {
         };
         match classify(self.pattern(), tag) {
             Ok(TagClass::Release(t)) => Ok(t),
-            Ok(other) => Err(format!(
-                "{tag} is a floating tag ({other:?}), not a release tag"
-            )),
+            Ok(other) => Err(format!("{other} is a floating tag, not a release tag")),
             Err(e) => Err(format!("{tag} is not a release tag: {e}")),
         }
     }
@@ -180,5 +178,26 @@ mod tests {
         assert!(classify("release-{version}-final", "release-2.0.0").is_err());
         assert!(classify("v{version}", "v1.2.3-rc.1").is_err());
         assert!(classify("{version}", "v1.2.3").is_err());
+    }
+
+    #[test]
+    fn a_floating_tag_is_named_as_written() {
+        let policy = crate::policy::model::Policy::from_toml_str(
+            "[project]\nname = \"p\"\n",
+            "release.toml",
+        )
+        .unwrap();
+        for (tag, want) in [
+            ("v1", "v1 is a floating tag, not a release tag"),
+            ("v1.2", "v1.2 is a floating tag, not a release tag"),
+        ] {
+            let inputs = Inputs {
+                policy: Arc::new(policy.clone()),
+                source_dir: None,
+                tag: Some(tag.to_owned()),
+                commit: None,
+            };
+            assert_eq!(inputs.release_tag().unwrap_err(), want);
+        }
     }
 }

@@ -7,10 +7,11 @@ use std::io::Write as _;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::changelog::{Changelog, Heading, compare_base, is_calendar_date};
+use crate::changelog::{Changelog, compare_base, is_calendar_date};
 use crate::check::{Report, check};
 use crate::config::{Config, Role, SourceKind};
 use crate::finding::Finding;
+use crate::heading::Heading;
 use crate::input::ReadError;
 use crate::tree::{DirTree, Tree};
 use crate::version::Version;
@@ -176,8 +177,11 @@ fn changelog_edits(
     if log.section(to).is_some() {
         return Ok(Vec::new());
     }
+    // The new heading is written as the file writes its latest one.
+    let style = log.heading_style();
     let date = match date {
         Some(d) if is_calendar_date(d) => d,
+        _ if style.date_separator.is_none() => "",
         other => {
             return Err(BumpError::DateRequired {
                 path: path.to_owned(),
@@ -186,15 +190,7 @@ fn changelog_edits(
         }
     };
     let latest = log.latest();
-    let bracketed = latest.map_or_else(
-        || log.unreleased().is_some_and(|u| u.bracketed),
-        |s| s.bracketed,
-    );
-    let heading = if bracketed {
-        format!("## [{to}] - {date}")
-    } else {
-        format!("## {to} - {date}")
-    };
+    let heading = style.heading(to, date);
     let mut edits = Vec::new();
     let mk = |span: Range<usize>, new: String| -> Result<Edit, BumpError> {
         Ok(Edit {
@@ -268,6 +264,8 @@ pub fn plan_bump(
     options: &BumpOptions,
 ) -> Result<BumpPlan, BumpError> {
     let report: Report = check(tree, config, None);
+    let (expanded, _) = config.expand(tree);
+    let config = &expanded;
     let blocking: Vec<Finding> = report.errors().cloned().collect();
     let unreadable = blocking.iter().any(|f| {
         !matches!(

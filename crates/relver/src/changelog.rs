@@ -4,23 +4,10 @@
 use std::ops::Range;
 
 use crate::finding::{Code, Finding, Severity};
+use crate::heading::{
+    Heading, HeadingStyle, Line, heading_at, is_fence, link_def, parse_heading, section_level,
+};
 use crate::version::Version;
-
-/// What a level-2 heading names.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Heading {
-    /// `## [Unreleased]` or `## Unreleased`.
-    Unreleased,
-    /// A version heading; `text` is the version exactly as written (without brackets or `v`).
-    Version {
-        /// The version text as written.
-        text: String,
-        /// The parsed version.
-        version: Version,
-    },
-}
 
 /// One `## …` section of a changelog.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +21,8 @@ pub struct Section {
     pub date_valid: bool,
     /// The version is written in brackets (`## [1.2.3]`).
     pub bracketed: bool,
+    /// How the heading is written, to write the next one the same way.
+    pub style: HeadingStyle,
     /// 1-based line of the heading.
     pub line: usize,
     /// Byte span of the heading line (without its line break).
@@ -137,41 +126,6 @@ pub fn is_calendar_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
-fn parse_heading(rest: &str) -> Option<(Heading, bool, Option<String>)> {
-    let c = rest.trim();
-    let (label, after, bracketed) = if let Some(r) = c.strip_prefix('[') {
-        let (label, mut after) = r.split_once(']')?;
-        if after.starts_with('(') {
-            after = after.split_once(')').map_or("", |(_, rest)| rest);
-        }
-        (label, after, true)
-    } else {
-        let (label, after) = c
-            .find(char::is_whitespace)
-            .and_then(|end| c.split_at_checked(end))
-            .unwrap_or((c, ""));
-        (label, after, false)
-    };
-    let label = label.trim();
-    let heading = if label.eq_ignore_ascii_case("unreleased") {
-        Heading::Unreleased
-    } else {
-        let text = label.strip_prefix('v').unwrap_or(label);
-        let version = text.parse::<Version>().ok()?;
-        Heading::Version {
-            text: text.to_owned(),
-            version,
-        }
-    };
-    let d = after.trim().trim_start_matches(['-', '–', '—', ':']).trim();
-    let d = d
-        .strip_prefix('(')
-        .map_or(d, |x| x.split(')').next().unwrap_or(x))
-        .trim();
-    let date = d.split_whitespace().next().map(str::to_owned);
-    Some((heading, bracketed, date))
-}
-
 /// `span` without its leading blank lines and trailing white space; `span` runs from a line
 /// start (`parse` gives nothing else), so an empty span is the only other answer.
 fn trim_blank_lines(text: &str, span: Range<usize>) -> Range<usize> {
@@ -187,23 +141,26 @@ fn trim_blank_lines(text: &str, span: Range<usize>) -> Range<usize> {
     start..start + trimmed.len()
 }
 
-fn link_def(line: &str) -> Option<(String, String)> {
-    let r = line.strip_prefix('[')?;
-    let (label, url) = r.split_once("]:")?;
-    let url = url.trim();
-    (!label.is_empty() && !url.is_empty() && !url.contains(' '))
-        .then(|| (label.to_owned(), url.to_owned()))
-}
-
 impl Changelog {
     /// Parse a changelog text.
     #[must_use]
     pub fn parse(text: &str) -> Self {
+        let mut lines = Vec::new();
+        let mut offset = 0;
+        for raw in text.split_inclusive('\n') {
+            lines.push(Line {
+                start: offset,
+                next: offset + raw.len(),
+                text: raw.trim_end_matches(['\n', '\r']),
+            });
+            offset += raw.len();
+        }
+        let level = section_level(&lines);
         let mut sections: Vec<Section> = Vec::new();
         let mut links = Vec::new();
         let mut in_fence = false;
-        let mut offset = 0;
-        // Start of the current section body and where it ends (next heading of level <= 2).
+        // Start of the current section body and where it ends (next heading of level <= the
+        // sections' level).
         let mut open: Option<usize> = None;
         let mut last_content_end = 0;
         let close = |sections: &mut Vec<Section>, open: &mut Option<usize>, end: usize| {
@@ -214,56 +171,72 @@ impl Changelog {
                 s.body_span = trim_blank_lines(text, start..end.max(start));
             }
         };
-        for (idx, raw) in text.split_inclusive('\n').enumerate() {
-            let line_no = idx + 1;
-            let start = offset;
-            offset += raw.len();
-            let line = raw.trim_end_matches(['\n', '\r']);
-            if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+        let mut i = 0;
+        while let Some(line) = lines.get(i) {
+            let (line_no, start, text_line) = (i + 1, line.start, line.text);
+            if is_fence(text_line) {
                 in_fence = !in_fence;
-                last_content_end = offset;
+                last_content_end = line.next;
+                i += 1;
                 continue;
             }
             if in_fence {
-                last_content_end = offset;
+                last_content_end = line.next;
+                i += 1;
                 continue;
             }
-            if let Some((label, url)) = link_def(line) {
+            if let Some((label, url)) = link_def(text_line) {
                 links.push(LinkDef {
                     label,
                     url,
                     line: line_no,
-                    span: start..start + line.len(),
+                    span: start..start + text_line.len(),
                 });
+                i += 1;
                 continue;
             }
-            let level2 = line.strip_prefix("## ");
-            let level1 = line.starts_with("# ");
-            if level2.is_some() || level1 {
-                close(
-                    &mut sections,
-                    &mut open,
-                    start.min(last_content_end.max(start)),
-                );
-                if let Some((heading, bracketed, date)) = level2.and_then(parse_heading) {
-                    let date_valid = date.as_deref().is_some_and(is_calendar_date);
-                    sections.push(Section {
-                        heading,
-                        date,
-                        date_valid,
-                        bracketed,
-                        line: line_no,
-                        heading_span: start..start + line.len(),
-                        body_span: offset..offset,
-                    });
-                    open = Some(sections.len() - 1);
+            match heading_at(&lines, i).filter(|h| h.level <= level) {
+                Some(h) => {
+                    let last = lines.get(i + h.lines - 1).unwrap_or(line);
+                    close(
+                        &mut sections,
+                        &mut open,
+                        start.min(last_content_end.max(start)),
+                    );
+                    if h.level == level
+                        && let Some(parts) = parse_heading(h.title)
+                    {
+                        let date_valid = parts.date.as_deref().is_some_and(is_calendar_date);
+                        sections.push(Section {
+                            style: HeadingStyle {
+                                level: h.level,
+                                setext: h.setext,
+                                bracketed: parts.bracketed,
+                                v_prefix: parts.v_prefix,
+                                date_separator: parts.date_separator,
+                                date_suffix: parts.date_suffix,
+                            },
+                            heading: parts.heading,
+                            date: parts.date,
+                            date_valid,
+                            bracketed: parts.bracketed,
+                            line: line_no,
+                            heading_span: start..last.start + last.text.len(),
+                            body_span: last.next..last.next,
+                        });
+                        open = Some(sections.len() - 1);
+                    }
+                    last_content_end = last.next;
+                    i += h.lines;
+                    continue;
                 }
-                last_content_end = offset;
-                continue;
+                None => {
+                    if !text_line.trim().is_empty() {
+                        last_content_end = line.next;
+                    }
+                }
             }
-            if !line.trim().is_empty() {
-                last_content_end = offset;
-            }
+            i += 1;
         }
         // The last section ends before a trailing block of link definitions.
         let end = last_content_end.max(sections.last().map_or(0, |s| s.body_span.start));
@@ -315,6 +288,23 @@ impl Changelog {
     #[must_use]
     pub fn latest(&self) -> Option<&Section> {
         self.sections.iter().find(|s| s.version().is_some())
+    }
+
+    /// How this file writes its version headings, for the next one: the style of the latest
+    /// version section; else the Unreleased heading's level and brackets, dated ` - `; else
+    /// `## X.Y.Z - YYYY-MM-DD`.
+    #[must_use]
+    pub fn heading_style(&self) -> HeadingStyle {
+        if let Some(s) = self.latest() {
+            return s.style.clone();
+        }
+        self.unreleased().map_or_else(HeadingStyle::default, |u| {
+            HeadingStyle {
+                v_prefix: false,
+                ..u.style.clone()
+            }
+            .dated()
+        })
     }
 
     /// A section's body, byte-exact from the file, without surrounding blank lines.
@@ -399,7 +389,10 @@ impl Changelog {
                     .in_file(path)
                     .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .hint(format!("write the heading as `## {v} - YYYY-MM-DD`")),
+                    .hint(format!(
+                        "write the heading as {}",
+                        s.style.clone().dated().describe(v, "YYYY-MM-DD")
+                    )),
                 );
             }
         }

@@ -72,6 +72,13 @@ impl Report {
         self.findings_at_least(Severity::Error)
     }
 
+    /// The findings grouped by cause (see [`causes`](crate::causes)): what a reader should
+    /// see before the details.
+    #[must_use]
+    pub fn causes(&self) -> Vec<crate::Cause> {
+        crate::causes(&self.findings)
+    }
+
     /// The JSON form.
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string_pretty(self)
@@ -107,8 +114,18 @@ impl fmt::Display for Report {
             (None, None) => write!(f, "relver check: no version found")?,
         }
         writeln!(f, ", reading {}", self.tree)?;
+        // One line per cause first (fourteen manifests one release behind are one cause), then
+        // every finding; a single finding is its own summary.
+        if self.findings.len() > 1 {
+            for cause in self.causes() {
+                writeln!(f, "{}: {cause}", cause.severity)?;
+            }
+        }
         for finding in &self.findings {
             writeln!(f, "{finding}")?;
+            if let Some(hint) = &finding.hint {
+                writeln!(f, "  hint: {hint}")?;
+            }
         }
         for i in &self.independent {
             writeln!(f, "independent {}: {}", i.path, i.reason)?;
@@ -130,15 +147,6 @@ impl fmt::Display for Report {
                 .len(),
             if self.ok { "ok" } else { "FAILED" }
         )
-    }
-}
-
-/// A source whose file is not there, or cannot be read: severity by role.
-const fn missing_severity(role: Role) -> Option<Severity> {
-    match role {
-        Role::Member => Some(Severity::Error),
-        Role::Derived => Some(Severity::Info),
-        Role::Optional | Role::Independent => None,
     }
 }
 
@@ -186,7 +194,7 @@ pub(crate) fn collect(
         let text = match tree.read_text(&spec.path) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                if let Some(sev) = missing_severity(spec.role) {
+                if let Some(sev) = spec.role.missing_severity() {
                     report.push(
                         Finding::new(Code::SourceMissing, "file not found")
                             .severity(sev)
@@ -238,7 +246,7 @@ pub(crate) fn collect(
                     })
                     .collect();
                 for p in missing_packages {
-                    if let Some(sev) = missing_severity(spec.role) {
+                    if let Some(sev) = spec.role.missing_severity() {
                         report.push(
                             Finding::new(
                                 Code::SourceMissing,
@@ -247,12 +255,16 @@ pub(crate) fn collect(
                             .severity(sev)
                             .in_file(&spec.path)
                             .key(format!("package[name={p}].version"))
-                            .hint("regenerate the lock file (cargo update -w)"),
+                            .hint(
+                                crate::hint::regenerate(spec.kind).unwrap_or_else(|| {
+                                    "regenerate the lock file from its manifests".to_owned()
+                                }),
+                            ),
                         );
                     }
                 }
                 if ex.fields.is_empty()
-                    && let Some(sev) = missing_severity(spec.role)
+                    && let Some(sev) = spec.role.missing_severity()
                 {
                     let key = spec.key.as_ref().map(|k| k.parts().join("."));
                     let mut f = Finding::new(Code::SourceMissing, "no version field found")
@@ -261,7 +273,12 @@ pub(crate) fn collect(
                     if let Some(k) = key {
                         f = f.key(k);
                     }
-                    report.push(f.hint("check the source's kind and key"));
+                    report.push(
+                        f.hint(
+                            crate::hint::regenerate(spec.kind)
+                                .unwrap_or_else(|| "check the source's kind and key".to_owned()),
+                        ),
+                    );
                 }
                 report
                     .fields
@@ -299,6 +316,12 @@ pub(crate) fn collect(
 #[must_use]
 pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
     let mut report = Report::new(tree.origin(), tag.cloned());
+    // Globs (`crates/*/Cargo.toml`) become one source per file this tree holds.
+    let (expanded, glob_findings) = config.expand(tree);
+    let config = &expanded;
+    for f in glob_findings {
+        report.push(f);
+    }
     for s in config
         .sources
         .iter()
@@ -345,14 +368,12 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
                 FieldProblem::FormatMismatch { format } => format!("write the value as {format}"),
                 _ => "write the version as a plain MAJOR.MINOR.PATCH string".to_owned(),
             };
-            new_findings.push(
-                field_finding(code, sev, fld, problem.to_string())
-                    .values(
-                        Some(fld.raw.clone()),
-                        expected.as_ref().map(ToString::to_string),
-                    )
-                    .hint(hint),
+            let finding = field_finding(code, sev, fld, problem.to_string()).values(
+                Some(fld.raw.clone()),
+                expected.as_ref().map(ToString::to_string),
             );
+            // A derived value is not written by hand: no hint to write it.
+            new_findings.push(if member { finding.hint(hint) } else { finding });
             continue;
         }
         let (Some(found), Some(exp)) = (&fld.version, &expected) else {
@@ -361,29 +382,29 @@ pub fn check(tree: &dyn Tree, config: &Config, tag: Option<&Tag>) -> Report {
         if found == exp {
             continue;
         }
-        let (code, sev, msg) = if member {
+        let finding = if member {
             let code = if tag.is_some() {
                 Code::VersionMismatch
             } else {
                 Code::VersionsDisagree
             };
-            (
+            field_finding(
                 code,
                 Severity::Error,
+                fld,
                 "version differs from the release version",
             )
+            .hint(crate::hint::version_fix(cf.kind, fld, exp))
         } else {
-            (
+            // A derived value is written at package time: there is nothing to set by hand.
+            field_finding(
                 Code::DerivedDiffers,
                 Severity::Info,
+                fld,
                 "derived version differs (set at package time)",
             )
         };
-        new_findings.push(
-            field_finding(code, sev, fld, msg)
-                .values(Some(found.to_string()), Some(exp.to_string()))
-                .hint(format!("set {} in {} to {exp}", fld.key, fld.path)),
-        );
+        new_findings.push(finding.values(Some(found.to_string()), Some(exp.to_string())));
     }
     for f in new_findings {
         report.push(f);
@@ -429,7 +450,10 @@ fn check_changelog(
                     .in_file(&spec.path)
                     .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
-                    .hint(format!("write the heading as `## {exp} - YYYY-MM-DD`")),
+                    .hint(format!(
+                        "write the heading as {}",
+                        s.style.clone().dated().describe(exp, "YYYY-MM-DD")
+                    )),
                 );
             }
         }
@@ -457,7 +481,10 @@ fn check_changelog(
                     latest.and_then(|s| s.version()).map(ToString::to_string),
                     Some(exp.to_string()),
                 )
-                .hint(format!("add `## {exp} - YYYY-MM-DD` above line {line}")),
+                .hint(format!(
+                    "add {} above line {line}",
+                    log.heading_style().describe(exp, "YYYY-MM-DD")
+                )),
             );
         }
     }
@@ -541,8 +568,8 @@ pub(crate) fn decide_tag(
             .values(
                 Some(tag.to_owned()),
                 Some(format!(
-                    "one of {:?} then MAJOR.MINOR.PATCH",
-                    config.tag_prefixes
+                    "{} then MAJOR.MINOR.PATCH",
+                    crate::tag::prefix_list(&config.tag_prefixes)
                 )),
             )
             .hint(hint)

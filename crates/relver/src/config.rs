@@ -1,9 +1,10 @@
 //! `relver.toml` (or `[workspace.metadata.relver]` in `Cargo.toml`): the sources and their roles.
 
 use crate::changelog::ChangelogPolicy;
+use crate::finding::Severity;
 use crate::parse_error::{ParseError, ParseErrorKind};
 use crate::tag::TagPolicy;
-use crate::tree::{Tree, is_safe_relative};
+use crate::tree::{Tree, is_glob, is_safe_relative};
 
 /// What kind of file a source is, which decides the parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -56,6 +57,19 @@ pub enum Role {
     Independent,
     /// Checked when the file exists; a missing file is fine.
     Optional,
+}
+
+impl Role {
+    /// How grave a missing file (or a glob that matched nothing) of this role is: an error
+    /// for a member, info for a derived source, nothing for an optional or independent one.
+    #[must_use]
+    pub(crate) const fn missing_severity(self) -> Option<Severity> {
+        match self {
+            Self::Member => Some(Severity::Error),
+            Self::Derived => Some(Severity::Info),
+            Self::Optional | Self::Independent => None,
+        }
+    }
 }
 
 /// A key path: `"info.version"` or `["packages", "", "version"]` (for keys with dots or empty
@@ -284,7 +298,7 @@ impl Config {
     /// Parse a `relver.toml` text; `path` names it in errors.
     pub fn from_toml(path: &str, text: &str) -> Result<Self, ParseError> {
         let cfg: Self = toml_edit::de::from_str(text).map_err(|e| de_error(path, text, &e))?;
-        cfg.validate(path)?;
+        cfg.validate(path, text, &[])?;
         Ok(cfg)
     }
 
@@ -295,7 +309,7 @@ impl Config {
             toml_edit::de::from_str(text).map_err(|e| de_error(path, text, &e))?;
         let cfg = w.workspace.and_then(|w| w.metadata).and_then(|m| m.relver);
         if let Some(c) = &cfg {
-            c.validate(path)?;
+            c.validate(path, text, &["workspace", "metadata", "relver"])?;
         }
         Ok(cfg)
     }
@@ -323,39 +337,56 @@ impl Config {
         toml_edit::ser::to_string_pretty(self)
     }
 
-    fn validate(&self, path: &str) -> Result<(), ParseError> {
+    /// Checks what serde cannot: each error names the key (`source[2].path`, under `table`
+    /// for `[workspace.metadata.relver]`) and points at its value in `text`.
+    fn validate(&self, path: &str, text: &str, table: &[&str]) -> Result<(), ParseError> {
         for (i, s) in self.sources.iter().enumerate() {
-            let bad = |msg: String| {
-                ParseError::new(
-                    ParseErrorKind::Config,
-                    path,
-                    1,
-                    1,
-                    format!("source {} ({}): {msg}", i + 1, s.path),
-                )
+            let bad_at = |field: &str, msg: String| {
+                let key = table
+                    .iter()
+                    .copied()
+                    .chain([format!("source[{i}].{field}").as_str()])
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let offset = value_offset(text, table, i, field);
+                let message = format!("{key} ({}): {msg}", s.path);
+                match offset {
+                    Some(at) => ParseError::at(ParseErrorKind::Config, path, text, at, message),
+                    None => ParseError::new(ParseErrorKind::Config, path, 1, 1, message),
+                }
+                .with_key(key)
             };
+            let bad = |msg: String| bad_at("kind", msg);
             if !is_safe_relative(&s.path) {
-                return Err(bad(
-                    "path must be relative and stay inside the project".into()
+                let what = if is_glob(&s.path) {
+                    "the glob leaves the project root"
+                } else {
+                    "the path leaves the project root"
+                };
+                return Err(bad_at(
+                    "path",
+                    format!("{what}: paths are relative, '/'-separated, without `..`"),
                 ));
             }
             if let Some(f) = &s.format {
                 f.parse::<crate::field::Format>()
-                    .map_err(|e| bad(e.to_string()))?;
+                    .map_err(|e| bad_at("format", e.to_string()))?;
             }
             match s.kind {
                 SourceKind::Yaml | SourceKind::Json | SourceKind::Toml if s.key.is_none() => {
-                    return Err(bad("`key` is required".into()));
+                    return Err(bad("`key` is required for this kind".into()));
                 }
                 SourceKind::Regex => {
                     let p = s
                         .pattern
                         .as_deref()
-                        .ok_or_else(|| bad("`pattern` is required".into()))?;
-                    let re = regex::Regex::new(p).map_err(|e| bad(format!("bad pattern: {e}")))?;
+                        .ok_or_else(|| bad("`pattern` is required for this kind".into()))?;
+                    let re = regex::Regex::new(p)
+                        .map_err(|e| bad_at("pattern", format!("bad pattern: {e}")))?;
                     if re.captures_len() < 2 {
-                        return Err(bad(
-                            "the pattern needs a capture group for the version".into()
+                        return Err(bad_at(
+                            "pattern",
+                            "the pattern needs a capture group for the version".into(),
                         ));
                     }
                 }
@@ -364,6 +395,21 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Byte offset of `source[index].field`'s value (under `table`) in a configuration text that
+/// already deserialised, when it can be found.
+fn value_offset(text: &str, table: &[&str], index: usize, field: &str) -> Option<usize> {
+    let doc = crate::toml_src::TomlFile::parse("", text).ok()?;
+    let mut item = doc.doc.as_item();
+    for k in table {
+        item = item.get(k)?;
+    }
+    let value = item.get("source")?.get(index)?.get(field)?;
+    value
+        .span()
+        .or_else(|| value.as_value().and_then(toml_edit::Value::span))
+        .map(|r| r.start)
 }
 
 /// Loading a configuration failed.
@@ -407,7 +453,7 @@ mod tests {
             "[[source]]\npath = \"../x\"\nkind = \"cargo\"\n",
         )
         .unwrap_err();
-        assert!(e.message().contains("inside the project"));
+        assert!(e.message().contains("leaves the project root"));
         assert!(Config::from_toml("r", "[[source]]\npath = \"x\"\nkind = \"yaml\"\n").is_err());
         assert!(
             Config::from_toml(
@@ -415,6 +461,42 @@ mod tests {
                 "[[source]]\npath = \"x\"\nkind = \"regex\"\npattern = \"v1\"\n"
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_glob_or_path_leaving_the_root_is_a_typed_error_with_its_key() {
+        let text = "[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n\n[[source]]\nkind = \"cargo\"\npath = \"../*/Cargo.toml\"\n";
+        let e = Config::from_toml("relver.toml", text).unwrap_err();
+        assert_eq!(e.kind(), ParseErrorKind::Config);
+        assert_eq!(e.key_path(), Some("source[1].path"));
+        assert_eq!((e.line(), e.column()), (7, 8));
+        assert!(
+            e.message().contains("the glob leaves the project root"),
+            "{e}"
+        );
+        let e = Config::from_toml(
+            "relver.toml",
+            "[[source]]\npath = \"/srv/*/Cargo.toml\"\nkind = \"cargo\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.key_path(), Some("source[0].path"));
+        assert_eq!((e.line(), e.column()), (2, 8));
+        let manifest = "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.metadata.relver]\nsource = [\n  { path = \"crates/*/Cargo.toml\", kind = \"cargo\" },\n  { path = \"crates/../../x/Cargo.toml\", kind = \"cargo\" },\n]\n";
+        let e = Config::from_cargo_manifest("Cargo.toml", manifest).unwrap_err();
+        assert_eq!(
+            e.key_path(),
+            Some("workspace.metadata.relver.source[1].path")
+        );
+        assert_eq!((e.path(), e.line(), e.column()), ("Cargo.toml", 7, 12));
+        assert!(
+            e.message().contains("the path leaves the project root"),
+            "{e}"
+        );
+        // A glob that stays inside is fine.
+        assert!(
+            Config::from_cargo_manifest("Cargo.toml", &manifest.replace("crates/../../x/", "py/"))
+                .is_ok()
         );
     }
 

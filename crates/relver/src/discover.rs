@@ -411,6 +411,8 @@ fn uncovered(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let report = check(tree, cfg, None);
+    let (expanded, _) = cfg.expand(tree);
+    let cfg = &expanded;
     let covered: BTreeSet<(&str, &str)> = report
         .fields
         .iter()

@@ -544,7 +544,8 @@ pub fn audit_history(repo: &GitRepo, config: &Config, head: &str) -> Result<Audi
         }
     }
     let head_tree = repo.tree_at(head)?;
-    for spec in config
+    let (at_head, _) = config.expand(&head_tree);
+    for spec in at_head
         .sources
         .iter()
         .filter(|s| s.kind == SourceKind::Changelog && s.role != Role::Independent)

@@ -14,6 +14,7 @@
 )]
 
 mod bump;
+mod cause;
 mod changelog;
 mod check;
 mod config;
@@ -22,6 +23,9 @@ mod discover;
 mod field;
 mod finding;
 mod git;
+mod glob;
+mod heading;
+mod hint;
 mod input;
 mod json;
 mod parse_error;
@@ -35,7 +39,8 @@ mod worktree;
 mod yaml;
 
 pub use bump::{BumpError, BumpOptions, BumpPlan, Edit, FileChange, plan_bump};
-pub use changelog::{Changelog, ChangelogPolicy, Heading, LinkDef, Section, is_calendar_date};
+pub use cause::{Cause, causes};
+pub use changelog::{Changelog, ChangelogPolicy, LinkDef, Section, is_calendar_date};
 pub use check::{
     CheckedField, IndependentSource, Report, TagOptions, check, check_release, check_release_with,
 };
@@ -48,6 +53,7 @@ pub use git::{
     Audit, GitError, GitRepo, GitTree, audit_history, check_at_tag, check_coupled_tags,
     check_tag_absent, worktree_at_tag,
 };
+pub use heading::{Heading, HeadingStyle};
 pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use source::SourceError;

@@ -45,6 +45,7 @@ pub struct ParseError {
     line: usize,
     column: usize,
     message: String,
+    key: Option<String>,
 }
 
 impl ParseError {
@@ -61,7 +62,15 @@ impl ParseError {
             line,
             column,
             message: message.into(),
+            key: None,
         }
+    }
+
+    /// Names the key the error is about (`source[2].path`).
+    #[must_use]
+    pub(crate) fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
     }
 
     pub(crate) fn at(
@@ -98,6 +107,13 @@ impl ParseError {
     #[must_use]
     pub const fn column(&self) -> usize {
         self.column
+    }
+
+    /// The key path the error is about, when it is about one value (a configuration's
+    /// `source[2].path`, counted from 0 in file order).
+    #[must_use]
+    pub fn key_path(&self) -> Option<&str> {
+        self.key.as_deref()
     }
 
     /// The parser's message.

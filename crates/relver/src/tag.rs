@@ -196,6 +196,35 @@ pub enum TagClass {
     Floating(FloatingTag),
 }
 
+impl fmt::Display for TagClass {
+    /// The tag as written: `v1.2.3` for a release tag, `v1` or `v1.2` for a floating one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Release(t) => t.fmt(f),
+            Self::Floating(t) => t.fmt(f),
+        }
+    }
+}
+
+/// Prefixes as a reader writes them: `` `v` `` or `` `v`, `clients/go/v` ``, `(none)` when the
+/// list is empty (the empty prefix reads as `""`).
+pub(crate) fn prefix_list(prefixes: &[String]) -> String {
+    if prefixes.is_empty() {
+        return "(none)".to_owned();
+    }
+    prefixes
+        .iter()
+        .map(|p| {
+            if p.is_empty() {
+                "\"\"".to_owned()
+            } else {
+                format!("`{p}`")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl TagClass {
     /// The release tag, if this is one.
     #[must_use]
@@ -277,7 +306,9 @@ impl fmt::Display for TagRejection {
         match self {
             Self::Empty => f.write_str("empty tag"),
             Self::NonAscii { position } => write!(f, "non-ASCII character at byte {position}"),
-            Self::MissingPrefix { allowed } => write!(f, "missing prefix (allowed: {allowed:?})"),
+            Self::MissingPrefix { allowed } => {
+                write!(f, "missing prefix (allowed: {})", prefix_list(allowed))
+            }
             Self::ExtraPrefix { found, allowed } => {
                 write!(
                     f,
@@ -285,7 +316,11 @@ impl fmt::Display for TagRejection {
                 )
             }
             Self::UnknownPrefix { found, allowed } => {
-                write!(f, "prefix {found:?} is not allowed (allowed: {allowed:?})")
+                write!(
+                    f,
+                    "prefix `{found}` is not allowed (allowed: {})",
+                    prefix_list(allowed)
+                )
             }
             Self::InvalidPrefix { prefix } => {
                 write!(f, "prefix {prefix:?} cannot be told apart from a version")
@@ -592,6 +627,33 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(reason("v01", &p), TagRejection::LeadingZero { position: 1 });
+    }
+
+    #[test]
+    fn classes_and_rejections_read_as_tags_not_rust_values() {
+        let p = TagPolicy::new(["v", "clients/go/v"]);
+        for (text, shown) in [
+            ("v1", "v1"),
+            ("v1.2", "v1.2"),
+            ("clients/go/v0.9.1", "clients/go/v0.9.1"),
+        ] {
+            let class = parse_tag(text, &p).unwrap();
+            assert_eq!(class.to_string(), shown);
+            assert_eq!(format!("a {class} tag"), format!("a {shown} tag"));
+        }
+        let missing = parse_tag("1.2.3", &p).unwrap_err().reason().to_string();
+        assert!(
+            missing.eq("missing prefix (allowed: `v`, `clients/go/v`)"),
+            "{missing}"
+        );
+        let unknown = parse_tag("x1.2.3", &p).unwrap_err().reason().to_string();
+        assert!(
+            unknown.eq("prefix `x` is not allowed (allowed: `v`, `clients/go/v`)"),
+            "{unknown}"
+        );
+        for text in [missing, unknown] {
+            assert!(!text.contains('[') && !text.contains('"'), "{text}");
+        }
     }
 
     #[test]

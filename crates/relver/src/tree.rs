@@ -111,6 +111,11 @@ pub(crate) fn is_safe_relative(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
+/// Whether a source path is a glob (`crates/*/Cargo.toml`; see `Config::expand`).
+pub(crate) fn is_glob(path: &str) -> bool {
+    path.contains(['*', '?'])
+}
+
 /// Directories discovery never descends into.
 pub(crate) const SKIP_DIRS: &[&str] = &[
     ".git",

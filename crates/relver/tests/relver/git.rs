@@ -330,3 +330,67 @@ fn a_committed_symlink_is_not_read_as_content() {
     }
     assert!(tree.read_text("real.json").unwrap().is_some());
 }
+
+#[test]
+fn a_glob_covers_at_each_tag_the_crates_that_tag_holds() {
+    let r = Repo::new();
+    let crate_at = |name: &str, version: &str| {
+        let dir = r.path().join("crates").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2024\"\n"),
+        )
+        .unwrap();
+    };
+    for name in ["a", "b"] {
+        crate_at(name, "1.0.0");
+    }
+    r.commit("feat: two crates");
+    r.tag("v1.0.0", true);
+    for name in ["a", "b", "c"] {
+        crate_at(name, "1.1.0");
+    }
+    r.commit("feat: a third crate");
+    r.tag("v1.1.0", true);
+    let config = Config::new(vec![SourceSpec::new(
+        "crates/*/Cargo.toml",
+        SourceKind::Cargo,
+    )]);
+    let audit = audit_history(&GitRepo::open(r.path()), &config, "HEAD").unwrap();
+    assert!(audit.ok(), "{:?}", audit.findings);
+    let fields: Vec<usize> = audit.tags.iter().map(|(_, rep)| rep.fields.len()).collect();
+    assert_eq!(fields, [2, 3]);
+    // A crate that joined without the bump is caught at the tag that holds it.
+    crate_at("d", "1.0.0");
+    r.commit("feat: a fourth crate, copied from an old branch");
+    r.tag("v1.2.0", true);
+    let audit = audit_history(&GitRepo::open(r.path()), &config, "HEAD").unwrap();
+    let (t, report) = audit.tags.last().unwrap();
+    assert_eq!(t.to_string(), "v1.2.0");
+    let errors: Vec<(&str, Option<&str>)> = report
+        .errors()
+        .map(|f| (f.path().unwrap(), f.found.as_deref()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("crates/a/Cargo.toml", Some("1.1.0")),
+            ("crates/b/Cargo.toml", Some("1.1.0")),
+            ("crates/c/Cargo.toml", Some("1.1.0")),
+            ("crates/d/Cargo.toml", Some("1.0.0")),
+        ],
+        "{report}"
+    );
+    assert_eq!(
+        report
+            .causes()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "3 files record 1.1.0, the tag says 1.2.0",
+            "1 file records 1.0.0, the tag says 1.2.0"
+        ]
+    );
+}

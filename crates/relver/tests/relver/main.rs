@@ -18,3 +18,4 @@ mod honest;
 mod non_ascii;
 mod props;
 mod support;
+mod words;

@@ -75,7 +75,8 @@ fn versions_next_to_multi_byte_text_are_read_and_bumped_byte_exact() {
         CHANGELOG
             .replace(
                 "## [Unreleased]\n",
-                "## [Unreleased]\n\n## [1.1.0] - 2024-02-29\n"
+                // The new heading is written as the latest one is: with its en dash.
+                "## [Unreleased]\n\n## [1.1.0] – 2024-02-29\n"
             )
             .replace(
                 "[Unreleased]: https://example.invalid/r/compare/v1.0.0...HEAD\n",
