@@ -8,6 +8,9 @@
 #![allow(dead_code, reason = "the skeleton: the subcommands land next")]
 
 mod output;
+mod policy;
+mod progress;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -35,7 +38,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    Verify(verify::VerifyArgs),
+    Policy(policy::PolicyArgs),
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -51,5 +57,8 @@ fn main() -> ExitCode {
         }
     };
     cli.global.init_logging();
-    match cli.command {}
+    match &cli.command {
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Policy(args) => policy::run(&cli.global, args),
+    }
 }
