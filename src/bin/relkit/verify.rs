@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use relgate::gates::GithubCi;
 use relgate::{Endpoints, Phase, Policy, Report, RunContext, RunOptions};
 
-use crate::output::Global;
+use crate::EXIT_COULD_NOT_RUN;
+use crate::output::{Global, OutputFormat};
 use crate::policy::{load_policy, parse_phase};
 use crate::progress::Bars;
 
@@ -59,8 +60,24 @@ pub(crate) struct VerifyArgs {
     /// [signing] trusted-root; refused inside the release folder.
     #[arg(long, value_name = "FILE")]
     trust_root: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (repeatable), e.g. `json:report.json`; the
+    /// printed format is --format's.
+    #[arg(long, value_name = "FORMAT:FILE", value_parser = parse_report)]
+    report: Vec<(OutputFormat, PathBuf)>,
     #[command(flatten)]
     github: GithubArgs,
+}
+
+/// `FORMAT:FILE` of `--report`.
+fn parse_report(s: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, file) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?} is not FORMAT:FILE (for example json:report.json)"))?;
+    let format = OutputFormat::from_str(format, false)?;
+    if file.is_empty() {
+        return Err(format!("{s:?} names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 /// Where CI evidence comes from: GitHub's REST API, configured by flags or the environment.
@@ -153,58 +170,73 @@ fn endpoints(
     Ok((endpoints, read))
 }
 
-/// Runs `relkit verify`.
+/// Runs `relkit verify`: prints the report, writes the `--report` files.
 pub(crate) fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
+    let report = decide(global, args);
+    let mut code = global.emit(&report);
+    for (format, file) in &args.report {
+        let text = format.format().render(&report, false);
+        if let Err(e) = std::fs::write(file, text) {
+            // A report a pipeline asked for and does not get: the run did not complete.
+            eprintln!("relkit verify: cannot write {}: {e}", file.display());
+            code = ExitCode::from(EXIT_COULD_NOT_RUN);
+        }
+    }
+    code
+}
+
+/// The report of `relkit verify`: the run's, or a could-not-run report saying why not.
+fn decide(global: &Global, args: &VerifyArgs) -> Report {
     let Some(release) = args.folder.as_ref().or(args.release.as_ref()) else {
-        return global.emit(&Report::could_not_run(
+        return Report::could_not_run(
             "relkit verify",
             "no release folder: give RELEASE or --release DIR",
-        ));
+        );
     };
     if !release.is_dir() {
-        return global.emit(&Report::could_not_run(
+        return Report::could_not_run(
             &release.display().to_string(),
             format!("the release folder {} is not a folder", release.display()),
-        ));
+        );
     }
     let mut policy = match &args.policy {
         Some(path) => match load_policy(path) {
             Ok(p) => p,
-            Err(report) => return global.emit(&report),
+            Err(report) => return *report,
         },
         // Never the folder's own release.toml: what decides is pinned by the verifier.
         None => match Policy::for_plain_folder(release) {
             Ok(p) => p,
             Err(e) => {
-                return global.emit(&Report::could_not_run(&release.display().to_string(), e));
+                return Report::could_not_run(&release.display().to_string(), e);
             }
         },
     };
     let fail = |cause: String| Report::could_not_run(&policy.project.name, cause);
     if let Some(root) = &args.trust_root {
         let Some(signing) = policy.signing.as_mut() else {
-            return global.emit(&fail(String::from(
+            return fail(String::from(
                 "--trust-root: the policy has no [signing] section for a trust root to apply to",
-            )));
+            ));
         };
         // Absolute, so that it does not resolve against the policy's folder.
         match std::path::absolute(root) {
             Ok(abs) => signing.trusted_root = Some(abs.display().to_string()),
             Err(e) => {
-                return global.emit(&fail(format!("--trust-root {}: {e}", root.display())));
+                return fail(format!("--trust-root {}: {e}", root.display()));
             }
         }
     }
     let (endpoints, registries_file) = match endpoints(&policy, args.registries.as_deref()) {
         Ok(e) => e,
-        Err(cause) => return global.emit(&fail(cause)),
+        Err(cause) => return fail(cause),
     };
     for warning in endpoints.warnings() {
         eprintln!("warning: {warning}");
     }
     let provider = match args.github.provider() {
         Ok(p) => p,
-        Err(cause) => return global.emit(&fail(cause)),
+        Err(cause) => return fail(cause),
     };
 
     let mut options = RunOptions::default().endpoints(endpoints);
@@ -247,7 +279,7 @@ pub(crate) fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
     if let Some(b) = &bars {
         b.clear();
     }
-    global.emit(&report)
+    report
 }
 
 #[cfg(test)]
