@@ -2,6 +2,13 @@
 //! `run:` step with bash, its `${{ … }}` expressions substituted, `GITHUB_OUTPUT`,
 //! `GITHUB_STEP_SUMMARY` and `GITHUB_PATH` pointed at files; then what those files hold.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failing fixture fails the test"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,6 +2,13 @@
 //! as the library call the `verify_release` example makes, CI evidence from the environment
 //! against the loopback GitHub fake, the step summary, and the exit codes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failing fixture fails the test"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -232,6 +239,9 @@ fn ci_run(fake: &GithubFake, policy: &Path, source: &Path, release: &Path) -> Ou
         .env("GITHUB_TOKEN", "t0ken-secret"))
 }
 
+/// Makes the run of one workflow (`id`, file name).
+type MakeRun = dyn Fn(u64, &str) -> Run;
+
 fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/policies")
@@ -291,7 +301,7 @@ fn the_shipped_policies_with_ci_run_ci_green_from_the_environment() {
 
         // Cancelled, in progress, or green for another commit: ci-not-green.
         let last = names.len() as u64;
-        let cases: [(&str, Box<dyn Fn(u64, &str) -> Run>); 3] = [
+        let cases: [(&str, Box<MakeRun>); 3] = [
             (
                 "cancelled",
                 Box::new(move |id, w| {

@@ -141,12 +141,15 @@ fn tag_of_ref(git_ref: &str) -> Option<&str> {
     git_ref.strip_prefix("refs/tags/").filter(|t| !t.is_empty())
 }
 
+/// A registries configuration file as read: its path and the bytes parsed.
+type RegistriesFile = (PathBuf, Vec<u8>);
+
 /// Reads `--registries` and the `RELKIT_REGISTRY_<NAME>_URL` variables of the policy's
 /// registries; returns the endpoints and the file's path and bytes (for the report's inputs).
 fn endpoints(
     policy: &Policy,
     file: Option<&Path>,
-) -> Result<(Endpoints, Option<(PathBuf, Vec<u8>)>), String> {
+) -> Result<(Endpoints, Option<RegistriesFile>), String> {
     let mut endpoints = Endpoints::new();
     let mut read = None;
     if let Some(file) = file {
