@@ -224,19 +224,28 @@ fn workflows(policy: &Path) -> Vec<String> {
         .workflows
 }
 
-fn ci_run(fake: &GithubFake, policy: &Path, source: &Path, release: &Path) -> Output {
-    run(relkit()
-        .args(["verify", "--format", "json", "--phase", "preflight"])
-        .arg("--policy")
+/// `relkit verify --format json --policy POLICY ARGS... RELEASE`.
+fn verify(policy: &Path, release: &Path, args: &[&str]) -> Command {
+    let mut c = relkit();
+    c.args(["verify", "--format", "json", "--policy"])
         .arg(policy)
-        .arg("--source")
-        .arg(source)
-        .arg(release)
-        .env("GITHUB_API_URL", fake.base())
-        .env("GITHUB_REPOSITORY", "example/project")
-        .env("GITHUB_SHA", HEAD)
-        .env("GITHUB_REF", "refs/tags/v1.0.0")
-        .env("GITHUB_TOKEN", "t0ken-secret"))
+        .args(args)
+        .arg(release);
+    c
+}
+
+fn ci_run(fake: &GithubFake, policy: &Path, source: &Path, release: &Path) -> Output {
+    let source = source.display().to_string();
+    run(verify(
+        policy,
+        release,
+        &["--phase", "preflight", "--source", &source],
+    )
+    .env("GITHUB_API_URL", fake.base())
+    .env("GITHUB_REPOSITORY", "example/project")
+    .env("GITHUB_SHA", HEAD)
+    .env("GITHUB_REF", "refs/tags/v1.0.0")
+    .env("GITHUB_TOKEN", "t0ken-secret"))
 }
 
 /// Makes the run of one workflow (`id`, file name).
@@ -370,29 +379,24 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
     let release = tempfile::tempdir().unwrap();
     // The environment names another repository, commit and tag; the flags win. The token
     // comes from the variable --github-token-env names.
-    let out = run(relkit()
-        .args([
-            "verify",
-            "--format",
-            "json",
-            "--phase",
-            "preflight",
-            "--phase",
-            "postpublish",
-        ])
-        .arg("--policy")
-        .arg(&policy)
-        .args(["--github-api-url", fake.base()])
-        .args(["--github-repository", "example/project"])
-        .args([
-            "--github-token-env",
-            "MY_TOKEN",
-            "--tag",
-            "v1.0.0",
-            "--commit",
-            HEAD,
-        ])
-        .arg(release.path())
+    let base = fake.base().to_owned();
+    let flags = [
+        "--phase",
+        "preflight",
+        "--phase",
+        "postpublish",
+        "--github-api-url",
+        &base,
+        "--github-repository",
+        "example/project",
+        "--github-token-env",
+        "MY_TOKEN",
+        "--tag",
+        "v1.0.0",
+        "--commit",
+        HEAD,
+    ];
+    let out = run(verify(&policy, release.path(), &flags)
         .env("GITHUB_API_URL", "http://127.0.0.1:9")
         .env("GITHUB_REPOSITORY", "example/elsewhere")
         .env("GITHUB_SHA", OTHER)
@@ -407,11 +411,7 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
     assert_eq!(code(&out), 0);
 
     // Without a token the private repository is not found: an error, never a pass.
-    let out = run(relkit()
-        .args(["verify", "--format", "json", "--phase", "preflight"])
-        .arg("--policy")
-        .arg(&policy)
-        .arg(release.path())
+    let out = run(verify(&policy, release.path(), &["--phase", "preflight"])
         .env("GITHUB_API_URL", fake.base())
         .env("GITHUB_REPOSITORY", "example/project")
         .env("GITHUB_SHA", HEAD));
@@ -420,19 +420,11 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
     assert_eq!(code(&out), 1);
 
     // No provider configured at all: the gate says so and blocks.
-    let out = run(relkit()
-        .args([
-            "verify",
-            "--format",
-            "json",
-            "--phase",
-            "preflight",
-            "--tag",
-            "v1.0.0",
-        ])
-        .arg("--policy")
-        .arg(&policy)
-        .arg(release.path()));
+    let out = run(&mut verify(
+        &policy,
+        release.path(),
+        &["--phase", "preflight", "--tag", "v1.0.0"],
+    ));
     let report = json(&out);
     let g = gate(&report, "ci-green");
     assert_eq!(g["status"], "error");
@@ -575,14 +567,16 @@ fn policy_check_names_file_line_and_key() {
     }
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("release.toml");
-    std::fs::write(
-        &bad,
+    // `policy check --format json` of `text` written to `bad`.
+    let check = |text: &str| {
+        std::fs::write(&bad, text).unwrap();
+        run(relkit()
+            .args(["policy", "check", "--format", "json"])
+            .arg(&bad))
+    };
+    let out = check(
         "schema-version = 1\n[project]\nname = \"p\"\n\n[release]\nrequired-asets = [\"*.whl\"]\n",
-    )
-    .unwrap();
-    let out = run(relkit()
-        .args(["policy", "check", "--format", "json"])
-        .arg(&bad));
+    );
     assert_eq!(code(&out), 2);
     let report = json(&out);
     let finding = &report["errors"][0];
@@ -606,14 +600,9 @@ fn policy_check_names_file_line_and_key() {
     assert_eq!(json(&out)["errors"][0], *finding);
 
     // A cycle of `after` edges is invalid too.
-    std::fs::write(
-        &bad,
+    let out = check(
         "schema-version = 1\n[project]\nname = \"p\"\n[gates.a]\ncommand = [\"true\"]\nafter = [\"b\"]\n[gates.b]\ncommand = [\"true\"]\nafter = [\"a\"]\n",
-    )
-    .unwrap();
-    let out = run(relkit()
-        .args(["policy", "check", "--format", "json"])
-        .arg(&bad));
+    );
     assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(json(&out)["errors"][0]["code"], "policy-invalid");
 }
@@ -627,12 +616,7 @@ fn policy_explain_shows_the_plan_with_phases_and_reasons() {
     assert_eq!(code(&out), 0);
     let plan = json(&out);
     assert_eq!(plan["schema"], "relgate-plan/1");
-    let ci = plan["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["id"] == "ci-green")
-        .unwrap();
+    let ci = gate(&plan, "ci-green");
     assert_eq!(ci["phase"], "preflight");
     assert_eq!(
         ci["implementation"], "unavailable",
@@ -646,12 +630,7 @@ fn policy_explain_shows_the_plan_with_phases_and_reasons() {
         .env("GITHUB_API_URL", fake.base())
         .env("GITHUB_REPOSITORY", "example/project"));
     let plan = json(&out);
-    let ci = plan["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["id"] == "ci-green")
-        .unwrap();
+    let ci = gate(&plan, "ci-green");
     assert_eq!(ci["implementation"], "built-in");
     assert!(fake.requests().is_empty(), "explaining asks nothing");
 
