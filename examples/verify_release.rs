@@ -34,17 +34,18 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use relgate::{
-    Endpoints, Event, Format, Observer, Phase, Policy, Report, RunContext, RunOptions,
-    report::stdout_wants_color,
+    Endpoints, Format, Phase, Policy, Report, RunContext, RunOptions, report::stdout_wants_color,
 };
 use relkit_demo::run_demo;
+
+// The progress bars of the `relkit` binary, the very same file (one copy in the repository).
+#[path = "../src/bin/relkit/progress.rs"]
+mod progress;
+use progress::Bars;
 use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
 
 #[derive(Default)]
@@ -272,57 +273,4 @@ fn run() -> anyhow::Result<u8> {
     }
     show(None, &report);
     Ok(u8::try_from(report.exit_code()).unwrap_or(2))
-}
-
-/// Progress bars for downloads, driven by the run's `Progress` events (stderr only).
-struct Bars {
-    multi: MultiProgress,
-    bars: Arc<Mutex<HashMap<String, ProgressBar>>>,
-}
-
-impl Bars {
-    fn new() -> Bars {
-        Bars {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
-            bars: Arc::default(),
-        }
-    }
-
-    fn observer(&self) -> Observer {
-        let multi = self.multi.clone();
-        let bars = Arc::clone(&self.bars);
-        let style = ProgressStyle::with_template("{prefix:>18} {wide_msg} {bytes}/{total_bytes}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        Arc::new(move |e: &Event<'_>| {
-            if let Event::Progress {
-                gate,
-                what,
-                done,
-                total,
-            } = e
-            {
-                let mut map = bars.lock().unwrap_or_else(|p| p.into_inner());
-                let key = format!("{gate} {what}");
-                let bar = map.entry(key).or_insert_with(|| {
-                    let b = multi.add(ProgressBar::new(total.unwrap_or(0)));
-                    b.set_style(style.clone());
-                    b.set_prefix((*gate).to_owned());
-                    b.set_message((*what).to_owned());
-                    b
-                });
-                if let Some(t) = total {
-                    bar.set_length(*t);
-                }
-                bar.set_position(*done);
-            }
-        })
-    }
-
-    fn clear(&self) {
-        let map = self.bars.lock().unwrap_or_else(|p| p.into_inner());
-        for b in map.values() {
-            b.finish_and_clear();
-        }
-        let _ = self.multi.clear();
-    }
 }

@@ -3,6 +3,8 @@
 //!
 //! - [`archive`]: archive bytes written by hand, for the entries a correct writer refuses.
 //! - [`git`]: git run with a fixed identity and no signing, for fixture repositories.
+//! - [`github`]: a loopback fake of the GitHub REST API (refs, workflow runs, releases) with
+//!   GitHub's pagination, rate-limit headers and error bodies.
 //! - [`provenance`]: the SLSA v1 statement of a GitHub release run, as the test stack signs it.
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
 //! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
@@ -23,6 +25,7 @@
 pub mod archive;
 pub mod bench;
 pub mod git;
+pub mod github;
 #[cfg(feature = "docker-registry")]
 pub mod oci;
 pub mod provenance;

@@ -5,15 +5,17 @@
 //! action is allowed), 1 the check failed (the release is blocked), 2 relkit could not run
 //! (bad usage, unreadable input, invalid policy).
 #![allow(clippy::print_stdout, reason = "a command-line tool prints its report")]
-#![allow(dead_code, reason = "the skeleton: the subcommands land next")]
 
 mod archive;
 mod bundle;
 mod changelog;
 mod digest;
 mod output;
+mod policy;
+mod progress;
 mod provenance;
 mod readback;
+mod verify;
 mod versions;
 
 use std::process::ExitCode;
@@ -43,6 +45,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Verify(verify::VerifyArgs),
+    Policy(policy::PolicyArgs),
     /// Sigstore bundles and PEP 740 attestations: `bundle verify`.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
     };
     cli.global.init_logging();
     match cli.command {
+        Command::Verify(args) => verify::run(&cli.global, &args),
+        Command::Policy(args) => policy::run(&cli.global, &args),
         Command::Bundle(command) => bundle::run(command, &cli.global),
         Command::Provenance(command) => provenance::run(command, &cli.global),
         Command::Versions(a) => versions::run(&cli.global, a),

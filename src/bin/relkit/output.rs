@@ -106,12 +106,14 @@ impl Global {
             .try_init();
     }
 
-    /// Prints `report` in the chosen format and returns its exit status.
+    /// Prints `report` in the chosen format and returns its exit status; under GitHub
+    /// Actions (`GITHUB_STEP_SUMMARY` set) also appends its Markdown to the step summary.
     pub(crate) fn emit(&self, report: &Report) -> ExitCode {
         let color = self.format == OutputFormat::Human && self.color();
         let text = self.format.format().render(report, color);
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+        append_step_summary(report);
         ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(2))
     }
 
@@ -184,4 +186,25 @@ pub(crate) fn project_of(path: &std::path::Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// Appends the Markdown rendering of `report` to the file `GITHUB_STEP_SUMMARY` names, when
+/// set (GitHub Actions shows it on the run's summary page). A summary that cannot be written
+/// is a warning on stderr: the decision stands.
+fn append_step_summary(report: &Report) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let markdown = Format::Markdown.render(report, false);
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| writeln!(f, "{}", markdown.trim_end_matches('\n')));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: cannot append to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }

@@ -1,192 +1,65 @@
 //! `GithubCi` against an in-process loopback server answering like GitHub's REST API.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use relgate::{
     Code, GateStatus, Policy, RunContext, RunStatus,
     gates::{CiError, CiProvider, GithubCi},
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use relkit_testkit::github::{GithubFake, Release, Reply, Run};
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const OTHER: &str = "2222222222222222222222222222222222222222";
 const TAG_OBJ: &str = "3333333333333333333333333333333333333333";
 
-type Reply = (u16, Vec<(String, String)>, String);
-type Handler = dyn Fn(&str, &str) -> Reply + Send + Sync;
-
-/// A loopback HTTP/1.1 server: `handler(base, path_and_query)` answers; requests are logged
-/// as `"<path> auth=<authorization header>"`.
-struct Server {
-    base: String,
-    log: Arc<Mutex<Vec<String>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn serve(handler: Arc<Handler>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (b, l) = (base.clone(), log.clone());
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let (handler, base, log) = (handler.clone(), b.clone(), l.clone());
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                let mut lines = text.lines();
-                let path = lines
-                    .next()
-                    .unwrap_or("")
-                    .split(' ')
-                    .nth(1)
-                    .unwrap_or("")
-                    .to_owned();
-                let headers: HashMap<String, String> = lines
-                    .filter_map(|l| l.split_once(": "))
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-                    .collect();
-                log.lock().unwrap().push(format!(
-                    "{path} auth={}",
-                    headers
-                        .get("authorization")
-                        .map(String::as_str)
-                        .unwrap_or("-")
-                ));
-                let (status, extra, body) = handler(&base, &path);
-                let mut resp = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n",
-                    body.len()
-                );
-                for (k, v) in extra {
-                    resp.push_str(&format!("{k}: {v}\r\n"));
-                }
-                resp.push_str("\r\n");
-                resp.push_str(&body);
-                let _ = sock.write_all(resp.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    Server { base, log, task }
-}
-
-fn ok(body: String) -> Reply {
-    (200, Vec::new(), body)
-}
-
-fn not_found() -> Reply {
-    (
-        404,
-        Vec::new(),
-        r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest/git/refs#get-a-reference","status":"404"}"#.to_owned(),
-    )
-}
-
-fn git_ref(name: &str, sha: &str, kind: &str) -> String {
-    format!(
-        r#"{{"ref":"{name}","node_id":"REF_x","url":"http://x/ref","object":{{"sha":"{sha}","type":"{kind}","url":"http://x/obj"}}}}"#
-    )
-}
-
-fn run(
-    id: u64,
-    name: &str,
-    file: &str,
-    status: &str,
-    conclusion: Option<&str>,
-    sha: &str,
-) -> String {
-    let conclusion = conclusion.map_or_else(|| String::from("null"), |c| format!("\"{c}\""));
-    format!(
-        r#"{{"id":{id},"name":"{name}","path":".github/workflows/{file}","event":"push","status":"{status}","conclusion":{conclusion},"head_sha":"{sha}","head_branch":"main","run_attempt":1}}"#
-    )
-}
-
-fn runs_page(runs: &[String]) -> String {
-    format!(
-        r#"{{"total_count":{},"workflow_runs":[{}]}}"#,
-        runs.len(),
-        runs.join(",")
-    )
-}
-
 /// A repository where main's head is HEAD, tag v1.0.0 is annotated (peels to HEAD),
-/// tag v0.9.0 is lightweight at OTHER, and push runs for HEAD come in two pages.
-fn happy(base: &str, path: &str) -> Reply {
-    match path {
-        "/repos/o/r/git/ref/heads/main" => ok(git_ref("refs/heads/main", HEAD, "commit")),
-        "/repos/o/r/git/ref/tags/v1.0.0" => ok(git_ref("refs/tags/v1.0.0", TAG_OBJ, "tag")),
-        "/repos/o/r/git/ref/tags/v0.9.0" => ok(git_ref("refs/tags/v0.9.0", OTHER, "commit")),
-        p if p == format!("/repos/o/r/git/tags/{TAG_OBJ}") => ok(format!(
-            r#"{{"node_id":"TAG_x","tag":"v1.0.0","sha":"{TAG_OBJ}","message":"v1.0.0","tagger":{{"name":"a","email":"a@b","date":"2026-01-01T00:00:00Z"}},"object":{{"type":"commit","sha":"{HEAD}","url":"http://x"}},"verification":{{"verified":false,"reason":"unsigned"}}}}"#
-        )),
-        p if p == format!("/repos/o/r/actions/runs?head_sha={HEAD}&event=push&per_page=100") => (
-            200,
-            vec![(
-                "link".into(),
-                format!(
-                    "<{base}/repos/o/r/actions/runs?head_sha={HEAD}&event=push&per_page=100&page=2>; rel=\"next\", <{base}/repos/o/r/actions/runs?head_sha={HEAD}&event=push&per_page=100&page=2>; rel=\"last\""
-                ),
-            )],
-            runs_page(&[
-                run(11, "CI", "ci.yml", "completed", Some("success"), HEAD),
-                run(12, "Docs", "docs.yml", "in_progress", None, HEAD),
-            ]),
-        ),
-        p if p
-            == format!(
-                "/repos/o/r/actions/runs?head_sha={HEAD}&event=push&per_page=100&page=2"
-            ) =>
-        {
-            ok(runs_page(&[
-                run(13, "Fuzz", "fuzz.yml", "completed", Some("success"), HEAD),
-                run(
-                    14,
-                    "Release",
-                    "release.yml",
-                    "completed",
-                    Some("cancelled"),
-                    HEAD,
-                ),
-            ]))
-        }
-        // GitHub answers a query without matches with an empty list, not a 404.
-        p if p.starts_with("/repos/o/r/actions/runs?") => ok(runs_page(&[])),
-        // Releases, newest first, two pages; the draft for v1.0.0 is on the second.
-        "/repos/o/r/releases?per_page=100" => (
-            200,
-            vec![(
-                "link".into(),
-                format!("<{base}/repos/o/r/releases?per_page=100&page=2>; rel=\"next\""),
-            )],
-            r#"[{"id":3,"tag_name":"v1.1.0-rc.1","draft":false,"prerelease":true,"assets":[]}]"#
-                .to_owned(),
-        ),
-        "/repos/o/r/releases?per_page=100&page=2" => ok(
-            r#"[{"id":2,"tag_name":"v1.0.0","name":"v1.0.0","draft":true,"prerelease":false,"assets":[{"id":7,"name":"app-1.0.0.tar.gz","size":10},{"id":8,"name":"SHA256SUMS","size":90}]},{"id":1,"tag_name":"v0.9.0","draft":false,"prerelease":false,"assets":[]}]"#
-                .to_owned(),
-        ),
-        _ => not_found(),
-    }
+/// tag v0.9.0 is lightweight at OTHER, push runs for HEAD come two to a page, and the
+/// releases (newest first) put the draft for v1.0.0 on the second page.
+fn happy() -> GithubFake {
+    let fake = GithubFake::start();
+    fake.max_per_page(2);
+    fake.token("t0ken");
+    fake.branch("o/r", "main", HEAD);
+    fake.annotated_tag("o/r", "v1.0.0", TAG_OBJ, HEAD);
+    fake.lightweight_tag("o/r", "v0.9.0", OTHER);
+    // Listed newest first: the last added comes first.
+    fake.run(
+        "o/r",
+        Run::push(14, "release.yml", HEAD)
+            .named("Release")
+            .completed("cancelled"),
+    );
+    fake.run(
+        "o/r",
+        Run::push(13, "fuzz.yml", HEAD)
+            .named("Fuzz")
+            .completed("success"),
+    );
+    fake.run(
+        "o/r",
+        Run::push(12, "docs.yml", HEAD).named("Docs").in_progress(),
+    );
+    fake.run(
+        "o/r",
+        Run::push(11, "ci.yml", HEAD)
+            .named("CI")
+            .completed("success"),
+    );
+    fake.run(
+        "o/r",
+        Run::push(10, "ci.yml", HEAD)
+            .named("CI")
+            .event("workflow_dispatch")
+            .completed("success"),
+    );
+    fake.release("o/r", Release::published("v0.9.0", &[]));
+    fake.release(
+        "o/r",
+        Release::published("v1.0.0", &["app-1.0.0.tar.gz", "SHA256SUMS"]).draft(),
+    );
+    fake.release("o/r", Release::published("v1.1.0-rc.1", &[]).prerelease());
+    fake.release("o/r", Release::published("v1.1.0-rc.2", &[]).prerelease());
+    fake
 }
 
 fn policy(workflows: &[&str]) -> Policy {
@@ -201,8 +74,8 @@ fn policy(workflows: &[&str]) -> Policy {
     .unwrap()
 }
 
-async fn run_ci(server: &Server, workflows: &[&str], tag: &str) -> relgate::Report {
-    let ci = GithubCi::new(&server.base, "o/r")
+async fn run_ci(server: &GithubFake, workflows: &[&str], tag: &str) -> relgate::Report {
+    let ci = GithubCi::new(server.base(), "o/r")
         .unwrap()
         .with_token("t0ken");
     let ctx = RunContext::new(std::env::temp_dir())
@@ -213,8 +86,8 @@ async fn run_ci(server: &Server, workflows: &[&str], tag: &str) -> relgate::Repo
 
 #[tokio::test]
 async fn provider_peels_annotated_tags_and_follows_pages_with_the_token() {
-    let server = serve(Arc::new(happy)).await;
-    let ci = GithubCi::new(&server.base, "o/r")
+    let server = happy();
+    let ci = GithubCi::new(server.base(), "o/r")
         .unwrap()
         .with_token("t0ken");
     assert_eq!(ci.branch_head("main").await.unwrap(), HEAD);
@@ -231,12 +104,14 @@ async fn provider_peels_annotated_tags_and_follows_pages_with_the_token() {
     let ids: Vec<u64> = runs.iter().map(|r| r.id).collect();
     assert_eq!(ids, [11, 12, 13, 14]);
     assert!(runs[2].is_workflow("fuzz.yml") && runs[2].is_workflow("Fuzz"));
-    let log = server.log.lock().unwrap().clone();
+    let log = server.requests();
     assert!(
-        log.iter().all(|l| l.ends_with("auth=Bearer t0ken")),
+        log.iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer t0ken")
+                && r.accept.as_deref() == Some("application/vnd.github+json")),
         "{log:?}"
     );
-    assert!(log.iter().any(|l| l.contains("page=2")), "{log:?}");
+    assert!(log.iter().any(|r| r.path.contains("page=2")), "{log:?}");
     match ci.branch_head("gone").await {
         Err(CiError::NotFound { what, .. }) => assert_eq!(what, "branch gone"),
         other => panic!("{other:?}"),
@@ -245,7 +120,7 @@ async fn provider_peels_annotated_tags_and_follows_pages_with_the_token() {
 
 #[tokio::test]
 async fn green_when_named_workflows_succeeded_for_the_exact_commit() {
-    let server = serve(Arc::new(happy)).await;
+    let server = happy();
     let r = run_ci(&server, &["CI", "fuzz.yml"], "v1.0.0").await;
     assert_eq!(r.decision.status, RunStatus::Allowed, "{:?}", r.gates);
     assert!(r.gate("ci-green").unwrap().evidence.contains_key("ci"));
@@ -253,7 +128,7 @@ async fn green_when_named_workflows_succeeded_for_the_exact_commit() {
 
 #[tokio::test]
 async fn in_progress_cancelled_or_absent_runs_are_not_green() {
-    let server = serve(Arc::new(happy)).await;
+    let server = happy();
     let r = run_ci(&server, &["CI", "Docs", "release.yml", "Bench"], "v1.0.0").await;
     assert_eq!(r.decision.status, RunStatus::Blocked);
     let g = r.gate("ci-green").unwrap();
@@ -285,7 +160,7 @@ async fn in_progress_cancelled_or_absent_runs_are_not_green() {
 
 #[tokio::test]
 async fn a_tag_off_the_branch_head_is_not_green() {
-    let server = serve(Arc::new(happy)).await;
+    let server = happy();
     // v0.9.0 points at OTHER, which is not main's head and has no runs.
     let r = run_ci(&server, &["CI"], "v0.9.0").await;
     let g = r.gate("ci-green").unwrap();
@@ -300,7 +175,7 @@ async fn a_tag_off_the_branch_head_is_not_green() {
 
 #[tokio::test]
 async fn missing_branch_and_rate_limits_are_errors_not_passes() {
-    let server = serve(Arc::new(|_: &str, _: &str| not_found())).await;
+    let server = GithubFake::start();
     let r = run_ci(&server, &["CI"], "v1.0.0").await;
     let g = r.gate("ci-green").unwrap();
     assert_eq!(g.status, GateStatus::Error);
@@ -314,19 +189,19 @@ async fn missing_branch_and_rate_limits_are_errors_not_passes() {
     );
     assert_eq!(r.root_cause_codes(), [Code::GateError]);
 
-    let limited = serve(Arc::new(|_: &str, _: &str| {
-        (
-            403,
-            vec![
-                ("x-ratelimit-remaining".into(), "0".into()),
-                ("x-ratelimit-reset".into(), "1700000000".into()),
-            ],
-            r#"{"message":"API rate limit exceeded for 127.0.0.1.","documentation_url":"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"}"#.to_owned(),
-        )
-    }))
-    .await;
-    let ci = GithubCi::new(&limited.base, "o/r").unwrap();
-    match ci.branch_head("main").await {
+    // Two requests left: the branch and the tag are answered, the runs are refused with
+    // GitHub's 403 and `x-ratelimit-remaining: 0`.
+    let limited = happy();
+    limited.rate_limit(2);
+    let ci = GithubCi::new(limited.base(), "o/r")
+        .unwrap()
+        .with_token("t0ken");
+    assert_eq!(ci.branch_head("main").await.unwrap(), HEAD);
+    assert_eq!(
+        ci.tag_commit("v0.9.0").await.unwrap().as_deref(),
+        Some(OTHER)
+    );
+    match ci.push_runs(HEAD).await {
         Err(CiError::RateLimited { reset, .. }) => assert_eq!(reset, Some(1_700_000_000)),
         other => panic!("{other:?}"),
     }
@@ -340,43 +215,55 @@ async fn missing_branch_and_rate_limits_are_errors_not_passes() {
             .contains("rate limited")
     );
 
-    let forbidden = serve(Arc::new(|_: &str, _: &str| {
-        (
-            403,
-            Vec::new(),
-            r#"{"message":"Resource not accessible by integration"}"#.to_owned(),
-        )
-    }))
-    .await;
-    let ci = GithubCi::new(&forbidden.base, "o/r")
+    let forbidden = happy();
+    forbidden.forbidden("o/r");
+    let ci = GithubCi::new(forbidden.base(), "o/r")
         .unwrap()
         .with_token("t0ken");
     let err = ci.branch_head("main").await.unwrap_err();
     assert!(
-        matches!(err, CiError::Status { status: 403, .. }),
+        matches!(err, CiError::Status { status: 403, ref message, .. } if message == "Resource not accessible by integration"),
         "{err:?}"
     );
     assert!(!err.to_string().contains("t0ken"));
 }
 
 #[tokio::test]
+async fn a_private_repository_needs_the_right_token() {
+    let server = happy();
+    server.private("o/r");
+    // Without a token GitHub answers 404 for a private repository: not found, never green.
+    let anonymous = GithubCi::new(server.base(), "o/r").unwrap();
+    assert!(matches!(
+        anonymous.branch_head("main").await,
+        Err(CiError::NotFound { .. })
+    ));
+    let wrong = GithubCi::new(server.base(), "o/r")
+        .unwrap()
+        .with_token("n0pe");
+    let err = wrong.branch_head("main").await.unwrap_err();
+    assert!(
+        matches!(err, CiError::Status { status: 401, ref message, .. } if message == "Bad credentials"),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("n0pe"));
+    let right = GithubCi::new(server.base(), "o/r")
+        .unwrap()
+        .with_token("t0ken");
+    assert_eq!(right.branch_head("main").await.unwrap(), HEAD);
+}
+
+#[tokio::test]
 async fn pagination_never_leaves_the_configured_origin() {
-    let server = serve(Arc::new(|_: &str, path: &str| {
-        if path.starts_with("/repos/o/r/actions/runs") {
-            (
-                200,
-                vec![(
-                    "link".into(),
-                    "<http://127.0.0.2:9/steal?page=2>; rel=\"next\"".into(),
-                )],
-                runs_page(&[]),
-            )
+    let server = GithubFake::with_handler(|_, request| {
+        if request.path.starts_with("/repos/o/r/actions/runs") {
+            Reply::ok(r#"{"total_count":0,"workflow_runs":[]}"#)
+                .header("link", "<http://127.0.0.2:9/steal?page=2>; rel=\"next\"")
         } else {
-            not_found()
+            Reply::not_found()
         }
-    }))
-    .await;
-    let ci = GithubCi::new(&server.base, "o/r")
+    });
+    let ci = GithubCi::new(server.base(), "o/r")
         .unwrap()
         .with_token("t0ken");
     let err = ci.push_runs(HEAD).await.unwrap_err();
@@ -386,11 +273,8 @@ async fn pagination_never_leaves_the_configured_origin() {
 
 #[tokio::test]
 async fn malformed_answers_are_decode_errors() {
-    let server = serve(Arc::new(|_: &str, _: &str| {
-        ok(String::from("{\"object\": 5}"))
-    }))
-    .await;
-    let ci = GithubCi::new(&server.base, "o/r").unwrap();
+    let server = GithubFake::with_handler(|_, _| Reply::ok("{\"object\": 5}"));
+    let ci = GithubCi::new(server.base(), "o/r").unwrap();
     assert!(matches!(
         ci.branch_head("main").await,
         Err(CiError::Decode { .. })
@@ -399,14 +283,25 @@ async fn malformed_answers_are_decode_errors() {
 
 #[tokio::test]
 async fn forge_release_is_found_across_pages_with_its_assets() {
-    let server = serve(Arc::new(happy)).await;
-    let ci = GithubCi::new(&server.base, "o/r")
+    let server = happy();
+    let ci = GithubCi::new(server.base(), "o/r")
         .unwrap()
         .with_token("t0ken");
     let r = ci.release("v1.0.0").await.unwrap().unwrap();
     assert!(r.draft && !r.prerelease);
     assert_eq!(r.assets, ["app-1.0.0.tar.gz", "SHA256SUMS"]);
     assert_eq!(ci.release("v2.0.0").await.unwrap(), None);
+    // Drafts are listed only to a token that may push: without one, no release yet.
+    let anonymous = GithubCi::new(server.base(), "o/r").unwrap();
+    assert_eq!(anonymous.release("v1.0.0").await.unwrap(), None);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("releases?per_page=100&page=2")),
+        "{:?}",
+        server.requests()
+    );
 
     // The gate: present with every required asset passes; a missing glob is asset-missing;
     // no release at all is release-missing.
@@ -420,7 +315,9 @@ async fn forge_release_is_found_across_pages_with_its_assets() {
         .unwrap()
     };
     let run = |policy: Policy, tag: &'static str| {
-        let ci = GithubCi::new(&server.base, "o/r").unwrap();
+        let ci = GithubCi::new(server.base(), "o/r")
+            .unwrap()
+            .with_token("t0ken");
         async move {
             let ctx = RunContext::new(std::env::temp_dir())
                 .tag(tag)
