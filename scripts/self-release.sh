@@ -23,6 +23,6 @@ git -C "$work/src" tag "v$version"
 mkdir "$work/dist"
 cp "$work/package-target/package/"*.crate "$work/dist/"
 
-cargo run --quiet --locked --example verify_release -- \
+cargo run --quiet --locked --bin relkit -- verify \
     --policy "$work/src/release.toml" --release "$work/dist" --source "$work/src" \
     --tag "v$version" --phase preflight --phase prepublish
