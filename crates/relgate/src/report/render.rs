@@ -14,7 +14,7 @@ use crate::ledger::Coverage;
 use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
-use crate::report::sarif::render_sarif;
+use crate::report::sarif::{pretty_json, render_sarif};
 use crate::report::scrubbed::{for_terminal, scrubbed};
 use crate::report::vsa::render_vsa;
 
@@ -260,23 +260,6 @@ pub fn render_json(report: &Report) -> String {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
     pretty_json(report, &report.schema)
-}
-
-/// `value` as pretty JSON with a final newline; `schema` names what it is in the (unreachable)
-/// error object.
-pub(crate) fn pretty_json(value: &impl serde::Serialize, schema: &str) -> String {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        // Serialising plain data with string keys cannot fail; stay total anyway.
-        Err(e) => format!(
-            "{{\"schema\":{:?},\"error\":{:?}}}\n",
-            schema,
-            e.to_string()
-        ),
-    }
 }
 
 fn md_cell(s: &str) -> String {

@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 
 use crate::finding::{Code, Finding, Severity};
 use crate::report::model::{Report, RunStatus};
-use crate::report::render::pretty_json;
 use crate::report::scrubbed::scrubbed;
 
 /// The `$schema` of every SARIF log relkit writes: the OASIS SARIF 2.1.0 schema (errata 01).
@@ -61,6 +60,23 @@ pub fn help_uri(code: Code) -> String {
 pub fn fingerprint(gate: Option<&str>, f: &Finding) -> String {
     let fields = json!([f.code.as_str(), gate, f.path(), f.key_path(), f.subject]);
     Digest::of(Algorithm::Sha256, fields.to_string().as_bytes()).to_hex()
+}
+
+/// `value` as pretty JSON with a final newline; `schema` names what it is in the (unreachable)
+/// error object.
+pub(crate) fn pretty_json(value: &impl serde::Serialize, schema: &str) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        // Serialising plain data with string keys cannot fail; stay total anyway.
+        Err(e) => format!(
+            "{{\"schema\":{:?},\"error\":{:?}}}\n",
+            schema,
+            e.to_string()
+        ),
+    }
 }
 
 /// The SARIF level of a severity.

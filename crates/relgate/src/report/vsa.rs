@@ -13,8 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ledger::{FileKind, Ledger};
 use crate::report::model::{Report, RunStatus};
-use crate::report::render::pretty_json;
-use crate::report::sarif::{GATES_DOC_URL, uri_encode};
+use crate::report::sarif::{GATES_DOC_URL, pretty_json, uri_encode};
 use crate::report::scrubbed::scrubbed;
 
 /// The statement type written: in-toto Statement v1.
@@ -218,4 +217,53 @@ pub fn vsa_statement(report: &Report) -> Value {
 ///   `verifiedLevels` empty (relkit does not rate SLSA tracks).
 pub fn render_vsa(report: &Report) -> String {
     pretty_json(&vsa_statement(report), VSA_PREDICATE_TYPE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phase::Phase;
+
+    const A: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    #[test]
+    fn subjects_come_from_the_checksum_and_rebuild_evidence() {
+        let mut r = Report::of_check("p", CHECKSUM_GATE, Phase::Prepublish, Vec::new());
+        let mut rebuild = r.gates.first().cloned().into_iter().collect::<Vec<_>>();
+        if let Some(g) = rebuild.first_mut() {
+            g.id = REBUILD_GATE.to_owned();
+            g.evidence.insert(
+                "rebuild".into(),
+                json!({"compared": {"b.whl": {"sha256": format!("sha256:{A}"), "identical": true}}}),
+            );
+        }
+        if let Some(g) = r.gates.first_mut() {
+            g.evidence.insert(
+                "digests".into(),
+                json!({"a.tar.gz": format!("sha256:{A}"), "bad": "not a digest"}),
+            );
+        }
+        r.gates.extend(rebuild);
+        let v = vsa_statement(&r);
+        assert_eq!(
+            v["subject"],
+            json!([
+                {"name": "a.tar.gz", "digest": {"sha256": A}},
+                {"name": "b.whl", "digest": {"sha256": A}},
+            ])
+        );
+        assert_eq!(v["predicate"]["verificationResult"], "PASSED");
+        assert_eq!(v["predicate"]["resourceUri"], "pkg:generic/p");
+        assert!(v["predicate"].get("timeVerified").is_none());
+        assert!(v["predicate"].get("inputAttestations").is_none());
+    }
+
+    #[test]
+    fn a_report_that_knows_no_digest_and_no_commit_has_no_subject() {
+        let r = Report::could_not_run("p", "boom");
+        let v = vsa_statement(&r);
+        assert_eq!(v["subject"], json!([]));
+        assert_eq!(v["predicate"]["verificationResult"], "FAILED");
+        assert_eq!(v["predicate"]["policy"]["uri"], GATES_DOC_URL);
+    }
 }
