@@ -71,3 +71,12 @@ if [ ! -x "$SIGSTORE_VENV/bin/sigstore" ] || ! "$SIGSTORE_VENV/bin/sigstore" --v
     "$SIGSTORE_VENV/bin/pip" install --quiet --disable-pip-version-check 'sigstore==4.5.1'
 fi
 echo "install-test-servers: sigstore-python: $SIGSTORE_VENV/bin/sigstore"
+
+# ---------------------------------------------------------------------------------------------
+# jsonschema (SARIF schema validation, crates/relgate/tests/relgate/render_ci.rs): the test runs
+# `python3 -c 'import jsonschema'` and fails under CI=true without it. Installed only if missing.
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+    echo "install-test-servers: installing jsonschema for python3"
+    python3 -m pip install --quiet --disable-pip-version-check jsonschema
+fi
+echo "install-test-servers: jsonschema:      $(python3 -c 'import importlib.metadata as m; print(m.version("jsonschema"))')"

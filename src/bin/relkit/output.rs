@@ -20,6 +20,10 @@ pub(crate) enum OutputFormat {
     Github,
     /// JUnit XML.
     Junit,
+    /// SARIF 2.1.0 (for code scanning upload).
+    Sarif,
+    /// An unsigned in-toto statement: the SLSA Verification Summary of the decision.
+    Vsa,
 }
 
 impl OutputFormat {
@@ -31,6 +35,8 @@ impl OutputFormat {
             OutputFormat::Markdown => Format::Markdown,
             OutputFormat::Github => Format::Github,
             OutputFormat::Junit => Format::Junit,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Vsa => Format::Vsa,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Rendering a report: terminal, JSON, Markdown, GitHub Actions annotations, JUnit XML.
+//! Rendering a report: terminal, JSON, Markdown, GitHub Actions annotations, JUnit XML,
+//! SARIF 2.1.0 (`report::sarif`) and an in-toto SLSA Verification Summary (`report::vsa`).
 //!
 //! Every renderer returns a `String`; nothing here prints. Every renderer scrubs the report
 //! first (`report::scrubbed`): no secret relgate knows, URL user-info or credential value is
@@ -8,12 +9,14 @@ use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
 use std::str::FromStr;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::ledger::Coverage;
 use crate::phase::GateStatus;
 use crate::phase::Phase;
 use crate::report::model::{GateReport, Report, ReportedFinding, RunStatus};
+use crate::report::sarif::{pretty_json, render_sarif};
 use crate::report::scrubbed::{for_terminal, scrubbed};
+use crate::report::vsa::render_vsa;
 
 /// A report format.
 #[non_exhaustive]
@@ -25,23 +28,30 @@ pub enum Format {
     Json,
     /// Markdown for a CI step summary.
     Markdown,
-    /// GitHub Actions workflow commands (`::error title=…::…`).
+    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…,title=…::…`).
     Github,
     /// JUnit XML.
     Junit,
+    /// SARIF 2.1.0 (code scanning): one rule per code, `%SRCROOT%`-relative locations, stable
+    /// `partialFingerprints`.
+    Sarif,
+    /// An unsigned in-toto Statement v1 with a SLSA Verification Summary (`vsa`) predicate.
+    Vsa,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Terminal,
         Format::Json,
         Format::Markdown,
         Format::Github,
         Format::Junit,
+        Format::Sarif,
+        Format::Vsa,
     ];
 
-    /// The name (`terminal`, `json`, `markdown`, `github`, `junit`).
+    /// The name (`terminal`, `json`, `markdown`, `github`, `junit`, `sarif`, `vsa`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Terminal => "terminal",
@@ -49,6 +59,8 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Github => "github",
             Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Vsa => "vsa",
         }
     }
 
@@ -60,6 +72,8 @@ impl Format {
             Format::Markdown => render_markdown(report),
             Format::Github => render_github(report),
             Format::Junit => render_junit(report),
+            Format::Sarif => render_sarif(report),
+            Format::Vsa => render_vsa(report),
         }
     }
 }
@@ -70,9 +84,11 @@ impl fmt::Display for Format {
     }
 }
 
-/// A format name that is not one of the five.
+/// A format name that is not one of [`Format::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format {0:?} (expected terminal, json, markdown, github or junit)")]
+#[error(
+    "unknown report format {0:?} (expected terminal, json, markdown, github, junit, sarif or vsa)"
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -243,18 +259,7 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
 pub fn render_json(report: &Report) -> String {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
-    match serde_json::to_string_pretty(report) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        // Serialising plain data with string keys cannot fail; stay total anyway.
-        Err(e) => format!(
-            "{{\"schema\":\"{}\",\"error\":{:?}}}\n",
-            report.schema,
-            e.to_string()
-        ),
-    }
+    pretty_json(report, &report.schema)
 }
 
 fn md_cell(s: &str) -> String {
@@ -397,58 +402,69 @@ fn gh_prop(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// GitHub Actions workflow commands: one annotation per finding (error when it blocks,
-/// notice when waived, warning otherwise) and a final one with the decision.
+/// The annotation level of a finding: `notice` when waived, else by severity (`error`,
+/// `warning`, `notice` for info).
+fn gh_level(f: &Finding, waived: bool) -> &'static str {
+    if waived {
+        return "notice";
+    }
+    match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        _ => "notice",
+    }
+}
+
+/// One workflow command: `::level file=…,line=…,col=…,title=…::message`, with the location
+/// of `f` when it names a file (every property and the message escaped).
+fn gh_command(level: &str, f: Option<&Finding>, title: &str, message: &str) -> String {
+    let mut props = Vec::new();
+    if let Some(l) = f.and_then(|f| f.location.as_ref())
+        && !l.path.is_empty()
+    {
+        props.push(format!("file={}", gh_prop(&l.path)));
+        if let Some(line) = l.line {
+            props.push(format!("line={line}"));
+            if let Some(col) = l.column {
+                props.push(format!("col={col}"));
+            }
+        }
+    }
+    props.push(format!("title={}", gh_prop(title)));
+    format!("::{level} {}::{}\n", props.join(","), gh_data(message))
+}
+
+/// GitHub Actions workflow commands: one annotation per finding (error, warning or notice by
+/// severity; notice when waived), at the finding's file, line and column when it has them,
+/// and a final one with the decision.
 pub fn render_github(report: &Report) -> String {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
     let mut out = String::new();
     for e in &report.errors {
-        let _ = writeln!(
-            out,
-            "::error title={}::{}",
-            gh_prop(&format!("relgate {}", e.code)),
-            gh_data(&finding_line(e))
-        );
+        let title = format!("relgate {}", e.code);
+        out.push_str(&gh_command("error", Some(e), &title, &finding_line(e)));
     }
     for n in &report.notices {
-        let _ = writeln!(
-            out,
-            "::warning title={}::{}",
-            gh_prop(&format!("relgate {}", n.code)),
-            gh_data(&finding_line(n))
-        );
+        let title = format!("relgate {}", n.code);
+        let level = gh_level(n, false);
+        out.push_str(&gh_command(level, Some(n), &title, &finding_line(n)));
     }
     for g in &report.gates {
         for f in &g.findings {
-            let level = if f.waived.is_some() {
-                "notice"
-            } else if f.finding.severity.blocks() {
-                "error"
-            } else {
-                "warning"
-            };
-            let mut msg = finding_line(&f.finding);
-            if let Some(h) = &f.finding.hint {
-                let _ = write!(msg, "\nhint: {h}");
-            }
-            if let Some(w) = &f.waived {
-                let _ = write!(msg, "\nwaived: {w}");
-            }
-            let _ = writeln!(
-                out,
-                "::{level} title={}::{}",
-                gh_prop(&format!("{} ({})", f.finding.code, g.id)),
-                gh_data(&msg)
-            );
+            let level = gh_level(&f.finding, f.waived.is_some());
+            let title = format!("{} ({})", f.finding.code, g.id);
+            out.push_str(&gh_command(
+                level,
+                Some(&f.finding),
+                &title,
+                &plain_finding(f),
+            ));
         }
         for n in &g.notes {
-            let _ = writeln!(
-                out,
-                "::warning title={}::{}",
-                gh_prop(&format!("{} ({})", n.code, g.id)),
-                gh_data(&finding_line(n))
-            );
+            let title = format!("{} ({})", n.code, g.id);
+            let level = gh_level(n, false);
+            out.push_str(&gh_command(level, Some(n), &title, &finding_line(n)));
         }
     }
     let level = if report.decision.status == RunStatus::Allowed {
@@ -456,12 +472,8 @@ pub fn render_github(report: &Report) -> String {
     } else {
         "error"
     };
-    let _ = writeln!(
-        out,
-        "::{level} title={}::{}",
-        gh_prop(&format!("relgate: {}", report.decision.status)),
-        gh_data(&report.decision.summary)
-    );
+    let title = format!("relgate: {}", report.decision.status);
+    out.push_str(&gh_command(level, None, &title, &report.decision.summary));
     out
 }
 

@@ -26,6 +26,7 @@ mod rebuild;
 mod rebuild_pinned;
 mod registry;
 mod relver_gates;
+mod render_ci;
 mod reports;
 mod required_patterns;
 mod runner;

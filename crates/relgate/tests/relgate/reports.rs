@@ -13,7 +13,7 @@ use relgate::{
 use crate::support::{Script, assert_snapshot, gate};
 
 /// A report with every kind of gate end, and text that needs escaping in every format.
-async fn mixed_report() -> Report {
+pub(crate) async fn mixed_report() -> Report {
     let policy = Policy::from_toml_str(
         "[project]\nname = \"demo <&> \\\"app\\\"\"\n",
         "release.toml",
@@ -102,6 +102,8 @@ async fn every_format_matches_its_snapshot() {
     assert_snapshot("report.md", &Format::Markdown.render(&r, false));
     assert_snapshot("report.github.txt", &Format::Github.render(&r, false));
     assert_snapshot("report.junit.xml", &Format::Junit.render(&r, false));
+    assert_snapshot("report.sarif.json", &Format::Sarif.render(&r, false));
+    assert_snapshot("report.vsa.json", &Format::Vsa.render(&r, false));
 }
 
 #[tokio::test]

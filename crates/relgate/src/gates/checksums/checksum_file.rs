@@ -109,11 +109,26 @@ fn check(dir: &Path, rules: &ChecksumRules) -> GateResult {
         }
     }
     let matched = verification.matched().count();
+    // The digest of every file that matched its line (the VSA's subjects name them).
+    // (One outcome per entry, in checksum-file order.)
+    let digests: serde_json::Map<String, serde_json::Value> = sums
+        .entries
+        .iter()
+        .zip(&verification.entries)
+        .filter(|(s, e)| s.name == e.name && matches!(e.status, Status::Matched))
+        .map(|(s, _)| {
+            (
+                s.name.trim_start_matches("./").to_owned(),
+                s.digest.to_string().into(),
+            )
+        })
+        .collect();
     GateResult::from_findings(findings)
         .with_evidence("checksum-file", serde_json::json!(rules.file))
         .with_evidence("matched", serde_json::json!(matched))
         .with_evidence("listed", serde_json::json!(verification.entries.len()))
         .with_evidence("unlisted", serde_json::json!(verification.unlisted))
+        .with_evidence("digests", serde_json::Value::Object(digests))
         .reading(
             std::iter::once(rules.file.clone()).chain(
                 verification
