@@ -214,6 +214,15 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             }
         }
         if g.status == GateStatus::Fail || g.waived() {
+            // One line per cause before the details when several findings share one (every
+            // manifest one release behind): relver's grouping, in a release engineer's words.
+            let findings: Vec<Finding> = g.findings.iter().map(|f| f.finding.clone()).collect();
+            let causes = relver::causes(&findings);
+            if causes.len() < findings.len() {
+                for cause in &causes {
+                    let _ = writeln!(out, "      cause: {}", hang(&cause.to_string(), 13));
+                }
+            }
             for f in &g.findings {
                 let _ = writeln!(out, "      {}", hang(&finding_line(&f.finding), 8));
                 if let Some(h) = &f.finding.hint {

@@ -377,3 +377,38 @@ async fn a_policy_that_cannot_load_is_still_named_by_digest() {
             .starts_with("cannot be read")
     );
 }
+
+#[test]
+fn the_terminal_says_a_shared_cause_once_before_the_details() {
+    // Every manifest one release behind: one cause line, then the three details.
+    let findings: Vec<relgate::Finding> = ["Cargo.toml", "pyproject.toml", "package.json"]
+        .iter()
+        .map(|file| {
+            relgate::Finding::new(relgate::Code::VersionMismatch, *file)
+                .in_file(*file)
+                .expected("1.2.3")
+                .found("1.2.2")
+        })
+        .collect();
+    let report = relgate::Report::of_check(
+        "demo",
+        "versions-lockstep",
+        relgate::Phase::Preflight,
+        findings,
+    );
+    let text = relgate::report::render_terminal(&report, false);
+    let cause = text
+        .lines()
+        .position(|l| l.trim() == "cause: 3 files record 1.2.2, the tag says 1.2.3")
+        .unwrap_or_else(|| panic!("no cause line:\n{text}"));
+    let first_detail = text.lines().position(|l| l.contains("Cargo.toml")).unwrap();
+    assert!(cause < first_detail, "{text}");
+    // Distinct causes are not summarised: the details say it all.
+    let one = relgate::Report::of_check(
+        "demo",
+        "versions-lockstep",
+        relgate::Phase::Preflight,
+        vec![relgate::Finding::new(relgate::Code::VersionMismatch, "Cargo.toml").found("1.2.2")],
+    );
+    assert!(!relgate::report::render_terminal(&one, false).contains("cause:"));
+}
