@@ -30,6 +30,7 @@ pub mod github;
 pub mod oci;
 pub mod provenance;
 pub mod repack;
+pub mod sarif;
 
 use std::path::{Path, PathBuf};
 
