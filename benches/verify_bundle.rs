@@ -33,7 +33,7 @@ fn shared() -> Option<PathBuf> {
                 std::env::var("CARGO_MANIFEST_DIR")
                     .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
             )
-            .join("../shared")
+            .join("../../shared")
         });
     dir.join("vectors/sigstore")
         .is_dir()
