@@ -36,26 +36,7 @@ fn test_only_lines(tree: &str) -> Vec<String> {
 
 #[test]
 fn the_root_librarys_normal_build_has_no_demo_registry_server_or_test_stack() {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--offline",
-            "--locked",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-        ])
-        .args(["-p", "relkit", "-f", "{p} {f}"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tree = String::from_utf8(out.stdout).unwrap();
+    let tree = cargo_tree(&["-e", "normal", "-f", "{p} {f}", "-p", "relkit"]);
     for sibling in ["relver", "regclient", "artidigest", "attest", "relgate"] {
         assert!(
             tree.lines().any(|l| l.starts_with(&format!("{sibling} "))),
@@ -121,12 +102,11 @@ fn the_root_library_is_re_exports_only() {
     );
 }
 
-/// The packages of `cargo tree -p PACKAGE -e normal,build,dev` (what building that package's
-/// examples compiles), one name per line.
-fn example_build_graph(package: &str) -> Vec<String> {
+/// `cargo tree --offline --locked --prefix none ARGS` in the workspace, as text.
+fn cargo_tree(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "--locked", "-e", "normal,build,dev"])
-        .args(["--prefix", "none", "-f", "{p}", "-p", package])
+        .args(["tree", "--offline", "--locked", "--prefix", "none"])
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
@@ -135,8 +115,14 @@ fn example_build_graph(package: &str) -> Vec<String> {
         "cargo tree failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut names: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The packages of `cargo tree -p PACKAGE -e normal,build,dev` (what building that package's
+/// examples compiles), one name per line.
+fn example_build_graph(package: &str) -> Vec<String> {
+    let tree = cargo_tree(&["-e", "normal,build,dev", "-f", "{p}", "-p", package]);
+    let mut names: Vec<String> = tree
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .collect();

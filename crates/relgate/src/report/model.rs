@@ -300,20 +300,32 @@ impl Report {
     /// `policy-invalid` finding.
     pub fn could_not_run(project: &str, cause: impl fmt::Display) -> Report {
         let finding = Finding::new(Code::PolicyInvalid, project).found(cause.to_string());
+        let mut report = Report::outside_a_run(
+            project,
+            Vec::new(),
+            Decision {
+                status: RunStatus::CouldNotRun,
+                action: Action::ChangeNothing,
+                summary: format!("{}: {cause}", Action::ChangeNothing.sentence()),
+                blocking_gates: Vec::new(),
+            },
+        );
+        report.errors = vec![finding];
+        report
+    }
+
+    /// A report made outside a policy run: no tag, commit, inputs, gates, timings, ledger,
+    /// waivers or notices; the callers fill in what they have.
+    fn outside_a_run(project: &str, phases: Vec<Phase>, decision: Decision) -> Report {
         Report {
             schema: REPORT_SCHEMA.to_owned(),
             project: project.to_owned(),
             tag: None,
             commit: None,
             inputs: RunInputs::unrecorded(),
-            phases: Vec::new(),
-            decision: Decision {
-                status: RunStatus::CouldNotRun,
-                action: Action::ChangeNothing,
-                summary: format!("{}: {cause}", Action::ChangeNothing.sentence()),
-                blocking_gates: Vec::new(),
-            },
-            errors: vec![finding],
+            phases,
+            decision,
+            errors: Vec::new(),
             gates: Vec::new(),
             timings: Timings::default(),
             ledger: None,
@@ -360,14 +372,10 @@ impl Report {
             let notes = reported.into_iter().map(|r| r.finding).collect();
             (GateStatus::Pass, notes, Vec::new())
         };
-        Report {
-            schema: REPORT_SCHEMA.to_owned(),
-            project: project.to_owned(),
-            tag: None,
-            commit: None,
-            inputs: RunInputs::unrecorded(),
-            phases: vec![phase],
-            decision: Decision {
+        let mut report = Report::outside_a_run(
+            project,
+            vec![phase],
+            Decision {
                 status,
                 action,
                 summary: format!("{check}: {}", action.sentence()),
@@ -377,25 +385,21 @@ impl Report {
                     Vec::new()
                 },
             },
-            errors: Vec::new(),
-            gates: vec![GateReport {
-                id: check.to_owned(),
-                phase,
-                status: gate_status,
-                detail: None,
-                caused_by: Vec::new(),
-                findings,
-                notes,
-                evidence: BTreeMap::new(),
-                read: Vec::new(),
-                started_ms: 0,
-                duration_ms: 0,
-            }],
-            timings: Timings::default(),
-            ledger: None,
-            waivers: Vec::new(),
-            notices: Vec::new(),
-        }
+        );
+        report.gates = vec![GateReport {
+            id: check.to_owned(),
+            phase,
+            status: gate_status,
+            detail: None,
+            caused_by: Vec::new(),
+            findings,
+            notes,
+            evidence: BTreeMap::new(),
+            read: Vec::new(),
+            started_ms: 0,
+            duration_ms: 0,
+        }];
+        report
     }
 
     /// Every blocking finding with its gate, in run order.
