@@ -238,3 +238,64 @@ fn shipped_policies_declare_their_schema_version() {
         assert!(policy.notices().is_empty(), "{name}");
     }
 }
+
+/// Every text between a pair of backticks in `cell`.
+fn backticked(cell: &str) -> Vec<&str> {
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+/// docs/runbooks.md maps every step of the five runbooks to its gate: in each project's step
+/// table, the Gate column starts with the id of a gate of the gate table that the project's
+/// policy requires (every other gate id it names is required too), or says `not checkable:`
+/// and why.
+#[test]
+fn every_runbook_step_in_the_docs_names_a_gate_of_the_table_or_why_not() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/runbooks.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut project: Option<&str> = None;
+    let mut rows = std::collections::BTreeMap::<&str, usize>::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = format!("docs/runbooks.md:{}", n + 1);
+        if let Some(heading) = line.strip_prefix("## ") {
+            project = PROJECTS
+                .into_iter()
+                .find(|p| heading.contains(&format!("(`{p}.toml`)")));
+            continue;
+        }
+        let Some(name) = project else { continue };
+        if !line.starts_with('|') || line.starts_with("| ---") || line.starts_with("| Runbook step")
+        {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        assert_eq!(cells.len(), 4, "{at}: a step row has four cells: {line}");
+        *rows.entry(name).or_default() += 1;
+        let gate = cells[1];
+        if let Some(why) = gate.strip_prefix("not checkable:") {
+            assert!(
+                why.trim().len() >= 20,
+                "{at}: say why it is not checkable: {line}"
+            );
+            continue;
+        }
+        let named = backticked(gate);
+        let first = named.first().copied().unwrap_or("");
+        assert!(
+            standard_gate(first).is_some(),
+            "{at}: the Gate column must start with a gate id of the gate table (or say `not checkable:`), found {gate:?}"
+        );
+        let required = required(name);
+        for id in named.into_iter().filter(|id| standard_gate(id).is_some()) {
+            assert!(
+                required.iter().any(|r| r == id),
+                "{at}: {name}.toml does not require `{id}`, which the row names"
+            );
+        }
+    }
+    for name in PROJECTS {
+        assert!(
+            rows.get(name).copied().unwrap_or(0) >= 8,
+            "{name}: {rows:?}"
+        );
+    }
+}

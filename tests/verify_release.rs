@@ -276,24 +276,20 @@ fn a_rebuild_that_ignores_source_date_epoch_is_explained() {
         .unwrap()
         .1;
     let g = report.gate("rebuild-identity").unwrap();
-    // The demo's source/ is a plain folder: besides the difference, a warning says the tag
-    // could not pin the tree built.
-    assert!(
-        g.findings
-            .iter()
-            .any(|f| f.finding.code == Code::RebuildUnpinned && !f.blocks()),
-        "{:?}",
-        g.findings
-    );
-    let g_findings: Vec<_> = g
-        .findings
-        .iter()
-        .filter(|f| f.finding.code != Code::RebuildUnpinned)
-        .collect();
+    // The demo's source is made the repository it stands for, tagged: the tag pins the tree
+    // built, so the difference is the one finding (no `rebuild-unpinned` warning).
+    let g_findings: Vec<_> = g.findings.iter().collect();
     assert_eq!(
         g_findings.len(),
         1,
         "only the sdist differs: {:?}",
+        g.findings
+    );
+    assert!(
+        g.findings
+            .iter()
+            .all(|f| f.finding.code != Code::RebuildUnpinned),
+        "{:?}",
         g.findings
     );
     let f = &g_findings[0].finding;
@@ -442,12 +438,44 @@ fn is_rfc3339_utc(s: &str) -> bool {
         })
 }
 
+/// The commit git itself makes of `source` as one commit by the demo's identity at the demo's
+/// date, tagged `tag`: the oracle for the demo repository relkit-demo makes.
+fn commit_of_the_demo_source(source: &std::path::Path, tag: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(source, dir.path()).unwrap();
+    let (name, email) = relkit_demo::DEMO_GIT_IDENTITY;
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", name)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_AUTHOR_DATE", relkit_demo::DEMO_GIT_DATE)
+            .env("GIT_COMMITTER_NAME", name)
+            .env("GIT_COMMITTER_EMAIL", email)
+            .env("GIT_COMMITTER_DATE", relkit_demo::DEMO_GIT_DATE)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "relkit-demo release"]);
+    git(&["tag", "-a", "-m", tag, tag]);
+    git(&["rev-parse", &format!("{tag}^{{commit}}")])
+}
+
 #[test]
 fn the_demo_report_names_its_policy_trust_root_and_producer() {
     let root = demo_release_dir();
     let policy_sha = sha256_hex(&std::fs::read(root.join("release.toml")).unwrap());
     let root_sha = sha256_hex(&std::fs::read(root.join("trusted_root.json")).unwrap());
     let run = run_all(&root, &DemoRelease::default().tag(), None);
+    let demo_commit = commit_of_the_demo_source(&root.join("source"), "v1.2.3");
+    assert_eq!(demo_commit.len(), 40, "{demo_commit}");
     assert_eq!(run.stages.len(), 2);
     for (label, r) in &run.stages {
         let i = &r.inputs;
@@ -476,11 +504,12 @@ fn the_demo_report_names_its_policy_trust_root_and_producer() {
         let note = i.registries.note.as_deref().unwrap();
         assert!(note.starts_with("no registries file"), "{note}");
         assert!(note.contains("python-index"), "{note}");
-        // The committed demo's source is a plain folder (or one inside relkit's own
-        // repository): no commit is tied to the tag, and the report says why.
+        // The committed demo's source is a plain folder inside relkit's own repository; the
+        // run makes it the repository it stands for, and the report names the tag's commit
+        // there: the commit git makes of that tree with the demo's identity and date.
         assert_eq!(i.tag.name.as_deref(), Some("v1.2.3"));
-        assert_eq!(i.tag.commit, None);
-        assert!(i.tag.note.as_deref().unwrap().contains("source"), "{i:?}");
+        assert_eq!(i.tag.commit.as_deref(), Some(demo_commit.as_str()), "{i:?}");
+        assert_eq!(i.tag.note, None);
         assert_eq!(
             (i.producer.name.as_str(), i.producer.version.as_str()),
             ("relgate", env!("CARGO_PKG_VERSION"))
@@ -496,7 +525,7 @@ fn the_demo_report_names_its_policy_trust_root_and_producer() {
         assert_eq!(json["inputs"]["policy"]["sha256"], policy_sha.as_str());
         assert_eq!(json["inputs"]["trust_root"]["sha256"], root_sha.as_str());
         assert!(json["inputs"]["registries"]["sha256"].is_null());
-        assert!(json["inputs"]["tag"]["commit"].is_null());
+        assert_eq!(json["inputs"]["tag"]["commit"], demo_commit.as_str());
         let text = Format::Terminal.render(r, false);
         assert!(
             text.contains(&format!("release.toml sha256:{policy_sha}")),
@@ -506,9 +535,14 @@ fn the_demo_report_names_its_policy_trust_root_and_producer() {
             text.contains(&format!("trusted_root.json sha256:{root_sha}")),
             "{text}"
         );
+        assert!(
+            text.contains(&format!("v1.2.3 at commit {demo_commit}")),
+            "{text}"
+        );
         let md = Format::Markdown.render(r, false);
         assert!(md.contains("  - trust root: "), "{md}");
         assert!(md.contains(&root_sha), "{md}");
+        assert!(md.contains(&demo_commit), "{md}");
     }
 }
 

@@ -109,6 +109,36 @@ impl DemoRun {
     }
 }
 
+/// The repository the demo's source stands for ([`DemoRepository`](crate::DemoRepository)),
+/// when the policy's source tree is a plain folder (or a folder inside another repository,
+/// as `examples/demo-release/source` is inside relkit's): the run then reads the source, and
+/// its report names the tag's commit, from that repository. A source that is a repository of
+/// its own (a `[versions] git`, or a tree at a repository's top) is used as it is.
+fn demo_repository(
+    policy: &relgate::Policy,
+    tag: &str,
+) -> Result<Option<crate::DemoRepository>, DemoRunError> {
+    let versions = policy.versions.as_ref();
+    if versions.is_some_and(|v| v.git.is_some()) {
+        return Ok(None);
+    }
+    let tree = versions
+        .and_then(|v| v.tree.as_ref())
+        .map_or_else(|| policy.base_dir.clone(), |t| policy.base_dir.join(t));
+    if !tree.is_dir() || crate::is_repository_top(&tree) {
+        return Ok(None);
+    }
+    crate::DemoRepository::make(&tree, tag)
+        .map(Some)
+        .map_err(|source| DemoRunError::Io {
+            what: format!(
+                "cannot make the demo repository from {} (is git installed?)",
+                tree.display()
+            ),
+            source,
+        })
+}
+
 /// Runs `policy` over `release_dir` as a release would: loopback registries are started and
 /// handed to the run as endpoints; `preflight` and `prepublish` run against registries that do
 /// not hold the version yet; when they allow publishing, the upload step is simulated
@@ -177,6 +207,7 @@ pub fn run_demo_on(
     base.phases = Vec::new();
     // The demo is rebuilt in-process by its own build recipe.
     let rebuilder = std::sync::Arc::new(crate::DemoRebuilder::new(tamper != Some(Tamper::Rebuild)));
+    let repository = demo_repository(policy, tag)?;
     let context = |phases: Vec<Phase>| {
         let mut c = relgate::RunContext::new(release_dir)
             .tag(tag)
@@ -184,6 +215,9 @@ pub fn run_demo_on(
             .gate(std::sync::Arc::new(
                 relgate::gates::RebuildIdentityGate::with_rebuilder(rebuilder.clone()),
             ));
+        if let Some(repo) = &repository {
+            c = c.source_dir(repo.path());
+        }
         if let Some(o) = &observer {
             c = c.on_event(std::sync::Arc::clone(o));
         }
