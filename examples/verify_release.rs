@@ -24,9 +24,11 @@
 //! consume read back what they serve. Downloads show progress bars when stderr is a terminal.
 //! With `--json` the demo prints one JSON array holding each stage's report, in order.
 //!
-//! A folder given without a policy is checked with its own `release.toml` when it has one,
-//! else with the built-in policy for a plain folder (`Policy::for_plain_folder`): its checksum
-//! file is present and verifies every file.
+//! A folder DIR given without a policy is checked with `DIR/release.toml` when the release is
+//! `DIR/dist` (the policy beside the release folder, as in the demo). A `release.toml` inside
+//! the folder being judged is refused unread (a release cannot bring its own policy: pass
+//! `--policy`). Otherwise the built-in policy for a plain folder (`Policy::for_plain_folder`)
+//! applies: its checksum file is present and verifies every file.
 //!
 //! Exit status (from the report): 0 allowed, 1 release blocked, 2 could not run.
 #![allow(clippy::print_stdout, reason = "an example binary prints its report")]
@@ -130,11 +132,18 @@ fn run() -> anyhow::Result<u8> {
         if !release.is_dir() {
             bail!("{} is not a folder", release.display());
         }
+        let beside = root.join("release.toml");
         let policy = match &args.policy {
             Some(p) => Policy::load(p)?,
-            None if root.join("release.toml").is_file() => {
-                Policy::load(&root.join("release.toml"))?
-            }
+            // A policy beside the release folder (DIR/release.toml with DIR/dist).
+            None if release != root && beside.is_file() => Policy::load(&beside)?,
+            // A policy inside the folder being judged would let the release choose its own
+            // checks: refused, never read.
+            None if beside.exists() => bail!(
+                "{} is inside the release folder being judged: a release cannot bring its own policy; pass --policy FILE, or put the release in {}",
+                beside.display(),
+                root.join("dist").display()
+            ),
             None => Policy::for_plain_folder(&release)?,
         };
         if given.is_none() && args.policy.is_none() {

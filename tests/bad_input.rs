@@ -323,3 +323,41 @@ fn verify_release_with_a_trust_root_whose_validity_start_is_not_ascii_blocks() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn verify_release_refuses_a_policy_inside_the_folder_it_judges() {
+    // The demo's dist with a permissive release.toml dropped into it: the release would choose
+    // its own checks. It is refused unread (exit 2), and nothing is verified.
+    let dir = tempfile::tempdir().unwrap();
+    relkit_demo::copy_tree(&demo().join("dist"), dir.path()).unwrap();
+    std::fs::write(
+        dir.path().join("release.toml"),
+        "schema-version = 1\n[project]\nname = \"x\"\n",
+    )
+    .unwrap();
+    let out = run_bad(
+        "verify_release",
+        &[dir.path().to_str().unwrap()],
+        &["inside the release folder being judged", "--policy"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // With the policy given outside the folder, the same folder is verified (and blocked here
+    // because the dropped-in file is not a release file any check reads).
+    let policy = demo().join("release.toml");
+    let out = Command::new(example("verify_release"))
+        .args([
+            "--policy",
+            policy.to_str().unwrap(),
+            "--release",
+            dir.path().to_str().unwrap(),
+            "--tag",
+            "v1.2.3",
+            "--phase",
+            "prepublish",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("release.toml"), "{text}");
+}
