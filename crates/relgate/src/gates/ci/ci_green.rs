@@ -137,6 +137,27 @@ pub trait CiProvider: Send + Sync {
             })
         })
     }
+    /// The deployment environment `name` with its protection, or `None` if there is none.
+    /// Providers that cannot tell answer [`CiError::Unsupported`] (the default).
+    fn environment<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<regclient::forge::Environment>, CiError>> {
+        Box::pin(async move {
+            Err(CiError::Unsupported {
+                what: format!("looking up environment {name}"),
+            })
+        })
+    }
+    /// Whether the repository has immutable releases enabled. Providers that cannot tell
+    /// answer [`CiError::Unsupported`] (the default).
+    fn immutable_releases(&self) -> BoxFuture<'_, Result<bool, CiError>> {
+        Box::pin(async move {
+            Err(CiError::Unsupported {
+                what: String::from("the immutable-release setting"),
+            })
+        })
+    }
 }
 
 /// A release on the forge, as its API describes it.
@@ -151,6 +172,9 @@ pub struct ForgeRelease {
     pub prerelease: bool,
     /// The names of its attached assets.
     pub assets: Vec<String>,
+    /// Its notes (Markdown) as the forge stores them, if the provider read them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 impl ForgeRelease {
@@ -161,7 +185,15 @@ impl ForgeRelease {
             draft,
             prerelease,
             assets,
+            body: None,
         }
+    }
+
+    /// The same release with these notes.
+    #[must_use]
+    pub fn with_body(mut self, body: Option<String>) -> Self {
+        self.body = body;
+        self
     }
 }
 
