@@ -13,9 +13,9 @@ use relgate::{
     gates::{CiError, CiProvider, ForgeRelease, GithubCi, WorkflowRun},
     policy::{RegistryKind, Waiver},
 };
-use relkit_testkit::github::{Environment, GithubFake};
 use relkit_demo::{DemoRegistries, endpoints_for};
 pub(crate) use relkit_testkit::git::git;
+use relkit_testkit::github::{Environment, GithubFake};
 use relkit_testkit::oci::docker_registry_or_skip;
 
 /// A committed repository holding `files`.
@@ -337,7 +337,12 @@ pub(crate) fn run_phases_in(
         if policy.ci.is_some() {
             ctx = ctx.commit(head);
         }
-        ctx = ctx.ci_provider(Arc::new(ReplicaCi::new(&policy, dir, green, &loopback.forge)));
+        ctx = ctx.ci_provider(Arc::new(ReplicaCi::new(
+            &policy,
+            dir,
+            green,
+            &loopback.forge,
+        )));
     }
     relgate::run_blocking(&policy, ctx)
 }

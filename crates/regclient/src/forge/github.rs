@@ -381,7 +381,9 @@ impl GithubClient {
                 Some(next) => {
                     return Err(ForgeError::Decode {
                         url,
-                        message: format!("refusing to follow a next page on another origin: {next}"),
+                        message: format!(
+                            "refusing to follow a next page on another origin: {next}"
+                        ),
                     });
                 }
                 None => return Ok(true),
@@ -486,17 +488,24 @@ impl GithubClient {
     /// none.
     pub fn release(&self, tag: &str) -> Result<Option<Release>, ForgeError> {
         let mut found = None;
-        self.pages(self.repo_url("releases?per_page=100"), "releases", |url, body| {
-            let page: Vec<RawRelease> = decode(url, body)?;
-            found = page.into_iter().find(|r| r.tag_name == tag).map(|r| Release {
-                tag: r.tag_name,
-                draft: r.draft,
-                prerelease: r.prerelease,
-                assets: r.assets.into_iter().map(|a| a.name).collect(),
-                body: r.body,
-            });
-            Ok(found.is_some())
-        })?;
+        self.pages(
+            self.repo_url("releases?per_page=100"),
+            "releases",
+            |url, body| {
+                let page: Vec<RawRelease> = decode(url, body)?;
+                found = page
+                    .into_iter()
+                    .find(|r| r.tag_name == tag)
+                    .map(|r| Release {
+                        tag: r.tag_name,
+                        draft: r.draft,
+                        prerelease: r.prerelease,
+                        assets: r.assets.into_iter().map(|a| a.name).collect(),
+                        body: r.body,
+                    });
+                Ok(found.is_some())
+            },
+        )?;
         Ok(found)
     }
 
@@ -537,23 +546,26 @@ impl GithubClient {
                     "environments/{env}/deployment-branch-policies?per_page=100"
                 ));
                 let mut patterns = Vec::new();
-                let listed = self.pages(first.clone(), "deployment branch policies", |url, body| {
-                    let page: PoliciesPage = decode(url, body)?;
-                    for p in page.branch_policies {
-                        let kind = match p.kind.as_deref() {
-                            None | Some("branch") => PatternKind::Branch,
-                            Some("tag") => PatternKind::Tag,
-                            Some(other) => {
-                                return Err(ForgeError::Decode {
-                                    url: url.to_owned(),
-                                    message: format!("unknown deployment policy type {other:?}"),
-                                });
-                            }
-                        };
-                        patterns.push(DeploymentPattern { name: p.name, kind });
-                    }
-                    Ok(false)
-                })?;
+                let listed =
+                    self.pages(first.clone(), "deployment branch policies", |url, body| {
+                        let page: PoliciesPage = decode(url, body)?;
+                        for p in page.branch_policies {
+                            let kind = match p.kind.as_deref() {
+                                None | Some("branch") => PatternKind::Branch,
+                                Some("tag") => PatternKind::Tag,
+                                Some(other) => {
+                                    return Err(ForgeError::Decode {
+                                        url: url.to_owned(),
+                                        message: format!(
+                                            "unknown deployment policy type {other:?}"
+                                        ),
+                                    });
+                                }
+                            };
+                            patterns.push(DeploymentPattern { name: p.name, kind });
+                        }
+                        Ok(false)
+                    })?;
                 if !listed {
                     return Err(ForgeError::NotFound {
                         what: format!("the deployment branch policies of environment {name}"),

@@ -98,7 +98,9 @@ async fn release_notes_each_rule_fails_with_its_code() {
 const ENV_POLICY: &str = "[project]\nname = \"ordvec\"\n[release]\nimmutable-releases = true\n[environments.pypi]\nrequired-reviewers = true\ntag-pattern = \"v[0-9]*.[0-9]*.[0-9]*\"\n[environments.crates]\ntag-pattern = \"v[0-9]*.[0-9]*.[0-9]*\"\n";
 
 fn protected(name: &str) -> Environment {
-    Environment::new(name).reviewer("maintainer").tag_pattern(TAG_GLOB)
+    Environment::new(name)
+        .reviewer("maintainer")
+        .tag_pattern(TAG_GLOB)
 }
 
 fn env_fake() -> GithubFake {
@@ -134,7 +136,10 @@ async fn environments_are_read_as_github_describes_them() {
         DeploymentPolicy::Custom(p) => {
             let kinds: Vec<(&str, PatternKind)> =
                 p.iter().map(|p| (p.name.as_str(), p.kind)).collect();
-            assert_eq!(kinds, [("main", PatternKind::Branch), ("v*", PatternKind::Tag)]);
+            assert_eq!(
+                kinds,
+                [("main", PatternKind::Branch), ("v*", PatternKind::Tag)]
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -162,9 +167,12 @@ async fn environment_protection_passes_when_protected_as_the_policy_says() {
     assert_eq!(g.evidence["immutable_releases"], serde_json::json!(true));
 }
 
+/// One way to break the fake's protection.
+type Tamper = dyn Fn(&GithubFake);
+
 #[tokio::test]
 async fn environment_protection_each_rule_fails_with_its_code() {
-    let cases: Vec<(&str, Box<dyn Fn(&GithubFake)>, Code)> = vec![
+    let cases: Vec<(&str, Box<Tamper>, Code)> = vec![
         (
             "no pypi environment",
             Box::new(|f| f.environment("o/r", Environment::new("other"))),
@@ -209,7 +217,9 @@ async fn environment_protection_each_rule_fails_with_its_code() {
             Box::new(|f| {
                 f.environment(
                     "o/r",
-                    Environment::new("crates").reviewer("m").protected_branches(),
+                    Environment::new("crates")
+                        .reviewer("m")
+                        .protected_branches(),
                 )
             }),
             Code::EnvironmentTagPolicy,

@@ -9,11 +9,11 @@ use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
     CoupledTagsGate, EnvironmentProtectionGate, ForgeRelease, ForgeReleaseExistsGate,
-    NpmProvenanceGate, OciPlatformsGate, ReleaseNotesGate,
-    OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
-    RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
-    STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
-    VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
+    NpmProvenanceGate, OciPlatformsGate, OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate,
+    PublishOrderGate, RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate,
+    ReleaseNotesGate, RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate, TagNotExistingGate,
+    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate,
+    standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
 

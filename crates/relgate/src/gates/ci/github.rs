@@ -47,7 +47,9 @@ impl From<ForgeError> for CiError {
 impl GithubCi {
     /// A provider for `repository` (`owner/name`) at API base `base_url`.
     pub fn new(base_url: &str, repository: &str) -> Result<Self, CiError> {
-        Ok(GithubCi::from_client(GithubClient::new(base_url, repository)?))
+        Ok(GithubCi::from_client(GithubClient::new(
+            base_url, repository,
+        )?))
     }
 
     /// A provider asking `client`.

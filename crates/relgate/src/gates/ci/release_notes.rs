@@ -71,7 +71,8 @@ fn sections(inputs: &Inputs) -> Result<(String, Vec<(String, String)>), String> 
 
 /// Whether `body` has `line` as one of its lines (a CR before the LF is ignored).
 fn has_line(body: &str, line: &str) -> bool {
-    body.lines().any(|l| l.strip_suffix('\r').unwrap_or(l) == line)
+    body.lines()
+        .any(|l| l.strip_suffix('\r').unwrap_or(l) == line)
 }
 
 /// The findings of notes `body` of `tag` against the changelog `sections` and required
@@ -103,9 +104,12 @@ pub(crate) fn judge_notes(
     for line in lines {
         if !has_line(body, line) {
             findings.push(
-                Finding::new(Code::ReleaseNotesMissingLine, format!("release {tag}: notes"))
-                    .expected(format!("the line {line:?}"))
-                    .found("no such line"),
+                Finding::new(
+                    Code::ReleaseNotesMissingLine,
+                    format!("release {tag}: notes"),
+                )
+                .expected(format!("the line {line:?}"))
+                .found("no such line"),
             );
         }
     }
