@@ -47,4 +47,10 @@ pub enum ForgeError {
         /// What was wrong.
         message: String,
     },
+    /// The forge (or a provider built on it) cannot answer this question.
+    #[error("the CI provider does not support {what}")]
+    Unsupported {
+        /// What was asked.
+        what: String,
+    },
 }

@@ -2,7 +2,7 @@
 
 /// One workflow run, as the forge lists it.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowRun {
     /// The run id.
     pub id: u64,
@@ -20,6 +20,45 @@ pub struct WorkflowRun {
     pub head_sha: String,
 }
 
+impl WorkflowRun {
+    /// A run of workflow `name` at `path` for `head_sha`.
+    pub fn new(
+        id: u64,
+        name: &str,
+        path: &str,
+        event: &str,
+        status: &str,
+        conclusion: Option<&str>,
+        head_sha: &str,
+    ) -> Self {
+        WorkflowRun {
+            id,
+            name: name.to_owned(),
+            path: path.to_owned(),
+            event: event.to_owned(),
+            status: status.to_owned(),
+            conclusion: conclusion.map(str::to_owned),
+            head_sha: head_sha.to_owned(),
+        }
+    }
+
+    /// Whether this run is workflow `wanted`: by display name, by file name, or by path.
+    pub fn is_workflow(&self, wanted: &str) -> bool {
+        self.name == wanted
+            || self.path == wanted
+            || self
+                .path
+                .rsplit('/')
+                .next()
+                .is_some_and(|file| file == wanted)
+    }
+
+    /// Completed and successful.
+    pub fn succeeded(&self) -> bool {
+        self.status == "completed" && self.conclusion.as_deref() == Some("success")
+    }
+}
+
 /// A release on the forge.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,8 +71,29 @@ pub struct Release {
     pub prerelease: bool,
     /// The names of its attached assets.
     pub assets: Vec<String>,
-    /// Its notes (Markdown), as stored; `None` when the forge has none.
+    /// Its notes (Markdown), as stored; `None` when the forge has none or they were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+}
+
+impl Release {
+    /// A release for `tag` with these assets and no notes.
+    pub fn new(tag: &str, draft: bool, prerelease: bool, assets: Vec<String>) -> Self {
+        Release {
+            tag: tag.to_owned(),
+            draft,
+            prerelease,
+            assets,
+            body: None,
+        }
+    }
+
+    /// The same release with these notes.
+    #[must_use]
+    pub fn with_body(mut self, body: Option<String>) -> Self {
+        self.body = body;
+        self
+    }
 }
 
 /// Who may approve a deployment to an environment.

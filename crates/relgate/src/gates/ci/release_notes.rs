@@ -9,6 +9,7 @@ use relver::SourceKind;
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 use crate::gates::ci::ci_green::CiProvider;
+use crate::gates::ci::forge_release::tagged_release;
 use crate::release_source::Inputs;
 
 /// The forge release for the tag (through the run's [`CiProvider`]) has notes that contain
@@ -132,16 +133,9 @@ impl StandardGate for ReleaseNotesGate {
                 Ok(Err(e)) => return GateResult::error(e),
                 Err(e) => return GateResult::error(format!("reading the changelog failed: {e}")),
             };
-            let release = match self.provider.release(&tag).await {
-                Ok(r) => r,
-                Err(e) => return GateResult::error(e.to_string()),
-            };
-            let Some(release) = release else {
-                return GateResult::from_findings(vec![
-                    Finding::new(Code::ReleaseMissing, format!("release {tag}"))
-                        .expected(format!("a forge release for {tag}"))
-                        .found("none"),
-                ]);
+            let release = match tagged_release(self.provider.as_ref(), ctx).await {
+                Ok((_, release)) => release,
+                Err(result) => return result,
             };
             let body = release.body.clone().unwrap_or_default();
             let lines = rules.lines_for(&tag, &version);
