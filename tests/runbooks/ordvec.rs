@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions, Severity};
 use relkit_demo::DemoKind;
+use relkit_testkit::github::Environment;
 
 use crate::setup::*;
 
@@ -117,12 +118,8 @@ fn ordvec_preflight_passes_and_a_stale_fuzz_lock_fails() {
         policy.base_dir = ok.path().to_path_buf();
         let head = git(ok.path(), &["rev-parse", "HEAD"]);
         let old = git(ok.path(), &["rev-parse", "HEAD~1"]);
-        let ci = ReplicaCi {
-            repo: ok.path().to_path_buf(),
-            workflows: policy.ci.as_ref().unwrap().workflows.clone(),
-            green: old,
-        };
         let lb = Loopback::for_policy(&policy).unwrap();
+        let ci = ReplicaCi::new(&policy, ok.path(), old, &lb.forge);
         relgate::run_blocking(
             &policy,
             RunContext::new(ok.path())
@@ -522,6 +519,7 @@ enum OrdvecTamper {
     ManifestCrateMissing,
     WheelNotInProvenance,
     SignedByNightly,
+    EnvironmentWithoutReviewer,
 }
 
 fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
@@ -550,6 +548,13 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
     }
     let policy = ordvec_rebuild_policy(dir.path());
     let lb = Loopback::for_policy(&policy).unwrap();
+    if matches!(tamper, T::EnvironmentWithoutReviewer) {
+        // Someone removed the required reviewer of the `pypi` environment.
+        lb.forge.environment(
+            "example/ordvec",
+            Environment::new("pypi").tag_pattern("v[0-9]*.[0-9]*.[0-9]*"),
+        );
+    }
     let stage = [Phase::Preflight, Phase::Prepublish];
     run_phases_in(&policy, dir.path(), &dist, "v0.5.0", &stage, &lb, &[])
 }
@@ -563,6 +568,7 @@ fn ordvec_each_prepublish_check_fails_with_its_code() {
             (T::ManifestCrateMissing, Code::AssetMissing),
             (T::WheelNotInProvenance, Code::SubjectNotCovered),
             (T::SignedByNightly, Code::IdentityMismatch),
+            (T::EnvironmentWithoutReviewer, Code::EnvironmentUnprotected),
         ],
         |t| Some(ordvec_tampered(t)),
     );

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use relgate::{Code, Phase, Policy, Report};
 use relkit_demo::DemoKind;
+use relkit_testkit::github::Release as ForgeRelease;
 
 use crate::setup::*;
 
@@ -62,6 +63,34 @@ fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
     let missing = replica(&securescan_files("0.11.12", "0.11.11"));
     let report = preflight("securescan", missing.path(), "v0.11.12", &[]);
     assert_eq!(report.root_cause_codes(), [Code::ChangelogSectionMissing]);
+}
+
+// ---------------------------------------------------------------- SecureScan, release notes
+
+/// The section of 0.11.12 in the replica's `CHANGELOG.md`, as relver extracts it.
+const SECTION: &str = "### Fixed\n\n- A fix.";
+
+/// SecureScan's release notes for v0.11.12 as its release workflow writes them: the changelog
+/// section (`section`) plus the verification commands with the tag substituted.
+fn securescan_notes(section: &str) -> String {
+    format!(
+        "{section}\n\n## Verify\n\n```\npython -m sigstore verify identity --cert-identity https://github.com/example/securescan/.github/workflows/release.yml@refs/tags/v0.11.12 --cert-oidc-issuer https://token.actions.githubusercontent.com securescan-0.11.12-py3-none-any.whl securescan-0.11.12.tar.gz\ncosign verify example/securescan:0.11.12 --certificate-identity https://github.com/example/securescan/.github/workflows/release.yml@refs/tags/v0.11.12 --certificate-oidc-issuer https://token.actions.githubusercontent.com\n```\n"
+    )
+}
+
+/// Publishes SecureScan's v0.11.12 release with `notes` on the replica's forge.
+fn publish_release(lb: &Loopback, notes: &str) {
+    lb.forge.release(
+        "example/securescan",
+        ForgeRelease::published(
+            "v0.11.12",
+            &[
+                "securescan-0.11.12-py3-none-any.whl",
+                "securescan-0.11.12.tar.gz",
+            ],
+        )
+        .body(notes),
+    );
 }
 
 // ---------------------------------------------------------------- SecureScan, signed
@@ -146,6 +175,7 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         &["linux/amd64", "linux/arm64"],
         &["0.11.12"],
     );
+    publish_release(&lb, &securescan_notes(SECTION));
     let r = securescan_run(
         &policy,
         dir.path(),
@@ -159,6 +189,7 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
             "registry-readback",
             "oci-platforms",
             "oci-tags",
+            "release-notes",
             "consumer-verify",
         ],
     );
@@ -208,6 +239,7 @@ enum SecurescanTamper {
     NightlyWorkflow,
     IndexServesOtherSdist,
     ArmImageMissing,
+    NotesWithoutSection,
 }
 
 fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
@@ -254,6 +286,13 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
                 &["linux/amd64", "linux/arm64"]
             };
             push_signed_image(lb.oci(), "example/securescan", platforms, &["0.11.12"]);
+            let notes = if matches!(tamper, T::NotesWithoutSection) {
+                // Hand-written notes: the verification commands, not the changelog section.
+                securescan_notes("Bug fixes.")
+            } else {
+                securescan_notes(SECTION)
+            };
+            publish_release(&lb, &notes);
         },
     ))
 }
@@ -268,6 +307,7 @@ fn securescan_each_check_of_its_runbook_fails_with_its_code() {
             (T::NightlyWorkflow, Code::IdentityMismatch),
             (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),
             (T::ArmImageMissing, Code::PlatformMissing),
+            (T::NotesWithoutSection, Code::ReleaseNotesMissingSection),
         ],
         securescan_tampered,
     );

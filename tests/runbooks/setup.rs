@@ -10,11 +10,12 @@ use regclient::testing::TestRegistry;
 use relgate::{
     BoxFuture, Code, Endpoints, GateStatus, Phase, Policy, Report, RunContext, RunOptions,
     RunStatus,
-    gates::{CiError, CiProvider, ForgeRelease, WorkflowRun},
+    gates::{CiError, CiProvider, ForgeRelease, GithubCi, WorkflowRun},
     policy::{RegistryKind, Waiver},
 };
 use relkit_demo::{DemoRegistries, endpoints_for};
 pub(crate) use relkit_testkit::git::git;
+use relkit_testkit::github::{Environment, GithubFake};
 use relkit_testkit::oci::docker_registry_or_skip;
 
 /// A committed repository holding `files`.
@@ -42,11 +43,61 @@ pub(crate) fn f(path: &str, text: String) -> (String, String) {
 }
 
 /// CI evidence read from the replica: the branch head from git, and a successful push run of
-/// every workflow the policy names for `green` (the commit CI passed).
+/// every workflow the policy names for `green` (the commit CI passed). The replica's forge
+/// objects and settings (releases with their notes, environments, immutable releases) are
+/// asked of the loopback GitHub fake `forge` through `regclient::forge`.
 pub(crate) struct ReplicaCi {
     pub(crate) repo: std::path::PathBuf,
     pub(crate) workflows: Vec<String>,
     pub(crate) green: String,
+    pub(crate) forge: GithubCi,
+}
+
+impl ReplicaCi {
+    /// The replica in `dir` for `policy`, with CI green for `green`, on `forge`.
+    pub(crate) fn new(policy: &Policy, dir: &Path, green: String, forge: &GithubFake) -> ReplicaCi {
+        ReplicaCi {
+            repo: dir.to_path_buf(),
+            workflows: policy
+                .ci
+                .as_ref()
+                .map(|c| c.workflows.clone())
+                .unwrap_or_default(),
+            green,
+            forge: GithubCi::new(forge.base(), &forge_repository(policy)).unwrap(),
+        }
+    }
+}
+
+/// Whether a run of `policy` needs the replica's CI or forge.
+fn needs_forge(policy: &Policy) -> bool {
+    policy.ci.is_some() || policy.release_notes.is_some() || !policy.environments.is_empty()
+}
+
+/// The repository (`owner/name`) of a replica on its forge.
+pub(crate) fn forge_repository(policy: &Policy) -> String {
+    policy
+        .project
+        .repository
+        .clone()
+        .unwrap_or_else(|| format!("example/{}", policy.project.name))
+}
+
+/// A loopback GitHub fake set up as `policy`'s runbook asks: each `[environments.<name>]`
+/// exists with a required reviewer and, when the policy names one, exactly its deployment tag
+/// pattern; immutable releases are on when the policy relies on them.
+fn replica_forge(policy: &Policy) -> GithubFake {
+    let forge = GithubFake::start();
+    let repo = forge_repository(policy);
+    for (name, rule) in &policy.environments {
+        let mut env = Environment::new(name).reviewer("maintainer");
+        if let Some(p) = &rule.tag_pattern {
+            env = env.tag_pattern(p);
+        }
+        forge.environment(&repo, env);
+    }
+    forge.immutable_releases(&repo, policy.release.immutable_releases);
+    forge
 }
 
 impl CiProvider for ReplicaCi {
@@ -69,11 +120,24 @@ impl CiProvider for ReplicaCi {
         })
     }
     fn release<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<Option<ForgeRelease>, CiError>> {
-        // The replica's forge has a (draft) release for the tag once it exists in git.
+        // The release the test published on the replica's forge; else a draft without notes
+        // once the tag exists in git.
         Box::pin(async move {
+            if let Some(r) = self.forge.release(tag).await? {
+                return Ok(Some(r));
+            }
             let tags = git(&self.repo, &["tag", "--list", tag]);
             Ok((!tags.is_empty()).then(|| ForgeRelease::new(tag, true, false, Vec::new())))
         })
+    }
+    fn environment<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<regclient::forge::Environment>, CiError>> {
+        self.forge.environment(name)
+    }
+    fn immutable_releases(&self) -> BoxFuture<'_, Result<bool, CiError>> {
+        self.forge.immutable_releases()
     }
     fn push_runs<'a>(&'a self, sha: &'a str) -> BoxFuture<'a, Result<Vec<WorkflowRun>, CiError>> {
         Box::pin(async move {
@@ -134,12 +198,10 @@ pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) 
             .phases([Phase::Preflight])
             .endpoints(endpoints),
     );
-    if let Some(ci) = &policy.ci {
-        ctx = ctx.ci_provider(Arc::new(ReplicaCi {
-            repo: dir.to_path_buf(),
-            workflows: ci.workflows.clone(),
-            green: head,
-        }));
+    // The replica's forge, as its runbook sets it up.
+    let forge = replica_forge(&policy);
+    if needs_forge(&policy) {
+        ctx = ctx.ci_provider(Arc::new(ReplicaCi::new(&policy, dir, head, &forge)));
     }
     relgate::run_blocking(&policy, ctx)
 }
@@ -162,6 +224,9 @@ pub(crate) fn assert_passes(report: &Report, ran: &[&str]) {
 pub(crate) struct Loopback {
     pub(crate) demo: DemoRegistries,
     pub(crate) oci: Option<TestRegistry>,
+    /// The replica's forge: a loopback GitHub fake set up as the runbook asks; tests publish
+    /// the release (with its notes) here and break its settings.
+    pub(crate) forge: GithubFake,
 }
 
 impl Loopback {
@@ -180,6 +245,7 @@ impl Loopback {
         Some(Loopback {
             demo: DemoRegistries::start().unwrap(),
             oci,
+            forge: replica_forge(policy),
         })
     }
 
@@ -254,7 +320,7 @@ pub(crate) fn run_phases_in(
             .phases(phases.iter().copied())
             .endpoints(loopback.endpoints(&policy)),
     );
-    if let Some(ci) = &policy.ci {
+    if needs_forge(&policy) {
         let head = git(dir, &["rev-parse", "HEAD"]);
         // CI passed for HEAD, unless the replica records (tag `ci-passed`) an earlier commit.
         let green = Command::new("git")
@@ -268,11 +334,15 @@ pub(crate) fn run_phases_in(
                 || head.clone(),
                 |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
             );
-        ctx = ctx.commit(head).ci_provider(Arc::new(ReplicaCi {
-            repo: dir.to_path_buf(),
-            workflows: ci.workflows.clone(),
+        if policy.ci.is_some() {
+            ctx = ctx.commit(head);
+        }
+        ctx = ctx.ci_provider(Arc::new(ReplicaCi::new(
+            &policy,
+            dir,
             green,
-        }));
+            &loopback.forge,
+        )));
     }
     relgate::run_blocking(&policy, ctx)
 }

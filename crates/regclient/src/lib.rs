@@ -21,6 +21,8 @@
 //!   `h1:` hashes `go.sum` records.
 //! - [`oci::OciRegistry`]: tags, manifests, indexes and platforms, Helm charts, referrers
 //!   (API and fallback tag), cosign artifacts, token authentication.
+//! - [`forge::GithubClient`]: a forge's REST API (GitHub's): refs, push workflow runs,
+//!   releases with their notes, deployment environments and immutable releases.
 //!
 //! All go through one [`HttpClient`]: per-request timeout and overall deadline, retries with
 //! exponential backoff and jitter (connection errors, 429 with `Retry-After`, 5xx), bounded
@@ -110,6 +112,7 @@ mod cache;
 mod config;
 pub mod crates;
 mod document;
+pub mod forge;
 pub mod goproxy;
 mod http;
 mod model;

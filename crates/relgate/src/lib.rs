@@ -103,8 +103,8 @@
 //!
 //! # CI evidence over HTTP
 //!
-//! `GithubCi`, the CI evidence provider over the GitHub REST API, uses `regclient`'s HTTP
-//! core: `regclient` stays the only crate that speaks HTTP.
+//! `GithubCi`, the CI and forge evidence provider, adapts `regclient::forge::GithubClient`,
+//! which speaks the GitHub REST API: `regclient` stays the only crate that speaks HTTP.
 #![forbid(unsafe_code)]
 // No panic on input (issue 12): library code neither unwraps nor indexes; tests may.
 #![cfg_attr(

@@ -321,6 +321,8 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Provenance => "[provenance]",
         PolicySection::Registries => "[registries]",
         PolicySection::Rebuild => "[rebuild]",
+        PolicySection::ReleaseNotes => "[release-notes]",
+        PolicySection::Environments => "[environments] or [release] immutable-releases",
     }
 }
 

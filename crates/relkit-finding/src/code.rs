@@ -284,13 +284,31 @@ codes! {
         PlatformMissing = "platform-missing", Error,
             "An image index lacks a platform the policy requires.";
     }
-    Forge: "forge", "The forge: its release object and its CI runs." {
+    Forge: "forge", "The forge: its release object and notes, its CI runs and its deployment settings." {
         /// The forge has no release for the tag.
         ReleaseMissing = "release-missing", Error,
             "The forge has no release for the tag.";
         /// CI has not passed for the exact commit.
         CiNotGreen = "ci-not-green", Error,
             "The tag is not at the branch head, or a required workflow has no completed, successful push run for the commit.";
+        /// The release notes lack the changelog section for the version.
+        ReleaseNotesMissingSection = "release-notes-missing-section", Error,
+            "The forge release's notes do not contain the changelog section for the version byte for byte.";
+        /// The release notes lack a line the policy requires.
+        ReleaseNotesMissingLine = "release-notes-missing-line", Error,
+            "The forge release's notes lack a line the policy requires ({tag} and {version} substituted).";
+        /// A deployment environment the policy names does not exist.
+        EnvironmentMissing = "environment-missing", Error,
+            "A deployment environment the policy names does not exist on the forge.";
+        /// An environment has no required reviewer.
+        EnvironmentUnprotected = "environment-unprotected", Error,
+            "A deployment environment has no required-reviewers rule naming at least one reviewer.";
+        /// An environment's deployment tag policy is not the configured pattern.
+        EnvironmentTagPolicy = "environment-tag-policy", Error,
+            "A deployment environment's policy is not custom with exactly the configured tag pattern.";
+        /// The repository's releases are mutable.
+        ReleasesMutable = "releases-mutable", Error,
+            "The repository does not have immutable releases enabled.";
     }
     Run: "run", "The run itself: gates that could not reach a verdict, and policy commands." {
         /// A gate could not do its job.

@@ -9,6 +9,8 @@
 //! - `GET /repos/{owner}/{repo}/releases`: newest first, drafts only to a request with a token
 //!   (GitHub lists drafts to users with push access);
 //!   `GET /repos/{owner}/{repo}/releases/tags/{tag}`: published releases only (404 for a draft).
+//! - Deployment environments, their deployment branch and tag policies, and the
+//!   immutable-release setting: see [`Environment`].
 //! - Lists are paginated with `per_page` (default 30, at most 100, or the fake's own smaller
 //!   cap) and `page`, with a `Link` header naming `next`, `last`, `first` and `prev` pages.
 //! - Every answer carries the `x-ratelimit-*` headers; when the budget is spent the answer is
@@ -38,7 +40,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod environment;
 mod model;
+pub use environment::Environment;
 pub use model::{Release, Reply, Request, Run};
 
 /// The rate-limit budget of a fresh fake (GitHub's for an authenticated user).
@@ -65,6 +69,8 @@ struct Repo {
     tags: BTreeMap<String, TagRef>,
     runs: Vec<Run>,
     releases: Vec<Release>,
+    environments: Vec<Environment>,
+    immutable_releases: bool,
 }
 
 type Handler = dyn Fn(&str, &Request) -> Reply + Send + Sync;
@@ -193,6 +199,19 @@ impl GithubFake {
     /// Adds a release (listed newest first: the last added comes first).
     pub fn release(&self, repo: &str, release: Release) {
         self.repo(repo, |r| r.releases.push(release));
+    }
+
+    /// Adds (or replaces, by name) a deployment environment.
+    pub fn environment(&self, repo: &str, environment: Environment) {
+        self.repo(repo, |r| {
+            r.environments.retain(|e| e.name() != environment.name());
+            r.environments.push(environment);
+        });
+    }
+
+    /// Turns the repository's immutable releases on or off (off by default).
+    pub fn immutable_releases(&self, repo: &str, enabled: bool) {
+        self.repo(repo, |r| r.immutable_releases = enabled);
     }
 
     /// Makes `repo` private: without the fake's token it answers 404, as GitHub does.
@@ -507,6 +526,9 @@ fn route(base: &str, st: &mut State, request: &Request, authorized: bool, max: u
             Some((i, r)) => Reply::ok(r.json(i + 1).to_string()),
             None => Reply::not_found(),
         };
+    }
+    if let Some(reply) = environment::route(&api, tail, &params, max, repo) {
+        return reply;
     }
     Reply::not_found()
 }

@@ -10,7 +10,9 @@ use crate::gates::archives::safety::ArchiveSafetyGate;
 use crate::gates::assets::required::RequiredAssetsGate;
 use crate::gates::checksums::checksum_file::ChecksumFileGate;
 use crate::gates::ci::ci_green::{CiGreenGate, CiProvider};
+use crate::gates::ci::environment_protection::EnvironmentProtectionGate;
 use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
+use crate::gates::ci::release_notes::ReleaseNotesGate;
 use crate::gates::rebuild::identity::RebuildIdentityGate;
 use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 use crate::gates::registries::oci_platforms::OciPlatformsGate;
@@ -143,11 +145,15 @@ pub enum PolicySection {
     Registries,
     /// `[rebuild]`.
     Rebuild,
+    /// `[release-notes]`.
+    ReleaseNotes,
+    /// `[environments.<name>]`, when it names any, or `[release] immutable-releases = true`.
+    Environments,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 10] = [
+    pub const ALL: [PolicySection; 12] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -158,6 +164,8 @@ impl PolicySection {
         PolicySection::Provenance,
         PolicySection::Registries,
         PolicySection::Rebuild,
+        PolicySection::ReleaseNotes,
+        PolicySection::Environments,
     ];
 }
 
@@ -214,6 +222,18 @@ impl FromProvider for CiGreenGate {
 impl FromProvider for ForgeReleaseExistsGate {
     fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
         Arc::new(ForgeReleaseExistsGate::new(provider))
+    }
+}
+
+impl FromProvider for ReleaseNotesGate {
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
+        Arc::new(ReleaseNotesGate::new(provider))
+    }
+}
+
+impl FromProvider for EnvironmentProtectionGate {
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
+        Arc::new(EnvironmentProtectionGate::new(provider))
     }
 }
 
@@ -327,6 +347,20 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[],
         Some(PolicySection::Ci),
         MISSING_CI,
+    ),
+    with_ci::<EnvironmentProtectionGate>(
+        Phase::Preflight,
+        "relgate over regclient::forge",
+        "Named deployment environments exist, need a reviewer and allow only the tag pattern; releases are immutable.",
+        &[
+            Code::EnvironmentMissing,
+            Code::EnvironmentUnprotected,
+            Code::EnvironmentTagPolicy,
+            Code::ReleasesMutable,
+        ],
+        &[],
+        Some(PolicySection::Environments),
+        MISSING_FORGE,
     ),
     plain::<ConventionalCommitsGate>(
         Phase::Preflight,
@@ -477,6 +511,19 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::ReleaseMissing, Code::AssetMissing],
         &[],
         None,
+        MISSING_FORGE,
+    ),
+    with_ci::<ReleaseNotesGate>(
+        Phase::Postpublish,
+        "relgate over relver + regclient::forge",
+        "The forge release's notes hold the changelog section byte for byte and every required line.",
+        &[
+            Code::ReleaseNotesMissingSection,
+            Code::ReleaseNotesMissingLine,
+            Code::ReleaseMissing,
+        ],
+        &[],
+        Some(PolicySection::ReleaseNotes),
         MISSING_FORGE,
     ),
     plain::<ConsumerVerifyGate>(

@@ -19,8 +19,10 @@ pub(crate) mod checksums {
 }
 pub(crate) mod ci {
     pub(crate) mod ci_green;
+    pub(crate) mod environment_protection;
     pub(crate) mod forge_release;
     pub(crate) mod github;
+    pub(crate) mod release_notes;
 }
 pub(crate) mod command {
     pub(crate) mod policy_command;
@@ -67,8 +69,10 @@ pub use crate::gates::checksums::checksum_file::ChecksumFileGate;
 pub use crate::gates::ci::ci_green::{
     CiError, CiEvidence, CiGreenGate, CiProvider, ForgeRelease, WorkflowRun, judge_ci,
 };
+pub use crate::gates::ci::environment_protection::EnvironmentProtectionGate;
 pub use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
 pub use crate::gates::ci::github::GithubCi;
+pub use crate::gates::ci::release_notes::ReleaseNotesGate;
 pub use crate::gates::command::policy_command::{CommandGate, policy_gates};
 pub use crate::gates::rebuild::identity::RebuildIdentityGate;
 pub use crate::gates::rebuild::rebuilder::{

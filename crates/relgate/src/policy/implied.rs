@@ -55,6 +55,10 @@ impl Policy {
             PolicySection::Provenance => self.provenance.is_some(),
             PolicySection::Registries => !self.registries.is_empty(),
             PolicySection::Rebuild => self.rebuild.is_some(),
+            PolicySection::ReleaseNotes => self.release_notes.is_some(),
+            PolicySection::Environments => {
+                !self.environments.is_empty() || self.release.immutable_releases
+            }
         }
     }
 }

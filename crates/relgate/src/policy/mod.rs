@@ -3,12 +3,14 @@
 //! ([`Policy::required_gates`]).
 
 pub(crate) mod error;
+pub(crate) mod forge;
 pub(crate) mod implied;
 pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
+pub use crate::policy::forge::{EnvironmentRule, ReleaseNotesRules};
 pub use crate::policy::limits::SCHEMA_VERSION;
 pub use crate::policy::model::{
     ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules,

@@ -563,6 +563,10 @@ pub struct ReleaseRules {
     /// Whether the release is created as a draft and un-drafted only when allowed.
     #[serde(default = "yes")]
     pub draft: bool,
+    /// Whether the repository must have immutable releases enabled (checked by
+    /// `environment-protection`).
+    #[serde(default)]
+    pub immutable_releases: bool,
 }
 
 /// CI evidence required before tagging.
@@ -681,6 +685,13 @@ pub struct Policy {
     pub release: ReleaseRules,
     /// CI evidence; the `ci-green` gate is required when present.
     pub ci: Option<CiRules>,
+    /// `[release-notes]`; the `release-notes` gate is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_notes: Option<crate::policy::forge::ReleaseNotesRules>,
+    /// `[environments.<name>]`; the `environment-protection` gate is required when any (or
+    /// when `[release] immutable-releases` is set).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, crate::policy::forge::EnvironmentRule>,
     /// How to rebuild the release; the `rebuild-identity` gate is required when present.
     pub rebuild: Option<RebuildRules>,
     /// Gate placement, by gate id; every gate named here is required.

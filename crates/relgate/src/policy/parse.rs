@@ -44,6 +44,10 @@ struct RawPolicy {
     #[serde(default)]
     ci: Option<CiRules>,
     #[serde(default)]
+    release_notes: Option<Spanned<crate::policy::forge::ReleaseNotesRules>>,
+    #[serde(default)]
+    environments: BTreeMap<String, Spanned<crate::policy::forge::EnvironmentRule>>,
+    #[serde(default)]
     rebuild: Option<Spanned<RebuildRules>>,
     #[serde(default)]
     gates: BTreeMap<Spanned<String>, RawGate>,
@@ -474,6 +478,16 @@ impl Policy {
             }
         }
 
+        if let Some(r) = &raw.release_notes {
+            r.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(r.span().start, key, m))?;
+        }
+        for (name, e) in &raw.environments {
+            e.get_ref().validate().map_err(|(key, m)| {
+                invalid(e.span().start, &format!("environments.{name}.{key}"), m)
+            })?;
+        }
         if let Some(r) = &raw.rebuild {
             validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
         }
@@ -496,6 +510,12 @@ impl Policy {
             registries: raw.registries,
             release: raw.release.map(Spanned::into_inner).unwrap_or_default(),
             ci: raw.ci,
+            release_notes: raw.release_notes.map(Spanned::into_inner),
+            environments: raw
+                .environments
+                .into_iter()
+                .map(|(k, v)| (k, v.into_inner()))
+                .collect(),
             rebuild: raw.rebuild.map(Spanned::into_inner),
             gates: BTreeMap::new(),
             files: raw.files.map(Spanned::into_inner).unwrap_or_default(),

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
-    CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
-    OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
-    RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
-    STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
-    VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
+    CoupledTagsGate, EnvironmentProtectionGate, ForgeRelease, ForgeReleaseExistsGate,
+    NpmProvenanceGate, OciPlatformsGate, OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate,
+    PublishOrderGate, RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate,
+    ReleaseNotesGate, RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate, TagNotExistingGate,
+    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate,
+    standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
 
@@ -46,6 +47,7 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(CoupledTagsGate),
         Arc::new(VersionUnpublishedGate),
         Arc::new(CiGreenGate::new(Arc::clone(&ci))),
+        Arc::new(EnvironmentProtectionGate::new(Arc::clone(&ci))),
         Arc::new(ConventionalCommitsGate),
         Arc::new(ConventionalVersionGate),
         Arc::new(RequiredAssetsGate),
@@ -61,7 +63,8 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(NpmProvenanceGate),
         Arc::new(Pep740AttestationsGate),
         Arc::new(OciTagsGate),
-        Arc::new(ForgeReleaseExistsGate::new(ci)),
+        Arc::new(ForgeReleaseExistsGate::new(Arc::clone(&ci))),
+        Arc::new(ReleaseNotesGate::new(ci)),
         Arc::new(ConsumerVerifyGate),
     ]
 }
@@ -127,7 +130,12 @@ fn built_in_gates_are_the_rows_built_from_nothing() {
         .collect();
     assert_eq!(
         needs_provider,
-        BTreeSet::from(["ci-green", "forge-release-exists"])
+        BTreeSet::from([
+            "ci-green",
+            "environment-protection",
+            "forge-release-exists",
+            "release-notes",
+        ])
     );
 }
 

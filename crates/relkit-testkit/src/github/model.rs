@@ -149,6 +149,7 @@ pub struct Release {
     pub(super) draft: bool,
     pub(super) prerelease: bool,
     pub(super) assets: Vec<String>,
+    pub(super) body: Option<String>,
 }
 
 impl Release {
@@ -159,7 +160,15 @@ impl Release {
             draft: false,
             prerelease: false,
             assets: assets.iter().map(|a| (*a).to_owned()).collect(),
+            body: None,
         }
+    }
+
+    /// With these notes (the release body, Markdown).
+    #[must_use]
+    pub fn body(mut self, body: &str) -> Release {
+        self.body = Some(body.to_owned());
+        self
     }
 
     /// Still a draft.
@@ -189,6 +198,7 @@ impl Release {
             "name": self.tag,
             "draft": self.draft,
             "prerelease": self.prerelease,
+            "body": self.body,
             "assets": assets,
         })
     }

@@ -6,118 +6,16 @@ use std::sync::Arc;
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
 
-/// One workflow run, as a CI provider reports it.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WorkflowRun {
-    /// The run id.
-    pub id: u64,
-    /// The workflow's display name (`CI`).
-    pub name: String,
-    /// The workflow file path (`.github/workflows/ci.yml`).
-    pub path: String,
-    /// The triggering event (`push`).
-    pub event: String,
-    /// `queued`, `in_progress`, `completed`, ...
-    pub status: String,
-    /// `success`, `failure`, `cancelled`, ... once completed.
-    pub conclusion: Option<String>,
-    /// The commit the run built.
-    pub head_sha: String,
-}
+/// One workflow run, as a CI provider reports it (regclient's forge model).
+pub use regclient::forge::WorkflowRun;
 
-impl WorkflowRun {
-    /// A run of workflow `name` at `path` for `head_sha`.
-    pub fn new(
-        id: u64,
-        name: &str,
-        path: &str,
-        event: &str,
-        status: &str,
-        conclusion: Option<&str>,
-        head_sha: &str,
-    ) -> Self {
-        WorkflowRun {
-            id,
-            name: name.to_owned(),
-            path: path.to_owned(),
-            event: event.to_owned(),
-            status: status.to_owned(),
-            conclusion: conclusion.map(str::to_owned),
-            head_sha: head_sha.to_owned(),
-        }
-    }
+/// Why CI evidence could not be obtained (regclient's forge error; providers that cannot
+/// answer a question say `Unsupported`).
+pub use regclient::forge::ForgeError as CiError;
 
-    /// Whether this run is workflow `wanted`: by display name, by file name, or by path.
-    pub fn is_workflow(&self, wanted: &str) -> bool {
-        self.name == wanted
-            || self.path == wanted
-            || self
-                .path
-                .rsplit('/')
-                .next()
-                .is_some_and(|file| file == wanted)
-    }
-
-    /// Completed and successful.
-    pub fn succeeded(&self) -> bool {
-        self.status == "completed" && self.conclusion.as_deref() == Some("success")
-    }
-}
-
-/// Why CI evidence could not be obtained.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CiError {
-    /// The provider answered with an unexpected HTTP status.
-    #[error("{url}: HTTP {status}: {message}")]
-    Status {
-        /// The URL asked (never with credentials).
-        url: String,
-        /// The status code.
-        status: u16,
-        /// The provider's message.
-        message: String,
-    },
-    /// The provider refused because of its rate limit.
-    #[error("{url}: rate limited (resets at unix time {})", reset.map_or_else(|| String::from("unknown"), |r| r.to_string()))]
-    RateLimited {
-        /// The URL asked.
-        url: String,
-        /// When the limit resets (unix seconds), if said.
-        reset: Option<u64>,
-    },
-    /// A ref that must exist does not.
-    #[error("{what} not found ({url})")]
-    NotFound {
-        /// What was looked up (`branch main`).
-        what: String,
-        /// The URL asked.
-        url: String,
-    },
-    /// The request failed below HTTP.
-    #[error("{url}: {message}")]
-    Transport {
-        /// The URL asked.
-        url: String,
-        /// The cause.
-        message: String,
-    },
-    /// The answer did not have the documented shape.
-    #[error("{url}: unexpected response: {message}")]
-    Decode {
-        /// The URL asked.
-        url: String,
-        /// What was wrong.
-        message: String,
-    },
-    /// The provider cannot answer this question.
-    #[error("the CI provider does not support {what}")]
-    Unsupported {
-        /// What was asked.
-        what: String,
-    },
-}
+/// A release on the forge, as its API describes it, with its notes when the provider read
+/// them (regclient's forge model).
+pub use regclient::forge::Release as ForgeRelease;
 
 /// A source of CI evidence (a forge's API). Implementations do the I/O; [`CiGreenGate`]
 /// judges.
@@ -137,31 +35,26 @@ pub trait CiProvider: Send + Sync {
             })
         })
     }
-}
-
-/// A release on the forge, as its API describes it.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ForgeRelease {
-    /// The tag it is for.
-    pub tag: String,
-    /// Whether it is still a draft.
-    pub draft: bool,
-    /// Whether it is marked as a pre-release.
-    pub prerelease: bool,
-    /// The names of its attached assets.
-    pub assets: Vec<String>,
-}
-
-impl ForgeRelease {
-    /// A release for `tag` with these assets.
-    pub fn new(tag: &str, draft: bool, prerelease: bool, assets: Vec<String>) -> Self {
-        ForgeRelease {
-            tag: tag.to_owned(),
-            draft,
-            prerelease,
-            assets,
-        }
+    /// The deployment environment `name` with its protection, or `None` if there is none.
+    /// Providers that cannot tell answer [`CiError::Unsupported`] (the default).
+    fn environment<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<regclient::forge::Environment>, CiError>> {
+        Box::pin(async move {
+            Err(CiError::Unsupported {
+                what: format!("looking up environment {name}"),
+            })
+        })
+    }
+    /// Whether the repository has immutable releases enabled. Providers that cannot tell
+    /// answer [`CiError::Unsupported`] (the default).
+    fn immutable_releases(&self) -> BoxFuture<'_, Result<bool, CiError>> {
+        Box::pin(async move {
+            Err(CiError::Unsupported {
+                what: String::from("the immutable-release setting"),
+            })
+        })
     }
 }
 

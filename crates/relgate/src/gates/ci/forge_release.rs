@@ -8,7 +8,7 @@ use globset::Glob;
 
 use crate::finding::{Code, Finding};
 use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
-use crate::gates::ci::ci_green::CiProvider;
+use crate::gates::ci::ci_green::{CiProvider, ForgeRelease};
 
 /// The forge (through the run's [`CiProvider`]) has a release for the tag, and every
 /// `[release] required-assets` glob matches one of its attached assets: `release-missing`,
@@ -30,24 +30,36 @@ impl ForgeReleaseExistsGate {
     }
 }
 
+/// The run's tag and the forge's release for it, or the result that ends the asking gate: an
+/// error without a tag or when the provider cannot answer, `release-missing` without a release.
+pub(crate) async fn tagged_release(
+    provider: &dyn CiProvider,
+    ctx: &GateContext,
+) -> Result<(String, ForgeRelease), GateResult> {
+    let Some(tag) = ctx.tag.clone() else {
+        return Err(GateResult::error(
+            "no tag was given, so there is no release to look up",
+        ));
+    };
+    match provider.release(&tag).await {
+        Ok(Some(release)) => Ok((tag, release)),
+        Ok(None) => Err(GateResult::from_findings(vec![
+            Finding::new(Code::ReleaseMissing, format!("release {tag}"))
+                .expected(format!("a forge release for {tag}"))
+                .found("none"),
+        ])),
+        Err(e) => Err(GateResult::error(e.to_string())),
+    }
+}
+
 impl StandardGate for ForgeReleaseExistsGate {
     const ID: &'static str = "forge-release-exists";
 
     fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
-            let Some(tag) = ctx.tag.clone() else {
-                return GateResult::error("no tag was given, so there is no release to look up");
-            };
-            let release = match self.provider.release(&tag).await {
-                Ok(r) => r,
-                Err(e) => return GateResult::error(e.to_string()),
-            };
-            let Some(release) = release else {
-                return GateResult::from_findings(vec![
-                    Finding::new(Code::ReleaseMissing, format!("release {tag}"))
-                        .expected(format!("a forge release for {tag}"))
-                        .found("none"),
-                ]);
+            let (tag, release) = match tagged_release(self.provider.as_ref(), ctx).await {
+                Ok(found) => found,
+                Err(result) => return result,
             };
             let mut findings = Vec::new();
             for pattern in &ctx.policy.release.required_assets {
