@@ -16,6 +16,7 @@ use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 use crate::gates::registries::oci_platforms::OciPlatformsGate;
 use crate::gates::registries::oci_tags::OciTagsGate;
 use crate::gates::registries::publish_order::PublishOrderGate;
+use crate::gates::registries::publisher::PublisherIdentityGate;
 use crate::gates::registries::readback::RegistryReadbackGate;
 use crate::gates::registries::unpublished::VersionUnpublishedGate;
 use crate::gates::registries::visible::RegistryVisibleGate;
@@ -143,11 +144,13 @@ pub enum PolicySection {
     Registries,
     /// `[rebuild]`.
     Rebuild,
+    /// `publisher` on any registry of `[registries]`.
+    RegistryPublisher,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 10] = [
+    pub const ALL: [PolicySection; 11] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -158,6 +161,7 @@ impl PolicySection {
         PolicySection::Provenance,
         PolicySection::Registries,
         PolicySection::Rebuild,
+        PolicySection::RegistryPublisher,
     ];
 }
 
@@ -318,6 +322,14 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::VersionAlreadyPublished],
         &[TagStrictSemverGate::ID],
         None,
+    ),
+    plain::<PublisherIdentityGate>(
+        Phase::Preflight,
+        "regclient",
+        "The npm token's user (whoami) is the policy's publisher and may publish in the package scope.",
+        &[Code::PublisherMismatch, Code::PublisherNotInScope],
+        &[],
+        Some(PolicySection::RegistryPublisher),
     ),
     with_ci::<CiGreenGate>(
         Phase::Preflight,

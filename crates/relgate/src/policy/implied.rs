@@ -55,6 +55,9 @@ impl Policy {
             PolicySection::Provenance => self.provenance.is_some(),
             PolicySection::Registries => !self.registries.is_empty(),
             PolicySection::Rebuild => self.rebuild.is_some(),
+            PolicySection::RegistryPublisher => {
+                self.registries.values().any(|r| r.publisher.is_some())
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ mod github;
 mod ledger;
 mod oci_tags;
 mod policy;
+mod publisher;
 mod rebuild;
 mod rebuild_pinned;
 mod registry;

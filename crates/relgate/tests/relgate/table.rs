@@ -10,9 +10,10 @@ use relgate::gates::{
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
     CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
     OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
-    RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
-    STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
-    VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
+    PublisherIdentityGate, RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate,
+    RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate, TagNotExistingGate,
+    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate,
+    standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
 
@@ -45,6 +46,7 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(TagNotExistingGate),
         Arc::new(CoupledTagsGate),
         Arc::new(VersionUnpublishedGate),
+        Arc::new(PublisherIdentityGate),
         Arc::new(CiGreenGate::new(Arc::clone(&ci))),
         Arc::new(ConventionalCommitsGate),
         Arc::new(ConventionalVersionGate),
