@@ -220,7 +220,7 @@ pub(crate) fn publisher_token(name: &str) -> String {
 
 /// What the loopback npm registry answers about the publishers of `policy`: each publisher
 /// registry's token is its `user` (else `release-bot`), a developer of its scope (the rule's,
-/// else the package's) when `member`.
+/// else the package's) when `member`; otherwise the org exists with another owner only.
 pub(crate) fn publisher_identity(policy: &Policy, member: bool) -> NpmIdentity {
     let mut id = NpmIdentity::default();
     for (name, rule) in &policy.registries {
@@ -232,9 +232,11 @@ pub(crate) fn publisher_identity(policy: &Policy, member: bool) -> NpmIdentity {
             .clone()
             .or_else(|| rule.package.split('/').next().map(str::to_owned))
             .unwrap_or_default();
-        if member {
-            id = id.member(&scope, user, "developer");
-        }
+        id = if member {
+            id.member(&scope, user, "developer")
+        } else {
+            id.member(&scope, "someone-else", "owner")
+        };
     }
     id
 }
