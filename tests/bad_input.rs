@@ -145,7 +145,7 @@ fn a_timeout_past_every_integer_is_a_typed_configuration_error() {
     let out = run_bad(
         "readback",
         &["--config", config.to_str().unwrap(), "npm:demo@1.0.0"],
-        &["readback:", "timeout_secs"],
+        &["readback:", "timeout-secs"],
     );
     assert!(!out.stderr.is_empty());
 }
