@@ -3,9 +3,6 @@
 //! with deprecation notices and `tracing` warnings; tokens appear in no Debug, error or log;
 //! bad files are typed errors naming file, line and key.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use regclient::npm::NpmRegistry;
 use regclient::{ConfigError, RegistriesConfig, Secret};
 
@@ -31,32 +28,6 @@ fn shape(c: &RegistriesConfig) -> String {
         "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
         c.http, c.pypi, c.crates, c.npm, c.oci, c.goproxy, c.registries
     )
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Runs `f` with a `tracing` subscriber and returns what it logged.
-fn logged(f: impl FnOnce()) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("regclient=debug")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
 }
 
 #[test]
