@@ -6,8 +6,8 @@
 //! cargo run --example readback -- --config registries.toml npm:@scope/pkg@1.2.3 crates:demo@0.1.0 --json
 //! ```
 //!
-//! Endpoints come from the `--config` TOML file (see `regclient::RegistriesConfig`) or, without
-//! it, from `RELKIT_*` environment variables. Exit status: 0 when every file was served,
+//! Endpoints come from the `--config` TOML file (docs/registries.md) or, without it, from
+//! `RELKIT_REGISTRY_<KIND>_URL` / `_TOKEN` environment variables. Exit status: 0 when every file was served,
 //! verified and (with `--compare`) matched; 1 otherwise; 2 on usage errors.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // an example's job is to print
 
@@ -138,6 +138,9 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         Some(p) => RegistriesConfig::from_file(p)?,
         None => RegistriesConfig::from_env(),
     };
+    for notice in config.deprecations() {
+        eprintln!("warning: {notice}");
+    }
     let registries = config.build()?;
     let tmp = tempfile::tempdir()?;
     let out = args.out.clone().unwrap_or_else(|| tmp.path().to_owned());

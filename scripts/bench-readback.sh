@@ -14,7 +14,7 @@
 #   curl -Z --parallel-max C  (per version: its metadata document — the PEP 691 simple page /
 #                              the abbreviated packument, with readback's Accept header — to
 #                              /dev/null, then its file)
-# Readback runs with `[http] max_concurrency = C` (C = RELKIT_BENCH_CONCURRENCY, default 8,
+# Readback runs with `[http] max-concurrency = C` (C = RELKIT_BENCH_CONCURRENCY, default 8,
 # regclient's default). Within a round each tool runs right after the floor of its ecosystem.
 #
 # Environment: RELKIT_BENCH_N [20], RELKIT_BENCH_MIB [5], RELKIT_BENCH_ROUNDS [5],
@@ -147,7 +147,7 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 # --- measure -------------------------------------------------------------------------------
-printf '[http]\nmax_concurrency = %s\n[pypi]\nsimple = "%sroot/dev/+simple/"\n[npm]\nregistry = "%s"\n' \
+printf '[http]\nmax-concurrency = %s\n[pypi]\nsimple = "%sroot/dev/+simple/"\n[npm]\nregistry = "%s"\n' \
     "$CONC" "$DEVPI" "$NPMREG" >"$WORK/registries.toml"
 PIP_SPECS=() NPM_SPECS=() RB_PYPI=() RB_NPM=()
 for i in $(seq 0 $((N - 1))); do

@@ -141,11 +141,11 @@ fn readback_of_a_non_ascii_name_is_a_typed_error() {
 #[test]
 fn a_timeout_past_every_integer_is_a_typed_configuration_error() {
     let dir = tempfile::tempdir().unwrap();
-    let config = loopback_config(dir.path(), "[http]\ntimeout_secs = 18446744073709551615\n");
+    let config = loopback_config(dir.path(), "[http]\ntimeout-secs = 18446744073709551615\n");
     let out = run_bad(
         "readback",
         &["--config", config.to_str().unwrap(), "npm:demo@1.0.0"],
-        &["readback:", "timeout_secs"],
+        &["readback:", "timeout-secs"],
     );
     assert!(!out.stderr.is_empty());
 }

@@ -52,6 +52,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "tag-not-existing",
                 "changelog-section",
                 "version-unpublished",
+                "publisher-identity",
                 "ci-green",
                 "required-assets-present",
                 "checksum-file",

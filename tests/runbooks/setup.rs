@@ -16,6 +16,7 @@ use relgate::{
 use relkit_demo::{DemoRegistries, endpoints_for};
 pub(crate) use relkit_testkit::git::git;
 use relkit_testkit::github::{Environment, GithubFake};
+use relkit_testkit::npm_org::NpmIdentity;
 use relkit_testkit::oci::docker_registry_or_skip;
 
 /// A committed repository holding `files`.
@@ -189,6 +190,11 @@ pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) 
                 None,
                 "SKIPPED here: docker-registry is not installed (CI requires it)",
             ));
+            policy.waivers.push(Waiver::new(
+                Some("publisher-identity"),
+                None,
+                "SKIPPED here: docker-registry is not installed (CI requires it)",
+            ));
             Endpoints::new()
         }
     };
@@ -242,8 +248,10 @@ impl Loopback {
         } else {
             None
         };
+        let demo = DemoRegistries::start().unwrap();
+        demo.npm_identity(publisher_identity(policy, true));
         Some(Loopback {
-            demo: DemoRegistries::start().unwrap(),
+            demo,
             oci,
             forge: replica_forge(policy),
         })
@@ -253,6 +261,11 @@ impl Loopback {
     /// file or the environment would give it).
     pub(crate) fn endpoints(&self, policy: &Policy) -> Endpoints {
         let mut e = endpoints_for(policy, &self.demo);
+        for (name, rule) in &policy.registries {
+            if rule.publisher.is_some() {
+                e.insert_token(name, regclient::Secret::new(publisher_token(name)));
+            }
+        }
         if let Some(oci) = &self.oci {
             for (name, rule) in &policy.registries {
                 if rule.kind == RegistryKind::Oci {
@@ -266,6 +279,35 @@ impl Loopback {
     pub(crate) fn oci(&self) -> &TestRegistry {
         self.oci.as_ref().unwrap()
     }
+}
+
+/// The npm token the runbook tests configure for registry `name` when it names a publisher
+/// (`RELKIT_REGISTRY_<NAME>_TOKEN` in a real run).
+pub(crate) fn publisher_token(name: &str) -> String {
+    format!("npm-token-for-{name}")
+}
+
+/// What the loopback npm registry answers about the publishers of `policy`: each publisher
+/// registry's token is its `user` (else `release-bot`), a developer of its scope (the rule's,
+/// else the package's) when `member`; otherwise the org exists with another owner only.
+pub(crate) fn publisher_identity(policy: &Policy, member: bool) -> NpmIdentity {
+    let mut id = NpmIdentity::default();
+    for (name, rule) in &policy.registries {
+        let Some(p) = &rule.publisher else { continue };
+        let user = p.user.as_deref().unwrap_or("release-bot");
+        id = id.user(&publisher_token(name), user);
+        let scope = p
+            .scope
+            .clone()
+            .or_else(|| rule.package.split('/').next().map(str::to_owned))
+            .unwrap_or_default();
+        id = if member {
+            id.member(&scope, user, "developer")
+        } else {
+            id.member(&scope, "someone-else", "owner")
+        };
+    }
+    id
 }
 
 pub(crate) fn load(project: &str, dir: &Path) -> Policy {

@@ -65,8 +65,17 @@ fn sketchlog_preflight_passes_and_a_go_tag_elsewhere_fails() {
             "changelog-section",
             "ci-green",
             "version-unpublished",
+            "publisher-identity",
         ],
     );
+    // Both npm registries were asked who their token is and the @sketchlog roster.
+    let publishers = &report.gate("publisher-identity").unwrap().evidence["publishers"];
+    for p in publishers.as_array().unwrap() {
+        assert_eq!(p["user"], "sketchlog-release", "{publishers}");
+        assert_eq!(p["scope"], "@sketchlog", "{publishers}");
+        assert_eq!(p["role"], "developer", "{publishers}");
+    }
+    assert_eq!(publishers.as_array().unwrap().len(), 2);
     // Every registry was asked: Python, both npm packages, the Go proxy, image and chart.
     let asked = report.gate("version-unpublished").unwrap().evidence["registries"]
         .as_array()
@@ -479,6 +488,7 @@ enum SketchlogTamper {
     ChartUnsigned,
     NpmProvenanceMissing,
     CiRed,
+    PublisherOutsideScope,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -534,6 +544,10 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         }
     }
     let lb = Loopback::for_policy(&policy)?;
+    if let T::PublisherOutsideScope = tamper {
+        // The configured token's user is not a member of the @sketchlog org.
+        lb.demo.npm_identity(publisher_identity(&policy, false));
+    }
     Some(as_far_as_allowed(
         &policy,
         dir.path(),
@@ -588,6 +602,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
             (T::ChartUnsigned, Code::SignatureMissing),
             (T::NpmProvenanceMissing, Code::SignatureMissing),
             (T::CiRed, Code::CiNotGreen),
+            (T::PublisherOutsideScope, Code::PublisherNotInScope),
         ],
         sketchlog_tampered,
     );

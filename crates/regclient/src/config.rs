@@ -1,6 +1,14 @@
 //! Endpoints as configuration: a TOML file or environment variables name every registry; no
 //! host is built in. Secrets are named by environment variable, never written in the file.
+//!
+//! This is the one registries file format (kebab-case keys, as policies are) and the one
+//! environment dialect (`RELKIT_REGISTRY_<NAME>_URL`, `RELKIT_REGISTRY_<NAME>_TOKEN`) of relkit;
+//! relgate's `Endpoints` reads the same file through [`RegistriesConfig`]. docs/registries.md
+//! describes both. The older snake_case keys and `RELKIT_PYPI_*`-style variables are still
+//! read, each with a deprecation notice ([`RegistriesConfig::deprecations`]) and a
+//! `tracing` warning.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,12 +34,16 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    /// The TOML is invalid or has unknown keys.
-    #[error("{path}: {message}")]
+    /// The TOML is invalid, has unknown keys, or a value is not taken.
+    #[error("{path}:{line}: {}{message}", .key.as_deref().map(|k| format!("{k}: ")).unwrap_or_default())]
     Parse {
         /// The path (or `<string>`).
         path: String,
-        /// The parser's message (with line and column).
+        /// The 1-based line of the offending key or value (0 when not tied to a line).
+        line: usize,
+        /// The dotted key it concerns (`npm.registry`, `registries.py.url`), when known.
+        key: Option<String>,
+        /// The parser's message.
         message: String,
     },
     /// A URL in the configuration is invalid.
@@ -43,11 +55,11 @@ pub enum ConfigError {
         #[source]
         source: HttpError,
     },
-    /// A number in `[http]` is outside what a client takes (`timeout_secs` and
-    /// `deadline_secs` from 1 s to a week, `max_download_bytes` at least 1).
+    /// A number in `[http]` is outside what a client takes (`timeout-secs` and
+    /// `deadline-secs` from 1 s to a week, `max-download-bytes` at least 1).
     #[error("http.{field} = {value}: must be between {min} and {max}")]
     OutOfRange {
-        /// The field, e.g. `deadline_secs`.
+        /// The field, e.g. `deadline-secs`.
         field: &'static str,
         /// The value given.
         value: u64,
@@ -56,7 +68,7 @@ pub enum ConfigError {
         /// The largest value taken.
         max: u64,
     },
-    /// A `*_env` variable names a variable that is not set.
+    /// A `*-env` key names a variable that is not set.
     #[error("{field}: environment variable {var} is not set")]
     MissingSecret {
         /// The field.
@@ -68,7 +80,7 @@ pub enum ConfigError {
 
 /// HTTP settings.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HttpSettings {
     /// User-Agent to send.
     pub user_agent: Option<String>,
@@ -92,9 +104,9 @@ impl HttpSettings {
     pub fn check(&self) -> Result<(), ConfigError> {
         let max_secs = MAX_TIMEOUT.as_secs();
         let fields = [
-            ("timeout_secs", self.timeout_secs, 1, max_secs),
-            ("deadline_secs", self.deadline_secs, 1, max_secs),
-            ("max_download_bytes", self.max_download_bytes, 1, u64::MAX),
+            ("timeout-secs", self.timeout_secs, 1, max_secs),
+            ("deadline-secs", self.deadline_secs, 1, max_secs),
+            ("max-download-bytes", self.max_download_bytes, 1, u64::MAX),
         ];
         for (field, value, min, max) in fields {
             if let Some(value) = value
@@ -114,7 +126,7 @@ impl HttpSettings {
 
 /// `[pypi]`.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PypiSettings {
     /// JSON API root (`<root>/<project>/<version>/json`).
     pub json_api: Option<String>,
@@ -128,7 +140,7 @@ pub struct PypiSettings {
 
 /// `[crates]`.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CratesSettings {
     /// Sparse index root (holding `config.json`).
     pub index: String,
@@ -138,7 +150,7 @@ pub struct CratesSettings {
 
 /// `[npm]`.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NpmSettings {
     /// Registry root.
     pub registry: String,
@@ -148,7 +160,7 @@ pub struct NpmSettings {
 
 /// `[oci]`.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OciSettings {
     /// Registry root (`http(s)://host[:port]/`).
     pub registry: String,
@@ -160,32 +172,50 @@ pub struct OciSettings {
 
 /// `[goproxy]`.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GoProxySettings {
     /// Proxy root, as in `GOPROXY` (module paths hang off it).
     pub url: String,
 }
 
-/// A registries file:
+/// `[registries.<name>]`: the endpoint of a registry a policy names (relgate's gates).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NamedRegistry {
+    /// Base URL (`http` or `https`).
+    pub url: String,
+    /// Environment variable holding a token for this registry (else
+    /// `RELKIT_REGISTRY_<NAME>_TOKEN` is read).
+    pub token_env: Option<String>,
+}
+
+/// A registries file (docs/registries.md), kebab-case keys:
 ///
 /// ```toml
 /// [http]
-/// deadline_secs = 120
+/// deadline-secs = 120
 /// [pypi]
-/// json_api = "http://127.0.0.1:8080/pypi/"
+/// json-api = "http://127.0.0.1:8080/pypi/"
 /// simple = "http://127.0.0.1:8080/simple/"
 /// [crates]
 /// index = "http://127.0.0.1:8081/index/"
 /// [npm]
 /// registry = "http://127.0.0.1:4873/"
-/// token_env = "NPM_TOKEN"
+/// token-env = "NPM_TOKEN"
 /// [oci]
 /// registry = "http://127.0.0.1:5000/"
 /// [goproxy]
 /// url = "http://127.0.0.1:8082/"
+/// # The registries a release policy names, by name (relgate's gates).
+/// [registries.npm-client]
+/// url = "http://127.0.0.1:4873/"
+/// token-env = "NPM_TOKEN"
 /// ```
+///
+/// The snake_case keys of earlier releases (`json_api`, `token_env`, `deadline_secs`, …) are
+/// still read, each with a notice in [`deprecations`](Self::deprecations).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RegistriesConfig {
     /// HTTP settings.
     #[serde(default)]
@@ -200,12 +230,18 @@ pub struct RegistriesConfig {
     pub oci: Option<OciSettings>,
     /// The Go module proxy.
     pub goproxy: Option<GoProxySettings>,
+    /// The registries a release policy names, by name.
+    #[serde(default)]
+    pub registries: BTreeMap<String, NamedRegistry>,
+    /// Deprecation notices from reading this configuration.
+    #[serde(skip)]
+    deprecations: Vec<String>,
 }
 
 impl std::str::FromStr for RegistriesConfig {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RegistriesConfig::parse(s, "<string>")
+        RegistriesConfig::from_toml_str(s, "<string>")
     }
 }
 
@@ -226,49 +262,119 @@ impl RegistriesConfig {
             path: path.display().to_string(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
-        RegistriesConfig::parse(&text, &path.display().to_string())
+        RegistriesConfig::from_toml_str(&text, &path.display().to_string())
     }
 
-    /// Parses and checks the TOML text of the file named `path` (for messages).
-    fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
-        let cfg: RegistriesConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
+    /// Parses and checks the TOML text of the file named `path` (named in errors and
+    /// deprecation notices).
+    pub fn from_toml_str(text: &str, path: &str) -> Result<Self, ConfigError> {
+        let (modern, deprecations) = modernize_keys(text, path);
+        let mut cfg: RegistriesConfig = toml::from_str(&modern).map_err(|e| {
+            let at = e.span().map(|s| s.start);
+            ConfigError::Parse {
+                path: path.to_owned(),
+                line: at.map_or(0, |o| line_of(&modern, o)),
+                key: at.and_then(|o| key_at(&modern, o)),
+                message: e.message().trim().to_owned(),
+            }
         })?;
         cfg.http.check()?;
+        for (name, entry) in &cfg.registries {
+            if !(entry.url.starts_with("http://") || entry.url.starts_with("https://")) {
+                return Err(ConfigError::Parse {
+                    path: path.to_owned(),
+                    line: line_of_table(&modern, &format!("registries.{name}")),
+                    key: Some(format!("registries.{name}.url")),
+                    message: format!(
+                        "{:?} is not an http(s) URL",
+                        crate::secret::redact_url_text(&entry.url)
+                    ),
+                });
+            }
+        }
+        cfg.deprecations = deprecations;
         Ok(cfg)
     }
 
-    /// Reads endpoints from the environment: `RELKIT_PYPI_JSON_API`, `RELKIT_PYPI_SIMPLE`,
-    /// `RELKIT_PYPI_INTEGRITY`, `RELKIT_CRATES_INDEX`, `RELKIT_NPM_REGISTRY`,
-    /// `RELKIT_OCI_REGISTRY`, `RELKIT_GOPROXY` (tokens: `RELKIT_PYPI_TOKEN`, `RELKIT_CRATES_TOKEN`,
-    /// `RELKIT_NPM_TOKEN`, `RELKIT_OCI_USERNAME` + `RELKIT_OCI_PASSWORD`).
+    /// Deprecation notices from reading this configuration (an old key or variable name was
+    /// used; each was also logged as a `tracing` warning), for the caller to show.
+    pub fn deprecations(&self) -> &[String] {
+        &self.deprecations
+    }
+
+    /// Reads endpoints from the environment (see [`from_vars`](Self::from_vars)).
     pub fn from_env() -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads endpoints from `vars` (pass `std::env::vars()`): `RELKIT_REGISTRY_<KIND>_URL` and
+    /// `RELKIT_REGISTRY_<KIND>_TOKEN` for the kinds `PYPI` (the simple API root), `CRATES`
+    /// (the sparse index), `NPM`, `OCI` (and `RELKIT_REGISTRY_OCI_USERNAME`) and `GOPROXY`.
+    /// Tokens are read as [`Secret`]s when clients are built, from the variable named here.
+    ///
+    /// The older names are still read when the new one is unset, each with a deprecation
+    /// notice ([`deprecations`](Self::deprecations)) and a `tracing` warning:
+    /// `RELKIT_PYPI_SIMPLE`, `RELKIT_PYPI_JSON_API`, `RELKIT_PYPI_INTEGRITY`,
+    /// `RELKIT_PYPI_TOKEN`, `RELKIT_CRATES_INDEX`, `RELKIT_CRATES_TOKEN`,
+    /// `RELKIT_NPM_REGISTRY`, `RELKIT_NPM_TOKEN`, `RELKIT_OCI_REGISTRY`, `RELKIT_OCI_USERNAME`,
+    /// `RELKIT_OCI_PASSWORD`, `RELKIT_GOPROXY`.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let vars: BTreeMap<String, String> = vars
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        let mut deprecations = Vec::new();
+        // The value of the first set name: the new one, else the old one with a notice.
+        let mut pick = |new: &str, old: &str| -> Option<(String, String)> {
+            if let Some(v) = vars.get(new) {
+                return Some((new.to_owned(), v.clone()));
+            }
+            let v = vars.get(old)?;
+            deprecations.push(deprecated_var(old, new));
+            Some((old.to_owned(), v.clone()))
+        };
+        let value = |p: Option<(String, String)>| p.map(|(_, v)| v);
+        let name = |p: Option<(String, String)>| p.map(|(k, _)| k);
         let pypi = PypiSettings {
-            json_api: var("RELKIT_PYPI_JSON_API"),
-            simple: var("RELKIT_PYPI_SIMPLE"),
-            integrity: var("RELKIT_PYPI_INTEGRITY"),
-            token_env: Some("RELKIT_PYPI_TOKEN".to_owned()).filter(|k| var(k).is_some()),
+            simple: value(pick("RELKIT_REGISTRY_PYPI_URL", "RELKIT_PYPI_SIMPLE")),
+            json_api: value(pick(
+                "RELKIT_REGISTRY_PYPI_JSON_API",
+                "RELKIT_PYPI_JSON_API",
+            )),
+            integrity: value(pick(
+                "RELKIT_REGISTRY_PYPI_INTEGRITY",
+                "RELKIT_PYPI_INTEGRITY",
+            )),
+            token_env: name(pick("RELKIT_REGISTRY_PYPI_TOKEN", "RELKIT_PYPI_TOKEN")),
         };
         let has_pypi = pypi.json_api.is_some() || pypi.simple.is_some() || pypi.integrity.is_some();
+        let crates = value(pick("RELKIT_REGISTRY_CRATES_URL", "RELKIT_CRATES_INDEX"));
+        let crates_token = name(pick("RELKIT_REGISTRY_CRATES_TOKEN", "RELKIT_CRATES_TOKEN"));
+        let npm = value(pick("RELKIT_REGISTRY_NPM_URL", "RELKIT_NPM_REGISTRY"));
+        let npm_token = name(pick("RELKIT_REGISTRY_NPM_TOKEN", "RELKIT_NPM_TOKEN"));
+        let oci = value(pick("RELKIT_REGISTRY_OCI_URL", "RELKIT_OCI_REGISTRY"));
+        let oci_user = value(pick("RELKIT_REGISTRY_OCI_USERNAME", "RELKIT_OCI_USERNAME"));
+        let oci_token = name(pick("RELKIT_REGISTRY_OCI_TOKEN", "RELKIT_OCI_PASSWORD"));
+        let goproxy = value(pick("RELKIT_REGISTRY_GOPROXY_URL", "RELKIT_GOPROXY"));
         RegistriesConfig {
             http: HttpSettings::default(),
             pypi: has_pypi.then_some(pypi),
-            crates: var("RELKIT_CRATES_INDEX").map(|index| CratesSettings {
+            crates: crates.map(|index| CratesSettings {
                 index,
-                token_env: Some("RELKIT_CRATES_TOKEN".to_owned()).filter(|k| var(k).is_some()),
+                token_env: crates_token,
             }),
-            npm: var("RELKIT_NPM_REGISTRY").map(|registry| NpmSettings {
+            npm: npm.map(|registry| NpmSettings {
                 registry,
-                token_env: Some("RELKIT_NPM_TOKEN".to_owned()).filter(|k| var(k).is_some()),
+                token_env: npm_token,
             }),
-            oci: var("RELKIT_OCI_REGISTRY").map(|registry| OciSettings {
+            oci: oci.map(|registry| OciSettings {
                 registry,
-                username: var("RELKIT_OCI_USERNAME"),
-                password_env: Some("RELKIT_OCI_PASSWORD".to_owned()).filter(|k| var(k).is_some()),
+                username: oci_user,
+                password_env: oci_token,
             }),
-            goproxy: var("RELKIT_GOPROXY").map(|url| GoProxySettings { url }),
+            goproxy: goproxy.map(|url| GoProxySettings { url }),
+            registries: BTreeMap::new(),
+            deprecations,
         }
     }
 
@@ -324,7 +430,7 @@ impl RegistriesConfig {
             Some(p) => {
                 let mut idx = PypiIndex::new(http.clone());
                 if let Some(u) = &p.json_api {
-                    idx = idx.json_api(u).map_err(ep("pypi.json_api"))?;
+                    idx = idx.json_api(u).map_err(ep("pypi.json-api"))?;
                 }
                 if let Some(u) = &p.simple {
                     idx = idx.simple(u).map_err(ep("pypi.simple"))?;
@@ -332,7 +438,7 @@ impl RegistriesConfig {
                 if let Some(u) = &p.integrity {
                     idx = idx.integrity(u).map_err(ep("pypi.integrity"))?;
                 }
-                if let Some(t) = secret("pypi.token_env", &p.token_env)? {
+                if let Some(t) = secret("pypi.token-env", &p.token_env)? {
                     idx = idx.with_token(t);
                 }
                 Some(idx)
@@ -343,7 +449,7 @@ impl RegistriesConfig {
             Some(c) => {
                 let mut idx =
                     SparseIndex::new(http.clone(), &c.index).map_err(ep("crates.index"))?;
-                if let Some(t) = secret("crates.token_env", &c.token_env)? {
+                if let Some(t) = secret("crates.token-env", &c.token_env)? {
                     idx = idx.with_token(t);
                 }
                 Some(idx)
@@ -354,7 +460,7 @@ impl RegistriesConfig {
             Some(n) => {
                 let mut r =
                     NpmRegistry::new(http.clone(), &n.registry).map_err(ep("npm.registry"))?;
-                if let Some(t) = secret("npm.token_env", &n.token_env)? {
+                if let Some(t) = secret("npm.token-env", &n.token_env)? {
                     r = r.with_token(t);
                 }
                 Some(r)
@@ -365,7 +471,7 @@ impl RegistriesConfig {
             Some(o) => {
                 let mut r =
                     OciRegistry::new(http.clone(), &o.registry).map_err(ep("oci.registry"))?;
-                if let Some(p) = secret("oci.password_env", &o.password_env)? {
+                if let Some(p) = secret("oci.password-env", &o.password_env)? {
                     r = match &o.username {
                         Some(u) => r.with_basic(u, p),
                         None => r.with_bearer(p),
@@ -386,6 +492,121 @@ impl RegistriesConfig {
             oci,
             goproxy,
         })
+    }
+}
+
+/// The environment variable for registry `name`'s `what` (`URL`, `TOKEN`):
+/// `core-index` → `RELKIT_REGISTRY_CORE_INDEX_URL` (upper case, other characters as `_`).
+pub fn registry_env_var(name: &str, what: &str) -> String {
+    let part: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("RELKIT_REGISTRY_{part}_{what}")
+}
+
+/// The notice for a deprecated variable `old` that was read in place of `new` (also logged).
+pub fn deprecated_var(old: &str, new: &str) -> String {
+    let notice = format!("{old} is deprecated: set {new} instead (the value was used)");
+    tracing::warn!(target: "regclient::config", "{notice}");
+    notice
+}
+
+/// The snake_case keys of earlier registries files, still read as their kebab-case spelling.
+const DEPRECATED_KEYS: [&str; 8] = [
+    "json_api",
+    "token_env",
+    "password_env",
+    "user_agent",
+    "timeout_secs",
+    "deadline_secs",
+    "max_download_bytes",
+    "max_concurrency",
+];
+
+/// `text` with each deprecated snake_case key (at the start of a line) spelled in kebab-case,
+/// line for line (so positions in errors stay true), and a notice per key rewritten.
+fn modernize_keys(text: &str, path: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut notices = Vec::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let body = line.trim_start();
+        let indent = line.len().saturating_sub(body.len());
+        let old = DEPRECATED_KEYS.iter().find(|k| {
+            body.strip_prefix(**k)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+        match (
+            old,
+            line.get(..indent),
+            body.get(old.map_or(0, |k| k.len())..),
+        ) {
+            (Some(old), Some(lead), Some(rest)) => {
+                let new = old.replace('_', "-");
+                let notice = format!(
+                    "{path}:{}: `{old}` is deprecated: write `{new}` (the value was used)",
+                    i + 1
+                );
+                tracing::warn!(target: "regclient::config", "{notice}");
+                notices.push(notice);
+                out.push_str(lead);
+                out.push_str(&new);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    (out, notices)
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map_or(0, |s| s.matches('\n').count() + 1)
+}
+
+/// The 1-based line of the table header `[name]` (0 when absent).
+fn line_of_table(text: &str, name: &str) -> usize {
+    text.lines()
+        .position(|l| table_name(l).is_some_and(|t| t == name))
+        .map_or(0, |i| i + 1)
+}
+
+/// The name of the table a header line opens (`[a.b]` → `a.b`).
+fn table_name(line: &str) -> Option<String> {
+    let l = line.trim();
+    let inner = l.strip_prefix('[')?.trim_start_matches('[');
+    let inner = inner.split(']').next()?;
+    Some(
+        inner
+            .split('.')
+            .map(|p| p.trim().trim_matches('"'))
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// The dotted key the byte at `offset` belongs to: the table of the last header above it
+/// and the key of its own line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next().unwrap_or_default();
+    if let Some(t) = table_name(line) {
+        return Some(t);
+    }
+    let key = line.split('=').next()?.trim().trim_matches('"');
+    let table = before.get(..line_start)?.lines().rev().find_map(table_name);
+    match (table, key.is_empty()) {
+        (_, true) => None,
+        (Some(t), false) => Some(format!("{t}.{key}")),
+        (None, false) => Some(key.to_owned()),
     }
 }
 

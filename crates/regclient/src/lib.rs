@@ -79,7 +79,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let cfg: RegistriesConfig = r#"
 //!     [http]
-//!     deadline_secs = 60
+//!     deadline-secs = 60
 //!     [crates]
 //!     index = "http://127.0.0.1:8081/index/"
 //!     [npm]
@@ -133,8 +133,9 @@ pub mod testing;
 mod views;
 
 pub use crate::config::{
-    ConfigError, CratesSettings, HttpSettings, LookupError, MAX_CONFIG_BYTES, NpmSettings,
-    OciSettings, PypiSettings, Registries, RegistriesConfig,
+    ConfigError, CratesSettings, HttpSettings, LookupError, MAX_CONFIG_BYTES, NamedRegistry,
+    NpmSettings, OciSettings, PypiSettings, Registries, RegistriesConfig, deprecated_var,
+    registry_env_var,
 };
 pub use crate::document::{Document, DocumentRequest};
 pub use crate::http::{

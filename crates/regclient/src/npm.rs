@@ -1,6 +1,6 @@
 //! npm registries: full and abbreviated packuments, version documents, scoped names,
-//! `dist.integrity` (SRI) and `dist.shasum`, deprecation and unpublish signals, and the
-//! attestations endpoint.
+//! `dist.integrity` (SRI) and `dist.shasum`, deprecation and unpublish signals, the
+//! attestations endpoint, and the publisher's identity (`whoami`, org rosters).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -14,6 +14,9 @@ use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, pa
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
+
+mod identity;
+pub use identity::{IdentityError, PUBLISHING_ROLES};
 
 /// `Accept` for abbreviated ("corgi") packuments.
 pub const ABBREVIATED: &str =

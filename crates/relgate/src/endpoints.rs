@@ -1,14 +1,20 @@
-//! Registry endpoints: never in the policy; from a registries file or the environment.
+//! Registry endpoints: never in the policy; from a registries file or the environment. The file
+//! is regclient's one registries format ([`regclient::RegistriesConfig`], read here through it:
+//! there is no second parser), and the variables are its one dialect
+//! (`RELKIT_REGISTRY_<NAME>_URL`, `RELKIT_REGISTRY_<NAME>_TOKEN`); docs/registries.md.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use regclient::Secret;
+
 /// Why a registries configuration could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}:{line}: {message}")]
+#[error("{source_name}:{line}: {}{message}", .key.as_deref().map(|k| format!("{k}: ")).unwrap_or_default())]
 pub struct EndpointsError {
     source_name: String,
     line: usize,
+    key: Option<String>,
     message: String,
 }
 
@@ -17,39 +23,68 @@ impl EndpointsError {
     pub fn line(&self) -> usize {
         self.line
     }
+
+    /// The dotted key it concerns (`registries.py.url`), when known.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    fn at(source_name: &str, message: String) -> Self {
+        EndpointsError {
+            source_name: source_name.to_owned(),
+            line: 0,
+            key: None,
+            message,
+        }
+    }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    #[serde(default)]
-    registries: BTreeMap<String, RawEntry>,
+impl From<regclient::ConfigError> for EndpointsError {
+    fn from(e: regclient::ConfigError) -> Self {
+        match e {
+            regclient::ConfigError::Parse {
+                path,
+                line,
+                key,
+                message,
+            } => EndpointsError {
+                source_name: path,
+                line,
+                key,
+                message,
+            },
+            other => EndpointsError::at("registries configuration", other.to_string()),
+        }
+    }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEntry {
-    url: String,
-}
-
-/// Base URLs of the policy's registries, by registry name.
+/// Base URLs (and tokens) of the policy's registries, by registry name.
 ///
-/// From a file (`[registries.<name>] url = "..."`) or from environment variables
-/// `RELKIT_REGISTRY_<NAME>_URL` (name upper-cased, `-` as `_`; the older
-/// `RELGATE_REGISTRY_<NAME>_URL` still works, with a deprecation warning in
-/// [`warnings`](Self::warnings)). URLs must be `http` or `https`; they are shown in reports
-/// without any user-info part, and the user-info of each is remembered so that no report or
-/// command output relgate renders shows it.
+/// From a registries file (`[registries.<name>] url = "..."`, optional `token-env`) or from
+/// environment variables `RELKIT_REGISTRY_<NAME>_URL` and `RELKIT_REGISTRY_<NAME>_TOKEN` (name
+/// upper-cased, `-` as `_`; the older `RELGATE_REGISTRY_<NAME>_URL` still works, with a
+/// deprecation warning in [`warnings`](Self::warnings)). URLs must be `http` or `https`; they
+/// are shown in reports without any user-info part, and the user-info of each is remembered so
+/// that no report or command output relgate renders shows it. Tokens are held as
+/// [`Secret`]s: never printed, and remembered by the scrubber.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     urls: BTreeMap<String, String>,
+    tokens: BTreeMap<String, Secret>,
     warnings: Vec<String>,
 }
 
 impl fmt::Debug for Endpoints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.urls.iter().map(|(k, v)| (k, redact(v))))
+            .entries(self.urls.iter().map(|(k, v)| {
+                let token = if self.tokens.contains_key(k) {
+                    " (token: <redacted>)"
+                } else {
+                    ""
+                };
+                (k, format!("{}{token}", redact(v)))
+            }))
             .finish()
     }
 }
@@ -68,19 +103,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// A registry name as an environment variable part: upper case, other characters as `_`.
-fn env_name_part(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn check_url(url: &str) -> Result<(), String> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
@@ -95,34 +117,44 @@ impl Endpoints {
         Self::default()
     }
 
-    /// Parses a registries configuration file's text; `source_name` names it in errors.
+    /// Parses a registries configuration file's text (regclient's one format, through
+    /// [`regclient::RegistriesConfig`]); `source_name` names it in errors. Its
+    /// `[registries.<name>]` entries are read; a `token-env` names the variable holding that
+    /// registry's token (an error when unset). Deprecated keys add to
+    /// [`warnings`](Self::warnings).
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Self, EndpointsError> {
-        let line_of = |offset: usize| {
-            text.get(..offset.min(text.len()))
-                .map_or(0, |s| s.matches('\n').count() + 1)
-        };
-        let raw: RawFile = toml::from_str(text).map_err(|e| EndpointsError {
-            source_name: source_name.to_owned(),
-            line: e.span().map_or(0, |s| line_of(s.start)),
-            message: e.message().trim().to_owned(),
-        })?;
+        let cfg = regclient::RegistriesConfig::from_toml_str(text, source_name)?;
         let mut out = Endpoints::new();
-        for (name, entry) in raw.registries {
-            check_url(&entry.url).map_err(|message| EndpointsError {
-                source_name: source_name.to_owned(),
-                line: 0,
-                message: format!("registries.{name}.url: {message}"),
+        out.warnings.extend(cfg.deprecations().iter().cloned());
+        for (name, entry) in &cfg.registries {
+            check_url(&entry.url).map_err(|message| {
+                EndpointsError::at(source_name, format!("registries.{name}.url: {message}"))
             })?;
             crate::scrub::remember_url_userinfo(&entry.url);
-            out.urls.insert(name, entry.url);
+            out.urls.insert(name.clone(), entry.url.clone());
+            if let Some(var) = &entry.token_env {
+                let token = std::env::var(var)
+                    .ok()
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| EndpointsError {
+                        source_name: source_name.to_owned(),
+                        line: 0,
+                        key: Some(format!("registries.{name}.token-env")),
+                        message: format!("environment variable {var} is not set"),
+                    })?;
+                crate::scrub::remember(&token);
+                out.insert_token(name, Secret::new(token));
+            }
         }
         Ok(out)
     }
 
-    /// Reads `RELKIT_REGISTRY_<NAME>_URL` for each of `names` from `vars` (pass
-    /// `std::env::vars()`); names without a variable are left out. The deprecated
-    /// `RELGATE_REGISTRY_<NAME>_URL` is read when the new name is not set, and adds a warning
-    /// naming both variables to [`warnings`](Self::warnings) for the caller to show.
+    /// Reads `RELKIT_REGISTRY_<NAME>_URL` and `RELKIT_REGISTRY_<NAME>_TOKEN` for each of
+    /// `names` from `vars` (pass `std::env::vars()`); names without a variable are left out.
+    /// The deprecated `RELGATE_REGISTRY_<NAME>_URL` is read when the new name is not set, and
+    /// adds a warning naming both variables to [`warnings`](Self::warnings) for the caller to
+    /// show (and a `tracing` warning).
     pub fn from_vars<'n>(
         names: impl IntoIterator<Item = &'n str>,
         vars: impl IntoIterator<Item = (String, String)>,
@@ -135,21 +167,23 @@ impl Endpoints {
             let found = match (vars.get(&new), vars.get(&old)) {
                 (Some(url), _) => Some((new, url)),
                 (None, Some(url)) => {
-                    out.warnings.push(format!(
-                        "{old} is deprecated: set {new} instead (the value was used)"
-                    ));
+                    out.warnings.push(regclient::deprecated_var(&old, &new));
                     Some((old, url))
                 }
                 (None, None) => None,
             };
             if let Some((var, url)) = found {
-                check_url(url).map_err(|message| EndpointsError {
-                    source_name: var.clone(),
-                    line: 0,
-                    message,
-                })?;
+                check_url(url).map_err(|message| EndpointsError::at(&var, message))?;
                 crate::scrub::remember_url_userinfo(url);
                 out.urls.insert(name.to_owned(), url.clone());
+            }
+            let token = vars
+                .get(&Self::token_env_var_name(name))
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty());
+            if let Some(token) = token {
+                crate::scrub::remember(token);
+                out.insert_token(name, Secret::new(token));
             }
         }
         Ok(out)
@@ -157,13 +191,29 @@ impl Endpoints {
 
     /// The environment variable for registry `name` (`core-index`: `RELKIT_REGISTRY_CORE_INDEX_URL`).
     pub fn env_var_name(name: &str) -> String {
-        format!("RELKIT_REGISTRY_{}_URL", env_name_part(name))
+        regclient::registry_env_var(name, "URL")
+    }
+
+    /// The environment variable for registry `name`'s token
+    /// (`npm-client`: `RELKIT_REGISTRY_NPM_CLIENT_TOKEN`).
+    pub fn token_env_var_name(name: &str) -> String {
+        regclient::registry_env_var(name, "TOKEN")
     }
 
     /// The deprecated spelling of [`env_var_name`](Self::env_var_name)
     /// (`RELGATE_REGISTRY_CORE_INDEX_URL`), still read with a warning.
     pub fn deprecated_env_var_name(name: &str) -> String {
-        format!("RELGATE_REGISTRY_{}_URL", env_name_part(name))
+        regclient::registry_env_var(name, "URL").replacen("RELKIT_", "RELGATE_", 1)
+    }
+
+    /// Sets registry `name`'s token (sent only to that registry's origin; never printed).
+    pub fn insert_token(&mut self, name: &str, token: Secret) {
+        self.tokens.insert(name.to_owned(), token);
+    }
+
+    /// Registry `name`'s token, if one was configured.
+    pub fn token(&self, name: &str) -> Option<&Secret> {
+        self.tokens.get(name)
     }
 
     /// Deprecation warnings from reading these endpoints (an old variable name was used),
@@ -174,11 +224,7 @@ impl Endpoints {
 
     /// Sets one endpoint (later sources override earlier ones with [`merge`](Self::merge)).
     pub fn insert(&mut self, name: &str, url: &str) -> Result<(), EndpointsError> {
-        check_url(url).map_err(|message| EndpointsError {
-            source_name: name.to_owned(),
-            line: 0,
-            message,
-        })?;
+        check_url(url).map_err(|message| EndpointsError::at(name, message))?;
         crate::scrub::remember_url_userinfo(url);
         self.urls.insert(name.to_owned(), url.to_owned());
         Ok(())
@@ -187,6 +233,7 @@ impl Endpoints {
     /// Adds `other`'s endpoints (and warnings) over these.
     pub fn merge(&mut self, other: Endpoints) {
         self.urls.extend(other.urls);
+        self.tokens.extend(other.tokens);
         self.warnings.extend(other.warnings);
     }
 
@@ -261,5 +308,74 @@ mod tests {
         let bad = vec![var("RELGATE_REGISTRY_PY_URL", "ftp://127.0.0.1/")];
         let err = Endpoints::from_vars(["py"], bad).unwrap_err();
         assert!(err.to_string().contains("RELGATE_REGISTRY_PY_URL"), "{err}");
+    }
+
+    #[test]
+    fn the_file_is_read_through_regclient_with_tokens_and_deprecations() {
+        let home = std::env::var("HOME").unwrap();
+        let text = "[registries.npm-client]\nurl = \"http://127.0.0.1:9/\"\ntoken_env = \"HOME\"\n";
+        let e = Endpoints::from_toml_str(text, "registries.toml").unwrap();
+        assert_eq!(e.get("npm-client"), Some("http://127.0.0.1:9/"));
+        assert_eq!(e.token("npm-client"), Some(&Secret::new(home.trim())));
+        assert_eq!(
+            e.warnings(),
+            [
+                "registries.toml:3: `token_env` is deprecated: write `token-env` (the value was used)"
+            ]
+        );
+        let shown = format!("{e:?}");
+        assert!(shown.contains("token: <redacted>"), "{shown}");
+        if home.len() >= 4 {
+            assert!(!shown.contains(&home), "{shown}");
+        }
+        // The same file in today's spelling: no warning.
+        let e = Endpoints::from_toml_str(&text.replace("token_env", "token-env"), "r").unwrap();
+        assert!(e.warnings().is_empty());
+
+        // Typed errors name the file, line and key.
+        let err = Endpoints::from_toml_str("[registries.py]\nurl = \"x\"\nuser = 1\n", "r.toml")
+            .unwrap_err();
+        assert_eq!(
+            (err.line(), err.key()),
+            (3, Some("registries.py.user")),
+            "{err}"
+        );
+        let err = Endpoints::from_toml_str(
+            "[registries.py]\nurl = \"http://127.0.0.1/\"\ntoken-env = \"RELKIT_SURELY_UNSET_VAR_9\"\n",
+            "r.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err.key(), Some("registries.py.token-env"), "{err}");
+        assert!(
+            err.to_string().contains("RELKIT_SURELY_UNSET_VAR_9"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tokens_come_from_relkit_registry_name_token_and_never_show() {
+        let var = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        let vars = vec![
+            var("RELKIT_REGISTRY_NPM_CLIENT_URL", "http://127.0.0.1:9/"),
+            var("RELKIT_REGISTRY_NPM_CLIENT_TOKEN", " npm-SECRET-token-77 "),
+        ];
+        let e = Endpoints::from_vars(["npm-client", "other"], vars).unwrap();
+        assert_eq!(
+            e.token("npm-client"),
+            Some(&Secret::new("npm-SECRET-token-77"))
+        );
+        assert_eq!(e.token("other"), None);
+        assert_eq!(
+            Endpoints::token_env_var_name("npm-client"),
+            "RELKIT_REGISTRY_NPM_CLIENT_TOKEN"
+        );
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        // The scrubber knows it: no rendered text shows it.
+        let scrubbed = crate::scrub::Scrubber::current().scrub("sent npm-SECRET-token-77");
+        assert!(!scrubbed.contains("SECRET"), "{scrubbed}");
+        let mut merged = Endpoints::new();
+        merged.merge(e);
+        assert!(merged.token("npm-client").is_some());
     }
 }

@@ -323,6 +323,7 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Rebuild => "[rebuild]",
         PolicySection::ReleaseNotes => "[release-notes]",
         PolicySection::Environments => "[environments] or [release] immutable-releases",
+        PolicySection::RegistryPublisher => "[registries.<name>] publisher",
     }
 }
 

@@ -215,6 +215,12 @@ impl DemoRegistries {
         );
     }
 
+    /// Makes the npm registry answer `/-/whoami` and `/-/org/{org}/user` as `identity` says
+    /// (who each token is, each org's roster).
+    pub fn npm_identity(&self, identity: relkit_testkit::npm_org::NpmIdentity) {
+        self.lock().npm_identity = identity;
+    }
+
     /// Serves `document` (`{"attestations": [{"predicateType", "bundle"}]}`) from the npm
     /// registry's attestations endpoint for `name@version`.
     pub fn publish_npm_attestations(&self, name: &str, version: &str, document: Vec<u8>) {

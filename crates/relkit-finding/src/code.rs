@@ -283,6 +283,12 @@ codes! {
         /// An OCI index lacks a required platform.
         PlatformMissing = "platform-missing", Error,
             "An image index lacks a platform the policy requires.";
+        /// The registry token belongs to another user than the policy's publisher.
+        PublisherMismatch = "publisher-mismatch", Error,
+            "The registry token belongs to another user (whoami) than the publisher the policy names.";
+        /// The publisher is not a member of the scope's org, or its role cannot publish.
+        PublisherNotInScope = "publisher-not-in-scope", Error,
+            "The token's user is not a member of the org owning the package scope, or its role there cannot publish.";
     }
     Forge: "forge", "The forge: its release object and notes, its CI runs and its deployment settings." {
         /// The forge has no release for the tag.

@@ -5,6 +5,7 @@
 //! - [`git`]: git run with a fixed identity and no signing, for fixture repositories.
 //! - [`github`]: a loopback fake of the GitHub REST API (refs, workflow runs, releases) with
 //!   GitHub's pagination, rate-limit headers and error bodies.
+//! - [`npm_org`]: a loopback fake of npm's `whoami` and org-roster endpoints.
 //! - [`provenance`]: the SLSA v1 statement of a GitHub release run, as the test stack signs it.
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
 //! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
@@ -26,6 +27,7 @@ pub mod archive;
 pub mod bench;
 pub mod git;
 pub mod github;
+pub mod npm_org;
 #[cfg(feature = "docker-registry")]
 pub mod oci;
 pub mod provenance;

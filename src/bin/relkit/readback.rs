@@ -21,7 +21,7 @@ use crate::output::{Global, check_report};
 #[derive(Debug, Args)]
 #[command(
     about = "Read back what registries serve for package versions and verify every byte",
-    long_about = "Look each package version up on its registry, download every file it serves (streamed, each digest the registry claims checked while downloading, nothing kept unless it matches) and, with --compare, compare the served files with the local release folder.\n\nSpecs: pypi:NAME==VERSION, crates:NAME@VERSION, npm:[@SCOPE/]NAME@VERSION, go:MODULE@VERSION. Endpoints come from the --registries TOML file (regclient's RegistriesConfig), else from RELKIT_* environment variables; none is built in. Progress bars are drawn on stderr, on a terminal only.\n\nExit status: 0 every file served, verified and (with --compare) equal to the local one; 1 a version or file is missing, or bytes differ; 2 bad usage or an unreadable registries file.",
+    long_about = "Look each package version up on its registry, download every file it serves (streamed, each digest the registry claims checked while downloading, nothing kept unless it matches) and, with --compare, compare the served files with the local release folder.\n\nSpecs: pypi:NAME==VERSION, crates:NAME@VERSION, npm:[@SCOPE/]NAME@VERSION, go:MODULE@VERSION. Endpoints come from the --registries TOML file (docs/registries.md), else from RELKIT_REGISTRY_<KIND>_URL and RELKIT_REGISTRY_<KIND>_TOKEN environment variables (KIND: PYPI, CRATES, NPM, OCI, GOPROXY); none is built in. Progress bars are drawn on stderr, on a terminal only.\n\nExit status: 0 every file served, verified and (with --compare) equal to the local one; 1 a version or file is missing, or bytes differ; 2 bad usage or an unreadable registries file.",
     after_help = "Example:\n  relkit readback --registries registries.toml --compare dist pypi:demo==1.2.3 crates:demo@1.2.3"
 )]
 pub(crate) struct ReadbackArgs {
@@ -90,6 +90,9 @@ pub(crate) fn run(global: &Global, args: ReadbackArgs) -> ExitCode {
         },
         None => RegistriesConfig::from_env(),
     };
+    for notice in config.deprecations() {
+        eprintln!("warning: {notice}");
+    }
     let registries = match config.build() {
         Ok(r) => r,
         Err(e) => return global.could_not_run(&project, chain(&e)),

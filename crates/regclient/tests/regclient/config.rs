@@ -29,7 +29,7 @@ fn config_file_builds_clients_and_names_bad_fields() {
         matches!(
             err,
             ConfigError::MissingSecret {
-                field: "npm.token_env",
+                field: "npm.token-env",
                 ..
             }
         ),

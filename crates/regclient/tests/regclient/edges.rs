@@ -200,7 +200,7 @@ fn error_excerpts_are_scrubbed_before_the_cut() {
 
 #[test]
 fn huge_timeouts_are_typed_errors_not_overflow_panics() {
-    for field in ["deadline_secs", "timeout_secs"] {
+    for field in ["deadline-secs", "timeout-secs"] {
         let toml = format!("[http]\n{field} = 18446744073709551615\n");
         let err = toml.parse::<RegistriesConfig>().unwrap_err();
         match err {

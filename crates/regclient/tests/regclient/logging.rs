@@ -1,27 +1,12 @@
 //! `tracing` events: retries, 429 waits and responses are visible to a subscriber, and the
 //! URLs in them are redacted (no password, no token-bearing query value).
 
-use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
 use regclient::{FetchOptions, PublishedFile, fetch_verified};
 
 use crate::support::*;
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn retries_and_rate_limit_waits_are_logged_with_redacted_urls() {
@@ -45,18 +30,10 @@ fn retries_and_rate_limit_waits_are_logged_with_redacted_urls() {
         yanked: false,
         media_type: None,
     };
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("regclient=debug")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     let dir = tempfile::tempdir().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let log = logged(|| {
         fetch_verified(&client(), &file, dir.path(), FetchOptions::default()).unwrap();
     });
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("retrying"), "{log}");
     assert!(log.contains("status=503"), "{log}");
     assert!(log.contains("rate limited (HTTP 429)"), "{log}");

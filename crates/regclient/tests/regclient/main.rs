@@ -11,12 +11,14 @@
 mod support;
 
 mod config;
+mod config_dialect;
 mod crates_index;
 mod edges;
 mod faults;
 mod goproxy;
 mod logging;
 mod npm;
+mod npm_identity;
 mod oci;
 mod pypi;
 mod readback;

@@ -12,21 +12,21 @@ use regclient::{FetchOptions, Secret, VersionState, fetch_verified};
 
 use crate::support::*;
 
-fn verdaccio_bin() -> PathBuf {
+pub(crate) fn verdaccio_bin() -> PathBuf {
     std::env::var_os("RELKIT_VERDACCIO")
         .map(PathBuf::from)
         .unwrap_or_else(|| cache_dir().join("verdaccio/node_modules/.bin/verdaccio"))
 }
 
-struct Verdaccio {
+pub(crate) struct Verdaccio {
     _child: Child,
-    url: String,
+    pub(crate) url: String,
     npmrc: PathBuf,
-    token: String,
+    pub(crate) token: String,
     _dir: tempfile::TempDir,
 }
 
-fn start_verdaccio(bin: &Path) -> Verdaccio {
+pub(crate) fn start_verdaccio(bin: &Path) -> Verdaccio {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("config.yaml");

@@ -106,7 +106,7 @@ fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
     };
     *base.lock().unwrap() = server.url("/");
     let cfg: RegistriesConfig = format!(
-        "[http]\nmax_concurrency = 2\ntimeout_secs = 10\n[npm]\nregistry = \"{}\"\n",
+        "[http]\nmax-concurrency = 2\ntimeout-secs = 10\n[npm]\nregistry = \"{}\"\n",
         server.url("/")
     )
     .parse()

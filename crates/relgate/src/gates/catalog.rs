@@ -18,6 +18,7 @@ use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 use crate::gates::registries::oci_platforms::OciPlatformsGate;
 use crate::gates::registries::oci_tags::OciTagsGate;
 use crate::gates::registries::publish_order::PublishOrderGate;
+use crate::gates::registries::publisher::PublisherIdentityGate;
 use crate::gates::registries::readback::RegistryReadbackGate;
 use crate::gates::registries::unpublished::VersionUnpublishedGate;
 use crate::gates::registries::visible::RegistryVisibleGate;
@@ -149,11 +150,13 @@ pub enum PolicySection {
     ReleaseNotes,
     /// `[environments.<name>]`, when it names any, or `[release] immutable-releases = true`.
     Environments,
+    /// `publisher` on any registry of `[registries]`.
+    RegistryPublisher,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 12] = [
+    pub const ALL: [PolicySection; 13] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -166,6 +169,7 @@ impl PolicySection {
         PolicySection::Rebuild,
         PolicySection::ReleaseNotes,
         PolicySection::Environments,
+        PolicySection::RegistryPublisher,
     ];
 }
 
@@ -338,6 +342,14 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::VersionAlreadyPublished],
         &[TagStrictSemverGate::ID],
         None,
+    ),
+    plain::<PublisherIdentityGate>(
+        Phase::Preflight,
+        "regclient",
+        "The npm token's user (whoami) is the policy's publisher and may publish in the package scope.",
+        &[Code::PublisherMismatch, Code::PublisherNotInScope],
+        &[],
+        Some(PolicySection::RegistryPublisher),
     ),
     with_ci::<CiGreenGate>(
         Phase::Preflight,

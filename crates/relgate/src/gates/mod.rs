@@ -42,6 +42,7 @@ pub(crate) mod registries {
     pub(crate) mod oci_platforms;
     pub(crate) mod oci_tags;
     pub(crate) mod publish_order;
+    pub(crate) mod publisher;
     pub(crate) mod readback;
     pub(crate) mod unpublished;
     pub(crate) mod visible;
@@ -83,6 +84,7 @@ pub use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 pub use crate::gates::registries::oci_platforms::OciPlatformsGate;
 pub use crate::gates::registries::oci_tags::OciTagsGate;
 pub use crate::gates::registries::publish_order::PublishOrderGate;
+pub use crate::gates::registries::publisher::PublisherIdentityGate;
 pub use crate::gates::registries::readback::RegistryReadbackGate;
 pub use crate::gates::registries::unpublished::VersionUnpublishedGate;
 pub use crate::gates::registries::visible::RegistryVisibleGate;

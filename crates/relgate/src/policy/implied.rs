@@ -59,6 +59,9 @@ impl Policy {
             PolicySection::Environments => {
                 !self.environments.is_empty() || self.release.immutable_releases
             }
+            PolicySection::RegistryPublisher => {
+                self.registries.values().any(|r| r.publisher.is_some())
+            }
         }
     }
 }

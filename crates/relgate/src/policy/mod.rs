@@ -14,7 +14,7 @@ pub use crate::policy::forge::{EnvironmentRule, ReleaseNotesRules};
 pub use crate::policy::limits::SCHEMA_VERSION;
 pub use crate::policy::model::{
     ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileAllowRule, FileRules,
-    GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
-    RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
+    GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, PublisherRule, RebuildRules,
+    RegistryKind, RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::waiver::{Waiver, today_utc};

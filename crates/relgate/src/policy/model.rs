@@ -550,6 +550,28 @@ pub struct RegistryRule {
     /// demanding a patch bump, and the served bytes are verified instead of uploading.
     #[serde(default)]
     pub recovery: bool,
+    /// npm: who may publish, checked in preflight by `publisher-identity` with the registry's
+    /// token (`RELKIT_REGISTRY_<NAME>_TOKEN`): `publisher = { user = "…", scope = "@…" }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<PublisherRule>,
+}
+
+/// `publisher` of an npm registry: the identity its token must have (docs/policy.md).
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PublisherRule {
+    /// The user the token must belong to (`GET /-/whoami`); any user when absent.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The org scope (`@sketchlog`) the user must belong to with a role that may publish
+    /// (`GET /-/org/{org}/user`); the package's own scope when absent (none for an unscoped
+    /// package).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The roles that may publish; default `owner`, `admin`, `developer` (all of npm's).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// The release (on the forge) and its folder.

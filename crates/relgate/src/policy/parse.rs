@@ -14,8 +14,8 @@ use crate::policy::error::{PolicyError, PolicyErrorKind};
 use crate::policy::limits::SCHEMA_VERSION;
 use crate::policy::model::{
     ArchiveLimits, ArtifactKind, ArtifactRule, ChecksumRules, CiRules, FileRules, GateRule,
-    MAX_POLICY_BYTES, Policy, PolicyOrigin, Project, ProvenanceRules, RebuildRules, RegistryRule,
-    ReleaseRules, SigningIdentity, TagRules, VersionSources, load_relver_config,
+    MAX_POLICY_BYTES, Policy, PolicyOrigin, Project, ProvenanceRules, RebuildRules, RegistryKind,
+    RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources, load_relver_config,
 };
 use crate::waiver::Waiver;
 
@@ -496,6 +496,16 @@ impl Policy {
                 .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
         }
 
+        for (name, r) in &raw.registries {
+            if r.publisher.is_some() && r.kind != RegistryKind::Npm {
+                return Err(invalid(
+                    registry_offset(loc.text, name),
+                    &format!("registries.{name}.publisher"),
+                    String::from("publisher is checked on npm registries only (kind = \"npm\")"),
+                ));
+            }
+        }
+
         let mut policy = Policy {
             project: raw.project,
             tag: raw.tag.map(Spanned::into_inner),
@@ -750,4 +760,9 @@ impl Policy {
         policy.waivers = waivers;
         Ok(policy)
     }
+}
+
+/// Where `[registries.<name>]` starts in the policy text (0 when not found).
+fn registry_offset(text: &str, name: &str) -> usize {
+    text.find(&format!("[registries.{name}]")).unwrap_or(0)
 }

@@ -23,6 +23,7 @@ mod github;
 mod ledger;
 mod oci_tags;
 mod policy;
+mod publisher;
 mod rebuild;
 mod rebuild_pinned;
 mod registry;

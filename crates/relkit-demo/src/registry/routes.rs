@@ -261,6 +261,15 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
             false,
         )
     };
+    // The publisher-identity endpoints (`-/whoami`, `-/org/{org}/user`), as npm documents them.
+    if let Some((status, body)) = s
+        .npm_identity
+        .answer(&format!("/{rest}"), req.authorization.as_deref())
+    {
+        let mut r = Response::json("application/json", &body);
+        r.status = status;
+        return (r, false);
+    }
     // The attestations endpoint: `-/npm/v1/attestations/<name>@<version>`, percent-encoded.
     if let Some(spec) = rest.strip_prefix("-/npm/v1/attestations/") {
         let spec = percent_encoding::percent_decode_str(spec).decode_utf8_lossy();

@@ -62,6 +62,8 @@ pub(super) struct State {
     pub(super) provenance: BTreeMap<(String, String, String), Arc<Vec<u8>>>,
     /// npm attestation documents by `name@version`.
     pub(super) npm_attestations: BTreeMap<String, Arc<Vec<u8>>>,
+    /// Who npm tokens are and the npm org rosters (`/-/whoami`, `/-/org/{org}/user`).
+    pub(super) npm_identity: relkit_testkit::npm_org::NpmIdentity,
     pub(super) serial: u64,
 }
 
@@ -109,6 +111,7 @@ pub(super) struct Request {
     pub(super) path: String,
     pub(super) accept: String,
     pub(super) if_none_match: Option<String>,
+    pub(super) authorization: Option<String>,
 }
 
 pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
@@ -130,6 +133,7 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
         path: target.split('?').next().unwrap_or("").to_owned(),
         accept: String::new(),
         if_none_match: None,
+        authorization: None,
     };
     loop {
         let mut h = String::new();
@@ -144,6 +148,7 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
             match name.trim().to_ascii_lowercase().as_str() {
                 "accept" => req.accept = value.trim().to_owned(),
                 "if-none-match" => req.if_none_match = Some(value.trim().to_owned()),
+                "authorization" => req.authorization = Some(value.trim().to_owned()),
                 _ => {}
             }
         }
