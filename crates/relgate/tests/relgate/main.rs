@@ -30,6 +30,7 @@ mod render_ci;
 mod reports;
 mod required_patterns;
 mod runner;
+mod sbom;
 mod schema;
 mod table;
 mod waivers;
