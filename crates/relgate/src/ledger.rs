@@ -500,22 +500,18 @@ mod tests {
         ] {
             assert_eq!(FileKind::detect(name, b""), FileKind::Sbom, "{name}");
         }
-        assert_eq!(
-            FileKind::detect("sbom.json", b" {\n  \"bomFormat\": \"CycloneDX\""),
-            FileKind::Sbom
-        );
-        assert_eq!(
-            FileKind::detect("x.json", b"{\"spdxVersion\": \"SPDX-2.3\""),
-            FileKind::Sbom
-        );
-        assert_eq!(
-            FileKind::detect("notes.json", b"[\"bomFormat\"]"),
-            FileKind::Other
-        );
-        assert_eq!(
-            FileKind::detect("package.json", b"{\"name\": \"x\"}"),
-            FileKind::Other
-        );
+        for (name, head, kind) in [
+            (
+                "sbom.json",
+                b" {\n  \"bomFormat\": \"CycloneDX\"".as_slice(),
+                FileKind::Sbom,
+            ),
+            ("x.json", b"{\"spdxVersion\": \"SPDX-2.3\"", FileKind::Sbom),
+            ("notes.json", b"[\"bomFormat\"]", FileKind::Other),
+            ("package.json", b"{\"name\": \"x\"}", FileKind::Other),
+        ] {
+            assert_eq!(FileKind::detect(name, head), kind, "{name}");
+        }
         assert!(!FileKind::Sbom.is_archive());
     }
 

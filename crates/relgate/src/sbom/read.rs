@@ -369,12 +369,28 @@ fn cdx_component(c: &CdxComponent, at: &str, r: &mut Reading) {
 }
 
 fn cdx_hashes(hashes: &[CdxHash], at: &str, names: &[String], r: &mut Reading) {
-    for (i, h) in hashes.iter().enumerate() {
+    let fields = |h: &CdxHash| (h.alg.clone(), h.content.clone());
+    digests(hashes, false, ("alg", "content"), fields, at, names, r);
+}
+
+/// Checks each digest of `items` (at `at/N`): `fields` gives its algorithm and value, whose
+/// keys are `keys`.
+fn digests<T>(
+    items: &[T],
+    spdx: bool,
+    keys: (&str, &str),
+    fields: impl Fn(&T) -> (String, String),
+    at: &str,
+    names: &[String],
+    r: &mut Reading,
+) {
+    for (i, item) in items.iter().enumerate() {
+        let (alg, value) = fields(item);
         digest(
             r,
-            false,
-            (&h.alg, "alg"),
-            (&h.content, "content"),
+            spdx,
+            (&alg, keys.0),
+            (&value, keys.1),
             &join(at, i),
             names,
         );
@@ -479,14 +495,14 @@ fn spdx_names(p: &model::SpdxPackage) -> Vec<String> {
 }
 
 fn spdx_checksums(checksums: &[SpdxChecksum], at: &str, names: &[String], r: &mut Reading) {
-    for (i, c) in checksums.iter().enumerate() {
-        digest(
-            r,
-            true,
-            (&c.algorithm, "algorithm"),
-            (&c.checksum_value, "checksumValue"),
-            &join(at, i),
-            names,
-        );
-    }
+    let fields = |c: &SpdxChecksum| (c.algorithm.clone(), c.checksum_value.clone());
+    digests(
+        checksums,
+        true,
+        ("algorithm", "checksumValue"),
+        fields,
+        at,
+        names,
+        r,
+    );
 }

@@ -263,8 +263,10 @@ fn a_folder_without_an_sbom_fails_closed_and_the_policy_can_narrow_the_formats()
     let r = check(dir.path(), &SbomRules::default(), "x", "1.0.0");
     assert_eq!(found(&r)[0].0, Code::AssetMissing);
 
-    let mut spdx_only = SbomRules::default();
-    spdx_only.formats = vec![SbomFormat::Spdx];
+    let spdx_only = SbomRules {
+        formats: vec![SbomFormat::Spdx],
+        ..SbomRules::default()
+    };
     let dir = release(&["py-advisoryhub-1.6.cdx.json"]);
     let r = check(dir.path(), &spdx_only, "advisoryhub", "2.3.1");
     assert_eq!(
