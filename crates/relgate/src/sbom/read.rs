@@ -101,20 +101,28 @@ pub(crate) struct Reading {
 /// Reads `bytes` as an SBOM that must describe `expected`.
 pub(crate) fn read(bytes: &[u8], expected: &Expected<'_>) -> Reading {
     let mut r = Reading::default();
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first == Some(b'<') || bytes.starts_with(b"SPDXVersion:") {
+    // A UTF-8 byte order mark (written by some Windows tools) is not part of the JSON text.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = bytes.trim_ascii_start();
+    let not_json = match text.first() {
+        None => {
+            r.problems.push(
+                Problem::new(Code::SbomInvalid, "", "an empty file").expected("a JSON object"),
+            );
+            return r;
+        }
+        Some(b'{') => None,
+        Some(b'<') => Some("an XML document"),
+        Some(_) if text.starts_with(b"SPDXVersion:") || text.starts_with(b"##") => {
+            Some("an SPDX tag-value document")
+        }
+        Some(_) => Some("not a JSON object (YAML, or another format)"),
+    };
+    if let Some(what) = not_json {
         r.problems.push(
-            Problem::new(
-                Code::SbomUnsupported,
-                "",
-                if first == Some(b'<') {
-                    "an XML document"
-                } else {
-                    "an SPDX tag-value document"
-                },
-            )
-            .expected("CycloneDX or SPDX as JSON")
-            .hint("attach the JSON form of the SBOM (cyclonedx-py --of JSON, npm sbom, syft -o cyclonedx-json|spdx-json)"),
+            Problem::new(Code::SbomUnsupported, "", what)
+                .expected("CycloneDX or SPDX as JSON")
+                .hint("attach the JSON form of the SBOM (cyclonedx-py --of JSON, npm sbom, syft -o cyclonedx-json|spdx-json)"),
         );
         return r;
     }

@@ -236,7 +236,10 @@ fn a_type_error_names_its_line_and_column_too() {
 
 #[test]
 fn documents_relkit_does_not_read_are_unsupported_or_invalid() {
-    let cases: [(&str, &[u8], Code, &str); 6] = [
+    let cases: [(&str, &[u8], Code, &str); 9] = [
+        ("a.spdx.yaml", b"spdxVersion: SPDX-2.3\n", Code::SbomUnsupported, ""),
+        ("e.cdx.json", b" \n", Code::SbomInvalid, ""),
+        ("bom.json", b"\xEF\xBB\xBF{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.3\"}", Code::SbomUnsupported, "/specVersion"),
         ("bom.xml", b"<?xml version=\"1.0\"?><bom/>", Code::SbomUnsupported, ""),
         ("app.spdx", b"SPDXVersion: SPDX-2.3\n", Code::SbomUnsupported, ""),
         ("x.cdx.json", b"{\"bomFormat\": \"SPDX\"}", Code::SbomUnsupported, "/bomFormat"),
