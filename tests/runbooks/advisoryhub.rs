@@ -110,8 +110,10 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     std::fs::create_dir(&dist).unwrap();
     let chart = "advisoryhub-2.3.1.tgz";
     std::fs::write(dist.join(chart), helm_chart("advisoryhub", "2.3.1")).unwrap();
-    std::fs::write(dist.join("advisoryhub-2.3.1.spdx.json"), blob("sbom")).unwrap();
-    sign_advisoryhub(&dist, &[chart, "advisoryhub-2.3.1.spdx.json"], &[chart]);
+    // The CycloneDX dependency SBOM names advisoryhub 2.3.1 and the chart's sha256.
+    let sbom = crate::sbom::cyclonedx_sbom(&dist, "advisoryhub", "2.3.1", &[chart]);
+    std::fs::write(dist.join("advisoryhub-2.3.1.cdx.json"), sbom).unwrap();
+    sign_advisoryhub(&dist, &[chart, "advisoryhub-2.3.1.cdx.json"], &[chart]);
     write_checksums(&dist);
     let policy = load("advisoryhub", dir.path());
     let Some(lb) = Loopback::for_policy(&policy) else {
@@ -130,6 +132,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
             "signatures-valid",
             "provenance-valid",
             "archive-safety",
+            "sbom-valid",
             "files-covered",
         ],
     );
@@ -220,6 +223,7 @@ enum AdvisoryhubTamper {
     SignedByFork,
     ChartNotInProvenance,
     ImageUnsigned,
+    SbomOtherVersion,
 }
 
 fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
@@ -228,9 +232,15 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
     let chart = "advisoryhub-2.3.1.tgz";
-    let sbom = "advisoryhub-2.3.1.spdx.json";
+    let sbom = "advisoryhub-2.3.1.cdx.json";
     std::fs::write(dist.join(chart), helm_chart("advisoryhub", "2.3.1")).unwrap();
-    std::fs::write(dist.join(sbom), blob("sbom")).unwrap();
+    let sbom_version = if matches!(tamper, T::SbomOtherVersion) {
+        "2.3.0"
+    } else {
+        "2.3.1"
+    };
+    let bom = crate::sbom::cyclonedx_sbom(&dist, "advisoryhub", sbom_version, &[chart]);
+    std::fs::write(dist.join(sbom), bom).unwrap();
     let signer = attest::TestIdentity::github(
         if matches!(tamper, T::SignedByFork) {
             "example/fork"
@@ -318,6 +328,7 @@ fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
             (T::SignedByFork, Code::IdentityMismatch),
             (T::ChartNotInProvenance, Code::SubjectNotCovered),
             (T::ImageUnsigned, Code::SignatureMissing),
+            (T::SbomOtherVersion, Code::SbomComponentMismatch),
         ],
         advisoryhub_tampered,
     );

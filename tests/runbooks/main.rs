@@ -10,6 +10,7 @@
 mod advisoryhub;
 mod gateway;
 mod ordvec;
+mod sbom;
 mod securescan;
 mod setup;
 mod sketchlog;

@@ -301,6 +301,8 @@ struct SketchlogBuild {
     bad_record: Option<&'static str>,
     /// The image was built for linux/amd64 only (and attested as such).
     amd64_only: bool,
+    /// The SBOM names this version instead of the release's.
+    sbom_version: Option<&'static str>,
 }
 
 fn sketchlog_dist_with(
@@ -370,7 +372,15 @@ fn sketchlog_dist_with(
         "clients-go-v3.0.2.zip",
         zip,
     );
-    std::fs::write(dist.join("sketchlog-3.0.2.spdx.json"), blob("sbom")).unwrap();
+    // The SBOM names sketchlog and its version, with the sha256 of every artifact above.
+    let artifacts: Vec<&str> = products.iter().map(String::as_str).collect();
+    let sbom = crate::sbom::spdx_sbom(
+        dist,
+        "sketchlog",
+        build.sbom_version.unwrap_or("3.0.2"),
+        &artifacts,
+    );
+    std::fs::write(dist.join("sketchlog-3.0.2.spdx.json"), sbom).unwrap();
     products.push(String::from("sketchlog-3.0.2.spdx.json"));
     let covered: Vec<&str> = products
         .iter()
@@ -437,6 +447,7 @@ fn sketchlog_every_phase_across_six_registries() {
             "archive-safety",
             "signatures-valid",
             "provenance-valid",
+            "sbom-valid",
         ],
     );
     for (kind, package, version, served_name, local) in &served {
@@ -489,6 +500,7 @@ enum SketchlogTamper {
     NpmProvenanceMissing,
     CiRed,
     PublisherOutsideScope,
+    SbomOtherVersion,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -517,6 +529,7 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
             .then_some("sketchlog-3.0.2-cp312-cp312-win_amd64.whl"),
         bad_record: matches!(tamper, T::RecordLies).then_some("cp311-cp311-manylinux_2_17_x86_64"),
         amd64_only: matches!(tamper, T::ArmImageMissing),
+        sbom_version: matches!(tamper, T::SbomOtherVersion).then_some("3.0.1"),
     };
     let served = sketchlog_dist_with(&dist, &build);
     match tamper {
@@ -603,6 +616,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
             (T::NpmProvenanceMissing, Code::SignatureMissing),
             (T::CiRed, Code::CiNotGreen),
             (T::PublisherOutsideScope, Code::PublisherNotInScope),
+            (T::SbomOtherVersion, Code::SbomComponentMismatch),
         ],
         sketchlog_tampered,
     );

@@ -45,6 +45,10 @@ pub enum FileKind {
     SigstoreBundle,
     /// In-toto attestations (`.intoto.jsonl`).
     Provenance,
+    /// A software bill of materials: by name (`*.cdx.json`, `*.spdx.json`, `bom.json`, and
+    /// the XML, YAML and tag-value spellings) or by a JSON head naming `bomFormat` or
+    /// `spdxVersion`.
+    Sbom,
     /// Anything else.
     Other,
 }
@@ -62,6 +66,7 @@ impl FileKind {
             FileKind::Tar => "tar",
             FileKind::SigstoreBundle => "sigstore-bundle",
             FileKind::Provenance => "provenance",
+            FileKind::Sbom => "sbom",
             FileKind::Other => "other",
         }
     }
@@ -98,6 +103,8 @@ impl FileKind {
             FileKind::SigstoreBundle
         } else if lower.ends_with(".intoto.jsonl") {
             FileKind::Provenance
+        } else if sbom_named(&lower) || sbom_head(head) {
+            FileKind::Sbom
         } else if zip || lower.ends_with(".zip") {
             FileKind::Zip
         } else if gzip {
@@ -108,6 +115,37 @@ impl FileKind {
             FileKind::Other
         }
     }
+}
+
+/// Whether a (lower-case) file name is an SBOM's: CycloneDX's `bom.json`/`bom.xml` and
+/// `*.cdx.json`/`*.cdx.xml`, SPDX's `*.spdx` and `*.spdx.{json,xml,yaml,yml,rdf,rdf.xml}`.
+fn sbom_named(lower: &str) -> bool {
+    let base = lower.rsplit('/').next().unwrap_or(lower);
+    matches!(base, "bom.json" | "bom.xml")
+        || [
+            ".cdx.json",
+            ".cdx.xml",
+            ".spdx",
+            ".spdx.json",
+            ".spdx.xml",
+            ".spdx.yaml",
+            ".spdx.yml",
+            ".spdx.rdf",
+            ".spdx.rdf.xml",
+        ]
+        .iter()
+        .any(|ext| base.ends_with(ext))
+}
+
+/// Whether a file's first bytes are a JSON object naming CycloneDX's `bomFormat` or SPDX's
+/// `spdxVersion` (generators that sort keys put them later: the name decides for those).
+fn sbom_head(head: &[u8]) -> bool {
+    let starts_object = head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    starts_object && (has(b"\"bomFormat\"") || has(b"\"spdxVersion\""))
 }
 
 /// Whether a `.tar.gz` file name reads as an sdist's, `{name}-{version}.tar.gz` with a
@@ -448,6 +486,33 @@ mod tests {
             FileKind::detect("a.whl.sigstore.json", b"{"),
             FileKind::SigstoreBundle
         );
+    }
+
+    #[test]
+    fn sboms_by_name_or_by_a_json_head_naming_their_format() {
+        for name in [
+            "sketchlog-3.0.2.spdx.json",
+            "dist/app.cdx.json",
+            "bom.json",
+            "BOM.XML",
+            "app.spdx",
+            "app.spdx.rdf.xml",
+        ] {
+            assert_eq!(FileKind::detect(name, b""), FileKind::Sbom, "{name}");
+        }
+        for (name, head, kind) in [
+            (
+                "sbom.json",
+                b" {\n  \"bomFormat\": \"CycloneDX\"".as_slice(),
+                FileKind::Sbom,
+            ),
+            ("x.json", b"{\"spdxVersion\": \"SPDX-2.3\"", FileKind::Sbom),
+            ("notes.json", b"[\"bomFormat\"]", FileKind::Other),
+            ("package.json", b"{\"name\": \"x\"}", FileKind::Other),
+        ] {
+            assert_eq!(FileKind::detect(name, head), kind, "{name}");
+        }
+        assert!(!FileKind::Sbom.is_archive());
     }
 
     fn ledger(kinds: &[(&str, Option<FileKind>)]) -> Ledger {

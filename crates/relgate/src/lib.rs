@@ -141,6 +141,7 @@ mod release_source;
 pub mod report;
 mod run;
 mod runner;
+mod sbom;
 mod scrub;
 mod waiver;
 

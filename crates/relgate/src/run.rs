@@ -324,6 +324,7 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::ReleaseNotes => "[release-notes]",
         PolicySection::Environments => "[environments] or [release] immutable-releases",
         PolicySection::RegistryPublisher => "[registries.<name>] publisher",
+        PolicySection::Sbom => "[sbom]",
     }
 }
 

@@ -223,6 +223,18 @@ codes! {
         /// A release folder node is a symlink or a special file.
         FileNotRegular = "file-not-regular", Error,
             "The release folder holds a symlink, FIFO, socket or device; such nodes are never followed or read.";
+        /// An SBOM is not well-formed JSON of its format.
+        SbomInvalid = "sbom-invalid", Error,
+            "An SBOM does not parse, or a value in it has the wrong type or form (the finding names its JSON pointer).";
+        /// An SBOM is not CycloneDX 1.4-1.6 or SPDX 2.3 JSON.
+        SbomUnsupported = "sbom-unsupported", Error,
+            "An SBOM is not CycloneDX 1.4-1.6 or SPDX 2.3 JSON, or not of a format the policy accepts.";
+        /// An SBOM describes another component or version.
+        SbomComponentMismatch = "sbom-component-mismatch", Error,
+            "An SBOM describes another component or version than the release's.";
+        /// An SBOM lists a digest a release artifact does not have.
+        SbomHashMismatch = "sbom-hash-mismatch", Error,
+            "A digest an SBOM lists for a release artifact is not that file's digest.";
     }
     Rebuild: "rebuild", "Rebuilding the artifacts from the tagged source." {
         /// A rebuild produced different bytes.

@@ -22,6 +22,7 @@ use crate::gates::registries::publisher::PublisherIdentityGate;
 use crate::gates::registries::readback::RegistryReadbackGate;
 use crate::gates::registries::unpublished::VersionUnpublishedGate;
 use crate::gates::registries::visible::RegistryVisibleGate;
+use crate::gates::sbom::valid::SbomValidGate;
 use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
 use crate::gates::signing::npm_provenance::NpmProvenanceGate;
 use crate::gates::signing::pep740::Pep740AttestationsGate;
@@ -152,11 +153,13 @@ pub enum PolicySection {
     Environments,
     /// `publisher` on any registry of `[registries]`.
     RegistryPublisher,
+    /// `[sbom]`.
+    Sbom,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 13] = [
+    pub const ALL: [PolicySection; 14] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -170,6 +173,7 @@ impl PolicySection {
         PolicySection::ReleaseNotes,
         PolicySection::Environments,
         PolicySection::RegistryPublisher,
+        PolicySection::Sbom,
     ];
 }
 
@@ -451,6 +455,21 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Some(PolicySection::Provenance),
     )
     .reading(&[FileKind::Provenance]),
+    plain::<SbomValidGate>(
+        Phase::Prepublish,
+        "relgate",
+        "Each SBOM is CycloneDX 1.4-1.6 or SPDX 2.3 JSON, describes the release's component and version, and lists the artifacts' true digests.",
+        &[
+            Code::SbomInvalid,
+            Code::SbomUnsupported,
+            Code::SbomComponentMismatch,
+            Code::SbomHashMismatch,
+            Code::AssetMissing,
+        ],
+        &[ChecksumFileGate::ID],
+        Some(PolicySection::Sbom),
+    )
+    .reading(&[FileKind::Sbom]),
     plain::<RegistryReadbackGate>(
         Phase::Postpublish,
         "regclient",

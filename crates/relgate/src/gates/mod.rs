@@ -47,6 +47,9 @@ pub(crate) mod registries {
     pub(crate) mod unpublished;
     pub(crate) mod visible;
 }
+pub(crate) mod sbom {
+    pub(crate) mod valid;
+}
 pub(crate) mod signing {
     pub(crate) mod attest;
     pub(crate) mod npm_provenance;
@@ -88,6 +91,7 @@ pub use crate::gates::registries::publisher::PublisherIdentityGate;
 pub use crate::gates::registries::readback::RegistryReadbackGate;
 pub use crate::gates::registries::unpublished::VersionUnpublishedGate;
 pub use crate::gates::registries::visible::RegistryVisibleGate;
+pub use crate::gates::sbom::valid::SbomValidGate;
 pub use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
 pub use crate::gates::signing::npm_provenance::NpmProvenanceGate;
 pub use crate::gates::signing::pep740::Pep740AttestationsGate;

@@ -62,6 +62,7 @@ impl Policy {
             PolicySection::RegistryPublisher => {
                 self.registries.values().any(|r| r.publisher.is_some())
             }
+            PolicySection::Sbom => self.sbom.is_some(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod implied;
 pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
+pub(crate) mod sbom;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::forge::{EnvironmentRule, ReleaseNotesRules};
@@ -17,4 +18,5 @@ pub use crate::policy::model::{
     GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, PublisherRule, RebuildRules,
     RegistryKind, RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
+pub use crate::policy::sbom::{SbomFormat, SbomRules};
 pub use crate::waiver::{Waiver, today_utc};

@@ -716,6 +716,9 @@ pub struct Policy {
     pub environments: BTreeMap<String, crate::policy::forge::EnvironmentRule>,
     /// How to rebuild the release; the `rebuild-identity` gate is required when present.
     pub rebuild: Option<RebuildRules>,
+    /// The SBOMs of the release; the `sbom-valid` gate is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sbom: Option<crate::policy::sbom::SbomRules>,
     /// Gate placement, by gate id; every gate named here is required.
     pub gates: BTreeMap<String, GateRule>,
     /// `[files]`: files allowed without a covering check.

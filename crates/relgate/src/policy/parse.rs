@@ -50,6 +50,8 @@ struct RawPolicy {
     #[serde(default)]
     rebuild: Option<Spanned<RebuildRules>>,
     #[serde(default)]
+    sbom: Option<Spanned<crate::policy::sbom::SbomRules>>,
+    #[serde(default)]
     gates: BTreeMap<Spanned<String>, RawGate>,
     #[serde(default)]
     waivers: Vec<Spanned<RawWaiver>>,
@@ -491,6 +493,11 @@ impl Policy {
         if let Some(r) = &raw.rebuild {
             validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
         }
+        if let Some(s) = &raw.sbom {
+            s.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(s.span().start, key, m))?;
+        }
         if let Some(s) = &raw.signing {
             s.validate()
                 .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
@@ -527,6 +534,7 @@ impl Policy {
                 .map(|(k, v)| (k, v.into_inner()))
                 .collect(),
             rebuild: raw.rebuild.map(Spanned::into_inner),
+            sbom: raw.sbom.map(Spanned::into_inner),
             gates: BTreeMap::new(),
             files: raw.files.map(Spanned::into_inner).unwrap_or_default(),
             waivers: Vec::new(),

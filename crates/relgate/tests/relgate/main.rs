@@ -32,6 +32,7 @@ mod render_ci;
 mod reports;
 mod required_patterns;
 mod runner;
+mod sbom;
 mod schema;
 mod table;
 mod waivers;

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use relgate::gates::SbomValidGate;
 use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
@@ -58,6 +59,7 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(RebuildIdentityGate::new()),
         Arc::new(SignaturesValidGate),
         Arc::new(ProvenanceValidGate),
+        Arc::new(SbomValidGate),
         Arc::new(RegistryReadbackGate),
         Arc::new(RegistryVisibleGate),
         Arc::new(OciPlatformsGate),
