@@ -321,6 +321,8 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Provenance => "[provenance]",
         PolicySection::Registries => "[registries]",
         PolicySection::Rebuild => "[rebuild]",
+        PolicySection::WorkflowHygiene => "[workflow-hygiene]",
+        PolicySection::Docs => "[docs]",
     }
 }
 

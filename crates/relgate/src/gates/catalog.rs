@@ -11,6 +11,7 @@ use crate::gates::assets::required::RequiredAssetsGate;
 use crate::gates::checksums::checksum_file::ChecksumFileGate;
 use crate::gates::ci::ci_green::{CiGreenGate, CiProvider};
 use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
+use crate::gates::docs::published::DocsPublishedGate;
 use crate::gates::rebuild::identity::RebuildIdentityGate;
 use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 use crate::gates::registries::oci_platforms::OciPlatformsGate;
@@ -26,6 +27,7 @@ use crate::gates::versions::conventional::{ConventionalCommitsGate, Conventional
 use crate::gates::versions::git::{CoupledTagsGate, TagNotExistingGate};
 use crate::gates::versions::lockstep::{ChangelogSectionGate, VersionsLockstepGate};
 use crate::gates::versions::tag::TagStrictSemverGate;
+use crate::gates::workflow::hygiene::WorkflowHygieneGate;
 use crate::ledger::FileKind;
 use crate::phase::Phase;
 
@@ -143,11 +145,15 @@ pub enum PolicySection {
     Registries,
     /// `[rebuild]`.
     Rebuild,
+    /// `[workflow-hygiene]`.
+    WorkflowHygiene,
+    /// `[docs]`.
+    Docs,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 10] = [
+    pub const ALL: [PolicySection; 12] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -158,6 +164,8 @@ impl PolicySection {
         PolicySection::Provenance,
         PolicySection::Registries,
         PolicySection::Rebuild,
+        PolicySection::WorkflowHygiene,
+        PolicySection::Docs,
     ];
 }
 
@@ -319,6 +327,23 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[TagStrictSemverGate::ID],
         None,
     ),
+    plain::<WorkflowHygieneGate>(
+        Phase::Preflight,
+        "relgate over relver's git reader",
+        "The workflows at the release commit pin actions by SHA, keep credentials and permissions narrow, and release only on release tags.",
+        &[
+            Code::WorkflowActionUnpinned,
+            Code::WorkflowActionFloatingRef,
+            Code::WorkflowManualTrigger,
+            Code::WorkflowTriggerTooWide,
+            Code::WorkflowPersistCredentials,
+            Code::WorkflowPermissionsTooWide,
+            Code::WorkflowIdTokenOutsideSigning,
+            Code::WorkflowInvalid,
+        ],
+        &[TagStrictSemverGate::ID],
+        Some(PolicySection::WorkflowHygiene),
+    ),
     with_ci::<CiGreenGate>(
         Phase::Preflight,
         "relgate",
@@ -478,6 +503,19 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[],
         None,
         MISSING_FORGE,
+    ),
+    plain::<DocsPublishedGate>(
+        Phase::Postpublish,
+        "relgate over relver's git reader",
+        "The docs branch holds the version's folder and versions.json maps the alias to it.",
+        &[
+            Code::DocsBranchMissing,
+            Code::DocsVersionMissing,
+            Code::DocsAliasWrong,
+            Code::DocsVersionsInvalid,
+        ],
+        &[],
+        Some(PolicySection::Docs),
     ),
     plain::<ConsumerVerifyGate>(
         Phase::Consume,

@@ -55,6 +55,8 @@ impl Policy {
             PolicySection::Provenance => self.provenance.is_some(),
             PolicySection::Registries => !self.registries.is_empty(),
             PolicySection::Rebuild => self.rebuild.is_some(),
+            PolicySection::WorkflowHygiene => self.workflow_hygiene.is_some(),
+            PolicySection::Docs => self.docs.is_some(),
         }
     }
 }

@@ -2,12 +2,15 @@
 //! loading and validation ([`Policy::load`], [`PolicyError`]), and the gates it requires
 //! ([`Policy::required_gates`]).
 
+pub(crate) mod docs;
 pub(crate) mod error;
 pub(crate) mod implied;
 pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
+pub(crate) mod workflow;
 
+pub use crate::policy::docs::DocsRules;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::limits::SCHEMA_VERSION;
 pub use crate::policy::model::{
@@ -15,4 +18,5 @@ pub use crate::policy::model::{
     GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
     RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
+pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};
 pub use crate::waiver::{Waiver, today_utc};

@@ -33,3 +33,4 @@ mod runner;
 mod schema;
 mod table;
 mod waivers;
+mod workflow_hygiene;

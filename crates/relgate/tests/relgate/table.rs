@@ -8,11 +8,12 @@ use std::sync::Arc;
 use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
-    CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
-    OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
+    CoupledTagsGate, DocsPublishedGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate,
+    OciPlatformsGate, OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
     RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
     STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
-    VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
+    VersionUnpublishedGate, VersionsLockstepGate, WorkflowHygieneGate, WorkflowRun, builtin_gate,
+    standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
 
@@ -63,6 +64,8 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(OciTagsGate),
         Arc::new(ForgeReleaseExistsGate::new(ci)),
         Arc::new(ConsumerVerifyGate),
+        Arc::new(WorkflowHygieneGate),
+        Arc::new(DocsPublishedGate),
     ]
 }
 
