@@ -81,6 +81,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-platforms",
                 "oci-tags",
                 "consumer-verify",
+                "docs-published",
             ],
         ),
         (
@@ -95,6 +96,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-platforms",
                 "oci-tags",
                 "consumer-verify",
+                "workflow-hygiene",
             ],
         ),
         (
@@ -130,6 +132,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-readback",
                 "publish-order",
                 "pep740-attestations",
+                "workflow-hygiene",
             ],
         ),
     ];

@@ -30,6 +30,51 @@ fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
     ]
 }
 
+/// What `mike deploy --push --update-aliases <version> latest` leaves on `gh-pages` after
+/// deploying each of `versions` in turn (the last one `latest`): a folder per version, `latest/`
+/// redirecting to it, and `versions.json` newest first. Written into the replica in `dir` as its
+/// `gh-pages` branch (fetched from a scratch repository; the replica's work tree is untouched).
+/// relgate's `docs-published` tests check this layout against mike's own.
+fn deploy_docs(dir: &Path, versions: &[&str]) {
+    let site = tempfile::tempdir().unwrap();
+    git(site.path(), &["init", "-q", "-b", "gh-pages"]);
+    let write = |path: &str, text: &str| {
+        let p = site.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let redirect = |to: &str| {
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta http-equiv=\"refresh\" content=\"0; url={to}\"></head></html>\n"
+        )
+    };
+    let mut entries = Vec::new();
+    for (i, v) in versions.iter().enumerate().rev() {
+        write(
+            &format!("{v}/index.html"),
+            &format!("<h1>AdvisoryHub {v}</h1>\n"),
+        );
+        let aliases = if i + 1 == versions.len() {
+            vec!["latest"]
+        } else {
+            vec![]
+        };
+        entries.push(serde_json::json!({"version": v, "title": v, "aliases": aliases}));
+    }
+    if let Some(last) = versions.last() {
+        write("latest/index.html", &redirect(&format!("../{last}/")));
+    }
+    write("index.html", &redirect("latest/"));
+    write(
+        "versions.json",
+        &serde_json::Value::Array(entries).to_string(),
+    );
+    git(site.path(), &["add", "."]);
+    git(site.path(), &["commit", "-q", "-m", "Deployed docs"]);
+    let from = site.path().to_str().unwrap();
+    git(dir, &["fetch", "-q", from, "+gh-pages:gh-pages"]);
+}
+
 #[test]
 fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
     let ok = replica(&advisoryhub_files("2.3.1", "2.3.1"));
@@ -59,6 +104,7 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
 #[test]
 fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
     // The release run attested the image it is about to push.
     let dist = dist_of(dir.path());
     sign_advisoryhub(&dist, &[], &[]);
@@ -120,6 +166,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
     let (before, after) = release_in_order(&policy, dir.path(), &dist, "v2.3.1", &lb, &[], || {
         publish_advisoryhub(&lb, true, b"{\"critical\":{}}");
+        deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
     });
     assert_passes(
         &before,
@@ -140,6 +187,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
             "registry-readback",
             "oci-platforms",
             "oci-tags",
+            "docs-published",
         ],
     );
     // The chart on the registry is not the attested one.
@@ -220,6 +268,7 @@ enum AdvisoryhubTamper {
     SignedByFork,
     ChartNotInProvenance,
     ImageUnsigned,
+    DocsWithoutVersion,
 }
 
 fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
@@ -303,7 +352,16 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
         tag,
         &lb,
         &[],
-        || publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}"),
+        || {
+            publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}");
+            // The docs job deployed the previous release only.
+            let docs: &[&str] = if matches!(tamper, T::DocsWithoutVersion) {
+                &["2.3.0"]
+            } else {
+                &["2.3.0", "2.3.1"]
+            };
+            deploy_docs(dir.path(), docs);
+        },
     ))
 }
 
@@ -318,6 +376,7 @@ fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
             (T::SignedByFork, Code::IdentityMismatch),
             (T::ChartNotInProvenance, Code::SubjectNotCovered),
             (T::ImageUnsigned, Code::SignatureMissing),
+            (T::DocsWithoutVersion, Code::DocsVersionMissing),
         ],
         advisoryhub_tampered,
     );

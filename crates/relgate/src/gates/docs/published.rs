@@ -141,7 +141,9 @@ fn check_tree(tree: &dyn Tree, rules: &DocsRules, version: &str) -> Result<Vec<F
                 .hint(format!("mike deploy --push {version}")),
         );
     }
-    if let Some(alias) = &rules.alias {
+    // The alias is judged once the version is there: docs without the version are reported
+    // once, as such, not again as a stale alias.
+    if let Some(alias) = rules.alias.as_ref().filter(|_| listed.is_some()) {
         let holders: Vec<(usize, &Entry)> = entries
             .iter()
             .enumerate()
@@ -259,20 +261,32 @@ mod tests {
     #[test]
     fn a_missing_version_and_a_stale_alias_have_their_codes() {
         let stale = r#"[{"version": "1.2.2", "title": "1.2.2", "aliases": ["latest"]}]"#;
+        // No 1.2.4 at all: reported once, as missing.
         assert_eq!(
             codes(&site(stale), "1.2.4"),
-            [
-                (Code::DocsVersionMissing, None),
-                (Code::DocsAliasWrong, Some(String::from("/0/aliases")))
-            ]
+            [(Code::DocsVersionMissing, None)]
         );
         // The folder is there but versions.json does not list it: still missing.
         assert_eq!(
-            codes(&site(stale), "1.2.3")
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect::<Vec<_>>(),
-            [Code::DocsVersionMissing, Code::DocsAliasWrong]
+            codes(&site(stale), "1.2.3"),
+            [(Code::DocsVersionMissing, None)]
+        );
+        // Listed, but latest still on the previous release.
+        let behind = r#"[{"version": "1.2.3", "title": "1.2.3", "aliases": []}, {"version": "1.2.2", "title": "1.2.2", "aliases": ["latest"]}]"#;
+        assert_eq!(
+            codes(&site(behind), "1.2.3"),
+            [(Code::DocsAliasWrong, Some(String::from("/1/aliases")))]
+        );
+        // On no version, or on two.
+        let none = r#"[{"version": "1.2.3", "title": "1.2.3", "aliases": []}]"#;
+        assert_eq!(
+            codes(&site(none), "1.2.3"),
+            [(Code::DocsAliasWrong, Some(String::new()))]
+        );
+        let two = r#"[{"version": "1.2.3", "aliases": ["latest"]}, {"version": "1.2.2", "aliases": ["latest"]}]"#;
+        assert_eq!(
+            codes(&site(two), "1.2.3"),
+            [(Code::DocsAliasWrong, Some(String::from("/0/aliases")))]
         );
     }
 
