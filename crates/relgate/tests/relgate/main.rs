@@ -17,6 +17,7 @@ mod command_gates;
 mod conventional;
 mod crashes;
 mod dag;
+mod docs_published;
 mod gates;
 mod github;
 mod ledger;
