@@ -82,24 +82,24 @@ fi
 echo "install-test-servers: jsonschema:      $(python3 -c 'import importlib.metadata as m; print(m.version("jsonschema"))')"
 
 # ---------------------------------------------------------------------------------------------
-# zizmor 1.32.0 (the oracle of workflow-hygiene, crates/relgate/tests/relgate/workflow_hygiene.rs,
-# run with --offline) in $RELKIT_CACHE/zizmor; the test finds it there (or at $RELKIT_ZIZMOR) and
-# fails under CI=true without it.
-ZIZMOR_VENV="$CACHE/zizmor"
-if [ ! -x "$ZIZMOR_VENV/bin/zizmor" ] || ! "$ZIZMOR_VENV/bin/zizmor" --version 2>/dev/null | grep -q ' 1\.32\.0$'; then
-    echo "install-test-servers: installing zizmor 1.32.0 into $ZIZMOR_VENV"
-    python3 -m venv "$ZIZMOR_VENV"
-    "$ZIZMOR_VENV/bin/pip" install --quiet --disable-pip-version-check 'zizmor==1.32.0'
-fi
-echo "install-test-servers: zizmor:          $ZIZMOR_VENV/bin/zizmor"
+# Python tools in their own venvs: venv_tool VENV BINARY VERSION PIP-SPEC... installs the specs
+# into VENV unless `VENV/bin/BINARY --version` already prints VERSION.
+venv_tool() {
+    local venv="$1" binary="$2" version="$3"
+    shift 3
+    if [ ! -x "$venv/bin/$binary" ] || ! "$venv/bin/$binary" --version 2>/dev/null | grep -qF "$version"; then
+        echo "install-test-servers: installing $* into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    fi
+    echo "install-test-servers: $binary: $venv/bin/$binary"
+}
 
-# ---------------------------------------------------------------------------------------------
-# mike 2.2.0 with mkdocs 1.6.1 (the oracle of docs-published: it writes the real docs branch,
-# crates/relgate/tests/relgate/docs_published.rs) in $RELKIT_CACHE/mike (or $RELKIT_MIKE_VENV).
-MIKE_VENV="${RELKIT_MIKE_VENV:-$CACHE/mike}"
-if [ ! -x "$MIKE_VENV/bin/mike" ] || ! "$MIKE_VENV/bin/mike" --version 2>/dev/null | grep -q '2\.2\.0'; then
-    echo "install-test-servers: installing mike 2.2.0 and mkdocs 1.6.1 into $MIKE_VENV"
-    python3 -m venv "$MIKE_VENV"
-    "$MIKE_VENV/bin/pip" install --quiet --disable-pip-version-check 'mike==2.2.0' 'mkdocs==1.6.1'
-fi
-echo "install-test-servers: mike:            $MIKE_VENV/bin/mike"
+# zizmor 1.32.0, the oracle of workflow-hygiene (crates/relgate/tests/relgate/workflow_hygiene.rs,
+# run with --offline), in $RELKIT_CACHE/zizmor (or $RELKIT_ZIZMOR_VENV); the test finds it there
+# and fails under CI=true without it.
+venv_tool "${RELKIT_ZIZMOR_VENV:-$CACHE/zizmor}" zizmor '1.32.0' 'zizmor==1.32.0'
+
+# mike 2.2.0 with mkdocs 1.6.1, the oracle of docs-published: it writes the real docs branch
+# (crates/relgate/tests/relgate/docs_published.rs); in $RELKIT_CACHE/mike (or $RELKIT_MIKE_VENV).
+venv_tool "${RELKIT_MIKE_VENV:-$CACHE/mike}" mike '2.2.0' 'mike==2.2.0' 'mkdocs==1.6.1'

@@ -9,32 +9,11 @@ use std::process::Command;
 use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions};
 use relkit_testkit::git::git;
 
+/// The folder holding `mike` (and `mkdocs`, which it runs) in its venv (`$RELKIT_CACHE/mike`,
+/// or `RELKIT_MIKE_VENV`).
 fn mike_bin() -> Option<PathBuf> {
-    let venv = std::env::var_os("RELKIT_MIKE_VENV").map_or_else(
-        || {
-            std::env::var_os("RELKIT_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/relkit")
-                })
-                .join("mike")
-        },
-        PathBuf::from,
-    );
-    let bin = venv.join("bin");
-    if bin.join("mike").exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "mike not found in {} (CI=true requires it; run scripts/install-test-servers.sh)",
-        bin.display()
-    );
-    eprintln!(
-        "SKIPPED: mike not found in {} (run scripts/install-test-servers.sh)",
-        bin.display()
-    );
-    None
+    let mike = crate::support::cached_tool("RELKIT_MIKE_VENV", "mike", "mike")?;
+    mike.parent().map(Path::to_path_buf)
 }
 
 /// A docs project (mkdocs) committed on `main`.

@@ -237,31 +237,9 @@ fn tag_filters_wider_than_the_guard_and_branch_pushes_are_too_wide() {
 
 // ------------------------------------------------------------------------------ zizmor oracle
 
+/// zizmor from its venv (`$RELKIT_CACHE/zizmor`, or the venv `RELKIT_ZIZMOR_VENV` names).
 fn zizmor() -> Option<PathBuf> {
-    let path = std::env::var_os("RELKIT_ZIZMOR").map_or_else(
-        || {
-            std::env::var_os("RELKIT_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/relkit")
-                })
-                .join("zizmor/bin/zizmor")
-        },
-        PathBuf::from,
-    );
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "zizmor not found at {} (CI=true requires it; run scripts/install-test-servers.sh)",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: zizmor not found at {} (run scripts/install-test-servers.sh)",
-        path.display()
-    );
-    None
+    crate::support::cached_tool("RELKIT_ZIZMOR_VENV", "zizmor", "zizmor")
 }
 
 /// The rule classes both tools cover, named by zizmor's audit, with the 1-based lines each
