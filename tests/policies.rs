@@ -82,6 +82,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-tags",
                 "consumer-verify",
                 "docs-published",
+                "workflow-hygiene",
             ],
         ),
         (

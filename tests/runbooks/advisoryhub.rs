@@ -9,8 +9,49 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- AdvisoryHub
 
+/// AdvisoryHub's release workflow: `id-token: write` in the provenance and publish jobs only.
+const ADVISORYHUB_WORKFLOW: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: uv build && helm package charts/advisoryhub --destination dist
+
+  provenance:
+    needs: [build]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+      id-token: write
+    steps:
+      - run: cosign attest-blob --yes --predicate provenance.json dist/*
+
+  publish:
+    needs: [provenance]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      id-token: write
+      packages: write
+    steps:
+      - run: helm push dist/*.tgz "oci://$REGISTRY/example/charts" && cosign sign --yes "$IMAGE"
+"#;
+
 fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
     vec![
+        f(".github/workflows/release.yml", ADVISORYHUB_WORKFLOW.into()),
         f(
             "pyproject.toml",
             format!(
@@ -79,7 +120,25 @@ fn deploy_docs(dir: &Path, versions: &[&str]) {
 fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
     let ok = replica(&advisoryhub_files("2.3.1", "2.3.1"));
     let report = preflight("advisoryhub", ok.path(), "v2.3.1", &[]);
-    assert_passes(&report, &["tag-strict-semver", "versions-lockstep"]);
+    assert_passes(
+        &report,
+        &["tag-strict-semver", "versions-lockstep", "workflow-hygiene"],
+    );
+    // The build job may not mint an OIDC token.
+    let leaky = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    commit_change(
+        leaky.path(),
+        ".github/workflows/release.yml",
+        &ADVISORYHUB_WORKFLOW.replace(
+            "  build:\n    runs-on: ubuntu-24.04\n",
+            "  build:\n    runs-on: ubuntu-24.04\n    permissions:\n      id-token: write\n",
+        ),
+    );
+    let report = preflight("advisoryhub", leaky.path(), "v2.3.1", &[]);
+    assert_eq!(
+        report.root_cause_codes(),
+        [Code::WorkflowIdTokenOutsideSigning]
+    );
 
     let stale = replica(&advisoryhub_files("2.3.1", "0.1.0"));
     let report = preflight("advisoryhub", stale.path(), "v2.3.1", &[]);
