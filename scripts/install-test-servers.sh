@@ -80,3 +80,26 @@ if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check jsonschema
 fi
 echo "install-test-servers: jsonschema:      $(python3 -c 'import importlib.metadata as m; print(m.version("jsonschema"))')"
+
+# ---------------------------------------------------------------------------------------------
+# Python tools in their own venvs: venv_tool VENV BINARY VERSION PIP-SPEC... installs the specs
+# into VENV unless `VENV/bin/BINARY --version` already prints VERSION.
+venv_tool() {
+    local venv="$1" binary="$2" version="$3"
+    shift 3
+    if [ ! -x "$venv/bin/$binary" ] || ! "$venv/bin/$binary" --version 2>/dev/null | grep -qF "$version"; then
+        echo "install-test-servers: installing $* into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    fi
+    echo "install-test-servers: $binary: $venv/bin/$binary"
+}
+
+# zizmor 1.32.0, the oracle of workflow-hygiene (crates/relgate/tests/relgate/workflow_hygiene.rs,
+# run with --offline), in $RELKIT_CACHE/zizmor (or $RELKIT_ZIZMOR_VENV); the test finds it there
+# and fails under CI=true without it.
+venv_tool "${RELKIT_ZIZMOR_VENV:-$CACHE/zizmor}" zizmor '1.32.0' 'zizmor==1.32.0'
+
+# mike 2.2.0 with mkdocs 1.6.1, the oracle of docs-published: it writes the real docs branch
+# (crates/relgate/tests/relgate/docs_published.rs); in $RELKIT_CACHE/mike (or $RELKIT_MIKE_VENV).
+venv_tool "${RELKIT_MIKE_VENV:-$CACHE/mike}" mike '2.2.0' 'mike==2.2.0' 'mkdocs==1.6.1'

@@ -84,6 +84,8 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-platforms",
                 "oci-tags",
                 "consumer-verify",
+                "docs-published",
+                "workflow-hygiene",
             ],
         ),
         (
@@ -99,6 +101,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-tags",
                 "release-notes",
                 "consumer-verify",
+                "workflow-hygiene",
             ],
         ),
         (
@@ -135,6 +138,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-readback",
                 "publish-order",
                 "pep740-attestations",
+                "workflow-hygiene",
             ],
         ),
     ];

@@ -9,8 +9,49 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- AdvisoryHub
 
+/// AdvisoryHub's release workflow: `id-token: write` in the provenance and publish jobs only.
+const ADVISORYHUB_WORKFLOW: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: uv build && helm package charts/advisoryhub --destination dist
+
+  provenance:
+    needs: [build]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+      id-token: write
+    steps:
+      - run: cosign attest-blob --yes --predicate provenance.json dist/*
+
+  publish:
+    needs: [provenance]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      id-token: write
+      packages: write
+    steps:
+      - run: helm push dist/*.tgz "oci://$REGISTRY/example/charts" && cosign sign --yes "$IMAGE"
+"#;
+
 fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
     vec![
+        f(".github/workflows/release.yml", ADVISORYHUB_WORKFLOW.into()),
         f(
             "pyproject.toml",
             format!(
@@ -30,11 +71,74 @@ fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
     ]
 }
 
+/// What `mike deploy --push --update-aliases <version> latest` leaves on `gh-pages` after
+/// deploying each of `versions` in turn (the last one `latest`): a folder per version, `latest/`
+/// redirecting to it, and `versions.json` newest first. Written into the replica in `dir` as its
+/// `gh-pages` branch (fetched from a scratch repository; the replica's work tree is untouched).
+/// relgate's `docs-published` tests check this layout against mike's own.
+fn deploy_docs(dir: &Path, versions: &[&str]) {
+    let site = tempfile::tempdir().unwrap();
+    git(site.path(), &["init", "-q", "-b", "gh-pages"]);
+    let write = |path: &str, text: &str| {
+        let p = site.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let redirect = |to: &str| {
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta http-equiv=\"refresh\" content=\"0; url={to}\"></head></html>\n"
+        )
+    };
+    let mut entries = Vec::new();
+    for (i, v) in versions.iter().enumerate().rev() {
+        write(
+            &format!("{v}/index.html"),
+            &format!("<h1>AdvisoryHub {v}</h1>\n"),
+        );
+        let aliases = if i + 1 == versions.len() {
+            vec!["latest"]
+        } else {
+            vec![]
+        };
+        entries.push(serde_json::json!({"version": v, "title": v, "aliases": aliases}));
+    }
+    if let Some(last) = versions.last() {
+        write("latest/index.html", &redirect(&format!("../{last}/")));
+    }
+    write("index.html", &redirect("latest/"));
+    write(
+        "versions.json",
+        &serde_json::Value::Array(entries).to_string(),
+    );
+    git(site.path(), &["add", "."]);
+    git(site.path(), &["commit", "-q", "-m", "Deployed docs"]);
+    let from = site.path().to_str().unwrap();
+    git(dir, &["fetch", "-q", from, "+gh-pages:gh-pages"]);
+}
+
 #[test]
 fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
     let ok = replica(&advisoryhub_files("2.3.1", "2.3.1"));
     let report = preflight("advisoryhub", ok.path(), "v2.3.1", &[]);
-    assert_passes(&report, &["tag-strict-semver", "versions-lockstep"]);
+    assert_passes(
+        &report,
+        &["tag-strict-semver", "versions-lockstep", "workflow-hygiene"],
+    );
+    // The build job may not mint an OIDC token.
+    let leaky = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    commit_change(
+        leaky.path(),
+        ".github/workflows/release.yml",
+        &ADVISORYHUB_WORKFLOW.replace(
+            "  build:\n    runs-on: ubuntu-24.04\n",
+            "  build:\n    runs-on: ubuntu-24.04\n    permissions:\n      id-token: write\n",
+        ),
+    );
+    let report = preflight("advisoryhub", leaky.path(), "v2.3.1", &[]);
+    assert_eq!(
+        report.root_cause_codes(),
+        [Code::WorkflowIdTokenOutsideSigning]
+    );
 
     let stale = replica(&advisoryhub_files("2.3.1", "0.1.0"));
     let report = preflight("advisoryhub", stale.path(), "v2.3.1", &[]);
@@ -59,6 +163,7 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
 #[test]
 fn advisoryhub_waits_for_its_image_and_both_tags_point_at_it() {
     let dir = replica(&advisoryhub_files("2.3.1", "2.3.1"));
+    deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
     // The release run attested the image it is about to push.
     let dist = dist_of(dir.path());
     sign_advisoryhub(&dist, &[], &[]);
@@ -122,6 +227,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
     // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
     let (before, after) = release_in_order(&policy, dir.path(), &dist, "v2.3.1", &lb, &[], || {
         publish_advisoryhub(&lb, true, b"{\"critical\":{}}");
+        deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
     });
     assert_passes(
         &before,
@@ -143,6 +249,7 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
             "registry-readback",
             "oci-platforms",
             "oci-tags",
+            "docs-published",
         ],
     );
     // The chart on the registry is not the attested one.
@@ -224,6 +331,7 @@ enum AdvisoryhubTamper {
     ChartNotInProvenance,
     ImageUnsigned,
     SbomOtherVersion,
+    DocsWithoutVersion,
 }
 
 fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
@@ -313,7 +421,16 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
         tag,
         &lb,
         &[],
-        || publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}"),
+        || {
+            publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}");
+            // The docs job deployed the previous release only.
+            let docs: &[&str] = if matches!(tamper, T::DocsWithoutVersion) {
+                &["2.3.0"]
+            } else {
+                &["2.3.0", "2.3.1"]
+            };
+            deploy_docs(dir.path(), docs);
+        },
     ))
 }
 
@@ -329,6 +446,7 @@ fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
             (T::ChartNotInProvenance, Code::SubjectNotCovered),
             (T::ImageUnsigned, Code::SignatureMissing),
             (T::SbomOtherVersion, Code::SbomComponentMismatch),
+            (T::DocsWithoutVersion, Code::DocsVersionMissing),
         ],
         advisoryhub_tampered,
     );

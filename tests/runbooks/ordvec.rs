@@ -14,6 +14,17 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- ordvec
 
+/// ordvec's release workflow: the clean fixture of relgate's `workflow-hygiene` tests (every
+/// third-party action pinned by SHA, the SLSA generator excepted, `persist-credentials: false`,
+/// default `contents: read`, `id-token: write` in the provenance and publish jobs only).
+fn ordvec_workflow() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/relgate/tests/fixtures/workflows/release.yml"),
+    )
+    .unwrap()
+}
+
 fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
     let pkg = |name: &str| {
         format!("[package]\nname = \"{name}\"\nversion = \"{v}\"\nedition = \"2021\"\n")
@@ -71,6 +82,7 @@ fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
                 "version = 4\n\n[[package]]\nname = \"ordvec\"\nversion = \"{fuzz}\"\n\n[[package]]\nname = \"ordvec-fuzz\"\nversion = \"0.0.0\"\n"
             ),
         ),
+        f(".github/workflows/release.yml", ordvec_workflow()),
         f(
             "CHANGELOG.md",
             format!(
@@ -91,6 +103,7 @@ fn ordvec_preflight_passes_and_a_stale_fuzz_lock_fails() {
             "versions-lockstep",
             "changelog-section",
             "ci-green",
+            "workflow-hygiene",
         ],
     );
 
@@ -516,6 +529,7 @@ fn sign_ordvec(dist: &Path, seed: [u8; 32], workflow: &str, also_cover: impl Fn(
 #[derive(Debug, Clone, Copy)]
 enum OrdvecTamper {
     ChangelogSection,
+    ActionOnV4,
     ManifestCrateMissing,
     WheelNotInProvenance,
     SignedByNightly,
@@ -533,6 +547,17 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
         )
         .unwrap();
         git(dir.path(), &["commit", "-q", "-am", "changelog"]);
+        git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
+    }
+    if matches!(tamper, T::ActionOnV4) {
+        let pinned = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
+        let text = ordvec_workflow();
+        assert!(text.contains(pinned));
+        commit_change(
+            dir.path(),
+            ".github/workflows/release.yml",
+            &text.replace(pinned, "actions/upload-artifact@v4"),
+        );
         git(dir.path(), &["tag", "-f", "v0.5.0", "HEAD"]);
     }
     let workflow = if matches!(tamper, T::SignedByNightly) {
@@ -565,6 +590,7 @@ fn ordvec_each_prepublish_check_fails_with_its_code() {
     each_tamper_fails_with(
         [
             (T::ChangelogSection, Code::ChangelogSectionMissing),
+            (T::ActionOnV4, Code::WorkflowActionFloatingRef),
             (T::ManifestCrateMissing, Code::AssetMissing),
             (T::WheelNotInProvenance, Code::SubjectNotCovered),
             (T::SignedByNightly, Code::IdentityMismatch),

@@ -11,8 +11,65 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- SecureScan
 
+/// SecureScan's release workflow: strictly tag-triggered, no `workflow_dispatch`, `id-token:
+/// write` in the signing and publishing jobs only.
+const SECURESCAN_WORKFLOW: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: python -m pip install build && python -m build backend --outdir dist
+      - uses: actions/upload-artifact@v4
+        with:
+          name: dist
+          path: dist
+
+  sign:
+    needs: [build]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+      id-token: write
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: dist
+          path: dist
+      - uses: sigstore/gh-action-sigstore-python@v3.0.0
+        with:
+          inputs: ./dist/*.whl ./dist/*.tar.gz
+
+  publish:
+    needs: [sign]
+    runs-on: ubuntu-24.04
+    environment: release
+    permissions:
+      contents: read
+      id-token: write
+      packages: write
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: dist
+          path: dist
+      - run: docker buildx build --platform linux/amd64,linux/arm64 --push .
+"#;
+
 fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
     vec![
+        f(".github/workflows/release.yml", SECURESCAN_WORKFLOW.into()),
         f(
             "backend/pyproject.toml",
             format!("[project]\nname = \"securescan\"\nversion = \"{v}\"\n"),
@@ -40,6 +97,7 @@ fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
             "tag-strict-semver",
             "versions-lockstep",
             "changelog-section",
+            "workflow-hygiene",
         ],
     );
     // The frontend package.json (0.1.0, never versioned) is not a member.
@@ -235,6 +293,7 @@ fn securescan_run(
 #[derive(Debug, Clone, Copy)]
 enum SecurescanTamper {
     VersionBehind,
+    ManualTrigger,
     BundleMissing,
     NightlyWorkflow,
     IndexServesOtherSdist,
@@ -250,6 +309,14 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
         "0.11.12"
     };
     let dir = replica(&securescan_files(pyproject, "0.11.12"));
+    if matches!(tamper, T::ManualTrigger) {
+        let on = "      - \"v[0-9]+.[0-9]+.[0-9]+\"\n";
+        commit_change(
+            dir.path(),
+            ".github/workflows/release.yml",
+            &SECURESCAN_WORKFLOW.replace(on, &format!("{on}  workflow_dispatch:\n")),
+        );
+    }
     let workflow = if matches!(tamper, T::NightlyWorkflow) {
         "nightly.yml"
     } else {
@@ -303,6 +370,7 @@ fn securescan_each_check_of_its_runbook_fails_with_its_code() {
     each_tamper_fails_with(
         [
             (T::VersionBehind, Code::VersionMismatch),
+            (T::ManualTrigger, Code::WorkflowManualTrigger),
             (T::BundleMissing, Code::AssetMissing),
             (T::NightlyWorkflow, Code::IdentityMismatch),
             (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),

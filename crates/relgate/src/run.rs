@@ -325,6 +325,8 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Environments => "[environments] or [release] immutable-releases",
         PolicySection::RegistryPublisher => "[registries.<name>] publisher",
         PolicySection::Sbom => "[sbom]",
+        PolicySection::WorkflowHygiene => "[workflow-hygiene]",
+        PolicySection::Docs => "[docs]",
     }
 }
 

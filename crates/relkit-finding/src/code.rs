@@ -327,6 +327,42 @@ codes! {
         /// The repository's releases are mutable.
         ReleasesMutable = "releases-mutable", Error,
             "The repository does not have immutable releases enabled.";
+        /// A `uses:` names no version at all (no `@ref`, or a docker image with neither tag nor digest).
+        WorkflowActionUnpinned = "workflow-action-unpinned", Error,
+            "A workflow's uses: names no version at all: an action without @ref, or a docker:// image with neither tag nor @sha256: digest.";
+        /// A `uses:` names a ref that can move instead of a full commit SHA.
+        WorkflowActionFloatingRef = "workflow-action-floating-ref", Error,
+            "A workflow's uses: names a ref that can move (a tag like @v4, a branch, a short SHA, a docker image tag) instead of a full 40-hex commit SHA or @sha256: digest.";
+        /// A release workflow can be started by hand.
+        WorkflowManualTrigger = "workflow-manual-trigger", Error,
+            "A release workflow can be started by hand (on: workflow_dispatch).";
+        /// A release workflow runs on more than the release tags.
+        WorkflowTriggerTooWide = "workflow-trigger-too-wide", Error,
+            "A release workflow runs on more than the release tags: a push tag filter wider than the policy's tag pattern, branch pushes, or another event.";
+        /// `actions/checkout` keeps the token in `.git/config`.
+        WorkflowPersistCredentials = "workflow-persist-credentials", Error,
+            "An actions/checkout step does not set persist-credentials: false, so the token stays in .git/config for every later step.";
+        /// The default permissions are missing or wider than `contents: read`.
+        WorkflowPermissionsTooWide = "workflow-permissions-too-wide", Error,
+            "A workflow's top-level permissions are missing or wider than contents: read.";
+        /// A job the policy does not name as signing or publishing holds `id-token: write`.
+        WorkflowIdTokenOutsideSigning = "workflow-id-token-outside-signing", Error,
+            "A job the policy does not name as signing or publishing holds id-token: write.";
+        /// A workflow is missing, unreadable or not valid YAML.
+        WorkflowInvalid = "workflow-invalid", Error,
+            "A workflow the gate must read is missing, unreadable or not a valid YAML mapping (or no release workflow can be found); fails closed.";
+        /// The docs branch does not exist.
+        DocsBranchMissing = "docs-branch-missing", Error,
+            "The docs branch the policy names does not exist in the source repository.";
+        /// The docs branch has no folder for the release version.
+        DocsVersionMissing = "docs-version-missing", Error,
+            "The docs branch holds no folder for the release version, or versions.json does not list it.";
+        /// The docs alias does not point at the release version.
+        DocsAliasWrong = "docs-alias-wrong", Error,
+            "The docs alias (latest) is not mapped to the release version in versions.json.";
+        /// `versions.json` is missing or malformed.
+        DocsVersionsInvalid = "docs-versions-invalid", Error,
+            "The docs branch's versions.json is missing, unreadable or not in mike's format; fails closed.";
     }
     Run: "run", "The run itself: gates that could not reach a verdict, and policy commands." {
         /// A gate could not do its job.

@@ -13,6 +13,7 @@ use crate::gates::ci::ci_green::{CiGreenGate, CiProvider};
 use crate::gates::ci::environment_protection::EnvironmentProtectionGate;
 use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
 use crate::gates::ci::release_notes::ReleaseNotesGate;
+use crate::gates::docs::published::DocsPublishedGate;
 use crate::gates::rebuild::identity::RebuildIdentityGate;
 use crate::gates::registries::consumer_verify::ConsumerVerifyGate;
 use crate::gates::registries::oci_platforms::OciPlatformsGate;
@@ -30,6 +31,7 @@ use crate::gates::versions::conventional::{ConventionalCommitsGate, Conventional
 use crate::gates::versions::git::{CoupledTagsGate, TagNotExistingGate};
 use crate::gates::versions::lockstep::{ChangelogSectionGate, VersionsLockstepGate};
 use crate::gates::versions::tag::TagStrictSemverGate;
+use crate::gates::workflow::hygiene::WorkflowHygieneGate;
 use crate::ledger::FileKind;
 use crate::phase::Phase;
 
@@ -155,11 +157,15 @@ pub enum PolicySection {
     RegistryPublisher,
     /// `[sbom]`.
     Sbom,
+    /// `[workflow-hygiene]`.
+    WorkflowHygiene,
+    /// `[docs]`.
+    Docs,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 14] = [
+    pub const ALL: [PolicySection; 16] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -174,6 +180,8 @@ impl PolicySection {
         PolicySection::Environments,
         PolicySection::RegistryPublisher,
         PolicySection::Sbom,
+        PolicySection::WorkflowHygiene,
+        PolicySection::Docs,
     ];
 }
 
@@ -354,6 +362,23 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::PublisherMismatch, Code::PublisherNotInScope],
         &[],
         Some(PolicySection::RegistryPublisher),
+    ),
+    plain::<WorkflowHygieneGate>(
+        Phase::Preflight,
+        "relgate over relver's git reader",
+        "The workflows at the release commit pin actions by SHA, keep credentials and permissions narrow, and release only on release tags.",
+        &[
+            Code::WorkflowActionUnpinned,
+            Code::WorkflowActionFloatingRef,
+            Code::WorkflowManualTrigger,
+            Code::WorkflowTriggerTooWide,
+            Code::WorkflowPersistCredentials,
+            Code::WorkflowPermissionsTooWide,
+            Code::WorkflowIdTokenOutsideSigning,
+            Code::WorkflowInvalid,
+        ],
+        &[TagStrictSemverGate::ID],
+        Some(PolicySection::WorkflowHygiene),
     ),
     with_ci::<CiGreenGate>(
         Phase::Preflight,
@@ -556,6 +581,19 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[],
         Some(PolicySection::ReleaseNotes),
         MISSING_FORGE,
+    ),
+    plain::<DocsPublishedGate>(
+        Phase::Postpublish,
+        "relgate over relver's git reader",
+        "The docs branch holds the version's folder and versions.json maps the alias to it.",
+        &[
+            Code::DocsBranchMissing,
+            Code::DocsVersionMissing,
+            Code::DocsAliasWrong,
+            Code::DocsVersionsInvalid,
+        ],
+        &[],
+        Some(PolicySection::Docs),
     ),
     plain::<ConsumerVerifyGate>(
         Phase::Consume,

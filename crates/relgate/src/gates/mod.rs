@@ -55,6 +55,15 @@ pub(crate) mod signing {
     pub(crate) mod npm_provenance;
     pub(crate) mod pep740;
 }
+pub(crate) mod docs {
+    pub(crate) mod published;
+}
+pub(crate) mod workflow {
+    pub(crate) mod filter;
+    pub(crate) mod hygiene;
+    pub(crate) mod rules;
+    pub(crate) mod yaml;
+}
 pub(crate) mod versions {
     pub(crate) mod conventional;
     pub(crate) mod git;
@@ -78,6 +87,7 @@ pub use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
 pub use crate::gates::ci::github::GithubCi;
 pub use crate::gates::ci::release_notes::ReleaseNotesGate;
 pub use crate::gates::command::policy_command::{CommandGate, policy_gates};
+pub use crate::gates::docs::published::DocsPublishedGate;
 pub use crate::gates::rebuild::identity::RebuildIdentityGate;
 pub use crate::gates::rebuild::rebuilder::{
     CommandRebuilder, RebuildError, RebuildOutput, RebuildRequest, Rebuilder,
@@ -99,3 +109,4 @@ pub use crate::gates::versions::conventional::{ConventionalCommitsGate, Conventi
 pub use crate::gates::versions::git::{CoupledTagsGate, TagNotExistingGate};
 pub use crate::gates::versions::lockstep::{ChangelogSectionGate, VersionsLockstepGate};
 pub use crate::gates::versions::tag::TagStrictSemverGate;
+pub use crate::gates::workflow::hygiene::WorkflowHygieneGate;

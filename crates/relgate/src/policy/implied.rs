@@ -63,6 +63,8 @@ impl Policy {
                 self.registries.values().any(|r| r.publisher.is_some())
             }
             PolicySection::Sbom => self.sbom.is_some(),
+            PolicySection::WorkflowHygiene => self.workflow_hygiene.is_some(),
+            PolicySection::Docs => self.docs.is_some(),
         }
     }
 }

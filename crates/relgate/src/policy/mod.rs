@@ -2,6 +2,7 @@
 //! loading and validation ([`Policy::load`], [`PolicyError`]), and the gates it requires
 //! ([`Policy::required_gates`]).
 
+pub(crate) mod docs;
 pub(crate) mod error;
 pub(crate) mod forge;
 pub(crate) mod implied;
@@ -9,7 +10,9 @@ pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
 pub(crate) mod sbom;
+pub(crate) mod workflow;
 
+pub use crate::policy::docs::DocsRules;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::forge::{EnvironmentRule, ReleaseNotesRules};
 pub use crate::policy::limits::SCHEMA_VERSION;
@@ -19,4 +22,5 @@ pub use crate::policy::model::{
     RegistryKind, RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::policy::sbom::{SbomFormat, SbomRules};
+pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};
 pub use crate::waiver::{Waiver, today_utc};

@@ -729,6 +729,13 @@ pub struct Policy {
     /// to, over `artidigest`'s defaults.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub archive_limits: BTreeMap<ArtifactKind, ArchiveLimits>,
+    /// `[workflow-hygiene]`: the rules the release workflows at the tag follow; the
+    /// `workflow-hygiene` gate is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_hygiene: Option<crate::policy::workflow::WorkflowHygieneRules>,
+    /// `[docs]`: the versioned docs branch; the `docs-published` gate is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<crate::policy::docs::DocsRules>,
     /// Whether this is the built-in policy for a plain folder ([`Policy::for_plain_folder`]).
     #[serde(skip)]
     pub(crate) plain_folder: bool,

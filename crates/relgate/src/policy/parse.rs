@@ -59,6 +59,10 @@ struct RawPolicy {
     files: Option<Spanned<FileRules>>,
     #[serde(default)]
     archive_limits: BTreeMap<Spanned<String>, Spanned<ArchiveLimits>>,
+    #[serde(default)]
+    workflow_hygiene: Option<Spanned<crate::policy::workflow::WorkflowHygieneRules>>,
+    #[serde(default)]
+    docs: Option<Spanned<crate::policy::docs::DocsRules>>,
 }
 
 #[derive(Deserialize)]
@@ -498,6 +502,16 @@ impl Policy {
                 .validate()
                 .map_err(|(key, m)| invalid(s.span().start, key, m))?;
         }
+        if let Some(w) = &raw.workflow_hygiene {
+            w.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(w.span().start, key, m))?;
+        }
+        if let Some(d) = &raw.docs {
+            d.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(d.span().start, key, m))?;
+        }
         if let Some(s) = &raw.signing {
             s.validate()
                 .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
@@ -540,6 +554,8 @@ impl Policy {
             waivers: Vec::new(),
             schema_version,
             archive_limits,
+            workflow_hygiene: raw.workflow_hygiene.map(Spanned::into_inner),
+            docs: raw.docs.map(Spanned::into_inner),
             plain_folder: false,
             base_dir: PathBuf::new(),
             origin: PolicyOrigin {

@@ -91,3 +91,34 @@ impl Gate for Scripted {
         })
     }
 }
+
+/// A tool that `scripts/install-test-servers.sh` installs into a venv under the relkit cache:
+/// `$<env_var>` when set, else `$RELKIT_CACHE/<venv>` (default `~/.cache/relkit/<venv>`), and
+/// `bin/<tool>` in it. Missing: fails under `CI=true`, else prints SKIPPED and returns `None`.
+pub(crate) fn cached_tool(env_var: &str, venv: &str, tool: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(env_var).map_or_else(
+        || {
+            std::env::var_os("RELKIT_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/relkit")
+                })
+                .join(venv)
+        },
+        PathBuf::from,
+    );
+    let path = dir.join("bin").join(tool);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{tool} not found at {} (CI=true requires it; run scripts/install-test-servers.sh)",
+        path.display()
+    );
+    eprintln!(
+        "SKIPPED: {tool} not found at {} (run scripts/install-test-servers.sh)",
+        path.display()
+    );
+    None
+}

@@ -9,12 +9,13 @@ use relgate::gates::SbomValidGate;
 use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
-    CoupledTagsGate, EnvironmentProtectionGate, ForgeRelease, ForgeReleaseExistsGate,
-    NpmProvenanceGate, OciPlatformsGate, OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate,
-    PublishOrderGate, PublisherIdentityGate, RebuildIdentityGate, RegistryReadbackGate,
-    RegistryVisibleGate, ReleaseNotesGate, RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate,
-    TagNotExistingGate,
-    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate,
+    CoupledTagsGate, DocsPublishedGate, EnvironmentProtectionGate, ForgeRelease,
+    ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate, OciTagsGate,
+    Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate, PublisherIdentityGate,
+    RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, ReleaseNotesGate,
+    RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate, TagNotExistingGate,
+    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowHygieneGate,
+    WorkflowRun, builtin_gate,
     standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
@@ -70,6 +71,8 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(ForgeReleaseExistsGate::new(Arc::clone(&ci))),
         Arc::new(ReleaseNotesGate::new(ci)),
         Arc::new(ConsumerVerifyGate),
+        Arc::new(WorkflowHygieneGate),
+        Arc::new(DocsPublishedGate),
     ]
 }
 
