@@ -103,6 +103,20 @@ pub struct NpmVersion {
     /// Deprecation message (npm writes a string; an empty one means "not deprecated").
     #[serde(default)]
     pub deprecated: Option<serde_json::Value>,
+    /// `gitHead`: the commit npm recorded when the package was published from a git
+    /// checkout (absent otherwise). Kept as written; a value that is not a string is `None`.
+    #[serde(default, rename = "gitHead", deserialize_with = "string_or_none")]
+    pub git_head: Option<String>,
+}
+
+/// A string field that a registry may also fill with another JSON type: anything but a
+/// string reads as absent (the caller decides whether absence matters).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<serde_json::Value> = serde::Deserialize::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    })
 }
 
 impl NpmVersion {

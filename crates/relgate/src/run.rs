@@ -321,6 +321,7 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Provenance => "[provenance]",
         PolicySection::Registries => "[registries]",
         PolicySection::Rebuild => "[rebuild]",
+        PolicySection::VcsBinding => "[vcs-binding]",
     }
 }
 

@@ -283,6 +283,15 @@ codes! {
         /// An OCI index lacks a required platform.
         PlatformMissing = "platform-missing", Error,
             "An image index lacks a platform the policy requires.";
+        /// A served artifact records another commit than the tag's.
+        VcsCommitMismatch = "vcs-commit-mismatch", Error,
+            "A served artifact (.crate vcs info, npm gitHead, provenance source digest, image revision label) records another commit than the release tag's.";
+        /// A served artifact records no commit where the policy requires one.
+        VcsCommitMissing = "vcs-commit-missing", Error,
+            "A served artifact records no source commit, and the policy's [vcs-binding] requires one for its kind.";
+        /// A served .crate was packaged from a dirty working tree.
+        VcsDirty = "vcs-dirty", Error,
+            "A served .crate was packaged from a working tree with uncommitted changes (.cargo_vcs_info.json \"dirty\": true).";
     }
     Forge: "forge", "The forge: its release object and its CI runs." {
         /// The forge has no release for the tag.

@@ -250,3 +250,47 @@ mod tests {
         assert!("linux".parse::<Platform>().is_err());
     }
 }
+
+/// An image configuration (`application/vnd.oci.image.config.v1+json` and Docker's), as far
+/// as relkit reads it: the labels.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    /// `config.Labels` (`org.opencontainers.image.revision`, ...); empty when absent.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The label that records the commit an image was built from.
+pub const REVISION_LABEL: &str = "org.opencontainers.image.revision";
+
+impl ImageConfig {
+    /// Parses a configuration blob. `config` or `config.Labels` may be absent or `null`;
+    /// anything else malformed is an error naming the JSON pointer at fault.
+    pub fn from_json(bytes: &[u8]) -> Result<ImageConfig, String> {
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the image configuration is not JSON: {e}"))?;
+        if !v.is_object() {
+            return Err(String::from("the image configuration is not a JSON object"));
+        }
+        let labels = match v.pointer("/config/Labels") {
+            None | Some(serde_json::Value::Null) => BTreeMap::new(),
+            Some(serde_json::Value::Object(m)) => {
+                let mut out = BTreeMap::new();
+                for (k, x) in m {
+                    let Some(s) = x.as_str() else {
+                        return Err(format!("/config/Labels/{k}: not a string"));
+                    };
+                    out.insert(k.clone(), s.to_owned());
+                }
+                out
+            }
+            Some(_) => return Err(String::from("/config/Labels: not an object")),
+        };
+        Ok(ImageConfig { labels })
+    }
+
+    /// The `org.opencontainers.image.revision` label, if set.
+    pub fn revision(&self) -> Option<&str> {
+        self.labels.get(REVISION_LABEL).map(String::as_str)
+    }
+}

@@ -18,6 +18,7 @@ use crate::gates::registries::oci_tags::OciTagsGate;
 use crate::gates::registries::publish_order::PublishOrderGate;
 use crate::gates::registries::readback::RegistryReadbackGate;
 use crate::gates::registries::unpublished::VersionUnpublishedGate;
+use crate::gates::registries::vcs_binding::VcsBindingGate;
 use crate::gates::registries::visible::RegistryVisibleGate;
 use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
 use crate::gates::signing::npm_provenance::NpmProvenanceGate;
@@ -143,11 +144,13 @@ pub enum PolicySection {
     Registries,
     /// `[rebuild]`.
     Rebuild,
+    /// `[vcs-binding]`.
+    VcsBinding,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 10] = [
+    pub const ALL: [PolicySection; 11] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -158,6 +161,7 @@ impl PolicySection {
         PolicySection::Provenance,
         PolicySection::Registries,
         PolicySection::Rebuild,
+        PolicySection::VcsBinding,
     ];
 }
 
@@ -469,6 +473,18 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::OciTagMissing, Code::OciTagForbidden],
         &[],
         None,
+    ),
+    plain::<VcsBindingGate>(
+        Phase::Postpublish,
+        "regclient + attest + artidigest",
+        "What the registries serve records the tag's commit (.crate vcs info, npm gitHead, provenance source digest, image revision label).",
+        &[Code::VcsCommitMismatch, Code::VcsCommitMissing, Code::VcsDirty],
+        &[
+            RegistryReadbackGate::ID,
+            NpmProvenanceGate::ID,
+            Pep740AttestationsGate::ID,
+        ],
+        Some(PolicySection::VcsBinding),
     ),
     with_ci::<ForgeReleaseExistsGate>(
         Phase::Postpublish,

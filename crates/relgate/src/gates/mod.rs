@@ -42,6 +42,8 @@ pub(crate) mod registries {
     pub(crate) mod publish_order;
     pub(crate) mod readback;
     pub(crate) mod unpublished;
+    pub(crate) mod vcs_binding;
+    pub(crate) mod vcs_records;
     pub(crate) mod visible;
 }
 pub(crate) mod signing {
@@ -81,6 +83,7 @@ pub use crate::gates::registries::oci_tags::OciTagsGate;
 pub use crate::gates::registries::publish_order::PublishOrderGate;
 pub use crate::gates::registries::readback::RegistryReadbackGate;
 pub use crate::gates::registries::unpublished::VersionUnpublishedGate;
+pub use crate::gates::registries::vcs_binding::VcsBindingGate;
 pub use crate::gates::registries::visible::RegistryVisibleGate;
 pub use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
 pub use crate::gates::signing::npm_provenance::NpmProvenanceGate;

@@ -55,6 +55,7 @@ impl Policy {
             PolicySection::Provenance => self.provenance.is_some(),
             PolicySection::Registries => !self.registries.is_empty(),
             PolicySection::Rebuild => self.rebuild.is_some(),
+            PolicySection::VcsBinding => self.vcs_binding.is_some(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod implied;
 pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
+pub(crate) mod vcs;
 
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
 pub use crate::policy::limits::SCHEMA_VERSION;
@@ -15,4 +16,5 @@ pub use crate::policy::model::{
     GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, RebuildRules, RegistryKind,
     RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
+pub use crate::policy::vcs::{Binding, MIN_SHORT_COMMIT, VcsBindingRules, VcsRecord};
 pub use crate::waiver::{Waiver, today_utc};

@@ -693,6 +693,10 @@ pub struct Policy {
     /// to, over `artidigest`'s defaults.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub archive_limits: BTreeMap<ArtifactKind, ArchiveLimits>,
+    /// `[vcs-binding]`: the served artifacts record the tag's commit; the `vcs-binding` gate
+    /// is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcs_binding: Option<crate::policy::vcs::VcsBindingRules>,
     /// Whether this is the built-in policy for a plain folder ([`Policy::for_plain_folder`]).
     #[serde(skip)]
     pub(crate) plain_folder: bool,

@@ -53,6 +53,8 @@ struct RawPolicy {
     files: Option<Spanned<FileRules>>,
     #[serde(default)]
     archive_limits: BTreeMap<Spanned<String>, Spanned<ArchiveLimits>>,
+    #[serde(default)]
+    vcs_binding: Option<Spanned<crate::policy::vcs::VcsBindingRules>>,
 }
 
 #[derive(Deserialize)]
@@ -477,6 +479,11 @@ impl Policy {
         if let Some(r) = &raw.rebuild {
             validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
         }
+        if let Some(v) = &raw.vcs_binding {
+            v.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(v.span().start, key, m))?;
+        }
         if let Some(s) = &raw.signing {
             s.validate()
                 .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
@@ -502,6 +509,7 @@ impl Policy {
             waivers: Vec::new(),
             schema_version,
             archive_limits,
+            vcs_binding: raw.vcs_binding.map(Spanned::into_inner),
             plain_folder: false,
             base_dir: PathBuf::new(),
             origin: PolicyOrigin {

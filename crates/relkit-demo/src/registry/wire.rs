@@ -62,6 +62,8 @@ pub(super) struct State {
     pub(super) provenance: BTreeMap<(String, String, String), Arc<Vec<u8>>>,
     /// npm attestation documents by `name@version`.
     pub(super) npm_attestations: BTreeMap<String, Arc<Vec<u8>>>,
+    /// `gitHead` of npm versions, by `name@version`.
+    pub(super) npm_git_heads: BTreeMap<String, String>,
     pub(super) serial: u64,
 }
 
