@@ -9,7 +9,7 @@ use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
     CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
-    OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
+    OciTagsGate, VcsBindingGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
     RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
     STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
     VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
@@ -61,6 +61,7 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(NpmProvenanceGate),
         Arc::new(Pep740AttestationsGate),
         Arc::new(OciTagsGate),
+        Arc::new(VcsBindingGate),
         Arc::new(ForgeReleaseExistsGate::new(ci)),
         Arc::new(ConsumerVerifyGate),
     ]
