@@ -14,7 +14,7 @@ use std::process::Command;
 
 use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions};
 use relkit_demo::{DemoKind, DemoRegistries, endpoints_for};
-use relkit_testkit::git;
+use relkit_testkit::git::git;
 use serde_json::json;
 
 const OTHER: &str = "fedcba9876543210fedcba9876543210fedcba98";
@@ -178,13 +178,7 @@ fn no_tag_commit_is_a_gate_error_and_readback_must_have_verified_the_crate() {
     );
     assert_eq!(r.gate("vcs-binding").unwrap().status, GateStatus::Error, "{r:#?}");
     // vcs-binding alone (readback ordered after it): the served bytes were not verified.
-    let mut only = p.clone();
-    let mut q = Policy::from_toml_str(
-        "[project]\nname = \"x\"\n[gates.registry-readback]\nafter = [\"vcs-binding\"]\n",
-        "x.toml",
-    )
-    .unwrap();
-    only.gates.append(&mut q.gates);
+    let only = policy(CARGO, "[gates.registry-readback]\nafter = [\"vcs-binding\"]\n");
     let r = postpublish(&only, repo.path(), &regs);
     let g = r.gate("vcs-binding").unwrap();
     assert_eq!(g.status, GateStatus::Fail, "{r:#?}");
