@@ -63,6 +63,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-visible",
                 "oci-platforms",
                 "npm-provenance",
+                "vcs-binding",
                 "consumer-verify",
                 "clean-env-smoke",
             ],
@@ -130,6 +131,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-readback",
                 "publish-order",
                 "pep740-attestations",
+                "vcs-binding",
             ],
         ),
     ];
