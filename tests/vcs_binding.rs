@@ -150,7 +150,11 @@ fn a_dirty_crate_and_a_crate_without_vcs_info_fail_with_their_codes() {
     let r = postpublish(&policy(CARGO, ""), repo.path(), &regs);
     assert_eq!(r.root_cause_codes(), [Code::VcsCommitMissing], "{r:#?}");
     // Not required: nothing recorded is no finding.
-    let r = postpublish(&policy(CARGO, "require = [\"image\"]\n"), repo.path(), &regs);
+    let r = postpublish(
+        &policy(CARGO, "require = [\"image\"]\n"),
+        repo.path(),
+        &regs,
+    );
     assert_eq!(
         r.gate("vcs-binding").unwrap().status,
         GateStatus::Pass,
@@ -176,9 +180,16 @@ fn no_tag_commit_is_a_gate_error_and_readback_must_have_verified_the_crate() {
                     .phases([Phase::Postpublish]),
             ),
     );
-    assert_eq!(r.gate("vcs-binding").unwrap().status, GateStatus::Error, "{r:#?}");
+    assert_eq!(
+        r.gate("vcs-binding").unwrap().status,
+        GateStatus::Error,
+        "{r:#?}"
+    );
     // vcs-binding alone (readback ordered after it): the served bytes were not verified.
-    let only = policy(CARGO, "[gates.registry-readback]\nafter = [\"vcs-binding\"]\n");
+    let only = policy(
+        CARGO,
+        "[gates.registry-readback]\nafter = [\"vcs-binding\"]\n",
+    );
     let r = postpublish(&only, repo.path(), &regs);
     let g = r.gate("vcs-binding").unwrap();
     assert_eq!(g.status, GateStatus::Fail, "{r:#?}");
@@ -212,14 +223,22 @@ fn an_npm_git_head_binds_and_another_or_none_fails() {
     let head = git(repo.path(), &["rev-parse", "HEAD"]);
     regs.set_npm_git_head("@vb/cli", "0.1.0", &head);
     let r = postpublish(&p, repo.path(), &regs);
-    assert_eq!(r.gate("vcs-binding").unwrap().status, GateStatus::Pass, "{r:#?}");
+    assert_eq!(
+        r.gate("vcs-binding").unwrap().status,
+        GateStatus::Pass,
+        "{r:#?}"
+    );
     // A short gitHead is another commit unless the policy allows prefixes.
     regs.set_npm_git_head("@vb/cli", "0.1.0", &head[..12]);
     let r = postpublish(&p, repo.path(), &regs);
     assert_eq!(r.root_cause_codes(), [Code::VcsCommitMismatch], "{r:#?}");
     let short = policy(NPM, "require = [\"npm\"]\nallow-short-commit = 12\n");
     let r = postpublish(&short, repo.path(), &regs);
-    assert_eq!(r.gate("vcs-binding").unwrap().status, GateStatus::Pass, "{r:#?}");
+    assert_eq!(
+        r.gate("vcs-binding").unwrap().status,
+        GateStatus::Pass,
+        "{r:#?}"
+    );
     regs.set_npm_git_head("@vb/cli", "0.1.0", OTHER);
     let r = postpublish(&p, repo.path(), &regs);
     assert_eq!(r.root_cause_codes(), [Code::VcsCommitMismatch], "{r:#?}");
@@ -231,7 +250,11 @@ fn an_npm_git_head_binds_and_another_or_none_fails() {
     let g = r.gate("vcs-binding").unwrap();
     assert!(
         g.findings.iter().any(|f| f.finding.code == Code::GateError
-            && f.finding.found.as_deref().unwrap_or_default().contains("[signing]")),
+            && f.finding
+                .found
+                .as_deref()
+                .unwrap_or_default()
+                .contains("[signing]")),
         "{g:?}"
     );
 }
@@ -290,7 +313,11 @@ fn an_image_revision_label_binds_and_another_or_none_fails() {
         RunContext::new(repo.path().join("dist"))
             .tag("v0.1.0")
             .source_dir(repo.path())
-            .options(RunOptions::default().endpoints(e).phases([Phase::Postpublish])),
+            .options(
+                RunOptions::default()
+                    .endpoints(e)
+                    .phases([Phase::Postpublish]),
+            ),
     );
     let g = r.gate("vcs-binding").unwrap();
     let mut codes: Vec<(Code, String)> = g
@@ -302,8 +329,14 @@ fn an_image_revision_label_binds_and_another_or_none_fails() {
     assert_eq!(
         codes,
         [
-            (Code::VcsCommitMismatch, String::from("vb/other:0.1.0 on other")),
-            (Code::VcsCommitMissing, String::from("vb/bare:0.1.0 on bare")),
+            (
+                Code::VcsCommitMismatch,
+                String::from("vb/other:0.1.0 on other")
+            ),
+            (
+                Code::VcsCommitMissing,
+                String::from("vb/bare:0.1.0 on bare")
+            ),
         ],
         "{r:#?}"
     );

@@ -288,7 +288,10 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     // The core crate was built from another commit than the tag's (the tag moved after the
     // build): the registry serves the release's bytes, whose vcs info names that commit.
     let (dir3, policy3, lb3) = ordvec_release(&[]);
-    let elsewhere = crate_at("ordvec-0.5.0.crate", "fedcba9876543210fedcba9876543210fedcba98");
+    let elsewhere = crate_at(
+        "ordvec-0.5.0.crate",
+        "fedcba9876543210fedcba9876543210fedcba98",
+    );
     std::fs::write(dir3.path().join("dist/ordvec-0.5.0.crate"), &elsewhere).unwrap();
     lb3.demo.publish(
         DemoKind::Crates,

@@ -350,8 +350,11 @@ pub(crate) fn python_sdist(name: &str, version: &str) -> Vec<u8> {
 pub(crate) fn crate_at(file: &str, commit: &str) -> Vec<u8> {
     let root = file.trim_end_matches(".crate");
     let (name, version) = root.rsplit_once('-').unwrap();
-    let manifest = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n");
-    let vcs = format!("{{\n  \"git\": {{\n    \"sha1\": \"{commit}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}");
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n");
+    let vcs = format!(
+        "{{\n  \"git\": {{\n    \"sha1\": \"{commit}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}"
+    );
     tar_gz(
         file,
         &[

@@ -119,8 +119,7 @@ mod tests {
                     commit: C.into()
                 },
                 SourceCommit {
-                    pointer: "/predicate/buildDefinition/resolvedDependencies/2/digest/sha1"
-                        .into(),
+                    pointer: "/predicate/buildDefinition/resolvedDependencies/2/digest/sha1".into(),
                     commit: "feed".into()
                 },
             ]

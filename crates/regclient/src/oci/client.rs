@@ -9,9 +9,8 @@ use url::Url;
 
 use super::error::Error;
 use super::manifest::{
-    ImageConfig,
-    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, Manifest, Platform, Referrers,
-    ReferrersSource,
+    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, ImageConfig, Manifest, Platform,
+    Referrers, ReferrersSource,
 };
 use super::names::{check_reference, check_repository, fallback_tag};
 use super::{HELM_CHART, MAX_MANIFEST_BYTES, OCI_INDEX};

@@ -478,7 +478,11 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         Phase::Postpublish,
         "regclient + attest + artidigest",
         "What the registries serve records the tag's commit (.crate vcs info, npm gitHead, provenance source digest, image revision label).",
-        &[Code::VcsCommitMismatch, Code::VcsCommitMissing, Code::VcsDirty],
+        &[
+            Code::VcsCommitMismatch,
+            Code::VcsCommitMissing,
+            Code::VcsDirty,
+        ],
         &[
             RegistryReadbackGate::ID,
             NpmProvenanceGate::ID,

@@ -9,9 +9,9 @@ use relgate::gates::{
     ArchiveSafetyGate, BUILTIN_GATES, ChangelogSectionGate, ChecksumFileGate, CiError, CiGreenGate,
     CiProvider, ConsumerVerifyGate, ConventionalCommitsGate, ConventionalVersionGate,
     CoupledTagsGate, ForgeRelease, ForgeReleaseExistsGate, NpmProvenanceGate, OciPlatformsGate,
-    OciTagsGate, VcsBindingGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
+    OciTagsGate, Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate,
     RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, RequiredAssetsGate,
-    STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate,
+    STANDARD_GATES, SignaturesValidGate, TagNotExistingGate, TagStrictSemverGate, VcsBindingGate,
     VersionUnpublishedGate, VersionsLockstepGate, WorkflowRun, builtin_gate, standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};

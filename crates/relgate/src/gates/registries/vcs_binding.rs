@@ -93,8 +93,7 @@ impl BlockingGate for VcsBindingGate {
                 _ => Ok(()),
             };
             if let Err(e) = read {
-                run.errors
-                    .push(gate_error(t.subject(&run.version), e));
+                run.errors.push(gate_error(t.subject(&run.version), e));
             }
         }
         let (mut findings, evidence) = judge(rules, &ctx.policy, &expected, &run.records);
@@ -115,9 +114,9 @@ fn tag_commit(ctx: &GateContext) -> Result<String, String> {
         ));
     };
     let inputs = Inputs::of(ctx);
-    let repo = inputs.repo().map_err(|e| {
-        format!("cannot resolve the tag {tag}: {e}")
-    })?;
+    let repo = inputs
+        .repo()
+        .map_err(|e| format!("cannot resolve the tag {tag}: {e}"))?;
     let commit = repo
         .tag_commit(tag)
         .map_err(|e| format!("cannot resolve the tag {tag}: {e}"))?
@@ -188,7 +187,11 @@ impl Run<'_> {
 
     /// Each `.crate` of the release `t` serves: read from the bytes `registry-readback`
     /// verified as the served ones (the local file whose sha256 it found served).
-    fn crates(&mut self, t: &Target, readback: Option<&crate::gate::Evidence>) -> Result<(), String> {
+    fn crates(
+        &mut self,
+        t: &Target,
+        readback: Option<&crate::gate::Evidence>,
+    ) -> Result<(), String> {
         let rows: Vec<&Value> = readback
             .and_then(|e| e.get("files"))
             .and_then(Value::as_array)
@@ -274,10 +277,13 @@ impl Run<'_> {
             .map(|a| read_artifact(&self.ctx.release_dir, a).map(|x| x.digests()))
             .collect::<Result<_, _>>()?;
         if digests.is_empty() {
-            return Err(format!("no local tarball of {package} {v} to verify its provenance for"));
+            return Err(format!(
+                "no local tarball of {package} {v} to verify its provenance for"
+            ));
         }
-        let verified = attest::verify_provenance(&verifier, slsa.bundle.get().as_bytes(), &digests, &pp)
-            .map_err(|e| format!("{where_} does not verify: {e}"))?;
+        let verified =
+            attest::verify_provenance(&verifier, slsa.bundle.get().as_bytes(), &digests, &pp)
+                .map_err(|e| format!("{where_} does not verify: {e}"))?;
         for pv in verified {
             self.statement_records(&subject, &where_, pv.bundle.statement.as_ref(), None);
         }
@@ -372,9 +378,14 @@ impl Run<'_> {
             }))
             .map_err(|e| e.to_string())?;
             let artifact = read_artifact(&self.ctx.release_dir, &a)?;
-            let verified =
-                attest::verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(&publisher))
-                    .map_err(|e| format!("{where_} does not verify: {e}"))?;
+            let verified = attest::verify_pypi_provenance(
+                &verifier,
+                &bytes,
+                &artifact,
+                &name,
+                Some(&publisher),
+            )
+            .map_err(|e| format!("{where_} does not verify: {e}"))?;
             for v in &verified {
                 self.statement_records(&subject, &where_, v.statement.as_ref(), Some(v));
             }
@@ -385,7 +396,8 @@ impl Run<'_> {
     /// The revision label of the image `t` serves for the version: of every platform's
     /// configuration when the tag is an index.
     fn image(&mut self, t: &Target) -> Result<(), String> {
-        let images = t.rule.artifacts.is_empty() || t.rule.artifacts.contains(&ArtifactKind::OciImage);
+        let images =
+            t.rule.artifacts.is_empty() || t.rule.artifacts.contains(&ArtifactKind::OciImage);
         if !images {
             return Ok(());
         }
@@ -422,7 +434,10 @@ impl Run<'_> {
                 format!("{repo}:{v} {platform} on {}", t.name)
             };
             let Some(config) = &m.manifest.config else {
-                return Err(format!("{subject}: the manifest {} has no config", m.digest));
+                return Err(format!(
+                    "{subject}: the manifest {} has no config",
+                    m.digest
+                ));
             };
             let image_config = oci.image_config(repo, config).map_err(err)?;
             self.records.push(Record::new(

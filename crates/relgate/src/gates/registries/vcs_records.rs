@@ -176,9 +176,9 @@ pub(crate) fn crate_record(
             None => Record::new(VcsRecord::Crate, subject, location, None),
         }),
         // A vcs record that names no full commit records none we can bind to.
-        Err(artidigest::CrateError::VcsInfo { reason }) => Err(format!(
-            "{name}: .cargo_vcs_info.json is invalid: {reason}"
-        )),
+        Err(artidigest::CrateError::VcsInfo { reason }) => {
+            Err(format!("{name}: .cargo_vcs_info.json is invalid: {reason}"))
+        }
         Err(e) => Err(format!("{name} is not a readable .crate: {e}")),
     }
 }
@@ -251,7 +251,9 @@ mod tests {
 
     #[test]
     fn the_policy_section_is_validated_and_implies_the_gate() {
-        let p = policy("[vcs-binding]\nrequire = [\"crate\", \"npm\", \"provenance\", \"image\"]\nallow-short-commit = 12\n");
+        let p = policy(
+            "[vcs-binding]\nrequire = [\"crate\", \"npm\", \"provenance\", \"image\"]\nallow-short-commit = 12\n",
+        );
         assert!(p.required_gates().iter().any(|(id, _)| id == "vcs-binding"));
         assert_eq!(p.vcs_binding.unwrap().allow_short_commit, Some(12));
         let e = Policy::from_toml_str(
@@ -259,7 +261,10 @@ mod tests {
             "release.toml",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("vcs-binding.allow-short-commit"), "{e}");
+        assert!(
+            e.to_string().contains("vcs-binding.allow-short-commit"),
+            "{e}"
+        );
         let e = Policy::from_toml_str(
             "[project]\nname = \"p\"\n[vcs-binding]\nrequire = [\"tarball\"]\n",
             "release.toml",
