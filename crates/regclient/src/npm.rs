@@ -566,6 +566,28 @@ mod tests {
     }
 
     #[test]
+    fn git_head_is_read_from_a_version_document() {
+        // A version document as npm serves one published from a git checkout.
+        let v: NpmVersion = serde_json::from_str(
+            r#"{"name":"@s/c","version":"3.0.2","gitHead":"0123456789abcdef0123456789abcdef01234567",
+                "dist":{"tarball":"http://127.0.0.1:1/@s/c/-/c-3.0.2.tgz"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v.git_head.as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        for doc in [
+            r#"{"name":"x","version":"1.0.0","dist":{"tarball":"t"}}"#,
+            r#"{"name":"x","version":"1.0.0","gitHead":null,"dist":{"tarball":"t"}}"#,
+            r#"{"name":"x","version":"1.0.0","gitHead":{"sha":"x"},"dist":{"tarball":"t"}}"#,
+        ] {
+            let v: NpmVersion = serde_json::from_str(doc).unwrap();
+            assert_eq!(v.git_head, None, "{doc}");
+        }
+    }
+
+    #[test]
     fn dist_digests_are_all_collected() {
         let v: NpmVersion = serde_json::from_str(
             r#"{"name":"x","version":"1.0.0","deprecated":"","dist":{"tarball":"t",

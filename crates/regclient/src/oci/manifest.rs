@@ -238,19 +238,6 @@ pub struct CosignArtifacts {
     pub bundles: Vec<Descriptor>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn platforms_round_trip() {
-        for s in ["linux/amd64", "linux/arm64/v8"] {
-            assert_eq!(s.parse::<Platform>().unwrap().to_string(), s);
-        }
-        assert!("linux".parse::<Platform>().is_err());
-    }
-}
-
 /// An image configuration (`application/vnd.oci.image.config.v1+json` and Docker's), as far
 /// as relkit reads it: the labels.
 #[non_exhaustive]
@@ -292,5 +279,38 @@ impl ImageConfig {
     /// The `org.opencontainers.image.revision` label, if set.
     pub fn revision(&self) -> Option<&str> {
         self.labels.get(REVISION_LABEL).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_round_trip() {
+        for s in ["linux/amd64", "linux/arm64/v8"] {
+            assert_eq!(s.parse::<Platform>().unwrap().to_string(), s);
+        }
+        assert!("linux".parse::<Platform>().is_err());
+    }
+
+    #[test]
+    fn image_config_labels_are_read_with_the_revision() {
+        // A configuration as `docker buildx` writes it (trimmed): labels under `config.Labels`.
+        let c = ImageConfig::from_json(br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin"],"Labels":{"org.opencontainers.image.revision":"0123456789abcdef0123456789abcdef01234567","org.opencontainers.image.source":"https://github.com/o/r"}},"rootfs":{"type":"layers","diff_ids":[]}}"#).unwrap();
+        assert_eq!(
+            c.revision(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(c.labels.len(), 2);
+        // No labels, or null ones: no revision.
+        for bare in [&br#"{"os":"linux"}"#[..], br#"{"config":{"Labels":null}}"#] {
+            assert_eq!(ImageConfig::from_json(bare).unwrap().revision(), None);
+        }
+        // Malformed: named by pointer.
+        let e = ImageConfig::from_json(br#"{"config":{"Labels":{"a":1}}}"#).unwrap_err();
+        assert!(e.contains("/config/Labels/a"), "{e}");
+        assert!(ImageConfig::from_json(b"[]").is_err());
+        assert!(ImageConfig::from_json(b"not json").is_err());
     }
 }
