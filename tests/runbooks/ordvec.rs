@@ -261,6 +261,23 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         files, 5,
         "every artifact was read back from its own registry"
     );
+    // Both crates (vcs info) and the three Python files (their PEP 740 certificates) record
+    // the tag's commit.
+    let records = r.gate("vcs-binding").unwrap().evidence["records"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let kinds = |k: &str| {
+        records
+            .iter()
+            .filter(|x| x["kind"] == k && x["verdict"] == "same")
+            .count()
+    };
+    assert_eq!(
+        (kinds("crate"), kinds("provenance")),
+        (2, 3),
+        "{records:#?}"
+    );
 
     // The index's provenance for the wheel was published from a fork's workflow.
     let mut other = attest::TestStack::new([0x0d; 32]).unwrap();
