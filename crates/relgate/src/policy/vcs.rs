@@ -3,8 +3,6 @@
 
 use serde::Deserialize;
 
-use crate::policy::model::{Policy, RegistryKind};
-
 /// A kind of record of the source commit that a served artifact carries.
 #[non_exhaustive]
 #[derive(
@@ -42,17 +40,6 @@ impl VcsRecord {
             VcsRecord::Image => "image",
         }
     }
-
-    /// The kinds a registry of `kind` serves records of.
-    pub(crate) fn served_by(kind: RegistryKind) -> &'static [VcsRecord] {
-        match kind {
-            RegistryKind::Cargo => &[VcsRecord::Crate],
-            RegistryKind::Npm => &[VcsRecord::Npm, VcsRecord::Provenance],
-            RegistryKind::Pypi => &[VcsRecord::Provenance],
-            RegistryKind::Oci => &[VcsRecord::Image],
-            RegistryKind::GoProxy => &[],
-        }
-    }
 }
 
 /// The shortest commit prefix `allow-short-commit` may accept.
@@ -77,17 +64,6 @@ pub struct VcsBindingRules {
 }
 
 impl VcsBindingRules {
-    /// Whether `record` is required under `policy`'s registries.
-    pub fn requires(&self, policy: &Policy, record: VcsRecord) -> bool {
-        match &self.require {
-            Some(kinds) => kinds.contains(&record),
-            None => policy
-                .registries
-                .values()
-                .any(|r| VcsRecord::served_by(r.kind).contains(&record)),
-        }
-    }
-
     /// Checks the values; the error names the key.
     pub(crate) fn validate(&self) -> Result<(), (&'static str, String)> {
         if let Some(n) = self.allow_short_commit

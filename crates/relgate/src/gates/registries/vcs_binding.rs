@@ -13,7 +13,7 @@ use crate::finding::{Finding, Location};
 use crate::gate::{BlockingGate, GateContext, GateResult, StandardGate};
 use crate::gates::registries::common::gate_error;
 use crate::gates::registries::readback::RegistryReadbackGate;
-use crate::gates::registries::vcs_records::{Record, crate_record, judge};
+use crate::gates::registries::vcs_records::{Record, crate_record, judge, requires};
 use crate::gates::signing::attest::{provenance_policy, read_artifact, verifier_or_findings};
 use crate::policy::model::{ArtifactKind, Policy, RegistryKind};
 use crate::policy::vcs::{VcsBindingRules, VcsRecord};
@@ -156,7 +156,7 @@ impl Run<'_> {
 
     /// Whether records of `kind` are required (provenance is read only then).
     fn wants(&self, kind: VcsRecord) -> bool {
-        self.rules.requires(self.policy(), kind)
+        requires(self.rules, self.policy(), kind)
     }
 
     /// The `[signing]` verifier, or why there is none.

@@ -8,7 +8,7 @@ use artidigest::{Algorithm, Digest, HashingReader, Limits, check_crate, open_in}
 use serde_json::{Value, json};
 
 use crate::finding::{Code, Finding, Location};
-use crate::policy::model::Policy;
+use crate::policy::model::{Policy, RegistryKind};
 use crate::policy::vcs::{Binding, VcsBindingRules, VcsRecord};
 
 /// One record of the source commit that a served artifact carries (or the place where one
@@ -50,6 +50,29 @@ impl Record {
             Some(k) => format!("{} {k}", self.location.path),
             None => self.location.path.clone(),
         }
+    }
+}
+
+/// The kinds of record a registry of `kind` serves.
+fn served_by(kind: RegistryKind) -> &'static [VcsRecord] {
+    match kind {
+        RegistryKind::Cargo => &[VcsRecord::Crate],
+        RegistryKind::Npm => &[VcsRecord::Npm, VcsRecord::Provenance],
+        RegistryKind::Pypi => &[VcsRecord::Provenance],
+        RegistryKind::Oci => &[VcsRecord::Image],
+        RegistryKind::GoProxy => &[],
+    }
+}
+
+/// Whether `[vcs-binding]` (`rules`) requires records of `record` under `policy`: the kinds
+/// `require` lists, else every kind the policy's registries serve.
+pub(crate) fn requires(rules: &VcsBindingRules, policy: &Policy, record: VcsRecord) -> bool {
+    match &rules.require {
+        Some(kinds) => kinds.contains(&record),
+        None => policy
+            .registries
+            .values()
+            .any(|r| served_by(r.kind).contains(&record)),
     }
 }
 
@@ -98,7 +121,7 @@ pub(crate) fn judge(
                     ),
             ),
             _ => {
-                if rules.requires(policy, r.kind) {
+                if requires(rules, policy, r.kind) {
                     findings.push(
                         Finding::new(Code::VcsCommitMissing, r.subject.clone())
                             .at(r.location.clone())
