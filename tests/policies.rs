@@ -65,6 +65,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "registry-visible",
                 "oci-platforms",
                 "npm-provenance",
+                "vcs-binding",
                 "consumer-verify",
                 "clean-env-smoke",
             ],
@@ -139,6 +140,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "publish-order",
                 "pep740-attestations",
                 "workflow-hygiene",
+                "vcs-binding",
             ],
         ),
     ];

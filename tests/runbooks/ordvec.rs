@@ -175,16 +175,19 @@ const ORDVEC_ARTIFACTS: [(DemoKind, &str, &str); 5] = [
 /// `release.yml` (attestation signed by the test stack as that workflow's tag run).
 fn pep740_document(
     stack: &mut attest::TestStack,
-    repository: &str,
+    (repository, commit): (&str, &str),
     file: &str,
     bytes: &[u8],
 ) -> Vec<u8> {
-    let id = attest::TestIdentity::github(
-        repository,
-        "release.yml",
-        "refs/tags/v0.5.0",
-        "push",
-        relkit_demo::DEMO_SIGNED_AT,
+    let id = at_commit(
+        attest::TestIdentity::github(
+            repository,
+            "release.yml",
+            "refs/tags/v0.5.0",
+            "push",
+            relkit_demo::DEMO_SIGNED_AT,
+        ),
+        commit,
     );
     let attestation = stack
         .pep740_attestation(
@@ -214,14 +217,21 @@ fn ordvec_release(skip: &[&str]) -> (tempfile::TempDir, Policy, Loopback) {
     let lb = Loopback::for_policy(&policy).unwrap();
     let mut stack = attest::TestStack::new([0x0d; 32]).unwrap();
     let dist = dist_of(dir.path());
+    // The crates as `cargo package` builds them at the tag: vcs info naming its commit.
+    let tagged = git(dir.path(), &["rev-parse", "v0.5.0^{commit}"]);
     for (kind, package, name) in ORDVEC_ARTIFACTS {
-        std::fs::write(dist.join(name), blob(name)).unwrap();
+        let bytes = if kind == DemoKind::Crates {
+            crate_at(name, &tagged)
+        } else {
+            blob(name)
+        };
+        std::fs::write(dist.join(name), &bytes).unwrap();
         if !skip.contains(&name) {
-            lb.demo.publish(kind, package, "0.5.0", name, blob(name));
             if kind == DemoKind::Pypi {
-                let doc = pep740_document(&mut stack, "example/ordvec", name, &blob(name));
+                let doc = pep740_document(&mut stack, ("example/ordvec", &tagged), name, &bytes);
                 lb.demo.publish_provenance(package, "0.5.0", name, doc);
             }
+            lb.demo.publish(kind, package, "0.5.0", name, bytes);
         }
     }
     std::fs::write(
@@ -238,7 +248,12 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     let r = ordvec_phase(&policy, &dir, Phase::Postpublish, &lb);
     assert_passes(
         &r,
-        &["publish-order", "registry-readback", "pep740-attestations"],
+        &[
+            "publish-order",
+            "registry-readback",
+            "pep740-attestations",
+            "vcs-binding",
+        ],
     );
     let attested = r.gate("pep740-attestations").unwrap().evidence["provenance"]
         .as_array()
@@ -256,11 +271,33 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
         files, 5,
         "every artifact was read back from its own registry"
     );
+    // Both crates (vcs info) and the three Python files (their PEP 740 certificates) record
+    // the tag's commit.
+    let records = r.gate("vcs-binding").unwrap().evidence["records"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let kinds = |k: &str| {
+        records
+            .iter()
+            .filter(|x| x["kind"] == k && x["verdict"] == "same")
+            .count()
+    };
+    assert_eq!(
+        (kinds("crate"), kinds("provenance")),
+        (2, 3),
+        "{records:#?}"
+    );
 
     // The index's provenance for the wheel was published from a fork's workflow.
     let mut other = attest::TestStack::new([0x0d; 32]).unwrap();
     let wheel = "ordvec-0.5.0-cp312-cp312-manylinux_2_17_x86_64.whl";
-    let forged = pep740_document(&mut other, "example/fork", wheel, &blob(wheel));
+    let forged = pep740_document(
+        &mut other,
+        ("example/fork", &"0".repeat(40)),
+        wheel,
+        &blob(wheel),
+    );
     let (dir2, policy2, lb2) = ordvec_release(&[]);
     lb2.demo
         .publish_provenance("ordvec", "0.5.0", wheel, forged);
@@ -274,6 +311,26 @@ fn ordvec_registries_serve_the_attested_bytes_in_order() {
     assert_eq!(r.root_cause_codes(), [Code::RegistryBytesDiffer]);
     let f = &r.gate("registry-readback").unwrap().findings[0].finding;
     assert!(f.subject.contains("ordvec-0.5.0.tar.gz"), "{f:?}");
+
+    // The core crate was built from another commit than the tag's (the tag moved after the
+    // build): the registry serves the release's bytes, whose vcs info names that commit.
+    let (dir3, policy3, lb3) = ordvec_release(&[]);
+    let elsewhere = crate_at(
+        "ordvec-0.5.0.crate",
+        "fedcba9876543210fedcba9876543210fedcba98",
+    );
+    std::fs::write(dir3.path().join("dist/ordvec-0.5.0.crate"), &elsewhere).unwrap();
+    lb3.demo.publish(
+        DemoKind::Crates,
+        "ordvec",
+        "0.5.0",
+        "ordvec-0.5.0.crate",
+        elsewhere,
+    );
+    let r = ordvec_phase(&policy3, &dir3, Phase::Postpublish, &lb3);
+    assert_eq!(r.root_cause_codes(), [Code::VcsCommitMismatch]);
+    let f = &r.gate("vcs-binding").unwrap().findings[0].finding;
+    assert_eq!(f.subject, "ordvec-0.5.0.crate on core-crate", "{f:?}");
 
     // The manifest crate went out while the core crate is not served.
     let (dir, policy, lb) = ordvec_release(&["ordvec-0.5.0.crate"]);
@@ -420,12 +477,13 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     // Before publishing: tag guard, lockstep, CI, changelog, free version; assets, the
     // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
     // Then the upload, then readback, order and PEP 740 provenance.
+    let tagged = git(dir.path(), &["rev-parse", "v0.5.0^{commit}"]);
     let (before, after) = release_in_order(&policy, dir.path(), &dist, "v0.5.0", &lb, &[], || {
         let mut stack = attest::TestStack::new(SEED).unwrap();
         for (kind, package, name) in ORDVEC_ARTIFACTS {
             let bytes = std::fs::read(dist.join(name)).unwrap();
             if kind == DemoKind::Pypi {
-                let doc = pep740_document(&mut stack, "example/ordvec", name, &bytes);
+                let doc = pep740_document(&mut stack, ("example/ordvec", &tagged), name, &bytes);
                 lb.demo.publish_provenance(package, "0.5.0", name, doc);
             }
             lb.demo.publish(kind, package, "0.5.0", name, bytes);
@@ -447,7 +505,12 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     );
     assert_passes(
         &after,
-        &["publish-order", "registry-readback", "pep740-attestations"],
+        &[
+            "publish-order",
+            "registry-readback",
+            "pep740-attestations",
+            "vcs-binding",
+        ],
     );
 
     // The tag's source no longer builds the attested crate: a change landed after the build.

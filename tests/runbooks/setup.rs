@@ -456,6 +456,40 @@ pub(crate) fn python_sdist(name: &str, version: &str) -> Vec<u8> {
     )
 }
 
+/// A `.crate` named `file` (`<name>-<version>.crate`) as `cargo package` writes it in a git
+/// checkout of `commit`: the root folder, `Cargo.toml` (and `.orig`) and
+/// `.cargo_vcs_info.json` naming `commit`.
+pub(crate) fn crate_at(file: &str, commit: &str) -> Vec<u8> {
+    let root = file.trim_end_matches(".crate");
+    let (name, version) = root.rsplit_once('-').unwrap();
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n");
+    let vcs = format!(
+        "{{\n  \"git\": {{\n    \"sha1\": \"{commit}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}"
+    );
+    tar_gz(
+        file,
+        &[
+            (format!("{root}/.cargo_vcs_info.json"), vcs.into_bytes()),
+            (format!("{root}/Cargo.toml"), manifest.clone().into_bytes()),
+            (format!("{root}/Cargo.toml.orig"), manifest.into_bytes()),
+            (format!("{root}/src/lib.rs"), b"//! crate.\n".to_vec()),
+        ],
+    )
+}
+
+/// `id` as the test CA certifies a run at `commit`: its source-repository digest (and the
+/// legacy workflow SHA, which must agree) name that commit.
+pub(crate) fn at_commit(mut id: attest::TestIdentity, commit: &str) -> attest::TestIdentity {
+    use attest::FulcioExtension as F;
+    for (ext, value) in &mut id.extensions {
+        if matches!(ext, F::SourceRepositoryDigest | F::GithubWorkflowShaV1) {
+            commit.clone_into(value);
+        }
+    }
+    id
+}
+
 /// Distinct, recognisable bytes for an artifact that only has to be compared.
 pub(crate) fn blob(name: &str) -> Vec<u8> {
     format!("release artifact {name}\n").repeat(64).into_bytes()

@@ -185,12 +185,16 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
+    // Tagged after preflight, before the upload.
+    git(dir.path(), &["tag", "v3.0.2", "HEAD"]);
+    let head = git(dir.path(), &["rev-parse", "HEAD"]);
     for (kind, package, version, name) in SKETCHLOG_PACKAGES {
         if let Some(local) = sketchlog_local(name) {
             std::fs::write(dist.join(local), blob(name)).unwrap();
         }
         if kind == DemoKind::Npm {
             publish_npm_provenance(&lb, package, version, &blob(name));
+            lb.demo.set_npm_git_head(package, version, &head);
         }
         lb.demo.publish(kind, package, version, name, blob(name));
     }
@@ -203,6 +207,7 @@ fn sketchlog_every_registry_serves_the_release_and_a_taken_version_demands_a_bum
             "registry-readback",
             "oci-platforms",
             "npm-provenance",
+            "vcs-binding",
         ],
     );
     let read: Vec<String> = r.gate("registry-readback").unwrap().evidence["files"]
@@ -450,10 +455,14 @@ fn sketchlog_every_phase_across_six_registries() {
             "sbom-valid",
         ],
     );
+    // Tagged after preflight, before the upload; npm records the checkout's commit (gitHead).
+    git(dir.path(), &["tag", "v3.0.2", "HEAD"]);
+    let head = git(dir.path(), &["rev-parse", "HEAD"]);
     for (kind, package, version, served_name, local) in &served {
         let bytes = std::fs::read(dist.join(local)).unwrap();
         if *kind == DemoKind::Npm {
             publish_npm_provenance(&lb, package, version, &bytes);
+            lb.demo.set_npm_git_head(package, version, &head);
         }
         lb.demo.publish(*kind, package, version, served_name, bytes);
     }
@@ -480,6 +489,7 @@ fn sketchlog_every_phase_across_six_registries() {
             "registry-readback",
             "oci-platforms",
             "npm-provenance",
+            "vcs-binding",
             "consumer-verify",
         ],
     );
@@ -501,6 +511,7 @@ enum SketchlogTamper {
     CiRed,
     PublisherOutsideScope,
     SbomOtherVersion,
+    NpmBuiltElsewhere,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -569,6 +580,9 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         &lb,
         SKETCHLOG_OWN_TOOLS,
         || {
+            // Tagged after preflight, before the upload.
+            git(dir.path(), &["tag", "v3.0.2", "HEAD"]);
+            let head = git(dir.path(), &["rev-parse", "HEAD"]);
             for (kind, package, version, served_name, local) in &served {
                 if matches!(tamper, T::NeverVisible) && package == "@sketchlog/react" {
                     continue;
@@ -579,6 +593,17 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
                         && package == "@sketchlog/client")
                 {
                     publish_npm_provenance(&lb, package, version, &bytes);
+                }
+                if *kind == DemoKind::Npm {
+                    // The react package was published from a checkout of another commit.
+                    let at = if matches!(tamper, T::NpmBuiltElsewhere)
+                        && package == "@sketchlog/react"
+                    {
+                        "fedcba9876543210fedcba9876543210fedcba98"
+                    } else {
+                        head.as_str()
+                    };
+                    lb.demo.set_npm_git_head(package, version, at);
                 }
                 lb.demo.publish(*kind, package, version, served_name, bytes);
             }
@@ -617,6 +642,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
             (T::CiRed, Code::CiNotGreen),
             (T::PublisherOutsideScope, Code::PublisherNotInScope),
             (T::SbomOtherVersion, Code::SbomComponentMismatch),
+            (T::NpmBuiltElsewhere, Code::VcsCommitMismatch),
         ],
         sketchlog_tampered,
     );

@@ -112,6 +112,7 @@ mod policy;
 mod provenance;
 mod rfc3161;
 mod sct;
+mod source_commit;
 #[cfg(feature = "test-stack")]
 #[allow(
     clippy::indexing_slicing,
@@ -148,6 +149,7 @@ pub use crate::provenance::{
 };
 pub use crate::rfc3161::{TimestampEvidence, TstInfo, parse_tst_info, timestamp_time};
 pub use crate::sct::SctEvidence;
+pub use crate::source_commit::{SourceCommit, source_commits};
 #[cfg(feature = "test-stack")]
 pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};

@@ -106,6 +106,20 @@ pub struct NpmVersion {
     /// Deprecation message (npm writes a string; an empty one means "not deprecated").
     #[serde(default)]
     pub deprecated: Option<serde_json::Value>,
+    /// `gitHead`: the commit npm recorded when the package was published from a git
+    /// checkout (absent otherwise). Kept as written; a value that is not a string is `None`.
+    #[serde(default, rename = "gitHead", deserialize_with = "string_or_none")]
+    pub git_head: Option<String>,
+}
+
+/// A string field that a registry may also fill with another JSON type: anything but a
+/// string reads as absent (the caller decides whether absence matters).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<serde_json::Value> = serde::Deserialize::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    })
 }
 
 impl NpmVersion {
@@ -552,6 +566,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(gone.unpublished_versions(), vec!["2.0.0"]);
+    }
+
+    #[test]
+    fn git_head_is_read_from_a_version_document() {
+        // A version document as npm serves one published from a git checkout.
+        let v: NpmVersion = serde_json::from_str(
+            r#"{"name":"@s/c","version":"3.0.2","gitHead":"0123456789abcdef0123456789abcdef01234567",
+                "dist":{"tarball":"http://127.0.0.1:1/@s/c/-/c-3.0.2.tgz"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v.git_head.as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        for doc in [
+            r#"{"name":"x","version":"1.0.0","dist":{"tarball":"t"}}"#,
+            r#"{"name":"x","version":"1.0.0","gitHead":null,"dist":{"tarball":"t"}}"#,
+            r#"{"name":"x","version":"1.0.0","gitHead":{"sha":"x"},"dist":{"tarball":"t"}}"#,
+        ] {
+            let v: NpmVersion = serde_json::from_str(doc).unwrap();
+            assert_eq!(v.git_head, None, "{doc}");
+        }
     }
 
     #[test]

@@ -327,6 +327,7 @@ fn section_name(section: PolicySection) -> &'static str {
         PolicySection::Sbom => "[sbom]",
         PolicySection::WorkflowHygiene => "[workflow-hygiene]",
         PolicySection::Docs => "[docs]",
+        PolicySection::VcsBinding => "[vcs-binding]",
     }
 }
 

@@ -230,6 +230,15 @@ impl DemoRegistries {
             .insert(format!("{name}@{version}"), Arc::new(document));
     }
 
+    /// Records `commit` as the `gitHead` of npm `name@version` (what `npm publish` from a git
+    /// checkout writes into the version document).
+    pub fn set_npm_git_head(&self, name: &str, version: &str, commit: &str) {
+        let mut s = self.lock();
+        s.serial += 1;
+        s.npm_git_heads
+            .insert(format!("{name}@{version}"), commit.to_owned());
+    }
+
     /// Replaces the bytes of `file_name` everywhere it is published, metadata included (the
     /// registry consistently serves other bytes than the release's). Returns how many files
     /// were replaced.

@@ -301,6 +301,15 @@ codes! {
         /// The publisher is not a member of the scope's org, or its role cannot publish.
         PublisherNotInScope = "publisher-not-in-scope", Error,
             "The token's user is not a member of the org owning the package scope, or its role there cannot publish.";
+        /// A served artifact records another commit than the tag's.
+        VcsCommitMismatch = "vcs-commit-mismatch", Error,
+            "A served artifact (.crate vcs info, npm gitHead, provenance source digest, image revision label) records another commit than the release tag's.";
+        /// A served artifact records no commit where the policy requires one.
+        VcsCommitMissing = "vcs-commit-missing", Error,
+            "A served artifact records no source commit, and the policy's [vcs-binding] requires one for its kind.";
+        /// A served .crate was packaged from a dirty working tree.
+        VcsDirty = "vcs-dirty", Error,
+            "A served .crate was packaged from a working tree with uncommitted changes (.cargo_vcs_info.json \"dirty\": true).";
     }
     Forge: "forge", "The forge: its release object and notes, its CI runs and its deployment settings." {
         /// The forge has no release for the tag.

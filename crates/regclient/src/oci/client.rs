@@ -9,8 +9,8 @@ use url::Url;
 
 use super::error::Error;
 use super::manifest::{
-    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, Manifest, Platform, Referrers,
-    ReferrersSource,
+    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, ImageConfig, Manifest, Platform,
+    Referrers, ReferrersSource,
 };
 use super::names::{check_reference, check_repository, fallback_tag};
 use super::{HELM_CHART, MAX_MANIFEST_BYTES, OCI_INDEX};
@@ -357,6 +357,52 @@ impl OciRegistry {
             });
         }
         Ok(m)
+    }
+
+    /// The image configuration blob a manifest's `config` descriptor names, read whole (at
+    /// most [`MAX_MANIFEST_BYTES`]) and checked against the descriptor's digest and size, with
+    /// its labels (`config.Labels`) parsed.
+    pub fn image_config(&self, repo: &str, config: &Descriptor) -> Result<ImageConfig, Error> {
+        check_repository(repo)?;
+        let reference = config.digest.to_oci();
+        let url = self.url(repo, &format!("blobs/{reference}"))?;
+        let (status, _, body, shown) = self.send_authed(
+            (repo, &reference),
+            &url,
+            Method::Get,
+            None,
+            &[404],
+            MAX_MANIFEST_BYTES,
+        )?;
+        if status == 404 {
+            return Err(Error::Manifest {
+                url: shown,
+                reason: String::from("the image configuration blob is not served (404)"),
+            });
+        }
+        let alg = config.digest.algorithm();
+        let actual = *digest_bytes(&body, &[alg])
+            .get(alg)
+            .ok_or_else(|| Error::Manifest {
+                url: shown.clone(),
+                reason: "digest not computed".to_owned(),
+            })?;
+        if actual != config.digest {
+            return Err(Error::DigestMismatch {
+                url: shown,
+                what: "the configuration descriptor",
+                expected: config.digest,
+                actual,
+            });
+        }
+        if body.len() as u64 != config.size {
+            return Err(Error::SizeMismatch {
+                url: shown,
+                expected: config.size,
+                actual: body.len() as u64,
+            });
+        }
+        ImageConfig::from_json(&body).map_err(|reason| Error::Manifest { url: shown, reason })
     }
 
     /// Resolves a tag to its manifest digest (`None` when the tag does not exist).

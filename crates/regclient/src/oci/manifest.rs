@@ -238,6 +238,50 @@ pub struct CosignArtifacts {
     pub bundles: Vec<Descriptor>,
 }
 
+/// An image configuration (`application/vnd.oci.image.config.v1+json` and Docker's), as far
+/// as relkit reads it: the labels.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    /// `config.Labels` (`org.opencontainers.image.revision`, ...); empty when absent.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The label that records the commit an image was built from.
+pub const REVISION_LABEL: &str = "org.opencontainers.image.revision";
+
+impl ImageConfig {
+    /// Parses a configuration blob. `config` or `config.Labels` may be absent or `null`;
+    /// anything else malformed is an error naming the JSON pointer at fault.
+    pub fn from_json(bytes: &[u8]) -> Result<ImageConfig, String> {
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the image configuration is not JSON: {e}"))?;
+        if !v.is_object() {
+            return Err(String::from("the image configuration is not a JSON object"));
+        }
+        let labels = match v.pointer("/config/Labels") {
+            None | Some(serde_json::Value::Null) => BTreeMap::new(),
+            Some(serde_json::Value::Object(m)) => {
+                let mut out = BTreeMap::new();
+                for (k, x) in m {
+                    let Some(s) = x.as_str() else {
+                        return Err(format!("/config/Labels/{k}: not a string"));
+                    };
+                    out.insert(k.clone(), s.to_owned());
+                }
+                out
+            }
+            Some(_) => return Err(String::from("/config/Labels: not an object")),
+        };
+        Ok(ImageConfig { labels })
+    }
+
+    /// The `org.opencontainers.image.revision` label, if set.
+    pub fn revision(&self) -> Option<&str> {
+        self.labels.get(REVISION_LABEL).map(String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +292,25 @@ mod tests {
             assert_eq!(s.parse::<Platform>().unwrap().to_string(), s);
         }
         assert!("linux".parse::<Platform>().is_err());
+    }
+
+    #[test]
+    fn image_config_labels_are_read_with_the_revision() {
+        // A configuration as `docker buildx` writes it (trimmed): labels under `config.Labels`.
+        let c = ImageConfig::from_json(br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin"],"Labels":{"org.opencontainers.image.revision":"0123456789abcdef0123456789abcdef01234567","org.opencontainers.image.source":"https://github.com/o/r"}},"rootfs":{"type":"layers","diff_ids":[]}}"#).unwrap();
+        assert_eq!(
+            c.revision(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(c.labels.len(), 2);
+        // No labels, or null ones: no revision.
+        for bare in [&br#"{"os":"linux"}"#[..], br#"{"config":{"Labels":null}}"#] {
+            assert_eq!(ImageConfig::from_json(bare).unwrap().revision(), None);
+        }
+        // Malformed: named by pointer.
+        let e = ImageConfig::from_json(br#"{"config":{"Labels":{"a":1}}}"#).unwrap_err();
+        assert!(e.contains("/config/Labels/a"), "{e}");
+        assert!(ImageConfig::from_json(b"[]").is_err());
+        assert!(ImageConfig::from_json(b"not json").is_err());
     }
 }

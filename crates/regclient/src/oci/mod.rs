@@ -40,7 +40,7 @@ mod names;
 pub use self::client::OciRegistry;
 pub use self::error::Error;
 pub use self::manifest::{
-    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, Manifest, Platform, Referrers,
-    ReferrersSource,
+    ArtifactKind, CosignArtifacts, Descriptor, FetchedManifest, ImageConfig, Manifest, Platform,
+    REVISION_LABEL, Referrers, ReferrersSource,
 };
 pub use self::names::{check_repository, fallback_tag};

@@ -22,6 +22,7 @@ use crate::gates::registries::publish_order::PublishOrderGate;
 use crate::gates::registries::publisher::PublisherIdentityGate;
 use crate::gates::registries::readback::RegistryReadbackGate;
 use crate::gates::registries::unpublished::VersionUnpublishedGate;
+use crate::gates::registries::vcs_binding::VcsBindingGate;
 use crate::gates::registries::visible::RegistryVisibleGate;
 use crate::gates::sbom::valid::SbomValidGate;
 use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};
@@ -161,11 +162,13 @@ pub enum PolicySection {
     WorkflowHygiene,
     /// `[docs]`.
     Docs,
+    /// `[vcs-binding]`.
+    VcsBinding,
 }
 
 impl PolicySection {
     /// Every section, in the order the gates they imply join the plan.
-    pub const ALL: [PolicySection; 16] = [
+    pub const ALL: [PolicySection; 17] = [
         PolicySection::Tag,
         PolicySection::Versions,
         PolicySection::TagCoupled,
@@ -182,6 +185,7 @@ impl PolicySection {
         PolicySection::Sbom,
         PolicySection::WorkflowHygiene,
         PolicySection::Docs,
+        PolicySection::VcsBinding,
     ];
 }
 
@@ -559,6 +563,22 @@ pub const STANDARD_GATES: &[GateInfo] = &[
         &[Code::OciTagMissing, Code::OciTagForbidden],
         &[],
         None,
+    ),
+    plain::<VcsBindingGate>(
+        Phase::Postpublish,
+        "regclient + attest + artidigest",
+        "What the registries serve records the tag's commit (.crate vcs info, npm gitHead, provenance source digest, image revision label).",
+        &[
+            Code::VcsCommitMismatch,
+            Code::VcsCommitMissing,
+            Code::VcsDirty,
+        ],
+        &[
+            RegistryReadbackGate::ID,
+            NpmProvenanceGate::ID,
+            Pep740AttestationsGate::ID,
+        ],
+        Some(PolicySection::VcsBinding),
     ),
     with_ci::<ForgeReleaseExistsGate>(
         Phase::Postpublish,

@@ -45,6 +45,8 @@ pub(crate) mod registries {
     pub(crate) mod publisher;
     pub(crate) mod readback;
     pub(crate) mod unpublished;
+    pub(crate) mod vcs_binding;
+    pub(crate) mod vcs_records;
     pub(crate) mod visible;
 }
 pub(crate) mod sbom {
@@ -100,6 +102,7 @@ pub use crate::gates::registries::publish_order::PublishOrderGate;
 pub use crate::gates::registries::publisher::PublisherIdentityGate;
 pub use crate::gates::registries::readback::RegistryReadbackGate;
 pub use crate::gates::registries::unpublished::VersionUnpublishedGate;
+pub use crate::gates::registries::vcs_binding::VcsBindingGate;
 pub use crate::gates::registries::visible::RegistryVisibleGate;
 pub use crate::gates::sbom::valid::SbomValidGate;
 pub use crate::gates::signing::attest::{ProvenanceValidGate, SignaturesValidGate};

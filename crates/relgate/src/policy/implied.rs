@@ -65,6 +65,7 @@ impl Policy {
             PolicySection::Sbom => self.sbom.is_some(),
             PolicySection::WorkflowHygiene => self.workflow_hygiene.is_some(),
             PolicySection::Docs => self.docs.is_some(),
+            PolicySection::VcsBinding => self.vcs_binding.is_some(),
         }
     }
 }

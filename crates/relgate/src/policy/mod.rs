@@ -11,6 +11,7 @@ pub(crate) mod model;
 pub(crate) mod parse;
 pub(crate) mod sbom;
 pub(crate) mod workflow;
+pub(crate) mod vcs;
 
 pub use crate::policy::docs::DocsRules;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
@@ -23,4 +24,5 @@ pub use crate::policy::model::{
 };
 pub use crate::policy::sbom::{SbomFormat, SbomRules};
 pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};
+pub use crate::policy::vcs::{Binding, MIN_SHORT_COMMIT, VcsBindingRules, VcsRecord};
 pub use crate::waiver::{Waiver, today_utc};

@@ -736,6 +736,10 @@ pub struct Policy {
     /// `[docs]`: the versioned docs branch; the `docs-published` gate is required when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<crate::policy::docs::DocsRules>,
+    /// `[vcs-binding]`: the served artifacts record the tag's commit; the `vcs-binding` gate
+    /// is required when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcs_binding: Option<crate::policy::vcs::VcsBindingRules>,
     /// Whether this is the built-in policy for a plain folder ([`Policy::for_plain_folder`]).
     #[serde(skip)]
     pub(crate) plain_folder: bool,

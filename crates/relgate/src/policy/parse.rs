@@ -63,6 +63,8 @@ struct RawPolicy {
     workflow_hygiene: Option<Spanned<crate::policy::workflow::WorkflowHygieneRules>>,
     #[serde(default)]
     docs: Option<Spanned<crate::policy::docs::DocsRules>>,
+    #[serde(default)]
+    vcs_binding: Option<Spanned<crate::policy::vcs::VcsBindingRules>>,
 }
 
 #[derive(Deserialize)]
@@ -512,6 +514,11 @@ impl Policy {
                 .validate()
                 .map_err(|(key, m)| invalid(d.span().start, key, m))?;
         }
+        if let Some(v) = &raw.vcs_binding {
+            v.get_ref()
+                .validate()
+                .map_err(|(key, m)| invalid(v.span().start, key, m))?;
+        }
         if let Some(s) = &raw.signing {
             s.validate()
                 .map_err(|(key, m)| invalid(signing_key_offset(loc.text, key), key, m))?;
@@ -556,6 +563,7 @@ impl Policy {
             archive_limits,
             workflow_hygiene: raw.workflow_hygiene.map(Spanned::into_inner),
             docs: raw.docs.map(Spanned::into_inner),
+            vcs_binding: raw.vcs_binding.map(Spanned::into_inner),
             plain_folder: false,
             base_dir: PathBuf::new(),
             origin: PolicyOrigin {

@@ -14,9 +14,8 @@ use relgate::gates::{
     Pep740AttestationsGate, ProvenanceValidGate, PublishOrderGate, PublisherIdentityGate,
     RebuildIdentityGate, RegistryReadbackGate, RegistryVisibleGate, ReleaseNotesGate,
     RequiredAssetsGate, STANDARD_GATES, SignaturesValidGate, TagNotExistingGate,
-    TagStrictSemverGate, VersionUnpublishedGate, VersionsLockstepGate, WorkflowHygieneGate,
-    WorkflowRun, builtin_gate,
-    standard_gate,
+    TagStrictSemverGate, VcsBindingGate, VersionUnpublishedGate, VersionsLockstepGate,
+    WorkflowHygieneGate, WorkflowRun, builtin_gate, standard_gate,
 };
 use relgate::{BoxFuture, Code, Gate, Policy, RunContext, plan_for};
 
@@ -68,6 +67,7 @@ fn every_gate_type() -> Vec<Arc<dyn Gate>> {
         Arc::new(NpmProvenanceGate),
         Arc::new(Pep740AttestationsGate),
         Arc::new(OciTagsGate),
+        Arc::new(VcsBindingGate),
         Arc::new(ForgeReleaseExistsGate::new(Arc::clone(&ci))),
         Arc::new(ReleaseNotesGate::new(ci)),
         Arc::new(ConsumerVerifyGate),

@@ -308,7 +308,7 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
         format!("{base}/npm/{enc}/-/{}", f.name)
     };
     let version_doc = |v: &str, f: &StoredFile| {
-        serde_json::json!({
+        let mut doc = serde_json::json!({
             "name": name,
             "version": v,
             "dist": {
@@ -316,7 +316,14 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
                 "shasum": f.sha1.to_hex(),
                 "integrity": f.sha512.to_sri(),
             },
-        })
+        });
+        if let (Some(head), Some(obj)) = (
+            s.npm_git_heads.get(&format!("{name}@{v}")),
+            doc.as_object_mut(),
+        ) {
+            obj.insert("gitHead".to_owned(), serde_json::json!(head));
+        }
+        doc
     };
     if let Some(file) = tail.strip_prefix("-/") {
         return match versions.values().flatten().find(|f| f.name == file) {

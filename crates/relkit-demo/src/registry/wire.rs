@@ -64,6 +64,8 @@ pub(super) struct State {
     pub(super) npm_attestations: BTreeMap<String, Arc<Vec<u8>>>,
     /// Who npm tokens are and the npm org rosters (`/-/whoami`, `/-/org/{org}/user`).
     pub(super) npm_identity: relkit_testkit::npm_org::NpmIdentity,
+    /// `gitHead` of npm versions, by `name@version`.
+    pub(super) npm_git_heads: BTreeMap<String, String>,
     pub(super) serial: u64,
 }
 
