@@ -8,6 +8,7 @@
 //! - [`provenance`]: the SLSA v1 statement of a GitHub release run, as the test stack signs it.
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
 //! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
+//! - [`fuzz`]: the panic hook the fuzz targets run under.
 //! - `oci` (feature `docker-registry`): a loopback `docker-registry`, or SKIPPED outside CI.
 //! - [`shared_folder`]: the shared vectors beside the checkout, or SKIPPED outside CI.
 //!
@@ -24,6 +25,7 @@
 
 pub mod archive;
 pub mod bench;
+pub mod fuzz;
 pub mod git;
 pub mod github;
 #[cfg(feature = "docker-registry")]
