@@ -18,7 +18,7 @@
 )]
 
 use std::hint::black_box;
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 
 use artidigest::{
     Algorithm, Format, Limits, MultiHasher, list_archive, visit_tar_gz, visit_tar_gz_single_thread,
@@ -100,19 +100,24 @@ fn limits() -> Limits {
     l
 }
 
+/// The sha256 of one entry's content, read through `buf`; returns the bytes hashed.
+fn hash_entry(content: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<u64> {
+    let mut h = MultiHasher::new(&[Algorithm::Sha256]);
+    loop {
+        let n = content.read(buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(black_box(h.finish()).size())
+}
+
 fn hash_all_pipelined(bytes: &[u8]) -> u64 {
     let mut total = 0;
     let mut buf = vec![0u8; 128 * 1024];
     visit_tar_gz(bytes, &limits(), |_, content| {
-        let mut h = MultiHasher::new(&[Algorithm::Sha256]);
-        loop {
-            let n = content.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
-        total += black_box(h.finish()).size();
+        total += hash_entry(content, &mut buf)?;
         Ok(())
     })
     .unwrap();
@@ -191,16 +196,8 @@ fn main() {
         let mut buf = vec![0u8; 128 * 1024];
         // `RELKIT_ARCHIVE_SINGLE=1` reads on one thread, for comparison.
         let single = std::env::var_os("RELKIT_ARCHIVE_SINGLE").is_some();
-        let visitor = |_: &artidigest::Entry, content: &mut dyn std::io::Read| {
-            let mut h = MultiHasher::new(&[Algorithm::Sha256]);
-            loop {
-                let n = content.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
-            total += h.finish().size();
+        let visitor = |_: &artidigest::Entry, content: &mut dyn Read| {
+            total += hash_entry(content, &mut buf)?;
             entries += 1;
             Ok(())
         };

@@ -16,7 +16,7 @@
 )]
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use attest::{Artifact, Bundle, IdentityPolicy, Policy, TrustedRoot, Verifier};
@@ -25,19 +25,14 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
+/// The shared Sigstore vectors (`RELKIT_SHARED`, else beside the checkout).
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("RELKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(
-                std::env::var("CARGO_MANIFEST_DIR")
-                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-            )
-            .join("../../shared")
-        });
-    dir.join("vectors/sigstore")
-        .is_dir()
-        .then(|| dir.join("vectors/sigstore"))
+    relkit_testkit::shared_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        "vectors/sigstore/manifest.json",
+        "verify_bundle bench",
+    )
+    .map(|dir| dir.join("vectors/sigstore"))
 }
 
 /// Both verifiers, set up once on the same inputs.
@@ -117,10 +112,6 @@ fn same_run_ratio(inp: &Inputs, smoke: bool) {
 
 fn bench(c: &mut Criterion) {
     let Some(dir) = shared() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("shared vectors not found (CI=true)");
-        }
-        println!("SKIPPED: verify_bundle bench: shared vectors not found");
         return;
     };
     let root_path = dir.join("trusted_roots/public-good.json");

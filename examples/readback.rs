@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regclient::{
     FileReport, PackageSpec, Progress, PublishedVersion, RegistriesConfig, SpecReadback,
-    compare_local, comparison_passes, read_back,
+    compare_local, comparison_passes, error_chain, read_back,
 };
 
 struct Args {
@@ -120,17 +120,6 @@ fn shown(s: &str) -> String {
     relkit_finding::escape_controls(s)
         .replace('\n', "\\n")
         .replace('\t', "\\t")
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 fn run(args: &Args) -> anyhow::Result<bool> {

@@ -6,7 +6,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "tests assert by panicking"
 )]
 
@@ -15,6 +14,7 @@ use std::process::{Command, Output};
 
 use relkit_demo::{DemoKind, DemoRegistries};
 use relkit_testkit::git::git;
+use relkit_testkit::write_files;
 use serde_json::Value;
 
 /// Runs `relkit ARGS` in `dir`.
@@ -233,21 +233,23 @@ fn history_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     git(d, &["init", "-q", "-b", "main"]);
-    std::fs::write(
-        d.join("Cargo.toml"),
-        "[package]\nname = \"a\"\nversion = \"1.0.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("package.json"),
-        "{\n  \"name\": \"a\",\n  \"version\": \"1.0.0\"\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("CHANGELOG.md"),
-        "# Changelog\n\n## [Unreleased]\n\n## 1.0.0 - 2024-01-01\n\n- First.\n",
-    )
-    .unwrap();
+    write_files(
+        d,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"1.0.0\"\n",
+            ),
+            (
+                "package.json",
+                "{\n  \"name\": \"a\",\n  \"version\": \"1.0.0\"\n}\n",
+            ),
+            (
+                "CHANGELOG.md",
+                "# Changelog\n\n## [Unreleased]\n\n## 1.0.0 - 2024-01-01\n\n- First.\n",
+            ),
+        ],
+    );
     git(d, &["add", "-A"]);
     git(d, &["commit", "-qm", "feat: first release"]);
     git(d, &["tag", "v1.0.0"]);

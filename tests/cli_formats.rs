@@ -10,21 +10,20 @@ use std::process::{Command, Output};
 fn versions_check(format: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    std::fs::write(
-        p.join("Cargo.toml"),
-        "[package]\nname = \"x\"\nversion = \"1.2.2\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("package.json"),
-        "{\"name\":\"x\",\"version\":\"1.2.3\"}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("relver.toml"),
-        "tag-prefixes = [\"v\"]\n[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n[[source]]\npath = \"package.json\"\nkind = \"package-json\"\n",
-    )
-    .unwrap();
+    relkit_testkit::write_files(
+        p,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"x\"\nversion = \"1.2.2\"\nedition = \"2021\"\n",
+            ),
+            ("package.json", "{\"name\":\"x\",\"version\":\"1.2.3\"}\n"),
+            (
+                "relver.toml",
+                "tag-prefixes = [\"v\"]\n[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n[[source]]\npath = \"package.json\"\nkind = \"package-json\"\n",
+            ),
+        ],
+    );
     Command::new(env!("CARGO_BIN_EXE_relkit"))
         .args(["versions", "check", "--tag", "v1.2.3", "--format", format])
         .arg(p)

@@ -721,233 +721,34 @@ fn readback_of_twenty_registries_is_bounded_in_concurrency_and_memory() {
 // ------------------------------------------------------------------ oci-platforms (real registry)
 
 mod oci {
-    use std::io::{Read, Write};
-    use std::net::TcpStream;
-    use std::path::PathBuf;
-    use std::process::{Command, Stdio};
-    use std::time::Duration;
-
+    use regclient::testing::TestRegistry;
     use relgate::{Code, Endpoints, GateStatus, Phase, Policy, RunContext, RunOptions};
-    use serde_json::{Value, json};
+    use relkit_testkit::oci::docker_registry_or_skip;
 
-    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-    /// The Debian `docker-registry` (distribution 2.8), or: fail under `CI=true`, skip loudly.
-    fn registry_bin() -> Option<PathBuf> {
-        let path = std::env::var_os("RELKIT_DOCKER_REGISTRY")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/usr/bin/docker-registry"));
-        if path.exists() {
-            return Some(path);
-        }
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "docker-registry not found at {} (CI=true requires it)",
-            path.display()
-        );
-        eprintln!("SKIPPED: docker-registry not found at {}", path.display());
-        None
-    }
-
-    struct Registry {
-        child: std::process::Child,
-        addr: String,
-        _dir: tempfile::TempDir,
-    }
-
-    impl Drop for Registry {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    fn start(bin: &std::path::Path) -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(bin)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+    /// A fresh `docker-registry` holding `team/app:1.2.3`, an index of one image per platform,
+    /// signed with a cosign `sha256-<hex>.sig` tag when `signed`; `None` when it is not
+    /// installed (outside CI).
+    fn release(platforms: &[&str], signed: bool) -> Option<TestRegistry> {
+        let registry = docker_registry_or_skip()?;
+        let index = registry
+            .push_index("team/app", platforms, &["1.2.3"])
             .unwrap();
-        let mut r = Registry {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        let start = std::time::Instant::now();
-        while request(&r.addr, "GET", "/v2/", None, &[]).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "docker-registry did not come up"
-            );
-            if let Ok(Some(s)) = r.child.try_wait() {
-                panic!("docker-registry exited with {s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        r
-    }
-
-    /// One HTTP/1.1 request; returns the status and the `Location` header.
-    fn request(
-        addr: &str,
-        method: &str,
-        target: &str,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> std::io::Result<(u16, Option<String>)> {
-        let mut s = TcpStream::connect(addr)?;
-        let mut head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if let Some(ct) = content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes())?;
-        s.write_all(body)?;
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp)?;
-        let text = String::from_utf8_lossy(&resp);
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let location = text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
-            l.split_once(':')
-                .filter(|(n, _)| n.eq_ignore_ascii_case("location"))
-                .map(|(_, v)| v.trim().to_owned())
-        });
-        Ok((status, location))
-    }
-
-    fn sha256(b: &[u8]) -> String {
-        artidigest::Digest::of(artidigest::Algorithm::Sha256, b).to_string()
-    }
-
-    fn blob(addr: &str, repo: &str, bytes: &[u8]) -> Value {
-        let (status, loc) = request(
-            addr,
-            "POST",
-            &format!("/v2/{repo}/blobs/uploads/"),
-            None,
-            &[],
-        )
-        .unwrap();
-        assert_eq!(status, 202);
-        let loc = loc.unwrap();
-        let path = loc
-            .split_once(addr)
-            .map_or(loc.clone(), |(_, p)| p.to_owned());
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let d = sha256(bytes);
-        let (status, _) = request(
-            addr,
-            "PUT",
-            &format!("{path}{sep}digest={d}"),
-            Some("application/octet-stream"),
-            bytes,
-        )
-        .unwrap();
-        assert_eq!(status, 201, "blob upload");
-        json!({"digest": d, "size": bytes.len()})
-    }
-
-    fn manifest(addr: &str, repo: &str, reference: Option<&str>, m: &Value) -> Value {
-        let bytes = serde_json::to_vec(m).unwrap();
-        let d = sha256(&bytes);
-        let mt = m["mediaType"].as_str().unwrap();
-        let r = reference.map_or_else(|| d.clone(), str::to_owned);
-        let (status, _) = request(
-            addr,
-            "PUT",
-            &format!("/v2/{repo}/manifests/{r}"),
-            Some(mt),
-            &bytes,
-        )
-        .unwrap();
-        assert_eq!(status, 201, "manifest {r}");
-        json!({"mediaType": mt, "digest": d, "size": bytes.len()})
-    }
-
-    fn image(addr: &str, repo: &str, arch: &str) -> Value {
-        let config = blob(addr, repo, format!("{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}").as_bytes());
-        let layer = blob(addr, repo, format!("layer for {arch}").as_bytes());
-        manifest(
-            addr,
-            repo,
-            None,
-            &json!({"schemaVersion": 2, "mediaType": MANIFEST,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"]},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer["digest"], "size": layer["size"]}]}),
-        )
-    }
-
-    /// Pushes `team/app:1.2.3` as an index of `archs`; signs it with a cosign `.sig` tag.
-    fn push_release(addr: &str, archs: &[&str], signed: bool) {
-        let repo = "team/app";
-        let manifests: Vec<Value> = archs
-            .iter()
-            .map(|a| {
-                let mut d = image(addr, repo, a);
-                d["platform"] = json!({"os": "linux", "architecture": a});
-                d
-            })
-            .collect();
-        let index = manifest(
-            addr,
-            repo,
-            Some("1.2.3"),
-            &json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": manifests}),
-        );
         if signed {
-            let empty = blob(addr, repo, b"{}");
-            let sig = blob(addr, repo, b"cosign signature payload");
-            let hex = index["digest"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("sha256:")
-                .to_owned();
-            manifest(
-                addr,
-                repo,
-                Some(&format!("sha256-{hex}.sig")),
-                &json!({"schemaVersion": 2, "mediaType": MANIFEST,
-                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": empty["digest"], "size": empty["size"]},
-                "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": sig["digest"], "size": sig["size"],
-                    "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQ=="}}]}),
-            );
+            registry
+                .push_cosign_signature("team/app", &index, b"cosign signature payload")
+                .unwrap();
         }
+        Some(registry)
     }
 
-    fn check(addr: &str) -> relgate::Report {
+    fn check(registry: &TestRegistry) -> relgate::Report {
         let policy = Policy::from_toml_str(
             "[project]\nname = \"app\"\n[registries.images]\nkind = \"oci\"\npackage = \"team/app\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\nsigned = true\n[gates.oci-platforms]\n",
             "release.toml",
         )
         .unwrap();
         let mut e = Endpoints::new();
-        e.insert("images", &format!("http://{addr}/")).unwrap();
+        e.insert("images", registry.base()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         relgate::run_blocking(
             &policy,
@@ -961,28 +762,26 @@ mod oci {
 
     #[test]
     fn oci_platforms_and_signature_on_a_real_registry() {
-        let Some(bin) = registry_bin() else { return };
         // Both platforms, signed: pass.
-        let ok = start(&bin);
-        push_release(&ok.addr, &["amd64", "arm64"], true);
-        let r = check(&ok.addr);
+        let Some(ok) = release(&["linux/amd64", "linux/arm64"], true) else {
+            return;
+        };
+        let r = check(&ok);
         let g = r.gate("oci-platforms").unwrap();
         assert_eq!(g.status, GateStatus::Pass, "{g:#?}");
         assert_eq!(g.evidence["images"][0]["signature"], "sig-tag");
 
         // arm64 missing: exactly platform-missing.
-        let partial = start(&bin);
-        push_release(&partial.addr, &["amd64"], true);
-        let r = check(&partial.addr);
+        let partial = release(&["linux/amd64"], true).unwrap();
+        let r = check(&partial);
         let g = r.gate("oci-platforms").unwrap();
         let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
         assert_eq!(codes, [Code::PlatformMissing]);
         assert!(g.findings[0].finding.subject.ends_with("linux/arm64"));
 
         // Not signed: exactly signature-missing.
-        let unsigned = start(&bin);
-        push_release(&unsigned.addr, &["amd64", "arm64"], false);
-        let r = check(&unsigned.addr);
+        let unsigned = release(&["linux/amd64", "linux/arm64"], false).unwrap();
+        let r = check(&unsigned);
         let g = r.gate("oci-platforms").unwrap();
         let codes: Vec<Code> = g.findings.iter().map(|f| f.finding.code).collect();
         assert_eq!(codes, [Code::SignatureMissing], "{g:#?}");

@@ -5,13 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use relver::{Config, MemTree, SourceKind, SourceSpec, check};
 
-/// libfuzzer-sys aborts on every panic, even one relver catches and turns into a typed parse
-/// error (its guard against toml_edit panics). Restore the default hook once, so only a panic
-/// that escapes relver (and reaches libfuzzer-sys's own catch) counts as a crash.
-static DEFAULT_HOOK: std::sync::Once = std::sync::Once::new();
-
 fuzz_target!(|data: &[u8]| {
-    DEFAULT_HOOK.call_once(|| drop(std::panic::take_hook()));
+    relkit_testkit::fuzz::count_only_escaping_panics();
     let Some((&selector, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let (path, kind) = if selector % 2 == 0 { ("Cargo.lock", SourceKind::CargoLock) } else { ("uv.lock", SourceKind::UvLock) };

@@ -5,13 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use relver::{BumpOptions, Config, MemTree, SourceKind, SourceSpec, Version, check, plan_bump};
 
-/// libfuzzer-sys aborts on every panic, even one relver catches and turns into a typed parse
-/// error (its guard against toml_edit panics). Restore the default hook once, so only a panic
-/// that escapes relver (and reaches libfuzzer-sys's own catch) counts as a crash.
-static DEFAULT_HOOK: std::sync::Once = std::sync::Once::new();
-
 fuzz_target!(|data: &[u8]| {
-    DEFAULT_HOOK.call_once(|| drop(std::panic::take_hook()));
+    relkit_testkit::fuzz::count_only_escaping_panics();
     let Some((&selector, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let (path, spec) = match selector % 4 {

@@ -333,13 +333,8 @@ mod tests {
             "npm:a@",
             ":",
             "",
-        ] {
-            let e = s.parse::<PackageSpec>().unwrap_err();
-            assert_eq!(e.input, s);
-        }
-        // Specs that printed back to another spec (found by the `regclient_package_spec` fuzz
-        // target): each is refused, so every accepted spec round-trips.
-        for s in [
+            // Specs that printed back to another spec (found by the `regclient_package_spec`
+            // fuzz target): each is refused, so every accepted spec round-trips.
             "oci:+example/a0npm:@scope/\u{15}\0\0\0@1p@s.ha250000002.000000030000000",
             "oci:repo:@x",
             "oci:repo@sha256:not-hex",

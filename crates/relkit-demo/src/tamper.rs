@@ -167,13 +167,7 @@ impl Tamper {
             Tamper::Record => {
                 let (name, bytes) = demo.wheel(true)?;
                 write_file(&dir.join("dist").join(&name), &bytes)?;
-                resum(&dir.join("dist"))?;
-                // Signed by the real release workflow: the build itself was bad.
-                demo.sign(
-                    &dir.join("dist"),
-                    &demo.signer("release.yml", &tag, "push"),
-                    None,
-                )?;
+                resum_and_sign(demo, &dir.join("dist"), &tag)?;
                 (
                     tag,
                     format!("dist/{name} rebuilt with a wrong RECORD digest, SHA256SUMS updated"),
@@ -192,12 +186,7 @@ impl Tamper {
                 evil.resize(1024, 0);
                 evil.extend_from_slice(&tar);
                 write_file(&p, &gzip_stored(&evil))?;
-                resum(&dir.join("dist"))?;
-                demo.sign(
-                    &dir.join("dist"),
-                    &demo.signer("release.yml", &tag, "push"),
-                    None,
-                )?;
+                resum_and_sign(demo, &dir.join("dist"), &tag)?;
                 (
                     tag,
                     format!("dist/{name} rebuilt with a ../evil entry, SHA256SUMS updated"),
@@ -278,6 +267,13 @@ impl FromStr for Tamper {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownTamper(s.to_owned()))
     }
+}
+
+/// `dist` after one of its artifacts was rebuilt: `SHA256SUMS` written again and every artifact
+/// signed again by the real release workflow (the build itself was bad, not the signing).
+fn resum_and_sign(demo: &DemoRelease, dist: &Path, tag: &str) -> Result<(), DemoError> {
+    resum(dist)?;
+    demo.sign(dist, &demo.signer("release.yml", tag, "push"), None)
 }
 
 /// The bundle JSON `text` with the last byte of its message signature flipped.

@@ -9,8 +9,10 @@
 //! - [`provenance`]: the SLSA v1 statement of a GitHub release run, as the test stack signs it.
 //! - [`repack`]: the `repack_idempotent` fuzz target's input decoding, shared with its replay test.
 //! - [`bench`](mod@bench): full run or smoke run, and input sizes from the environment.
+//! - [`fuzz`]: the panic hook the fuzz targets run under.
 //! - `oci` (feature `docker-registry`): a loopback `docker-registry`, or SKIPPED outside CI.
 //! - [`shared_folder`]: the shared vectors beside the checkout, or SKIPPED outside CI.
+//! - [`write_files`]: a fixture tree of text files written in one call.
 //!
 //! It depends on `artidigest` only (plus `regclient` behind its feature), the lowest layer, so it
 //! can be a dev-dependency of every crate without a second copy of a crate's types. Helpers that
@@ -25,6 +27,7 @@
 
 pub mod archive;
 pub mod bench;
+pub mod fuzz;
 pub mod git;
 pub mod github;
 pub mod npm_org;
@@ -54,6 +57,23 @@ pub fn shared_folder(default: &Path, probe: &str, what: &str) -> Option<PathBuf>
     }
     println!("SKIPPED: {missing}");
     None
+}
+
+/// Writes each `(path, text)` of `files` under `dir`, creating the folders a path names; a
+/// file that cannot be written fails the calling test.
+#[track_caller]
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        let written = match path.parent() {
+            Some(parent) => std::fs::create_dir_all(parent),
+            None => Ok(()),
+        }
+        .and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            fail(&format!("{}: {e}", path.display()));
+        }
+    }
 }
 
 /// Fails the calling test with `message`.

@@ -418,18 +418,15 @@ fn uncovered(
         .iter()
         .map(|f| (f.field.path.as_str(), f.field.key.as_str()))
         .collect();
-    let declared: BTreeSet<&str> = cfg
-        .sources
-        .iter()
-        .filter(|s| s.role == Role::Independent)
-        .map(|s| s.path.as_str())
-        .collect();
-    let changelogs: BTreeSet<&str> = cfg
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Changelog)
-        .map(|s| s.path.as_str())
-        .collect();
+    let paths_of = |keep: fn(&SourceSpec) -> bool| -> BTreeSet<&str> {
+        cfg.sources
+            .iter()
+            .filter(|s| keep(s))
+            .map(|s| s.path.as_str())
+            .collect()
+    };
+    let declared = paths_of(|s| s.role == Role::Independent);
+    let changelogs = paths_of(|s| s.kind == SourceKind::Changelog);
     for (_, f) in fields.iter().filter(|(r, _)| *r != Role::Independent) {
         if covered.contains(&(f.path.as_str(), f.key.as_str()))
             || declared.contains(f.path.as_str())

@@ -82,15 +82,19 @@ impl GitRepo {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        let out = self
-            .command()
+    /// Runs git with `args` and waits for it; an error only when it cannot be started.
+    fn output(&self, args: &[&str]) -> Result<std::process::Output, GitError> {
+        self.command()
             .args(args)
             .output()
             .map_err(|source| GitError::Spawn {
                 dir: self.dir.clone(),
                 source,
-            })?;
+            })
+    }
+
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        let out = self.output(args)?;
         if !out.status.success() {
             return Err(GitError::Failed {
                 dir: self.dir.clone(),
@@ -111,14 +115,7 @@ impl GitRepo {
             return Ok(None);
         }
         let spec = format!("{rev}^{{commit}}");
-        let out = self
-            .command()
-            .args(["rev-parse", "--verify", "--quiet", &spec])
-            .output()
-            .map_err(|source| GitError::Spawn {
-                dir: self.dir.clone(),
-                source,
-            })?;
+        let out = self.output(&["rev-parse", "--verify", "--quiet", &spec])?;
         if !out.status.success() {
             return Ok(None);
         }

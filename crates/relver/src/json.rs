@@ -226,15 +226,26 @@ impl Parser<'_> {
             self.pos += 1;
             let v = self.value(depth + 1)?;
             members.push((key, v));
-            self.ws();
-            match self.s.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(JsonKind::Object(members));
-                }
-                _ => return Err(self.err(self.pos, "expected ',' or '}'")),
+            if !self.more(b'}', "expected ',' or '}'")? {
+                return Ok(JsonKind::Object(members));
             }
+        }
+    }
+
+    /// After a member or an item: `true` past a `,` (another one follows), `false` past the
+    /// `close` bracket, else the error `expected`.
+    fn more(&mut self, close: u8, expected: &'static str) -> Result<bool, ParseError> {
+        self.ws();
+        match self.s.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(&b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.err(self.pos, expected)),
         }
     }
 
@@ -247,14 +258,8 @@ impl Parser<'_> {
         }
         loop {
             items.push(self.value(depth + 1)?);
-            self.ws();
-            match self.s.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(JsonKind::Array(items));
-                }
-                _ => return Err(self.err(self.pos, "expected ',' or ']'")),
+            if !self.more(b']', "expected ',' or ']'")? {
+                return Ok(JsonKind::Array(items));
             }
         }
     }

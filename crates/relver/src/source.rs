@@ -207,6 +207,13 @@ pub(crate) fn extract(
     let path = spec.path.as_str();
     let format = format_of(spec)?;
     let mut expected_count = None;
+    // The `key` of a json, toml or yaml source, split into its parts (no key: no parts).
+    let key_parts = || {
+        spec.key
+            .as_ref()
+            .map(crate::config::KeyPath::parts)
+            .unwrap_or_default()
+    };
     let fields = match spec.kind {
         SourceKind::Cargo => {
             let m = toml_src::cargo_manifest(path, text)?;
@@ -278,32 +285,9 @@ pub(crate) fn extract(
             ],
             &format,
         )?,
-        SourceKind::Json => json_fields(
-            path,
-            text,
-            &[spec
-                .key
-                .as_ref()
-                .map(crate::config::KeyPath::parts)
-                .unwrap_or_default()],
-            &format,
-        )?,
-        SourceKind::Toml => {
-            let keys = spec
-                .key
-                .as_ref()
-                .map(crate::config::KeyPath::parts)
-                .unwrap_or_default();
-            toml_src::toml_key(path, text, &keys, &format)?
-        }
-        SourceKind::Yaml => {
-            let keys = spec
-                .key
-                .as_ref()
-                .map(crate::config::KeyPath::parts)
-                .unwrap_or_default();
-            yaml_field(path, text, &keys, &format)?
-        }
+        SourceKind::Json => json_fields(path, text, &[key_parts()], &format)?,
+        SourceKind::Toml => toml_src::toml_key(path, text, &key_parts(), &format)?,
+        SourceKind::Yaml => yaml_field(path, text, &key_parts(), &format)?,
         SourceKind::Openapi => {
             let keys = spec.key.as_ref().map_or_else(
                 || vec!["info".to_owned(), "version".to_owned()],

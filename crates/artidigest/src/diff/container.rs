@@ -81,24 +81,24 @@ pub(crate) fn container(l: &Side<'_>, r: &Side<'_>, out: &mut Vec<Difference>) {
 /// The gzip header fields; `same_tar` says whether both sides compress the same tar, which
 /// decides what a different XFL hint can explain.
 fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, same_tar: bool, out: &mut Vec<Difference>) {
+    let gzip =
+        |code, summary: &'static str, why| Difference::new(code, summary, why, Container::Gzip);
     if lh.mtime != rh.mtime {
         out.push(
-            Difference::new(
+            gzip(
                 DiffCode::GzipMtime,
                 "gzip header MTIME differs",
                 Cause::GzipStoredTime,
-                Container::Gzip,
             )
             .values(lh.mtime, rh.mtime),
         );
     }
     if lh.os != rh.os {
         out.push(
-            Difference::new(
+            gzip(
                 DiffCode::GzipOs,
                 "gzip header OS byte differs",
                 Cause::GzipSystem,
-                Container::Gzip,
             )
             .values(
                 format!("{} ({})", lh.os, lh.os_name()),
@@ -108,11 +108,10 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, same_tar: bool, out: &mut Vec<D
     }
     if lh.name != rh.name {
         out.push(
-            Difference::new(
+            gzip(
                 DiffCode::GzipName,
                 "gzip header stored file name differs",
                 Cause::GzipStoredName,
-                Container::Gzip,
             )
             .values(
                 lh.name_lossy().unwrap_or_else(|| "(none)".into()),
@@ -121,29 +120,26 @@ fn gzip_header(lh: &GzipHeader, rh: &GzipHeader, same_tar: bool, out: &mut Vec<D
         );
     }
     if lh.comment != rh.comment {
-        out.push(Difference::new(
+        out.push(gzip(
             DiffCode::GzipComment,
             "gzip header comment differs",
             Cause::GzipCommentWritten,
-            Container::Gzip,
         ));
     }
     if lh.extra != rh.extra {
-        out.push(Difference::new(
+        out.push(gzip(
             DiffCode::GzipExtra,
             "gzip header extra field differs",
             Cause::GzipExtraWritten,
-            Container::Gzip,
         ));
     }
     let other = |h: &GzipHeader| h.flags & (0x01 | 0x02);
     if other(lh) != other(rh) {
         out.push(
-            Difference::new(
+            gzip(
                 DiffCode::GzipFlags,
                 "gzip FTEXT/FHCRC flags differ",
                 Cause::GzipFlagsWritten,
-                Container::Gzip,
             )
             .values(format!("{:#04x}", lh.flags), format!("{:#04x}", rh.flags)),
         );

@@ -6,20 +6,15 @@ use std::io::{Cursor, Read};
 
 use serde_json::{Map, Value};
 
-use crate::archive::{EntryKind, HashedEntry, visit_archive};
+use crate::archive::{EntryKind, visit_archive};
 use crate::cratefile::{MAX_VCS_INFO_SIZE, VcsInfo, parse_vcs_info};
 use crate::diff::cause::{Cause, packer_of};
-use crate::diff::report::{DiffCode, DiffError, DiffOptions, Difference};
+use crate::diff::report::{DiffCode, DiffError, DiffOptions, Difference, push_rows};
 use crate::diff::side::{Side, inner_container};
 use crate::digest::{Algorithm, Digest};
 
 pub(crate) fn metadata(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<Difference>) {
-    let rmap: HashMap<&str, &HashedEntry> = r
-        .listing
-        .entries
-        .iter()
-        .map(|h| (h.entry.path.as_str(), h))
-        .collect();
+    let rmap = r.by_path();
     let (mut kind, mut mtime, mut mode, mut ids, mut names, mut link) = (
         Vec::new(),
         Vec::new(),
@@ -113,11 +108,7 @@ pub(crate) fn metadata(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut
             link,
         ),
     ];
-    for (code, summary, why, paths) in rows {
-        if !paths.is_empty() {
-            out.push(Difference::new(code, summary, why, c).affecting(paths, max));
-        }
-    }
+    push_rows(out, rows, c, max);
 }
 
 /// The distinct mtimes of every entry of a side.
@@ -212,18 +203,8 @@ pub(crate) fn content(
     opts: &DiffOptions,
     out: &mut Vec<Difference>,
 ) -> Result<(), DiffError> {
-    let lmap: HashMap<&str, &HashedEntry> = l
-        .listing
-        .entries
-        .iter()
-        .map(|h| (h.entry.path.as_str(), h))
-        .collect();
-    let rmap: HashMap<&str, &HashedEntry> = r
-        .listing
-        .entries
-        .iter()
-        .map(|h| (h.entry.path.as_str(), h))
-        .collect();
+    let lmap = l.by_path();
+    let rmap = r.by_path();
     let c = inner_container(l, r);
     for (code, from, other) in [(DiffCode::Removed, l, &rmap), (DiffCode::Added, r, &lmap)] {
         let mut groups: BTreeMap<Cause, Vec<String>> = BTreeMap::new();

@@ -192,6 +192,25 @@ impl Difference {
     }
 }
 
+/// One row of a layer's checks: the difference's code, summary and likely cause, and the entries
+/// it was found on.
+pub(crate) type Row = (DiffCode, &'static str, Cause, Vec<String>);
+
+/// Pushes, for each row that found some entry, its difference in `container` (at most `max`
+/// entries listed).
+pub(crate) fn push_rows(
+    out: &mut Vec<Difference>,
+    rows: impl IntoIterator<Item = Row>,
+    container: Container,
+    max: usize,
+) {
+    for (code, summary, why, paths) in rows {
+        if !paths.is_empty() {
+            out.push(Difference::new(code, summary, why, container).affecting(paths, max));
+        }
+    }
+}
+
 /// One side of a comparison.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 //! One side of a comparison: the artifact's bytes, its sniffed format, its inflated tar (for
 //! tar.gz) and its listing, read through the hostile-safe readers and their caps.
 
+use std::collections::HashMap;
 use std::io::Cursor;
 
-use crate::archive::{Format, GzipInfo, Listing, inflate_gzip, list_archive};
+use crate::archive::{Format, GzipInfo, HashedEntry, Listing, inflate_gzip, list_archive};
 use crate::diff::cause::Container;
 use crate::diff::report::{ArtifactSide, DiffError, DiffOptions};
 use crate::digest::{Algorithm, Digest};
@@ -19,6 +20,20 @@ pub(crate) struct Side<'a> {
 }
 
 impl Side<'_> {
+    /// The side's entry paths, in archive order.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
+        self.listing.entries.iter().map(|h| h.entry.path.as_str())
+    }
+
+    /// The side's entries by their normalised path.
+    pub(crate) fn by_path(&self) -> HashMap<&str, &HashedEntry> {
+        self.listing
+            .entries
+            .iter()
+            .map(|h| (h.entry.path.as_str(), h))
+            .collect()
+    }
+
     pub(crate) fn tar_bytes(&self) -> Option<&[u8]> {
         match self.format {
             Format::Tar => Some(self.bytes),

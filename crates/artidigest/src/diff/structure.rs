@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::archive::{Format, HashedEntry, Listing};
 use crate::diff::cause::{Cause, Container};
-use crate::diff::report::{DiffCode, DiffOptions, Difference};
+use crate::diff::report::{DiffCode, DiffOptions, Difference, push_rows};
 use crate::diff::side::{Side, inner_container};
 
 /// Bytes after the last entry's data in a tar stream (end blocks plus record padding).
@@ -44,32 +44,10 @@ fn show_counts<T: fmt::Display>(m: &BTreeMap<T, usize>) -> String {
 
 pub(crate) fn structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<Difference>) {
     // Entry order over the entries both sides have.
-    let rpaths: BTreeSet<&str> = r
-        .listing
-        .entries
-        .iter()
-        .map(|h| h.entry.path.as_str())
-        .collect();
-    let lpaths: BTreeSet<&str> = l
-        .listing
-        .entries
-        .iter()
-        .map(|h| h.entry.path.as_str())
-        .collect();
-    let lorder: Vec<&str> = l
-        .listing
-        .entries
-        .iter()
-        .map(|h| h.entry.path.as_str())
-        .filter(|p| rpaths.contains(p))
-        .collect();
-    let rorder: Vec<&str> = r
-        .listing
-        .entries
-        .iter()
-        .map(|h| h.entry.path.as_str())
-        .filter(|p| lpaths.contains(p))
-        .collect();
+    let rpaths: BTreeSet<&str> = r.paths().collect();
+    let lpaths: BTreeSet<&str> = l.paths().collect();
+    let lorder: Vec<&str> = l.paths().filter(|p| rpaths.contains(p)).collect();
+    let rorder: Vec<&str> = r.paths().filter(|p| lpaths.contains(p)).collect();
     if lorder != rorder {
         let moved: Vec<String> = lorder
             .iter()
@@ -425,12 +403,7 @@ pub(crate) fn unexplained_tar(
 }
 
 fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<Difference>) {
-    let rmap: HashMap<&str, &HashedEntry> = r
-        .listing
-        .entries
-        .iter()
-        .map(|h| (h.entry.path.as_str(), h))
-        .collect();
+    let rmap = r.by_path();
     let (mut method, mut extra, mut host, mut dd) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for h in &l.listing.entries {
@@ -454,51 +427,33 @@ fn zip_structure(l: &Side<'_>, r: &Side<'_>, opts: &DiffOptions, out: &mut Vec<D
             dd.push(p);
         }
     }
-    let max = opts.max_listed;
-    if !method.is_empty() {
-        out.push(
-            Difference::new(
-                DiffCode::ZipMethod,
-                "zip compression methods differ",
-                Cause::ZipMethods,
-                Container::Zip,
-            )
-            .affecting(method, max),
-        );
-    }
-    if !extra.is_empty() {
-        out.push(
-            Difference::new(
-                DiffCode::ZipExtraFields,
-                "zip extra fields differ",
-                Cause::ZipExtraRecords,
-                Container::Zip,
-            )
-            .affecting(extra, max),
-        );
-    }
-    if !host.is_empty() {
-        out.push(
-            Difference::new(
-                DiffCode::ZipHost,
-                "zip 'version made by' host differs",
-                Cause::ZipHostSystem,
-                Container::Zip,
-            )
-            .affecting(host, max),
-        );
-    }
-    if !dd.is_empty() {
-        out.push(
-            Difference::new(
-                DiffCode::ZipDataDescriptor,
-                "zip data-descriptor use differs",
-                Cause::ZipStreamed,
-                Container::Zip,
-            )
-            .affecting(dd, max),
-        );
-    }
+    let rows = [
+        (
+            DiffCode::ZipMethod,
+            "zip compression methods differ",
+            Cause::ZipMethods,
+            method,
+        ),
+        (
+            DiffCode::ZipExtraFields,
+            "zip extra fields differ",
+            Cause::ZipExtraRecords,
+            extra,
+        ),
+        (
+            DiffCode::ZipHost,
+            "zip 'version made by' host differs",
+            Cause::ZipHostSystem,
+            host,
+        ),
+        (
+            DiffCode::ZipDataDescriptor,
+            "zip data-descriptor use differs",
+            Cause::ZipStreamed,
+            dd,
+        ),
+    ];
+    push_rows(out, rows, Container::Zip, opts.max_listed);
     if l.listing.summary.zip_comment != r.listing.summary.zip_comment {
         out.push(Difference::new(
             DiffCode::ZipComment,

@@ -5,19 +5,14 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use artidigest::{
     Algorithm, ContentProfile, Format, Limits, check_crate_named, check_profile, digest_bytes,
     inspect_nested, list_archive, verify_wheel,
 };
 
-use crate::real_archives::require;
-
-/// `<workspace root>/../shared/vectors/archives`.
-fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/archives")
-}
+use crate::real_archives::{require, shared_vectors};
 
 /// One file of a manifest, checked against its sha256 first; returns its profile.
 fn check_vector(dir: &Path, f: &serde_json::Value) -> ContentProfile {
@@ -103,7 +98,7 @@ fn check_folder(dir: &Path) -> Vec<(String, ContentProfile)> {
 
 #[test]
 fn every_real_artifact_passes_under_default_settings() {
-    let Some(dir) = require(&vectors_dir(), "shared archive vectors") else {
+    let Some(dir) = shared_vectors() else {
         return;
     };
     let mut checked = check_folder(&dir);
@@ -127,7 +122,7 @@ fn every_real_artifact_passes_under_default_settings() {
 
 #[test]
 fn the_legacy_crate_is_accepted_with_an_info_note() {
-    let Some(dir) = require(&vectors_dir(), "shared archive vectors") else {
+    let Some(dir) = shared_vectors() else {
         return;
     };
     let path = dir.join("real-world/cesu8-1.1.0.crate");

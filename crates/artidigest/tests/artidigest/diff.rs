@@ -2,7 +2,6 @@
 //! and causes reported for each; plus real sdists and wheels against their repacks.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use artidigest::{
     Algorithm, Cause, Container, DiffCode, DiffError, DiffOptions, DiffReport, Format, Layer,
@@ -10,19 +9,7 @@ use artidigest::{
     repack_entries,
 };
 
-use crate::real_archives::require;
-
-/// The shared test data folder (`RELKIT_SHARED`, else the checkout's sibling `shared/`).
-pub(crate) fn shared_dir() -> PathBuf {
-    match std::env::var_os("RELKIT_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(
-            &std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-        )
-        .join("../../../shared"),
-    }
-}
+use crate::real_archives::shared_vectors;
 
 /// One tar entry's metadata for the test builder.
 #[derive(Clone)]
@@ -404,10 +391,7 @@ fn report_serialises_and_errors_are_typed() {
 
 #[test]
 fn real_archives_against_their_repacks() {
-    let Some(dir) = require(
-        &shared_dir().join("vectors/archives"),
-        "shared archive vectors",
-    ) else {
+    let Some(dir) = shared_vectors() else {
         return;
     };
     let mut seen = 0;

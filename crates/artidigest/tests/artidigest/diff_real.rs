@@ -10,8 +10,7 @@ use artidigest::{
     Cause, Container, DiffCode, DiffOptions, DiffReport, Difference, diff_artifacts, diff_files,
 };
 
-use crate::diff::shared_dir;
-use crate::real_archives::require;
+use crate::real_archives::shared_vectors;
 
 /// Whether a tool runs here; missing is a loud skip outside CI and a failure under CI=true.
 fn tool(bin: &str) -> bool {
@@ -126,10 +125,7 @@ fn npm_pack(dir: &Path, out: &Path, scratch: &Path) -> PathBuf {
 
 #[test]
 fn a_served_npm_tarball_and_its_gnu_tar_repack_differ_in_number_formatting() {
-    let Some(dir) = require(
-        &shared_dir().join("vectors/archives"),
-        "shared archive vectors",
-    ) else {
+    let Some(dir) = shared_vectors() else {
         return;
     };
     if !tool("tar") || !tool("gzip") {

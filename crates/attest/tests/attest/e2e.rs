@@ -6,12 +6,9 @@ use attest::{
     Policy, ProvenanceError, ProvenancePolicy, PublicKey, RefPolicy, SignerEvidence, TestIdentity,
     TestStack, TlogError, TrustedRoot, Verifier, inspect_bundle, verify_provenance,
 };
+use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
-const T: i64 = 1_750_000_000;
-
-fn release_id(trigger: &str) -> TestIdentity {
-    TestIdentity::github("owner/repo", "release.yml", "refs/tags/v1.2.3", trigger, T)
-}
+use crate::shared::{SIGNED_AT as T, release_id};
 
 fn release_policy() -> Policy {
     Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap())
@@ -191,31 +188,11 @@ fn several_roots_and_injected_now() {
 }
 
 fn slsa_v1(artifacts: &[(&str, &[u8])], repo: &str, git_ref: &str, trigger: &str) -> Vec<u8> {
-    let subjects: Vec<serde_json::Value> = artifacts
+    let subjects = artifacts
         .iter()
-        .map(|(n, b)| {
-            let d = digest_bytes(b, &[Algorithm::Sha256]);
-            serde_json::json!({"name": n, "digest": {"sha256": d.get(Algorithm::Sha256).unwrap().to_hex()}})
-        })
+        .map(|(name, bytes)| sha256_subject(name, bytes))
         .collect();
-    let sha = hex::encode(
-        &<sha2::Sha256 as sha2::Digest>::digest(format!("owner/repo@{git_ref}").as_bytes())[..20],
-    );
-    serde_json::to_vec(&serde_json::json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": subjects,
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                "externalParameters": {"workflow": {"ref": git_ref, "repository": format!("https://github.com/{repo}"), "path": ".github/workflows/release.yml"}},
-                "internalParameters": {"github": {"event_name": trigger}},
-                "resolvedDependencies": [{"uri": format!("git+https://github.com/{repo}@{git_ref}"), "digest": {"gitCommit": sha}}],
-            },
-            "runDetails": {"builder": {"id": "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.2.3"}},
-        },
-    }))
-    .unwrap()
+    serde_json::to_vec(&slsa_statement(repo, git_ref, trigger, subjects)).unwrap()
 }
 
 #[test]

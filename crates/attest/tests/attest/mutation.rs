@@ -8,14 +8,13 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, Bundle, IdentityPolicy, Policy, PublicKey, TestIdentity, TestStack, TrustedRoot,
-    Verifier,
+    Artifact, Bundle, IdentityPolicy, Policy, PublicKey, TestStack, TrustedRoot, Verifier,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::shared::shared_dir;
+use crate::shared::{release_id, shared_dir};
 
 fn positions(len: usize) -> Vec<usize> {
     if len == 0 {
@@ -170,13 +169,7 @@ fn mutate_all(
 fn mutations_of_test_stack_bundles_are_rejected() {
     let mut stack = TestStack::new([7; 32]).unwrap();
     let verifier = stack.verifier().unwrap();
-    let id = TestIdentity::github(
-        "owner/repo",
-        "release.yml",
-        "refs/tags/v1.2.3",
-        "push",
-        1_750_000_000,
-    );
+    let id = release_id("push");
     let policy = Policy::Identity(
         IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap(),
     );

@@ -8,15 +8,14 @@
 use std::path::Path;
 
 use attest::{
-    Artifact, Bundle, IdentityPolicy, Policy, PublicKey, TestIdentity, TestStack, TrustedRoot,
-    Verifier,
+    Artifact, Bundle, IdentityPolicy, Policy, PublicKey, TestStack, TrustedRoot, Verifier,
 };
 use serde_json::Value;
 use sigstore_verify::trust_root::TrustedRoot as OTrustedRoot;
 use sigstore_verify::types::{Bundle as OBundle, DerPublicKey};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
 
-use crate::shared::shared_dir;
+use crate::shared::{release_id, shared_dir};
 
 /// Cases where attest and sigstore-verify disagree, with attest's reason (docs/attest.md).
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[(
@@ -236,13 +235,7 @@ fn mutation_differential(
 fn sigstore_verify_agrees_on_mutations() {
     let mut bad = Vec::new();
     let mut stack = TestStack::new([9; 32]).unwrap();
-    let id = TestIdentity::github(
-        "owner/repo",
-        "release.yml",
-        "refs/tags/v1.2.3",
-        "push",
-        1_750_000_000,
-    );
+    let id = release_id("push");
     let root = stack.trusted_root_json().unwrap();
     let blob = stack.sign_blob(b"artifact", &id).unwrap();
     let input = Input {

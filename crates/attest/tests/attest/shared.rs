@@ -1,30 +1,28 @@
-//! Locating the shared vectors folder.
+//! Locating the shared vectors folder; the release identity the tests sign as.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use attest::TestIdentity;
+
+/// When the tests' test-stack signatures are made (Unix seconds).
+pub(crate) const SIGNED_AT: i64 = 1_750_000_000;
+
+/// `owner/repo`'s `release.yml` at `refs/tags/v1.2.3`, run by `trigger`, at [`SIGNED_AT`].
+pub(crate) fn release_id(trigger: &str) -> TestIdentity {
+    TestIdentity::github(
+        "owner/repo",
+        "release.yml",
+        "refs/tags/v1.2.3",
+        trigger,
+        SIGNED_AT,
+    )
+}
 
 /// The shared folder, or `None` (after printing a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared_dir(what: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("RELKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(
-                std::env::var("CARGO_MANIFEST_DIR")
-                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-            )
-            .join("../../../shared")
-        });
-    if dir.join("vectors").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "{what}: shared vectors not found at {} (CI=true)",
-            dir.display()
-        );
-    }
-    println!(
-        "SKIPPED: {what}: shared vectors not found at {}",
-        dir.display()
-    );
-    None
+    relkit_testkit::shared_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        "vectors/sigstore/manifest.json",
+        what,
+    )
 }

@@ -21,24 +21,17 @@ const CHECKSUM_FILES: [&str; 4] = ["SHA256SUMS", "SHA512SUMS", "checksums.txt", 
 impl ArchiveLimits {
     /// `base` with every cap this table sets replaced.
     pub fn apply(&self, mut base: Limits) -> Limits {
-        if let Some(v) = self.max_ratio {
-            base.max_compression_ratio = v;
+        fn set<T>(cap: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *cap = v;
+            }
         }
-        if let Some(v) = self.bomb_ratio {
-            base.bomb_ratio = v;
-        }
-        if let Some(v) = self.max_bomb_size {
-            base.max_bomb_size = v;
-        }
-        if let Some(v) = self.max_entries {
-            base.max_entries = v;
-        }
-        if let Some(v) = self.max_entry_size {
-            base.max_entry_size = v;
-        }
-        if let Some(v) = self.max_total_size {
-            base.max_total_size = v;
-        }
+        set(&mut base.max_compression_ratio, self.max_ratio);
+        set(&mut base.bomb_ratio, self.bomb_ratio);
+        set(&mut base.max_bomb_size, self.max_bomb_size);
+        set(&mut base.max_entries, self.max_entries);
+        set(&mut base.max_entry_size, self.max_entry_size);
+        set(&mut base.max_total_size, self.max_total_size);
         base
     }
 

@@ -6,26 +6,11 @@ use relver::{Code, Config, Report, SourceSpec};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
-    let p = std::env::var_os("RELKIT_SHARED").map_or_else(
-        || {
-            Path::new(
-                &std::env::var("CARGO_MANIFEST_DIR")
-                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
-            )
-            .join("../../../shared")
-        },
-        PathBuf::from,
-    );
-    if p.join("fixtures/relver").is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "shared fixtures not found at {} (CI=true)",
-        p.display()
-    );
-    println!("SKIPPED: shared fixtures not found at {}", p.display());
-    None
+    relkit_testkit::shared_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        "fixtures/relver/README.md",
+        "relver's shared fixtures",
+    )
 }
 
 /// Copy a directory tree.

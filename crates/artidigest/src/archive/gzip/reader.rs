@@ -31,8 +31,16 @@ fn read_exact_gz<R: Read>(r: &mut R, buf: &mut [u8], at: u64) -> Result<(), Arch
     })
 }
 
-/// Reads a zero-terminated header string of at most `cap` bytes.
-fn read_cstr<R: BufRead>(r: &mut R, cap: u64, at: u64) -> Result<Vec<u8>, ArchiveError> {
+/// Reads a zero-terminated header string (the name or the comment) of at most `cap` bytes,
+/// starting `*len` bytes into the header; adds it and its terminator to the header's `crc` and
+/// to `*len`.
+fn read_cstr<R: BufRead>(
+    r: &mut R,
+    cap: u64,
+    crc: &mut Crc,
+    len: &mut u64,
+) -> Result<Vec<u8>, ArchiveError> {
+    let at = *len;
     let mut out = Vec::new();
     let n = r
         .take(cap + 1)
@@ -48,6 +56,8 @@ fn read_cstr<R: BufRead>(r: &mut R, cap: u64, at: u64) -> Result<Vec<u8>, Archiv
         }
         return Err(truncated(at + n as u64));
     }
+    crc.update(&out);
+    *len += out.len() as u64;
     out.pop();
     Ok(out)
 }
@@ -113,18 +123,10 @@ pub fn read_gzip_header<R: BufRead>(
         header.extra = Some(extra);
     }
     if flags & FNAME != 0 {
-        let name = read_cstr(r, limits.max_pax_size, len)?;
-        crc.update(&name);
-        crc.update(&[0]);
-        len += name.len() as u64 + 1;
-        header.name = Some(name);
+        header.name = Some(read_cstr(r, limits.max_pax_size, &mut crc, &mut len)?);
     }
     if flags & FCOMMENT != 0 {
-        let comment = read_cstr(r, limits.max_pax_size, len)?;
-        crc.update(&comment);
-        crc.update(&[0]);
-        len += comment.len() as u64 + 1;
-        header.comment = Some(comment);
+        header.comment = Some(read_cstr(r, limits.max_pax_size, &mut crc, &mut len)?);
     }
     if flags & FHCRC != 0 {
         let mut hcrc = [0u8; 2];

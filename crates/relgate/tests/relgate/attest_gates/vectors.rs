@@ -18,21 +18,11 @@ include!("../../../../attest/tests/attest/expected_kinds.rs");
 const TAG: &str = "v0.0.0";
 
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("RELKIT_SHARED").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    if dir.join("vectors/sigstore/manifest.json").is_file() {
-        return Some(dir);
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "shared vectors not found at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!("SKIPPED: shared vectors not found at {}", dir.display());
-    None
+    relkit_testkit::shared_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        "vectors/sigstore/manifest.json",
+        "relgate attest gates over the shared vectors",
+    )
 }
 
 /// `s` with every regex metacharacter escaped.
