@@ -118,6 +118,7 @@ pub mod oci;
 mod pipeline;
 mod poll;
 pub mod pypi;
+mod raw_json;
 mod readback;
 mod registry;
 mod secret;
@@ -143,6 +144,7 @@ pub use crate::model::{
 };
 pub use crate::pipeline::{SpecReadback, read_back};
 pub use crate::poll::PollOptions;
+pub use crate::raw_json::RawJson;
 pub use crate::readback::{
     FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
     comparison_passes, fetch_all, fetch_verified,
