@@ -341,14 +341,12 @@ fn readback_throughput(c: &mut Criterion) {
     let published: Vec<PublishedFile> = (0..n)
         .map(|i| {
             let name = format!("file-{i}.bin");
-            PublishedFile {
-                url: format!("http://{addr}/{name}"),
-                name,
-                size: Some(size),
-                digests: vec![corpus.sha256(i)],
-                yanked: false,
-                media_type: None,
-            }
+            PublishedFile::new(
+                name.clone(),
+                format!("http://{addr}/{name}"),
+                vec![corpus.sha256(i)],
+            )
+            .with_size(size)
         })
         .collect();
     let http = HttpClient::builder()

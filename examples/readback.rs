@@ -150,6 +150,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         spec,
         published,
         downloads: results,
+        ..
     } in read_back(&registries, &args.specs, &out, Some(&bars))
     {
         let published = published.map_err(|e| anyhow::anyhow!(error_chain(&e)))?;

@@ -102,7 +102,7 @@ fn a_crate_packaged_at_the_tag_binds_and_a_moved_tag_does_not() {
     let g = r.gate("vcs-binding").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{r:#?}");
     let head = git(repo.path(), &["rev-parse", "HEAD"]);
-    assert_eq!(g.evidence["commit"], json!(head));
+    assert_eq!(g.evidence["commit"], relgate::Json::of(&json!(head)));
     assert_eq!(g.evidence["records"][0]["verdict"], "same");
     assert_eq!(g.evidence["records"][0]["kind"], "crate");
 

@@ -33,6 +33,7 @@ pub enum Style {
 }
 
 /// One line of a checksum file.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The file name, unescaped, as written (relative, `/`-separated).
@@ -46,6 +47,7 @@ pub struct Entry {
 }
 
 /// A parsed checksum file.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChecksumFile {
     /// Entries in file order.
@@ -439,6 +441,7 @@ pub enum Status {
 }
 
 /// The outcome for one checksum-file entry.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryOutcome {
     /// The listed name.
@@ -485,6 +488,7 @@ impl VerifyOptions {
 }
 
 /// The result of verifying a folder against a checksum file.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verification {
     /// One outcome per entry, in checksum-file order.

@@ -439,6 +439,7 @@ impl fmt::Display for ParseErrorKind {
 }
 
 /// Two digests of the same artifact disagree.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{artifact}: {} was {}, but expected {}", .expected.algorithm(), .actual.to_hex(), .expected.to_hex())]
 pub struct DigestMismatch {

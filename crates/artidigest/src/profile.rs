@@ -129,6 +129,7 @@ impl fmt::Display for ContentProfile {
 }
 
 /// [`ContentProfile::from_str`] was given an unknown name.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown content profile {0:?} (expected wheel, sdist, crate, npm or helm)")]
 pub struct UnknownProfile(pub String);

@@ -93,6 +93,7 @@ pub enum RecordErrorKind {
 }
 
 /// A RECORD file could not be parsed: the kind and the 1-based line.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("RECORD line {line}: {kind}")]
 pub struct RecordError {

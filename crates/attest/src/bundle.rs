@@ -45,6 +45,7 @@ pub enum Content {
 }
 
 /// An RFC 6962 inclusion proof with its checkpoint.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InclusionProof {
     /// The leaf index within the tree (shard) the proof is for.
@@ -60,6 +61,7 @@ pub struct InclusionProof {
 }
 
 /// One transparency-log entry.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlogEntry {
     /// The global log index.
@@ -82,6 +84,7 @@ pub struct TlogEntry {
 
 /// A parsed Sigstore bundle. Parsing checks structure, encodings and limits; nothing is
 /// verified until [`Verifier::verify`](crate::Verifier::verify).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bundle {
     /// The media type as written.

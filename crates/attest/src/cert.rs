@@ -151,7 +151,7 @@ impl Cert {
         let mut out = ExtensionValues::new();
         if let Some(exts) = &self.cert.tbs_certificate.extensions {
             for e in exts {
-                if let Some(f) = FulcioExtension::from_oid(&e.extn_id) {
+                if let Some(f) = FulcioExtension::from_object_id(&e.extn_id) {
                     let v = extensions::decode_value(f, e.extn_value.as_bytes())?;
                     if out.insert(f, v).is_some() {
                         return Err(err(

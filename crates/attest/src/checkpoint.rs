@@ -8,6 +8,7 @@ use crate::error::{Error, InputError, TlogError, err};
 use crate::limits::Limits;
 
 /// One signature line of a signed note.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteSignature {
     /// The signer name.
@@ -19,6 +20,7 @@ pub struct NoteSignature {
 }
 
 /// A parsed (not yet verified) checkpoint.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The log origin line.

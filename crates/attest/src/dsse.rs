@@ -10,6 +10,7 @@ use crate::limits::Limits;
 const MAX_SIGNATURES: usize = 16;
 
 /// One DSSE signature.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DsseSignature {
     /// The signature bytes.
@@ -19,6 +20,7 @@ pub struct DsseSignature {
 }
 
 /// A DSSE envelope (payload decoded from base64).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
     /// The payload type, e.g. `application/vnd.in-toto+json`.

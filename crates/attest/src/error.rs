@@ -266,6 +266,7 @@ impl fmt::Display for Stage {
 }
 
 /// A code string that names no [`ErrorKind`] (or no kind of the stage it was parsed as).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown attest error code {0:?}")]
 pub struct UnknownCode(pub String);

@@ -90,21 +90,32 @@ fulcio! {
 const FULCIO_ARC_PREFIX: &str = "1.3.6.1.4.1.57264.1.";
 
 impl FulcioExtension {
-    /// The full OID.
-    pub fn oid(self) -> ObjectIdentifier {
+    /// The full OID in dotted form (`1.3.6.1.4.1.57264.1.20`).
+    #[must_use]
+    pub fn oid(self) -> String {
+        format!("{FULCIO_ARC_PREFIX}{}", self.arc())
+    }
+
+    /// The full OID as the certificate model spells it.
+    pub(crate) fn object_id(self) -> ObjectIdentifier {
         // The prefix and arc are constants, so this never fails; fall back to the arc root.
-        ObjectIdentifier::new(&format!("{FULCIO_ARC_PREFIX}{}", self.arc()))
+        ObjectIdentifier::new(&self.oid())
             .unwrap_or(ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1"))
     }
 
-    /// The extension with this OID, if known.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        let s = oid.to_string();
-        let arc: u32 = s.strip_prefix(FULCIO_ARC_PREFIX)?.parse().ok()?;
+    /// The extension with this dotted OID (`1.3.6.1.4.1.57264.1.20`), if known.
+    #[must_use]
+    pub fn from_oid(oid: &str) -> Option<Self> {
+        let arc: u32 = oid.strip_prefix(FULCIO_ARC_PREFIX)?.parse().ok()?;
         FulcioExtension::ALL
             .iter()
             .copied()
             .find(|e| e.arc() == arc)
+    }
+
+    /// The extension with this OID of the certificate model, if known.
+    pub(crate) fn from_object_id(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::from_oid(&oid.to_string())
     }
 }
 
@@ -130,7 +141,7 @@ impl FromStr for FulcioExtension {
         FulcioExtension::ALL
             .iter()
             .copied()
-            .find(|e| e.name() == s || e.kebab_name() == s || e.oid().to_string() == s)
+            .find(|e| e.name() == s || e.kebab_name() == s || e.oid() == s)
             .ok_or_else(|| {
                 let known: Vec<String> = FulcioExtension::ALL
                     .iter()
@@ -227,11 +238,12 @@ mod tests {
         for e in FulcioExtension::ALL {
             assert_eq!(e.kebab_name().parse::<FulcioExtension>().unwrap(), *e);
             assert_eq!(FulcioExtension::from_oid(&e.oid()), Some(*e));
+            assert_eq!(FulcioExtension::from_object_id(&e.object_id()), Some(*e));
             assert_eq!(e.name().parse::<FulcioExtension>().unwrap(), *e);
-            assert_eq!(e.oid().to_string().parse::<FulcioExtension>().unwrap(), *e);
+            assert_eq!(e.oid().parse::<FulcioExtension>().unwrap(), *e);
         }
         assert_eq!(
-            FulcioExtension::BuildTrigger.oid().to_string(),
+            FulcioExtension::BuildTrigger.oid(),
             "1.3.6.1.4.1.57264.1.20"
         );
         assert!("1.3.6.1.4.1.57264.1.7".parse::<FulcioExtension>().is_err());

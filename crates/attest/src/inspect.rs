@@ -41,6 +41,7 @@ pub struct Inspection {
 }
 
 /// One decoded log entry.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct InspectedEntry {
     /// Log id, hex.

@@ -12,6 +12,7 @@ use crate::limits::Limits;
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// One statement subject: a name and its digests (algorithms `attest` can compare).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Subject {
     /// The subject name.
@@ -26,6 +27,7 @@ fn ser_digests<S: serde::Serializer>(d: &[Digest], s: S) -> Result<S::Ok, S::Err
 }
 
 /// A parsed in-toto statement.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Statement {
     /// `_type` (`https://in-toto.io/Statement/v0.1` or `/v1`).
@@ -34,8 +36,9 @@ pub struct Statement {
     pub predicate_type: String,
     /// The subjects.
     pub subjects: Vec<Subject>,
-    /// The predicate.
-    pub predicate: Value,
+    /// The predicate, read through [`predicate_as`](Self::predicate_as) or
+    /// [`predicate_json`](Self::predicate_json).
+    pub(crate) predicate: Value,
 }
 
 fn bad(detail: impl Into<String>) -> Error {
@@ -43,6 +46,19 @@ fn bad(detail: impl Into<String>) -> Error {
 }
 
 impl Statement {
+    /// The predicate read into the caller's type (any `serde::Deserialize` type: a struct of
+    /// the fields the caller needs, or a JSON document type of its choice).
+    pub fn predicate_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        T::deserialize(&self.predicate)
+            .map_err(|e| bad(format!("predicate {}: {e}", self.predicate_type)).with_source(e))
+    }
+
+    /// The predicate as compact JSON text.
+    #[must_use]
+    pub fn predicate_json(&self) -> String {
+        self.predicate.to_string()
+    }
+
     /// Parse a statement from JSON with default limits.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         Self::from_json_with_limits(bytes, &Limits::default())

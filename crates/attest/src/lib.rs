@@ -142,7 +142,7 @@ pub use crate::pep740::{
     GITLAB_ISSUER, Publisher, attestation_to_bundle, normalize_distribution_filename,
     verify_pep740, verify_pypi_provenance,
 };
-pub use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, SanMatcher};
+pub use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, SanMatcher, SanPattern};
 pub use crate::provenance::{
     ProvenanceFacts, ProvenanceItem, ProvenancePolicy, ProvenanceVerification, RefPolicy,
     parse_intoto_jsonl, provenance_facts, verify_provenance,

@@ -40,8 +40,16 @@ pub enum Publisher {
 
 impl Publisher {
     /// Read a publisher object of a PyPI provenance document (`kind`, `repository`, `workflow`
-    /// or `workflow_filepath`).
-    pub fn from_json(v: &Value) -> Result<Self, Error> {
+    /// or `workflow_filepath`) from its JSON text.
+    pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+        let v: Value = serde_json::from_slice(json).map_err(|e| {
+            err(PolicyError::Invalid, format!("publisher is not JSON: {e}")).with_source(e)
+        })?;
+        Self::from_value(&v)
+    }
+
+    /// Read a publisher object already parsed as JSON.
+    pub(crate) fn from_value(v: &Value) -> Result<Self, Error> {
         let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         match get("kind").as_deref() {
             Some("GitHub") => Ok(Publisher::GitHub {
@@ -307,7 +315,7 @@ pub fn verify_pypi_provenance(
         .ok_or_else(|| err(BundleError::Malformed, "no attestation_bundles"))?;
     let mut out = Vec::new();
     for (i, b) in bundles.iter().enumerate() {
-        let publisher = Publisher::from_json(b.get("publisher").unwrap_or(&Value::Null))?;
+        let publisher = Publisher::from_value(b.get("publisher").unwrap_or(&Value::Null))?;
         if let Some(exp) = expected_publisher
             && (exp.key().is_none() || exp.key() != publisher.key())
         {

@@ -15,12 +15,35 @@ pub enum SanMatcher {
     /// The SAN must equal this string exactly (the default).
     Exact(String),
     /// The SAN must match this regular expression over its whole length (anchored).
-    Regex(regex::Regex),
+    Regex(SanPattern),
     /// The SAN must be `<workflow>@<any ref>` (an SLSA builder id given without a ref).
     WorkflowAnyRef(String),
     /// Any SAN: only the issuer and extensions are checked. Use only when another layer (for
     /// example SLSA builder and certificate consistency) pins the signer.
     Any,
+}
+
+/// A regular expression that must match a whole SAN (anchored at both ends), compiled once.
+#[derive(Clone, Debug)]
+pub struct SanPattern(regex::Regex);
+
+impl SanPattern {
+    /// Compiles `pattern` (Rust `regex` syntax), anchored so that it must match the whole SAN.
+    pub fn new(pattern: &str) -> Result<Self, Error> {
+        anchored("identity", pattern).map(SanPattern)
+    }
+
+    /// The anchored pattern, `^(?:…)$`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Whether `san` matches over its whole length.
+    #[must_use]
+    pub fn is_match(&self, san: &str) -> bool {
+        self.0.is_match(san)
+    }
 }
 
 impl SanMatcher {
@@ -127,7 +150,7 @@ impl IdentityPolicy {
     /// SAN matched by a regular expression, anchored at both ends; exact issuer.
     pub fn regex(pattern: &str, issuer: impl Into<String>) -> Result<Self, Error> {
         Ok(IdentityPolicy {
-            san: SanMatcher::Regex(anchored("identity", pattern)?),
+            san: SanMatcher::Regex(SanPattern::new(pattern)?),
             ..Self::exact("", issuer)
         })
     }

@@ -123,6 +123,7 @@ impl ProvenancePolicy {
 }
 
 /// Facts read from a SLSA predicate.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ProvenanceFacts {
     /// Predicate type.

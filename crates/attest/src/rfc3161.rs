@@ -20,6 +20,7 @@ fn bad(detail: impl Into<String>) -> Error {
 }
 
 /// The parts of a `TSTInfo` that verification uses.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TstInfo {
     /// The policy OID (dotted).
@@ -171,6 +172,7 @@ pub(crate) fn tst_info_der(bytes: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 /// Evidence of a verified RFC 3161 timestamp.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TimestampEvidence {
     /// The timestamp authority's URI from the trust root.

@@ -95,6 +95,7 @@ fn precert_tbs(leaf: &Cert) -> Result<Vec<u8>, Error> {
 }
 
 /// Evidence of one verified SCT.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SctEvidence {
     /// The CT log id (hex).

@@ -11,6 +11,7 @@ use crate::error::{CertificateError, Error, ErrorKind, InputError, TrustRootErro
 use crate::limits::Limits;
 
 /// A closed-at-start validity window in unix seconds; `end` is inclusive, `None` = still valid.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ValidFor {
     /// First second of validity.

@@ -129,6 +129,7 @@ impl SignerEvidence {
 }
 
 /// Evidence of one verified transparency-log entry.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TlogEvidence {
     /// Log id, hex.

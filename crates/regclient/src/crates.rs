@@ -83,6 +83,7 @@ pub enum Error {
 }
 
 /// One line of a sparse index file.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
     /// Crate name as published.

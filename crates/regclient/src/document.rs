@@ -22,6 +22,7 @@ pub struct DocumentRequest<'a> {
 
 /// A document: final status, the URL that answered (credentials removed), the headers asked
 /// for, and the whole (capped) body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     /// HTTP status (2xx, 304 or one of the pass statuses).

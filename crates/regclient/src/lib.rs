@@ -57,14 +57,12 @@
 //! let dist = tempfile::tempdir()?;
 //! std::fs::write(dist.path().join("demo-1.0.0.tgz"), b"release bytes")?;
 //! let claimed = digest_bytes(b"release bytes", &[Algorithm::Sha512]);
-//! let served = PublishedFile {
-//!     name: "demo-1.0.0.tgz".into(),
-//!     url: "http://127.0.0.1:4873/demo/-/demo-1.0.0.tgz".into(),
-//!     size: Some(13),
-//!     digests: claimed.iter().copied().collect(),
-//!     yanked: false,
-//!     media_type: None,
-//! };
+//! let served = PublishedFile::new(
+//!     "demo-1.0.0.tgz",
+//!     "http://127.0.0.1:4873/demo/-/demo-1.0.0.tgz",
+//!     claimed.iter().copied().collect(),
+//! )
+//! .with_size(13);
 //! let report = compare_local(&[served], dist.path())?;
 //! assert!(matches!(report[0].comparison, FileComparison::Match { .. }));
 //! # Ok(())
@@ -121,6 +119,7 @@ pub mod oci;
 mod pipeline;
 mod poll;
 pub mod pypi;
+mod raw_json;
 mod readback;
 mod registry;
 mod secret;
@@ -147,6 +146,7 @@ pub use crate::model::{
 };
 pub use crate::pipeline::{SpecReadback, read_back};
 pub use crate::poll::PollOptions;
+pub use crate::raw_json::RawJson;
 pub use crate::readback::{
     FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,
     comparison_passes, fetch_all, fetch_verified,

@@ -43,6 +43,7 @@ impl fmt::Display for RegistryKind {
 }
 
 /// A spec that is not `kind:NAME==VERSION` / `kind:NAME@VERSION` / `oci:REPO:TAG`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid package spec {input:?}: {reason}")]
 pub struct SpecError {
@@ -73,6 +74,7 @@ impl FromStr for RegistryKind {
 
 /// A package version on one kind of registry, as written on command lines:
 /// `pypi:NAME==VERSION`, `crates:NAME@VERSION`, `npm:@scope/name@VERSION`, `oci:REPO:TAG`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PackageSpec {
     /// The registry kind.
@@ -223,6 +225,7 @@ impl fmt::Display for VersionState {
 }
 
 /// One file (or blob) a registry serves for a version.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublishedFile {
     /// File name (a plain name, never a path).
@@ -241,6 +244,27 @@ pub struct PublishedFile {
 }
 
 impl PublishedFile {
+    /// A file at `url` with the digests the registry claims for it: size unknown, not
+    /// yanked, no media type (set the public fields to say more).
+    #[must_use]
+    pub fn new(name: impl Into<String>, url: impl Into<String>, digests: Vec<Digest>) -> Self {
+        PublishedFile {
+            name: name.into(),
+            url: url.into(),
+            size: None,
+            digests,
+            yanked: false,
+            media_type: None,
+        }
+    }
+
+    /// The same file with the size the registry states.
+    #[must_use]
+    pub fn with_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
     /// The claimed digest of `algorithm`, if any.
     pub fn digest(&self, algorithm: Algorithm) -> Option<&Digest> {
         self.digests.iter().find(|d| d.algorithm() == algorithm)
@@ -255,6 +279,7 @@ impl PublishedFile {
 }
 
 /// What a registry publishes for one package version.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublishedVersion {
     /// Registry kind.

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest};
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
+use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 mod identity;
@@ -72,6 +72,7 @@ pub enum Error {
 }
 
 /// `dist` of a version.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Dist {
     /// Tarball URL.
@@ -88,6 +89,7 @@ pub struct Dist {
 }
 
 /// `dist.attestations`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct DistAttestations {
     /// The attestations URL.
@@ -95,6 +97,7 @@ pub struct DistAttestations {
 }
 
 /// One version in a packument, or a version document.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct NpmVersion {
     /// Package name.
@@ -103,13 +106,24 @@ pub struct NpmVersion {
     pub version: String,
     /// Distribution data.
     pub dist: Dist,
-    /// Deprecation message (npm writes a string; an empty one means "not deprecated").
-    #[serde(default)]
-    pub deprecated: Option<serde_json::Value>,
+    /// Deprecation message, if deprecated (npm writes a string, an empty one meaning "not
+    /// deprecated"; a `true` is read as the message `deprecated`).
+    #[serde(default, deserialize_with = "deprecation_message")]
+    pub deprecated: Option<String>,
     /// `gitHead`: the commit npm recorded when the package was published from a git
     /// checkout (absent otherwise). Kept as written; a value that is not a string is `None`.
     #[serde(default, rename = "gitHead", deserialize_with = "string_or_none")]
     pub git_head: Option<String>,
+}
+
+fn deprecation_message<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(
+        match <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)? {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
+            Some(serde_json::Value::Bool(true)) => Some("deprecated".to_owned()),
+            _ => None,
+        },
+    )
 }
 
 /// A string field that a registry may also fill with another JSON type: anything but a
@@ -125,11 +139,7 @@ fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 impl NpmVersion {
     /// The deprecation message, if deprecated.
     pub fn deprecation(&self) -> Option<String> {
-        match &self.deprecated {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(serde_json::Value::Bool(true)) => Some("deprecated".to_owned()),
-            _ => None,
-        }
+        self.deprecated.clone()
     }
 
     /// Every digest `dist` claims: the SRI tokens and the sha1 `shasum`.
@@ -150,6 +160,7 @@ impl NpmVersion {
 }
 
 /// A packument (full or abbreviated).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct Packument {
     /// Package name.
@@ -162,8 +173,51 @@ pub struct Packument {
     pub versions: BTreeMap<String, NpmVersion>,
     /// Publication times (full packuments only); a version listed here but not in
     /// `versions` was unpublished; `unpublished` marks a fully unpublished package.
-    #[serde(default)]
-    pub time: BTreeMap<String, serde_json::Value>,
+    #[serde(default, deserialize_with = "packument_times")]
+    pub time: BTreeMap<String, PackumentTime>,
+}
+
+/// One value of a packument's `time` object.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackumentTime {
+    /// A time as served (RFC 3339): a version's publication, `created`, `modified`.
+    At(String),
+    /// The `unpublished` record of a fully unpublished package: the versions it had.
+    Unpublished {
+        /// When it was unpublished, if served.
+        time: Option<String>,
+        /// The versions it had.
+        versions: Vec<String>,
+    },
+    /// A value of another shape (kept so that a packument with one still reads).
+    Other,
+}
+
+fn packument_times<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, PackumentTime>, D::Error> {
+    let raw = <BTreeMap<String, serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    let text =
+        |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_str).map(str::to_owned);
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let t = match &v {
+                serde_json::Value::String(s) => PackumentTime::At(s.clone()),
+                serde_json::Value::Object(o) => PackumentTime::Unpublished {
+                    time: text(o.get("time")),
+                    versions: o
+                        .get("versions")
+                        .and_then(serde_json::Value::as_array)
+                        .map(|l| l.iter().filter_map(|x| text(Some(x))).collect())
+                        .unwrap_or_default(),
+                },
+                _ => PackumentTime::Other,
+            };
+            (k, t)
+        })
+        .collect())
 }
 
 impl Packument {
@@ -176,13 +230,8 @@ impl Packument {
             .filter(|k| !self.versions.contains_key(*k))
             .cloned()
             .collect();
-        if let Some(list) = self
-            .time
-            .get("unpublished")
-            .and_then(|u| u.get("versions"))
-            .and_then(|v| v.as_array())
-        {
-            out.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        if let Some(PackumentTime::Unpublished { versions, .. }) = self.time.get("unpublished") {
+            out.extend(versions.iter().cloned());
         }
         out.sort();
         out.dedup();
@@ -191,13 +240,14 @@ impl Packument {
 }
 
 /// One attestation from the attestations endpoint; the bundle is handed on untouched.
+#[non_exhaustive]
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct NpmAttestation {
     /// `predicateType` (publish attestation or SLSA provenance).
     #[serde(rename = "predicateType")]
     pub predicate_type: String,
     /// The sigstore bundle, byte for byte as served.
-    pub bundle: Box<RawValue>,
+    pub bundle: RawJson,
 }
 
 #[derive(serde::Deserialize)]

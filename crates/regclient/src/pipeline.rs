@@ -12,6 +12,7 @@ use crate::readback::{
 
 /// One package version read back by [`read_back`]: what its registry publishes and the outcome
 /// of each of its files' downloads.
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct SpecReadback {
     /// The package version asked for.

@@ -4,12 +4,21 @@
 use std::time::{Duration, Instant};
 
 /// How a visibility poll behaves.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy)]
 pub struct PollOptions {
     /// Time between polls.
     pub interval: Duration,
     /// Give up after this long.
     pub timeout: Duration,
+}
+
+impl PollOptions {
+    /// Poll every `interval`, giving up after `timeout`.
+    #[must_use]
+    pub fn new(interval: Duration, timeout: Duration) -> Self {
+        PollOptions { interval, timeout }
+    }
 }
 
 impl Default for PollOptions {

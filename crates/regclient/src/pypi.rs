@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest, names};
-use serde_json::value::RawValue;
 
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
 use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
+use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
 /// `Accept` for PEP 691 JSON.
@@ -148,12 +148,13 @@ struct SimpleFile {
 type PageState = (bool, Option<String>);
 
 /// A PEP 740 provenance object: attestation bundles handed on byte for byte.
+#[non_exhaustive]
 #[derive(Debug, serde::Deserialize)]
 pub struct Provenance {
     /// Provenance format version (1).
     pub version: u32,
     /// Each bundle: `{"publisher": …, "attestations": [...]}`, as served.
-    pub attestation_bundles: Vec<Box<RawValue>>,
+    pub attestation_bundles: Vec<RawJson>,
 }
 
 /// A client for a Python package index. Configure the endpoints it offers.

@@ -108,6 +108,7 @@ pub trait Progress: Sync {
 }
 
 /// Options for [`fetch_verified`].
+#[non_exhaustive]
 #[derive(Default, Clone, Copy)]
 pub struct FetchOptions<'a> {
     /// Sent with the download (and never across a redirect to another host).
@@ -117,6 +118,29 @@ pub struct FetchOptions<'a> {
     pub credential_origin: Option<&'a str>,
     /// Progress reporting.
     pub progress: Option<&'a dyn Progress>,
+}
+
+impl<'a> FetchOptions<'a> {
+    /// Sends `credential` with the download (see [`credential`](Self::credential)).
+    #[must_use]
+    pub fn with_credential(mut self, credential: Option<&'a Credential>) -> Self {
+        self.credential = credential;
+        self
+    }
+
+    /// Sends the credential only to `origin`'s scheme, host and port.
+    #[must_use]
+    pub fn with_credential_origin(mut self, origin: Option<&'a str>) -> Self {
+        self.credential_origin = origin;
+        self
+    }
+
+    /// Reports progress to `progress`.
+    #[must_use]
+    pub fn with_progress(mut self, progress: &'a dyn Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
 }
 
 impl std::fmt::Debug for FetchOptions<'_> {
@@ -129,6 +153,7 @@ impl std::fmt::Debug for FetchOptions<'_> {
 }
 
 /// A file downloaded and verified.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FetchedFile {
     /// The file's name.
@@ -525,6 +550,7 @@ impl FileComparison {
 }
 
 /// One line of a comparison report.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileReport {
     /// The file name.

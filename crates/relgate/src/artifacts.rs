@@ -33,9 +33,9 @@ pub enum ArtifactsError {
     Glob {
         /// The glob.
         glob: String,
-        /// The cause.
+        /// The glob parser's error (boxed: the parser's type is not part of relgate's API).
         #[source]
-        source: globset::Error,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 }
 
@@ -53,7 +53,7 @@ pub fn local_artifacts(
                 .map(|m| (m, r.kind))
                 .map_err(|source| ArtifactsError::Glob {
                     glob: r.glob.clone(),
-                    source,
+                    source: Box::new(source),
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;

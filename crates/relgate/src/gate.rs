@@ -12,6 +12,7 @@ use crate::cancel::CancelToken;
 use crate::endpoints::Endpoints;
 use crate::event::{Event, Observer};
 use crate::finding::Finding;
+use crate::json::Json;
 use crate::phase::Phase;
 use crate::policy::model::Policy;
 
@@ -72,7 +73,7 @@ impl Outcome {
 }
 
 /// What a gate returns: its outcome plus the evidence it looked at (digests, run ids, URLs),
-/// as JSON values keyed by name so reports can carry it.
+/// as [`Json`] values keyed by name so reports can carry it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateResult {
@@ -81,7 +82,7 @@ pub struct GateResult {
     /// Non-blocking findings (warnings, notes) the gate reports even when it passes.
     pub notes: Vec<Finding>,
     /// Evidence, keyed by name.
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    pub evidence: Evidence,
     /// The release-folder files (relative paths) whose bytes this gate read: the coverage
     /// ledger counts them as checked by this gate, with its outcome.
     pub read: Vec<String>,
@@ -135,9 +136,10 @@ impl GateResult {
         self
     }
 
-    /// Adds one piece of evidence.
-    pub fn with_evidence(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
-        self.evidence.insert(key.into(), value);
+    /// Adds one piece of evidence: any serialisable value (a `serde_json::json!` document, a
+    /// struct deriving `Serialize`), kept as [`Json`] (see [`Json::of`]).
+    pub fn with_evidence(mut self, key: impl Into<String>, value: impl serde::Serialize) -> Self {
+        self.evidence.insert(key.into(), Json::of(&value));
         self
     }
 }
@@ -171,7 +173,7 @@ pub struct GateContext {
 }
 
 /// The evidence of one gate, keyed by name.
-pub type Evidence = BTreeMap<String, serde_json::Value>;
+pub type Evidence = BTreeMap<String, Json>;
 
 impl fmt::Debug for GateContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

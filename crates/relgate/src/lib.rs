@@ -127,6 +127,7 @@ mod finding;
 mod folder;
 mod gate;
 pub mod gates;
+mod json;
 pub mod ledger;
 mod phase;
 #[allow(
@@ -150,6 +151,7 @@ pub use crate::endpoints::{Endpoints, EndpointsError};
 pub use crate::event::{Event, Observer};
 pub use crate::finding::{Area, Code, Finding, Location, Severity, UnknownCode, UnknownSeverity};
 pub use crate::gate::{BoxFuture, Evidence, Gate, GateContext, GateResult, Outcome};
+pub use crate::json::{Json, JsonNumber};
 pub use crate::phase::{GateStatus, Phase, UnknownPhase};
 pub use crate::policy::{Policy, PolicyError};
 pub use crate::report::{Action, Decision, Format, Report, RunStatus};

@@ -51,6 +51,7 @@ impl fmt::Display for Phase {
 }
 
 /// A phase name that is not one of the four.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown phase {0:?} (expected preflight, prepublish, postpublish or consume)")]
 pub struct UnknownPhase(pub String);

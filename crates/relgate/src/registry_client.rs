@@ -208,10 +208,7 @@ pub(crate) fn fetch(
         total: file.size.or(total_hint),
         done: AtomicU64::new(0),
     };
-    let options = FetchOptions {
-        progress: Some(&progress),
-        ..FetchOptions::default()
-    };
+    let options = FetchOptions::default().with_progress(&progress);
     regclient::fetch_verified(http, file, dir, options)
 }
 
@@ -285,8 +282,5 @@ pub(crate) async fn run_blocking_all<T: Send + 'static>(
 /// The poll timing for a visibility deadline: about ten polls, between 50 ms and 5 s apart.
 pub(crate) fn poll_options(within: Duration) -> PollOptions {
     let interval = (within / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
-    PollOptions {
-        interval,
-        timeout: within,
-    }
+    PollOptions::new(interval, within)
 }

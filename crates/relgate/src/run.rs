@@ -559,7 +559,9 @@ fn settle_ledger(policy: &Policy, report: Report, mut ledger: Ledger) -> Report 
     let mut evidence = BTreeMap::new();
     evidence.insert(
         String::from("files"),
-        serde_json::json!({ "covered": covered, "allowed": allowed_n, "blocking": blocking }),
+        crate::json::Json::of(
+            &serde_json::json!({ "covered": covered, "allowed": allowed_n, "blocking": blocking }),
+        ),
     );
     let coverage = coverage_report(policy, &report, findings, evidence);
     report.with_ledger(ledger, coverage)
@@ -642,7 +644,7 @@ fn coverage_report(
     policy: &Policy,
     report: &Report,
     findings: Vec<Finding>,
-    evidence: BTreeMap<String, serde_json::Value>,
+    evidence: crate::gate::Evidence,
 ) -> GateReport {
     let findings: Vec<ReportedFinding> = findings
         .into_iter()

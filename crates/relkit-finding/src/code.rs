@@ -36,6 +36,7 @@ impl Severity {
 }
 
 /// A severity name that is not `error`, `warning` or `info`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown severity {0:?} (expected error, warning or info)")]
 pub struct UnknownSeverity(pub String);
@@ -404,6 +405,7 @@ codes! {
 }
 
 /// A code name that is not in the registry.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown finding code {0:?}")]
 pub struct UnknownCode(pub String);

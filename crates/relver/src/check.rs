@@ -80,8 +80,9 @@ impl Report {
     }
 
     /// The JSON form.
-    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+    pub fn to_json(&self) -> Result<String, crate::RenderError> {
         serde_json::to_string_pretty(self)
+            .map_err(|e| crate::RenderError::new("the report", "JSON", e))
     }
 
     /// An empty report (ok until an error is pushed).

@@ -74,6 +74,7 @@ impl Role {
 
 /// A key path: `"info.version"` or `["packages", "", "version"]` (for keys with dots or empty
 /// keys).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(untagged)]
 pub enum KeyPath {
@@ -333,8 +334,9 @@ impl Config {
     }
 
     /// Render as `relver.toml` text.
-    pub fn to_toml(&self) -> Result<String, toml_edit::ser::Error> {
+    pub fn to_toml(&self) -> Result<String, crate::RenderError> {
         toml_edit::ser::to_string_pretty(self)
+            .map_err(|e| crate::RenderError::new("the configuration", "TOML", e))
     }
 
     /// Checks what serde cannot: each error names the key (`source[2].path`, under `table`

@@ -30,6 +30,7 @@ mod input;
 mod json;
 mod parse_error;
 mod python;
+mod render_error;
 mod source;
 mod tag;
 mod toml_src;
@@ -56,6 +57,7 @@ pub use git::{
 pub use heading::{Heading, HeadingStyle};
 pub use input::{DEFAULT_MAX_FILE_SIZE, ReadError, read_text_file};
 pub use parse_error::{ParseError, ParseErrorKind};
+pub use render_error::RenderError;
 pub use source::SourceError;
 pub use tag::{FloatingTag, Tag, TagClass, TagError, TagPolicy, TagRejection, parse_tag};
 pub use tree::{DirTree, MemTree, Tree, TreeOrigin};

@@ -460,7 +460,8 @@ pub(crate) fn emit(
         Ok(evidence) => {
             let mut report = Report::of_check(subject, check, phase, Vec::new());
             if let Some(gate) = report.gates.first_mut() {
-                gate.evidence.insert("verification".to_owned(), evidence);
+                gate.evidence
+                    .insert("verification".to_owned(), relgate::Json::of(&evidence));
             }
             report
         }
@@ -595,9 +596,9 @@ impl VerifyArgs {
     fn publisher(&self) -> Result<Publisher, Stop> {
         match &self.publisher {
             Some(json) => {
-                let v: Value = serde_json::from_str(json)
+                serde_json::from_str::<Value>(json)
                     .map_err(|e| Stop::Usage(format!("--publisher is not JSON: {e}")))?;
-                Ok(Publisher::from_json(&v)?)
+                Ok(Publisher::from_json(json.as_bytes())?)
             }
             None => Ok(Publisher::Identity(self.signature_identity()?)),
         }

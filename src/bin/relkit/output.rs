@@ -144,12 +144,12 @@ pub(crate) fn check_report(
     check: &str,
     phase: Phase,
     findings: Vec<Finding>,
-    evidence: impl IntoIterator<Item = (impl Into<String>, serde_json::Value)>,
+    evidence: impl IntoIterator<Item = (impl Into<String>, impl serde::Serialize)>,
 ) -> Report {
     let mut report = Report::of_check(project, check, phase, findings);
     if let Some(gate) = report.gates.first_mut() {
         for (key, value) in evidence {
-            gate.evidence.insert(key.into(), value);
+            gate.evidence.insert(key.into(), relgate::Json::of(&value));
         }
     }
     report

@@ -70,6 +70,7 @@ impl fmt::Display for Format {
 }
 
 /// [`Format::from_str`] was given an unknown name.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown archive format {0:?} (expected tar, tar.gz or zip)")]
 pub struct UnknownFormat(pub String);
@@ -156,6 +157,7 @@ impl fmt::Display for TarHeaderFormat {
 }
 
 /// One `key=value` record of a PAX extended header.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaxRecord {
     /// The keyword (`path`, `mtime`, `SCHILY.xattr.…`, …).

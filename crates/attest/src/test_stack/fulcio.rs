@@ -25,7 +25,7 @@ use crate::extensions::FulcioExtension;
 
 impl TestStack {
     /// Issue a ten-minute signing certificate for `id`; returns (leaf DER, signing key).
-    pub fn issue(&self, id: &TestIdentity) -> Result<(Vec<u8>, SigningKey), Error> {
+    pub(crate) fn issue(&self, id: &TestIdentity) -> Result<(Vec<u8>, SigningKey), Error> {
         let mut seed = [0u8; 32];
         seed.copy_from_slice(
             &Sha256::new()
@@ -62,12 +62,12 @@ impl TestStack {
                     .map_err(stack_err("san"))?,
             )?,
             ext(
-                FulcioExtension::IssuerV1.oid(),
+                FulcioExtension::IssuerV1.object_id(),
                 false,
                 id.issuer.as_bytes().to_vec(),
             )?,
             ext(
-                FulcioExtension::Issuer.oid(),
+                FulcioExtension::Issuer.object_id(),
                 false,
                 Utf8StringRef::new(&id.issuer)
                     .map_err(stack_err("issuer"))?
@@ -84,7 +84,7 @@ impl TestStack {
                     .to_der()
                     .map_err(stack_err("ext"))?
             };
-            exts.push(ext(e.oid(), false, value)?);
+            exts.push(ext(e.object_id(), false, value)?);
         }
         let mut tbs = TbsCertificate {
             version: x509_cert::Version::V3,

@@ -117,7 +117,7 @@ fn run_bundle_dsse(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::E
 fn run_pep740(dir: &Path, case: &Value, mode: Mode) -> Result<(), attest::Error> {
     let p = &case["policy"];
     let publisher = if p["publisher"].is_object() {
-        Publisher::from_json(&p["publisher"])?
+        Publisher::from_json(p["publisher"].to_string().as_bytes())?
     } else {
         Publisher::Identity(identity_policy(case)?)
     };

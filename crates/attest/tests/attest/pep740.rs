@@ -80,7 +80,8 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
     let mut stack = TestStack::new([7; 32]).unwrap();
     let verifier = stack.verifier().unwrap().with_now(T + 60);
     let good = signed(&mut stack, WHEEL, WHEEL_BYTES);
-    let pinned = Publisher::from_json(&github("owner/demo", "release.yml")).unwrap();
+    let pinned =
+        Publisher::from_json(github("owner/demo", "release.yml").to_string().as_bytes()).unwrap();
 
     let doc = document(github("owner/demo", "release.yml"), vec![good.clone()]);
     assert_eq!(check(&verifier, &doc, WHEEL, None), Ok(1));
@@ -103,7 +104,8 @@ fn test_stack_provenance_document_verifies_and_each_defect_has_its_kind() {
         Err(ErrorKind::Identity(IdentityError::ExtensionMismatch))
     );
     // The caller pins a publisher the document does not name.
-    let pinned_other = Publisher::from_json(&github("owner/other", "release.yml")).unwrap();
+    let pinned_other =
+        Publisher::from_json(github("owner/other", "release.yml").to_string().as_bytes()).unwrap();
     assert_eq!(
         check(&verifier, &doc, WHEEL, Some(&pinned_other)),
         Err(ErrorKind::Identity(IdentityError::PublisherMismatch))

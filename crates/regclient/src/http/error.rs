@@ -126,9 +126,9 @@ pub enum HttpError {
         url: String,
         /// What was expected.
         what: &'static str,
-        /// The parser's error (line and column).
+        /// The parser's error (its message names the line and column).
         #[source]
-        source: serde_json::Error,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 }
 

@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
 /// Retry policy: exponential backoff with jitter, for idempotent requests only.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Attempts in total (1 = no retry).
@@ -26,6 +27,17 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// At most `max_attempts` attempts in total, backing off from `base_delay` up to
+    /// `max_delay`.
+    #[must_use]
+    pub fn new(max_attempts: u32, base_delay: Duration, max_delay: Duration) -> Self {
+        RetryPolicy {
+            max_attempts,
+            base_delay,
+            max_delay,
+        }
+    }
+
     /// Backoff before attempt `attempt + 1` (attempt counted from 1): half fixed, half random.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self

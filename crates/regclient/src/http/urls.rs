@@ -14,7 +14,7 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|source| HttpError::Json {
         url: url.to_owned(),
         what,
-        source,
+        source: Box::new(source),
     })
 }
 

@@ -11,6 +11,7 @@ use super::{COSIGN_SIMPLESIGNING, DOCKER_LIST, DSSE_ENVELOPE, HELM_CHART, HELM_C
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
 )]
+#[non_exhaustive]
 pub struct Platform {
     /// e.g. `linux`.
     pub os: String,
@@ -57,6 +58,7 @@ fn oci_digest<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Digest, D::Error
 }
 
 /// An OCI content descriptor.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
@@ -79,6 +81,7 @@ pub struct Descriptor {
 }
 
 /// An image manifest or index (the fields relkit reads).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
@@ -135,6 +138,7 @@ fn is_sbom(mt: &str) -> bool {
 }
 
 /// A manifest as fetched and verified.
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub struct FetchedManifest {
     /// Its digest (computed, and equal to every claim).
@@ -217,6 +221,7 @@ pub enum ReferrersSource {
 }
 
 /// The referrers of a subject.
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub struct Referrers {
     /// Where they came from.
@@ -226,6 +231,7 @@ pub struct Referrers {
 }
 
 /// cosign artifacts attached to one image digest.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default)]
 pub struct CosignArtifacts {
     /// The legacy `sha256-<hex>.sig` manifest, with its classification.

@@ -123,10 +123,7 @@ fn second_lookup_is_conditional() {
 fn waiting_sees_a_late_version_and_diagnoses_a_missing_one() {
     let (server, files) = registry();
     let idx = SparseIndex::new(client(), &server.url("/index/")).unwrap();
-    let poll = PollOptions {
-        interval: Duration::from_millis(50),
-        timeout: Duration::from_secs(1),
-    };
+    let poll = PollOptions::new(Duration::from_millis(50), Duration::from_secs(1));
     let err = idx
         .wait_for_version("demo-crate", "0.3.0", poll)
         .unwrap_err();
@@ -158,10 +155,7 @@ fn waiting_sees_a_late_version_and_diagnoses_a_missing_one() {
         idx.extend_from_slice(line("Demo-Crate", "0.3.0", &c, false).as_bytes());
         f.insert("/dl/de/mo/Demo-Crate/Demo-Crate-0.3.0.crate".into(), c);
     });
-    let poll = PollOptions {
-        interval: Duration::from_millis(50),
-        timeout: Duration::from_secs(5),
-    };
+    let poll = PollOptions::new(Duration::from_millis(50), Duration::from_secs(5));
     let v = idx.wait_for_version("demo-crate", "0.3.0", poll).unwrap();
     publisher.join().unwrap();
     assert_eq!(v.state, VersionState::Present);

@@ -36,14 +36,7 @@ fn all_text(e: &dyn std::error::Error) -> String {
 }
 
 fn published(name: &str, url: String, body: &[u8]) -> PublishedFile {
-    PublishedFile {
-        name: name.into(),
-        url,
-        size: Some(body.len() as u64),
-        digests: vec![sha256(body)],
-        yanked: false,
-        media_type: None,
-    }
+    PublishedFile::new(name, url, vec![sha256(body)]).with_size(body.len() as u64)
 }
 
 #[test]
@@ -135,10 +128,7 @@ fn an_endpoint_with_a_password_and_a_bad_port_never_prints_the_password() {
 fn excerpt_of(body: String, cred: Option<&Credential>, http: &regclient::HttpClient) -> String {
     let server = TestServer::start(move |_| Reply::status(403, body.clone()));
     let dir = tempfile::tempdir().unwrap();
-    let opts = FetchOptions {
-        credential: cred,
-        ..FetchOptions::default()
-    };
+    let opts = FetchOptions::default().with_credential(cred);
     let e = fetch_verified(
         http,
         &published("a.bin", server.url("/a.bin"), b"x"),

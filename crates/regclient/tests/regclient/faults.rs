@@ -15,14 +15,7 @@ use crate::support::*;
 const TOKEN: &str = "tok-SECRET-4242";
 
 fn file(url: String, body: &[u8]) -> PublishedFile {
-    PublishedFile {
-        name: "artifact.bin".into(),
-        url,
-        size: Some(body.len() as u64),
-        digests: vec![sha256(body)],
-        yanked: false,
-        media_type: None,
-    }
+    PublishedFile::new("artifact.bin", url, vec![sha256(body)]).with_size(body.len() as u64)
 }
 
 fn http_source(e: ReadbackError) -> HttpError {
@@ -41,10 +34,7 @@ fn fetch(
     tempfile::TempDir,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let opts = FetchOptions {
-        credential: cred,
-        ..FetchOptions::default()
-    };
+    let opts = FetchOptions::default().with_credential(cred);
     let r = fetch_verified(&client(), &file(server.url("/f"), body), dir.path(), opts);
     (r, dir)
 }
@@ -198,10 +188,11 @@ fn slow_body_past_the_deadline_stops_in_time() {
     let http = regclient::HttpClient::builder()
         .proxy_from_env(false)
         .deadline(Duration::from_millis(600))
-        .retry(RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        })
+        .retry(RetryPolicy::new(
+            1,
+            RetryPolicy::default().base_delay,
+            RetryPolicy::default().max_delay,
+        ))
         .build();
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
@@ -349,9 +340,10 @@ fn concurrency_is_bounded() {
         .build();
     let dir = tempfile::tempdir().unwrap();
     let files: Vec<PublishedFile> = (0..8)
-        .map(|i| PublishedFile {
-            name: format!("f{i}"),
-            ..file(server.url(&format!("/f{i}")), b"payload")
+        .map(|i| {
+            let mut f = file(server.url(&format!("/f{i}")), b"payload");
+            f.name = format!("f{i}");
+            f
         })
         .collect();
     let results = regclient::fetch_all(&http, &files, dir.path(), FetchOptions::default());

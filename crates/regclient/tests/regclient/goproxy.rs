@@ -194,10 +194,10 @@ fn configured_from_a_file_and_by_spec() {
 fn waiting_sees_a_late_module_and_diagnoses_a_missing_one() {
     let (server, files) = proxy();
     let go = GoProxy::new(client(), &server.url("/")).unwrap();
-    let quick = regclient::crates::PollOptions {
-        interval: std::time::Duration::from_millis(20),
-        timeout: std::time::Duration::from_millis(300),
-    };
+    let quick = regclient::crates::PollOptions::new(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_millis(300),
+    );
     match go.wait_for_version(MODULE, "v1.1.0", quick) {
         Err(Error::NotVisible {
             diagnosis, polls, ..

@@ -22,14 +22,7 @@ fn retries_and_rate_limit_waits_are_logged_with_redacted_urls() {
         server
             .url("/f?token=qq-SECRET-77")
             .replacen("http://", "http://user:pw-SECRET-99@", 1);
-    let file = PublishedFile {
-        name: "artifact.bin".into(),
-        url,
-        size: Some(7),
-        digests: vec![sha256(b"payload")],
-        yanked: false,
-        media_type: None,
-    };
+    let file = PublishedFile::new("artifact.bin", url, vec![sha256(b"payload")]).with_size(7);
     let dir = tempfile::tempdir().unwrap();
     let log = logged(|| {
         fetch_verified(&client(), &file, dir.path(), FetchOptions::default()).unwrap();

@@ -168,11 +168,9 @@ fn verdaccio_packuments_readback_deprecate_unpublish() {
     assert_eq!(algs, vec![Algorithm::Sha512, Algorithm::Sha1]);
     let dl = tempfile::tempdir().unwrap();
     let cred = reg.credential();
-    let opts = FetchOptions {
-        credential: cred,
-        credential_origin: Some(reg.base()),
-        ..FetchOptions::default()
-    };
+    let opts = FetchOptions::default()
+        .with_credential(cred)
+        .with_credential_origin(Some(reg.base()));
     let got = fetch_verified(&client(), f, dl.path(), opts).unwrap();
     let local =
         artidigest::digest_reader(std::fs::File::open(&local1).unwrap(), &[Algorithm::Sha512])
@@ -237,10 +235,7 @@ fn verdaccio_packuments_readback_deprecate_unpublish() {
 
     // Waiting for visibility while a publish happens.
     let (d3, _) = package(work.path(), "relkit-plain", "0.1.0");
-    let poll = PollOptions {
-        interval: Duration::from_millis(100),
-        timeout: Duration::from_secs(2),
-    };
+    let poll = PollOptions::new(Duration::from_millis(100), Duration::from_secs(2));
     let err = reg
         .wait_for_version("relkit-plain", "0.1.0", poll)
         .unwrap_err();
@@ -250,10 +245,7 @@ fn verdaccio_packuments_readback_deprecate_unpublish() {
     );
     std::thread::scope(|s| {
         s.spawn(|| npm(&v, &d3, &["publish"]));
-        let poll = PollOptions {
-            interval: Duration::from_millis(100),
-            timeout: Duration::from_secs(30),
-        };
+        let poll = PollOptions::new(Duration::from_millis(100), Duration::from_secs(30));
         let pv = reg.wait_for_version("relkit-plain", "0.1.0", poll).unwrap();
         assert_eq!(pv.files[0].name, "relkit-plain-0.1.0.tgz");
     });

@@ -546,10 +546,10 @@ fn faults_injected_in_front_of_docker_registry() {
     assert!(dir_names(dir.path()).is_empty());
 
     // Waiting for a tag that is pushed while polling.
-    let poll = regclient::crates::PollOptions {
-        interval: Duration::from_millis(100),
-        timeout: Duration::from_millis(1500),
-    };
+    let poll = regclient::crates::PollOptions::new(
+        Duration::from_millis(100),
+        Duration::from_millis(1500),
+    );
     let err = reg.wait_for(repo, "late", poll).unwrap_err();
     assert!(
         matches!(&err, Error::NotVisible { diagnosis, .. } if diagnosis.contains("404")),
@@ -560,10 +560,10 @@ fn faults_injected_in_front_of_docker_registry() {
             std::thread::sleep(Duration::from_millis(200));
             push_manifest(r, repo, Some("late"), &json!({"schemaVersion": 2, "mediaType": oci::OCI_INDEX, "manifests": [img.clone()]}));
         });
-        let poll = regclient::crates::PollOptions {
-            interval: Duration::from_millis(100),
-            timeout: Duration::from_secs(10),
-        };
+        let poll = regclient::crates::PollOptions::new(
+            Duration::from_millis(100),
+            Duration::from_secs(10),
+        );
         assert_eq!(
             reg.wait_for(repo, "late", poll)
                 .unwrap()

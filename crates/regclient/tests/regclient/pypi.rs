@@ -262,10 +262,7 @@ fn devpi_simple_api_readback_and_view_comparison() {
     );
 
     // Waiting for a version that is uploaded while polling.
-    let poll = PollOptions {
-        interval: Duration::from_millis(100),
-        timeout: Duration::from_secs(2),
-    };
+    let poll = PollOptions::new(Duration::from_millis(100), Duration::from_secs(2));
     let err = idx.wait_for_version("demo-pkg", "1.2.0", poll).unwrap_err();
     assert!(err.to_string().contains("lists no file for 1.2.0"), "{err}");
     assert!(
@@ -283,10 +280,7 @@ fn devpi_simple_api_readback_and_view_comparison() {
                 b"fresh sdist",
             );
         });
-        let poll = PollOptions {
-            interval: Duration::from_millis(100),
-            timeout: Duration::from_secs(20),
-        };
+        let poll = PollOptions::new(Duration::from_millis(100), Duration::from_secs(20));
         let v = idx.wait_for_version("demo-pkg", "1.2.0", poll).unwrap();
         assert_eq!(v.files[0].digests[0], sha256(b"fresh sdist"));
     });

@@ -334,11 +334,11 @@ pub fn client() -> regclient::HttpClient {
         .proxy_from_env(false)
         .request_timeout(Duration::from_secs(10))
         .deadline(Duration::from_secs(20))
-        .retry(regclient::RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_secs(2),
-        })
+        .retry(regclient::RetryPolicy::new(
+            3,
+            Duration::from_millis(20),
+            Duration::from_secs(2),
+        ))
         .build()
 }
 

@@ -64,9 +64,10 @@ pub struct VersionSources {
     /// A `relver` configuration file, relative to the policy file.
     #[serde(default)]
     pub config: Option<PathBuf>,
-    /// The same configuration inline (the `relver.toml` schema: `tag-prefixes`, `[[source]]`, ...).
+    /// The same configuration inline (the `relver.toml` schema: `tag-prefixes`, `[[source]]`, ...);
+    /// once parsed, it is [`resolved`](Self::resolved).
     #[serde(default)]
-    pub inline: Option<toml::Table>,
+    pub(crate) inline: Option<toml::Table>,
     /// The source tree as a folder, relative to the policy file (default: the policy's folder).
     #[serde(default)]
     pub tree: Option<PathBuf>,
@@ -131,10 +132,10 @@ pub(crate) fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyEr
 }
 
 /// What kind of artifact a glob selects.
-#[non_exhaustive]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
 )]
+#[non_exhaustive]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// A Python wheel.

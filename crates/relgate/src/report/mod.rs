@@ -23,6 +23,4 @@ pub use crate::report::sarif::{
     FINGERPRINT_KEY, GATES_DOC_URL, SARIF_SCHEMA, SARIF_TOOL_NAME, SARIF_VERSION, SRCROOT,
     fingerprint, help_uri, render_sarif,
 };
-pub use crate::report::vsa::{
-    INTOTO_STATEMENT_V1, VERIFIER_ID, VSA_PREDICATE_TYPE, render_vsa, vsa_statement,
-};
+pub use crate::report::vsa::{INTOTO_STATEMENT_V1, VERIFIER_ID, VSA_PREDICATE_TYPE, render_vsa};

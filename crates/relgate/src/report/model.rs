@@ -56,7 +56,7 @@ pub struct GateReport {
     pub notes: Vec<Finding>,
     /// Evidence the gate looked at.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    pub evidence: crate::gate::Evidence,
     /// The release-folder files whose bytes the gate read (shown per file in the ledger).
     #[serde(skip)]
     pub read: Vec<String>,
@@ -554,6 +554,7 @@ impl Report {
 }
 
 /// A name that is not one of a report enum's kebab-case values.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {name:?}")]
 pub struct UnknownName {

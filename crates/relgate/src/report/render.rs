@@ -89,6 +89,7 @@ impl fmt::Display for Format {
 #[error(
     "unknown report format {0:?} (expected terminal, json, markdown, github, junit, sarif or vsa)"
 )]
+#[non_exhaustive]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {

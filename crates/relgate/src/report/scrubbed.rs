@@ -70,19 +70,9 @@ fn rewritten(report: &Report, s: Texts<'_>) -> Report {
             }
         }
         g.notes.iter_mut().for_each(|f| finding(s, f));
-        g.evidence.values_mut().for_each(|v| rewrite_json(s, v));
+        g.evidence.values_mut().for_each(|v| v.rewrite_strings(s));
     }
     r
-}
-
-/// Rewrites every string inside a JSON value (keys stay).
-fn rewrite_json(s: Texts<'_>, value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(t) => *t = s(t),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| rewrite_json(s, v)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| rewrite_json(s, v)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -92,8 +82,10 @@ mod tests {
     #[test]
     fn json_strings_are_rewritten_and_keys_kept() {
         let s = Scrubber::with_secrets(["abcdefgh123".to_owned()]);
-        let mut v = serde_json::json!({"a": ["x abcdefgh123", 1], "b": {"c": "abcdefgh123"}});
-        rewrite_json(&|t| s.scrub(t), &mut v);
+        let mut v = crate::json::Json::of(
+            &serde_json::json!({"a": ["x abcdefgh123", 1], "b": {"c": "abcdefgh123"}}),
+        );
+        v.rewrite_strings(&|t| s.scrub(t));
         assert!(!v.to_string().contains("abcdefgh123"), "{v}");
         assert!(v["b"]["c"].is_string());
     }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use artidigest::Digest;
 use serde_json::{Map, Value, json};
 
+use crate::json::Json;
 use crate::ledger::{FileKind, Ledger};
 use crate::report::model::{Report, RunStatus};
 use crate::report::sarif::{GATES_DOC_URL, pretty_json, uri_encode};
@@ -56,13 +57,13 @@ fn known_digests(report: &Report) -> BTreeMap<String, DigestSet> {
             REBUILD_GATE => g.evidence.get("rebuild").and_then(|r| r.get("compared")),
             _ => None,
         };
-        let Some(files) = files.and_then(Value::as_object) else {
+        let Some(files) = files.and_then(Json::as_object) else {
             continue;
         };
         for (name, value) in files {
             let text = value
                 .as_str()
-                .or_else(|| value.get("sha256").and_then(Value::as_str));
+                .or_else(|| value.get("sha256").and_then(Json::as_str));
             learn(&mut known, name, text);
         }
     }
@@ -160,7 +161,7 @@ fn resource_uri(report: &Report) -> String {
 }
 
 /// The statement as JSON (see [`render_vsa`]).
-pub fn vsa_statement(report: &Report) -> Value {
+pub(crate) fn vsa_statement(report: &Report) -> Value {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
     let known = known_digests(report);
@@ -234,13 +235,15 @@ mod tests {
             g.id = REBUILD_GATE.to_owned();
             g.evidence.insert(
                 "rebuild".into(),
-                json!({"compared": {"b.whl": {"sha256": format!("sha256:{A}"), "identical": true}}}),
+                Json::of(
+                    &json!({"compared": {"b.whl": {"sha256": format!("sha256:{A}"), "identical": true}}}),
+                ),
             );
         }
         if let Some(g) = r.gates.first_mut() {
             g.evidence.insert(
                 "digests".into(),
-                json!({"a.tar.gz": format!("sha256:{A}"), "bad": "not a digest"}),
+                Json::of(&json!({"a.tar.gz": format!("sha256:{A}"), "bad": "not a digest"})),
             );
         }
         r.gates.extend(rebuild);

@@ -164,7 +164,7 @@ async fn environment_protection_passes_when_protected_as_the_policy_says() {
     let r = run(ENV_POLICY, Phase::Preflight, &env_fake()).await;
     let g = r.gate("environment-protection").unwrap();
     assert_eq!(g.status, GateStatus::Pass, "{g:?}");
-    assert_eq!(g.evidence["immutable_releases"], serde_json::json!(true));
+    assert_eq!(g.evidence["immutable_releases"], true);
 }
 
 /// One way to break the fake's protection.

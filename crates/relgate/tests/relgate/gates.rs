@@ -89,12 +89,12 @@ async fn a_complete_release_passes_with_evidence() {
     assert_eq!(sums.evidence["matched"], 3);
     assert_eq!(
         sums.evidence["unlisted"],
-        serde_json::json!(["demo-1.0.0.crate.sigstore.json"])
+        relgate::Json::of(&serde_json::json!(["demo-1.0.0.crate.sigstore.json"]))
     );
     let assets = r.gate("required-assets-present").unwrap();
     assert_eq!(
         assets.evidence["matches"]["*.whl"],
-        serde_json::json!(["demo-1.0.0-py3-none-any.whl"])
+        relgate::Json::of(&serde_json::json!(["demo-1.0.0-py3-none-any.whl"]))
     );
     // Archives imply archive-safety; the bundle, allowed by name, implies no signature gate.
     assert_eq!(r.gate("archive-safety").unwrap().status, GateStatus::Pass);
@@ -104,7 +104,7 @@ async fn a_complete_release_passes_with_evidence() {
     assert_eq!(covered.status, GateStatus::Pass);
     assert_eq!(
         covered.evidence["files"],
-        serde_json::json!({ "covered": 4, "allowed": 1, "blocking": 0 })
+        relgate::Json::of(&serde_json::json!({ "covered": 4, "allowed": 1, "blocking": 0 }))
     );
 }
 

@@ -277,7 +277,7 @@ fn the_vsa_is_an_in_toto_statement_of_the_decision() {
             ("notes.txt".to_owned(), sha256_hex(b"notes")),
         ]
     );
-    let p = &statement.predicate;
+    let p: serde_json::Value = statement.predicate_as().unwrap();
     assert_eq!(p["verificationResult"], "PASSED");
     assert_eq!(
         p["verifier"]["version"]["relkit"],

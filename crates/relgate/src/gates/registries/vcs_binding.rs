@@ -192,9 +192,9 @@ impl Run<'_> {
         t: &Target,
         readback: Option<&crate::gate::Evidence>,
     ) -> Result<(), String> {
-        let rows: Vec<&Value> = readback
+        let rows: Vec<&crate::Json> = readback
             .and_then(|e| e.get("files"))
-            .and_then(Value::as_array)
+            .and_then(crate::Json::as_array)
             .map(|a| a.iter().collect())
             .unwrap_or_default();
         for a in self.mine(t, &[ArtifactKind::Crate]) {

@@ -47,7 +47,7 @@ fn found(r: &GateResult) -> Vec<(Code, String, String)> {
     }
 }
 
-fn sboms(r: &GateResult) -> &Vec<serde_json::Value> {
+fn sboms(r: &GateResult) -> &Vec<crate::Json> {
     r.evidence["sboms"].as_array().unwrap()
 }
 
