@@ -10,8 +10,8 @@ pub(crate) mod limits;
 pub(crate) mod model;
 pub(crate) mod parse;
 pub(crate) mod sbom;
-pub(crate) mod workflow;
 pub(crate) mod vcs;
+pub(crate) mod workflow;
 
 pub use crate::policy::docs::DocsRules;
 pub use crate::policy::error::{PolicyError, PolicyErrorKind};
@@ -23,6 +23,6 @@ pub use crate::policy::model::{
     RegistryKind, RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
 pub use crate::policy::sbom::{SbomFormat, SbomRules};
-pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};
 pub use crate::policy::vcs::{Binding, MIN_SHORT_COMMIT, VcsBindingRules, VcsRecord};
+pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};
 pub use crate::waiver::{Waiver, today_utc};
