@@ -79,6 +79,7 @@ pub enum ConfigError {
 }
 
 /// HTTP settings.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HttpSettings {
@@ -125,6 +126,7 @@ impl HttpSettings {
 }
 
 /// `[pypi]`.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PypiSettings {
@@ -139,6 +141,7 @@ pub struct PypiSettings {
 }
 
 /// `[crates]`.
+#[non_exhaustive]
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CratesSettings {
@@ -149,6 +152,7 @@ pub struct CratesSettings {
 }
 
 /// `[npm]`.
+#[non_exhaustive]
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NpmSettings {
@@ -159,6 +163,7 @@ pub struct NpmSettings {
 }
 
 /// `[oci]`.
+#[non_exhaustive]
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OciSettings {
@@ -171,6 +176,7 @@ pub struct OciSettings {
 }
 
 /// `[goproxy]`.
+#[non_exhaustive]
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GoProxySettings {
@@ -179,6 +185,7 @@ pub struct GoProxySettings {
 }
 
 /// `[registries.<name>]`: the endpoint of a registry a policy names (relgate's gates).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NamedRegistry {
@@ -214,6 +221,7 @@ pub struct NamedRegistry {
 ///
 /// The snake_case keys of earlier releases (`json_api`, `token_env`, `deadline_secs`, …) are
 /// still read, each with a notice in [`deprecations`](Self::deprecations).
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RegistriesConfig {
@@ -641,6 +649,7 @@ impl From<crate::oci::Error> for LookupError {
 }
 
 /// One client per configured registry, sharing one [`HttpClient`].
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct Registries {
     /// The shared HTTP client.

@@ -6,6 +6,7 @@ use crate::http::{HttpClient, HttpError, Request, parse_base};
 use crate::secret::{Credential, redact_url};
 
 /// What to send with [`HttpClient::get_document`].
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DocumentRequest<'a> {
     /// `Accept` header.
