@@ -165,10 +165,9 @@ fn verify_on_the_demo_gives_the_examples_report_for_preflight_and_prepublish() {
     // The demo run reads the source from the repository it makes of `source/` (the same tree,
     // committed and tagged); the command line reads the folder itself. Their paths differ.
     let repository = first.inputs.tag.repository.clone().unwrap();
-    let demo_text = Format::Json.render(first, false).replace(
-        &repository,
-        &root.join("source").display().to_string(),
-    );
+    let demo_text = Format::Json
+        .render(first, false)
+        .replace(&repository, &root.join("source").display().to_string());
     let demo_json = without_timings(serde_json::from_str(&demo_text).unwrap());
     let cli = without_timings(cli);
     let ids = |r: &Value| -> Vec<String> {

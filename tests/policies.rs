@@ -68,6 +68,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "vcs-binding",
                 "consumer-verify",
                 "clean-env-smoke",
+                "workflow-hygiene",
             ],
         ),
         (
@@ -121,6 +122,7 @@ fn each_runbook_policy_requires_the_gates_of_its_runbook() {
                 "oci-platforms",
                 "oci-tags",
                 "forge-release-exists",
+                "workflow-hygiene",
             ],
         ),
         (

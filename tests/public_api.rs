@@ -80,13 +80,11 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Public types that may stay exhaustive: (source file under `crates/`, type, reason).
-const EXHAUSTIVE: &[(&str, &str, &str)] = &[
-    (
-        "attest/src/test_stack/identity.rs",
-        "TestIdentity",
-        "test support behind the `test-stack` feature: tests build identities field by field",
-    ),
-];
+const EXHAUSTIVE: &[(&str, &str, &str)] = &[(
+    "attest/src/test_stack/identity.rs",
+    "TestIdentity",
+    "test support behind the `test-stack` feature: tests build identities field by field",
+)];
 
 /// One public item whose signature names a third-party path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

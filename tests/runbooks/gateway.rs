@@ -9,8 +9,60 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- gateway
 
+/// The gateway's release workflow: tag-triggered; only the job that attests the two images
+/// may mint an OIDC token.
+const GATEWAY_WORKFLOW: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+  images:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      packages: write
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: docker buildx bake --push gateway admin-ui
+
+  attest:
+    needs: [images]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      id-token: write
+      packages: write
+    steps:
+      - run: cosign attest --yes --predicate provenance.json "$GATEWAY_DIGEST" && cosign attest --yes --predicate provenance.json "$ADMIN_UI_DIGEST"
+
+  release:
+    needs: [attest]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+    steps:
+      - run: gh release create "$GITHUB_REF_NAME" --draft --notes-file notes.md
+"#;
+
+/// The image job of [`GATEWAY_WORKFLOW`] given `id-token: write` (a tamper).
+fn gateway_workflow_with_a_leaky_build() -> String {
+    GATEWAY_WORKFLOW.replace(
+        "  images:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n",
+        "  images:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n      id-token: write\n",
+    )
+}
+
 fn gateway_files(v: &str, lock: &str) -> Vec<(String, String)> {
     vec![
+        f(".github/workflows/release.yml", GATEWAY_WORKFLOW.into()),
         f(
             "Cargo.toml",
             format!("[package]\nname = \"gateway\"\nversion = \"{v}\"\nedition = \"2021\"\n"),
@@ -67,6 +119,7 @@ fn gateway_preflight_passes_and_a_stale_lock_fails() {
             "ci-green",
             "conventional-commits",
             "conventional-version",
+            "workflow-hygiene",
         ],
     );
     let stale = gateway_replica(
@@ -243,6 +296,7 @@ enum GatewayTamper {
     NoForgeRelease,
     AdminUiRebuilt,
     CiRed,
+    LeakyBuildJob,
 }
 
 fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
@@ -272,6 +326,18 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
     }
     if matches!(tamper, T::TagAlreadyThere) {
         git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
+    }
+    if matches!(tamper, T::LeakyBuildJob) {
+        // The image build job may mint an OIDC token: only the attesting job may.
+        std::fs::write(
+            dir.path().join(".github/workflows/release.yml"),
+            gateway_workflow_with_a_leaky_build(),
+        )
+        .unwrap();
+        git(
+            dir.path(),
+            &["commit", "-q", "-am", "ci: sign in the image job"],
+        );
     }
     let policy = load("gateway", dir.path());
     let lb = Loopback::for_policy(&policy)?;
@@ -312,6 +378,7 @@ fn gateway_each_check_of_its_runbook_fails_with_its_code() {
             (T::NoForgeRelease, Code::ReleaseMissing),
             (T::AdminUiRebuilt, Code::SubjectNotCovered),
             (T::CiRed, Code::CiNotGreen),
+            (T::LeakyBuildJob, Code::WorkflowIdTokenOutsideSigning),
         ],
         gateway_tampered,
     );

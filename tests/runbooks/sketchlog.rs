@@ -11,6 +11,48 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- SketchLog
 
+/// SketchLog's release workflow: tag-triggered; only the signing and publishing jobs (sigstore
+/// bundles and provenance; trusted publishing and the signed image) may mint an OIDC token.
+const SKETCHLOG_WORKFLOW: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: make dist
+
+  sign:
+    needs: [build]
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - run: python -m sigstore sign dist/* && cosign attest-blob --yes --predicate provenance.json dist/*
+
+  publish:
+    needs: [sign]
+    runs-on: ubuntu-24.04
+    environment: release
+    permissions:
+      contents: write
+      id-token: write
+      packages: write
+    steps:
+      - run: make publish
+"#;
+
 fn sketchlog_files(v: &str) -> Vec<(String, String)> {
     let npm = |name: &str| format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{v}\"\n}}\n");
     vec![
@@ -44,6 +86,7 @@ fn sketchlog_files(v: &str) -> Vec<(String, String)> {
             "clients/go/go.mod",
             "module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".into(),
         ),
+        f(".github/workflows/release.yml", SKETCHLOG_WORKFLOW.into()),
     ]
 }
 
@@ -66,6 +109,7 @@ fn sketchlog_preflight_passes_and_a_go_tag_elsewhere_fails() {
             "ci-green",
             "version-unpublished",
             "publisher-identity",
+            "workflow-hygiene",
         ],
     );
     // Both npm registries were asked who their token is and the @sketchlog roster.
@@ -512,6 +556,7 @@ enum SketchlogTamper {
     PublisherOutsideScope,
     SbomOtherVersion,
     NpmBuiltElsewhere,
+    LeakyBuildJob,
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -523,6 +568,17 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         files.push(f(
             "CHANGELOG.md",
             "# Changelog\n\n## 3.0.1 - 2026-10-01\n\n- Older.\n".into(),
+        ));
+    }
+    if let T::LeakyBuildJob = tamper {
+        // The build job may mint an OIDC token: only the signing and publishing jobs may.
+        files.retain(|(p, _)| p != ".github/workflows/release.yml");
+        files.push(f(
+            ".github/workflows/release.yml",
+            SKETCHLOG_WORKFLOW.replace(
+                "  build:\n    runs-on: ubuntu-24.04\n",
+                "  build:\n    runs-on: ubuntu-24.04\n    permissions:\n      id-token: write\n",
+            ),
         ));
     }
     let dir = replica(&files);
@@ -643,6 +699,7 @@ fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
             (T::PublisherOutsideScope, Code::PublisherNotInScope),
             (T::SbomOtherVersion, Code::SbomComponentMismatch),
             (T::NpmBuiltElsewhere, Code::VcsCommitMismatch),
+            (T::LeakyBuildJob, Code::WorkflowIdTokenOutsideSigning),
         ],
         sketchlog_tampered,
     );
