@@ -231,4 +231,25 @@ fn a_waiver_keyed_on_trigger_denied_is_honoured_by_every_signing_gate() {
     let waiver = waiver_of("signature-invalid", "a different fault", "");
     let other = check(dir.path(), &dist, &lb, &waiver);
     assert_blocked_by_trigger(&other, "signature-invalid waiver");
+
+    // 4. An allow-list denies the same run in every gate: `allowed-triggers = ["push"]` and no
+    // deny-list block all three, while the `push` run's SLSA provenance still verifies.
+    let path = dir.path().join("release.toml");
+    std::fs::write(
+        &path,
+        policy_text("").replace(
+            "denied-triggers = [\"workflow_dispatch\"]",
+            "allowed-triggers = [\"push\"]",
+        ),
+    )
+    .unwrap();
+    let policy = Policy::load(&path).unwrap();
+    assert!(policy.signing.as_ref().unwrap().denied_triggers.is_empty());
+    let allow_listed = [Phase::Prepublish, Phase::Postpublish]
+        .map(|phase| run_phases_in(&policy, dir.path(), &dist, TAG, &[phase], &lb, &[]));
+    assert_blocked_by_trigger(&allow_listed, "allow-list");
+    assert_eq!(
+        status_of(&allow_listed, Phase::Prepublish, "provenance-valid"),
+        Some(GateStatus::Pass)
+    );
 }

@@ -107,6 +107,9 @@ pub struct ProvenancePolicy {
     pub source_ref: Option<RefPolicy>,
     /// Build triggers refused (checked in the certificate and in the predicate).
     pub forbidden_triggers: Vec<String>,
+    /// Build triggers accepted, when set: every trigger the certificate or the predicate
+    /// records must be one of them, and a provenance that records none is refused.
+    pub allowed_triggers: Option<Vec<String>>,
     /// Workflow inputs that must be recorded with these values.
     pub inputs: BTreeMap<String, String>,
 }
@@ -484,7 +487,7 @@ pub fn verify_provenance(
             ));
         }
         // Triggers, certificate and predicate.
-        for t in [
+        let triggers: Vec<&str> = [
             facts.trigger.as_deref(),
             exts.get(&FulcioExtension::BuildTrigger).map(String::as_str),
             exts.get(&FulcioExtension::GithubWorkflowTriggerV1)
@@ -492,13 +495,32 @@ pub fn verify_provenance(
         ]
         .into_iter()
         .flatten()
-        {
+        .collect();
+        for t in &triggers {
             if policy.forbidden_triggers.iter().any(|f| f == t) {
                 return Err(err(
                     IdentityError::TriggerNotAllowed,
                     format!("build trigger {t:?} is forbidden"),
                 ));
             }
+            if let Some(allowed) = &policy.allowed_triggers
+                && !allowed.iter().any(|a| a == t)
+            {
+                return Err(err(
+                    IdentityError::TriggerNotAllowed,
+                    format!("build trigger {t:?} is not one of the allowed {allowed:?}"),
+                ));
+            }
+        }
+        if let Some(allowed) = &policy.allowed_triggers
+            && triggers.is_empty()
+        {
+            return Err(err(
+                IdentityError::TriggerNotAllowed,
+                format!(
+                    "neither the certificate nor the predicate records a build trigger; the policy allows only {allowed:?}"
+                ),
+            ));
         }
         for (k, want) in &policy.inputs {
             if facts.inputs.get(k) != Some(want) {

@@ -278,6 +278,32 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
             .kind(),
         ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
     );
+    // An allow-list is applied too: a run started by `workflow_dispatch` (certificate and
+    // predicate agreeing) is refused when only `push` is allowed, with no deny-list at all, and
+    // accepted when it is allowed.
+    let manual = slsa_v1(
+        &[("demo.whl", wheel)],
+        "owner/repo",
+        "refs/tags/v1.2.3",
+        "workflow_dispatch",
+    );
+    let manual = stack
+        .sign_statement(&manual, &release_id("workflow_dispatch"))
+        .unwrap();
+    let mut only_push = policy.clone();
+    only_push.forbidden_triggers.clear();
+    only_push.allowed_triggers = Some(vec!["push".into()]);
+    let e =
+        verify_provenance(&verifier, manual.as_bytes(), &arts(&[wheel]), &only_push).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed),
+        "{e}"
+    );
+    assert!(e.to_string().contains("workflow_dispatch"), "{e}");
+    let mut manual_ok = only_push.clone();
+    manual_ok.allowed_triggers = Some(vec!["workflow_dispatch".into()]);
+    assert!(verify_provenance(&verifier, manual.as_bytes(), &arts(&[wheel]), &manual_ok).is_ok());
     // A legacy DSSE line (no log evidence) is refused with its own error.
     let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
     let mixed = format!("{line1}\n{legacy}\n");

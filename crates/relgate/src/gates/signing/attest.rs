@@ -300,6 +300,9 @@ pub(crate) fn provenance_policy(
     });
     pp.source_ref = Some(RefPolicy::Tag(tag.to_owned()));
     pp.forbidden_triggers = signing.denied_triggers.clone();
+    if !signing.allowed_triggers.is_empty() {
+        pp.allowed_triggers = Some(signing.allowed_triggers.clone());
+    }
     (pp, builder, source_uri)
 }
 
@@ -483,9 +486,10 @@ pub(crate) fn check_provenance(
         let finding = e.to_finding(a.path.clone());
         let expected = match finding.code {
             Code::SubjectNotCovered => format!("a subject of {}", files.join(", ")),
-            Code::TriggerDenied => {
-                format!("a build trigger not in {:?}", signing.denied_triggers)
-            }
+            Code::TriggerDenied => format!(
+                "a build trigger not in {:?} (allowed: {:?})",
+                signing.denied_triggers, signing.allowed_triggers
+            ),
             _ => format!("provenance by builder {builder} from {source_uri} at refs/tags/{tag}"),
         };
         findings.push(finding.expected(expected));
