@@ -9,19 +9,8 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- AdvisoryHub
 
-/// AdvisoryHub's release workflow: `id-token: write` in the provenance and publish jobs only.
-const ADVISORYHUB_WORKFLOW: &str = r#"name: release
-
-on:
-  push:
-    tags:
-      - "v[0-9]+.[0-9]+.[0-9]+"
-
-permissions:
-  contents: read
-
-jobs:
-  build:
+/// The jobs of AdvisoryHub's release workflow: `id-token: write` in the provenance and publish jobs only.
+const ADVISORYHUB_JOBS: &str = r#"  build:
     runs-on: ubuntu-24.04
     steps:
       - uses: actions/checkout@v4
@@ -49,9 +38,14 @@ jobs:
       - run: helm push dist/*.tgz "oci://$REGISTRY/example/charts" && cosign sign --yes "$IMAGE"
 "#;
 
+/// The release workflow: [`release_workflow`] with [`ADVISORYHUB_JOBS`].
+fn advisoryhub_workflow() -> String {
+    release_workflow(ADVISORYHUB_JOBS)
+}
+
 fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
     vec![
-        f(".github/workflows/release.yml", ADVISORYHUB_WORKFLOW.into()),
+        f(".github/workflows/release.yml", advisoryhub_workflow()),
         f(
             "pyproject.toml",
             format!(
@@ -129,7 +123,7 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
     commit_change(
         leaky.path(),
         ".github/workflows/release.yml",
-        &ADVISORYHUB_WORKFLOW.replace(
+        &advisoryhub_workflow().replace(
             "  build:\n    runs-on: ubuntu-24.04\n",
             "  build:\n    runs-on: ubuntu-24.04\n    permissions:\n      id-token: write\n",
         ),

@@ -9,20 +9,9 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- gateway
 
-/// The gateway's release workflow: tag-triggered; only the job that attests the two images
+/// The jobs of the gateway's release workflow: tag-triggered; only the job that attests the two images
 /// may mint an OIDC token.
-const GATEWAY_WORKFLOW: &str = r#"name: release
-
-on:
-  push:
-    tags:
-      - "v[0-9]+.[0-9]+.[0-9]+"
-
-permissions:
-  contents: read
-
-jobs:
-  images:
+const GATEWAY_JOBS: &str = r#"  images:
     runs-on: ubuntu-24.04
     permissions:
       contents: read
@@ -52,9 +41,14 @@ jobs:
       - run: gh release create "$GITHUB_REF_NAME" --draft --notes-file notes.md
 "#;
 
-/// The image job of [`GATEWAY_WORKFLOW`] given `id-token: write` (a tamper).
+/// The release workflow: [`release_workflow`] with [`GATEWAY_JOBS`].
+fn gateway_workflow() -> String {
+    release_workflow(GATEWAY_JOBS)
+}
+
+/// The image job of [`gateway_workflow`] given `id-token: write` (a tamper).
 fn gateway_workflow_with_a_leaky_build() -> String {
-    GATEWAY_WORKFLOW.replace(
+    gateway_workflow().replace(
         "  images:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n",
         "  images:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n      id-token: write\n",
     )
@@ -62,7 +56,7 @@ fn gateway_workflow_with_a_leaky_build() -> String {
 
 fn gateway_files(v: &str, lock: &str) -> Vec<(String, String)> {
     vec![
-        f(".github/workflows/release.yml", GATEWAY_WORKFLOW.into()),
+        f(".github/workflows/release.yml", gateway_workflow()),
         f(
             "Cargo.toml",
             format!("[package]\nname = \"gateway\"\nversion = \"{v}\"\nedition = \"2021\"\n"),

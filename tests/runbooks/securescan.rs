@@ -11,20 +11,9 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- SecureScan
 
-/// SecureScan's release workflow: strictly tag-triggered, no `workflow_dispatch`, `id-token:
+/// The jobs of SecureScan's release workflow: strictly tag-triggered, no `workflow_dispatch`, `id-token:
 /// write` in the signing and publishing jobs only.
-const SECURESCAN_WORKFLOW: &str = r#"name: release
-
-on:
-  push:
-    tags:
-      - "v[0-9]+.[0-9]+.[0-9]+"
-
-permissions:
-  contents: read
-
-jobs:
-  build:
+const SECURESCAN_JOBS: &str = r#"  build:
     runs-on: ubuntu-24.04
     steps:
       - uses: actions/checkout@v4
@@ -67,9 +56,14 @@ jobs:
       - run: docker buildx build --platform linux/amd64,linux/arm64 --push .
 "#;
 
+/// The release workflow: [`release_workflow`] with [`SECURESCAN_JOBS`].
+fn securescan_workflow() -> String {
+    release_workflow(SECURESCAN_JOBS)
+}
+
 fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
     vec![
-        f(".github/workflows/release.yml", SECURESCAN_WORKFLOW.into()),
+        f(".github/workflows/release.yml", securescan_workflow()),
         f(
             "backend/pyproject.toml",
             format!("[project]\nname = \"securescan\"\nversion = \"{v}\"\n"),
@@ -314,7 +308,7 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
         commit_change(
             dir.path(),
             ".github/workflows/release.yml",
-            &SECURESCAN_WORKFLOW.replace(on, &format!("{on}  workflow_dispatch:\n")),
+            &securescan_workflow().replace(on, &format!("{on}  workflow_dispatch:\n")),
         );
     }
     let workflow = if matches!(tamper, T::NightlyWorkflow) {

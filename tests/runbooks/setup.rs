@@ -747,3 +747,24 @@ pub(crate) fn publish_pep740_as(
     lb.demo
         .publish_provenance(package, version, file, serde_json::to_vec(&doc).unwrap());
 }
+
+/// The head every replica's release workflow shares: started by strict release tags only
+/// (`v[0-9]+.[0-9]+.[0-9]+`), read-only default permissions, then the jobs.
+const RELEASE_WORKFLOW_HEAD: &str = r#"name: release
+
+on:
+  push:
+    tags:
+      - "v[0-9]+.[0-9]+.[0-9]+"
+
+permissions:
+  contents: read
+
+jobs:
+"#;
+
+/// A replica's release workflow (`.github/workflows/release.yml`): the shared head and `jobs`
+/// (the YAML under `jobs:`, as the project writes it).
+pub(crate) fn release_workflow(jobs: &str) -> String {
+    format!("{RELEASE_WORKFLOW_HEAD}{jobs}")
+}

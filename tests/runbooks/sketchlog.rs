@@ -11,20 +11,9 @@ use crate::setup::*;
 
 // ---------------------------------------------------------------- SketchLog
 
-/// SketchLog's release workflow: tag-triggered; only the signing and publishing jobs (sigstore
+/// The jobs of SketchLog's release workflow: tag-triggered; only the signing and publishing jobs (sigstore
 /// bundles and provenance; trusted publishing and the signed image) may mint an OIDC token.
-const SKETCHLOG_WORKFLOW: &str = r#"name: release
-
-on:
-  push:
-    tags:
-      - "v[0-9]+.[0-9]+.[0-9]+"
-
-permissions:
-  contents: read
-
-jobs:
-  build:
+const SKETCHLOG_JOBS: &str = r#"  build:
     runs-on: ubuntu-24.04
     steps:
       - uses: actions/checkout@v4
@@ -52,6 +41,11 @@ jobs:
     steps:
       - run: make publish
 "#;
+
+/// The release workflow: [`release_workflow`] with [`SKETCHLOG_JOBS`].
+fn sketchlog_workflow() -> String {
+    release_workflow(SKETCHLOG_JOBS)
+}
 
 fn sketchlog_files(v: &str) -> Vec<(String, String)> {
     let npm = |name: &str| format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{v}\"\n}}\n");
@@ -86,7 +80,7 @@ fn sketchlog_files(v: &str) -> Vec<(String, String)> {
             "clients/go/go.mod",
             "module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".into(),
         ),
-        f(".github/workflows/release.yml", SKETCHLOG_WORKFLOW.into()),
+        f(".github/workflows/release.yml", sketchlog_workflow()),
     ]
 }
 
@@ -575,7 +569,7 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         files.retain(|(p, _)| p != ".github/workflows/release.yml");
         files.push(f(
             ".github/workflows/release.yml",
-            SKETCHLOG_WORKFLOW.replace(
+            sketchlog_workflow().replace(
                 "  build:\n    runs-on: ubuntu-24.04\n",
                 "  build:\n    runs-on: ubuntu-24.04\n    permissions:\n      id-token: write\n",
             ),
