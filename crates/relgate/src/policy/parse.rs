@@ -499,25 +499,25 @@ impl Policy {
         if let Some(r) = &raw.rebuild {
             validate_rebuild(r.get_ref()).map_err(|(key, m)| invalid(r.span().start, key, m))?;
         }
-        if let Some(s) = &raw.sbom {
-            s.get_ref()
-                .validate()
-                .map_err(|(key, m)| invalid(s.span().start, key, m))?;
-        }
-        if let Some(w) = &raw.workflow_hygiene {
-            w.get_ref()
-                .validate()
-                .map_err(|(key, m)| invalid(w.span().start, key, m))?;
-        }
-        if let Some(d) = &raw.docs {
-            d.get_ref()
-                .validate()
-                .map_err(|(key, m)| invalid(d.span().start, key, m))?;
-        }
-        if let Some(v) = &raw.vcs_binding {
-            v.get_ref()
-                .validate()
-                .map_err(|(key, m)| invalid(v.span().start, key, m))?;
+        // The sections that validate themselves, in this order; an error points at its section.
+        for (start, checked) in [
+            raw.sbom
+                .as_ref()
+                .map(|s| (s.span().start, s.get_ref().validate())),
+            raw.workflow_hygiene
+                .as_ref()
+                .map(|w| (w.span().start, w.get_ref().validate())),
+            raw.docs
+                .as_ref()
+                .map(|d| (d.span().start, d.get_ref().validate())),
+            raw.vcs_binding
+                .as_ref()
+                .map(|v| (v.span().start, v.get_ref().validate())),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            checked.map_err(|(key, m)| invalid(start, key, m))?;
         }
         if let Some(s) = &raw.signing {
             s.validate()
