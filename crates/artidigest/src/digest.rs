@@ -36,19 +36,6 @@ impl Algorithm {
         Algorithm::Md5,
     ];
 
-    /// The lower-case name used by OCI descriptors, SRI strings, wheel RECORDs and PEP 691
-    /// `hashes` keys: `sha256`, `sha512`, `sha1`, `blake2b-256` (PEP 691 spells it
-    /// `blake2b_256`, which [`Algorithm::from_str`] also accepts), `md5`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Sha256 => "sha256",
-            Algorithm::Sha512 => "sha512",
-            Algorithm::Sha1 => "sha1",
-            Algorithm::Blake2b256 => "blake2b-256",
-            Algorithm::Md5 => "md5",
-        }
-    }
-
     /// The name used by the BSD tag checksum format (`SHA256 (file) = …`).
     pub fn bsd_name(self) -> &'static str {
         match self {
@@ -76,9 +63,17 @@ impl Algorithm {
     }
 }
 
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+relkit_finding::names! {
+    Algorithm,
+    /// The lower-case name used by OCI descriptors, SRI strings, wheel RECORDs and PEP 691
+    /// `hashes` keys: `sha256`, `sha512`, `sha1`, `blake2b-256` (PEP 691 spells it
+    /// `blake2b_256`, which [`Algorithm::from_str`] also accepts), `md5`.
+    fn name {
+        Sha256 => "sha256",
+        Sha512 => "sha512",
+        Sha1 => "sha1",
+        Blake2b256 => "blake2b-256",
+        Md5 => "md5",
     }
 }
 

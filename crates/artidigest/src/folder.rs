@@ -36,20 +36,6 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    /// A stable lower-case name (`file`, `symlink`, `fifo`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeKind::File => "file",
-            NodeKind::Dir => "directory",
-            NodeKind::Symlink => "symlink",
-            NodeKind::Fifo => "fifo",
-            NodeKind::Socket => "socket",
-            NodeKind::BlockDevice => "block-device",
-            NodeKind::CharDevice => "char-device",
-            NodeKind::Other => "other",
-        }
-    }
-
     fn of(ft: &std::fs::FileType) -> NodeKind {
         if ft.is_symlink() {
             return NodeKind::Symlink;
@@ -80,9 +66,18 @@ impl NodeKind {
     }
 }
 
-impl fmt::Display for NodeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    NodeKind,
+    /// A stable lower-case name (`file`, `symlink`, `fifo`, …).
+    fn as_str {
+        File => "file",
+        Dir => "directory",
+        Symlink => "symlink",
+        Fifo => "fifo",
+        Socket => "socket",
+        BlockDevice => "block-device",
+        CharDevice => "char-device",
+        Other => "other",
     }
 }
 

@@ -2,8 +2,6 @@
 //! sdist, `.crate`, npm tarball, Helm chart), checked on a [`Listing`] with typed findings.
 
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::archive::{EntryKind, Format, Listing};
 use crate::names;
@@ -39,17 +37,6 @@ impl ContentProfile {
         ContentProfile::Npm,
         ContentProfile::Helm,
     ];
-
-    /// The short name (`wheel`, `sdist`, `crate`, `npm`, `helm`).
-    pub fn name(self) -> &'static str {
-        match self {
-            ContentProfile::Wheel => "wheel",
-            ContentProfile::Sdist => "sdist",
-            ContentProfile::Crate => "crate",
-            ContentProfile::Npm => "npm",
-            ContentProfile::Helm => "helm",
-        }
-    }
 
     /// The container format the profile requires.
     pub fn format(self) -> Format {
@@ -122,27 +109,23 @@ impl ContentProfile {
     }
 }
 
-impl fmt::Display for ContentProfile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+relkit_finding::names! {
+    ContentProfile, unknown = UnknownProfile,
+    /// The short name (`wheel`, `sdist`, `crate`, `npm`, `helm`).
+    fn name {
+        Wheel => "wheel",
+        Sdist => "sdist",
+        Crate => "crate",
+        Npm => "npm",
+        Helm => "helm",
     }
 }
 
-/// [`ContentProfile::from_str`] was given an unknown name.
+/// [`ContentProfile`]'s [`FromStr`](std::str::FromStr) was given an unknown name.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown content profile {0:?} (expected wheel, sdist, crate, npm or helm)")]
 pub struct UnknownProfile(pub String);
-
-impl FromStr for ContentProfile {
-    type Err = UnknownProfile;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ContentProfile::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| UnknownProfile(s.to_owned()))
-    }
-}
 
 impl From<ContentProfile> for String {
     fn from(p: ContentProfile) -> String {

@@ -23,22 +23,15 @@ pub enum RegistryKind {
     GoProxy,
 }
 
-impl RegistryKind {
+relkit_finding::names! {
+    RegistryKind,
     /// The lower-case name used in specs and config files.
-    pub fn name(self) -> &'static str {
-        match self {
-            RegistryKind::Pypi => "pypi",
-            RegistryKind::Crates => "crates",
-            RegistryKind::Npm => "npm",
-            RegistryKind::Oci => "oci",
-            RegistryKind::GoProxy => "goproxy",
-        }
-    }
-}
-
-impl fmt::Display for RegistryKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+    fn name {
+        Pypi => "pypi",
+        Crates => "crates",
+        Npm => "npm",
+        Oci => "oci",
+        GoProxy => "goproxy",
     }
 }
 

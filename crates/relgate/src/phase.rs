@@ -3,9 +3,6 @@
 //! This module imports no other module of the crate, so the gate, event, report and policy
 //! modules can all use it without depending on each other.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// When in the release a gate runs. Phases run in this order; every gate of a phase runs after
 /// every gate of the phases before it.
 #[non_exhaustive]
@@ -32,21 +29,16 @@ impl Phase {
         Phase::Postpublish,
         Phase::Consume,
     ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Preflight => "preflight",
-            Phase::Prepublish => "prepublish",
-            Phase::Postpublish => "postpublish",
-            Phase::Consume => "consume",
-        }
-    }
 }
 
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    Phase, unknown = UnknownPhase,
+    /// The kebab-case name.
+    fn as_str {
+        Preflight => "preflight",
+        Prepublish => "prepublish",
+        Postpublish => "postpublish",
+        Consume => "consume",
     }
 }
 
@@ -55,16 +47,6 @@ impl fmt::Display for Phase {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown phase {0:?} (expected preflight, prepublish, postpublish or consume)")]
 pub struct UnknownPhase(pub String);
-
-impl FromStr for Phase {
-    type Err = UnknownPhase;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Phase::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPhase(s.to_owned()))
-    }
-}
 
 /// How a gate ended.
 #[non_exhaustive]
@@ -85,22 +67,15 @@ pub enum GateStatus {
     Skipped,
 }
 
-impl GateStatus {
+relkit_finding::names! {
+    GateStatus,
     /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GateStatus::Pass => "pass",
-            GateStatus::Fail => "fail",
-            GateStatus::Error => "error",
-            GateStatus::Timeout => "timeout",
-            GateStatus::Unknown => "unknown",
-            GateStatus::Skipped => "skipped",
-        }
-    }
-}
-
-impl fmt::Display for GateStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    fn as_str {
+        Pass => "pass",
+        Fail => "fail",
+        Error => "error",
+        Timeout => "timeout",
+        Unknown => "unknown",
+        Skipped => "skipped",
     }
 }

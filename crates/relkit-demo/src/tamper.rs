@@ -1,10 +1,8 @@
 //! [`Tamper`]: one known way to break a copy of the demo release, and the failure it must cause.
 
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::str::FromStr;
 
 use artidigest::inflate_gzip;
 use relkit_testkit::archive::{gzip_stored, ustar_header};
@@ -75,27 +73,6 @@ impl Tamper {
         Tamper::NotVisible,
         Tamper::Rebuild,
     ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tamper::Version => "version",
-            Tamper::Changelog => "changelog",
-            Tamper::Checksum => "checksum",
-            Tamper::Asset => "asset",
-            Tamper::Tag => "tag",
-            Tamper::Record => "record",
-            Tamper::Traversal => "traversal",
-            Tamper::Signature => "signature",
-            Tamper::Identity => "identity",
-            Tamper::Trigger => "trigger",
-            Tamper::Provenance => "provenance",
-            Tamper::Published => "published",
-            Tamper::RegistryBytes => "registry-bytes",
-            Tamper::NotVisible => "not-visible",
-            Tamper::Rebuild => "rebuild",
-        }
-    }
 
     /// Whether this kind breaks the registries (see [`DemoRegistries`](crate::DemoRegistries))
     /// rather than the release folder.
@@ -253,19 +230,25 @@ impl Tamper {
     }
 }
 
-impl fmt::Display for Tamper {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Tamper {
-    type Err = UnknownTamper;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Tamper::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| UnknownTamper(s.to_owned()))
+relkit_finding::names! {
+    Tamper, unknown = UnknownTamper,
+    /// The kebab-case name.
+    fn as_str {
+        Version => "version",
+        Changelog => "changelog",
+        Checksum => "checksum",
+        Asset => "asset",
+        Tag => "tag",
+        Record => "record",
+        Traversal => "traversal",
+        Signature => "signature",
+        Identity => "identity",
+        Trigger => "trigger",
+        Provenance => "provenance",
+        Published => "published",
+        RegistryBytes => "registry-bytes",
+        NotVisible => "not-visible",
+        Rebuild => "rebuild",
     }
 }
 

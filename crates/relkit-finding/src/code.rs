@@ -1,9 +1,6 @@
 //! The code registry: every stable code of relkit, nested per area, with its default severity and
 //! a one-line description.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// How much a finding matters to a decision.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,15 +17,6 @@ impl Severity {
     /// Every severity, lowest first.
     pub const ALL: &'static [Severity] = &[Severity::Info, Severity::Warning, Severity::Error];
 
-    /// The lowercase name used in reports (`error`, `warning`, `info`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
     /// Whether a finding of this severity blocks when not waived.
     pub fn blocks(self) -> bool {
         self == Severity::Error
@@ -41,14 +29,13 @@ impl Severity {
 #[error("unknown severity {0:?} (expected error, warning or info)")]
 pub struct UnknownSeverity(pub String);
 
-impl FromStr for Severity {
-    type Err = UnknownSeverity;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownSeverity(s.to_owned()))
+crate::names! {
+    Severity, unknown = UnknownSeverity,
+    /// The lowercase name used in reports (`error`, `warning`, `info`).
+    fn as_str {
+        Info => "info",
+        Warning => "warning",
+        Error => "error",
     }
 }
 
@@ -66,11 +53,6 @@ macro_rules! codes {
         impl Area {
             /// Every area, in registry order.
             pub const ALL: &'static [Area] = &[ $( Area::$area, )+ ];
-
-            /// The lowercase name (`versions`, `artifacts`, ...).
-            pub fn as_str(self) -> &'static str {
-                match self { $( Area::$area => $area_name, )+ }
-            }
 
             /// The codes of this area, in registry order.
             pub fn codes(self) -> impl Iterator<Item = Code> {
@@ -92,11 +74,6 @@ macro_rules! codes {
             /// Every code, in registry order (grouped by area).
             pub const ALL: &'static [Code] = &[ $( $( Code::$variant, )+ )+ ];
 
-            /// The kebab-case name (`digest-mismatch`).
-            pub fn as_str(self) -> &'static str {
-                match self { $( $( Code::$variant => $name, )+ )+ }
-            }
-
             /// The area the code belongs to.
             pub fn area(self) -> Area {
                 match self { $( $( Code::$variant => Area::$area, )+ )+ }
@@ -111,6 +88,18 @@ macro_rules! codes {
             pub fn description(self) -> &'static str {
                 match self { $( $( Code::$variant => $desc, )+ )+ }
             }
+        }
+
+        crate::names! {
+            Area,
+            /// The lowercase name (`versions`, `artifacts`, ...).
+            fn as_str { $( $area => $area_name, )+ }
+        }
+
+        crate::names! {
+            Code, unknown = UnknownCode,
+            /// The kebab-case name (`digest-mismatch`).
+            fn as_str { $( $( $variant => $name, )+ )+ }
         }
     };
 }
@@ -410,26 +399,10 @@ codes! {
 #[error("unknown finding code {0:?}")]
 pub struct UnknownCode(pub String);
 
-impl FromStr for Code {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
-    }
-}
-
-/// `Display`, `Serialize` and `Deserialize` through `as_str` and `FromStr`, written once for
-/// every name-like type of this crate.
+/// `Serialize` and `Deserialize` through the name ([`names!`](crate::names)), written once
+/// for every name-like type of this crate.
 macro_rules! by_name {
     ($($t:ty),+) => {$(
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -444,12 +417,6 @@ macro_rules! by_name {
     )+};
 }
 by_name!(Code, Severity);
-
-impl fmt::Display for Area {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 #[cfg(test)]
 mod tests {

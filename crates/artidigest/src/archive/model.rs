@@ -52,20 +52,15 @@ impl Format {
             None
         }
     }
-
-    /// The short name used by `Display` and `FromStr`: `tar`, `tar.gz` or `zip`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Tar => "tar",
-            Format::TarGz => "tar.gz",
-            Format::Zip => "zip",
-        }
-    }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+relkit_finding::names! {
+    Format,
+    /// The short name used by `Display` and `FromStr`: `tar`, `tar.gz` or `zip`.
+    fn name {
+        Tar => "tar",
+        TarGz => "tar.gz",
+        Zip => "zip",
     }
 }
 

@@ -32,21 +32,16 @@ impl Container {
         Container::Zip,
         Container::Mixed,
     ];
-
-    /// The kebab-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Container::Tar => "tar",
-            Container::Gzip => "gzip",
-            Container::Zip => "zip",
-            Container::Mixed => "mixed",
-        }
-    }
 }
 
-impl fmt::Display for Container {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+relkit_finding::names! {
+    Container,
+    /// The kebab-case name.
+    fn name {
+        Tar => "tar",
+        Gzip => "gzip",
+        Zip => "zip",
+        Mixed => "mixed",
     }
 }
 

@@ -67,33 +67,28 @@ impl ArtifactKind {
         ArtifactKind::Binary,
     ];
 
-    /// The kebab-case name used in policies (`[[artifacts]] kind = "npm-tarball"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArtifactKind::Wheel => "wheel",
-            ArtifactKind::Sdist => "sdist",
-            ArtifactKind::Crate => "crate",
-            ArtifactKind::NpmTarball => "npm-tarball",
-            ArtifactKind::OciImage => "oci-image",
-            ArtifactKind::HelmChart => "helm-chart",
-            ArtifactKind::GoModule => "go-module",
-            ArtifactKind::ChecksumFile => "checksum-file",
-            ArtifactKind::Sbom => "sbom",
-            ArtifactKind::Provenance => "provenance",
-            ArtifactKind::Signature => "signature",
-            ArtifactKind::Binary => "binary",
-        }
-    }
-
     /// The kind named `name`, if any.
     pub(crate) fn from_name(name: &str) -> Option<ArtifactKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
-impl std::fmt::Display for ArtifactKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    ArtifactKind,
+    /// The kebab-case name used in policies (`[[artifacts]] kind = "npm-tarball"`).
+    fn as_str {
+        Wheel => "wheel",
+        Sdist => "sdist",
+        Crate => "crate",
+        NpmTarball => "npm-tarball",
+        OciImage => "oci-image",
+        HelmChart => "helm-chart",
+        GoModule => "go-module",
+        ChecksumFile => "checksum-file",
+        Sbom => "sbom",
+        Provenance => "provenance",
+        Signature => "signature",
+        Binary => "binary",
     }
 }
 

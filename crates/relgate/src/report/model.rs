@@ -105,20 +105,15 @@ impl RunStatus {
             RunStatus::CouldNotRun => 2,
         }
     }
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Allowed => "allowed",
-            RunStatus::Blocked => "blocked",
-            RunStatus::CouldNotRun => "could-not-run",
-        }
-    }
 }
 
-impl fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    RunStatus,
+    /// The kebab-case name.
+    fn as_str {
+        Allowed => "allowed",
+        Blocked => "blocked",
+        CouldNotRun => "could-not-run",
     }
 }
 
@@ -148,21 +143,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::CreateTag => "create-tag",
-            Action::Publish => "publish",
-            Action::Undraft => "undraft",
-            Action::Announce => "announce",
-            Action::DoNotTag => "do-not-tag",
-            Action::DoNotPublish => "do-not-publish",
-            Action::KeepDraft => "keep-draft",
-            Action::DoNotAnnounce => "do-not-announce",
-            Action::ChangeNothing => "change-nothing",
-        }
-    }
-
     /// A sentence for people.
     pub fn sentence(self) -> &'static str {
         match self {
@@ -205,9 +185,19 @@ impl Action {
     }
 }
 
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    Action,
+    /// The kebab-case name.
+    fn as_str {
+        CreateTag => "create-tag",
+        Publish => "publish",
+        Undraft => "undraft",
+        Announce => "announce",
+        DoNotTag => "do-not-tag",
+        DoNotPublish => "do-not-publish",
+        KeepDraft => "keep-draft",
+        DoNotAnnounce => "do-not-announce",
+        ChangeNothing => "change-nothing",
     }
 }
 

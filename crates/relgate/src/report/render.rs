@@ -5,9 +5,8 @@
 //! first (`report::scrubbed`): no secret relgate knows, URL user-info or credential value is
 //! shown.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::str::FromStr;
 
 use crate::finding::{Finding, Severity};
 use crate::ledger::Coverage;
@@ -51,19 +50,6 @@ impl Format {
         Format::Vsa,
     ];
 
-    /// The name (`terminal`, `json`, `markdown`, `github`, `junit`, `sarif`, `vsa`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Terminal => "terminal",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-            Format::Github => "github",
-            Format::Junit => "junit",
-            Format::Sarif => "sarif",
-            Format::Vsa => "vsa",
-        }
-    }
-
     /// Renders `report` in this format; `color` matters only for [`Format::Terminal`].
     pub fn render(self, report: &Report, color: bool) -> String {
         match self {
@@ -78,9 +64,17 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+relkit_finding::names! {
+    Format, unknown = UnknownFormat,
+    /// The name (`terminal`, `json`, `markdown`, `github`, `junit`, `sarif`, `vsa`).
+    fn as_str {
+        Terminal => "terminal",
+        Json => "json",
+        Markdown => "markdown",
+        Github => "github",
+        Junit => "junit",
+        Sarif => "sarif",
+        Vsa => "vsa",
     }
 }
 
@@ -91,16 +85,6 @@ impl fmt::Display for Format {
 )]
 #[non_exhaustive]
 pub struct UnknownFormat(pub String);
-
-impl FromStr for Format {
-    type Err = UnknownFormat;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| UnknownFormat(s.to_owned()))
-    }
-}
 
 /// Whether standard output should get colour: it is a terminal and `NO_COLOR` is unset.
 pub fn stdout_wants_color() -> bool {
