@@ -279,14 +279,7 @@ fn is_kebab(s: &str) -> bool {
 impl Policy {
     /// Reads and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let io = |message: String| PolicyError {
-            kind: PolicyErrorKind::Io,
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            key: None,
-            message,
-        };
+        let io = |message: String| PolicyError::io(path, message);
         // The one bounded reader: a regular file (a FIFO or device is refused before it is
         // opened), at most MAX_POLICY_BYTES actually read, whatever the metadata claims.
         let bytes = artidigest::read_bounded(path, MAX_POLICY_BYTES)

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
@@ -45,10 +44,7 @@ fn check(
         let Client::Npm(npm) = client_for(t, http)? else {
             continue;
         };
-        let tarballs = locals.iter().filter(|a| {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-            a.kind == ArtifactKind::NpmTarball && belongs_to(a.kind, name, &t.rule.package, version)
-        });
+        let tarballs = t.own(&locals, version, &[ArtifactKind::NpmTarball]);
         for a in tarballs {
             let subject = format!("{}@{version} on {}", t.rule.package, t.name);
             let served = npm

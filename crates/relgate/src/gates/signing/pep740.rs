@@ -10,7 +10,6 @@ use attest::{
 };
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
 use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
@@ -48,11 +47,11 @@ fn check(
         let Client::Pypi(index) = client_for(t, http)? else {
             continue;
         };
-        let mine = locals.iter().filter(|a| {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-            matches!(a.kind, ArtifactKind::Wheel | ArtifactKind::Sdist)
-                && belongs_to(a.kind, name, &t.rule.package, version)
-        });
+        let mine = t.own(
+            &locals,
+            version,
+            &[ArtifactKind::Wheel, ArtifactKind::Sdist],
+        );
         for a in mine {
             let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
             let subject = format!("{name} on {}", t.name);
