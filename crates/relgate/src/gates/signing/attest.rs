@@ -13,6 +13,7 @@ use crate::finding::{Code, Finding, Severity};
 use crate::folder::{glob_matcher, list_files};
 use crate::gate::{BlockingGate, GateContext, GateResult, Outcome};
 use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, client_for};
 
 /// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
 /// policy's trust root with the identity `[signing]` derives from the tag:
@@ -130,6 +131,41 @@ pub(crate) fn verifier_or_findings(
             other => Err(other.name().to_owned()),
         },
     }
+}
+
+/// What a gate over the files registries serve gathers: its findings and its evidence rows.
+#[derive(Default)]
+pub(crate) struct Gathered {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) evidence: Vec<serde_json::Value>,
+}
+
+/// Verifies what each registry of `targets` serves against the `[signing]` trust root: loads
+/// the verifier (a refused root is the result's findings, and no registry is asked) and the
+/// release folder's artifacts, then runs `each(verifier, target, client, locals, gathered)` for
+/// every registry in turn.
+pub(crate) fn verify_served(
+    ctx: &GateContext,
+    signing: &SigningIdentity,
+    (targets, http): (&[Target], &regclient::HttpClient),
+    mut each: impl FnMut(
+        &Verifier,
+        &Target,
+        Client,
+        &[LocalArtifact],
+        &mut Gathered,
+    ) -> Result<(), String>,
+) -> Result<(Vec<Finding>, Vec<serde_json::Value>), String> {
+    let verifier = match verifier_or_findings(&ctx.policy, &ctx.release_dir, signing)? {
+        Ok(v) => v,
+        Err(refused) => return Ok((refused, Vec::new())),
+    };
+    let locals = local_artifacts(&ctx.policy, &ctx.release_dir).map_err(|e| chain(&e))?;
+    let mut gathered = Gathered::default();
+    for t in targets {
+        each(&verifier, t, client_for(t, http)?, &locals, &mut gathered)?;
+    }
+    Ok((gathered.findings, gathered.evidence))
 }
 
 /// What the verifier's root is, for findings: the name `[signing] trusted-root` gives, or the
