@@ -10,6 +10,8 @@ pub(crate) type Checked = Result<crate::gate::GateResult, crate::gate::GateResul
 ///
 /// - `inputs check`: a [`BlockingGate`](crate::gate::BlockingGate) whose check is
 ///   `check(&Inputs::of(ctx))` (the tag, commit and source tree of the run);
+/// - `blocking check`: a [`BlockingGate`](crate::gate::BlockingGate) whose check is
+///   `check(ctx)`, returning [`Checked`];
 /// - `async check`: a [`StandardGate`](crate::gate::StandardGate) whose check is the async
 ///   `check(ctx)`, returning [`Checked`].
 macro_rules! unit_gate {
@@ -26,6 +28,15 @@ macro_rules! unit_gate {
 
             fn run_blocking(&self, ctx: &$crate::gate::GateContext) -> $crate::gate::GateResult {
                 $check(&$crate::release_source::Inputs::of(ctx))
+            }
+        }
+    };
+    (@check blocking, $name:ident, $id:literal, $check:path) => {
+        impl $crate::gate::BlockingGate for $name {
+            const ID: &'static str = $id;
+
+            fn run_blocking(&self, ctx: &$crate::gate::GateContext) -> $crate::gate::GateResult {
+                $check(ctx).unwrap_or_else(|early| early)
             }
         }
     };
