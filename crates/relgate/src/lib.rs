@@ -113,6 +113,7 @@
 
 mod artifact_names;
 pub mod artifacts;
+mod builder;
 mod cancel;
 mod endpoints;
 mod event;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use regclient::PollOptions;
 use regclient::{FetchOptions, FetchedFile, HttpClient, Progress, PublishedFile, ReadbackError};
 
+use crate::artifact_names::belongs_to;
+use crate::artifacts::LocalArtifact;
 use crate::endpoints::Endpoints;
 use crate::finding::Finding;
 use crate::gate::{GateContext, GateResult};
@@ -43,6 +45,23 @@ impl Target {
             RegistryKind::GoProxy => vec![ArtifactKind::GoModule],
             _ => Vec::new(),
         }
+    }
+
+    /// The local artifacts of `kinds` that belong to this registry's package at `version`
+    /// (by each ecosystem's file names).
+    pub(crate) fn own<'a>(
+        &self,
+        locals: &'a [LocalArtifact],
+        version: &str,
+        kinds: &[ArtifactKind],
+    ) -> Vec<&'a LocalArtifact> {
+        locals
+            .iter()
+            .filter(|a| {
+                let name = a.path.rsplit('/').next().unwrap_or(&a.path);
+                kinds.contains(&a.kind) && belongs_to(a.kind, name, &self.rule.package, version)
+            })
+            .collect()
     }
 }
 

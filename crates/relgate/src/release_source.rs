@@ -77,6 +77,14 @@ impl Inputs {
         open_repo(self.source_root().0)
     }
 
+    /// The repository holding the release tags ([`Inputs::repo`]) and the commit under release
+    /// in it ([`Inputs::release_commit`]).
+    pub(crate) fn repo_at_release(&self) -> Result<(GitRepo, String), String> {
+        let repo = self.repo()?;
+        let commit = self.release_commit(&repo)?;
+        Ok((repo, commit))
+    }
+
     /// The commit under release: the run's commit, else the tag's when it exists, else `HEAD`.
     pub(crate) fn release_commit(&self, repo: &GitRepo) -> Result<String, String> {
         if let Some(c) = &self.commit {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::builder::setters;
 use crate::cancel::CancelToken;
 use crate::event::Observer;
 use crate::finding::{Code, Finding};
@@ -84,23 +85,14 @@ impl RunContext {
         }
     }
 
-    /// Sets the tag.
-    pub fn tag(mut self, tag: impl Into<String>) -> Self {
-        self.tag = Some(tag.into());
-        self
-    }
-
-    /// Sets the commit.
-    pub fn commit(mut self, commit: impl Into<String>) -> Self {
-        self.commit = Some(commit.into());
-        self
-    }
-
-    /// Reads version files and the changelog from this folder (a git work tree or a plain
-    /// folder) instead of the policy's `[versions]` `tree`/`git`.
-    pub fn source_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.source_dir = Some(dir.into());
-        self
+    setters! {
+        /// Sets the tag.
+        tag(tag: impl Into<String>) => tag = Some(tag.into());
+        /// Sets the commit.
+        commit(commit: impl Into<String>) => commit = Some(commit.into());
+        /// Reads version files and the changelog from this folder (a git work tree or a plain
+        /// folder) instead of the policy's `[versions]` `tree`/`git`.
+        source_dir(dir: impl Into<PathBuf>) => source_dir = Some(dir.into());
     }
 
     /// Records the registries configuration file the endpoints were read from: `path` as
@@ -112,16 +104,11 @@ impl RunContext {
         self
     }
 
-    /// Sets the run options.
-    pub fn options(mut self, options: RunOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Uses this cancellation token.
-    pub fn cancel_token(mut self, token: CancelToken) -> Self {
-        self.cancel = token;
-        self
+    setters! {
+        /// Sets the run options.
+        options(options: RunOptions) => options = options;
+        /// Uses this cancellation token.
+        cancel_token(token: CancelToken) => cancel = token;
     }
 
     /// Provides a gate implementation. It runs when the policy requires its id; it replaces

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::builder::setters;
 use crate::endpoints::Endpoints;
 use crate::event::Event;
 use crate::finding::{Code, Finding};
@@ -54,40 +55,19 @@ impl Default for RunOptions {
 }
 
 impl RunOptions {
-    /// Sets the concurrency bound.
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n;
-        self
-    }
-
-    /// Sets the default timeout.
-    pub fn default_timeout(mut self, t: Duration) -> Self {
-        self.default_timeout = t;
-        self
-    }
-
-    /// Uses these registry endpoints.
-    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = endpoints;
-        self
-    }
-
-    /// Sets how many registry requests and downloads a gate keeps in flight at once.
-    pub fn registry_concurrency(mut self, n: usize) -> Self {
-        self.registry_concurrency = n;
-        self
-    }
-
-    /// Downloads into temporary folders under `dir` instead of the system temporary folder.
-    pub fn scratch_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.scratch_dir = Some(dir.into());
-        self
-    }
-
-    /// Restricts the run to these phases.
-    pub fn phases(mut self, phases: impl IntoIterator<Item = Phase>) -> Self {
-        self.phases = phases.into_iter().collect();
-        self
+    setters! {
+        /// Sets the concurrency bound.
+        concurrency(n: usize) => concurrency = n;
+        /// Sets the default timeout.
+        default_timeout(t: Duration) => default_timeout = t;
+        /// Uses these registry endpoints.
+        endpoints(endpoints: Endpoints) => endpoints = endpoints;
+        /// Sets how many registry requests and downloads a gate keeps in flight at once.
+        registry_concurrency(n: usize) => registry_concurrency = n;
+        /// Downloads into temporary folders under `dir` instead of the system temporary folder.
+        scratch_dir(dir: impl Into<std::path::PathBuf>) => scratch_dir = Some(dir.into());
+        /// Restricts the run to these phases.
+        phases(phases: impl IntoIterator<Item = Phase>) => phases = phases.into_iter().collect();
     }
 }
 
@@ -455,22 +435,21 @@ fn finish(
             ],
             None,
         ),
-        (GateStatus::Timeout, Outcome::Error { cause }) => (
-            vec![
-                Finding::new(Code::GateTimeout, id)
-                    .found(cause.clone())
-                    .hint("raise the gate's timeout in the policy, or find what hangs"),
-            ],
-            Some(cause),
-        ),
-        (GateStatus::Unknown, Outcome::Error { cause }) => (
-            vec![
-                Finding::new(Code::GateUnknown, id)
-                    .found(cause.clone())
-                    .hint("check the gate id for typos, or register the gate's implementation"),
-            ],
-            Some(cause),
-        ),
+        (s @ (GateStatus::Timeout | GateStatus::Unknown), Outcome::Error { cause }) => {
+            let (code, hint) = if s == GateStatus::Timeout {
+                (
+                    Code::GateTimeout,
+                    "raise the gate's timeout in the policy, or find what hangs",
+                )
+            } else {
+                (
+                    Code::GateUnknown,
+                    "check the gate id for typos, or register the gate's implementation",
+                )
+            };
+            let finding = Finding::new(code, id).found(cause.clone()).hint(hint);
+            (vec![finding], Some(cause))
+        }
         (_, Outcome::Skipped { reason }) => (
             vec![Finding::new(Code::GateSkipped, id).found(reason.clone())],
             Some(reason),

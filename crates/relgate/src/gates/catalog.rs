@@ -9,7 +9,7 @@ use crate::gate::{BoxFuture, Gate, GateContext, GateResult, StandardGate};
 use crate::gates::archives::safety::ArchiveSafetyGate;
 use crate::gates::assets::required::RequiredAssetsGate;
 use crate::gates::checksums::checksum_file::ChecksumFileGate;
-use crate::gates::ci::ci_green::{CiGreenGate, CiProvider};
+use crate::gates::ci::ci_green::{CiGreenGate, CiProvider, FromProvider};
 use crate::gates::ci::environment_protection::EnvironmentProtectionGate;
 use crate::gates::ci::forge_release::ForgeReleaseExistsGate;
 use crate::gates::ci::release_notes::ReleaseNotesGate;
@@ -225,35 +225,6 @@ const fn plain<G: StandardGate + Default>(
         implied_by,
         reads: &[],
         build: Build::Plain(build_plain::<G>),
-    }
-}
-
-/// A gate that asks the run's [`CiProvider`].
-trait FromProvider: StandardGate {
-    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate>;
-}
-
-impl FromProvider for CiGreenGate {
-    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
-        Arc::new(CiGreenGate::new(provider))
-    }
-}
-
-impl FromProvider for ForgeReleaseExistsGate {
-    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
-        Arc::new(ForgeReleaseExistsGate::new(provider))
-    }
-}
-
-impl FromProvider for ReleaseNotesGate {
-    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
-        Arc::new(ReleaseNotesGate::new(provider))
-    }
-}
-
-impl FromProvider for EnvironmentProtectionGate {
-    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate> {
-        Arc::new(EnvironmentProtectionGate::new(provider))
     }
 }
 

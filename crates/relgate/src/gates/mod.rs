@@ -7,6 +7,7 @@
 
 pub(crate) mod builtin;
 pub(crate) mod catalog;
+pub(crate) mod declare;
 
 pub(crate) mod archives {
     pub(crate) mod safety;

@@ -36,6 +36,18 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
+    /// An [`PolicyErrorKind::Io`] error: `file` could not be read (not tied to a place).
+    pub(crate) fn io(file: &Path, message: String) -> Self {
+        PolicyError {
+            kind: PolicyErrorKind::Io,
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            key: None,
+            message,
+        }
+    }
+
     /// What kind of error.
     pub fn kind(&self) -> &PolicyErrorKind {
         &self.kind

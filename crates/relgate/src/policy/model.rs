@@ -108,14 +108,7 @@ impl VersionSources {
 
 /// Reads and validates a `relver` configuration file; errors name its line and column.
 pub(crate) fn load_relver_config(path: &Path) -> Result<relver::Config, PolicyError> {
-    let io = |message: String| PolicyError {
-        kind: PolicyErrorKind::Io,
-        file: path.to_path_buf(),
-        line: 0,
-        column: 0,
-        key: None,
-        message,
-    };
+    let io = |message: String| PolicyError::io(path, message);
     let text = match relver::read_text_file(path, MAX_POLICY_BYTES) {
         Ok(Some(t)) => t,
         Ok(None) => return Err(io(String::from("the version configuration does not exist"))),

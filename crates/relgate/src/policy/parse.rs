@@ -279,14 +279,7 @@ fn is_kebab(s: &str) -> bool {
 impl Policy {
     /// Reads and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let io = |message: String| PolicyError {
-            kind: PolicyErrorKind::Io,
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            key: None,
-            message,
-        };
+        let io = |message: String| PolicyError::io(path, message);
         // The one bounded reader: a regular file (a FIFO or device is refused before it is
         // opened), at most MAX_POLICY_BYTES actually read, whatever the metadata claims.
         let bytes = artidigest::read_bounded(path, MAX_POLICY_BYTES)
@@ -334,6 +327,12 @@ impl Policy {
     fn validate(raw: RawPolicy, loc: &Locator<'_>) -> Result<Policy, PolicyError> {
         let invalid = |offset: usize, key: &str, message: String| {
             loc.error(PolicyErrorKind::Invalid, offset, Some(key), message)
+        };
+        // `glob` must compile; the error names the glob as the policy writes it.
+        let check_glob = |offset: usize, key: &str, written: &str, glob: &str| {
+            globset::Glob::new(glob)
+                .map(drop)
+                .map_err(|e| invalid(offset, key, format!("bad glob {written:?}: {e}")))
         };
 
         let schema_version = match &raw.schema_version {
@@ -434,34 +433,17 @@ impl Policy {
             }
         }
         for a in &raw.artifacts {
-            if let Err(e) = globset::Glob::new(&a.get_ref().glob) {
-                return Err(invalid(
-                    a.span().start,
-                    "artifacts.glob",
-                    format!("bad glob {:?}: {e}", a.get_ref().glob),
-                ));
-            }
+            let g = &a.get_ref().glob;
+            check_glob(a.span().start, "artifacts.glob", g, g)?;
         }
         if let Some(c) = &raw.checksums {
             for g in &c.get_ref().unlisted_allowed {
-                if let Err(e) = globset::Glob::new(g) {
-                    return Err(invalid(
-                        c.span().start,
-                        "checksums.unlisted-allowed",
-                        format!("bad glob {g:?}: {e}"),
-                    ));
-                }
+                check_glob(c.span().start, "checksums.unlisted-allowed", g, g)?;
             }
         }
         if let Some(f) = &raw.files {
             for a in &f.get_ref().allow {
-                if let Err(e) = globset::Glob::new(&a.glob) {
-                    return Err(invalid(
-                        f.span().start,
-                        "files.allow.glob",
-                        format!("bad glob {:?}: {e}", a.glob),
-                    ));
-                }
+                check_glob(f.span().start, "files.allow.glob", &a.glob, &a.glob)?;
                 if a.reason.trim().is_empty() {
                     return Err(invalid(
                         f.span().start,
@@ -476,13 +458,8 @@ impl Policy {
         }
         if let Some(r) = &raw.release {
             for g in &r.get_ref().required_assets {
-                if let Err(e) = globset::Glob::new(&g.replace("{version}", "*")) {
-                    return Err(invalid(
-                        r.span().start,
-                        "release.required-assets",
-                        format!("bad glob {g:?}: {e}"),
-                    ));
-                }
+                let any_version = g.replace("{version}", "*");
+                check_glob(r.span().start, "release.required-assets", g, &any_version)?;
             }
         }
 

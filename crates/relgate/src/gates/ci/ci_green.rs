@@ -1,10 +1,10 @@
 //! CI evidence: the tag is at the branch head and the named workflows passed for that commit.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gate::{BoxFuture, Gate, GateContext, GateResult, StandardGate};
+use crate::gates::declare::Checked;
 
 /// One workflow run, as a CI provider reports it (regclient's forge model).
 pub use regclient::forge::WorkflowRun;
@@ -57,6 +57,55 @@ pub trait CiProvider: Send + Sync {
         })
     }
 }
+
+/// A gate that asks the run's [`CiProvider`] (declared with `provider_gate!`): the gate table
+/// builds it from the run's provider.
+pub(crate) trait FromProvider: StandardGate {
+    /// The gate asking `provider`.
+    fn from_provider(provider: Arc<dyn CiProvider>) -> Arc<dyn Gate>;
+}
+
+/// Declares a gate of the table that asks the run's CI and forge provider ([`CiProvider`]):
+/// the attributes and doc comment, then `Name = "id"` and its check, the async
+/// `check(provider, ctx)` returning [`Checked`](crate::gates::declare::Checked).
+/// The type holds the provider, is built with `Name::new(provider)` and shows as its name.
+macro_rules! provider_gate {
+    ($(#[$attr:meta])* $name:ident = $id:literal, $check:path) => {
+        $(#[$attr])*
+        pub struct $name {
+            provider: std::sync::Arc<dyn $crate::gates::ci::ci_green::CiProvider>,
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+
+        impl $name {
+            /// A gate asking `provider`.
+            pub fn new(
+                provider: std::sync::Arc<dyn $crate::gates::ci::ci_green::CiProvider>,
+            ) -> Self {
+                $name { provider }
+            }
+        }
+
+        $crate::gates::declare::unit_gate!(
+            @standard $name, $id, |self, ctx| $check(self.provider.as_ref(), ctx)
+        );
+
+        impl $crate::gates::ci::ci_green::FromProvider for $name {
+            fn from_provider(
+                provider: std::sync::Arc<dyn $crate::gates::ci::ci_green::CiProvider>,
+            ) -> std::sync::Arc<dyn $crate::gate::Gate> {
+                std::sync::Arc::new($name::new(provider))
+            }
+        }
+    };
+}
+
+pub(crate) use provider_gate;
 
 /// The evidence CI judgement rests on.
 #[non_exhaustive]
@@ -151,82 +200,60 @@ pub fn judge_ci(evidence: &CiEvidence, workflows: &[String]) -> Vec<Finding> {
     findings
 }
 
-/// The `ci-green` gate: [`judge_ci`] over evidence from a [`CiProvider`], for the `[ci]`
-/// section of the policy.
-#[derive(Clone)]
-pub struct CiGreenGate {
-    provider: Arc<dyn CiProvider>,
+provider_gate! {
+    /// The `ci-green` gate: [`judge_ci`] over evidence from a [`CiProvider`], for the `[ci]`
+    /// section of the policy.
+    #[derive(Clone)]
+    CiGreenGate = "ci-green", ci_green
 }
 
-impl fmt::Debug for CiGreenGate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CiGreenGate")
-    }
+/// What the provider shows for the release commit on `branch`.
+async fn evidence(
+    provider: &dyn CiProvider,
+    ctx: &GateContext,
+    branch: &str,
+) -> Result<CiEvidence, String> {
+    let head = provider
+        .branch_head(branch)
+        .await
+        .map_err(|e| e.to_string())?;
+    let tag_commit = match &ctx.tag {
+        Some(t) => provider.tag_commit(t).await.map_err(|e| e.to_string())?,
+        None => None,
+    };
+    let commit = match (&ctx.commit, &tag_commit) {
+        (Some(c), _) => c.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return Err(String::from(
+                "neither a commit nor an existing tag was given, so there is no commit to judge",
+            ));
+        }
+    };
+    let runs = provider
+        .push_runs(&commit)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(CiEvidence {
+        branch: branch.to_owned(),
+        head,
+        tag: ctx.tag.clone(),
+        tag_commit,
+        commit,
+        runs,
+    })
 }
 
-impl CiGreenGate {
-    /// A gate asking `provider`.
-    pub fn new(provider: Arc<dyn CiProvider>) -> Self {
-        CiGreenGate { provider }
-    }
-
-    async fn evidence(&self, ctx: &GateContext, branch: &str) -> Result<CiEvidence, String> {
-        let head = self
-            .provider
-            .branch_head(branch)
-            .await
-            .map_err(|e| e.to_string())?;
-        let tag_commit = match &ctx.tag {
-            Some(t) => self
-                .provider
-                .tag_commit(t)
-                .await
-                .map_err(|e| e.to_string())?,
-            None => None,
-        };
-        let commit = match (&ctx.commit, &tag_commit) {
-            (Some(c), _) => c.clone(),
-            (None, Some(t)) => t.clone(),
-            (None, None) => {
-                return Err(String::from(
-                    "neither a commit nor an existing tag was given, so there is no commit to judge",
-                ));
-            }
-        };
-        let runs = self
-            .provider
-            .push_runs(&commit)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(CiEvidence {
-            branch: branch.to_owned(),
-            head,
-            tag: ctx.tag.clone(),
-            tag_commit,
-            commit,
-            runs,
-        })
-    }
-}
-
-impl StandardGate for CiGreenGate {
-    const ID: &'static str = "ci-green";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let Some(rules) = ctx.policy.ci.clone() else {
-                return GateResult::skipped("the policy has no [ci] section");
-            };
-            match self.evidence(ctx, &rules.branch).await {
-                Err(cause) => GateResult::error(cause),
-                Ok(ev) => {
-                    let findings = judge_ci(&ev, &rules.workflows);
-                    GateResult::from_findings(findings).with_evidence(
-                        "ci",
-                        serde_json::to_value(&ev).unwrap_or(serde_json::Value::Null),
-                    )
-                }
-            }
-        })
-    }
+async fn ci_green(provider: &dyn CiProvider, ctx: &GateContext) -> Checked {
+    let Some(rules) = ctx.policy.ci.clone() else {
+        return Err(GateResult::skipped("the policy has no [ci] section"));
+    };
+    let ev = evidence(provider, ctx, &rules.branch)
+        .await
+        .map_err(GateResult::error)?;
+    let findings = judge_ci(&ev, &rules.workflows);
+    Ok(GateResult::from_findings(findings).with_evidence(
+        "ci",
+        serde_json::to_value(&ev).unwrap_or(serde_json::Value::Null),
+    ))
 }

@@ -1,37 +1,22 @@
 //! `environment-protection`: before release, the forge's deployment environments the policy
 //! names are protected as it says, and releases are immutable when it asks.
 
-use std::fmt;
-use std::sync::Arc;
-
 use regclient::forge::{DeploymentPolicy, Environment, PatternKind};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
-use crate::gates::ci::ci_green::CiProvider;
+use crate::gate::{GateContext, GateResult};
+use crate::gates::ci::ci_green::{CiProvider, provider_gate};
+use crate::gates::declare::Checked;
 use crate::policy::EnvironmentRule;
 
-/// Each `[environments.<name>]` of the policy exists on the forge (`environment-missing`),
-/// has a required-reviewers rule naming at least one reviewer unless the rule says
-/// `required-reviewers = false` (`environment-unprotected`), and, when it names a
-/// `tag-pattern`, a custom deployment policy whose only pattern is that tag pattern
-/// (`environment-tag-policy`); with `[release] immutable-releases = true`, the repository has
-/// immutable releases enabled (`releases-mutable`). A provider that cannot answer is an error.
-pub struct EnvironmentProtectionGate {
-    provider: Arc<dyn CiProvider>,
-}
-
-impl fmt::Debug for EnvironmentProtectionGate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EnvironmentProtectionGate")
-    }
-}
-
-impl EnvironmentProtectionGate {
-    /// A gate asking `provider`.
-    pub fn new(provider: Arc<dyn CiProvider>) -> Self {
-        EnvironmentProtectionGate { provider }
-    }
+provider_gate! {
+    /// Each `[environments.<name>]` of the policy exists on the forge (`environment-missing`),
+    /// has a required-reviewers rule naming at least one reviewer unless the rule says
+    /// `required-reviewers = false` (`environment-unprotected`), and, when it names a
+    /// `tag-pattern`, a custom deployment policy whose only pattern is that tag pattern
+    /// (`environment-tag-policy`); with `[release] immutable-releases = true`, the repository has
+    /// immutable releases enabled (`releases-mutable`). A provider that cannot answer is an error.
+    EnvironmentProtectionGate = "environment-protection", protection
 }
 
 fn describe(policy: &DeploymentPolicy) -> String {
@@ -97,47 +82,41 @@ pub(crate) fn judge_environment(
     findings
 }
 
-impl StandardGate for EnvironmentProtectionGate {
-    const ID: &'static str = "environment-protection";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let mut findings = Vec::new();
-            let mut seen = Vec::new();
-            for (name, rule) in &ctx.policy.environments {
-                let env = match self.provider.environment(name).await {
-                    Ok(e) => e,
-                    Err(e) => return GateResult::error(e.to_string()),
-                };
-                findings.extend(judge_environment(name, rule, env.as_ref()));
-                if let Some(env) = env {
-                    seen.push(env);
-                }
-            }
-            let mut immutable = None;
-            if ctx.policy.release.immutable_releases {
-                let enabled = match self.provider.immutable_releases().await {
-                    Ok(b) => b,
-                    Err(e) => return GateResult::error(e.to_string()),
-                };
-                immutable = Some(enabled);
-                if !enabled {
-                    findings.push(
-                        Finding::new(Code::ReleasesMutable, "repository releases")
-                            .expected("immutable releases enabled")
-                            .found("not enabled")
-                            .hint("enable release immutability in the repository settings"),
-                    );
-                }
-            }
-            GateResult::from_findings(findings)
-                .with_evidence(
-                    "environments",
-                    serde_json::to_value(&seen).unwrap_or(serde_json::Value::Null),
-                )
-                .with_evidence("immutable_releases", serde_json::json!(immutable))
-        })
+async fn protection(provider: &dyn CiProvider, ctx: &GateContext) -> Checked {
+    let mut findings = Vec::new();
+    let mut seen = Vec::new();
+    for (name, rule) in &ctx.policy.environments {
+        let env = provider
+            .environment(name)
+            .await
+            .map_err(|e| GateResult::error(e.to_string()))?;
+        findings.extend(judge_environment(name, rule, env.as_ref()));
+        if let Some(env) = env {
+            seen.push(env);
+        }
     }
+    let mut immutable = None;
+    if ctx.policy.release.immutable_releases {
+        let enabled = provider
+            .immutable_releases()
+            .await
+            .map_err(|e| GateResult::error(e.to_string()))?;
+        immutable = Some(enabled);
+        if !enabled {
+            findings.push(
+                Finding::new(Code::ReleasesMutable, "repository releases")
+                    .expected("immutable releases enabled")
+                    .found("not enabled")
+                    .hint("enable release immutability in the repository settings"),
+            );
+        }
+    }
+    Ok(GateResult::from_findings(findings)
+        .with_evidence(
+            "environments",
+            serde_json::to_value(&seen).unwrap_or(serde_json::Value::Null),
+        )
+        .with_evidence("immutable_releases", serde_json::json!(immutable)))
 }
 
 #[cfg(test)]

@@ -1,33 +1,18 @@
 //! `forge-release-exists`: after publishing, the forge has a release for the tag and it
 //! carries every required release asset.
 
-use std::fmt;
-use std::sync::Arc;
-
 use globset::Glob;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
-use crate::gates::ci::ci_green::{CiProvider, ForgeRelease};
+use crate::gate::{GateContext, GateResult};
+use crate::gates::ci::ci_green::{CiProvider, ForgeRelease, provider_gate};
+use crate::gates::declare::Checked;
 
-/// The forge (through the run's [`CiProvider`]) has a release for the tag, and every
-/// `[release] required-assets` glob matches one of its attached assets: `release-missing`,
-/// `asset-missing`. Whether it is still a draft is reported as evidence.
-pub struct ForgeReleaseExistsGate {
-    provider: Arc<dyn CiProvider>,
-}
-
-impl fmt::Debug for ForgeReleaseExistsGate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ForgeReleaseExistsGate")
-    }
-}
-
-impl ForgeReleaseExistsGate {
-    /// A gate asking `provider`.
-    pub fn new(provider: Arc<dyn CiProvider>) -> Self {
-        ForgeReleaseExistsGate { provider }
-    }
+provider_gate! {
+    /// The forge (through the run's [`CiProvider`]) has a release for the tag, and every
+    /// `[release] required-assets` glob matches one of its attached assets: `release-missing`,
+    /// `asset-missing`. Whether it is still a draft is reported as evidence.
+    ForgeReleaseExistsGate = "forge-release-exists", release_exists
 }
 
 /// The run's tag and the forge's release for it, or the result that ends the asking gate: an
@@ -52,39 +37,30 @@ pub(crate) async fn tagged_release(
     }
 }
 
-impl StandardGate for ForgeReleaseExistsGate {
-    const ID: &'static str = "forge-release-exists";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let (tag, release) = match tagged_release(self.provider.as_ref(), ctx).await {
-                Ok(found) => found,
-                Err(result) => return result,
-            };
-            let mut findings = Vec::new();
-            for pattern in &ctx.policy.release.required_assets {
-                // `{version}` stands for the release version, as in the folder check.
-                let pattern = &ctx.policy.required_asset_glob(pattern, Some(&tag));
-                let matcher = match Glob::new(pattern) {
-                    Ok(g) => g.compile_matcher(),
-                    Err(e) => {
-                        return GateResult::error(format!(
-                            "[release] required-assets: {pattern:?}: {e}"
-                        ));
-                    }
-                };
-                if !release.assets.iter().any(|a| matcher.is_match(a)) {
-                    findings.push(
-                        Finding::new(Code::AssetMissing, format!("release {tag}: {pattern}"))
-                            .expected(format!("an asset matching {pattern}"))
-                            .found(format!("{} asset(s), none matching", release.assets.len())),
-                    );
-                }
+async fn release_exists(provider: &dyn CiProvider, ctx: &GateContext) -> Checked {
+    let (tag, release) = tagged_release(provider, ctx).await?;
+    let mut findings = Vec::new();
+    for pattern in &ctx.policy.release.required_assets {
+        // `{version}` stands for the release version, as in the folder check.
+        let pattern = &ctx.policy.required_asset_glob(pattern, Some(&tag));
+        let matcher = match Glob::new(pattern) {
+            Ok(g) => g.compile_matcher(),
+            Err(e) => {
+                return Err(GateResult::error(format!(
+                    "[release] required-assets: {pattern:?}: {e}"
+                )));
             }
-            GateResult::from_findings(findings).with_evidence(
-                "release",
-                serde_json::to_value(&release).unwrap_or(serde_json::Value::Null),
-            )
-        })
+        };
+        if !release.assets.iter().any(|a| matcher.is_match(a)) {
+            findings.push(
+                Finding::new(Code::AssetMissing, format!("release {tag}: {pattern}"))
+                    .expected(format!("an asset matching {pattern}"))
+                    .found(format!("{} asset(s), none matching", release.assets.len())),
+            );
+        }
     }
+    Ok(GateResult::from_findings(findings).with_evidence(
+        "release",
+        serde_json::to_value(&release).unwrap_or(serde_json::Value::Null),
+    ))
 }

@@ -1,37 +1,22 @@
 //! `release-notes`: after publishing, the forge release's notes hold the changelog section for
 //! the version, byte for byte, and every line the policy requires.
 
-use std::fmt;
-use std::sync::Arc;
-
 use relver::SourceKind;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
-use crate::gates::ci::ci_green::CiProvider;
+use crate::gate::{GateContext, GateResult};
+use crate::gates::ci::ci_green::{CiProvider, provider_gate};
 use crate::gates::ci::forge_release::tagged_release;
+use crate::gates::declare::Checked;
 use crate::release_source::Inputs;
 
-/// The forge release for the tag (through the run's [`CiProvider`]) has notes that contain
-/// the changelog section for the version exactly as relver extracts it from the tagged source
-/// (`release-notes-missing-section`), and every `[release-notes] require-lines` line with
-/// `{tag}` and `{version}` substituted, as a whole line (`release-notes-missing-line`). No
-/// release is `release-missing`; a provider or source that cannot answer is an error.
-pub struct ReleaseNotesGate {
-    provider: Arc<dyn CiProvider>,
-}
-
-impl fmt::Debug for ReleaseNotesGate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ReleaseNotesGate")
-    }
-}
-
-impl ReleaseNotesGate {
-    /// A gate asking `provider`.
-    pub fn new(provider: Arc<dyn CiProvider>) -> Self {
-        ReleaseNotesGate { provider }
-    }
+provider_gate! {
+    /// The forge release for the tag (through the run's [`CiProvider`]) has notes that contain
+    /// the changelog section for the version exactly as relver extracts it from the tagged source
+    /// (`release-notes-missing-section`), and every `[release-notes] require-lines` line with
+    /// `{tag}` and `{version}` substituted, as a whole line (`release-notes-missing-line`). No
+    /// release is `release-missing`; a provider or source that cannot answer is an error.
+    ReleaseNotesGate = "release-notes", notes
 }
 
 /// The changelog sections for the release version: (changelog path, section body), read from
@@ -117,36 +102,33 @@ pub(crate) fn judge_notes(
     findings
 }
 
-impl StandardGate for ReleaseNotesGate {
-    const ID: &'static str = "release-notes";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let Some(tag) = ctx.tag.clone() else {
-                return GateResult::error("no tag was given, so there is no release to look up");
-            };
-            let rules = ctx.policy.release_notes.clone().unwrap_or_default();
-            let inputs = Inputs::of(ctx);
-            let read = tokio::task::spawn_blocking(move || sections(&inputs)).await;
-            let (version, sections) = match read {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => return GateResult::error(e),
-                Err(e) => return GateResult::error(format!("reading the changelog failed: {e}")),
-            };
-            let release = match tagged_release(self.provider.as_ref(), ctx).await {
-                Ok((_, release)) => release,
-                Err(result) => return result,
-            };
-            let body = release.body.clone().unwrap_or_default();
-            let lines = rules.lines_for(&tag, &version);
-            let findings = judge_notes(&tag, &body, &sections, &lines);
-            let files: Vec<&str> = sections.iter().map(|(p, _)| p.as_str()).collect();
-            GateResult::from_findings(findings)
-                .with_evidence("changelogs", serde_json::json!(files))
-                .with_evidence("required_lines", serde_json::json!(lines))
-                .with_evidence("notes_bytes", serde_json::json!(body.len()))
-        })
-    }
+async fn notes(provider: &dyn CiProvider, ctx: &GateContext) -> Checked {
+    let Some(tag) = ctx.tag.clone() else {
+        return Err(GateResult::error(
+            "no tag was given, so there is no release to look up",
+        ));
+    };
+    let rules = ctx.policy.release_notes.clone().unwrap_or_default();
+    let inputs = Inputs::of(ctx);
+    let read = tokio::task::spawn_blocking(move || sections(&inputs)).await;
+    let (version, sections) = match read {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(GateResult::error(e)),
+        Err(e) => {
+            return Err(GateResult::error(format!(
+                "reading the changelog failed: {e}"
+            )));
+        }
+    };
+    let (_, release) = tagged_release(provider, ctx).await?;
+    let body = release.body.clone().unwrap_or_default();
+    let lines = rules.lines_for(&tag, &version);
+    let findings = judge_notes(&tag, &body, &sections, &lines);
+    let files: Vec<&str> = sections.iter().map(|(p, _)| p.as_str()).collect();
+    Ok(GateResult::from_findings(findings)
+        .with_evidence("changelogs", serde_json::json!(files))
+        .with_evidence("required_lines", serde_json::json!(lines))
+        .with_evidence("notes_bytes", serde_json::json!(body.len())))
 }
 
 #[cfg(test)]
@@ -160,20 +142,18 @@ mod tests {
             String::from("### Fixed\n\n- A fix."),
         )];
         let lines = vec![String::from("pip install x==1.0.0")];
+        let codes = |notes: &str| -> Vec<Code> {
+            judge_notes("v1.0.0", notes, &sections, &lines)
+                .iter()
+                .map(|f| f.code)
+                .collect()
+        };
         let good = "Notes\n\n### Fixed\n\n- A fix.\n\npip install x==1.0.0\r\n";
-        assert!(judge_notes("v1.0.0", good, &sections, &lines).is_empty());
+        assert_eq!(codes(good), []);
         let edited = "### Fixed\n\n- A fix!\n\npip install x==1.0.0\n";
-        let codes: Vec<Code> = judge_notes("v1.0.0", edited, &sections, &lines)
-            .iter()
-            .map(|f| f.code)
-            .collect();
-        assert_eq!(codes, [Code::ReleaseNotesMissingSection]);
+        assert_eq!(codes(edited), [Code::ReleaseNotesMissingSection]);
         // A line only inside another line does not count.
         let partial = "### Fixed\n\n- A fix.\n\nrun: pip install x==1.0.0\n";
-        let codes: Vec<Code> = judge_notes("v1.0.0", partial, &sections, &lines)
-            .iter()
-            .map(|f| f.code)
-            .collect();
-        assert_eq!(codes, [Code::ReleaseNotesMissingLine]);
+        assert_eq!(codes(partial), [Code::ReleaseNotesMissingLine]);
     }
 }

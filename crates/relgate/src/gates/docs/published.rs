@@ -5,24 +5,18 @@ use relver::{GitRepo, Tree};
 use serde_json::Value;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::policy::docs::DocsRules;
 use crate::release_source::Inputs;
 
-/// The docs branch (`[docs] branch`, `gh-pages`) holds a `{path}{version}/` folder and a
-/// `{path}versions.json` in mike's format (`[{"version", "title", "aliases"}]`) that lists the
-/// version and maps `alias` (`latest`) to it: `docs-branch-missing`, `docs-version-missing`,
-/// `docs-alias-wrong` otherwise, and `docs-versions-invalid` (with the JSON pointer of the
-/// fault) for a versions file that is absent or malformed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DocsPublishedGate;
-
-impl BlockingGate for DocsPublishedGate {
-    const ID: &'static str = "docs-published";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        published(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// The docs branch (`[docs] branch`, `gh-pages`) holds a `{path}{version}/` folder and a
+    /// `{path}versions.json` in mike's format (`[{"version", "title", "aliases"}]`) that lists the
+    /// version and maps `alias` (`latest`) to it: `docs-branch-missing`, `docs-version-missing`,
+    /// `docs-alias-wrong` otherwise, and `docs-versions-invalid` (with the JSON pointer of the
+    /// fault) for a versions file that is absent or malformed.
+    DocsPublishedGate = "docs-published", inputs published
 }
 
 /// The commit at the head of `branch`: the local branch, else `origin`'s.

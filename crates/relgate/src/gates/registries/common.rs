@@ -33,6 +33,31 @@ pub(crate) fn setup(ctx: &GateContext) -> Result<Setup, GateResult> {
     })
 }
 
+/// Runs `job(target, http, version)` for each of `targets` on the blocking pool, at most
+/// `ctx.registry_concurrency` at once, and returns the results in the targets' order; a
+/// cancelled run (or a job that panicked) is a gate error.
+pub(crate) async fn on_each_target<T, F>(
+    ctx: &GateContext,
+    targets: &[Target],
+    http: &regclient::HttpClient,
+    version: &str,
+    job: F,
+) -> Result<Vec<T>, GateResult>
+where
+    T: Send + 'static,
+    F: Fn(&Target, &regclient::HttpClient, &str) -> T + Clone + Send + 'static,
+{
+    let jobs: Vec<Job<T>> = targets
+        .iter()
+        .map(|t| {
+            let (t, http, version, job) =
+                (t.clone(), http.clone(), version.to_owned(), job.clone());
+            Box::new(move || job(&t, &http, &version)) as Job<T>
+        })
+        .collect();
+    run_blocking_all(ctx, jobs).await.map_err(GateResult::error)
+}
+
 /// Looks the version up on every target, concurrently (bounded).
 pub(crate) async fn lookups(
     ctx: &GateContext,
@@ -40,20 +65,12 @@ pub(crate) async fn lookups(
     only: impl Fn(&Target) -> bool,
 ) -> Result<Vec<(Target, Result<PublishedVersion, String>)>, GateResult> {
     let chosen: Vec<Target> = s.targets.iter().filter(|t| only(t)).cloned().collect();
-    let jobs: Vec<Job<Result<PublishedVersion, String>>> = chosen
-        .iter()
-        .map(|t| {
-            let (t, http, version) = (t.clone(), s.http.clone(), s.version.clone());
-            Box::new(move || {
-                client_for(&t, &http)?
-                    .version(&t.rule.package, &version)
-                    .map_err(|e| e.to_string())
-            }) as Job<Result<PublishedVersion, String>>
-        })
-        .collect();
-    let results = run_blocking_all(ctx, jobs)
-        .await
-        .map_err(GateResult::error)?;
+    let results = on_each_target(ctx, &chosen, &s.http, &s.version, |t, http, version| {
+        client_for(t, http)?
+            .version(&t.rule.package, version)
+            .map_err(|e| e.to_string())
+    })
+    .await?;
     Ok(chosen.into_iter().zip(results).collect())
 }
 

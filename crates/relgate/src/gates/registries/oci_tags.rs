@@ -4,18 +4,19 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gate::{GateContext, GateResult};
+use crate::gates::declare::{Checked, unit_gate};
+use crate::gates::registries::common::on_each_target;
 use crate::policy::model::RegistryKind;
-use crate::registry_client::{
-    Client, Job, Target, chain, client_for, http_client, run_blocking_all, targets_of_kind,
-};
+use crate::registry_client::{Client, Target, chain, client_for, http_client, targets_of_kind};
 
-/// For every OCI registry: each `tags` template (`{version}`, `{major}`, `{minor}`, `{patch}`,
-/// `{major}.{minor}`, …) resolves to the same digest as the version tag (`oci-tag-missing`
-/// otherwise), and no `forbidden-tags` entry exists (`oci-tag-forbidden`: consumers pin a
-/// version or a digest, never a moving tag).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OciTagsGate;
+unit_gate! {
+    /// For every OCI registry: each `tags` template (`{version}`, `{major}`, `{minor}`, `{patch}`,
+    /// `{major}.{minor}`, …) resolves to the same digest as the version tag (`oci-tag-missing`
+    /// otherwise), and no `forbidden-tags` entry exists (`oci-tag-forbidden`: consumers pin a
+    /// version or a digest, never a moving tag).
+    OciTagsGate = "oci-tags", async tags
+}
 
 /// `template` with `{version}`, `{major}`, `{minor}` and `{patch}` of `version` substituted.
 pub(crate) fn expand_tag(template: &str, version: &str) -> String {
@@ -69,83 +70,61 @@ fn view(t: &Target, http: &regclient::HttpClient, version: &str) -> Result<TagVi
     })
 }
 
-impl StandardGate for OciTagsGate {
-    const ID: &'static str = "oci-tags";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let (oci, version) =
-                match targets_of_kind(ctx, RegistryKind::Oci, "the policy names no OCI registry") {
-                    Ok(t) => t,
-                    Err(r) => return r,
-                };
-            let http = http_client(ctx);
-            let jobs: Vec<Job<Result<TagView, String>>> = oci
-                .iter()
-                .map(|t| {
-                    let (t, http, version) = (t.clone(), http.clone(), version.clone());
-                    Box::new(move || view(&t, &http, &version)) as Job<Result<TagView, String>>
-                })
-                .collect();
-            let results = match run_blocking_all(ctx, jobs).await {
-                Ok(r) => r,
-                Err(e) => return GateResult::error(e),
-            };
-            let mut findings = Vec::new();
-            let mut evidence = Vec::new();
-            for (t, r) in oci.iter().zip(results) {
-                let v = match r {
-                    Ok(v) => v,
-                    Err(e) => return GateResult::error(format!("registry {}: {e}", t.name)),
-                };
-                let repo = &t.rule.package;
-                let tags: Vec<Value> = v
-                    .promised
-                    .iter()
-                    .chain(&v.forbidden)
-                    .map(|(tag, d)| json!({"tag": tag, "digest": d}))
-                    .collect();
-                evidence.push(json!({
-                    "registry": t.name,
-                    "repository": repo,
-                    "version": {"tag": version, "digest": v.version_digest},
-                    "tags": tags,
-                }));
-                let Some(want) = &v.version_digest else {
-                    findings.push(
-                        Finding::new(Code::OciTagMissing, format!("{}: {repo}:{version}", t.name))
-                            .expected(format!("tag {version}"))
-                            .found("no such tag"),
-                    );
-                    continue;
-                };
-                for (tag, got) in &v.promised {
-                    if got.as_deref() != Some(want.as_str()) {
-                        findings.push(
-                            Finding::new(Code::OciTagMissing, format!("{}: {repo}:{tag}", t.name))
-                                .expected(format!("tag {tag} at {want}"))
-                                .found(got.clone().unwrap_or_else(|| String::from("no such tag")))
-                                .hint("push the release digest under every promised tag"),
-                        );
-                    }
-                }
-                for (tag, got) in &v.forbidden {
-                    if let Some(d) = got {
-                        findings.push(
-                            Finding::new(
-                                Code::OciTagForbidden,
-                                format!("{}: {repo}:{tag}", t.name),
-                            )
-                            .expected(format!("no tag {tag}"))
-                            .found(d.clone())
-                            .hint("delete the moving tag; consumers pin a version or a digest"),
-                        );
-                    }
-                }
+async fn tags(ctx: &GateContext) -> Checked {
+    let (oci, version) =
+        targets_of_kind(ctx, RegistryKind::Oci, "the policy names no OCI registry")?;
+    let http = http_client(ctx);
+    let results = on_each_target(ctx, &oci, &http, &version, view).await?;
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for (t, r) in oci.iter().zip(results) {
+        let v = match r {
+            Ok(v) => v,
+            Err(e) => return Err(GateResult::error(format!("registry {}: {e}", t.name))),
+        };
+        let repo = &t.rule.package;
+        let tags: Vec<Value> = v
+            .promised
+            .iter()
+            .chain(&v.forbidden)
+            .map(|(tag, d)| json!({"tag": tag, "digest": d}))
+            .collect();
+        evidence.push(json!({
+            "registry": t.name,
+            "repository": repo,
+            "version": {"tag": version, "digest": v.version_digest},
+            "tags": tags,
+        }));
+        let Some(want) = &v.version_digest else {
+            findings.push(
+                Finding::new(Code::OciTagMissing, format!("{}: {repo}:{version}", t.name))
+                    .expected(format!("tag {version}"))
+                    .found("no such tag"),
+            );
+            continue;
+        };
+        for (tag, got) in &v.promised {
+            if got.as_deref() != Some(want.as_str()) {
+                findings.push(
+                    Finding::new(Code::OciTagMissing, format!("{}: {repo}:{tag}", t.name))
+                        .expected(format!("tag {tag} at {want}"))
+                        .found(got.clone().unwrap_or_else(|| String::from("no such tag")))
+                        .hint("push the release digest under every promised tag"),
+                );
             }
-            GateResult::from_findings(findings).with_evidence("tags", Value::from(evidence))
-        })
+        }
+        for (tag, got) in &v.forbidden {
+            if let Some(d) = got {
+                findings.push(
+                    Finding::new(Code::OciTagForbidden, format!("{}: {repo}:{tag}", t.name))
+                        .expected(format!("no tag {tag}"))
+                        .found(d.clone())
+                        .hint("delete the moving tag; consumers pin a version or a digest"),
+                );
+            }
+        }
     }
+    Ok(GateResult::from_findings(findings).with_evidence("tags", Value::from(evidence)))
 }
 
 #[cfg(test)]

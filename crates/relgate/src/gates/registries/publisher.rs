@@ -6,20 +6,22 @@ use serde_json::{Value, json};
 
 use crate::Endpoints;
 use crate::finding::{Code, Finding};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gate::{GateContext, GateResult};
+use crate::gates::declare::{Checked, unit_gate};
 use crate::gates::registries::common::gate_error;
 use crate::policy::{PublisherRule, RegistryKind};
 use crate::registry_client::{Job, Target, chain, http_client, run_blocking_all, targets};
 
-/// For every npm registry of the policy with a `publisher`, asks the registry with its
-/// configured token (`RELKIT_REGISTRY_<NAME>_TOKEN`, or the registries file's `token-env`) who
-/// the token is (`GET /-/whoami`) and, for a scope (the rule's, else the package's own), the
-/// org's roster (`GET /-/org/{org}/user`): `publisher-mismatch` when the user is not the one
-/// named, `publisher-not-in-scope` when the user is not in the org or has a role that cannot
-/// publish. No token, a refused token (401/403), an org the registry does not know and an
-/// unreachable registry are gate errors: the gate fails closed. The token is never shown.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PublisherIdentityGate;
+unit_gate! {
+    /// For every npm registry of the policy with a `publisher`, asks the registry with its
+    /// configured token (`RELKIT_REGISTRY_<NAME>_TOKEN`, or the registries file's `token-env`) who
+    /// the token is (`GET /-/whoami`) and, for a scope (the rule's, else the package's own), the
+    /// org's roster (`GET /-/org/{org}/user`): `publisher-mismatch` when the user is not the one
+    /// named, `publisher-not-in-scope` when the user is not in the org or has a role that cannot
+    /// publish. No token, a refused token (401/403), an org the registry does not know and an
+    /// unreachable registry are gate errors: the gate fails closed. The token is never shown.
+    PublisherIdentityGate = "publisher-identity", async publisher
+}
 
 /// What one registry answered: the user, and the role in the org when a scope is checked.
 struct Answer {
@@ -27,84 +29,76 @@ struct Answer {
     roster: Option<(String, std::collections::BTreeMap<String, String>)>,
 }
 
-impl StandardGate for PublisherIdentityGate {
-    const ID: &'static str = "publisher-identity";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let chosen: Vec<(Target, PublisherRule)> = match targets(ctx) {
-                Ok(all) => all
-                    .into_iter()
-                    .filter_map(|t| {
-                        let rule = t.rule.publisher.clone()?;
-                        Some((t, rule))
-                    })
-                    .collect(),
-                Err(r) => return r,
-            };
-            if chosen.is_empty() {
-                return GateResult::skipped("no registry of the policy names a publisher");
-            }
-            let http = http_client(ctx);
-            let mut findings = Vec::new();
-            let mut jobs: Vec<Job<Result<Answer, String>>> = Vec::new();
-            for (t, rule) in &chosen {
-                let token = ctx.endpoints.token(&t.name).cloned();
-                let scope = scope_of(rule, &t.rule.package);
-                let (t, http) = (t.clone(), http.clone());
-                let kind_ok = t.rule.kind == RegistryKind::Npm;
-                jobs.push(Box::new(move || {
-                    if !kind_ok {
-                        return Err(format!(
-                            "registry {}: publisher is checked on npm registries only",
-                            t.name
-                        ));
-                    }
-                    let Some(token) = token else {
-                        return Err(format!(
-                            "registry {}: no token to ask who publishes: set {} or token-env in the registries configuration",
-                            t.name,
-                            Endpoints::token_env_var_name(&t.name)
-                        ));
-                    };
-                    let reg = NpmRegistry::new(http, &t.url)
-                        .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?
-                        .with_token(token);
-                    let shown = |e: IdentityError| format!("registry {}: {}", t.name, chain(&e));
-                    let user = reg.whoami().map_err(shown)?;
-                    let roster = match scope {
-                        None => None,
-                        Some(org) => Some((org.clone(), reg.org_roster(&org).map_err(shown)?)),
-                    };
-                    Ok(Answer { user, roster })
-                }));
-            }
-            let answers = match run_blocking_all(ctx, jobs).await {
-                Ok(a) => a,
-                Err(e) => return GateResult::error(e),
-            };
-            let mut evidence = Vec::new();
-            for ((t, rule), answer) in chosen.iter().zip(answers) {
-                let subject = format!("{}: {}", t.name, t.rule.package);
-                let a = match answer {
-                    Ok(a) => a,
-                    Err(e) => {
-                        findings.push(gate_error(subject, e));
-                        continue;
-                    }
-                };
-                findings.extend(judge(&subject, rule, &a));
-                let role = a.roster.as_ref().and_then(|(_, r)| r.get(&a.user).cloned());
-                evidence.push(json!({
-                    "registry": t.name,
-                    "user": a.user,
-                    "scope": a.roster.as_ref().map(|(org, _)| format!("@{org}")),
-                    "role": role,
-                }));
-            }
-            GateResult::from_findings(findings).with_evidence("publishers", Value::from(evidence))
+async fn publisher(ctx: &GateContext) -> Checked {
+    let chosen: Vec<(Target, PublisherRule)> = targets(ctx)?
+        .into_iter()
+        .filter_map(|t| {
+            let rule = t.rule.publisher.clone()?;
+            Some((t, rule))
         })
+        .collect();
+    if chosen.is_empty() {
+        return Err(GateResult::skipped(
+            "no registry of the policy names a publisher",
+        ));
     }
+    let http = http_client(ctx);
+    let mut findings = Vec::new();
+    let mut jobs: Vec<Job<Result<Answer, String>>> = Vec::new();
+    for (t, rule) in &chosen {
+        let token = ctx.endpoints.token(&t.name).cloned();
+        let scope = scope_of(rule, &t.rule.package);
+        let (t, http) = (t.clone(), http.clone());
+        let kind_ok = t.rule.kind == RegistryKind::Npm;
+        jobs.push(Box::new(move || {
+            if !kind_ok {
+                return Err(format!(
+                    "registry {}: publisher is checked on npm registries only",
+                    t.name
+                ));
+            }
+            let Some(token) = token else {
+                return Err(format!(
+                    "registry {}: no token to ask who publishes: set {} or token-env in the registries configuration",
+                    t.name,
+                    Endpoints::token_env_var_name(&t.name)
+                ));
+            };
+            let reg = NpmRegistry::new(http, &t.url)
+                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?
+                .with_token(token);
+            let shown = |e: IdentityError| format!("registry {}: {}", t.name, chain(&e));
+            let user = reg.whoami().map_err(shown)?;
+            let roster = match scope {
+                None => None,
+                Some(org) => Some((org.clone(), reg.org_roster(&org).map_err(shown)?)),
+            };
+            Ok(Answer { user, roster })
+        }));
+    }
+    let answers = run_blocking_all(ctx, jobs)
+        .await
+        .map_err(GateResult::error)?;
+    let mut evidence = Vec::new();
+    for ((t, rule), answer) in chosen.iter().zip(answers) {
+        let subject = format!("{}: {}", t.name, t.rule.package);
+        let a = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                findings.push(gate_error(subject, e));
+                continue;
+            }
+        };
+        findings.extend(judge(&subject, rule, &a));
+        let role = a.roster.as_ref().and_then(|(_, r)| r.get(&a.user).cloned());
+        evidence.push(json!({
+            "registry": t.name,
+            "user": a.user,
+            "scope": a.roster.as_ref().map(|(org, _)| format!("@{org}")),
+            "role": role,
+        }));
+    }
+    Ok(GateResult::from_findings(findings).with_evidence("publishers", Value::from(evidence)))
 }
 
 /// The org to check: the rule's scope, else the package's own (`@scope/name`), without `@`.

@@ -3,69 +3,59 @@
 use serde_json::Value;
 
 use crate::finding::{Code, Finding, Severity};
-use crate::gate::{BoxFuture, GateContext, GateResult, StandardGate};
+use crate::gate::{GateContext, GateResult};
+use crate::gates::declare::{Checked, unit_gate};
 use crate::gates::registries::common::{gate_error, lookups, setup, version_evidence};
 
-/// No registry of the policy holds the release version yet: `version-already-published`
-/// (versions are immutable: bump the patch version). A registry in recovery mode
-/// (`recovery = true`) may hold it: the gate then passes with a note, and the served bytes are
-/// verified by `registry-readback` instead of uploading.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct VersionUnpublishedGate;
+unit_gate! {
+    /// No registry of the policy holds the release version yet: `version-already-published`
+    /// (versions are immutable: bump the patch version). A registry in recovery mode
+    /// (`recovery = true`) may hold it: the gate then passes with a note, and the served bytes are
+    /// verified by `registry-readback` instead of uploading.
+    VersionUnpublishedGate = "version-unpublished", async unpublished
+}
 
-impl StandardGate for VersionUnpublishedGate {
-    const ID: &'static str = "version-unpublished";
-
-    fn check<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let s = match setup(ctx) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            let results = match lookups(ctx, &s, |_| true).await {
-                Ok(r) => r,
-                Err(r) => return r,
-            };
-            let v = &s.version;
-            let mut findings = Vec::new();
-            let mut evidence = Vec::new();
-            for (t, r) in results {
-                let subject = t.subject(v);
-                match r {
-                    Err(e) => findings.push(gate_error(subject, e)),
-                    Ok(pv) => {
-                        evidence.push(version_evidence(&t, &pv));
-                        if !pv.state.is_taken() {
-                            continue;
-                        }
-                        if t.rule.recovery {
-                            findings.push(
-                                Finding::new(Code::VersionAlreadyPublished, subject)
-                                    .severity(Severity::Info)
-                                    .found(format!("{} ({})", pv.state, pv.files.len()))
-                                    .hint(format!(
-                                        "recovery mode: {} already holds {} {v}; the served bytes will be verified instead of uploading",
-                                        t.name, t.rule.package
-                                    )),
-                            );
-                        } else {
-                            findings.push(
-                                Finding::new(Code::VersionAlreadyPublished, subject)
-                                    .expected(format!("{} {v} not yet on {}", t.rule.package, t.name))
-                                    .found(format!("{v} is {} there", pv.state))
-                                    .hint(format!(
-                                        "versions are immutable: bump the patch version (to {}) and release again, or set recovery = true for {} to verify what it serves",
-                                        bump_patch(v),
-                                        t.name
-                                    )),
-                            );
-                        }
-                    }
+async fn unpublished(ctx: &GateContext) -> Checked {
+    let s = setup(ctx)?;
+    let results = lookups(ctx, &s, |_| true).await?;
+    let v = &s.version;
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for (t, r) in results {
+        let subject = t.subject(v);
+        match r {
+            Err(e) => findings.push(gate_error(subject, e)),
+            Ok(pv) => {
+                evidence.push(version_evidence(&t, &pv));
+                if !pv.state.is_taken() {
+                    continue;
+                }
+                if t.rule.recovery {
+                    findings.push(
+                        Finding::new(Code::VersionAlreadyPublished, subject)
+                            .severity(Severity::Info)
+                            .found(format!("{} ({})", pv.state, pv.files.len()))
+                            .hint(format!(
+                                "recovery mode: {} already holds {} {v}; the served bytes will be verified instead of uploading",
+                                t.name, t.rule.package
+                            )),
+                    );
+                } else {
+                    findings.push(
+                        Finding::new(Code::VersionAlreadyPublished, subject)
+                            .expected(format!("{} {v} not yet on {}", t.rule.package, t.name))
+                            .found(format!("{v} is {} there", pv.state))
+                            .hint(format!(
+                                "versions are immutable: bump the patch version (to {}) and release again, or set recovery = true for {} to verify what it serves",
+                                bump_patch(v),
+                                t.name
+                            )),
+                    );
                 }
             }
-            GateResult::from_findings(findings).with_evidence("registries", Value::from(evidence))
-        })
+        }
     }
+    Ok(GateResult::from_findings(findings).with_evidence("registries", Value::from(evidence)))
 }
 
 fn bump_patch(v: &str) -> String {

@@ -7,7 +7,6 @@
 use attest::{FulcioExtension, SignerEvidence, Statement, Verification, Verifier};
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
 use crate::artifacts::{LocalArtifact, local_artifacts};
 use crate::finding::{Finding, Location};
 use crate::gate::{BlockingGate, GateContext, GateResult, StandardGate};
@@ -140,12 +139,8 @@ fn tag_commit(ctx: &GateContext) -> Result<String, String> {
 impl Run<'_> {
     /// The local artifacts of `kinds` that belong to `t`'s package.
     fn mine(&self, t: &Target, kinds: &[ArtifactKind]) -> Vec<LocalArtifact> {
-        self.locals
-            .iter()
-            .filter(|a| {
-                let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-                kinds.contains(&a.kind) && belongs_to(a.kind, name, &t.rule.package, &self.version)
-            })
+        t.own(&self.locals, &self.version, kinds)
+            .into_iter()
             .cloned()
             .collect()
     }

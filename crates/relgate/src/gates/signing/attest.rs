@@ -11,63 +11,75 @@ use attest::{
 use crate::artifacts::{LocalArtifact, local_artifacts};
 use crate::finding::{Code, Finding, Severity};
 use crate::folder::{glob_matcher, list_files};
-use crate::gate::{BlockingGate, GateContext, GateResult, Outcome};
+use crate::gate::{GateContext, GateResult, Outcome};
+use crate::gates::declare::{Checked, unit_gate};
 use crate::policy::model::{ArtifactKind, Policy, ProvenanceRules, SigningIdentity};
+use crate::registry_client::{Client, Target, chain, client_for};
 
-/// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
-/// policy's trust root with the identity `[signing]` derives from the tag:
-/// `signature-missing`, `signature-invalid`, `identity-mismatch`, `trigger-denied`.
-/// A missing or unreadable trust root, or no tag, is an error, never a pass.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SignaturesValidGate;
-
-/// Every artifact of the covered kinds is a subject of a provenance statement that verifies
-/// offline, whose builder, source repository and ref match the policy and whose certificate
-/// agrees with its predicate: `subject-not-covered`, `provenance-invalid`, `trigger-denied`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProvenanceValidGate;
-
-impl BlockingGate for SignaturesValidGate {
-    const ID: &'static str = "signatures-valid";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        let policy = &ctx.policy;
-        let Some(rules) = &policy.signing else {
-            return GateResult::skipped("the policy has no [signing] section");
-        };
-        let Some(tag) = &ctx.tag else {
-            return GateResult::error("no release tag: the signing identity depends on it");
-        };
-        let verifier = match load_verifier(policy, &ctx.release_dir, rules) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-        check_signatures(policy, &ctx.release_dir, rules, tag, &verifier)
-    }
+unit_gate! {
+    /// Every artifact's Sigstore bundle (`<artifact><bundle-suffix>`) verifies offline against the
+    /// policy's trust root with the identity `[signing]` derives from the tag:
+    /// `signature-missing`, `signature-invalid`, `identity-mismatch`, `trigger-denied`.
+    /// A missing or unreadable trust root, or no tag, is an error, never a pass.
+    SignaturesValidGate = "signatures-valid", blocking signatures
 }
 
-impl BlockingGate for ProvenanceValidGate {
-    const ID: &'static str = "provenance-valid";
+unit_gate! {
+    /// Every artifact of the covered kinds is a subject of a provenance statement that verifies
+    /// offline, whose builder, source repository and ref match the policy and whose certificate
+    /// agrees with its predicate: `subject-not-covered`, `provenance-invalid`, `trigger-denied`.
+    ProvenanceValidGate = "provenance-valid", blocking provenance
+}
 
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        let policy = &ctx.policy;
-        let Some(rules) = &policy.provenance else {
-            return GateResult::skipped("the policy has no [provenance] section");
-        };
-        let Some(signing) = &policy.signing else {
-            return GateResult::error(
-                "[provenance] needs [signing] for the trust root and the source repository",
-            );
-        };
-        let Some(tag) = &ctx.tag else {
-            return GateResult::error("no release tag: the provenance ref depends on it");
-        };
-        let verifier = match load_verifier(policy, &ctx.release_dir, signing) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-        check_provenance(policy, &ctx.release_dir, rules, signing, tag, &verifier)
-    }
+fn signatures(ctx: &GateContext) -> Checked {
+    let policy = &ctx.policy;
+    let Some(rules) = &policy.signing else {
+        return Err(GateResult::skipped("the policy has no [signing] section"));
+    };
+    let (tag, verifier) = tag_and_verifier(ctx, rules, "the signing identity depends on it")?;
+    Ok(check_signatures(
+        policy,
+        &ctx.release_dir,
+        rules,
+        tag,
+        &verifier,
+    ))
+}
+
+fn provenance(ctx: &GateContext) -> Checked {
+    let policy = &ctx.policy;
+    let Some(rules) = &policy.provenance else {
+        return Err(GateResult::skipped(
+            "the policy has no [provenance] section",
+        ));
+    };
+    let signing = policy.signing.as_ref().ok_or_else(|| {
+        GateResult::error(
+            "[provenance] needs [signing] for the trust root and the source repository",
+        )
+    })?;
+    let (tag, verifier) = tag_and_verifier(ctx, signing, "the provenance ref depends on it")?;
+    Ok(check_provenance(
+        policy,
+        &ctx.release_dir,
+        rules,
+        signing,
+        tag,
+        &verifier,
+    ))
+}
+
+/// The run's tag (without one, an error: "no release tag: `why`") and the verifier of
+/// `signing`'s trust root ([`load_verifier`]).
+fn tag_and_verifier<'a>(
+    ctx: &'a GateContext,
+    signing: &SigningIdentity,
+    why: &str,
+) -> Result<(&'a String, Verifier), GateResult> {
+    let Some(tag) = &ctx.tag else {
+        return Err(GateResult::error(format!("no release tag: {why}")));
+    };
+    Ok((tag, load_verifier(&ctx.policy, &ctx.release_dir, signing)?))
 }
 
 /// The verifier's trust root for `policy` judging `release_dir`: the root `[signing]
@@ -132,6 +144,41 @@ pub(crate) fn verifier_or_findings(
     }
 }
 
+/// What a gate over the files registries serve gathers: its findings and its evidence rows.
+#[derive(Default)]
+pub(crate) struct Gathered {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) evidence: Vec<serde_json::Value>,
+}
+
+/// Verifies what each registry of `targets` serves against the `[signing]` trust root: loads
+/// the verifier (a refused root is the result's findings, and no registry is asked) and the
+/// release folder's artifacts, then runs `each(verifier, target, client, locals, gathered)` for
+/// every registry in turn.
+pub(crate) fn verify_served(
+    ctx: &GateContext,
+    signing: &SigningIdentity,
+    (targets, http): (&[Target], &regclient::HttpClient),
+    mut each: impl FnMut(
+        &Verifier,
+        &Target,
+        Client,
+        &[LocalArtifact],
+        &mut Gathered,
+    ) -> Result<(), String>,
+) -> Result<(Vec<Finding>, Vec<serde_json::Value>), String> {
+    let verifier = match verifier_or_findings(&ctx.policy, &ctx.release_dir, signing)? {
+        Ok(v) => v,
+        Err(refused) => return Ok((refused, Vec::new())),
+    };
+    let locals = local_artifacts(&ctx.policy, &ctx.release_dir).map_err(|e| chain(&e))?;
+    let mut gathered = Gathered::default();
+    for t in targets {
+        each(&verifier, t, client_for(t, http)?, &locals, &mut gathered)?;
+    }
+    Ok((gathered.findings, gathered.evidence))
+}
+
 /// What the verifier's root is, for findings: the name `[signing] trusted-root` gives, or the
 /// embedded public-good root.
 fn root_name(rules: &SigningIdentity) -> String {
@@ -165,6 +212,26 @@ fn artifacts(policy: &Policy, dir: &Path) -> Result<Vec<LocalArtifact>, GateResu
 pub(crate) fn read_artifact(dir: &Path, a: &LocalArtifact) -> Result<Artifact<'static>, String> {
     let file = std::fs::File::open(dir.join(&a.path)).map_err(|e| format!("cannot read: {e}"))?;
     Artifact::from_reader(file).map_err(|e| e.to_string())
+}
+
+/// [`read_artifact`], or `None` after a `code` finding that `a` could not be read.
+fn readable(
+    dir: &Path,
+    a: &LocalArtifact,
+    code: Code,
+    findings: &mut Vec<Finding>,
+) -> Option<Artifact<'static>> {
+    match read_artifact(dir, a) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            findings.push(
+                Finding::new(code, a.path.clone())
+                    .expected("a readable artifact")
+                    .found(e),
+            );
+            None
+        }
+    }
 }
 
 pub(crate) fn check_signatures(
@@ -211,16 +278,8 @@ pub(crate) fn check_signatures(
                 continue;
             }
         };
-        let artifact = match read_artifact(dir, a) {
-            Ok(x) => x,
-            Err(e) => {
-                findings.push(
-                    Finding::new(Code::SignatureInvalid, a.path.clone())
-                        .expected("a readable artifact")
-                        .found(e),
-                );
-                continue;
-            }
+        let Some(artifact) = readable(dir, a, Code::SignatureInvalid, &mut findings) else {
+            continue;
         };
         read.push(a.path.clone());
         read.push(bundle_name.clone());
@@ -446,16 +505,10 @@ pub(crate) fn check_provenance(
     }
     let mut covered = Vec::new();
     for a in &arts {
-        let digests = match read_artifact(dir, a) {
-            Ok(x) => x.digests(),
-            Err(e) => {
-                findings.push(
-                    Finding::new(Code::ProvenanceInvalid, a.path.clone())
-                        .expected("a readable artifact")
-                        .found(e),
-                );
-                continue;
-            }
+        let Some(digests) =
+            readable(dir, a, Code::ProvenanceInvalid, &mut findings).map(|x| x.digests())
+        else {
+            continue;
         };
         // The artifact is covered when one provenance file verifies with it as a subject; the
         // most telling failure (not a mere "not a subject") is reported otherwise.

@@ -1,19 +1,13 @@
 //! `npm-provenance`: after upload, every npm tarball of the release has SLSA provenance on the
 //! registry's attestations endpoint that verifies offline and names the local tarball's bytes.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
-use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
-use crate::gates::signing::attest::{provenance_policy, verifier_or_findings};
+use crate::gates::signing::attest::{provenance_policy, read_artifact, verify_served};
 use crate::policy::model::{ArtifactKind, ProvenanceRules, RegistryKind, SigningIdentity};
-use crate::registry_client::{
-    Client, Target, chain, checked, client_for, http_client, targets_of_kind,
-};
+use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
 /// The SLSA provenance predicate npm serves beside its publish attestation.
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
@@ -26,59 +20,55 @@ const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 pub struct NpmProvenanceGate;
 
 fn check(
-    targets: &[Target],
-    http: &regclient::HttpClient,
-    version: &str,
-    dir: &Path,
-    policy: &crate::policy::model::Policy,
+    ctx: &GateContext,
+    (npm, http, version): (&[Target], &regclient::HttpClient, &str),
     (rules, signing, tag): (&ProvenanceRules, &SigningIdentity, &str),
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let verifier = match verifier_or_findings(policy, dir, signing)? {
-        Ok(v) => v,
-        Err(refused) => return Ok((refused, Vec::new())),
-    };
     let (pp, _, _) = provenance_policy(rules, signing, tag);
-    let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
-    let mut findings = Vec::new();
-    let mut evidence = Vec::new();
-    for t in targets {
-        let Client::Npm(npm) = client_for(t, http)? else {
-            continue;
-        };
-        let tarballs = locals.iter().filter(|a| {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-            a.kind == ArtifactKind::NpmTarball && belongs_to(a.kind, name, &t.rule.package, version)
-        });
-        for a in tarballs {
-            let subject = format!("{}@{version} on {}", t.rule.package, t.name);
-            let served = npm
-                .attestations(&t.rule.package, version)
-                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
-            let Some(slsa) = served.iter().find(|x| x.predicate_type == SLSA_V1) else {
-                findings.push(
-                    Finding::new(Code::SignatureMissing, subject)
-                        .expected(String::from("SLSA provenance on the attestations endpoint"))
-                        .found(format!("{} attestation(s), none SLSA v1", served.len()))
-                        .hint("publish with `npm publish --provenance` from the release workflow"),
-                );
-                continue;
+    verify_served(
+        ctx,
+        signing,
+        (npm, http),
+        |verifier, t, client, locals, out| {
+            let Client::Npm(npm) = client else {
+                return Ok(());
             };
-            let digests = crate::gates::signing::attest::read_artifact(dir, a)?.digests();
-            match attest::verify_provenance(
-                &verifier,
-                slsa.bundle.get().as_bytes(),
-                std::slice::from_ref(&digests),
-                &pp,
-            ) {
-                Ok(_) => evidence.push(json!({"registry": t.name, "tarball": a.path})),
-                Err(e) => findings.push(
-                    e.to_finding(subject)
-                        .expected(format!("provenance naming {}", a.path)),
-                ),
+            let tarballs = t.own(locals, version, &[ArtifactKind::NpmTarball]);
+            for a in tarballs {
+                let subject = format!("{}@{version} on {}", t.rule.package, t.name);
+                let served = npm
+                    .attestations(&t.rule.package, version)
+                    .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
+                let Some(slsa) = served.iter().find(|x| x.predicate_type == SLSA_V1) else {
+                    out.findings.push(
+                        Finding::new(Code::SignatureMissing, subject)
+                            .expected(String::from("SLSA provenance on the attestations endpoint"))
+                            .found(format!("{} attestation(s), none SLSA v1", served.len()))
+                            .hint(
+                                "publish with `npm publish --provenance` from the release workflow",
+                            ),
+                    );
+                    continue;
+                };
+                let digests = read_artifact(&ctx.release_dir, a)?.digests();
+                match attest::verify_provenance(
+                    verifier,
+                    slsa.bundle.get().as_bytes(),
+                    std::slice::from_ref(&digests),
+                    &pp,
+                ) {
+                    Ok(_) => out
+                        .evidence
+                        .push(json!({"registry": t.name, "tarball": a.path})),
+                    Err(e) => out.findings.push(
+                        e.to_finding(subject)
+                            .expected(format!("provenance naming {}", a.path)),
+                    ),
+                }
             }
-        }
-    }
-    Ok((findings, evidence))
+            Ok(())
+        },
+    )
 }
 
 impl BlockingGate for NpmProvenanceGate {
@@ -101,14 +91,7 @@ impl BlockingGate for NpmProvenanceGate {
         let http = http_client(ctx);
         checked(
             "provenance",
-            check(
-                &npm,
-                &http,
-                &version,
-                &ctx.release_dir,
-                &ctx.policy,
-                (rules, signing, tag.as_str()),
-            ),
+            check(ctx, (&npm, &http, &version), (rules, signing, tag.as_str())),
         )
     }
 }

@@ -2,23 +2,17 @@
 //! provenance from the index's integrity API that verifies for the local file, published by the
 //! policy's signing identity.
 
-use std::path::Path;
-
 use attest::{
     ExtensionValues, IdentityPolicy, Publisher, SignerEvidence, Verification,
     verify_pypi_provenance,
 };
 use serde_json::{Value, json};
 
-use crate::artifact_names::belongs_to;
-use crate::artifacts::local_artifacts;
 use crate::finding::{Code, Finding};
 use crate::gate::{BlockingGate, GateContext, GateResult};
-use crate::gates::signing::attest::{read_artifact, verifier_or_findings};
+use crate::gates::signing::attest::{read_artifact, verify_served};
 use crate::policy::model::{ArtifactKind, RegistryKind, SigningIdentity};
-use crate::registry_client::{
-    Client, Target, chain, checked, client_for, http_client, targets_of_kind,
-};
+use crate::registry_client::{Client, Target, chain, checked, http_client, targets_of_kind};
 
 /// For every Python index of the policy and every local wheel or sdist of its package: the
 /// index's PEP 740 provenance for the file exists (`signature-missing`), and verifies offline
@@ -29,68 +23,59 @@ use crate::registry_client::{
 pub struct Pep740AttestationsGate;
 
 fn check(
-    targets: &[Target],
-    http: &regclient::HttpClient,
-    version: &str,
-    dir: &Path,
-    policy: &crate::policy::model::Policy,
+    ctx: &GateContext,
+    (pypi, http, version): (&[Target], &regclient::HttpClient, &str),
     signing: &SigningIdentity,
     publisher: &Publisher,
 ) -> Result<(Vec<Finding>, Vec<Value>), String> {
-    let verifier = match verifier_or_findings(policy, dir, signing)? {
-        Ok(v) => v,
-        Err(refused) => return Ok((refused, Vec::new())),
-    };
-    let locals = local_artifacts(policy, dir).map_err(|e| chain(&e))?;
-    let mut findings = Vec::new();
-    let mut evidence = Vec::new();
-    for t in targets {
-        let Client::Pypi(index) = client_for(t, http)? else {
-            continue;
-        };
-        let mine = locals.iter().filter(|a| {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path);
-            matches!(a.kind, ArtifactKind::Wheel | ArtifactKind::Sdist)
-                && belongs_to(a.kind, name, &t.rule.package, version)
-        });
-        for a in mine {
-            let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
-            let subject = format!("{name} on {}", t.name);
-            let doc = index
-                .provenance(&t.rule.package, version, &name)
-                .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
-            let Some(doc) = doc else {
-                findings.push(
-                    Finding::new(Code::SignatureMissing, subject)
-                        .expected(String::from("PEP 740 provenance from the integrity API"))
-                        .found("none (404)")
-                        .hint("upload with trusted publishing and attestations enabled"),
-                );
-                continue;
+    verify_served(
+        ctx,
+        signing,
+        (pypi, http),
+        |verifier, t, client, locals, out| {
+            let Client::Pypi(index) = client else {
+                return Ok(());
             };
-            let bytes = serde_json::to_vec(&json!({
-                "version": doc.version,
-                "attestation_bundles": doc.attestation_bundles,
-            }))
-            .map_err(|e| e.to_string())?;
-            let artifact = read_artifact(dir, a)?;
-            let verified =
-                verify_pypi_provenance(&verifier, &bytes, &artifact, &name, Some(publisher))
-                    .and_then(|v| check_triggers(signing, &v).map(|()| v));
-            match verified {
-                Ok(v) => evidence.push(json!({
-                    "registry": t.name,
-                    "file": name,
-                    "attestations": v.len(),
-                })),
-                Err(e) => findings.push(e.to_finding(subject).expected(format!(
-                    "provenance published by {}, for these bytes",
-                    signing.repository
-                ))),
+            let mine = t.own(locals, version, &[ArtifactKind::Wheel, ArtifactKind::Sdist]);
+            for a in mine {
+                let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
+                let subject = format!("{name} on {}", t.name);
+                let doc = index
+                    .provenance(&t.rule.package, version, &name)
+                    .map_err(|e| format!("registry {}: {}", t.name, chain(&e)))?;
+                let Some(doc) = doc else {
+                    out.findings.push(
+                        Finding::new(Code::SignatureMissing, subject)
+                            .expected(String::from("PEP 740 provenance from the integrity API"))
+                            .found("none (404)")
+                            .hint("upload with trusted publishing and attestations enabled"),
+                    );
+                    continue;
+                };
+                let bytes = serde_json::to_vec(&json!({
+                    "version": doc.version,
+                    "attestation_bundles": doc.attestation_bundles,
+                }))
+                .map_err(|e| e.to_string())?;
+                let artifact = read_artifact(&ctx.release_dir, a)?;
+                let verified =
+                    verify_pypi_provenance(verifier, &bytes, &artifact, &name, Some(publisher))
+                        .and_then(|v| check_triggers(signing, &v).map(|()| v));
+                match verified {
+                    Ok(v) => out.evidence.push(json!({
+                        "registry": t.name,
+                        "file": name,
+                        "attestations": v.len(),
+                    })),
+                    Err(e) => out.findings.push(e.to_finding(subject).expected(format!(
+                        "provenance published by {}, for these bytes",
+                        signing.repository
+                    ))),
+                }
             }
-        }
-    }
-    Ok((findings, evidence))
+            Ok(())
+        },
+    )
 }
 
 /// The `[signing]` trigger rules over each verified attestation's certificate. A GitHub or
@@ -154,15 +139,7 @@ impl BlockingGate for Pep740AttestationsGate {
         let http = http_client(ctx);
         checked(
             "provenance",
-            check(
-                &pypi,
-                &http,
-                &version,
-                &ctx.release_dir,
-                &ctx.policy,
-                signing,
-                &publisher,
-            ),
+            check(ctx, (&pypi, &http, &version), signing, &publisher),
         )
     }
 }

@@ -4,40 +4,27 @@
 use relver::{Bump, GitRepo, Version, commit_bump, next_version};
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::release_source::{Inputs, classify};
 
 /// Most non-conventional commits listed as findings (the rest are counted).
 const MAX_LISTED: usize = 50;
 
-/// Every commit since the previous release tag (the highest release tag under the policy's
-/// pattern with a lower version; the whole history when there is none) up to the release
-/// commit is a Conventional Commit (`type(scope)!: description`): `commit-not-conventional`
-/// per commit otherwise, naming its subject line. Merge commits are exempt.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ConventionalCommitsGate;
-
-/// The release version is the one the Conventional Commits since the previous release tag
-/// imply (`relver::next_version`: what `cog bump --auto` computes; below 1.0.0 a breaking
-/// change bumps the minor): `version-bump-mismatch` otherwise, naming the expected version
-/// and the bump. A first release (no previous tag) passes with a note.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ConventionalVersionGate;
-
-impl BlockingGate for ConventionalCommitsGate {
-    const ID: &'static str = "conventional-commits";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        commits_conventional(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// Every commit since the previous release tag (the highest release tag under the policy's
+    /// pattern with a lower version; the whole history when there is none) up to the release
+    /// commit is a Conventional Commit (`type(scope)!: description`): `commit-not-conventional`
+    /// per commit otherwise, naming its subject line. Merge commits are exempt.
+    ConventionalCommitsGate = "conventional-commits", inputs commits_conventional
 }
 
-impl BlockingGate for ConventionalVersionGate {
-    const ID: &'static str = "conventional-version";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        bump_matches(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// The release version is the one the Conventional Commits since the previous release tag
+    /// imply (`relver::next_version`: what `cog bump --auto` computes; below 1.0.0 a breaking
+    /// change bumps the minor): `version-bump-mismatch` otherwise, naming the expected version
+    /// and the bump. A first release (no previous tag) passes with a note.
+    ConventionalVersionGate = "conventional-version", inputs bump_matches
 }
 
 /// The history a conventional gate reads.
@@ -72,8 +59,7 @@ fn short(commit: &str) -> &str {
 /// Reads the release version, the previous release tag and the messages since it.
 fn history(inputs: &Inputs) -> Result<History, String> {
     let tag = inputs.release_tag()?;
-    let repo: GitRepo = inputs.repo()?;
-    let commit = inputs.release_commit(&repo)?;
+    let (repo, commit): (GitRepo, String) = inputs.repo_at_release()?;
     let version = tag.version().clone();
     let pattern = inputs.pattern();
     let previous = repo

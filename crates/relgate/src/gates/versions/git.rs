@@ -1,34 +1,21 @@
 //! The `tag-not-existing` and `coupled-tags` gates, read from the repository with `git`.
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::release_source::Inputs;
 
-/// The release tag does not exist yet in the source repository: `tag-already-exists`
-/// otherwise (release versions are immutable; bump the patch version).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TagNotExistingGate;
-
-impl BlockingGate for TagNotExistingGate {
-    const ID: &'static str = "tag-not-existing";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        tag_absent(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// The release tag does not exist yet in the source repository: `tag-already-exists`
+    /// otherwise (release versions are immutable; bump the patch version).
+    TagNotExistingGate = "tag-not-existing", inputs tag_absent
 }
 
-/// Every coupled tag of `[tag] coupled` (`clients/go/v{version}`) exists and points at the
-/// release commit (the release tag's commit when it exists, else the run's commit, else
-/// `HEAD`): `coupled-tag-mismatch` otherwise.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CoupledTagsGate;
-
-impl BlockingGate for CoupledTagsGate {
-    const ID: &'static str = "coupled-tags";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        coupled(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// Every coupled tag of `[tag] coupled` (`clients/go/v{version}`) exists and points at the
+    /// release commit (the release tag's commit when it exists, else the run's commit, else
+    /// `HEAD`): `coupled-tag-mismatch` otherwise.
+    CoupledTagsGate = "coupled-tags", inputs coupled
 }
 
 fn tag_absent(inputs: &Inputs) -> GateResult {
@@ -72,12 +59,8 @@ fn coupled(inputs: &Inputs) -> GateResult {
     if patterns.is_empty() {
         return GateResult::skipped("the policy's [tag] section names no coupled tags");
     }
-    let repo = match inputs.repo() {
-        Ok(r) => r,
-        Err(e) => return GateResult::error(e),
-    };
-    let target = match inputs.release_commit(&repo) {
-        Ok(c) => c,
+    let (repo, target) = match inputs.repo_at_release() {
+        Ok(found) => found,
         Err(e) => return GateResult::error(e),
     };
     let version = tag.version().to_string();

@@ -3,39 +3,26 @@
 use relver::{SourceKind, SourceSpec};
 
 use crate::finding::Finding;
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::release_source::Inputs;
 
-/// Every version source of the `relver` configuration (except changelogs, see
-/// [`ChangelogSectionGate`]) equals the tag's version; without a tag, the members agree.
-/// Reads the source tree of `[versions]` (a folder, or git at the release commit) and
-/// reports relver's findings as they are: each under its own code (`version-mismatch`,
-/// `source-missing`, `version-invalid`, ...) with its file, line, column, key, expected, found
-/// and hint.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct VersionsLockstepGate;
-
-impl BlockingGate for VersionsLockstepGate {
-    const ID: &'static str = "versions-lockstep";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        lockstep(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// Every version source of the `relver` configuration (except changelogs, see
+    /// [`ChangelogSectionGate`]) equals the tag's version; without a tag, the members agree.
+    /// Reads the source tree of `[versions]` (a folder, or git at the release commit) and
+    /// reports relver's findings as they are: each under its own code (`version-mismatch`,
+    /// `source-missing`, `version-invalid`, ...) with its file, line, column, key, expected, found
+    /// and hint.
+    VersionsLockstepGate = "versions-lockstep", inputs lockstep
 }
 
-/// The changelog has a section for the tag's version: `changelog-section-missing` otherwise,
-/// and relver's other changelog codes (`changelog-date`, `changelog-order`, ...) for the lint
-/// errors the `relver` configuration asks for, each at its line. Uses the
-/// configuration's `changelog` sources, else `CHANGELOG.md` at the tree's root.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ChangelogSectionGate;
-
-impl BlockingGate for ChangelogSectionGate {
-    const ID: &'static str = "changelog-section";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        changelog(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// The changelog has a section for the tag's version: `changelog-section-missing` otherwise,
+    /// and relver's other changelog codes (`changelog-date`, `changelog-order`, ...) for the lint
+    /// errors the `relver` configuration asks for, each at its line. Uses the
+    /// configuration's `changelog` sources, else `CHANGELOG.md` at the tree's root.
+    ChangelogSectionGate = "changelog-section", inputs changelog
 }
 
 fn lockstep(inputs: &Inputs) -> GateResult {

@@ -1,22 +1,16 @@
 //! The `tag-strict-semver` gate.
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::release_source::{Inputs, classify};
 
-/// The run's tag fits the policy's `[tag] pattern` and is strict SemVer (no pre-release, no
-/// build metadata, no leading zeros, the exact prefix): else `tag-not-strict-semver`. A
-/// floating tag (`v1`, `v1.2`) is classified and the gate is skipped ("not a release"), which
-/// blocks publishing without calling the tag broken. No tag at all is an error (fail closed).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TagStrictSemverGate;
-
-impl BlockingGate for TagStrictSemverGate {
-    const ID: &'static str = "tag-strict-semver";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        judge(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// The run's tag fits the policy's `[tag] pattern` and is strict SemVer (no pre-release, no
+    /// build metadata, no leading zeros, the exact prefix): else `tag-not-strict-semver`. A
+    /// floating tag (`v1`, `v1.2`) is classified and the gate is skipped ("not a release"), which
+    /// blocks publishing without calling the tag broken. No tag at all is an error (fail closed).
+    TagStrictSemverGate = "tag-strict-semver", inputs judge
 }
 
 fn judge(inputs: &Inputs) -> GateResult {

@@ -4,7 +4,8 @@
 use relver::Tree;
 
 use crate::finding::{Code, Finding};
-use crate::gate::{BlockingGate, GateContext, GateResult};
+use crate::gate::GateResult;
+use crate::gates::declare::unit_gate;
 use crate::gates::workflow::rules::Rules;
 use crate::gates::workflow::yaml;
 use crate::policy::workflow::WorkflowHygieneRules;
@@ -13,23 +14,16 @@ use crate::release_source::Inputs;
 /// Where GitHub reads workflows from.
 const WORKFLOWS: &str = ".github/workflows/";
 
-/// Every `.github/workflows/*.yml` and `*.yaml` at the release commit (the run's commit, else
-/// the tag's, else `HEAD`) follows the rules `[workflow-hygiene]` enables: actions pinned by
-/// commit SHA (`workflow-action-unpinned`, `workflow-action-floating-ref`), checkout without
-/// persisted credentials, default permissions no wider than `contents: read`, `id-token:
-/// write` only in the signing jobs, and release workflows triggered by release tags alone
-/// (`workflow-manual-trigger`, `workflow-trigger-too-wide`). Each finding names the file, line
-/// and column. A workflow that cannot be read or parsed, or no workflow at all, is
-/// `workflow-invalid`; no repository is a gate error.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WorkflowHygieneGate;
-
-impl BlockingGate for WorkflowHygieneGate {
-    const ID: &'static str = "workflow-hygiene";
-
-    fn run_blocking(&self, ctx: &GateContext) -> GateResult {
-        hygiene(&Inputs::of(ctx))
-    }
+unit_gate! {
+    /// Every `.github/workflows/*.yml` and `*.yaml` at the release commit (the run's commit, else
+    /// the tag's, else `HEAD`) follows the rules `[workflow-hygiene]` enables: actions pinned by
+    /// commit SHA (`workflow-action-unpinned`, `workflow-action-floating-ref`), checkout without
+    /// persisted credentials, default permissions no wider than `contents: read`, `id-token:
+    /// write` only in the signing jobs, and release workflows triggered by release tags alone
+    /// (`workflow-manual-trigger`, `workflow-trigger-too-wide`). Each finding names the file, line
+    /// and column. A workflow that cannot be read or parsed, or no workflow at all, is
+    /// `workflow-invalid`; no repository is a gate error.
+    WorkflowHygieneGate = "workflow-hygiene", inputs hygiene
 }
 
 fn invalid(path: &str, found: impl Into<String>) -> Finding {
@@ -41,12 +35,8 @@ fn invalid(path: &str, found: impl Into<String>) -> Finding {
 
 fn hygiene(inputs: &Inputs) -> GateResult {
     let section = inputs.policy.workflow_hygiene.clone().unwrap_or_default();
-    let repo = match inputs.repo() {
-        Ok(r) => r,
-        Err(e) => return GateResult::error(e),
-    };
-    let commit = match inputs.release_commit(&repo) {
-        Ok(c) => c,
+    let (repo, commit) = match inputs.repo_at_release() {
+        Ok(found) => found,
         Err(e) => return GateResult::error(e),
     };
     let tree = match repo.tree_at(&commit) {

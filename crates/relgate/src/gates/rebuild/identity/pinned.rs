@@ -358,14 +358,18 @@ mod tests {
         assert!(out.status.success(), "{out:?}");
     }
 
+    /// A repository that `script` makes in a new folder, and a new scratch folder.
+    fn repo_and_scratch(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+        let repo = tempfile::tempdir().unwrap();
+        sh(repo.path(), script);
+        (repo, tempfile::tempdir().unwrap())
+    }
+
     #[test]
     fn a_tag_is_checked_out_fresh_and_removed_afterwards() {
-        let repo = tempfile::tempdir().unwrap();
-        sh(
-            repo.path(),
+        let (repo, scratch) = repo_and_scratch(
             "git init -q -b main && echo one > f && git add f && git commit -qm one && git tag v1 && echo two > f && git commit -qam two",
         );
-        let scratch = tempfile::tempdir().unwrap();
         let tree = prepare(repo.path(), false, Some("v1"), None, scratch.path()).unwrap();
         assert_eq!(
             std::fs::read_to_string(tree.dir.join("f")).unwrap(),
@@ -398,12 +402,9 @@ mod tests {
 
     #[test]
     fn unpinned_builds_need_a_clean_tree_and_folders_are_built_in_place() {
-        let repo = tempfile::tempdir().unwrap();
-        sh(
-            repo.path(),
+        let (repo, scratch) = repo_and_scratch(
             "git init -q -b main && mkdir sub && echo one > sub/f && git add . && git commit -qm one",
         );
-        let scratch = tempfile::tempdir().unwrap();
         let tree = prepare(repo.path(), false, None, None, scratch.path()).unwrap();
         assert!(matches!(tree.pin, Pin::Head { .. }));
         drop(tree);
