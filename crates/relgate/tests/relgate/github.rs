@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::support::{assert_error_says, finding_subjects};
 use relgate::{
     Code, GateStatus, Policy, RunContext, RunStatus,
     gates::{CiError, CiProvider, GithubCi},
@@ -164,12 +165,7 @@ async fn a_tag_off_the_branch_head_is_not_green() {
     // v0.9.0 points at OTHER, which is not main's head and has no runs.
     let r = run_ci(&server, &["CI"], "v0.9.0").await;
     let g = r.gate("ci-green").unwrap();
-    let subjects: Vec<&str> = g
-        .findings
-        .iter()
-        .map(|f| f.finding.subject.as_str())
-        .collect();
-    assert_eq!(subjects, ["branch main", "workflow CI"]);
+    assert_eq!(finding_subjects(g), ["branch main", "workflow CI"]);
     assert_eq!(r.decision.status, RunStatus::Blocked);
 }
 
@@ -177,16 +173,7 @@ async fn a_tag_off_the_branch_head_is_not_green() {
 async fn missing_branch_and_rate_limits_are_errors_not_passes() {
     let server = GithubFake::start();
     let r = run_ci(&server, &["CI"], "v1.0.0").await;
-    let g = r.gate("ci-green").unwrap();
-    assert_eq!(g.status, GateStatus::Error);
-    assert!(
-        g.detail
-            .as_deref()
-            .unwrap()
-            .contains("branch main not found"),
-        "{:?}",
-        g.detail
-    );
+    assert_error_says(r.gate("ci-green").unwrap(), "branch main not found");
     assert_eq!(r.root_cause_codes(), [Code::GateError]);
 
     // Two requests left: the branch and the tag are answered, the runs are refused with
