@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
+mod support;
+
 /// One `cargo build` at a time (tests run in parallel under `cargo test`).
 static BUILD: Mutex<()> = Mutex::new(());
 
@@ -50,17 +52,10 @@ fn example(name: &str) -> PathBuf {
 
 /// Every entry below `dir`, relative.
 fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() && !p.is_symlink() {
-                stack.push(p);
-            }
-        }
-    }
+    let mut out: Vec<String> = support::entries_below(dir)
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+        .collect();
     out.sort();
     out
 }
@@ -191,19 +186,25 @@ fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-release")
 }
 
-fn verify_args<'a>(bundle: &'a str, root: &'a str, artifact: &'a str) -> [&'a str; 10] {
-    [
-        "--bundle",
-        bundle,
-        "--artifact",
-        artifact,
-        "--identity",
-        "https://127.0.0.1/none",
-        "--issuer",
-        "https://127.0.0.1/none",
-        "--trusted-root",
-        root,
-    ]
+/// Runs the `verify_bundle` example over `bundle`, `root` and `artifact`: it must end with a
+/// typed error (see [`run_bad`]).
+fn verify_bundle_fails(bundle: &Path, root: &Path, artifact: &Path) {
+    run_bad(
+        "verify_bundle",
+        &[
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--artifact",
+            artifact.to_str().unwrap(),
+            "--identity",
+            "https://127.0.0.1/none",
+            "--issuer",
+            "https://127.0.0.1/none",
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &["error:"],
+    );
 }
 
 #[test]
@@ -228,15 +229,7 @@ fn a_bundle_whose_timestamp_time_is_not_ascii_is_a_typed_error() {
     let path = dir.path().join("bundle.json");
     std::fs::write(&path, serde_json::to_vec(&bundle).unwrap()).unwrap();
     let root = demo().join("trusted_root.json");
-    run_bad(
-        "verify_bundle",
-        &verify_args(
-            path.to_str().unwrap(),
-            root.to_str().unwrap(),
-            artifact.to_str().unwrap(),
-        ),
-        &["error:"],
-    );
+    verify_bundle_fails(&path, &root, &artifact);
 }
 
 #[test]
@@ -250,15 +243,7 @@ fn a_trusted_root_whose_validity_start_is_not_ascii_is_a_typed_error() {
     std::fs::write(&path, serde_json::to_vec(&root).unwrap()).unwrap();
     let bundle = demo().join("dist/relkit-demo-1.2.3.crate.sigstore.json");
     let artifact = demo().join("dist/relkit-demo-1.2.3.crate");
-    run_bad(
-        "verify_bundle",
-        &verify_args(
-            bundle.to_str().unwrap(),
-            path.to_str().unwrap(),
-            artifact.to_str().unwrap(),
-        ),
-        &["error:"],
-    );
+    verify_bundle_fails(&bundle, &path, &artifact);
 }
 
 #[test]

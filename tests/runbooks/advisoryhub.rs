@@ -315,17 +315,18 @@ fn publish_advisoryhub(lb: &Loopback, sign_image: bool, chart_signature: &[u8]) 
 
 // ---------------------------------------------------------------- AdvisoryHub, each check
 
-/// One way to break AdvisoryHub's release.
-#[derive(Debug, Clone, Copy)]
-enum AdvisoryhubTamper {
-    PrereleaseTag,
-    ChecksumStale,
-    SbomMissing,
-    SignedByFork,
-    ChartNotInProvenance,
-    ImageUnsigned,
-    SbomOtherVersion,
-    DocsWithoutVersion,
+tampers! {
+    /// One way to break AdvisoryHub's release.
+    enum AdvisoryhubTamper {
+        PrereleaseTag => TagNotStrictSemver,
+        ChecksumStale => DigestMismatch,
+        SbomMissing => AssetMissing,
+        SignedByFork => IdentityMismatch,
+        ChartNotInProvenance => SubjectNotCovered,
+        ImageUnsigned => SignatureMissing,
+        SbomOtherVersion => SbomComponentMismatch,
+        DocsWithoutVersion => DocsVersionMissing,
+    }
 }
 
 fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
@@ -430,18 +431,8 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
 
 #[test]
 fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
-    use AdvisoryhubTamper as T;
     each_tamper_fails_with(
-        [
-            (T::PrereleaseTag, Code::TagNotStrictSemver),
-            (T::ChecksumStale, Code::DigestMismatch),
-            (T::SbomMissing, Code::AssetMissing),
-            (T::SignedByFork, Code::IdentityMismatch),
-            (T::ChartNotInProvenance, Code::SubjectNotCovered),
-            (T::ImageUnsigned, Code::SignatureMissing),
-            (T::SbomOtherVersion, Code::SbomComponentMismatch),
-            (T::DocsWithoutVersion, Code::DocsVersionMissing),
-        ],
+        AdvisoryhubTamper::CASES.iter().copied(),
         advisoryhub_tampered,
     );
 }

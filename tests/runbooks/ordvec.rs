@@ -588,15 +588,16 @@ fn sign_ordvec(dist: &Path, seed: [u8; 32], workflow: &str, also_cover: impl Fn(
 
 // ---------------------------------------------------------------- ordvec, each check
 
-/// One way to break ordvec's release.
-#[derive(Debug, Clone, Copy)]
-enum OrdvecTamper {
-    ChangelogSection,
-    ActionOnV4,
-    ManifestCrateMissing,
-    WheelNotInProvenance,
-    SignedByNightly,
-    EnvironmentWithoutReviewer,
+tampers! {
+    /// One way to break ordvec's release.
+    enum OrdvecTamper {
+        ChangelogSection => ChangelogSectionMissing,
+        ActionOnV4 => WorkflowActionFloatingRef,
+        ManifestCrateMissing => AssetMissing,
+        WheelNotInProvenance => SubjectNotCovered,
+        SignedByNightly => IdentityMismatch,
+        EnvironmentWithoutReviewer => EnvironmentUnprotected,
+    }
 }
 
 fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
@@ -649,18 +650,9 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
 
 #[test]
 fn ordvec_each_prepublish_check_fails_with_its_code() {
-    use OrdvecTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::ChangelogSection, Code::ChangelogSectionMissing),
-            (T::ActionOnV4, Code::WorkflowActionFloatingRef),
-            (T::ManifestCrateMissing, Code::AssetMissing),
-            (T::WheelNotInProvenance, Code::SubjectNotCovered),
-            (T::SignedByNightly, Code::IdentityMismatch),
-            (T::EnvironmentWithoutReviewer, Code::EnvironmentUnprotected),
-        ],
-        |t| Some(ordvec_tampered(t)),
-    );
+    each_tamper_fails_with(OrdvecTamper::CASES.iter().copied(), |t| {
+        Some(ordvec_tampered(t))
+    });
 }
 
 // ---------------------------------------------------------------- ordvec, runbook and fixtures

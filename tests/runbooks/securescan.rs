@@ -192,15 +192,27 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let r = securescan_run(
-        &policy,
-        dir.path(),
-        &dist,
-        &[Phase::Preflight, Phase::Prepublish],
-        &lb,
-    );
+    // Published: the index serves the signed files, the image both architectures, signed.
+    let (before, after) =
+        release_in_order(&policy, dir.path(), &dist, "v0.11.12", &lb, &[], || {
+            for name in [
+                "securescan-0.11.12-py3-none-any.whl",
+                "securescan-0.11.12.tar.gz",
+            ] {
+                let bytes = std::fs::read(dist.join(name)).unwrap();
+                lb.demo
+                    .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+            }
+            push_signed_image(
+                lb.oci(),
+                "example/securescan",
+                &["linux/amd64", "linux/arm64"],
+                &["0.11.12"],
+            );
+            publish_release(&lb, &securescan_notes(SECTION));
+        });
     assert_passes(
-        &r,
+        &before,
         &[
             "tag-strict-semver",
             "versions-lockstep",
@@ -211,32 +223,8 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
             "files-covered",
         ],
     );
-
-    // Published: the index serves the signed files, the image both architectures, signed.
-    for name in [
-        "securescan-0.11.12-py3-none-any.whl",
-        "securescan-0.11.12.tar.gz",
-    ] {
-        let bytes = std::fs::read(dist.join(name)).unwrap();
-        lb.demo
-            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
-    }
-    push_signed_image(
-        lb.oci(),
-        "example/securescan",
-        &["linux/amd64", "linux/arm64"],
-        &["0.11.12"],
-    );
-    publish_release(&lb, &securescan_notes(SECTION));
-    let r = securescan_run(
-        &policy,
-        dir.path(),
-        &dist,
-        &[Phase::Postpublish, Phase::Consume],
-        &lb,
-    );
     assert_passes(
-        &r,
+        &after,
         &[
             "registry-readback",
             "oci-platforms",
@@ -283,16 +271,17 @@ fn securescan_run(
 
 // ---------------------------------------------------------------- SecureScan, each check
 
-/// One way to break SecureScan's release.
-#[derive(Debug, Clone, Copy)]
-enum SecurescanTamper {
-    VersionBehind,
-    ManualTrigger,
-    BundleMissing,
-    NightlyWorkflow,
-    IndexServesOtherSdist,
-    ArmImageMissing,
-    NotesWithoutSection,
+tampers! {
+    /// One way to break SecureScan's release.
+    enum SecurescanTamper {
+        VersionBehind => VersionMismatch,
+        ManualTrigger => WorkflowManualTrigger,
+        BundleMissing => AssetMissing,
+        NightlyWorkflow => IdentityMismatch,
+        IndexServesOtherSdist => RegistryBytesDiffer,
+        ArmImageMissing => PlatformMissing,
+        NotesWithoutSection => ReleaseNotesMissingSection,
+    }
 }
 
 fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
@@ -360,17 +349,5 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
 
 #[test]
 fn securescan_each_check_of_its_runbook_fails_with_its_code() {
-    use SecurescanTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::VersionBehind, Code::VersionMismatch),
-            (T::ManualTrigger, Code::WorkflowManualTrigger),
-            (T::BundleMissing, Code::AssetMissing),
-            (T::NightlyWorkflow, Code::IdentityMismatch),
-            (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),
-            (T::ArmImageMissing, Code::PlatformMissing),
-            (T::NotesWithoutSection, Code::ReleaseNotesMissingSection),
-        ],
-        securescan_tampered,
-    );
+    each_tamper_fails_with(SecurescanTamper::CASES.iter().copied(), securescan_tampered);
 }
