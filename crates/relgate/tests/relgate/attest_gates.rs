@@ -352,6 +352,13 @@ fn all_are(findings: &[(Code, String)], code: Code, kind: &str) {
     }
 }
 
+/// `signatures-valid` under `signing` fails for every file with `code` and attest's `kind`.
+async fn refused_all(dir: &Path, signing: &str, code: Code, kind: &str) {
+    let (status, findings, _) = signing_gate(dir, signing).await;
+    assert_eq!(status, GateStatus::Fail, "{findings:?}");
+    all_are(&findings, code, kind);
+}
+
 const WORKFLOW: &str = r#"workflow = ".github/workflows/release.yml""#;
 
 #[tokio::test]
@@ -364,21 +371,25 @@ async fn identity_regex_is_a_whole_match_and_is_reported_weaker() {
     // The exact identity carries no such note.
     let (status, _, notes) = signing_gate(dir.path(), WORKFLOW).await;
     assert_eq!((status, notes), (GateStatus::Pass, vec![]));
-    // Anchored: a prefix of the identity matches nothing.
     let prefix = r"identity-regex = 'https://github\.com/relkit/relkit-demo/'";
-    let (status, findings, _) = signing_gate(dir.path(), prefix).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
-    // Another workflow is outside the pattern.
     let other = release(&id("nightly.yml", "refs/tags/v1.2.3", "push"), FILES);
-    let (status, findings, _) = signing_gate(other.path(), exact).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
-    // `{tag}` is the tag taken literally: its dots match only dots.
     let dots = release(&id("release.yml", "refs/tags/v1x2x3", "push"), FILES);
-    let (status, findings, _) = signing_gate(dots.path(), exact).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
+    for (signed, signing) in [
+        // Anchored: a prefix of the identity matches nothing.
+        (&dir, prefix),
+        // Another workflow is outside the pattern.
+        (&other, exact),
+        // `{tag}` is the tag taken literally: its dots match only dots.
+        (&dots, exact),
+    ] {
+        refused_all(
+            signed.path(),
+            signing,
+            Code::IdentityMismatch,
+            "identity-mismatch",
+        )
+        .await;
+    }
 }
 
 #[tokio::test]
@@ -429,9 +440,13 @@ async fn require_github_hosted_refuses_a_self_hosted_runner() {
     let dir = release(&self_hosted, FILES);
     let (status, _, _) = signing_gate(dir.path(), WORKFLOW).await;
     assert_eq!(status, GateStatus::Pass, "not required: any runner");
-    let (status, findings, _) = signing_gate(dir.path(), &hosted).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "extension-mismatch");
+    refused_all(
+        dir.path(),
+        &hosted,
+        Code::IdentityMismatch,
+        "extension-mismatch",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -441,15 +456,23 @@ async fn allowed_and_denied_triggers_reach_attest() {
     let only_push = format!("{WORKFLOW}\nallowed-triggers = [\"push\"]");
     let (status, findings, _) = signing_gate(push.path(), &only_push).await;
     assert_eq!((status, findings), (GateStatus::Pass, vec![]));
-    let (status, findings, _) = signing_gate(by_release.path(), &only_push).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+    refused_all(
+        by_release.path(),
+        &only_push,
+        Code::TriggerDenied,
+        "trigger-not-allowed",
+    )
+    .await;
     let no_release = format!("{WORKFLOW}\ndenied-triggers = [\"release\"]");
     let (status, _, _) = signing_gate(push.path(), &no_release).await;
     assert_eq!(status, GateStatus::Pass);
-    let (status, findings, _) = signing_gate(by_release.path(), &no_release).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+    refused_all(
+        by_release.path(),
+        &no_release,
+        Code::TriggerDenied,
+        "trigger-not-allowed",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -124,8 +124,10 @@ fn only_finding(r: &Report, code: Code) -> String {
     blocking[0].finding.found.clone().unwrap_or_default()
 }
 
-/// Asserts that the explanation `found` says every one of `said` and none of `unsaid`.
-fn says(found: &str, said: &[&str], unsaid: &[&str]) {
+/// Asserts that the report's only blocking finding is `not-reproducible` and that its
+/// explanation says every one of `said` and none of `unsaid`.
+fn not_reproducible_saying(report: &Report, said: &[&str], unsaid: &[&str]) {
+    let found = only_finding(report, Code::NotReproducible);
     for s in said {
         assert!(found.contains(s), "{s:?} not in {found}");
     }
@@ -197,9 +199,8 @@ async fn an_mtime_difference_is_explained_with_the_entry() {
 #[tokio::test]
 async fn a_content_difference_names_the_entry() {
     let report = sdist_rebuilt_as("VERSION = '1.0.dev0'\n", 1_000, 9).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["content-changed: content differs in pkg-1.0/pkg/__init__.py"],
         &["mtime"],
     );
@@ -208,9 +209,8 @@ async fn a_content_difference_names_the_entry() {
 #[tokio::test]
 async fn a_deflate_only_difference_says_so() {
     let report = sdist_rebuilt_as("VERSION = '1.0'\n", 1_000, 1).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["same tar, different deflate stream"],
         &["content"],
     );
@@ -219,9 +219,8 @@ async fn a_deflate_only_difference_says_so() {
 #[tokio::test]
 async fn a_plain_binary_that_differs_is_reported_without_an_archive_explanation() {
     let report = rebuilt_as(&[("app.bin", b"one")], vec![("app.bin", b"two".to_vec())]).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["the bytes differ", "not a tar, tar.gz or zip archive"],
         &[],
     );

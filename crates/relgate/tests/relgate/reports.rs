@@ -11,7 +11,9 @@ use relgate::{
     run_plan,
 };
 
-use crate::support::{Script, add_gate, assert_renders, assert_snapshot, gate, write_release_toml};
+use crate::support::{
+    Script, add_gate, assert_renders, assert_snapshot, gate, passing, write_release_toml,
+};
 
 /// The note on an input file of a report: why it is absent, or how it was read.
 fn note_of(input: &InputFile) -> &str {
@@ -29,12 +31,7 @@ pub(crate) async fn mixed_report() -> Report {
     ctx.tag = Some("v1.2.3".into());
     ctx.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
     let mut plan = Plan::new();
-    add_gate(
-        &mut plan,
-        "ci-green",
-        Phase::Preflight,
-        Script::Result(GateResult::pass()),
-    );
+    add_gate(&mut plan, "ci-green", Phase::Preflight, passing());
     add_gate(
         &mut plan,
         "versions-lockstep",
@@ -57,25 +54,16 @@ pub(crate) async fn mixed_report() -> Report {
         &mut plan,
         "required-assets-present",
         Phase::Prepublish,
-        Script::Result(GateResult::pass()),
+        passing(),
     );
     plan.add(
         gate("slow-gate", Phase::Prepublish, Script::Hang),
         GateOptions::default().timeout(Duration::from_millis(20)),
     );
-    add_gate(
-        &mut plan,
-        "publish-core",
-        Phase::Postpublish,
-        Script::Result(GateResult::pass()),
-    );
+    add_gate(&mut plan, "publish-core", Phase::Postpublish, passing());
     plan.add_unknown("oci-platforms", Phase::Postpublish, GateOptions::default());
     plan.add(
-        gate(
-            "publish-manifest",
-            Phase::Postpublish,
-            Script::Result(GateResult::pass()),
-        ),
+        gate("publish-manifest", Phase::Postpublish, passing()),
         GateOptions::after(["publish-core"]),
     );
     let waivers = [Waiver::new(
@@ -166,12 +154,7 @@ async fn colour_only_when_asked_and_annotations_escape() {
 #[tokio::test]
 async fn an_allowed_run_and_a_could_not_run_report() {
     let mut plan = Plan::new();
-    add_gate(
-        &mut plan,
-        "ci-green",
-        Phase::Preflight,
-        Script::Result(GateResult::pass()),
-    );
+    add_gate(&mut plan, "ci-green", Phase::Preflight, passing());
     let ctx = GateContext::new(crate::support::minimal_policy(), std::env::temp_dir());
     let r = run_plan(&plan, ctx, &[], &RunOptions::default())
         .await

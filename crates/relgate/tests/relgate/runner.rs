@@ -12,7 +12,7 @@ use relgate::{
     run_plan,
 };
 
-use crate::support::{Script, gate, minimal_policy};
+use crate::support::{Script, gate, minimal_policy, passing};
 
 fn ctx() -> GateContext {
     GateContext::new(minimal_policy(), std::env::temp_dir())
@@ -26,11 +26,6 @@ fn one(script: Script) -> Plan {
     let mut plan = Plan::new();
     plan.add(gate("g", Phase::Prepublish, script), GateOptions::default());
     plan
-}
-
-/// A gate script that passes.
-fn passing() -> Script {
-    Script::Result(GateResult::pass())
 }
 
 /// A plan of `(id, phase, script, after)` gates, added in this order.

@@ -118,6 +118,11 @@ pub(crate) fn gate(id: &str, phase: Phase, script: Script) -> Arc<dyn Gate> {
     })
 }
 
+/// A gate script that passes.
+pub(crate) fn passing() -> Script {
+    Script::Result(GateResult::pass())
+}
+
 /// Adds the scripted gate `id` to `plan` with the default options.
 pub(crate) fn add_gate(plan: &mut Plan, id: &str, phase: Phase, script: Script) {
     plan.add(gate(id, phase, script), GateOptions::default());
