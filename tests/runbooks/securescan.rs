@@ -13,13 +13,8 @@ use crate::setup::*;
 
 /// The jobs of SecureScan's release workflow: strictly tag-triggered, no `workflow_dispatch`, `id-token:
 /// write` in the signing and publishing jobs only.
-const SECURESCAN_JOBS: &str = r#"  build:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - run: python -m pip install build && python -m build backend --outdir dist
+/// For [`release_workflow_with_build`]: the build job's own steps first, then the later jobs.
+const SECURESCAN_JOBS: &str = r#"      - run: python -m pip install build && python -m build backend --outdir dist
       - uses: actions/upload-artifact@v4
         with:
           name: dist
@@ -56,9 +51,9 @@ const SECURESCAN_JOBS: &str = r#"  build:
       - run: docker buildx build --platform linux/amd64,linux/arm64 --push .
 "#;
 
-/// The release workflow: [`release_workflow`] with [`SECURESCAN_JOBS`].
+/// The release workflow: [`release_workflow_with_build`] with [`SECURESCAN_JOBS`].
 fn securescan_workflow() -> String {
-    release_workflow(SECURESCAN_JOBS)
+    release_workflow_with_build(SECURESCAN_JOBS)
 }
 
 fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
@@ -83,10 +78,10 @@ fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
 
 #[test]
 fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
-    let ok = replica(&securescan_files("0.11.12", "0.11.12"));
-    let report = preflight("securescan", ok.path(), "v0.11.12", &[]);
-    assert_passes(
-        &report,
+    let (ok, report) = preflight_passes(
+        "securescan",
+        &securescan_files("0.11.12", "0.11.12"),
+        "v0.11.12",
         &[
             "tag-strict-semver",
             "versions-lockstep",

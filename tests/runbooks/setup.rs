@@ -207,6 +207,35 @@ pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) 
     relgate::run_blocking(&policy, ctx)
 }
 
+/// A replica of `files` whose preflight for `tag` is allowed, with each gate of `ran` passing:
+/// the replica and the report.
+pub(crate) fn preflight_passes(
+    project: &str,
+    files: &[(String, String)],
+    tag: &str,
+    ran: &[&str],
+) -> (tempfile::TempDir, Report) {
+    let dir = replica(files);
+    let report = preflight(project, dir.path(), tag, &[]);
+    assert_passes(&report, ran);
+    (dir, report)
+}
+
+/// The preflight for `tag` of a replica of `files` whose versions disagree: its only root cause
+/// is `version-mismatch`, and the one finding of `versions-lockstep` is returned.
+pub(crate) fn the_version_mismatch(
+    project: &str,
+    files: &[(String, String)],
+    tag: &str,
+) -> relgate::Finding {
+    let stale = replica(files);
+    let report = preflight(project, stale.path(), tag, &[]);
+    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
+    let g = report.gate("versions-lockstep").unwrap();
+    assert_eq!(g.findings.len(), 1);
+    g.findings[0].finding.clone()
+}
+
 pub(crate) fn assert_passes(report: &Report, ran: &[&str]) {
     assert_eq!(report.decision.status, RunStatus::Allowed, "{report:#?}");
     for id in ran {
@@ -763,6 +792,22 @@ permissions:
 
 jobs:
 "#;
+
+/// The start of the `build` job the release workflows of AdvisoryHub, SecureScan and SketchLog
+/// begin with: a checkout that keeps no credentials, before the project's own build steps.
+const BUILD_JOB_CHECKOUT: &str = r#"  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+"#;
+
+/// [`release_workflow`] whose jobs are the `build` job, [`BUILD_JOB_CHECKOUT`] followed by
+/// `jobs` (the rest of the build job's steps, then the later jobs).
+pub(crate) fn release_workflow_with_build(jobs: &str) -> String {
+    release_workflow(&format!("{BUILD_JOB_CHECKOUT}{jobs}"))
+}
 
 /// A replica's release workflow (`.github/workflows/release.yml`): the shared head and `jobs`
 /// (the YAML under `jobs:`, as the project writes it).

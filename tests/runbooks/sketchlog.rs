@@ -13,13 +13,8 @@ use crate::setup::*;
 
 /// The jobs of SketchLog's release workflow: tag-triggered; only the signing and publishing jobs (sigstore
 /// bundles and provenance; trusted publishing and the signed image) may mint an OIDC token.
-const SKETCHLOG_JOBS: &str = r#"  build:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - run: make dist
+/// For [`release_workflow_with_build`]: the build job's own steps first, then the later jobs.
+const SKETCHLOG_JOBS: &str = r#"      - run: make dist
 
   sign:
     needs: [build]
@@ -42,9 +37,9 @@ const SKETCHLOG_JOBS: &str = r#"  build:
       - run: make publish
 "#;
 
-/// The release workflow: [`release_workflow`] with [`SKETCHLOG_JOBS`].
+/// The release workflow: [`release_workflow_with_build`] with [`SKETCHLOG_JOBS`].
 fn sketchlog_workflow() -> String {
-    release_workflow(SKETCHLOG_JOBS)
+    release_workflow_with_build(SKETCHLOG_JOBS)
 }
 
 fn sketchlog_files(v: &str) -> Vec<(String, String)> {
