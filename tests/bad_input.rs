@@ -232,15 +232,21 @@ fn a_bundle_whose_timestamp_time_is_not_ascii_is_a_typed_error() {
     verify_bundle_fails(&path, &root, &artifact);
 }
 
+/// Writes at `to` the trusted root read from `from` with its first transparency log's validity
+/// start made non-ASCII (`20é1-…`).
+fn write_root_with_a_non_ascii_start(from: &Path, to: &Path) {
+    let mut root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from).unwrap()).unwrap();
+    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
+        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
+    std::fs::write(to, serde_json::to_vec(&root).unwrap()).unwrap();
+}
+
 #[test]
 fn a_trusted_root_whose_validity_start_is_not_ascii_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut root: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(demo().join("trusted_root.json")).unwrap()).unwrap();
-    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
-        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
     let path = dir.path().join("trusted_root.json");
-    std::fs::write(&path, serde_json::to_vec(&root).unwrap()).unwrap();
+    write_root_with_a_non_ascii_start(&demo().join("trusted_root.json"), &path);
     let bundle = demo().join("dist/relkit-demo-1.2.3.crate.sigstore.json");
     let artifact = demo().join("dist/relkit-demo-1.2.3.crate");
     verify_bundle_fails(&bundle, &path, &artifact);
@@ -284,11 +290,7 @@ fn verify_release_with_a_trust_root_whose_validity_start_is_not_ascii_blocks() {
     let dir = tempfile::tempdir().unwrap();
     relkit_demo::copy_tree(&demo(), dir.path()).unwrap();
     let root_path = dir.path().join("trusted_root.json");
-    let mut root: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&root_path).unwrap()).unwrap();
-    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
-        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
-    std::fs::write(&root_path, serde_json::to_vec(&root).unwrap()).unwrap();
+    write_root_with_a_non_ascii_start(&root_path, &root_path);
     let policy = dir.path().join("release.toml");
     let dist = dir.path().join("dist");
     let out = run_bad(
