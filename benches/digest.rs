@@ -20,21 +20,15 @@ use artidigest::{Algorithm, ChecksumFile, digest_bytes, digest_reader, verify_fo
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use relkit_testkit::bench::{full_run, input_size};
 
+mod common;
+
 fn buffer_len() -> usize {
     input_size("RELKIT_BENCH_BYTES", 1 << 30, 64 * 1024)
 }
 
 fn buffer(len: usize) -> Vec<u8> {
     // Cheap, incompressible-enough pattern; hashing speed does not depend on content.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    common::pseudo_random_bytes(len)
 }
 
 fn sha256_large(c: &mut Criterion) {

@@ -17,6 +17,8 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_main};
 use regclient::crates::SparseIndex;
 use regclient::{FetchOptions, HttpClient, PublishedFile, fetch_all};
 
+mod common;
+
 #[derive(Default)]
 struct Counters {
     requests: AtomicUsize,
@@ -113,15 +115,7 @@ fn client() -> HttpClient {
 /// One pseudo-random 1 MiB block; file `i` is its index (8 bytes, little endian) followed by
 /// the block repeated, so files differ while the server keeps one shared body on disk.
 fn block() -> Vec<u8> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    common::pseudo_random_bytes(1 << 20)
 }
 
 /// What the readback server serves: `/file-<i>.bin` is the 8-byte index `i` followed by the

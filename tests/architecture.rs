@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 /// Crates that would mean network I/O or an async runtime.
 const NETWORK_OR_ASYNC: [&str; 10] = [
     "tokio",
@@ -132,20 +134,10 @@ fn crate_sources() -> Vec<PathBuf> {
 
 /// Every `.rs` file under `dir`, sorted.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+    support::entries_below(dir)
+        .into_iter()
+        .filter(|p| !p.is_dir() && p.extension().is_some_and(|e| e == "rs"))
+        .collect()
 }
 
 #[test]
@@ -210,13 +202,7 @@ fn circle_finder_sees_a_planted_circle_and_no_false_one() {
             ),
         ],
     );
-    let circles = module_circles(&src);
-    assert_eq!(circles.len(), 1, "{circles:?}");
-    assert!(
-        circles[0].contains("a.rs") && circles[0].contains("b.rs"),
-        "{circles:?}"
-    );
-    assert!(!circles[0].contains("c/"), "{circles:?}");
+    assert_one_circle(&src, ["a.rs", "b.rs"], "c/");
 
     // The same crate with the inline path gone is acyclic.
     std::fs::write(src.join("b.rs"), "pub struct B;\npub struct Bee;\n").unwrap();
@@ -234,13 +220,19 @@ fn circle_finder_sees_a_planted_circle_and_no_false_one() {
     )
     .unwrap();
     std::fs::write(src.join("c/d.rs"), "pub struct D(Box<super::F>);\n").unwrap();
-    let circles = module_circles(&src);
+    assert_one_circle(&src, ["c/d.rs", "c/f.rs"], "c/mod.rs");
+}
+
+/// Asserts that the crate in `src` has exactly one import circle, through both files of
+/// `through` and not through `not`.
+fn assert_one_circle(src: &Path, through: [&str; 2], not: &str) {
+    let circles = module_circles(src);
     assert_eq!(circles.len(), 1, "{circles:?}");
     assert!(
-        circles[0].contains("c/d.rs") && circles[0].contains("c/f.rs"),
+        circles[0].contains(through[0]) && circles[0].contains(through[1]),
         "{circles:?}"
     );
-    assert!(!circles[0].contains("c/mod.rs"), "{circles:?}");
+    assert!(!circles[0].contains(not), "{circles:?}");
 }
 
 fn write_files(src: &Path, files: &[(&str, &str)]) {

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
+mod support;
+
 /// One `cargo build` at a time (tests run in parallel under `cargo test`).
 static BUILD: Mutex<()> = Mutex::new(());
 
@@ -50,17 +52,10 @@ fn example(name: &str) -> PathBuf {
 
 /// Every entry below `dir`, relative.
 fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() && !p.is_symlink() {
-                stack.push(p);
-            }
-        }
-    }
+    let mut out: Vec<String> = support::entries_below(dir)
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+        .collect();
     out.sort();
     out
 }
@@ -191,19 +186,25 @@ fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-release")
 }
 
-fn verify_args<'a>(bundle: &'a str, root: &'a str, artifact: &'a str) -> [&'a str; 10] {
-    [
-        "--bundle",
-        bundle,
-        "--artifact",
-        artifact,
-        "--identity",
-        "https://127.0.0.1/none",
-        "--issuer",
-        "https://127.0.0.1/none",
-        "--trusted-root",
-        root,
-    ]
+/// Runs the `verify_bundle` example over `bundle`, `root` and `artifact`: it must end with a
+/// typed error (see [`run_bad`]).
+fn verify_bundle_fails(bundle: &Path, root: &Path, artifact: &Path) {
+    run_bad(
+        "verify_bundle",
+        &[
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--artifact",
+            artifact.to_str().unwrap(),
+            "--identity",
+            "https://127.0.0.1/none",
+            "--issuer",
+            "https://127.0.0.1/none",
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &["error:"],
+    );
 }
 
 #[test]
@@ -228,37 +229,27 @@ fn a_bundle_whose_timestamp_time_is_not_ascii_is_a_typed_error() {
     let path = dir.path().join("bundle.json");
     std::fs::write(&path, serde_json::to_vec(&bundle).unwrap()).unwrap();
     let root = demo().join("trusted_root.json");
-    run_bad(
-        "verify_bundle",
-        &verify_args(
-            path.to_str().unwrap(),
-            root.to_str().unwrap(),
-            artifact.to_str().unwrap(),
-        ),
-        &["error:"],
-    );
+    verify_bundle_fails(&path, &root, &artifact);
+}
+
+/// Writes at `to` the trusted root read from `from` with its first transparency log's validity
+/// start made non-ASCII (`20é1-…`).
+fn write_root_with_a_non_ascii_start(from: &Path, to: &Path) {
+    let mut root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from).unwrap()).unwrap();
+    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
+        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
+    std::fs::write(to, serde_json::to_vec(&root).unwrap()).unwrap();
 }
 
 #[test]
 fn a_trusted_root_whose_validity_start_is_not_ascii_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut root: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(demo().join("trusted_root.json")).unwrap()).unwrap();
-    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
-        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
     let path = dir.path().join("trusted_root.json");
-    std::fs::write(&path, serde_json::to_vec(&root).unwrap()).unwrap();
+    write_root_with_a_non_ascii_start(&demo().join("trusted_root.json"), &path);
     let bundle = demo().join("dist/relkit-demo-1.2.3.crate.sigstore.json");
     let artifact = demo().join("dist/relkit-demo-1.2.3.crate");
-    run_bad(
-        "verify_bundle",
-        &verify_args(
-            bundle.to_str().unwrap(),
-            path.to_str().unwrap(),
-            artifact.to_str().unwrap(),
-        ),
-        &["error:"],
-    );
+    verify_bundle_fails(&bundle, &path, &artifact);
 }
 
 #[test]
@@ -299,11 +290,7 @@ fn verify_release_with_a_trust_root_whose_validity_start_is_not_ascii_blocks() {
     let dir = tempfile::tempdir().unwrap();
     relkit_demo::copy_tree(&demo(), dir.path()).unwrap();
     let root_path = dir.path().join("trusted_root.json");
-    let mut root: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&root_path).unwrap()).unwrap();
-    root["tlogs"][0]["publicKey"]["validFor"]["start"] =
-        serde_json::Value::String("20é1-01-12T11:53:27Z".to_owned());
-    std::fs::write(&root_path, serde_json::to_vec(&root).unwrap()).unwrap();
+    write_root_with_a_non_ascii_start(&root_path, &root_path);
     let policy = dir.path().join("release.toml");
     let dist = dir.path().join("dist");
     let out = run_bad(

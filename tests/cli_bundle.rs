@@ -19,6 +19,8 @@ use attest::{
 };
 use serde_json::Value;
 
+mod support;
+
 include!("../crates/attest/tests/attest/expected_kinds.rs");
 
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -44,16 +46,6 @@ fn relkit(dir: &Path, args: &[String]) -> Output {
 
 fn s(v: &str) -> String {
     v.to_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -349,7 +341,7 @@ fn wheel_with(shared: &Path, flags: &[&str]) -> (Option<i32>, String) {
     let (dir, mut args) = wheel(shared);
     args.extend(flags.iter().copied().map(s));
     let out = relkit(&dir, &args);
-    let r = json(&out);
+    let r = support::stdout_json(&out);
     let code = r["gates"][0]["findings"][0]["code"]
         .as_str()
         .or(r["errors"][0]["code"].as_str())
@@ -516,7 +508,7 @@ fn digest_mode_verifies_the_digest_and_refuses_another() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let r = json(&out);
+    let r = support::stdout_json(&out);
     assert_eq!(r["project"], format!("sha256:{sha}"));
     assert_eq!(
         r["gates"][0]["evidence"]["verification"]["artifact_digest"]
@@ -530,7 +522,7 @@ fn digest_mode_verifies_the_digest_and_refuses_another() {
     let out = relkit(&dir, &bad);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        json(&out)["gates"][0]["findings"][0]["code"],
+        support::stdout_json(&out)["gates"][0]["findings"][0]["code"],
         "subject-not-covered"
     );
 }
@@ -557,7 +549,7 @@ fn provenance_flags_are_slsa_verifiers() {
         let mut a = base.to_vec();
         a.extend(extra.iter().copied().map(s));
         let out = relkit(&dir, &a);
-        let r = json(&out);
+        let r = support::stdout_json(&out);
         let code = r["gates"][0]["findings"][0]["code"]
             .as_str()
             .unwrap_or_default()
@@ -704,7 +696,7 @@ fn what_could_not_run_is_reported_with_exit_2() {
         let mut args = vec![s("bundle"), s("verify"), s("Cargo.toml")];
         args.extend(flags.iter().copied().map(s));
         let out = relkit(here, &args);
-        let r = json(&out);
+        let r = support::stdout_json(&out);
         assert_eq!(out.status.code(), Some(2), "{flags:?}: {r}");
         assert_eq!(r["decision"]["status"], "could-not-run", "{r}");
         assert_eq!(r["errors"][0]["code"], "policy-invalid", "{r}");

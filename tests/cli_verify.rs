@@ -17,6 +17,8 @@ use relkit_demo::{DemoRegistries, demo_release_dir, endpoints_for, run_demo_on};
 use relkit_testkit::github::{GithubFake, Release, Run};
 use serde_json::Value;
 
+mod support;
+
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const OTHER: &str = "2222222222222222222222222222222222222222";
 
@@ -47,16 +49,6 @@ fn run(cmd: &mut Command) -> Output {
 
 fn code(out: &Output) -> i32 {
     out.status.code().expect("relkit exits")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 /// A report without what differs between two runs of the same release: every `*_ms` timing
@@ -129,7 +121,7 @@ fn verify_on_the_demo_gives_the_examples_report_for_preflight_and_prepublish() {
         .arg("--registries")
         .arg(&registries)
         .arg(&dist));
-    let cli = json(&out);
+    let cli = support::stdout_json(&out);
 
     // The example's library call for a policy, a folder and a registries file.
     let ctx = RunContext::new(&dist)
@@ -284,7 +276,7 @@ fn the_shipped_policies_with_ci_run_ci_green_from_the_environment() {
         // Green for the exact commit: passes, with the runs as evidence.
         let fake = github(&each(&|id, w| Run::push(id, w, HEAD).completed("success")));
         let out = ci_run(&fake, &policy, source.path(), release.path());
-        let report = json(&out);
+        let report = support::stdout_json(&out);
         let g = gate(&report, "ci-green");
         assert_eq!(g["status"], "pass", "{name}: {g:#}");
         assert_eq!(
@@ -346,7 +338,7 @@ fn the_shipped_policies_with_ci_run_ci_green_from_the_environment() {
         for (what, make) in &cases {
             let fake = github(&each(make.as_ref()));
             let out = ci_run(&fake, &policy, source.path(), release.path());
-            let report = json(&out);
+            let report = support::stdout_json(&out);
             let g = gate(&report, "ci-green");
             assert_eq!(g["status"], "fail", "{name}, {what}: {g:#}");
             let found = codes(g);
@@ -407,7 +399,7 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
         .env("GITHUB_SHA", OTHER)
         .env("GITHUB_REF", "refs/tags/v9.9.9")
         .env("MY_TOKEN", "t0ken-secret"));
-    let report = json(&out);
+    let report = support::stdout_json(&out);
     assert_eq!(gate(&report, "ci-green")["status"], "pass", "{report:#}");
     let forge = gate(&report, "forge-release-exists");
     assert_eq!(forge["status"], "pass", "{forge:#}");
@@ -420,7 +412,7 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
         .env("GITHUB_API_URL", fake.base())
         .env("GITHUB_REPOSITORY", "example/project")
         .env("GITHUB_SHA", HEAD));
-    let report = json(&out);
+    let report = support::stdout_json(&out);
     assert_eq!(gate(&report, "ci-green")["status"], "error", "{report:#}");
     assert_eq!(code(&out), 1);
 
@@ -430,7 +422,7 @@ fn flags_override_the_environment_and_forge_release_exists_gets_the_provider() {
         release.path(),
         &["--phase", "preflight", "--tag", "v1.0.0"],
     ));
-    let report = json(&out);
+    let report = support::stdout_json(&out);
     let g = gate(&report, "ci-green");
     assert_eq!(g["status"], "error");
     assert!(g["detail"].as_str().unwrap().contains("provider"), "{g:#}");
@@ -457,7 +449,7 @@ fn the_step_summary_gets_the_markdown_report_appended() {
         text.starts_with("# earlier step\n"),
         "appended, not replaced: {text}"
     );
-    let report: Value = json(&out);
+    let report: Value = support::stdout_json(&out);
     // The Markdown rendering of the very report printed as JSON.
     assert!(text.contains("checksum-file"), "{text}");
     assert!(
@@ -493,7 +485,7 @@ fn a_release_toml_inside_the_judged_folder_is_not_read() {
     let out = run(relkit()
         .args(["verify", "--format", "json"])
         .arg(dir.path()));
-    let report = json(&out);
+    let report = support::stdout_json(&out);
     assert_ne!(report["project"], "mine", "{report:#}");
     assert_eq!(code(&out), 1, "no checksum file: blocked");
 }
@@ -583,7 +575,7 @@ fn policy_check_names_file_line_and_key() {
         "schema-version = 1\n[project]\nname = \"p\"\n\n[release]\nrequired-asets = [\"*.whl\"]\n",
     );
     assert_eq!(code(&out), 2);
-    let report = json(&out);
+    let report = support::stdout_json(&out);
     let finding = &report["errors"][0];
     assert_eq!(finding["code"], "policy-invalid");
     assert_eq!(finding["location"]["path"], bad.display().to_string());
@@ -602,14 +594,17 @@ fn policy_check_names_file_line_and_key() {
         .arg(&bad)
         .arg(dir.path()));
     assert_eq!(code(&out), 2);
-    assert_eq!(json(&out)["errors"][0], *finding);
+    assert_eq!(support::stdout_json(&out)["errors"][0], *finding);
 
     // A cycle of `after` edges is invalid too.
     let out = check(
         "schema-version = 1\n[project]\nname = \"p\"\n[gates.a]\ncommand = [\"true\"]\nafter = [\"b\"]\n[gates.b]\ncommand = [\"true\"]\nafter = [\"a\"]\n",
     );
     assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(json(&out)["errors"][0]["code"], "policy-invalid");
+    assert_eq!(
+        support::stdout_json(&out)["errors"][0]["code"],
+        "policy-invalid"
+    );
 }
 
 #[test]
@@ -619,7 +614,7 @@ fn policy_explain_shows_the_plan_with_phases_and_reasons() {
         .args(["policy", "explain", "--format", "json"])
         .arg(&policy));
     assert_eq!(code(&out), 0);
-    let plan = json(&out);
+    let plan = support::stdout_json(&out);
     assert_eq!(plan["schema"], "relgate-plan/1");
     let ci = gate(&plan, "ci-green");
     assert_eq!(ci["phase"], "preflight");
@@ -634,7 +629,7 @@ fn policy_explain_shows_the_plan_with_phases_and_reasons() {
         .arg(&policy)
         .env("GITHUB_API_URL", fake.base())
         .env("GITHUB_REPOSITORY", "example/project"));
-    let plan = json(&out);
+    let plan = support::stdout_json(&out);
     let ci = gate(&plan, "ci-green");
     assert_eq!(ci["implementation"], "built-in");
     assert!(fake.requests().is_empty(), "explaining asks nothing");

@@ -20,6 +20,8 @@ use relgate::{
 use relkit_demo::{DemoKind, DemoRegistries, endpoints_for, upload};
 use relkit_demo::{DemoRelease, demo_release_dir};
 
+mod support;
+
 const VERSION: &str = "1.2.3";
 const WHEEL: &str = "relkit_demo-1.2.3-py3-none-any.whl";
 const SDIST: &str = "relkit_demo-1.2.3.tar.gz";
@@ -363,13 +365,8 @@ fn readback_reports_a_missing_version_and_a_missing_file() {
         [Code::RegistryFileMissing, Code::RegistryFileMissing],
         "{g:#?}"
     );
-    let subjects: Vec<&str> = g
-        .findings
-        .iter()
-        .map(|f| f.finding.subject.as_str())
-        .collect();
     assert_eq!(
-        subjects,
+        support::finding_subjects(g),
         [
             "crates-index: relkit-demo 1.2.3",
             &format!("{SDIST} on python-index")

@@ -92,11 +92,18 @@ fn published_crate(dist: &Path) -> DemoRegistries {
     regs
 }
 
-#[test]
-fn a_crate_packaged_at_the_tag_binds_and_a_moved_tag_does_not() {
+/// The crate's repository, its release folder (the crate packaged at the tag) and the
+/// registries serving that crate.
+fn packaged_and_published() -> (tempfile::TempDir, PathBuf, DemoRegistries) {
     let repo = crate_repo();
     let dist = package(repo.path(), &[]);
     let regs = published_crate(&dist);
+    (repo, dist, regs)
+}
+
+#[test]
+fn a_crate_packaged_at_the_tag_binds_and_a_moved_tag_does_not() {
+    let (repo, _, regs) = packaged_and_published();
     let p = policy(CARGO, "");
     let r = postpublish(&p, repo.path(), &regs);
     let g = r.gate("vcs-binding").unwrap();
@@ -164,9 +171,7 @@ fn a_dirty_crate_and_a_crate_without_vcs_info_fail_with_their_codes() {
 
 #[test]
 fn no_tag_commit_is_a_gate_error_and_readback_must_have_verified_the_crate() {
-    let repo = crate_repo();
-    let dist = package(repo.path(), &[]);
-    let regs = published_crate(&dist);
+    let (repo, dist, regs) = packaged_and_published();
     let p = policy(CARGO, "");
     // A tag that does not exist in the repository.
     let r = relgate::run_blocking(

@@ -6,6 +6,8 @@ use relgate::{Action, Code, Format, GateStatus, Policy, Report, RunOptions, RunS
 use relkit_demo::{DemoRelease, Tamper, copy_tree, demo_release_dir};
 use relkit_demo::{DemoRun, run_demo};
 
+mod support;
+
 /// Every phase in release order against loopback registries, as `verify_release` does.
 fn run_all(root: &std::path::Path, tag: &str, tamper: Option<Tamper>) -> DemoRun {
     let policy = Policy::load(&root.join("release.toml")).unwrap();
@@ -98,12 +100,25 @@ fn the_demo_release_passes_every_gate_of_its_policy() {
     );
 }
 
+/// A copy of the demo release in a temporary folder.
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    dir
+}
+
+/// A copy of the demo release broken by `kind`, and the tag it is then released under.
+fn tampered_copy(kind: Tamper) -> (tempfile::TempDir, String) {
+    let dir = demo_copy();
+    let (tag, _) = kind.apply(&DemoRelease::default(), dir.path()).unwrap();
+    (dir, tag)
+}
+
 #[test]
 fn every_tamper_kind_fails_with_exactly_its_code() {
     let demo = DemoRelease::default();
     for kind in Tamper::ALL {
-        let dir = tempfile::tempdir().unwrap();
-        copy_tree(&demo_release_dir(), dir.path()).unwrap();
+        let dir = demo_copy();
         let (tag, what) = kind.apply(&demo, dir.path()).unwrap();
         let mut demo_run = run_all(dir.path(), &tag, Some(kind));
         let report = demo_run.stages.pop().unwrap().1;
@@ -154,11 +169,7 @@ fn every_tamper_kind_fails_with_exactly_its_code() {
 
 #[test]
 fn the_version_finding_names_file_line_and_values() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&demo_release_dir(), dir.path()).unwrap();
-    let (tag, _) = Tamper::Version
-        .apply(&DemoRelease::default(), dir.path())
-        .unwrap();
+    let (dir, tag) = tampered_copy(Tamper::Version);
     let report = run(dir.path(), &tag);
     let g = report.gate("versions-lockstep").unwrap();
     assert_eq!(g.findings.len(), 1);
@@ -180,16 +191,21 @@ fn tamper_kinds_round_trip_by_name() {
     assert!("bytes".parse::<Tamper>().is_err());
 }
 
-#[test]
-fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+/// A copy of the demo release whose policy (returned) puts the Python index in recovery mode.
+fn demo_in_recovery_mode() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = demo_copy();
     let p = dir.path().join("release.toml");
     let text = std::fs::read_to_string(&p).unwrap().replace(
         "[registries.python-index]\n",
         "[registries.python-index]\nrecovery = true\n",
     );
     std::fs::write(&p, text).unwrap();
+    (dir, p)
+}
+
+#[test]
+fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
+    let (dir, _) = demo_in_recovery_mode();
     let tag = DemoRelease::default().tag();
     let run = run_all(dir.path(), &tag, Some(Tamper::Published));
     assert_eq!(run.exit_code(), 0, "{run:#?}");
@@ -210,14 +226,7 @@ fn recovery_mode_passes_with_a_note_when_the_version_is_already_served() {
 #[test]
 fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
     use relkit_demo::{DemoKind, DemoRegistries, run_demo_on};
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&demo_release_dir(), dir.path()).unwrap();
-    let p = dir.path().join("release.toml");
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        "[registries.python-index]\n",
-        "[registries.python-index]\nrecovery = true\n",
-    );
-    std::fs::write(&p, text).unwrap();
+    let (dir, p) = demo_in_recovery_mode();
     let policy = Policy::load(&p).unwrap();
     let regs = DemoRegistries::start().unwrap();
     let wheel = "relkit_demo-1.2.3-py3-none-any.whl";
@@ -251,11 +260,7 @@ fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
         [Code::RegistryBytesDiffer, Code::RegistryFileMissing]
     );
     let g = report.gate("registry-readback").unwrap();
-    let subjects: Vec<&str> = g
-        .findings
-        .iter()
-        .map(|f| f.finding.subject.as_str())
-        .collect();
+    let subjects = support::finding_subjects(g);
     // The wheel differs; the sdist the earlier run never uploaded is missing.
     assert!(
         subjects.contains(&format!("{wheel} on python-index").as_str()),
@@ -265,11 +270,7 @@ fn recovery_mode_catches_bytes_an_earlier_run_left_on_the_registry() {
 
 #[test]
 fn a_rebuild_that_ignores_source_date_epoch_is_explained() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&demo_release_dir(), dir.path()).unwrap();
-    let (tag, _) = Tamper::Rebuild
-        .apply(&DemoRelease::default(), dir.path())
-        .unwrap();
+    let (dir, tag) = tampered_copy(Tamper::Rebuild);
     let report = run_all(dir.path(), &tag, Some(Tamper::Rebuild))
         .stages
         .pop()
@@ -549,8 +550,7 @@ fn the_demo_report_names_its_policy_trust_root_and_producer() {
 #[test]
 fn the_demo_report_names_the_commit_its_tag_points_at_in_a_git_source() {
     use relkit_testkit::git::git;
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&demo_release_dir(), dir.path()).unwrap();
+    let dir = demo_copy();
     let source = dir.path().join("source");
     git(&source, &["init", "-q", "-b", "main"]);
     git(&source, &["add", "."]);

@@ -2,8 +2,10 @@
 //! twice gives the same entries and digests.
 #![no_main]
 
-use artidigest::{Algorithm, Format, Limits, list_archive};
+use artidigest::{Format, Limits};
 use libfuzzer_sys::fuzz_target;
+
+mod archive_listing;
 
 fn limits() -> Limits {
     let mut l = Limits::default();
@@ -13,16 +15,7 @@ fn limits() -> Limits {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let first = list_archive(std::io::Cursor::new(data), Format::Tar, &limits(), &[Algorithm::Sha256]);
-    if let Ok(listing) = first {
-        for e in &listing.entries {
-            let p = &e.entry.path;
-            assert!(!p.starts_with('/') && !p.split('/').any(|c| c == ".." || c.is_empty()), "{p:?}");
-            assert_eq!(e.digests.size(), e.entry.size);
-        }
+    if let Some(listing) = archive_listing::listed_twice(data, Format::Tar, &limits()) {
         assert_eq!(listing.summary.entries, listing.entries.len());
-        let again = list_archive(std::io::Cursor::new(data), Format::Tar, &limits(), &[Algorithm::Sha256])
-            .expect("second read must succeed");
-        assert_eq!(again, listing);
     }
 });

@@ -10,13 +10,8 @@ use crate::setup::*;
 // ---------------------------------------------------------------- AdvisoryHub
 
 /// The jobs of AdvisoryHub's release workflow: `id-token: write` in the provenance and publish jobs only.
-const ADVISORYHUB_JOBS: &str = r#"  build:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - run: uv build && helm package charts/advisoryhub --destination dist
+/// For [`release_workflow_with_build`]: the build job's own steps first, then the later jobs.
+const ADVISORYHUB_JOBS: &str = r#"      - run: uv build && helm package charts/advisoryhub --destination dist
 
   provenance:
     needs: [build]
@@ -38,9 +33,9 @@ const ADVISORYHUB_JOBS: &str = r#"  build:
       - run: helm push dist/*.tgz "oci://$REGISTRY/example/charts" && cosign sign --yes "$IMAGE"
 "#;
 
-/// The release workflow: [`release_workflow`] with [`ADVISORYHUB_JOBS`].
+/// The release workflow: [`release_workflow_with_build`] with [`ADVISORYHUB_JOBS`].
 fn advisoryhub_workflow() -> String {
-    release_workflow(ADVISORYHUB_JOBS)
+    release_workflow_with_build(ADVISORYHUB_JOBS)
 }
 
 fn advisoryhub_files(v: &str, app: &str) -> Vec<(String, String)> {
@@ -112,10 +107,10 @@ fn deploy_docs(dir: &Path, versions: &[&str]) {
 
 #[test]
 fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
-    let ok = replica(&advisoryhub_files("2.3.1", "2.3.1"));
-    let report = preflight("advisoryhub", ok.path(), "v2.3.1", &[]);
-    assert_passes(
-        &report,
+    preflight_passes(
+        "advisoryhub",
+        &advisoryhub_files("2.3.1", "2.3.1"),
+        "v2.3.1",
         &["tag-strict-semver", "versions-lockstep", "workflow-hygiene"],
     );
     // The build job may not mint an OIDC token.
@@ -134,12 +129,11 @@ fn advisoryhub_preflight_passes_and_a_stale_app_version_fails() {
         [Code::WorkflowIdTokenOutsideSigning]
     );
 
-    let stale = replica(&advisoryhub_files("2.3.1", "0.1.0"));
-    let report = preflight("advisoryhub", stale.path(), "v2.3.1", &[]);
-    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
-    let g = report.gate("versions-lockstep").unwrap();
-    assert_eq!(g.findings.len(), 1);
-    let finding = &g.findings[0].finding;
+    let finding = the_version_mismatch(
+        "advisoryhub",
+        &advisoryhub_files("2.3.1", "0.1.0"),
+        "v2.3.1",
+    );
     assert_eq!(
         finding
             .location
@@ -315,17 +309,18 @@ fn publish_advisoryhub(lb: &Loopback, sign_image: bool, chart_signature: &[u8]) 
 
 // ---------------------------------------------------------------- AdvisoryHub, each check
 
-/// One way to break AdvisoryHub's release.
-#[derive(Debug, Clone, Copy)]
-enum AdvisoryhubTamper {
-    PrereleaseTag,
-    ChecksumStale,
-    SbomMissing,
-    SignedByFork,
-    ChartNotInProvenance,
-    ImageUnsigned,
-    SbomOtherVersion,
-    DocsWithoutVersion,
+tampers! {
+    /// One way to break AdvisoryHub's release.
+    enum AdvisoryhubTamper {
+        PrereleaseTag => TagNotStrictSemver,
+        ChecksumStale => DigestMismatch,
+        SbomMissing => AssetMissing,
+        SignedByFork => IdentityMismatch,
+        ChartNotInProvenance => SubjectNotCovered,
+        ImageUnsigned => SignatureMissing,
+        SbomOtherVersion => SbomComponentMismatch,
+        DocsWithoutVersion => DocsVersionMissing,
+    }
 }
 
 fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
@@ -430,18 +425,8 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
 
 #[test]
 fn advisoryhub_each_check_of_its_runbook_fails_with_its_code() {
-    use AdvisoryhubTamper as T;
     each_tamper_fails_with(
-        [
-            (T::PrereleaseTag, Code::TagNotStrictSemver),
-            (T::ChecksumStale, Code::DigestMismatch),
-            (T::SbomMissing, Code::AssetMissing),
-            (T::SignedByFork, Code::IdentityMismatch),
-            (T::ChartNotInProvenance, Code::SubjectNotCovered),
-            (T::ImageUnsigned, Code::SignatureMissing),
-            (T::SbomOtherVersion, Code::SbomComponentMismatch),
-            (T::DocsWithoutVersion, Code::DocsVersionMissing),
-        ],
+        AdvisoryhubTamper::CASES.iter().copied(),
         advisoryhub_tampered,
     );
 }

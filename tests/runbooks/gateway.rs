@@ -282,15 +282,16 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
 
 // ---------------------------------------------------------------- gateway, each check
 
-/// One way to break the gateway's release.
-#[derive(Debug, Clone, Copy)]
-enum GatewayTamper {
-    TagAlreadyThere,
-    ChangelogNotRegenerated,
-    NoForgeRelease,
-    AdminUiRebuilt,
-    CiRed,
-    LeakyBuildJob,
+tampers! {
+    /// One way to break the gateway's release.
+    enum GatewayTamper {
+        TagAlreadyThere => TagAlreadyExists,
+        ChangelogNotRegenerated => ChangelogSectionMissing,
+        NoForgeRelease => ReleaseMissing,
+        AdminUiRebuilt => SubjectNotCovered,
+        CiRed => CiNotGreen,
+        LeakyBuildJob => WorkflowIdTokenOutsideSigning,
+    }
 }
 
 fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
@@ -364,16 +365,5 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
 
 #[test]
 fn gateway_each_check_of_its_runbook_fails_with_its_code() {
-    use GatewayTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::TagAlreadyThere, Code::TagAlreadyExists),
-            (T::ChangelogNotRegenerated, Code::ChangelogSectionMissing),
-            (T::NoForgeRelease, Code::ReleaseMissing),
-            (T::AdminUiRebuilt, Code::SubjectNotCovered),
-            (T::CiRed, Code::CiNotGreen),
-            (T::LeakyBuildJob, Code::WorkflowIdTokenOutsideSigning),
-        ],
-        gateway_tampered,
-    );
+    each_tamper_fails_with(GatewayTamper::CASES.iter().copied(), gateway_tampered);
 }

@@ -94,10 +94,10 @@ fn ordvec_files(v: &str, fuzz: &str) -> Vec<(String, String)> {
 
 #[test]
 fn ordvec_preflight_passes_and_a_stale_fuzz_lock_fails() {
-    let ok = replica(&ordvec_files("0.5.0", "0.5.0"));
-    let report = preflight("ordvec", ok.path(), "v0.5.0", &[]);
-    assert_passes(
-        &report,
+    let (ok, _) = preflight_passes(
+        "ordvec",
+        &ordvec_files("0.5.0", "0.5.0"),
+        "v0.5.0",
         &[
             "tag-strict-semver",
             "versions-lockstep",
@@ -107,12 +107,7 @@ fn ordvec_preflight_passes_and_a_stale_fuzz_lock_fails() {
         ],
     );
 
-    let stale = replica(&ordvec_files("0.5.0", "0.4.0"));
-    let report = preflight("ordvec", stale.path(), "v0.5.0", &[]);
-    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
-    let g = report.gate("versions-lockstep").unwrap();
-    assert_eq!(g.findings.len(), 1);
-    let finding = &g.findings[0].finding;
+    let finding = the_version_mismatch("ordvec", &ordvec_files("0.5.0", "0.4.0"), "v0.5.0");
     assert_eq!(finding.path(), Some("fuzz/Cargo.lock"), "{finding:?}");
     assert_eq!(
         (finding.expected.as_deref(), finding.found.as_deref()),
@@ -588,15 +583,16 @@ fn sign_ordvec(dist: &Path, seed: [u8; 32], workflow: &str, also_cover: impl Fn(
 
 // ---------------------------------------------------------------- ordvec, each check
 
-/// One way to break ordvec's release.
-#[derive(Debug, Clone, Copy)]
-enum OrdvecTamper {
-    ChangelogSection,
-    ActionOnV4,
-    ManifestCrateMissing,
-    WheelNotInProvenance,
-    SignedByNightly,
-    EnvironmentWithoutReviewer,
+tampers! {
+    /// One way to break ordvec's release.
+    enum OrdvecTamper {
+        ChangelogSection => ChangelogSectionMissing,
+        ActionOnV4 => WorkflowActionFloatingRef,
+        ManifestCrateMissing => AssetMissing,
+        WheelNotInProvenance => SubjectNotCovered,
+        SignedByNightly => IdentityMismatch,
+        EnvironmentWithoutReviewer => EnvironmentUnprotected,
+    }
 }
 
 fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
@@ -649,18 +645,9 @@ fn ordvec_tampered(tamper: OrdvecTamper) -> Report {
 
 #[test]
 fn ordvec_each_prepublish_check_fails_with_its_code() {
-    use OrdvecTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::ChangelogSection, Code::ChangelogSectionMissing),
-            (T::ActionOnV4, Code::WorkflowActionFloatingRef),
-            (T::ManifestCrateMissing, Code::AssetMissing),
-            (T::WheelNotInProvenance, Code::SubjectNotCovered),
-            (T::SignedByNightly, Code::IdentityMismatch),
-            (T::EnvironmentWithoutReviewer, Code::EnvironmentUnprotected),
-        ],
-        |t| Some(ordvec_tampered(t)),
-    );
+    each_tamper_fails_with(OrdvecTamper::CASES.iter().copied(), |t| {
+        Some(ordvec_tampered(t))
+    });
 }
 
 // ---------------------------------------------------------------- ordvec, runbook and fixtures

@@ -13,13 +13,8 @@ use crate::setup::*;
 
 /// The jobs of SecureScan's release workflow: strictly tag-triggered, no `workflow_dispatch`, `id-token:
 /// write` in the signing and publishing jobs only.
-const SECURESCAN_JOBS: &str = r#"  build:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - run: python -m pip install build && python -m build backend --outdir dist
+/// For [`release_workflow_with_build`]: the build job's own steps first, then the later jobs.
+const SECURESCAN_JOBS: &str = r#"      - run: python -m pip install build && python -m build backend --outdir dist
       - uses: actions/upload-artifact@v4
         with:
           name: dist
@@ -56,9 +51,9 @@ const SECURESCAN_JOBS: &str = r#"  build:
       - run: docker buildx build --platform linux/amd64,linux/arm64 --push .
 "#;
 
-/// The release workflow: [`release_workflow`] with [`SECURESCAN_JOBS`].
+/// The release workflow: [`release_workflow_with_build`] with [`SECURESCAN_JOBS`].
 fn securescan_workflow() -> String {
-    release_workflow(SECURESCAN_JOBS)
+    release_workflow_with_build(SECURESCAN_JOBS)
 }
 
 fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
@@ -83,10 +78,10 @@ fn securescan_files(v: &str, section: &str) -> Vec<(String, String)> {
 
 #[test]
 fn securescan_preflight_passes_and_its_breakages_fail_with_their_codes() {
-    let ok = replica(&securescan_files("0.11.12", "0.11.12"));
-    let report = preflight("securescan", ok.path(), "v0.11.12", &[]);
-    assert_passes(
-        &report,
+    let (ok, report) = preflight_passes(
+        "securescan",
+        &securescan_files("0.11.12", "0.11.12"),
+        "v0.11.12",
         &[
             "tag-strict-semver",
             "versions-lockstep",
@@ -192,15 +187,27 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let r = securescan_run(
-        &policy,
-        dir.path(),
-        &dist,
-        &[Phase::Preflight, Phase::Prepublish],
-        &lb,
-    );
+    // Published: the index serves the signed files, the image both architectures, signed.
+    let (before, after) =
+        release_in_order(&policy, dir.path(), &dist, "v0.11.12", &lb, &[], || {
+            for name in [
+                "securescan-0.11.12-py3-none-any.whl",
+                "securescan-0.11.12.tar.gz",
+            ] {
+                let bytes = std::fs::read(dist.join(name)).unwrap();
+                lb.demo
+                    .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
+            }
+            push_signed_image(
+                lb.oci(),
+                "example/securescan",
+                &["linux/amd64", "linux/arm64"],
+                &["0.11.12"],
+            );
+            publish_release(&lb, &securescan_notes(SECTION));
+        });
     assert_passes(
-        &r,
+        &before,
         &[
             "tag-strict-semver",
             "versions-lockstep",
@@ -211,32 +218,8 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
             "files-covered",
         ],
     );
-
-    // Published: the index serves the signed files, the image both architectures, signed.
-    for name in [
-        "securescan-0.11.12-py3-none-any.whl",
-        "securescan-0.11.12.tar.gz",
-    ] {
-        let bytes = std::fs::read(dist.join(name)).unwrap();
-        lb.demo
-            .publish(DemoKind::Pypi, "securescan", "0.11.12", name, bytes);
-    }
-    push_signed_image(
-        lb.oci(),
-        "example/securescan",
-        &["linux/amd64", "linux/arm64"],
-        &["0.11.12"],
-    );
-    publish_release(&lb, &securescan_notes(SECTION));
-    let r = securescan_run(
-        &policy,
-        dir.path(),
-        &dist,
-        &[Phase::Postpublish, Phase::Consume],
-        &lb,
-    );
     assert_passes(
-        &r,
+        &after,
         &[
             "registry-readback",
             "oci-platforms",
@@ -283,16 +266,17 @@ fn securescan_run(
 
 // ---------------------------------------------------------------- SecureScan, each check
 
-/// One way to break SecureScan's release.
-#[derive(Debug, Clone, Copy)]
-enum SecurescanTamper {
-    VersionBehind,
-    ManualTrigger,
-    BundleMissing,
-    NightlyWorkflow,
-    IndexServesOtherSdist,
-    ArmImageMissing,
-    NotesWithoutSection,
+tampers! {
+    /// One way to break SecureScan's release.
+    enum SecurescanTamper {
+        VersionBehind => VersionMismatch,
+        ManualTrigger => WorkflowManualTrigger,
+        BundleMissing => AssetMissing,
+        NightlyWorkflow => IdentityMismatch,
+        IndexServesOtherSdist => RegistryBytesDiffer,
+        ArmImageMissing => PlatformMissing,
+        NotesWithoutSection => ReleaseNotesMissingSection,
+    }
 }
 
 fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
@@ -360,17 +344,5 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
 
 #[test]
 fn securescan_each_check_of_its_runbook_fails_with_its_code() {
-    use SecurescanTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::VersionBehind, Code::VersionMismatch),
-            (T::ManualTrigger, Code::WorkflowManualTrigger),
-            (T::BundleMissing, Code::AssetMissing),
-            (T::NightlyWorkflow, Code::IdentityMismatch),
-            (T::IndexServesOtherSdist, Code::RegistryBytesDiffer),
-            (T::ArmImageMissing, Code::PlatformMissing),
-            (T::NotesWithoutSection, Code::ReleaseNotesMissingSection),
-        ],
-        securescan_tampered,
-    );
+    each_tamper_fails_with(SecurescanTamper::CASES.iter().copied(), securescan_tampered);
 }

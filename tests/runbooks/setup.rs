@@ -166,13 +166,8 @@ impl CiProvider for ReplicaCi {
 /// Runs the preflight phase of `project`'s policy over the replica in `dir`, for `tag` at the
 /// replica's HEAD, waiving the gates named in `not_yet` (with the reason why).
 pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) -> Report {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/policies")
-        .join(format!("{project}.toml"));
-    let mut policy = Policy::load(&path).unwrap();
     // The policy sits at the repository root: its `git = "."` is the replica.
-    policy.base_dir = dir.to_path_buf();
-    name_test_root(&mut policy);
+    let mut policy = load(project, dir);
     for id in not_yet {
         policy.waivers.push(Waiver::new(
             Some(id),
@@ -210,6 +205,35 @@ pub(crate) fn preflight(project: &str, dir: &Path, tag: &str, not_yet: &[&str]) 
         ctx = ctx.ci_provider(Arc::new(ReplicaCi::new(&policy, dir, head, &forge)));
     }
     relgate::run_blocking(&policy, ctx)
+}
+
+/// A replica of `files` whose preflight for `tag` is allowed, with each gate of `ran` passing:
+/// the replica and the report.
+pub(crate) fn preflight_passes(
+    project: &str,
+    files: &[(String, String)],
+    tag: &str,
+    ran: &[&str],
+) -> (tempfile::TempDir, Report) {
+    let dir = replica(files);
+    let report = preflight(project, dir.path(), tag, &[]);
+    assert_passes(&report, ran);
+    (dir, report)
+}
+
+/// The preflight for `tag` of a replica of `files` whose versions disagree: its only root cause
+/// is `version-mismatch`, and the one finding of `versions-lockstep` is returned.
+pub(crate) fn the_version_mismatch(
+    project: &str,
+    files: &[(String, String)],
+    tag: &str,
+) -> relgate::Finding {
+    let stale = replica(files);
+    let report = preflight(project, stale.path(), tag, &[]);
+    assert_eq!(report.root_cause_codes(), [Code::VersionMismatch]);
+    let g = report.gate("versions-lockstep").unwrap();
+    assert_eq!(g.findings.len(), 1);
+    g.findings[0].finding.clone()
 }
 
 pub(crate) fn assert_passes(report: &Report, ran: &[&str]) {
@@ -553,27 +577,14 @@ pub(crate) fn release_in_order(
     waive: &[(&str, &str)],
     publish: impl FnOnce(),
 ) -> (Report, Report) {
-    let before = run_phases_in(
-        policy,
-        dir,
-        release,
-        tag,
-        &[Phase::Preflight, Phase::Prepublish],
-        lb,
-        waive,
-    );
-    assert_eq!(before.decision.status, RunStatus::Allowed, "{before:#?}");
+    let allowed = |phases: &[Phase]| {
+        let report = run_phases_in(policy, dir, release, tag, phases, lb, waive);
+        assert_eq!(report.decision.status, RunStatus::Allowed, "{report:#?}");
+        report
+    };
+    let before = allowed(&[Phase::Preflight, Phase::Prepublish]);
     publish();
-    let after = run_phases_in(
-        policy,
-        dir,
-        release,
-        tag,
-        &[Phase::Postpublish, Phase::Consume],
-        lb,
-        waive,
-    );
-    assert_eq!(after.decision.status, RunStatus::Allowed, "{after:#?}");
+    let after = allowed(&[Phase::Postpublish, Phase::Consume]);
     (before, after)
 }
 
@@ -627,6 +638,25 @@ pub(crate) fn sign_release(
     )
     .unwrap();
 }
+
+/// Declares a runbook's ways to break its release (a `Copy` enum) and, as its `CASES`, each
+/// way paired with the code the broken release must fail with, in declaration order.
+macro_rules! tampers {
+    ($(#[$doc:meta])* enum $name:ident { $($way:ident => $code:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        enum $name {
+            $($way,)+
+        }
+
+        impl $name {
+            /// Each way to break the release, with the code the release then fails with.
+            const CASES: &'static [($name, ::relgate::Code)] =
+                &[$(($name::$way, ::relgate::Code::$code),)+];
+        }
+    };
+}
+pub(crate) use tampers;
 
 /// Breaks a replica's release in each way of `cases` and asserts that the report's only root
 /// cause is the code paired with it. Stops early when `tampered` returns `None`: a registry
@@ -762,6 +792,22 @@ permissions:
 
 jobs:
 "#;
+
+/// The start of the `build` job the release workflows of AdvisoryHub, SecureScan and SketchLog
+/// begin with: a checkout that keeps no credentials, before the project's own build steps.
+const BUILD_JOB_CHECKOUT: &str = r#"  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+"#;
+
+/// [`release_workflow`] whose jobs are the `build` job, [`BUILD_JOB_CHECKOUT`] followed by
+/// `jobs` (the rest of the build job's steps, then the later jobs).
+pub(crate) fn release_workflow_with_build(jobs: &str) -> String {
+    release_workflow(&format!("{BUILD_JOB_CHECKOUT}{jobs}"))
+}
 
 /// A replica's release workflow (`.github/workflows/release.yml`): the shared head and `jobs`
 /// (the YAML under `jobs:`, as the project writes it).

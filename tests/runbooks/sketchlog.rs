@@ -13,13 +13,8 @@ use crate::setup::*;
 
 /// The jobs of SketchLog's release workflow: tag-triggered; only the signing and publishing jobs (sigstore
 /// bundles and provenance; trusted publishing and the signed image) may mint an OIDC token.
-const SKETCHLOG_JOBS: &str = r#"  build:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - run: make dist
+/// For [`release_workflow_with_build`]: the build job's own steps first, then the later jobs.
+const SKETCHLOG_JOBS: &str = r#"      - run: make dist
 
   sign:
     needs: [build]
@@ -42,9 +37,9 @@ const SKETCHLOG_JOBS: &str = r#"  build:
       - run: make publish
 "#;
 
-/// The release workflow: [`release_workflow`] with [`SKETCHLOG_JOBS`].
+/// The release workflow: [`release_workflow_with_build`] with [`SKETCHLOG_JOBS`].
 fn sketchlog_workflow() -> String {
-    release_workflow(SKETCHLOG_JOBS)
+    release_workflow_with_build(SKETCHLOG_JOBS)
 }
 
 fn sketchlog_files(v: &str) -> Vec<(String, String)> {
@@ -472,13 +467,35 @@ fn sketchlog_every_phase_across_six_registries() {
     let Some(lb) = Loopback::for_policy(&policy) else {
         return;
     };
-    let before = sketchlog_run(
+    let publish = || {
+        // Tagged after preflight, before the upload; npm records the checkout's commit (gitHead).
+        git(dir.path(), &["tag", "v3.0.2", "HEAD"]);
+        let head = git(dir.path(), &["rev-parse", "HEAD"]);
+        for (kind, package, version, served_name, local) in &served {
+            let bytes = std::fs::read(dist.join(local)).unwrap();
+            if *kind == DemoKind::Npm {
+                publish_npm_provenance(&lb, package, version, &bytes);
+                lb.demo.set_npm_git_head(package, version, &head);
+            }
+            lb.demo.publish(*kind, package, version, served_name, bytes);
+        }
+        lb.demo.publish(
+            DemoKind::GoProxy,
+            "example.invalid/sketchlog/clients/go",
+            "v3.0.2",
+            "v3.0.2.mod",
+            b"module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".to_vec(),
+        );
+        push_sketchlog_image_and_chart(&lb);
+    };
+    let (before, after) = release_in_order(
         &policy,
         dir.path(),
         &dist,
-        &[Phase::Preflight, Phase::Prepublish],
+        "v3.0.2",
         &lb,
         SKETCHLOG_OWN_TOOLS,
+        publish,
     );
     assert_passes(
         &before,
@@ -493,33 +510,6 @@ fn sketchlog_every_phase_across_six_registries() {
             "sbom-valid",
         ],
     );
-    // Tagged after preflight, before the upload; npm records the checkout's commit (gitHead).
-    git(dir.path(), &["tag", "v3.0.2", "HEAD"]);
-    let head = git(dir.path(), &["rev-parse", "HEAD"]);
-    for (kind, package, version, served_name, local) in &served {
-        let bytes = std::fs::read(dist.join(local)).unwrap();
-        if *kind == DemoKind::Npm {
-            publish_npm_provenance(&lb, package, version, &bytes);
-            lb.demo.set_npm_git_head(package, version, &head);
-        }
-        lb.demo.publish(*kind, package, version, served_name, bytes);
-    }
-    lb.demo.publish(
-        DemoKind::GoProxy,
-        "example.invalid/sketchlog/clients/go",
-        "v3.0.2",
-        "v3.0.2.mod",
-        b"module example.invalid/sketchlog/clients/go\n\ngo 1.22\n".to_vec(),
-    );
-    push_sketchlog_image_and_chart(&lb);
-    let after = sketchlog_run(
-        &policy,
-        dir.path(),
-        &dist,
-        &[Phase::Postpublish, Phase::Consume],
-        &lb,
-        SKETCHLOG_OWN_TOOLS,
-    );
     assert_passes(
         &after,
         &[
@@ -533,24 +523,25 @@ fn sketchlog_every_phase_across_six_registries() {
     );
 }
 
-/// One way to break SketchLog's release, at the stage where it would happen.
-#[derive(Debug, Clone, Copy)]
-enum SketchlogTamper {
-    ChangelogSection,
-    WheelMissing,
-    ChecksumStale,
-    RecordLies,
-    ManualTrigger,
-    ProvenanceGap,
-    NeverVisible,
-    ArmImageMissing,
-    ChartUnsigned,
-    NpmProvenanceMissing,
-    CiRed,
-    PublisherOutsideScope,
-    SbomOtherVersion,
-    NpmBuiltElsewhere,
-    LeakyBuildJob,
+tampers! {
+    /// One way to break SketchLog's release, at the stage where it would happen.
+    enum SketchlogTamper {
+        ChangelogSection => ChangelogSectionMissing,
+        WheelMissing => AssetMissing,
+        ChecksumStale => DigestMismatch,
+        RecordLies => RecordMismatch,
+        ManualTrigger => TriggerDenied,
+        ProvenanceGap => SubjectNotCovered,
+        NeverVisible => NotVisible,
+        ArmImageMissing => PlatformMissing,
+        ChartUnsigned => SignatureMissing,
+        NpmProvenanceMissing => SignatureMissing,
+        CiRed => CiNotGreen,
+        PublisherOutsideScope => PublisherNotInScope,
+        SbomOtherVersion => SbomComponentMismatch,
+        NpmBuiltElsewhere => VcsCommitMismatch,
+        LeakyBuildJob => WorkflowIdTokenOutsideSigning,
+    }
 }
 
 /// Runs SketchLog's release with `tamper` applied and returns the report that blocked.
@@ -676,27 +667,7 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
 
 #[test]
 fn sketchlog_each_check_of_its_runbook_fails_with_its_code() {
-    use SketchlogTamper as T;
-    each_tamper_fails_with(
-        [
-            (T::ChangelogSection, Code::ChangelogSectionMissing),
-            (T::WheelMissing, Code::AssetMissing),
-            (T::ChecksumStale, Code::DigestMismatch),
-            (T::RecordLies, Code::RecordMismatch),
-            (T::ManualTrigger, Code::TriggerDenied),
-            (T::ProvenanceGap, Code::SubjectNotCovered),
-            (T::NeverVisible, Code::NotVisible),
-            (T::ArmImageMissing, Code::PlatformMissing),
-            (T::ChartUnsigned, Code::SignatureMissing),
-            (T::NpmProvenanceMissing, Code::SignatureMissing),
-            (T::CiRed, Code::CiNotGreen),
-            (T::PublisherOutsideScope, Code::PublisherNotInScope),
-            (T::SbomOtherVersion, Code::SbomComponentMismatch),
-            (T::NpmBuiltElsewhere, Code::VcsCommitMismatch),
-            (T::LeakyBuildJob, Code::WorkflowIdTokenOutsideSigning),
-        ],
-        sketchlog_tampered,
-    );
+    each_tamper_fails_with(SketchlogTamper::CASES.iter().copied(), sketchlog_tampered);
 }
 
 /// `phases` of SketchLog's `policy` over its replica in `dir` (release folder `dist`, tag

@@ -158,14 +158,9 @@ fn run_check(global: &Global, a: &CheckArgs) -> ExitCode {
         );
     }
     // The gate reads a release folder: give it one holding only this file.
-    let folder = match tempfile::Builder::new()
-        .prefix("relkit-archive-check-")
-        .tempdir()
-    {
+    let folder = match global.scratch_dir(&shown, "relkit-archive-check-") {
         Ok(d) => d,
-        Err(e) => {
-            return global.could_not_run(&shown, format!("cannot make a scratch folder: {e}"));
-        }
+        Err(exit) => return exit,
     };
     if let Err(e) = place(&a.file, &folder.path().join(name)) {
         return global.could_not_run(&shown, format!("cannot read {shown}: {e}"));

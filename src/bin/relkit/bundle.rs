@@ -76,16 +76,24 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "VERSION", value_parser = parse_bundle_version)]
     min_bundle_version: Option<BundleVersion>,
     #[command(flatten)]
-    trust: TrustArgs,
-    #[command(flatten)]
-    identity: IdentityArgs,
-    /// The phase the result is reported for (the action the decision names).
-    #[arg(long, default_value = "prepublish", value_name = "PHASE")]
-    phase: Phase,
+    signer: SignerArgs,
 }
 
 fn parse_bundle_version(s: &str) -> Result<BundleVersion, String> {
     BundleVersion::from_short_name(s).ok_or_else(|| format!("{s:?} is not 0.1, 0.2 or 0.3"))
+}
+
+/// The options `bundle verify` and `provenance verify` share, last on both command lines: the
+/// trust root, who must have signed, and the phase the result is reported for.
+#[derive(Debug, Args)]
+pub(crate) struct SignerArgs {
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    #[command(flatten)]
+    pub(crate) identity: IdentityArgs,
+    /// The phase the result is reported for (the action the decision names).
+    #[arg(long, default_value = "prepublish", value_name = "PHASE")]
+    pub(crate) phase: Phase,
 }
 
 /// The trust root, as cosign and gh name it.
@@ -507,7 +515,14 @@ pub(crate) fn run(command: BundleCommand, global: &Global) -> ExitCode {
             };
             let expected = args.expected();
             let result = args.verify();
-            emit(global, &subject, CHECK, args.phase, &expected, result)
+            emit(
+                global,
+                &subject,
+                CHECK,
+                args.signer.phase,
+                &expected,
+                result,
+            )
         }
     }
 }
@@ -521,7 +536,7 @@ impl VerifyArgs {
         if let Some(p) = &self.publisher {
             return format!("published by {p}");
         }
-        match self.identity.policy(Need::Signature) {
+        match self.signer.identity.policy(Need::Signature) {
             Ok(Some(p)) => format!(
                 "signed by {} from issuer {:?}",
                 p.san_matcher_description(),
@@ -532,7 +547,7 @@ impl VerifyArgs {
     }
 
     fn verify(&self) -> Result<Value, Stop> {
-        let mut verifier = self.trust.verifier()?;
+        let mut verifier = self.signer.trust.verifier()?;
         if let Some(v) = self.min_bundle_version {
             verifier = verifier.with_min_bundle_version(v);
         }
@@ -587,7 +602,8 @@ impl VerifyArgs {
     }
 
     fn signature_identity(&self) -> Result<IdentityPolicy, Stop> {
-        self.identity
+        self.signer
+            .identity
             .policy(Need::Signature)?
             .ok_or_else(|| Stop::Usage("name the signer".to_owned()))
     }

@@ -123,6 +123,30 @@ impl Global {
         ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(2))
     }
 
+    /// `result`'s value; for its error, the could-not-run exit ([`Global::could_not_run`]), to
+    /// be returned with `?` by a command whose `Err` is its exit status.
+    pub(crate) fn or_exit<T, E: std::fmt::Display>(
+        &self,
+        project: &str,
+        result: Result<T, E>,
+    ) -> Result<T, ExitCode> {
+        result.map_err(|e| self.could_not_run(project, e))
+    }
+
+    /// A scratch folder under the temporary directory named `prefix…`, removed when dropped;
+    /// when none can be made, the could-not-run exit for `project`.
+    pub(crate) fn scratch_dir(
+        &self,
+        project: &str,
+        prefix: &str,
+    ) -> Result<tempfile::TempDir, ExitCode> {
+        let made = tempfile::Builder::new().prefix(prefix).tempdir();
+        self.or_exit(
+            project,
+            made.map_err(|e| format!("cannot make a scratch folder: {e}")),
+        )
+    }
+
     /// Says on stderr why the command could not run and returns exit status 2; a machine
     /// format also gets a could-not-run report on stdout, so a consumer always reads a report.
     pub(crate) fn could_not_run(&self, project: &str, cause: impl std::fmt::Display) -> ExitCode {

@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use artidigest::Digest;
 use attest::{ProvenancePolicy, RefPolicy, SignerEvidence, verify_provenance};
 use clap::{ArgGroup, Args, Subcommand};
-use relgate::Phase;
 use serde_json::Value;
 
-use crate::bundle::{IdentityArgs, Need, Stop, TrustArgs, artifact, emit, evidence, read_named};
+use crate::bundle::{Need, SignerArgs, Stop, artifact, emit, evidence, read_named};
 use crate::output::Global;
 
 /// The id a `provenance verify` result is reported under.
@@ -65,12 +64,7 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "NAME=VALUE")]
     build_workflow_input: Vec<String>,
     #[command(flatten)]
-    trust: TrustArgs,
-    #[command(flatten)]
-    identity: IdentityArgs,
-    /// The phase the result is reported for (the action the decision names).
-    #[arg(long, default_value = "prepublish", value_name = "PHASE")]
-    phase: Phase,
+    signer: SignerArgs,
 }
 
 /// Runs `relkit provenance …`.
@@ -92,7 +86,14 @@ pub(crate) fn run(command: ProvenanceCommand, global: &Global) -> ExitCode {
             };
             let result = args.policy().and_then(|policy| args.verify(&policy));
             let expected = args.expected();
-            emit(global, &subject, CHECK, args.phase, &expected, result)
+            emit(
+                global,
+                &subject,
+                CHECK,
+                args.signer.phase,
+                &expected,
+                result,
+            )
         }
     }
 }
@@ -113,7 +114,7 @@ impl VerifyArgs {
             (None, None, Some(b)) => Some(RefPolicy::Branch(b.clone())),
             (None, None, None) => None,
         };
-        policy.forbidden_triggers = self.identity.denied_triggers().to_vec();
+        policy.forbidden_triggers = self.signer.identity.denied_triggers().to_vec();
         policy.inputs = self
             .build_workflow_input
             .iter()
@@ -148,8 +149,8 @@ impl VerifyArgs {
     }
 
     fn verify(&self, policy: &ProvenancePolicy) -> Result<Value, Stop> {
-        let identity = self.identity.policy(Need::Provenance)?;
-        let verifier = self.trust.verifier()?;
+        let identity = self.signer.identity.policy(Need::Provenance)?;
+        let verifier = self.signer.trust.verifier()?;
         let bytes = read_named("--provenance", &self.provenance)?;
         let mut artifacts = Vec::new();
         for path in &self.artifacts {

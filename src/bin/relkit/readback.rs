@@ -97,14 +97,9 @@ pub(crate) fn run(global: &Global, args: ReadbackArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return global.could_not_run(&project, chain(&e)),
     };
-    let scratch = match tempfile::Builder::new()
-        .prefix("relkit-readback-")
-        .tempdir()
-    {
+    let scratch = match global.scratch_dir(&project, "relkit-readback-") {
         Ok(d) => d,
-        Err(e) => {
-            return global.could_not_run(&project, format!("cannot make a scratch folder: {e}"));
-        }
+        Err(exit) => return exit,
     };
     let out = args
         .out

@@ -146,13 +146,15 @@ struct DiscoverArgs {
 
 /// Runs `relkit versions …`.
 pub(crate) fn run(global: &Global, args: VersionsArgs) -> ExitCode {
-    match args.command {
+    let ran = match args.command {
         VersionsCommand::Check(a) => run_check(global, &a),
         VersionsCommand::Audit(a) => run_audit(global, &a),
         VersionsCommand::Bump(a) => run_bump(global, &a),
         VersionsCommand::Next(a) => run_next(global, &a),
         VersionsCommand::Discover(a) => run_discover(global, &a),
-    }
+    };
+    // `Err`: the command could not run (said already); its exit status.
+    ran.unwrap_or_else(|exit| exit)
 }
 
 /// The configuration `--config` names, when given.
@@ -182,21 +184,18 @@ fn config_for(project: &Project, tree: &DirTree) -> Result<Config, String> {
     }
 }
 
-fn run_check(global: &Global, a: &CheckArgs) -> ExitCode {
+fn run_check(global: &Global, a: &CheckArgs) -> Result<ExitCode, ExitCode> {
     let dir = &a.project.dir;
     let project = project_of(dir);
     let options = TagOptions::default()
         .allow_floating(a.allow_floating)
         .allow_prerelease(a.allow_prerelease);
-    let explicit = match explicit_config(&a.project) {
-        Ok(c) => c,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let explicit = global.or_exit(&project, explicit_config(&a.project))?;
     let (report, discovered) = match explicit {
-        None => match check_worktree(dir, a.tag.as_deref(), options) {
-            Ok(run) => (run.report, run.discovery.map(|d| d.proposed)),
-            Err(e) => return global.could_not_run(&project, e),
-        },
+        None => {
+            let run = global.or_exit(&project, check_worktree(dir, a.tag.as_deref(), options))?;
+            (run.report, run.discovery.map(|d| d.proposed))
+        }
         Some(config) => {
             let tree = DirTree::new(dir);
             let mut report = match &a.tag {
@@ -225,28 +224,22 @@ fn run_check(global: &Global, a: &CheckArgs) -> ExitCode {
             json!(discovered.and_then(|c| c.to_toml().ok())),
         ),
     ];
-    global.emit(&check_report(
+    Ok(global.emit(&check_report(
         &project,
         "versions-lockstep",
         Phase::Preflight,
         report.findings,
         evidence,
-    ))
+    )))
 }
 
-fn run_audit(global: &Global, a: &AuditArgs) -> ExitCode {
+fn run_audit(global: &Global, a: &AuditArgs) -> Result<ExitCode, ExitCode> {
     let dir = &a.project.dir;
     let project = project_of(dir);
     let tree = DirTree::new(dir);
-    let config = match config_for(&a.project, &tree) {
-        Ok(c) => c,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let config = global.or_exit(&project, config_for(&a.project, &tree))?;
     let repo = GitRepo::open(dir);
-    let audit = match audit_history(&repo, &config, &a.head) {
-        Ok(x) => x,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let audit = global.or_exit(&project, audit_history(&repo, &config, &a.head))?;
     let mut findings = audit.findings.clone();
     let mut tags = Vec::new();
     for (tag, report) in &audit.tags {
@@ -258,13 +251,13 @@ fn run_audit(global: &Global, a: &AuditArgs) -> ExitCode {
             findings.push(f);
         }
     }
-    global.emit(&check_report(
+    Ok(global.emit(&check_report(
         &project,
         "versions-audit",
         Phase::Preflight,
         findings,
         [("tags", json!(tags))],
-    ))
+    )))
 }
 
 /// The version `to` names: a level from `current`, or a version.
@@ -284,19 +277,13 @@ fn target_version(to: &str, current: Option<&Version>) -> Result<Version, String
     level(&current.release()).ok_or_else(|| format!("{current} has no next {to} version"))
 }
 
-fn run_bump(global: &Global, a: &BumpArgs) -> ExitCode {
+fn run_bump(global: &Global, a: &BumpArgs) -> Result<ExitCode, ExitCode> {
     let dir = &a.project.dir;
     let project = project_of(dir);
     let tree = DirTree::new(dir);
-    let config = match config_for(&a.project, &tree) {
-        Ok(c) => c,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let config = global.or_exit(&project, config_for(&a.project, &tree))?;
     let current = check(&tree, &config, None).expected;
-    let to = match target_version(&a.to, current.as_ref()) {
-        Ok(v) => v,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let to = global.or_exit(&project, target_version(&a.to, current.as_ref()))?;
     let date = a.date.clone().unwrap_or_else(relgate::policy::today_utc);
     let mut options = BumpOptions::default().with_date(date);
     if a.heal {
@@ -310,21 +297,19 @@ fn run_bump(global: &Global, a: &BumpArgs) -> ExitCode {
                 .into_iter()
                 .map(|f| if f.hint.is_none() { f.hint(hint) } else { f })
                 .collect();
-            return global.emit(&check_report(
+            return Ok(global.emit(&check_report(
                 &project,
                 "versions-bump",
                 Phase::Preflight,
                 findings,
                 [("to", json!(to.to_string()))],
-            ));
+            )));
         }
-        Err(e) => return global.could_not_run(&project, e),
+        Err(e) => return Err(global.could_not_run(&project, e)),
     };
     let diff = plan.diff();
-    if a.apply
-        && let Err(e) = plan.apply(&tree)
-    {
-        return global.could_not_run(&project, e);
+    if a.apply {
+        global.or_exit(&project, plan.apply(&tree))?;
     }
     let (verb, add) = if a.apply {
         ("set", "added")
@@ -367,7 +352,7 @@ fn run_bump(global: &Global, a: &BumpArgs) -> ExitCode {
         // The preview first: the diff a reviewer reads before --apply.
         print!("{}", relkit_finding::escape_controls(&diff));
     }
-    global.emit(&check_report(
+    Ok(global.emit(&check_report(
         &project,
         "versions-bump",
         Phase::Preflight,
@@ -379,27 +364,22 @@ fn run_bump(global: &Global, a: &BumpArgs) -> ExitCode {
             ("files", json!(plan.files)),
             ("diff", json!(diff)),
         ],
-    ))
+    )))
 }
 
-fn run_next(global: &Global, a: &NextArgs) -> ExitCode {
+fn run_next(global: &Global, a: &NextArgs) -> Result<ExitCode, ExitCode> {
     let dir = &a.project.dir;
     let project = project_of(dir);
     let tree = DirTree::new(dir);
     // Only the tag prefixes are needed: no discovery.
-    let config = match explicit_config(&a.project) {
-        Ok(Some(c)) => c,
-        Ok(None) => match Config::load(&tree) {
-            Ok(c) => c.unwrap_or_default(),
-            Err(e) => return global.could_not_run(&project, e),
-        },
-        Err(e) => return global.could_not_run(&project, e),
+    let config = match global.or_exit(&project, explicit_config(&a.project))? {
+        Some(c) => c,
+        None => global
+            .or_exit(&project, Config::load(&tree))?
+            .unwrap_or_default(),
     };
     let repo = GitRepo::open(dir);
-    let names = match repo.tag_names() {
-        Ok(n) => n,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let names = global.or_exit(&project, repo.tag_names())?;
     let main_prefix = config.tag_prefixes.first().cloned().unwrap_or_default();
     let policy = config.tag_policy();
     let latest = names
@@ -410,18 +390,15 @@ fn run_next(global: &Global, a: &NextArgs) -> ExitCode {
         })
         .max_by(|x, y| x.1.version().cmp(y.1.version()));
     let Some((tag_name, tag)) = latest else {
-        return global.could_not_run(
+        return Err(global.could_not_run(
             &project,
             format!(
                 "no release tag ({main_prefix}MAJOR.MINOR.PATCH) in {}: a first release sets its version freely",
                 dir.display()
             ),
-        );
+        ));
     };
-    let messages = match repo.messages(Some(&tag_name), &a.head) {
-        Ok(m) => m,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let messages = global.or_exit(&project, repo.messages(Some(&tag_name), &a.head))?;
     let current = tag.version();
     let next = next_version(current, &messages);
     // The bump's kebab-case name (`minor`), as relver serialises it.
@@ -436,7 +413,7 @@ fn run_next(global: &Global, a: &NextArgs) -> ExitCode {
         if let Some(v) = &next {
             println!("{v}");
         }
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
     let range = format!("{tag_name}..{}", a.head);
     let note = match &next {
@@ -453,7 +430,7 @@ fn run_next(global: &Global, a: &NextArgs) -> ExitCode {
         )),
     }
     .severity(Severity::Info);
-    global.emit(&check_report(
+    Ok(global.emit(&check_report(
         &project,
         "versions-next",
         Phase::Preflight,
@@ -465,29 +442,19 @@ fn run_next(global: &Global, a: &NextArgs) -> ExitCode {
             ("bump", json!(bump)),
             ("commits", json!(messages.len())),
         ],
-    ))
+    )))
 }
 
-fn run_discover(global: &Global, a: &DiscoverArgs) -> ExitCode {
+fn run_discover(global: &Global, a: &DiscoverArgs) -> Result<ExitCode, ExitCode> {
     let dir: &Path = &a.project.dir;
     let project = project_of(dir);
     let tree = DirTree::new(dir);
-    let existing = match explicit_config(&a.project) {
-        Ok(Some(c)) => Some(c),
-        Ok(None) => match Config::load(&tree) {
-            Ok(c) => c,
-            Err(e) => return global.could_not_run(&project, e),
-        },
-        Err(e) => return global.could_not_run(&project, e),
+    let existing = match global.or_exit(&project, explicit_config(&a.project))? {
+        Some(c) => Some(c),
+        None => global.or_exit(&project, Config::load(&tree))?,
     };
-    let found = match discover(&tree as &dyn Tree, existing.as_ref()) {
-        Ok(d) => d,
-        Err(e) => return global.could_not_run(&project, e),
-    };
-    let proposed = match found.proposed.to_toml() {
-        Ok(t) => t,
-        Err(e) => return global.could_not_run(&project, e),
-    };
+    let found = global.or_exit(&project, discover(&tree as &dyn Tree, existing.as_ref()))?;
+    let proposed = global.or_exit(&project, found.proposed.to_toml())?;
     if global.format == OutputFormat::Human {
         print!("{}", relkit_finding::escape_controls(&proposed));
         let findings: Vec<Finding> = found
@@ -504,11 +471,11 @@ fn run_discover(global: &Global, a: &DiscoverArgs) -> ExitCode {
                 relkit_finding::escape_controls(&f.to_string())
             );
         }
-        return if findings.iter().any(|f| f.severity.blocks()) {
+        return Ok(if findings.iter().any(|f| f.severity.blocks()) {
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS
-        };
+        });
     }
     let fields: Vec<_> = found
         .fields
@@ -516,7 +483,7 @@ fn run_discover(global: &Global, a: &DiscoverArgs) -> ExitCode {
         .map(|(role, field)| json!({"role": role, "field": field}))
         .collect();
     let findings = found.uncovered.into_iter().chain(found.problems).collect();
-    global.emit(&check_report(
+    Ok(global.emit(&check_report(
         &project,
         "versions-discover",
         Phase::Preflight,
@@ -526,5 +493,5 @@ fn run_discover(global: &Global, a: &DiscoverArgs) -> ExitCode {
             ("reference", json!(found.reference.map(|v| v.to_string()))),
             ("fields", json!(fields)),
         ],
-    ))
+    )))
 }

@@ -14,8 +14,9 @@ const FILES: &[(&str, &[u8])] = &[
     ("demo-1.2.3-py3-none-any.whl", b"wheel bytes"),
 ];
 
-/// The policy, sitting in `base` (its `trusted-root` is relative to `base`), naming `root`.
-fn policy_naming(base: &Path, root: &str) -> Policy {
+/// The demo policy in `base`: its sdist and wheel, and a `[signing]` table holding the server
+/// and repository, then `rest` (the other signing keys, and any table after them).
+fn demo_policy(base: &Path, rest: &str) -> Result<Policy, relgate::PolicyError> {
     let mut p = Policy::from_toml_str(
         &format!(
             r#"
@@ -30,22 +31,31 @@ kind = "wheel"
 [signing]
 server = "https://github.com"
 repository = "{REPO}"
-workflow = ".github/workflows/release.yml"
+{rest}"#
+        ),
+        "release.toml",
+    )?;
+    p.base_dir = base.to_path_buf();
+    Ok(p)
+}
+
+/// The policy, sitting in `base` (its `trusted-root` is relative to `base`), naming `root`.
+fn policy_naming(base: &Path, root: &str) -> Policy {
+    demo_policy(
+        base,
+        &format!(
+            r#"workflow = ".github/workflows/release.yml"
 issuer = "{GITHUB_ACTIONS_ISSUER}"
 denied-triggers = ["workflow_dispatch"]
-trusted-root = "{{root}}"
+trusted-root = "{root}"
 [provenance]
 glob = "*.intoto.jsonl"
 predicate-type = "https://slsa.dev/provenance/v1"
 cover = ["sdist", "wheel"]
 "#
-        )
-        .replace("{root}", root),
-        "release.toml",
+        ),
     )
-    .unwrap();
-    p.base_dir = base.to_path_buf();
-    p
+    .unwrap()
 }
 
 /// A release: the release folder `dist/` and, outside it, the verifier's test root
@@ -103,6 +113,13 @@ fn release(signer: &TestIdentity, covered: &[(&str, &[u8])]) -> Release {
 /// test root there.
 async fn gate(dir: &Path, gate: &str) -> (GateStatus, Vec<(Code, String)>) {
     gate_with(dir, "trusted_root.json", gate).await
+}
+
+/// The codes of the findings of `gate`, which must have failed.
+async fn failing_codes(dir: &Path, gate_id: &str) -> Vec<Code> {
+    let (status, findings) = gate(dir, gate_id).await;
+    assert_eq!(status, GateStatus::Fail, "{findings:?}");
+    findings.iter().map(|f| f.0).collect()
 }
 
 async fn gate_with(dir: &Path, root: &str, gate: &str) -> (GateStatus, Vec<(Code, String)>) {
@@ -172,9 +189,7 @@ async fn another_workflow_or_ref_is_identity_mismatch() {
         id("release.yml", "refs/heads/main", "push"),
     ] {
         let dir = release(&signer, FILES);
-        let (status, findings) = gate(dir.path(), "signatures-valid").await;
-        assert_eq!(status, GateStatus::Fail);
-        let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+        let codes = failing_codes(dir.path(), "signatures-valid").await;
         assert_eq!(codes, vec![Code::IdentityMismatch; 2], "{}", signer.san);
     }
 }
@@ -185,9 +200,7 @@ async fn a_workflow_dispatch_signature_is_trigger_denied() {
         &id("release.yml", "refs/tags/v1.2.3", "workflow_dispatch"),
         FILES,
     );
-    let (status, findings) = gate(dir.path(), "signatures-valid").await;
-    assert_eq!(status, GateStatus::Fail);
-    let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+    let codes = failing_codes(dir.path(), "signatures-valid").await;
     assert_eq!(codes, vec![Code::TriggerDenied; 2]);
 }
 
@@ -239,9 +252,7 @@ async fn provenance_from_another_ref_is_provenance_invalid() {
         .sign_statement(&st, &id("release.yml", "refs/heads/main", "push"))
         .unwrap();
     std::fs::write(dir.path().join("demo.intoto.jsonl"), format!("{line}\n")).unwrap();
-    let (status, findings) = gate(dir.path(), "provenance-valid").await;
-    assert_eq!(status, GateStatus::Fail);
-    let codes: Vec<Code> = findings.iter().map(|f| f.0).collect();
+    let codes = failing_codes(dir.path(), "provenance-valid").await;
     assert_eq!(codes, vec![Code::ProvenanceInvalid; 2]);
 }
 
@@ -299,29 +310,12 @@ async fn without_a_named_root_the_public_good_root_is_used_and_the_test_stack_fa
 /// A policy in `base` whose `[signing]` holds the server, repository, issuer and test root,
 /// then `signing` (the identity keys, pins, and any `[signing.extensions]` table).
 fn signing_policy(base: &Path, signing: &str) -> Result<Policy, relgate::PolicyError> {
-    let mut p = Policy::from_toml_str(
+    demo_policy(
+        base,
         &format!(
-            r#"
-[project]
-name = "demo"
-[[artifacts]]
-glob = "*.tar.gz"
-kind = "sdist"
-[[artifacts]]
-glob = "*.whl"
-kind = "wheel"
-[signing]
-server = "https://github.com"
-repository = "{REPO}"
-issuer = "{GITHUB_ACTIONS_ISSUER}"
-trusted-root = "trusted_root.json"
-{signing}
-"#
+            "issuer = \"{GITHUB_ACTIONS_ISSUER}\"\ntrusted-root = \"trusted_root.json\"\n{signing}\n"
         ),
-        "release.toml",
-    )?;
-    p.base_dir = base.to_path_buf();
-    Ok(p)
+    )
 }
 
 /// `signatures-valid` under `signing`: status, blocking findings (code, found) and the
@@ -358,6 +352,13 @@ fn all_are(findings: &[(Code, String)], code: Code, kind: &str) {
     }
 }
 
+/// `signatures-valid` under `signing` fails for every file with `code` and attest's `kind`.
+async fn refused_all(dir: &Path, signing: &str, code: Code, kind: &str) {
+    let (status, findings, _) = signing_gate(dir, signing).await;
+    assert_eq!(status, GateStatus::Fail, "{findings:?}");
+    all_are(&findings, code, kind);
+}
+
 const WORKFLOW: &str = r#"workflow = ".github/workflows/release.yml""#;
 
 #[tokio::test]
@@ -370,21 +371,25 @@ async fn identity_regex_is_a_whole_match_and_is_reported_weaker() {
     // The exact identity carries no such note.
     let (status, _, notes) = signing_gate(dir.path(), WORKFLOW).await;
     assert_eq!((status, notes), (GateStatus::Pass, vec![]));
-    // Anchored: a prefix of the identity matches nothing.
     let prefix = r"identity-regex = 'https://github\.com/relkit/relkit-demo/'";
-    let (status, findings, _) = signing_gate(dir.path(), prefix).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
-    // Another workflow is outside the pattern.
     let other = release(&id("nightly.yml", "refs/tags/v1.2.3", "push"), FILES);
-    let (status, findings, _) = signing_gate(other.path(), exact).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
-    // `{tag}` is the tag taken literally: its dots match only dots.
     let dots = release(&id("release.yml", "refs/tags/v1x2x3", "push"), FILES);
-    let (status, findings, _) = signing_gate(dots.path(), exact).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "identity-mismatch");
+    for (signed, signing) in [
+        // Anchored: a prefix of the identity matches nothing.
+        (&dir, prefix),
+        // Another workflow is outside the pattern.
+        (&other, exact),
+        // `{tag}` is the tag taken literally: its dots match only dots.
+        (&dots, exact),
+    ] {
+        refused_all(
+            signed.path(),
+            signing,
+            Code::IdentityMismatch,
+            "identity-mismatch",
+        )
+        .await;
+    }
 }
 
 #[tokio::test]
@@ -435,9 +440,13 @@ async fn require_github_hosted_refuses_a_self_hosted_runner() {
     let dir = release(&self_hosted, FILES);
     let (status, _, _) = signing_gate(dir.path(), WORKFLOW).await;
     assert_eq!(status, GateStatus::Pass, "not required: any runner");
-    let (status, findings, _) = signing_gate(dir.path(), &hosted).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::IdentityMismatch, "extension-mismatch");
+    refused_all(
+        dir.path(),
+        &hosted,
+        Code::IdentityMismatch,
+        "extension-mismatch",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -447,15 +456,23 @@ async fn allowed_and_denied_triggers_reach_attest() {
     let only_push = format!("{WORKFLOW}\nallowed-triggers = [\"push\"]");
     let (status, findings, _) = signing_gate(push.path(), &only_push).await;
     assert_eq!((status, findings), (GateStatus::Pass, vec![]));
-    let (status, findings, _) = signing_gate(by_release.path(), &only_push).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+    refused_all(
+        by_release.path(),
+        &only_push,
+        Code::TriggerDenied,
+        "trigger-not-allowed",
+    )
+    .await;
     let no_release = format!("{WORKFLOW}\ndenied-triggers = [\"release\"]");
     let (status, _, _) = signing_gate(push.path(), &no_release).await;
     assert_eq!(status, GateStatus::Pass);
-    let (status, findings, _) = signing_gate(by_release.path(), &no_release).await;
-    assert_eq!(status, GateStatus::Fail);
-    all_are(&findings, Code::TriggerDenied, "trigger-not-allowed");
+    refused_all(
+        by_release.path(),
+        &no_release,
+        Code::TriggerDenied,
+        "trigger-not-allowed",
+    )
+    .await;
 }
 
 #[tokio::test]

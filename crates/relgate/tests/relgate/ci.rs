@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::support::finding_subjects;
 use relgate::{
     BoxFuture, Code, GateStatus, Policy, RunContext, RunStatus,
     gates::{CiError, CiEvidence, CiProvider, WorkflowRun, judge_ci},
@@ -85,12 +86,7 @@ async fn a_stale_commit_or_a_run_for_another_commit_is_not_green() {
     let r = relgate::run(&policy(), ctx).await;
     let g = r.gate("ci-green").unwrap();
     assert_eq!(g.status, GateStatus::Fail);
-    let subjects: Vec<&str> = g
-        .findings
-        .iter()
-        .map(|f| f.finding.subject.as_str())
-        .collect();
-    assert_eq!(subjects, ["branch main", "workflow fuzz.yml"]);
+    assert_eq!(finding_subjects(g), ["branch main", "workflow fuzz.yml"]);
     assert_eq!(r.root_cause_codes(), [Code::CiNotGreen]);
 }
 

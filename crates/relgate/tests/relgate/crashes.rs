@@ -49,27 +49,6 @@ async fn a_panicking_and_a_hanging_gate_end_in_a_blocked_report_naming_both() {
     }
 }
 
-/// Blocks its thread instead of awaiting: the worst kind of hang an embedded gate can have.
-struct Blocking;
-
-impl relgate::Gate for Blocking {
-    fn id(&self) -> &str {
-        "blocking"
-    }
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-    fn run<'a>(
-        &'a self,
-        _ctx: &'a relgate::GateContext,
-    ) -> relgate::BoxFuture<'a, relgate::GateResult> {
-        Box::pin(async {
-            std::thread::sleep(Duration::from_secs(3));
-            relgate::GateResult::pass()
-        })
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gate_blocking_its_thread_still_times_out_on_a_multi_thread_runtime() {
     let policy = Policy::from_toml_str(
@@ -77,10 +56,19 @@ async fn a_gate_blocking_its_thread_still_times_out_on_a_multi_thread_runtime() 
         "release.toml",
     )
     .unwrap();
+    // Blocks its thread instead of awaiting: the worst kind of hang an embedded gate can have.
+    let blocking = gate(
+        "blocking",
+        Phase::Preflight,
+        Script::Run(std::sync::Arc::new(|_: &relgate::GateContext| {
+            std::thread::sleep(Duration::from_secs(3));
+            relgate::GateResult::pass()
+        })),
+    );
     let t = Instant::now();
     let r = relgate::run(
         &policy,
-        RunContext::new(std::env::temp_dir()).gate(std::sync::Arc::new(Blocking)),
+        RunContext::new(std::env::temp_dir()).gate(blocking),
     )
     .await;
     assert!(

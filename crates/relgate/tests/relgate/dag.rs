@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use relgate::{
-    GateResult, Phase,
+    Phase,
     plan::{GateOptions, Plan, PlanError},
 };
 
-use crate::support::{Script, gate};
+use crate::support::{gate, passing};
 
 /// A plan of gates where gate i runs after the gates in `edges[i]` (indices below i
 /// when acyclic), inserted in a shuffled order.
@@ -18,11 +18,7 @@ fn plan(edges: &[Vec<usize>], insertion: &[usize]) -> Plan {
     for &i in insertion {
         let after: Vec<String> = edges[i].iter().map(|j| format!("g{j}")).collect();
         p.add(
-            gate(
-                &format!("g{i}"),
-                Phase::Prepublish,
-                Script::Result(GateResult::pass()),
-            ),
+            gate(&format!("g{i}"), Phase::Prepublish, passing()),
             GateOptions::after(after),
         );
     }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::write_release_toml;
 use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions};
 use relkit_testkit::git::git;
 
@@ -50,8 +51,7 @@ fn mike(bin: &Path, dir: &Path, args: &[&str]) {
 }
 
 fn run(dir: &Path, docs: &str, tag: &str) -> Report {
-    let path = dir.join("release.toml");
-    std::fs::write(&path, format!("[project]\nname = \"advisoryhub\"\n{docs}")).unwrap();
+    let path = write_release_toml(dir, &format!("[project]\nname = \"advisoryhub\"\n{docs}"));
     let policy = Policy::load(&path).unwrap();
     let release = tempfile::tempdir().unwrap();
     relgate::run_blocking(

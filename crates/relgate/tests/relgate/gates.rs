@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::support::{assert_error_says, policy_from};
 use artidigest::{Algorithm, Digest};
 use relgate::{Action, Code, GateStatus, Policy, RunContext, RunStatus};
 
@@ -46,9 +47,8 @@ fn release() -> tempfile::TempDir {
 const ALLOW_BUNDLE: &str = "[[files.allow]]\nglob = \"*.sigstore.json\"\nreason = \"placeholder bundle ({}): this policy checks assets and checksums; signatures are verified in attest_gates\"\n";
 
 fn policy() -> Policy {
-    Policy::from_toml_str(
-        &format!(
-            r#"
+    policy_from(&format!(
+        r#"
 [project]
 name = "demo"
 [release]
@@ -59,10 +59,7 @@ unlisted-allowed = ["*.sigstore.json"]
 [gates.checksum-file]
 after = ["required-assets-present"]
 {ALLOW_BUNDLE}"#
-        ),
-        "release.toml",
-    )
-    .unwrap()
+    ))
 }
 
 async fn check(dir: &Path, policy: &Policy) -> relgate::Report {
@@ -129,11 +126,9 @@ async fn globs_do_not_cross_folders_and_symlinks_are_not_assets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("nested")).unwrap();
     std::fs::write(dir.path().join("nested/a.whl"), b"x").unwrap();
-    let p = Policy::from_toml_str(
+    let p = policy_from(
         "[project]\nname = \"d\"\n[release]\nrequired-assets = [\"*.whl\", \"**/*.whl\"]\n",
-        "release.toml",
-    )
-    .unwrap();
+    );
     let r = check(dir.path(), &p).await;
     assert_eq!(
         codes_of(&r, "required-assets-present"),
@@ -147,11 +142,7 @@ async fn globs_do_not_cross_folders_and_symlinks_are_not_assets() {
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path().join("real.whl"), dir.path().join("link.whl"))
             .unwrap();
-        let p = Policy::from_toml_str(
-            "[project]\nname = \"d\"\n[release]\nrequired-assets = [\"*.whl\"]\n",
-            "release.toml",
-        )
-        .unwrap();
+        let p = policy_from("[project]\nname = \"d\"\n[release]\nrequired-assets = [\"*.whl\"]\n");
         let r = check(dir.path(), &p).await;
         assert_eq!(r.root_cause_codes(), [Code::AssetMissing]);
     }
@@ -194,11 +185,9 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
     // Listed but missing (a required asset still matches through the wheel).
     let dir = release();
     std::fs::remove_file(dir.path().join("demo-1.0.0.crate")).unwrap();
-    let p = Policy::from_toml_str(
-        &format!("[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nunlisted-allowed = [\"*.sigstore.json\"]\n{ALLOW_BUNDLE}"),
-        "release.toml",
-    )
-    .unwrap();
+    let p = policy_from(&format!(
+        "[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nunlisted-allowed = [\"*.sigstore.json\"]\n{ALLOW_BUNDLE}"
+    ));
     let r = check(dir.path(), &p).await;
     assert_eq!(
         codes_of(&r, "checksum-file"),
@@ -218,7 +207,7 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
     let lenient_toml = format!(
         "[project]\nname = \"d\"\n[checksums]\nfile = \"SHA256SUMS\"\nfail-on-unlisted = false\n{ALLOW_BUNDLE}"
     );
-    let lenient = Policy::from_toml_str(&lenient_toml, "release.toml").unwrap();
+    let lenient = policy_from(&lenient_toml);
     let r = check(dir.path(), &lenient).await;
     assert_eq!(r.gate("checksum-file").unwrap().status, GateStatus::Pass);
     assert_eq!(r.decision.status, RunStatus::Blocked);
@@ -227,13 +216,9 @@ async fn missing_unlisted_and_invalid_checksum_entries() {
         [(Code::FileUnchecked, "extra.bin".to_owned())]
     );
     // ... and the release is allowed once the policy also allows the file, with a reason.
-    let lenient = Policy::from_toml_str(
-        &format!(
-            "{lenient_toml}[[files.allow]]\nglob = \"extra.bin\"\nreason = \"a scratch file the test leaves; no check needs it\"\n"
-        ),
-        "release.toml",
-    )
-    .unwrap();
+    let lenient = policy_from(&format!(
+        "{lenient_toml}[[files.allow]]\nglob = \"extra.bin\"\nreason = \"a scratch file the test leaves; no check needs it\"\n"
+    ));
     assert_eq!(
         check(dir.path(), &lenient).await.decision.status,
         RunStatus::Allowed
@@ -283,11 +268,9 @@ async fn bsd_style_files_verify_too() {
 #[tokio::test]
 async fn policy_gates_nobody_implements_are_unknown_and_block() {
     let dir = release();
-    let p = Policy::from_toml_str(
+    let p = policy_from(
         "[project]\nname = \"d\"\n[gates.my-preflight-check]\nphase = \"preflight\"\n[gates.sbom-fresh]\nphase = \"prepublish\"\n[gates.my-own-check]\nphase = \"consume\"\n",
-        "release.toml",
-    )
-    .unwrap();
+    );
     let r = check(dir.path(), &p).await;
     let unknown: Vec<(&str, GateStatus, relgate::Phase)> = r
         .gates
@@ -329,18 +312,7 @@ async fn policy_gates_nobody_implements_are_unknown_and_block() {
 
 #[tokio::test]
 async fn ci_gate_without_a_provider_is_an_error() {
-    let p = Policy::from_toml_str(
-        "[project]\nname = \"d\"\n[ci]\nworkflows = [\"ci.yml\"]\n",
-        "release.toml",
-    )
-    .unwrap();
+    let p = policy_from("[project]\nname = \"d\"\n[ci]\nworkflows = [\"ci.yml\"]\n");
     let r = relgate::run(&p, RunContext::new(std::env::temp_dir())).await;
-    let g = r.gate("ci-green").unwrap();
-    assert_eq!(g.status, GateStatus::Error);
-    assert!(
-        g.detail
-            .as_deref()
-            .unwrap()
-            .contains("no CI evidence provider")
-    );
+    assert_error_says(r.gate("ci-green").unwrap(), "no CI evidence provider");
 }

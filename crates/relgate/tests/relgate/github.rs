@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::support::{assert_error_says, finding_subjects};
 use relgate::{
     Code, GateStatus, Policy, RunContext, RunStatus,
     gates::{CiError, CiProvider, GithubCi},
@@ -74,10 +75,26 @@ fn policy(workflows: &[&str]) -> Policy {
     .unwrap()
 }
 
-async fn run_ci(server: &GithubFake, workflows: &[&str], tag: &str) -> relgate::Report {
-    let ci = GithubCi::new(server.base(), "o/r")
+/// Asserts that `ci`'s request for the branch head is refused with HTTP `status` and GitHub's
+/// `message`, and that the error does not show the `token`.
+async fn refused(ci: &GithubCi, status: u16, message: &str, token: &str) {
+    let err = ci.branch_head("main").await.unwrap_err();
+    assert!(
+        matches!(err, CiError::Status { status: s, message: ref m, .. } if s == status && m == message),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains(token));
+}
+
+/// A client of `o/r` on `server`, sending `token`.
+fn client(server: &GithubFake, token: &str) -> GithubCi {
+    GithubCi::new(server.base(), "o/r")
         .unwrap()
-        .with_token("t0ken");
+        .with_token(token)
+}
+
+async fn run_ci(server: &GithubFake, workflows: &[&str], tag: &str) -> relgate::Report {
+    let ci = client(server, "t0ken");
     let ctx = RunContext::new(std::env::temp_dir())
         .tag(tag)
         .ci_provider(Arc::new(ci));
@@ -87,9 +104,7 @@ async fn run_ci(server: &GithubFake, workflows: &[&str], tag: &str) -> relgate::
 #[tokio::test]
 async fn provider_peels_annotated_tags_and_follows_pages_with_the_token() {
     let server = happy();
-    let ci = GithubCi::new(server.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
+    let ci = client(&server, "t0ken");
     assert_eq!(ci.branch_head("main").await.unwrap(), HEAD);
     assert_eq!(
         ci.tag_commit("v1.0.0").await.unwrap().as_deref(),
@@ -164,12 +179,7 @@ async fn a_tag_off_the_branch_head_is_not_green() {
     // v0.9.0 points at OTHER, which is not main's head and has no runs.
     let r = run_ci(&server, &["CI"], "v0.9.0").await;
     let g = r.gate("ci-green").unwrap();
-    let subjects: Vec<&str> = g
-        .findings
-        .iter()
-        .map(|f| f.finding.subject.as_str())
-        .collect();
-    assert_eq!(subjects, ["branch main", "workflow CI"]);
+    assert_eq!(finding_subjects(g), ["branch main", "workflow CI"]);
     assert_eq!(r.decision.status, RunStatus::Blocked);
 }
 
@@ -177,25 +187,14 @@ async fn a_tag_off_the_branch_head_is_not_green() {
 async fn missing_branch_and_rate_limits_are_errors_not_passes() {
     let server = GithubFake::start();
     let r = run_ci(&server, &["CI"], "v1.0.0").await;
-    let g = r.gate("ci-green").unwrap();
-    assert_eq!(g.status, GateStatus::Error);
-    assert!(
-        g.detail
-            .as_deref()
-            .unwrap()
-            .contains("branch main not found"),
-        "{:?}",
-        g.detail
-    );
+    assert_error_says(r.gate("ci-green").unwrap(), "branch main not found");
     assert_eq!(r.root_cause_codes(), [Code::GateError]);
 
     // Two requests left: the branch and the tag are answered, the runs are refused with
     // GitHub's 403 and `x-ratelimit-remaining: 0`.
     let limited = happy();
     limited.rate_limit(2);
-    let ci = GithubCi::new(limited.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
+    let ci = client(&limited, "t0ken");
     assert_eq!(ci.branch_head("main").await.unwrap(), HEAD);
     assert_eq!(
         ci.tag_commit("v0.9.0").await.unwrap().as_deref(),
@@ -217,15 +216,8 @@ async fn missing_branch_and_rate_limits_are_errors_not_passes() {
 
     let forbidden = happy();
     forbidden.forbidden("o/r");
-    let ci = GithubCi::new(forbidden.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
-    let err = ci.branch_head("main").await.unwrap_err();
-    assert!(
-        matches!(err, CiError::Status { status: 403, ref message, .. } if message == "Resource not accessible by integration"),
-        "{err:?}"
-    );
-    assert!(!err.to_string().contains("t0ken"));
+    let ci = client(&forbidden, "t0ken");
+    refused(&ci, 403, "Resource not accessible by integration", "t0ken").await;
 }
 
 #[tokio::test]
@@ -238,18 +230,9 @@ async fn a_private_repository_needs_the_right_token() {
         anonymous.branch_head("main").await,
         Err(CiError::NotFound { .. })
     ));
-    let wrong = GithubCi::new(server.base(), "o/r")
-        .unwrap()
-        .with_token("n0pe");
-    let err = wrong.branch_head("main").await.unwrap_err();
-    assert!(
-        matches!(err, CiError::Status { status: 401, ref message, .. } if message == "Bad credentials"),
-        "{err:?}"
-    );
-    assert!(!err.to_string().contains("n0pe"));
-    let right = GithubCi::new(server.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
+    let wrong = client(&server, "n0pe");
+    refused(&wrong, 401, "Bad credentials", "n0pe").await;
+    let right = client(&server, "t0ken");
     assert_eq!(right.branch_head("main").await.unwrap(), HEAD);
 }
 
@@ -263,9 +246,7 @@ async fn pagination_never_leaves_the_configured_origin() {
             Reply::not_found()
         }
     });
-    let ci = GithubCi::new(server.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
+    let ci = client(&server, "t0ken");
     let err = ci.push_runs(HEAD).await.unwrap_err();
     assert!(err.to_string().contains("another origin"), "{err}");
     assert!(ci.push_runs("not-a-sha").await.is_err());
@@ -284,9 +265,7 @@ async fn malformed_answers_are_decode_errors() {
 #[tokio::test]
 async fn forge_release_is_found_across_pages_with_its_assets() {
     let server = happy();
-    let ci = GithubCi::new(server.base(), "o/r")
-        .unwrap()
-        .with_token("t0ken");
+    let ci = client(&server, "t0ken");
     let r = ci.release("v1.0.0").await.unwrap().unwrap();
     assert!(r.draft && !r.prerelease);
     assert_eq!(r.assets, ["app-1.0.0.tar.gz", "SHA256SUMS"]);
@@ -315,9 +294,7 @@ async fn forge_release_is_found_across_pages_with_its_assets() {
         .unwrap()
     };
     let run = |policy: Policy, tag: &'static str| {
-        let ci = GithubCi::new(server.base(), "o/r")
-            .unwrap()
-            .with_token("t0ken");
+        let ci = client(&server, "t0ken");
         async move {
             let ctx = RunContext::new(std::env::temp_dir())
                 .tag(tag)

@@ -1,5 +1,6 @@
 //! The policy file: a full example parses; malformed files name line, column and key.
 
+use crate::support::write_release_toml;
 use relgate::{
     Code, Policy,
     policy::{ArtifactKind, PolicyErrorKind, RegistryKind},
@@ -123,8 +124,7 @@ fn every_toml_example_in_docs_policy_md_parses() {
 
     // A file on disk loads with its folder as the base for relative paths.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("release.toml");
-    std::fs::write(&path, FULL).unwrap();
+    let path = write_release_toml(dir.path(), FULL);
     std::fs::write(
         dir.path().join("relver.toml"),
         "[[source]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n",
@@ -350,12 +350,10 @@ fn gate_rules_are_checked() {
 #[test]
 fn a_config_file_is_loaded_with_the_policy_and_its_errors_name_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("release.toml");
-    std::fs::write(
-        &policy,
+    let policy = write_release_toml(
+        dir.path(),
         "[project]\nname = \"x\"\n[versions]\nconfig = \"relver.toml\"\n",
-    )
-    .unwrap();
+    );
     let err = Policy::load(&policy).unwrap_err();
     assert_eq!(err.kind(), &PolicyErrorKind::Io, "{err}");
     assert!(err.file().ends_with("relver.toml"), "{err}");
@@ -396,12 +394,10 @@ fn unreadable_and_oversized_files_are_io_errors() {
 #[tokio::test]
 async fn a_broken_policy_file_gives_a_could_not_run_report() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("release.toml");
-    std::fs::write(
-        &path,
+    let path = write_release_toml(
+        dir.path(),
         "[project]\nname = \"x\"\n[gates.a]\nafter = [\"b\"]\n",
-    )
-    .unwrap();
+    );
     let r = relgate::run_file(&path, relgate::RunContext::new(dir.path())).await;
     assert_eq!(r.exit_code(), 2);
     assert_eq!(r.errors[0].code, Code::PolicyInvalid);

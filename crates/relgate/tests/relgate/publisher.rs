@@ -61,22 +61,22 @@ fn the_publisher_passes_and_each_mismatch_has_its_code() {
     let r = run(&other, fake.base(), Some(TOKEN));
     assert_eq!(r.root_cause_codes(), [Code::PublisherMismatch]);
 
+    // The org's only member is `user` with `role`; the token's user publishes under `publisher`.
+    let org_of_one = |user: &str, role: &str, publisher: &str| {
+        fake.set(
+            NpmIdentity::default()
+                .user(TOKEN, "sketchlog-release")
+                .member("sketchlog", user, role),
+        );
+        run(&policy(publisher), fake.base(), Some(TOKEN))
+    };
+
     // The user is not in the org (the scope defaults to the package's own).
-    fake.set(
-        NpmIdentity::default()
-            .user(TOKEN, "sketchlog-release")
-            .member("sketchlog", "ada", "owner"),
-    );
-    let r = run(&policy("{}"), fake.base(), Some(TOKEN));
+    let r = org_of_one("ada", "owner", "{}");
     assert_eq!(r.root_cause_codes(), [Code::PublisherNotInScope]);
 
     // A member whose role the policy does not let publish.
-    fake.set(
-        NpmIdentity::default()
-            .user(TOKEN, "sketchlog-release")
-            .member("sketchlog", "sketchlog-release", "developer"),
-    );
-    let r = run(&policy("{ roles = [\"owner\"] }"), fake.base(), Some(TOKEN));
+    let r = org_of_one("sketchlog-release", "developer", "{ roles = [\"owner\"] }");
     assert_eq!(r.root_cause_codes(), [Code::PublisherNotInScope]);
     let f = &gate(&r).findings[0].finding;
     assert!(f.found.as_deref().unwrap().contains("developer"), "{f:?}");

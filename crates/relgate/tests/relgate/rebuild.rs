@@ -6,6 +6,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::assert_error_says;
 use artidigest::{Format, MtimePolicy, RepackEntry, RepackOptions, repack_entries};
 use relgate::{
     BoxFuture, Code, GateStatus, Policy, Report, RunContext, RunStatus,
@@ -123,8 +124,10 @@ fn only_finding(r: &Report, code: Code) -> String {
     blocking[0].finding.found.clone().unwrap_or_default()
 }
 
-/// Asserts that the explanation `found` says every one of `said` and none of `unsaid`.
-fn says(found: &str, said: &[&str], unsaid: &[&str]) {
+/// Asserts that the report's only blocking finding is `not-reproducible` and that its
+/// explanation says every one of `said` and none of `unsaid`.
+fn not_reproducible_saying(report: &Report, said: &[&str], unsaid: &[&str]) {
+    let found = only_finding(report, Code::NotReproducible);
     for s in said {
         assert!(found.contains(s), "{s:?} not in {found}");
     }
@@ -196,9 +199,8 @@ async fn an_mtime_difference_is_explained_with_the_entry() {
 #[tokio::test]
 async fn a_content_difference_names_the_entry() {
     let report = sdist_rebuilt_as("VERSION = '1.0.dev0'\n", 1_000, 9).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["content-changed: content differs in pkg-1.0/pkg/__init__.py"],
         &["mtime"],
     );
@@ -207,9 +209,8 @@ async fn a_content_difference_names_the_entry() {
 #[tokio::test]
 async fn a_deflate_only_difference_says_so() {
     let report = sdist_rebuilt_as("VERSION = '1.0'\n", 1_000, 1).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["same tar, different deflate stream"],
         &["content"],
     );
@@ -218,9 +219,8 @@ async fn a_deflate_only_difference_says_so() {
 #[tokio::test]
 async fn a_plain_binary_that_differs_is_reported_without_an_archive_explanation() {
     let report = rebuilt_as(&[("app.bin", b"one")], vec![("app.bin", b"two".to_vec())]).await;
-    let found = only_finding(&report, Code::NotReproducible);
-    says(
-        &found,
+    not_reproducible_saying(
+        &report,
         &["the bytes differ", "not a tar, tar.gz or zip archive"],
         &[],
     );
@@ -292,9 +292,7 @@ async fn an_output_folder_outside_the_scratch_and_source_folders_is_refused() {
         seen: std::sync::Mutex::new(None),
     });
     let report = run_with(POLICY, release.path(), src.path(), Some(r)).await;
-    let g = gate(&report);
-    assert_eq!(g.status, GateStatus::Error, "{g:#?}");
-    assert!(g.detail.as_deref().unwrap().contains("refused"), "{g:#?}");
+    assert_error_says(gate(&report), "refused");
     assert_eq!(report.decision.status, RunStatus::Blocked);
 }
 
@@ -303,24 +301,12 @@ async fn no_rebuilder_and_no_artifacts_are_errors_not_passes() {
     let release = release_with(&[("app.bin", b"one")]);
     let src = tempfile::tempdir().unwrap();
     let report = run_with(POLICY, release.path(), src.path(), None).await;
-    let g = gate(&report);
-    assert_eq!(g.status, GateStatus::Error);
-    assert!(
-        g.detail
-            .as_deref()
-            .unwrap()
-            .contains("nothing to rebuild with")
-    );
+    assert_error_says(gate(&report), "nothing to rebuild with");
 
     let empty = tempfile::tempdir().unwrap();
     let never = fixed(vec![]);
     let report = run_with(POLICY, empty.path(), src.path(), Some(never.clone())).await;
-    let g = gate(&report);
-    assert_eq!(g.status, GateStatus::Error);
-    assert!(
-        g.detail.as_deref().unwrap().contains("no release artifact"),
-        "{g:#?}"
-    );
+    assert_error_says(gate(&report), "no release artifact");
     // Nothing to compare: no build is spent on it.
     assert!(never.seen.lock().unwrap().is_none());
 }
@@ -482,12 +468,9 @@ async fn a_build_program_that_does_not_exist_is_an_error() {
     let src = tempfile::tempdir().unwrap();
     let policy = "[project]\nname = \"r\"\n[[artifacts]]\nglob = \"*.txt\"\nkind = \"binary\"\n[rebuild]\ncommand = [\"relgate-no-such-build-tool\", \"--locked\"]\n";
     let report = run_with(policy, release.path(), src.path(), None).await;
-    let g = gate(&report);
-    assert_eq!(g.status, GateStatus::Error, "{g:#?}");
-    let detail = g.detail.as_deref().unwrap();
-    assert!(
-        detail.contains("cannot start `relgate-no-such-build-tool --locked`"),
-        "{detail}"
+    assert_error_says(
+        gate(&report),
+        "cannot start `relgate-no-such-build-tool --locked`",
     );
     assert_eq!(report.root_cause_codes(), [Code::GateError]);
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+use crate::support::assert_error_says;
 use relgate::{
     BoxFuture, Code, GateStatus, Policy, Report, RunContext, Severity,
     gates::{RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder},
@@ -276,13 +277,7 @@ fn an_unknown_tag_is_an_error_naming_it() {
     let repo = tagged_repo(&[]);
     let rel = release(RELEASED);
     let report = run(&policy(TO_OUT, ""), rel.path(), repo.path(), Some("v9.9.9"));
-    let g = gate(&report);
-    assert_eq!(g.status, GateStatus::Error, "{g:#?}");
-    let detail = g.detail.as_deref().unwrap();
-    assert!(
-        detail.contains("release tag v9.9.9 does not exist"),
-        "{detail}"
-    );
+    assert_error_says(gate(&report), "release tag v9.9.9 does not exist");
     assert_eq!(report.root_cause_codes(), [Code::GateError]);
 }
 

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::support::write_release_toml;
 use relgate::{Code, GateStatus, Policy, Report, RunContext, RunStatus};
 use relkit_testkit::git::git;
 
@@ -63,9 +64,7 @@ fn repo(cargo: &str, py: &str, changelog_version: &str) -> tempfile::TempDir {
 }
 
 fn policy_in(dir: &Path, text: &str) -> Policy {
-    let path = dir.join("release.toml");
-    std::fs::write(&path, text).unwrap();
-    Policy::load(&path).unwrap()
+    Policy::load(&write_release_toml(dir, text)).unwrap()
 }
 
 async fn run(dir: &Path, policy: &Policy, tag: &str) -> Report {

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::support::write_release_toml;
 use relgate::report::{
     FINGERPRINT_KEY, INTOTO_STATEMENT_V1, SRCROOT, VSA_PREDICATE_TYPE, help_uri,
 };
@@ -44,8 +45,7 @@ fn lockstep_tree() -> (tempfile::TempDir, Policy) {
         "[project]\nname = \"app\"\nversion = \"1.3.9\"\n",
     )
     .unwrap();
-    let path = dir.path().join("release.toml");
-    std::fs::write(&path, LOCKSTEP_POLICY).unwrap();
+    let path = write_release_toml(dir.path(), LOCKSTEP_POLICY);
     let policy = Policy::load(&path).unwrap();
     (dir, policy)
 }
@@ -235,12 +235,10 @@ fn checked_release() -> (tempfile::TempDir, Policy) {
         sha256_hex(b"notes")
     );
     std::fs::write(dist.join("SHA256SUMS"), sums).unwrap();
-    let path = dir.path().join("release.toml");
-    std::fs::write(
-        &path,
+    let path = write_release_toml(
+        dir.path(),
         "schema-version = 1\n[project]\nname = \"app\"\n[checksums]\nfile = \"SHA256SUMS\"\n[[files.allow]]\nglob = \"SHA256SUMS\"\nreason = \"the checksum file vouches for itself by being read\"\n",
-    )
-    .unwrap();
+    );
     let policy = Policy::load(&path).unwrap();
     (dir, policy)
 }

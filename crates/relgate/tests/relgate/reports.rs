@@ -7,10 +7,18 @@ use relgate::{
     Severity,
     plan::{GateOptions, Plan},
     policy::Waiver,
+    report::InputFile,
     run_plan,
 };
 
-use crate::support::{Script, assert_snapshot, gate};
+use crate::support::{
+    Script, add_gate, assert_renders, assert_snapshot, gate, passing, write_release_toml,
+};
+
+/// The note on an input file of a report: why it is absent, or how it was read.
+fn note_of(input: &InputFile) -> &str {
+    input.note.as_deref().unwrap()
+}
 
 /// A report with every kind of gate end, and text that needs escaping in every format.
 pub(crate) async fn mixed_report() -> Report {
@@ -23,63 +31,39 @@ pub(crate) async fn mixed_report() -> Report {
     ctx.tag = Some("v1.2.3".into());
     ctx.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
     let mut plan = Plan::new();
-    plan.add(
-        gate(
-            "ci-green",
-            Phase::Preflight,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
+    add_gate(&mut plan, "ci-green", Phase::Preflight, passing());
+    add_gate(
+        &mut plan,
+        "versions-lockstep",
+        Phase::Preflight,
+        Script::Result(GateResult::error("relver.toml: no such file")),
     );
-    plan.add(
-        gate(
-            "versions-lockstep",
-            Phase::Preflight,
-            Script::Result(GateResult::error("relver.toml: no such file")),
-        ),
-        GateOptions::default(),
+    add_gate(
+        &mut plan,
+        "checksum-file",
+        Phase::Prepublish,
+        Script::Result(GateResult::from_findings(vec![
+            Finding::new(Code::DigestMismatch, "demo <1.2.3>.tar.gz")
+                .expected("sha256:aa")
+                .found("sha256:bb")
+                .hint("100% sure: line 2 of SHA256SUMS | rebuild\nthen re-sign, \"carefully\""),
+            Finding::new(Code::ChecksumUnlisted, "notes.txt").severity(Severity::Warning),
+        ])),
     );
-    plan.add(
-        gate(
-            "checksum-file",
-            Phase::Prepublish,
-            Script::Result(GateResult::from_findings(vec![
-                Finding::new(Code::DigestMismatch, "demo <1.2.3>.tar.gz")
-                    .expected("sha256:aa")
-                    .found("sha256:bb")
-                    .hint("100% sure: line 2 of SHA256SUMS | rebuild\nthen re-sign, \"carefully\""),
-                Finding::new(Code::ChecksumUnlisted, "notes.txt").severity(Severity::Warning),
-            ])),
-        ),
-        GateOptions::default(),
-    );
-    plan.add(
-        gate(
-            "required-assets-present",
-            Phase::Prepublish,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
+    add_gate(
+        &mut plan,
+        "required-assets-present",
+        Phase::Prepublish,
+        passing(),
     );
     plan.add(
         gate("slow-gate", Phase::Prepublish, Script::Hang),
         GateOptions::default().timeout(Duration::from_millis(20)),
     );
-    plan.add(
-        gate(
-            "publish-core",
-            Phase::Postpublish,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
-    );
+    add_gate(&mut plan, "publish-core", Phase::Postpublish, passing());
     plan.add_unknown("oci-platforms", Phase::Postpublish, GateOptions::default());
     plan.add(
-        gate(
-            "publish-manifest",
-            Phase::Postpublish,
-            Script::Result(GateResult::pass()),
-        ),
+        gate("publish-manifest", Phase::Postpublish, passing()),
         GateOptions::after(["publish-core"]),
     );
     let waivers = [Waiver::new(
@@ -170,14 +154,7 @@ async fn colour_only_when_asked_and_annotations_escape() {
 #[tokio::test]
 async fn an_allowed_run_and_a_could_not_run_report() {
     let mut plan = Plan::new();
-    plan.add(
-        gate(
-            "ci-green",
-            Phase::Preflight,
-            Script::Result(GateResult::pass()),
-        ),
-        GateOptions::default(),
-    );
+    add_gate(&mut plan, "ci-green", Phase::Preflight, passing());
     let ctx = GateContext::new(crate::support::minimal_policy(), std::env::temp_dir());
     let r = run_plan(&plan, ctx, &[], &RunOptions::default())
         .await
@@ -222,7 +199,7 @@ fn a_run_without_files_says_where_each_input_came_from() {
         i.policy.sha256.as_deref(),
         Some(sha256_hex(text.as_bytes()).as_str())
     );
-    assert!(i.policy.note.as_deref().unwrap().contains("given as text"));
+    assert!(note_of(&i.policy).contains("given as text"));
     // No registries configuration: explicit nulls, and why.
     assert_eq!((&i.registries.path, &i.registries.sha256), (&None, &None));
     assert_eq!(
@@ -230,26 +207,19 @@ fn a_run_without_files_says_where_each_input_came_from() {
         Some("none configured: the policy names no registries")
     );
     assert_eq!(i.trust_root.sha256, None);
-    assert!(
-        i.trust_root
-            .note
-            .as_deref()
-            .unwrap()
-            .contains("no [signing]")
-    );
+    assert!(note_of(&i.trust_root).contains("no [signing]"));
     assert_eq!((&i.tag.name, &i.tag.commit), (&None, &None));
     assert_eq!(i.tag.note.as_deref(), Some("no tag was given for this run"));
     let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&r, false)).unwrap();
     for key in ["path", "sha256"] {
         assert!(json["inputs"]["registries"][key].is_null(), "{json}");
     }
-    let text = Format::Terminal.render(&r, false);
-    assert!(
-        text.contains("  registries none configured: the policy names no registries"),
-        "{text}"
+    assert_renders(
+        &r,
+        Format::Terminal,
+        &["  registries none configured: the policy names no registries"],
     );
-    let md = Format::Markdown.render(&r, false);
-    assert!(md.contains("  - registries: none configured"), "{md}");
+    assert_renders(&r, Format::Markdown, &["  - registries: none configured"]);
     // Zeroed timings drop the times too, so reports of two runs compare equal.
     let quiet = r.clone().without_timings();
     assert_eq!((quiet.inputs.started, quiet.inputs.finished), (None, None));
@@ -261,11 +231,10 @@ fn files_are_named_by_path_and_digest_and_the_embedded_root_by_digest() {
     let dir = tempfile::tempdir().unwrap();
     let release = dir.path().join("dist");
     std::fs::create_dir(&release).unwrap();
-    let policy_path = dir.path().join("release.toml");
     let text = format!(
         "schema-version = 1\n[project]\nname = \"demo\"\n{SIGNING}[registries.py]\nkind = \"pypi\"\npackage = \"demo\"\n"
     );
-    std::fs::write(&policy_path, &text).unwrap();
+    let policy_path = write_release_toml(dir.path(), &text);
     let registries = b"[registries.py]\nurl = \"http://127.0.0.1:9/simple\"\n";
     let policy = Policy::load(&policy_path).unwrap();
     let endpoints = relgate::Endpoints::from_toml_str(
@@ -302,13 +271,7 @@ fn files_are_named_by_path_and_digest_and_the_embedded_root_by_digest() {
         i.trust_root.sha256.as_deref(),
         Some(sha256_hex(attest::PUBLIC_GOOD_TRUSTED_ROOT_JSON.as_bytes()).as_str())
     );
-    assert!(
-        i.trust_root
-            .note
-            .as_deref()
-            .unwrap()
-            .starts_with("embedded default")
-    );
+    assert!(note_of(&i.trust_root).starts_with("embedded default"));
 
     // A named root is hashed from the file the signature gates read; one that cannot be read
     // is named with why.
@@ -330,7 +293,7 @@ fn files_are_named_by_path_and_digest_and_the_embedded_root_by_digest() {
         r.inputs.trust_root.sha256.as_deref(),
         Some(sha256_hex(b"{\"mediaType\":\"x\"}").as_str())
     );
-    let note = r.inputs.registries.note.as_deref().unwrap();
+    let note = note_of(&r.inputs.registries);
     assert!(
         note.starts_with("none configured: no registries file"),
         "{note}"
@@ -338,22 +301,14 @@ fn files_are_named_by_path_and_digest_and_the_embedded_root_by_digest() {
     std::fs::remove_file(dir.path().join("root.json")).unwrap();
     let r = relgate::run_blocking(&policy, ctx);
     assert_eq!(r.inputs.trust_root.sha256, None);
-    assert!(
-        r.inputs
-            .trust_root
-            .note
-            .as_deref()
-            .unwrap()
-            .starts_with("cannot be read")
-    );
+    assert!(note_of(&r.inputs.trust_root).starts_with("cannot be read"));
 }
 
 #[tokio::test]
 async fn a_policy_that_cannot_load_is_still_named_by_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("release.toml");
     let text = "[project]\nname = 3\n";
-    std::fs::write(&path, text).unwrap();
+    let path = write_release_toml(dir.path(), text);
     let r = relgate::run_file(&path, relgate::RunContext::new(dir.path())).await;
     assert_eq!(r.decision.status, RunStatus::CouldNotRun);
     assert_eq!(r.schema, "relgate-report/2");
@@ -368,14 +323,7 @@ async fn a_policy_that_cannot_load_is_still_named_by_digest() {
     )
     .await;
     assert_eq!(r.inputs.policy.sha256, None);
-    assert!(
-        r.inputs
-            .policy
-            .note
-            .as_deref()
-            .unwrap()
-            .starts_with("cannot be read")
-    );
+    assert!(note_of(&r.inputs.policy).starts_with("cannot be read"));
 }
 
 #[test]

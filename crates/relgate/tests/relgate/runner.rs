@@ -12,7 +12,7 @@ use relgate::{
     run_plan,
 };
 
-use crate::support::{Script, gate, minimal_policy};
+use crate::support::{Script, gate, minimal_policy, passing};
 
 fn ctx() -> GateContext {
     GateContext::new(minimal_policy(), std::env::temp_dir())
@@ -26,11 +26,6 @@ fn one(script: Script) -> Plan {
     let mut plan = Plan::new();
     plan.add(gate("g", Phase::Prepublish, script), GateOptions::default());
     plan
-}
-
-/// A gate script that passes.
-fn passing() -> Script {
-    Script::Result(GateResult::pass())
 }
 
 /// A plan of `(id, phase, script, after)` gates, added in this order.
@@ -351,47 +346,20 @@ async fn cancellation_ends_the_run_fail_closed() {
     assert_eq!(later.detail.as_deref(), Some("cancelled"));
 }
 
-struct SetOnDrop(Arc<AtomicBool>);
-impl Drop for SetOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-struct Holder {
-    started: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-    dropped: Arc<AtomicBool>,
-}
-
-impl relgate::Gate for Holder {
-    fn id(&self) -> &str {
-        "holder"
-    }
-    fn phase(&self) -> Phase {
-        Phase::Preflight
-    }
-    fn run<'a>(&'a self, _ctx: &'a GateContext) -> relgate::BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            let _guard = SetOnDrop(self.dropped.clone());
-            if let Some(tx) = self.started.lock().unwrap().take() {
-                let _ = tx.send(());
-            }
-            std::future::pending::<()>().await;
-            GateResult::pass()
-        })
-    }
-}
-
 #[tokio::test]
 async fn dropping_the_run_aborts_running_gates() {
     let dropped = Arc::new(AtomicBool::new(false));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let mut plan = Plan::new();
     plan.add(
-        Arc::new(Holder {
-            started: Mutex::new(Some(tx)),
-            dropped: dropped.clone(),
-        }),
+        gate(
+            "holder",
+            Phase::Preflight,
+            Script::HangWatched {
+                started: Arc::new(Mutex::new(Some(tx))),
+                dropped: dropped.clone(),
+            },
+        ),
         GateOptions::default(),
     );
     let c = ctx();
@@ -410,28 +378,6 @@ async fn dropping_the_run_aborts_running_gates() {
     panic!("the gate kept running after the run was dropped");
 }
 
-/// Reads the evidence of the gate it runs after.
-struct Reader;
-impl relgate::Gate for Reader {
-    fn id(&self) -> &str {
-        "reader"
-    }
-    fn phase(&self) -> Phase {
-        Phase::Postpublish
-    }
-    fn run<'a>(&'a self, ctx: &'a GateContext) -> relgate::BoxFuture<'a, GateResult> {
-        Box::pin(async move {
-            match ctx
-                .evidence_of("writer")
-                .and_then(|e| e.get("digest").cloned())
-            {
-                Some(d) if d == "sha256:abc" => GateResult::pass(),
-                other => GateResult::error(format!("no evidence from writer: {other:?}")),
-            }
-        })
-    }
-}
-
 #[tokio::test]
 async fn a_gate_reads_the_evidence_of_the_gates_it_runs_after() {
     let mut plan = Plan::new();
@@ -445,7 +391,20 @@ async fn a_gate_reads_the_evidence_of_the_gates_it_runs_after() {
         ),
         GateOptions::default(),
     );
-    plan.add(Arc::new(Reader), GateOptions::default());
+    // The reader reads the evidence of the gate it runs after.
+    let reader = Script::Run(Arc::new(|ctx: &GateContext| {
+        match ctx
+            .evidence_of("writer")
+            .and_then(|e| e.get("digest").cloned())
+        {
+            Some(d) if d == "sha256:abc" => GateResult::pass(),
+            other => GateResult::error(format!("no evidence from writer: {other:?}")),
+        }
+    }));
+    plan.add(
+        gate("reader", Phase::Postpublish, reader),
+        GateOptions::default(),
+    );
     let r = run_plan(&plan, ctx(), &[], &opts()).await;
     assert_eq!(
         r.gate("reader").unwrap().status,

@@ -2,6 +2,7 @@
 //! missing one is read as 1 with a visible, non-blocking `policy-unversioned` notice. Waivers
 //! naming a file must name their code; archive-limit tables are checked key by key.
 
+use crate::support::assert_renders;
 use relgate::policy::{ArtifactKind, PolicyErrorKind, SCHEMA_VERSION};
 use relgate::{Code, Format, Policy, RunContext, RunStatus, Severity};
 
@@ -59,18 +60,23 @@ fn a_policy_without_a_schema_version_runs_with_a_visible_notice() {
         n.hint.as_deref().unwrap().contains("docs/policy.md"),
         "{n:?}"
     );
-    let text = Format::Terminal.render(&r, false);
-    assert!(text.contains("warning: policy-unversioned: demo"), "{text}");
-    assert!(text.contains("docs/policy.md"), "{text}");
+    assert_renders(
+        &r,
+        Format::Terminal,
+        &["warning: policy-unversioned: demo", "docs/policy.md"],
+    );
     let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&r, false)).unwrap();
     assert_eq!(json["notices"][0]["code"], "policy-unversioned");
-    let gh = Format::Github.render(&r, false);
-    assert!(
-        gh.contains("::warning title=relgate policy-unversioned::"),
-        "{gh}"
+    assert_renders(
+        &r,
+        Format::Github,
+        &["::warning title=relgate policy-unversioned::"],
     );
-    let md = Format::Markdown.render(&r, false);
-    assert!(md.contains("- warning: policy-unversioned: demo"), "{md}");
+    assert_renders(
+        &r,
+        Format::Markdown,
+        &["- warning: policy-unversioned: demo"],
+    );
     // A blocked run carries it too; a versioned policy has none.
     let blocked = relgate::run_blocking(
         &unversioned,

@@ -1,10 +1,15 @@
 //! Test helpers: snapshot files, scripted gates.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use relgate::{BoxFuture, Gate, GateContext, GateResult, Phase, Policy};
+use relgate::plan::{GateOptions, Plan};
+use relgate::report::GateReport;
+use relgate::{
+    BoxFuture, Format, Gate, GateContext, GateResult, GateStatus, Phase, Policy, Report,
+};
 
 /// Compares `actual` with `tests/snapshots/<name>`; `RELGATE_BLESS=1` rewrites the file.
 pub(crate) fn assert_snapshot(name: &str, actual: &str) {
@@ -27,8 +32,43 @@ pub(crate) fn assert_snapshot(name: &str, actual: &str) {
     );
 }
 
+/// Asserts that the gate could not judge (status `Error`) and that its detail says `needle`.
+pub(crate) fn assert_error_says(g: &GateReport, needle: &str) {
+    assert_eq!(g.status, GateStatus::Error, "{g:#?}");
+    let detail = g.detail.as_deref().unwrap();
+    assert!(detail.contains(needle), "{detail}");
+}
+
+/// The subjects of the gate's findings, in order.
+pub(crate) fn finding_subjects(g: &GateReport) -> Vec<&str> {
+    g.findings
+        .iter()
+        .map(|f| f.finding.subject.as_str())
+        .collect()
+}
+
+/// Asserts that `report` rendered in `format` says each of `says`.
+pub(crate) fn assert_renders(report: &Report, format: Format, says: &[&str]) {
+    let text = format.render(report, false);
+    for s in says {
+        assert!(text.contains(s), "{format:?} does not say {s:?}:\n{text}");
+    }
+}
+
+/// Writes `text` as `release.toml` in `dir` and returns its path.
+pub(crate) fn write_release_toml(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("release.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The policy `text`, parsed as `release.toml`.
+pub(crate) fn policy_from(text: &str) -> Policy {
+    Policy::from_toml_str(text, "release.toml").unwrap()
 }
 
 pub(crate) fn minimal_policy() -> Arc<Policy> {
@@ -44,7 +84,24 @@ pub(crate) enum Script {
     /// Waits on the barrier, then passes.
     Barrier(Arc<tokio::sync::Barrier>),
     /// Records its start in the log, sleeps a little, records its end, then passes.
-    Log(Arc<std::sync::Mutex<Vec<String>>>),
+    Log(Arc<Mutex<Vec<String>>>),
+    /// Returns what the function makes of the gate's context (a function that blocks blocks
+    /// the thread the gate runs on).
+    Run(Arc<dyn Fn(&GateContext) -> GateResult + Send + Sync>),
+    /// Sends on `started` when it starts, then hangs; sets `dropped` when its future is dropped.
+    HangWatched {
+        started: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+        dropped: Arc<AtomicBool>,
+    },
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
 
 pub(crate) struct Scripted {
@@ -61,6 +118,16 @@ pub(crate) fn gate(id: &str, phase: Phase, script: Script) -> Arc<dyn Gate> {
     })
 }
 
+/// A gate script that passes.
+pub(crate) fn passing() -> Script {
+    Script::Result(GateResult::pass())
+}
+
+/// Adds the scripted gate `id` to `plan` with the default options.
+pub(crate) fn add_gate(plan: &mut Plan, id: &str, phase: Phase, script: Script) {
+    plan.add(gate(id, phase, script), GateOptions::default());
+}
+
 impl Gate for Scripted {
     fn id(&self) -> &str {
         &self.id
@@ -68,7 +135,7 @@ impl Gate for Scripted {
     fn phase(&self) -> Phase {
         self.phase
     }
-    fn run<'a>(&'a self, _ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
+    fn run<'a>(&'a self, ctx: &'a GateContext) -> BoxFuture<'a, GateResult> {
         Box::pin(async move {
             match &self.script {
                 Script::Result(r) => r.clone(),
@@ -85,6 +152,15 @@ impl Gate for Scripted {
                     log.lock().unwrap().push(format!("start {}", self.id));
                     tokio::time::sleep(Duration::from_millis(1)).await;
                     log.lock().unwrap().push(format!("end {}", self.id));
+                    GateResult::pass()
+                }
+                Script::Run(f) => f(ctx),
+                Script::HangWatched { started, dropped } => {
+                    let _guard = SetOnDrop(Arc::clone(dropped));
+                    if let Some(tx) = started.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                    std::future::pending::<()>().await;
                     GateResult::pass()
                 }
             }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::write_release_toml;
 use relgate::{Code, GateStatus, Policy, Report, RunContext};
 use relkit_testkit::git::git;
 
@@ -48,8 +49,7 @@ fn run_on(policy: &str, files: &[(&str, &str)]) -> Report {
     for (name, _) in files {
         std::fs::write(workflows.join(name), "not: [valid").unwrap();
     }
-    let path = dir.path().join("release.toml");
-    std::fs::write(&path, policy).unwrap();
+    let path = write_release_toml(dir.path(), policy);
     let policy = Policy::load(&path).unwrap();
     let release = tempfile::tempdir().unwrap();
     relgate::run_blocking(
