@@ -533,6 +533,44 @@ impl HttpClient {
         let bytes = resp.body.read_all()?;
         Ok((resp, bytes))
     }
+
+    /// GETs the JSON document at `url` (with `accept` and `credential`) and parses it as `what`:
+    /// `None` when the server answers 404.
+    pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        accept: &str,
+        credential: Option<&Credential>,
+        what: &'static str,
+    ) -> Result<Option<Json<T>>, HttpError> {
+        let req = Request {
+            accept: Some(accept),
+            credential,
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let (resp, body) = self.get_bytes(url, &req)?;
+        if resp.status == 404 {
+            return Ok(None);
+        }
+        let shown = redact_url(&resp.url);
+        let doc = super::parse_json(&shown, &body, what)?;
+        Ok(Some(Json {
+            url: resp.url,
+            shown,
+            doc,
+        }))
+    }
+}
+
+/// A JSON document read by [`HttpClient::get_json`].
+pub(crate) struct Json<T> {
+    /// Where it was read from (after redirects).
+    pub(crate) url: Url,
+    /// That URL redacted, for messages.
+    pub(crate) shown: String,
+    /// The document.
+    pub(crate) doc: T,
 }
 
 enum Attempt {

@@ -18,7 +18,7 @@ use crate::http::{
     HttpClient, HttpError, Method, Request, join, parse_base, parse_json, strip_userinfo,
 };
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::Poll;
+use crate::poll::{ClientError, Poll, wait_visible};
 use crate::readback::{FetchOptions, FetchedFile, fetch_verified};
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -99,17 +99,8 @@ impl OciRegistry {
         self
     }
 
-    fn http_err(repo: &str, reference: &str) -> impl Fn(HttpError) -> Error {
-        let (r, f) = (repo.to_owned(), reference.to_owned());
-        move |source| Error::Http {
-            repository: r.clone(),
-            reference: f.clone(),
-            source,
-        }
-    }
-
     fn url(&self, repo: &str, tail: &str) -> Result<Url, Error> {
-        join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Self::http_err(repo, tail))
+        join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Error::http_err(repo, tail))
     }
 
     /// The URL of a file this registry serves, without user info (credentials travel as
@@ -156,7 +147,7 @@ impl OciRegistry {
             let mut resp = self
                 .http
                 .send(url, &req)
-                .map_err(Self::http_err(repo, reference))?;
+                .map_err(Error::http_err(repo, reference))?;
             let shown = redact_url(&resp.url);
             if resp.status == 401 && round == 0 {
                 let challenge = resp.header("www-authenticate").unwrap_or("").to_owned();
@@ -183,7 +174,7 @@ impl OciRegistry {
             } else {
                 resp.body
                     .read_all()
-                    .map_err(Self::http_err(repo, reference))?
+                    .map_err(Error::http_err(repo, reference))?
             };
             return Ok((resp.status, headers, body, shown));
         }
@@ -233,10 +224,10 @@ impl OciRegistry {
         let (resp, body) = self
             .http
             .get_bytes(&token_url, &req)
-            .map_err(Self::http_err(repo, "token"))?;
+            .map_err(Error::http_err(repo, "token"))?;
         let shown = redact_url(&resp.url);
         let t: TokenResponse = parse_json(&shown, &body, "a registry token response")
-            .map_err(Self::http_err(repo, "token"))?;
+            .map_err(Error::http_err(repo, "token"))?;
         let token = t
             .token
             .or(t.access_token)
@@ -485,22 +476,14 @@ impl OciRegistry {
         reference: &str,
         poll: crate::poll::PollOptions,
     ) -> Result<FetchedManifest, Error> {
-        let outcome = crate::poll::poll_until(poll, |_| {
+        wait_visible(poll, repo, reference, |_| {
             Ok(match self.manifest(repo, reference) {
                 Ok(Some(m)) => Poll::Found(m),
                 Ok(None) => {
                     Poll::Missing(format!("{repo}:{reference} is not in the registry (404)"))
                 }
-                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                Err(e) => return Err(e),
+                Err(e) => return Poll::failed(e),
             })
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            repository: repo.to_owned(),
-            reference: reference.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 
@@ -583,7 +566,7 @@ impl OciRegistry {
         match api {
             Ok((200, _, body, shown)) => {
                 let index: Manifest = parse_json(&shown, &body, "a referrers index")
-                    .map_err(Self::http_err(repo, &reference))?;
+                    .map_err(Error::http_err(repo, &reference))?;
                 if index.media_type.as_deref().is_some_and(|m| m != OCI_INDEX) {
                     return Err(Error::Manifest {
                         url: shown,
