@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 
-use artidigest::{Algorithm, Digest, digest_bytes};
+use artidigest::{Algorithm, Digest};
 use url::Url;
 
 use super::error::Error;
@@ -265,12 +265,7 @@ impl OciRegistry {
                 .map(|(_, v)| v.as_str())
         };
         let alg = wanted.map_or(Algorithm::Sha256, |d| d.algorithm());
-        let computed = *digest_bytes(&body, &[alg])
-            .get(alg)
-            .ok_or_else(|| Error::Manifest {
-                url: shown.clone(),
-                reason: "digest not computed".to_owned(),
-            })?;
+        let computed = Digest::of(alg, &body);
         if let Some(w) = wanted
             && w != computed
         {
@@ -289,9 +284,7 @@ impl OciRegistry {
             let actual = if claimed.algorithm() == alg {
                 computed
             } else {
-                *digest_bytes(&body, &[claimed.algorithm()])
-                    .get(claimed.algorithm())
-                    .unwrap_or(&computed)
+                Digest::of(claimed.algorithm(), &body)
             };
             if claimed != actual {
                 return Err(Error::DigestMismatch {
@@ -372,12 +365,7 @@ impl OciRegistry {
             });
         }
         let alg = config.digest.algorithm();
-        let actual = *digest_bytes(&body, &[alg])
-            .get(alg)
-            .ok_or_else(|| Error::Manifest {
-                url: shown.clone(),
-                reason: "digest not computed".to_owned(),
-            })?;
+        let actual = Digest::of(alg, &body);
         if actual != config.digest {
             return Err(Error::DigestMismatch {
                 url: shown,
