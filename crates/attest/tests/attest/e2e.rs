@@ -8,7 +8,7 @@ use attest::{
 };
 use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
-use crate::shared::{SIGNED_AT as T, release_id};
+use crate::shared::{SIGNED_AT as T, refused, release_id};
 
 fn release_policy() -> Policy {
     Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap())
@@ -62,12 +62,9 @@ fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
         );
     }
     let other = Artifact::Bytes(b"other bytes");
-    assert_eq!(
-        verifier
-            .verify(&bundle, &other, &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Bundle(BundleError::ArtifactMismatch)
+    refused(
+        verifier.verify(&bundle, &other, &release_policy()),
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
 }
 
@@ -83,12 +80,9 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
             .as_bytes(),
     )
     .unwrap();
-    let e = verifier
-        .verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy())
-        .unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::Identity(IdentityError::TriggerNotAllowed)
+    refused(
+        verifier.verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy()),
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed),
     );
     let branch = TestIdentity::github(
         "owner/repo",
@@ -98,12 +92,9 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
         T,
     );
     let b = Bundle::from_json(stack.sign_blob(artifact, &branch).unwrap().as_bytes()).unwrap();
-    assert_eq!(
-        verifier
-            .verify(&b, &Artifact::Bytes(artifact), &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Identity(IdentityError::SanMismatch)
+    refused(
+        verifier.verify(&b, &Artifact::Bytes(artifact), &release_policy()),
+        ErrorKind::Identity(IdentityError::SanMismatch),
     );
     // AdvisoryHub-style regex identity, pinned repository, github-hosted runner.
     let good = Bundle::from_json(
@@ -145,12 +136,9 @@ fn keys_and_certificates_are_not_interchangeable() {
     )
     .unwrap();
     let key = PublicKey::from_spki_der(&der).unwrap();
-    assert_eq!(
-        verifier
-            .verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key))
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Bundle(BundleError::CertificateNotExpected)
+    refused(
+        verifier.verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key)),
+        ErrorKind::Bundle(BundleError::CertificateNotExpected),
     );
 }
 
@@ -161,12 +149,9 @@ fn several_roots_and_injected_now() {
     let bundle =
         Bundle::from_json(b.sign_blob(b"x", &release_id("push")).unwrap().as_bytes()).unwrap();
     let only_a = a.verifier().unwrap();
-    assert_eq!(
-        only_a
-            .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Tlog(TlogError::UnknownLog)
+    refused(
+        only_a.verify(&bundle, &Artifact::Bytes(b"x"), &release_policy()),
+        ErrorKind::Tlog(TlogError::UnknownLog),
     );
     let mut merged = TrustedRoot::from_json(a.trusted_root_json().unwrap().as_bytes()).unwrap();
     merged.merge(TrustedRoot::from_json(b.trusted_root_json().unwrap().as_bytes()).unwrap());
@@ -237,16 +222,14 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         r[0].covered_subjects,
         vec!["demo.whl".to_owned(), "demo.tar.gz".to_owned()]
     );
-    assert_eq!(
+    refused(
         verify_provenance(
             &verifier,
             jsonl.as_bytes(),
             &arts(&[wheel, b"not built"]),
-            &policy
-        )
-        .unwrap_err()
-        .kind(),
-        ErrorKind::Bundle(BundleError::ArtifactMismatch)
+            &policy,
+        ),
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
     // The predicate claims another repository than the certificate: refused.
     let lie = slsa_v1(
@@ -258,11 +241,9 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
     let mut p2 = policy.clone();
     p2.source_uri = "github.com/other/repo".into();
-    assert_eq!(
-        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
+    refused(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2),
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // Trigger lie: certificate push, predicate workflow_dispatch.
     let lie = slsa_v1(
@@ -272,11 +253,9 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         "workflow_dispatch",
     );
     let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
-    assert_eq!(
-        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
+    refused(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy),
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // An allow-list is applied too: a run started by `workflow_dispatch` (certificate and
     // predicate agreeing) is refused when only `push` is allowed, with no deny-list at all, and
@@ -307,11 +286,9 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     // A legacy DSSE line (no log evidence) is refused with its own error.
     let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
     let mixed = format!("{line1}\n{legacy}\n");
-    assert_eq!(
-        verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog)
+    refused(
+        verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy),
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     );
 }
 
