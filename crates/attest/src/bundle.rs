@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::dsse::Envelope;
 use crate::encoding::b64;
 use crate::error::{BundleError, CertificateError, Error, InputError, TimeError, TlogError, err};
-use crate::limits::Limits;
+use crate::limits::{Limits, check_limit};
 
 pub use crate::bundle_version::BundleVersion;
 
@@ -252,16 +252,9 @@ impl Bundle {
 
     /// Parse a bundle from JSON bytes.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_bundle_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "bundle is {} bytes; limit {}",
-                    bytes.len(),
-                    limits.max_bundle_bytes
-                ),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_bundle_bytes, |n, l| {
+            format!("bundle is {n} bytes; limit {l}")
+        })?;
         let raw: RawBundle = serde_json::from_slice(bytes)
             .map_err(|e| malformed(format!("bundle is not valid JSON: {e}")).with_source(e))?;
         Self::from_raw(raw, limits)
@@ -294,16 +287,9 @@ impl Bundle {
                         "x509CertificateChain is empty",
                     ));
                 }
-                if chain.certificates.len() > limits.max_chain_len {
-                    return Err(err(
-                        InputError::LimitExceeded,
-                        format!(
-                            "certificate chain has {} certificates; limit {}",
-                            chain.certificates.len(),
-                            limits.max_chain_len
-                        ),
-                    ));
-                }
+                check_limit(chain.certificates.len(), limits.max_chain_len, |n, l| {
+                    format!("certificate chain has {n} certificates; limit {l}")
+                })?;
                 let mut ders = Vec::new();
                 for (i, c) in chain.certificates.iter().enumerate() {
                     let field = format!("x509CertificateChain.certificates[{i}].rawBytes");
@@ -367,16 +353,9 @@ impl Bundle {
             _ => {}
         }
 
-        if vm.tlog_entries.len() > limits.max_tlog_entries {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "{} tlog entries; limit {}",
-                    vm.tlog_entries.len(),
-                    limits.max_tlog_entries
-                ),
-            ));
-        }
+        check_limit(vm.tlog_entries.len(), limits.max_tlog_entries, |n, l| {
+            format!("{n} tlog entries; limit {l}")
+        })?;
         let mut tlog_entries = Vec::new();
         for (i, e) in vm.tlog_entries.into_iter().enumerate() {
             tlog_entries.push(parse_entry(e, i, limits)?);
@@ -554,17 +533,9 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
     let inclusion_proof = match e.inclusion_proof {
         None => None,
         Some(p) => {
-            if p.hashes.len() > limits.max_proof_hashes {
-                return Err(err(
-                    InputError::LimitExceeded,
-                    format!(
-                        "{} has {} hashes; limit {}",
-                        f("inclusionProof"),
-                        p.hashes.len(),
-                        limits.max_proof_hashes
-                    ),
-                ));
-            }
+            check_limit(p.hashes.len(), limits.max_proof_hashes, |n, l| {
+                format!("{} has {n} hashes; limit {l}", f("inclusionProof"))
+            })?;
             let hashes = p
                 .hashes
                 .iter()

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use artidigest::{Algorithm, Digest};
 use serde_json::Value;
 
-use crate::error::{Error, InputError, ProvenanceError, err};
-use crate::limits::Limits;
+use crate::error::{Error, ProvenanceError, err};
+use crate::limits::{Limits, check_limit};
 
 /// The in-toto payload type.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -66,12 +66,9 @@ impl Statement {
 
     /// Parse a statement from JSON.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_bundle_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!("statement is {} bytes", bytes.len()),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_bundle_bytes, |n, _| {
+            format!("statement is {n} bytes")
+        })?;
         let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("statement is not JSON: {e}")).with_source(e))?;
         let statement_type = v
@@ -99,16 +96,9 @@ impl Statement {
         if raw_subjects.is_empty() {
             return Err(bad("statement has no subjects"));
         }
-        if raw_subjects.len() > limits.max_subjects {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "{} subjects; limit {}",
-                    raw_subjects.len(),
-                    limits.max_subjects
-                ),
-            ));
-        }
+        check_limit(raw_subjects.len(), limits.max_subjects, |n, l| {
+            format!("{n} subjects; limit {l}")
+        })?;
         let mut subjects = Vec::new();
         let mut by_name: BTreeMap<&str, Vec<Digest>> = BTreeMap::new();
         for (i, s) in raw_subjects.iter().enumerate() {

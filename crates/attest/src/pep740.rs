@@ -10,6 +10,7 @@ use crate::error::{
 };
 use crate::extensions::FulcioExtension;
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
+use crate::limits::check_limit;
 use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
 use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
 
@@ -144,12 +145,9 @@ impl Publisher {
 /// Convert a PEP 740 attestation object to a v0.3 bundle.
 pub fn attestation_to_bundle(bytes: &[u8], verifier: &Verifier) -> Result<Bundle, Error> {
     let limits = verifier.limits();
-    if bytes.len() > limits.max_bundle_bytes {
-        return Err(err(
-            InputError::LimitExceeded,
-            format!("attestation is {} bytes", bytes.len()),
-        ));
-    }
+    check_limit(bytes.len(), limits.max_bundle_bytes, |n, _| {
+        format!("attestation is {n} bytes")
+    })?;
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| err(BundleError::Malformed, "attestation is not JSON").with_source(e))?;
     attestation_value_to_bundle(&v, verifier)
@@ -295,12 +293,11 @@ pub fn verify_pypi_provenance(
     filename: &str,
     expected_publisher: Option<&Publisher>,
 ) -> Result<Vec<Verification>, Error> {
-    if provenance.len() > verifier.limits().max_bundle_bytes {
-        return Err(err(
-            InputError::LimitExceeded,
-            "provenance document too large",
-        ));
-    }
+    check_limit(
+        provenance.len(),
+        verifier.limits().max_bundle_bytes,
+        |_, _| "provenance document too large".to_owned(),
+    )?;
     let doc: Value = serde_json::from_slice(provenance)
         .map_err(|e| err(BundleError::Malformed, "provenance is not JSON").with_source(e))?;
     if doc.get("version").and_then(Value::as_u64) != Some(1) {

@@ -8,7 +8,7 @@ use crate::cert::Cert;
 use crate::crypto::PublicKey;
 use crate::encoding::{b64, format_rfc3339, parse_rfc3339};
 use crate::error::{CertificateError, Error, ErrorKind, InputError, TrustRootError, err};
-use crate::limits::Limits;
+use crate::limits::{Limits, check_limit};
 
 /// A closed-at-start validity window in unix seconds; `end` is inclusive, `None` = still valid.
 #[non_exhaustive]
@@ -274,16 +274,9 @@ impl TrustedRoot {
 
     /// Parse a `trusted_root.json` document.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_trust_root_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "trusted root is {} bytes; limit {}",
-                    bytes.len(),
-                    limits.max_trust_root_bytes
-                ),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_trust_root_bytes, |n, l| {
+            format!("trusted root is {n} bytes; limit {l}")
+        })?;
         let raw: RawRoot = serde_json::from_slice(bytes)
             .map_err(|e| malformed(format!("not a trusted root document: {e}")).with_source(e))?;
         match raw.media_type.as_deref() {
@@ -303,15 +296,9 @@ impl TrustedRoot {
             ("certificateAuthorities", raw.certificate_authorities.len()),
             ("timestampAuthorities", raw.timestamp_authorities.len()),
         ] {
-            if len > limits.max_trust_root_entries {
-                return Err(err(
-                    InputError::LimitExceeded,
-                    format!(
-                        "{n} has {len} entries; limit {}",
-                        limits.max_trust_root_entries
-                    ),
-                ));
-            }
+            check_limit(len, limits.max_trust_root_entries, |_, l| {
+                format!("{n} has {len} entries; limit {l}")
+            })?;
         }
         let tlogs = raw
             .tlogs
@@ -458,12 +445,9 @@ pub(crate) fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, Error> {
     f.take(cap as u64 + 1).read_to_end(&mut buf).map_err(|e| {
         err(InputError::Io, format!("{}: cannot read", path.display())).with_source(e)
     })?;
-    if buf.len() > cap {
-        return Err(err(
-            InputError::LimitExceeded,
-            format!("{} is larger than {cap} bytes", path.display()),
-        ));
-    }
+    check_limit(buf.len(), cap, |_, l| {
+        format!("{} is larger than {l} bytes", path.display())
+    })?;
     Ok(buf)
 }
 
