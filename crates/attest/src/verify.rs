@@ -338,17 +338,14 @@ impl Verifier {
                     _ => signing_key.verify_prehash(artifact_sha256.as_bytes(), signature),
                 };
                 if !ok {
-                    return Err(if key_policy.is_some() {
-                        err(
-                            CertificateError::WrongKey,
-                            "the artifact signature does not verify with the given key",
-                        )
-                    } else {
+                    return Err(signature_refused(
+                        key_policy.is_some(),
+                        "artifact",
                         err(
                             BundleError::SignatureInvalid,
                             "the artifact signature does not verify with the certificate key",
-                        )
-                    });
+                        ),
+                    ));
                 }
                 artifact_sha256
                     .as_bytes()
@@ -367,17 +364,14 @@ impl Verifier {
                 };
                 let pae = env.pae();
                 if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
-                    return Err(if key_policy.is_some() {
-                        err(
-                            CertificateError::WrongKey,
-                            "the DSSE signature does not verify with the given key",
-                        )
-                    } else {
+                    return Err(signature_refused(
+                        key_policy.is_some(),
+                        "DSSE",
                         err(
                             BundleError::DsseInvalid,
                             "the DSSE signature does not verify over the PAE",
-                        )
-                    });
+                        ),
+                    ));
                 }
                 if env.payload_type != INTOTO_PAYLOAD_TYPE {
                     return Err(err(
@@ -751,5 +745,18 @@ impl Verifier {
             ));
         }
         Err(last_err.unwrap_or_else(|| err(CertificateError::ChainUntrusted, "no usable CA")))
+    }
+}
+
+/// A signature of `what` that does not verify: with a key policy the given key is the wrong
+/// one (`WrongKey`); with a certificate, `otherwise`.
+fn signature_refused(key_policy: bool, what: &str, otherwise: Error) -> Error {
+    if key_policy {
+        err(
+            CertificateError::WrongKey,
+            format!("the {what} signature does not verify with the given key"),
+        )
+    } else {
+        otherwise
     }
 }
