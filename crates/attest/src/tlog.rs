@@ -5,6 +5,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::bundle::{Bundle, Content, TlogEntry};
 use crate::crypto::{Hash, PublicKey};
+use crate::dsse::{DsseSignature, Envelope};
 use crate::encoding::{b64, b64_encode, pem_decode};
 use crate::error::{Error, TlogError, err};
 
@@ -111,6 +112,22 @@ fn get<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
 
 fn get_str<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
     get(v, path).and_then(Value::as_str)
+}
+
+/// The log entry's `signatures` (under `holder`) paired with the envelope's, which must be as
+/// many.
+fn paired_signatures<'a>(
+    holder: &'a Value,
+    env: &'a Envelope,
+    index: usize,
+) -> Result<impl Iterator<Item = (&'a Value, &'a DsseSignature)>, Error> {
+    let sigs = get(holder, &["signatures"])
+        .and_then(Value::as_array)
+        .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
+    if sigs.len() != env.signatures.len() {
+        return Err(mismatch(index, "signature count"));
+    }
+    Ok(sigs.iter().zip(&env.signatures))
 }
 
 fn verifier_matches(
@@ -241,13 +258,7 @@ pub(crate) fn check_body(
             {
                 return Err(mismatch(index, "payload hash"));
             }
-            let sigs = get(spec, &["signatures"])
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
-            if sigs.len() != env.signatures.len() {
-                return Err(mismatch(index, "signature count"));
-            }
-            for (s, want) in sigs.iter().zip(&env.signatures) {
+            for (s, want) in paired_signatures(spec, env, index)? {
                 let sig = b64(
                     TlogError::BodyMismatch,
                     "signature",
@@ -273,13 +284,7 @@ pub(crate) fn check_body(
             if get_str(e, &["payloadType"]) != Some(env.payload_type.as_str()) {
                 return Err(mismatch(index, "payload type"));
             }
-            let sigs = get(e, &["signatures"])
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
-            if sigs.len() != env.signatures.len() {
-                return Err(mismatch(index, "signature count"));
-            }
-            for (s, want) in sigs.iter().zip(&env.signatures) {
+            for (s, want) in paired_signatures(e, env, index)? {
                 // intoto v0.0.2 stores the signature base64-encoded twice.
                 let once = b64(
                     TlogError::BodyMismatch,

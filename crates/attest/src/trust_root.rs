@@ -229,6 +229,19 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, Error> {
     })
 }
 
+/// Every entry of the list `name`, parsed by `parse` (which names it `name[i]`).
+fn each_entry<R, T>(
+    name: &str,
+    entries: &[R],
+    parse: impl Fn(&R, &str) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| parse(e, &format!("{name}[{i}]")))
+        .collect()
+}
+
 fn authority(raw: &RawAuthority, what: &str, limits: &Limits) -> Result<Authority, Error> {
     if raw.cert_chain.certificates.is_empty()
         || raw.cert_chain.certificates.len() > limits.max_chain_len
@@ -300,30 +313,19 @@ impl TrustedRoot {
                 format!("{n} has {len} entries; limit {l}")
             })?;
         }
-        let tlogs = raw
-            .tlogs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| log(l, &format!("tlogs[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let ctlogs = raw
-            .ctlogs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| log(l, &format!("ctlogs[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let cas = raw
-            .certificate_authorities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| authority(a, &format!("certificateAuthorities[{i}]"), limits))
-            .collect::<Result<_, _>>()?;
-        let tsas = raw
-            .timestamp_authorities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| authority(a, &format!("timestampAuthorities[{i}]"), limits))
-            .collect::<Result<_, _>>()?;
+        let authority = |a: &RawAuthority, what: &str| authority(a, what, limits);
+        let tlogs = each_entry("tlogs", &raw.tlogs, log)?;
+        let ctlogs = each_entry("ctlogs", &raw.ctlogs, log)?;
+        let cas = each_entry(
+            "certificateAuthorities",
+            &raw.certificate_authorities,
+            authority,
+        )?;
+        let tsas = each_entry(
+            "timestampAuthorities",
+            &raw.timestamp_authorities,
+            authority,
+        )?;
         Ok(TrustedRoot {
             tlogs,
             ctlogs,

@@ -10,6 +10,11 @@ use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
 use crate::shared::{SIGNED_AT as T, refused, release_id};
 
+/// `artifact` signed on `stack` as `id`, parsed.
+fn signed_blob(stack: &mut TestStack, artifact: &[u8], id: &TestIdentity) -> Bundle {
+    Bundle::from_json(stack.sign_blob(artifact, id).unwrap().as_bytes()).unwrap()
+}
+
 fn release_policy() -> Policy {
     Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap())
 }
@@ -18,13 +23,7 @@ fn release_policy() -> Policy {
 fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
     let mut stack = TestStack::new([1; 32]).unwrap();
     let artifact = b"demo-1.2.3.tar.gz bytes";
-    let bundle = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let bundle = signed_blob(&mut stack, artifact, &release_id("push"));
     let verifier = stack.verifier().unwrap();
     let sha = *digest_bytes(artifact, &[Algorithm::Sha256])
         .get(Algorithm::Sha256)
@@ -73,13 +72,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
     let mut stack = TestStack::new([2; 32]).unwrap();
     let verifier = stack.verifier().unwrap();
     let artifact = b"x";
-    let dispatch_tag = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("workflow_dispatch"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let dispatch_tag = signed_blob(&mut stack, artifact, &release_id("workflow_dispatch"));
     refused(
         verifier.verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy()),
         ErrorKind::Identity(IdentityError::TriggerNotAllowed),
@@ -91,19 +84,13 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
         "workflow_dispatch",
         T,
     );
-    let b = Bundle::from_json(stack.sign_blob(artifact, &branch).unwrap().as_bytes()).unwrap();
+    let b = signed_blob(&mut stack, artifact, &branch);
     refused(
         verifier.verify(&b, &Artifact::Bytes(artifact), &release_policy()),
         ErrorKind::Identity(IdentityError::SanMismatch),
     );
     // AdvisoryHub-style regex identity, pinned repository, github-hosted runner.
-    let good = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let good = signed_blob(&mut stack, artifact, &release_id("push"));
     let regex = IdentityPolicy::regex(
         r"https://github\.com/owner/repo/\.github/workflows/release\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
         attest::GITHUB_ACTIONS_ISSUER,
@@ -121,13 +108,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
 fn keys_and_certificates_are_not_interchangeable() {
     let mut stack = TestStack::new([3; 32]).unwrap();
     let verifier = stack.verifier().unwrap();
-    let b = Bundle::from_json(
-        stack
-            .sign_blob(b"x", &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let b = signed_blob(&mut stack, b"x", &release_id("push"));
     let root: serde_json::Value =
         serde_json::from_str(&stack.trusted_root_json().unwrap()).unwrap();
     let der = base64::Engine::decode(
@@ -146,8 +127,7 @@ fn keys_and_certificates_are_not_interchangeable() {
 fn several_roots_and_injected_now() {
     let mut a = TestStack::new([4; 32]).unwrap();
     let mut b = TestStack::new([5; 32]).unwrap();
-    let bundle =
-        Bundle::from_json(b.sign_blob(b"x", &release_id("push")).unwrap().as_bytes()).unwrap();
+    let bundle = signed_blob(&mut b, b"x", &release_id("push"));
     let only_a = a.verifier().unwrap();
     refused(
         only_a.verify(&bundle, &Artifact::Bytes(b"x"), &release_policy()),
@@ -231,14 +211,14 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         ),
         ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
+    // A statement on the wheel alone: `repo` at v1.2.3 run by `trigger`, signed by a run of
+    // `signer`.
+    let mut wheel_line = |repo: &str, trigger: &str, signer: &str| {
+        let st = slsa_v1(&[("demo.whl", wheel)], repo, "refs/tags/v1.2.3", trigger);
+        stack.sign_statement(&st, &release_id(signer)).unwrap()
+    };
     // The predicate claims another repository than the certificate: refused.
-    let lie = slsa_v1(
-        &[("demo.whl", wheel)],
-        "other/repo",
-        "refs/tags/v1.2.3",
-        "push",
-    );
-    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
+    let bad = wheel_line("other/repo", "push", "push");
     let mut p2 = policy.clone();
     p2.source_uri = "github.com/other/repo".into();
     refused(
@@ -246,13 +226,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // Trigger lie: certificate push, predicate workflow_dispatch.
-    let lie = slsa_v1(
-        &[("demo.whl", wheel)],
-        "owner/repo",
-        "refs/tags/v1.2.3",
-        "workflow_dispatch",
-    );
-    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
+    let bad = wheel_line("owner/repo", "workflow_dispatch", "push");
     refused(
         verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy),
         ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
@@ -260,15 +234,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     // An allow-list is applied too: a run started by `workflow_dispatch` (certificate and
     // predicate agreeing) is refused when only `push` is allowed, with no deny-list at all, and
     // accepted when it is allowed.
-    let manual = slsa_v1(
-        &[("demo.whl", wheel)],
-        "owner/repo",
-        "refs/tags/v1.2.3",
-        "workflow_dispatch",
-    );
-    let manual = stack
-        .sign_statement(&manual, &release_id("workflow_dispatch"))
-        .unwrap();
+    let manual = wheel_line("owner/repo", "workflow_dispatch", "workflow_dispatch");
     let mut only_push = policy.clone();
     only_push.forbidden_triggers.clear();
     only_push.allowed_triggers = Some(vec!["push".into()]);
