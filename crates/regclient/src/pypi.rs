@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest, names};
+use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Json, file_url, join, parse_base, parse_json};
@@ -170,6 +171,28 @@ pub struct PypiIndex {
     cache: EtagCache,
 }
 
+/// A listed file as published: its URL resolved against the page `base` it was read from, its
+/// digests parsed (an `Err` names the file).
+fn published_file(
+    base: &Url,
+    filename: String,
+    href: &str,
+    hashes: &BTreeMap<String, String>,
+    size: Option<u64>,
+    yanked: bool,
+) -> Result<PublishedFile, String> {
+    let url = file_url(base, href).map_err(|e| format!("{filename}: url: {e}"))?;
+    let digests = digests_from_map(hashes).map_err(|e| format!("{filename}: {e}"))?;
+    Ok(PublishedFile {
+        digests,
+        name: filename,
+        url: url.to_string(),
+        size,
+        yanked,
+        media_type: None,
+    })
+}
+
 fn digests_from_map(map: &BTreeMap<String, String>) -> Result<Vec<Digest>, String> {
     let mut out = Vec::new();
     for (alg, hex) in map {
@@ -268,17 +291,8 @@ impl PypiIndex {
         }
         let mut files = Vec::new();
         for f in doc.urls {
-            let url = file_url(&read_from, &f.url)
-                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
-            files.push(PublishedFile {
-                digests: digests_from_map(&f.digests)
-                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
-                name: f.filename,
-                url: url.to_string(),
-                size: f.size,
-                yanked: f.yanked,
-                media_type: None,
-            });
+            let file = published_file(&read_from, f.filename, &f.url, &f.digests, f.size, f.yanked);
+            files.push(file.map_err(doc_err)?);
         }
         Ok(PublishedVersion {
             kind: RegistryKind::Pypi,
@@ -376,17 +390,8 @@ impl PypiIndex {
                 _ => false,
             };
             all_yanked &= yanked;
-            let file_url =
-                file_url(&url, &f.url).map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
-            files.push(PublishedFile {
-                digests: digests_from_map(&f.hashes)
-                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
-                name: f.filename,
-                url: file_url.to_string(),
-                size: f.size,
-                yanked,
-                media_type: None,
-            });
+            let file = published_file(&url, f.filename, &f.url, &f.hashes, f.size, yanked);
+            files.push(file.map_err(doc_err)?);
         }
         let listed = doc.versions.is_some_and(|v| v.iter().any(|x| x == version));
         let state = if files.is_empty() && !listed {
