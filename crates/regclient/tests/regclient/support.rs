@@ -294,8 +294,32 @@ impl Drop for Child {
     }
 }
 
+/// Runs `cmd` to completion, panicking with its stderr (after `what`) when it fails.
+pub fn run_ok(cmd: &mut std::process::Command, what: &str) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Starts `server` with its output discarded and waits until `ping` answers (a panic after
+/// `timeout`).
+pub fn start_server(server: &mut std::process::Command, ping: &str, timeout: Duration) -> Child {
+    let spawned = server
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Child(spawned);
+    wait_until_up(ping, timeout, &mut child);
+    child
+}
+
 /// Waits until `url` answers anything, or panics after `timeout`.
-pub fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
+fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
     let start = std::time::Instant::now();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
