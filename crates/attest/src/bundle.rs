@@ -222,6 +222,17 @@ fn malformed(detail: impl Into<String>) -> Error {
     err(BundleError::Malformed, detail)
 }
 
+/// A field of the raw bundle that must be present: absent is `Malformed`, "`field` is missing".
+trait Required<T> {
+    fn required(self, field: &str) -> Result<T, Error>;
+}
+
+impl<T> Required<T> for Option<T> {
+    fn required(self, field: &str) -> Result<T, Error> {
+        self.ok_or_else(|| malformed(format!("{field} is missing")))
+    }
+}
+
 /// Protobuf-JSON int64: a decimal string or a JSON number; negative values are refused.
 pub(crate) fn json_u64(v: Option<&serde_json::Value>, field: &str) -> Result<u64, Error> {
     match v {
@@ -261,18 +272,14 @@ impl Bundle {
     }
 
     fn from_raw(raw: RawBundle, limits: &Limits) -> Result<Self, Error> {
-        let media_type = raw
-            .media_type
-            .ok_or_else(|| malformed("mediaType is missing"))?;
+        let media_type = raw.media_type.required("mediaType")?;
         let version = BundleVersion::from_media_type(&media_type).ok_or_else(|| {
             err(
                 BundleError::VersionUnsupported,
                 format!("unsupported bundle mediaType {media_type:?}"),
             )
         })?;
-        let vm = raw
-            .verification_material
-            .ok_or_else(|| malformed("verificationMaterial is missing"))?;
+        let vm = raw.verification_material.required("verificationMaterial")?;
 
         let cert_form = match (&vm.x509_certificate_chain, &vm.certificate) {
             (Some(_), None) => Some(CertForm::Chain),
@@ -405,10 +412,7 @@ impl Bundle {
         let mut tst_infos: Vec<Vec<u8>> = Vec::new();
         for (i, t) in raw_ts.iter().enumerate() {
             let field = format!("rfc3161Timestamps[{i}].signedTimestamp");
-            let text = t
-                .signed_timestamp
-                .as_deref()
-                .ok_or_else(|| malformed(format!("{field} is missing")))?;
+            let text = t.signed_timestamp.as_deref().required(&field)?;
             let bytes = b64(BundleError::Malformed, &field, text)?;
             // The format is checked here (a DER TimeStampResp, nothing after it), and a
             // timestamp is identified by its TSTInfo: the same TSTInfo wrapped twice, or signed
@@ -443,7 +447,7 @@ impl Bundle {
                     "messageSignature.signature",
                     ms.signature
                         .as_deref()
-                        .ok_or_else(|| malformed("messageSignature.signature is missing"))?,
+                        .required("messageSignature.signature")?,
                 )?;
                 let digest = match ms.message_digest {
                     Some(d) => {
@@ -451,9 +455,7 @@ impl Bundle {
                         let bytes = b64(
                             BundleError::Malformed,
                             "messageSignature.messageDigest.digest",
-                            d.digest
-                                .as_deref()
-                                .ok_or_else(|| malformed("messageDigest.digest is missing"))?,
+                            d.digest.as_deref().required("messageDigest.digest")?,
                         )?;
                         Some((alg, bytes))
                     }
@@ -506,17 +508,11 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         e.log_id
             .and_then(|l| l.key_id)
             .as_deref()
-            .ok_or_else(|| malformed(format!("{} is missing", f("logId.keyId"))))?,
+            .required(&f("logId.keyId"))?,
     )?;
-    let kv = e
-        .kind_version
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion"))))?;
-    let kind = kv
-        .kind
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.kind"))))?;
-    let version = kv
-        .version
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.version"))))?;
+    let kv = e.kind_version.required(&f("kindVersion"))?;
+    let kind = kv.kind.required(&f("kindVersion.kind"))?;
+    let version = kv.version.required(&f("kindVersion.version"))?;
     let integrated_time = match e.integrated_time.as_ref() {
         None => 0,
         Some(v) => i64::try_from(json_u64(Some(v), &f("integratedTime"))?)
@@ -563,9 +559,9 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
                 root_hash: b64(
                     TlogError::InclusionProofInvalid,
                     &f("inclusionProof.rootHash"),
-                    p.root_hash.as_deref().ok_or_else(|| {
-                        malformed(format!("{} is missing", f("inclusionProof.rootHash")))
-                    })?,
+                    p.root_hash
+                        .as_deref()
+                        .required(&f("inclusionProof.rootHash"))?,
                 )?,
                 tree_size: json_u64(p.tree_size.as_ref(), &f("inclusionProof.treeSize"))?,
                 hashes,
@@ -578,7 +574,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         &f("canonicalizedBody"),
         e.canonicalized_body
             .as_deref()
-            .ok_or_else(|| malformed(format!("{} is missing", f("canonicalizedBody"))))?,
+            .required(&f("canonicalizedBody"))?,
     )?;
     Ok(TlogEntry {
         log_index,
