@@ -5,8 +5,8 @@ use serde_json::Value;
 use crate::bundle::Bundle;
 use crate::encoding::b64;
 use crate::error::{
-    BundleError, CertificateError, Error, IdentityError, InputError, PolicyError, ProvenanceError,
-    err,
+    BundleError, CertificateError, Error, ErrorKind, IdentityError, InputError, PolicyError,
+    ProvenanceError, err,
 };
 use crate::extensions::FulcioExtension;
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
@@ -153,6 +153,19 @@ pub fn attestation_to_bundle(bytes: &[u8], verifier: &Verifier) -> Result<Bundle
     attestation_value_to_bundle(&v, verifier)
 }
 
+/// The string `key` of `v` (a part of the attestation named `what`), or a `kind` error saying
+/// `what` has none.
+fn str_field<'v>(
+    v: &'v Value,
+    key: &str,
+    kind: impl Into<ErrorKind>,
+    what: &str,
+) -> Result<&'v str, Error> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(kind, format!("{what} has no {key}")))
+}
+
 fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle, Error> {
     if v.get("version").and_then(Value::as_u64) != Some(1) {
         return Err(err(
@@ -166,10 +179,7 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
             "attestation has no verification_material",
         )
     })?;
-    let cert = vm
-        .get("certificate")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(CertificateError::Missing, "attestation has no certificate"))?;
+    let cert = str_field(vm, "certificate", CertificateError::Missing, "attestation")?;
     let entries = vm
         .get("transparency_entries")
         .cloned()
@@ -177,14 +187,8 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
     let env = v
         .get("envelope")
         .ok_or_else(|| err(BundleError::Malformed, "attestation has no envelope"))?;
-    let statement = env
-        .get("statement")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no statement"))?;
-    let signature = env
-        .get("signature")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no signature"))?;
+    let statement = str_field(env, "statement", BundleError::DsseInvalid, "envelope")?;
+    let signature = str_field(env, "signature", BundleError::DsseInvalid, "envelope")?;
     // Validate encodings before re-wrapping.
     b64(BundleError::DsseInvalid, "envelope.statement", statement)?;
     b64(BundleError::DsseInvalid, "envelope.signature", signature)?;
