@@ -166,6 +166,7 @@ impl Statement {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::test_support::assert_refused;
 
     const A: &str = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
     const B: &str = "b0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
@@ -181,16 +182,14 @@ mod tests {
         let conflict = format!(
             r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"a","digest":{{"sha256":"{A}"}}}},{{"name":"a","digest":{{"sha256":"{B}"}}}}]}}"#
         );
-        assert_eq!(
-            Statement::from_json(conflict.as_bytes())
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Provenance(ProvenanceError::SubjectConflict)
+        assert_refused(
+            Statement::from_json(conflict.as_bytes()),
+            ErrorKind::Provenance(ProvenanceError::SubjectConflict),
         );
         let wrong = r#"{"_type":"https://example/Statement/v9","subject":[]}"#;
-        assert_eq!(
-            Statement::from_json(wrong.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Provenance(ProvenanceError::StatementMalformed)
+        assert_refused(
+            Statement::from_json(wrong.as_bytes()),
+            ErrorKind::Provenance(ProvenanceError::StatementMalformed),
         );
     }
 }

@@ -4,11 +4,11 @@ use artidigest::{Algorithm, Digest, digest_bytes};
 use attest::{
     Artifact, Bundle, BundleError, ErrorKind, FulcioExtension, IdentityError, IdentityPolicy,
     Policy, ProvenanceError, ProvenancePolicy, PublicKey, RefPolicy, SignerEvidence, TestIdentity,
-    TestStack, TlogError, TrustedRoot, Verifier, inspect_bundle, verify_provenance,
+    TestStack, TlogError, TrustedRoot, Verifier, assert_refused, inspect_bundle, verify_provenance,
 };
 use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
-use crate::shared::{SIGNED_AT as T, refused, release_id};
+use crate::shared::{SIGNED_AT as T, release_id};
 
 /// `artifact` signed on `stack` as `id`, parsed.
 fn signed_blob(stack: &mut TestStack, artifact: &[u8], id: &TestIdentity) -> Bundle {
@@ -61,7 +61,7 @@ fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
         );
     }
     let other = Artifact::Bytes(b"other bytes");
-    refused(
+    assert_refused(
         verifier.verify(&bundle, &other, &release_policy()),
         ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
@@ -73,7 +73,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
     let verifier = stack.verifier().unwrap();
     let artifact = b"x";
     let dispatch_tag = signed_blob(&mut stack, artifact, &release_id("workflow_dispatch"));
-    refused(
+    assert_refused(
         verifier.verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy()),
         ErrorKind::Identity(IdentityError::TriggerNotAllowed),
     );
@@ -85,7 +85,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
         T,
     );
     let b = signed_blob(&mut stack, artifact, &branch);
-    refused(
+    assert_refused(
         verifier.verify(&b, &Artifact::Bytes(artifact), &release_policy()),
         ErrorKind::Identity(IdentityError::SanMismatch),
     );
@@ -117,7 +117,7 @@ fn keys_and_certificates_are_not_interchangeable() {
     )
     .unwrap();
     let key = PublicKey::from_spki_der(&der).unwrap();
-    refused(
+    assert_refused(
         verifier.verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key)),
         ErrorKind::Bundle(BundleError::CertificateNotExpected),
     );
@@ -129,7 +129,7 @@ fn several_roots_and_injected_now() {
     let mut b = TestStack::new([5; 32]).unwrap();
     let bundle = signed_blob(&mut b, b"x", &release_id("push"));
     let only_a = a.verifier().unwrap();
-    refused(
+    assert_refused(
         only_a.verify(&bundle, &Artifact::Bytes(b"x"), &release_policy()),
         ErrorKind::Tlog(TlogError::UnknownLog),
     );
@@ -202,7 +202,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         r[0].covered_subjects,
         vec!["demo.whl".to_owned(), "demo.tar.gz".to_owned()]
     );
-    refused(
+    assert_refused(
         verify_provenance(
             &verifier,
             jsonl.as_bytes(),
@@ -221,13 +221,13 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     let bad = wheel_line("other/repo", "push", "push");
     let mut p2 = policy.clone();
     p2.source_uri = "github.com/other/repo".into();
-    refused(
+    assert_refused(
         verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2),
         ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // Trigger lie: certificate push, predicate workflow_dispatch.
     let bad = wheel_line("owner/repo", "workflow_dispatch", "push");
-    refused(
+    assert_refused(
         verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy),
         ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
@@ -252,7 +252,7 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     // A legacy DSSE line (no log evidence) is refused with its own error.
     let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
     let mixed = format!("{line1}\n{legacy}\n");
-    refused(
+    assert_refused(
         verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy),
         ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     );

@@ -1,9 +1,8 @@
-//! Locating the shared vectors folder; the release identity the tests sign as; checking a
-//! refusal's kind.
+//! Locating the shared vectors folder; the release identity the tests sign as.
 
 use std::path::{Path, PathBuf};
 
-use attest::{ErrorKind, TestIdentity};
+use attest::TestIdentity;
 
 /// When the tests' test-stack signatures are made (Unix seconds).
 pub(crate) const SIGNED_AT: i64 = 1_750_000_000;
@@ -26,16 +25,4 @@ pub(crate) fn shared_dir(what: &str) -> Option<PathBuf> {
         "vectors/sigstore/manifest.json",
         what,
     )
-}
-
-/// Asserts that `result` is an error of `kind` (its detail shown when it is not) and returns
-/// the error for further checks.
-#[track_caller]
-pub(crate) fn refused<T: std::fmt::Debug>(
-    result: Result<T, attest::Error>,
-    kind: ErrorKind,
-) -> attest::Error {
-    let e = result.unwrap_err();
-    assert_eq!(e.kind(), kind, "{}", e.detail());
-    e
 }

@@ -4,10 +4,10 @@
 
 use attest::{
     Artifact, Bundle, ErrorKind, FulcioExtension, IdentityError, IdentityPolicy, Policy, TlogError,
-    TrustedRoot, Verifier,
+    TrustedRoot, Verifier, assert_refused,
 };
 
-use crate::shared::{refused, shared_dir};
+use crate::shared::shared_dir;
 
 const WHEEL_SAN: &str =
     "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2";
@@ -47,7 +47,7 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
         "https://github.com/other/repo/.github/workflows/release.yml@refs/tags/v0.1.2",
         GITHUB_ISSUER,
     ));
-    refused(
+    assert_refused(
         verifier.verify(&bundle, &Artifact::Bytes(&artifact), &other),
         ErrorKind::Identity(IdentityError::SanMismatch),
     );
@@ -56,7 +56,7 @@ fn real_wheel_verifies_against_the_embedded_public_good_root() {
         &shared.join("vectors/sigstore/trusted_roots/staging.json"),
     ))
     .unwrap();
-    refused(
+    assert_refused(
         Verifier::new(staging).verify(&bundle, &Artifact::Bytes(&artifact), &policy),
         ErrorKind::Tlog(TlogError::UnknownLog),
     );
