@@ -419,47 +419,62 @@ impl RegistriesConfig {
         self.http.check()?;
         let http = self.http_client();
         let ep = |field: &'static str| move |source| ConfigError::Endpoint { field, source };
-        let pypi = self.pypi.as_ref().map(|p| {
-            let mut idx = PypiIndex::new(http.clone());
-            if let Some(u) = &p.json_api {
-                idx = idx.json_api(u).map_err(ep("pypi.json-api"))?;
-            }
-            if let Some(u) = &p.simple {
-                idx = idx.simple(u).map_err(ep("pypi.simple"))?;
-            }
-            if let Some(u) = &p.integrity {
-                idx = idx.integrity(u).map_err(ep("pypi.integrity"))?;
-            }
-            with_secret(idx, "pypi.token-env", &p.token_env, PypiIndex::with_token)
-        });
-        let crates = self.crates.as_ref().map(|c| {
-            let idx = SparseIndex::new(http.clone(), &c.index).map_err(ep("crates.index"))?;
-            with_secret(
-                idx,
-                "crates.token-env",
-                &c.token_env,
-                SparseIndex::with_token,
-            )
-        });
-        let npm = self.npm.as_ref().map(|n| {
-            let r = NpmRegistry::new(http.clone(), &n.registry).map_err(ep("npm.registry"))?;
-            with_secret(r, "npm.token-env", &n.token_env, NpmRegistry::with_token)
-        });
-        let oci = self.oci.as_ref().map(|o| {
-            let r = OciRegistry::new(http.clone(), &o.registry).map_err(ep("oci.registry"))?;
-            with_secret(r, "oci.password-env", &o.password_env, |r, p| {
-                match &o.username {
-                    Some(u) => r.with_basic(u, p),
-                    None => r.with_bearer(p),
+        let pypi = self
+            .pypi
+            .as_ref()
+            .map(|p| {
+                let mut idx = PypiIndex::new(http.clone());
+                if let Some(u) = &p.json_api {
+                    idx = idx.json_api(u).map_err(ep("pypi.json-api"))?;
                 }
+                if let Some(u) = &p.simple {
+                    idx = idx.simple(u).map_err(ep("pypi.simple"))?;
+                }
+                if let Some(u) = &p.integrity {
+                    idx = idx.integrity(u).map_err(ep("pypi.integrity"))?;
+                }
+                with_secret(idx, "pypi.token-env", &p.token_env, PypiIndex::with_token)
             })
-        });
+            .transpose()?;
+        let crates = self
+            .crates
+            .as_ref()
+            .map(|c| {
+                let idx = SparseIndex::new(http.clone(), &c.index).map_err(ep("crates.index"))?;
+                with_secret(
+                    idx,
+                    "crates.token-env",
+                    &c.token_env,
+                    SparseIndex::with_token,
+                )
+            })
+            .transpose()?;
+        let npm = self
+            .npm
+            .as_ref()
+            .map(|n| {
+                let r = NpmRegistry::new(http.clone(), &n.registry).map_err(ep("npm.registry"))?;
+                with_secret(r, "npm.token-env", &n.token_env, NpmRegistry::with_token)
+            })
+            .transpose()?;
+        let oci = self
+            .oci
+            .as_ref()
+            .map(|o| {
+                let r = OciRegistry::new(http.clone(), &o.registry).map_err(ep("oci.registry"))?;
+                with_secret(r, "oci.password-env", &o.password_env, |r, p| {
+                    match &o.username {
+                        Some(u) => r.with_basic(u, p),
+                        None => r.with_bearer(p),
+                    }
+                })
+            })
+            .transpose()?;
         let goproxy = self
             .goproxy
             .as_ref()
-            .map(|g| GoProxy::new(http.clone(), &g.url).map_err(ep("goproxy.url")));
-        let (pypi, crates, npm) = (pypi.transpose()?, crates.transpose()?, npm.transpose()?);
-        let (oci, goproxy) = (oci.transpose()?, goproxy.transpose()?);
+            .map(|g| GoProxy::new(http.clone(), &g.url).map_err(ep("goproxy.url")))
+            .transpose()?;
         Ok(Registries {
             http,
             pypi,
