@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::dsse::Envelope;
 use crate::encoding::b64;
 use crate::error::{BundleError, CertificateError, Error, InputError, TimeError, TlogError, err};
-use crate::limits::Limits;
+use crate::limits::{Limits, check_limit};
 
 pub use crate::bundle_version::BundleVersion;
 
@@ -222,6 +222,17 @@ fn malformed(detail: impl Into<String>) -> Error {
     err(BundleError::Malformed, detail)
 }
 
+/// A field of the raw bundle that must be present: absent is `Malformed`, "`field` is missing".
+trait Required<T> {
+    fn required(self, field: &str) -> Result<T, Error>;
+}
+
+impl<T> Required<T> for Option<T> {
+    fn required(self, field: &str) -> Result<T, Error> {
+        self.ok_or_else(|| malformed(format!("{field} is missing")))
+    }
+}
+
 /// Protobuf-JSON int64: a decimal string or a JSON number; negative values are refused.
 pub(crate) fn json_u64(v: Option<&serde_json::Value>, field: &str) -> Result<u64, Error> {
     match v {
@@ -252,34 +263,23 @@ impl Bundle {
 
     /// Parse a bundle from JSON bytes.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_bundle_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "bundle is {} bytes; limit {}",
-                    bytes.len(),
-                    limits.max_bundle_bytes
-                ),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_bundle_bytes, |n, l| {
+            format!("bundle is {n} bytes; limit {l}")
+        })?;
         let raw: RawBundle = serde_json::from_slice(bytes)
             .map_err(|e| malformed(format!("bundle is not valid JSON: {e}")).with_source(e))?;
         Self::from_raw(raw, limits)
     }
 
     fn from_raw(raw: RawBundle, limits: &Limits) -> Result<Self, Error> {
-        let media_type = raw
-            .media_type
-            .ok_or_else(|| malformed("mediaType is missing"))?;
+        let media_type = raw.media_type.required("mediaType")?;
         let version = BundleVersion::from_media_type(&media_type).ok_or_else(|| {
             err(
                 BundleError::VersionUnsupported,
                 format!("unsupported bundle mediaType {media_type:?}"),
             )
         })?;
-        let vm = raw
-            .verification_material
-            .ok_or_else(|| malformed("verificationMaterial is missing"))?;
+        let vm = raw.verification_material.required("verificationMaterial")?;
 
         let cert_form = match (&vm.x509_certificate_chain, &vm.certificate) {
             (Some(_), None) => Some(CertForm::Chain),
@@ -294,16 +294,9 @@ impl Bundle {
                         "x509CertificateChain is empty",
                     ));
                 }
-                if chain.certificates.len() > limits.max_chain_len {
-                    return Err(err(
-                        InputError::LimitExceeded,
-                        format!(
-                            "certificate chain has {} certificates; limit {}",
-                            chain.certificates.len(),
-                            limits.max_chain_len
-                        ),
-                    ));
-                }
+                check_limit(chain.certificates.len(), limits.max_chain_len, |n, l| {
+                    format!("certificate chain has {n} certificates; limit {l}")
+                })?;
                 let mut ders = Vec::new();
                 for (i, c) in chain.certificates.iter().enumerate() {
                     let field = format!("x509CertificateChain.certificates[{i}].rawBytes");
@@ -367,16 +360,9 @@ impl Bundle {
             _ => {}
         }
 
-        if vm.tlog_entries.len() > limits.max_tlog_entries {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "{} tlog entries; limit {}",
-                    vm.tlog_entries.len(),
-                    limits.max_tlog_entries
-                ),
-            ));
-        }
+        check_limit(vm.tlog_entries.len(), limits.max_tlog_entries, |n, l| {
+            format!("{n} tlog entries; limit {l}")
+        })?;
         let mut tlog_entries = Vec::new();
         for (i, e) in vm.tlog_entries.into_iter().enumerate() {
             tlog_entries.push(parse_entry(e, i, limits)?);
@@ -426,10 +412,7 @@ impl Bundle {
         let mut tst_infos: Vec<Vec<u8>> = Vec::new();
         for (i, t) in raw_ts.iter().enumerate() {
             let field = format!("rfc3161Timestamps[{i}].signedTimestamp");
-            let text = t
-                .signed_timestamp
-                .as_deref()
-                .ok_or_else(|| malformed(format!("{field} is missing")))?;
+            let text = t.signed_timestamp.as_deref().required(&field)?;
             let bytes = b64(BundleError::Malformed, &field, text)?;
             // The format is checked here (a DER TimeStampResp, nothing after it), and a
             // timestamp is identified by its TSTInfo: the same TSTInfo wrapped twice, or signed
@@ -464,7 +447,7 @@ impl Bundle {
                     "messageSignature.signature",
                     ms.signature
                         .as_deref()
-                        .ok_or_else(|| malformed("messageSignature.signature is missing"))?,
+                        .required("messageSignature.signature")?,
                 )?;
                 let digest = match ms.message_digest {
                     Some(d) => {
@@ -472,9 +455,7 @@ impl Bundle {
                         let bytes = b64(
                             BundleError::Malformed,
                             "messageSignature.messageDigest.digest",
-                            d.digest
-                                .as_deref()
-                                .ok_or_else(|| malformed("messageDigest.digest is missing"))?,
+                            d.digest.as_deref().required("messageDigest.digest")?,
                         )?;
                         Some((alg, bytes))
                     }
@@ -527,17 +508,11 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         e.log_id
             .and_then(|l| l.key_id)
             .as_deref()
-            .ok_or_else(|| malformed(format!("{} is missing", f("logId.keyId"))))?,
+            .required(&f("logId.keyId"))?,
     )?;
-    let kv = e
-        .kind_version
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion"))))?;
-    let kind = kv
-        .kind
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.kind"))))?;
-    let version = kv
-        .version
-        .ok_or_else(|| malformed(format!("{} is missing", f("kindVersion.version"))))?;
+    let kv = e.kind_version.required(&f("kindVersion"))?;
+    let kind = kv.kind.required(&f("kindVersion.kind"))?;
+    let version = kv.version.required(&f("kindVersion.version"))?;
     let integrated_time = match e.integrated_time.as_ref() {
         None => 0,
         Some(v) => i64::try_from(json_u64(Some(v), &f("integratedTime"))?)
@@ -554,17 +529,9 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
     let inclusion_proof = match e.inclusion_proof {
         None => None,
         Some(p) => {
-            if p.hashes.len() > limits.max_proof_hashes {
-                return Err(err(
-                    InputError::LimitExceeded,
-                    format!(
-                        "{} has {} hashes; limit {}",
-                        f("inclusionProof"),
-                        p.hashes.len(),
-                        limits.max_proof_hashes
-                    ),
-                ));
-            }
+            check_limit(p.hashes.len(), limits.max_proof_hashes, |n, l| {
+                format!("{} has {n} hashes; limit {l}", f("inclusionProof"))
+            })?;
             let hashes = p
                 .hashes
                 .iter()
@@ -592,9 +559,9 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
                 root_hash: b64(
                     TlogError::InclusionProofInvalid,
                     &f("inclusionProof.rootHash"),
-                    p.root_hash.as_deref().ok_or_else(|| {
-                        malformed(format!("{} is missing", f("inclusionProof.rootHash")))
-                    })?,
+                    p.root_hash
+                        .as_deref()
+                        .required(&f("inclusionProof.rootHash"))?,
                 )?,
                 tree_size: json_u64(p.tree_size.as_ref(), &f("inclusionProof.treeSize"))?,
                 hashes,
@@ -607,7 +574,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
         &f("canonicalizedBody"),
         e.canonicalized_body
             .as_deref()
-            .ok_or_else(|| malformed(format!("{} is missing", f("canonicalizedBody"))))?,
+            .required(&f("canonicalizedBody"))?,
     )?;
     Ok(TlogEntry {
         log_index,
@@ -625,6 +592,7 @@ fn parse_entry(e: RawTlogEntry, i: usize, limits: &Limits) -> Result<TlogEntry, 
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::test_support::assert_refused;
 
     fn minimal(extra_material: &str, content: &str, mt: &str) -> String {
         format!(
@@ -649,9 +617,9 @@ mod tests {
                 .unwrap(),
             BundleVersion::V0_3
         );
-        assert_eq!(
-            "x".parse::<BundleVersion>().unwrap_err().kind(),
-            ErrorKind::Bundle(BundleError::VersionUnsupported)
+        assert_refused(
+            "x".parse::<BundleVersion>(),
+            ErrorKind::Bundle(BundleError::VersionUnsupported),
         );
     }
 
@@ -667,57 +635,53 @@ mod tests {
             ),
             "application/vnd.dev.sigstore.bundle.v0.3+json",
         );
-        assert_eq!(
-            Bundle::from_json(both.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Bundle(BundleError::Malformed)
+        assert_refused(
+            Bundle::from_json(both.as_bytes()),
+            ErrorKind::Bundle(BundleError::Malformed),
         );
         let chain_v3 = minimal(
             r#""x509CertificateChain":{"certificates":[{"rawBytes":"MAA="},{"rawBytes":"MAA="}]},"#,
             SIG,
             "application/vnd.dev.sigstore.bundle.v0.3+json",
         );
-        assert_eq!(
-            Bundle::from_json(chain_v3.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Bundle(BundleError::Malformed)
+        assert_refused(
+            Bundle::from_json(chain_v3.as_bytes()),
+            ErrorKind::Bundle(BundleError::Malformed),
         );
         let no_cert = minimal("", SIG, "application/vnd.dev.sigstore.bundle.v0.3+json");
-        assert_eq!(
-            Bundle::from_json(no_cert.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Certificate(CertificateError::Missing)
+        assert_refused(
+            Bundle::from_json(no_cert.as_bytes()),
+            ErrorKind::Certificate(CertificateError::Missing),
         );
         let key_and_cert = minimal(
             r#""certificate":{"rawBytes":"MAA="},"publicKey":{"hint":"h"},"#,
             SIG,
             "application/vnd.dev.sigstore.bundle.v0.3+json",
         );
-        assert_eq!(
-            Bundle::from_json(key_and_cert.as_bytes())
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Bundle(BundleError::Malformed)
+        assert_refused(
+            Bundle::from_json(key_and_cert.as_bytes()),
+            ErrorKind::Bundle(BundleError::Malformed),
         );
         let limits = Limits {
             max_bundle_bytes: 10,
             ..Limits::default()
         };
-        assert_eq!(
-            Bundle::from_json_with_limits(ok.as_bytes(), &limits)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Input(InputError::LimitExceeded)
+        assert_refused(
+            Bundle::from_json_with_limits(ok.as_bytes(), &limits),
+            ErrorKind::Input(InputError::LimitExceeded),
         );
         let neg = ok.replace(r#""logIndex":"1","logId""#, r#""logIndex":"-1","logId""#);
-        assert_eq!(
-            Bundle::from_json(neg.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Bundle(BundleError::Malformed)
+        assert_refused(
+            Bundle::from_json(neg.as_bytes()),
+            ErrorKind::Bundle(BundleError::Malformed),
         );
         let bad_set = ok.replace(
             r#""signedEntryTimestamp":"AA==""#,
             r#""signedEntryTimestamp":"AB==""#,
         );
-        assert_eq!(
-            Bundle::from_json(bad_set.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Tlog(TlogError::SetInvalid)
+        assert_refused(
+            Bundle::from_json(bad_set.as_bytes()),
+            ErrorKind::Tlog(TlogError::SetInvalid),
         );
     }
 }

@@ -5,7 +5,7 @@ use sha2::{Digest as _, Sha256};
 use crate::crypto::{Hash, PublicKey};
 use crate::encoding::b64;
 use crate::error::{Error, InputError, TlogError, err};
-use crate::limits::Limits;
+use crate::limits::{Limits, check_limit};
 
 /// One signature line of a signed note.
 #[non_exhaustive]
@@ -44,12 +44,9 @@ fn bad(detail: impl Into<String>) -> Error {
 impl Checkpoint {
     /// Parse a signed-note checkpoint.
     pub fn parse(text: &str, limits: &Limits) -> Result<Self, Error> {
-        if text.len() > limits.max_checkpoint_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!("checkpoint is {} bytes", text.len()),
-            ));
-        }
+        check_limit(text.len(), limits.max_checkpoint_bytes, |n, _| {
+            format!("checkpoint is {n} bytes")
+        })?;
         let split = text
             .find("\n\n")
             .ok_or_else(|| bad("checkpoint has no blank line before its signatures"))?;

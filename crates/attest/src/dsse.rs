@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use crate::encoding::b64;
-use crate::error::{BundleError, Error, InputError, err};
-use crate::limits::Limits;
+use crate::error::{BundleError, Error, err};
+use crate::limits::{Limits, check_limit};
 
 /// Most signatures accepted in one envelope.
 const MAX_SIGNATURES: usize = 16;
@@ -64,12 +64,9 @@ impl Envelope {
     /// Parse an envelope from JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         let limits = Limits::default();
-        if bytes.len() > limits.max_bundle_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!("envelope is {} bytes", bytes.len()),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_bundle_bytes, |n, _| {
+            format!("envelope is {n} bytes")
+        })?;
         let raw: RawEnvelope = serde_json::from_slice(bytes).map_err(|e| {
             err(
                 BundleError::DsseInvalid,

@@ -86,6 +86,18 @@ fn unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
+/// Unix seconds of the date and time whose fields start in `b` at `at`: a 4-digit year, then
+/// 2-digit month, day, hour, minute and second.
+fn unix_at(b: &[u8], at: [usize; 6]) -> Option<i64> {
+    let mut fields = [0i64; 6];
+    for (i, (field, start)) in fields.iter_mut().zip(at).enumerate() {
+        let len = if i == 0 { 4 } else { 2 };
+        *field = num(b, start..start + len)?;
+    }
+    let [y, mo, d, h, mi, s] = fields;
+    unix(y, mo, d, h, mi, s)
+}
+
 /// Parse an RFC 3339 UTC timestamp (`2022-04-13T20:06:15Z`, optional fraction, `Z` or
 /// `+00:00`) into `(seconds, has_fraction)`.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, bool)> {
@@ -99,14 +111,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, bool)> {
     {
         return None;
     }
-    let secs = unix(
-        num(b, 0..4)?,
-        num(b, 5..7)?,
-        num(b, 8..10)?,
-        num(b, 11..13)?,
-        num(b, 14..16)?,
-        num(b, 17..19)?,
-    )?;
+    let secs = unix_at(b, [0, 5, 8, 11, 14, 17])?;
     let mut rest = b.get(19..)?;
     let mut frac = false;
     if let Some(r) = rest.strip_prefix(b".") {
@@ -140,14 +145,7 @@ pub(crate) fn parse_generalized_time(s: &str) -> Option<i64> {
             return None;
         }
     }
-    unix(
-        num(core, 0..4)?,
-        num(core, 4..6)?,
-        num(core, 6..8)?,
-        num(core, 8..10)?,
-        num(core, 10..12)?,
-        num(core, 12..14)?,
-    )
+    unix_at(core, [0, 4, 6, 8, 10, 12])
 }
 
 /// Format unix seconds as RFC 3339 UTC.

@@ -176,8 +176,30 @@ fn invert_p384(s: &NonZeroScalar<p384::NistP384>) -> p384::Scalar {
     }
 }
 
-/// Verify a P-256 signature: `q`'s tables once it has been used before, else a plain
-/// multiplication for `u2·Q`; the generator always uses its table.
+/// Verify with the tables: `q`'s once it has been used before, else a plain multiplication for
+/// `u2·Q`; the generator (`g`, the curve's own static) always uses its table. `s_inv` is `s⁻¹`.
+fn verify_tabled<C>(
+    g: &Tables<C>,
+    q: &Tables<C>,
+    qp: C::ProjectivePoint,
+    digest: &[u8],
+    r: NonZeroScalar<C>,
+    s_inv: C::Scalar,
+) -> bool
+where
+    C: PrimeCurve + CurveArithmetic,
+{
+    let Some(gt) = g.get(C::ProjectivePoint::generator, true) else {
+        return false;
+    };
+    let q = match q.get(|| qp, false) {
+        Some(t) => Q::Table(t),
+        None => Q::Point(qp),
+    };
+    verify(gt, &q, digest, r, s_inv)
+}
+
+/// Verify a P-256 signature (see [`verify_tabled`]).
 pub(crate) fn verify_p256(
     q: &Tables<p256::NistP256>,
     qp: p256::ProjectivePoint,
@@ -186,14 +208,7 @@ pub(crate) fn verify_p256(
     s: NonZeroScalar<p256::NistP256>,
 ) -> bool {
     static G: Tables<p256::NistP256> = Tables::new();
-    let Some(gt) = G.get(|| p256::ProjectivePoint::GENERATOR, true) else {
-        return false;
-    };
-    let q = match q.get(|| qp, false) {
-        Some(t) => Q::Table(t),
-        None => Q::Point(qp),
-    };
-    verify(gt, &q, digest, r, *s.invert_vartime())
+    verify_tabled(&G, q, qp, digest, r, *s.invert_vartime())
 }
 
 /// P-384 counterpart of [`verify_p256`].
@@ -205,14 +220,7 @@ pub(crate) fn verify_p384(
     s: NonZeroScalar<p384::NistP384>,
 ) -> bool {
     static G: Tables<p384::NistP384> = Tables::new();
-    let Some(gt) = G.get(|| p384::ProjectivePoint::GENERATOR, true) else {
-        return false;
-    };
-    let q = match q.get(|| qp, false) {
-        Some(t) => Q::Table(t),
-        None => Q::Point(qp),
-    };
-    verify(gt, &q, digest, r, invert_p384(&s))
+    verify_tabled(&G, q, qp, digest, r, invert_p384(&s))
 }
 
 #[cfg(test)]

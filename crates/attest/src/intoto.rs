@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use artidigest::{Algorithm, Digest};
 use serde_json::Value;
 
-use crate::error::{Error, InputError, ProvenanceError, err};
-use crate::limits::Limits;
+use crate::error::{Error, ProvenanceError, err};
+use crate::limits::{Limits, check_limit};
 
 /// The in-toto payload type.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -66,12 +66,9 @@ impl Statement {
 
     /// Parse a statement from JSON.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_bundle_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!("statement is {} bytes", bytes.len()),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_bundle_bytes, |n, _| {
+            format!("statement is {n} bytes")
+        })?;
         let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("statement is not JSON: {e}")).with_source(e))?;
         let statement_type = v
@@ -99,16 +96,9 @@ impl Statement {
         if raw_subjects.is_empty() {
             return Err(bad("statement has no subjects"));
         }
-        if raw_subjects.len() > limits.max_subjects {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "{} subjects; limit {}",
-                    raw_subjects.len(),
-                    limits.max_subjects
-                ),
-            ));
-        }
+        check_limit(raw_subjects.len(), limits.max_subjects, |n, l| {
+            format!("{n} subjects; limit {l}")
+        })?;
         let mut subjects = Vec::new();
         let mut by_name: BTreeMap<&str, Vec<Digest>> = BTreeMap::new();
         for (i, s) in raw_subjects.iter().enumerate() {
@@ -176,6 +166,7 @@ impl Statement {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::test_support::assert_refused;
 
     const A: &str = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
     const B: &str = "b0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
@@ -191,16 +182,14 @@ mod tests {
         let conflict = format!(
             r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"a","digest":{{"sha256":"{A}"}}}},{{"name":"a","digest":{{"sha256":"{B}"}}}}]}}"#
         );
-        assert_eq!(
-            Statement::from_json(conflict.as_bytes())
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Provenance(ProvenanceError::SubjectConflict)
+        assert_refused(
+            Statement::from_json(conflict.as_bytes()),
+            ErrorKind::Provenance(ProvenanceError::SubjectConflict),
         );
         let wrong = r#"{"_type":"https://example/Statement/v9","subject":[]}"#;
-        assert_eq!(
-            Statement::from_json(wrong.as_bytes()).unwrap_err().kind(),
-            ErrorKind::Provenance(ProvenanceError::StatementMalformed)
+        assert_refused(
+            Statement::from_json(wrong.as_bytes()),
+            ErrorKind::Provenance(ProvenanceError::StatementMalformed),
         );
     }
 }

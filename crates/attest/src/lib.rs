@@ -111,6 +111,8 @@ mod source_commit;
     reason = "the test stack indexes its own fixed-size digests and trees, never verifier input"
 )]
 mod test_stack;
+#[cfg(any(test, feature = "test-stack"))]
+mod test_support;
 mod tlog;
 mod trust_root;
 mod verify;
@@ -144,6 +146,8 @@ pub use crate::sct::SctEvidence;
 pub use crate::source_commit::{SourceCommit, source_commits};
 #[cfg(feature = "test-stack")]
 pub use crate::test_stack::{TEST_STACK_EPOCH, TestIdentity, TestStack};
+#[cfg(feature = "test-stack")]
+pub use crate::test_support::assert_refused;
 pub use crate::tlog::{leaf_hash, root_from_inclusion_proof};
 pub use crate::trust_root::{
     Authority, LogKey, PUBLIC_GOOD_TRUSTED_ROOT_JSON, TrustedRoot, ValidFor,

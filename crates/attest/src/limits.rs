@@ -1,5 +1,7 @@
 //! Size and count limits applied to everything `attest` reads.
 
+use crate::error::{Error, InputError, err};
+
 /// Limits on untrusted input. The defaults are generous for real Sigstore material and small
 /// enough that a hostile input cannot exhaust memory.
 #[non_exhaustive]
@@ -48,4 +50,17 @@ impl Default for Limits {
             max_scts: 16,
         }
     }
+}
+
+/// `Ok` while `count` is at most `limit`; else [`InputError::LimitExceeded`] with the detail
+/// `describe(count, limit)` gives.
+pub(crate) fn check_limit(
+    count: usize,
+    limit: usize,
+    describe: impl FnOnce(usize, usize) -> String,
+) -> Result<(), Error> {
+    if count > limit {
+        return Err(err(InputError::LimitExceeded, describe(count, limit)));
+    }
+    Ok(())
 }

@@ -5,11 +5,12 @@ use serde_json::Value;
 use crate::bundle::Bundle;
 use crate::encoding::b64;
 use crate::error::{
-    BundleError, CertificateError, Error, IdentityError, InputError, PolicyError, ProvenanceError,
-    err,
+    BundleError, CertificateError, Error, ErrorKind, IdentityError, InputError, PolicyError,
+    ProvenanceError, err,
 };
 use crate::extensions::FulcioExtension;
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
+use crate::limits::check_limit;
 use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
 use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
 
@@ -144,15 +145,25 @@ impl Publisher {
 /// Convert a PEP 740 attestation object to a v0.3 bundle.
 pub fn attestation_to_bundle(bytes: &[u8], verifier: &Verifier) -> Result<Bundle, Error> {
     let limits = verifier.limits();
-    if bytes.len() > limits.max_bundle_bytes {
-        return Err(err(
-            InputError::LimitExceeded,
-            format!("attestation is {} bytes", bytes.len()),
-        ));
-    }
+    check_limit(bytes.len(), limits.max_bundle_bytes, |n, _| {
+        format!("attestation is {n} bytes")
+    })?;
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| err(BundleError::Malformed, "attestation is not JSON").with_source(e))?;
     attestation_value_to_bundle(&v, verifier)
+}
+
+/// The string `key` of `v` (a part of the attestation named `what`), or a `kind` error saying
+/// `what` has none.
+fn str_field<'v>(
+    v: &'v Value,
+    key: &str,
+    kind: impl Into<ErrorKind>,
+    what: &str,
+) -> Result<&'v str, Error> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(kind, format!("{what} has no {key}")))
 }
 
 fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle, Error> {
@@ -168,10 +179,7 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
             "attestation has no verification_material",
         )
     })?;
-    let cert = vm
-        .get("certificate")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(CertificateError::Missing, "attestation has no certificate"))?;
+    let cert = str_field(vm, "certificate", CertificateError::Missing, "attestation")?;
     let entries = vm
         .get("transparency_entries")
         .cloned()
@@ -179,14 +187,8 @@ fn attestation_value_to_bundle(v: &Value, verifier: &Verifier) -> Result<Bundle,
     let env = v
         .get("envelope")
         .ok_or_else(|| err(BundleError::Malformed, "attestation has no envelope"))?;
-    let statement = env
-        .get("statement")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no statement"))?;
-    let signature = env
-        .get("signature")
-        .and_then(Value::as_str)
-        .ok_or_else(|| err(BundleError::DsseInvalid, "envelope has no signature"))?;
+    let statement = str_field(env, "statement", BundleError::DsseInvalid, "envelope")?;
+    let signature = str_field(env, "signature", BundleError::DsseInvalid, "envelope")?;
     // Validate encodings before re-wrapping.
     b64(BundleError::DsseInvalid, "envelope.statement", statement)?;
     b64(BundleError::DsseInvalid, "envelope.signature", signature)?;
@@ -295,12 +297,11 @@ pub fn verify_pypi_provenance(
     filename: &str,
     expected_publisher: Option<&Publisher>,
 ) -> Result<Vec<Verification>, Error> {
-    if provenance.len() > verifier.limits().max_bundle_bytes {
-        return Err(err(
-            InputError::LimitExceeded,
-            "provenance document too large",
-        ));
-    }
+    check_limit(
+        provenance.len(),
+        verifier.limits().max_bundle_bytes,
+        |_, _| "provenance document too large".to_owned(),
+    )?;
     let doc: Value = serde_json::from_slice(provenance)
         .map_err(|e| err(BundleError::Malformed, "provenance is not JSON").with_source(e))?;
     if doc.get("version").and_then(Value::as_u64) != Some(1) {

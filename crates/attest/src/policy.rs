@@ -340,6 +340,7 @@ impl IdentityPolicy {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::test_support::assert_refused;
 
     fn exts(trigger: &str) -> ExtensionValues {
         let mut e = ExtensionValues::new();
@@ -357,29 +358,23 @@ mod tests {
         ];
         p.check(&san, Some(GITHUB_ACTIONS_ISSUER), &exts("push"))
             .unwrap();
-        assert_eq!(
+        assert_refused(
             p.check(
                 &san,
                 Some(GITHUB_ACTIONS_ISSUER),
-                &exts("workflow_dispatch")
-            )
-            .unwrap_err()
-            .kind(),
-            ErrorKind::Identity(IdentityError::TriggerNotAllowed)
+                &exts("workflow_dispatch"),
+            ),
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed),
         );
         let branch =
             vec!["https://github.com/o/r/.github/workflows/release.yml@refs/heads/main".to_owned()];
-        assert_eq!(
-            p.check(&branch, Some(GITHUB_ACTIONS_ISSUER), &exts("push"))
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Identity(IdentityError::SanMismatch)
+        assert_refused(
+            p.check(&branch, Some(GITHUB_ACTIONS_ISSUER), &exts("push")),
+            ErrorKind::Identity(IdentityError::SanMismatch),
         );
-        assert_eq!(
-            p.check(&san, Some("https://other"), &exts("push"))
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Identity(IdentityError::IssuerMismatch)
+        assert_refused(
+            p.check(&san, Some("https://other"), &exts("push")),
+            ErrorKind::Identity(IdentityError::IssuerMismatch),
         );
         assert!(IdentityPolicy::github_release("o", "release.yml", "v1").is_err());
         assert!(IdentityPolicy::github_release("o/r", "a/b.yml", "v1").is_err());
@@ -393,9 +388,9 @@ mod tests {
         check("https://x/a@refs/tags/v1").unwrap();
         assert!(check("https://x/a@refs/tags/v1.2").is_err());
         assert!(check("evil https://x/a@refs/tags/v1").is_err());
-        assert_eq!(
-            IdentityPolicy::regex("(", "i").unwrap_err().kind(),
-            ErrorKind::Policy(PolicyError::Invalid)
+        assert_refused(
+            IdentityPolicy::regex("(", "i"),
+            ErrorKind::Policy(PolicyError::Invalid),
         );
     }
 
@@ -414,12 +409,9 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::Identity(IdentityError::IssuerMismatch));
             assert!(e.detail().contains("regex"), "{}", e.detail());
         }
-        assert_eq!(
-            IdentityPolicy::any_identity("i")
-                .with_issuer_regex("(")
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Policy(PolicyError::Invalid)
+        assert_refused(
+            IdentityPolicy::any_identity("i").with_issuer_regex("("),
+            ErrorKind::Policy(PolicyError::Invalid),
         );
     }
 
@@ -430,23 +422,19 @@ mod tests {
             .allow_triggers(["push"]);
         p.check(&[], Some("i"), &exts("push"))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            p.check(&[], Some("i"), &exts("release"))
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Identity(IdentityError::ExtensionMismatch)
+        assert_refused(
+            p.check(&[], Some("i"), &exts("release")),
+            ErrorKind::Identity(IdentityError::ExtensionMismatch),
         );
         let p = IdentityPolicy::any_identity("i").require_github_hosted();
-        assert_eq!(
-            p.check(&[], Some("i"), &exts("push")).unwrap_err().kind(),
-            ErrorKind::Identity(IdentityError::ExtensionMismatch)
+        assert_refused(
+            p.check(&[], Some("i"), &exts("push")),
+            ErrorKind::Identity(IdentityError::ExtensionMismatch),
         );
         let p = IdentityPolicy::any_identity("i").deny_trigger("push");
-        assert_eq!(
-            p.check(&[], Some("i"), &ExtensionValues::new())
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Identity(IdentityError::TriggerNotAllowed)
+        assert_refused(
+            p.check(&[], Some("i"), &ExtensionValues::new()),
+            ErrorKind::Identity(IdentityError::TriggerNotAllowed),
         );
     }
 

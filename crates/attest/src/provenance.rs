@@ -12,6 +12,7 @@ use crate::error::{
 };
 use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::Statement;
+use crate::limits::check_limit;
 use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
 use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
 
@@ -31,12 +32,11 @@ pub enum ProvenanceItem {
 /// Parse an `.intoto.jsonl` file: one bundle or legacy envelope per non-empty line.
 pub fn parse_intoto_jsonl(bytes: &[u8], verifier: &Verifier) -> Result<Vec<ProvenanceItem>, Error> {
     let limits = verifier.limits();
-    if bytes.len() > limits.max_bundle_bytes.saturating_mul(4) {
-        return Err(err(
-            InputError::LimitExceeded,
-            format!(".intoto.jsonl is {} bytes", bytes.len()),
-        ));
-    }
+    check_limit(
+        bytes.len(),
+        limits.max_bundle_bytes.saturating_mul(4),
+        |n, _| format!(".intoto.jsonl is {n} bytes"),
+    )?;
     let text = std::str::from_utf8(bytes)
         .map_err(|_| err(BundleError::Malformed, ".intoto.jsonl is not UTF-8"))?;
     let mut out = Vec::new();

@@ -5,6 +5,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::bundle::{Bundle, Content, TlogEntry};
 use crate::crypto::{Hash, PublicKey};
+use crate::dsse::{DsseSignature, Envelope};
 use crate::encoding::{b64, b64_encode, pem_decode};
 use crate::error::{Error, TlogError, err};
 
@@ -113,6 +114,32 @@ fn get_str<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
     get(v, path).and_then(Value::as_str)
 }
 
+/// The base64 string at `path` in `v`, decoded; absent or not base64 is a body mismatch naming
+/// `field`.
+fn body_b64(field: &str, v: &Value, path: &[&str]) -> Result<Vec<u8>, Error> {
+    b64(
+        TlogError::BodyMismatch,
+        field,
+        get_str(v, path).unwrap_or("!"),
+    )
+}
+
+/// The log entry's `signatures` (under `holder`) paired with the envelope's, which must be as
+/// many.
+fn paired_signatures<'a>(
+    holder: &'a Value,
+    env: &'a Envelope,
+    index: usize,
+) -> Result<impl Iterator<Item = (&'a Value, &'a DsseSignature)>, Error> {
+    let sigs = get(holder, &["signatures"])
+        .and_then(Value::as_array)
+        .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
+    if sigs.len() != env.signatures.len() {
+        return Err(mismatch(index, "signature count"));
+    }
+    Ok(sigs.iter().zip(&env.signatures))
+}
+
 fn verifier_matches(
     pem_b64: Option<&str>,
     expected: &Expected<'_>,
@@ -161,11 +188,7 @@ pub(crate) fn check_body(
         .ok_or_else(|| mismatch(index, "spec (missing)"))?;
     match (kind, api, &bundle.content) {
         ("hashedrekord", "0.0.1", Content::MessageSignature { signature, .. }) => {
-            let sig = b64(
-                TlogError::BodyMismatch,
-                "spec.signature.content",
-                get_str(spec, &["signature", "content"]).unwrap_or("!"),
-            )?;
+            let sig = body_b64("spec.signature.content", spec, &["signature", "content"])?;
             if &sig != signature {
                 return Err(mismatch(index, "signature"));
             }
@@ -187,11 +210,7 @@ pub(crate) fn check_body(
             let h = spec
                 .get("hashedRekordV002")
                 .ok_or_else(|| mismatch(index, "spec.hashedRekordV002 (missing)"))?;
-            let sig = b64(
-                TlogError::BodyMismatch,
-                "signature.content",
-                get_str(h, &["signature", "content"]).unwrap_or("!"),
-            )?;
+            let sig = body_b64("signature.content", h, &["signature", "content"])?;
             let bundle_sig = match content {
                 Content::MessageSignature { signature, .. } => signature.as_slice(),
                 Content::Dsse(env) => env
@@ -221,11 +240,7 @@ pub(crate) fn check_body(
                 return Err(mismatch(index, "certificate/key"));
             }
             let alg = get_str(h, &["data", "algorithm"]).unwrap_or_default();
-            let digest = b64(
-                TlogError::BodyMismatch,
-                "data.digest",
-                get_str(h, &["data", "digest"]).unwrap_or("!"),
-            )?;
+            let digest = body_b64("data.digest", h, &["data", "digest"])?;
             let want = expected
                 .message_sha256
                 .ok_or_else(|| mismatch(index, "digest"))?;
@@ -241,18 +256,8 @@ pub(crate) fn check_body(
             {
                 return Err(mismatch(index, "payload hash"));
             }
-            let sigs = get(spec, &["signatures"])
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
-            if sigs.len() != env.signatures.len() {
-                return Err(mismatch(index, "signature count"));
-            }
-            for (s, want) in sigs.iter().zip(&env.signatures) {
-                let sig = b64(
-                    TlogError::BodyMismatch,
-                    "signature",
-                    get_str(s, &["signature"]).unwrap_or("!"),
-                )?;
+            for (s, want) in paired_signatures(spec, env, index)? {
+                let sig = body_b64("signature", s, &["signature"])?;
                 if sig != want.sig {
                     return Err(mismatch(index, "DSSE signature"));
                 }
@@ -273,19 +278,9 @@ pub(crate) fn check_body(
             if get_str(e, &["payloadType"]) != Some(env.payload_type.as_str()) {
                 return Err(mismatch(index, "payload type"));
             }
-            let sigs = get(e, &["signatures"])
-                .and_then(Value::as_array)
-                .ok_or_else(|| mismatch(index, "signatures (missing)"))?;
-            if sigs.len() != env.signatures.len() {
-                return Err(mismatch(index, "signature count"));
-            }
-            for (s, want) in sigs.iter().zip(&env.signatures) {
+            for (s, want) in paired_signatures(e, env, index)? {
                 // intoto v0.0.2 stores the signature base64-encoded twice.
-                let once = b64(
-                    TlogError::BodyMismatch,
-                    "sig",
-                    get_str(s, &["sig"]).unwrap_or("!"),
-                )?;
+                let once = body_b64("sig", s, &["sig"])?;
                 let text = String::from_utf8(once)
                     .map_err(|_| mismatch(index, "DSSE signature encoding"))?;
                 let sig = b64(TlogError::BodyMismatch, "sig", &text)?;

@@ -8,7 +8,7 @@ use crate::cert::Cert;
 use crate::crypto::PublicKey;
 use crate::encoding::{b64, format_rfc3339, parse_rfc3339};
 use crate::error::{CertificateError, Error, ErrorKind, InputError, TrustRootError, err};
-use crate::limits::Limits;
+use crate::limits::{Limits, check_limit};
 
 /// A closed-at-start validity window in unix seconds; `end` is inclusive, `None` = still valid.
 #[non_exhaustive]
@@ -229,6 +229,19 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, Error> {
     })
 }
 
+/// Every entry of the list `name`, parsed by `parse` (which names it `name[i]`).
+fn each_entry<R, T>(
+    name: &str,
+    entries: &[R],
+    parse: impl Fn(&R, &str) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| parse(e, &format!("{name}[{i}]")))
+        .collect()
+}
+
 fn authority(raw: &RawAuthority, what: &str, limits: &Limits) -> Result<Authority, Error> {
     if raw.cert_chain.certificates.is_empty()
         || raw.cert_chain.certificates.len() > limits.max_chain_len
@@ -274,16 +287,9 @@ impl TrustedRoot {
 
     /// Parse a `trusted_root.json` document.
     pub fn from_json_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        if bytes.len() > limits.max_trust_root_bytes {
-            return Err(err(
-                InputError::LimitExceeded,
-                format!(
-                    "trusted root is {} bytes; limit {}",
-                    bytes.len(),
-                    limits.max_trust_root_bytes
-                ),
-            ));
-        }
+        check_limit(bytes.len(), limits.max_trust_root_bytes, |n, l| {
+            format!("trusted root is {n} bytes; limit {l}")
+        })?;
         let raw: RawRoot = serde_json::from_slice(bytes)
             .map_err(|e| malformed(format!("not a trusted root document: {e}")).with_source(e))?;
         match raw.media_type.as_deref() {
@@ -303,40 +309,23 @@ impl TrustedRoot {
             ("certificateAuthorities", raw.certificate_authorities.len()),
             ("timestampAuthorities", raw.timestamp_authorities.len()),
         ] {
-            if len > limits.max_trust_root_entries {
-                return Err(err(
-                    InputError::LimitExceeded,
-                    format!(
-                        "{n} has {len} entries; limit {}",
-                        limits.max_trust_root_entries
-                    ),
-                ));
-            }
+            check_limit(len, limits.max_trust_root_entries, |_, l| {
+                format!("{n} has {len} entries; limit {l}")
+            })?;
         }
-        let tlogs = raw
-            .tlogs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| log(l, &format!("tlogs[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let ctlogs = raw
-            .ctlogs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| log(l, &format!("ctlogs[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let cas = raw
-            .certificate_authorities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| authority(a, &format!("certificateAuthorities[{i}]"), limits))
-            .collect::<Result<_, _>>()?;
-        let tsas = raw
-            .timestamp_authorities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| authority(a, &format!("timestampAuthorities[{i}]"), limits))
-            .collect::<Result<_, _>>()?;
+        let authority = |a: &RawAuthority, what: &str| authority(a, what, limits);
+        let tlogs = each_entry("tlogs", &raw.tlogs, log)?;
+        let ctlogs = each_entry("ctlogs", &raw.ctlogs, log)?;
+        let cas = each_entry(
+            "certificateAuthorities",
+            &raw.certificate_authorities,
+            authority,
+        )?;
+        let tsas = each_entry(
+            "timestampAuthorities",
+            &raw.timestamp_authorities,
+            authority,
+        )?;
         Ok(TrustedRoot {
             tlogs,
             ctlogs,
@@ -458,18 +447,16 @@ pub(crate) fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, Error> {
     f.take(cap as u64 + 1).read_to_end(&mut buf).map_err(|e| {
         err(InputError::Io, format!("{}: cannot read", path.display())).with_source(e)
     })?;
-    if buf.len() > cap {
-        return Err(err(
-            InputError::LimitExceeded,
-            format!("{} is larger than {cap} bytes", path.display()),
-        ));
-    }
+    check_limit(buf.len(), cap, |_, l| {
+        format!("{} is larger than {l} bytes", path.display())
+    })?;
     Ok(buf)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_refused;
 
     const MT: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
     const KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==";
@@ -529,11 +516,9 @@ mod tests {
         assert_eq!(pg.timestamp_authorities().len(), 1);
         let default = TrustedRoot::verifier_root(None).unwrap();
         assert_eq!(default.tlogs().len(), pg.tlogs().len());
-        assert_eq!(
-            TrustedRoot::verifier_root(Some(Path::new("/nonexistent/trusted_root.json")))
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Input(InputError::Io)
+        assert_refused(
+            TrustedRoot::verifier_root(Some(Path::new("/nonexistent/trusted_root.json"))),
+            ErrorKind::Input(InputError::Io),
         );
     }
 
@@ -558,11 +543,9 @@ mod tests {
         );
         // Reached through `..` from outside: still inside.
         let dotted = outside.join("../release/sub/trusted_root.json");
-        assert_eq!(
-            refuse_trust_root_in_release(&dotted, &release)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::TrustRoot(TrustRootError::InRelease)
+        assert_refused(
+            refuse_trust_root_in_release(&dotted, &release),
+            ErrorKind::TrustRoot(TrustRootError::InRelease),
         );
         refuse_trust_root_in_release(&outer, &release).unwrap();
         // A sibling whose name merely starts with the release folder's name is outside.
@@ -576,43 +559,35 @@ mod tests {
             // A link outside that leads into the release is judged by its target.
             let link = outside.join("link.json");
             std::os::unix::fs::symlink(&inner, &link).unwrap();
-            assert_eq!(
-                refuse_trust_root_in_release(&link, &release)
-                    .unwrap_err()
-                    .kind(),
-                ErrorKind::TrustRoot(TrustRootError::InRelease)
+            assert_refused(
+                refuse_trust_root_in_release(&link, &release),
+                ErrorKind::TrustRoot(TrustRootError::InRelease),
             );
         }
-        assert_eq!(
-            refuse_trust_root_in_release(&base.join("missing.json"), &release)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Input(InputError::Io)
+        assert_refused(
+            refuse_trust_root_in_release(&base.join("missing.json"), &release),
+            ErrorKind::Input(InputError::Io),
         );
         std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]
     fn media_type_json_and_limits() {
-        assert_eq!(
-            TrustedRoot::from_json(b"{").unwrap_err().kind(),
-            ErrorKind::TrustRoot(TrustRootError::Malformed)
+        assert_refused(
+            TrustedRoot::from_json(b"{"),
+            ErrorKind::TrustRoot(TrustRootError::Malformed),
         );
-        assert_eq!(
-            TrustedRoot::from_json(br#"{"mediaType":"x"}"#)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::TrustRoot(TrustRootError::Malformed)
+        assert_refused(
+            TrustedRoot::from_json(br#"{"mediaType":"x"}"#),
+            ErrorKind::TrustRoot(TrustRootError::Malformed),
         );
         let limits = Limits {
             max_trust_root_bytes: 8,
             ..Limits::default()
         };
-        assert_eq!(
-            TrustedRoot::from_json_with_limits(b"{\"mediaType\":1}", &limits)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::Input(InputError::LimitExceeded)
+        assert_refused(
+            TrustedRoot::from_json_with_limits(b"{\"mediaType\":1}", &limits),
+            ErrorKind::Input(InputError::LimitExceeded),
         );
         let mut a = TrustedRoot::from_json(
             root(r#","validFor":{"start":"2021-01-12T11:53:27Z"}"#).as_bytes(),

@@ -183,6 +183,20 @@ impl Verification {
     }
 }
 
+/// Builder methods that set one field: `name(arg: Type) => field = value;` declares
+/// `pub fn name(mut self, arg: Type) -> Self` doing `self.field = value`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $field:ident = $value:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $arg: $ty) -> Self {
+                self.$field = $value;
+                self
+            }
+        )*
+    };
+}
+
 /// Verifies bundles against one (pre-parsed) trust root.
 #[derive(Clone, Debug)]
 pub struct Verifier {
@@ -205,37 +219,24 @@ impl Verifier {
         }
     }
 
-    /// Inject "now" (unix seconds). It is used only for trust-root validity: a trust-root entry
-    /// whose `validFor` starts after now is not used, and a proven time later than now is
-    /// refused. Certificate validity is always judged at the proven signing time.
-    pub fn with_now(mut self, now: i64) -> Self {
-        self.now = Some(now);
-        self
-    }
-
-    /// Replace the limits.
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Refuse bundles older than `v` (`bundle-version-unsupported`). The default, v0.1, accepts
-    /// every released version, because real v0.1 bundles were published (npm provenance and
-    /// the SLSA GitHub generator wrote them) and a verifier of old releases meets them; a
-    /// verifier whose ecosystem never produced v0.1 should raise it to v0.2, as the bundle
-    /// specification advises, so that a v0.3 bundle relabelled v0.1 with its inclusion proof
-    /// removed cannot verify on its SET alone.
-    pub fn with_min_bundle_version(mut self, v: BundleVersion) -> Self {
-        self.min_bundle_version = v;
-        self
-    }
-
-    /// Require verified time from at least `n` (>= 1) distinct authorities: each
-    /// transparency log whose SET verified counts once, and each timestamp authority with a
-    /// verified timestamp counts once, however many timestamps it signed.
-    pub fn with_timestamp_threshold(mut self, n: usize) -> Self {
-        self.timestamp_threshold = n.max(1);
-        self
+    setters! {
+        /// Inject "now" (unix seconds). It is used only for trust-root validity: a trust-root
+        /// entry whose `validFor` starts after now is not used, and a proven time later than now
+        /// is refused. Certificate validity is always judged at the proven signing time.
+        with_now(now: i64) => now = Some(now);
+        /// Replace the limits.
+        with_limits(limits: Limits) => limits = limits;
+        /// Refuse bundles older than `v` (`bundle-version-unsupported`). The default, v0.1,
+        /// accepts every released version, because real v0.1 bundles were published (npm
+        /// provenance and the SLSA GitHub generator wrote them) and a verifier of old releases
+        /// meets them; a verifier whose ecosystem never produced v0.1 should raise it to v0.2,
+        /// as the bundle specification advises, so that a v0.3 bundle relabelled v0.1 with its
+        /// inclusion proof removed cannot verify on its SET alone.
+        with_min_bundle_version(v: BundleVersion) => min_bundle_version = v;
+        /// Require verified time from at least `n` (>= 1) distinct authorities: each
+        /// transparency log whose SET verified counts once, and each timestamp authority with a
+        /// verified timestamp counts once, however many timestamps it signed.
+        with_timestamp_threshold(n: usize) => timestamp_threshold = n.max(1);
     }
 
     /// The trust root.
@@ -338,17 +339,14 @@ impl Verifier {
                     _ => signing_key.verify_prehash(artifact_sha256.as_bytes(), signature),
                 };
                 if !ok {
-                    return Err(if key_policy.is_some() {
-                        err(
-                            CertificateError::WrongKey,
-                            "the artifact signature does not verify with the given key",
-                        )
-                    } else {
+                    return Err(signature_refused(
+                        key_policy.is_some(),
+                        "artifact",
                         err(
                             BundleError::SignatureInvalid,
                             "the artifact signature does not verify with the certificate key",
-                        )
-                    });
+                        ),
+                    ));
                 }
                 artifact_sha256
                     .as_bytes()
@@ -367,17 +365,14 @@ impl Verifier {
                 };
                 let pae = env.pae();
                 if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
-                    return Err(if key_policy.is_some() {
-                        err(
-                            CertificateError::WrongKey,
-                            "the DSSE signature does not verify with the given key",
-                        )
-                    } else {
+                    return Err(signature_refused(
+                        key_policy.is_some(),
+                        "DSSE",
                         err(
                             BundleError::DsseInvalid,
                             "the DSSE signature does not verify over the PAE",
-                        )
-                    });
+                        ),
+                    ));
                 }
                 if env.payload_type != INTOTO_PAYLOAD_TYPE {
                     return Err(err(
@@ -751,5 +746,18 @@ impl Verifier {
             ));
         }
         Err(last_err.unwrap_or_else(|| err(CertificateError::ChainUntrusted, "no usable CA")))
+    }
+}
+
+/// A signature of `what` that does not verify: with a key policy the given key is the wrong
+/// one (`WrongKey`); with a certificate, `otherwise`.
+fn signature_refused(key_policy: bool, what: &str, otherwise: Error) -> Error {
+    if key_policy {
+        err(
+            CertificateError::WrongKey,
+            format!("the {what} signature does not verify with the given key"),
+        )
+    } else {
+        otherwise
     }
 }

@@ -418,24 +418,11 @@ impl RegistriesConfig {
     pub fn build(&self) -> Result<Registries, ConfigError> {
         self.http.check()?;
         let http = self.http_client();
-        let secret =
-            |field: &'static str, var: &Option<String>| -> Result<Option<Secret>, ConfigError> {
-                match var {
-                    None => Ok(None),
-                    Some(v) => {
-                        Secret::from_env(v)
-                            .map(Some)
-                            .ok_or_else(|| ConfigError::MissingSecret {
-                                field,
-                                var: v.clone(),
-                            })
-                    }
-                }
-            };
         let ep = |field: &'static str| move |source| ConfigError::Endpoint { field, source };
-        let pypi = match &self.pypi {
-            None => None,
-            Some(p) => {
+        let pypi = self
+            .pypi
+            .as_ref()
+            .map(|p| {
                 let mut idx = PypiIndex::new(http.clone());
                 if let Some(u) = &p.json_api {
                     idx = idx.json_api(u).map_err(ep("pypi.json-api"))?;
@@ -446,52 +433,48 @@ impl RegistriesConfig {
                 if let Some(u) = &p.integrity {
                     idx = idx.integrity(u).map_err(ep("pypi.integrity"))?;
                 }
-                if let Some(t) = secret("pypi.token-env", &p.token_env)? {
-                    idx = idx.with_token(t);
-                }
-                Some(idx)
-            }
-        };
-        let crates = match &self.crates {
-            None => None,
-            Some(c) => {
-                let mut idx =
-                    SparseIndex::new(http.clone(), &c.index).map_err(ep("crates.index"))?;
-                if let Some(t) = secret("crates.token-env", &c.token_env)? {
-                    idx = idx.with_token(t);
-                }
-                Some(idx)
-            }
-        };
-        let npm = match &self.npm {
-            None => None,
-            Some(n) => {
-                let mut r =
-                    NpmRegistry::new(http.clone(), &n.registry).map_err(ep("npm.registry"))?;
-                if let Some(t) = secret("npm.token-env", &n.token_env)? {
-                    r = r.with_token(t);
-                }
-                Some(r)
-            }
-        };
-        let oci = match &self.oci {
-            None => None,
-            Some(o) => {
-                let mut r =
-                    OciRegistry::new(http.clone(), &o.registry).map_err(ep("oci.registry"))?;
-                if let Some(p) = secret("oci.password-env", &o.password_env)? {
-                    r = match &o.username {
+                with_secret(idx, "pypi.token-env", &p.token_env, PypiIndex::with_token)
+            })
+            .transpose()?;
+        let crates = self
+            .crates
+            .as_ref()
+            .map(|c| {
+                let idx = SparseIndex::new(http.clone(), &c.index).map_err(ep("crates.index"))?;
+                with_secret(
+                    idx,
+                    "crates.token-env",
+                    &c.token_env,
+                    SparseIndex::with_token,
+                )
+            })
+            .transpose()?;
+        let npm = self
+            .npm
+            .as_ref()
+            .map(|n| {
+                let r = NpmRegistry::new(http.clone(), &n.registry).map_err(ep("npm.registry"))?;
+                with_secret(r, "npm.token-env", &n.token_env, NpmRegistry::with_token)
+            })
+            .transpose()?;
+        let oci = self
+            .oci
+            .as_ref()
+            .map(|o| {
+                let r = OciRegistry::new(http.clone(), &o.registry).map_err(ep("oci.registry"))?;
+                with_secret(r, "oci.password-env", &o.password_env, |r, p| {
+                    match &o.username {
                         Some(u) => r.with_basic(u, p),
                         None => r.with_bearer(p),
-                    };
-                }
-                Some(r)
-            }
-        };
-        let goproxy = match &self.goproxy {
-            None => None,
-            Some(g) => Some(GoProxy::new(http.clone(), &g.url).map_err(ep("goproxy.url"))?),
-        };
+                    }
+                })
+            })
+            .transpose()?;
+        let goproxy = self
+            .goproxy
+            .as_ref()
+            .map(|g| GoProxy::new(http.clone(), &g.url).map_err(ep("goproxy.url")))
+            .transpose()?;
         Ok(Registries {
             http,
             pypi,
@@ -501,6 +484,30 @@ impl RegistriesConfig {
             goproxy,
         })
     }
+}
+
+/// The client of a `kind` registry, or [`LookupError::NotConfigured`].
+fn configured<C>(client: &Option<C>, kind: RegistryKind) -> Result<&C, LookupError> {
+    client.as_ref().ok_or(LookupError::NotConfigured(kind))
+}
+
+/// `client` given the secret held by the environment variable `var` names (`give` hands it
+/// over), or unchanged when `var` names none; a named variable that is not set is an error
+/// naming `field`.
+fn with_secret<C>(
+    client: C,
+    field: &'static str,
+    var: &Option<String>,
+    give: impl FnOnce(C, Secret) -> C,
+) -> Result<C, ConfigError> {
+    let Some(v) = var else {
+        return Ok(client);
+    };
+    let secret = Secret::from_env(v).ok_or_else(|| ConfigError::MissingSecret {
+        field,
+        var: v.clone(),
+    })?;
+    Ok(give(client, secret))
 }
 
 /// The environment variable for registry `name`'s `what` (`URL`, `TOKEN`):
@@ -669,33 +676,13 @@ pub struct Registries {
 impl Registries {
     /// What the registry of `spec`'s kind publishes for it.
     pub fn version(&self, spec: &PackageSpec) -> Result<PublishedVersion, LookupError> {
-        let nc = || LookupError::NotConfigured(spec.kind);
-        Ok(match spec.kind {
-            RegistryKind::Pypi => self
-                .pypi
-                .as_ref()
-                .ok_or_else(nc)?
-                .version(&spec.name, &spec.version)?,
-            RegistryKind::Crates => self
-                .crates
-                .as_ref()
-                .ok_or_else(nc)?
-                .version(&spec.name, &spec.version)?,
-            RegistryKind::Npm => self
-                .npm
-                .as_ref()
-                .ok_or_else(nc)?
-                .version(&spec.name, &spec.version)?,
-            RegistryKind::Oci => self
-                .oci
-                .as_ref()
-                .ok_or_else(nc)?
-                .version(&spec.name, &spec.version)?,
-            RegistryKind::GoProxy => self
-                .goproxy
-                .as_ref()
-                .ok_or_else(nc)?
-                .version(&spec.name, &spec.version)?,
+        let (kind, name, version) = (spec.kind, spec.name.as_str(), spec.version.as_str());
+        Ok(match kind {
+            RegistryKind::Pypi => configured(&self.pypi, kind)?.version(name, version)?,
+            RegistryKind::Crates => configured(&self.crates, kind)?.version(name, version)?,
+            RegistryKind::Npm => configured(&self.npm, kind)?.version(name, version)?,
+            RegistryKind::Oci => configured(&self.oci, kind)?.version(name, version)?,
+            RegistryKind::GoProxy => configured(&self.goproxy, kind)?.version(name, version)?,
         })
     }
 

@@ -10,7 +10,7 @@ use url::Url;
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{Poll, poll_until, unchanged_suffix};
+use crate::poll::{ClientError, Poll, client_error, unchanged_suffix, wait_visible};
 use crate::secret::{BaseUrl, Credential, redact_url};
 
 /// Why a crates registry operation failed.
@@ -81,6 +81,8 @@ pub enum Error {
         diagnosis: String,
     },
 }
+
+client_error!(package, version);
 
 /// One line of a sparse index file.
 #[non_exhaustive]
@@ -249,26 +251,17 @@ impl SparseIndex {
         self
     }
 
-    fn http_err(package: &str, version: &str) -> impl Fn(HttpError) -> Error {
-        let (p, v) = (package.to_owned(), version.to_owned());
-        move |source| Error::Http {
-            package: p.clone(),
-            version: v.clone(),
-            source,
-        }
-    }
-
     /// The `dl` template from `config.json` (fetched once).
     pub fn dl_template(&self) -> Result<String, Error> {
         if let Some(t) = self.dl.get() {
             return Ok(t.clone());
         }
-        let url = join(&self.base, "config.json").map_err(Self::http_err("", ""))?;
+        let url = join(&self.base, "config.json").map_err(Error::http_err("", ""))?;
         let shown = redact_url(&url);
         let fetched = self
             .cache
             .get(&self.http, &url, None, self.token.as_ref(), &[], None)
-            .map_err(Self::http_err("", ""))?;
+            .map_err(Error::http_err("", ""))?;
         let Fetched::Found { body, .. } = fetched else {
             return Err(Error::Config {
                 url: shown,
@@ -276,7 +269,7 @@ impl SparseIndex {
             });
         };
         let raw: RawConfig =
-            parse_json(&shown, &body, "config.json").map_err(Self::http_err("", ""))?;
+            parse_json(&shown, &body, "config.json").map_err(Error::http_err("", ""))?;
         if raw.auth_required && self.token.is_none() {
             return Err(Error::Config {
                 url: shown,
@@ -305,7 +298,7 @@ impl SparseIndex {
         deadline: Option<Instant>,
     ) -> Result<(Vec<IndexEntry>, bool), Error> {
         let path = index_path(name)?;
-        let url = join(&self.base, &path).map_err(Self::http_err(name, ""))?;
+        let url = join(&self.base, &path).map_err(Error::http_err(name, ""))?;
         // Cargo treats 404, 410 and 451 as "no such crate".
         match self
             .cache
@@ -317,7 +310,7 @@ impl SparseIndex {
                 &[404, 410, 451],
                 deadline,
             )
-            .map_err(Self::http_err(name, ""))?
+            .map_err(Error::http_err(name, ""))?
         {
             Fetched::Missing { .. } => Ok((Vec::new(), false)),
             Fetched::Found {
@@ -356,7 +349,7 @@ impl SparseIndex {
         let mut url = match Url::parse(&url) {
             Ok(u) => u,
             // A relative `dl` is resolved against the index root.
-            Err(_) => join(&self.base, &url).map_err(Self::http_err(name, version))?,
+            Err(_) => join(&self.base, &url).map_err(Error::http_err(name, version))?,
         };
         strip_userinfo(&mut url);
         let url = url.to_string();
@@ -396,7 +389,7 @@ impl SparseIndex {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let outcome = poll_until(poll, |deadline| {
+        wait_visible(poll, name, version, |deadline| {
             Ok(match self.entries_until(name, Some(deadline)) {
                 Ok((entries, _)) if entries.iter().any(|e| e.vers == version) => {
                     Poll::Found(self.to_published(name, version, &entries)?)
@@ -418,16 +411,8 @@ impl SparseIndex {
                         unchanged_suffix(revalidated)
                     ))
                 }
-                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                Err(e) => return Err(e),
+                Err(e) => return Poll::failed(e),
             })
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            package: name.to_owned(),
-            version: version.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 }

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{Poll, PollOptions, poll_until};
+use crate::poll::{ClientError, Poll, PollOptions, client_error, wait_visible};
 use crate::secret::{BaseUrl, redact_url};
 
 /// Why a Go module proxy operation failed.
@@ -85,6 +85,8 @@ pub enum Error {
         name: String,
     },
 }
+
+client_error!(module, version);
 
 /// Escapes a module path or version for a proxy URL: every upper-case letter becomes `!`
 /// followed by its lower-case form (`Azure` → `!azure`), as the GOPROXY protocol requires.
@@ -259,18 +261,9 @@ impl GoProxy {
         })
     }
 
-    fn http_err(module: &str, version: &str) -> impl Fn(HttpError) -> Error {
-        let (m, v) = (module.to_owned(), version.to_owned());
-        move |source| Error::Http {
-            module: m.clone(),
-            version: v.clone(),
-            source,
-        }
-    }
-
     fn url(&self, module: &str, version: &str, rest: &str) -> Result<Url, Error> {
         join(&self.base, &format!("{}/@v/{rest}", escape_path(module)?))
-            .map_err(Self::http_err(module, version))
+            .map_err(Error::http_err(module, version))
     }
 
     /// GET `url`; `None` when the proxy answers 404 or 410.
@@ -282,7 +275,7 @@ impl GoProxy {
         let (resp, body) = self
             .http
             .get_bytes(url, &req)
-            .map_err(Self::http_err(module, version))?;
+            .map_err(Error::http_err(module, version))?;
         Ok((!NOT_FOUND.contains(&resp.status)).then_some(body))
     }
 
@@ -316,7 +309,7 @@ impl GoProxy {
         };
         let shown = redact_url(&info_url);
         let info: RawInfo =
-            parse_json(&shown, &body, ".info").map_err(Self::http_err(module, version))?;
+            parse_json(&shown, &body, ".info").map_err(Error::http_err(module, version))?;
         if info.version != version {
             return Err(Error::WrongVersion {
                 url: shown,
@@ -356,7 +349,7 @@ impl GoProxy {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let outcome = poll_until(poll, |_deadline| {
+        wait_visible(poll, module, version, |_deadline| {
             Ok(match self.version(module, version) {
                 Ok(v) if v.state.is_served() => Poll::Found(v),
                 Ok(_) => {
@@ -371,16 +364,8 @@ impl GoProxy {
                         )
                     })
                 }
-                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                Err(e) => return Err(e),
+                Err(e) => return Poll::failed(e),
             })
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            module: module.to_owned(),
-            version: version.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 

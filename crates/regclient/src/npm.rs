@@ -9,9 +9,9 @@ use artidigest::{Algorithm, Digest};
 use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, Json, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
+use crate::poll::{ClientError, Poll, PollOptions, client_error, unchanged_suffix, wait_visible};
 use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -70,6 +70,8 @@ pub enum Error {
         diagnosis: String,
     },
 }
+
+client_error!(package, version);
 
 /// `dist` of a version.
 #[non_exhaustive]
@@ -319,15 +321,6 @@ impl NpmRegistry {
         self.base.as_str()
     }
 
-    fn err(package: &str, version: &str) -> impl Fn(HttpError) -> Error {
-        let (p, v) = (package.to_owned(), version.to_owned());
-        move |source| Error::Http {
-            package: p.clone(),
-            version: v.clone(),
-            source,
-        }
-    }
-
     /// The packument of `name` (`None` when the registry does not know it), and whether it
     /// was a 304 revalidation. `abbreviated` asks for the install-v1 form.
     pub fn packument(
@@ -344,7 +337,7 @@ impl NpmRegistry {
         abbreviated: bool,
         deadline: Option<Instant>,
     ) -> Result<(Option<Packument>, bool), Error> {
-        let url = join(&self.base, &encode_name(name)?).map_err(Self::err(name, ""))?;
+        let url = join(&self.base, &encode_name(name)?).map_err(Error::http_err(name, ""))?;
         let accept = if abbreviated {
             ABBREVIATED
         } else {
@@ -360,7 +353,7 @@ impl NpmRegistry {
                 &[404],
                 deadline,
             )
-            .map_err(Self::err(name, ""))?
+            .map_err(Error::http_err(name, ""))?
         {
             Fetched::Missing { .. } => Ok((None, false)),
             Fetched::Found {
@@ -369,8 +362,8 @@ impl NpmRegistry {
                 url,
                 ..
             } => {
-                let p: Packument =
-                    parse_json(&url, &body, "an npm packument").map_err(Self::err(name, ""))?;
+                let p: Packument = parse_json(&url, &body, "an npm packument")
+                    .map_err(Error::http_err(name, ""))?;
                 if p.name != name {
                     return Err(Error::Document {
                         url,
@@ -387,23 +380,19 @@ impl NpmRegistry {
     /// The version document `GET /<name>/<version>` (`None` on 404).
     pub fn version_document(&self, name: &str, version: &str) -> Result<Option<NpmVersion>, Error> {
         let path = format!("{}/{}", encode_name(name)?, crate::http::segment(version));
-        let url = join(&self.base, &path).map_err(Self::err(name, version))?;
-        let req = Request {
-            accept: Some("application/json"),
-            credential: self.token.as_ref(),
-            pass_statuses: &[404],
-            ..Request::default()
-        };
-        let (resp, body) = self
+        let url = join(&self.base, &path).map_err(Error::http_err(name, version))?;
+        let Some(Json { shown, doc: v, .. }) = self
             .http
-            .get_bytes(&url, &req)
-            .map_err(Self::err(name, version))?;
-        if resp.status == 404 {
+            .get_json::<NpmVersion>(
+                &url,
+                "application/json",
+                self.token.as_ref(),
+                "an npm version document",
+            )
+            .map_err(Error::http_err(name, version))?
+        else {
             return Ok(None);
-        }
-        let shown = redact_url(&resp.url);
-        let v: NpmVersion = parse_json(&shown, &body, "an npm version document")
-            .map_err(Self::err(name, version))?;
+        };
         if v.name != name || v.version != version {
             return Err(Error::Document {
                 url: shown,
@@ -482,7 +471,7 @@ impl NpmRegistry {
         let spec = format!("{name}@{version}");
         let enc = percent_encoding::utf8_percent_encode(&spec, ATTEST_SET).to_string();
         let url = join(&self.base, &format!("-/npm/v1/attestations/{enc}"))
-            .map_err(Self::err(name, version))?;
+            .map_err(Error::http_err(name, version))?;
         self.fetch_attestations(name, version, &url)
     }
 
@@ -513,24 +502,16 @@ impl NpmRegistry {
         url: &Url,
     ) -> Result<Vec<NpmAttestation>, Error> {
         let same_origin = url.origin() == self.base.origin();
-        let req = Request {
-            accept: Some("application/json"),
-            credential: self.token.as_ref().filter(|_| same_origin),
-            pass_statuses: &[404],
-            ..Request::default()
-        };
-        let url = url.clone();
-        let (resp, body) = self
+        let found = self
             .http
-            .get_bytes(&url, &req)
-            .map_err(Self::err(name, version))?;
-        if resp.status == 404 {
-            return Ok(Vec::new());
-        }
-        let shown = redact_url(&resp.url);
-        let doc: AttestationsDoc = parse_json(&shown, &body, "an npm attestations document")
-            .map_err(Self::err(name, version))?;
-        Ok(doc.attestations)
+            .get_json::<AttestationsDoc>(
+                url,
+                "application/json",
+                self.token.as_ref().filter(|_| same_origin),
+                "an npm attestations document",
+            )
+            .map_err(Error::http_err(name, version))?;
+        Ok(found.map(|j| j.doc.attestations).unwrap_or_default())
     }
 
     /// Polls the abbreviated packument (conditionally, by ETag) until `version` is served.
@@ -540,7 +521,7 @@ impl NpmRegistry {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let outcome = poll_until(poll, |deadline| {
+        wait_visible(poll, name, version, |deadline| {
             Ok(match self.packument_until(name, true, Some(deadline)) {
                 Ok((Some(p), revalidated)) => match p.versions.get(version) {
                     Some(v) => Poll::Found(self.to_published(name, v)?),
@@ -554,16 +535,8 @@ impl NpmRegistry {
                 Ok((None, _)) => {
                     Poll::Missing("the registry does not know the package (404)".to_owned())
                 }
-                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                Err(e) => return Err(e),
+                Err(e) => return Poll::failed(e),
             })
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            package: name.to_owned(),
-            version: version.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 }

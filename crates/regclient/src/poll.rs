@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::http::HttpError;
+
 /// How a visibility poll behaves.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +41,67 @@ pub(crate) enum Poll<T> {
     /// The request failed (connection, status): the cause, for the diagnosis.
     Failed(String),
 }
+
+impl<T> Poll<T> {
+    /// A lookup's error as a poll's answer: a failed request is [`Poll::Failed`] (polling goes
+    /// on); any other error ends the polling (`Err`).
+    pub(crate) fn failed<E: ClientError>(e: E) -> Result<Self, E> {
+        match e.http_source() {
+            Some(source) => Ok(Poll::Failed(source.to_string())),
+            None => Err(e),
+        }
+    }
+}
+
+/// The two errors every registry client's `Error` has, whatever it names the subject (package,
+/// module, repository) and the version (version, reference): a failed request (`Http`) and a
+/// version that did not appear in time (`NotVisible`). [`client_error!`] implements it.
+pub(crate) trait ClientError: Sized {
+    /// `Http` for `subject` `version`.
+    fn http(subject: &str, version: &str, source: HttpError) -> Self;
+    /// `NotVisible` for `subject` `version`.
+    fn not_visible(subject: &str, version: &str, gave_up: GaveUp) -> Self;
+    /// The cause, if this is `Http`.
+    fn http_source(&self) -> Option<&HttpError>;
+
+    /// [`ClientError::http`] for `map_err`.
+    fn http_err(subject: &str, version: &str) -> impl Fn(HttpError) -> Self {
+        let (s, v) = (subject.to_owned(), version.to_owned());
+        move |source| Self::http(&s, &v, source)
+    }
+}
+
+/// Implements [`ClientError`] for the `Error` enum in scope, whose `Http` and `NotVisible`
+/// variants name the subject and the version by the two given field names.
+macro_rules! client_error {
+    ($subject:ident, $version:ident) => {
+        impl crate::poll::ClientError for Error {
+            fn http($subject: &str, $version: &str, source: HttpError) -> Self {
+                Error::Http {
+                    $subject: $subject.to_owned(),
+                    $version: $version.to_owned(),
+                    source,
+                }
+            }
+            fn not_visible($subject: &str, $version: &str, g: crate::poll::GaveUp) -> Self {
+                Error::NotVisible {
+                    $subject: $subject.to_owned(),
+                    $version: $version.to_owned(),
+                    waited: g.waited,
+                    polls: g.polls,
+                    diagnosis: g.diagnosis,
+                }
+            }
+            fn http_source(&self) -> Option<&HttpError> {
+                match self {
+                    Error::Http { source, .. } => Some(source),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use client_error;
 
 /// Why polling gave up: the deadline came before the version.
 pub(crate) struct GaveUp {
@@ -98,6 +161,17 @@ pub(crate) fn poll_until<T, E>(
         );
         std::thread::sleep(poll.interval);
     }
+}
+
+/// [`poll_until`] for a registry client: giving up is the client's `NotVisible` for `subject`
+/// `version`.
+pub(crate) fn wait_visible<T, E: ClientError>(
+    poll: PollOptions,
+    subject: &str,
+    version: &str,
+    once: impl FnMut(Instant) -> Result<Poll<T>, E>,
+) -> Result<T, E> {
+    poll_until(poll, once)?.map_err(|g| E::not_visible(subject, version, g))
 }
 
 /// Runs `once` on slices of the poll — each with `poll.interval` and a timeout of at most

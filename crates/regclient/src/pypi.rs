@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use artidigest::{Algorithm, Digest, names};
+use url::Url;
 
 use crate::cache::{EtagCache, Fetched};
-use crate::http::{HttpClient, HttpError, Request, file_url, join, parse_base, parse_json};
+use crate::http::{HttpClient, HttpError, Json, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{Poll, PollOptions, poll_until, unchanged_suffix};
+use crate::poll::{ClientError, Poll, PollOptions, client_error, unchanged_suffix, wait_visible};
 use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -72,6 +73,8 @@ pub enum Error {
         diagnosis: String,
     },
 }
+
+client_error!(package, version);
 
 /// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`
 /// ([`artidigest::names::normalize_project`], with this client's error).
@@ -168,6 +171,28 @@ pub struct PypiIndex {
     cache: EtagCache,
 }
 
+/// A listed file as published: its URL resolved against the page `base` it was read from, its
+/// digests parsed (an `Err` names the file).
+fn published_file(
+    base: &Url,
+    filename: String,
+    href: &str,
+    hashes: &BTreeMap<String, String>,
+    size: Option<u64>,
+    yanked: bool,
+) -> Result<PublishedFile, String> {
+    let url = file_url(base, href).map_err(|e| format!("{filename}: url: {e}"))?;
+    let digests = digests_from_map(hashes).map_err(|e| format!("{filename}: {e}"))?;
+    Ok(PublishedFile {
+        digests,
+        name: filename,
+        url: url.to_string(),
+        size,
+        yanked,
+        media_type: None,
+    })
+}
+
 fn digests_from_map(map: &BTreeMap<String, String>) -> Result<Vec<Digest>, String> {
     let mut out = Vec::new();
     for (alg, hex) in map {
@@ -219,15 +244,6 @@ impl PypiIndex {
         self
     }
 
-    fn err(package: &str, version: &str) -> impl Fn(HttpError) -> Error {
-        let (p, v) = (package.to_owned(), version.to_owned());
-        move |source| Error::Http {
-            package: p.clone(),
-            version: v.clone(),
-            source,
-        }
-    }
-
     /// The version as the JSON API describes it (`<base>/<project>/<version>/json`).
     pub fn json_version(&self, project: &str, version: &str) -> Result<PublishedVersion, Error> {
         let base = self
@@ -236,29 +252,31 @@ impl PypiIndex {
             .ok_or(Error::NotConfigured { endpoint: "json" })?;
         let norm = normalize(project)?;
         let enc = crate::http::segment(version);
-        let url = join(base, &format!("{norm}/{enc}/json")).map_err(Self::err(project, version))?;
-        let req = Request {
-            accept: Some("application/json"),
-            credential: self.token.as_ref(),
-            pass_statuses: &[404],
-            ..Request::default()
-        };
-        let (resp, body) = self
+        let url =
+            join(base, &format!("{norm}/{enc}/json")).map_err(Error::http_err(project, version))?;
+        let found = self
             .http
-            .get_bytes(&url, &req)
-            .map_err(Self::err(project, version))?;
+            .get_json::<JsonDoc>(
+                &url,
+                "application/json",
+                self.token.as_ref(),
+                "a PyPI JSON API document",
+            )
+            .map_err(Error::http_err(project, version))?;
         let registry = redact_url(base);
-        if resp.status == 404 {
+        let Some(Json {
+            url: read_from,
+            shown,
+            doc,
+        }) = found
+        else {
             return Ok(PublishedVersion::absent(
                 RegistryKind::Pypi,
                 &registry,
                 project,
                 version,
             ));
-        }
-        let shown = redact_url(&resp.url);
-        let doc: JsonDoc = parse_json(&shown, &body, "a PyPI JSON API document")
-            .map_err(Self::err(project, version))?;
+        };
         let doc_err = |reason: String| Error::Document {
             url: shown.clone(),
             package: project.to_owned(),
@@ -273,17 +291,8 @@ impl PypiIndex {
         }
         let mut files = Vec::new();
         for f in doc.urls {
-            let url = file_url(&resp.url, &f.url)
-                .map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
-            files.push(PublishedFile {
-                digests: digests_from_map(&f.digests)
-                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
-                name: f.filename,
-                url: url.to_string(),
-                size: f.size,
-                yanked: f.yanked,
-                media_type: None,
-            });
+            let file = published_file(&read_from, f.filename, &f.url, &f.digests, f.size, f.yanked);
+            files.push(file.map_err(doc_err)?);
         }
         Ok(PublishedVersion {
             kind: RegistryKind::Pypi,
@@ -319,7 +328,7 @@ impl PypiIndex {
             .as_ref()
             .ok_or(Error::NotConfigured { endpoint: "simple" })?;
         let norm = normalize(project)?;
-        let url = join(base, &format!("{norm}/")).map_err(Self::err(project, version))?;
+        let url = join(base, &format!("{norm}/")).map_err(Error::http_err(project, version))?;
         let registry = redact_url(base);
         let (body, revalidated, shown) = match self
             .cache
@@ -331,7 +340,7 @@ impl PypiIndex {
                 &[404],
                 deadline,
             )
-            .map_err(Self::err(project, version))?
+            .map_err(Error::http_err(project, version))?
         {
             Fetched::Missing { .. } => {
                 return Ok((
@@ -347,7 +356,7 @@ impl PypiIndex {
             } => (body, Some((revalidated, serial)), url),
         };
         let doc: SimpleDoc = parse_json(&shown, &body, "a PEP 691 project page")
-            .map_err(Self::err(project, version))?;
+            .map_err(Error::http_err(project, version))?;
         let doc_err = |reason: String| Error::Document {
             url: shown.clone(),
             package: project.to_owned(),
@@ -381,17 +390,8 @@ impl PypiIndex {
                 _ => false,
             };
             all_yanked &= yanked;
-            let file_url =
-                file_url(&url, &f.url).map_err(|e| doc_err(format!("{}: url: {e}", f.filename)))?;
-            files.push(PublishedFile {
-                digests: digests_from_map(&f.hashes)
-                    .map_err(|e| doc_err(format!("{}: {e}", f.filename)))?,
-                name: f.filename,
-                url: file_url.to_string(),
-                size: f.size,
-                yanked,
-                media_type: None,
-            });
+            let file = published_file(&url, f.filename, &f.url, &f.hashes, f.size, yanked);
+            files.push(file.map_err(doc_err)?);
         }
         let listed = doc.versions.is_some_and(|v| v.iter().any(|x| x == version));
         let state = if files.is_empty() && !listed {
@@ -447,23 +447,19 @@ impl PypiIndex {
             base,
             &format!("{norm}/{}/{}/provenance", enc(version), enc(filename)),
         )
-        .map_err(Self::err(project, version))?;
-        let req = Request {
-            accept: Some(INTEGRITY_JSON),
-            credential: self.token.as_ref(),
-            pass_statuses: &[404],
-            ..Request::default()
-        };
-        let (resp, body) = self
+        .map_err(Error::http_err(project, version))?;
+        let Some(Json { shown, doc: p, .. }) = self
             .http
-            .get_bytes(&url, &req)
-            .map_err(Self::err(project, version))?;
-        if resp.status == 404 {
+            .get_json::<Provenance>(
+                &url,
+                INTEGRITY_JSON,
+                self.token.as_ref(),
+                "a PEP 740 provenance object",
+            )
+            .map_err(Error::http_err(project, version))?
+        else {
             return Ok(None);
-        }
-        let shown = redact_url(&resp.url);
-        let p: Provenance = parse_json(&shown, &body, "a PEP 740 provenance object")
-            .map_err(Self::err(project, version))?;
+        };
         if p.version != 1 {
             return Err(Error::Document {
                 url: shown,
@@ -482,7 +478,7 @@ impl PypiIndex {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, Error> {
-        let outcome = poll_until(poll, |deadline| {
+        wait_visible(poll, project, version, |deadline| {
             Ok(
                 match self.simple_version_until(project, version, Some(deadline)) {
                     Ok((v, _)) if !v.files.is_empty() => Poll::Found(v),
@@ -496,17 +492,9 @@ impl PypiIndex {
                             .unwrap_or_default(),
                         unchanged_suffix(revalidated)
                     )),
-                    Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                    Err(e) => return Err(e),
+                    Err(e) => return Poll::failed(e),
                 },
             )
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            package: project.to_owned(),
-            version: version.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 }

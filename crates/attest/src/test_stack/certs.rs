@@ -87,6 +87,16 @@ pub(super) fn ext(
     })
 }
 
+/// An extension whose value is `value` DER-encoded (`what` names it in errors).
+pub(super) fn der_ext(
+    oid: ObjectIdentifier,
+    critical: bool,
+    value: &impl Encode,
+    what: &str,
+) -> Result<Extension, Error> {
+    ext(oid, critical, value.to_der().map_err(stack_err(what))?)
+}
+
 pub(super) fn ecdsa_alg() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: ECDSA_WITH_SHA_256,
@@ -123,29 +133,26 @@ fn key_identifier(k: &SigningKey) -> Vec<u8> {
 }
 
 pub(super) fn ski(k: &SigningKey) -> Result<Extension, Error> {
-    ext(
+    der_ext(
         ID_CE_SUBJECT_KEY_IDENTIFIER,
         false,
-        OctetString::new(key_identifier(k))
-            .map_err(stack_err("ski"))?
-            .to_der()
-            .map_err(stack_err("ski"))?,
+        &OctetString::new(key_identifier(k)).map_err(stack_err("ski"))?,
+        "ski",
     )
 }
 
 pub(super) fn aki(issuer: &SigningKey) -> Result<Extension, Error> {
-    ext(
+    der_ext(
         ID_CE_AUTHORITY_KEY_IDENTIFIER,
         false,
-        AuthorityKeyIdentifier {
+        &AuthorityKeyIdentifier {
             key_identifier: Some(
                 OctetString::new(key_identifier(issuer)).map_err(stack_err("aki"))?,
             ),
             authority_cert_issuer: None,
             authority_cert_serial_number: None,
-        }
-        .to_der()
-        .map_err(stack_err("aki"))?,
+        },
+        "aki",
     )
 }
 
@@ -160,7 +167,25 @@ pub(super) struct CertSpec<'a> {
     pub(super) extensions: Vec<Extension>,
 }
 
-impl CertSpec<'_> {
+impl<'a> CertSpec<'a> {
+    /// A CA certificate (no extensions of its own), `path_len` CAs allowed below it.
+    pub(super) fn ca(
+        subject: &'a str,
+        issuer: &'a str,
+        serial: &'a [u8],
+        validity: (i64, i64),
+        path_len: u8,
+    ) -> Self {
+        CertSpec {
+            subject,
+            issuer,
+            serial,
+            validity,
+            ca: Some(path_len),
+            extensions: vec![],
+        }
+    }
+
     pub(super) fn issue(
         self,
         subject_key: &SigningKey,
@@ -171,15 +196,14 @@ impl CertSpec<'_> {
             exts.push(aki(issuer_key)?);
         }
         if let Some(path_len) = self.ca {
-            exts.push(ext(
+            exts.push(der_ext(
                 ID_CE_BASIC_CONSTRAINTS,
                 true,
-                BasicConstraints {
+                &BasicConstraints {
                     ca: true,
                     path_len_constraint: Some(path_len),
-                }
-                .to_der()
-                .map_err(stack_err("bc"))?,
+                },
+                "bc",
             )?);
             exts.push(ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x01, 0x06])?);
         }

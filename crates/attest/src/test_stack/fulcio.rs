@@ -16,7 +16,9 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 use x509_cert::{Certificate, TbsCertificate};
 
-use super::certs::{aki, ecdsa_alg, ext, finish_cert, key, sign, ski, spki_der, stack_err, utc};
+use super::certs::{
+    aki, der_ext, ecdsa_alg, ext, finish_cert, key, sign, ski, spki_der, stack_err, utc,
+};
 use super::identity::TestIdentity;
 use super::stack::TestStack;
 use crate::cert::SCT_LIST_OID;
@@ -47,32 +49,28 @@ impl TestStack {
             ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x07, 0x80])?,
             ski(&leaf_key)?,
             aki(&self.ca_key)?,
-            ext(
+            der_ext(
                 ID_CE_EXT_KEY_USAGE,
                 false,
-                ExtendedKeyUsage(vec![ID_KP_CODE_SIGNING])
-                    .to_der()
-                    .map_err(stack_err("eku"))?,
+                &ExtendedKeyUsage(vec![ID_KP_CODE_SIGNING]),
+                "eku",
             )?,
-            ext(
+            der_ext(
                 ID_CE_SUBJECT_ALT_NAME,
                 true,
-                SubjectAltName(vec![san])
-                    .to_der()
-                    .map_err(stack_err("san"))?,
+                &SubjectAltName(vec![san]),
+                "san",
             )?,
             ext(
                 FulcioExtension::IssuerV1.object_id(),
                 false,
                 id.issuer.as_bytes().to_vec(),
             )?,
-            ext(
+            der_ext(
                 FulcioExtension::Issuer.object_id(),
                 false,
-                Utf8StringRef::new(&id.issuer)
-                    .map_err(stack_err("issuer"))?
-                    .to_der()
-                    .map_err(stack_err("issuer"))?,
+                &Utf8StringRef::new(&id.issuer).map_err(stack_err("issuer"))?,
+                "issuer",
             )?,
         ];
         for (e, v) in &id.extensions {

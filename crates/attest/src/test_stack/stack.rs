@@ -1,12 +1,11 @@
 //! [`TestStack`] itself: its keys, CA and TSA chain, and its trust root.
 
 use const_oid::db::rfc5280::{ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_KP_TIME_STAMPING};
-use der::Encode;
 use p256::ecdsa::SigningKey;
 use sha2::{Digest as _, Sha256};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
-use super::certs::{CertSpec, ext, key, spki_der, stack_err};
+use super::certs::{CertSpec, der_ext, ext, key, spki_der};
 use crate::encoding::b64_encode;
 use crate::error::{Error, TrustRootError, err};
 use crate::trust_root::TrustedRoot;
@@ -44,37 +43,16 @@ impl TestStack {
         let not_after = not_before + 25 * 365 * 86_400;
         let validity = (not_before, not_after);
         let ca_name = "CN=relkit-test-fulcio,O=relkit-test";
-        let ca_der = CertSpec {
-            subject: ca_name,
-            issuer: ca_name,
-            serial: &[1],
-            validity,
-            ca: Some(1),
-            extensions: vec![],
-        }
-        .issue(&ca_key, &ca_key)?;
+        let ca_der = CertSpec::ca(ca_name, ca_name, &[1], validity, 1).issue(&ca_key, &ca_key)?;
         // The TSA chain as public timestamp authorities run it: root -> intermediate -> leaf,
         // the leaf with a critical id-kp-timeStamping EKU (RFC 3161 section 2.3).
         let tsa_root_name = "CN=relkit-test-tsa-root,O=relkit-test";
         let tsa_intermediate_name = "CN=relkit-test-tsa-intermediate,O=relkit-test";
-        let tsa_root_der = CertSpec {
-            subject: tsa_root_name,
-            issuer: tsa_root_name,
-            serial: &[3],
-            validity,
-            ca: Some(1),
-            extensions: vec![],
-        }
-        .issue(&tsa_root_key, &tsa_root_key)?;
-        let tsa_intermediate_der = CertSpec {
-            subject: tsa_intermediate_name,
-            issuer: tsa_root_name,
-            serial: &[4],
-            validity,
-            ca: Some(0),
-            extensions: vec![],
-        }
-        .issue(&tsa_intermediate_key, &tsa_root_key)?;
+        let tsa_root_der = CertSpec::ca(tsa_root_name, tsa_root_name, &[3], validity, 1)
+            .issue(&tsa_root_key, &tsa_root_key)?;
+        let tsa_intermediate_der =
+            CertSpec::ca(tsa_intermediate_name, tsa_root_name, &[4], validity, 0)
+                .issue(&tsa_intermediate_key, &tsa_root_key)?;
         let tsa_der = CertSpec {
             subject: "CN=relkit-test-tsa,O=relkit-test",
             issuer: tsa_intermediate_name,
@@ -83,12 +61,11 @@ impl TestStack {
             ca: None,
             extensions: vec![
                 ext(ID_CE_KEY_USAGE, true, vec![0x03, 0x02, 0x07, 0x80])?,
-                ext(
+                der_ext(
                     ID_CE_EXT_KEY_USAGE,
                     true,
-                    ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING])
-                        .to_der()
-                        .map_err(stack_err("eku"))?,
+                    &ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING]),
+                    "eku",
                 )?,
             ],
         }

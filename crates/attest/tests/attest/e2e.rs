@@ -4,11 +4,16 @@ use artidigest::{Algorithm, Digest, digest_bytes};
 use attest::{
     Artifact, Bundle, BundleError, ErrorKind, FulcioExtension, IdentityError, IdentityPolicy,
     Policy, ProvenanceError, ProvenancePolicy, PublicKey, RefPolicy, SignerEvidence, TestIdentity,
-    TestStack, TlogError, TrustedRoot, Verifier, inspect_bundle, verify_provenance,
+    TestStack, TlogError, TrustedRoot, Verifier, assert_refused, inspect_bundle, verify_provenance,
 };
 use relkit_testkit::provenance::{sha256_subject, slsa_statement};
 
 use crate::shared::{SIGNED_AT as T, release_id};
+
+/// `artifact` signed on `stack` as `id`, parsed.
+fn signed_blob(stack: &mut TestStack, artifact: &[u8], id: &TestIdentity) -> Bundle {
+    Bundle::from_json(stack.sign_blob(artifact, id).unwrap().as_bytes()).unwrap()
+}
 
 fn release_policy() -> Policy {
     Policy::Identity(IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap())
@@ -18,13 +23,7 @@ fn release_policy() -> Policy {
 fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
     let mut stack = TestStack::new([1; 32]).unwrap();
     let artifact = b"demo-1.2.3.tar.gz bytes";
-    let bundle = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let bundle = signed_blob(&mut stack, artifact, &release_id("push"));
     let verifier = stack.verifier().unwrap();
     let sha = *digest_bytes(artifact, &[Algorithm::Sha256])
         .get(Algorithm::Sha256)
@@ -62,12 +61,9 @@ fn blob_signature_verifies_in_every_artifact_mode_with_full_evidence() {
         );
     }
     let other = Artifact::Bytes(b"other bytes");
-    assert_eq!(
-        verifier
-            .verify(&bundle, &other, &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Bundle(BundleError::ArtifactMismatch)
+    assert_refused(
+        verifier.verify(&bundle, &other, &release_policy()),
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
 }
 
@@ -76,19 +72,10 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
     let mut stack = TestStack::new([2; 32]).unwrap();
     let verifier = stack.verifier().unwrap();
     let artifact = b"x";
-    let dispatch_tag = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("workflow_dispatch"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
-    let e = verifier
-        .verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy())
-        .unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::Identity(IdentityError::TriggerNotAllowed)
+    let dispatch_tag = signed_blob(&mut stack, artifact, &release_id("workflow_dispatch"));
+    assert_refused(
+        verifier.verify(&dispatch_tag, &Artifact::Bytes(artifact), &release_policy()),
+        ErrorKind::Identity(IdentityError::TriggerNotAllowed),
     );
     let branch = TestIdentity::github(
         "owner/repo",
@@ -97,22 +84,13 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
         "workflow_dispatch",
         T,
     );
-    let b = Bundle::from_json(stack.sign_blob(artifact, &branch).unwrap().as_bytes()).unwrap();
-    assert_eq!(
-        verifier
-            .verify(&b, &Artifact::Bytes(artifact), &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Identity(IdentityError::SanMismatch)
+    let b = signed_blob(&mut stack, artifact, &branch);
+    assert_refused(
+        verifier.verify(&b, &Artifact::Bytes(artifact), &release_policy()),
+        ErrorKind::Identity(IdentityError::SanMismatch),
     );
     // AdvisoryHub-style regex identity, pinned repository, github-hosted runner.
-    let good = Bundle::from_json(
-        stack
-            .sign_blob(artifact, &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let good = signed_blob(&mut stack, artifact, &release_id("push"));
     let regex = IdentityPolicy::regex(
         r"https://github\.com/owner/repo/\.github/workflows/release\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
         attest::GITHUB_ACTIONS_ISSUER,
@@ -130,13 +108,7 @@ fn release_policy_refuses_manual_runs_and_other_tags() {
 fn keys_and_certificates_are_not_interchangeable() {
     let mut stack = TestStack::new([3; 32]).unwrap();
     let verifier = stack.verifier().unwrap();
-    let b = Bundle::from_json(
-        stack
-            .sign_blob(b"x", &release_id("push"))
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let b = signed_blob(&mut stack, b"x", &release_id("push"));
     let root: serde_json::Value =
         serde_json::from_str(&stack.trusted_root_json().unwrap()).unwrap();
     let der = base64::Engine::decode(
@@ -145,12 +117,9 @@ fn keys_and_certificates_are_not_interchangeable() {
     )
     .unwrap();
     let key = PublicKey::from_spki_der(&der).unwrap();
-    assert_eq!(
-        verifier
-            .verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key))
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Bundle(BundleError::CertificateNotExpected)
+    assert_refused(
+        verifier.verify(&b, &Artifact::Bytes(b"x"), &Policy::Key(key)),
+        ErrorKind::Bundle(BundleError::CertificateNotExpected),
     );
 }
 
@@ -158,15 +127,11 @@ fn keys_and_certificates_are_not_interchangeable() {
 fn several_roots_and_injected_now() {
     let mut a = TestStack::new([4; 32]).unwrap();
     let mut b = TestStack::new([5; 32]).unwrap();
-    let bundle =
-        Bundle::from_json(b.sign_blob(b"x", &release_id("push")).unwrap().as_bytes()).unwrap();
+    let bundle = signed_blob(&mut b, b"x", &release_id("push"));
     let only_a = a.verifier().unwrap();
-    assert_eq!(
-        only_a
-            .verify(&bundle, &Artifact::Bytes(b"x"), &release_policy())
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Tlog(TlogError::UnknownLog)
+    assert_refused(
+        only_a.verify(&bundle, &Artifact::Bytes(b"x"), &release_policy()),
+        ErrorKind::Tlog(TlogError::UnknownLog),
     );
     let mut merged = TrustedRoot::from_json(a.trusted_root_json().unwrap().as_bytes()).unwrap();
     merged.merge(TrustedRoot::from_json(b.trusted_root_json().unwrap().as_bytes()).unwrap());
@@ -237,59 +202,39 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
         r[0].covered_subjects,
         vec!["demo.whl".to_owned(), "demo.tar.gz".to_owned()]
     );
-    assert_eq!(
+    assert_refused(
         verify_provenance(
             &verifier,
             jsonl.as_bytes(),
             &arts(&[wheel, b"not built"]),
-            &policy
-        )
-        .unwrap_err()
-        .kind(),
-        ErrorKind::Bundle(BundleError::ArtifactMismatch)
+            &policy,
+        ),
+        ErrorKind::Bundle(BundleError::ArtifactMismatch),
     );
+    // A statement on the wheel alone: `repo` at v1.2.3 run by `trigger`, signed by a run of
+    // `signer`.
+    let mut wheel_line = |repo: &str, trigger: &str, signer: &str| {
+        let st = slsa_v1(&[("demo.whl", wheel)], repo, "refs/tags/v1.2.3", trigger);
+        stack.sign_statement(&st, &release_id(signer)).unwrap()
+    };
     // The predicate claims another repository than the certificate: refused.
-    let lie = slsa_v1(
-        &[("demo.whl", wheel)],
-        "other/repo",
-        "refs/tags/v1.2.3",
-        "push",
-    );
-    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
+    let bad = wheel_line("other/repo", "push", "push");
     let mut p2 = policy.clone();
     p2.source_uri = "github.com/other/repo".into();
-    assert_eq!(
-        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
+    assert_refused(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &p2),
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // Trigger lie: certificate push, predicate workflow_dispatch.
-    let lie = slsa_v1(
-        &[("demo.whl", wheel)],
-        "owner/repo",
-        "refs/tags/v1.2.3",
-        "workflow_dispatch",
-    );
-    let bad = stack.sign_statement(&lie, &release_id("push")).unwrap();
-    assert_eq!(
-        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::CertificateMismatch)
+    let bad = wheel_line("owner/repo", "workflow_dispatch", "push");
+    assert_refused(
+        verify_provenance(&verifier, bad.as_bytes(), &arts(&[wheel]), &policy),
+        ErrorKind::Provenance(ProvenanceError::CertificateMismatch),
     );
     // An allow-list is applied too: a run started by `workflow_dispatch` (certificate and
     // predicate agreeing) is refused when only `push` is allowed, with no deny-list at all, and
     // accepted when it is allowed.
-    let manual = slsa_v1(
-        &[("demo.whl", wheel)],
-        "owner/repo",
-        "refs/tags/v1.2.3",
-        "workflow_dispatch",
-    );
-    let manual = stack
-        .sign_statement(&manual, &release_id("workflow_dispatch"))
-        .unwrap();
+    let manual = wheel_line("owner/repo", "workflow_dispatch", "workflow_dispatch");
     let mut only_push = policy.clone();
     only_push.forbidden_triggers.clear();
     only_push.allowed_triggers = Some(vec!["push".into()]);
@@ -307,11 +252,9 @@ fn provenance_covers_artifacts_and_must_agree_with_the_certificate() {
     // A legacy DSSE line (no log evidence) is refused with its own error.
     let legacy = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
     let mixed = format!("{line1}\n{legacy}\n");
-    assert_eq!(
-        verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog)
+    assert_refused(
+        verify_provenance(&verifier, mixed.as_bytes(), &arts(&[wheel]), &policy),
+        ErrorKind::Provenance(ProvenanceError::LegacyDsseNeedsOnlineLog),
     );
 }
 

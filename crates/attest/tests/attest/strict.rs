@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use attest::{
     Artifact, Bundle, BundleError, BundleVersion, ErrorKind, IdentityPolicy, Policy, TestIdentity,
-    TestStack, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, inspect_bundle,
-    timestamp_time,
+    TestStack, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, assert_refused,
+    inspect_bundle, timestamp_time,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -170,29 +170,17 @@ fn a_bare_token_and_trailing_bytes_are_refused() {
     );
     let mut b = c.bundle.clone();
     set_timestamps(&mut b, std::slice::from_ref(&bare));
-    let e = c.verify(&b).unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::Time(TimeError::TimestampInvalid),
-        "{}",
-        e.detail()
-    );
+    let e = assert_refused(c.verify(&b), ErrorKind::Time(TimeError::TimestampInvalid));
     assert!(e.detail().contains("bare TimeStampToken"), "{}", e.detail());
-    assert_eq!(
-        timestamp_time(&bare).unwrap_err().kind(),
-        ErrorKind::Time(TimeError::TimestampInvalid)
+    assert_refused(
+        timestamp_time(&bare),
+        ErrorKind::Time(TimeError::TimestampInvalid),
     );
     // One byte after the response.
     let mut trailing = resp.clone();
     trailing.push(0);
     set_timestamps(&mut b, &[trailing]);
-    let e = c.verify(&b).unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::Time(TimeError::TimestampInvalid),
-        "{}",
-        e.detail()
-    );
+    let e = assert_refused(c.verify(&b), ErrorKind::Time(TimeError::TimestampInvalid));
     assert!(e.detail().contains("trailing"), "{}", e.detail());
 }
 
@@ -218,12 +206,9 @@ fn a_timestamp_is_identified_by_its_tstinfo() {
         .unwrap();
     // ... and next to the original it is the same timestamp again.
     set_timestamps(&mut b, &[resp, rewrapped]);
-    let e = Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap_err();
-    assert_eq!(
-        e.kind(),
+    assert_refused(
+        Bundle::from_json(&serde_json::to_vec(&b).unwrap()),
         ErrorKind::Time(TimeError::TimestampDuplicate),
-        "{}",
-        e.detail()
     );
 }
 
@@ -273,16 +258,13 @@ fn thresholds_count_authorities_not_timestamps() {
         .verify(&bundle, &Artifact::Bytes(b"bytes"), &policy)
         .unwrap();
     assert_eq!(report.timestamps.len(), 2);
-    let e = verifier
-        .clone()
-        .with_timestamp_threshold(2)
-        .verify(&bundle, &Artifact::Bytes(b"bytes"), &policy)
-        .unwrap_err();
-    assert_eq!(
-        e.kind(),
+    let e = assert_refused(
+        verifier.clone().with_timestamp_threshold(2).verify(
+            &bundle,
+            &Artifact::Bytes(b"bytes"),
+            &policy,
+        ),
         ErrorKind::Time(TimeError::NoVerifiedTime),
-        "{}",
-        e.detail()
     );
     assert!(e.detail().contains("from 1 authorities"), "{}", e.detail());
 }
@@ -313,17 +295,12 @@ fn the_lowest_accepted_bundle_version_is_an_option() {
         .unwrap()
         .remove("inclusionProof");
     c.verify(&b).unwrap();
-    let e = c
-        .verify_with(
+    assert_refused(
+        c.verify_with(
             &c.verifier().with_min_bundle_version(BundleVersion::V0_2),
             &b,
-        )
-        .unwrap_err();
-    assert_eq!(
-        e.kind(),
+        ),
         ErrorKind::Bundle(BundleError::VersionUnsupported),
-        "{}",
-        e.detail()
     );
 }
 
@@ -337,13 +314,7 @@ fn the_certificate_form_follows_the_bundle_version() {
             "x509CertificateChain".into(),
             json!({"certificates": [cert]}),
         );
-        let e = c.verify(&b).unwrap_err();
-        assert_eq!(
-            e.kind(),
-            ErrorKind::Bundle(BundleError::Malformed),
-            "{}",
-            e.detail()
-        );
+        let e = assert_refused(c.verify(&b), ErrorKind::Bundle(BundleError::Malformed));
         assert!(e.detail().contains("v0.3"), "{}", e.detail());
     }
     if let Some(c) = case("conformance/happy-path-v0.2") {
@@ -352,13 +323,7 @@ fn the_certificate_form_follows_the_bundle_version() {
         let vm = b["verificationMaterial"].as_object_mut().unwrap();
         let chain = vm.remove("x509CertificateChain").unwrap();
         vm.insert("certificate".into(), chain["certificates"][0].clone());
-        let e = c.verify(&b).unwrap_err();
-        assert_eq!(
-            e.kind(),
-            ErrorKind::Bundle(BundleError::Malformed),
-            "{}",
-            e.detail()
-        );
+        assert_refused(c.verify(&b), ErrorKind::Bundle(BundleError::Malformed));
     }
 }
 
@@ -377,12 +342,9 @@ fn a_global_log_index_is_not_compared_with_the_tree_index() {
     c.verify(&b).unwrap();
     // A global index below the tree index cannot be (earlier shards come first).
     b["verificationMaterial"]["tlogEntries"][0]["logIndex"] = json!("3673049");
-    let e = c.verify(&b).unwrap_err();
-    assert_eq!(
-        e.kind(),
+    assert_refused(
+        c.verify(&b),
         ErrorKind::Tlog(TlogError::InclusionProofInvalid),
-        "{}",
-        e.detail()
     );
 }
 
@@ -403,24 +365,21 @@ fn a_non_ascii_gen_time_is_a_typed_error() {
     // Replace two digits of the year by `é` (two UTF-8 bytes): the DER lengths stay valid.
     resp[at + 3] = 0xc3;
     resp[at + 4] = 0xa9;
-    assert_eq!(
-        timestamp_time(&resp).unwrap_err().kind(),
-        ErrorKind::Time(TimeError::TimestampInvalid)
+    assert_refused(
+        timestamp_time(&resp),
+        ErrorKind::Time(TimeError::TimestampInvalid),
     );
     let mut b = c.bundle.clone();
     set_timestamps(&mut b, &[resp]);
     let bytes = serde_json::to_vec(&b).unwrap();
-    let e = Bundle::from_json(&bytes).unwrap_err();
-    assert_eq!(
-        e.kind(),
+    let e = assert_refused(
+        Bundle::from_json(&bytes),
         ErrorKind::Time(TimeError::TimestampInvalid),
-        "{}",
-        e.detail()
     );
     assert!(e.detail().contains("genTime"), "{}", e.detail());
-    assert_eq!(
-        inspect_bundle(&bytes).unwrap_err().kind(),
-        ErrorKind::Time(TimeError::TimestampInvalid)
+    assert_refused(
+        inspect_bundle(&bytes),
+        ErrorKind::Time(TimeError::TimestampInvalid),
     );
 }
 
@@ -435,19 +394,13 @@ fn a_non_ascii_valid_for_is_a_typed_error() {
         .join(c.case["files"]["trusted_root"].as_str().unwrap());
     let mut root: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     root["tlogs"][0]["publicKey"]["validFor"]["start"] = json!("20é1-01-12T11:53:27Z");
-    let e = TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap_err();
-    assert_eq!(
-        e.kind(),
+    assert_refused(
+        TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()),
         ErrorKind::TrustRoot(TrustRootError::Malformed),
-        "{}",
-        e.detail()
     );
     root["tlogs"][0]["publicKey"]["validFor"]["start"] = json!("2021-01-12T11:53:2é");
-    let e = TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap_err();
-    assert_eq!(
-        e.kind(),
+    assert_refused(
+        TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()),
         ErrorKind::TrustRoot(TrustRootError::Malformed),
-        "{}",
-        e.detail()
     );
 }

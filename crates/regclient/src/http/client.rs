@@ -71,6 +71,20 @@ impl Default for HttpClientBuilder {
     }
 }
 
+/// Builder setters that store their value as given: `name: Type;` declares
+/// `pub fn name(mut self, value: Type) -> Self` setting the field `name`.
+macro_rules! plain_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.$name = value;
+                self
+            }
+        )*
+    };
+}
+
 impl HttpClientBuilder {
     /// Sets the User-Agent (default [`DEFAULT_USER_AGENT`]).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
@@ -94,38 +108,25 @@ impl HttpClientBuilder {
         self.deadline = t.min(MAX_TIMEOUT);
         self
     }
-    /// The retry policy.
-    pub fn retry(mut self, r: RetryPolicy) -> Self {
-        self.retry = r;
-        self
-    }
-    /// Redirects followed per request (default 5).
-    pub fn max_redirects(mut self, n: u32) -> Self {
-        self.max_redirects = n;
-        self
-    }
-    /// Cap on metadata bodies (indexes, packuments, manifests; default 64 MiB).
-    pub fn max_metadata_bytes(mut self, n: u64) -> Self {
-        self.max_metadata_bytes = n;
-        self
-    }
-    /// Cap on one downloaded file (default [`DEFAULT_MAX_DOWNLOAD_BYTES`], 4 GiB). A download
-    /// takes at most the smaller of this cap and the size the registry claims: a file claimed
-    /// larger than the cap is refused before any byte is fetched
-    /// ([`ReadbackError::TooLarge`](crate::ReadbackError::TooLarge)), and a file without a
-    /// claimed size stops at the cap ([`HttpError::TooLarge`]).
-    pub fn max_download_bytes(mut self, n: u64) -> Self {
-        self.max_download_bytes = n;
-        self
+    plain_setters! {
+        /// The retry policy.
+        retry: RetryPolicy;
+        /// Redirects followed per request (default 5).
+        max_redirects: u32;
+        /// Cap on metadata bodies (indexes, packuments, manifests; default 64 MiB).
+        max_metadata_bytes: u64;
+        /// Cap on one downloaded file (default [`DEFAULT_MAX_DOWNLOAD_BYTES`], 4 GiB). A
+        /// download takes at most the smaller of this cap and the size the registry claims: a
+        /// file claimed larger than the cap is refused before any byte is fetched
+        /// ([`ReadbackError::TooLarge`](crate::ReadbackError::TooLarge)), and a file without a
+        /// claimed size stops at the cap ([`HttpError::TooLarge`]).
+        max_download_bytes: u64;
+        /// Whether `HTTP(S)_PROXY`/`ALL_PROXY` are honoured (default true).
+        proxy_from_env: bool;
     }
     /// Requests in flight at once, bodies included (default 8).
     pub fn max_concurrency(mut self, n: usize) -> Self {
         self.max_concurrency = n.max(1);
-        self
-    }
-    /// Whether `HTTP(S)_PROXY`/`ALL_PROXY` are honoured (default true).
-    pub fn proxy_from_env(mut self, yes: bool) -> Self {
-        self.proxy_from_env = yes;
         self
     }
 
@@ -533,6 +534,44 @@ impl HttpClient {
         let bytes = resp.body.read_all()?;
         Ok((resp, bytes))
     }
+
+    /// GETs the JSON document at `url` (with `accept` and `credential`) and parses it as `what`:
+    /// `None` when the server answers 404.
+    pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        accept: &str,
+        credential: Option<&Credential>,
+        what: &'static str,
+    ) -> Result<Option<Json<T>>, HttpError> {
+        let req = Request {
+            accept: Some(accept),
+            credential,
+            pass_statuses: &[404],
+            ..Request::default()
+        };
+        let (resp, body) = self.get_bytes(url, &req)?;
+        if resp.status == 404 {
+            return Ok(None);
+        }
+        let shown = redact_url(&resp.url);
+        let doc = super::parse_json(&shown, &body, what)?;
+        Ok(Some(Json {
+            url: resp.url,
+            shown,
+            doc,
+        }))
+    }
+}
+
+/// A JSON document read by [`HttpClient::get_json`].
+pub(crate) struct Json<T> {
+    /// Where it was read from (after redirects).
+    pub(crate) url: Url,
+    /// That URL redacted, for messages.
+    pub(crate) shown: String,
+    /// The document.
+    pub(crate) doc: T,
 }
 
 enum Attempt {

@@ -12,8 +12,8 @@ mod urls;
 pub use self::client::{
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder,
 };
+pub(crate) use self::client::{Json, Method, Request};
 pub(crate) use self::client::{MAX_TIMEOUT, later};
-pub(crate) use self::client::{Method, Request};
 pub use self::error::HttpError;
 pub use self::retry::RetryPolicy;
 pub(crate) use self::urls::{file_url, join, parse_base, parse_json, segment, strip_userinfo};

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 
-use artidigest::{Algorithm, Digest, digest_bytes};
+use artidigest::{Algorithm, Digest};
 use url::Url;
 
 use super::error::Error;
@@ -18,7 +18,7 @@ use crate::http::{
     HttpClient, HttpError, Method, Request, join, parse_base, parse_json, strip_userinfo,
 };
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::Poll;
+use crate::poll::{ClientError, Poll, wait_visible};
 use crate::readback::{FetchOptions, FetchedFile, fetch_verified};
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -99,17 +99,8 @@ impl OciRegistry {
         self
     }
 
-    fn http_err(repo: &str, reference: &str) -> impl Fn(HttpError) -> Error {
-        let (r, f) = (repo.to_owned(), reference.to_owned());
-        move |source| Error::Http {
-            repository: r.clone(),
-            reference: f.clone(),
-            source,
-        }
-    }
-
     fn url(&self, repo: &str, tail: &str) -> Result<Url, Error> {
-        join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Self::http_err(repo, tail))
+        join(&self.base, &format!("v2/{repo}/{tail}")).map_err(Error::http_err(repo, tail))
     }
 
     /// The URL of a file this registry serves, without user info (credentials travel as
@@ -156,7 +147,7 @@ impl OciRegistry {
             let mut resp = self
                 .http
                 .send(url, &req)
-                .map_err(Self::http_err(repo, reference))?;
+                .map_err(Error::http_err(repo, reference))?;
             let shown = redact_url(&resp.url);
             if resp.status == 401 && round == 0 {
                 let challenge = resp.header("www-authenticate").unwrap_or("").to_owned();
@@ -183,7 +174,7 @@ impl OciRegistry {
             } else {
                 resp.body
                     .read_all()
-                    .map_err(Self::http_err(repo, reference))?
+                    .map_err(Error::http_err(repo, reference))?
             };
             return Ok((resp.status, headers, body, shown));
         }
@@ -233,10 +224,10 @@ impl OciRegistry {
         let (resp, body) = self
             .http
             .get_bytes(&token_url, &req)
-            .map_err(Self::http_err(repo, "token"))?;
+            .map_err(Error::http_err(repo, "token"))?;
         let shown = redact_url(&resp.url);
         let t: TokenResponse = parse_json(&shown, &body, "a registry token response")
-            .map_err(Self::http_err(repo, "token"))?;
+            .map_err(Error::http_err(repo, "token"))?;
         let token = t
             .token
             .or(t.access_token)
@@ -274,12 +265,7 @@ impl OciRegistry {
                 .map(|(_, v)| v.as_str())
         };
         let alg = wanted.map_or(Algorithm::Sha256, |d| d.algorithm());
-        let computed = *digest_bytes(&body, &[alg])
-            .get(alg)
-            .ok_or_else(|| Error::Manifest {
-                url: shown.clone(),
-                reason: "digest not computed".to_owned(),
-            })?;
+        let computed = Digest::of(alg, &body);
         if let Some(w) = wanted
             && w != computed
         {
@@ -298,9 +284,7 @@ impl OciRegistry {
             let actual = if claimed.algorithm() == alg {
                 computed
             } else {
-                *digest_bytes(&body, &[claimed.algorithm()])
-                    .get(claimed.algorithm())
-                    .unwrap_or(&computed)
+                Digest::of(claimed.algorithm(), &body)
             };
             if claimed != actual {
                 return Err(Error::DigestMismatch {
@@ -381,12 +365,7 @@ impl OciRegistry {
             });
         }
         let alg = config.digest.algorithm();
-        let actual = *digest_bytes(&body, &[alg])
-            .get(alg)
-            .ok_or_else(|| Error::Manifest {
-                url: shown.clone(),
-                reason: "digest not computed".to_owned(),
-            })?;
+        let actual = Digest::of(alg, &body);
         if actual != config.digest {
             return Err(Error::DigestMismatch {
                 url: shown,
@@ -485,22 +464,14 @@ impl OciRegistry {
         reference: &str,
         poll: crate::poll::PollOptions,
     ) -> Result<FetchedManifest, Error> {
-        let outcome = crate::poll::poll_until(poll, |_| {
+        wait_visible(poll, repo, reference, |_| {
             Ok(match self.manifest(repo, reference) {
                 Ok(Some(m)) => Poll::Found(m),
                 Ok(None) => {
                     Poll::Missing(format!("{repo}:{reference} is not in the registry (404)"))
                 }
-                Err(Error::Http { source, .. }) => Poll::Failed(source.to_string()),
-                Err(e) => return Err(e),
+                Err(e) => return Poll::failed(e),
             })
-        })?;
-        outcome.map_err(|g| Error::NotVisible {
-            repository: repo.to_owned(),
-            reference: reference.to_owned(),
-            waited: g.waited,
-            polls: g.polls,
-            diagnosis: g.diagnosis,
         })
     }
 
@@ -583,7 +554,7 @@ impl OciRegistry {
         match api {
             Ok((200, _, body, shown)) => {
                 let index: Manifest = parse_json(&shown, &body, "a referrers index")
-                    .map_err(Self::http_err(repo, &reference))?;
+                    .map_err(Error::http_err(repo, &reference))?;
                 if index.media_type.as_deref().is_some_and(|m| m != OCI_INDEX) {
                     return Err(Error::Manifest {
                         url: shown,

@@ -3,6 +3,7 @@
 use artidigest::Digest;
 
 use crate::http::HttpError;
+use crate::poll::client_error;
 use crate::readback::ReadbackError;
 
 /// Why an OCI operation failed.
@@ -97,3 +98,5 @@ pub enum Error {
     #[error("blob download failed")]
     Readback(#[from] ReadbackError),
 }
+
+client_error!(repository, reference);

@@ -323,15 +323,12 @@ fn no_strong_digest_no_download() {
 
 #[test]
 fn concurrency_is_bounded() {
-    use std::sync::atomic::AtomicUsize;
-    let live = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (l2, p2) = (Arc::clone(&live), Arc::clone(&peak));
+    let in_flight = Arc::new(InFlight::default());
+    let counted = Arc::clone(&in_flight);
     let server = TestServer::start(move |_| {
-        let now = l2.fetch_add(1, Ordering::SeqCst) + 1;
-        p2.fetch_max(now, Ordering::SeqCst);
+        counted.enter();
         std::thread::sleep(Duration::from_millis(60));
-        l2.fetch_sub(1, Ordering::SeqCst);
+        counted.leave();
         Reply::ok(&b"payload"[..])
     });
     let http = regclient::HttpClient::builder()
@@ -349,11 +346,7 @@ fn concurrency_is_bounded() {
     let results = regclient::fetch_all(&http, &files, dir.path(), FetchOptions::default());
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(dir_names(dir.path()).len(), 8);
-    assert!(
-        peak.load(Ordering::SeqCst) <= 2,
-        "peak {}",
-        peak.load(Ordering::SeqCst)
-    );
+    assert!(in_flight.peak() <= 2, "peak {}", in_flight.peak());
 }
 
 #[test]

@@ -42,18 +42,16 @@ pub(crate) fn start_verdaccio(bin: &Path) -> Verdaccio {
         ),
     )
     .unwrap();
-    let child = Command::new(bin)
-        .arg("--config")
-        .arg(&config)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(child);
     let url = format!("http://127.0.0.1:{port}/");
-    wait_until_up(&format!("{url}-/ping"), Duration::from_secs(30), &mut child);
+    let child = start_server(
+        Command::new(bin)
+            .arg("--config")
+            .arg(&config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}")),
+        &format!("{url}-/ping"),
+        Duration::from_secs(30),
+    );
     let resp = agent()
         .put(&format!("{url}-/user/org.couchdb.user:relkit"))
         .header("Content-Type", "application/json")
@@ -76,20 +74,16 @@ pub(crate) fn start_verdaccio(bin: &Path) -> Verdaccio {
 }
 
 fn npm(v: &Verdaccio, cwd: &Path, args: &[&str]) {
-    let out = Command::new("npm")
-        .args(args)
-        .arg("--registry")
-        .arg(&v.url)
-        .arg("--userconfig")
-        .arg(&v.npmrc)
-        .current_dir(cwd)
-        .env("npm_config_cache", v._dir.path().join("npm-cache"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "npm {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new("npm")
+            .args(args)
+            .arg("--registry")
+            .arg(&v.url)
+            .arg("--userconfig")
+            .arg(&v.npmrc)
+            .current_dir(cwd)
+            .env("npm_config_cache", v._dir.path().join("npm-cache")),
+        &format!("npm {args:?} failed"),
     );
 }
 
@@ -109,13 +103,13 @@ fn package(root: &Path, name: &str, version: &str) -> (PathBuf, PathBuf) {
     .unwrap();
     let packed = root.join("packed");
     std::fs::create_dir_all(&packed).unwrap();
-    let out = Command::new("npm")
-        .args(["pack", "--silent", "--pack-destination"])
-        .arg(&packed)
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = run_ok(
+        Command::new("npm")
+            .args(["pack", "--silent", "--pack-destination"])
+            .arg(&packed)
+            .current_dir(&dir),
+        "npm pack",
+    );
     let file = String::from_utf8(out.stdout)
         .unwrap()
         .trim()

@@ -32,35 +32,29 @@ struct Devpi {
 fn start_devpi(venv: &Path) -> Devpi {
     let dir = tempfile::tempdir().unwrap();
     let server_dir = dir.path().join("server");
-    let out = Command::new(venv.join("bin/devpi-init"))
-        .arg("--serverdir")
-        .arg(&server_dir)
-        .arg("--no-root-pypi")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "devpi-init: {}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new(venv.join("bin/devpi-init"))
+            .arg("--serverdir")
+            .arg(&server_dir)
+            .arg("--no-root-pypi"),
+        "devpi-init",
     );
     let port = free_port();
-    let child = Command::new(venv.join("bin/devpi-server"))
-        .arg("--serverdir")
-        .arg(&server_dir)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--offline-mode",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(child);
     let base = format!("http://127.0.0.1:{port}/");
-    wait_until_up(&format!("{base}+api"), Duration::from_secs(60), &mut child);
+    let child = start_server(
+        Command::new(venv.join("bin/devpi-server"))
+            .arg("--serverdir")
+            .arg(&server_dir)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--offline-mode",
+            ]),
+        &format!("{base}+api"),
+        Duration::from_secs(60),
+    );
     let resp = agent()
         .post(&format!("{base}+login"))
         .header("Content-Type", "application/json")

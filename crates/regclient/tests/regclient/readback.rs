@@ -31,8 +31,7 @@ fn sha512_sri(b: &[u8]) -> String {
 #[test]
 fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
     const N: usize = 6;
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(InFlight::default());
     // Lookups and downloads in flight, and whether one kind ever started while the other ran.
     let lookups = Arc::new(AtomicUsize::new(0));
     let downloads = Arc::new(AtomicUsize::new(0));
@@ -41,9 +40,8 @@ fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
     let order = Arc::new(Mutex::new(Vec::<String>::new()));
     let base: Arc<Mutex<String>> = Arc::default();
     let server = {
-        let (in_flight, peak, order, base) = (
+        let (in_flight, order, base) = (
             Arc::clone(&in_flight),
-            Arc::clone(&peak),
             Arc::clone(&order),
             Arc::clone(&base),
         );
@@ -53,8 +51,7 @@ fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
             Arc::clone(&overlapped),
         );
         TestServer::start(move |req| {
-            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
+            in_flight.enter();
             order.lock().unwrap().push(req.path.clone());
             let base = base.lock().unwrap().clone();
             let packument = |name: &str, i: usize| {
@@ -100,7 +97,7 @@ fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
                 Reply::status(404, "not found")
             };
             mine.fetch_sub(1, Ordering::SeqCst);
-            in_flight.fetch_sub(1, Ordering::SeqCst);
+            in_flight.leave();
             reply
         })
     };
@@ -178,11 +175,7 @@ fn read_back_pipelines_lookups_and_downloads_and_keeps_every_check() {
     let first_download = order.iter().position(|p| p.contains("/-/")).unwrap();
     let last_lookup = order.iter().rposition(|p| !p.contains("/-/")).unwrap();
     assert!(first_download < last_lookup, "{order:?}");
-    assert!(
-        peak.load(Ordering::SeqCst) <= 2,
-        "{}",
-        peak.load(Ordering::SeqCst)
-    );
+    assert!(in_flight.peak() <= 2, "{}", in_flight.peak());
 }
 
 /// Nothing asked, nothing done; a lookup error (no registry of that kind configured) is

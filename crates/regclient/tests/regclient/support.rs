@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -294,8 +294,57 @@ impl Drop for Child {
     }
 }
 
+/// Requests a test server is answering at once, and the most there ever were.
+#[derive(Default)]
+pub struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InFlight {
+    /// A request starts.
+    pub fn enter(&self) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+    }
+
+    /// A request ends.
+    pub fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The most requests there were at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `cmd` to completion, panicking with its stderr (after `what`) when it fails.
+pub fn run_ok(cmd: &mut std::process::Command, what: &str) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Starts `server` with its output discarded and waits until `ping` answers (a panic after
+/// `timeout`).
+pub fn start_server(server: &mut std::process::Command, ping: &str, timeout: Duration) -> Child {
+    let spawned = server
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Child(spawned);
+    wait_until_up(ping, timeout, &mut child);
+    child
+}
+
 /// Waits until `url` answers anything, or panics after `timeout`.
-pub fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
+fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
     let start = std::time::Instant::now();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
