@@ -183,20 +183,6 @@ impl Verification {
     }
 }
 
-/// Builder methods that set one field: `name(arg: Type) => field = value;` declares
-/// `pub fn name(mut self, arg: Type) -> Self` doing `self.field = value`.
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $field:ident = $value:expr;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, $arg: $ty) -> Self {
-                self.$field = $value;
-                self
-            }
-        )*
-    };
-}
-
 /// Verifies bundles against one (pre-parsed) trust root.
 #[derive(Clone, Debug)]
 pub struct Verifier {
@@ -219,7 +205,7 @@ impl Verifier {
         }
     }
 
-    setters! {
+    relkit_finding::setters! {
         /// Inject "now" (unix seconds). It is used only for trust-root validity: a trust-root
         /// entry whose `validFor` starts after now is not used, and a proven time later than now
         /// is refused. Certificate validity is always judged at the proven signing time.

@@ -121,25 +121,16 @@ pub struct FetchOptions<'a> {
 }
 
 impl<'a> FetchOptions<'a> {
-    /// Sends `credential` with the download (see [`credential`](Self::credential)).
-    #[must_use]
-    pub fn with_credential(mut self, credential: Option<&'a Credential>) -> Self {
-        self.credential = credential;
-        self
-    }
-
-    /// Sends the credential only to `origin`'s scheme, host and port.
-    #[must_use]
-    pub fn with_credential_origin(mut self, origin: Option<&'a str>) -> Self {
-        self.credential_origin = origin;
-        self
-    }
-
-    /// Reports progress to `progress`.
-    #[must_use]
-    pub fn with_progress(mut self, progress: &'a dyn Progress) -> Self {
-        self.progress = Some(progress);
-        self
+    relkit_finding::setters! {
+        /// Sends `credential` with the download (see [`credential`](Self::credential)).
+        #[must_use]
+        with_credential(credential: Option<&'a Credential>) => credential = credential;
+        /// Sends the credential only to `origin`'s scheme, host and port.
+        #[must_use]
+        with_credential_origin(origin: Option<&'a str>) => credential_origin = origin;
+        /// Reports progress to `progress`.
+        #[must_use]
+        with_progress(progress: &'a dyn Progress) => progress = Some(progress);
     }
 }
 

@@ -208,16 +208,11 @@ impl GateContext {
         }
     }
 
-    /// Uses these registry endpoints.
-    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = endpoints;
-        self
-    }
-
-    /// Sends run events (gate started/finished, progress) to `observer`.
-    pub fn with_observer(mut self, observer: Observer) -> Self {
-        self.observer = Some(observer);
-        self
+    relkit_finding::setters! {
+        /// Uses these registry endpoints.
+        with_endpoints(endpoints: Endpoints) => endpoints = endpoints;
+        /// Sends run events (gate started/finished, progress) to `observer`.
+        with_observer(observer: Observer) => observer = Some(observer);
     }
 
     /// Hands `event` to the observer, if any.

@@ -113,7 +113,6 @@
 
 mod artifact_names;
 pub mod artifacts;
-mod builder;
 mod cancel;
 mod endpoints;
 mod event;

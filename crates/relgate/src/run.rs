@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builder::setters;
 use crate::cancel::CancelToken;
 use crate::event::Observer;
 use crate::finding::{Code, Finding};
@@ -85,7 +84,7 @@ impl RunContext {
         }
     }
 
-    setters! {
+    relkit_finding::setters! {
         /// Sets the tag.
         tag(tag: impl Into<String>) => tag = Some(tag.into());
         /// Sets the commit.
@@ -104,7 +103,7 @@ impl RunContext {
         self
     }
 
-    setters! {
+    relkit_finding::setters! {
         /// Sets the run options.
         options(options: RunOptions) => options = options;
         /// Uses this cancellation token.

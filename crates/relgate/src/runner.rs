@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::builder::setters;
 use crate::endpoints::Endpoints;
 use crate::event::Event;
 use crate::finding::{Code, Finding};
@@ -55,7 +54,7 @@ impl Default for RunOptions {
 }
 
 impl RunOptions {
-    setters! {
+    relkit_finding::setters! {
         /// Sets the concurrency bound.
         concurrency(n: usize) => concurrency = n;
         /// Sets the default timeout.

@@ -69,16 +69,11 @@ impl Waiver {
         }
     }
 
-    /// The same waiver, holding until the end of `date` (UTC, `YYYY-MM-DD`).
-    pub fn expires(mut self, date: impl Into<String>) -> Self {
-        self.expires = Some(date.into());
-        self
-    }
-
-    /// The same waiver, tracked at `reference` (an issue link).
-    pub fn reference(mut self, reference: impl Into<String>) -> Self {
-        self.reference = Some(reference.into());
-        self
+    relkit_finding::setters! {
+        /// The same waiver, holding until the end of `date` (UTC, `YYYY-MM-DD`).
+        expires(date: impl Into<String>) => expires = Some(date.into());
+        /// The same waiver, tracked at `reference` (an issue link).
+        reference(reference: impl Into<String>) => reference = Some(reference.into());
     }
 
     /// Whether the waiver has expired on `today` (`YYYY-MM-DD`, UTC): its last day is before

@@ -109,18 +109,13 @@ impl Finding {
         }
     }
 
-    /// Overrides the severity.
-    #[must_use]
-    pub fn severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-
-    /// Sets the location.
-    #[must_use]
-    pub fn at(mut self, location: Location) -> Self {
-        self.location = Some(location);
-        self
+    crate::setters! {
+        /// Overrides the severity.
+        #[must_use]
+        severity(severity: Severity) => severity = severity;
+        /// Sets the location.
+        #[must_use]
+        at(location: Location) => location = Some(location);
     }
 
     /// Points the finding at a file (keeping a line, column or key already set).
@@ -151,18 +146,13 @@ impl Finding {
         self
     }
 
-    /// Sets what was expected.
-    #[must_use]
-    pub fn expected(mut self, expected: impl Into<String>) -> Self {
-        self.expected = Some(expected.into());
-        self
-    }
-
-    /// Sets what was found.
-    #[must_use]
-    pub fn found(mut self, found: impl Into<String>) -> Self {
-        self.found = Some(found.into());
-        self
+    crate::setters! {
+        /// Sets what was expected.
+        #[must_use]
+        expected(expected: impl Into<String>) => expected = Some(expected.into());
+        /// Sets what was found.
+        #[must_use]
+        found(found: impl Into<String>) => found = Some(found.into());
     }
 
     /// Sets what was found and what was expected, each when known.

@@ -8,6 +8,7 @@
 mod code;
 mod finding;
 mod names;
+mod setters;
 
 pub use code::{Area, Code, Severity, UnknownCode, UnknownSeverity};
 pub use finding::{Finding, Location};

@@ -71,63 +71,34 @@ impl Default for HttpClientBuilder {
     }
 }
 
-/// Builder setters that store their value as given: `name: Type;` declares
-/// `pub fn name(mut self, value: Type) -> Self` setting the field `name`.
-macro_rules! plain_setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: $ty) -> Self {
-                self.$name = value;
-                self
-            }
-        )*
-    };
-}
-
 impl HttpClientBuilder {
-    /// Sets the User-Agent (default [`DEFAULT_USER_AGENT`]).
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
-        self
-    }
-    /// Time allowed for one request, body included (default 60 s; at most a week, longer
-    /// values are cut to a week).
-    pub fn request_timeout(mut self, t: Duration) -> Self {
-        self.request_timeout = t.min(MAX_TIMEOUT);
-        self
-    }
-    /// Time allowed to connect (default 10 s; at most a week).
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t.min(MAX_TIMEOUT);
-        self
-    }
-    /// Overall deadline of one operation, retries and body included (default 300 s; at most a
-    /// week).
-    pub fn deadline(mut self, t: Duration) -> Self {
-        self.deadline = t.min(MAX_TIMEOUT);
-        self
-    }
-    plain_setters! {
+    relkit_finding::setters! {
+        /// Sets the User-Agent (default [`DEFAULT_USER_AGENT`]).
+        user_agent(ua: impl Into<String>) => user_agent = ua.into();
+        /// Time allowed for one request, body included (default 60 s; at most a week, longer
+        /// values are cut to a week).
+        request_timeout(t: Duration) => request_timeout = t.min(MAX_TIMEOUT);
+        /// Time allowed to connect (default 10 s; at most a week).
+        connect_timeout(t: Duration) => connect_timeout = t.min(MAX_TIMEOUT);
+        /// Overall deadline of one operation, retries and body included (default 300 s; at
+        /// most a week).
+        deadline(t: Duration) => deadline = t.min(MAX_TIMEOUT);
         /// The retry policy.
-        retry: RetryPolicy;
+        retry(r: RetryPolicy) => retry = r;
         /// Redirects followed per request (default 5).
-        max_redirects: u32;
+        max_redirects(n: u32) => max_redirects = n;
         /// Cap on metadata bodies (indexes, packuments, manifests; default 64 MiB).
-        max_metadata_bytes: u64;
+        max_metadata_bytes(n: u64) => max_metadata_bytes = n;
         /// Cap on one downloaded file (default [`DEFAULT_MAX_DOWNLOAD_BYTES`], 4 GiB). A
         /// download takes at most the smaller of this cap and the size the registry claims: a
         /// file claimed larger than the cap is refused before any byte is fetched
         /// ([`ReadbackError::TooLarge`](crate::ReadbackError::TooLarge)), and a file without a
         /// claimed size stops at the cap ([`HttpError::TooLarge`]).
-        max_download_bytes: u64;
+        max_download_bytes(n: u64) => max_download_bytes = n;
         /// Whether `HTTP(S)_PROXY`/`ALL_PROXY` are honoured (default true).
-        proxy_from_env: bool;
-    }
-    /// Requests in flight at once, bodies included (default 8).
-    pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
-        self
+        proxy_from_env(yes: bool) => proxy_from_env = yes;
+        /// Requests in flight at once, bodies included (default 8).
+        max_concurrency(n: usize) => max_concurrency = n.max(1);
     }
 
     /// Builds the client.

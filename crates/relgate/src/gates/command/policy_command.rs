@@ -76,17 +76,12 @@ impl CommandGate {
         self
     }
 
-    /// Runs the command in this folder, relative to the source tree (it must stay inside).
-    pub fn cwd(mut self, cwd: impl Into<PathBuf>) -> Self {
-        self.cwd = Some(cwd.into());
-        self
-    }
-
-    /// Kills the command after this long (default 300 s). The command is stopped slightly
-    /// before the gate's own timeout of the same length, so the report names the command.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
+    relkit_finding::setters! {
+        /// Runs the command in this folder, relative to the source tree (it must stay inside).
+        cwd(cwd: impl Into<PathBuf>) => cwd = Some(cwd.into());
+        /// Kills the command after this long (default 300 s). The command is stopped slightly
+        /// before the gate's own timeout of the same length, so the report names the command.
+        timeout(timeout: Duration) => timeout = Some(timeout);
     }
 
     /// The command gate a policy rule declares (`[gates.<id>] command = [...]`), if it declares

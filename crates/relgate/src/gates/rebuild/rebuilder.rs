@@ -191,16 +191,11 @@ impl CommandRebuilder {
         Some(r)
     }
 
-    /// Reads the artifacts from this folder, relative to the source tree.
-    pub fn output(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.output = Some(dir.into());
-        self
-    }
-
-    /// Kills the build after this long (default 600 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    relkit_finding::setters! {
+        /// Reads the artifacts from this folder, relative to the source tree.
+        output(dir: impl Into<PathBuf>) => output = Some(dir.into());
+        /// Kills the build after this long (default 600 s).
+        timeout(timeout: Duration) => timeout = timeout;
     }
 
     /// Adds an environment variable for the build.
