@@ -511,7 +511,7 @@ fn unified_diff(path: &str, original: &str, edits: &[Edit]) -> String {
             _ => blocks.push((first, last, vec![e])),
         }
     }
-    let starts = line_starts(original);
+    let starts = crate::input::line_starts(original);
     // Spans and line numbers come from `original` (a plan's edits are checked against it), so
     // every `get` below finds its range; a hand-edited plan renders short, never panics.
     let render_block = |b: &(usize, usize, Vec<&Edit>)| -> Vec<String> {
@@ -589,17 +589,6 @@ fn push_line(out: &mut String, mark: char, line: &str) {
     if !line.ends_with('\n') {
         out.push_str("\n\\ No newline at end of file\n");
     }
-}
-
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut v = vec![0];
-    v.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    v
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use relver::{Code, Config, DirTree, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
-use crate::support::{copy_tree, errors, replace_once, shared};
+use crate::support::{copy_tree, error, errors, mismatch, replace_once, shared};
 
 pub(crate) fn ordvec_config() -> Config {
     let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
@@ -112,13 +112,7 @@ fn securescan_checks_clean_at_v0_11_12() {
     let r = check(&tree, &member_frontend, Some(&tag("v0.11.12")));
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "frontend/package.json".into(),
-            Some(3),
-            Some("0.1.0".into()),
-            Some("0.11.12".into())
-        )]
+        [mismatch("frontend/package.json", 3, "0.1.0", "0.11.12")]
     );
 }
 
@@ -148,26 +142,31 @@ fn mutated(name: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
     Some((dir, root))
 }
 
+/// A copy of ordvec at v0.5.0 with `from` replaced by `to` once in `file`, and its check
+/// against the tag v0.5.0.
+fn ordvec_edited(
+    file: &str,
+    from: &str,
+    to: &str,
+) -> Option<(tempfile::TempDir, std::path::PathBuf, relver::Report)> {
+    let (dir, root) = mutated("ordvec-v0.5.0")?;
+    replace_once(&root.join(file), from, to);
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    Some((dir, root, r))
+}
+
 #[test]
 fn one_file_bumped_is_found_exactly() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("ordvec-ffi/Cargo.toml"),
+    let Some((_d, root, r)) = ordvec_edited(
+        "ordvec-ffi/Cargo.toml",
         "version = \"0.5.0\"",
         "version = \"0.5.1\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    ) else {
+        return;
+    };
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "ordvec-ffi/Cargo.toml".into(),
-            Some(3),
-            Some("0.5.1".into()),
-            Some("0.5.0".into())
-        )]
+        [mismatch("ordvec-ffi/Cargo.toml", 3, "0.5.1", "0.5.0")]
     );
     let f = r.errors().next().unwrap();
     assert_eq!(f.key_path(), Some("package.version"));
@@ -176,65 +175,55 @@ fn one_file_bumped_is_found_exactly() {
     let r = check(&DirTree::new(&root), &ordvec_config(), None);
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::VersionsDisagree,
-            "ordvec-ffi/Cargo.toml".into(),
-            Some(3),
-            Some("0.5.1".into()),
-            Some("0.5.0".into())
+            "ordvec-ffi/Cargo.toml",
+            3,
+            "0.5.1",
+            "0.5.0"
         )]
     );
     assert!(r.to_string().contains("ordvec-ffi/Cargo.toml:3"));
 }
 
-#[test]
-fn dependency_requirement_left_behind() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("ordvec-manifest/Cargo.toml"),
+/// One version left behind in a copy of ordvec: (file, from, to, line, found, key path).
+const LEFT_BEHIND: [(&str, &str, &str, usize, &str, &str); 3] = [
+    (
+        "ordvec-ffi/Cargo.toml",
+        "version = \"0.5.0\"",
+        "version = \"0.5.1\"",
+        3,
+        "0.5.1",
+        "package.version",
+    ),
+    (
+        "ordvec-manifest/Cargo.toml",
         "ordvec = { version = \"0.5.0\"",
         "ordvec = { version = \"=0.4.0\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "ordvec-manifest/Cargo.toml".into(),
-            Some(32),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
-        )]
-    );
-}
-
-#[test]
-fn fuzz_lock_left_behind() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("fuzz/Cargo.lock"),
+        32,
+        "0.4.0",
+        "dependencies.ordvec.version",
+    ),
+    (
+        "fuzz/Cargo.lock",
         "name = \"ordvec\"\nversion = \"0.5.0\"",
         "name = \"ordvec\"\nversion = \"0.4.0\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "fuzz/Cargo.lock".into(),
-            Some(234),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
-        )]
-    );
-    assert_eq!(
-        r.errors().next().unwrap().key_path(),
-        Some("package[name=ordvec].version")
-    );
+        234,
+        "0.4.0",
+        "package[name=ordvec].version",
+    ),
+];
+
+#[test]
+fn a_version_left_behind_is_found_exactly() {
+    for (file, from, to, line, found, key_path) in LEFT_BEHIND {
+        let Some((_d, _, r)) = ordvec_edited(file, from, to) else {
+            return;
+        };
+        assert_eq!(errors(&r), [mismatch(file, line, found, "0.5.0")], "{file}");
+        let key = r.errors().next().unwrap().key_path();
+        assert_eq!(key, Some(key_path), "{file}");
+    }
 }
 
 #[test]
@@ -254,12 +243,12 @@ fn changelog_section_removed() {
     );
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::ChangelogSectionMissing,
-            "CHANGELOG.md".into(),
-            Some(12),
-            Some("0.11.11".into()),
-            Some("0.11.12".into())
+            "CHANGELOG.md",
+            12,
+            "0.11.11",
+            "0.11.12"
         )]
     );
     // ordvec's unbracketed heading style, same rule.
@@ -274,12 +263,12 @@ fn changelog_section_removed() {
     let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::ChangelogSectionMissing,
-            "CHANGELOG.md".into(),
-            Some(12),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
+            "CHANGELOG.md",
+            12,
+            "0.4.0",
+            "0.5.0"
         )]
     );
 }
@@ -314,12 +303,12 @@ fn chart_app_version_quoted_or_not_passes() {
     let r = check(&DirTree::new(dir.path()), &config, Some(&t));
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::VersionInvalid,
-            "Chart.yaml".into(),
-            Some(4),
-            Some("0.1.0".into()),
-            Some("1.4.0".into())
+            "Chart.yaml",
+            4,
+            "0.1.0",
+            "1.4.0"
         )]
     );
     std::fs::write(
@@ -328,16 +317,7 @@ fn chart_app_version_quoted_or_not_passes() {
     )
     .unwrap();
     let r = check(&DirTree::new(dir.path()), &config, Some(&t));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "Chart.yaml".into(),
-            Some(4),
-            Some("0.1.0".into()),
-            Some("1.4.0".into())
-        )]
-    );
+    assert_eq!(errors(&r), [mismatch("Chart.yaml", 4, "0.1.0", "1.4.0")]);
     // A derived placeholder is reported, not drift.
     let mut derived = config.clone();
     derived.sources[1].role = Role::Derived;
@@ -427,12 +407,12 @@ fn every_other_ecosystem() {
     let r = check(&DirTree::new(dir.path()), &with_dyn, Some(&t));
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::VersionDynamic,
-            "dyn/pyproject.toml".into(),
-            Some(3),
-            Some("\"version\"".into()),
-            Some("2.0.0".into())
+            "dyn/pyproject.toml",
+            3,
+            "\"version\"",
+            "2.0.0"
         )]
     );
     // the regex count is exact

@@ -10,7 +10,7 @@ use relver::{
     discover_for,
 };
 
-use crate::support::{copy_tree, errors, shared, source};
+use crate::support::{copy_tree, errors, mismatch, shared, source};
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
@@ -60,13 +60,7 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     assert!(!r.ok, "{r}");
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "py/pyproject.toml".into(),
-            Some(3),
-            Some("1.2.2".into()),
-            Some("1.2.3".into())
-        )]
+        [mismatch("py/pyproject.toml", 3, "1.2.2", "1.2.3")]
     );
     assert!(r.independent.is_empty(), "{r}");
     // The same with the disagreeing files in the majority: no vote makes the one file that
@@ -170,16 +164,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     // A released crate that disagrees is still an error, next to the independent ones.
     write(d, "Cargo.toml", &cargo("app", "1.9.0", ""));
     let r = run(d, "v2.0.0");
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "Cargo.toml".into(),
-            Some(3),
-            Some("1.9.0".into()),
-            Some("2.0.0".into())
-        )]
-    );
+    assert_eq!(errors(&r), [mismatch("Cargo.toml", 3, "1.9.0", "2.0.0")]);
     // An unpublished crate at another version than the tag's stops being a member.
     let d2 = discover_for(&DirTree::new(d), None, Some(&relver::Version::new(1, 9, 0))).unwrap();
     let py = source(&d2.proposed, "py/Cargo.toml");
@@ -358,13 +343,7 @@ fn tags_that_are_not_release_tags_fail_unless_allowed() {
     let r = check_worktree(d, Some("v1.2.3-rc.2"), pre).unwrap().report;
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "package.json".into(),
-            Some(1),
-            Some("1.2.3-rc.1".into()),
-            Some("1.2.3-rc.2".into())
-        )]
+        [mismatch("package.json", 1, "1.2.3-rc.1", "1.2.3-rc.2")]
     );
     // Build metadata stays refused.
     assert!(
@@ -475,13 +454,7 @@ fn securescan_discovery_on_the_real_layout() {
     let r = run(d, "v0.11.12");
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "backend/pyproject.toml".into(),
-            Some(3),
-            Some("0.11.11".into()),
-            Some("0.11.12".into())
-        )]
+        [mismatch("backend/pyproject.toml", 3, "0.11.11", "0.11.12")]
     );
 }
 

@@ -34,10 +34,27 @@ pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
     std::fs::write(path, t.replacen(from, to, 1)).unwrap();
 }
 
+/// (code, path, line, found, expected): one error of a report, as [`errors`] lists it.
+pub(crate) type ErrorAt = (Code, String, Option<usize>, Option<String>, Option<String>);
+
+/// The [`ErrorAt`] of an error with every place and value known.
+pub(crate) fn error(code: Code, path: &str, line: usize, found: &str, expected: &str) -> ErrorAt {
+    (
+        code,
+        path.to_owned(),
+        Some(line),
+        Some(found.to_owned()),
+        Some(expected.to_owned()),
+    )
+}
+
+/// The [`ErrorAt`] of a version that is not the expected one.
+pub(crate) fn mismatch(path: &str, line: usize, found: &str, expected: &str) -> ErrorAt {
+    error(Code::VersionMismatch, path, line, found, expected)
+}
+
 /// (code, path, line, found, expected) of every error of a report.
-pub(crate) fn errors(
-    r: &Report,
-) -> Vec<(Code, String, Option<usize>, Option<String>, Option<String>)> {
+pub(crate) fn errors(r: &Report) -> Vec<ErrorAt> {
     r.errors()
         .map(|f| {
             (
