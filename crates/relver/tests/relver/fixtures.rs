@@ -3,7 +3,9 @@
 
 use relver::{Code, Config, DirTree, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
-use crate::support::{copy_tree, error, errors, mismatch, replace_once, shared};
+use crate::support::{
+    error, errors, fixture_copy, fixture_tree, mismatch, replace_once, shared, write,
+};
 
 pub(crate) fn ordvec_config() -> Config {
     let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
@@ -57,8 +59,9 @@ fn tag(s: &str) -> Tag {
 
 #[test]
 fn ordvec_checks_clean_at_v0_5_0() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
+        return;
+    };
     let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.0")));
     assert!(r.ok, "{r}");
     assert!(r.findings.is_empty(), "{r}");
@@ -99,8 +102,9 @@ fn ordvec_checks_clean_at_v0_5_0() {
 
 #[test]
 fn securescan_checks_clean_at_v0_11_12() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/securescan-v0.11.12"));
+    let Some(tree) = fixture_tree("securescan-v0.11.12") else {
+        return;
+    };
     let r = check(&tree, &securescan_config(), Some(&tag("v0.11.12")));
     assert!(r.ok, "{r}");
     assert!(r.findings.is_empty(), "{r}");
@@ -118,8 +122,9 @@ fn securescan_checks_clean_at_v0_11_12() {
 
 #[test]
 fn wrong_tag_reports_every_member() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
+        return;
+    };
     let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.1")));
     let mismatches = r
         .errors()
@@ -135,9 +140,7 @@ fn wrong_tag_reports_every_member() {
 }
 
 fn mutated(name: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
-    let shared = shared()?;
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
+    let dir = fixture_copy(name)?;
     let root = dir.path().to_owned();
     Some((dir, root))
 }
@@ -330,11 +333,7 @@ fn chart_app_version_quoted_or_not_passes() {
 #[test]
 fn every_other_ecosystem() {
     let dir = tempfile::tempdir().unwrap();
-    let w = |p: &str, t: &str| {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, t).unwrap();
-    };
+    let w = |p: &str, t: &str| write(dir.path(), p, t);
     w(
         "pyproject.toml",
         "[project]\nname = \"Advisory_Hub\"\nversion = \"2.0.0\"\n",

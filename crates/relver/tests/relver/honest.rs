@@ -10,20 +10,9 @@ use relver::{
     discover_for,
 };
 
-use crate::support::{copy_tree, errors, mismatch, shared, source};
+use relkit_testkit::write_files;
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-/// Write several files: (relative path, text).
-fn files(dir: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        write(dir, rel, text);
-    }
-}
+use crate::support::{copy_tree, errors, fixture_tree, mismatch, shared, source, write};
 
 fn cargo(name: &str, version: &str, extra: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
@@ -45,7 +34,7 @@ fn run(dir: &Path, tag: &str) -> Report {
 #[test]
 fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     let dir = tempfile::tempdir().unwrap();
-    files(
+    write_files(
         dir.path(),
         &[
             ("Cargo.toml", &cargo("app", "1.2.3", "")),
@@ -74,7 +63,7 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     let paths: Vec<String> = errors(&r).into_iter().map(|e| e.1).collect();
     assert_eq!(paths, ["package.json", "py/pyproject.toml"], "{r}");
     // At the tag everything agrees.
-    files(
+    write_files(
         dir.path(),
         &[
             ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
@@ -93,7 +82,7 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
 fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    files(
+    write_files(
         d,
         &[
             ("Cargo.toml", &cargo("app", "2.0.0", "")),
@@ -109,7 +98,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
         ],
     );
     // Not published, but carries the release version: a member (a Python binding crate).
-    files(
+    write_files(
         d,
         &[
             (
@@ -178,7 +167,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
 fn unparsable_candidates_are_errors_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    files(
+    write_files(
         d,
         &[
             ("Cargo.toml", &cargo("app", "1.0.0", "")),
@@ -235,7 +224,7 @@ fn unparsable_candidates_are_errors_with_positions() {
 fn a_docs_copy_is_never_the_project_changelog() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    files(
+    write_files(
         d,
         &[
             ("Cargo.toml", &cargo("app", "1.1.0", "")),
@@ -254,7 +243,7 @@ fn a_docs_copy_is_never_the_project_changelog() {
         Some("a documentation copy, not the project changelog")
     );
     // With a root changelog (and a nested one), the root one is the project changelog.
-    files(
+    write_files(
         d,
         &[
             (
@@ -461,8 +450,9 @@ fn securescan_discovery_on_the_real_layout() {
 /// ordvec's lockstep members are exactly those its fixture README lists.
 #[test]
 fn ordvec_members_are_exactly_the_readme_list() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
+        return;
+    };
     for found in [
         discover(&tree, None).unwrap(),
         discover_for(&tree, None, Some(&"0.5.0".parse().unwrap())).unwrap(),

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relver::{Code, Config, Report, SourceSpec};
+use relver::{Code, Config, DirTree, Report, SourceSpec};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
@@ -11,6 +11,24 @@ pub(crate) fn shared() -> Option<PathBuf> {
         "fixtures/relver/README.md",
         "relver's shared fixtures",
     )
+}
+
+/// The shared fixture project `name` (a folder of `fixtures/relver`), read in place.
+pub(crate) fn fixture_tree(name: &str) -> Option<DirTree> {
+    Some(DirTree::new(shared()?.join("fixtures/relver").join(name)))
+}
+
+/// A copy of the shared fixture project `name` in a temporary folder.
+pub(crate) fn fixture_copy(name: &str) -> Option<tempfile::TempDir> {
+    let shared = shared()?;
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
+    Some(dir)
+}
+
+/// Writes one text file under `dir`, creating its folders.
+pub(crate) fn write(dir: &Path, rel: &str, text: &str) {
+    relkit_testkit::write_files(dir, &[(rel, text)]);
 }
 
 /// Copy a directory tree.
