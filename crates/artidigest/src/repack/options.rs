@@ -178,19 +178,27 @@ impl FromStr for MtimePolicy {
     }
 }
 
-impl From<MtimePolicy> for String {
-    fn from(p: MtimePolicy) -> String {
-        p.to_string()
-    }
+/// `String` conversions through `Display` and `FromStr`, which `#[serde(into = "String",
+/// try_from = "String")]` uses: an option is written and read as its one-word form.
+macro_rules! string_conversions {
+    ($($t:ty),+) => {$(
+        impl From<$t> for String {
+            fn from(value: $t) -> String {
+                value.to_string()
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = OptionParseError;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    )+};
 }
 
-impl TryFrom<String> for MtimePolicy {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
+string_conversions!(MtimePolicy, Profile);
 
 /// Which conventions the output follows.
 #[non_exhaustive]
@@ -227,20 +235,6 @@ impl FromStr for Profile {
             "cargo" => Ok(Profile::Cargo),
             _ => Err(OptionParseError::new("repack profile", s)),
         }
-    }
-}
-
-impl From<Profile> for String {
-    fn from(p: Profile) -> String {
-        p.to_string()
-    }
-}
-
-impl TryFrom<String> for Profile {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 

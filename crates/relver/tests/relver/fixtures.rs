@@ -1,10 +1,10 @@
 //! Acceptance: the two real projects in `shared/fixtures/relver` check clean at their tags, and
 //! mutated copies fail at exactly the right file, line and values.
 
-use relver::{Code, Config, DirTree, Role, Severity, SourceKind, SourceSpec, Tag, check};
+use relver::{Code, Config, DirTree, Report, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
 use crate::support::{
-    error, errors, fixture_copy, fixture_tree, mismatch, replace_once, shared, write,
+    ErrorAt, error, errors, fixture_copy, fixture_tree, mismatch, replace_once, shared, write,
 };
 
 pub(crate) fn ordvec_config() -> Config {
@@ -57,14 +57,21 @@ fn tag(s: &str) -> Tag {
     s.parse().unwrap()
 }
 
-#[test]
-fn ordvec_checks_clean_at_v0_5_0() {
-    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
-        return;
-    };
-    let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.0")));
+/// The fixture project `name` read in place and its check against `tag_name`, which must be
+/// clean.
+fn checks_clean(name: &str, config: &Config, tag_name: &str) -> Option<(DirTree, Report)> {
+    let tree = fixture_tree(name)?;
+    let r = check(&tree, config, Some(&tag(tag_name)));
     assert!(r.ok, "{r}");
     assert!(r.findings.is_empty(), "{r}");
+    Some((tree, r))
+}
+
+#[test]
+fn ordvec_checks_clean_at_v0_5_0() {
+    let Some((tree, r)) = checks_clean("ordvec-v0.5.0", &ordvec_config(), "v0.5.0") else {
+        return;
+    };
     // 5 manifests + the manifest crate's dependency, 2 pyprojects, 2 __init__.py, 5 + 1 lock entries.
     assert_eq!(
         r.fields.len(),
@@ -102,12 +109,10 @@ fn ordvec_checks_clean_at_v0_5_0() {
 
 #[test]
 fn securescan_checks_clean_at_v0_11_12() {
-    let Some(tree) = fixture_tree("securescan-v0.11.12") else {
+    let Some((tree, r)) = checks_clean("securescan-v0.11.12", &securescan_config(), "v0.11.12")
+    else {
         return;
     };
-    let r = check(&tree, &securescan_config(), Some(&tag("v0.11.12")));
-    assert!(r.ok, "{r}");
-    assert!(r.findings.is_empty(), "{r}");
     assert_eq!(r.fields.len(), 1);
     assert_eq!(r.fields[0].field.line, 3);
     // The frontend package.json would be flagged if it were a member: it is not, so 0 findings.
@@ -151,7 +156,7 @@ fn ordvec_edited(
     file: &str,
     from: &str,
     to: &str,
-) -> Option<(tempfile::TempDir, std::path::PathBuf, relver::Report)> {
+) -> Option<(tempfile::TempDir, std::path::PathBuf, Report)> {
     let (dir, root) = mutated("ordvec-v0.5.0")?;
     replace_once(&root.join(file), from, to);
     let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
@@ -229,51 +234,54 @@ fn a_version_left_behind_is_found_exactly() {
     }
 }
 
+/// A copy of the fixture project `name` whose changelog lost the lines from heading `from` up
+/// to heading `to`, and its check against `tag_name`.
+fn section_removed(
+    name: &str,
+    config: &Config,
+    tag_name: &str,
+    (from, to): (&str, &str),
+) -> Option<(tempfile::TempDir, Report)> {
+    let (dir, root) = mutated(name)?;
+    let p = root.join("CHANGELOG.md");
+    let t = std::fs::read_to_string(&p).unwrap();
+    let start = t.find(from).unwrap();
+    let end = t.find(to).unwrap();
+    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
+    let r = check(&DirTree::new(&root), config, Some(&tag(tag_name)));
+    Some((dir, r))
+}
+
+/// The changelog section for `expected` missing at `line`, where `found` is the latest section.
+fn section_missing(line: usize, found: &str, expected: &str) -> ErrorAt {
+    error(
+        Code::ChangelogSectionMissing,
+        "CHANGELOG.md",
+        line,
+        found,
+        expected,
+    )
+}
+
 #[test]
 fn changelog_section_removed() {
-    let Some((_d, root)) = mutated("securescan-v0.11.12") else {
-        return;
-    };
-    let p = root.join("CHANGELOG.md");
-    let t = std::fs::read_to_string(&p).unwrap();
-    let start = t.find("## [0.11.12]").unwrap();
-    let end = t.find("## [0.11.11]").unwrap();
-    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
-    let r = check(
-        &DirTree::new(&root),
+    let securescan = section_removed(
+        "securescan-v0.11.12",
         &securescan_config(),
-        Some(&tag("v0.11.12")),
+        "v0.11.12",
+        ("## [0.11.12]", "## [0.11.11]"),
     );
-    assert_eq!(
-        errors(&r),
-        [error(
-            Code::ChangelogSectionMissing,
-            "CHANGELOG.md",
-            12,
-            "0.11.11",
-            "0.11.12"
-        )]
-    );
+    let Some((_d, r)) = securescan else { return };
+    assert_eq!(errors(&r), [section_missing(12, "0.11.11", "0.11.12")]);
     // ordvec's unbracketed heading style, same rule.
-    let Some((_d2, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    let p = root.join("CHANGELOG.md");
-    let t = std::fs::read_to_string(&p).unwrap();
-    let start = t.find("## 0.5.0 - 2026-06-19").unwrap();
-    let end = t.find("## 0.4.0").unwrap();
-    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [error(
-            Code::ChangelogSectionMissing,
-            "CHANGELOG.md",
-            12,
-            "0.4.0",
-            "0.5.0"
-        )]
+    let ordvec = section_removed(
+        "ordvec-v0.5.0",
+        &ordvec_config(),
+        "v0.5.0",
+        ("## 0.5.0 - 2026-06-19", "## 0.4.0"),
     );
+    let Some((_d2, r)) = ordvec else { return };
+    assert_eq!(errors(&r), [section_missing(12, "0.4.0", "0.5.0")]);
 }
 
 #[test]
@@ -289,37 +297,20 @@ fn chart_app_version_quoted_or_not_passes() {
     ]);
     let t = tag("v1.4.0");
     assert!(check(&DirTree::new(dir.path()), &config, Some(&t)).ok);
+    // The chart with another appVersion, checked.
+    let app_version = |value: &str| {
+        let text = chart.replace("\"v1.4.0\"", value);
+        std::fs::write(dir.path().join("Chart.yaml"), text).unwrap();
+        check(&DirTree::new(dir.path()), &config, Some(&t))
+    };
     // appVersion unquoted: still the same value, must pass.
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "v1.4.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    let r = app_version("v1.4.0");
     assert!(r.ok, "{r}");
     // appVersion stuck at an old value: exact line and values.
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "0.1.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
-    assert_eq!(
-        errors(&r),
-        [error(
-            Code::VersionInvalid,
-            "Chart.yaml",
-            4,
-            "0.1.0",
-            "1.4.0"
-        )]
-    );
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "v0.1.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    let r = app_version("0.1.0");
+    let invalid = error(Code::VersionInvalid, "Chart.yaml", 4, "0.1.0", "1.4.0");
+    assert_eq!(errors(&r), [invalid]);
+    let r = app_version("v0.1.0");
     assert_eq!(errors(&r), [mismatch("Chart.yaml", 4, "0.1.0", "1.4.0")]);
     // A derived placeholder is reported, not drift.
     let mut derived = config.clone();
