@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use relver::{
-    Code, DirTree, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree, discover,
-    discover_for,
+    Code, Config, DirTree, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree,
+    discover, discover_for,
 };
 
 use relkit_testkit::write_files;
@@ -16,6 +16,16 @@ use crate::support::{copy_tree, errors, fixture_tree, mismatch, shared, source, 
 
 fn cargo(name: &str, version: &str, extra: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
+}
+
+/// The paths of the members of a proposed configuration, in its order.
+fn member_paths(config: &Config) -> Vec<&str> {
+    config
+        .sources
+        .iter()
+        .filter(|s| s.role == Role::Member)
+        .map(|s| s.path.as_str())
+        .collect()
 }
 
 fn independent(r: &Report) -> Vec<(String, String)> {
@@ -407,13 +417,7 @@ fn securescan_discovery_on_the_real_layout() {
             found.reference.as_ref().map(ToString::to_string).as_deref(),
             Some("0.11.12")
         );
-        let members: Vec<&str> = found
-            .proposed
-            .sources
-            .iter()
-            .filter(|s| s.role == Role::Member)
-            .map(|s| s.path.as_str())
-            .collect();
+        let members = member_paths(&found.proposed);
         assert_eq!(members, ["CHANGELOG.md", "backend/pyproject.toml"]);
         let role = |p: &str| {
             let s = source(&found.proposed, p);
@@ -458,13 +462,7 @@ fn ordvec_members_are_exactly_the_readme_list() {
         discover_for(&tree, None, Some(&"0.5.0".parse().unwrap())).unwrap(),
     ] {
         assert!(found.problems.is_empty(), "{:#?}", found.problems);
-        let members: Vec<&str> = found
-            .proposed
-            .sources
-            .iter()
-            .filter(|s| s.role == Role::Member)
-            .map(|s| s.path.as_str())
-            .collect();
+        let members = member_paths(&found.proposed);
         assert_eq!(
             members,
             [
