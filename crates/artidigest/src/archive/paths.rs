@@ -243,13 +243,8 @@ mod tests {
 
     #[test]
     fn symlink_targets_resolve_from_the_parent() {
-        let l = Limits::default();
-        assert!(check_symlink_target("a/b/link", "../c", &l).is_ok());
-        assert!(check_symlink_target("a/b/link", "../../c", &l).is_ok());
-        assert!(check_symlink_target("a/b/link", "../../../c", &l).is_err());
-        assert!(check_symlink_target("link", "/etc/passwd", &l).is_err());
-        assert!(check_symlink_target("a/link", "x/../../..", &l).is_err());
-        assert!(check_symlink_target("link", "C:x", &l).is_err());
+        // Which targets are refused: `repack::normalise`'s test walks one table of cases for
+        // both readers (`check_symlink_target`) and repacking.
         assert_eq!(
             check_link_target("link", "..", 1024),
             Err(PathProblem::LeavesRoot)
