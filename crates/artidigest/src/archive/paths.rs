@@ -185,22 +185,16 @@ mod tests {
         let l = Limits::default();
         assert_eq!(normalise_path("./a/b/c/", &l).unwrap(), "a/b/c");
         assert_eq!(normalise_path("./", &l).unwrap(), ".");
-        assert!(matches!(
-            normalise_path("a/../../b", &l),
-            Err(ArchiveErrorKind::PathTraversal { .. })
-        ));
-        assert!(matches!(
-            normalise_path("/etc/passwd", &l),
-            Err(ArchiveErrorKind::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise_path("C:/x", &l),
-            Err(ArchiveErrorKind::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise_path("a\\..\\b", &l),
-            Err(ArchiveErrorKind::InvalidPath { .. })
-        ));
+        for (raw, kind) in [
+            ("a/../../b", "PathTraversal"),
+            ("/etc/passwd", "AbsolutePath"),
+            ("C:/x", "AbsolutePath"),
+            ("a\\..\\b", "InvalidPath"),
+        ] {
+            // The variant, by the name its `Debug` form starts with.
+            let err = normalise_path(raw, &l).unwrap_err();
+            assert!(format!("{err:?}").starts_with(kind), "{raw:?}: {err:?}");
+        }
         let long = "a".repeat(1025);
         assert!(matches!(
             normalise_path(&long, &l),
