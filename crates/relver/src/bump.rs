@@ -687,17 +687,19 @@ mod tests {
     #[test]
     fn inherited_versions_are_bumped_through_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("a")).unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"1.0.0\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("a/Cargo.toml"),
-            "[package]\nname = \"a\"\nversion.workspace = true\n",
-        )
-        .unwrap();
+        relkit_testkit::write_files(
+            dir.path(),
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"1.0.0\"\n",
+                ),
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion.workspace = true\n",
+                ),
+            ],
+        );
         let tree = DirTree::new(dir.path());
         let member_only = Config::new(vec![SourceSpec::new("a/Cargo.toml", SourceKind::Cargo)]);
         let to = Version::new(1, 0, 1);

@@ -96,6 +96,8 @@ impl fmt::Display for Tag {
     }
 }
 
+crate::version::serde_as_string!(Tag);
+
 /// Which tag prefixes a project releases under.
 ///
 /// The default allows only `v`. `test-v` style prefixes are opt-in: add them explicitly.

@@ -397,7 +397,9 @@ macro_rules! serde_as_string {
     )+};
 }
 
-serde_as_string!(Version, crate::tag::Tag);
+pub(crate) use serde_as_string;
+
+serde_as_string!(Version);
 
 #[cfg(test)]
 mod tests {
