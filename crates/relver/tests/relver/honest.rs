@@ -14,6 +14,13 @@ use relkit_testkit::write_files;
 
 use crate::support::{copy_tree, errors, fixture_tree, mismatch, shared, source, write};
 
+/// A temporary project folder holding `files` (relative path, text).
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    dir
+}
+
 fn cargo(name: &str, version: &str, extra: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
 }
@@ -43,18 +50,14 @@ fn run(dir: &Path, tag: &str) -> Report {
 
 #[test]
 fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(
-        dir.path(),
-        &[
-            ("Cargo.toml", &cargo("app", "1.2.3", "")),
-            ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
-            (
-                "py/pyproject.toml",
-                "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
-            ),
-        ],
-    );
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.2.3", "")),
+        ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
+        (
+            "py/pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
+        ),
+    ]);
     let r = run(dir.path(), "v1.2.3");
     assert!(!r.ok, "{r}");
     assert_eq!(
@@ -90,23 +93,19 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
 
 #[test]
 fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "2.0.0", "")),
+        (
+            "tools/xtask/Cargo.toml",
+            &cargo("xtask", "0.3.0", "publish = false\n"),
+        ),
+        (
+            "tools/lint/Cargo.toml",
+            &cargo("lint", "0.9.0", "publish = []\n"),
+        ),
+        ("bench/Cargo.toml", &cargo("bench", "0.0.0", "")),
+    ]);
     let d = dir.path();
-    write_files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "2.0.0", "")),
-            (
-                "tools/xtask/Cargo.toml",
-                &cargo("xtask", "0.3.0", "publish = false\n"),
-            ),
-            (
-                "tools/lint/Cargo.toml",
-                &cargo("lint", "0.9.0", "publish = []\n"),
-            ),
-            ("bench/Cargo.toml", &cargo("bench", "0.0.0", "")),
-        ],
-    );
     // Not published, but carries the release version: a member (a Python binding crate).
     write_files(
         d,
@@ -175,23 +174,19 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
 
 #[test]
 fn unparsable_candidates_are_errors_with_positions() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.0.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \n",
+        ),
+        ("web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n"),
+        (
+            "crates/c/Cargo.toml",
+            "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
+        ),
+    ]);
     let d = dir.path();
-    write_files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "1.0.0", "")),
-            (
-                "crates/b/Cargo.toml",
-                "[package]\nname = \"b\"\nversion = \n",
-            ),
-            ("web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n"),
-            (
-                "crates/c/Cargo.toml",
-                "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
-            ),
-        ],
-    );
     let found = discover(&DirTree::new(d), None).unwrap();
     let problems: Vec<(String, Option<usize>, Option<usize>)> = found
         .problems
@@ -232,18 +227,14 @@ fn unparsable_candidates_are_errors_with_positions() {
 
 #[test]
 fn a_docs_copy_is_never_the_project_changelog() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.1.0", "")),
+        (
+            "docs/src/reference/changelog.md",
+            "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
+        ),
+    ]);
     let d = dir.path();
-    write_files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "1.1.0", "")),
-            (
-                "docs/src/reference/changelog.md",
-                "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
-            ),
-        ],
-    );
     // Without a root changelog, the docs copy is still not the project's.
     let found = discover(&DirTree::new(d), None).unwrap();
     let docs = source(&found.proposed, "docs/src/reference/changelog.md");
