@@ -468,22 +468,13 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
-    /// Sets `--ignore-missing`.
-    pub fn ignore_missing(mut self, yes: bool) -> Self {
-        self.ignore_missing = yes;
-        self
-    }
-
-    /// Fails the run when the folder holds files the checksum file does not list.
-    pub fn fail_on_unlisted(mut self, yes: bool) -> Self {
-        self.fail_on_unlisted = yes;
-        self
-    }
-
-    /// Threads to hash with (0: one per core).
-    pub fn threads(mut self, n: usize) -> Self {
-        self.threads = n;
-        self
+    crate::setters::setters! {
+        /// Sets `--ignore-missing`.
+        ignore_missing => ignore_missing: bool;
+        /// Fails the run when the folder holds files the checksum file does not list.
+        fail_on_unlisted => fail_on_unlisted: bool;
+        /// Threads to hash with (0: one per core).
+        threads => threads: usize;
     }
 }
 

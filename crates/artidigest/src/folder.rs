@@ -37,32 +37,26 @@ pub enum NodeKind {
 
 impl NodeKind {
     fn of(ft: &std::fs::FileType) -> NodeKind {
-        if ft.is_symlink() {
-            return NodeKind::Symlink;
-        }
-        if ft.is_file() {
-            return NodeKind::File;
-        }
-        if ft.is_dir() {
-            return NodeKind::Dir;
-        }
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileTypeExt;
-            if ft.is_fifo() {
-                return NodeKind::Fifo;
-            }
-            if ft.is_socket() {
-                return NodeKind::Socket;
-            }
-            if ft.is_block_device() {
-                return NodeKind::BlockDevice;
-            }
-            if ft.is_char_device() {
-                return NodeKind::CharDevice;
-            }
-        }
-        NodeKind::Other
+        use std::os::unix::fs::FileTypeExt;
+        type Test = fn(&std::fs::FileType) -> bool;
+        let tests: &[(Test, NodeKind)] = &[
+            (std::fs::FileType::is_symlink, NodeKind::Symlink),
+            (std::fs::FileType::is_file, NodeKind::File),
+            (std::fs::FileType::is_dir, NodeKind::Dir),
+            #[cfg(unix)]
+            (FileTypeExt::is_fifo, NodeKind::Fifo),
+            #[cfg(unix)]
+            (FileTypeExt::is_socket, NodeKind::Socket),
+            #[cfg(unix)]
+            (FileTypeExt::is_block_device, NodeKind::BlockDevice),
+            #[cfg(unix)]
+            (FileTypeExt::is_char_device, NodeKind::CharDevice),
+        ];
+        tests
+            .iter()
+            .find(|(is, _)| is(ft))
+            .map_or(NodeKind::Other, |&(_, kind)| kind)
     }
 }
 
@@ -375,6 +369,27 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FolderError> {
     open_bounded(path, limit)?.read_all()
 }
 
+/// Before open: one component of `rel` is of the kind `want` (a directory on the way, the
+/// regular file last); a symbolic link or any other kind is refused, naming it.
+fn expect_kind(
+    kind: NodeKind,
+    want: NodeKind,
+    rel: &str,
+    component: &str,
+) -> Result<(), FolderError> {
+    match kind {
+        k if k == want => Ok(()),
+        NodeKind::Symlink => Err(FolderError::Symlink {
+            path: rel.to_owned(),
+            component: component.to_owned(),
+        }),
+        kind => Err(FolderError::NotRegular {
+            path: rel.to_owned(),
+            kind,
+        }),
+    }
+}
+
 /// After open: the node really is a regular file (it may have been swapped since the check).
 fn check_opened(file: &File, shown: &str) -> Result<(), FolderError> {
     let meta = file.metadata().map_err(|e| FolderError::io(shown, e))?;
@@ -418,7 +433,7 @@ mod imp {
 
     use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-    use super::{FolderError, NodeKind, check_opened};
+    use super::{FolderError, NodeKind, check_opened, expect_kind};
 
     fn kind_of(ft: FileType) -> NodeKind {
         match ft {
@@ -464,21 +479,8 @@ mod imp {
         };
         for comp in dirs {
             let st = rustix::fs::statat(&dir, *comp, AtFlags::SYMLINK_NOFOLLOW).map_err(io_err)?;
-            match kind_of(FileType::from_raw_mode(st.st_mode)) {
-                NodeKind::Dir => {}
-                NodeKind::Symlink => {
-                    return Err(FolderError::Symlink {
-                        path: rel.to_owned(),
-                        component: (*comp).to_owned(),
-                    });
-                }
-                kind => {
-                    return Err(FolderError::NotRegular {
-                        path: rel.to_owned(),
-                        kind,
-                    });
-                }
-            }
+            let kind = kind_of(FileType::from_raw_mode(st.st_mode));
+            expect_kind(kind, NodeKind::Dir, rel, comp)?;
             dir = rustix::fs::openat(
                 &dir,
                 *comp,
@@ -488,21 +490,8 @@ mod imp {
             .map_err(io_err)?;
         }
         let st = rustix::fs::statat(&dir, *last, AtFlags::SYMLINK_NOFOLLOW).map_err(io_err)?;
-        match kind_of(FileType::from_raw_mode(st.st_mode)) {
-            NodeKind::File => {}
-            NodeKind::Symlink => {
-                return Err(FolderError::Symlink {
-                    path: rel.to_owned(),
-                    component: (*last).to_owned(),
-                });
-            }
-            kind => {
-                return Err(FolderError::NotRegular {
-                    path: rel.to_owned(),
-                    kind,
-                });
-            }
-        }
+        let kind = kind_of(FileType::from_raw_mode(st.st_mode));
+        expect_kind(kind, NodeKind::File, rel, last)?;
         let fd = rustix::fs::openat(
             &dir,
             *last,
@@ -525,7 +514,7 @@ mod imp {
     use std::io;
     use std::path::Path;
 
-    use super::{FolderError, NodeKind, check_opened};
+    use super::{FolderError, NodeKind, check_opened, expect_kind};
 
     pub(super) fn open_regular(path: &Path) -> io::Result<File> {
         File::open(path)
@@ -540,22 +529,12 @@ mod imp {
                 source: e,
             })?;
             let kind = NodeKind::of(&meta.file_type());
-            let last = i + 1 == parts.len();
-            match (kind, last) {
-                (NodeKind::Symlink, _) => {
-                    return Err(FolderError::Symlink {
-                        path: rel.to_owned(),
-                        component: (*comp).to_owned(),
-                    });
-                }
-                (NodeKind::Dir, false) | (NodeKind::File, true) => {}
-                (kind, _) => {
-                    return Err(FolderError::NotRegular {
-                        path: rel.to_owned(),
-                        kind,
-                    });
-                }
-            }
+            let want = if i + 1 == parts.len() {
+                NodeKind::File
+            } else {
+                NodeKind::Dir
+            };
+            expect_kind(kind, want, rel, comp)?;
         }
         let file = File::open(&at).map_err(|e| FolderError::Io {
             path: at.clone(),
@@ -614,21 +593,17 @@ mod tests {
         for i in 0..5 {
             std::fs::write(d.path().join(format!("f{i}")), b"").unwrap();
         }
-        let limits = WalkLimits {
-            max_entries: 4,
+        let depth_1 = |max_entries| WalkLimits {
+            max_entries,
             max_depth: 1,
         };
         assert!(matches!(
-            walk_folder(d.path(), &limits),
+            walk_folder(d.path(), &depth_1(4)),
             Err(FolderError::TooManyEntries { limit: 4, .. })
         ));
         std::fs::create_dir_all(d.path().join("x/y")).unwrap();
-        let limits = WalkLimits {
-            max_entries: 100,
-            max_depth: 1,
-        };
         assert!(matches!(
-            walk_folder(d.path(), &limits),
+            walk_folder(d.path(), &depth_1(100)),
             Err(FolderError::TooDeep { limit: 1, .. })
         ));
     }

@@ -152,6 +152,7 @@ pub mod names;
 mod profile;
 mod record;
 mod repack;
+mod setters;
 
 pub use crate::archive::{
     ArchiveError, ArchiveErrorKind, ArchiveSummary, DEFLATE_BACKEND, Entry, EntryKind, Format,

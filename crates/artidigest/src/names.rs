@@ -176,13 +176,22 @@ impl WheelName {
     }
 }
 
+/// `file_name` without its `extension`, or the error saying `rule`.
+fn stem_of<'a>(
+    file_name: &'a str,
+    extension: &str,
+    rule: &'static str,
+) -> Result<&'a str, NameError> {
+    file_name
+        .strip_suffix(extension)
+        .ok_or_else(|| NameError::new(file_name, rule))
+}
+
 impl FromStr for WheelName {
     type Err = NameError;
 
     fn from_str(file_name: &str) -> Result<Self, NameError> {
-        let stem = file_name
-            .strip_suffix(WHEEL_EXTENSION)
-            .ok_or_else(|| NameError::new(file_name, "a wheel's name ends in `.whl`"))?;
+        let stem = stem_of(file_name, WHEEL_EXTENSION, "a wheel's name ends in `.whl`")?;
         let parts: Vec<&str> = stem.split('-').collect();
         if parts.iter().any(|p| p.is_empty()) {
             return Err(NameError::new(
@@ -392,9 +401,11 @@ impl FromStr for CrateName {
     type Err = NameError;
 
     fn from_str(file_name: &str) -> Result<Self, NameError> {
-        let stem = file_name
-            .strip_suffix(CRATE_EXTENSION)
-            .ok_or_else(|| NameError::new(file_name, "a crate file's name ends in `.crate`"))?;
+        let stem = stem_of(
+            file_name,
+            CRATE_EXTENSION,
+            "a crate file's name ends in `.crate`",
+        )?;
         stem.match_indices('-')
             .find_map(|(i, _)| {
                 let name = stem.get(..i)?;

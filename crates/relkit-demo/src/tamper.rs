@@ -144,11 +144,7 @@ impl Tamper {
             Tamper::Record => {
                 let (name, bytes) = demo.wheel(true)?;
                 write_file(&dir.join("dist").join(&name), &bytes)?;
-                resum_and_sign(demo, &dir.join("dist"), &tag)?;
-                (
-                    tag,
-                    format!("dist/{name} rebuilt with a wrong RECORD digest, SHA256SUMS updated"),
-                )
+                rebuilt(demo, dir, tag, &name, "a wrong RECORD digest")?
             }
             Tamper::Traversal => {
                 let name = format!("{}-{v}.tar.gz", demo.python_name());
@@ -163,11 +159,7 @@ impl Tamper {
                 evil.resize(1024, 0);
                 evil.extend_from_slice(&tar);
                 write_file(&p, &gzip_stored(&evil))?;
-                resum_and_sign(demo, &dir.join("dist"), &tag)?;
-                (
-                    tag,
-                    format!("dist/{name} rebuilt with a ../evil entry, SHA256SUMS updated"),
-                )
+                rebuilt(demo, dir, tag, &name, "a ../evil entry")?
             }
             Tamper::Signature => {
                 let name = format!("{}-{v}.tar.gz.sigstore.json", demo.python_name());
@@ -250,6 +242,20 @@ relkit_finding::names! {
         NotVisible => "not-visible",
         Rebuild => "rebuild",
     }
+}
+
+/// After `dist/{name}` was rebuilt with `what`: the checksums and signatures are made again
+/// so that they agree with it; returns the tag and the sentence for [`Tamper::apply`].
+fn rebuilt(
+    demo: &DemoRelease,
+    dir: &Path,
+    tag: String,
+    name: &str,
+    what: &str,
+) -> Result<(String, String), DemoError> {
+    resum_and_sign(demo, &dir.join("dist"), &tag)?;
+    let said = format!("dist/{name} rebuilt with {what}, SHA256SUMS updated");
+    Ok((tag, said))
 }
 
 /// `dist` after one of its artifacts was rebuilt: `SHA256SUMS` written again and every artifact

@@ -511,7 +511,7 @@ fn unified_diff(path: &str, original: &str, edits: &[Edit]) -> String {
             _ => blocks.push((first, last, vec![e])),
         }
     }
-    let starts = line_starts(original);
+    let starts = crate::input::line_starts(original);
     // Spans and line numbers come from `original` (a plan's edits are checked against it), so
     // every `get` below finds its range; a hand-edited plan renders short, never panics.
     let render_block = |b: &(usize, usize, Vec<&Edit>)| -> Vec<String> {
@@ -589,17 +589,6 @@ fn push_line(out: &mut String, mark: char, line: &str) {
     if !line.ends_with('\n') {
         out.push_str("\n\\ No newline at end of file\n");
     }
-}
-
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut v = vec![0];
-    v.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    v
 }
 
 #[cfg(test)]
@@ -698,17 +687,19 @@ mod tests {
     #[test]
     fn inherited_versions_are_bumped_through_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("a")).unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"1.0.0\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("a/Cargo.toml"),
-            "[package]\nname = \"a\"\nversion.workspace = true\n",
-        )
-        .unwrap();
+        relkit_testkit::write_files(
+            dir.path(),
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"1.0.0\"\n",
+                ),
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion.workspace = true\n",
+                ),
+            ],
+        );
         let tree = DirTree::new(dir.path());
         let member_only = Config::new(vec![SourceSpec::new("a/Cargo.toml", SourceKind::Cargo)]);
         let to = Version::new(1, 0, 1);

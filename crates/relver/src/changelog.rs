@@ -351,13 +351,13 @@ impl Changelog {
             let Some(v) = s.version() else { continue };
             if let Some((_, first)) = seen.iter().find(|(x, _)| *x == v) {
                 out.push(
-                    Finding::new(
+                    line_finding(
                         Code::ChangelogDuplicate,
                         format!("duplicate section for {v} (first at line {first})"),
+                        Severity::Error,
+                        path,
+                        s.line,
                     )
-                    .severity(Severity::Error)
-                    .in_file(path)
-                    .line_col(s.line, 1)
                     .hint("merge the two sections"),
                 );
             } else {
@@ -367,13 +367,13 @@ impl Changelog {
                 && v >= p
             {
                 out.push(
-                    Finding::new(
+                    line_finding(
                         Code::ChangelogOrder,
                         "sections are not in descending version order",
+                        Severity::Error,
+                        path,
+                        s.line,
                     )
-                    .severity(Severity::Error)
-                    .in_file(path)
-                    .line_col(s.line, 1)
                     .values(Some(v.to_string()), Some(format!("a version below {p}")))
                     .hint("newest release first"),
                 );
@@ -381,13 +381,13 @@ impl Changelog {
             prev = Some(v);
             if !s.date_valid && (policy.require_date || s.date.is_some()) {
                 out.push(
-                    Finding::new(
+                    line_finding(
                         Code::ChangelogDate,
                         format!("section {v} has no valid YYYY-MM-DD date"),
+                        Severity::Error,
+                        path,
+                        s.line,
                     )
-                    .severity(Severity::Error)
-                    .in_file(path)
-                    .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
                     .hint(format!(
                         "write the heading as {}",
@@ -403,13 +403,13 @@ impl Changelog {
             && u.line < latest.line
         {
             out.push(
-                Finding::new(
+                line_finding(
                     Code::ChangelogUnreleasedNotEmpty,
                     "Unreleased holds changes although the latest release is dated",
+                    Severity::Warning,
+                    path,
+                    u.line,
                 )
-                .severity(Severity::Warning)
-                .in_file(path)
-                .line_col(u.line, 1)
                 .hint("move the entries into the release section or release them"),
             );
         }
@@ -431,13 +431,13 @@ impl Changelog {
                 .any(|l| l.label == *text || l.label == format!("v{text}"))
             {
                 out.push(
-                    Finding::new(
+                    line_finding(
                         Code::ChangelogLinkMissing,
                         format!("no link reference definition for [{text}]"),
+                        Severity::Warning,
+                        path,
+                        s.line,
                     )
-                    .severity(Severity::Warning)
-                    .in_file(path)
-                    .line_col(s.line, 1)
                     .hint(format!(
                         "add `[{text}]: <compare or release URL>` at the end of the file"
                     )),
@@ -456,13 +456,13 @@ impl Changelog {
                 .is_some_and(|b| b == text.as_str() || b.strip_prefix('v') == Some(text.as_str()));
             if !ok {
                 out.push(
-                    Finding::new(
+                    line_finding(
                         Code::ChangelogUnreleasedBase,
                         "the Unreleased compare link does not start from the latest release",
+                        Severity::Warning,
+                        path,
+                        link.line,
                     )
-                    .severity(Severity::Warning)
-                    .in_file(path)
-                    .line_col(link.line, 1)
                     .values(base.map(str::to_owned), Some(format!("v{text}")))
                     .hint(format!("compare from v{text}...HEAD")),
                 );
@@ -477,6 +477,20 @@ pub(crate) fn compare_base(url: &str) -> Option<&str> {
     let tail = url.rsplit_once("/compare/")?.1;
     let (base, _) = tail.split_once("...")?;
     Some(base)
+}
+
+/// A finding of `severity` about line `line` (column 1) of the changelog at `path`.
+fn line_finding(
+    code: Code,
+    subject: impl Into<String>,
+    severity: Severity,
+    path: &str,
+    line: usize,
+) -> Finding {
+    Finding::new(code, subject)
+        .severity(severity)
+        .in_file(path)
+        .line_col(line, 1)
 }
 
 #[cfg(test)]

@@ -157,9 +157,7 @@ fn source_error_finding(spec: &SourceSpec, e: &SourceError) -> Finding {
     } else {
         Severity::Error
     };
-    let mut f = Finding::new(Code::SourceUnreadable, e.to_string())
-        .severity(sev)
-        .in_file(&spec.path);
+    let mut f = spec_finding(spec, Code::SourceUnreadable, e.to_string(), sev);
     match e {
         SourceError::Parse(p) => f = f.line_col(p.line(), p.column()),
         SourceError::Read(
@@ -197,9 +195,7 @@ pub(crate) fn collect(
             Ok(None) => {
                 if let Some(sev) = spec.role.missing_severity() {
                     report.push(
-                        Finding::new(Code::SourceMissing, "file not found")
-                            .severity(sev)
-                            .in_file(&spec.path)
+                        spec_finding(spec, Code::SourceMissing, "file not found", sev)
                             .hint("create the file, fix the path, or make the source optional"),
                     );
                 }
@@ -222,16 +218,16 @@ pub(crate) fn collect(
                 {
                     let lines: Vec<String> = ex.fields.iter().map(|f| f.line.to_string()).collect();
                     report.push(
-                        Finding::new(
+                        spec_finding(
+                            spec,
                             Code::MatchCount,
                             format!(
                                 "expected exactly {n} matches, found {} (lines {})",
                                 ex.fields.len(),
                                 lines.join(", ")
                             ),
+                            Severity::Error,
                         )
-                        .severity(Severity::Error)
-                        .in_file(&spec.path)
                         .values(Some(ex.fields.len().to_string()), Some(n.to_string()))
                         .hint("keep exactly one literal assignment, or set `count`"),
                     );
@@ -249,12 +245,12 @@ pub(crate) fn collect(
                 for p in missing_packages {
                     if let Some(sev) = spec.role.missing_severity() {
                         report.push(
-                            Finding::new(
+                            spec_finding(
+                                spec,
                                 Code::SourceMissing,
                                 format!("no workspace entry for package {p:?}"),
+                                sev,
                             )
-                            .severity(sev)
-                            .in_file(&spec.path)
                             .key(format!("package[name={p}].version"))
                             .hint(
                                 crate::hint::regenerate(spec.kind).unwrap_or_else(|| {
@@ -268,9 +264,8 @@ pub(crate) fn collect(
                     && let Some(sev) = spec.role.missing_severity()
                 {
                     let key = spec.key.as_ref().map(|k| k.parts().join("."));
-                    let mut f = Finding::new(Code::SourceMissing, "no version field found")
-                        .severity(sev)
-                        .in_file(&spec.path);
+                    let mut f =
+                        spec_finding(spec, Code::SourceMissing, "no version field found", sev);
                     if let Some(k) = key {
                         f = f.key(k);
                     }
@@ -443,12 +438,12 @@ fn check_changelog(
                     Severity::Warning
                 };
                 report.push(
-                    Finding::new(
+                    spec_finding(
+                        spec,
                         Code::ChangelogDate,
                         format!("section {exp} has no valid YYYY-MM-DD date"),
+                        sev,
                     )
-                    .severity(sev)
-                    .in_file(&spec.path)
                     .line_col(s.line, 1)
                     .values(s.date.clone(), Some("YYYY-MM-DD".into()))
                     .hint(format!(
@@ -470,12 +465,12 @@ fn check_changelog(
                 Severity::Info
             };
             report.push(
-                Finding::new(
+                spec_finding(
+                    spec,
                     Code::ChangelogSectionMissing,
                     format!("no section for {exp}"),
+                    sev,
                 )
-                .severity(sev)
-                .in_file(&spec.path)
                 .key(format!("## {exp}"))
                 .line_col(line, 1)
                 .values(
@@ -664,4 +659,16 @@ pub fn check_release_with(
             r
         }
     }
+}
+
+/// A finding of `severity` about the file of the source `spec`.
+fn spec_finding(
+    spec: &SourceSpec,
+    code: Code,
+    subject: impl Into<String>,
+    severity: Severity,
+) -> Finding {
+    Finding::new(code, subject)
+        .severity(severity)
+        .in_file(&spec.path)
 }

@@ -200,6 +200,18 @@ pub fn read_text_file(path: &Path, limit: u64) -> Result<Option<String>, ReadErr
     bytes_to_text(path, bytes).map(Some)
 }
 
+/// The byte offset where each line of `text` starts (0 first).
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    v
+}
+
 /// Line and column lookup for byte offsets in a text.
 #[derive(Debug, Clone)]
 pub(crate) struct LineIndex {
@@ -208,14 +220,9 @@ pub(crate) struct LineIndex {
 
 impl LineIndex {
     pub(crate) fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Self { starts }
+        Self {
+            starts: line_starts(text),
+        }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.

@@ -262,11 +262,16 @@ mod tests {
         s.split('.').map(str::to_owned).collect()
     }
 
+    /// The scalar at `key` of `t`: its value, and its text as written.
+    fn value_and_text<'t>(t: &'t str, key: &str) -> (String, &'t str) {
+        let v = lookup("t.yaml", t, &k(key)).unwrap().unwrap();
+        (v.value, &t[v.span])
+    }
+
     #[test]
     fn chart_values_quoted_or_not() {
         let t = "apiVersion: v2\nname: app\nversion: 1.2.3 # chart\nappVersion: \"v1.2.3\"\n";
-        let v = lookup("Chart.yaml", t, &k("version")).unwrap().unwrap();
-        assert_eq!((v.value.as_str(), &t[v.span.clone()]), ("1.2.3", "1.2.3"));
+        assert_eq!(value_and_text(t, "version"), ("1.2.3".into(), "1.2.3"));
         let a = lookup("Chart.yaml", t, &k("appVersion")).unwrap().unwrap();
         assert_eq!(a.value, "v1.2.3");
         assert_eq!(&t[a.span.clone()], "\"v1.2.3\"");
@@ -282,9 +287,7 @@ mod tests {
     #[test]
     fn nested_info_version() {
         let t = "openapi: 3.1.0\ninfo:\n  title: API\n  description: |\n    version: 9.9.9\n  version: 2.0.0\npaths: {}\n";
-        let v = lookup("o.yaml", t, &k("info.version")).unwrap().unwrap();
-        assert_eq!(v.value, "2.0.0");
-        assert_eq!(&t[v.span.clone()], "2.0.0");
+        assert_eq!(value_and_text(t, "info.version"), ("2.0.0".into(), "2.0.0"));
     }
 
     #[test]
@@ -294,8 +297,7 @@ mod tests {
         assert_eq!(v.value, "it's ü");
         assert_eq!(&t[v.span.clone()], "'it''s ü'");
         assert_eq!(v.literal_start, None);
-        let v = lookup("o.yaml", t, &k("ü:x")).unwrap().unwrap();
-        assert_eq!((v.value.as_str(), &t[v.span.clone()]), ("1", "1"));
+        assert_eq!(value_and_text(t, "ü:x"), ("1".into(), "1"));
         let v = lookup("o.yaml", t, &k("título")).unwrap().unwrap();
         assert_eq!(&t[v.span.clone()], "'Ça va'");
         assert_eq!(v.literal_start, Some(v.span.start + 1));

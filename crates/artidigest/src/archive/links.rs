@@ -40,6 +40,13 @@ enum Fail {
     Loop(Vec<u32>),
 }
 
+/// All links' resolution under way: each link's [`State`], and the links being resolved
+/// (outermost first).
+struct Resolution {
+    states: Vec<State>,
+    progress: Vec<u32>,
+}
+
 #[derive(Debug, Clone)]
 enum State {
     Unvisited,
@@ -168,11 +175,13 @@ impl LinkModel {
     /// Resolves every recorded symlink; the first one (in recording order) that leaves the
     /// root or does not terminate is returned.
     pub(crate) fn finish(&mut self) -> Result<(), LinkFailure> {
-        let mut states = vec![State::Unvisited; self.links.len()];
-        let mut progress = Vec::new();
+        let mut run = Resolution {
+            states: vec![State::Unvisited; self.links.len()],
+            progress: Vec::new(),
+        };
         for id in 0..self.links.len() {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
-            if let Err(fail) = self.resolve(id, &mut states, &mut progress) {
+            if let Err(fail) = self.resolve(id, &mut run) {
                 let Some(link) = self.links.get(id as usize) else {
                     continue;
                 };
@@ -198,39 +207,33 @@ impl LinkModel {
         Ok(())
     }
 
-    /// The kernel's walk of one link's target, memoised in `states`; `progress` holds the
-    /// links being resolved (outermost first).
+    /// The kernel's walk of one link's target, memoised in `run`.
     #[allow(
         clippy::indexing_slicing,
         reason = "`id` is a link id (< links.len()) and `states` has one slot per link; input cannot reach an out-of-range index"
     )]
-    fn resolve(
-        &mut self,
-        id: u32,
-        states: &mut [State],
-        progress: &mut Vec<u32>,
-    ) -> Result<(Loc, u32), Fail> {
-        match &states[id as usize] {
+    fn resolve(&mut self, id: u32, run: &mut Resolution) -> Result<(Loc, u32), Fail> {
+        match &run.states[id as usize] {
             State::Done { at, hops } => return Ok((*at, *hops)),
             State::Failed(f) => return Err(f.clone()),
             State::InProgress => {
-                let from = progress.iter().position(|&l| l == id).unwrap_or(0);
-                let mut chain = progress[from..].to_vec();
+                let from = run.progress.iter().position(|&l| l == id).unwrap_or(0);
+                let mut chain = run.progress[from..].to_vec();
                 chain.push(id);
                 return Err(Fail::Loop(chain));
             }
             State::Unvisited => {}
         }
-        if progress.len() >= MAX_HOPS as usize {
-            let mut chain = progress.clone();
+        if run.progress.len() >= MAX_HOPS as usize {
+            let mut chain = run.progress.clone();
             chain.push(id);
             return Err(Fail::Loop(chain));
         }
-        states[id as usize] = State::InProgress;
-        progress.push(id);
-        let result = self.walk(id, states, progress);
-        progress.pop();
-        states[id as usize] = match &result {
+        run.states[id as usize] = State::InProgress;
+        run.progress.push(id);
+        let result = self.walk(id, run);
+        run.progress.pop();
+        run.states[id as usize] = match &result {
             Ok((at, hops)) => State::Done {
                 at: *at,
                 hops: *hops,
@@ -244,12 +247,7 @@ impl LinkModel {
         clippy::indexing_slicing,
         reason = "link ids index `links` and node ids come from `child`/`links`; both arenas only grow, so input cannot reach an out-of-range index"
     )]
-    fn walk(
-        &mut self,
-        id: u32,
-        states: &mut [State],
-        progress: &mut Vec<u32>,
-    ) -> Result<(Loc, u32), Fail> {
+    fn walk(&mut self, id: u32, run: &mut Resolution) -> Result<(Loc, u32), Fail> {
         let link_node = self.links[id as usize].node;
         let mut at = Loc {
             node: self.nodes[link_node as usize].parent,
@@ -280,11 +278,11 @@ impl LinkModel {
                         None => at.beyond = 1,
                         Some(n) => match self.nodes[n as usize].link {
                             None => at.node = n,
-                            Some(other) => match self.resolve(other, states, progress) {
+                            Some(other) => match self.resolve(other, run) {
                                 Ok((there, used)) => {
                                     hops = hops.saturating_add(used);
                                     if hops > MAX_HOPS {
-                                        let mut chain = progress.clone();
+                                        let mut chain = run.progress.clone();
                                         chain.push(other);
                                         outcome = Err(Fail::Loop(chain));
                                         break;

@@ -185,22 +185,16 @@ mod tests {
         let l = Limits::default();
         assert_eq!(normalise_path("./a/b/c/", &l).unwrap(), "a/b/c");
         assert_eq!(normalise_path("./", &l).unwrap(), ".");
-        assert!(matches!(
-            normalise_path("a/../../b", &l),
-            Err(ArchiveErrorKind::PathTraversal { .. })
-        ));
-        assert!(matches!(
-            normalise_path("/etc/passwd", &l),
-            Err(ArchiveErrorKind::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise_path("C:/x", &l),
-            Err(ArchiveErrorKind::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise_path("a\\..\\b", &l),
-            Err(ArchiveErrorKind::InvalidPath { .. })
-        ));
+        for (raw, kind) in [
+            ("a/../../b", "PathTraversal"),
+            ("/etc/passwd", "AbsolutePath"),
+            ("C:/x", "AbsolutePath"),
+            ("a\\..\\b", "InvalidPath"),
+        ] {
+            // The variant, by the name its `Debug` form starts with.
+            let err = normalise_path(raw, &l).unwrap_err();
+            assert!(format!("{err:?}").starts_with(kind), "{raw:?}: {err:?}");
+        }
         let long = "a".repeat(1025);
         assert!(matches!(
             normalise_path(&long, &l),
@@ -243,13 +237,8 @@ mod tests {
 
     #[test]
     fn symlink_targets_resolve_from_the_parent() {
-        let l = Limits::default();
-        assert!(check_symlink_target("a/b/link", "../c", &l).is_ok());
-        assert!(check_symlink_target("a/b/link", "../../c", &l).is_ok());
-        assert!(check_symlink_target("a/b/link", "../../../c", &l).is_err());
-        assert!(check_symlink_target("link", "/etc/passwd", &l).is_err());
-        assert!(check_symlink_target("a/link", "x/../../..", &l).is_err());
-        assert!(check_symlink_target("link", "C:x", &l).is_err());
+        // Which targets are refused: `repack::normalise`'s test walks one table of cases for
+        // both readers (`check_symlink_target`) and repacking.
         assert_eq!(
             check_link_target("link", "..", 1024),
             Err(PathProblem::LeavesRoot)

@@ -96,16 +96,11 @@ impl RepackEntry {
         RepackEntry::new(path, RepackKind::Hardlink(target.into()), 0o644)
     }
 
-    /// The same entry with another mode.
-    pub fn with_mode(mut self, mode: u32) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// The same entry with another mtime.
-    pub fn with_mtime(mut self, mtime: u64) -> Self {
-        self.mtime = mtime;
-        self
+    crate::setters::setters! {
+        /// The same entry with another mode.
+        with_mode => mode: u32;
+        /// The same entry with another mtime.
+        with_mtime => mtime: u64;
     }
 
     /// The same entry with other owner ids and names.
@@ -183,19 +178,27 @@ impl FromStr for MtimePolicy {
     }
 }
 
-impl From<MtimePolicy> for String {
-    fn from(p: MtimePolicy) -> String {
-        p.to_string()
-    }
+/// `String` conversions through `Display` and `FromStr`, which `#[serde(into = "String",
+/// try_from = "String")]` uses: an option is written and read as its one-word form.
+macro_rules! string_conversions {
+    ($($t:ty),+) => {$(
+        impl From<$t> for String {
+            fn from(value: $t) -> String {
+                value.to_string()
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = OptionParseError;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    )+};
 }
 
-impl TryFrom<String> for MtimePolicy {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
+string_conversions!(MtimePolicy, Profile);
 
 /// Which conventions the output follows.
 #[non_exhaustive]
@@ -232,20 +235,6 @@ impl FromStr for Profile {
             "cargo" => Ok(Profile::Cargo),
             _ => Err(OptionParseError::new("repack profile", s)),
         }
-    }
-}
-
-impl From<Profile> for String {
-    fn from(p: Profile) -> String {
-        p.to_string()
-    }
-}
-
-impl TryFrom<String> for Profile {
-    type Error = OptionParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 
@@ -301,19 +290,17 @@ impl RepackOptions {
     /// The `cargo package` profile (tar.gz, level 9, fixed mtimes).
     pub fn cargo() -> Self {
         RepackOptions {
-            format: Format::TarGz,
             profile: Profile::Cargo,
             mtime: MtimePolicy::Fixed(CARGO_MTIME),
-            level: 9,
-            gzip_name: None,
-            limits: Limits::default(),
+            ..RepackOptions::new(Format::TarGz)
         }
     }
 
-    /// The same options with another mtime policy.
-    pub fn with_mtime(mut self, mtime: MtimePolicy) -> Self {
-        self.mtime = mtime;
-        self
+    crate::setters::setters! {
+        /// The same options with another mtime policy.
+        with_mtime => mtime: MtimePolicy;
+        /// The same options with other caps.
+        with_limits => limits: Limits;
     }
 
     /// The same options with another deflate level (clamped to 0–9).
@@ -325,12 +312,6 @@ impl RepackOptions {
     /// The same options with a gzip FNAME field.
     pub fn with_gzip_name(mut self, name: impl Into<String>) -> Self {
         self.gzip_name = Some(name.into());
-        self
-    }
-
-    /// The same options with other caps.
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
         self
     }
 }

@@ -165,12 +165,17 @@ const VCS: &str =
     r#"{"git":{"sha1":"0123456789abcdef0123456789abcdef01234567"},"path_in_vcs":"crates/demo"}"#;
 
 /// A gzipped tar of the regular files `files` (path, bytes), in order.
-fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+/// A plain tar holding `files`.
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut t = Tar::new();
     for (path, bytes) in files {
         t.file(path, bytes);
     }
-    gzip(&t.finish())
+    t.finish()
+}
+
+fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    gzip(&tar_of(files))
 }
 
 /// Why `check_crate` refuses `bytes` under the default limits.
@@ -278,6 +283,14 @@ fn crate_violations_are_typed() {
     assert!(matches!(err, CrateError::Archive(_)), "{err}");
 }
 
+/// Asserts that the profile findings `f` match the slice pattern, showing them if not.
+macro_rules! assert_findings {
+    ($f:expr, $($pattern:tt)+) => {{
+        let f = &$f;
+        assert!(matches!(&f[..], $($pattern)+), "{f:?}");
+    }};
+}
+
 fn listing_of(tar: Vec<u8>) -> artidigest::Listing {
     list_archive(
         Cursor::new(gzip(&tar)),
@@ -290,17 +303,12 @@ fn listing_of(tar: Vec<u8>) -> artidigest::Listing {
 
 #[test]
 fn profiles_report_layout_violations() {
-    let npm = listing_of(
-        Tar::new()
-            .file("package/package.json", b"{}")
-            .file("lib/x.js", b"")
-            .finish(),
-    );
+    let npm = listing_of(tar_of(&[
+        ("package/package.json", b"{}"),
+        ("lib/x.js", b""),
+    ]));
     let f = check_profile(&npm, ContentProfile::Npm);
-    assert!(
-        matches!(&f[..], [ProfileFinding::OutsideRoot { index: 1, .. }]),
-        "{f:?}"
-    );
+    assert_findings!(f, [ProfileFinding::OutsideRoot { index: 1, .. }]);
     assert_eq!(f[0].code(), "outside-root");
     assert_eq!(
         ContentProfile::detect("x-1.0.0.tgz", &npm),
@@ -314,32 +322,17 @@ fn profiles_report_layout_violations() {
             .finish(),
     );
     let f = check_profile(&helm, ContentProfile::Helm);
-    assert!(
-        matches!(&f[..], [ProfileFinding::MissingFile { path }] if path == "chart/Chart.yaml"),
-        "{f:?}"
-    );
-    let helm_ok = listing_of(
-        Tar::new()
-            .file("chart/Chart.yaml", b"name: chart\n")
-            .finish(),
-    );
+    assert_findings!(f, [ProfileFinding::MissingFile { path }] if path == "chart/Chart.yaml");
+    let helm_ok = listing_of(tar_of(&[("chart/Chart.yaml", b"name: chart\n")]));
     assert!(check_profile(&helm_ok, ContentProfile::Helm).is_empty());
     assert_eq!(
         ContentProfile::detect("chart-1.0.0.tgz", &helm_ok),
         Some(ContentProfile::Helm)
     );
 
-    let sdist = listing_of(
-        Tar::new()
-            .file("a-1.0/PKG-INFO", b"")
-            .file("b-1.0/setup.py", b"")
-            .finish(),
-    );
+    let sdist = listing_of(tar_of(&[("a-1.0/PKG-INFO", b""), ("b-1.0/setup.py", b"")]));
     let f = check_profile(&sdist, ContentProfile::Sdist);
-    assert!(
-        matches!(&f[..], [ProfileFinding::NotSingleRoot { roots }] if roots.len() == 2),
-        "{f:?}"
-    );
+    assert_findings!(f, [ProfileFinding::NotSingleRoot { roots }] if roots.len() == 2);
 
     let f = check_profile(&sdist, ContentProfile::Wheel);
     assert!(
@@ -415,13 +408,11 @@ fn a_crate_whose_manifest_disagrees_with_its_file_name_fails() {
 #[test]
 fn npm_accepts_any_single_root_and_reports_one_finding_per_problem() {
     // DefinitelyTyped: the root is `node/`, not `package/`; npm strips any single root.
-    let typed = listing_of(
-        Tar::new()
-            .file("node/package.json", b"{}")
-            .file("node/index.d.ts", b"")
-            .file("node/fs.d.ts", b"")
-            .finish(),
-    );
+    let typed = listing_of(tar_of(&[
+        ("node/package.json", b"{}"),
+        ("node/index.d.ts", b""),
+        ("node/fs.d.ts", b""),
+    ]));
     assert!(check_profile(&typed, ContentProfile::Npm).is_empty());
     assert_eq!(
         ContentProfile::detect("types-node-1.0.0.tgz", &typed),
@@ -434,30 +425,22 @@ fn npm_accepts_any_single_root_and_reports_one_finding_per_problem() {
         t.file(&format!("lib/{i}.js"), b"");
     }
     let f = check_profile(&listing_of(t.finish()), ContentProfile::Npm);
-    assert!(
-        matches!(
-            &f[..],
-            [ProfileFinding::OutsideRoot {
-                index: 1,
-                others: 109,
-                ..
-            }]
-        ),
-        "{f:?}"
+    assert_findings!(
+        f,
+        [ProfileFinding::OutsideRoot {
+            index: 1,
+            others: 109,
+            ..
+        }]
     );
     assert!(f[0].to_string().contains("(and 109 more)"), "{}", f[0]);
     // Two roots, neither `package/`: one not-single-root finding.
-    let two = listing_of(
-        Tar::new()
-            .file("a/package.json", b"{}")
-            .file("b/package.json", b"{}")
-            .finish(),
-    );
+    let two = listing_of(tar_of(&[
+        ("a/package.json", b"{}"),
+        ("b/package.json", b"{}"),
+    ]));
     let f = check_profile(&two, ContentProfile::Npm);
-    assert!(
-        matches!(&f[..], [ProfileFinding::NotSingleRoot { roots }] if roots.len() == 2),
-        "{f:?}"
-    );
+    assert_findings!(f, [ProfileFinding::NotSingleRoot { roots }] if roots.len() == 2);
     // Many symlinks in a crate: one not-a-file finding.
     let mut t = Tar::new();
     t.file("demo-1.0.0/Cargo.toml", b"")
@@ -466,15 +449,12 @@ fn npm_accepts_any_single_root_and_reports_one_finding_per_problem() {
         t.symlink(&format!("demo-1.0.0/l{i}"), "Cargo.toml");
     }
     let f = check_profile(&listing_of(t.finish()), ContentProfile::Crate);
-    assert!(
-        matches!(
-            &f[..],
-            [ProfileFinding::NotAFile {
-                index: 2,
-                others: 19,
-                ..
-            }]
-        ),
-        "{f:?}"
+    assert_findings!(
+        f,
+        [ProfileFinding::NotAFile {
+            index: 2,
+            others: 19,
+            ..
+        }]
     );
 }

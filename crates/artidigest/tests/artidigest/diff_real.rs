@@ -25,6 +25,15 @@ fn tool(bin: &str) -> bool {
     false
 }
 
+/// A scratch folder for a test that runs `tools`; `None` when one of them is missing (see
+/// [`tool`]).
+fn scratch(tools: &[&str]) -> Option<tempfile::TempDir> {
+    tools
+        .iter()
+        .all(|bin| tool(bin))
+        .then(|| tempfile::tempdir().unwrap())
+}
+
 fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap();
     assert!(
@@ -43,6 +52,14 @@ fn one(r: &DiffReport, code: DiffCode) -> &Difference {
     r.with_code(code)
         .next()
         .unwrap_or_else(|| panic!("no {code} in {r}"))
+}
+
+/// The difference about exactly the one entry `entry`.
+fn of_entry<'r>(r: &'r DiffReport, entry: &str) -> &'r Difference {
+    r.differences
+        .iter()
+        .find(|d| d.entries == [entry])
+        .unwrap_or_else(|| panic!("no difference for {entry} alone in {r}"))
 }
 
 /// Flags only tar takes: a zip's or a gzip's fix never quotes them.
@@ -128,11 +145,10 @@ fn a_served_npm_tarball_and_its_gnu_tar_repack_differ_in_number_formatting() {
     let Some(dir) = shared_vectors() else {
         return;
     };
-    if !tool("tar") || !tool("gzip") {
+    let Some(t) = scratch(&["tar", "gzip"]) else {
         return;
-    }
+    };
     let served = dir.join("is-number-7.0.0.tgz");
-    let t = tempfile::tempdir().unwrap();
     let tree = t.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
     run(Command::new("tar")
@@ -204,10 +220,9 @@ fn a_served_npm_tarball_and_its_gnu_tar_repack_differ_in_number_formatting() {
 
 #[test]
 fn npm_and_yarn_fixed_mtimes_are_packers_constants() {
-    if !tool("npm") || !tool("python3") {
+    let Some(t) = scratch(&["npm", "python3"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let pkg = t.path().join("pkg");
     npm_package(&pkg, MANIFEST);
     let npm = npm_pack(&pkg, &t.path().join("npm"), t.path());
@@ -283,10 +298,9 @@ fn small_tree(dir: &Path) {
 
 #[test]
 fn wheels_built_with_two_source_date_epochs_say_so() {
-    if !tool("python3") {
+    let Some(t) = scratch(&["python3"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let tree = t.path().join("src");
     small_tree(&tree);
     let (a, b) = (t.path().join("a.whl"), t.path().join("b.whl"));
@@ -318,10 +332,9 @@ fn wheels_built_with_two_source_date_epochs_say_so() {
 
 #[test]
 fn a_zips_fixes_never_quote_tar_flags() {
-    if !tool("python3") {
+    let Some(t) = scratch(&["python3"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let (one_tree, two_tree) = (t.path().join("one"), t.path().join("two"));
     small_tree(&one_tree);
     small_tree(&two_tree);
@@ -375,10 +388,9 @@ fn a_zips_fixes_never_quote_tar_flags() {
 
 #[test]
 fn gnu_tars_of_trees_checked_out_at_different_times() {
-    if !tool("tar") || !tool("python3") {
+    let Some(t) = scratch(&["tar", "python3"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let tree = t.path().join("pkg-1.0");
     small_tree(&tree);
     let tar = |out: &str, base: u64| {
@@ -439,10 +451,9 @@ fn gnu_tars_of_trees_checked_out_at_different_times() {
 
 #[test]
 fn a_hand_edited_package_json_is_not_generated_metadata() {
-    if !tool("npm") || !tool("tar") {
+    let Some(t) = scratch(&["npm", "tar"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let pkg = t.path().join("pkg");
     npm_package(&pkg, MANIFEST);
     let before = npm_pack(&pkg, &t.path().join("before"), t.path());
@@ -494,10 +505,9 @@ fn a_hand_edited_package_json_is_not_generated_metadata() {
 
 #[test]
 fn a_crate_packaged_from_a_dirty_tree_says_so() {
-    if !tool("cargo") || !tool("git") {
+    let Some(t) = scratch(&["cargo", "git"]) else {
         return;
-    }
-    let t = tempfile::tempdir().unwrap();
+    };
     let src = t.path().join("tiny");
     std::fs::create_dir_all(src.join("src")).unwrap();
     std::fs::write(
@@ -543,21 +553,13 @@ fn a_crate_packaged_from_a_dirty_tree_says_so() {
         [DiffCode::ContentChanged, DiffCode::ContentChanged],
         "{r}"
     );
-    let vcs = r
-        .differences
-        .iter()
-        .find(|d| d.entries == ["tiny-diff-0.1.0/.cargo_vcs_info.json"])
-        .unwrap();
+    let vcs = of_entry(&r, "tiny-diff-0.1.0/.cargo_vcs_info.json");
     assert_eq!(vcs.why, Cause::DirtyTree);
     assert!(vcs.cause.starts_with("built from a dirty tree"));
     assert!(vcs.fix.contains("clean checkout of the tag"));
     assert!(vcs.summary.ends_with(" dirty)"), "{}", vcs.summary);
     assert!(vcs.summary.contains(" clean vs "), "{}", vcs.summary);
-    let lib = r
-        .differences
-        .iter()
-        .find(|d| d.entries == ["tiny-diff-0.1.0/src/lib.rs"])
-        .unwrap();
+    let lib = of_entry(&r, "tiny-diff-0.1.0/src/lib.rs");
     assert_eq!(lib.why, Cause::UncommittedChange);
     assert_from_table(&r, Container::Tar);
 }

@@ -1,7 +1,9 @@
 //! Byte-level builders for tar, gzip and zip test archives, including ones no well-behaved
 //! writer would produce (`..` paths, lying PAX sizes, overlapping zip entries).
 
-use std::io::Write;
+use std::io::{Cursor, Write};
+
+use artidigest::{Algorithm, Format, Limits, Listing, list_archive};
 
 use flate2::{Compress, Compression, Crc, FlushCompress};
 
@@ -175,3 +177,14 @@ macro_rules! assert_kind {
     }};
 }
 pub(crate) use assert_kind;
+
+/// The listing of `bytes` read as `format` under the default limits, with SHA-256 digests.
+pub(crate) fn list_sha256(bytes: &[u8], format: Format) -> Listing {
+    list_archive(
+        Cursor::new(bytes),
+        format,
+        &Limits::default(),
+        &[Algorithm::Sha256],
+    )
+    .unwrap()
+}

@@ -128,9 +128,10 @@ pub(crate) fn tools_present(test: &str) -> bool {
     false
 }
 
-/// Every path under `top` (symlinks not followed), except those under `skip`.
-fn listing(top: &Path, skip: &Path) -> BTreeSet<PathBuf> {
-    let mut out = BTreeSet::new();
+/// Every entry under `top` with its type, when known (symlinks not followed), except those
+/// under `skip`.
+fn walk(top: &Path, skip: Option<&Path>) -> Vec<(PathBuf, Option<std::fs::FileType>)> {
+    let mut out = Vec::new();
     let mut stack = vec![top.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
@@ -138,35 +139,31 @@ fn listing(top: &Path, skip: &Path) -> BTreeSet<PathBuf> {
         };
         for e in rd.flatten() {
             let p = e.path();
-            if p.starts_with(skip) {
+            if skip.is_some_and(|s| p.starts_with(s)) {
                 continue;
             }
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
+            let t = e.file_type().ok();
+            if t.is_some_and(|t| t.is_dir()) {
                 stack.push(p.clone());
             }
-            out.insert(p);
+            out.push((p, t));
         }
     }
     out
 }
 
+/// Every path under `top` (symlinks not followed), except those under `skip`.
+fn listing(top: &Path, skip: &Path) -> BTreeSet<PathBuf> {
+    walk(top, Some(skip)).into_iter().map(|(p, _)| p).collect()
+}
+
 /// Symlinks under `root` (not followed).
 fn symlinks(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let Ok(t) = e.file_type() else { continue };
-            if t.is_symlink() {
-                out.push(e.path());
-            } else if t.is_dir() {
-                stack.push(e.path());
-            }
-        }
-    }
+    let mut out: Vec<PathBuf> = walk(root, None)
+        .into_iter()
+        .filter(|(_, t)| t.is_some_and(|t| t.is_symlink()))
+        .map(|(p, _)| p)
+        .collect();
     out.sort();
     out
 }

@@ -12,19 +12,14 @@ use artidigest::{
 };
 use proptest::prelude::*;
 
+use crate::kit::list_sha256;
 use crate::real_archives::{cached_crates, shared_vectors};
 
 /// What survives a repack: path, kind, content sha256 or link target, executable bit.
 type Canonical = BTreeMap<String, (EntryKind, String, bool)>;
 
 fn canonical_of_archive(bytes: &[u8], format: Format) -> Canonical {
-    let listing = list_archive(
-        Cursor::new(bytes),
-        format,
-        &Limits::default(),
-        &[Algorithm::Sha256],
-    )
-    .unwrap();
+    let listing = list_sha256(bytes, format);
     listing
         .entries
         .iter()

@@ -37,6 +37,17 @@ fn file_response(f: &StoredFile, content_type: &'static str) -> (Response, bool)
     (r, true)
 }
 
+/// A stored document (an attestation or provenance), served with a strong ETag.
+fn document(content_type: &'static str, doc: &Arc<Vec<u8>>) -> (Response, bool) {
+    let r = Response {
+        status: 200,
+        content_type,
+        headers: Vec::new(),
+        body: Arc::clone(doc),
+    };
+    (with_etag(r), false)
+}
+
 fn find(
     s: &State,
     kind: DemoKind,
@@ -65,15 +76,7 @@ fn pypi(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
                 .provenance
                 .get(&(pep503(project), (*version).to_owned(), (*file).to_owned()))
             {
-                Some(doc) => {
-                    let r = Response {
-                        status: 200,
-                        content_type: "application/vnd.pypi.integrity.v1+json",
-                        headers: Vec::new(),
-                        body: Arc::clone(doc),
-                    };
-                    (with_etag(r), false)
-                }
+                Some(doc) => document("application/vnd.pypi.integrity.v1+json", doc),
                 None => (
                     not_found_json(serde_json::json!({"message": "Not Found"})),
                     false,
@@ -274,15 +277,7 @@ fn npm(s: &State, req: &Request, rest: &str, base: &str) -> (Response, bool) {
     if let Some(spec) = rest.strip_prefix("-/npm/v1/attestations/") {
         let spec = percent_encoding::percent_decode_str(spec).decode_utf8_lossy();
         return match s.npm_attestations.get(spec.as_ref()) {
-            Some(doc) => {
-                let r = Response {
-                    status: 200,
-                    content_type: "application/json",
-                    headers: Vec::new(),
-                    body: Arc::clone(doc),
-                };
-                (with_etag(r), false)
-            }
+            Some(doc) => document("application/json", doc),
             None => not_found(),
         };
     }

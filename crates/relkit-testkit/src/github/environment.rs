@@ -55,19 +55,21 @@ impl Environment {
 
     /// A custom deployment policy allowing tags matching `pattern`.
     #[must_use]
-    pub fn tag_pattern(mut self, pattern: &str) -> Environment {
-        self.patterns
-            .get_or_insert_with(Vec::new)
-            .push((pattern.to_owned(), "tag"));
-        self
+    pub fn tag_pattern(self, pattern: &str) -> Environment {
+        self.policy_pattern(pattern, "tag")
     }
 
     /// A custom deployment policy allowing branches matching `pattern`.
     #[must_use]
-    pub fn branch_pattern(mut self, pattern: &str) -> Environment {
+    pub fn branch_pattern(self, pattern: &str) -> Environment {
+        self.policy_pattern(pattern, "branch")
+    }
+
+    /// A custom deployment policy allowing refs of `kind` (`tag`, `branch`) matching `pattern`.
+    fn policy_pattern(mut self, pattern: &str, kind: &'static str) -> Environment {
         self.patterns
             .get_or_insert_with(Vec::new)
-            .push((pattern.to_owned(), "branch"));
+            .push((pattern.to_owned(), kind));
         self
     }
 

@@ -2,6 +2,8 @@
 
 use relver::{Code, Config, DirTree, SourceKind, SourceSpec, Tag, check};
 
+use crate::support::write;
+
 fn run(file: &str, bytes: &[u8], kind: SourceKind) -> relver::Report {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(file), bytes).unwrap();
@@ -100,11 +102,7 @@ fn ten_thousand_digit_version() {
 #[test]
 fn paths_and_links_outside_the_tree_are_refused() {
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(
-        outside.path().join("package.json"),
-        "{\"version\": \"1.0.0\"}",
-    )
-    .unwrap();
+    write(outside.path(), "package.json", "{\"version\": \"1.0.0\"}");
     let dir = tempfile::tempdir().unwrap();
     #[cfg(unix)]
     {
@@ -136,22 +134,13 @@ fn run_in(dir: &std::path::Path, file: &str) -> relver::Report {
 #[test]
 fn links_inside_the_tree_are_followed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("real")).unwrap();
-    std::fs::write(
-        dir.path().join("real/package.json"),
-        "{\"version\": \"1.0.0\"}",
-    )
-    .unwrap();
+    write(dir.path(), "real/package.json", "{\"version\": \"1.0.0\"}");
     std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("alias")).unwrap();
     let r = run_in(dir.path(), "alias/package.json");
     assert!(r.ok, "{r}");
     assert_eq!(r.fields.len(), 1);
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(
-        outside.path().join("package.json"),
-        "{\"version\": \"1.0.0\"}",
-    )
-    .unwrap();
+    write(outside.path(), "package.json", "{\"version\": \"1.0.0\"}");
     std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
     let r = run_in(dir.path(), "escape/package.json");
     assert_eq!(r.errors().next().unwrap().code, Code::SourceUnreadable);

@@ -12,6 +12,8 @@ use relver::{
     read_text_file,
 };
 
+use crate::support::write;
+
 fn mkfifo(path: &Path) {
     let st = std::process::Command::new("mkfifo")
         .arg(path)
@@ -192,11 +194,11 @@ fn the_limit_counts_bytes_read_not_metadata() {
 #[test]
 fn links_that_leave_the_tree_are_typed_errors() {
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(
-        outside.path().join("Cargo.toml"),
+    write(
+        outside.path(),
+        "Cargo.toml",
         "[package]\nname = \"x\"\nversion = \"1.2.3\"\n",
-    )
-    .unwrap();
+    );
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("package.json"), "{\"version\": \"1.2.3\"}").unwrap();

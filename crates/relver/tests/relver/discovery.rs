@@ -4,7 +4,7 @@
 use relver::{Code, DirTree, Discovery, Role, Tag, check, discover};
 
 use crate::fixtures::ordvec_config;
-use crate::support::{copy_tree, shared, source};
+use crate::support::{fixture_copy, shared, source, write};
 
 /// The shared relver fixture `name` and what discovery proposes for it; `None` when the
 /// shared fixtures are absent (said by `shared`).
@@ -56,20 +56,19 @@ fn proposes_a_clean_config_for_ordvec() {
 
 #[test]
 fn a_new_crate_is_noticed() {
-    let Some(shared) = shared() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&shared.join("fixtures/relver/ordvec-v0.5.0"), dir.path());
-    std::fs::create_dir_all(dir.path().join("ordvec-cli")).unwrap();
-    std::fs::write(
-        dir.path().join("ordvec-cli/Cargo.toml"),
+    let Some(dir) = fixture_copy("ordvec-v0.5.0") else {
+        return;
+    };
+    write(
+        dir.path(),
+        "ordvec-cli/Cargo.toml",
         "[package]\nname = \"ordvec-cli\"\nversion = \"0.5.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
+    );
+    write(
+        dir.path(),
+        "Chart.yaml",
         "apiVersion: v2\nversion: 0.5.0\nappVersion: v0.5.0\n",
-    )
-    .unwrap();
+    );
     let d = discover(&DirTree::new(dir.path()), Some(&ordvec_config())).unwrap();
     let un: Vec<(String, String, Option<usize>)> = d
         .uncovered

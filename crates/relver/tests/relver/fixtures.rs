@@ -1,9 +1,11 @@
 //! Acceptance: the two real projects in `shared/fixtures/relver` check clean at their tags, and
 //! mutated copies fail at exactly the right file, line and values.
 
-use relver::{Code, Config, DirTree, Role, Severity, SourceKind, SourceSpec, Tag, check};
+use relver::{Code, Config, DirTree, Report, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
-use crate::support::{copy_tree, errors, replace_once, shared};
+use crate::support::{
+    ErrorAt, error, errors, fixture_copy, fixture_tree, mismatch, replace_once, shared, write,
+};
 
 pub(crate) fn ordvec_config() -> Config {
     let cargo = |p: &str| SourceSpec::new(p, SourceKind::Cargo);
@@ -55,13 +57,21 @@ fn tag(s: &str) -> Tag {
     s.parse().unwrap()
 }
 
-#[test]
-fn ordvec_checks_clean_at_v0_5_0() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
-    let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.0")));
+/// The fixture project `name` read in place and its check against `tag_name`, which must be
+/// clean.
+fn checks_clean(name: &str, config: &Config, tag_name: &str) -> Option<(DirTree, Report)> {
+    let tree = fixture_tree(name)?;
+    let r = check(&tree, config, Some(&tag(tag_name)));
     assert!(r.ok, "{r}");
     assert!(r.findings.is_empty(), "{r}");
+    Some((tree, r))
+}
+
+#[test]
+fn ordvec_checks_clean_at_v0_5_0() {
+    let Some((tree, r)) = checks_clean("ordvec-v0.5.0", &ordvec_config(), "v0.5.0") else {
+        return;
+    };
     // 5 manifests + the manifest crate's dependency, 2 pyprojects, 2 __init__.py, 5 + 1 lock entries.
     assert_eq!(
         r.fields.len(),
@@ -99,11 +109,10 @@ fn ordvec_checks_clean_at_v0_5_0() {
 
 #[test]
 fn securescan_checks_clean_at_v0_11_12() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/securescan-v0.11.12"));
-    let r = check(&tree, &securescan_config(), Some(&tag("v0.11.12")));
-    assert!(r.ok, "{r}");
-    assert!(r.findings.is_empty(), "{r}");
+    let Some((tree, r)) = checks_clean("securescan-v0.11.12", &securescan_config(), "v0.11.12")
+    else {
+        return;
+    };
     assert_eq!(r.fields.len(), 1);
     assert_eq!(r.fields[0].field.line, 3);
     // The frontend package.json would be flagged if it were a member: it is not, so 0 findings.
@@ -112,20 +121,15 @@ fn securescan_checks_clean_at_v0_11_12() {
     let r = check(&tree, &member_frontend, Some(&tag("v0.11.12")));
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "frontend/package.json".into(),
-            Some(3),
-            Some("0.1.0".into()),
-            Some("0.11.12".into())
-        )]
+        [mismatch("frontend/package.json", 3, "0.1.0", "0.11.12")]
     );
 }
 
 #[test]
 fn wrong_tag_reports_every_member() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
+        return;
+    };
     let r = check(&tree, &ordvec_config(), Some(&tag("v0.5.1")));
     let mismatches = r
         .errors()
@@ -141,33 +145,36 @@ fn wrong_tag_reports_every_member() {
 }
 
 fn mutated(name: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
-    let shared = shared()?;
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
+    let dir = fixture_copy(name)?;
     let root = dir.path().to_owned();
     Some((dir, root))
 }
 
+/// A copy of ordvec at v0.5.0 with `from` replaced by `to` once in `file`, and its check
+/// against the tag v0.5.0.
+fn ordvec_edited(
+    file: &str,
+    from: &str,
+    to: &str,
+) -> Option<(tempfile::TempDir, std::path::PathBuf, Report)> {
+    let (dir, root) = mutated("ordvec-v0.5.0")?;
+    replace_once(&root.join(file), from, to);
+    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    Some((dir, root, r))
+}
+
 #[test]
 fn one_file_bumped_is_found_exactly() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("ordvec-ffi/Cargo.toml"),
+    let Some((_d, root, r)) = ordvec_edited(
+        "ordvec-ffi/Cargo.toml",
         "version = \"0.5.0\"",
         "version = \"0.5.1\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
+    ) else {
+        return;
+    };
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "ordvec-ffi/Cargo.toml".into(),
-            Some(3),
-            Some("0.5.1".into()),
-            Some("0.5.0".into())
-        )]
+        [mismatch("ordvec-ffi/Cargo.toml", 3, "0.5.1", "0.5.0")]
     );
     let f = r.errors().next().unwrap();
     assert_eq!(f.key_path(), Some("package.version"));
@@ -176,112 +183,105 @@ fn one_file_bumped_is_found_exactly() {
     let r = check(&DirTree::new(&root), &ordvec_config(), None);
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::VersionsDisagree,
-            "ordvec-ffi/Cargo.toml".into(),
-            Some(3),
-            Some("0.5.1".into()),
-            Some("0.5.0".into())
+            "ordvec-ffi/Cargo.toml",
+            3,
+            "0.5.1",
+            "0.5.0"
         )]
     );
     assert!(r.to_string().contains("ordvec-ffi/Cargo.toml:3"));
 }
 
-#[test]
-fn dependency_requirement_left_behind() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("ordvec-manifest/Cargo.toml"),
+/// One version left behind in a copy of ordvec: (file, from, to, line, found, key path).
+const LEFT_BEHIND: [(&str, &str, &str, usize, &str, &str); 3] = [
+    (
+        "ordvec-ffi/Cargo.toml",
+        "version = \"0.5.0\"",
+        "version = \"0.5.1\"",
+        3,
+        "0.5.1",
+        "package.version",
+    ),
+    (
+        "ordvec-manifest/Cargo.toml",
         "ordvec = { version = \"0.5.0\"",
         "ordvec = { version = \"=0.4.0\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "ordvec-manifest/Cargo.toml".into(),
-            Some(32),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
-        )]
-    );
-}
-
-#[test]
-fn fuzz_lock_left_behind() {
-    let Some((_d, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    replace_once(
-        &root.join("fuzz/Cargo.lock"),
+        32,
+        "0.4.0",
+        "dependencies.ordvec.version",
+    ),
+    (
+        "fuzz/Cargo.lock",
         "name = \"ordvec\"\nversion = \"0.5.0\"",
         "name = \"ordvec\"\nversion = \"0.4.0\"",
-    );
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "fuzz/Cargo.lock".into(),
-            Some(234),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
-        )]
-    );
-    assert_eq!(
-        r.errors().next().unwrap().key_path(),
-        Some("package[name=ordvec].version")
-    );
+        234,
+        "0.4.0",
+        "package[name=ordvec].version",
+    ),
+];
+
+#[test]
+fn a_version_left_behind_is_found_exactly() {
+    for (file, from, to, line, found, key_path) in LEFT_BEHIND {
+        let Some((_d, _, r)) = ordvec_edited(file, from, to) else {
+            return;
+        };
+        assert_eq!(errors(&r), [mismatch(file, line, found, "0.5.0")], "{file}");
+        let key = r.errors().next().unwrap().key_path();
+        assert_eq!(key, Some(key_path), "{file}");
+    }
+}
+
+/// A copy of the fixture project `name` whose changelog lost the lines from heading `from` up
+/// to heading `to`, and its check against `tag_name`.
+fn section_removed(
+    name: &str,
+    config: &Config,
+    tag_name: &str,
+    (from, to): (&str, &str),
+) -> Option<(tempfile::TempDir, Report)> {
+    let (dir, root) = mutated(name)?;
+    let p = root.join("CHANGELOG.md");
+    let t = std::fs::read_to_string(&p).unwrap();
+    let start = t.find(from).unwrap();
+    let end = t.find(to).unwrap();
+    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
+    let r = check(&DirTree::new(&root), config, Some(&tag(tag_name)));
+    Some((dir, r))
+}
+
+/// The changelog section for `expected` missing at `line`, where `found` is the latest section.
+fn section_missing(line: usize, found: &str, expected: &str) -> ErrorAt {
+    error(
+        Code::ChangelogSectionMissing,
+        "CHANGELOG.md",
+        line,
+        found,
+        expected,
+    )
 }
 
 #[test]
 fn changelog_section_removed() {
-    let Some((_d, root)) = mutated("securescan-v0.11.12") else {
-        return;
-    };
-    let p = root.join("CHANGELOG.md");
-    let t = std::fs::read_to_string(&p).unwrap();
-    let start = t.find("## [0.11.12]").unwrap();
-    let end = t.find("## [0.11.11]").unwrap();
-    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
-    let r = check(
-        &DirTree::new(&root),
+    let securescan = section_removed(
+        "securescan-v0.11.12",
         &securescan_config(),
-        Some(&tag("v0.11.12")),
+        "v0.11.12",
+        ("## [0.11.12]", "## [0.11.11]"),
     );
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::ChangelogSectionMissing,
-            "CHANGELOG.md".into(),
-            Some(12),
-            Some("0.11.11".into()),
-            Some("0.11.12".into())
-        )]
-    );
+    let Some((_d, r)) = securescan else { return };
+    assert_eq!(errors(&r), [section_missing(12, "0.11.11", "0.11.12")]);
     // ordvec's unbracketed heading style, same rule.
-    let Some((_d2, root)) = mutated("ordvec-v0.5.0") else {
-        return;
-    };
-    let p = root.join("CHANGELOG.md");
-    let t = std::fs::read_to_string(&p).unwrap();
-    let start = t.find("## 0.5.0 - 2026-06-19").unwrap();
-    let end = t.find("## 0.4.0").unwrap();
-    std::fs::write(&p, format!("{}{}", &t[..start], &t[end..])).unwrap();
-    let r = check(&DirTree::new(&root), &ordvec_config(), Some(&tag("v0.5.0")));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::ChangelogSectionMissing,
-            "CHANGELOG.md".into(),
-            Some(12),
-            Some("0.4.0".into()),
-            Some("0.5.0".into())
-        )]
+    let ordvec = section_removed(
+        "ordvec-v0.5.0",
+        &ordvec_config(),
+        "v0.5.0",
+        ("## 0.5.0 - 2026-06-19", "## 0.4.0"),
     );
+    let Some((_d2, r)) = ordvec else { return };
+    assert_eq!(errors(&r), [section_missing(12, "0.4.0", "0.5.0")]);
 }
 
 #[test]
@@ -297,47 +297,21 @@ fn chart_app_version_quoted_or_not_passes() {
     ]);
     let t = tag("v1.4.0");
     assert!(check(&DirTree::new(dir.path()), &config, Some(&t)).ok);
+    // The chart with another appVersion, checked.
+    let app_version = |value: &str| {
+        let text = chart.replace("\"v1.4.0\"", value);
+        std::fs::write(dir.path().join("Chart.yaml"), text).unwrap();
+        check(&DirTree::new(dir.path()), &config, Some(&t))
+    };
     // appVersion unquoted: still the same value, must pass.
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "v1.4.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
+    let r = app_version("v1.4.0");
     assert!(r.ok, "{r}");
     // appVersion stuck at an old value: exact line and values.
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "0.1.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionInvalid,
-            "Chart.yaml".into(),
-            Some(4),
-            Some("0.1.0".into()),
-            Some("1.4.0".into())
-        )]
-    );
-    std::fs::write(
-        dir.path().join("Chart.yaml"),
-        chart.replace("\"v1.4.0\"", "v0.1.0"),
-    )
-    .unwrap();
-    let r = check(&DirTree::new(dir.path()), &config, Some(&t));
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "Chart.yaml".into(),
-            Some(4),
-            Some("0.1.0".into()),
-            Some("1.4.0".into())
-        )]
-    );
+    let r = app_version("0.1.0");
+    let invalid = error(Code::VersionInvalid, "Chart.yaml", 4, "0.1.0", "1.4.0");
+    assert_eq!(errors(&r), [invalid]);
+    let r = app_version("v0.1.0");
+    assert_eq!(errors(&r), [mismatch("Chart.yaml", 4, "0.1.0", "1.4.0")]);
     // A derived placeholder is reported, not drift.
     let mut derived = config.clone();
     derived.sources[1].role = Role::Derived;
@@ -350,11 +324,7 @@ fn chart_app_version_quoted_or_not_passes() {
 #[test]
 fn every_other_ecosystem() {
     let dir = tempfile::tempdir().unwrap();
-    let w = |p: &str, t: &str| {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, t).unwrap();
-    };
+    let w = |p: &str, t: &str| write(dir.path(), p, t);
     w(
         "pyproject.toml",
         "[project]\nname = \"Advisory_Hub\"\nversion = \"2.0.0\"\n",
@@ -427,12 +397,12 @@ fn every_other_ecosystem() {
     let r = check(&DirTree::new(dir.path()), &with_dyn, Some(&t));
     assert_eq!(
         errors(&r),
-        [(
+        [error(
             Code::VersionDynamic,
-            "dyn/pyproject.toml".into(),
-            Some(3),
-            Some("\"version\"".into()),
-            Some("2.0.0".into())
+            "dyn/pyproject.toml",
+            3,
+            "\"version\"",
+            "2.0.0"
         )]
     );
     // the regex count is exact

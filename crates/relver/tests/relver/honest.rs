@@ -6,27 +6,33 @@
 use std::path::Path;
 
 use relver::{
-    Code, DirTree, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree, discover,
-    discover_for,
+    Code, Config, DirTree, Report, Role, Severity, TagOptions, TreeOrigin, check, check_worktree,
+    discover, discover_for,
 };
 
-use crate::support::{copy_tree, errors, shared, source};
+use relkit_testkit::write_files;
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use crate::support::{copy_tree, errors, fixture_tree, mismatch, shared, source, write};
 
-/// Write several files: (relative path, text).
-fn files(dir: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        write(dir, rel, text);
-    }
+/// A temporary project folder holding `files` (relative path, text).
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    dir
 }
 
 fn cargo(name: &str, version: &str, extra: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\n{extra}")
+}
+
+/// The paths of the members of a proposed configuration, in its order.
+fn member_paths(config: &Config) -> Vec<&str> {
+    config
+        .sources
+        .iter()
+        .filter(|s| s.role == Role::Member)
+        .map(|s| s.path.as_str())
+        .collect()
 }
 
 fn independent(r: &Report) -> Vec<(String, String)> {
@@ -44,29 +50,19 @@ fn run(dir: &Path, tag: &str) -> Report {
 
 #[test]
 fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
-        &[
-            ("Cargo.toml", &cargo("app", "1.2.3", "")),
-            ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
-            (
-                "py/pyproject.toml",
-                "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
-            ),
-        ],
-    );
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.2.3", "")),
+        ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
+        (
+            "py/pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.2.2\"\n",
+        ),
+    ]);
     let r = run(dir.path(), "v1.2.3");
     assert!(!r.ok, "{r}");
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "py/pyproject.toml".into(),
-            Some(3),
-            Some("1.2.2".into()),
-            Some("1.2.3".into())
-        )]
+        [mismatch("py/pyproject.toml", 3, "1.2.2", "1.2.3")]
     );
     assert!(r.independent.is_empty(), "{r}");
     // The same with the disagreeing files in the majority: no vote makes the one file that
@@ -80,7 +76,7 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
     let paths: Vec<String> = errors(&r).into_iter().map(|e| e.1).collect();
     assert_eq!(paths, ["package.json", "py/pyproject.toml"], "{r}");
     // At the tag everything agrees.
-    files(
+    write_files(
         dir.path(),
         &[
             ("package.json", "{\n  \"version\": \"1.2.3\"\n}\n"),
@@ -97,25 +93,21 @@ fn one_file_that_disagrees_with_the_tag_fails_without_a_config() {
 
 #[test]
 fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "2.0.0", "")),
+        (
+            "tools/xtask/Cargo.toml",
+            &cargo("xtask", "0.3.0", "publish = false\n"),
+        ),
+        (
+            "tools/lint/Cargo.toml",
+            &cargo("lint", "0.9.0", "publish = []\n"),
+        ),
+        ("bench/Cargo.toml", &cargo("bench", "0.0.0", "")),
+    ]);
     let d = dir.path();
-    files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "2.0.0", "")),
-            (
-                "tools/xtask/Cargo.toml",
-                &cargo("xtask", "0.3.0", "publish = false\n"),
-            ),
-            (
-                "tools/lint/Cargo.toml",
-                &cargo("lint", "0.9.0", "publish = []\n"),
-            ),
-            ("bench/Cargo.toml", &cargo("bench", "0.0.0", "")),
-        ],
-    );
     // Not published, but carries the release version: a member (a Python binding crate).
-    files(
+    write_files(
         d,
         &[
             (
@@ -170,16 +162,7 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
     // A released crate that disagrees is still an error, next to the independent ones.
     write(d, "Cargo.toml", &cargo("app", "1.9.0", ""));
     let r = run(d, "v2.0.0");
-    assert_eq!(
-        errors(&r),
-        [(
-            Code::VersionMismatch,
-            "Cargo.toml".into(),
-            Some(3),
-            Some("1.9.0".into()),
-            Some("2.0.0".into())
-        )]
-    );
+    assert_eq!(errors(&r), [mismatch("Cargo.toml", 3, "1.9.0", "2.0.0")]);
     // An unpublished crate at another version than the tag's stops being a member.
     let d2 = discover_for(&DirTree::new(d), None, Some(&relver::Version::new(1, 9, 0))).unwrap();
     let py = source(&d2.proposed, "py/Cargo.toml");
@@ -191,23 +174,19 @@ fn files_that_say_they_are_not_released_are_independent_with_their_reason() {
 
 #[test]
 fn unparsable_candidates_are_errors_with_positions() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.0.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \n",
+        ),
+        ("web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n"),
+        (
+            "crates/c/Cargo.toml",
+            "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
+        ),
+    ]);
     let d = dir.path();
-    files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "1.0.0", "")),
-            (
-                "crates/b/Cargo.toml",
-                "[package]\nname = \"b\"\nversion = \n",
-            ),
-            ("web/package.json", "{\n  \"version\": \"1.0.0\",\n}\n"),
-            (
-                "crates/c/Cargo.toml",
-                "[package]\nname = \"c\"\nversion = \"1.0.0\x00\"\n",
-            ),
-        ],
-    );
     let found = discover(&DirTree::new(d), None).unwrap();
     let problems: Vec<(String, Option<usize>, Option<usize>)> = found
         .problems
@@ -248,18 +227,14 @@ fn unparsable_candidates_are_errors_with_positions() {
 
 #[test]
 fn a_docs_copy_is_never_the_project_changelog() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("Cargo.toml", &cargo("app", "1.1.0", "")),
+        (
+            "docs/src/reference/changelog.md",
+            "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
+        ),
+    ]);
     let d = dir.path();
-    files(
-        d,
-        &[
-            ("Cargo.toml", &cargo("app", "1.1.0", "")),
-            (
-                "docs/src/reference/changelog.md",
-                "# Changelog\n\n## 1.0.0 - 2024-01-01\n- x\n",
-            ),
-        ],
-    );
     // Without a root changelog, the docs copy is still not the project's.
     let found = discover(&DirTree::new(d), None).unwrap();
     let docs = source(&found.proposed, "docs/src/reference/changelog.md");
@@ -269,7 +244,7 @@ fn a_docs_copy_is_never_the_project_changelog() {
         Some("a documentation copy, not the project changelog")
     );
     // With a root changelog (and a nested one), the root one is the project changelog.
-    files(
+    write_files(
         d,
         &[
             (
@@ -358,13 +333,7 @@ fn tags_that_are_not_release_tags_fail_unless_allowed() {
     let r = check_worktree(d, Some("v1.2.3-rc.2"), pre).unwrap().report;
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "package.json".into(),
-            Some(1),
-            Some("1.2.3-rc.1".into()),
-            Some("1.2.3-rc.2".into())
-        )]
+        [mismatch("package.json", 1, "1.2.3-rc.1", "1.2.3-rc.2")]
     );
     // Build metadata stays refused.
     assert!(
@@ -439,13 +408,7 @@ fn securescan_discovery_on_the_real_layout() {
             found.reference.as_ref().map(ToString::to_string).as_deref(),
             Some("0.11.12")
         );
-        let members: Vec<&str> = found
-            .proposed
-            .sources
-            .iter()
-            .filter(|s| s.role == Role::Member)
-            .map(|s| s.path.as_str())
-            .collect();
+        let members = member_paths(&found.proposed);
         assert_eq!(members, ["CHANGELOG.md", "backend/pyproject.toml"]);
         let role = |p: &str| {
             let s = source(&found.proposed, p);
@@ -475,33 +438,22 @@ fn securescan_discovery_on_the_real_layout() {
     let r = run(d, "v0.11.12");
     assert_eq!(
         errors(&r),
-        [(
-            Code::VersionMismatch,
-            "backend/pyproject.toml".into(),
-            Some(3),
-            Some("0.11.11".into()),
-            Some("0.11.12".into())
-        )]
+        [mismatch("backend/pyproject.toml", 3, "0.11.11", "0.11.12")]
     );
 }
 
 /// ordvec's lockstep members are exactly those its fixture README lists.
 #[test]
 fn ordvec_members_are_exactly_the_readme_list() {
-    let Some(shared) = shared() else { return };
-    let tree = DirTree::new(shared.join("fixtures/relver/ordvec-v0.5.0"));
+    let Some(tree) = fixture_tree("ordvec-v0.5.0") else {
+        return;
+    };
     for found in [
         discover(&tree, None).unwrap(),
         discover_for(&tree, None, Some(&"0.5.0".parse().unwrap())).unwrap(),
     ] {
         assert!(found.problems.is_empty(), "{:#?}", found.problems);
-        let members: Vec<&str> = found
-            .proposed
-            .sources
-            .iter()
-            .filter(|s| s.role == Role::Member)
-            .map(|s| s.path.as_str())
-            .collect();
+        let members = member_paths(&found.proposed);
         assert_eq!(
             members,
             [

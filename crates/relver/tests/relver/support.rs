@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relver::{Code, Config, Report, SourceSpec};
+use relver::{Code, Config, DirTree, Report, SourceSpec};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
@@ -11,6 +11,24 @@ pub(crate) fn shared() -> Option<PathBuf> {
         "fixtures/relver/README.md",
         "relver's shared fixtures",
     )
+}
+
+/// The shared fixture project `name` (a folder of `fixtures/relver`), read in place.
+pub(crate) fn fixture_tree(name: &str) -> Option<DirTree> {
+    Some(DirTree::new(shared()?.join("fixtures/relver").join(name)))
+}
+
+/// A copy of the shared fixture project `name` in a temporary folder.
+pub(crate) fn fixture_copy(name: &str) -> Option<tempfile::TempDir> {
+    let shared = shared()?;
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
+    Some(dir)
+}
+
+/// Writes one text file under `dir`, creating its folders.
+pub(crate) fn write(dir: &Path, rel: &str, text: &str) {
+    relkit_testkit::write_files(dir, &[(rel, text)]);
 }
 
 /// Copy a directory tree.
@@ -34,10 +52,27 @@ pub(crate) fn replace_once(path: &Path, from: &str, to: &str) {
     std::fs::write(path, t.replacen(from, to, 1)).unwrap();
 }
 
+/// (code, path, line, found, expected): one error of a report, as [`errors`] lists it.
+pub(crate) type ErrorAt = (Code, String, Option<usize>, Option<String>, Option<String>);
+
+/// The [`ErrorAt`] of an error with every place and value known.
+pub(crate) fn error(code: Code, path: &str, line: usize, found: &str, expected: &str) -> ErrorAt {
+    (
+        code,
+        path.to_owned(),
+        Some(line),
+        Some(found.to_owned()),
+        Some(expected.to_owned()),
+    )
+}
+
+/// The [`ErrorAt`] of a version that is not the expected one.
+pub(crate) fn mismatch(path: &str, line: usize, found: &str, expected: &str) -> ErrorAt {
+    error(Code::VersionMismatch, path, line, found, expected)
+}
+
 /// (code, path, line, found, expected) of every error of a report.
-pub(crate) fn errors(
-    r: &Report,
-) -> Vec<(Code, String, Option<usize>, Option<String>, Option<String>)> {
+pub(crate) fn errors(r: &Report) -> Vec<ErrorAt> {
     r.errors()
         .map(|f| {
             (

@@ -10,16 +10,10 @@ use relver::{
 };
 
 use crate::fixtures::ordvec_config;
-use crate::support::{copy_tree, shared};
+use crate::support::{fixture_copy, shared, write};
 
 fn tag(s: &str) -> Tag {
     s.parse().unwrap()
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// The hint of the only finding with `code` in `path`.
@@ -156,9 +150,9 @@ fn fourteen_manifests_one_release_behind_are_one_line_before_the_details() {
 
 #[test]
 fn the_ordvec_fixture_one_release_behind_summarises_per_cause() {
-    let Some(shared) = shared() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&shared.join("fixtures/relver/ordvec-v0.5.0"), dir.path());
+    let Some(dir) = fixture_copy("ordvec-v0.5.0") else {
+        return;
+    };
     let report = check(
         &DirTree::new(dir.path()),
         &ordvec_config(),
