@@ -6,16 +6,6 @@
 //! (a smoke run) it is tiny. Two extra modes, used to measure peak RSS with `/usr/bin/time -v`:
 //! `RELKIT_ARCHIVE_WRITE=<path>` streams a generated tar.gz of `RELKIT_ARCHIVE_BENCH_MIB` to a
 //! file, and `RELKIT_ARCHIVE_HASH=<path>` hashes every entry of a tar.gz file; both then exit.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::print_stdout,
-    reason = "a bench that cannot set up its input has nothing to measure; the modes print results"
-)]
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 
 use std::hint::black_box;
 use std::io::{Cursor, Read, Write};

@@ -3,15 +3,6 @@
 //!
 //! Under `cargo bench` the buffer is 1 GiB (override with `RELKIT_BENCH_BYTES`); under
 //! `cargo test -p relkit-benches --benches` (a smoke run) every input is tiny.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a bench that cannot set up its input has nothing to measure"
-)]
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 
 use std::hint::black_box;
 

@@ -1,7 +1,6 @@
 //! Registry readback benches on loopback: verified download throughput with bounded
 //! concurrency, and `exists` for 1,000 crate versions against a sparse index with ETag caching
 //! (the second pass sends only conditional requests, answered 304).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench set-up fails loudly
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -471,7 +470,6 @@ fn exists_with_etags(c: &mut Criterion) {
     g.finish();
 }
 
-#[allow(missing_docs)] // criterion generates the group function
 mod group {
     use super::{exists_with_etags, readback_throughput};
     criterion::criterion_group!(benches, readback_throughput, exists_with_etags);

@@ -26,17 +26,6 @@
 //!
 //! `RELKIT_RELEASE_VERIFY_CHILD=<dir>` makes the binary verify `<dir>` once, print
 //! `VmHWM <kB> kB` and exit (0 allowed, 1 blocked): the child mode used for the memory figure.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stdout,
-    reason = "a bench that cannot set up its input has nothing to measure; it prints its figures"
-)]
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 
 use std::fs;
 use std::hint::black_box;

@@ -1,13 +1,4 @@
 //! Criterion bench: `relver::check` over a generated monorepo with 2,000 version sources.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "bench setup fails loudly"
-)]
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 
 use std::hint::black_box;
 use std::path::Path;

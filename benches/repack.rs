@@ -3,15 +3,6 @@
 //!
 //! Under `cargo bench` the input is 2,000 files of 16 KiB of text-like data (32 MiB; override the
 //! file count with `RELKIT_BENCH_FILES`); under `cargo test -p relkit-benches --benches` (a smoke run) it is tiny.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a bench that cannot set up its input has nothing to measure"
-)]
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 
 use std::hint::black_box;
 

@@ -6,14 +6,6 @@
 //! `cargo bench -p relkit-benches --bench verify_bundle`. Besides criterion's figures it prints a same-run ratio:
 //! both verifiers timed in alternating rounds, so machine load hits both alike.
 //! `cargo test -p relkit-benches --benches` runs every function once and one short round (smoke mode).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stdout,
-    missing_docs,
-    reason = "bench code; criterion's macros generate undocumented items"
-)]
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

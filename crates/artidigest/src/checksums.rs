@@ -468,13 +468,13 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
-    crate::setters::setters! {
+    relkit_finding::setters! {
         /// Sets `--ignore-missing`.
-        ignore_missing => ignore_missing: bool;
+        ignore_missing(ignore_missing: bool) => ignore_missing = ignore_missing;
         /// Fails the run when the folder holds files the checksum file does not list.
-        fail_on_unlisted => fail_on_unlisted: bool;
+        fail_on_unlisted(fail_on_unlisted: bool) => fail_on_unlisted = fail_on_unlisted;
         /// Threads to hash with (0: one per core).
-        threads => threads: usize;
+        threads(threads: usize) => threads = threads;
     }
 }
 

@@ -152,7 +152,6 @@ pub mod names;
 mod profile;
 mod record;
 mod repack;
-mod setters;
 
 pub use crate::archive::{
     ArchiveError, ArchiveErrorKind, ArchiveSummary, DEFLATE_BACKEND, Entry, EntryKind, Format,

@@ -2,7 +2,7 @@
 //! and `yanked`, `config.json`'s `dl` template, downloads, and polling for visibility.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use artidigest::{Algorithm, Digest};
 use url::Url;
@@ -10,7 +10,7 @@ use url::Url;
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{ClientError, Poll, client_error, unchanged_suffix, wait_visible};
+use crate::poll::{ClientError, NotVisible, Poll, client_error, unchanged_suffix, wait_visible};
 use crate::secret::{BaseUrl, Credential, redact_url};
 
 /// Why a crates registry operation failed.
@@ -65,24 +65,11 @@ pub enum Error {
         found: String,
     },
     /// The version did not become visible before the deadline.
-    #[error(
-        "crate {package} {version}: not visible in the index after {waited:?} ({polls} polls): {diagnosis}"
-    )]
-    NotVisible {
-        /// The crate.
-        package: String,
-        /// The version.
-        version: String,
-        /// How long it waited.
-        waited: Duration,
-        /// How many polls were made.
-        polls: u32,
-        /// What the index said last.
-        diagnosis: String,
-    },
+    #[error(transparent)]
+    NotVisible(NotVisible),
 }
 
-client_error!(package, version);
+client_error!(package, version, "crate {} {}");
 
 /// One line of a sparse index file.
 #[non_exhaustive]

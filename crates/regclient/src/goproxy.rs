@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::http::{HttpClient, HttpError, join, parse_base, parse_json, strip_userinfo};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{ClientError, Poll, PollOptions, client_error, wait_visible};
+use crate::poll::{ClientError, NotVisible, Poll, PollOptions, client_error, wait_visible};
 use crate::secret::{BaseUrl, redact_url};
 
 /// Why a Go module proxy operation failed.
@@ -60,21 +60,8 @@ pub enum Error {
         found: String,
     },
     /// The version did not become visible before the deadline.
-    #[error(
-        "go module {module}@{version}: not served after {waited:?} ({polls} polls): {diagnosis}"
-    )]
-    NotVisible {
-        /// The module path.
-        module: String,
-        /// The version.
-        version: String,
-        /// How long it waited.
-        waited: std::time::Duration,
-        /// How many polls were made.
-        polls: u32,
-        /// What the proxy answered last.
-        diagnosis: String,
-    },
+    #[error(transparent)]
+    NotVisible(NotVisible),
     /// A module zip could not be read.
     #[error("module zip: {0}")]
     Zip(#[from] ArchiveError),
@@ -86,7 +73,7 @@ pub enum Error {
     },
 }
 
-client_error!(module, version);
+client_error!(module, version, "go module {}@{}");
 
 /// Escapes a module path or version for a proxy URL: every upper-case letter becomes `!`
 /// followed by its lower-case form (`Azure` → `!azure`), as the GOPROXY protocol requires.

@@ -138,7 +138,7 @@ pub use crate::model::{
     PackageSpec, PublishedFile, PublishedVersion, RegistryKind, SpecError, VersionState,
 };
 pub use crate::pipeline::{SpecReadback, read_back};
-pub use crate::poll::PollOptions;
+pub use crate::poll::{NotVisible, PollOptions};
 pub use crate::raw_json::RawJson;
 pub use crate::readback::{
     FetchOptions, FetchedFile, FileComparison, FileReport, Progress, ReadbackError, compare_local,

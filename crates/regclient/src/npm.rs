@@ -3,7 +3,7 @@
 //! attestations endpoint, and the publisher's identity (`whoami`, org rosters).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use artidigest::{Algorithm, Digest};
 use url::Url;
@@ -11,7 +11,9 @@ use url::Url;
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Json, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{ClientError, Poll, PollOptions, client_error, unchanged_suffix, wait_visible};
+use crate::poll::{
+    ClientError, NotVisible, Poll, PollOptions, client_error, unchanged_suffix, wait_visible,
+};
 use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -56,22 +58,11 @@ pub enum Error {
         reason: String,
     },
     /// The version did not appear before the deadline.
-    #[error("npm {package}@{version}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
-    NotVisible {
-        /// The package.
-        package: String,
-        /// The version.
-        version: String,
-        /// How long it waited.
-        waited: Duration,
-        /// Polls made.
-        polls: u32,
-        /// What the registry said last.
-        diagnosis: String,
-    },
+    #[error(transparent)]
+    NotVisible(NotVisible),
 }
 
-client_error!(package, version);
+client_error!(package, version, "npm {}@{}");
 
 /// `dist` of a version.
 #[non_exhaustive]

@@ -71,10 +71,28 @@ pub(crate) trait ClientError: Sized {
     }
 }
 
-/// Implements [`ClientError`] for the `Error` enum in scope, whose `Http` and `NotVisible`
-/// variants name the subject and the version by the two given field names.
+/// A version that did not appear before the polling deadline: the one visibility error of
+/// every registry client (each client's `Error::NotVisible` holds it).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{subject}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
+pub struct NotVisible {
+    /// What was awaited, as the registry spells it (`npm demo@1.2.3`, `demo==1.2.3`,
+    /// `crate demo 1.2.3`, `go module example.com/m@v1.2.3`, `repository:tag`).
+    pub subject: String,
+    /// How long polling took.
+    pub waited: Duration,
+    /// Polls made.
+    pub polls: u32,
+    /// What the registry answered last (and the last failure, if the last poll failed).
+    pub diagnosis: String,
+}
+
+/// Implements [`ClientError`] for the `Error` enum in scope, whose `Http` variant names the
+/// subject and the version by the two given field names and whose `NotVisible` variant holds a
+/// [`NotVisible`] whose subject is spelled by the given format (`"npm {}@{}"`).
 macro_rules! client_error {
-    ($subject:ident, $version:ident) => {
+    ($subject:ident, $version:ident, $spelling:literal) => {
         impl crate::poll::ClientError for Error {
             fn http($subject: &str, $version: &str, source: HttpError) -> Self {
                 Error::Http {
@@ -84,13 +102,12 @@ macro_rules! client_error {
                 }
             }
             fn not_visible($subject: &str, $version: &str, g: crate::poll::GaveUp) -> Self {
-                Error::NotVisible {
-                    $subject: $subject.to_owned(),
-                    $version: $version.to_owned(),
+                Error::NotVisible(crate::poll::NotVisible {
+                    subject: format!($spelling, $subject, $version),
                     waited: g.waited,
                     polls: g.polls,
                     diagnosis: g.diagnosis,
-                }
+                })
             }
             fn http_source(&self) -> Option<&HttpError> {
                 match self {

@@ -2,7 +2,7 @@
 //! PEP 740 provenance (integrity) API. Each endpoint is configured separately.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use artidigest::{Algorithm, Digest, names};
 use url::Url;
@@ -10,7 +10,9 @@ use url::Url;
 use crate::cache::{EtagCache, Fetched};
 use crate::http::{HttpClient, HttpError, Json, file_url, join, parse_base, parse_json};
 use crate::model::{PublishedFile, PublishedVersion, RegistryKind, VersionState};
-use crate::poll::{ClientError, Poll, PollOptions, client_error, unchanged_suffix, wait_visible};
+use crate::poll::{
+    ClientError, NotVisible, Poll, PollOptions, client_error, unchanged_suffix, wait_visible,
+};
 use crate::raw_json::RawJson;
 use crate::secret::{BaseUrl, Credential, Secret, redact_url};
 
@@ -59,22 +61,11 @@ pub enum Error {
         reason: String,
     },
     /// The version did not appear before the deadline.
-    #[error("{package}=={version}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
-    NotVisible {
-        /// The project.
-        package: String,
-        /// The version.
-        version: String,
-        /// How long it waited.
-        waited: Duration,
-        /// Polls made.
-        polls: u32,
-        /// What the index said last.
-        diagnosis: String,
-    },
+    #[error(transparent)]
+    NotVisible(NotVisible),
 }
 
-client_error!(package, version);
+client_error!(package, version, "{}=={}");
 
 /// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`
 /// ([`artidigest::names::normalize_project`], with this client's error).

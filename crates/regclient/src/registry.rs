@@ -153,7 +153,7 @@ impl Registry {
         version: &str,
         poll: PollOptions,
     ) -> Result<PublishedVersion, RegistryError> {
-        fn not_visible(e: &dyn std::error::Error) -> RegistryError {
+        fn not_visible(e: &crate::NotVisible) -> RegistryError {
             RegistryError::NotVisible {
                 diagnosis: e.to_string(),
             }
@@ -162,31 +162,31 @@ impl Registry {
             Registry::Pypi(c) => c
                 .wait_for_version(package, version, poll)
                 .map_err(|e| match e {
-                    crate::pypi::Error::NotVisible { .. } => not_visible(&e),
+                    crate::pypi::Error::NotVisible(e) => not_visible(&e),
                     e => failed(&e),
                 }),
             Registry::Crates(c) => {
                 c.wait_for_version(package, version, poll)
                     .map_err(|e| match e {
-                        crate::crates::Error::NotVisible { .. } => not_visible(&e),
+                        crate::crates::Error::NotVisible(e) => not_visible(&e),
                         e => failed(&e),
                     })
             }
             Registry::Npm(c) => c
                 .wait_for_version(package, version, poll)
                 .map_err(|e| match e {
-                    crate::npm::Error::NotVisible { .. } => not_visible(&e),
+                    crate::npm::Error::NotVisible(e) => not_visible(&e),
                     e => failed(&e),
                 }),
             Registry::Oci(c) => match c.wait_for(package, version, poll) {
                 Ok(_) => c.version(package, version).map_err(|e| failed(&e)),
-                Err(e @ crate::oci::Error::NotVisible { .. }) => Err(not_visible(&e)),
+                Err(crate::oci::Error::NotVisible(e)) => Err(not_visible(&e)),
                 Err(e) => Err(failed(&e)),
             },
             Registry::Go(c) => c
                 .wait_for_version(package, &go_version(version), poll)
                 .map_err(|e| match e {
-                    crate::goproxy::Error::NotVisible { .. } => not_visible(&e),
+                    crate::goproxy::Error::NotVisible(e) => not_visible(&e),
                     e => failed(&e),
                 }),
         }

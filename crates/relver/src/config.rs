@@ -192,18 +192,13 @@ impl SourceSpec {
         self
     }
 
-    /// Set the key path (dotted).
-    #[must_use]
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(KeyPath::Dotted(key.into()));
-        self
-    }
-
-    /// Set the format (`v{version}`).
-    #[must_use]
-    pub fn with_format(mut self, format: impl Into<String>) -> Self {
-        self.format = Some(format.into());
-        self
+    relkit_finding::setters! {
+        /// Set the key path (dotted).
+        #[must_use]
+        with_key(key: impl Into<String>) => key = Some(KeyPath::Dotted(key.into()));
+        /// Set the format (`v{version}`).
+        #[must_use]
+        with_format(format: impl Into<String>) => format = Some(format.into());
     }
 
     /// Set the `cargo-lock` package filter.

@@ -96,11 +96,11 @@ impl RepackEntry {
         RepackEntry::new(path, RepackKind::Hardlink(target.into()), 0o644)
     }
 
-    crate::setters::setters! {
+    relkit_finding::setters! {
         /// The same entry with another mode.
-        with_mode => mode: u32;
+        with_mode(mode: u32) => mode = mode;
         /// The same entry with another mtime.
-        with_mtime => mtime: u64;
+        with_mtime(mtime: u64) => mtime = mtime;
     }
 
     /// The same entry with other owner ids and names.
@@ -296,23 +296,18 @@ impl RepackOptions {
         }
     }
 
-    crate::setters::setters! {
+    relkit_finding::setters! {
         /// The same options with another mtime policy.
-        with_mtime => mtime: MtimePolicy;
+        with_mtime(mtime: MtimePolicy) => mtime = mtime;
         /// The same options with other caps.
-        with_limits => limits: Limits;
+        with_limits(limits: Limits) => limits = limits;
     }
 
-    /// The same options with another deflate level (clamped to 0–9).
-    pub fn with_level(mut self, level: u32) -> Self {
-        self.level = level.min(9);
-        self
-    }
-
-    /// The same options with a gzip FNAME field.
-    pub fn with_gzip_name(mut self, name: impl Into<String>) -> Self {
-        self.gzip_name = Some(name.into());
-        self
+    relkit_finding::setters! {
+        /// The same options with another deflate level (clamped to 0–9).
+        with_level(level: u32) => level = level.min(9);
+        /// The same options with a gzip FNAME field.
+        with_gzip_name(name: impl Into<String>) => gzip_name = Some(name.into());
     }
 }
 

@@ -3,7 +3,7 @@
 use artidigest::Digest;
 
 use crate::http::HttpError;
-use crate::poll::client_error;
+use crate::poll::{NotVisible, client_error};
 use crate::readback::ReadbackError;
 
 /// Why an OCI operation failed.
@@ -81,22 +81,11 @@ pub enum Error {
         found: Option<Digest>,
     },
     /// The reference did not appear before the deadline.
-    #[error("{repository}:{reference}: not visible after {waited:?} ({polls} polls): {diagnosis}")]
-    NotVisible {
-        /// The repository.
-        repository: String,
-        /// Tag or digest.
-        reference: String,
-        /// How long it waited.
-        waited: std::time::Duration,
-        /// Polls made.
-        polls: u32,
-        /// What the registry said last.
-        diagnosis: String,
-    },
+    #[error(transparent)]
+    NotVisible(NotVisible),
     /// Downloading a blob failed.
     #[error("blob download failed")]
     Readback(#[from] ReadbackError),
 }
 
-client_error!(repository, reference);
+client_error!(repository, reference, "{}:{}");

@@ -128,9 +128,9 @@ fn waiting_sees_a_late_version_and_diagnoses_a_missing_one() {
         .wait_for_version("demo-crate", "0.3.0", poll)
         .unwrap_err();
     match &err {
-        Error::NotVisible {
+        Error::NotVisible(regclient::NotVisible {
             polls, diagnosis, ..
-        } => {
+        }) => {
             assert!(*polls >= 2);
             assert!(
                 diagnosis.contains("lists 2 version(s)") && diagnosis.contains("not 0.3.0"),

@@ -199,9 +199,9 @@ fn waiting_sees_a_late_module_and_diagnoses_a_missing_one() {
         std::time::Duration::from_millis(300),
     );
     match go.wait_for_version(MODULE, "v1.1.0", quick) {
-        Err(Error::NotVisible {
+        Err(Error::NotVisible(regclient::NotVisible {
             diagnosis, polls, ..
-        }) => {
+        })) => {
             assert!(polls >= 2, "{polls}");
             assert!(diagnosis.contains("latest: v1.0.0"), "{diagnosis}");
         }

@@ -552,7 +552,7 @@ fn faults_injected_in_front_of_docker_registry() {
     );
     let err = reg.wait_for(repo, "late", poll).unwrap_err();
     assert!(
-        matches!(&err, Error::NotVisible { diagnosis, .. } if diagnosis.contains("404")),
+        matches!(&err, Error::NotVisible(nv) if nv.diagnosis.contains("404")),
         "{err:?}"
     );
     std::thread::scope(|s| {
