@@ -16,6 +16,10 @@ use artidigest::{
 use criterion::{Criterion, Throughput, criterion_group};
 use relkit_testkit::bench::full_run;
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 fn content_mib() -> u64 {
     std::env::var("RELKIT_ARCHIVE_BENCH_MIB")
         .ok()
@@ -152,21 +156,6 @@ fn tar_gz_hash(c: &mut Criterion) {
 }
 
 criterion_group!(benches, tar_gz_hash);
-
-/// utime + stime from a `/proc/.../stat` file, in seconds (Linux; 0 elsewhere).
-fn cpu_seconds(path: &str) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(path) else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11..13)
-        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
-        .unwrap_or(0.0);
-    ticks / 100.0
-}
 
 fn main() {
     if let Some(path) = std::env::var_os("RELKIT_ARCHIVE_WRITE") {

@@ -42,6 +42,10 @@ use relgate::{Policy, RunContext, RunStatus};
 use relkit_demo::python_wheel;
 use relkit_testkit::bench::{full_run, input_size};
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 /// Bump when the generator changes: the cached folder is keyed by it.
 const DATA_VERSION: &str = "v1";
 
@@ -300,21 +304,6 @@ fn vm_hwm_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// utime + stime of this process so far, in seconds (Linux; 0 elsewhere).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // The fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11..13)
-        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
-        .unwrap_or(0.0);
-    ticks / 100.0
-}
-
 /// Runs this binary as a child that verifies `dist` once and prints its gates' timings; returns
 /// its `VmHWM` in kB.
 fn child_peak_kb(dist: &Path) -> u64 {
@@ -359,7 +348,7 @@ fn main() {
             report.timings.serial_ms,
             report.timings.wall_ms,
             report.timings.max_parallel,
-            cpu_seconds()
+            cpu_seconds("/proc/self/stat")
         );
         println!("VmHWM {} kB", vm_hwm_kb().unwrap_or(0));
         std::process::exit(report.exit_code());
@@ -404,14 +393,14 @@ fn main() {
     let (mut hash_times, mut verify_times) = (Vec::new(), Vec::new());
     let (mut hash_cpu, mut verify_cpu) = (Vec::new(), Vec::new());
     for _ in 0..passes {
-        let (t, cpu) = (Instant::now(), cpu_seconds());
+        let (t, cpu) = (Instant::now(), cpu_seconds("/proc/self/stat"));
         sha256_pass(&files);
         hash_times.push(t.elapsed());
-        hash_cpu.push(cpu_seconds() - cpu);
-        let (t, cpu) = (Instant::now(), cpu_seconds());
+        hash_cpu.push(cpu_seconds("/proc/self/stat") - cpu);
+        let (t, cpu) = (Instant::now(), cpu_seconds("/proc/self/stat"));
         assert_eq!(verify(&policy, &dist).exit_code(), 0);
         verify_times.push(t.elapsed());
-        verify_cpu.push(cpu_seconds() - cpu);
+        verify_cpu.push(cpu_seconds("/proc/self/stat") - cpu);
     }
     let (h, v) = (median(hash_times.clone()), median(verify_times.clone()));
     println!(

@@ -321,28 +321,26 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// `version`.
 fn workspace(version: &str) -> tempfile::TempDir {
     let ws = tempfile::tempdir().unwrap();
-    let dist = ws.path().join("dist");
-    std::fs::create_dir(&dist).unwrap();
-    std::fs::write(dist.join("notes.txt"), b"notes\n").unwrap();
-    std::fs::write(
-        dist.join("SHA256SUMS"),
-        format!("{}  notes.txt\n", sha256_hex(b"notes\n")),
-    )
-    .unwrap();
-    let src = ws.path().join("src");
-    std::fs::create_dir(&src).unwrap();
-    std::fs::write(
-        src.join("pyproject.toml"),
-        format!("[project]\nname = \"demo\"\nversion = \"{version}\"\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        ws.path().join("release.toml"),
-        "schema-version = 1\n[project]\nname = \"demo\"\n[tag]\npattern = \"v{version}\"\n\
-         [versions.inline]\n[[versions.inline.source]]\npath = \"pyproject.toml\"\nkind = \"pyproject\"\n\
-         [checksums]\nfile = \"SHA256SUMS\"\n",
-    )
-    .unwrap();
+    relkit_testkit::write_files(
+        ws.path(),
+        &[
+            ("dist/notes.txt", "notes\n"),
+            (
+                "dist/SHA256SUMS",
+                &format!("{}  notes.txt\n", sha256_hex(b"notes\n")),
+            ),
+            (
+                "src/pyproject.toml",
+                &format!("[project]\nname = \"demo\"\nversion = \"{version}\"\n"),
+            ),
+            (
+                "release.toml",
+                "schema-version = 1\n[project]\nname = \"demo\"\n[tag]\npattern = \"v{version}\"\n\
+                 [versions.inline]\n[[versions.inline.source]]\npath = \"pyproject.toml\"\nkind = \"pyproject\"\n\
+                 [checksums]\nfile = \"SHA256SUMS\"\n",
+            ),
+        ],
+    );
     ws
 }
 

@@ -15,6 +15,7 @@ use std::process::Command;
 use relgate::{Code, GateStatus, Phase, Policy, Report, RunContext, RunOptions};
 use relkit_demo::{DemoKind, DemoRegistries, endpoints_for};
 use relkit_testkit::git::git;
+use relkit_testkit::write_files;
 use serde_json::json;
 
 const OTHER: &str = "fedcba9876543210fedcba9876543210fedcba98";
@@ -23,14 +24,17 @@ const OTHER: &str = "fedcba9876543210fedcba9876543210fedcba98";
 fn crate_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    std::fs::create_dir_all(p.join("src")).unwrap();
-    std::fs::write(
-        p.join("Cargo.toml"),
-        "[package]\nname = \"vb\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"vcs binding\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(p.join("src/lib.rs"), "//! vb.\n").unwrap();
-    std::fs::write(p.join(".gitignore"), "/target/\n/dist/\n").unwrap();
+    write_files(
+        p,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"vb\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"vcs binding\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", "//! vb.\n"),
+            (".gitignore", "/target/\n/dist/\n"),
+        ],
+    );
     git(p, &["init", "-q", "-b", "main"]);
     git(p, &["add", "."]);
     git(p, &["commit", "-q", "-m", "release 0.1.0"]);

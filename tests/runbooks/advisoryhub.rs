@@ -213,10 +213,13 @@ fn advisoryhub_every_phase_with_its_attachments_image_and_chart() {
         return;
     };
     // Published: the image under X.Y.Z and X.Y, the chart with the attested bytes, both signed.
-    let (before, after) = release_in_order(&policy, dir.path(), &dist, "v2.3.1", &lb, &[], || {
-        publish_advisoryhub(&lb, true, b"{\"critical\":{}}");
-        deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
-    });
+    let (before, after) = release_in_order(
+        phases_runner(&policy, dir.path(), &dist, "v2.3.1", &lb, &[]),
+        || {
+            publish_advisoryhub(&lb, true, b"{\"critical\":{}}");
+            deploy_docs(dir.path(), &["2.3.0", "2.3.1"]);
+        },
+    );
     assert_passes(
         &before,
         &[
@@ -404,12 +407,7 @@ fn advisoryhub_tampered(tamper: AdvisoryhubTamper) -> Option<Report> {
     let policy = load("advisoryhub", dir.path());
     let lb = Loopback::for_policy(&policy)?;
     Some(as_far_as_allowed(
-        &policy,
-        dir.path(),
-        &dist,
-        tag,
-        &lb,
-        &[],
+        phases_runner(&policy, dir.path(), &dist, tag, &lb, &[]),
         || {
             publish_advisoryhub(&lb, !matches!(tamper, T::ImageUnsigned), b"{}");
             // The docs job deployed the previous release only.

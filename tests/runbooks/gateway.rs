@@ -253,12 +253,7 @@ fn gateway_every_phase_from_conventional_commits_to_the_forge_release() {
     let dist = dist_of(dir.path());
     gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
     let (before, after) = release_in_order(
-        &policy,
-        dir.path(),
-        &dist,
-        "v1.8.0",
-        &lb,
-        GATEWAY_WAIVERS,
+        phases_runner(&policy, dir.path(), &dist, "v1.8.0", &lb, GATEWAY_WAIVERS),
         || {
             // The release run tags the commit and creates the (draft) forge release.
             git(dir.path(), &["tag", "v1.8.0", "HEAD"]);
@@ -340,12 +335,7 @@ fn gateway_tampered(tamper: GatewayTamper) -> Option<Report> {
     gateway_images(&lb, &dist, &["linux/amd64", "linux/arm64"]);
     let waive = GATEWAY_WAIVERS;
     Some(as_far_as_allowed(
-        &policy,
-        dir.path(),
-        &dist,
-        "v1.8.0",
-        &lb,
-        waive,
+        phases_runner(&policy, dir.path(), &dist, "v1.8.0", &lb, waive),
         || {
             if matches!(tamper, T::AdminUiRebuilt) {
                 // 1.8.0 now names another build of the admin UI than the one attested.

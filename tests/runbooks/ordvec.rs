@@ -473,17 +473,21 @@ fn ordvec_every_phase_from_tag_to_consumer() {
     // rebuild with `cargo package --locked` compared byte for byte, signatures, provenance.
     // Then the upload, then readback, order and PEP 740 provenance.
     let tagged = git(dir.path(), &["rev-parse", "v0.5.0^{commit}"]);
-    let (before, after) = release_in_order(&policy, dir.path(), &dist, "v0.5.0", &lb, &[], || {
-        let mut stack = attest::TestStack::new(SEED).unwrap();
-        for (kind, package, name) in ORDVEC_ARTIFACTS {
-            let bytes = std::fs::read(dist.join(name)).unwrap();
-            if kind == DemoKind::Pypi {
-                let doc = pep740_document(&mut stack, ("example/ordvec", &tagged), name, &bytes);
-                lb.demo.publish_provenance(package, "0.5.0", name, doc);
+    let (before, after) = release_in_order(
+        phases_runner(&policy, dir.path(), &dist, "v0.5.0", &lb, &[]),
+        || {
+            let mut stack = attest::TestStack::new(SEED).unwrap();
+            for (kind, package, name) in ORDVEC_ARTIFACTS {
+                let bytes = std::fs::read(dist.join(name)).unwrap();
+                if kind == DemoKind::Pypi {
+                    let doc =
+                        pep740_document(&mut stack, ("example/ordvec", &tagged), name, &bytes);
+                    lb.demo.publish_provenance(package, "0.5.0", name, doc);
+                }
+                lb.demo.publish(kind, package, "0.5.0", name, bytes);
             }
-            lb.demo.publish(kind, package, "0.5.0", name, bytes);
-        }
-    });
+        },
+    );
     assert_passes(
         &before,
         &[

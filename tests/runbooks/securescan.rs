@@ -188,8 +188,9 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
         return;
     };
     // Published: the index serves the signed files, the image both architectures, signed.
-    let (before, after) =
-        release_in_order(&policy, dir.path(), &dist, "v0.11.12", &lb, &[], || {
+    let (before, after) = release_in_order(
+        phases_runner(&policy, dir.path(), &dist, "v0.11.12", &lb, &[]),
+        || {
             for name in [
                 "securescan-0.11.12-py3-none-any.whl",
                 "securescan-0.11.12.tar.gz",
@@ -205,7 +206,8 @@ fn securescan_signatures_pin_the_tag_and_latest_is_never_published() {
                 &["0.11.12"],
             );
             publish_release(&lb, &securescan_notes(SECTION));
-        });
+        },
+    );
     assert_passes(
         &before,
         &[
@@ -307,12 +309,7 @@ fn securescan_tampered(tamper: SecurescanTamper) -> Option<Report> {
     let policy = load("securescan", dir.path());
     let lb = Loopback::for_policy(&policy)?;
     Some(as_far_as_allowed(
-        &policy,
-        dir.path(),
-        &dist,
-        "v0.11.12",
-        &lb,
-        &[],
+        phases_runner(&policy, dir.path(), &dist, "v0.11.12", &lb, &[]),
         || {
             for name in [
                 "securescan-0.11.12-py3-none-any.whl",

@@ -543,42 +543,43 @@ pub(crate) fn push_signed_chart(oci: &TestRegistry, repo: &str, version: &str) {
         .unwrap();
 }
 
-/// Runs `policy` in release order as far as it allows: preflight and prepublish over the
-/// release files in `release`; when they allow, `publish` (the upload), then postpublish and
-/// consume. Returns the report that decided.
+/// `policy` run over the release files in `release` for `tag`, with the registries of `lb` and
+/// the waivers `waive`, as a function of the phases to run ([`run_phases_in`]).
+pub(crate) fn phases_runner<'a>(
+    policy: &'a Policy,
+    dir: &'a Path,
+    release: &'a Path,
+    tag: &'a str,
+    lb: &'a Loopback,
+    waive: &'a [(&'a str, &'a str)],
+) -> impl Fn(&[Phase]) -> Report + 'a {
+    move |phases| run_phases_in(policy, dir, release, tag, phases, lb, waive)
+}
+
+/// Runs a policy ([`phases_runner`]) in release order as far as it allows: preflight and
+/// prepublish; when they allow, `publish` (the upload), then postpublish and consume. Returns
+/// the report that decided.
 pub(crate) fn as_far_as_allowed(
-    policy: &Policy,
-    dir: &Path,
-    release: &Path,
-    tag: &str,
-    lb: &Loopback,
-    waive: &[(&str, &str)],
+    run: impl Fn(&[Phase]) -> Report,
     publish: impl FnOnce(),
 ) -> Report {
-    let stage = [Phase::Preflight, Phase::Prepublish];
-    let before = run_phases_in(policy, dir, release, tag, &stage, lb, waive);
+    let before = run(&[Phase::Preflight, Phase::Prepublish]);
     if before.decision.status != RunStatus::Allowed {
         return before;
     }
     publish();
-    let stage = [Phase::Postpublish, Phase::Consume];
-    run_phases_in(policy, dir, release, tag, &stage, lb, waive)
+    run(&[Phase::Postpublish, Phase::Consume])
 }
 
-/// Runs `policy` in release order around `publish`: preflight and prepublish against the
-/// registries as they are and the release files in `release`, then `publish` (the upload),
-/// then postpublish and consume. Both stages must allow the release; returns their reports.
+/// Runs a policy ([`phases_runner`]) in release order around `publish`: preflight and
+/// prepublish against the registries as they are, then `publish` (the upload), then
+/// postpublish and consume. Both stages must allow the release; returns their reports.
 pub(crate) fn release_in_order(
-    policy: &Policy,
-    dir: &Path,
-    release: &Path,
-    tag: &str,
-    lb: &Loopback,
-    waive: &[(&str, &str)],
+    run: impl Fn(&[Phase]) -> Report,
     publish: impl FnOnce(),
 ) -> (Report, Report) {
     let allowed = |phases: &[Phase]| {
-        let report = run_phases_in(policy, dir, release, tag, phases, lb, waive);
+        let report = run(phases);
         assert_eq!(report.decision.status, RunStatus::Allowed, "{report:#?}");
         report
     };

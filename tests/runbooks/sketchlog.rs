@@ -456,6 +456,16 @@ const SKETCHLOG_OWN_TOOLS: &[(&str, &str)] = &[
     ("clean-env-smoke", "the runbook names no smoke-test script"),
 ];
 
+/// SketchLog's `policy` run for `v3.0.2` over `dist`, its own tools waived ([`phases_runner`]).
+fn sketchlog_v302<'a>(
+    policy: &'a Policy,
+    dir: &'a Path,
+    dist: &'a Path,
+    lb: &'a Loopback,
+) -> impl Fn(&[Phase]) -> Report + 'a {
+    phases_runner(policy, dir, dist, "v3.0.2", lb, SKETCHLOG_OWN_TOOLS)
+}
+
 #[test]
 fn sketchlog_every_phase_across_six_registries() {
     let dir = replica(&sketchlog_files("3.0.2"));
@@ -488,15 +498,8 @@ fn sketchlog_every_phase_across_six_registries() {
         );
         push_sketchlog_image_and_chart(&lb);
     };
-    let (before, after) = release_in_order(
-        &policy,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &lb,
-        SKETCHLOG_OWN_TOOLS,
-        publish,
-    );
+    let (before, after) =
+        release_in_order(sketchlog_v302(&policy, dir.path(), &dist, &lb), publish);
     assert_passes(
         &before,
         &[
@@ -614,12 +617,7 @@ fn sketchlog_tampered(tamper: SketchlogTamper) -> Option<Report> {
         lb.demo.npm_identity(publisher_identity(&policy, false));
     }
     Some(as_far_as_allowed(
-        &policy,
-        dir.path(),
-        &dist,
-        "v3.0.2",
-        &lb,
-        SKETCHLOG_OWN_TOOLS,
+        sketchlog_v302(&policy, dir.path(), &dist, &lb),
         || {
             // Tagged after preflight, before the upload.
             git(dir.path(), &["tag", "v3.0.2", "HEAD"]);

@@ -22,6 +22,7 @@ pub use crate::policy::model::{
     GateRule, MAX_POLICY_BYTES, Policy, Project, ProvenanceRules, PublisherRule, RebuildRules,
     RegistryKind, RegistryRule, ReleaseRules, SigningIdentity, TagRules, VersionSources,
 };
+pub use crate::policy::parse::is_kebab;
 pub use crate::policy::sbom::{SbomFormat, SbomRules};
 pub use crate::policy::vcs::{Binding, MIN_SHORT_COMMIT, VcsBindingRules, VcsRecord};
 pub use crate::policy::workflow::{WorkflowException, WorkflowHygieneRules, WorkflowRule};

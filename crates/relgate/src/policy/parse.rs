@@ -267,7 +267,9 @@ fn bad_env_name(names: &[String]) -> Option<&String> {
         .find(|n| n.is_empty() || n.contains(['=', '\0']) || n.chars().any(char::is_whitespace))
 }
 
-fn is_kebab(s: &str) -> bool {
+/// Whether `s` is kebab-case, the form of gate ids and finding codes: lowercase ASCII letters,
+/// digits and single inner hyphens (`tag-not-existing`), not empty.
+pub fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
         && !s.ends_with('-')

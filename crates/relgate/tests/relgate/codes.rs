@@ -2,18 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use relgate::{Code, gates::STANDARD_GATES};
+use relgate::{Code, gates::STANDARD_GATES, policy::is_kebab};
 
 use crate::support::{assert_snapshot, repo_root};
-
-fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
 
 #[test]
 fn codes_are_unique_kebab_case_and_described() {

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::support::assert_found_says;
 use relgate::{Code, GateStatus, Policy, Report, RunContext};
 use relkit_testkit::git::git;
 
@@ -131,15 +132,7 @@ async fn non_conventional_commits_are_named_and_merges_exempt() {
     assert_eq!(g.findings.len(), 1, "{g:#?}");
     assert_eq!(g.findings[0].finding.subject, "update stuff");
     assert_eq!(g.findings[0].finding.code, Code::CommitNotConventional);
-    assert!(
-        g.findings[0]
-            .finding
-            .found
-            .as_deref()
-            .unwrap()
-            .contains("v1.0.0.."),
-        "{g:#?}"
-    );
+    assert_found_says(&g.findings[0].finding, "v1.0.0..");
     // The fix on main still implies the patch bump.
     assert_pass(&r, "conventional-version");
 }
@@ -167,14 +160,7 @@ async fn nothing_release_worthy_or_a_first_release() {
     let r = run(dir.path(), "v0.1.0").await;
     let g = r.gate("conventional-version").unwrap();
     assert_eq!(g.status, GateStatus::Pass);
-    assert!(
-        g.notes[0]
-            .found
-            .as_deref()
-            .unwrap()
-            .contains("first release"),
-        "{g:#?}"
-    );
+    assert_found_says(&g.notes[0], "first release");
 }
 
 #[tokio::test]

@@ -24,35 +24,24 @@ fn happy() -> GithubFake {
     fake.annotated_tag("o/r", "v1.0.0", TAG_OBJ, HEAD);
     fake.lightweight_tag("o/r", "v0.9.0", OTHER);
     // Listed newest first: the last added comes first.
-    fake.run(
-        "o/r",
+    for run in [
         Run::push(14, "release.yml", HEAD)
             .named("Release")
             .completed("cancelled"),
-    );
-    fake.run(
-        "o/r",
         Run::push(13, "fuzz.yml", HEAD)
             .named("Fuzz")
             .completed("success"),
-    );
-    fake.run(
-        "o/r",
         Run::push(12, "docs.yml", HEAD).named("Docs").in_progress(),
-    );
-    fake.run(
-        "o/r",
         Run::push(11, "ci.yml", HEAD)
             .named("CI")
             .completed("success"),
-    );
-    fake.run(
-        "o/r",
         Run::push(10, "ci.yml", HEAD)
             .named("CI")
             .event("workflow_dispatch")
             .completed("success"),
-    );
+    ] {
+        fake.run("o/r", run);
+    }
     fake.release("o/r", Release::published("v0.9.0", &[]));
     fake.release(
         "o/r",

@@ -3,19 +3,16 @@
 //! that may not publish each fail with their code; no token, a refused token, an unknown org
 //! and an unreachable registry fail closed; the token shows nowhere in the report.
 
+use crate::support::policy_from;
 use relgate::{Code, Endpoints, Format, GateStatus, Phase, Policy, RunContext, RunOptions};
 use relkit_testkit::npm_org::{NpmIdentity, NpmOrgFake};
 
 const TOKEN: &str = "npm-publish-SECRET-4711";
 
 fn policy(publisher: &str) -> Policy {
-    Policy::from_toml_str(
-        &format!(
-            "[project]\nname = \"s\"\n[registries.npm-client]\nkind = \"npm\"\npackage = \"@sketchlog/client\"\npublisher = {publisher}\n"
-        ),
-        "release.toml",
-    )
-    .unwrap()
+    policy_from(&format!(
+        "[project]\nname = \"s\"\n[registries.npm-client]\nkind = \"npm\"\npackage = \"@sketchlog/client\"\npublisher = {publisher}\n"
+    ))
 }
 
 fn run(policy: &Policy, base: &str, token: Option<&str>) -> relgate::Report {

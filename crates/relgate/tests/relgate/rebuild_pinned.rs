@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use crate::support::assert_error_says;
+use crate::support::{assert_error_says, assert_found_says};
 use relgate::{
     BoxFuture, Code, GateStatus, Policy, Report, RunContext, Severity,
     gates::{RebuildError, RebuildIdentityGate, RebuildOutput, RebuildRequest, Rebuilder},
@@ -212,14 +212,7 @@ fn a_stale_artifact_in_the_working_tree_is_never_compared() {
     assert_eq!(g.notes.len(), 1, "{g:#?}");
     assert_eq!(g.notes[0].code, Code::RebuildUnpinned);
     assert_eq!(g.notes[0].severity, Severity::Warning);
-    assert!(
-        g.notes[0]
-            .found
-            .as_deref()
-            .unwrap()
-            .contains("is not a git repository"),
-        "{g:#?}"
-    );
+    assert_found_says(&g.notes[0], "is not a git repository");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::support::write_release_toml;
 use relgate::{Code, GateStatus, Policy, Report, RunContext, RunStatus};
 use relkit_testkit::git::git;
+use relkit_testkit::write_files;
 
 const POLICY: &str = r#"
 [project]
@@ -36,21 +37,23 @@ kind = "changelog"
 "#;
 
 fn write_tree(dir: &Path, cargo: &str, py: &str, changelog_version: &str) {
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!("[package]\nname = \"app\"\nversion = \"{cargo}\"\nedition = \"2021\"\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("pyproject.toml"),
-        format!("[project]\nname = \"app\"\nversion = \"{py}\"\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("CHANGELOG.md"),
-        format!("# Changelog\n\n## {changelog_version} - 2026-01-02\n\n- x\n"),
-    )
-    .unwrap();
+    write_files(
+        dir,
+        &[
+            (
+                "Cargo.toml",
+                &format!("[package]\nname = \"app\"\nversion = \"{cargo}\"\nedition = \"2021\"\n"),
+            ),
+            (
+                "pyproject.toml",
+                &format!("[project]\nname = \"app\"\nversion = \"{py}\"\n"),
+            ),
+            (
+                "CHANGELOG.md",
+                &format!("# Changelog\n\n## {changelog_version} - 2026-01-02\n\n- x\n"),
+            ),
+        ],
+    );
 }
 
 /// A repository whose HEAD carries `cargo`/`py`/changelog versions, committed.

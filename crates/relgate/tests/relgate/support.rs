@@ -8,7 +8,7 @@ use std::time::Duration;
 use relgate::plan::{GateOptions, Plan};
 use relgate::report::GateReport;
 use relgate::{
-    BoxFuture, Format, Gate, GateContext, GateResult, GateStatus, Phase, Policy, Report,
+    BoxFuture, Finding, Format, Gate, GateContext, GateResult, GateStatus, Phase, Policy, Report,
 };
 
 /// Compares `actual` with `tests/snapshots/<name>`; `RELGATE_BLESS=1` rewrites the file.
@@ -37,6 +37,12 @@ pub(crate) fn assert_error_says(g: &GateReport, needle: &str) {
     assert_eq!(g.status, GateStatus::Error, "{g:#?}");
     let detail = g.detail.as_deref().unwrap();
     assert!(detail.contains(needle), "{detail}");
+}
+
+/// Asserts that the finding (or note) `f` says what it found and that it says `needle`.
+pub(crate) fn assert_found_says(f: &Finding, needle: &str) {
+    let found = f.found.as_deref().unwrap();
+    assert!(found.contains(needle), "{found}\n{f:#?}");
 }
 
 /// The subjects of the gate's findings, in order.
