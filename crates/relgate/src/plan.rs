@@ -8,6 +8,15 @@ use std::time::Duration;
 use crate::gate::Gate;
 use crate::phase::Phase;
 
+/// Owned strings from any list of string-likes (gate ids, command words).
+pub(crate) fn strings<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
 /// How one gate is placed in a plan.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,7 +35,7 @@ impl GateOptions {
         S: Into<String>,
     {
         GateOptions {
-            after: after.into_iter().map(Into::into).collect(),
+            after: strings(after),
             timeout: None,
         }
     }

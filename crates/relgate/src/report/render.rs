@@ -223,12 +223,8 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
         }
     }
     if let Some(l) = &report.ledger {
-        let (covered, allowed, blocking) = l.counts();
-        let _ = writeln!(
-            out,
-            "files: {} in the release folder: {covered} covered, {allowed} allowed, {blocking} not covered",
-            l.entries.len()
-        );
+        let (files, counts) = ledger_summary(l);
+        let _ = writeln!(out, "files: {files}: {counts}");
         for e in &l.entries {
             if let Coverage::Allowed { reason } = &e.coverage {
                 let _ = writeln!(out, "  allowed {}: {}", e.path, hang(reason, 12));
@@ -254,6 +250,16 @@ pub fn render_json(report: &Report) -> String {
     // No secret relgate knows leaves in a rendering.
     let report = &scrubbed(report);
     pretty_json(report, &report.schema)
+}
+
+/// The ledger's size and coverage in words, for the text and markdown renderings:
+/// (`N in the release folder`, `C covered, A allowed, B not covered`).
+fn ledger_summary(l: &crate::ledger::Ledger) -> (String, String) {
+    let (covered, allowed, blocking) = l.counts();
+    (
+        format!("{} in the release folder", l.entries.len()),
+        format!("{covered} covered, {allowed} allowed, {blocking} not covered"),
+    )
 }
 
 fn md_cell(s: &str) -> String {
@@ -347,11 +353,10 @@ pub fn render_markdown(report: &Report) -> String {
         out.push('\n');
     }
     if let Some(l) = &report.ledger {
-        let (covered, allowed, blocking) = l.counts();
+        let (files, counts) = ledger_summary(l);
         let _ = writeln!(
             out,
-            "<details><summary>Files: {} in the release folder ({covered} covered, {allowed} allowed, {blocking} not covered)</summary>\n",
-            l.entries.len()
+            "<details><summary>Files: {files} ({counts})</summary>\n"
         );
         out.push_str("| File | Kind | Read by | Coverage |\n|---|---|---|---|\n");
         for e in &l.entries {

@@ -23,18 +23,28 @@ fn unreadable_at(r: &relver::Report) -> (String, Option<usize>, Option<usize>) {
 
 #[test]
 fn malformed_toml_json_yaml() {
-    let r = run(
-        "Cargo.toml",
-        b"[package]\nname = \"x\"\nversion = 1.0.0\n",
-        SourceKind::Cargo,
-    );
-    assert_eq!(unreadable_at(&r), ("Cargo.toml".into(), Some(3), Some(14)));
-    let r = run(
-        "package.json",
-        b"{\n  \"version\": \"1.0.0\",\n}\n",
-        SourceKind::PackageJson,
-    );
-    assert_eq!(unreadable_at(&r), ("package.json".into(), Some(3), Some(1)));
+    // (file, bytes, kind, line and column of the error)
+    let cases: [(&str, &[u8], SourceKind, usize, usize); 2] = [
+        (
+            "Cargo.toml",
+            b"[package]\nname = \"x\"\nversion = 1.0.0\n",
+            SourceKind::Cargo,
+            3,
+            14,
+        ),
+        (
+            "package.json",
+            b"{\n  \"version\": \"1.0.0\",\n}\n",
+            SourceKind::PackageJson,
+            3,
+            1,
+        ),
+    ];
+    for (file, bytes, kind, line, column) in cases {
+        let r = run(file, bytes, kind);
+        let at = (file.to_owned(), Some(line), Some(column));
+        assert_eq!(unreadable_at(&r), at, "{file}");
+    }
     let r = run(
         "Chart.yaml",
         b"name: x\nversion: \"1.0.0\n",

@@ -4,7 +4,8 @@
 use relver::{Code, Config, DirTree, Report, Role, Severity, SourceKind, SourceSpec, Tag, check};
 
 use crate::support::{
-    ErrorAt, error, errors, fixture_copy, fixture_tree, mismatch, replace_once, shared, write,
+    ErrorAt, error, errors, field_where, fixture_copy, fixture_tree, mismatch, replace_once,
+    shared, write,
 };
 
 pub(crate) fn ordvec_config() -> Config {
@@ -92,11 +93,7 @@ fn ordvec_checks_clean_at_v0_5_0() {
             .iter()
             .any(|f| f.field.path.contains("beir-bench") || f.field.path == "fuzz/Cargo.toml")
     );
-    let dep = r
-        .fields
-        .iter()
-        .find(|f| f.field.key == "dependencies.ordvec.version")
-        .unwrap();
+    let dep = field_where(&r, |f| f.key == "dependencies.ordvec.version");
     assert_eq!(
         (dep.field.path.as_str(), dep.field.line),
         ("ordvec-manifest/Cargo.toml", 32)
@@ -265,23 +262,36 @@ fn section_missing(line: usize, found: &str, expected: &str) -> ErrorAt {
 
 #[test]
 fn changelog_section_removed() {
-    let securescan = section_removed(
-        "securescan-v0.11.12",
-        &securescan_config(),
-        "v0.11.12",
-        ("## [0.11.12]", "## [0.11.11]"),
-    );
-    let Some((_d, r)) = securescan else { return };
-    assert_eq!(errors(&r), [section_missing(12, "0.11.11", "0.11.12")]);
-    // ordvec's unbracketed heading style, same rule.
-    let ordvec = section_removed(
-        "ordvec-v0.5.0",
-        &ordvec_config(),
-        "v0.5.0",
-        ("## 0.5.0 - 2026-06-19", "## 0.4.0"),
-    );
-    let Some((_d2, r)) = ordvec else { return };
-    assert_eq!(errors(&r), [section_missing(12, "0.4.0", "0.5.0")]);
+    // (fixture, config, tag, section cut out (from, to), latest section left, expected section);
+    // ordvec's unbracketed heading style follows the same rule.
+    let cases = [
+        (
+            "securescan-v0.11.12",
+            securescan_config(),
+            "v0.11.12",
+            ("## [0.11.12]", "## [0.11.11]"),
+            "0.11.11",
+            "0.11.12",
+        ),
+        (
+            "ordvec-v0.5.0",
+            ordvec_config(),
+            "v0.5.0",
+            ("## 0.5.0 - 2026-06-19", "## 0.4.0"),
+            "0.4.0",
+            "0.5.0",
+        ),
+    ];
+    for (fixture, config, tag_name, cut, found, expected) in cases {
+        let Some((_d, r)) = section_removed(fixture, &config, tag_name, cut) else {
+            return;
+        };
+        assert_eq!(
+            errors(&r),
+            [section_missing(12, found, expected)],
+            "{fixture}"
+        );
+    }
 }
 
 #[test]
@@ -377,11 +387,7 @@ fn every_other_ecosystem() {
     let r = check(&DirTree::new(dir.path()), &config, Some(&t));
     assert!(r.ok, "{r}");
     assert_eq!(r.fields.len(), 10, "{r:#?}");
-    let inh = r
-        .fields
-        .iter()
-        .find(|f| f.field.path == "ws/a/Cargo.toml")
-        .unwrap();
+    let inh = field_where(&r, |f| f.path == "ws/a/Cargo.toml");
     assert!(
         inh.field
             .note

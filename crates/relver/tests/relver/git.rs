@@ -55,6 +55,15 @@ impl Repo {
         Self { dir }
     }
 
+    /// A repository whose first commit (`msg`: version 1.0.0, changelog 1.0.0) carries the
+    /// annotated tag `v1.0.0`.
+    fn tagged_v1(msg: &str) -> Self {
+        let r = Self::new();
+        r.write_and_commit("1.0.0", &["1.0.0"], msg);
+        r.tag("v1.0.0", true);
+        r
+    }
+
     fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -112,9 +121,7 @@ fn tag(s: &str) -> Tag {
 
 #[test]
 fn tag_against_tree_without_checkout() {
-    let r = Repo::new();
-    r.write_and_commit("1.0.0", &["1.0.0"], "feat: first");
-    r.tag("v1.0.0", true);
+    let r = Repo::tagged_v1("feat: first");
     // The work tree moves on; the tag's tree is still read from objects.
     r.write_and_commit("1.1.0", &["1.1.0", "1.0.0"], "feat: second");
     std::fs::write(r.path().join("package.json"), "garbage").unwrap();
@@ -180,9 +187,7 @@ fn tag_absent_and_coupled_tags() {
 
 #[test]
 fn audit_finds_lagging_tags_and_untagged_changelog_versions() {
-    let r = Repo::new();
-    r.write_and_commit("1.0.0", &["1.0.0"], "feat: one");
-    r.tag("v1.0.0", true);
+    let r = Repo::tagged_v1("feat: one");
     // The bump ran after tagging: v1.1.0's tree still says 1.0.0 (changelog updated though).
     r.write_and_commit("1.0.0", &["1.1.0", "1.0.0"], "feat: two");
     r.tag("v1.1.0", true);

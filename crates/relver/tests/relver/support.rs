@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relver::{Code, Config, DirTree, Report, SourceSpec};
+use relver::{CheckedField, Code, Config, DirTree, Report, SourceSpec, VersionField};
 
 /// The shared folder, or `None` (after a loud SKIPPED line) when absent outside CI.
 pub(crate) fn shared() -> Option<PathBuf> {
@@ -24,6 +24,11 @@ pub(crate) fn fixture_copy(name: &str) -> Option<tempfile::TempDir> {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&shared.join("fixtures/relver").join(name), dir.path());
     Some(dir)
+}
+
+/// The first field of `r` that `pred` picks (the test fails when none does).
+pub(crate) fn field_where(r: &Report, pred: impl Fn(&VersionField) -> bool) -> &CheckedField {
+    r.fields.iter().find(|f| pred(&f.field)).unwrap()
 }
 
 /// Writes one text file under `dir`, creating its folders.

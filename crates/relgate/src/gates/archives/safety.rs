@@ -201,6 +201,15 @@ fn read_all(policy: &Policy, dir: &Path, list: &[Archive]) -> Vec<Checked> {
     out
 }
 
+/// [`unsafe_finding`] for a read that failed on the archive's content; `Err` when the file
+/// itself could not be read (an I/O error is no finding about the archive).
+fn unsafe_or_unreadable(path: &str, e: &ArchiveError) -> Result<Finding, String> {
+    if let artidigest::ArchiveErrorKind::Io(io) = e.kind() {
+        return Err(format!("cannot read {path}: {io}"));
+    }
+    Ok(unsafe_finding(path, e))
+}
+
 fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
     // Inside a nested archive, the subject names every archive on the way down.
     let outer: String = e.chain().iter().map(|(_, n)| format!("!{n}")).collect();
@@ -216,42 +225,31 @@ fn unsafe_finding(path: &str, e: &ArchiveError) -> Finding {
 }
 
 fn record_finding(path: &str, record: &str, p: &RecordProblem) -> Finding {
-    let (subject, expected, found) = match p {
-        RecordProblem::Unlisted { path: e, .. } => (
-            format!("{path}!{e}"),
+    let subject = match p {
+        RecordProblem::Unlisted { path: e, .. } => format!("{path}!{e}"),
+        RecordProblem::Missing { line, path: e }
+        | RecordProblem::DigestMismatch { line, path: e, .. }
+        | RecordProblem::SizeMismatch { line, path: e, .. } => {
+            format!("{path}!{record}:{line} {e}")
+        }
+        _ => format!("{path}!{record}"),
+    };
+    let (expected, found) = match p {
+        RecordProblem::Unlisted { .. } => (
             format!("listed in {record}"),
             String::from("in the wheel but not listed"),
         ),
-        RecordProblem::Missing { line, path: e } => (
-            format!("{path}!{record}:{line} {e}"),
+        RecordProblem::Missing { .. } => (
             String::from("the listed file in the wheel"),
             String::from("no such entry"),
         ),
         RecordProblem::DigestMismatch {
-            line,
-            path: e,
-            expected,
-            actual,
-        } => (
-            format!("{path}!{record}:{line} {e}"),
-            expected.to_string(),
-            actual.to_string(),
-        ),
+            expected, actual, ..
+        } => (expected.to_string(), actual.to_string()),
         RecordProblem::SizeMismatch {
-            line,
-            path: e,
-            expected,
-            actual,
-        } => (
-            format!("{path}!{record}:{line} {e}"),
-            format!("{expected} bytes"),
-            format!("{actual} bytes"),
-        ),
-        other => (
-            format!("{path}!{record}"),
-            String::from("a well-formed RECORD row"),
-            other.to_string(),
-        ),
+            expected, actual, ..
+        } => (format!("{expected} bytes"), format!("{actual} bytes")),
+        other => (String::from("a well-formed RECORD row"), other.to_string()),
     };
     Finding::new(Code::RecordMismatch, subject)
         .expected(expected)
@@ -286,62 +284,47 @@ fn check_one(
                 Ok(detected)
             }
             Err(e) => {
-                if let artidigest::ArchiveErrorKind::Io(io) = e.kind() {
-                    return Err(format!("cannot read {path}: {io}"));
-                }
-                findings.push(unsafe_finding(path, &e));
+                findings.push(unsafe_or_unreadable(path, &e)?);
                 Ok(None)
             }
         };
     };
     let listing = match profile {
-        ContentProfile::Wheel => match verify_wheel(reader, limits) {
-            Ok(check) => {
+        ContentProfile::Wheel => verify_wheel(reader, limits)
+            .map(|check| {
                 for p in &check.record.problems {
                     findings.push(record_finding(path, &check.record.record_path, p));
                 }
                 check.listing
-            }
-            Err(WheelError::Archive(e)) => {
-                findings.push(unsafe_finding(path, &e));
-                return Ok(Some(profile));
-            }
-            Err(e) => {
-                findings.push(
-                    Finding::new(Code::RecordMismatch, path.to_owned())
-                        .expected("one readable *.dist-info/RECORD")
-                        .found(e.to_string()),
-                );
-                return Ok(Some(profile));
-            }
-        },
-        ContentProfile::Crate => match check_crate_named(reader, path, limits) {
-            Ok(info) => info.listing,
-            Err(CrateError::Archive(e)) => {
-                findings.push(unsafe_finding(path, &e));
-                return Ok(Some(profile));
-            }
-            Err(e) => {
-                findings.push(
-                    Finding::new(Code::ArchiveUnsafe, path.to_owned())
-                        .expected(
-                            "a valid .crate (one root named after the file, Cargo.toml whose [package] name and version match the file name; .cargo_vcs_info.json valid when present)",
-                        )
-                        .found(e.to_string()),
-                );
-                return Ok(Some(profile));
-            }
-        },
+            })
+            .map_err(|e| match e {
+                WheelError::Archive(e) => unsafe_finding(path, &e),
+                e => Finding::new(Code::RecordMismatch, path.to_owned())
+                    .expected("one readable *.dist-info/RECORD")
+                    .found(e.to_string()),
+            }),
+        ContentProfile::Crate => check_crate_named(reader, path, limits)
+            .map(|info| info.listing)
+            .map_err(|e| match e {
+                CrateError::Archive(e) => unsafe_finding(path, &e),
+                e => Finding::new(Code::ArchiveUnsafe, path.to_owned())
+                    .expected(
+                        "a valid .crate (one root named after the file, Cargo.toml whose [package] name and version match the file name; .cargo_vcs_info.json valid when present)",
+                    )
+                    .found(e.to_string()),
+            }),
         _ => match list_archive(reader, format, limits, &[]) {
-            Ok(l) => l,
-            Err(e) => {
-                if let artidigest::ArchiveErrorKind::Io(io) = e.kind() {
-                    return Err(format!("cannot read {path}: {io}"));
-                }
-                findings.push(unsafe_finding(path, &e));
-                return Ok(Some(profile));
-            }
+            Ok(l) => Ok(l),
+            Err(e) => Err(unsafe_or_unreadable(path, &e)?),
         },
+    };
+    // An archive its profile's reader refused is one finding; its layout is not checked.
+    let listing = match listing {
+        Ok(l) => l,
+        Err(f) => {
+            findings.push(f);
+            return Ok(Some(profile));
+        }
     };
     for f in check_profile(&listing, profile) {
         findings.push(f.to_finding(path, profile));

@@ -187,42 +187,57 @@ mod tests {
 
     #[test]
     fn patterns_name_the_text_before_the_first_wildcard() {
-        assert_eq!(named_package("ordvec-*.crate"), Some("ordvec"));
-        assert_eq!(named_package("ordvec-{version}.crate"), Some("ordvec"));
-        assert_eq!(
-            named_package("ordvec_manifest-*.whl"),
-            Some("ordvec_manifest")
-        );
-        assert_eq!(named_package("dist/app-?.zip"), Some("app"));
-        assert_eq!(named_package("*.whl"), None);
-        assert_eq!(named_package("*-cp312-*.whl"), None);
-        assert_eq!(named_package("checksums.txt"), None);
+        let cases = [
+            ("ordvec-*.crate", Some("ordvec")),
+            ("ordvec-{version}.crate", Some("ordvec")),
+            ("ordvec_manifest-*.whl", Some("ordvec_manifest")),
+            ("dist/app-?.zip", Some("app")),
+            ("*.whl", None),
+            ("*-cp312-*.whl", None),
+            ("checksums.txt", None),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(named_package(pattern), expected, "{pattern}");
+        }
     }
 
     #[test]
     fn file_names_parse_by_kind() {
         use ArtifactKind::*;
-        assert_eq!(
-            parse_file_name(Crate, "ordvec-manifest-0.5.0.crate"),
-            Some(("ordvec-manifest", "0.5.0"))
-        );
-        assert_eq!(
-            parse_file_name(Crate, "sha-1-0.10.0-rc.1.crate"),
-            Some(("sha-1", "0.10.0-rc.1"))
-        );
-        assert_eq!(
-            parse_file_name(Wheel, "ordvec_manifest-0.5.0-py3-none-any.whl"),
-            Some(("ordvec_manifest", "0.5.0"))
-        );
-        assert_eq!(
-            parse_file_name(Sdist, "ordvec_manifest-0.5.0.tar.gz"),
-            Some(("ordvec_manifest", "0.5.0"))
-        );
-        assert_eq!(
-            parse_file_name(NpmTarball, "sketchlog-client-1.2.3.tgz"),
-            Some(("sketchlog-client", "1.2.3"))
-        );
-        assert_eq!(parse_file_name(Crate, "ordvec.crate"), None);
-        assert_eq!(parse_file_name(Sbom, "ordvec-0.5.0.spdx.json"), None);
+        // (kind, file name, package, version)
+        let parsed = [
+            (
+                Crate,
+                "ordvec-manifest-0.5.0.crate",
+                "ordvec-manifest",
+                "0.5.0",
+            ),
+            (Crate, "sha-1-0.10.0-rc.1.crate", "sha-1", "0.10.0-rc.1"),
+            (
+                Wheel,
+                "ordvec_manifest-0.5.0-py3-none-any.whl",
+                "ordvec_manifest",
+                "0.5.0",
+            ),
+            (
+                Sdist,
+                "ordvec_manifest-0.5.0.tar.gz",
+                "ordvec_manifest",
+                "0.5.0",
+            ),
+            (
+                NpmTarball,
+                "sketchlog-client-1.2.3.tgz",
+                "sketchlog-client",
+                "1.2.3",
+            ),
+        ];
+        for (kind, name, package, version) in parsed {
+            let found = parse_file_name(kind, name);
+            assert_eq!(found, Some((package, version)), "{kind:?} {name}");
+        }
+        for (kind, name) in [(Crate, "ordvec.crate"), (Sbom, "ordvec-0.5.0.spdx.json")] {
+            assert_eq!(parse_file_name(kind, name), None, "{kind:?} {name}");
+        }
     }
 }

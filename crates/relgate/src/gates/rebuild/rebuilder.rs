@@ -170,7 +170,7 @@ impl CommandRebuilder {
         S: Into<String>,
     {
         CommandRebuilder {
-            argv: argv.into_iter().map(Into::into).collect(),
+            argv: crate::plan::strings(argv),
             output: None,
             timeout: DEFAULT_REBUILD_TIMEOUT,
             env: Vec::new(),
