@@ -13,7 +13,7 @@ use crate::error::{
 use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::Statement;
 use crate::limits::check_limit;
-use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
+use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, check_trigger};
 use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
 
 /// One line of an `.intoto.jsonl` file.
@@ -497,20 +497,14 @@ pub fn verify_provenance(
         .flatten()
         .collect();
         for t in &triggers {
-            if policy.forbidden_triggers.iter().any(|f| f == t) {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {t:?} is forbidden"),
-                ));
-            }
-            if let Some(allowed) = &policy.allowed_triggers
-                && !allowed.iter().any(|a| a == t)
-            {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {t:?} is not one of the allowed {allowed:?}"),
-                ));
-            }
+            check_trigger(
+                t,
+                (&policy.forbidden_triggers, "is forbidden"),
+                (
+                    policy.allowed_triggers.as_deref(),
+                    "is not one of the allowed",
+                ),
+            )?;
         }
         if let Some(allowed) = &policy.allowed_triggers
             && triggers.is_empty()
