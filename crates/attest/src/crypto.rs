@@ -262,14 +262,14 @@ impl PublicKey {
                     return false;
                 };
                 let (r, s) = sig.split_scalars();
-                crate::fastverify::verify_p256(&self.fast.p256, k.as_affine().into(), digest, r, s)
+                crate::fastverify::verify_fast(&self.fast.p256, k.as_affine().into(), digest, r, s)
             }
             KeyInner::P384(k) => {
                 let Ok(sig) = p384::ecdsa::Signature::from_der(sig) else {
                     return false;
                 };
                 let (r, s) = sig.split_scalars();
-                crate::fastverify::verify_p384(&self.fast.p384, k.as_affine().into(), digest, r, s)
+                crate::fastverify::verify_fast(&self.fast.p384, k.as_affine().into(), digest, r, s)
             }
             KeyInner::Rsa(k) if digest.len() == 32 => k
                 .verify(rsa::Pkcs1v15Sign::new::<Sha256>(), digest, sig)

@@ -326,6 +326,17 @@ pub(crate) fn err(kind: impl Into<ErrorKind>, detail: impl Into<String>) -> Erro
     Error::new(kind, detail)
 }
 
+/// The one item of `items`, or the error `refuse(count)` makes when there are 0 or several.
+pub(crate) fn exactly_one<T>(
+    items: &[T],
+    refuse: impl FnOnce(usize) -> Error,
+) -> Result<&T, Error> {
+    match items {
+        [one] => Ok(one),
+        _ => Err(refuse(items.len())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

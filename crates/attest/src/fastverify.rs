@@ -176,58 +176,66 @@ fn invert_p384(s: &NonZeroScalar<p384::NistP384>) -> p384::Scalar {
     }
 }
 
-/// Verify with the tables: `q`'s once it has been used before, else a plain multiplication for
-/// `u2·Q`; the generator (`g`, the curve's own static) always uses its table. `s_inv` is `s⁻¹`.
-fn verify_tabled<C>(
-    g: &Tables<C>,
+/// A curve verified with tables: its generator's tables (one static per curve) and its fastest
+/// `s⁻¹`.
+pub(crate) trait FastCurve: PrimeCurve + CurveArithmetic {
+    /// The generator's tables.
+    fn generator_tables() -> &'static Tables<Self>;
+    /// `s⁻¹`.
+    fn invert(s: &NonZeroScalar<Self>) -> Self::Scalar;
+}
+
+impl FastCurve for p256::NistP256 {
+    fn generator_tables() -> &'static Tables<Self> {
+        static G: Tables<p256::NistP256> = Tables::new();
+        &G
+    }
+    fn invert(s: &NonZeroScalar<Self>) -> p256::Scalar {
+        *s.invert_vartime()
+    }
+}
+
+impl FastCurve for p384::NistP384 {
+    fn generator_tables() -> &'static Tables<Self> {
+        static G: Tables<p384::NistP384> = Tables::new();
+        &G
+    }
+    fn invert(s: &NonZeroScalar<Self>) -> p384::Scalar {
+        invert_p384(s)
+    }
+}
+
+/// Verify a signature `(r, s)` with the tables: `q`'s once it has been used before, else a
+/// plain multiplication for `u2·Q`; the generator always uses its table.
+pub(crate) fn verify_fast<C: FastCurve>(
     q: &Tables<C>,
     qp: C::ProjectivePoint,
     digest: &[u8],
     r: NonZeroScalar<C>,
-    s_inv: C::Scalar,
-) -> bool
-where
-    C: PrimeCurve + CurveArithmetic,
-{
-    let Some(gt) = g.get(C::ProjectivePoint::generator, true) else {
+    s: NonZeroScalar<C>,
+) -> bool {
+    let Some(gt) = C::generator_tables().get(C::ProjectivePoint::generator, true) else {
         return false;
     };
     let q = match q.get(|| qp, false) {
         Some(t) => Q::Table(t),
         None => Q::Point(qp),
     };
-    verify(gt, &q, digest, r, s_inv)
-}
-
-/// Verify a P-256 signature (see [`verify_tabled`]).
-pub(crate) fn verify_p256(
-    q: &Tables<p256::NistP256>,
-    qp: p256::ProjectivePoint,
-    digest: &[u8],
-    r: NonZeroScalar<p256::NistP256>,
-    s: NonZeroScalar<p256::NistP256>,
-) -> bool {
-    static G: Tables<p256::NistP256> = Tables::new();
-    verify_tabled(&G, q, qp, digest, r, *s.invert_vartime())
-}
-
-/// P-384 counterpart of [`verify_p256`].
-pub(crate) fn verify_p384(
-    q: &Tables<p384::NistP384>,
-    qp: p384::ProjectivePoint,
-    digest: &[u8],
-    r: NonZeroScalar<p384::NistP384>,
-    s: NonZeroScalar<p384::NistP384>,
-) -> bool {
-    static G: Tables<p384::NistP384> = Tables::new();
-    verify_tabled(&G, q, qp, digest, r, invert_p384(&s))
+    verify(gt, &q, digest, r, C::invert(&s))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecdsa::SignatureSize;
+    use ecdsa::elliptic_curve::Scalar;
+    use ecdsa::elliptic_curve::generic_array::ArrayLength;
+    use ecdsa::elliptic_curve::ops::Invert;
+    use ecdsa::elliptic_curve::sec1::{FromEncodedPoint, ModulusSize, ToEncodedPoint};
+    use ecdsa::elliptic_curve::subtle::CtOption;
+    use ecdsa::hazmat::SignPrimitive;
     use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use sha2::{Digest as _, Sha256, Sha384};
+    use sha2::{Digest, Sha256, Sha384};
 
     /// Every way of computing `u2·Q` (narrow table, wide table, plain point) with every
     /// generator table agrees with the ecdsa crate, on good and corrupted signatures.
@@ -235,46 +243,53 @@ mod tests {
     fn comb_verification_matches_the_ecdsa_crate() {
         for seed in 1u8..=6 {
             let sk = p256::ecdsa::SigningKey::from_slice(&Sha256::digest([seed; 7])).unwrap();
-            let vk = *sk.verifying_key();
-            let qp: p256::ProjectivePoint = vk.as_affine().into();
-            let qt = Comb::<p256::NistP256>::new(qp, seed % 2 == 0);
-            let g = Comb::<p256::NistP256>::new(p256::ProjectivePoint::GENERATOR, seed % 3 == 0);
-            for q in [Q::Table(&qt), Q::Point(qp)] {
-                for m in 0u8..6 {
-                    let d = Sha256::digest([seed, m]);
-                    let sig: p256::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
-                    let (r, s) = sig.split_scalars();
-                    let si = *s.invert();
-                    assert!(verify(&g, &q, &d, r, si));
-                    assert!(vk.verify_prehash(&d, &sig).is_ok());
-                    let other = Sha256::digest([seed, m, 1]);
-                    assert_eq!(
-                        verify(&g, &q, &other, r, si),
-                        vk.verify_prehash(&other, &sig).is_ok()
-                    );
-                    assert!(!verify(&g, &q, &other, r, si));
-                    assert!(!verify(&g, &q, &d, s, *r.invert()));
-                }
-            }
+            agrees_with_the_crate::<_, Sha256>(&sk, seed, 6, (seed % 2 == 0, seed % 3 == 0));
             let sk = p384::ecdsa::SigningKey::from_slice(&Sha384::digest([seed; 9])).unwrap();
-            let vk = *sk.verifying_key();
-            let qp: p384::ProjectivePoint = vk.as_affine().into();
-            let qt = Comb::<p384::NistP384>::new(qp, seed % 2 == 1);
-            let g = Comb::<p384::NistP384>::new(p384::ProjectivePoint::GENERATOR, seed % 3 == 1);
-            for q in [Q::Table(&qt), Q::Point(qp)] {
-                for m in 0u8..4 {
-                    let d = Sha384::digest([seed, m]);
-                    let sig: p384::ecdsa::Signature = sk.sign_prehash(&d).unwrap();
-                    let (r, s) = sig.split_scalars();
-                    let si = invert_p384(&s);
-                    assert!(verify(&g, &q, &d, r, si));
-                    let short = Sha256::digest([seed, m]);
+            agrees_with_the_crate::<_, Sha384>(&sk, seed, 4, (seed % 2 == 1, seed % 3 == 1));
+        }
+    }
+
+    /// `messages` signatures by `sk` over `H` digests of `seed`, verified with `q`'s table and
+    /// its plain point and a generator table (`wide` says which of the two tables are 8-bit),
+    /// give the ecdsa crate's answers, on the signed digest and on others.
+    fn agrees_with_the_crate<C, H>(
+        sk: &ecdsa::SigningKey<C>,
+        seed: u8,
+        messages: u8,
+        wide: (bool, bool),
+    ) where
+        C: FastCurve,
+        H: Digest,
+        Scalar<C>: Invert<Output = CtOption<Scalar<C>>> + SignPrimitive<C>,
+        SignatureSize<C>: ArrayLength<u8>,
+        C::AffinePoint: FromEncodedPoint<C> + ToEncodedPoint<C>,
+        C::FieldBytesSize: ModulusSize,
+        ecdsa::SigningKey<C>: PrehashSigner<ecdsa::Signature<C>>,
+        ecdsa::VerifyingKey<C>: PrehashVerifier<ecdsa::Signature<C>>,
+    {
+        let vk = sk.verifying_key();
+        let qp: C::ProjectivePoint = (*vk.as_affine()).into();
+        let qt = Comb::<C>::new(qp, wide.0);
+        let g = Comb::<C>::new(C::ProjectivePoint::generator(), wide.1);
+        for q in [Q::Table(&qt), Q::Point(qp)] {
+            for m in 0..messages {
+                let d = H::digest([seed, m]);
+                let sig: ecdsa::Signature<C> = sk.sign_prehash(&d).unwrap();
+                let (r, s) = sig.split_scalars();
+                let si = C::invert(&s);
+                assert!(verify(&g, &q, &d, r, si));
+                assert!(vk.verify_prehash(&d, &sig).is_ok());
+                let short = Sha256::digest([seed, m]);
+                let other = H::digest([seed, m, 1]);
+                for digest in [&short[..], &other[..]] {
                     assert_eq!(
-                        verify(&g, &q, &short, r, si),
-                        vk.verify_prehash(&short, &sig).is_ok()
+                        verify(&g, &q, digest, r, si),
+                        vk.verify_prehash(digest, &sig).is_ok()
                     );
-                    assert!(!verify(&g, &q, &Sha384::digest([m, seed, 0xff]), r, si));
                 }
+                assert!(!verify(&g, &q, &other, r, si));
+                assert!(!verify(&g, &q, &H::digest([m, seed, 0xff]), r, si));
+                assert!(!verify(&g, &q, &d, s, *r.invert()));
             }
         }
     }
@@ -303,13 +318,13 @@ mod tests {
         let (r, s) = sig.split_scalars();
         let mut results = Vec::new();
         for i in 0..(WIDE_AFTER + 3) {
-            results.push(verify_p256(&t, q, &d, r, s));
+            results.push(verify_fast(&t, q, &d, r, s));
             if i == 0 {
                 assert!(t.narrow.get().is_none(), "no table after the first use");
             }
         }
         assert!(results.iter().all(|x| *x));
         assert!(t.wide.get().is_some() && t.narrow.get().is_some());
-        assert!(!verify_p256(&t, q, &Sha256::digest(b"other"), r, s));
+        assert!(!verify_fast(&t, q, &Sha256::digest(b"other"), r, s));
     }
 }

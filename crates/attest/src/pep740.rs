@@ -6,7 +6,7 @@ use crate::bundle::Bundle;
 use crate::encoding::b64;
 use crate::error::{
     BundleError, CertificateError, Error, ErrorKind, IdentityError, InputError, PolicyError,
-    ProvenanceError, err,
+    ProvenanceError, err, exactly_one,
 };
 use crate::extensions::FulcioExtension;
 use crate::intoto::INTOTO_PAYLOAD_TYPE;
@@ -256,15 +256,12 @@ pub fn verify_pep740(
             ),
         ));
     }
-    let [subject] = st.subjects.as_slice() else {
-        return Err(err(
+    let subject = exactly_one(&st.subjects, |n| {
+        err(
             ProvenanceError::DistributionMismatch,
-            format!(
-                "statement has {} subjects; PEP 740 needs exactly one",
-                st.subjects.len()
-            ),
-        ));
-    };
+            format!("statement has {n} subjects; PEP 740 needs exactly one"),
+        )
+    })?;
     let want = normalize_distribution_filename(filename).ok_or_else(|| {
         err(
             ProvenanceError::DistributionMismatch,

@@ -105,6 +105,31 @@ pub struct IdentityPolicy {
     require_github_hosted: bool,
 }
 
+/// Refuses `trigger` ([`IdentityError::TriggerNotAllowed`]) when it is one of `denied` or
+/// `allowed` is given and lacks it; each list comes with the words its refusal uses after
+/// "build trigger {trigger:?}" (the allowed list follows its words).
+pub(crate) fn check_trigger(
+    trigger: &str,
+    (denied, denied_words): (&[String], &str),
+    (allowed, allowed_words): (Option<&[String]>, &str),
+) -> Result<(), Error> {
+    if denied.iter().any(|d| d == trigger) {
+        return Err(err(
+            IdentityError::TriggerNotAllowed,
+            format!("build trigger {trigger:?} {denied_words}"),
+        ));
+    }
+    if let Some(allowed) = allowed
+        && !allowed.iter().any(|a| a == trigger)
+    {
+        return Err(err(
+            IdentityError::TriggerNotAllowed,
+            format!("build trigger {trigger:?} {allowed_words} {allowed:?}"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_repo(repository: &str) -> Result<(), Error> {
     let ok_part = |s: &str| {
         !s.is_empty()
@@ -308,20 +333,11 @@ impl IdentityPolicy {
                         "certificate states no build trigger",
                     )
                 })?;
-            if self.denied_triggers.iter().any(|d| d == trigger) {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {trigger:?} is denied by policy"),
-                ));
-            }
-            if let Some(allowed) = &self.allowed_triggers
-                && !allowed.iter().any(|a| a == trigger)
-            {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {trigger:?} is not among the allowed {allowed:?}"),
-                ));
-            }
+            check_trigger(
+                trigger,
+                (&self.denied_triggers, "is denied by policy"),
+                (self.allowed_triggers.as_deref(), "is not among the allowed"),
+            )?;
         }
         if self.require_github_hosted {
             let env = exts.get(&FulcioExtension::RunnerEnvironment);

@@ -13,7 +13,7 @@ use crate::error::{
 use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::Statement;
 use crate::limits::check_limit;
-use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy};
+use crate::policy::{GITHUB_ACTIONS_ISSUER, IdentityPolicy, check_trigger};
 use crate::verify::{Artifact, Policy, SignerEvidence, Verification, Verifier};
 
 /// One line of an `.intoto.jsonl` file.
@@ -251,6 +251,19 @@ fn cert_mismatch(what: &str, cert: &str, pred: &str) -> Error {
     )
 }
 
+/// `kind` for `what`, found as `found` where the policy expects `expected`.
+fn policy_expects(
+    kind: ProvenanceError,
+    what: impl std::fmt::Display,
+    found: impl std::fmt::Debug,
+    expected: impl std::fmt::Debug,
+) -> Error {
+    err(
+        kind,
+        format!("{what} is {found:?}; policy expects {expected:?}"),
+    )
+}
+
 /// The signer identity must be the predicate's builder, and repository, ref, commit and trigger
 /// in the certificate must equal those in the predicate.
 pub(crate) fn check_consistency(
@@ -274,13 +287,16 @@ pub(crate) fn check_consistency(
         });
     let cert_ref = exts
         .get(&FulcioExtension::SourceRepositoryRef)
-        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowRefV1));
+        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowRefV1))
+        .map(String::as_str);
     let cert_digest = exts
         .get(&FulcioExtension::SourceRepositoryDigest)
-        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowShaV1));
+        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowShaV1))
+        .map(String::as_str);
     let cert_trigger = exts
         .get(&FulcioExtension::BuildTrigger)
-        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowTriggerV1));
+        .or_else(|| exts.get(&FulcioExtension::GithubWorkflowTriggerV1))
+        .map(String::as_str);
     let pairs = [
         (
             "source repository",
@@ -288,24 +304,14 @@ pub(crate) fn check_consistency(
             f.source_repository.as_deref(),
             true,
         ),
-        (
-            "source ref",
-            cert_ref.map(String::as_str),
-            f.source_ref.as_deref(),
-            true,
-        ),
+        ("source ref", cert_ref, f.source_ref.as_deref(), true),
         (
             "source commit",
-            cert_digest.map(String::as_str),
+            cert_digest,
             f.source_digest.as_deref(),
             false,
         ),
-        (
-            "build trigger",
-            cert_trigger.map(String::as_str),
-            f.trigger.as_deref(),
-            false,
-        ),
+        ("build trigger", cert_trigger, f.trigger.as_deref(), false),
     ];
     for (what, c, p, required) in pairs {
         match (c, p) {
@@ -459,12 +465,11 @@ pub fn verify_provenance(
             .strip_prefix("https://")
             .unwrap_or(&policy.source_uri);
         if bare != want {
-            return Err(err(
+            return Err(policy_expects(
                 ProvenanceError::SourceMismatch,
-                format!(
-                    "source repository is {repo:?}; policy expects {:?}",
-                    policy.source_uri
-                ),
+                "source repository",
+                &repo,
+                &policy.source_uri,
             ));
         }
         // Ref.
@@ -478,12 +483,11 @@ pub fn verify_provenance(
                 .is_some_and(|built| versioned_tag_matches(t, built)),
         };
         if !ok {
-            return Err(err(
+            return Err(policy_expects(
                 ProvenanceError::RefMismatch,
-                format!(
-                    "source ref is {r:?}; policy expects {:?}",
-                    policy.source_ref
-                ),
+                "source ref",
+                &r,
+                &policy.source_ref,
             ));
         }
         // Triggers, certificate and predicate.
@@ -497,20 +501,14 @@ pub fn verify_provenance(
         .flatten()
         .collect();
         for t in &triggers {
-            if policy.forbidden_triggers.iter().any(|f| f == t) {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {t:?} is forbidden"),
-                ));
-            }
-            if let Some(allowed) = &policy.allowed_triggers
-                && !allowed.iter().any(|a| a == t)
-            {
-                return Err(err(
-                    IdentityError::TriggerNotAllowed,
-                    format!("build trigger {t:?} is not one of the allowed {allowed:?}"),
-                ));
-            }
+            check_trigger(
+                t,
+                (&policy.forbidden_triggers, "is forbidden"),
+                (
+                    policy.allowed_triggers.as_deref(),
+                    "is not one of the allowed",
+                ),
+            )?;
         }
         if let Some(allowed) = &policy.allowed_triggers
             && triggers.is_empty()
@@ -524,12 +522,11 @@ pub fn verify_provenance(
         }
         for (k, want) in &policy.inputs {
             if facts.inputs.get(k) != Some(want) {
-                return Err(err(
+                return Err(policy_expects(
                     ProvenanceError::InputMismatch,
-                    format!(
-                        "workflow input {k:?} is {:?}; policy expects {want:?}",
-                        facts.inputs.get(k)
-                    ),
+                    format!("workflow input {k:?}"),
+                    facts.inputs.get(k),
+                    want,
                 ));
             }
         }

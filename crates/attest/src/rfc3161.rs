@@ -10,7 +10,7 @@ use spki::AlgorithmIdentifierOwned;
 
 use crate::crypto::Hash;
 use crate::encoding::parse_generalized_time;
-use crate::error::{Error, TimeError, err};
+use crate::error::{Error, TimeError, err, exactly_one};
 use crate::trust_root::TrustedRoot;
 
 const ID_CT_TSTINFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
@@ -213,12 +213,9 @@ pub(crate) fn verify_timestamp(
             "timestamp message imprint does not match the bundle signature",
         ));
     }
-    let [si] = sd.signer_infos.0.as_slice() else {
-        return Err(bad(format!(
-            "timestamp has {} signers, expected 1",
-            sd.signer_infos.0.len()
-        )));
-    };
+    let si = exactly_one(sd.signer_infos.0.as_slice(), |n| {
+        bad(format!("timestamp has {n} signers, expected 1"))
+    })?;
     let attrs = si
         .signed_attrs
         .as_ref()

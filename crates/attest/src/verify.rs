@@ -12,6 +12,7 @@ use crate::checkpoint::Checkpoint;
 use crate::crypto::{Hash, PublicKey};
 use crate::error::{
     BundleError, CertificateError, Error, InputError, ProvenanceError, TimeError, TlogError, err,
+    exactly_one,
 };
 use crate::extensions::{ExtensionValues, FulcioExtension};
 use crate::intoto::{INTOTO_PAYLOAD_TYPE, Statement};
@@ -340,15 +341,12 @@ impl Verifier {
                     .map_err(|_| err(BundleError::ArtifactMismatch, "bad digest"))?
             }
             Content::Dsse(env) => {
-                let [dsse_sig] = env.signatures.as_slice() else {
-                    return Err(err(
+                let dsse_sig = exactly_one(&env.signatures, |n| {
+                    err(
                         BundleError::DsseInvalid,
-                        format!(
-                            "a bundle's DSSE envelope needs exactly one signature, has {}",
-                            env.signatures.len()
-                        ),
-                    ));
-                };
+                        format!("a bundle's DSSE envelope needs exactly one signature, has {n}"),
+                    )
+                })?;
                 let pae = env.pae();
                 if !signing_key.verify(Hash::Sha256, &pae, &dsse_sig.sig) {
                     return Err(signature_refused(

@@ -343,6 +343,7 @@ mod tests {
             ("see http://me:pw-abc@127.0.0.1:1/x?a=1", "pw-abc"),
             ("{\"token\": \"tok-abc-123\", \"n\": 1}", "tok-abc-123"),
             ("Authorization: Bearer eyJabc.def", "eyJabc.def"),
+            ("authorization: token ghp_abcdef", "ghp_abcdef"),
             ("authorization=Basic dXNlcjpwdw==", "dXNlcjpwdw=="),
             ("x-auth-token=sekr3t&y=1", "sekr3t"),
             ("header 'bearer abcdef0123'", "abcdef0123"),

@@ -113,25 +113,16 @@ impl Scrubber {
 mod tests {
     use super::*;
 
+    /// What a scrubber adds to [`regclient::scrub_text`] (whose patterns regclient's tests
+    /// walk): its mask and its configured secrets.
     #[test]
     fn known_secrets_urls_and_credential_values_are_masked() {
         let s = Scrubber::with_secrets(["configured-secret-1".to_owned()]);
-        let cases = [
-            ("see http://me:pw-abc@127.0.0.1:1/x?a=1", "pw-abc"),
-            ("{\"token\": \"tok-abc-123\", \"n\": 1}", "tok-abc-123"),
-            ("Authorization: Bearer eyJabc.def", "eyJabc.def"),
-            ("authorization: token ghp_abcdef", "ghp_abcdef"),
-            ("authorization=Basic dXNlcjpwdw==", "dXNlcjpwdw=="),
-            ("x-auth-token=sekr3t&y=1", "sekr3t"),
-            ("header 'bearer abcdef0123'", "abcdef0123"),
-            ("PASSWORD='hunter2'", "hunter2"),
-            ("the configured-secret-1 leaked", "configured-secret-1"),
-        ];
-        for (text, secret) in cases {
-            let out = s.scrub(text);
-            assert!(!out.contains(secret), "{text:?} -> {out:?}");
-            assert!(out.contains(MASK), "{text:?} -> {out:?}");
-        }
+        assert_eq!(s.scrub("the configured-secret-1 leaked"), "the *** leaked");
+        assert_eq!(
+            s.scrub("authorization: token ghp_abcdef"),
+            "authorization: token ***"
+        );
         assert_eq!(
             s.scrub("http://me:pw@127.0.0.1/x"),
             "http://***@127.0.0.1/x"

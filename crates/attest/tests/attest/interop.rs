@@ -140,6 +140,14 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
     let dir = scratch("demo");
     let root = std::fs::read_to_string(dist.join("../trusted_root.json")).unwrap();
     trust_config(&root, &dir.join("trust.json"));
+    let check = |bundle: &Path, artifact: &str| {
+        verify(
+            &sigstore,
+            &dir.join("trust.json"),
+            bundle,
+            &dist.join(artifact),
+        )
+    };
     let mut checked = 0;
     for entry in std::fs::read_dir(&dist).unwrap() {
         let path = entry.unwrap().path();
@@ -147,12 +155,7 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
         let Some(artifact) = name.strip_suffix(".sigstore.json") else {
             continue;
         };
-        let (ok, out) = verify(
-            &sigstore,
-            &dir.join("trust.json"),
-            &path,
-            &dist.join(artifact),
-        );
+        let (ok, out) = check(&path, artifact);
         assert!(ok, "sigstore-python refuses demo bundle {name}:\n{out}");
         checked += 1;
     }
@@ -169,12 +172,7 @@ fn sigstore_python_verifies_the_demo_release_bundles() {
         std::fs::write(&bundle, line).unwrap();
         let claims = inspect_bundle(line.as_bytes()).unwrap();
         let subject = &claims.statement.unwrap().subjects[0].name;
-        let (ok, out) = verify(
-            &sigstore,
-            &dir.join("trust.json"),
-            &bundle,
-            &dist.join(subject),
-        );
+        let (ok, out) = check(&bundle, subject);
         assert!(ok, "sigstore-python refuses provenance line {i}:\n{out}");
         lines += 1;
     }

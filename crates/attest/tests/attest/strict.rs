@@ -5,16 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use attest::{
-    Artifact, Bundle, BundleError, BundleVersion, ErrorKind, IdentityPolicy, Policy, TestIdentity,
-    TestStack, TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, assert_refused,
-    inspect_bundle, timestamp_time,
+    Artifact, Bundle, BundleError, BundleVersion, ErrorKind, IdentityPolicy, Policy, TestStack,
+    TimeError, TlogError, TrustRootError, TrustedRoot, Verifier, assert_refused, inspect_bundle,
+    timestamp_time,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use crate::conformance::{identity_policy, load};
-use crate::shared::shared_dir;
+use crate::shared::{release_id, shared_dir};
 
 /// A manifest case of the sigstore vectors: its folder, its manifest entry and its bundle JSON.
 struct Case {
@@ -232,13 +232,7 @@ fn thresholds_count_authorities_not_timestamps() {
     }
     // Test stack: two timestamps by one TSA, no SET: one authority, not two.
     let mut stack = TestStack::new([13; 32]).unwrap();
-    let id = TestIdentity::github(
-        "o/r",
-        "release.yml",
-        "refs/tags/v1.0.0",
-        "push",
-        1_750_000_000,
-    );
+    let id = release_id("push");
     let mut b: Value = serde_json::from_str(&stack.sign_blob(b"bytes", &id).unwrap()).unwrap();
     b["verificationMaterial"]["tlogEntries"][0]
         .as_object_mut()
@@ -251,8 +245,9 @@ fn thresholds_count_authorities_not_timestamps() {
     let second = stack.timestamp(&sig, id.signed_at + 5).unwrap();
     set_timestamps(&mut b, &[first, second]);
     let bundle = Bundle::from_json(&serde_json::to_vec(&b).unwrap()).unwrap();
-    let policy =
-        Policy::Identity(IdentityPolicy::github_release("o/r", "release.yml", "v1.0.0").unwrap());
+    let policy = Policy::Identity(
+        IdentityPolicy::github_release("owner/repo", "release.yml", "v1.2.3").unwrap(),
+    );
     let verifier = stack.verifier().unwrap();
     let report = verifier
         .verify(&bundle, &Artifact::Bytes(b"bytes"), &policy)

@@ -346,12 +346,7 @@ pub fn start_server(server: &mut std::process::Command, ping: &str, timeout: Dur
 /// Waits until `url` answers anything, or panics after `timeout`.
 fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
     let start = std::time::Instant::now();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(2)))
-        .proxy(None)
-        .build()
-        .into();
+    let agent = agent_timing_out(Duration::from_secs(2));
     while start.elapsed() < timeout {
         if agent.get(url).call().is_ok() {
             return;
@@ -365,9 +360,14 @@ fn wait_until_up(url: &str, timeout: Duration, child: &mut Child) {
 }
 
 pub fn agent() -> ureq::Agent {
+    agent_timing_out(Duration::from_secs(30))
+}
+
+/// An agent without proxy that returns error statuses as answers and gives up after `timeout`.
+fn agent_timing_out(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_global(Some(timeout))
         .proxy(None)
         .build()
         .into()
