@@ -221,8 +221,11 @@ pub struct NamedRegistry {
 ///
 /// The snake_case keys of earlier releases (`json_api`, `token_env`, `deadline_secs`, …) are
 /// still read, each with a notice in [`deprecations`](Self::deprecations).
+///
+/// Its `Debug` shows every URL with its user info masked (`http://<redacted>@host/`), so a
+/// configuration printed for a diagnosis never shows a password written into a URL.
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RegistriesConfig {
     /// HTTP settings.
@@ -244,6 +247,29 @@ pub struct RegistriesConfig {
     /// Deprecation notices from reading this configuration.
     #[serde(skip)]
     deprecations: Vec<String>,
+}
+
+impl std::fmt::Debug for RegistriesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A field's own `Debug`, with every URL's user info and credential-like value masked.
+        struct Scrubbed<'a, T>(&'a T);
+        impl<T: std::fmt::Debug> std::fmt::Debug for Scrubbed<'_, T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let shown = format!("{:?}", self.0);
+                f.write_str(&crate::secret::scrub_text(&shown, &[], "<redacted>"))
+            }
+        }
+        f.debug_struct("RegistriesConfig")
+            .field("http", &Scrubbed(&self.http))
+            .field("pypi", &Scrubbed(&self.pypi))
+            .field("crates", &Scrubbed(&self.crates))
+            .field("npm", &Scrubbed(&self.npm))
+            .field("oci", &Scrubbed(&self.oci))
+            .field("goproxy", &Scrubbed(&self.goproxy))
+            .field("registries", &Scrubbed(&self.registries))
+            .field("deprecations", &self.deprecations)
+            .finish()
+    }
 }
 
 impl std::str::FromStr for RegistriesConfig {

@@ -89,18 +89,9 @@ impl fmt::Debug for Endpoints {
     }
 }
 
-/// A URL with any `user:password@` part replaced by `***@`.
+/// A URL as it may be shown: user info and credential-like values masked by the one scrubber.
 fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            match authority.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://***@{host}{path}"),
-                None => url.to_owned(),
-            }
-        }
-        None => url.to_owned(),
-    }
+    regclient::scrub_text(url, &[], crate::scrub::MASK)
 }
 
 fn check_url(url: &str) -> Result<(), String> {

@@ -200,3 +200,32 @@ fn bad_files_are_typed_errors_naming_file_line_and_key() {
         "{err}"
     );
 }
+
+#[test]
+fn a_password_written_into_a_url_is_masked_in_the_configurations_debug() {
+    let file = "[pypi]\njson-api = \"http://ci:pypi-pw-1@127.0.0.1:9/pypi/\"\n\
+        [crates]\nindex = \"http://ci:crates-pw-2@127.0.0.1:9/index/\"\n\
+        [npm]\nregistry = \"https://ci:npm-pw-3@127.0.0.1:9/\"\n\
+        [oci]\nregistry = \"http://ci:oci-pw-4@127.0.0.1:9/\"\n\
+        [goproxy]\nurl = \"http://ci:go-pw-5@127.0.0.1:9/\"\n\
+        [registries.npm-client]\nurl = \"http://ci:named-pw-6@127.0.0.1:9/\"\n";
+    let config: RegistriesConfig = file.parse().unwrap();
+    let shown = format!("{config:?}");
+    for pw in [
+        "pypi-pw-1",
+        "crates-pw-2",
+        "npm-pw-3",
+        "oci-pw-4",
+        "go-pw-5",
+        "named-pw-6",
+    ] {
+        assert!(!shown.contains(pw), "{pw} shown in {shown}");
+    }
+    // What is not secret stays readable: the hosts, paths and names.
+    for kept in ["127.0.0.1:9/pypi/", "127.0.0.1:9/index/", "npm-client"] {
+        assert!(shown.contains(kept), "{kept} missing from {shown}");
+    }
+    assert_eq!(shown.matches("<redacted>@").count(), 6, "{shown}");
+    // The configuration itself keeps the URLs as written: only what is shown is masked.
+    assert!(config.npm.unwrap().registry.contains("npm-pw-3"));
+}
