@@ -689,20 +689,20 @@ fn the_scanner_finds_planted_third_party_types_and_no_false_ones() {
         type Json = serde_json::Map<String, Value>;
         pub use tar::visit;
         pub use ::tar::Archive;
-        pub fn x() -> globset::Error { todo!() }
+        pub fn x() -> globset::Error {}
         pub fn aliased(v: Json) {}
-        pub(crate) fn crate_only() -> globset::Error { todo!() }
-        fn private() -> GlobError { todo!() }
-        pub fn local() -> tar::Entry { todo!() }
+        pub(crate) fn crate_only() -> globset::Error {}
+        fn private() -> GlobError {}
+        pub fn local() -> tar::Entry {}
         pub fn generic<T: Into<Value>>(t: T) {}
         pub struct Wire { pub field: Option<GlobError>, hidden: serde_json::Value }
         pub enum PolicyError { Glob(#[source] globset::Error), Plain { line: usize } }
-        impl From<GlobError> for PolicyError { fn from(e: GlobError) -> Self { todo!() } }
+        impl From<GlobError> for PolicyError { fn from(e: GlobError) -> Self {} }
         struct Private;
-        impl From<GlobError> for Private { fn from(e: GlobError) -> Self { todo!() } }
-        impl Wire { pub fn value(&self) -> &serde_json::Value { todo!() } fn inner(&self) -> Value { todo!() } }
+        impl From<GlobError> for Private { fn from(e: GlobError) -> Self {} }
+        impl Wire { pub fn value(&self) -> &serde_json::Value {} fn inner(&self) -> Value {} }
         #[cfg(test)]
-        mod tests { pub fn t() -> globset::Error { todo!() } }
+        mod tests { pub fn t() -> globset::Error {} }
         "#,
     );
     let expected = [
